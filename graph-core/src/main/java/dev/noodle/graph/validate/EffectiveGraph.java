@@ -300,6 +300,13 @@ public final class EffectiveGraph {
                 if (at != null) {
                     List<String> cycle = new ArrayList<>(path.subList(at, path.size()));
                     Collections.reverse(cycle); // dependency walk is backwards; report in link direction
+                    int first = 0;
+                    for (int k = 1; k < cycle.size(); k++) {
+                        if (indexOf(cycle.get(k)) < indexOf(cycle.get(first))) {
+                            first = k;
+                        }
+                    }
+                    Collections.rotate(cycle, -first); // start at the earliest node, for stable messages
                     cycles.add(cycle);
                     break;
                 }
