@@ -25,7 +25,7 @@ public final class DemoVocabulary {
     /** Upper bound on learned merges. */
     public static final int MAX_MERGES = 400;
 
-    /** The training words, each counted once; frequent prompt words of image generation. */
+    /** The training words, most frequent first (word i counts as {@code n - i} occurrences). */
     static final String WORDS = """
             a an the of and with in on at by for to from photo picture portrait painting drawing illustration
             render sketch cat dog bird horse fox owl lion tiger wolf fish dragon robot man woman girl boy child
@@ -44,14 +44,26 @@ public final class DemoVocabulary {
 
     private DemoVocabulary() {}
 
-    /** The learned merges, in rank order. */
+    private static final class Holder {
+        static final List<String[]> MERGES = learn();
+    }
+
+    /** The learned merges, in rank order (computed once; callers get copies). */
     public static List<String[]> merges() {
-        Map<List<String>, Integer> words = new TreeMap<>(DemoVocabulary::compareLists);
-        for (String w : WORDS.strip().split("\\s+")) {
+        List<String[]> out = new ArrayList<>(Holder.MERGES.size());
+        Holder.MERGES.forEach(m -> out.add(m.clone()));
+        return out;
+    }
+
+    private static List<String[]> learn() {
+        Map<List<String>, Integer> words = new java.util.HashMap<>();
+        String[] list = WORDS.strip().split("\\s+");
+        for (int rank = 0; rank < list.length; rank++) {
+            String w = list[rank];
             List<String> sym = new ArrayList<>();
             ByteEncoder.encode(w).codePoints().forEach(cp -> sym.add(new String(Character.toChars(cp))));
             sym.set(sym.size() - 1, sym.get(sym.size() - 1) + "</w>");
-            words.merge(sym, 1, Integer::sum);
+            words.merge(sym, list.length - rank, Integer::sum); // earlier words count as more frequent
         }
         Set<String> vocab = new HashSet<>(ByteEncoder.symbolsInVocabOrder());
         ByteEncoder.symbolsInVocabOrder().forEach(s -> vocab.add(s + "</w>"));
@@ -79,11 +91,11 @@ public final class DemoVocabulary {
             String[] pair = best.split(" ");
             merges.add(pair);
             vocab.add(pair[0] + pair[1]);
-            Map<List<String>, Integer> next = new TreeMap<>(DemoVocabulary::compareLists);
+            Map<List<String>, Integer> next = new java.util.HashMap<>();
             words.forEach((sym, n) -> next.merge(applyMerge(sym, pair[0], pair[1]), n, Integer::sum));
             words = next;
         }
-        return merges;
+        return java.util.Collections.unmodifiableList(merges);
     }
 
     private static List<String> applyMerge(List<String> sym, String a, String b) {
@@ -97,10 +109,6 @@ public final class DemoVocabulary {
             }
         }
         return out;
-    }
-
-    private static int compareLists(List<String> x, List<String> y) {
-        return String.join(" ", x).compareTo(String.join(" ", y));
     }
 
     /** A tokenizer over the demo vocabulary (no file needed). */

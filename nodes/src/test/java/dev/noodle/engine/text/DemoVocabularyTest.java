@@ -30,9 +30,11 @@ class DemoVocabularyTest {
     }
 
     @Test
-    void learnedMergesMakeTrainingWordsSingleTokens() {
+    void learnedMergesCompressTrainingWords() {
         ClipTokenizer t = DemoVocabulary.tokenizer();
-        assertEquals(1, t.encode("the").length);
+        for (String w : new String[] {"a", "the", "of", "and", "photo", "cat", "dog", "portrait"}) {
+            assertEquals(1, t.encode(w).length, w);
+        }
         String training = DemoVocabulary.WORDS.strip();
         int words = training.split("\\s+").length;
         int letters = training.replaceAll("\\s+", "").length();
