@@ -2,7 +2,9 @@ package dev.noodle.engine.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Helpers for native-memory scopes: run a computation in a child {@link NDManager} that is closed afterwards and
@@ -27,5 +29,18 @@ public final class Scopes {
     public static NDArray attach(NDArray a, NDManager owner) {
         a.attach(owner);
         return a;
+    }
+
+    /**
+     * Runs {@code body} inside an {@link NDScope}: every array created during the call is closed on return except
+     * the result, which stays with the manager it was created in. Use it per block so temporaries die early.
+     */
+    public static NDArray scoped(Supplier<NDArray> body) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray out = body.get();
+            NDScope.unregister(out);
+            return out;
+        }
     }
 }
