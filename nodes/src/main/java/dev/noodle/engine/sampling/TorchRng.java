@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.noodle.engine.runtime.TorchOps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -15,8 +16,9 @@ import java.util.TreeSet;
  * torch.randn(...)} on the CPU.
  *
  * <p>DJL exposes only libtorch's process-global default generator ({@code JniUtils.setSeed}), so
- * every seed-and-draw sequence here runs under {@link #LOCK}; other engine code that seeds the
- * global generator must take the same lock. Thread-safe.
+ * every multi-draw sequence here runs under {@link #LOCK}; other engine code that seeds the global
+ * generator must take the same lock. Single draws use {@link TorchOps#randn} (private generator).
+ * Thread-safe.
  */
 public final class TorchRng {
     /** Guards libtorch's global CPU generator: hold it from setSeed to the last draw. */
@@ -44,7 +46,8 @@ public final class TorchRng {
 
     /** {@code torch.manual_seed(seed); torch.randn(shape)} on the CPU. */
     public static NDArray randn(long seed, Shape shape, NDManager manager) {
-        return manager.create(draws(seed, List.of(shape)).get(0), shape);
+        // a single draw needs no shared stream: use the private-generator TorchScript op
+        return TorchOps.randn(manager, seed, shape);
     }
 
     /**
