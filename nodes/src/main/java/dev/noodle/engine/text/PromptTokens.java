@@ -12,9 +12,10 @@ import java.util.List;
  * Immutable.
  *
  * @param chunks the chunks, at least one
+ * @param empty the empty prompt's chunk (start, end, padding): the baseline of prompt weighting
  * @param warnings user-facing warnings (for example unknown embeddings), empty when none
  */
-public record PromptTokens(List<Chunk> chunks, List<String> warnings) {
+public record PromptTokens(List<Chunk> chunks, Chunk empty, List<String> warnings) {
     /** Positions per chunk: start + 75 + end. */
     public static final int CHUNK_LENGTH = 77;
 
@@ -114,7 +115,8 @@ public record PromptTokens(List<Chunk> chunks, List<String> warnings) {
                 groups.add(g);
             }
         }
-        return new PromptTokens(pack(groups, tokenizer.startId(), tokenizer.endId(), padId), warnings);
+        return new PromptTokens(pack(groups, tokenizer.startId(), tokenizer.endId(), padId),
+                pack(List.of(), tokenizer.startId(), tokenizer.endId(), padId).get(0), warnings);
     }
 
     /** Adds an embedding group; returns text left over to tokenize (trailing commas), else "". */
