@@ -1,0 +1,39 @@
+package dev.noodle.graph.exec;
+
+import dev.noodle.graph.node.MessageLevel;
+import java.util.List;
+import java.util.Map;
+
+/** What happens during a run, in order: started, per node cached/started/progress/finished/failed, finished. */
+public sealed interface RunEvent {
+    /** The run this event belongs to. */
+    String runId();
+
+    /** The run began with this plan. */
+    record RunStarted(String runId, List<String> plan) implements RunEvent {}
+
+    /** The node's result came from the cache. */
+    record NodeCached(String runId, String nodeId) implements RunEvent {}
+
+    /** The node began executing. */
+    record NodeStarted(String runId, String nodeId, String nodeType) implements RunEvent {}
+
+    /** The node reported progress. */
+    record NodeProgress(String runId, String nodeId, long value, long max, Object preview) implements RunEvent {}
+
+    /** The node reported a message. */
+    record NodeMessage(String runId, String nodeId, MessageLevel level, String text) implements RunEvent {}
+
+    /** The node finished after {@code nanos}. */
+    record NodeFinished(String runId, String nodeId, long nanos, Map<String, Object> ui) implements RunEvent {}
+
+    /** The node failed; the run stops. */
+    record NodeFailed(String runId, String nodeId, String nodeType, String message, Throwable cause)
+            implements RunEvent {}
+
+    /** The run was cancelled before or during {@code nodeId}. */
+    record RunCancelled(String runId, String nodeId) implements RunEvent {}
+
+    /** The run ended (successfully or not). */
+    record RunFinished(String runId, int executed, int cached, long nanos) implements RunEvent {}
+}

@@ -1,0 +1,62 @@
+package dev.noodle.graph.spec;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * A choice among strings whose options are computed when needed (e.g. files in a models folder).
+ *
+ * @param options evaluated at validation and UI time; must be cheap and thread-safe
+ * @param defaultValue the preselected option, or null for the first option
+ */
+public record ComboInput(
+        String name,
+        Supplier<List<String>> options,
+        String defaultValue,
+        boolean optional,
+        String tooltip)
+        implements InputSpec {
+
+    /** Checks the supplier is present. */
+    public ComboInput {
+        Objects.requireNonNull(options, "options");
+        tooltip = tooltip == null ? "" : tooltip;
+    }
+
+    /** A required combo over a fixed list; the first entry is the default. */
+    public static ComboInput of(String name, List<String> options) {
+        List<String> copy = List.copyOf(options);
+        return new ComboInput(name, () -> copy, null, false, "");
+    }
+
+    /** A required combo over a fixed list. */
+    public static ComboInput of(String name, String... options) {
+        return of(name, List.of(options));
+    }
+
+    /** A required combo whose options are computed on each call (e.g. a folder listing). */
+    public static ComboInput dynamic(String name, Supplier<List<String>> options) {
+        return new ComboInput(name, options, null, false, "");
+    }
+
+    /** The current options, never null. */
+    public List<String> currentOptions() {
+        List<String> list = options.get();
+        return list == null ? List.of() : list;
+    }
+
+    /** The default value, or the first current option when none was given (null when there are no options). */
+    public String effectiveDefault() {
+        if (defaultValue != null) {
+            return defaultValue;
+        }
+        List<String> list = currentOptions();
+        return list.isEmpty() ? null : list.get(0);
+    }
+
+    /** A copy marked optional. */
+    public ComboInput asOptional() {
+        return new ComboInput(name, options, defaultValue, true, tooltip);
+    }
+}
