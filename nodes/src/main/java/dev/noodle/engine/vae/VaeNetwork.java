@@ -1,6 +1,8 @@
 package dev.noodle.engine.vae;
 
 import ai.djl.ndarray.NDArray;
+import dev.noodle.engine.runtime.Attention;
+import dev.noodle.engine.runtime.GroupNorm;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -34,7 +36,7 @@ final class VaeNetwork {
             }
         }
         h = mid(x, h, "encoder.mid");
-        h = step(x, h, a -> conv(VaeOps.swish(norm(a, "encoder.norm_out")), "encoder.conv_out"));
+        h = step(x, h, a -> conv(normSilu(a, "encoder.norm_out"), "encoder.conv_out"));
         return step(x, h, a -> conv(a, "quant_conv"));
     }
 
@@ -53,7 +55,7 @@ final class VaeNetwork {
                 h = step(z, h, a -> conv(VaeOps.upsampleNearest2x(a), name));
             }
         }
-        return step(z, h, a -> conv(VaeOps.swish(norm(a, "decoder.norm_out")), "decoder.conv_out"));
+        return step(z, h, a -> conv(normSilu(a, "decoder.norm_out"), "decoder.conv_out"));
     }
 
     private NDArray mid(NDArray input, NDArray h, String prefix) {
@@ -73,8 +75,8 @@ final class VaeNetwork {
 
     /** ldm ResnetBlock: x + conv2(swish(norm2(conv1(swish(norm1(x)))))), 1×1 nin_shortcut when channels change. */
     private NDArray resnet(NDArray x, String name) {
-        NDArray h = conv(VaeOps.swish(norm(x, name + ".norm1")), name + ".conv1");
-        h = conv(VaeOps.swish(norm(h, name + ".norm2")), name + ".conv2");
+        NDArray h = conv(normSilu(x, name + ".norm1"), name + ".conv1");
+        h = conv(normSilu(h, name + ".norm2"), name + ".conv2");
         NDArray skip = w.containsKey(name + ".nin_shortcut.weight") ? conv(x, name + ".nin_shortcut") : x;
         return h.addi(skip);
     }
@@ -83,10 +85,11 @@ final class VaeNetwork {
     private NDArray attnBlock(NDArray x, String name) {
         long[] s = x.getShape().getShape(); // [B, C, H, W]
         NDArray h = norm(x, name + ".norm");
-        NDArray q = conv(h, name + ".q").reshape(s[0], s[1], s[2] * s[3]);
-        NDArray k = conv(h, name + ".k").reshape(s[0], s[1], s[2] * s[3]);
-        NDArray v = conv(h, name + ".v").reshape(s[0], s[1], s[2] * s[3]);
-        NDArray o = VaeOps.attention(q, k, v).reshape(s);
+        // one head over the H·W positions: [B, C, H, W] → [B, 1, HW, C]
+        NDArray q = conv(h, name + ".q").reshape(s[0], 1, s[1], s[2] * s[3]).transpose(0, 1, 3, 2);
+        NDArray k = conv(h, name + ".k").reshape(s[0], 1, s[1], s[2] * s[3]).transpose(0, 1, 3, 2);
+        NDArray v = conv(h, name + ".v").reshape(s[0], 1, s[1], s[2] * s[3]).transpose(0, 1, 3, 2);
+        NDArray o = Attention.sdpa(q, k, v).transpose(0, 1, 3, 2).reshape(s); // [B, C, H, W]
         return conv(o, name + ".proj_out").addi(x);
     }
 
@@ -95,6 +98,12 @@ final class VaeNetwork {
     }
 
     private NDArray norm(NDArray x, String name) {
-        return VaeOps.groupNorm(x, VaeConfig.GROUPS, w.get(name + ".weight"), w.get(name + ".bias"), VaeConfig.EPS);
+        return GroupNorm.apply(x, VaeConfig.GROUPS, w.get(name + ".weight"), w.get(name + ".bias"), VaeConfig.EPS);
+    }
+
+    /** GroupNorm then swish x·σ(x) (Ramachandran et al. 2017), fused where the runtime allows. */
+    private NDArray normSilu(NDArray x, String name) {
+        return GroupNorm.applySilu(
+                x, VaeConfig.GROUPS, w.get(name + ".weight"), w.get(name + ".bias"), VaeConfig.EPS);
     }
 }
