@@ -16,7 +16,6 @@ import dev.noodle.graph.validate.EffectiveGraph;
 import dev.noodle.graph.validate.InputCoercion;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
