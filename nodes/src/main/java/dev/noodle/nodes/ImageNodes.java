@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import dev.noodle.engine.image.ImageTensors;
+import dev.noodle.engine.image.LoadedImage;
 import dev.noodle.graph.node.NodeContext;
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeInputs;
@@ -20,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.imageio.ImageIO;
 
 /** SaveImage, PreviewImage and LoadImage. */
 public final class ImageNodes {
@@ -35,7 +36,10 @@ public final class ImageNodes {
         synchronized (ImageNodes.class) { // counters must not collide between concurrent runs
             int counter = ImageFiles.nextCounter(t.folder(), t.name());
             for (int i = 0; i < images.batch(); i++) {
-                BufferedImage img = ImageFiles.toImage(images.pixels(), i);
+                HeapTensor px = images.pixels();
+                int plane = images.height() * images.width() * 3;
+                float[] one = java.util.Arrays.copyOfRange(px.data(), i * plane, (i + 1) * plane);
+                BufferedImage img = ImageTensors.toBufferedImage(one, images.height(), images.width(), 3);
                 Path file = t.folder().resolve(String.format("%s_%05d_.png", t.name(), counter++));
                 writer.write(img, file, ctx);
                 files.add(file);
@@ -149,31 +153,10 @@ public final class ImageNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             Path p = file(ctx.inputs());
-            BufferedImage img = ImageIO.read(p.toFile());
-            if (img == null) {
-                throw new IllegalArgumentException(p.getFileName() + " is not an image Noodle can read (PNG, JPEG,"
-                        + " BMP, GIF)");
+            try (ai.djl.ndarray.NDManager m = NodeSupport.scope(ctx)) {
+                LoadedImage img = LoadedImage.load(p, m);
+                return NodeOutputs.of(new ImageValue(HeapTensor.of(img.image())), new MaskValue(HeapTensor.of(img.mask())));
             }
-            int w = img.getWidth();
-            int h = img.getHeight();
-            MemoryPreflight.check("LoadImage", 1, h, w);
-            float[] rgb = new float[h * w * 3];
-            boolean alpha = img.getColorModel().hasAlpha();
-            float[] mask = new float[alpha ? h * w : 64 * 64];
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    int argb = img.getRGB(x, y);
-                    int o = (y * w + x) * 3;
-                    rgb[o] = ((argb >> 16) & 0xff) / 255f;
-                    rgb[o + 1] = ((argb >> 8) & 0xff) / 255f;
-                    rgb[o + 2] = (argb & 0xff) / 255f;
-                    if (alpha) {
-                        mask[y * w + x] = 1f - ((argb >>> 24) & 0xff) / 255f;
-                    }
-                }
-            }
-            HeapTensor m = alpha ? new HeapTensor(new long[] {1, h, w}, mask) : new HeapTensor(new long[] {1, 64, 64}, mask);
-            return NodeOutputs.of(new ImageValue(new HeapTensor(new long[] {1, h, w, 3}, rgb)), new MaskValue(m));
         }
     }
 }

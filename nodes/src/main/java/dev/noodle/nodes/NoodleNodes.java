@@ -1,16 +1,14 @@
 package dev.noodle.nodes;
 
-import dev.noodle.engine.io.AtomicFiles;
+import dev.noodle.engine.image.PngText;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.graph.exec.ServiceLookup;
 import dev.noodle.graph.node.NodeRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
-import javax.imageio.ImageIO;
 
 /**
  * The standard node set and the services nodes need (model manager, folders, PNG writer), created once per
@@ -41,9 +39,7 @@ public final class NoodleNodes implements AutoCloseable {
 
     private static void writePlainPng(java.awt.image.BufferedImage img, java.nio.file.Path file,
             dev.noodle.graph.node.NodeContext ctx) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", bytes);
-        AtomicFiles.writeBytes(file, bytes.toByteArray());
+        PngText.write(file, img, java.util.Map.of());
     }
 
     /** Every standard node, registered by ComfyUI class name. */

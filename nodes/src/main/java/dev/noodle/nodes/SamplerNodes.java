@@ -2,6 +2,7 @@ package dev.noodle.nodes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.noodle.engine.image.LatentPreview;
 import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplingCancelledException;
 import dev.noodle.engine.sampling.Scheduler;
@@ -32,6 +33,8 @@ public final class SamplerNodes {
 
     static final List<String> SAMPLERS = Arrays.stream(SamplerKind.values()).map(SamplerKind::comfyName).toList();
     static final List<String> SCHEDULERS = Arrays.stream(Scheduler.values()).map(Scheduler::comfyName).toList();
+    /** A live preview of the denoised latent every this many steps (and at the last). */
+    static final int PREVIEW_EVERY = 3;
     static final List<String> NOISE_MODES = List.of("comfy", "a1111");
 
     static NodeSchema.Builder common(NodeSchema.Builder b, String seedName) {
@@ -59,10 +62,12 @@ public final class SamplerNodes {
             NDArray mask = latent.noiseMask() == null ? null : latent.noiseMask().toNd(m);
             DiffusionSampler.Model dm = new DiffusionSampler.Model(model.unet(), model.sampling(), model.latentScale(),
                     null);
-            LatentPreview preview = new LatentPreview(model.family());
+            float[][] factors = model.family().base() == dev.noodle.engine.model.ModelFamily.SDXL
+                    ? LatentPreview.SDXL_FACTORS : LatentPreview.SD15_FACTORS;
             NDArray out = DiffusionSampler.sample(dm, r, x, mask, latent.batchIndex(),
                     (step, total, sigma, xs, denoised) -> ctx.progress(step + 1, total,
-                            preview.shouldRender(step, total) ? preview.render(denoised) : null),
+                            step % PREVIEW_EVERY == PREVIEW_EVERY - 1 || step == total - 1
+                                    ? LatentPreview.preview(denoised, factors) : null),
                     NodeSupport.cancelled(ctx), m);
             return new LatentValue(HeapTensor.of(out), latent.noiseMask(), latent.batchIndex());
         } catch (SamplingCancelledException e) {

@@ -16,6 +16,6 @@ final class WorkflowLoader {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file + ": no such workflow file; check the path");
         }
-        return new WorkflowJson().read(file);
+        return WorkflowJson.read(file);
     }
 }

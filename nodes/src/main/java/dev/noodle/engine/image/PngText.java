@@ -1,5 +1,6 @@
 package dev.noodle.engine.image;
 
+import dev.noodle.engine.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -58,17 +59,9 @@ public final class PngText {
         return out.toByteArray();
     }
 
-    /** Writes {@link #encode} to {@code path} through a temporary file and an atomic rename. */
+    /** Writes {@link #encode} to {@code path} atomically. */
     public static void write(Path path, BufferedImage image, Map<String, String> text) throws IOException {
-        byte[] bytes = encode(image, text);
-        Path dir = path.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".noodle-", ".png.tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeBytes(path, encode(image, text)); // temp file + fsync + atomic rename
     }
 
     private static void writeTextChunk(ByteArrayOutputStream out, String key, String value) {

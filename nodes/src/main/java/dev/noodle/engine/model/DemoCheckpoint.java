@@ -38,6 +38,17 @@ public final class DemoCheckpoint {
                 ClipConfig.Activation.QUICK_GELU, 1e-5f);
     }
 
+    /**
+     * The demo UNet: SD1 layout at width 32, two levels, attention only on the lower-resolution level so a 512²
+     * image samples in seconds on a CPU.
+     */
+    public static UNetConfig unetConfig() {
+        UNetConfig t = UNetConfig.tiny();
+        return new UNetConfig(t.inChannels(), t.outChannels(), t.modelChannels(), t.channelMult(), t.numResBlocks(),
+                new boolean[] {false, true}, t.numHeads(), t.headChannels(), t.transformerDepth(), t.contextDim(),
+                t.linearProjection());
+    }
+
     /** Writes the checkpoint to {@code file} (atomically) unless it exists; returns the path. */
     public static Path ensure(Path file) throws IOException {
         if (Files.isRegularFile(file)) {
@@ -48,7 +59,7 @@ public final class DemoCheckpoint {
         w.metadata(TOKENIZER_KEY, DEMO_TOKENIZER);
         w.metadata("noodle.description", "Noodle demo model: tiny SD 1.x layout with random weights; images are "
                 + "abstract. Put real checkpoints in models/checkpoints/.");
-        add(w, "", UNetConfig.parameterShapes(UNetConfig.tiny())); // keys already carry model.diffusion_model.
+        add(w, "", UNetConfig.parameterShapes(unetConfig())); // keys already carry model.diffusion_model.
         add(w, "cond_stage_model.transformer.text_model.", ClipTextModel.parameterShapes(clipConfig()));
         add(w, AutoencoderKL.CHECKPOINT_PREFIX, AutoencoderKL.parameterShapes(VaeConfig.tiny()));
         w.write(file);
