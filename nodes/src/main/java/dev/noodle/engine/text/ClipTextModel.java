@@ -19,13 +19,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The CLIP text transformer (pre-norm, causal self-attention, quick-GELU MLP) with SD 1.x key names, as in OpenAI
- * CLIP and Hugging Face {@code CLIPTextModel}. Weights live in a manager owned by this object and are released by
+ * The CLIP text transformer (pre-norm, causal self-attention, quick-GELU or GELU MLP, optional pooled projection)
+ * with Hugging Face {@code CLIPTextModel} key names, as in OpenAI CLIP (SD 1.x, SDXL CLIP-L) and OpenCLIP (SD 2.x
+ * ViT-H, SDXL bigG, read through {@link OpenClipKeys}). Weights live in a manager owned by this object and are released by
  * {@link #close()}; they are never modified. Encoding is thread-safe: each call works in its own sub-manager.
  */
 public final class ClipTextModel implements AutoCloseable {
     /** Prefix of the text encoder in SD 1.x single-file checkpoints. */
     public static final String SD1_PREFIX = "cond_stage_model.transformer.text_model.";
+
+    /** Prefix of the OpenCLIP ViT-H text encoder (open_clip names) in SD 2.x checkpoints. */
+    public static final String SD2_PREFIX = "cond_stage_model.model.";
+
+    /** Prefix of SDXL's CLIP-L text encoder (Hugging Face names, like SD 1.x). */
+    public static final String SDXL_CLIP_L_PREFIX = "conditioner.embedders.0.transformer.text_model.";
+
+    /** Prefix of SDXL's OpenCLIP bigG text encoder (open_clip names). */
+    public static final String SDXL_CLIP_G_PREFIX = "conditioner.embedders.1.model.";
+
+    /** Prefix of the SDXL refiner's only text encoder, OpenCLIP bigG. */
+    public static final String SDXL_REFINER_CLIP_G_PREFIX = "conditioner.embedders.0.model.";
+
+    /** Pooled projection as a linear layer without bias, {@code [projection, D]}: pooled' = pooled·Wᵀ. */
+    public static final String PROJECTION_KEY = "text_projection.weight";
 
     private final ClipConfig config;
     private final NDManager weights;
@@ -62,12 +78,24 @@ public final class ClipTextModel implements AutoCloseable {
         }
         m.put("final_layer_norm.weight", new long[] {d});
         m.put("final_layer_norm.bias", new long[] {d});
+        if (c.projectionDim() > 0) {
+            m.put(PROJECTION_KEY, new long[] {c.projectionDim(), d});
+        }
         return m;
     }
 
     /** Loads with the config inferred from the weights, fp32 on the CPU. Keys are relative to {@code text_model.}. */
     public static ClipTextModel load(TensorSource source) {
         return load(source, ClipConfig.fromWeights(source), Device.cpu(), DataType.FLOAT32);
+    }
+
+    /**
+     * Loads an OpenCLIP text encoder stored with open_clip names (keys relative to the model prefix, e.g.
+     * {@code source.withPrefix(SD2_PREFIX)}), config inferred from shapes with exact GELU, fp32 on the CPU.
+     */
+    public static ClipTextModel loadOpenClip(TensorSource openClip) {
+        OpenClipKeys hf = new OpenClipKeys(openClip);
+        return load(hf, hf.config(), Device.cpu(), DataType.FLOAT32);
     }
 
     /**
@@ -118,7 +146,8 @@ public final class ClipTextModel implements AutoCloseable {
      * @param out manager that will own the results (FLOAT32)
      * @param stopAtLayer -1 = last layer, -2 = penultimate (A1111 clip skip 2), down to {@code -layers}
      * @param applyFinalNorm whether the final layer norm is applied to the hidden states (SD1: yes)
-     * @return hidden {@code [B, T, D]}, pooled {@code [B, D]} from the last layer at the argmax-id (end) position
+     * @return hidden {@code [B, T, D]}, pooled {@code [B, P]}: the last layer's final-normed state at the argmax-id
+     *     (first end) position, times the text projection when the model has one (open_clip: x·P)
      */
     public ClipOutput encodeChunks(NDManager out, List<PromptTokens.Chunk> chunks, int stopAtLayer,
             boolean applyFinalNorm) {
@@ -149,6 +178,9 @@ public final class ClipTextModel implements AutoCloseable {
                 rows.add(last.get(i, argmax(chunks.get(i).ids())));
             }
             NDArray pooled = NDArrays.stack(rows); // [B, D]
+            if (config.projectionDim() > 0) {
+                pooled = pooled.matMul(params.get(PROJECTION_KEY).transpose()); // [B, P]
+            }
             NDArray hOut = h.toType(DataType.FLOAT32, true);
             NDArray pOut = pooled.toType(DataType.FLOAT32, true);
             hOut.attach(out);
