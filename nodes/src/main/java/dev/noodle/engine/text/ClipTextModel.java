@@ -226,6 +226,44 @@ public final class ClipTextModel implements AutoCloseable {
         }
     }
 
+    /** Encodes a weighted prompt with the given encoding and emphasis convention. */
+    public ClipOutput encodeWeighted(NDManager out, PromptTokens prompt, ClipEncoding encoding, Emphasis emphasis) {
+        ClipEncoding e = encoding.resolvedFor(config.layers());
+        return switch (emphasis) {
+            case COMFY -> encodeWeighted(out, prompt, e.stopAtLayer(), e.finalNorm());
+            case A1111 -> encodeA1111(out, prompt, e.stopAtLayer(), e.finalNorm());
+        };
+    }
+
+    /**
+     * Encodes a weighted prompt as AUTOMATIC1111 does ({@code sd_hijack_clip} + {@code EmphasisOriginal}): each
+     * chunk's hidden states z {@code [T, D]} are multiplied by their position weights, z' = z·w, then rescaled by
+     * mean(z) / mean(z') (means over the whole chunk) so the chunk's mean is unchanged; chunks are concatenated
+     * along the token axis.
+     *
+     * @return hidden {@code [1, 77·chunks, D]}, pooled {@code [1, P]} of the first chunk
+     */
+    public ClipOutput encodeA1111(NDManager out, PromptTokens prompt, int stopAtLayer, boolean applyFinalNorm) {
+        int k = prompt.chunks().size();
+        try (NDManager scope = out.newSubManager(weights.getDevice())) {
+            ClipOutput all = encodeChunks(scope, prompt.chunks(), stopAtLayer, applyFinalNorm);
+            NDArray z = all.hidden(); // [k, T, D]
+            int t = (int) z.getShape().get(1);
+            NDList rescaled = new NDList();
+            for (int c = 0; c < k; c++) {
+                NDArray zc = z.get(c); // [T, D]
+                NDArray w = scope.create(prompt.chunks().get(c).weights(), new Shape(t, 1));
+                NDArray zw = zc.mul(w);
+                rescaled.add(zw.mul(zc.mean().div(zw.mean()))); // keep the chunk's original mean
+            }
+            NDArray hidden = NDArrays.concat(rescaled, 0).expandDims(0); // [1, k·T, D]
+            NDArray pooled = all.pooled().get("0:1");
+            hidden.attach(out);
+            pooled.attach(out);
+            return new ClipOutput(hidden, pooled);
+        }
+    }
+
     private NDArray embed(NDManager scope, List<PromptTokens.Chunk> chunks, int t) {
         int b = chunks.size();
         int d = config.width();
