@@ -63,7 +63,9 @@ class A1111EmphasisTest {
         assertTrue(comma >= 0);
         String prompt = "cat ".repeat(70) + ", " + "dog ".repeat(10);
         int perCat = tok.encode("cat").length;
-        if (perCat == 1 && tok.encode("dog").length == 1) {
+        assertEquals(1, perCat);
+        assertEquals(1, tok.encode("dog").length);
+        {
             PromptTokens c = PromptTokens.tokenizeA1111(prompt, tok, tok.endId());
             assertEquals(2, c.chunks().size());
             int[] a = c.chunks().get(0).ids();
