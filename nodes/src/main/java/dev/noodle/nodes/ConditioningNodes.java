@@ -2,7 +2,9 @@ package dev.noodle.nodes;
 
 import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.sd.LatentArea;
+import dev.noodle.engine.text.ClipEncoding;
 import dev.noodle.engine.text.ClipOutput;
+import dev.noodle.engine.text.Emphasis;
 import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.engine.text.PromptTokens;
 import dev.noodle.graph.node.MessageLevel;
@@ -30,15 +32,15 @@ public final class ConditioningNodes {
     private ConditioningNodes() {}
 
     /** Encodes a prompt with a CLIP value (weights, embeddings, chunking, clip skip). */
-    static ConditioningValue encode(NodeContext ctx, ClipValue clip, String text, int stopAtLayer) {
+    static ConditioningValue encode(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding) {
         EmbeddingLookup embeddings = ctx.service(EmbeddingLookupFactory.class).forClip(clip, ctx);
-        PromptTokens tokens = PromptTokens.tokenize(text, clip.tokenizer(), embeddings);
+        int pad = encoding.padId() == ClipEncoding.END_ID ? clip.tokenizer().endId() : encoding.padId();
+        PromptTokens tokens = PromptTokens.tokenize(text, clip.tokenizer(), embeddings, pad);
         for (String w : tokens.warnings()) {
             ctx.message(MessageLevel.WARNING, w);
         }
         try (NDManager m = NodeSupport.scope(ctx)) {
-            // SD1: the chosen layer's states go through the final layer norm, as ComfyUI and A1111 do
-            ClipOutput out = clip.clip().encodeWeighted(m, tokens, stopAtLayer, true);
+            ClipOutput out = clip.clip().encodeWeighted(m, tokens, encoding, Emphasis.COMFY);
             ConditioningValue.Entry e = new ConditioningValue.Entry(HeapTensor.of(out.hidden()),
                     HeapTensor.of(out.pooled()), 1f, null, Map.of());
             return new ConditioningValue(List.of(e));
@@ -63,7 +65,7 @@ public final class ConditioningNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             ClipValue clip = ctx.inputs().get("clip", ClipValue.class);
-            return NodeOutputs.of(encode(ctx, clip, ctx.inputs().getString("text"), clip.stopAtLayer()));
+            return NodeOutputs.of(encode(ctx, clip, ctx.inputs().getString("text"), clip.encoding()));
         }
     }
 
@@ -95,7 +97,7 @@ public final class ConditioningNodes {
                 throw new IllegalArgumentException("clip_skip " + skip + " is more than the text encoder's "
                         + clip.clip().config().layers() + " layers; use 1.." + clip.clip().config().layers());
             }
-            return NodeOutputs.of(encode(ctx, clip, ctx.inputs().getString("text"), -skip));
+            return NodeOutputs.of(encode(ctx, clip, ctx.inputs().getString("text"), clip.encoding().withStopAtLayer(-skip)));
         }
     }
 

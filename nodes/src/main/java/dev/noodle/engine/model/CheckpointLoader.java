@@ -9,6 +9,7 @@ import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.PredictionType;
 import dev.noodle.engine.text.ClipConfig;
+import dev.noodle.engine.text.ClipEncoding;
 import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.text.ClipTokenizer;
 import dev.noodle.engine.text.DemoVocabulary;
@@ -49,7 +50,9 @@ public final class CheckpointLoader {
             try {
                 status.accept("binding text encoder");
                 TensorSource text = src.withPrefix(info.textEncoderPrefixes().get(0));
-                clip = ClipTextModel.load(text, ClipConfig.fromWeights(text), target.device(), target.dtype());
+                boolean sd2 = info.family().base() == ModelFamily.SD2;
+                clip = sd2 ? ClipTextModel.loadOpenClip(text)
+                        : ClipTextModel.load(text, ClipConfig.fromWeights(text), target.device(), target.dtype());
                 if (clip.config().vocabSize() != tokenizer.vocabSize()) {
                     throw new ModelFormatException(file.getFileName() + ": its text encoder has "
                             + clip.config().vocabSize() + " tokens but the tokenizer (" + tokenizer.source() + ") has "
@@ -61,10 +64,9 @@ public final class CheckpointLoader {
                     status.accept("binding VAE");
                     vae = AutoencoderKL.load(src.withPrefix(info.vaePrefix().get()), 1f, owner);
                 }
-                ModelSampling ms = ModelSampling.sd15().withPrediction(
-                        info.prediction() == Prediction.V ? PredictionType.V_PREDICTION : PredictionType.EPS);
+                ModelSampling ms = ModelSampling.sd15().withPrediction(prediction(src, info));
                 long bytes = bytes(src, info);
-                return new LoadedCheckpoint(file, info, unet, clip, tokenizer, vae, ms, info.family().latentScale(),
+                return new LoadedCheckpoint(file, info, unet, clip, tokenizer, sd2 ? ClipEncoding.sd2() : ClipEncoding.sd1(), vae, ms, info.family().latentScale(),
                         bytes, owner);
             } catch (RuntimeException e) {
                 unet.close();
@@ -75,6 +77,34 @@ public final class CheckpointLoader {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The prediction type: what the file says (a {@code v_pred} key), else for SD 2.x ComfyUI's heuristic — the
+     * 768-px v models have a last-block norm bias with standard deviation above 0.09 (the 512-px eps base and the
+     * inpainting models do not).
+     */
+    static PredictionType prediction(TensorSource src, CheckpointInfo info) {
+        if (info.prediction() == Prediction.V) {
+            return PredictionType.V_PREDICTION;
+        }
+        String probe = info.unetPrefix() + "output_blocks.11.1.transformer_blocks.0.norm1.bias";
+        if (info.prediction() == Prediction.UNKNOWN && !info.inpainting() && src.contains(probe)) {
+            float[] b = src.loadFloats(probe);
+            double mean = 0;
+            for (float v : b) {
+                mean += v;
+            }
+            mean /= b.length;
+            double var = 0;
+            for (float v : b) {
+                var += (v - mean) * (v - mean);
+            }
+            if (Math.sqrt(var / b.length) > 0.09) {
+                return PredictionType.V_PREDICTION;
+            }
+        }
+        return PredictionType.EPS;
     }
 
     private static long bytes(TensorSource src, CheckpointInfo info) {

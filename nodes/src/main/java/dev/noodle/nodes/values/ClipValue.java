@@ -1,6 +1,7 @@
 package dev.noodle.nodes.values;
 
 import dev.noodle.engine.model.ModelFamily;
+import dev.noodle.engine.text.ClipEncoding;
 import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.text.ClipTokenizer;
 import dev.noodle.graph.node.ReleasableValue;
@@ -8,10 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The CLIP wire value: a text encoder with its tokenizer, the layer to stop at (ComfyUI's stop_at_clip_layer:
- * −1 = last, −2 = penultimate = A1111 clip skip 2) and patches. Immutable.
+ * The CLIP wire value: a text encoder with its tokenizer, its encoding conventions (pad token, the layer to stop
+ * at — ComfyUI's stop_at_clip_layer: −1 = last, −2 = penultimate = A1111 clip skip 2 — and final norm) and
+ * patches. Immutable.
  */
-public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer tokenizer, int stopAtLayer,
+public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer tokenizer, ClipEncoding encoding,
         ModelFamily family, List<String> patches, AutoCloseable owned) implements ReleasableValue {
     public ClipValue {
         patches = List.copyOf(patches);
@@ -19,14 +21,14 @@ public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer 
 
     /** CLIPSetLastLayer: the same encoder stopping at another layer. */
     public ClipValue withStopAtLayer(int layer) {
-        return new ClipValue(hold, clip, tokenizer, layer, family, patches, null);
+        return new ClipValue(hold, clip, tokenizer, encoding.withStopAtLayer(layer), family, patches, null);
     }
 
     /** A patched encoder (LoRA) sharing this one's hold. */
     public ClipValue withClip(ClipTextModel patched, String note, AutoCloseable newOwned) {
         List<String> p = new ArrayList<>(patches);
         p.add(note);
-        return new ClipValue(hold, patched, tokenizer, stopAtLayer, family, p, newOwned);
+        return new ClipValue(hold, patched, tokenizer, encoding, family, p, newOwned);
     }
 
     @Override
@@ -48,7 +50,7 @@ public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer 
 
     @Override
     public String toString() {
-        return "CLIP: the " + family + " text encoder, stopping at layer " + stopAtLayer
+        return "CLIP: the " + family + " text encoder, stopping at layer " + encoding.stopAtLayer()
                 + (patches.isEmpty() ? "" : " with " + String.join(", ", patches));
     }
 }
