@@ -14,6 +14,7 @@ import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Note;
 import dev.noodle.graph.model.Reroute;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,7 +32,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads and writes workflow files: the Noodle format, and (detected on read) ComfyUI's API prompt format.
+ * Reads and writes workflow files: the Noodle format, and (detected on read) ComfyUI's API prompt format and UI
+ * workflow format ({@link ComfyUiFormat}).
  *
  * <p>Noodle format: {@code {"format": 1, "name": ..., "nodes": {"id": {"type": ..., "inputs": {"name": literal |
  * ["id", index]}, "mode": "normal"}}, "layout": {...}}}. Unknown fields at the top level, in nodes, in the layout and in
@@ -50,6 +52,7 @@ public final class WorkflowJson {
 
     private final ObjectMapper mapper;
     private final ChannelWriter writer;
+    private final NodeRegistry registry;
 
     /** A codec with its own configured mapper. */
     public WorkflowJson() {
@@ -58,25 +61,45 @@ public final class WorkflowJson {
 
     /** A codec using this mapper (configure it with {@link #newMapper()} settings). */
     public WorkflowJson(ObjectMapper mapper) {
-        this(mapper, (channel, bytes) -> {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                channel.write(buf);
-            }
-        });
+        this(mapper, DEFAULT_WRITER, null);
+    }
+
+    /**
+     * A codec using this mapper that names the positional widget values of ComfyUI UI workflows by the schemas in
+     * {@code registry} (null: UI workflows still open, but their widget values stay unnamed in the node extras).
+     */
+    public WorkflowJson(ObjectMapper mapper, NodeRegistry registry) {
+        this(mapper, DEFAULT_WRITER, registry);
     }
 
     WorkflowJson(ObjectMapper mapper, ChannelWriter writer) {
+        this(mapper, writer, null);
+    }
+
+    WorkflowJson(ObjectMapper mapper, ChannelWriter writer, NodeRegistry registry) {
         this.mapper = mapper;
         this.writer = writer;
+        this.registry = registry;
     }
+
+    /** A codec like this one that reads ComfyUI UI workflows with the schemas of {@code nodeRegistry}. */
+    public WorkflowJson withRegistry(NodeRegistry nodeRegistry) {
+        return new WorkflowJson(mapper, writer, nodeRegistry);
+    }
+
+    private static final ChannelWriter DEFAULT_WRITER = (channel, bytes) -> {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+            channel.write(buf);
+        }
+    };
 
     /** A mapper with the settings the codecs need (size and nesting limits). */
     public static ObjectMapper newMapper() {
         return JsonValues.newMapper();
     }
 
-    /** Reads a workflow file (Noodle or ComfyUI API format). */
+    /** Reads a workflow file (Noodle, ComfyUI API prompt or ComfyUI UI workflow; detected from the content). */
     public Workflow read(Path file) throws IOException {
         String source = file.toString();
         long size;
@@ -111,10 +134,8 @@ public final class WorkflowJson {
             if (root.has("format") || (root.has("nodes") && root.get("nodes").isObject())) {
                 return readNoodle(root, sourceName);
             }
-            if (root.has("nodes") && root.get("nodes").isArray()) {
-                throw new WorkflowFormatException(sourceName, 0, 0,
-                        "this is a ComfyUI UI workflow (LiteGraph \"nodes\" array), which Noodle cannot read yet",
-                        "In ComfyUI use Workflow > Export (API) and open that file instead.", null);
+            if (ComfyUiFormat.looksLikeUiWorkflow(root)) {
+                return ComfyUiFormat.fromTree(mapper, root, sourceName, registry);
             }
             if (ComfyApiFormat.looksLikeApiPrompt(root)) {
                 return ComfyApiFormat.fromTree(mapper, root, sourceName);
@@ -122,8 +143,8 @@ public final class WorkflowJson {
         } catch (IllegalArgumentException e) {
             throw structure(sourceName, e.getMessage());
         }
-        throw structure(sourceName, "this JSON is neither a Noodle workflow (\"format\" and \"nodes\") nor a"
-                + " ComfyUI API prompt (nodes with \"class_type\")");
+        throw structure(sourceName, "this JSON is neither a Noodle workflow (\"format\" and \"nodes\"), a"
+                + " ComfyUI API prompt (nodes with \"class_type\") nor a ComfyUI UI workflow (a \"nodes\" array)");
     }
 
     private static WorkflowFormatException structure(String source, String problem) {

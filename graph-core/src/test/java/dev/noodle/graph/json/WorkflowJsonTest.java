@@ -101,7 +101,8 @@ class WorkflowJsonTest {
         assertTrue(assertThrows(WorkflowFormatException.class, () -> json.parse("{\"format\":99}", "c.json"))
                 .getMessage().contains("Update Noodle"));
         assertTrue(assertThrows(WorkflowFormatException.class,
-                () -> json.parse("{\"nodes\":[], \"links\":[]}", "ui.json")).getMessage().contains("Export (API)"));
+                () -> json.parse("{\"nodes\":[{\"id\": 1}], \"links\":[]}", "ui.json")).getMessage()
+                .contains("node #0 in \"nodes\" has no \"type\""));
         String deep = "[".repeat(5000) + "]".repeat(5000);
         assertTrue(assertThrows(WorkflowFormatException.class, () -> json.parse(deep, "deep.json"))
                 .getMessage().contains("deep.json"));
