@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,6 +31,8 @@ public final class InfotextGraph {
     public static final String PARAMS_KEY = "a1111.params";
     /** Positive CLIPTextEncode extra: the prompt as written, with its LoRA tags. */
     public static final String PROMPT_KEY = "a1111.prompt";
+    /** CheckpointLoaderSimple extra: the checkpoint chosen at import (to tell whether the user changed it). */
+    public static final String CKPT_KEY = "a1111.ckpt";
     /** A1111's extra-network tag, e.g. {@code <lora:name:0.8>} or {@code <lora:name:0.8:0.5>}. */
     static final Pattern LORA_TAG = Pattern.compile("<lora:([^:>]+)(?::([^:>]*))?(?::([^:>]*))?>");
 
@@ -46,8 +47,9 @@ public final class InfotextGraph {
     public static Workflow toWorkflow(A1111Infotext info, List<String> checkpoints) {
         Map<String, String> p = info.params();
         Map<String, NodeInstance> nodes = new LinkedHashMap<>();
-        nodes.put("1", node("1", "CheckpointLoaderSimple", Map.of("ckpt_name",
-                Literal.of(matchModel(p.getOrDefault("Model", "model"), checkpoints)))));
+        String ckptName = matchModel(p.getOrDefault("Model", "model"), checkpoints);
+        nodes.put("1", new NodeInstance("1", "CheckpointLoaderSimple", Map.of("ckpt_name", Literal.of(ckptName)),
+                null, Map.of(CKPT_KEY, ckptName)));
         Link model = Link.of("1", 0);
         Link clip = Link.of("1", 1);
         int next = 2;
@@ -241,11 +243,16 @@ public final class InfotextGraph {
         if (latent != null && latent.type().equals("EmptyLatentImage")) {
             now.put("Size", longOf(latent.input("width"), 512) + "x" + longOf(latent.input("height"), 512));
         }
+        boolean ckptChanged = false;
         if (ckpt != null) {
+            String name = stringOf(ckpt.input("ckpt_name"));
+            ckptChanged = !name.equals(ckpt.extra().get(CKPT_KEY));
+        }
+        if (ckpt != null && (ckptChanged || orig.isEmpty())) {
             String name = stringOf(ckpt.input("ckpt_name"));
             now.put("Model", name.replaceAll(".*[/\\\\]", "").replaceAll("\\.(safetensors|ckpt|pt|bin)$", ""));
         }
-        if (clipSkip > 1) {
+        if (clipSkip > 1 || orig.containsKey("Clip skip")) {
             now.put("Clip skip", Integer.toString(clipSkip));
         }
         if (hires != null) {
@@ -260,12 +267,12 @@ public final class InfotextGraph {
             now.put("Hires steps", hs == longOf(base.input("steps"), 20) ? "0" : Long.toString(hs));
         }
         return new A1111Infotext(prompt, negNode == null ? "" : stringOf(negNode.input("text")),
-                merge(orig, now, sampler, scheduler));
+                merge(orig, now, sampler, scheduler, ckptChanged));
     }
 
     /** Original values are kept where they still mean the same; the rest come from the graph. */
     private static Map<String, String> merge(Map<String, String> orig, Map<String, String> now, String sampler,
-            String scheduler) {
+            String scheduler, boolean ckptChanged) {
         Map<String, String> out = new LinkedHashMap<>();
         A1111Samplers.Choice origChoice = null;
         try {
@@ -284,7 +291,8 @@ public final class InfotextGraph {
                 continue;
             } else if (now.containsKey(k)) {
                 out.put(k, same(e.getValue(), now.get(k)) ? e.getValue() : now.get(k));
-            } else if (!k.equals("Clip skip") && !k.equals("Denoising strength") && !k.startsWith("Hires ")) {
+            } else if (!k.equals("Clip skip") && !k.equals("Denoising strength")
+                    && (!k.startsWith("Hires ") || now.containsKey("Hires upscale") || now.containsKey("Hires resize"))) {
                 out.put(k, e.getValue()); // fields the graph does not model (Model hash, Version, ...)
             }
         }
@@ -293,7 +301,7 @@ public final class InfotextGraph {
                 out.put(e.getKey(), e.getValue());
             }
         }
-        if (out.containsKey("Model hash") && !Objects.equals(orig.get("Model"), out.get("Model"))) {
+        if (ckptChanged) {
             out.remove("Model hash"); // a different checkpoint: the old hash would lie
         }
         return out;
