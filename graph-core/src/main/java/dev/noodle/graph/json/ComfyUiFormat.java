@@ -59,8 +59,8 @@ public final class ComfyUiFormat {
     private ComfyUiFormat() {}
 
     /** Parses a UI workflow; {@code registry} names widget values (null: values stay unnamed in the original JSON). */
-    public static Workflow read(String json, String sourceName, NodeRegistry registry) throws WorkflowFormatException {
-        return new WorkflowJson(MAPPER, registry).parse(json, sourceName);
+    public static Workflow read(String json, String sourceName, NodeRegistry registry) {
+        return WorkflowJson.parse(json, sourceName, registry);
     }
 
     /** Writes a workflow as a ComfyUI UI workflow (the schema version it was read in; 0.4 for new workflows). */

@@ -31,7 +31,18 @@ class ComfyUiFormatTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final NodeRegistry registry = ComfyLikeNodes.registry(List.of("v1-5-pruned-emaonly-fp16.safetensors",
             "STableDiffusionv2-1_768-ema-pruned.safetensors"));
-    private final WorkflowJson json = new WorkflowJson(WorkflowJson.newMapper(), registry);
+    /** Parsing with the registry, writing in the Noodle format. */
+    private final class Codec {
+        Workflow parse(String text, String source) {
+            return WorkflowJson.parse(text, source, registry);
+        }
+
+        String write(Workflow wf) {
+            return WorkflowJson.write(wf);
+        }
+    }
+
+    private final Codec json = new Codec();
 
     static String resource(String name) throws IOException {
         try (InputStream in = ComfyUiFormatTest.class.getResourceAsStream("comfyui/" + name)) {
@@ -232,8 +243,7 @@ class ComfyUiFormatTest {
 
     @Test
     void withoutRegistryWidgetValuesStayInTheOriginals() throws IOException {
-        WorkflowJson plain = new WorkflowJson();
-        Workflow wf = plain.parse(resource("default_graph.json"), "default_graph.json");
+        Workflow wf = WorkflowJson.parse(resource("default_graph.json"), "default_graph.json");
         assertNull(wf.node("3").input("steps"));
         assertEquals(Link.of("6", 0), wf.node("3").input("positive"));
         assertSameJson(resource("default_graph.json"), ComfyUiFormat.write(wf, null));

@@ -25,7 +25,7 @@ public final class WorkflowSources {
     /** Largest workflow text taken from a PNG chunk. */
     public static final int MAX_WORKFLOW_TEXT = 32 << 20;
 
-    private final WorkflowJson json;
+    private final NodeRegistry registry;
     private final List<String> checkpoints;
 
     /**
@@ -33,7 +33,7 @@ public final class WorkflowSources {
      * {@code checkpoints} (file names in the checkpoints folder; may be empty).
      */
     public WorkflowSources(NodeRegistry registry, List<String> checkpoints) {
-        this.json = new WorkflowJson(WorkflowJson.newMapper(), registry);
+        this.registry = registry;
         this.checkpoints = List.copyOf(checkpoints);
     }
 
@@ -48,7 +48,7 @@ public final class WorkflowSources {
         if (head.length == 8 && (head[0] & 0xFF) == 0x89 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G') {
             return openPng(file);
         }
-        return json.read(file);
+        return WorkflowJson.read(file, registry);
     }
 
     private Workflow openPng(Path file) throws IOException {
@@ -66,7 +66,7 @@ public final class WorkflowSources {
                 continue;
             }
             try {
-                return json.parse(text, file + " ('" + key + "' text)").withName(name);
+                return WorkflowJson.parse(text, file + " ('" + key + "' text)", registry).withName(name);
             } catch (WorkflowFormatException e) {
                 problems.add("its '" + key + "' text is not a workflow (" + e.getMessage() + ")");
             }

@@ -36,7 +36,7 @@ class WorkflowSourcesTest {
     }
 
     private Workflow ui() throws IOException {
-        return new WorkflowJson(WorkflowJson.newMapper(), registry).parse(InteropTestSupport.UI_WORKFLOW, "ui.json");
+        return WorkflowJson.parse(InteropTestSupport.UI_WORKFLOW, "ui.json", registry);
     }
 
     @Test
@@ -44,7 +44,7 @@ class WorkflowSourcesTest {
         Workflow ui = ui();
         Path uiFile = Files.writeString(dir.resolve("ui.json"), InteropTestSupport.UI_WORKFLOW);
         Path apiFile = Files.writeString(dir.resolve("api.txt"), ComfyApiFormat.write(ui));
-        Path noodleFile = Files.writeString(dir.resolve("w.noodle"), new WorkflowJson().write(ui));
+        Path noodleFile = Files.writeString(dir.resolve("w.noodle"), WorkflowJson.write(ui));
         for (Path p : List.of(uiFile, apiFile, noodleFile)) {
             Workflow wf = sources.open(p);
             assertEquals(new Literal("猫 ☕ 😀 é"), wf.node("2").input("text"), p.toString());
