@@ -57,12 +57,16 @@ final class ComfyUiWidgets {
 
     /**
      * The widget values by input name; inputs whose slot is beyond the list (or all, when {@code values} is null)
-     * take their default, as ComfyUI's frontend does when it loads such a node.
+     * take their default, as ComfyUI's frontend does when it loads such a node (optional inputs stay unset).
      */
     static Map<String, Object> byName(NodeSchema schema, List<Object> values) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Slot s : slots(schema, values == null ? List.of() : values)) {
-            Object v = values != null && s.index() < values.size() ? values.get(s.index()) : defaultValue(s.spec());
+            boolean present = values != null && s.index() < values.size();
+            if (!present && s.spec().optional()) {
+                continue; // an optional input the file predates stays unset
+            }
+            Object v = present ? values.get(s.index()) : defaultValue(s.spec());
             if (v != null) {
                 out.put(s.spec().name(), v);
             }

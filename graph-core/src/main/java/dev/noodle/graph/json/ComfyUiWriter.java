@@ -265,7 +265,17 @@ final class ComfyUiWriter {
             return;
         }
         List<Object> updated = values == null ? new ArrayList<>() : new ArrayList<>(values);
-        for (ComfyUiWidgets.Slot s : slots) {
+        int originalSize = updated.size();
+        int lastNeeded = -1; // slots past the original list are written only up to the last one holding news
+        for (int k = 0; k < slots.size(); k++) {
+            ComfyUiWidgets.Slot s = slots.get(k);
+            boolean news = n.input(s.spec().name()) instanceof Literal lit
+                    && !sameValue(lit.value(), ComfyUiWidgets.defaultValue(s.spec()));
+            if (s.index() < originalSize || news || (!s.spec().optional() && values == null)) {
+                lastNeeded = k;
+            }
+        }
+        for (ComfyUiWidgets.Slot s : slots.subList(0, lastNeeded + 1)) {
             while (updated.size() <= s.index() + (s.hasControl() ? 1 : 0)) {
                 updated.add(null);
             }
