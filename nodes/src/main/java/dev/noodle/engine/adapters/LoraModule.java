@@ -33,11 +33,12 @@ public sealed interface LoraModule {
     long deltaRows(TensorSource src);
 
     /**
-     * Rebuilds ΔW·(α/r) in float32 in {@code m}, reshaped to {@code target}.
+     * Rebuilds strength·(α/r)·ΔW in float32 in {@code m}, reshaped to {@code target}. The scalar is applied to the
+     * smallest factor, so the full-size ΔW is written once.
      *
      * @param target the shape of the weight it updates, e.g. [O, I] or [O, I, 3, 3]
      */
-    NDArray delta(TensorSource src, NDManager m, Shape target);
+    NDArray delta(TensorSource src, NDManager m, Shape target, float strength);
 
     /** Classic low-rank pair (kohya {@code lora_up/lora_down}, PEFT {@code lora_B/lora_A}), optional Tucker mid. */
     record LowRank(String name, String up, String down, String mid, String alpha) implements LoraModule {
@@ -65,11 +66,11 @@ public sealed interface LoraModule {
         }
 
         @Override
-        public NDArray delta(TensorSource src, NDManager m, Shape target) {
+        public NDArray delta(TensorSource src, NDManager m, Shape target, float strength) {
             NDArray u = load(src, up, m); // [O, r, (1, 1)]
             NDArray d = load(src, down, m); // [r, I, (kh, kw)]
             long rank = d.getShape().get(0);
-            NDArray u2 = u.reshape(u.getShape().get(0), -1); // [O, r]
+            NDArray u2 = u.reshape(u.getShape().get(0), -1).mul(strength * scale(src, alpha, rank)); // [O, r]
             NDArray d2;
             if (mid == null) {
                 d2 = d.reshape(rank, -1); // [r, I·kh·kw]
@@ -84,8 +85,7 @@ public sealed interface LoraModule {
                 d2 = core.matMul(d.reshape(rank, in)).reshape(cs.get(0), kh, kw, in).transpose(0, 3, 1, 2)
                         .reshape(cs.get(0), -1);
             }
-            NDArray w = u2.matMul(d2); // [O, I·kh·kw]
-            return w.mul(scale(src, alpha, rank)).reshape(target);
+            return u2.matMul(d2).reshape(target); // [O, I·kh·kw] -> target
         }
     }
 
@@ -114,15 +114,15 @@ public sealed interface LoraModule {
         }
 
         @Override
-        public NDArray delta(TensorSource src, NDManager m, Shape target) {
+        public NDArray delta(TensorSource src, NDManager m, Shape target, float strength) {
             long rank = src.info(w1b).shape()[0];
-            NDArray f1 = factor(src, m, w1a, w1b, t1);
+            NDArray f1 = factor(src, m, w1a, w1b, t1).mul(strength * scale(src, alpha, rank));
             NDArray f2 = factor(src, m, w2a, w2b, t2);
             if (!f1.getShape().equals(f2.getShape())) {
                 throw new ModelFormatException(name + ": LoHa factors rebuild to " + f1.getShape() + " and "
                         + f2.getShape() + "; the file is damaged");
             }
-            return f1.mul(f2).mul(scale(src, alpha, rank)).reshape(target);
+            return f1.mul(f2).reshape(target);
         }
 
         private static NDArray factor(TensorSource src, NDManager m, String a, String b, String t) {
@@ -164,7 +164,7 @@ public sealed interface LoraModule {
         }
 
         @Override
-        public NDArray delta(TensorSource src, NDManager m, Shape target) {
+        public NDArray delta(TensorSource src, NDManager m, Shape target, float strength) {
             long rank = -1;
             NDArray f1;
             if (w1 != null) {
@@ -183,7 +183,7 @@ public sealed interface LoraModule {
                 f2 = t2 == null ? a.matMul(b.reshape(b.getShape().get(0), -1)) : tucker(load(src, t2, m), b, a);
             }
             float s = rank > 0 ? scale(src, alpha, rank) : 1f;
-            return kron(f1, f2).mul(s).reshape(target);
+            return kron(f1.mul(s * strength), f2).reshape(target);
         }
     }
 

@@ -194,7 +194,7 @@ public final class LoraPatcher {
         try (NDManager scope = owner.newSubManager()) {
             NDArray sum = null;
             for (Contribution c : parts) {
-                NDArray d = c.module().delta(c.lora().source(), scope, shape).mul(c.strength());
+                NDArray d = c.module().delta(c.lora().source(), scope, shape, c.strength());
                 sum = sum == null ? d : sum.add(d);
             }
             NDArray w32 = w;
