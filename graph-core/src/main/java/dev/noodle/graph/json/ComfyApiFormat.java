@@ -31,8 +31,8 @@ public final class ComfyApiFormat {
     private ComfyApiFormat() {}
 
     /** Parses an API prompt; {@code sourceName} names it in errors. */
-    public static Workflow read(String json, String sourceName) throws WorkflowFormatException {
-        return new WorkflowJson(MAPPER).parse(json, sourceName);
+    public static Workflow read(String json, String sourceName) {
+        return WorkflowJson.parse(json, sourceName);
     }
 
     /** Whether a JSON object looks like an API prompt (non-empty, every value an object with class_type). */
