@@ -124,6 +124,37 @@ public final class ClipTextModel implements AutoCloseable {
         }
     }
 
+    /** Parameter keys (relative to {@code text_model.}), e.g. {@code encoder.layers.0.mlp.fc1.weight}. */
+    public java.util.Set<String> parameterKeys() {
+        return java.util.Collections.unmodifiableSet(params.keySet());
+    }
+
+    /** A parameter array; callers must not modify it. */
+    public NDArray parameter(String key) {
+        NDArray a = params.get(key);
+        if (a == null) {
+            throw new IllegalArgumentException("CLIP text model has no parameter '" + key + "'");
+        }
+        return a;
+    }
+
+    /**
+     * A copy using {@code replacements} (same keys and shapes, e.g. LoRA-patched weights) and sharing every other
+     * array with this model. The copy owns only {@code owner}: closing it leaves this model's weights alone.
+     */
+    public ClipTextModel withParameters(Map<String, NDArray> replacements, NDManager owner) {
+        Map<String, NDArray> merged = new LinkedHashMap<>(params);
+        for (Map.Entry<String, NDArray> e : replacements.entrySet()) {
+            NDArray old = params.get(e.getKey());
+            if (old == null || !old.getShape().equals(e.getValue().getShape())) {
+                throw new IllegalArgumentException("cannot replace CLIP parameter '" + e.getKey() + "' "
+                        + (old == null ? "(no such key)" : old.getShape()) + " with " + e.getValue().getShape());
+            }
+            merged.put(e.getKey(), e.getValue());
+        }
+        return new ClipTextModel(config, owner, merged, dtype);
+    }
+
     /** The model's hyper-parameters. */
     public ClipConfig config() {
         return config;
