@@ -1,10 +1,15 @@
 package dev.noodle.nodes;
 
-import dev.noodle.engine.image.PngText;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.text.EmbeddingLookup;
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.RunListener;
+import dev.noodle.graph.exec.RunOptions;
+import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.exec.ServiceLookup;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.node.NodeRegistry;
 import java.io.IOException;
 import java.util.HashMap;
@@ -20,13 +25,16 @@ public final class NoodleNodes implements AutoCloseable {
     private final NodeRegistry registry;
     private final Map<Class<?>, Object> services = new HashMap<>();
 
-    private NoodleNodes(NodeEnvironment env, ModelManager models, PngWriter png) {
+    private final RunMetadata runs = new RunMetadata();
+
+    private NoodleNodes(NodeEnvironment env, ModelManager models) {
         this.env = env;
         this.models = models;
         this.registry = standardRegistry(env);
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
-        services.put(PngWriter.class, png);
+        services.put(RunMetadata.class, runs);
+        services.put(PngWriter.class, new MetadataPngWriter(runs, registry));
         services.put(EmbeddingLookupFactory.class, (EmbeddingLookupFactory) (clip, ctx) -> EmbeddingLookup.NONE);
     }
 
@@ -34,12 +42,7 @@ public final class NoodleNodes implements AutoCloseable {
     public static NoodleNodes create(NodeEnvironment env) {
         Devices.Target target = Devices.choose();
         long budget = Math.max(2L << 30, MemoryPreflight.physicalBytes() / 2);
-        return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget), NoodleNodes::writePlainPng);
-    }
-
-    private static void writePlainPng(java.awt.image.BufferedImage img, java.nio.file.Path file,
-            dev.noodle.graph.node.NodeContext ctx) throws IOException {
-        PngText.write(file, img, java.util.Map.of());
+        return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget));
     }
 
     /** Every standard node, registered by ComfyUI class name. */
@@ -61,6 +64,19 @@ public final class NoodleNodes implements AutoCloseable {
         r.register(new ImageNodes.PreviewImage(env));
         r.register(new ImageNodes.LoadImage(env));
         return r;
+    }
+
+    /**
+     * Runs a workflow with this node set, registering it so output nodes can embed it in their files.
+     */
+    public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
+            CancellationToken token) {
+        runs.put(options.runId(), wf);
+        try {
+            return executor.run(wf, options, listener, token);
+        } finally {
+            runs.remove(options.runId());
+        }
     }
 
     public NodeRegistry registry() {
