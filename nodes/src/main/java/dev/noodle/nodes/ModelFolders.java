@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * Lists and resolves model files under the models root. Names are paths relative to a kind's folder with '/'
- * separators (as ComfyUI shows them). {@link #resolve} never opens a path outside the folder: absolute names,
- * '..' segments and symlinks that escape are refused. Thread-safe (stateless apart from the root).
+ * separators (as ComfyUI shows them). {@link #resolve} never opens a path outside the folder: absolute names and
+ * '..' segments are refused (symlinks the user put inside the folder are followed, as ComfyUI does). Thread-safe (stateless apart from the root).
  */
 public final class ModelFolders {
     private static final int MAX_DEPTH = 8;
@@ -78,16 +78,8 @@ public final class ModelFolders {
             throw new IllegalArgumentException("'" + name + "' was not found in " + dir
                     + "; put the file there or pick one from the list");
         }
-        try {
-            Path real = candidate.toRealPath();
-            Path realDir = dir.toRealPath();
-            if (!real.startsWith(realDir) && !real.startsWith(root.toRealPath())) {
-                throw new IllegalArgumentException("'" + name + "' links outside the models folder " + root
-                        + "; refusing to open it");
-            }
-            return real;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("'" + name + "' cannot be read: " + e.getMessage(), e);
-        }
+        // A symlink the user placed inside the folder (models shared with another tool) is theirs to make: the
+        // name decides containment, so a workflow can never reach outside the folder by '..' or an absolute path.
+        return candidate;
     }
 }
