@@ -1,0 +1,38 @@
+package dev.noodle.app.ui;
+
+import com.google.inject.AbstractModule;
+import dev.noodle.graph.exec.ServiceLookup;
+import dev.noodle.graph.node.NodeRegistry;
+import java.util.Objects;
+
+/**
+ * Guice bindings for the editor: the node registry, the engine services, the options and the folders.
+ *
+ * <p>The injector is created once, in {@link EditorLauncher}; tests build their own with fake nodes.
+ */
+public final class EditorModule extends AbstractModule {
+    /** Default result-cache budget: 4 GiB of wire values. */
+    public static final long DEFAULT_CACHE_BYTES = 4L << 30;
+
+    private final NodeRegistry registry;
+    private final ServiceLookup services;
+    private final EditorOptions options;
+    private final EditorPaths paths;
+
+    /** Creates the module from the host's registry, services, options and folders. */
+    public EditorModule(
+            NodeRegistry registry, ServiceLookup services, EditorOptions options, EditorPaths paths) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.services = Objects.requireNonNull(services, "services");
+        this.options = Objects.requireNonNull(options, "options");
+        this.paths = Objects.requireNonNull(paths, "paths");
+    }
+
+    @Override
+    protected void configure() {
+        bind(NodeRegistry.class).toInstance(registry);
+        bind(ServiceLookup.class).toInstance(services);
+        bind(EditorOptions.class).toInstance(options);
+        bind(EditorPaths.class).toInstance(paths);
+    }
+}
