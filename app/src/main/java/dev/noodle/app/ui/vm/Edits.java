@@ -98,4 +98,19 @@ public final class Edits {
     public static EditCommand setMode(String nodeId, NodeMode mode) {
         return of("Set mode " + mode, wf -> wf.withNode(wf.node(nodeId).withMode(mode)));
     }
+
+    /** Sets several literal inputs at once (node id → input → value), e.g. the next seeds after a run. */
+    public static EditCommand setInputs(String description, Map<String, ? extends Map<String, ?>> values) {
+        return of(description, wf -> {
+            Workflow out = wf;
+            for (Map.Entry<String, ? extends Map<String, ?>> n : values.entrySet()) {
+                NodeInstance node = out.node(n.getKey());
+                for (Map.Entry<String, ?> in : n.getValue().entrySet()) {
+                    node = node.withInput(in.getKey(), new Literal(in.getValue()));
+                }
+                out = out.withNode(node);
+            }
+            return out;
+        });
+    }
 }

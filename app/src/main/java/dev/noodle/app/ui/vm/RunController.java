@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 
 /**
  * Queues workflow runs on one background thread and feeds their events to a {@link RunViewModel}.
@@ -28,7 +27,7 @@ import java.util.function.Function;
  */
 public final class RunController implements AutoCloseable {
     private final WorkflowRunner executor;
-    private final Function<Workflow, List<ValidationError>> validator;
+    private final WorkflowValidator validator;
     private final RunViewModel vm;
     private final Executor ui;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
@@ -47,7 +46,7 @@ public final class RunController implements AutoCloseable {
      * @param vm receives the events
      * @param ui the UI-thread executor ({@code Platform::runLater}; a direct executor in tests)
      */
-    public RunController(WorkflowRunner executor, Function<Workflow, List<ValidationError>> validator,
+    public RunController(WorkflowRunner executor, WorkflowValidator validator,
             RunViewModel vm, Executor ui) {
         this.executor = executor;
         this.validator = validator;
@@ -61,7 +60,7 @@ public final class RunController implements AutoCloseable {
      * @return the run id, or null when validation failed (errors are then shown on the nodes)
      */
     public String submit(Workflow wf) {
-        List<ValidationError> problems = validator.apply(wf);
+        List<ValidationError> problems = validator.validate(wf);
         if (!problems.isEmpty()) {
             vm.invalid(problems);
             return null;
