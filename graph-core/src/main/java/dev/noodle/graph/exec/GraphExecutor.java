@@ -1,0 +1,284 @@
+package dev.noodle.graph.exec;
+
+import dev.noodle.graph.model.InputValue;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeOutputs;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.node.RunCancelledException;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.validate.EffectiveGraph;
+import dev.noodle.graph.validate.InputCoercion;
+import dev.noodle.graph.validate.ValidationError;
+import dev.noodle.graph.validate.Validator;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs workflows: validate, plan, then execute node by node on the calling thread, reusing cached results.
+ *
+ * <p>A node's result is looked up by its input signature (see {@link Signatures}), so a second identical run executes
+ * nothing and a changed literal re-runs only that node and its descendants. {@code alwaysRun} nodes never hit the cache
+ * (nor do their descendants); {@link NodeDefinition#changeFingerprint} is mixed into the signature. Cancellation is
+ * checked before each node, and nodes check it inside. After a failure or cancellation the cache holds exactly the
+ * nodes that completed. One run at a time per executor is expected; the cache itself is thread-safe.
+ */
+public final class GraphExecutor {
+    private final NodeRegistry registry;
+    private final ResultCache cache;
+    private final ServiceLookup services;
+    private final Validator validator;
+    private final Planner planner = new Planner();
+
+    /** Creates an executor over these node types, this cache and host services. */
+    public GraphExecutor(NodeRegistry registry, ResultCache cache, ServiceLookup services) {
+        this.registry = registry;
+        this.cache = cache;
+        this.services = services == null ? ServiceLookup.none() : services;
+        this.validator = new Validator(registry);
+    }
+
+    /** The cache this executor uses. */
+    public ResultCache cache() {
+        return cache;
+    }
+
+    /** Runs a workflow; never throws for node failures (see {@link RunResult#status()}). */
+    public RunResult run(Workflow wf, RunOptions options, RunListener listener, CancellationToken token) {
+        RunOptions opts = options == null ? RunOptions.defaults() : options;
+        RunListener events = safe(listener == null ? RunListener.none() : listener);
+        CancellationToken cancel = token == null ? new CancellationToken() : token;
+        String runId = opts.runId();
+        EffectiveGraph graph = EffectiveGraph.build(wf, registry);
+        List<ValidationError> errors = validator.validate(graph, opts.targets());
+        if (!errors.isEmpty()) {
+            return new RunResult(runId, RunResult.Status.INVALID, errors, Map.of(), 0, 0, null,
+                    errors.size() + " validation error(s); first: " + errors.get(0).toLine());
+        }
+        List<String> order = planner.plan(graph, opts.targets()).order();
+        return new Run(graph, order, opts, events, cancel).execute();
+    }
+
+    private static RunListener safe(RunListener listener) {
+        return e -> {
+            try {
+                listener.onEvent(e);
+            } catch (RuntimeException ignored) {
+                // a broken listener must not break the run or leave the cache inconsistent
+            }
+        };
+    }
+
+    /** The state of one run. */
+    private final class Run {
+        private final EffectiveGraph graph;
+        private final List<String> order;
+        private final String runId;
+        private final RunListener events;
+        private final CancellationToken token;
+        private final Set<String> keep;
+        private final Map<String, String> signatures = new HashMap<>();
+        private final Map<String, NodeOutputs> results = new HashMap<>();
+        private final Map<String, Integer> pendingConsumers = new HashMap<>();
+        private final Map<String, NodeOutputs> outputs = new LinkedHashMap<>();
+        private int executed;
+        private int cached;
+
+        Run(EffectiveGraph graph, List<String> order, RunOptions opts, RunListener events, CancellationToken token) {
+            this.graph = graph;
+            this.order = order;
+            this.runId = opts.runId();
+            this.events = events;
+            this.token = token;
+            this.keep = new HashSet<>(opts.targets().isEmpty() ? graph.outputNodes() : opts.targets());
+            for (String id : order) {
+                for (String dep : graph.dependencies(id)) {
+                    pendingConsumers.merge(dep, 1, Integer::sum);
+                }
+            }
+        }
+
+        RunResult execute() {
+            long start = System.nanoTime();
+            events.onEvent(new RunEvent.RunStarted(runId, order));
+            try {
+                for (String id : order) {
+                    if (token.isCancelled()) {
+                        return cancelled(id, start);
+                    }
+                    NodeInstance node = graph.nodes().get(id);
+                    NodeDefinition def = registry.find(node.type()).orElseThrow();
+                    NodeSchema schema = def.schema();
+                    Map<String, Object> values = new LinkedHashMap<>();
+                    Map<String, Signatures.Part> parts = new LinkedHashMap<>();
+                    Map<String, Object> literalsOnly = new LinkedHashMap<>();
+                    collectInputs(node, schema, values, parts, literalsOnly);
+                    String label = "node " + id + " (" + node.type() + ")";
+                    String signature;
+                    try {
+                        signature = signature(def, schema, label, parts, literalsOnly, id);
+                    } catch (RuntimeException e) {
+                        return failed(id, node.type(), "could not check for changes: " + e.getMessage(), e, start);
+                    }
+                    signatures.put(id, signature);
+                    NodeOutputs out = schema.alwaysRun() ? null : cache.acquire(signature);
+                    if (out != null) {
+                        cached++;
+                        events.onEvent(new RunEvent.NodeCached(runId, id));
+                    } else {
+                        events.onEvent(new RunEvent.NodeStarted(runId, id, node.type()));
+                        long t0 = System.nanoTime();
+                        try {
+                            RunNodeContext ctx = new RunNodeContext(runId, id, node.type(),
+                                    new RunNodeInputs(label, schema, values), token, services, events);
+                            out = def.execute(ctx);
+                        } catch (RunCancelledException e) {
+                            return cancelled(id, start);
+                        } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
+                            return failed(id, node.type(), message(e), e, start);
+                        }
+                        if (out == null || out.values().size() != schema.outputs().size()) {
+                            int got = out == null ? 0 : out.values().size();
+                            String msg = "returned " + got + " value(s) but declares " + schema.outputs().size()
+                                    + " output(s); this is a bug in the node";
+                            if (out != null) {
+                                cache.hold(out);
+                                cache.unhold(out); // releases what it produced
+                            }
+                            return failed(id, node.type(), msg, null, start);
+                        }
+                        cache.hold(out);
+                        if (!schema.alwaysRun()) {
+                            cache.put(signature, out);
+                        }
+                        executed++;
+                        events.onEvent(new RunEvent.NodeFinished(runId, id, System.nanoTime() - t0, out.ui()));
+                    }
+                    results.put(id, out);
+                    if (keep.contains(id)) {
+                        outputs.put(id, out);
+                    }
+                    releaseFinishedInputs(id);
+                }
+                long nanos = System.nanoTime() - start;
+                events.onEvent(new RunEvent.RunFinished(runId, executed, cached, nanos));
+                return new RunResult(runId, RunResult.Status.SUCCESS, List.of(), outputs, executed, cached, null,
+                        "Executed " + executed + " node(s), " + cached + " from cache");
+            } finally {
+                for (NodeOutputs held : results.values()) {
+                    cache.unhold(held);
+                }
+                results.clear();
+            }
+        }
+
+        private void collectInputs(NodeInstance node, NodeSchema schema, Map<String, Object> values,
+                Map<String, Signatures.Part> parts, Map<String, Object> literalsOnly) {
+            for (InputSpec spec : schema.inputs()) {
+                InputValue v = node.input(spec.name());
+                if (v instanceof Link link) {
+                    NodeOutputs src = results.get(link.nodeId());
+                    values.put(spec.name(), src.value(link.outputIndex()));
+                    parts.put(spec.name(), new Signatures.LinkPart(signatures.get(link.nodeId()), link.outputIndex()));
+                } else if (v instanceof Literal lit) {
+                    Object coerced;
+                    try {
+                        coerced = InputCoercion.coerce(spec, lit.value());
+                    } catch (InputCoercion.CoercionException e) {
+                        throw new IllegalStateException("validated value became invalid: " + e.getMessage(), e);
+                    }
+                    values.put(spec.name(), coerced);
+                    literalsOnly.put(spec.name(), coerced);
+                    parts.put(spec.name(), new Signatures.LiteralPart(coerced));
+                }
+            }
+        }
+
+        private String signature(NodeDefinition def, NodeSchema schema, String label,
+                Map<String, Signatures.Part> parts, Map<String, Object> literalsOnly, String id) {
+            if (schema.alwaysRun()) {
+                // unique per run and node: never equal to a cached signature, and descendants re-run too
+                return Signatures.of(schema.type(), Map.of(), "always:" + runId + ":" + id);
+            }
+            String fingerprint = def.changeFingerprint(new RunNodeInputs(label, schema, literalsOnly)).orElse(null);
+            return Signatures.of(schema.type(), parts, fingerprint);
+        }
+
+        /** Lets go of inputs whose every consumer in this plan has run (unless they are requested outputs). */
+        private void releaseFinishedInputs(String id) {
+            for (String dep : graph.dependencies(id)) {
+                int left = pendingConsumers.merge(dep, -1, Integer::sum);
+                if (left == 0 && !keep.contains(dep)) {
+                    NodeOutputs held = results.remove(dep);
+                    if (held != null) {
+                        cache.unhold(held);
+                    }
+                }
+            }
+        }
+
+        private RunResult cancelled(String nodeId, long start) {
+            events.onEvent(new RunEvent.RunCancelled(runId, nodeId));
+            events.onEvent(new RunEvent.RunFinished(runId, executed, cached, System.nanoTime() - start));
+            return new RunResult(runId, RunResult.Status.CANCELLED, List.of(), outputs, executed, cached, nodeId,
+                    "Run cancelled at node " + nodeId);
+        }
+
+        private RunResult failed(String nodeId, String type, String message, Throwable cause, long start) {
+            String line = "node " + nodeId + " (" + type + ") failed: " + message;
+            events.onEvent(new RunEvent.NodeFailed(runId, nodeId, type, message, cause));
+            events.onEvent(new RunEvent.RunFinished(runId, executed, cached, System.nanoTime() - start));
+            return new RunResult(runId, RunResult.Status.FAILED, List.of(), outputs, executed, cached, nodeId, line);
+        }
+    }
+
+    private static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    /** Convenience for tests and tools: the signatures of all planned nodes, by node id (no execution). */
+    public Map<String, String> signatures(Workflow wf, Set<String> targets) {
+        EffectiveGraph graph = EffectiveGraph.build(wf, registry);
+        List<String> order = planner.plan(graph, targets).order();
+        Map<String, String> sigs = new LinkedHashMap<>();
+        for (String id : order) {
+            NodeInstance node = graph.nodes().get(id);
+            NodeDefinition def = registry.find(node.type()).orElseThrow(() -> new IllegalArgumentException(
+                    "node " + id + " has unknown type " + node.type()));
+            NodeSchema schema = def.schema();
+            Map<String, Signatures.Part> parts = new LinkedHashMap<>();
+            Map<String, Object> literals = new LinkedHashMap<>();
+            for (InputSpec spec : schema.inputs()) {
+                InputValue v = node.input(spec.name());
+                if (v instanceof Link link) {
+                    parts.put(spec.name(), new Signatures.LinkPart(sigs.get(link.nodeId()), link.outputIndex()));
+                } else if (v instanceof Literal lit) {
+                    Object coerced;
+                    try {
+                        coerced = InputCoercion.coerce(spec, lit.value());
+                    } catch (InputCoercion.CoercionException e) {
+                        coerced = lit.value();
+                    }
+                    parts.put(spec.name(), new Signatures.LiteralPart(coerced));
+                    literals.put(spec.name(), coerced);
+                }
+            }
+            String label = "node " + id + " (" + node.type() + ")";
+            String fp = schema.alwaysRun() ? "always:" + id
+                    : def.changeFingerprint(new RunNodeInputs(label, schema, literals)).orElse(null);
+            sigs.put(id, Signatures.of(schema.type(), parts, fp));
+        }
+        return sigs;
+    }
+}

@@ -1,0 +1,234 @@
+package dev.noodle.graph.validate;
+
+import dev.noodle.graph.model.InputValue;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.FloatInput;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.IntInput;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.OutputSpec;
+import dev.noodle.graph.spec.PortType;
+import dev.noodle.graph.spec.SocketInput;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks a workflow before it runs and returns every problem at once, with ComfyUI's error codes.
+ *
+ * <p>Like ComfyUI's {@code validate_prompt}, inputs are checked on the output nodes (or the requested targets) and
+ * everything they depend on; unknown node types are reported wherever they are. Muted nodes (and what requires them) are
+ * skipped and bypassed nodes are rewired first (see {@link EffectiveGraph}). Iterative, so long chains are fine.
+ * Thread-safe when the registry's nodes are.
+ */
+public final class Validator {
+    private final NodeRegistry registry;
+
+    /** Creates a validator over these node types. */
+    public Validator(NodeRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Validates the whole workflow (all output nodes). */
+    public List<ValidationError> validate(Workflow wf) {
+        return validate(wf, Set.of());
+    }
+
+    /** Validates what {@code targets} need (all output nodes when empty). */
+    public List<ValidationError> validate(Workflow wf, Set<String> targets) {
+        return validate(EffectiveGraph.build(wf, registry), targets);
+    }
+
+    /** Validates an already built effective graph. */
+    public List<ValidationError> validate(EffectiveGraph graph, Set<String> targets) {
+        List<ValidationError> errors = new ArrayList<>();
+        for (NodeInstance n : graph.nodes().values()) {
+            if (registry.find(n.type()).isEmpty()) {
+                errors.add(error(ValidationError.UNKNOWN_NODE_TYPE, n, null,
+                        "Node type '" + n.type() + "' does not exist; install the node pack that provides it or"
+                                + " remove the node", Map.of("class_type", n.type())));
+            }
+        }
+        Collection<String> roots;
+        if (targets.isEmpty()) {
+            roots = graph.outputNodes();
+            if (roots.isEmpty()) {
+                errors.add(new ValidationError(ValidationError.PROMPT_NO_OUTPUTS, null, null, null,
+                        "Prompt has no outputs: add an output node such as Save Image or Preview Image (muted output"
+                                + " nodes do not count)", Map.of()));
+                return errors;
+            }
+        } else {
+            roots = new ArrayList<>();
+            for (String t : targets) {
+                if (graph.nodes().containsKey(t)) {
+                    roots.add(t);
+                } else {
+                    errors.add(new ValidationError(ValidationError.PROMPT_NO_OUTPUTS, t, null, null,
+                            "Requested node " + t + " is not in the workflow or is muted", Map.of()));
+                }
+            }
+            if (roots.isEmpty()) {
+                return errors;
+            }
+        }
+        Set<String> needed = graph.closure(roots);
+        for (String id : needed) {
+            NodeInstance n = graph.nodes().get(id);
+            Optional<NodeSchema> schema = graph.schema(id);
+            if (schema.isEmpty()) {
+                continue;
+            }
+            try {
+                validateNode(graph, n, schema.get(), errors);
+            } catch (RuntimeException e) {
+                errors.add(error(ValidationError.EXCEPTION_DURING_VALIDATION, n, null,
+                        "Validation failed unexpectedly: " + e, Map.of("exception_type", e.getClass().getName())));
+            }
+        }
+        for (List<String> cycle : graph.topologicalOrder(needed).cycles()) {
+            NodeInstance first = graph.nodes().get(cycle.get(0));
+            errors.add(error(ValidationError.DEPENDENCY_CYCLE, first, null,
+                    "Dependency cycle detected between nodes " + String.join(" -> ", cycle) + " -> " + cycle.get(0)
+                            + "; remove one of these links", Map.of("nodes", cycle)));
+        }
+        return errors;
+    }
+
+    private void validateNode(EffectiveGraph graph, NodeInstance n, NodeSchema schema, List<ValidationError> errors) {
+        for (InputSpec spec : schema.inputs()) {
+            InputValue v = n.input(spec.name());
+            if (v == null) {
+                if (!spec.optional()) {
+                    errors.add(error(ValidationError.REQUIRED_INPUT_MISSING, n, spec.name(),
+                            "Required input is missing; connect it or give it a value", Map.of()));
+                }
+                continue;
+            }
+            switch (v) {
+                case Link link -> validateLink(graph, n, spec, link, errors);
+                case Literal lit -> validateLiteral(n, spec, lit.value(), errors);
+            }
+        }
+    }
+
+    private void validateLink(
+            EffectiveGraph graph, NodeInstance n, InputSpec spec, Link link, List<ValidationError> errors) {
+        NodeInstance src = graph.nodes().get(link.nodeId());
+        if (src == null) {
+            errors.add(error(ValidationError.BAD_LINKED_INPUT, n, spec.name(),
+                    "Linked to node " + link.nodeId() + ", which does not exist; reconnect the input",
+                    Map.of("linked_node", link.nodeId(), "output_index", link.outputIndex())));
+            return;
+        }
+        Optional<NodeSchema> srcSchema = graph.schema(src.id());
+        if (srcSchema.isEmpty()) {
+            return; // reported as unknown_node_type
+        }
+        List<OutputSpec> outs = srcSchema.get().outputs();
+        if (link.outputIndex() < 0 || link.outputIndex() >= outs.size()) {
+            errors.add(error(ValidationError.BAD_LINKED_INPUT, n, spec.name(),
+                    "Linked to output " + link.outputIndex() + " of node " + src.id() + " (" + src.type()
+                            + "), which has " + outs.size() + " output(s); reconnect the input",
+                    Map.of("linked_node", src.id(), "output_index", link.outputIndex())));
+            return;
+        }
+        PortType received = outs.get(link.outputIndex()).type();
+        PortType expected = spec instanceof SocketInput s ? s.type() : PortType.of(spec.typeName());
+        boolean ok = expected.accepts(received)
+                || (spec instanceof ComboInput && received.equals(PortType.STRING));
+        if (!ok) {
+            errors.add(error(ValidationError.RETURN_TYPE_MISMATCH, n, spec.name(),
+                    "Return type mismatch between linked nodes: node " + src.id() + " (" + src.type()
+                            + ") gives " + received + ", input expects " + expected,
+                    Map.of("received_type", received.name(), "input_type", expected.name(),
+                            "linked_node", src.id())));
+        }
+    }
+
+    private void validateLiteral(NodeInstance n, InputSpec spec, Object value, List<ValidationError> errors) {
+        if (value instanceof List<?> list) {
+            errors.add(error(ValidationError.BAD_LINKED_INPUT, n, spec.name(),
+                    "Bad linked input " + InputCoercion.describe(list)
+                            + ", must be a length-2 list of [node_id, slot_index]",
+                    Map.of("received_value", list)));
+            return;
+        }
+        if (spec instanceof SocketInput s) {
+            errors.add(error(ValidationError.INVALID_INPUT_TYPE, n, spec.name(),
+                    "Expects a link from a " + s.type() + " output, got the value " + InputCoercion.describe(value),
+                    Map.of("input_type", s.type().name())));
+            return;
+        }
+        if (spec instanceof ComboInput combo) {
+            List<String> options = combo.currentOptions();
+            if (!(value instanceof String str) || !options.contains(str)) {
+                errors.add(error(ValidationError.VALUE_NOT_IN_LIST, n, spec.name(),
+                        "Value not in list: " + InputCoercion.describe(value) + " not in " + preview(options),
+                        Map.of("received_value", String.valueOf(value), "options", options)));
+            }
+            return;
+        }
+        Object converted;
+        try {
+            if (spec instanceof IntInput) {
+                converted = InputCoercion.toBigInteger(value);
+            } else {
+                converted = InputCoercion.coerce(spec, value);
+            }
+        } catch (InputCoercion.CoercionException e) {
+            errors.add(error(ValidationError.INVALID_INPUT_TYPE, n, spec.name(),
+                    "Failed to convert an input value to a " + spec.typeName() + " value: " + e.getMessage(),
+                    Map.of("received_value", String.valueOf(value))));
+            return;
+        }
+        if (spec instanceof IntInput i) {
+            BigInteger v = (BigInteger) converted;
+            if (v.compareTo(BigInteger.valueOf(i.min())) < 0) {
+                errors.add(range(ValidationError.VALUE_SMALLER_THAN_MIN, n, spec, v + " smaller than min of " + i.min(),
+                        v, i.min()));
+            } else if (v.compareTo(BigInteger.valueOf(i.max())) > 0) {
+                errors.add(range(ValidationError.VALUE_BIGGER_THAN_MAX, n, spec, v + " bigger than max of " + i.max(),
+                        v, i.max()));
+            }
+        } else if (spec instanceof FloatInput f) {
+            double v = (Double) converted;
+            if (v < f.min()) {
+                errors.add(range(ValidationError.VALUE_SMALLER_THAN_MIN, n, spec, v + " smaller than min of " + f.min(),
+                        v, f.min()));
+            } else if (v > f.max()) {
+                errors.add(range(ValidationError.VALUE_BIGGER_THAN_MAX, n, spec, v + " bigger than max of " + f.max(),
+                        v, f.max()));
+            }
+        }
+    }
+
+    private static ValidationError range(String code, NodeInstance n, InputSpec spec, String text, Object v, Object limit) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("received_value", v.toString());
+        details.put(code.equals(ValidationError.VALUE_SMALLER_THAN_MIN) ? "min" : "max", limit);
+        return error(code, n, spec.name(), "Value " + text, details);
+    }
+
+    private static String preview(List<String> options) {
+        if (options.size() <= 10) {
+            return options.toString();
+        }
+        return options.subList(0, 10) + " and " + (options.size() - 10) + " more";
+    }
+
+    private static ValidationError error(
+            String code, NodeInstance n, String input, String message, Map<String, Object> details) {
+        return new ValidationError(code, n.id(), n.type(), input, message, details);
+    }
+}
