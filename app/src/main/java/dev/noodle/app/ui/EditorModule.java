@@ -1,14 +1,22 @@
 package dev.noodle.app.ui;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import dev.noodle.app.ui.vm.WorkflowRunner;
+import dev.noodle.app.ui.vm.WorkflowValidator;
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.exec.ServiceLookup;
+import dev.noodle.graph.validate.Validator;
 import dev.noodle.graph.node.NodeRegistry;
 import java.util.Objects;
 
 /**
  * Guice bindings for the editor: the node registry, the engine services, the options and the folders.
  *
- * <p>The injector is created once, in {@link EditorLauncher}; tests build their own with fake nodes.
+ * <p>Binds the runner and validator from graph-core; the {@code WorkflowStore} (graph-core {@code WorkflowJson}) is
+ * bound by the host module until graph-core's JSON codec lands. The injector is created once, in {@link EditorLauncher}; tests build their own with fake nodes.
  */
 public final class EditorModule extends AbstractModule {
     /** Default result-cache budget: 4 GiB of wire values. */
@@ -34,5 +42,21 @@ public final class EditorModule extends AbstractModule {
         bind(ServiceLookup.class).toInstance(services);
         bind(EditorOptions.class).toInstance(options);
         bind(EditorPaths.class).toInstance(paths);
+    }
+
+    @Provides
+    @Singleton
+    GraphExecutor executor() {
+        return new GraphExecutor(registry, new ResultCache(DEFAULT_CACHE_BYTES), services);
+    }
+
+    @Provides
+    WorkflowRunner runner(GraphExecutor executor) {
+        return executor::run;
+    }
+
+    @Provides
+    WorkflowValidator validator() {
+        return new Validator(registry)::validate;
     }
 }

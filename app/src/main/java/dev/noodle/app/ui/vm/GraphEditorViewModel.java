@@ -1,6 +1,7 @@
 package dev.noodle.app.ui.vm;
 
 import dev.noodle.graph.edit.EditCommand;
+import dev.noodle.graph.model.InputValue;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
@@ -9,7 +10,14 @@ import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.spec.BoolInput;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.FloatInput;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.spec.StringInput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,12 +101,34 @@ public final class GraphEditorViewModel {
         NodeSchema schema = schema(type).orElseThrow(() -> new IllegalArgumentException("Unknown node type " + type));
         Workflow wf = workflow.get();
         String id = wf.nextId();
-        NodeInstance node = new NodeInstance(id, type, Map.of(), NodeMode.NORMAL, Map.of());
+        Map<String, InputValue> defaults = new LinkedHashMap<>();
+        for (InputSpec spec : schema.inputs()) {
+            Object v = defaultValue(spec);
+            if (v != null) {
+                defaults.put(spec.name(), new Literal(v));
+            }
+        }
+        NodeInstance node = new NodeInstance(id, type, defaults, NodeMode.NORMAL, Map.of());
         NodeLayout layout = new NodeLayout(x, y, DEFAULT_WIDTH, 0, false, schema.displayName());
         execute(Edits.addNode(node, layout));
         selection.clear();
         selection.add(id);
         return id;
+    }
+
+    /** The value a new node starts with for a widget input; null for sockets and optional inputs. */
+    public static Object defaultValue(InputSpec spec) {
+        if (spec.optional()) {
+            return null;
+        }
+        return switch (spec) {
+            case IntInput i -> i.defaultValue();
+            case FloatInput f -> f.defaultValue();
+            case StringInput s -> s.defaultValue() == null ? "" : s.defaultValue();
+            case BoolInput b -> b.defaultValue();
+            case ComboInput c -> c.effectiveDefault();
+            case SocketInput s -> null;
+        };
     }
 
     /**

@@ -58,7 +58,8 @@ public final class RunViewModel {
         }
         errors.putAll(byNode);
         for (Map.Entry<String, List<ValidationError>> e : byNode.entrySet()) {
-            String text = String.join("\n", e.getValue().stream().map(ValidationError::message).toList());
+            String text = String.join("\n", e.getValue().stream()
+                    .map(v -> v.input() == null ? v.message() : v.input() + ": " + v.message()).toList());
             states.put(e.getKey(), new NodeRunState(NodeStatus.INVALID, -1, 0, text, images(e.getKey()), null));
         }
         status.set(problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " to fix before running: "
