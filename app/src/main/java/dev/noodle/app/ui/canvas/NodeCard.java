@@ -62,6 +62,7 @@ public final class NodeCard extends Control {
         this.commit = commit;
         this.seedMode = seedMode;
         getStyleClass().add("node-card");
+        setMinWidth(USE_PREF_SIZE); // the layout's width wins; widgets shrink to fit
         setId("node-" + node.id());
         instance.set(node);
         title.set(schema.displayName());

@@ -45,6 +45,7 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
 
     NodeCardSkin(NodeCard card) {
         super(card);
+        consumeMouseEvents(false); // gestures (drag wires, move, select) are handled by the canvas
         NodeSchema schema = card.schema();
         VBox root = new VBox();
         root.getStyleClass().add("node-body");

@@ -370,6 +370,16 @@ public final class MainWindow {
         return canvas;
     }
 
+    /** The graph view-model behind this window. */
+    public GraphEditorViewModel canvasViewModel() {
+        return vm;
+    }
+
+    /** The run view-model behind this window. */
+    public dev.noodle.app.ui.vm.RunViewModel runViewModel() {
+        return c.run();
+    }
+
     /** The scene. */
     public Scene scene() {
         return scene;
