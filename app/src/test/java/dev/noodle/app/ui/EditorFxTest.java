@@ -197,7 +197,9 @@ class EditorFxTest {
             second[0].show();
             reopened[0].start();
         });
-        WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> robot.lookup("Restore").tryQuery().isPresent());
+        WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> robot.lookup("Restore").queryAll().stream()
+                .anyMatch(n -> n.isVisible() && n.getScene() != null && n.getScene().getWindow().isShowing()));
+        WaitForAsyncUtils.waitForFxEvents();
         robot.clickOn("Restore");
         WaitForAsyncUtils.waitForFxEvents();
         window = reopened[0];
