@@ -99,16 +99,16 @@ class EditorFxTest {
     @Test
     void buildWireEditUndoAndRunFromTheWindow(FxRobot robot) throws Exception {
         assertTrue(stage.getTitle().startsWith("Noodle — Untitled"), stage.getTitle());
-        String ckpt = addBySearch(robot, "ckpt", 10, 40);
-        String pos = addBySearch(robot, "prompt", 290, 40);
-        String sampler = addBySearch(robot, "ksamp", 570, 40);
-        String decode = addBySearch(robot, "vae decode", 850, 40);
-        String save = addBySearch(robot, "save image", 10, 400);
+        String ckpt = addBySearch(robot, "ckpt", 5, 40);
+        String pos = addBySearch(robot, "prompt", 300, 40);
+        String sampler = addBySearch(robot, "ksamp", 595, 40);
+        String decode = addBySearch(robot, "vae decode", 5, 420);
+        String save = addBySearch(robot, "save image", 5, 600);
         assertEquals("CheckpointLoaderSimple", vm().workflow().node(ckpt).type());
         assertEquals("KSampler", vm().workflow().node(sampler).type());
         assertEquals("SaveImage", vm().workflow().node(save).type());
-        String[] rest = onFx(() -> new String[] {vm().addNode("CLIPTextEncode", 290, 420),
-            vm().addNode("EmptyLatentImage", 570, 600)});
+        String[] rest = onFx(() -> new String[] {vm().addNode("CLIPTextEncode", 300, 420),
+            vm().addNode("EmptyLatentImage", 595, 600)});
         WaitForAsyncUtils.waitForFxEvents();
 
         wire(robot, ckpt, 1, pos, "clip");

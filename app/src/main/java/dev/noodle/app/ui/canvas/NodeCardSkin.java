@@ -59,6 +59,7 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         tip.setShowDelay(Duration.millis(400));
         Tooltip.install(title, tip);
         status.getStyleClass().add("node-status");
+        status.setMinWidth(Region.USE_PREF_SIZE);
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
         HBox header = new HBox(6, title, spacer, status);

@@ -37,8 +37,9 @@ final class SeedField {
                 commitText.run();
             }
         });
-        Button dice = new Button("🎲");
+        Button dice = new Button("Random");
         dice.getStyleClass().add("seed-dice");
+        dice.setMinWidth(javafx.scene.layout.Region.USE_PREF_SIZE);
         dice.setTooltip(new Tooltip("New random seed"));
         dice.setOnAction(e -> {
             long v = ThreadLocalRandom.current().nextLong(spec.min(), Math.min(spec.max(), 1L << 50) + 1);

@@ -43,7 +43,7 @@ import javafx.collections.ObservableSet;
  */
 public final class GraphEditorViewModel {
     /** Default card width for new nodes, in canvas units. */
-    public static final double DEFAULT_WIDTH = 260;
+    public static final double DEFAULT_WIDTH = 280;
 
     private final NodeRegistry registry;
     private final ReadOnlyObjectWrapper<Workflow> workflow = new ReadOnlyObjectWrapper<>(this, "workflow");
