@@ -1,0 +1,47 @@
+package dev.noodle.app.cli;
+
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.Workflow;
+import java.util.List;
+
+/** Applies {@code --set NODE.INPUT=VALUE} overrides to a workflow, using node ids as they appear in the file. */
+final class InputOverrides {
+    private InputOverrides() {}
+
+    static Workflow apply(Workflow wf, List<String> overrides) {
+        Workflow result = wf;
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            int dot = eq < 0 ? -1 : o.lastIndexOf('.', eq);
+            if (eq < 0 || dot <= 0 || dot == eq - 1) {
+                throw new IllegalArgumentException("--set '" + o + "' is not NODE.INPUT=VALUE (e.g. --set 3.seed=42)");
+            }
+            String nodeId = o.substring(0, dot);
+            String input = o.substring(dot + 1, eq);
+            NodeInstance node = result.nodes().get(nodeId);
+            if (node == null) {
+                throw new IllegalArgumentException("--set '" + o + "': the workflow has no node '" + nodeId
+                        + "' (its nodes are " + result.nodes().keySet() + ")");
+            }
+            result = result.withNode(node.withInput(input, new Literal(parseValue(o.substring(eq + 1)))));
+        }
+        return result;
+    }
+
+    /** Numbers become Long/Double, true/false become Boolean, anything else stays a string. */
+    static Object parseValue(String v) {
+        if (v.equals("true") || v.equals("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException ignored) {
+            // not an integer
+        }
+        if (v.matches("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?")) {
+            return Double.parseDouble(v);
+        }
+        return v;
+    }
+}

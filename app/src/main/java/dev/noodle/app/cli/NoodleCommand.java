@@ -1,0 +1,45 @@
+package dev.noodle.app.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The top-level {@code noodle} command: opens the editor, or dispatches to a sub-command. */
+@Command(
+        name = "noodle",
+        mixinStandardHelpOptions = true,
+        version = "Noodle 0.1.0",
+        description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
+        subcommands = {RunCommand.class, BenchCommand.class})
+public final class NoodleCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", description = "Workflow file to open in the editor.")
+    Path workflow;
+
+    @Option(names = "--models", description = "Models root (default: ./models).")
+    Path models = Path.of("models");
+
+    @Option(names = "--out", description = "Output folder (default: ./output).")
+    Path out = Path.of("output");
+
+    @Option(names = "--dark", description = "Start with the dark theme.")
+    boolean dark;
+
+    @Override
+    public Integer call() {
+        return EditorEntry.open(workflow, models, out, dark);
+    }
+
+    /** Turns unexpected exceptions into one readable line (stack trace only with --debug). */
+    public static int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        boolean debug = parsed.hasMatchedOption("--debug")
+                || (parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--debug"));
+        System.err.println("noodle: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        if (debug) {
+            e.printStackTrace();
+        }
+        return 1;
+    }
+}

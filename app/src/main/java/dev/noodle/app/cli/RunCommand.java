@@ -1,0 +1,109 @@
+package dev.noodle.app.cli;
+
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.ResultCache;
+import dev.noodle.graph.exec.RunOptions;
+import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.json.WorkflowFormatException;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.validate.ValidationError;
+import dev.noodle.nodes.NodeEnvironment;
+import dev.noodle.nodes.NoodleNodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code noodle run FILE}: validates and runs a workflow headless. Exit codes: 0 success, 2 invalid workflow or
+ * input (every problem listed, one line each), 1 a node failed at run time, 130 cancelled (Ctrl+C).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a workflow (Noodle JSON or ComfyUI API prompt JSON) headless.")
+public final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE", description = "Workflow file.")
+    Path file;
+
+    @Option(names = "--models", paramLabel = "DIR", description = "Models root (default: ./models).")
+    Path models = Path.of("models");
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: ./output).")
+    Path out = Path.of("output");
+
+    @Option(names = "--set", paramLabel = "NODE.INPUT=VALUE",
+            description = "Override a literal input, e.g. --set 3.seed=42 --set 6.text='a cat'. Repeatable.")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--repeat", paramLabel = "N", hidden = true,
+            description = "Run the workflow N times in one process (shows caching).")
+    int repeat = 1;
+
+    @Option(names = "--debug", description = "Print stack traces for errors.")
+    boolean debug;
+
+    @Override
+    public Integer call() {
+        Workflow wf;
+        try {
+            wf = WorkflowLoader.load(file);
+            wf = InputOverrides.apply(wf, overrides);
+        } catch (WorkflowFormatException | IllegalArgumentException e) {
+            System.err.println("noodle: " + e.getMessage());
+            return 2;
+        }
+        NodeEnvironment env = NodeEnvironment.of(models, out);
+        NoodleNodes nodes = NoodleNodes.create(env);
+        boolean tty = Boolean.getBoolean("noodle.tty");
+        CancellationToken token = new CancellationToken();
+        Thread hook = new Thread(token::cancel, "noodle-cancel");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (nodes) {
+            GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
+                    nodes.services());
+            RunResult last = null;
+            for (int i = 0; i < Math.max(1, repeat); i++) {
+                ConsoleProgress progress = new ConsoleProgress(System.err, tty, debug);
+                last = executor.run(wf, new RunOptions(Set.of(), "run-" + (i + 1)), progress, token);
+                progress.finish(last);
+                int code = exitCode(last);
+                if (code != 0) {
+                    return code;
+                }
+            }
+            return 0;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+    }
+
+    private int exitCode(RunResult r) {
+        switch (r.status()) {
+            case SUCCESS:
+                return 0;
+            case INVALID:
+                for (ValidationError e : r.errors()) {
+                    System.err.println("invalid: " + e.toLine());
+                }
+                System.err.println("noodle: " + r.errors().size() + " problem(s) in " + file
+                        + "; nothing was run.");
+                return 2;
+            case CANCELLED:
+                System.err.println("noodle: cancelled.");
+                return 130;
+            default:
+                System.err.println("noodle: the run failed at node " + r.failedNode() + "; outputs of the nodes"
+                        + " that finished were kept.");
+                return 1;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.noodle.engine.model;
+
+/** The Stable Diffusion checkpoint families Noodle runs, each plain or as its 9-channel inpainting variant. */
+public enum ModelFamily {
+    SD1(false, 768, 0.18215f),
+    SD1_INPAINT(true, 768, 0.18215f),
+    SD2(false, 1024, 0.18215f),
+    SD2_INPAINT(true, 1024, 0.18215f),
+    SDXL(false, 2048, 0.13025f),
+    SDXL_INPAINT(true, 2048, 0.13025f);
+
+    private final boolean inpainting;
+    private final int contextWidth;
+    private final float latentScale;
+
+    ModelFamily(boolean inpainting, int contextWidth, float latentScale) {
+        this.inpainting = inpainting;
+        this.contextWidth = contextWidth;
+        this.latentScale = latentScale;
+    }
+
+    /** Whether the UNet takes 9 input channels (latent + mask + masked-image latent). */
+    public boolean inpainting() {
+        return inpainting;
+    }
+
+    /** Cross-attention context width: 768 (CLIP-L), 1024 (OpenCLIP H), 2048 (CLIP-L ‖ bigG). */
+    public int contextWidth() {
+        return contextWidth;
+    }
+
+    /** VAE latent scale factor (0.18215 for SD1/2, 0.13025 for SDXL). */
+    public float latentScale() {
+        return latentScale;
+    }
+
+    /** The family without the inpainting variant. */
+    public ModelFamily base() {
+        return switch (this) {
+            case SD1, SD1_INPAINT -> SD1;
+            case SD2, SD2_INPAINT -> SD2;
+            case SDXL, SDXL_INPAINT -> SDXL;
+        };
+    }
+
+    /** The family with or without the inpainting variant. */
+    public ModelFamily withInpainting(boolean inpaint) {
+        return switch (base()) {
+            case SD1 -> inpaint ? SD1_INPAINT : SD1;
+            case SD2 -> inpaint ? SD2_INPAINT : SD2;
+            default -> inpaint ? SDXL_INPAINT : SDXL;
+        };
+    }
+}

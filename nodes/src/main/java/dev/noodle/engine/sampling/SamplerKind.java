@@ -1,0 +1,90 @@
+package dev.noodle.engine.sampling;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The samplers Noodle implements, named exactly as in ComfyUI's KSampler "sampler_name" list and
+ * kept in that list's order.
+ */
+public enum SamplerKind {
+    EULER("euler", NoiseUse.NONE),
+    EULER_ANCESTRAL("euler_ancestral", NoiseUse.STEP),
+    HEUN("heun", NoiseUse.NONE),
+    DPM_2("dpm_2", NoiseUse.NONE),
+    DPM_2_ANCESTRAL("dpm_2_ancestral", NoiseUse.STEP),
+    LMS("lms", NoiseUse.NONE),
+    DPMPP_2S_ANCESTRAL("dpmpp_2s_ancestral", NoiseUse.STEP),
+    DPMPP_SDE("dpmpp_sde", NoiseUse.BROWNIAN),
+    DPMPP_2M("dpmpp_2m", NoiseUse.NONE),
+    DPMPP_2M_SDE("dpmpp_2m_sde", NoiseUse.BROWNIAN),
+    DPMPP_2M_SDE_HEUN("dpmpp_2m_sde_heun", NoiseUse.BROWNIAN),
+    DPMPP_3M_SDE("dpmpp_3m_sde", NoiseUse.BROWNIAN),
+    DDPM("ddpm", NoiseUse.STEP),
+    LCM("lcm", NoiseUse.STEP),
+    /** ComfyUI's "ddim" runs the Euler sampler (only its inpaint noise differs). */
+    DDIM("ddim", NoiseUse.NONE);
+
+    /** How a sampler consumes randomness after the initial noise. */
+    public enum NoiseUse {
+        /** Deterministic given the initial latent. */
+        NONE,
+        /** One fresh Gaussian draw per step (ComfyUI default_noise_sampler). */
+        STEP,
+        /** Brownian-motion increments between σ values (ComfyUI BrownianTreeNoiseSampler). */
+        BROWNIAN
+    }
+
+    /** ComfyUI names known there but not implemented here (clear error instead of "unknown"). */
+    private static final List<String> NOT_IMPLEMENTED =
+            List.of(
+                    "euler_cfg_pp", "euler_ancestral_cfg_pp", "heunpp2", "dpm_fast", "dpm_adaptive",
+                    "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde_gpu", "dpmpp_2m_cfg_pp",
+                    "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu", "ipndm",
+                    "ipndm_v", "deis", "res_multistep", "gradient_estimation", "er_sde", "seeds_2",
+                    "seeds_3", "sa_solver", "uni_pc", "uni_pc_bh2");
+
+    private final String comfyName;
+    private final NoiseUse noiseUse;
+
+    SamplerKind(String comfyName, NoiseUse noiseUse) {
+        this.comfyName = comfyName;
+        this.noiseUse = noiseUse;
+    }
+
+    /** The ComfyUI name, e.g. "dpmpp_2m_sde". */
+    public String comfyName() {
+        return comfyName;
+    }
+
+    /** How this sampler consumes randomness after the initial noise. */
+    public NoiseUse noiseUse() {
+        return noiseUse;
+    }
+
+    /**
+     * ComfyUI's KSampler asks the scheduler for steps+1 σ and drops the penultimate one for these
+     * samplers ({@code DISCARD_PENULTIMATE_SIGMA_SAMPLERS}).
+     */
+    public boolean discardsPenultimateSigma() {
+        return this == DPM_2 || this == DPM_2_ANCESTRAL;
+    }
+
+    /** Looks a sampler up by its ComfyUI name, with a clear message for unknown or missing ones. */
+    public static SamplerKind fromComfyName(String name) {
+        for (SamplerKind k : values()) {
+            if (k.comfyName.equals(name)) {
+                return k;
+            }
+        }
+        String known =
+                Arrays.stream(values()).map(SamplerKind::comfyName).collect(Collectors.joining(", "));
+        if (NOT_IMPLEMENTED.contains(name)) {
+            throw new IllegalArgumentException(
+                    "sampler '" + name + "' exists in ComfyUI but is not implemented in Noodle; use one"
+                            + " of: " + known);
+        }
+        throw new IllegalArgumentException("unknown sampler '" + name + "'; known: " + known);
+    }
+}

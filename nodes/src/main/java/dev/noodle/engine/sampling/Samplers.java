@@ -1,0 +1,284 @@
+package dev.noodle.engine.sampling;
+
+import ai.djl.ndarray.NDArray;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The samplers, with one signature: integrate the probability-flow ODE / reverse SDE along a σ
+ * schedule, starting from an already noise-scaled latent.
+ *
+ * <p>Formulas follow k-diffusion as shipped in ComfyUI ({@code comfy/k_diffusion/sampling.py}) for
+ * ε/v models (α = 1 in the σ parameterisation), with η = 1, s_noise = 1 and no churn, which are
+ * ComfyUI's KSampler settings. Scalar coefficients are computed in double. Stateless; each call
+ * owns its scopes.
+ */
+public final class Samplers {
+    private Samplers() {}
+
+    /**
+     * Runs a sampler.
+     *
+     * @param kind which sampler
+     * @param d the denoiser
+     * @param x starting latent [B, C, H, W] already scaled to σ_0 (see {@link #sampleFromNoise})
+     * @param sigmas schedule, descending, usually ending in 0
+     * @param noise noise for stochastic samplers (may be null for deterministic ones)
+     * @param cb per-step callback (null for none)
+     * @param cancelled checked before each step; true throws {@link SamplingCancelledException}
+     * @return the final latent [B, C, H, W], owned by x's manager (x itself when there are no steps)
+     */
+    public static NDArray sample(
+            SamplerKind kind,
+            Denoiser d,
+            NDArray x,
+            float[] sigmas,
+            NoiseSource noise,
+            StepCallback cb,
+            BooleanSupplier cancelled) {
+        try (SamplerRun r = new SamplerRun(d, x, sigmas, noise, cb, cancelled)) {
+            switch (kind) {
+                case EULER, DDIM -> euler(r);
+                case EULER_ANCESTRAL -> eulerAncestral(r);
+                case HEUN -> heun(r);
+                case DPM_2 -> dpm2(r);
+                case DPM_2_ANCESTRAL -> dpm2Ancestral(r);
+                case LMS -> lms(r, 4);
+                case LCM -> lcm(r);
+                case DDPM -> ddpm(r);
+                case DPMPP_2S_ANCESTRAL -> DpmSolverSamplers.dpmpp2sAncestral(r);
+                case DPMPP_SDE -> DpmSolverSamplers.dpmppSde(r);
+                case DPMPP_2M -> DpmSolverSamplers.dpmpp2m(r);
+                case DPMPP_2M_SDE -> DpmSolverSamplers.dpmpp2mSde(r, false);
+                case DPMPP_2M_SDE_HEUN -> DpmSolverSamplers.dpmpp2mSde(r, true);
+                case DPMPP_3M_SDE -> DpmSolverSamplers.dpmpp3mSde(r);
+            }
+            return r.result();
+        }
+    }
+
+    /**
+     * ComfyUI's KSampler flow around {@link #sample}: x = noise·sqrt(1+σ_0²) + latent at full
+     * denoise, noise·σ_0 + latent otherwise ({@link ModelSampling#noiseScaling}); an empty schedule
+     * returns a copy of the latent. For KSamplerAdvanced add_noise = disable pass zero noise.
+     *
+     * @param latent the (process_in scaled) input latent, or null for an empty latent of zeros
+     * @param initialNoise the initial noise [B, C, H, W] (e.g. {@link TorchRng#prepareNoise})
+     */
+    public static NDArray sampleFromNoise(
+            SamplerKind kind,
+            Denoiser d,
+            ModelSampling ms,
+            NDArray latent,
+            NDArray initialNoise,
+            float[] sigmas,
+            NoiseSource noise,
+            StepCallback cb,
+            BooleanSupplier cancelled) {
+        if (sigmas.length == 0) {
+            return latent != null ? latent.duplicate() : initialNoise.zerosLike();
+        }
+        NDArray x = ms.noiseScaling(sigmas[0], initialNoise, latent, ms.isMaxDenoise(sigmas));
+        NDArray out = sample(kind, d, x, sigmas, noise, cb, cancelled);
+        if (out != x) {
+            x.close();
+        }
+        return out;
+    }
+
+    static NDArray toD(NDArray x, NDArray denoised, double sigma) {
+        return x.sub(denoised).div((float) sigma); // (x − D(x, σ)) / σ, Karras et al. eq. 3
+    }
+
+    /** (σ_down, σ_up) of an ancestral step (k-diffusion get_ancestral_step, η = 1). */
+    static double[] ancestral(double from, double to) {
+        double up = Math.min(to, Math.sqrt(to * to * (from * from - to * to) / (from * from)));
+        double down = Math.sqrt(to * to - up * up);
+        return new double[] {down, up};
+    }
+
+    // Euler (Karras et al. 2022, Algorithm 2 without churn).
+    private static void euler(SamplerRun r) {
+        for (int i = 0; i < r.total(); i++) {
+            r.begin(i);
+            NDArray den = r.denoise(r.x, r.s(i));
+            NDArray d = toD(r.x, den, r.s(i));
+            r.report(i, den);
+            r.end(r.x.add(d.mul((float) (r.s(i + 1) - r.s(i)))));
+        }
+    }
+
+    private static void eulerAncestral(SamplerRun r) {
+        for (int i = 0; i < r.total(); i++) {
+            r.begin(i);
+            NDArray den = r.denoise(r.x, r.s(i));
+            double[] du = ancestral(r.s(i), r.s(i + 1));
+            r.report(i, den);
+            if (du[0] == 0) {
+                r.end(den);
+                continue;
+            }
+            NDArray d = toD(r.x, den, r.s(i));
+            NDArray n = r.noise(r.s(i), r.s(i + 1));
+            r.end(r.x.add(d.mul((float) (du[0] - r.s(i)))).add(n.mul((float) du[1])));
+        }
+    }
+
+    // Heun (Karras et al. 2022, Algorithm 1/2): trapezoid of the slopes at σ_i and σ_{i+1}.
+    private static void heun(SamplerRun r) {
+        for (int i = 0; i < r.total(); i++) {
+            r.begin(i);
+            NDArray den = r.denoise(r.x, r.s(i));
+            NDArray d = toD(r.x, den, r.s(i));
+            r.report(i, den);
+            float dt = (float) (r.s(i + 1) - r.s(i));
+            if (r.s(i + 1) == 0) {
+                r.end(r.x.add(d.mul(dt)));
+                continue;
+            }
+            NDArray x2 = r.x.add(d.mul(dt));
+            NDArray d2 = toD(x2, r.denoise(x2, r.s(i + 1)), r.s(i + 1));
+            r.end(r.x.add(d.add(d2).mul(dt / 2f)));
+        }
+    }
+
+    // DPM-Solver-2 style midpoint in log σ (k-diffusion sample_dpm_2).
+    private static void dpm2(SamplerRun r) {
+        for (int i = 0; i < r.total(); i++) {
+            r.begin(i);
+            double s = r.s(i);
+            double sn = r.s(i + 1);
+            NDArray den = r.denoise(r.x, s);
+            NDArray d = toD(r.x, den, s);
+            r.report(i, den);
+            if (sn == 0) {
+                r.end(r.x.add(d.mul((float) (sn - s))));
+                continue;
+            }
+            double mid = Math.exp(0.5 * (Math.log(s) + Math.log(sn)));
+            NDArray x2 = r.x.add(d.mul((float) (mid - s)));
+            NDArray d2 = toD(x2, r.denoise(x2, mid), mid);
+            r.end(r.x.add(d2.mul((float) (sn - s))));
+        }
+    }
+
+    private static void dpm2Ancestral(SamplerRun r) {
+        for (int i = 0; i < r.total(); i++) {
+            r.begin(i);
+            double s = r.s(i);
+            NDArray den = r.denoise(r.x, s);
+            double[] du = ancestral(s, r.s(i + 1));
+            r.report(i, den);
+            NDArray d = toD(r.x, den, s);
+            if (du[0] == 0) {
+                r.end(r.x.add(d.mul((float) (du[0] - s))));
+                continue;
+            }
+            double mid = Math.exp(0.5 * (Math.log(s) + Math.log(du[0])));
+            NDArray x2 = r.x.add(d.mul((float) (mid - s)));
+            NDArray d2 = toD(x2, r.denoise(x2, mid), mid);
+            NDArray n = r.noise(s, r.s(i + 1));
+            r.end(r.x.add(d2.mul((float) (du[0] - s))).add(n.mul((float) du[1])));
+        }
+    }
+
+    // Linear multistep (k-diffusion sample_lms): Adams–Bashforth in σ with Lagrange weights.
+    private static void lms(SamplerRun r, int order) {
+        Deque<NDArray> ds = new ArrayDeque<>();
+        try {
+            for (int i = 0; i < r.total(); i++) {
+                r.begin(i);
+                for (NDArray old : ds) {
+                    r.use(old);
+                }
+                NDArray den = r.denoise(r.x, r.s(i));
+                NDArray d = r.keep(toD(r.x, den, r.s(i)));
+                ds.addLast(d);
+                NDArray dropped = ds.size() > order ? ds.removeFirst() : null;
+                r.report(i, den);
+                if (r.s(i + 1) == 0) {
+                    r.end(den);
+                } else {
+                    int cur = Math.min(i + 1, order);
+                    List<NDArray> newestFirst = new ArrayList<>(ds);
+                    java.util.Collections.reverse(newestFirst);
+                    NDArray next = r.x;
+                    for (int j = 0; j < cur; j++) {
+                        double c = lmsCoefficient(cur, r.sigmas, i, j);
+                        next = next.add(newestFirst.get(j).mul((float) c));
+                    }
+                    r.end(next);
+                }
+                if (dropped != null) {
+                    dropped.close();
+                }
+            }
+        } finally {
+            ds.forEach(NDArray::close);
+        }
+    }
+
+    /**
+     * ∫_{σ_i}^{σ_{i+1}} ∏_{k≠j} (τ − σ_{i−k}) / (σ_{i−j} − σ_{i−k}) dτ, exact by 4-point
+     * Gauss–Legendre (the integrand has degree ≤ 3).
+     */
+    static double lmsCoefficient(int order, float[] t, int i, int j) {
+        double[] nodes = {-0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526};
+        double[] weights = {0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538};
+        double a = t[i];
+        double b = t[i + 1];
+        double sum = 0;
+        for (int q = 0; q < 4; q++) {
+            double tau = 0.5 * (b - a) * nodes[q] + 0.5 * (a + b);
+            double prod = 1;
+            for (int k = 0; k < order; k++) {
+                if (k != j) {
+                    prod *= (tau - t[i - k]) / ((double) t[i - j] - t[i - k]);
+                }
+            }
+            sum += weights[q] * prod;
+        }
+        return 0.5 * (b - a) * sum;
+    }
+
+    // Latent consistency: jump to the denoised estimate, re-noise to σ_{i+1} (Luo et al. 2023).
+    private static void lcm(SamplerRun r) {
+        for (int i = 0; i < r.total(); i++) {
+            r.begin(i);
+            NDArray den = r.denoise(r.x, r.s(i));
+            r.report(i, den);
+            if (r.s(i + 1) > 0) {
+                r.end(den.add(r.noise(r.s(i), r.s(i + 1)).mul((float) r.s(i + 1))));
+            } else {
+                r.end(den);
+            }
+        }
+    }
+
+    // Ancestral DDPM step (Ho et al. 2020, eq. 11) in the variance-preserving scaling.
+    private static void ddpm(SamplerRun r) {
+        for (int i = 0; i < r.total(); i++) {
+            r.begin(i);
+            double s = r.s(i);
+            double sn = r.s(i + 1);
+            NDArray den = r.denoise(r.x, s);
+            r.report(i, den);
+            NDArray eps = toD(r.x, den, s);
+            NDArray xs = r.x.div((float) Math.sqrt(1 + s * s));
+            double ac = 1 / (s * s + 1);
+            double acPrev = 1 / (sn * sn + 1);
+            double alpha = ac / acPrev;
+            NDArray mu =
+                    xs.sub(eps.mul((float) ((1 - alpha) / Math.sqrt(1 - ac))))
+                            .mul((float) Math.sqrt(1 / alpha));
+            if (sn > 0) {
+                double c = Math.sqrt((1 - alpha) * (1 - acPrev) / (1 - ac));
+                mu = mu.add(r.noise(s, sn).mul((float) c)).mul((float) Math.sqrt(1 + sn * sn));
+            }
+            r.end(mu);
+        }
+    }
+}

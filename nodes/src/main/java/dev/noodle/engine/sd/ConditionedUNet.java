@@ -1,0 +1,141 @@
+package dev.noodle.engine.sd;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.noodle.engine.sampling.ModelFunction;
+import dev.noodle.engine.unet.UNetModel;
+import java.util.List;
+
+/**
+ * The UNet as the sampler's {@link ModelFunction}, for conditioning made of several entries with areas and
+ * strengths (ComfyUI {@code calc_cond_batch}): each entry predicts on its area; predictions are summed weighted
+ * by strength (with an 8-cell feathered edge where an area does not touch the latent border) and divided by the
+ * summed weights. When every chunk has one full-size entry with contexts of the same shape — the usual txt2img
+ * case — all chunks run in a single batched UNet call.
+ */
+public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
+    private static final int FEATHER = 8;
+    private final UNetModel unet;
+    private final LatentExtras extras;
+
+    /** Extra channels concatenated to the latent (inpainting models), or none. */
+    public interface LatentExtras {
+        /** Channels to append to rows of x ([N, c, h, w]) for the given area (null = whole latent). */
+        NDArray channels(NDArray x, LatentArea area, NDManager scope);
+    }
+
+    public ConditionedUNet(UNetModel unet, LatentExtras extras) {
+        this.unet = unet;
+        this.extras = extras;
+    }
+
+    @Override
+    public NDArray predict(NDArray xIn, float[] timesteps, List<List<CondEntry>> chunks, NDManager scope) {
+        // xIn: [chunks·B, C, H, W]
+        long rows = xIn.getShape().get(0);
+        int b = (int) (rows / chunks.size());
+        if (simple(chunks)) {
+            NDList ctx = new NDList();
+            for (List<CondEntry> c : chunks) {
+                ctx.add(c.get(0).context().toDevice(xIn.getDevice(), false).repeat(0, b)); // [B, T, D]
+            }
+            NDArray context = ctx.size() == 1 ? ctx.get(0) : NDArrays.concat(ctx, 0);
+            return run(xIn, timesteps, 0, context, null, scope);
+        }
+        NDList outs = new NDList();
+        for (int k = 0; k < chunks.size(); k++) {
+            NDArray x = xIn.get(new NDIndex(k * b + ":" + (k + 1) * b)); // [B, C, H, W]
+            outs.add(mix(x, timesteps, k * b, b, chunks.get(k), scope));
+        }
+        return NDArrays.concat(outs, 0);
+    }
+
+    private static boolean simple(List<List<CondEntry>> chunks) {
+        Shape shape = null;
+        for (List<CondEntry> c : chunks) {
+            if (c.size() != 1 || c.get(0).area() != null) {
+                return false;
+            }
+            Shape s = c.get(0).context().getShape();
+            if (shape != null && !shape.equals(s)) {
+                return false;
+            }
+            shape = s;
+        }
+        return true;
+    }
+
+    private NDArray run(NDArray x, float[] timesteps, int from, NDArray context, LatentArea area, NDManager scope) {
+        int n = (int) x.getShape().get(0);
+        float[] ts = new float[n];
+        System.arraycopy(timesteps, from, ts, 0, n);
+        NDArray t = scope.create(ts);
+        NDArray in = x;
+        if (extras != null) {
+            in = x.concat(extras.channels(x, area, scope).toType(x.getDataType(), false), 1);
+        }
+        NDArray out = unet.forward(in, t, context.toType(x.getDataType(), false));
+        out.attach(scope);
+        return out;
+    }
+
+    // Weighted average of several (area) predictions for one chunk: [B, C, H, W].
+    private NDArray mix(NDArray x, float[] timesteps, int from, int b, List<CondEntry> entries, NDManager scope) {
+        long[] s = x.getShape().getShape();
+        int h = (int) s[2];
+        int w = (int) s[3];
+        NDArray sum = scope.zeros(x.getShape(), DataType.FLOAT32);
+        NDArray count = scope.zeros(new Shape(1, 1, h, w), DataType.FLOAT32).add(1e-37f);
+        for (CondEntry e : entries) {
+            LatentArea a = e.area() == null ? new LatentArea(0, 0, w, h) : e.area().clip(w, h);
+            if (a == null) {
+                continue;
+            }
+            NDIndex region = new NDIndex(":, :, " + a.y() + ":" + (a.y() + a.height()) + ", " + a.x() + ":"
+                    + (a.x() + a.width()));
+            NDArray xa = e.area() == null ? x : x.get(region);
+            NDArray ctx = e.context().toDevice(x.getDevice(), false).repeat(0, b);
+            NDArray pred = run(xa, timesteps, from, ctx, e.area() == null ? null : a, scope).toType(DataType.FLOAT32, false);
+            NDArray weight = feather(scope, a, w, h).mul(e.strength()); // [1, 1, ah, aw]
+            NDArray full = scope.zeros(new Shape(s[0], s[1], h, w), DataType.FLOAT32);
+            full.set(region, pred.mul(weight));
+            NDArray wfull = scope.zeros(new Shape(1, 1, h, w), DataType.FLOAT32);
+            wfull.set(region, weight);
+            sum = sum.add(full);
+            count = count.add(wfull);
+        }
+        return sum.div(count).toType(x.getDataType(), false);
+    }
+
+    // ComfyUI's area edge blending: weights ramp over 8 cells on edges that are not the latent border.
+    private static NDArray feather(NDManager m, LatentArea a, int w, int h) {
+        float[] mult = new float[a.height() * a.width()];
+        java.util.Arrays.fill(mult, 1f);
+        for (int t = 0; t < FEATHER; t++) {
+            float f = Math.min(1f, (t + 1f) / FEATHER);
+            for (int yy = 0; yy < a.height(); yy++) {
+                for (int xx = 0; xx < a.width(); xx++) {
+                    int i = yy * a.width() + xx;
+                    if (a.y() != 0 && yy == t) {
+                        mult[i] *= f;
+                    }
+                    if (a.y() + a.height() < h && yy == a.height() - 1 - t) {
+                        mult[i] *= f;
+                    }
+                    if (a.x() != 0 && xx == t) {
+                        mult[i] *= f;
+                    }
+                    if (a.x() + a.width() < w && xx == a.width() - 1 - t) {
+                        mult[i] *= f;
+                    }
+                }
+            }
+        }
+        return m.create(mult, new Shape(1, 1, a.height(), a.width()));
+    }
+}

@@ -1,0 +1,102 @@
+package dev.noodle.engine.sd;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.noodle.engine.sampling.CfgDenoiser;
+import dev.noodle.engine.sampling.Denoiser;
+import dev.noodle.engine.sampling.KSamplerSigmas;
+import dev.noodle.engine.sampling.ModelSampling;
+import dev.noodle.engine.sampling.NoiseSource;
+import dev.noodle.engine.sampling.NoiseSources;
+import dev.noodle.engine.sampling.PhiloxNoise;
+import dev.noodle.engine.sampling.Samplers;
+import dev.noodle.engine.sampling.StepCallback;
+import dev.noodle.engine.sampling.TorchRng;
+import dev.noodle.engine.unet.UNetModel;
+import java.util.function.BooleanSupplier;
+
+/**
+ * ComfyUI's KSampler flow on a UNet: schedule (with denoise and start/end steps), seeded initial noise, latent
+ * scaling in and out (process_latent_in/out), classifier-free guidance over area conditioning, optional noise
+ * mask (inpainting: keep the unmasked latent, re-noised to each step's σ), then the sampler. Stateless.
+ */
+public final class DiffusionSampler {
+    private DiffusionSampler() {}
+
+    /** What the sampler runs on: the UNet, its schedule, its latent scale and (inpainting) extra channels. */
+    public record Model(UNetModel unet, ModelSampling sampling, float latentScale, ConditionedUNet.LatentExtras extras) {}
+
+    /**
+     * Samples a latent.
+     *
+     * @param latent raw latent [B, 4, h, w] as VAEEncode/EmptyLatentImage produce it (not yet scaled)
+     * @param noiseMask [B or 1, 1, h, w] in [0, 1] (1 = regenerate), or null
+     * @param batchIndex ComfyUI batch_index of the latent (noise rows), or null
+     * @param out manager that owns the result
+     * @return raw latent [B, 4, h, w] (process_latent_out applied), owned by {@code out}
+     */
+    public static NDArray sample(Model model, SamplingRequest r, NDArray latent, NDArray noiseMask, int[] batchIndex,
+            StepCallback cb, BooleanSupplier cancelled, NDManager out) {
+        ModelSampling ms = model.sampling();
+        float[] sigmas = KSamplerSigmas.forSteps(ms, r.scheduler(), r.sampler(), r.steps(), r.denoise());
+        if (r.startStep() > 0 || r.endStep() < r.steps() || !r.forceFullDenoise()) {
+            sigmas = KSamplerSigmas.slice(sigmas, r.startStep(), r.endStep(), r.forceFullDenoise());
+            if (sigmas == null) {
+                return latent.duplicate().toType(DataType.FLOAT32, false);
+            }
+        }
+        try (NDManager run = out.newSubManager()) {
+            Shape shape = latent.getShape();
+            NDArray scaled = latent.toType(DataType.FLOAT32, false).mul(model.latentScale()); // process_latent_in
+            NDArray noise;
+            boolean a1111 = "a1111".equals(r.noiseMode());
+            PhiloxNoise philox = a1111 ? new PhiloxNoise(r.seed()) : null;
+            if (!r.addNoise()) {
+                noise = run.zeros(shape, DataType.FLOAT32);
+            } else if (a1111) {
+                noise = philox.next(sigmas[0], sigmas[0], shape, run); // the stream continues for ancestral steps
+            } else {
+                noise = TorchRng.prepareNoise(r.seed(), shape, batchIndex, run);
+            }
+            NoiseSource stepNoise = a1111 ? philox : NoiseSources.comfyCpu(r.sampler(), r.seed(), sigmas);
+            ConditionedUNet fn = new ConditionedUNet(model.unet(), model.extras());
+            Denoiser d = new CfgDenoiser<>(ms, fn, r.positive(), isOne(r.cfg()) ? null : r.negative(), r.cfg());
+            NDArray mask = noiseMask == null ? null : noiseMask.toType(DataType.FLOAT32, false);
+            if (mask != null) {
+                d = masked(d, mask, scaled, noise);
+            }
+            NDArray result;
+            if (a1111 && r.addNoise()) {
+                // A1111 / stable-diffusion.cpp: x = latent + noise · σ₀
+                NDArray x = scaled.add(noise.mul(sigmas[0]));
+                result = Samplers.sample(r.sampler(), d, x, sigmas, stepNoise, cb, cancelled);
+            } else {
+                result = Samplers.sampleFromNoise(r.sampler(), d, ms, scaled, noise, sigmas, stepNoise, cb, cancelled);
+            }
+            if (mask != null) {
+                // keep the original latent outside the mask (ComfyUI KSampler's final blend)
+                result = result.mul(mask).add(scaled.mul(mask.neg().add(1f)));
+            }
+            NDArray raw = result.div(model.latentScale()); // process_latent_out
+            raw.attach(out);
+            return raw;
+        }
+    }
+
+    private static boolean isOne(float cfg) {
+        return Math.abs(cfg - 1f) < 1e-6f;
+    }
+
+    // ComfyUI KSamplerX0Inpaint: before each denoise, x outside the mask is replaced by the original latent
+    // re-noised to σ; after it, denoised outside the mask is the original latent.
+    private static Denoiser masked(Denoiser d, NDArray mask, NDArray latent, NDArray noise) {
+        return (x, sigma, scope) -> {
+            NDArray keep = mask.neg().add(1f);
+            NDArray xIn = x.mul(mask).add(latent.add(noise.mul(sigma)).mul(keep));
+            NDArray den = d.denoise(xIn, sigma, scope);
+            return den.mul(mask).add(latent.mul(keep));
+        };
+    }
+}

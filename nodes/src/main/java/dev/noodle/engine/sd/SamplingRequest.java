@@ -1,0 +1,44 @@
+package dev.noodle.engine.sd;
+
+import dev.noodle.engine.sampling.SamplerKind;
+import dev.noodle.engine.sampling.Scheduler;
+import java.util.List;
+
+/**
+ * Everything a KSampler / KSamplerAdvanced run needs, with ComfyUI's meanings.
+ *
+ * @param seed noise seed (ComfyUI: CPU torch.randn after manual_seed(seed))
+ * @param steps total steps of the schedule
+ * @param cfg guidance scale
+ * @param sampler sampler name
+ * @param scheduler schedule name
+ * @param denoise fraction of the schedule to run (1 = txt2img)
+ * @param addNoise false = KSamplerAdvanced add_noise disable (zero initial noise)
+ * @param startStep first step to run (KSamplerAdvanced), 0 for KSampler
+ * @param endStep last step (exclusive) or ≥ steps for all
+ * @param forceFullDenoise end at σ = 0 (KSampler always; Advanced unless return_with_leftover_noise)
+ * @param positive positive conditioning entries
+ * @param negative negative conditioning entries
+ * @param noiseMode "comfy" (CPU torch.randn) or "a1111" (Philox, noise × σ₀)
+ */
+public record SamplingRequest(
+        long seed,
+        int steps,
+        float cfg,
+        SamplerKind sampler,
+        Scheduler scheduler,
+        float denoise,
+        boolean addNoise,
+        int startStep,
+        int endStep,
+        boolean forceFullDenoise,
+        List<CondEntry> positive,
+        List<CondEntry> negative,
+        String noiseMode) {
+    /** The plain KSampler's request. */
+    public static SamplingRequest simple(long seed, int steps, float cfg, SamplerKind sampler, Scheduler scheduler,
+            float denoise, List<CondEntry> positive, List<CondEntry> negative) {
+        return new SamplingRequest(seed, steps, cfg, sampler, scheduler, denoise, true, 0, 10000, true, positive,
+                negative, "comfy");
+    }
+}

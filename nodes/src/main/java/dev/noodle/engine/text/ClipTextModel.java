@@ -1,0 +1,308 @@
+package dev.noodle.engine.text;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import dev.noodle.engine.io.TensorSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The CLIP text transformer (pre-norm, causal self-attention, quick-GELU MLP) with SD 1.x key names, as in OpenAI
+ * CLIP and Hugging Face {@code CLIPTextModel}. Weights live in a manager owned by this object and are released by
+ * {@link #close()}; they are never modified. Encoding is thread-safe: each call works in its own sub-manager.
+ */
+public final class ClipTextModel implements AutoCloseable {
+    /** Prefix of the text encoder in SD 1.x single-file checkpoints. */
+    public static final String SD1_PREFIX = "cond_stage_model.transformer.text_model.";
+
+    private final ClipConfig config;
+    private final NDManager weights;
+    private final Map<String, NDArray> params;
+    private final DataType dtype;
+
+    private ClipTextModel(ClipConfig config, NDManager weights, Map<String, NDArray> params, DataType dtype) {
+        this.config = config;
+        this.weights = weights;
+        this.params = params;
+        this.dtype = dtype;
+    }
+
+    /** Parameter names (relative to {@code text_model.}) and shapes of a model with this config. */
+    public static Map<String, long[]> parameterShapes(ClipConfig c) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        long d = c.width();
+        m.put("embeddings.token_embedding.weight", new long[] {c.vocabSize(), d});
+        m.put("embeddings.position_embedding.weight", new long[] {c.maxPositions(), d});
+        for (int i = 0; i < c.layers(); i++) {
+            String p = "encoder.layers." + i + ".";
+            for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "out_proj"}) {
+                m.put(p + "self_attn." + proj + ".weight", new long[] {d, d});
+                m.put(p + "self_attn." + proj + ".bias", new long[] {d});
+            }
+            m.put(p + "layer_norm1.weight", new long[] {d});
+            m.put(p + "layer_norm1.bias", new long[] {d});
+            m.put(p + "mlp.fc1.weight", new long[] {c.mlpWidth(), d});
+            m.put(p + "mlp.fc1.bias", new long[] {c.mlpWidth()});
+            m.put(p + "mlp.fc2.weight", new long[] {d, c.mlpWidth()});
+            m.put(p + "mlp.fc2.bias", new long[] {d});
+            m.put(p + "layer_norm2.weight", new long[] {d});
+            m.put(p + "layer_norm2.bias", new long[] {d});
+        }
+        m.put("final_layer_norm.weight", new long[] {d});
+        m.put("final_layer_norm.bias", new long[] {d});
+        return m;
+    }
+
+    /** Loads with the config inferred from the weights, fp32 on the CPU. Keys are relative to {@code text_model.}. */
+    public static ClipTextModel load(TensorSource source) {
+        return load(source, ClipConfig.fromWeights(source), Device.cpu(), DataType.FLOAT32);
+    }
+
+    /**
+     * Binds every parameter by name. Missing and unexpected keys and shape mismatches are reported together in one
+     * {@link dev.noodle.engine.io.ModelFormatException} naming each key and both shapes; {@code position_ids} is
+     * ignored.
+     *
+     * @param source weights with keys relative to {@code text_model.} (use {@code withPrefix(SD1_PREFIX)})
+     * @param dtype FLOAT32 (CPU) or FLOAT16 (GPU)
+     */
+    public static ClipTextModel load(TensorSource source, ClipConfig config, Device device, DataType dtype) {
+        Map<String, long[]> shapes = parameterShapes(config);
+        WeightCheck.verify(source, shapes, config);
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (String key : shapes.keySet()) {
+                NDArray a = source.load(key, manager, dtype);
+                a.setName(key);
+                params.put(key, a);
+            }
+            return new ClipTextModel(config, manager, params, dtype);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** The model's hyper-parameters. */
+    public ClipConfig config() {
+        return config;
+    }
+
+    /** Encodes token sequences without embeddings; see {@link #encodeChunks}. */
+    public ClipOutput encode(NDManager out, int[][] tokens, int stopAtLayer, boolean applyFinalNorm) {
+        List<PromptTokens.Chunk> chunks = new ArrayList<>();
+        for (int[] t : tokens) {
+            float[] ones = new float[t.length];
+            Arrays.fill(ones, 1f);
+            chunks.add(new PromptTokens.Chunk(t, ones, List.of()));
+        }
+        return encodeChunks(out, chunks, stopAtLayer, applyFinalNorm);
+    }
+
+    /**
+     * Encodes chunks as one batch, injecting embedding vectors at their slots; weights are not applied.
+     *
+     * @param out manager that will own the results (FLOAT32)
+     * @param stopAtLayer -1 = last layer, -2 = penultimate (A1111 clip skip 2), down to {@code -layers}
+     * @param applyFinalNorm whether the final layer norm is applied to the hidden states (SD1: yes)
+     * @return hidden {@code [B, T, D]}, pooled {@code [B, D]} from the last layer at the argmax-id (end) position
+     */
+    public ClipOutput encodeChunks(NDManager out, List<PromptTokens.Chunk> chunks, int stopAtLayer,
+            boolean applyFinalNorm) {
+        if (stopAtLayer >= 0 || stopAtLayer < -config.layers()) {
+            throw new IllegalArgumentException("stopAtLayer must be between -1 (last layer) and -" + config.layers()
+                    + ", was " + stopAtLayer);
+        }
+        if (chunks.isEmpty()) {
+            throw new IllegalArgumentException("Nothing to encode: no token chunks");
+        }
+        int b = chunks.size();
+        int t = chunks.get(0).ids().length;
+        try (NDManager scope = out.newSubManager(weights.getDevice())) {
+            NDArray x = embed(scope, chunks, t); // [B, T, D]
+            NDArray mask = causalMask(scope, t); // [T, T]
+            int keep = config.layers() + stopAtLayer; // index of the block whose output is returned
+            NDArray hidden = null;
+            for (int i = 0; i < config.layers(); i++) {
+                x = block(x, mask, "encoder.layers." + i + ".");
+                if (i == keep) {
+                    hidden = x;
+                }
+            }
+            NDArray last = layerNorm(x, "final_layer_norm."); // [B, T, D]
+            NDArray h = applyFinalNorm ? (hidden == x ? last : layerNorm(hidden, "final_layer_norm.")) : hidden;
+            NDList rows = new NDList();
+            for (int i = 0; i < b; i++) {
+                rows.add(last.get(i, argmax(chunks.get(i).ids())));
+            }
+            NDArray pooled = NDArrays.stack(rows); // [B, D]
+            NDArray hOut = h.toType(DataType.FLOAT32, true);
+            NDArray pOut = pooled.toType(DataType.FLOAT32, true);
+            hOut.attach(out);
+            pOut.attach(out);
+            return new ClipOutput(hOut, pOut);
+        }
+    }
+
+    /**
+     * Encodes a weighted prompt as ComfyUI does: all chunks (plus the empty prompt when any weight is not 1) in one
+     * batch; each weighted position becomes z' = (z − z_empty)·w + z_empty, with z_empty the empty prompt's state
+     * at the same position; chunks are concatenated along the token axis.
+     *
+     * @return hidden {@code [1, 77·chunks, D]}, pooled {@code [1, D]} of the first chunk
+     */
+    public ClipOutput encodeWeighted(NDManager out, PromptTokens prompt, int stopAtLayer, boolean applyFinalNorm) {
+        List<PromptTokens.Chunk> batch = new ArrayList<>(prompt.chunks());
+        boolean weighted = prompt.hasWeights();
+        if (weighted) {
+            batch.add(prompt.empty());
+        }
+        int k = prompt.chunks().size();
+        try (NDManager scope = out.newSubManager(weights.getDevice())) {
+            ClipOutput all = encodeChunks(scope, batch, stopAtLayer, applyFinalNorm);
+            NDArray z = all.hidden().get("0:" + k); // [k, T, D]
+            if (weighted) {
+                NDArray empty = all.hidden().get(k).expandDims(0); // [1, T, D]
+                int t = (int) z.getShape().get(1);
+                float[] w = new float[k * t];
+                for (int c = 0; c < k; c++) {
+                    System.arraycopy(prompt.chunks().get(c).weights(), 0, w, c * t, t);
+                }
+                NDArray wa = scope.create(w, new Shape(k, t, 1));
+                NDArray scaled = z.sub(empty).mul(wa).add(empty);
+                z = NDArrays.where(wa.eq(1f).broadcast(z.getShape()), z, scaled); // weight-1 positions stay exact
+            }
+            long d = z.getShape().get(2);
+            NDArray hidden = z.reshape(1, -1, d);
+            NDArray pooled = all.pooled().get("0:1");
+            hidden.attach(out);
+            pooled.attach(out);
+            return new ClipOutput(hidden, pooled);
+        }
+    }
+
+    private NDArray embed(NDManager scope, List<PromptTokens.Chunk> chunks, int t) {
+        int b = chunks.size();
+        int d = config.width();
+        if (t > config.maxPositions()) {
+            throw new IllegalArgumentException("Token sequences have " + t + " positions but the text model has only "
+                    + config.maxPositions());
+        }
+        long[] ids = new long[b * t];
+        float[] override = null;
+        float[] mask = null;
+        for (int i = 0; i < b; i++) {
+            int[] row = chunks.get(i).ids();
+            if (row.length != t) {
+                throw new IllegalArgumentException("All token sequences in a batch must have the same length: "
+                        + row.length + " != " + t);
+            }
+            for (int j = 0; j < t; j++) {
+                if (row[j] < 0 || row[j] >= config.vocabSize()) {
+                    throw new IllegalArgumentException("Token id " + row[j] + " at position " + j
+                            + " is outside the text model's vocabulary of " + config.vocabSize()
+                            + " (tokenizer and model do not match)");
+                }
+                ids[i * t + j] = row[j];
+            }
+            for (PromptTokens.EmbeddingSlot s : chunks.get(i).slots()) {
+                if (s.vector().length != d) {
+                    throw new IllegalArgumentException("Embedding '" + s.name() + "' has width " + s.vector().length
+                            + " but this text model's width is " + d + "; it was made for a different model"
+                            + " family (768 = SD 1.x, 1024 = SD 2.x).");
+                }
+                if (override == null) {
+                    override = new float[b * t * d];
+                    mask = new float[b * t];
+                }
+                System.arraycopy(s.vector(), 0, override, (i * t + s.position()) * d, d);
+                mask[i * t + s.position()] = 1f;
+            }
+        }
+        NDArray idArr = scope.create(ids, new Shape(b, t));
+        NDArray tok = params.get("embeddings.token_embedding.weight");
+        NDArray x = idArr.getNDArrayInternal().embedding(idArr, tok, SparseFormat.DENSE).singletonOrThrow();
+        if (override != null) {
+            NDArray m = scope.create(mask, new Shape(b, t, 1)).toType(dtype, false);
+            NDArray o = scope.create(override, new Shape(b, t, d)).toType(dtype, false);
+            x = x.mul(m.neg().add(1f)).add(o.mul(m)); // keep token rows where m = 0, embedding rows where m = 1
+        }
+        NDArray pos = params.get("embeddings.position_embedding.weight").get("0:" + t); // [T, D]
+        return x.add(pos);
+    }
+
+    private NDArray causalMask(NDManager scope, int t) {
+        float[] m = new float[t * t];
+        for (int i = 0; i < t; i++) {
+            for (int j = i + 1; j < t; j++) {
+                m[i * t + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return scope.create(m, new Shape(t, t)).toType(dtype, false);
+    }
+
+    /** One pre-norm block: x + attn(ln1(x)), then + mlp(ln2(x)). */
+    private NDArray block(NDArray x, NDArray mask, String p) {
+        x = x.add(attention(layerNorm(x, p + "layer_norm1."), mask, p + "self_attn."));
+        NDArray h = linear(layerNorm(x, p + "layer_norm2."), p + "mlp.fc1."); // [B, T, M]
+        h = switch (config.activation()) {
+            case QUICK_GELU -> h.mul(Activation.sigmoid(h.mul(1.702f))); // Hendrycks & Gimpel 2016, sigmoid form
+            case GELU -> h.getNDArrayInternal().gelu();
+        };
+        return x.add(linear(h, p + "mlp.fc2."));
+    }
+
+    /** Multi-head causal self-attention: softmax(QKᵀ/√d + mask)·V (Vaswani et al. 2017). */
+    private NDArray attention(NDArray x, NDArray mask, String p) {
+        Shape s = x.getShape(); // [B, T, D]
+        long b = s.get(0);
+        long t = s.get(1);
+        int h = config.heads();
+        int hd = config.headSize();
+        NDArray q = linear(x, p + "q_proj.").reshape(b, t, h, hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
+        NDArray k = linear(x, p + "k_proj.").reshape(b, t, h, hd).transpose(0, 2, 3, 1); // [B, H, hd, T]
+        NDArray v = linear(x, p + "v_proj.").reshape(b, t, h, hd).transpose(0, 2, 1, 3); // [B, H, T, hd]
+        NDArray scores = q.matMul(k).mul((float) (1.0 / Math.sqrt(hd))).add(mask); // [B, H, T, T]
+        NDArray a = scores.softmax(-1).matMul(v); // [B, H, T, hd]
+        return linear(a.transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd), p + "out_proj.");
+    }
+
+    private NDArray linear(NDArray x, String p) {
+        return Linear.linear(x, params.get(p + "weight"), params.get(p + "bias")).singletonOrThrow();
+    }
+
+    private NDArray layerNorm(NDArray x, String p) {
+        return LayerNorm.layerNorm(x, new Shape(config.width()), params.get(p + "weight"), params.get(p + "bias"),
+                config.layerNormEps()).singletonOrThrow();
+    }
+
+    /** First position holding the largest id: the end token, which is the largest id in CLIP vocabularies. */
+    private static int argmax(int[] ids) {
+        int best = 0;
+        for (int i = 1; i < ids.length; i++) {
+            if (ids[i] > ids[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Releases the weights. */
+    @Override
+    public void close() {
+        weights.close();
+    }
+}

@@ -1,0 +1,160 @@
+package dev.noodle.engine.unet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import dev.noodle.engine.runtime.Attention;
+import dev.noodle.engine.runtime.GroupNorm;
+import dev.noodle.engine.runtime.Scopes;
+import dev.noodle.engine.runtime.TorchOps;
+
+/**
+ * The LDM UNet building blocks (ResBlock, SpatialTransformer with BasicTransformerBlocks, Down/Upsample) as pure
+ * functions of a {@link UNetWeights} and a key path. Every block runs in its own {@link Scopes#scoped} scope, so
+ * its temporaries are freed as soon as it returns; the result lives in the manager of the block's input.
+ * Stateless and thread-safe.
+ */
+final class UNetBlocks {
+    /** GroupNorm epsilon of LDM's GroupNorm32 (torch default). */
+    static final double NORM_EPS = 1e-5;
+    /** GroupNorm epsilon of SpatialTransformer.norm. */
+    static final double TRANSFORMER_NORM_EPS = 1e-6;
+    /** LayerNorm epsilon (torch default). */
+    static final float LAYER_NORM_EPS = 1e-5f;
+
+    private static final Shape ONE = new Shape(1, 1);
+    private static final Shape TWO = new Shape(2, 2);
+    private static final Shape NO_PAD = new Shape(0, 0);
+
+    private final UNetWeights w;
+    private final Attention.Mode attention;
+
+    UNetBlocks(UNetWeights weights, Attention.Mode attention) {
+        this.w = weights;
+        this.attention = attention;
+    }
+
+    /** 3×3 convolution, padding 1: [B, Cin, H, W] → [B, Cout, H/stride, W/stride]. */
+    NDArray conv3(NDArray x, String key, int stride) {
+        Shape s = stride == 1 ? ONE : TWO;
+        return Conv2d.conv2d(x, w.get(key + ".weight"), w.get(key + ".bias"), s, ONE, ONE, 1).singletonOrThrow();
+    }
+
+    private NDArray conv1(NDArray x, String key) {
+        return Conv2d.conv2d(x, w.get(key + ".weight"), w.get(key + ".bias"), ONE, NO_PAD, ONE, 1).singletonOrThrow();
+    }
+
+    /** x·Wᵀ + b over the last axis; a 1×1 conv weight [O, I, 1, 1] is used as the matrix [O, I]. */
+    NDArray linear(NDArray x, String key) {
+        NDArray weight = w.get(key + ".weight");
+        if (weight.getShape().dimension() == 4) {
+            weight = weight.reshape(weight.getShape().get(0), weight.getShape().get(1));
+        }
+        String bias = key + ".bias";
+        return w.keys().contains(bias)
+                ? Linear.linear(x, weight, w.get(bias)).singletonOrThrow()
+                : Linear.linear(x, weight).singletonOrThrow();
+    }
+
+    private NDArray layerNorm(NDArray x, String key) {
+        NDArray g = w.get(key + ".weight");
+        return LayerNorm.layerNorm(x, g.getShape(), g, w.get(key + ".bias"), LAYER_NORM_EPS).singletonOrThrow();
+    }
+
+    private NDArray groupNormSilu(NDArray x, String key) {
+        return GroupNorm.applySilu(x, UNetConfig.NORM_GROUPS, w.get(key + ".weight"), w.get(key + ".bias"),
+                NORM_EPS);
+    }
+
+    /**
+     * ResBlock (Ho et al. 2020 / LDM openaimodel): h = conv(SiLU(GN(x))); h += Linear(SiLU(emb)); h =
+     * conv(SiLU(GN(h))); return skip(x) + h.
+     *
+     * @param x [B, Cin, H, W]
+     * @param embSilu SiLU of the time embedding, [B, 4·modelChannels] (shared by all ResBlocks)
+     * @return [B, Cout, H, W]
+     */
+    NDArray resBlock(NDArray x, NDArray embSilu, UNetLayout.Res part) {
+        String p = part.path() + ".";
+        return Scopes.scoped(() -> {
+            NDArray h = conv3(groupNormSilu(x, p + "in_layers.0"), p + "in_layers.2", 1); // [B, Cout, H, W]
+            NDArray e = linear(embSilu, p + "emb_layers.1"); // [B, Cout]
+            h = h.add(e.reshape(e.getShape().get(0), e.getShape().get(1), 1, 1));
+            h = conv3(groupNormSilu(h, p + "out_layers.0"), p + "out_layers.3", 1);
+            NDArray skip = part.in() != part.out() ? conv1(x, p + "skip_connection") : x;
+            return skip.add(h);
+        });
+    }
+
+    /**
+     * SpatialTransformer (Rombach et al. 2022, LDM attention.py): GN, proj_in, BasicTransformerBlocks over the
+     * H·W tokens with cross-attention to the context, proj_out, residual.
+     *
+     * @param x [B, C, H, W]
+     * @param context [B, T, contextDim]
+     * @return [B, C, H, W]
+     */
+    NDArray transformer(NDArray x, NDArray context, UNetLayout.Transformer part, int depth) {
+        String p = part.path() + ".";
+        return Scopes.scoped(() -> {
+            Shape s = x.getShape();
+            long b = s.get(0);
+            long c = s.get(1);
+            long hw = s.get(2) * s.get(3);
+            NDArray n = GroupNorm.apply(x, UNetConfig.NORM_GROUPS, w.get(p + "norm.weight"),
+                    w.get(p + "norm.bias"), TRANSFORMER_NORM_EPS); // [B, C, H, W]
+            NDArray t = linear(n.reshape(b, c, hw).transpose(0, 2, 1), p + "proj_in"); // [B, HW, C]
+            for (int d = 0; d < depth; d++) {
+                t = basicBlock(t, context, p + "transformer_blocks." + d + ".", part.heads());
+            }
+            t = linear(t, p + "proj_out"); // [B, HW, C]
+            return t.transpose(0, 2, 1).reshape(s).add(x);
+        });
+    }
+
+    /** BasicTransformerBlock: x += attn1(LN1(x)); x += attn2(LN2(x), ctx); x += FF(LN3(x)); x [B, N, C]. */
+    private NDArray basicBlock(NDArray x, NDArray context, String p, int heads) {
+        return Scopes.scoped(() -> {
+            NDArray h = x.add(selfAttention(layerNorm(x, p + "norm1"), p + "attn1.", heads));
+            h = h.add(crossAttention(layerNorm(h, p + "norm2"), context, p + "attn2.", heads));
+            // GEGLU feed-forward (Shazeer 2020): Linear(C→8C), a·GELU(g), Linear(4C→C)
+            NDArray ff = linear(TorchOps.geglu(linear(layerNorm(h, p + "norm3"), p + "ff.net.0.proj")), p + "ff.net.2");
+            return h.add(ff);
+        });
+    }
+
+    // [B, N, C] -> [B, N, C]
+    private NDArray selfAttention(NDArray x, String p, int heads) {
+        NDArray q = linear(x, p + "to_q");
+        NDArray k = linear(x, p + "to_k");
+        NDArray v = linear(x, p + "to_v");
+        return linear(Attention.multiHead(q, k, v, heads, attention), p + "to_out.0");
+    }
+
+    // x [B, N, C], context [B, T, D] -> [B, N, C]. Keys/values come only from the context: the place where a
+    // hypernetwork hook would transform k and v.
+    private NDArray crossAttention(NDArray x, NDArray context, String p, int heads) {
+        NDArray q = linear(x, p + "to_q");
+        NDArray k = linear(context, p + "to_k");
+        NDArray v = linear(context, p + "to_v");
+        return linear(Attention.multiHead(q, k, v, heads, attention), p + "to_out.0");
+    }
+
+    /** Downsample: 3×3 conv with stride 2: [B, C, H, W] → [B, C, H/2, W/2]. */
+    NDArray down(NDArray x, UNetLayout.Down part) {
+        return conv3(x, part.path() + ".op", 2);
+    }
+
+    /** Upsample: nearest 2× then 3×3 conv: [B, C, H, W] → [B, C, 2H, 2W]. */
+    NDArray up(NDArray x, UNetLayout.Up part) {
+        return Scopes.scoped(() -> conv3(TorchOps.upsampleNearest2x(x), part.path() + ".conv", 1));
+    }
+
+    /** SiLU x·σ(x). */
+    static NDArray silu(NDArray x) {
+        return Activation.swish(x, 1f);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.noodle.engine.unet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.noodle.engine.io.ModelFormatException;
+import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.runtime.Devices;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The UNet's parameters bound by name (keys relative to {@value UNetConfig#PREFIX}), checked against the layout
+ * of a {@link UNetConfig}. Owns the arrays it loaded; a {@linkplain #patched patched} copy shares every array it
+ * does not replace and owns only its replacements (how LoRA ΔW patches avoid copying the base weights).
+ *
+ * <p>Immutable and safe to read from several threads; never modify the arrays in place. Close to free the owned
+ * arrays (closing a patched copy leaves the base weights alone).
+ */
+public final class UNetWeights implements AutoCloseable {
+    private static final int LIST_LIMIT = 8;
+
+    private final UNetConfig config;
+    private final Map<String, NDArray> arrays;
+    private final NDManager owner;
+
+    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner) {
+        this.config = config;
+        this.arrays = Collections.unmodifiableMap(arrays);
+        this.owner = owner;
+    }
+
+    /**
+     * Checks a source's UNet keys against the config and loads every parameter into a new manager on the target
+     * device and dtype.
+     *
+     * @param source a full checkpoint (keys under {@value UNetConfig#PREFIX}) or a bare UNet file
+     * @throws ModelFormatException listing missing and unexpected keys and shape mismatches
+     */
+    public static UNetWeights load(TensorSource source, UNetConfig config, Devices.Target target) {
+        TensorSource s = UNetConfig.unetKeys(source);
+        Map<String, long[]> actual = new LinkedHashMap<>();
+        for (String k : s.keys()) {
+            actual.put(k, s.info(k).shape());
+        }
+        Map<String, long[]> expected = UNetLayout.of(config).shapes(config);
+        check(expected, actual, source.describe());
+        NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
+        try {
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            for (String k : expected.keySet()) {
+                arrays.put(k, s.load(k, owner, target.dtype()));
+            }
+            return new UNetWeights(config, arrays, owner);
+        } catch (RuntimeException e) {
+            owner.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Wraps arrays made elsewhere (generated or merged weights), after the same key and shape checks.
+     *
+     * @param arrays keys relative to {@value UNetConfig#PREFIX}
+     * @param owner the manager owning the arrays, closed with these weights (null when the caller keeps ownership)
+     */
+    public static UNetWeights of(UNetConfig config, Map<String, NDArray> arrays, NDManager owner) {
+        Map<String, long[]> actual = new LinkedHashMap<>();
+        arrays.forEach((k, v) -> actual.put(k, v.getShape().getShape()));
+        check(UNetLayout.of(config).shapes(config), actual, "in-memory UNet weights");
+        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner);
+    }
+
+    /**
+     * A copy that uses {@code replacements} for some keys and shares all other arrays with this one.
+     *
+     * @param replacements same keys and shapes as the ones they replace
+     * @param replacementOwner owns the replacements, closed with the copy (may be null)
+     */
+    public UNetWeights patched(Map<String, NDArray> replacements, NDManager replacementOwner) {
+        List<String> problems = new ArrayList<>();
+        replacements.forEach((k, v) -> {
+            NDArray base = arrays.get(k);
+            if (base == null) {
+                problems.add("unknown key '" + k + "'");
+            } else if (!base.getShape().equals(v.getShape())) {
+                problems.add("'" + k + "' has shape " + v.getShape() + ", the UNet expects " + base.getShape());
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new ModelFormatException("Cannot patch the UNet: " + String.join("; ", problems));
+        }
+        Map<String, NDArray> merged = new LinkedHashMap<>(arrays);
+        merged.putAll(replacements);
+        return new UNetWeights(config, merged, replacementOwner);
+    }
+
+    /** The config these weights were checked against. */
+    public UNetConfig config() {
+        return config;
+    }
+
+    /** All keys (relative to {@value UNetConfig#PREFIX}). */
+    public Set<String> keys() {
+        return arrays.keySet();
+    }
+
+    /** The array for a relative key such as {@code out.2.weight}. */
+    public NDArray get(String key) {
+        NDArray a = arrays.get(key);
+        if (a == null) {
+            throw new IllegalArgumentException("UNet has no parameter '" + key + "'");
+        }
+        return a;
+    }
+
+    static void check(Map<String, long[]> expected, Map<String, long[]> actual, String where) {
+        List<String> missing = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            long[] got = actual.get(e.getKey());
+            if (got == null) {
+                missing.add(UNetConfig.PREFIX + e.getKey() + " " + Arrays.toString(e.getValue()));
+            } else if (!Arrays.equals(got, e.getValue())) {
+                mismatched.add(UNetConfig.PREFIX + e.getKey() + ": file has " + Arrays.toString(got)
+                        + ", expected " + Arrays.toString(e.getValue()));
+            }
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : actual.entrySet()) {
+            if (!expected.containsKey(e.getKey())) {
+                unexpected.add(UNetConfig.PREFIX + e.getKey() + " " + Arrays.toString(e.getValue()));
+            }
+        }
+        if (missing.isEmpty() && mismatched.isEmpty() && unexpected.isEmpty()) {
+            return;
+        }
+        StringBuilder m = new StringBuilder(where).append(": the UNet weights do not fit the expected layout.");
+        section(m, "missing keys", missing);
+        section(m, "shape mismatches", mismatched);
+        section(m, "unexpected keys", unexpected);
+        m.append(" Check that the file is a Stable Diffusion 1.x/2.x checkpoint and is not truncated.");
+        throw new ModelFormatException(m.toString());
+    }
+
+    private static void section(StringBuilder m, String title, List<String> items) {
+        if (items.isEmpty()) {
+            return;
+        }
+        m.append(' ').append(items.size()).append(' ').append(title).append(": ");
+        m.append(String.join(", ", items.subList(0, Math.min(LIST_LIMIT, items.size()))));
+        if (items.size() > LIST_LIMIT) {
+            m.append(", … (").append(items.size() - LIST_LIMIT).append(" more)");
+        }
+        m.append('.');
+    }
+
+    @Override
+    public void close() {
+        if (owner != null) {
+            owner.close();
+        }
+    }
+}

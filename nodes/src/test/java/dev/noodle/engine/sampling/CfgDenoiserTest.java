@@ -1,0 +1,83 @@
+package dev.noodle.engine.sampling;
+
+import static dev.noodle.engine.sampling.Fixtures.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** CFG batching, timestep, c_in, eps/v denoising and guidance arithmetic. */
+class CfgDenoiserTest {
+    /** Fake network: output row = xIn row · k, with k the chunk's conditioning value. */
+    private static final class Scaling implements ModelFunction<Float> {
+        final List<Integer> batchSizes = new ArrayList<>();
+        final List<float[]> timesteps = new ArrayList<>();
+
+        @Override
+        public NDArray predict(NDArray xIn, float[] ts, List<Float> chunks, NDManager scope) {
+            batchSizes.add((int) xIn.getShape().get(0));
+            timesteps.add(ts);
+            long b = xIn.getShape().get(0) / chunks.size();
+            float[] k = new float[(int) xIn.getShape().get(0)];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = chunks.get((int) (i / b));
+            }
+            return xIn.mul(scope.create(k, new Shape(k.length, 1, 1, 1)));
+        }
+    }
+
+    @Test
+    void guidanceRunsOneBatchAndMixesDenoised() {
+        ModelSampling ms = ModelSampling.sd15();
+        Scaling net = new Scaling();
+        float sigma = 2.5f;
+        float cfg = 7f;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {1f, -2f, 3f, 0.5f}, new Shape(2, 1, 1, 2));
+            NDArray out = new CfgDenoiser<>(ms, net, 0.3f, 0.1f, cfg).denoise(x, sigma, m);
+            assertEquals(List.of(4), net.batchSizes, "one batch of 2B");
+            assertEquals(ms.timestep(sigma), net.timesteps.get(0)[3], 0f);
+            double cin = 1 / Math.sqrt(sigma * sigma + 1.0);
+            // eps_k = x·cin·k; denoised_k = x − σ·eps_k; guided = u + cfg·(c − u)
+            double kc = 0.3;
+            double ku = 0.1;
+            float[] xs = x.toFloatArray();
+            float[] want = new float[4];
+            for (int i = 0; i < 4; i++) {
+                double c = xs[i] - sigma * xs[i] * cin * kc;
+                double u = xs[i] - sigma * xs[i] * cin * ku;
+                want[i] = (float) (u + cfg * (c - u));
+            }
+            assertClose(want, out.toFloatArray(), 1e-5, 1e-6, "cfg");
+        }
+    }
+
+    @Test
+    void cfgOneSkipsNegativeAndVPredictionUsesItsScalings() {
+        ModelSampling v = ModelSampling.sd15().withPrediction(PredictionType.V_PREDICTION);
+        Scaling net = new Scaling();
+        float sigma = 1.5f;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {2f, -1f}, new Shape(1, 1, 1, 2));
+            NDArray out = new CfgDenoiser<>(v, net, 0.5f, null, 1f).denoise(x, sigma, m);
+            assertEquals(List.of(1), net.batchSizes, "no negative pass at cfg 1");
+            double s2 = sigma * sigma + 1.0;
+            float[] xs = x.toFloatArray();
+            float[] want = new float[2];
+            for (int i = 0; i < 2; i++) {
+                double vOut = xs[i] / Math.sqrt(s2) * 0.5;
+                want[i] = (float) (xs[i] / s2 - vOut * sigma / Math.sqrt(s2));
+            }
+            assertClose(want, out.toFloatArray(), 1e-5, 1e-6, "v-pred");
+        }
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new CfgDenoiser<>(v, net, 0.5f, null, 7f),
+                "cfg != 1 needs a negative");
+    }
+}
