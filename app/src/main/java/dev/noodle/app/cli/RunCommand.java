@@ -4,7 +4,6 @@ import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
-import dev.noodle.graph.json.WorkflowFormatException;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.validate.ValidationError;
@@ -49,16 +48,21 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Workflow wf;
-        try {
-            wf = WorkflowLoader.load(file);
-            wf = InputOverrides.apply(wf, overrides);
-        } catch (WorkflowFormatException | IllegalArgumentException e) {
-            System.err.println("noodle: " + e.getMessage());
-            return 2;
-        }
         NodeEnvironment env = NodeEnvironment.of(models, out);
         NoodleNodes nodes = NoodleNodes.create(env);
+        Workflow wf;
+        try {
+            wf = WorkflowLoader.load(file, nodes);
+            wf = InputOverrides.apply(wf, overrides);
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.println("noodle: " + e.getFile());
+            nodes.close();
+            return 2;
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("noodle: " + e.getMessage());
+            nodes.close();
+            return 2;
+        }
         boolean tty = Boolean.getBoolean("noodle.tty");
         CancellationToken token = new CancellationToken();
         Thread hook = new Thread(token::cancel, "noodle-cancel");
@@ -69,7 +73,7 @@ public final class RunCommand implements Callable<Integer> {
             RunResult last = null;
             for (int i = 0; i < Math.max(1, repeat); i++) {
                 ConsoleProgress progress = new ConsoleProgress(System.err, tty, debug);
-                last = executor.run(wf, new RunOptions(Set.of(), "run-" + (i + 1)), progress, token);
+                last = nodes.run(executor, wf, new RunOptions(Set.of(), "run-" + (i + 1)), progress, token);
                 progress.finish(last);
                 int code = exitCode(last);
                 if (code != 0) {

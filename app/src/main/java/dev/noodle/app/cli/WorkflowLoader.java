@@ -1,19 +1,27 @@
 package dev.noodle.app.cli;
 
-import dev.noodle.graph.json.WorkflowFormatException;
-import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.nodes.ModelKind;
+import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.interop.WorkflowSources;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Reads any workflow file the CLI accepts: Noodle JSON or a ComfyUI API-format prompt. */
+/**
+ * Reads any workflow file the CLI accepts: Noodle JSON, a ComfyUI API prompt or UI workflow, or a PNG made by
+ * Noodle, ComfyUI or AUTOMATIC1111 (its embedded workflow, or its infotext as an equivalent graph).
+ */
 final class WorkflowLoader {
     private WorkflowLoader() {}
 
-    static Workflow load(Path file) {
+    /** Loads the file; IOExceptions carry a user-facing message naming the file. */
+    static Workflow load(Path file, NoodleNodes nodes) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new WorkflowFormatException(file + ": no such workflow file. Check the path.");
+            throw new NoSuchFileException(file + ": no such workflow file; check the path");
         }
-        return WorkflowJson.read(file);
+        return new WorkflowSources(nodes.registry(), nodes.environment().models().list(ModelKind.CHECKPOINTS))
+                .open(file);
     }
 }

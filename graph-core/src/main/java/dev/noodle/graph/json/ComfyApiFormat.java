@@ -104,6 +104,9 @@ public final class ComfyApiFormat {
             }
             node.put("class_type", n.type());
             for (Map.Entry<String, Object> e : n.extra().entrySet()) {
+                if (e.getKey().startsWith("comfyui.")) {
+                    continue; // original UI JSON kept by ComfyUiFormat; not part of a prompt
+                }
                 node.set(e.getKey(), MAPPER.valueToTree(e.getValue()));
             }
             if (withModes && n.mode() != NodeMode.NORMAL) {

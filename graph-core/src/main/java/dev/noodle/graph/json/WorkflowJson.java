@@ -14,6 +14,7 @@ import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Note;
 import dev.noodle.graph.model.Reroute;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,7 +32,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads and writes workflow files: the Noodle format, and (detected on read) ComfyUI's API prompt format.
+ * Reads and writes workflow files: the Noodle format, and (detected on read) ComfyUI's API prompt format and UI
+ * workflow format ({@link ComfyUiFormat}).
  *
  * <p>Noodle format: {@code {"format": 1, "name": ..., "nodes": {"id": {"type": ..., "inputs": {"name": literal |
  * ["id", index]}, "mode": "normal"}}, "layout": {...}}}. Unknown fields at the top level, in nodes, in the layout and in
@@ -63,8 +65,16 @@ public final class WorkflowJson {
         return JsonValues.newMapper();
     }
 
-    /** Reads a workflow file (Noodle or ComfyUI API format); every failure is a {@link WorkflowFormatException}. */
+    /** Reads a workflow file (Noodle, ComfyUI API or UI format); every failure is a {@link WorkflowFormatException}. */
     public static Workflow read(Path file) {
+        return read(file, null);
+    }
+
+    /**
+     * Reads a workflow file; ComfyUI UI workflows name their positional widget values by {@code registry}'s schemas
+     * (null: the values stay unnamed in the original JSON kept in the node extras).
+     */
+    public static Workflow read(Path file, NodeRegistry registry) {
         String source = file.toString();
         long size;
         try {
@@ -90,11 +100,19 @@ public final class WorkflowJson {
             throw new WorkflowFormatException(source, 0, 0, "cannot read the file (" + e + ")",
                     "Check that it exists and that you may read it.", e);
         }
-        return parse(text, source);
+        return parse(text, source, registry);
     }
 
     /** Parses workflow JSON; {@code sourceName} names it in error messages. */
     public static Workflow parse(String json, String sourceName) {
+        return parse(json, sourceName, null);
+    }
+
+    /**
+     * Parses workflow JSON in any of the three formats (detected from the content); {@code registry} names the widget
+     * values of ComfyUI UI workflows (may be null).
+     */
+    public static Workflow parse(String json, String sourceName, NodeRegistry registry) {
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
@@ -111,10 +129,8 @@ public final class WorkflowJson {
             if (root.has("format") || (root.has("nodes") && root.get("nodes").isObject())) {
                 return readNoodle(root, sourceName);
             }
-            if (root.has("nodes") && root.get("nodes").isArray()) {
-                throw new WorkflowFormatException(sourceName, 0, 0,
-                        "this is a ComfyUI UI workflow (LiteGraph \"nodes\" array), which Noodle cannot read yet",
-                        "In ComfyUI use Workflow > Export (API) and open that file instead.", null);
+            if (ComfyUiFormat.looksLikeUiWorkflow(root)) {
+                return ComfyUiFormat.fromTree(MAPPER, root, sourceName, registry);
             }
             if (ComfyApiFormat.looksLikeApiPrompt(root)) {
                 return ComfyApiFormat.fromTree(MAPPER, root, sourceName);
@@ -122,8 +138,8 @@ public final class WorkflowJson {
         } catch (IllegalArgumentException e) {
             throw structure(sourceName, e.getMessage());
         }
-        throw structure(sourceName, "this JSON is neither a Noodle workflow (\"format\" and \"nodes\") nor a"
-                + " ComfyUI API prompt (nodes with \"class_type\")");
+        throw structure(sourceName, "this JSON is neither a Noodle workflow (\"format\" and \"nodes\"), a"
+                + " ComfyUI API prompt (nodes with \"class_type\") nor a ComfyUI UI workflow (a \"nodes\" array)");
     }
 
     private static WorkflowFormatException structure(String source, String problem) {
@@ -316,6 +332,9 @@ public final class WorkflowJson {
         Path dir = target.getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) { // temp files are owner-only; a saved
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

@@ -100,7 +100,8 @@ class WorkflowJsonTest {
         assertTrue(assertThrows(WorkflowFormatException.class, () -> WorkflowJson.parse("{\"format\":99}", "c.json"))
                 .getMessage().contains("Update Noodle"));
         assertTrue(assertThrows(WorkflowFormatException.class,
-                () -> WorkflowJson.parse("{\"nodes\":[], \"links\":[]}", "ui.json")).getMessage().contains("Export (API)"));
+                () -> WorkflowJson.parse("{\"nodes\":[{\"id\": 1}], \"links\":[]}", "ui.json")).getMessage()
+                .contains("node #0 in \"nodes\" has no \"type\""));
         String deep = "[".repeat(5000) + "]".repeat(5000);
         assertTrue(assertThrows(WorkflowFormatException.class, () -> WorkflowJson.parse(deep, "deep.json"))
                 .getMessage().contains("deep.json"));

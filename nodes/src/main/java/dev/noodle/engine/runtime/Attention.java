@@ -89,6 +89,11 @@ public final class Attention {
 
     /** softmax(q·kᵀ/√d)·v with matmul + softmax, in query chunks so the score matrix stays bounded. */
     static NDArray fallback(NDArray q, NDArray k, NDArray v) {
+        return fallback(q, k, v, MAX_SCORE_ELEMENTS);
+    }
+
+    /** The fallback with an explicit bound on one chunk's score matrix (tests force several chunks). */
+    static NDArray fallback(NDArray q, NDArray k, NDArray v, long maxScoreElements) {
         NDManager owner = q.getManager();
         Shape qs = q.getShape();
         int nd = qs.dimension();
@@ -96,7 +101,7 @@ public final class Attention {
         long nk = k.getShape().get(nd - 2);
         double scale = 1.0 / Math.sqrt(qs.get(nd - 1));
         long batchHeads = qs.size() / (nq * qs.get(nd - 1));
-        long rows = Math.max(1, Math.min(nq, MAX_SCORE_ELEMENTS / Math.max(1, batchHeads * nk)));
+        long rows = Math.max(1, Math.min(nq, maxScoreElements / Math.max(1, batchHeads * nk)));
         try (NDManager scope = owner.newSubManager()) {
             NDArray kt = k.swapAxes(nd - 2, nd - 1); // [.., D, Nk]
             kt.attach(scope);

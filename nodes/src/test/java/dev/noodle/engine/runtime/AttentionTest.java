@@ -31,6 +31,9 @@ class AttentionTest {
                 assertEquals(new Shape(B, H, NQ, D), o.getShape());
                 assertArrayEquals(expected, o.toFloatArray(), 1e-5f, mode.name());
             }
+            // a score budget of two query rows forces three chunks (2 + 2 + 1 rows)
+            NDArray chunked = Attention.fallback(qa, ka, va, 2L * B * H * NK);
+            assertArrayEquals(expected, chunked.toFloatArray(), 1e-5f, "chunked");
         }
     }
 
