@@ -1,9 +1,15 @@
 package dev.noodle.app.ui;
 
+import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Module;
-import dev.noodle.graph.exec.ServiceLookup;
-import dev.noodle.graph.node.NodeRegistry;
+import com.google.inject.Provides;
+import com.google.inject.util.Modules;
+import dev.noodle.app.ui.vm.WorkflowRunner;
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.nodes.NodeEnvironment;
+import dev.noodle.nodes.NoodleNodes;
+import java.nio.file.Path;
 import javafx.application.Application;
 
 /**
@@ -13,16 +19,25 @@ public final class EditorLauncher {
     private EditorLauncher() {}
 
     /**
-     * Opens the editor with the host's nodes and services and blocks until it is closed.
-     *
-     * @param registry the node types offered in the editor
-     * @param services engine services handed to nodes while they run
+     * Opens the editor with the standard Noodle nodes over the options' models and output folders, and blocks until
+     * the window is closed; models are unloaded on exit.
      */
-    public static void launch(EditorOptions options, NodeRegistry registry, ServiceLookup services) {
-        launch(new EditorModule(registry, services, options, EditorPaths.defaults()));
+    public static void launch(EditorOptions options) {
+        Path models = options.modelsDir() != null ? options.modelsDir() : Path.of("models");
+        Path out = options.outputDir() != null ? options.outputDir() : Path.of("output");
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, out))) {
+            Module editor = new EditorModule(nodes.registry(), nodes.services(), options, EditorPaths.defaults());
+            launch(Modules.override(editor).with(new AbstractModule() {
+                @Provides
+                WorkflowRunner runner(GraphExecutor executor) {
+                    // NoodleNodes.run registers the workflow so saved PNGs embed it
+                    return (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token);
+                }
+            }));
+        }
     }
 
-    /** Opens the editor from a ready module (tests, demos) and blocks until it is closed. */
+    /** Opens the editor from a ready module (tests, demos, other hosts) and blocks until it is closed. */
     public static void launch(Module module) {
         EditorApplication.INJECTOR.set(Guice.createInjector(module));
         Application.launch(EditorApplication.class);

@@ -4,7 +4,12 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.noodle.app.ui.vm.WorkflowRunner;
+import dev.noodle.app.ui.vm.WorkflowStore;
 import dev.noodle.app.ui.vm.WorkflowValidator;
+import dev.noodle.graph.json.WorkflowJson;
+import dev.noodle.graph.model.Workflow;
+import java.io.IOException;
+import java.nio.file.Path;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.exec.ServiceLookup;
@@ -15,8 +20,8 @@ import java.util.Objects;
 /**
  * Guice bindings for the editor: the node registry, the engine services, the options and the folders.
  *
- * <p>Binds the runner and validator from graph-core; the {@code WorkflowStore} (graph-core {@code WorkflowJson}) is
- * bound by the host module until graph-core's JSON codec lands. The injector is created once, in {@link EditorLauncher}; tests build their own with fake nodes.
+ * <p>Provides the runner ({@code GraphExecutor}), validator and workflow files ({@code WorkflowJson}) from graph-core.
+ * The injector is created once, in {@link EditorLauncher}; tests build their own with fake nodes.
  */
 public final class EditorModule extends AbstractModule {
     /** Default result-cache budget: 4 GiB of wire values. */
@@ -53,6 +58,21 @@ public final class EditorModule extends AbstractModule {
     @Provides
     WorkflowRunner runner(GraphExecutor executor) {
         return executor::run;
+    }
+
+    @Provides
+    WorkflowStore store() {
+        return new WorkflowStore() {
+            @Override
+            public Workflow read(Path file) {
+                return WorkflowJson.read(file);
+            }
+
+            @Override
+            public void save(Workflow wf, Path file) throws IOException {
+                WorkflowJson.save(wf, file);
+            }
+        };
     }
 
     @Provides

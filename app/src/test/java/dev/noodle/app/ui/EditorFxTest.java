@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.Guice;
+import com.google.inject.util.Modules;
 import dev.noodle.app.ui.canvas.GraphCanvas;
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
@@ -60,9 +61,9 @@ class EditorFxTest {
     private static MainWindow openWindow(Stage stage) {
         EditorPaths paths = new EditorPaths(home, home.resolve("examples"));
         EditorOptions options = new EditorOptions(null, home, home, false);
-        var injector = Guice.createInjector(
-                new EditorModule(FakeNodes.registry(), new TestServices(), options, paths),
-                b -> b.bind(WorkflowStore.class).toInstance(STORE));
+        var injector = Guice.createInjector(Modules.override(
+                        new EditorModule(FakeNodes.registry(), new TestServices(), options, paths))
+                .with(b -> b.bind(WorkflowStore.class).toInstance(STORE)));
         return new MainWindow(injector.getInstance(EditorComponents.class), stage);
     }
 
