@@ -1,0 +1,45 @@
+package dev.noodle.app.ui;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Module;
+import com.google.inject.Provides;
+import com.google.inject.util.Modules;
+import dev.noodle.app.ui.vm.WorkflowRunner;
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.nodes.NodeEnvironment;
+import dev.noodle.nodes.NoodleNodes;
+import java.nio.file.Path;
+import javafx.application.Application;
+
+/**
+ * Starts the editor: creates the one Guice injector and runs the JavaFX application until its window closes.
+ */
+public final class EditorLauncher {
+    private EditorLauncher() {}
+
+    /**
+     * Opens the editor with the standard Noodle nodes over the options' models and output folders, and blocks until
+     * the window is closed; models are unloaded on exit.
+     */
+    public static void launch(EditorOptions options) {
+        Path models = options.modelsDir() != null ? options.modelsDir() : Path.of("models");
+        Path out = options.outputDir() != null ? options.outputDir() : Path.of("output");
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, out))) {
+            Module editor = new EditorModule(nodes.registry(), nodes.services(), options, EditorPaths.defaults());
+            launch(Modules.override(editor).with(new AbstractModule() {
+                @Provides
+                WorkflowRunner runner(GraphExecutor executor) {
+                    // NoodleNodes.run registers the workflow so saved PNGs embed it
+                    return (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token);
+                }
+            }));
+        }
+    }
+
+    /** Opens the editor from a ready module (tests, demos, other hosts) and blocks until it is closed. */
+    public static void launch(Module module) {
+        EditorApplication.INJECTOR.set(Guice.createInjector(module));
+        Application.launch(EditorApplication.class);
+    }
+}

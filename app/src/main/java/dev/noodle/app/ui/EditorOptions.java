@@ -1,0 +1,13 @@
+package dev.noodle.app.ui;
+
+import java.nio.file.Path;
+
+/**
+ * What the editor opens with: a workflow file (nullable), the models and output folders, and the theme.
+ *
+ * @param workflow workflow file to open at start, or null for a new empty workflow
+ * @param modelsDir folder holding checkpoints and other models
+ * @param outputDir folder where output images are written
+ * @param dark true to start with the dark theme
+ */
+public record EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark) {}

@@ -1,0 +1,479 @@
+package dev.noodle.app.ui.canvas;
+
+import dev.noodle.app.ui.vm.GraphEditorViewModel;
+import dev.noodle.app.ui.vm.NodeRunState;
+import dev.noodle.app.ui.vm.PortTypeInfo;
+import dev.noodle.app.ui.vm.RunViewModel;
+import dev.noodle.app.ui.vm.SeedControl;
+import dev.noodle.graph.model.InputValue;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.NodeLayout;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.OutputSpec;
+import dev.noodle.graph.spec.PortType;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import javafx.collections.MapChangeListener;
+import javafx.collections.SetChangeListener;
+import javafx.geometry.Bounds;
+import javafx.geometry.Point2D;
+import javafx.scene.Group;
+import javafx.scene.Node;
+import javafx.scene.control.Control;
+import javafx.scene.control.Label;
+import javafx.scene.control.Tooltip;
+import javafx.scene.input.MouseButton;
+import javafx.scene.input.MouseEvent;
+import javafx.scene.input.ScrollEvent;
+import javafx.scene.layout.Region;
+import javafx.scene.shape.Rectangle;
+import javafx.scene.transform.Scale;
+import javafx.scene.transform.Translate;
+
+/**
+ * The node-graph canvas: cards and wires under one pan/zoom transform.
+ *
+ * <p>Views only: it mirrors {@link GraphEditorViewModel#workflowProperty()} and {@link RunViewModel#states()}, and
+ * forwards gestures (connect, move, select, edit) back to the view-model. Pan by dragging empty space or with the
+ * middle button; zoom to the cursor with the wheel. FX thread only.
+ */
+public final class GraphCanvas extends Region {
+    /** Zoom limits. */
+    public static final double MIN_ZOOM = 0.1;
+    public static final double MAX_ZOOM = 3.0;
+
+    private final GraphEditorViewModel vm;
+    private final Group content = new Group();
+    private final Group wireLayer = new Group();
+    private final Group nodeLayer = new Group();
+    private final Translate pan = new Translate();
+    private final Scale zoom = new Scale(1, 1, 0, 0);
+    private final Map<String, NodeCard> cards = new LinkedHashMap<>();
+    private final Map<String, WireView> wires = new HashMap<>();
+    private final WireDrag wireDrag;
+    private boolean wiresDirty = true;
+    private Point2D panStart;
+    private Point2D panOrigin;
+    private boolean panned;
+    private Point2D moveStart;
+    private Map<String, double[]> moveOrigin;
+    private Point2D lastMouse = new Point2D(200, 200);
+    private Consumer<Point2D> onRequestSearch = p -> {};
+    private BiConsumer<MouseEvent, NodeCard> onContextMenu = (e, c) -> {};
+
+    /** Creates a canvas showing the view-model's workflow and the run view-model's node states. */
+    public GraphCanvas(GraphEditorViewModel vm, RunViewModel run) {
+        this.vm = vm;
+        getStyleClass().add("graph-canvas");
+        setFocusTraversable(true);
+        Rectangle clip = new Rectangle();
+        clip.widthProperty().bind(widthProperty());
+        clip.heightProperty().bind(heightProperty());
+        setClip(clip);
+        content.getTransforms().addAll(pan, zoom);
+        content.getChildren().addAll(wireLayer, nodeLayer);
+        getChildren().add(content);
+        wireDrag = new WireDrag(this, vm);
+        content.getChildren().add(wireDrag.preview());
+
+        vm.workflowProperty().addListener((o, a, b) -> sync(b));
+        vm.selection().addListener((SetChangeListener<String>) c -> {
+            NodeCard card = cards.get(c.wasAdded() ? c.getElementAdded() : c.getElementRemoved());
+            if (card != null) {
+                card.selectedProperty().set(c.wasAdded());
+            }
+        });
+        run.states().addListener((MapChangeListener<String, NodeRunState>) c -> {
+            NodeCard card = cards.get(c.getKey());
+            if (card != null) {
+                card.runStateProperty().set(c.wasAdded() ? c.getValueAdded() : NodeRunState.IDLE);
+            }
+        });
+        this.runStates = run;
+        sceneProperty().addListener((o, a, b) -> {
+            if (a != null) {
+                a.removePostLayoutPulseListener(this::updateWiresIfDirty);
+            }
+            if (b != null) {
+                b.addPostLayoutPulseListener(this::updateWiresIfDirty);
+            }
+        });
+        addEventHandler(MouseEvent.MOUSE_PRESSED, this::pressed);
+        addEventHandler(MouseEvent.MOUSE_DRAGGED, this::dragged);
+        addEventHandler(MouseEvent.MOUSE_RELEASED, this::released);
+        addEventHandler(MouseEvent.MOUSE_MOVED, e -> lastMouse = new Point2D(e.getX(), e.getY()));
+        addEventHandler(ScrollEvent.SCROLL, this::scrolled);
+        sync(vm.workflow());
+    }
+
+    private final RunViewModel runStates;
+
+    /** Called with a point in canvas coordinates when the user asks for node search (double-click). */
+    public void setOnRequestSearch(Consumer<Point2D> handler) {
+        this.onRequestSearch = handler;
+    }
+
+    /** Called on right-click with the card under the mouse, or null over empty canvas. */
+    public void setOnNodeContextMenu(BiConsumer<MouseEvent, NodeCard> handler) {
+        this.onContextMenu = handler;
+    }
+
+    // ---- model → view ----
+
+    private void sync(Workflow wf) {
+        for (String id : Set.copyOf(cards.keySet())) {
+            if (!wf.nodes().containsKey(id)) {
+                nodeLayer.getChildren().remove(cards.remove(id));
+            }
+        }
+        int auto = 0;
+        for (NodeInstance n : wf.nodes().values()) {
+            NodeCard card = cards.get(n.id());
+            if (card == null) {
+                card = createCard(n);
+                cards.put(n.id(), card);
+                nodeLayer.getChildren().add(card);
+            } else if (!card.instanceProperty().get().equals(n)) {
+                card.instanceProperty().set(n);
+            }
+            NodeLayout l = wf.layout().nodes().get(n.id());
+            if (l == null) {
+                card.relocate(40 + (auto % 5) * 300, 40 + (auto / 5) * 320);
+                auto++;
+            } else {
+                card.relocate(l.x(), l.y());
+                card.setPrefWidth(l.width() > 0 ? l.width() : GraphEditorViewModel.DEFAULT_WIDTH);
+                if (l.title() != null && !l.title().isBlank()) {
+                    card.titleProperty().set(l.title());
+                }
+            }
+        }
+        syncWires(wf);
+        wiresDirty = true;
+        requestLayout();
+    }
+
+    private NodeCard createCard(NodeInstance n) {
+        NodeSchema schema = vm.schema(n.type()).orElseGet(() -> NodeSchema.builder(n.type())
+                .display(n.type() + " (unknown)")
+                .category("unknown")
+                .description("This node type is not installed, so it cannot run.")
+                .build());
+        String id = n.id();
+        NodeCard card = new NodeCard(schema, n, (input, value) -> vm.setInput(id, input, value),
+                (input, mode) -> vm.execute(SeedControl.setMode(id, input, mode)));
+        card.setPrefWidth(GraphEditorViewModel.DEFAULT_WIDTH);
+        card.selectedProperty().set(vm.selection().contains(id));
+        card.runStateProperty().set(runStates.states().getOrDefault(id, NodeRunState.IDLE));
+        card.layoutXProperty().addListener((o, a, b) -> wiresDirty = true);
+        card.layoutYProperty().addListener((o, a, b) -> wiresDirty = true);
+        card.heightProperty().addListener((o, a, b) -> wiresDirty = true);
+        card.widthProperty().addListener((o, a, b) -> wiresDirty = true);
+        return card;
+    }
+
+    private void syncWires(Workflow wf) {
+        Set<String> live = new HashSet<>();
+        for (NodeInstance n : wf.nodes().values()) {
+            for (Map.Entry<String, InputValue> in : n.inputs().entrySet()) {
+                if (!(in.getValue() instanceof Link link) || !wf.nodes().containsKey(link.nodeId())) {
+                    continue;
+                }
+                String key = n.id() + "\u0000" + in.getKey();
+                live.add(key);
+                WireView w = wires.get(key);
+                if (w != null && w.fromNode().equals(link.nodeId()) && w.outIndex() == link.outputIndex()) {
+                    continue;
+                }
+                if (w != null) {
+                    wireLayer.getChildren().remove(w);
+                }
+                WireView created = new WireView(link.nodeId(), link.outputIndex(), n.id(), in.getKey(),
+                        outputType(link.nodeId(), link.outputIndex()));
+                created.setOnMouseEntered(e -> explainWire(created));
+                wires.put(key, created);
+                wireLayer.getChildren().add(created);
+            }
+        }
+        wires.entrySet().removeIf(e -> {
+            if (!live.contains(e.getKey())) {
+                wireLayer.getChildren().remove(e.getValue());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    PortType outputType(String nodeId, int index) {
+        NodeCard c = cards.get(nodeId);
+        if (c == null || index < 0 || index >= c.schema().outputs().size()) {
+            return PortType.ANY;
+        }
+        return c.schema().outputs().get(index).type();
+    }
+
+    private void explainWire(WireView w) {
+        if (Tooltip.class.isInstance(w.getProperties().get("tooltip"))) {
+            return;
+        }
+        NodeCard from = cards.get(w.fromNode());
+        NodeCard to = cards.get(w.toNode());
+        if (from == null || to == null) {
+            return;
+        }
+        OutputSpec out = from.schema().outputs().get(w.outIndex());
+        Tooltip t = new Tooltip(out.type().name() + " from " + from.titleProperty().get() + " (node " + w.fromNode()
+                + ") to '" + w.input() + "' of " + to.titleProperty().get() + " (node " + w.toNode() + "):\n"
+                + PortTypeInfo.describe(out.type()));
+        t.setWrapText(true);
+        t.setMaxWidth(380);
+        Tooltip.install(w, t);
+        w.getProperties().put("tooltip", t);
+    }
+
+    private void updateWiresIfDirty() {
+        if (!wiresDirty) {
+            return;
+        }
+        wiresDirty = false;
+        for (WireView w : wires.values()) {
+            NodeCard from = cards.get(w.fromNode());
+            NodeCard to = cards.get(w.toNode());
+            if (from == null || to == null) {
+                continue;
+            }
+            w.setEnds(outputPoint(from, w.outIndex()), inputPoint(to, w.input()));
+        }
+    }
+
+    /** Forces wire geometry to be recomputed now (benchmarks and tests). */
+    public void updateWiresNow() {
+        wiresDirty = true;
+        updateWiresIfDirty();
+    }
+
+    Point2D outputPoint(NodeCard card, int index) {
+        PortView p = card.outputPort(index);
+        return p != null ? portCenter(p) : new Point2D(card.getLayoutX() + card.getWidth(), card.getLayoutY() + 14);
+    }
+
+    Point2D inputPoint(NodeCard card, String input) {
+        PortView p = card.inputPort(input);
+        return p != null ? portCenter(p) : new Point2D(card.getLayoutX(), card.getLayoutY() + 14);
+    }
+
+    /** The centre of a port in content (canvas-model) coordinates. */
+    Point2D portCenter(PortView port) {
+        Point2D pt = new Point2D(port.getCenterX(), port.getCenterY());
+        Node n = port;
+        while (n != null && n != nodeLayer) {
+            pt = n.localToParent(pt);
+            n = n.getParent();
+        }
+        return pt;
+    }
+
+    // ---- gestures ----
+
+    private void pressed(MouseEvent e) {
+        requestFocus();
+        Node target = e.getPickResult().getIntersectedNode();
+        if (e.getButton() == MouseButton.SECONDARY) {
+            onContextMenu.accept(e, cardOf(target));
+            e.consume();
+            return;
+        }
+        if (e.getButton() == MouseButton.MIDDLE || e.getButton() == MouseButton.PRIMARY && isEmpty(target)) {
+            if (e.getButton() == MouseButton.PRIMARY && e.getClickCount() == 2) {
+                onRequestSearch.accept(new Point2D(e.getX(), e.getY()));
+                e.consume();
+                return;
+            }
+            panStart = new Point2D(e.getSceneX(), e.getSceneY());
+            panOrigin = new Point2D(pan.getX(), pan.getY());
+            panned = false;
+            e.consume();
+            return;
+        }
+        if (e.getButton() != MouseButton.PRIMARY) {
+            return;
+        }
+        if (target instanceof PortView port) {
+            wireDrag.start(port, e);
+            e.consume();
+            return;
+        }
+        NodeCard card = cardOf(target);
+        if (card == null || insideControl(target, card)) {
+            return;
+        }
+        String id = card.nodeId();
+        if (e.isShiftDown() || e.isShortcutDown()) {
+            vm.toggleSelected(id);
+        } else if (!vm.selection().contains(id)) {
+            vm.select(Set.of(id));
+        }
+        moveStart = toContent(e.getX(), e.getY());
+        moveOrigin = new LinkedHashMap<>();
+        for (String sel : vm.selection()) {
+            NodeCard c = cards.get(sel);
+            if (c != null) {
+                moveOrigin.put(sel, new double[] {c.getLayoutX(), c.getLayoutY()});
+            }
+        }
+        e.consume();
+    }
+
+    private void dragged(MouseEvent e) {
+        if (wireDrag.active()) {
+            wireDrag.drag(e);
+        } else if (panStart != null) {
+            double dx = e.getSceneX() - panStart.getX();
+            double dy = e.getSceneY() - panStart.getY();
+            panned |= Math.abs(dx) + Math.abs(dy) > 3;
+            pan.setX(panOrigin.getX() + dx);
+            pan.setY(panOrigin.getY() + dy);
+        } else if (moveStart != null) {
+            Point2D now = toContent(e.getX(), e.getY());
+            double dx = now.getX() - moveStart.getX();
+            double dy = now.getY() - moveStart.getY();
+            moveOrigin.forEach((id, p) -> cards.get(id).relocate(p[0] + dx, p[1] + dy));
+        } else {
+            return;
+        }
+        e.consume();
+    }
+
+    private void released(MouseEvent e) {
+        if (wireDrag.active()) {
+            wireDrag.finish(e);
+        } else if (panStart != null) {
+            if (!panned && e.getButton() == MouseButton.PRIMARY) {
+                vm.select(Set.of());
+            }
+            panStart = null;
+        } else if (moveStart != null) {
+            Map<String, double[]> moved = new LinkedHashMap<>();
+            moveOrigin.forEach((id, p) -> {
+                NodeCard c = cards.get(id);
+                if (c.getLayoutX() != p[0] || c.getLayoutY() != p[1]) {
+                    moved.put(id, new double[] {c.getLayoutX(), c.getLayoutY()});
+                }
+            });
+            moveStart = null;
+            vm.moveNodes(moved);
+        } else {
+            return;
+        }
+        e.consume();
+    }
+
+    private void scrolled(ScrollEvent e) {
+        double factor = Math.exp(e.getDeltaY() * 0.0015);
+        zoomAt(factor, e.getX(), e.getY());
+        e.consume();
+    }
+
+    /** Zooms by {@code factor} keeping the canvas point (x, y) fixed under the cursor. */
+    public void zoomAt(double factor, double x, double y) {
+        double s = zoom.getX();
+        double s2 = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, s * factor));
+        pan.setX(x - (x - pan.getX()) * s2 / s);
+        pan.setY(y - (y - pan.getY()) * s2 / s);
+        zoom.setX(s2);
+        zoom.setY(s2);
+    }
+
+    /** Pans by (dx, dy) canvas pixels. */
+    public void panBy(double dx, double dy) {
+        pan.setX(pan.getX() + dx);
+        pan.setY(pan.getY() + dy);
+    }
+
+    /** Zooms and pans so that every node is visible. */
+    public void fitToView() {
+        if (cards.isEmpty() || getWidth() <= 0) {
+            return;
+        }
+        nodeLayer.applyCss();
+        nodeLayer.layout();
+        Bounds b = nodeLayer.getBoundsInParent();
+        double s = Math.max(MIN_ZOOM, Math.min(1.25,
+                Math.min((getWidth() - 60) / b.getWidth(), (getHeight() - 60) / b.getHeight())));
+        zoom.setX(s);
+        zoom.setY(s);
+        pan.setX((getWidth() - b.getWidth() * s) / 2 - b.getMinX() * s);
+        pan.setY((getHeight() - b.getHeight() * s) / 2 - b.getMinY() * s);
+    }
+
+    /** Converts a point in this region's coordinates to content (workflow layout) coordinates. */
+    public Point2D toContent(double x, double y) {
+        return new Point2D((x - pan.getX()) / zoom.getX(), (y - pan.getY()) / zoom.getY());
+    }
+
+    /** The last mouse position over the canvas, in canvas coordinates. */
+    public Point2D lastMouse() {
+        return lastMouse;
+    }
+
+    /** The current zoom factor. */
+    public double zoom() {
+        return zoom.getX();
+    }
+
+    /** The card showing a node, or null. */
+    public NodeCard card(String nodeId) {
+        return cards.get(nodeId);
+    }
+
+    /** All cards by node id. */
+    Map<String, NodeCard> cards() {
+        return cards;
+    }
+
+    /** Number of wires drawn. */
+    public int wireCount() {
+        return wires.size();
+    }
+
+    /** The wire drawn into {@code input} of {@code nodeId}, or null. */
+    public WireView wire(String nodeId, String input) {
+        return wires.get(nodeId + "\u0000" + input);
+    }
+
+    private boolean isEmpty(Node target) {
+        return target == this || target == null || target instanceof WireView || cardOf(target) == null;
+    }
+
+    static NodeCard cardOf(Node n) {
+        while (n != null && !(n instanceof NodeCard)) {
+            n = n.getParent();
+        }
+        return (NodeCard) n;
+    }
+
+    private static boolean insideControl(Node n, NodeCard card) {
+        while (n != null && n != card) {
+            if (n instanceof Control && !(n instanceof Label)) {
+                return true;
+            }
+            n = n.getParent();
+        }
+        return false;
+    }
+
+    @Override
+    protected void layoutChildren() {
+        // content keeps its own coordinates; cards size themselves
+        for (NodeCard c : cards.values()) {
+            c.autosize();
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.noodle.app.ui.canvas;
+
+import dev.noodle.app.ui.vm.NodeRunState;
+import dev.noodle.app.ui.vm.NodeStatus;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.NodeMode;
+import dev.noodle.graph.spec.NodeSchema;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.css.PseudoClass;
+import javafx.scene.control.Control;
+import javafx.scene.control.Skin;
+
+/**
+ * A node on the canvas: title, typed ports, inline widgets, run state and images. The look lives in
+ * {@link NodeCardSkin}; state shows as pseudo-classes {@code :selected :queued :running :cached :done :error :muted
+ * :bypassed}.
+ */
+public final class NodeCard extends Control {
+    private static final Map<NodeStatus, PseudoClass> STATUS = new LinkedHashMap<>();
+
+    static {
+        STATUS.put(NodeStatus.QUEUED, PseudoClass.getPseudoClass("queued"));
+        STATUS.put(NodeStatus.RUNNING, PseudoClass.getPseudoClass("running"));
+        STATUS.put(NodeStatus.CACHED, PseudoClass.getPseudoClass("cached"));
+        STATUS.put(NodeStatus.DONE, PseudoClass.getPseudoClass("done"));
+    }
+
+    private static final PseudoClass ERROR = PseudoClass.getPseudoClass("error");
+    private static final PseudoClass SELECTED = PseudoClass.getPseudoClass("selected");
+    private static final PseudoClass MUTED = PseudoClass.getPseudoClass("muted");
+    private static final PseudoClass BYPASSED = PseudoClass.getPseudoClass("bypassed");
+
+    private final NodeSchema schema;
+    private final ObjectProperty<NodeInstance> instance = new SimpleObjectProperty<>(this, "instance");
+    private final ObjectProperty<NodeRunState> runState =
+            new SimpleObjectProperty<>(this, "runState", NodeRunState.IDLE);
+    private final BooleanProperty selected = new SimpleBooleanProperty(this, "selected");
+    private final StringProperty title = new SimpleStringProperty(this, "title");
+    private final BiConsumer<String, Object> commit;
+    private final BiConsumer<String, String> seedMode;
+    final Map<String, PortView> inputPorts = new LinkedHashMap<>();
+    final Map<Integer, PortView> outputPorts = new LinkedHashMap<>();
+
+    /**
+     * Creates a card for one node.
+     *
+     * @param commit receives (input, value) when a widget edit is committed
+     * @param seedMode receives (input, mode) when a seed's after-run mode changes
+     */
+    public NodeCard(NodeSchema schema, NodeInstance node, BiConsumer<String, Object> commit,
+            BiConsumer<String, String> seedMode) {
+        this.schema = schema;
+        this.commit = commit;
+        this.seedMode = seedMode;
+        getStyleClass().add("node-card");
+        setMinWidth(USE_PREF_SIZE); // the layout's width wins; widgets shrink to fit
+        setId("node-" + node.id());
+        instance.set(node);
+        title.set(schema.displayName());
+        selected.addListener((o, a, b) -> pseudoClassStateChanged(SELECTED, b));
+        runState.addListener((o, a, b) -> updateStatus(b));
+        instance.addListener((o, a, b) -> updateMode(b.mode()));
+        updateMode(node.mode());
+    }
+
+    private void updateStatus(NodeRunState s) {
+        STATUS.forEach((st, pc) -> pseudoClassStateChanged(pc, s.status() == st));
+        pseudoClassStateChanged(ERROR, s.status() == NodeStatus.FAILED || s.status() == NodeStatus.INVALID);
+    }
+
+    private void updateMode(NodeMode mode) {
+        pseudoClassStateChanged(MUTED, mode == NodeMode.MUTED);
+        pseudoClassStateChanged(BYPASSED, mode == NodeMode.BYPASSED);
+    }
+
+    @Override
+    protected Skin<?> createDefaultSkin() {
+        return new NodeCardSkin(this);
+    }
+
+    /** The node's id. */
+    public String nodeId() {
+        return instance.get().id();
+    }
+
+    /** The node type's schema. */
+    public NodeSchema schema() {
+        return schema;
+    }
+
+    /** The node as in the current workflow; replaced by the canvas on each edit. */
+    public ObjectProperty<NodeInstance> instanceProperty() {
+        return instance;
+    }
+
+    /** The latest run state of this node. */
+    public ObjectProperty<NodeRunState> runStateProperty() {
+        return runState;
+    }
+
+    /** Whether the node is selected. */
+    public BooleanProperty selectedProperty() {
+        return selected;
+    }
+
+    /** The title shown in the header. */
+    public StringProperty titleProperty() {
+        return title;
+    }
+
+    /** The input port for a socket input, or null when the skin has not been created. */
+    public PortView inputPort(String input) {
+        return inputPorts.get(input);
+    }
+
+    /** The output port with this index, or null. */
+    public PortView outputPort(int index) {
+        return outputPorts.get(index);
+    }
+
+    /** All ports, inputs first. */
+    public List<PortView> ports() {
+        List<PortView> all = new java.util.ArrayList<>(inputPorts.values());
+        all.addAll(outputPorts.values());
+        return all;
+    }
+
+    BiConsumer<String, Object> commit() {
+        return commit;
+    }
+
+    BiConsumer<String, String> seedMode() {
+        return seedMode;
+    }
+}

@@ -1,0 +1,212 @@
+package dev.noodle.app.ui.canvas;
+
+import dev.noodle.app.ui.vm.NodeRunState;
+import dev.noodle.app.ui.vm.NodeStatus;
+import dev.noodle.app.ui.vm.PortTypeInfo;
+import dev.noodle.app.ui.vm.SeedControl;
+import dev.noodle.graph.model.InputValue;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.spec.BoolInput;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.FloatInput;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.IntInput;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.OutputSpec;
+import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.spec.StringInput;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.control.Label;
+import javafx.scene.control.ProgressBar;
+import javafx.scene.control.SkinBase;
+import javafx.scene.control.Tooltip;
+import javafx.scene.image.ImageView;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.VBox;
+import javafx.util.Duration;
+
+/** The look of a {@link NodeCard}: header, port rows (inputs left, outputs right), widget rows, image, message. */
+final class NodeCardSkin extends SkinBase<NodeCard> {
+    private final Label status = new Label();
+    private final ProgressBar progress = new ProgressBar();
+    private final ImageView image = new ImageView();
+    private final Label message = new Label();
+    private final Map<String, Widget> widgets = new LinkedHashMap<>();
+    private final Map<String, Label> widgetLabels = new LinkedHashMap<>();
+
+    NodeCardSkin(NodeCard card) {
+        super(card);
+        consumeMouseEvents(false); // gestures (drag wires, move, select) are handled by the canvas
+        NodeSchema schema = card.schema();
+        VBox root = new VBox();
+        root.getStyleClass().add("node-body");
+
+        Label title = new Label();
+        title.textProperty().bind(card.titleProperty());
+        title.getStyleClass().add("node-title");
+        Tooltip tip = new Tooltip(schema.displayName() + " (" + schema.category() + ")\n\n" + schema.description());
+        tip.setWrapText(true);
+        tip.setMaxWidth(360);
+        tip.setShowDelay(Duration.millis(400));
+        Tooltip.install(title, tip);
+        status.getStyleClass().add("node-status");
+        status.setMinWidth(Region.USE_PREF_SIZE);
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        HBox header = new HBox(6, title, spacer, status);
+        header.getStyleClass().add("node-header");
+        header.setAlignment(Pos.CENTER_LEFT);
+        root.getChildren().add(header);
+
+        progress.getStyleClass().add("node-progress");
+        progress.setMaxWidth(Double.MAX_VALUE);
+        show(progress, false);
+        root.getChildren().add(progress);
+
+        List<SocketInput> sockets = new ArrayList<>();
+        List<InputSpec> widgetSpecs = new ArrayList<>();
+        for (InputSpec spec : schema.inputs()) {
+            if (spec instanceof SocketInput s) {
+                sockets.add(s);
+            } else {
+                widgetSpecs.add(spec);
+            }
+        }
+        int rows = Math.max(sockets.size(), schema.outputs().size());
+        for (int i = 0; i < rows; i++) {
+            HBox row = new HBox(6);
+            row.getStyleClass().add("port-row");
+            row.setAlignment(Pos.CENTER_LEFT);
+            if (i < sockets.size()) {
+                SocketInput s = sockets.get(i);
+                PortView port = new PortView(card.nodeId(), false, s.name(), -1, s.type());
+                HBox.setMargin(port, new Insets(0, 0, 0, -6));
+                card.inputPorts.put(s.name(), port);
+                Label l = new Label(s.name() + (s.optional() ? " (optional)" : ""));
+                l.getStyleClass().add("port-label");
+                Tooltip.install(l, new Tooltip(s.type().name() + ": " + PortTypeInfo.describe(s.type())
+                        + (s.tooltip() == null || s.tooltip().isBlank() ? "" : "\n" + s.tooltip())));
+                row.getChildren().addAll(port, l);
+            }
+            Region gap = new Region();
+            HBox.setHgrow(gap, Priority.ALWAYS);
+            row.getChildren().add(gap);
+            if (i < schema.outputs().size()) {
+                OutputSpec o = schema.outputs().get(i);
+                Label l = new Label(o.name());
+                l.getStyleClass().addAll("port-label", "output-label");
+                Tooltip.install(l, new Tooltip(o.type().name() + ": " + PortTypeInfo.describe(o.type())));
+                PortView port = new PortView(card.nodeId(), true, null, i, o.type());
+                HBox.setMargin(port, new Insets(0, -6, 0, 0));
+                card.outputPorts.put(i, port);
+                row.getChildren().addAll(l, port);
+            }
+            root.getChildren().add(row);
+        }
+
+        for (InputSpec spec : widgetSpecs) {
+            WidgetFactory.create(spec, card.commit(), card.seedMode()).ifPresent(w -> {
+                widgets.put(spec.name(), w);
+                Label l = new Label(spec.name());
+                l.getStyleClass().add("widget-label");
+                widgetLabels.put(spec.name(), l);
+                if (spec.tooltip() != null && !spec.tooltip().isBlank()) {
+                    Tooltip.install(l, new Tooltip(spec.tooltip()));
+                }
+                boolean tall = spec instanceof StringInput s && s.multiline()
+                        || spec instanceof IntInput i && i.controlAfterGenerate();
+                if (tall) {
+                    VBox box = new VBox(2, l, w.node());
+                    box.getStyleClass().add("widget-row");
+                    root.getChildren().add(box);
+                } else {
+                    l.setMinWidth(Region.USE_PREF_SIZE);
+                    HBox box = new HBox(6, l, w.node());
+                    box.setAlignment(Pos.CENTER_LEFT);
+                    HBox.setHgrow(w.node(), Priority.ALWAYS);
+                    box.getStyleClass().add("widget-row");
+                    root.getChildren().add(box);
+                }
+                w.node().setId("w-" + card.nodeId() + "-" + spec.name());
+            });
+        }
+
+        image.setPreserveRatio(true);
+        image.getStyleClass().add("node-image");
+        image.fitWidthProperty().bind(card.widthProperty().subtract(16));
+        image.setId("image-" + card.nodeId());
+        VBox imageBox = new VBox(image);
+        imageBox.setAlignment(Pos.CENTER);
+        imageBox.getStyleClass().add("node-image-box");
+        imageBox.managedProperty().bind(image.imageProperty().isNotNull());
+        imageBox.visibleProperty().bind(image.imageProperty().isNotNull());
+        root.getChildren().add(imageBox);
+
+        message.getStyleClass().add("node-message");
+        message.setWrapText(true);
+        message.setId("message-" + card.nodeId());
+        show(message, false);
+        root.getChildren().add(message);
+
+        getChildren().add(root);
+        showInstance(card.instanceProperty().get());
+        showRunState(card.runStateProperty().get());
+        registerChangeListener(card.instanceProperty(), o -> showInstance(card.instanceProperty().get()));
+        registerChangeListener(card.runStateProperty(), o -> showRunState(card.runStateProperty().get()));
+    }
+
+    private void showInstance(NodeInstance node) {
+        NodeSchema schema = getSkinnable().schema();
+        for (Map.Entry<String, Widget> e : widgets.entrySet()) {
+            InputSpec spec = schema.input(e.getKey()).orElseThrow();
+            InputValue v = node.inputs().get(e.getKey());
+            boolean linked = v instanceof Link;
+            e.getValue().node().setDisable(linked);
+            widgetLabels.get(e.getKey()).setText(e.getKey() + (linked ? " (linked)" : ""));
+            Object value = v instanceof Literal lit && lit.value() != null ? lit.value() : defaultOf(spec);
+            if (spec instanceof IntInput i && i.controlAfterGenerate()) {
+                value = new SeedField.SeedValue(((Number) value).longValue(), SeedControl.mode(node, i.name()));
+            }
+            e.getValue().show().accept(value);
+        }
+        for (Map.Entry<String, PortView> e : getSkinnable().inputPorts.entrySet()) {
+            e.getValue().setConnected(node.inputs().get(e.getKey()) instanceof Link);
+        }
+    }
+
+    static Object defaultOf(InputSpec spec) {
+        return switch (spec) {
+            case IntInput i -> i.defaultValue();
+            case FloatInput f -> f.defaultValue();
+            case StringInput s -> s.defaultValue() == null ? "" : s.defaultValue();
+            case BoolInput b -> b.defaultValue();
+            case ComboInput c -> c.effectiveDefault();
+            case SocketInput s -> null;
+        };
+    }
+
+    private void showRunState(NodeRunState s) {
+        status.setText(s.label());
+        boolean running = s.status() == NodeStatus.RUNNING;
+        show(progress, running);
+        progress.setProgress(s.progress() >= 0 ? s.progress() : ProgressBar.INDETERMINATE_PROGRESS);
+        message.setText(s.message());
+        show(message, !s.message().isEmpty());
+        Object shown = s.preview() != null ? s.preview() : s.images().isEmpty() ? null : s.images().getLast();
+        image.setImage(shown == null ? null : Images.toFx(shown));
+    }
+
+    private static void show(javafx.scene.Node n, boolean visible) {
+        n.setVisible(visible);
+        n.setManaged(visible);
+    }
+}

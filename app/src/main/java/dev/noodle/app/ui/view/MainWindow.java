@@ -1,0 +1,396 @@
+package dev.noodle.app.ui.view;
+
+import atlantafx.base.theme.PrimerDark;
+import atlantafx.base.theme.PrimerLight;
+import dev.noodle.app.ui.EditorComponents;
+import dev.noodle.app.ui.canvas.GraphCanvas;
+import dev.noodle.app.ui.vm.Edits;
+import dev.noodle.app.ui.vm.GraphEditorViewModel;
+import dev.noodle.app.ui.vm.SeedControl;
+import dev.noodle.graph.model.NodeMode;
+import dev.noodle.graph.model.Workflow;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javafx.animation.KeyFrame;
+import javafx.animation.Timeline;
+import javafx.application.Application;
+import javafx.beans.binding.Bindings;
+import javafx.geometry.Point2D;
+import javafx.scene.Scene;
+import javafx.scene.control.Alert;
+import javafx.scene.control.Button;
+import javafx.scene.control.ButtonBar;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.Label;
+import javafx.scene.control.Separator;
+import javafx.scene.control.SplitPane;
+import javafx.scene.control.ToolBar;
+import javafx.scene.input.KeyCode;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Pane;
+import javafx.scene.layout.StackPane;
+import javafx.stage.FileChooser;
+import javafx.stage.Stage;
+import javafx.util.Duration;
+
+/**
+ * The editor window: menu, toolbar, canvas with node search, side panels and status bar; file and run actions.
+ *
+ * <p>FX thread only. Autosaves every few seconds to the recovery file while there are unsaved changes.
+ */
+public final class MainWindow {
+    /** Seconds between autosaves. */
+    public static final double AUTOSAVE_SECONDS = 4;
+
+    private final EditorComponents c;
+    private final GraphEditorViewModel vm;
+    private final Stage stage;
+    private final GraphCanvas canvas;
+    private final SearchOverlay search;
+    private final BorderPane root = new BorderPane();
+    private final Scene scene;
+    private final ExecutorService autosaver = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "noodle-autosave");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Timeline autosave;
+    private final Random seeds = new Random();
+    private long autosavedChange = -1;
+    private boolean dark;
+
+    /** Builds the window's scene on {@code stage} (does not show it). */
+    public MainWindow(EditorComponents components, Stage stage) {
+        this.c = components;
+        this.vm = components.editor();
+        this.stage = stage;
+        this.canvas = new GraphCanvas(vm, c.run());
+        this.search = new SearchOverlay(c.search(), vm);
+        Pane overlay = new Pane(search);
+        overlay.setPickOnBounds(false);
+        StackPane center = new StackPane(canvas, overlay);
+        SplitPane split = new SplitPane(center, SidePanels.create(vm, c.run()));
+        split.setDividerPositions(0.78);
+        root.setTop(new javafx.scene.layout.VBox(Menus.create(this, c), toolbar()));
+        root.setCenter(split);
+        root.setBottom(statusBar());
+        root.getStyleClass().add("noodle");
+        scene = new Scene(root, 1500, 920);
+        scene.getStylesheets().add(MainWindow.class.getResource("/dev/noodle/app/ui/noodle.css").toExternalForm());
+        setDark(components.options().dark());
+        stage.setScene(scene);
+        stage.titleProperty().bind(Bindings.createStringBinding(
+                () -> "Noodle — " + vm.workflow().name() + (vm.dirtyProperty().get() ? " •" : ""),
+                vm.workflowProperty(), vm.dirtyProperty()));
+        canvas.setOnRequestSearch(p -> openSearch(p));
+        canvas.setOnNodeContextMenu((e, card) -> Menus.contextMenu(this, c, card, canvas.toContent(e.getX(), e.getY()))
+                .show(canvas, e.getScreenX(), e.getScreenY()));
+        canvas.setOnKeyPressed(e -> {
+            KeyCode k = e.getCode();
+            if (k == KeyCode.SPACE || k == KeyCode.TAB) {
+                openSearch(canvas.lastMouse());
+            } else if (k == KeyCode.DELETE || k == KeyCode.BACK_SPACE) {
+                vm.deleteSelection();
+            } else if (k == KeyCode.F && !e.isShortcutDown()) {
+                canvas.fitToView();
+            } else {
+                return;
+            }
+            e.consume();
+        });
+        stage.setOnCloseRequest(e -> {
+            if (!confirmDiscard()) {
+                e.consume();
+            } else {
+                shutdown();
+            }
+        });
+        autosave = new Timeline(new KeyFrame(Duration.seconds(AUTOSAVE_SECONDS), e -> autosaveNow()));
+        autosave.setCycleCount(Timeline.INDEFINITE);
+        autosave.play();
+    }
+
+    /** Opens the start workflow, or offers to restore the autosave left by a crash. */
+    public void start() {
+        Optional<Workflow> recovered = c.files().recoverable();
+        if (recovered.isPresent()) {
+            Alert a = new Alert(Alert.AlertType.CONFIRMATION,
+                    "Noodle did not close normally last time. Restore the unsaved workflow \""
+                            + recovered.get().name() + "\"?",
+                    new ButtonType("Restore", ButtonBar.ButtonData.YES),
+                    new ButtonType("Discard", ButtonBar.ButtonData.NO));
+            a.setHeaderText("Recover unsaved work");
+            a.initOwner(stage);
+            if (a.showAndWait().map(b -> b.getButtonData() == ButtonBar.ButtonData.YES).orElse(false)) {
+                vm.loadUnsaved(recovered.get());
+                canvas.applyCss();
+                canvas.layout();
+                canvas.fitToView();
+                return;
+            }
+            c.files().discardAutosave();
+        }
+        if (c.options().workflow() != null) {
+            open(c.options().workflow());
+        }
+    }
+
+    private ToolBar toolbar() {
+        Button run = new Button("▶ Run");
+        run.setId("run-button");
+        run.getStyleClass().add("accent");
+        run.setOnAction(e -> run());
+        Button cancel = new Button("■ Cancel");
+        cancel.setId("cancel-button");
+        cancel.disableProperty().bind(c.run().runningProperty().not());
+        cancel.setOnAction(e -> cancel());
+        Button undo = new Button("↶");
+        undo.disableProperty().bind(vm.canUndoProperty().not());
+        undo.setOnAction(e -> vm.undo());
+        Button redo = new Button("↷");
+        redo.disableProperty().bind(vm.canRedoProperty().not());
+        redo.setOnAction(e -> vm.redo());
+        Button fit = new Button("Fit");
+        fit.setOnAction(e -> canvas.fitToView());
+        Button add = new Button("+ Node");
+        add.setOnAction(e -> openSearch(new Point2D(canvas.getWidth() / 2 - 200, 60)));
+        Button theme = new Button("◐ Theme");
+        theme.setId("theme-button");
+        theme.setOnAction(e -> setDark(!dark));
+        return new ToolBar(run, cancel, new Separator(), add, undo, redo, fit, new Separator(), theme);
+    }
+
+    private HBox statusBar() {
+        Label msg = new Label();
+        msg.setId("status-message");
+        msg.textProperty().bind(Bindings.createStringBinding(
+                () -> vm.messageProperty().get().isEmpty() ? c.run().statusProperty().get() : vm.messageProperty().get(),
+                vm.messageProperty(), c.run().statusProperty()));
+        c.run().statusProperty().addListener((o, a, b) -> vm.say(""));
+        HBox bar = new HBox(msg);
+        bar.getStyleClass().add("status-bar");
+        return bar;
+    }
+
+    private void openSearch(Point2D canvasPoint) {
+        Point2D content = canvas.toContent(canvasPoint.getX(), canvasPoint.getY());
+        double x = Math.max(0, Math.min(canvasPoint.getX(), canvas.getWidth() - 420));
+        double y = Math.max(0, Math.min(canvasPoint.getY(), canvas.getHeight() - 360));
+        search.show(content, x, y);
+    }
+
+    // ---- actions ----
+
+    /** Validates and queues a run; then advances seeds set to randomize/increment. */
+    public void run() {
+        Workflow wf = vm.workflow();
+        if (c.runs().submit(wf) != null) {
+            Map<String, Map<String, Long>> next = SeedControl.nextSeeds(wf, vm.registry(), seeds);
+            if (!next.isEmpty()) {
+                vm.execute(Edits.setInputs("Next seeds", next));
+            }
+        }
+    }
+
+    /** Cancels the running and queued runs. */
+    public void cancel() {
+        c.runs().cancelAll();
+    }
+
+    /** Starts a new empty workflow after confirming unsaved changes. */
+    public void newWorkflow() {
+        if (confirmDiscard()) {
+            vm.load(Workflow.empty("Untitled"));
+            c.files().clearCurrent();
+            c.run().clearNodes();
+        }
+    }
+
+    /** Shows the open dialog. */
+    public void openDialog() {
+        FileChooser fc = chooser("Open workflow");
+        java.io.File f = fc.showOpenDialog(stage);
+        if (f != null) {
+            open(f.toPath());
+        }
+    }
+
+    /** Opens a workflow file after confirming unsaved changes. */
+    public void open(Path file) {
+        if (!confirmDiscard()) {
+            return;
+        }
+        try {
+            Workflow wf = c.files().open(file);
+            if (wf.name() == null || wf.name().isBlank()) {
+                wf = wf.withName(baseName(file));
+            }
+            vm.load(wf);
+            c.run().clearNodes();
+            canvas.applyCss();
+            canvas.layout();
+            canvas.fitToView();
+            vm.say("Opened " + file);
+        } catch (IOException | RuntimeException e) {
+            error("Could not open " + file, e.getMessage());
+        }
+    }
+
+    /** Saves to the current file, or asks for one. */
+    public boolean save() {
+        Path current = c.files().currentProperty().get();
+        return current == null ? saveAs() : saveTo(current);
+    }
+
+    /** Asks for a file and saves there. */
+    public boolean saveAs() {
+        FileChooser fc = chooser("Save workflow");
+        fc.setInitialFileName(vm.workflow().name() + ".json");
+        java.io.File f = fc.showSaveDialog(stage);
+        return f != null && saveTo(f.toPath());
+    }
+
+    /** Saves to {@code file}; the workflow takes the file's name when it was untitled. */
+    public boolean saveTo(Path file) {
+        if ("Untitled".equals(vm.workflow().name())) {
+            vm.rename(baseName(file));
+        }
+        try {
+            c.files().save(vm.workflow(), file);
+            vm.markSaved();
+            c.files().discardAutosave();
+            vm.say("Saved " + file);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            error("Could not save " + file, e.getMessage());
+            return false;
+        }
+    }
+
+    /** Switches between the light and dark theme. */
+    public void setDark(boolean value) {
+        dark = value;
+        Application.setUserAgentStylesheet(value
+                ? new PrimerDark().getUserAgentStylesheet() : new PrimerLight().getUserAgentStylesheet());
+        root.getStyleClass().remove("dark");
+        if (value) {
+            root.getStyleClass().add("dark");
+        }
+    }
+
+    /** Writes the recovery file when the workflow changed since the last autosave (FX thread). */
+    public void autosaveNow() {
+        if (!vm.dirtyProperty().get() || vm.changeCount() == autosavedChange) {
+            return;
+        }
+        autosavedChange = vm.changeCount();
+        Workflow snapshot = vm.workflow();
+        autosaver.execute(() -> {
+            try {
+                c.files().writeAutosave(snapshot);
+            } catch (IOException | RuntimeException e) {
+                javafx.application.Platform.runLater(() -> vm.say("Autosave failed: " + e.getMessage()));
+            }
+        });
+    }
+
+    /** Asks what to do with unsaved changes; true when it is fine to discard the current workflow. */
+    boolean confirmDiscard() {
+        if (!vm.dirtyProperty().get()) {
+            return true;
+        }
+        ButtonType saveB = new ButtonType("Save", ButtonBar.ButtonData.YES);
+        ButtonType discard = new ButtonType("Don't Save", ButtonBar.ButtonData.NO);
+        Alert a = new Alert(Alert.AlertType.CONFIRMATION, "Save changes to \"" + vm.workflow().name() + "\"?",
+                saveB, discard, ButtonType.CANCEL);
+        a.setHeaderText("Unsaved changes");
+        a.initOwner(stage);
+        ButtonType answer = a.showAndWait().orElse(ButtonType.CANCEL);
+        if (answer == saveB) {
+            return save();
+        }
+        return answer == discard;
+    }
+
+    /** Stops background work and removes the recovery file (clean exit). */
+    public void shutdown() {
+        autosave.stop();
+        autosaver.shutdownNow();
+        c.close();
+        c.files().discardAutosave();
+    }
+
+    /** Stops autosave and runs without deleting the recovery file, as a crash would (tests). */
+    public void simulateCrash() {
+        autosave.stop();
+        autosaver.shutdown();
+        try {
+            autosaver.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        c.close();
+    }
+
+    void setMode(NodeMode mode) {
+        vm.setModeOfSelection(mode);
+    }
+
+    private FileChooser chooser(String title) {
+        FileChooser fc = new FileChooser();
+        fc.setTitle(title);
+        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter("Workflow JSON", "*.json"));
+        Path current = c.files().currentProperty().get();
+        if (current != null && current.getParent() != null) {
+            fc.setInitialDirectory(current.getParent().toFile());
+        }
+        return fc;
+    }
+
+    private void error(String header, String text) {
+        Alert a = new Alert(Alert.AlertType.ERROR, text);
+        a.setHeaderText(header);
+        a.initOwner(stage);
+        a.show();
+    }
+
+    private static String baseName(Path file) {
+        String n = file.getFileName().toString();
+        return n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
+    }
+
+    /** The canvas. */
+    public GraphCanvas canvas() {
+        return canvas;
+    }
+
+    /** The graph view-model behind this window. */
+    public GraphEditorViewModel canvasViewModel() {
+        return vm;
+    }
+
+    /** The run view-model behind this window. */
+    public dev.noodle.app.ui.vm.RunViewModel runViewModel() {
+        return c.run();
+    }
+
+    /** The scene. */
+    public Scene scene() {
+        return scene;
+    }
+
+    /** True when the dark theme is on. */
+    public boolean isDark() {
+        return dark;
+    }
+
+    Stage stage() {
+        return stage;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.noodle.app.ui.view;
+
+import dev.noodle.app.ui.EditorComponents;
+import dev.noodle.app.ui.canvas.NodeCard;
+import dev.noodle.app.ui.vm.GraphEditorViewModel;
+import dev.noodle.graph.model.NodeMode;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.spec.NodeSchema;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import javafx.collections.ListChangeListener;
+import javafx.geometry.Point2D;
+import javafx.scene.control.Alert;
+import javafx.scene.control.ContextMenu;
+import javafx.scene.control.Menu;
+import javafx.scene.control.MenuBar;
+import javafx.scene.control.MenuItem;
+import javafx.scene.control.SeparatorMenuItem;
+import javafx.scene.input.KeyCombination;
+
+/** The menu bar and the right-click menus (categorised "Add node" tree, node actions). */
+final class Menus {
+    private Menus() {}
+
+    static MenuBar create(MainWindow w, EditorComponents c) {
+        GraphEditorViewModel vm = c.editor();
+        Menu recent = new Menu("Open Recent");
+        Runnable fillRecent = () -> {
+            recent.getItems().clear();
+            for (Path p : c.files().recent()) {
+                MenuItem mi = new MenuItem(p.toString());
+                mi.setOnAction(e -> w.open(p));
+                recent.getItems().add(mi);
+            }
+            recent.setDisable(recent.getItems().isEmpty());
+        };
+        c.files().recent().addListener((ListChangeListener<Path>) ch -> fillRecent.run());
+        fillRecent.run();
+        Menu examples = new Menu("Examples");
+        examples.setId("examples-menu");
+        for (Path p : c.files().examples()) {
+            MenuItem mi = new MenuItem(p.getFileName().toString().replace(".json", ""));
+            mi.setOnAction(e -> w.open(p));
+            examples.getItems().add(mi);
+        }
+        examples.setDisable(examples.getItems().isEmpty());
+        Menu file = new Menu("File", null,
+                item("New", "Shortcut+N", w::newWorkflow),
+                item("Open…", "Shortcut+O", w::openDialog),
+                recent, examples, new SeparatorMenuItem(),
+                item("Save", "Shortcut+S", () -> w.save()),
+                item("Save As…", "Shortcut+Shift+S", () -> w.saveAs()),
+                new SeparatorMenuItem(),
+                item("Quit", "Shortcut+Q", () -> {
+                    if (w.confirmDiscard()) {
+                        w.shutdown();
+                        w.stage().close();
+                    }
+                }));
+        MenuItem undo = item("Undo", "Shortcut+Z", vm::undo);
+        undo.disableProperty().bind(vm.canUndoProperty().not());
+        MenuItem redo = item("Redo", "Shortcut+Shift+Z", vm::redo);
+        redo.disableProperty().bind(vm.canRedoProperty().not());
+        MenuItem redoY = item("Redo (alternative)", "Shortcut+Y", vm::redo);
+        redoY.disableProperty().bind(vm.canRedoProperty().not());
+        Menu edit = new Menu("Edit", null, undo, redo, redoY, new SeparatorMenuItem(),
+                item("Select All", "Shortcut+A", vm::selectAll),
+                item("Delete Selected", null, vm::deleteSelection),
+                item("Mute / Unmute", "Shortcut+M", () -> toggleMode(vm, NodeMode.MUTED)),
+                item("Bypass / Unbypass", "Shortcut+B", () -> toggleMode(vm, NodeMode.BYPASSED)));
+        Menu run = new Menu("Run", null,
+                item("Run", "Shortcut+Enter", w::run),
+                item("Cancel", "Esc", w::cancel));
+        Menu view = new Menu("View", null,
+                item("Fit to View", null, () -> w.canvas().fitToView()),
+                item("Toggle Dark Theme", "Shortcut+T", () -> w.setDark(!w.isDark())),
+                item("Keyboard Shortcuts", "F1", () -> shortcuts(w)));
+        return new MenuBar(file, edit, run, view);
+    }
+
+    private static void toggleMode(GraphEditorViewModel vm, NodeMode mode) {
+        boolean allInMode = !vm.selection().isEmpty()
+                && vm.selection().stream().allMatch(id -> vm.workflow().node(id).mode() == mode);
+        vm.setModeOfSelection(allInMode ? NodeMode.NORMAL : mode);
+    }
+
+    static ContextMenu contextMenu(MainWindow w, EditorComponents c, NodeCard card, Point2D at) {
+        GraphEditorViewModel vm = c.editor();
+        if (card != null) {
+            if (!vm.selection().contains(card.nodeId())) {
+                vm.select(Set.of(card.nodeId()));
+            }
+            return new ContextMenu(
+                    item("Delete", null, vm::deleteSelection),
+                    item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
+                    item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
+        }
+        Menu add = new Menu("Add Node");
+        Map<String, Menu> byCategory = new LinkedHashMap<>();
+        for (NodeDefinition def : vm.registry().all()) {
+            NodeSchema s = def.schema();
+            Menu parent = add;
+            StringBuilder path = new StringBuilder();
+            for (String part : s.category().split("/")) {
+                path.append('/').append(part);
+                Menu outer = parent;
+                parent = byCategory.computeIfAbsent(path.toString(), k -> {
+                    Menu m = new Menu(part);
+                    outer.getItems().add(m);
+                    return m;
+                });
+            }
+            MenuItem mi = new MenuItem(s.displayName());
+            mi.setOnAction(e -> vm.addNode(s.type(), at.getX(), at.getY()));
+            parent.getItems().add(mi);
+        }
+        return new ContextMenu(add, item("Fit to View", null, () -> w.canvas().fitToView()));
+    }
+
+    private static void shortcuts(MainWindow w) {
+        StringBuilder sb = new StringBuilder();
+        for (String[] s : SidePanels.SHORTCUTS) {
+            sb.append(s[0]).append("  —  ").append(s[1]).append('\n');
+        }
+        Alert a = new Alert(Alert.AlertType.INFORMATION, sb.toString());
+        a.setHeaderText("Keyboard shortcuts");
+        a.initOwner(w.stage());
+        a.show();
+    }
+
+    private static MenuItem item(String text, String accel, Runnable action) {
+        MenuItem mi = new MenuItem(text);
+        if (accel != null) {
+            mi.setAccelerator(KeyCombination.keyCombination(accel));
+        }
+        mi.setOnAction(e -> action.run());
+        return mi;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.noodle.app.ui.view;
+
+import dev.noodle.app.ui.canvas.Images;
+import dev.noodle.app.ui.vm.GraphEditorViewModel;
+import dev.noodle.app.ui.vm.PortTypeInfo;
+import dev.noodle.app.ui.vm.QueueEntry;
+import dev.noodle.app.ui.vm.RunViewModel;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.OutputSpec;
+import dev.noodle.graph.spec.SocketInput;
+import javafx.collections.ListChangeListener;
+import javafx.collections.SetChangeListener;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.Tab;
+import javafx.scene.control.TabPane;
+import javafx.scene.image.ImageView;
+import javafx.scene.layout.TilePane;
+import javafx.scene.layout.VBox;
+
+/** The right-hand panels: explanation of the selected node, the run queue, the gallery, and keyboard shortcuts. */
+final class SidePanels {
+    static final String[][] SHORTCUTS = {
+        {"Double-click canvas / Space / Tab", "Search and add a node"},
+        {"Right-click canvas", "Add a node from the category menu"},
+        {"Drag from an output to an input", "Connect (refused with a reason if the types differ)"},
+        {"Drag from a connected input", "Move or remove that wire"},
+        {"Drag empty space / middle button", "Pan"},
+        {"Mouse wheel", "Zoom at the cursor"},
+        {"F", "Fit the whole graph in view"},
+        {"Click / Shift+click a node", "Select / add to selection"},
+        {"Delete / Backspace", "Delete selected nodes"},
+        {"Ctrl+A", "Select all"},
+        {"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "Undo / redo"},
+        {"Ctrl+M / Ctrl+B", "Mute / bypass selected nodes"},
+        {"Ctrl+Enter", "Run the workflow"},
+        {"Escape", "Cancel the running workflow"},
+        {"Ctrl+N / Ctrl+O / Ctrl+S / Ctrl+Shift+S", "New / open / save / save as"},
+        {"F1", "This help"},
+    };
+
+    private SidePanels() {}
+
+    static TabPane create(GraphEditorViewModel vm, RunViewModel run) {
+        TabPane tabs = new TabPane(explainTab(vm), queueTab(run), galleryTab(run), shortcutsTab());
+        tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
+        tabs.setId("side-panels");
+        tabs.setPrefWidth(320);
+        return tabs;
+    }
+
+    private static Tab explainTab(GraphEditorViewModel vm) {
+        VBox box = new VBox(8);
+        box.getStyleClass().add("explain-panel");
+        box.setId("explain-panel");
+        Runnable update = () -> {
+            box.getChildren().clear();
+            if (vm.selection().size() != 1) {
+                box.getChildren().add(wrap(new Label(
+                        "Select a node to see what it does.\n\nA workflow flows left to right: load a checkpoint, "
+                                + "encode your prompts, sample a latent, decode it to pixels, save the image.")));
+                return;
+            }
+            NodeInstance n = vm.workflow().node(vm.selection().iterator().next());
+            NodeSchema s = vm.schema(n.type()).orElse(null);
+            if (s == null) {
+                box.getChildren().add(wrap(new Label("Unknown node type " + n.type())));
+                return;
+            }
+            Label title = new Label(s.displayName());
+            title.getStyleClass().add("explain-title");
+            box.getChildren().addAll(title, wrap(new Label(s.category() + " · node " + n.id())),
+                    wrap(new Label(s.description())));
+            if (!s.inputs().isEmpty()) {
+                box.getChildren().add(heading("Inputs"));
+            }
+            for (InputSpec in : s.inputs()) {
+                String what = in instanceof SocketInput sock
+                        ? sock.type().name() + ": " + PortTypeInfo.describe(sock.type()) : "setting";
+                String tip = in.tooltip() == null || in.tooltip().isBlank() ? "" : " — " + in.tooltip();
+                box.getChildren().add(wrap(new Label("• " + in.name() + " (" + what + ")" + tip)));
+            }
+            if (!s.outputs().isEmpty()) {
+                box.getChildren().add(heading("Outputs"));
+            }
+            for (OutputSpec o : s.outputs()) {
+                box.getChildren().add(wrap(new Label("• " + o.name() + ": " + PortTypeInfo.describe(o.type()))));
+            }
+        };
+        vm.selection().addListener((SetChangeListener<String>) c -> update.run());
+        update.run();
+        ScrollPane scroll = new ScrollPane(box);
+        scroll.setFitToWidth(true);
+        return new Tab("Explain", scroll);
+    }
+
+    private static Tab queueTab(RunViewModel run) {
+        ListView<QueueEntry> list = new ListView<>(run.queue());
+        list.setId("queue-list");
+        list.setCellFactory(v -> new ListCell<>() {
+            @Override
+            protected void updateItem(QueueEntry q, boolean empty) {
+                super.updateItem(q, empty);
+                getStyleClass().removeIf(c -> c.startsWith("queue-"));
+                if (empty || q == null) {
+                    setText(null);
+                    return;
+                }
+                setText(q.runId() + " · " + q.name() + " — " + q.state() + (q.detail().isEmpty() ? "" : " (" + q.detail() + ")"));
+                getStyleClass().add("queue-" + q.state());
+            }
+        });
+        return new Tab("Queue", list);
+    }
+
+    private static Tab galleryTab(RunViewModel run) {
+        TilePane tiles = new TilePane(6, 6);
+        tiles.setId("gallery");
+        tiles.setPrefTileWidth(140);
+        tiles.setPrefTileHeight(140);
+        run.gallery().addListener((ListChangeListener<Object>) c -> {
+            tiles.getChildren().clear();
+            for (Object o : run.gallery().reversed()) {
+                ImageView iv = new ImageView(Images.toFx(o));
+                iv.setFitWidth(140);
+                iv.setFitHeight(140);
+                iv.setPreserveRatio(true);
+                tiles.getChildren().add(iv);
+            }
+        });
+        ScrollPane scroll = new ScrollPane(tiles);
+        scroll.setFitToWidth(true);
+        return new Tab("Gallery", scroll);
+    }
+
+    private static Tab shortcutsTab() {
+        VBox box = new VBox(4);
+        box.setId("shortcuts-panel");
+        box.getStyleClass().add("explain-panel");
+        for (String[] s : SHORTCUTS) {
+            Label key = new Label(s[0]);
+            key.getStyleClass().add("shortcut-key");
+            box.getChildren().add(new VBox(key, wrap(new Label(s[1]))));
+        }
+        return new Tab("Keys", new ScrollPane(box));
+    }
+
+    private static Label heading(String text) {
+        Label l = new Label(text);
+        l.getStyleClass().add("explain-heading");
+        return l;
+    }
+
+    private static Label wrap(Label l) {
+        l.setWrapText(true);
+        l.setMaxWidth(290);
+        return l;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.noodle.app.ui.vm;
+
+import dev.noodle.graph.model.InputValue;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.OutputSpec;
+import dev.noodle.graph.spec.SocketInput;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/** Decides whether a wire may be drawn, and if not, says why in words a beginner understands. */
+public final class ConnectionRules {
+    private ConnectionRules() {}
+
+    /**
+     * Checks a wire from output {@code outIndex} of {@code fromId} to input {@code input} of {@code toId}.
+     *
+     * @return empty when the wire is allowed, otherwise the reason it is refused
+     */
+    public static Optional<String> refusal(
+            Workflow wf, NodeRegistry registry, String fromId, int outIndex, String toId, String input) {
+        NodeInstance from = wf.node(fromId);
+        NodeInstance to = wf.node(toId);
+        if (from == null || to == null) {
+            return Optional.of("That node no longer exists.");
+        }
+        if (fromId.equals(toId)) {
+            return Optional.of("A node cannot feed its own input.");
+        }
+        NodeSchema fromSchema = registry.find(from.type()).map(NodeDefinition::schema).orElse(null);
+        NodeSchema toSchema = registry.find(to.type()).map(NodeDefinition::schema).orElse(null);
+        if (fromSchema == null || toSchema == null) {
+            return Optional.of("Unknown node type: " + (fromSchema == null ? from.type() : to.type()) + ".");
+        }
+        if (outIndex < 0 || outIndex >= fromSchema.outputs().size()) {
+            return Optional.of(fromSchema.displayName() + " has no output #" + outIndex + ".");
+        }
+        OutputSpec out = fromSchema.outputs().get(outIndex);
+        Optional<InputSpec> spec = toSchema.input(input);
+        if (spec.isEmpty() || !(spec.get() instanceof SocketInput socket)) {
+            return Optional.of(toSchema.displayName() + " has no socket named '" + input + "'.");
+        }
+        if (!socket.type().accepts(out.type())) {
+            return Optional.of(
+                    "Can't connect "
+                            + out.type().name()
+                            + " to "
+                            + socket.type().name()
+                            + ": '"
+                            + input
+                            + "' on "
+                            + toSchema.displayName()
+                            + " expects "
+                            + socket.type().name()
+                            + ", but "
+                            + fromSchema.displayName()
+                            + " gives "
+                            + out.type().name()
+                            + ". "
+                            + PortTypeInfo.hint(out.type(), socket.type()));
+        }
+        if (dependsOn(wf, fromId, toId)) {
+            return Optional.of(
+                    "That wire would make a loop: "
+                            + fromSchema.displayName()
+                            + " already depends on "
+                            + toSchema.displayName()
+                            + ".");
+        }
+        return Optional.empty();
+    }
+
+    /** True when {@code nodeId} (transitively) takes input from {@code ancestorId}. */
+    static boolean dependsOn(Workflow wf, String nodeId, String ancestorId) {
+        Deque<String> todo = new ArrayDeque<>();
+        Set<String> seen = new HashSet<>();
+        todo.push(nodeId);
+        while (!todo.isEmpty()) {
+            String id = todo.pop();
+            if (id.equals(ancestorId)) {
+                return true;
+            }
+            if (!seen.add(id)) {
+                continue;
+            }
+            NodeInstance n = wf.node(id);
+            if (n == null) {
+                continue;
+            }
+            for (InputValue v : n.inputs().values()) {
+                if (v instanceof Link link) {
+                    todo.push(link.nodeId());
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,312 @@
+package dev.noodle.app.ui.vm;
+
+import dev.noodle.graph.edit.EditCommand;
+import dev.noodle.graph.model.InputValue;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.NodeLayout;
+import dev.noodle.graph.model.NodeMode;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.spec.BoolInput;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.FloatInput;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.IntInput;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.spec.StringInput;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyObjectWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableSet;
+
+/**
+ * The editor's graph state: the current workflow, undo/redo, selection and dirty flag.
+ *
+ * <p>Every change goes through an undoable graph-core {@link EditCommand}. Properties are read-only to views;
+ * views call the methods here. Not thread-safe: use from one thread (the FX thread in the app; any single thread
+ * in tests, which need no FX toolkit).
+ */
+public final class GraphEditorViewModel {
+    /** Default card width for new nodes, in canvas units. */
+    public static final double DEFAULT_WIDTH = 280;
+
+    private final NodeRegistry registry;
+    private final ReadOnlyObjectWrapper<Workflow> workflow = new ReadOnlyObjectWrapper<>(this, "workflow");
+    private final ReadOnlyBooleanWrapper dirty = new ReadOnlyBooleanWrapper(this, "dirty");
+    private final ReadOnlyBooleanWrapper canUndo = new ReadOnlyBooleanWrapper(this, "canUndo");
+    private final ReadOnlyBooleanWrapper canRedo = new ReadOnlyBooleanWrapper(this, "canRedo");
+    private final ReadOnlyStringWrapper message = new ReadOnlyStringWrapper(this, "message", "");
+    private final ObservableSet<String> selection = FXCollections.observableSet();
+    private final ObservableSet<String> selectionView = FXCollections.unmodifiableObservableSet(selection);
+    private EditHistory undo;
+    private Workflow saved;
+    private long changeCount;
+
+    /** Creates a view-model holding an empty workflow. */
+    public GraphEditorViewModel(NodeRegistry registry) {
+        this.registry = Objects.requireNonNull(registry);
+        load(Workflow.empty("Untitled"));
+    }
+
+    /** Replaces the whole workflow (new/open); clears undo history and the selection; not dirty. */
+    public void load(Workflow wf) {
+        undo = new EditHistory(wf);
+        saved = wf;
+        selection.clear();
+        refresh();
+    }
+
+    /** Loads a recovered workflow: like {@link #load} but dirty, since it was never saved. */
+    public void loadUnsaved(Workflow wf) {
+        load(wf);
+        saved = null;
+        refresh();
+    }
+
+    /** Marks the current workflow as saved (clears the dirty flag), e.g. after a save. */
+    public void markSaved() {
+        saved = workflow.get();
+        refresh();
+    }
+
+    /** Renames the workflow without an undo entry (done on save-as to the file name). */
+    public void rename(String name) {
+        Workflow wf = workflow.get();
+        if (!Objects.equals(wf.name(), name)) {
+            Workflow renamed = wf.withName(name);
+            Workflow keepSaved = saved;
+            load(renamed);
+            saved = keepSaved == null ? null : renamed;
+            refresh();
+        }
+    }
+
+    /** Adds a node of {@code type} at canvas position (x, y) with default inputs; returns its id. */
+    public String addNode(String type, double x, double y) {
+        NodeSchema schema = schema(type).orElseThrow(() -> new IllegalArgumentException("Unknown node type " + type));
+        Workflow wf = workflow.get();
+        String id = wf.nextId();
+        Map<String, InputValue> defaults = new LinkedHashMap<>();
+        for (InputSpec spec : schema.inputs()) {
+            Object v = defaultValue(spec);
+            if (v != null) {
+                defaults.put(spec.name(), new Literal(v));
+            }
+        }
+        NodeInstance node = new NodeInstance(id, type, defaults, NodeMode.NORMAL, Map.of());
+        NodeLayout layout = new NodeLayout(x, y, DEFAULT_WIDTH, 0, false, schema.displayName());
+        execute(Edits.addNode(node, layout));
+        selection.clear();
+        selection.add(id);
+        return id;
+    }
+
+    /** The value a new node starts with for a widget input; null for sockets and optional inputs. */
+    public static Object defaultValue(InputSpec spec) {
+        if (spec.optional()) {
+            return null;
+        }
+        return switch (spec) {
+            case IntInput i -> i.defaultValue();
+            case FloatInput f -> f.defaultValue();
+            case StringInput s -> s.defaultValue() == null ? "" : s.defaultValue();
+            case BoolInput b -> b.defaultValue();
+            case ComboInput c -> c.effectiveDefault();
+            case SocketInput s -> null;
+        };
+    }
+
+    /**
+     * Connects output {@code outIndex} of {@code fromId} to socket {@code input} of {@code toId}.
+     *
+     * @return empty when connected, otherwise why it was refused (also shown in {@link #messageProperty()})
+     */
+    public Optional<String> connect(String fromId, int outIndex, String toId, String input) {
+        Optional<String> refusal = ConnectionRules.refusal(workflow.get(), registry, fromId, outIndex, toId, input);
+        if (refusal.isPresent()) {
+            message.set(refusal.get());
+            return refusal;
+        }
+        execute(Edits.connect(fromId, outIndex, toId, input));
+        message.set("");
+        return Optional.empty();
+    }
+
+    /** Removes the wire feeding {@code input} of {@code toId}, if any. */
+    public void disconnect(String toId, String input) {
+        NodeInstance n = workflow.get().node(toId);
+        if (n != null && n.inputs().get(input) instanceof Link) {
+            execute(Edits.disconnect(toId, input));
+        }
+    }
+
+    /** Sets a widget value (Long, Double, String or Boolean); no-op when unchanged. */
+    public void setInput(String nodeId, String input, Object value) {
+        NodeInstance n = workflow.get().node(nodeId);
+        if (n == null) {
+            return;
+        }
+        if (n.inputs().get(input) instanceof Literal lit && Objects.equals(lit.value(), value)) {
+            return;
+        }
+        execute(Edits.setInput(nodeId, input, value));
+    }
+
+    /** Moves nodes to new canvas positions as one undoable step. */
+    public void moveNodes(Map<String, double[]> positions) {
+        if (!positions.isEmpty()) {
+            execute(Edits.moveNodes(positions));
+        }
+    }
+
+    /** Sets the mode (normal, muted, bypassed) of the selected nodes. */
+    public void setModeOfSelection(NodeMode mode) {
+        for (String id : List.copyOf(selection)) {
+            NodeInstance n = workflow.get().node(id);
+            if (n != null && n.mode() != mode) {
+                execute(Edits.setMode(id, mode));
+            }
+        }
+    }
+
+    /** Deletes the selected nodes (and their wires) as one undoable step. */
+    public void deleteSelection() {
+        if (selection.isEmpty()) {
+            return;
+        }
+        execute(Edits.removeNodes(Set.copyOf(selection)));
+        selection.clear();
+    }
+
+    /** Runs any edit command as one undoable step. */
+    public void execute(EditCommand command) {
+        undo.execute(command);
+        refresh();
+    }
+
+    /** Undoes the last edit, if any. */
+    public void undo() {
+        if (undo.canUndo()) {
+            undo.undo();
+            refresh();
+        }
+    }
+
+    /** Redoes the last undone edit, if any. */
+    public void redo() {
+        if (undo.canRedo()) {
+            undo.redo();
+            refresh();
+        }
+    }
+
+    /** Selects exactly these nodes. */
+    public void select(Set<String> ids) {
+        selection.retainAll(ids);
+        selection.addAll(ids);
+    }
+
+    /** Adds or removes one node from the selection. */
+    public void toggleSelected(String id) {
+        if (!selection.remove(id)) {
+            selection.add(id);
+        }
+    }
+
+    /** Selects every node. */
+    public void selectAll() {
+        select(workflow.get().nodes().keySet());
+    }
+
+    /** Looks up a node type's schema. */
+    public Optional<NodeSchema> schema(String type) {
+        return registry.find(type).map(NodeDefinition::schema);
+    }
+
+    /** The node registry this editor builds from. */
+    public NodeRegistry registry() {
+        return registry;
+    }
+
+    /** Shows a one-line message in the status bar. */
+    public void say(String text) {
+        message.set(text);
+    }
+
+    /** Number of edits applied since construction; lets autosave notice changes cheaply. */
+    public long changeCount() {
+        return changeCount;
+    }
+
+    /** Positions of the given nodes, for drag bookkeeping. */
+    public Map<String, double[]> positions(Set<String> ids) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (String id : ids) {
+            NodeLayout l = workflow.get().layout().nodes().get(id);
+            if (l != null) {
+                out.put(id, new double[] {l.x(), l.y()});
+            }
+        }
+        return out;
+    }
+
+    private void refresh() {
+        Workflow wf = undo.current();
+        changeCount++;
+        workflow.set(wf);
+        dirty.set(!Objects.equals(wf, saved));
+        canUndo.set(undo.canUndo());
+        canRedo.set(undo.canRedo());
+        selection.retainAll(new ArrayList<>(wf.nodes().keySet()));
+    }
+
+    /** The current workflow (immutable; replaced on every edit). */
+    public ReadOnlyObjectProperty<Workflow> workflowProperty() {
+        return workflow.getReadOnlyProperty();
+    }
+
+    /** The current workflow. */
+    public Workflow workflow() {
+        return workflow.get();
+    }
+
+    /** True when the workflow differs from the last saved (or opened) version. */
+    public ReadOnlyBooleanProperty dirtyProperty() {
+        return dirty.getReadOnlyProperty();
+    }
+
+    /** True when there is an edit to undo. */
+    public ReadOnlyBooleanProperty canUndoProperty() {
+        return canUndo.getReadOnlyProperty();
+    }
+
+    /** True when there is an edit to redo. */
+    public ReadOnlyBooleanProperty canRedoProperty() {
+        return canRedo.getReadOnlyProperty();
+    }
+
+    /** The latest status message (e.g. why a wire was refused). */
+    public ReadOnlyStringProperty messageProperty() {
+        return message.getReadOnlyProperty();
+    }
+
+    /** The selected node ids; views observe it, and change it only through the methods here. */
+    public ObservableSet<String> selection() {
+        return selectionView;
+    }
+}

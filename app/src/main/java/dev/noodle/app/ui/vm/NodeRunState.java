@@ -1,0 +1,44 @@
+package dev.noodle.app.ui.vm;
+
+import java.util.List;
+
+/**
+ * What a node card shows about the latest run: status, progress, timing, message and images.
+ *
+ * @param status the node's state
+ * @param progress 0..1 while running with known progress, negative when indeterminate
+ * @param nanos execution time when done
+ * @param message failure, validation or warning text (empty when none)
+ * @param images image descriptors from the node's ui "images" ({@link java.nio.file.Path} or
+ *     {@link java.awt.image.BufferedImage})
+ * @param preview latest sampler preview image (a {@link java.awt.image.BufferedImage}) or null
+ */
+public record NodeRunState(
+        NodeStatus status, double progress, long nanos, String message, List<Object> images, Object preview) {
+
+    /** The state of a node that has not run. */
+    public static final NodeRunState IDLE = new NodeRunState(NodeStatus.IDLE, -1, 0, "", List.of(), null);
+
+    public NodeRunState {
+        message = message == null ? "" : message;
+        images = List.copyOf(images);
+    }
+
+    /** A copy with another status, keeping images so a finished card keeps showing its last output. */
+    public NodeRunState with(NodeStatus s) {
+        return new NodeRunState(s, -1, 0, "", images, null);
+    }
+
+    /** Short text for the card header, e.g. "running 40%", "done 1.2 s", "cached". */
+    public String label() {
+        return switch (status) {
+            case IDLE -> "";
+            case QUEUED -> "queued";
+            case RUNNING -> progress >= 0 ? "running " + Math.round(progress * 100) + "%" : "running";
+            case CACHED -> "cached";
+            case DONE -> String.format(java.util.Locale.ROOT, "done %.2f s", nanos / 1e9);
+            case FAILED -> "failed";
+            case INVALID -> "invalid";
+        };
+    }
+}

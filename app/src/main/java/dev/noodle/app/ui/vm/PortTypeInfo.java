@@ -1,0 +1,44 @@
+package dev.noodle.app.ui.vm;
+
+import dev.noodle.graph.spec.PortType;
+import java.util.Locale;
+import java.util.Map;
+
+/** Plain-language explanations of what travels on each wire type, for tooltips and the explanation panel. */
+public final class PortTypeInfo {
+    private static final Map<String, String> TEXT =
+            Map.of(
+                    "MODEL", "the diffusion model (UNet) that removes noise step by step",
+                    "CLIP", "the text encoder that turns words into numbers the model understands",
+                    "VAE", "the image autoencoder that converts between pixels and latents",
+                    "CONDITIONING", "encoded text (a prompt) that steers what the model draws",
+                    "LATENT", "a compressed 1/8-size image the sampler works on (4 channels, not pixels yet)",
+                    "IMAGE", "a decoded picture in pixels (RGB, values 0..1)",
+                    "MASK", "a single-channel image marking which area to change",
+                    "UPSCALE_MODEL", "a network that enlarges images",
+                    "*", "any kind of value");
+
+    private PortTypeInfo() {}
+
+    /** What a value of this type is, in one phrase. */
+    public static String describe(PortType type) {
+        return TEXT.getOrDefault(type.name(), "a " + type.name().toLowerCase(Locale.ROOT) + " value");
+    }
+
+    /** The CSS style class for ports and wires of this type, e.g. {@code type-latent}. */
+    public static String styleClass(PortType type) {
+        String n = type.name().equals("*") ? "any" : type.name();
+        return "type-" + n.toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** A hint for fixing a refused wire between two types. */
+    static String hint(PortType from, PortType to) {
+        if (from.name().equals("LATENT") && to.name().equals("IMAGE")) {
+            return "Decode the latent first with a VAE Decode node.";
+        }
+        if (from.name().equals("IMAGE") && to.name().equals("LATENT")) {
+            return "Encode the image first with a VAE Encode node.";
+        }
+        return "Look for a node that turns " + from.name() + " into " + to.name() + ".";
+    }
+}

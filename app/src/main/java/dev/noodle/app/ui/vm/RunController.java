@@ -1,0 +1,144 @@
+package dev.noodle.app.ui.vm;
+
+import dev.noodle.graph.exec.RunEvent;
+import dev.noodle.graph.exec.RunListener;
+import dev.noodle.graph.exec.RunOptions;
+import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.validate.ValidationError;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.Executor;
+
+/**
+ * Queues workflow runs on one background thread and feeds their events to a {@link RunViewModel}.
+ *
+ * <p>{@link #submit} validates first, on the caller's thread, so every offending node is marked before anything
+ * runs. Runs execute one at a time on the "noodle-run" thread, never the FX thread. All events reach the view-model
+ * through the single adapter {@link FxBridge}, which hops to the given UI executor ({@code Platform::runLater} in
+ * the app) and coalesces progress events so previews never flood the UI. Thread-safe.
+ */
+public final class RunController implements AutoCloseable {
+    private final WorkflowRunner executor;
+    private final WorkflowValidator validator;
+    private final RunViewModel vm;
+    private final Executor ui;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "noodle-run");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, CancellationToken> tokens = new ConcurrentHashMap<>();
+    private final AtomicInteger counter = new AtomicInteger();
+
+    /**
+     * Creates a controller.
+     *
+     * @param executor runs workflows ({@code GraphExecutor::run})
+     * @param validator returns every problem of a workflow ({@code Validator::validate})
+     * @param vm receives the events
+     * @param ui the UI-thread executor ({@code Platform::runLater}; a direct executor in tests)
+     */
+    public RunController(WorkflowRunner executor, WorkflowValidator validator,
+            RunViewModel vm, Executor ui) {
+        this.executor = executor;
+        this.validator = validator;
+        this.vm = vm;
+        this.ui = ui;
+    }
+
+    /**
+     * Validates and queues a run of {@code wf} (call on the UI thread).
+     *
+     * @return the run id, or null when validation failed (errors are then shown on the nodes)
+     */
+    public String submit(Workflow wf) {
+        List<ValidationError> problems = validator.validate(wf);
+        if (!problems.isEmpty()) {
+            vm.invalid(problems);
+            return null;
+        }
+        String runId = "run-" + counter.incrementAndGet();
+        CancellationToken token = new CancellationToken();
+        tokens.put(runId, token);
+        vm.queued(runId, wf.name());
+        worker.execute(() -> runNow(wf, runId, token));
+        return runId;
+    }
+
+    private void runNow(Workflow wf, String runId, CancellationToken token) {
+        try {
+            if (token.isCancelled()) {
+                ui.execute(() -> {
+                    vm.cancelledBeforeStart(runId);
+                    vm.finished(new RunResult(runId, RunResult.Status.CANCELLED, List.of(), Map.of(), 0, 0, null,
+                            "Cancelled before start"));
+                });
+                return;
+            }
+            FxBridge bridge = new FxBridge();
+            RunResult result = executor.run(wf, new RunOptions(Set.of(), runId), bridge, token);
+            bridge.post(() -> vm.finished(result));
+        } catch (Throwable t) {
+            ui.execute(() -> vm.crashed(runId, t));
+        } finally {
+            tokens.remove(runId);
+        }
+    }
+
+    /** Cancels the running run and everything queued behind it. */
+    public void cancelAll() {
+        tokens.values().forEach(CancellationToken::cancel);
+    }
+
+    /** True while any run is queued or running. */
+    public boolean busy() {
+        return !tokens.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        cancelAll();
+        worker.shutdownNow();
+    }
+
+    /**
+     * The one place where executor events cross to the UI thread. Progress events are coalesced: only the newest
+     * pending one is delivered, and it is flushed before any other event so ordering is preserved.
+     */
+    private final class FxBridge implements RunListener {
+        private final AtomicReference<RunEvent.NodeProgress> pending = new AtomicReference<>();
+
+        @Override
+        public void onEvent(RunEvent event) {
+            if (event instanceof RunEvent.NodeProgress p) {
+                if (pending.getAndSet(p) == null) {
+                    ui.execute(this::flush);
+                }
+            } else {
+                post(() -> vm.apply(event));
+            }
+        }
+
+        void post(Runnable r) {
+            ui.execute(() -> {
+                flush();
+                r.run();
+            });
+        }
+
+        private void flush() {
+            RunEvent.NodeProgress p = pending.getAndSet(null);
+            if (p != null) {
+                vm.apply(p);
+            }
+        }
+    }
+}

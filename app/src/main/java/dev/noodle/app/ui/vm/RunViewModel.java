@@ -1,0 +1,253 @@
+package dev.noodle.app.ui.vm;
+
+import dev.noodle.graph.exec.RunEvent;
+import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.validate.ValidationError;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyBooleanWrapper;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.ReadOnlyStringWrapper;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+import javafx.collections.ObservableMap;
+
+/**
+ * Run state for the views: per-node status, the queue, the gallery, and validation errors.
+ *
+ * <p>Fed by {@link RunController} through one FX-thread adapter; not thread-safe, call from the FX thread (or one
+ * test thread).
+ */
+public final class RunViewModel {
+    /** Most images kept in the gallery; older ones drop off. */
+    public static final int GALLERY_LIMIT = 200;
+
+    private final ObservableMap<String, NodeRunState> states = FXCollections.observableHashMap();
+    private final ObservableMap<String, NodeRunState> statesView = FXCollections.unmodifiableObservableMap(states);
+    private final ObservableList<QueueEntry> queue = FXCollections.observableArrayList();
+    private final ObservableList<QueueEntry> queueView = FXCollections.unmodifiableObservableList(queue);
+    private final ObservableList<Object> gallery = FXCollections.observableArrayList();
+    private final ObservableList<Object> galleryView = FXCollections.unmodifiableObservableList(gallery);
+    private final ObservableMap<String, List<ValidationError>> errors = FXCollections.observableHashMap();
+    private final ObservableMap<String, List<ValidationError>> errorsView =
+            FXCollections.unmodifiableObservableMap(errors);
+    private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(this, "running");
+    private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "Ready");
+    private int active;
+
+    /** Records a run waiting in the queue. */
+    public void queued(String runId, String name) {
+        queue.add(new QueueEntry(runId, name, "queued", ""));
+        active++;
+        running.set(true);
+    }
+
+    /** Shows validation problems on every offending node; nothing ran. */
+    public void invalid(List<ValidationError> problems) {
+        errors.clear();
+        Map<String, List<ValidationError>> byNode = new HashMap<>();
+        for (ValidationError e : problems) {
+            String key = e.nodeId() == null ? "" : e.nodeId();
+            byNode.computeIfAbsent(key, k -> new ArrayList<>()).add(e);
+        }
+        errors.putAll(byNode);
+        for (Map.Entry<String, List<ValidationError>> e : byNode.entrySet()) {
+            String text = String.join("\n", e.getValue().stream()
+                    .map(v -> v.input() == null ? v.message() : v.input() + ": " + v.message()).toList());
+            states.put(e.getKey(), new NodeRunState(NodeStatus.INVALID, -1, 0, text, images(e.getKey()), null));
+        }
+        status.set(problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " to fix before running: "
+                + problems.get(0).toLine());
+    }
+
+    /** Applies one executor event (on the FX thread). */
+    public void apply(RunEvent event) {
+        switch (event) {
+            case RunEvent.RunStarted e -> {
+                errors.clear();
+                for (Map.Entry<String, NodeRunState> s : List.copyOf(states.entrySet())) {
+                    if (s.getValue().status() == NodeStatus.INVALID) {
+                        states.put(s.getKey(), s.getValue().with(NodeStatus.IDLE));
+                    }
+                }
+                for (String id : e.plan()) {
+                    states.put(id, state(id).with(NodeStatus.QUEUED));
+                }
+                updateQueue(e.runId(), "running", e.plan().size() + " nodes");
+                status.set("Running " + e.plan().size() + " nodes…");
+            }
+            case RunEvent.NodeCached e -> states.put(e.nodeId(), state(e.nodeId()).with(NodeStatus.CACHED));
+            case RunEvent.NodeStarted e -> {
+                states.put(e.nodeId(), state(e.nodeId()).with(NodeStatus.RUNNING));
+                status.set("Running " + e.nodeType() + " (node " + e.nodeId() + ")…");
+            }
+            case RunEvent.NodeProgress e -> {
+                NodeRunState s = state(e.nodeId());
+                double p = e.max() > 0 ? Math.min(1.0, (double) e.value() / e.max()) : -1;
+                Object preview = e.preview() instanceof BufferedImage ? e.preview() : s.preview();
+                states.put(e.nodeId(), new NodeRunState(NodeStatus.RUNNING, p, 0, s.message(), s.images(), preview));
+            }
+            case RunEvent.NodeMessage e -> {
+                NodeRunState s = state(e.nodeId());
+                states.put(e.nodeId(), new NodeRunState(s.status(), s.progress(), s.nanos(),
+                        e.level() + ": " + e.text(), s.images(), s.preview()));
+            }
+            case RunEvent.NodeFinished e -> {
+                List<Object> imgs = imagesFrom(e.ui());
+                gallery.addAll(imgs);
+                if (gallery.size() > GALLERY_LIMIT) {
+                    gallery.remove(0, gallery.size() - GALLERY_LIMIT);
+                }
+                NodeRunState s = state(e.nodeId());
+                states.put(e.nodeId(), new NodeRunState(NodeStatus.DONE, 1, e.nanos(), s.message(),
+                        imgs.isEmpty() ? s.images() : imgs, null));
+            }
+            case RunEvent.NodeFailed e -> {
+                states.put(e.nodeId(), new NodeRunState(NodeStatus.FAILED, -1, 0, e.message(), images(e.nodeId()),
+                        null));
+                status.set("Node " + e.nodeId() + " (" + e.nodeType() + ") failed: " + e.message());
+            }
+            case RunEvent.RunCancelled e -> {
+                resetUnfinished();
+                status.set("Run cancelled");
+            }
+            case RunEvent.RunFinished e -> status.set(String.format(Locale.ROOT,
+                    "Finished: %d run, %d cached, %.2f s", e.executed(), e.cached(), e.nanos() / 1e9));
+        }
+    }
+
+    /** Records the final result of a run in the queue. */
+    public void finished(RunResult result) {
+        String detail = switch (result.status()) {
+            case SUCCESS -> result.executed() + " run, " + result.cached() + " cached";
+            case FAILED, CANCELLED -> result.message() == null ? "" : result.message();
+            case INVALID -> result.errors().size() + " problems";
+        };
+        if (result.status() == RunResult.Status.INVALID) {
+            invalid(result.errors());
+        }
+        if (result.status() != RunResult.Status.SUCCESS) {
+            resetUnfinished();
+        }
+        if (result.status() == RunResult.Status.CANCELLED) {
+            status.set("Run cancelled");
+        }
+        updateQueue(result.runId(), result.status().name().toLowerCase(Locale.ROOT), detail);
+        active = Math.max(0, active - 1);
+        running.set(active > 0);
+    }
+
+    /** Records a run that crashed outside node execution (a bug or an unexpected exception). */
+    public void crashed(String runId, Throwable t) {
+        updateQueue(runId, "failed", String.valueOf(t.getMessage()));
+        status.set("Run failed: " + t);
+        resetUnfinished();
+        active = Math.max(0, active - 1);
+        running.set(active > 0);
+    }
+
+    /** Marks a queued run as cancelled before it started. */
+    public void cancelledBeforeStart(String runId) {
+        updateQueue(runId, "cancelled", "before start");
+    }
+
+    /** Forgets node states of nodes no longer in the graph, e.g. after loading another workflow. */
+    public void clearNodes() {
+        states.clear();
+        errors.clear();
+    }
+
+    private void resetUnfinished() {
+        for (Map.Entry<String, NodeRunState> s : List.copyOf(states.entrySet())) {
+            NodeStatus st = s.getValue().status();
+            if (st == NodeStatus.QUEUED || st == NodeStatus.RUNNING) {
+                states.put(s.getKey(), s.getValue().with(NodeStatus.IDLE));
+            }
+        }
+    }
+
+    private void updateQueue(String runId, String state, String detail) {
+        for (int i = 0; i < queue.size(); i++) {
+            if (queue.get(i).runId().equals(runId)) {
+                queue.set(i, queue.get(i).with(state, detail));
+            }
+        }
+    }
+
+    private NodeRunState state(String id) {
+        return states.getOrDefault(id, NodeRunState.IDLE);
+    }
+
+    private List<Object> images(String id) {
+        return state(id).images();
+    }
+
+    /** Extracts image descriptors (Path or BufferedImage, or records with a {@code path()}) from ui "images". */
+    static List<Object> imagesFrom(Map<String, Object> ui) {
+        if (ui == null || !(ui.get("images") instanceof List<?> list)) {
+            return List.of();
+        }
+        List<Object> out = new ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof Path || o instanceof BufferedImage) {
+                out.add(o);
+            } else if (o instanceof java.io.File f) {
+                out.add(f.toPath());
+            } else if (o instanceof String s) {
+                out.add(Path.of(s));
+            } else if (o != null && o.getClass().isRecord()) {
+                pathComponent(o).ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    private static java.util.Optional<Object> pathComponent(Object rec) {
+        for (var c : rec.getClass().getRecordComponents()) {
+            if (c.getType() == Path.class) {
+                try {
+                    return java.util.Optional.ofNullable(c.getAccessor().invoke(rec));
+                } catch (ReflectiveOperationException e) {
+                    return java.util.Optional.empty();
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Node states by node id. */
+    public ObservableMap<String, NodeRunState> states() {
+        return statesView;
+    }
+
+    /** Validation errors by node id from the last run attempt. */
+    public ObservableMap<String, List<ValidationError>> errors() {
+        return errorsView;
+    }
+
+    /** Runs in the queue panel, oldest first. */
+    public ObservableList<QueueEntry> queue() {
+        return queueView;
+    }
+
+    /** Images produced since start, oldest first. */
+    public ObservableList<Object> gallery() {
+        return galleryView;
+    }
+
+    /** True while a run is queued or running. */
+    public ReadOnlyBooleanProperty runningProperty() {
+        return running.getReadOnlyProperty();
+    }
+
+    /** One-line run status for the status bar. */
+    public ReadOnlyStringProperty statusProperty() {
+        return status.getReadOnlyProperty();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.noodle.app.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.noodle.app.ui.vm.GraphEditorViewModel;
+import dev.noodle.app.ui.vm.NodeSearch;
+import dev.noodle.app.ui.vm.NodeStatus;
+import dev.noodle.app.ui.vm.RunController;
+import dev.noodle.app.ui.vm.RunViewModel;
+import dev.noodle.app.ui.vm.SeedControl;
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.ResultCache;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.validate.Validator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** View-model tests without the FX thread. */
+class ViewModelTest {
+    private final NodeRegistry registry = FakeNodes.registry();
+
+    @Test
+    void connectRefusesLatentToImageAndUndoRedoRestoresEdits() {
+        GraphEditorViewModel vm = new GraphEditorViewModel(registry);
+        String sampler = vm.addNode("KSampler", 0, 0);
+        String save = vm.addNode("SaveImage", 400, 0);
+        String decode = vm.addNode("VAEDecode", 200, 0);
+
+        Optional<String> refused = vm.connect(sampler, 0, save, "images");
+        assertTrue(refused.isPresent());
+        assertTrue(refused.get().contains("LATENT") && refused.get().contains("IMAGE"), refused.get());
+        assertTrue(refused.get().contains("VAE Decode"), "hint names the fix: " + refused.get());
+        assertEquals(refused.get(), vm.messageProperty().get());
+        assertNull(vm.workflow().node(save).input("images"));
+
+        assertTrue(vm.connect(sampler, 0, decode, "samples").isEmpty());
+        assertTrue(vm.connect(decode, 0, sampler, "latent_image").isPresent(), "a loop is refused");
+        vm.setInput(sampler, "steps", 30L);
+        assertEquals(new Literal(30L), vm.workflow().node(sampler).input("steps"));
+        assertTrue(vm.dirtyProperty().get());
+
+        vm.undo();
+        assertEquals(new Literal(4L), vm.workflow().node(sampler).input("steps"));
+        vm.undo();
+        assertNull(vm.workflow().node(decode).input("samples"));
+        vm.redo();
+        assertEquals(new Link(sampler, 0), vm.workflow().node(decode).input("samples"));
+
+        vm.select(java.util.Set.of(sampler));
+        vm.deleteSelection();
+        assertNull(vm.workflow().node(sampler));
+        assertNull(vm.workflow().node(decode).input("samples"), "deleting a node drops its wires");
+        vm.undo();
+        assertEquals(new Link(sampler, 0), vm.workflow().node(decode).input("samples"));
+    }
+
+    @Test
+    void dirtyClearsWhenUndoneBackToSaved() {
+        GraphEditorViewModel vm = new GraphEditorViewModel(registry);
+        vm.addNode("KSampler", 0, 0);
+        vm.markSaved();
+        assertFalse(vm.dirtyProperty().get());
+        vm.moveNodes(Map.of("1", new double[] {50, 60}));
+        assertTrue(vm.dirtyProperty().get());
+        assertEquals(50, vm.workflow().layout().nodes().get("1").x());
+        vm.undo();
+        assertFalse(vm.dirtyProperty().get());
+    }
+
+    @Test
+    void fuzzySearchRanksNamesCategoriesAndDescriptions() {
+        NodeSearch search = new NodeSearch(registry);
+        assertEquals("KSampler", search.search("ksamp", 5).get(0).schema().type());
+        assertEquals("VAEDecode", search.search("vae dec", 5).get(0).schema().type());
+        assertEquals("CheckpointLoaderSimple", search.search("ckpt", 5).get(0).schema().type());
+        assertEquals("CheckpointLoaderSimple", search.search("load", 5).get(0).schema().type());
+        assertEquals("CLIPTextEncode", search.search("prompt", 5).get(0).schema().type());
+        assertTrue(search.search("zzzz", 5).isEmpty());
+        assertEquals(registry.all().size(), search.search("", 50).size());
+    }
+
+    @Test
+    void seedModesRandomizeIncrementOrKeep() {
+        GraphEditorViewModel vm = new GraphEditorViewModel(registry);
+        String s = vm.addNode("KSampler", 0, 0);
+        vm.setInput(s, "seed", 41L);
+        assertEquals(1, SeedControl.nextSeeds(vm.workflow(), registry, new Random(1)).size(), "randomize default");
+        vm.execute(SeedControl.setMode(s, "seed", "increment"));
+        assertEquals(42L, SeedControl.nextSeeds(vm.workflow(), registry, new Random(1)).get(s).get("seed"));
+        vm.execute(SeedControl.setMode(s, "seed", "fixed"));
+        assertTrue(SeedControl.nextSeeds(vm.workflow(), registry, new Random(1)).isEmpty());
+    }
+
+    @Test
+    void runControllerMarksInvalidNodesThenRunsAndReportsStates() throws Exception {
+        GraphEditorViewModel vm = new GraphEditorViewModel(registry);
+        String[] ids = TestGraphs.buildPipeline(vm);
+        String save = ids[5];
+        vm.disconnect(ids[3], "model");
+
+        RunViewModel run = new RunViewModel();
+        LinkedBlockingQueue<Runnable> uiQueue = new LinkedBlockingQueue<>();
+        GraphExecutor executor = new GraphExecutor(registry, new ResultCache(1 << 20), new TestServices());
+        try (RunController runs = new RunController(executor::run, new Validator(registry)::validate, run,
+                uiQueue::add)) {
+            assertNull(runs.submit(vm.workflow()), "invalid workflow does not run");
+            assertEquals(NodeStatus.INVALID, run.states().get(ids[3]).status());
+            assertTrue(run.states().get(ids[3]).message().contains("model"), run.states().get(ids[3]).message());
+
+            vm.connect(ids[0], 0, ids[3], "model");
+            assertNotNull(runs.submit(vm.workflow()));
+            assertTrue(run.runningProperty().get());
+            drainUntil(uiQueue, () -> !run.runningProperty().get());
+        }
+        assertEquals(NodeStatus.DONE, run.states().get(save).status());
+        assertEquals(1, run.states().get(save).images().size());
+        assertEquals(1, run.gallery().size());
+        assertEquals("success", run.queue().get(0).state());
+        assertEquals(NodeStatus.IDLE.compareTo(NodeStatus.IDLE), 0);
+        assertTrue(run.errors().isEmpty());
+    }
+
+    static void drainUntil(LinkedBlockingQueue<Runnable> q, java.util.function.BooleanSupplier done)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!done.getAsBoolean()) {
+            Runnable r = q.poll(100, TimeUnit.MILLISECONDS);
+            if (r != null) {
+                r.run();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("run did not finish");
+            }
+        }
+        List<Runnable> rest = new java.util.ArrayList<>();
+        q.drainTo(rest);
+        rest.forEach(Runnable::run);
+    }
+}
