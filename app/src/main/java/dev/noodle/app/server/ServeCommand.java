@@ -37,10 +37,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
+    /** The server options these arguments ask for: loopback unless {@code --listen}. */
+    ServerOptions options() {
+        String host = listen == null ? ServerOptions.LOOPBACK : listen;
+        return new ServerOptions(host, port, models, out, state, maxUploadMb << 20);
+    }
+
     @Override
     public Integer call() throws InterruptedException {
-        String host = listen == null ? ServerOptions.LOOPBACK : listen;
-        ServerOptions options = new ServerOptions(host, port, models, out, state, maxUploadMb << 20);
+        ServerOptions options = options();
+        String host = options.host();
         if (!options.loopbackOnly()) {
             System.err.println("noodle: WARNING: listening on " + host + ": anyone who can reach this machine can"
                     + " queue prompts, read outputs and upload files. There is no authentication; use it only on a"
