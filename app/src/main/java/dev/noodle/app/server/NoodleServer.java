@@ -1,0 +1,246 @@
+package dev.noodle.app.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.ResultCache;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.nodes.ModelKind;
+import dev.noodle.nodes.NodeEnvironment;
+import dev.noodle.nodes.NoodleNodes;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.javalin.router.JavalinDefaultRoutingApi;
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * An HTTP + WebSocket server speaking ComfyUI's API ({@code /prompt}, {@code /queue}, {@code /history},
+ * {@code /view}, {@code /upload/image}, {@code /object_info}, {@code /ws}, ... — each also under {@code /api/}),
+ * running prompts on Noodle's node set. Built on Javalin 7 (Jetty 12).
+ *
+ * <p>Lifecycle: {@link #start(ServerOptions)} binds and starts the worker; {@link #close()} stops both and unloads
+ * models. Thread-safe.
+ */
+public final class NoodleServer implements AutoCloseable {
+    private final ServerOptions options;
+    private final NoodleNodes nodes;
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final ClientHub hub = new ClientHub(mapper);
+    private final PromptQueue queue;
+    private final PromptWorker worker;
+    private final PromptHandlers prompts;
+    private final FileHandlers files;
+    private final ObjectInfo objectInfo = new ObjectInfo(mapper);
+    private final RequestGuard guard;
+    private final Javalin app;
+
+    private NoodleServer(ServerOptions options, NoodleNodes nodes) {
+        this.options = options;
+        this.nodes = nodes;
+        NodeEnvironment env = nodes.environment();
+        FileRoots roots = new FileRoots(env.outputDir(), env.inputDir(), env.tempDir());
+        this.queue = new PromptQueue(new HistoryStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
+        GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
+                nodes.services());
+        this.worker = new PromptWorker(queue, executor, nodes.models(), hub, roots, mapper);
+        this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, worker);
+        this.files = new FileHandlers(roots, mapper, options.maxUploadBytes());
+        this.guard = new RequestGuard(options.loopbackOnly());
+        this.app = Javalin.create(this::configure);
+    }
+
+    /** Creates the node set over the options' folders and starts serving; the caller closes the server. */
+    public static NoodleServer start(ServerOptions options) {
+        NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(options.modelsRoot(), options.outputDir()));
+        try {
+            NoodleServer server = new NoodleServer(options, nodes);
+            server.worker.start();
+            server.app.start(options.host(), options.port());
+            return server;
+        } catch (RuntimeException e) {
+            nodes.close();
+            throw e;
+        }
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** The address bound. */
+    public String host() {
+        return options.host();
+    }
+
+    /** The base URL, e.g. {@code http://127.0.0.1:8188}. */
+    public String url() {
+        String h = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return "http://" + h + ":" + port();
+    }
+
+    /** The history file. */
+    public java.nio.file.Path historyFile() {
+        return options.stateDir().resolve(HistoryStore.FILE_NAME);
+    }
+
+    private void configure(JavalinConfig config) {
+        config.startup.showJavalinBanner = false;
+        config.startup.showOldJavalinVersionWarning = false;
+        config.http.maxRequestSize = options.maxUploadBytes();
+        config.jetty.multipartConfig.maxFileSize(options.maxUploadBytes(), SizeUnit.BYTES);
+        config.jetty.multipartConfig.maxTotalRequestSize(options.maxUploadBytes() + (64 << 10), SizeUnit.BYTES);
+        config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
+        config.router.ignoreTrailingSlashes = true;
+        JavalinDefaultRoutingApi r = config.routes;
+        r.before(this::checkRequest);
+        r.wsBeforeUpgrade(this::checkRequest);
+        both(r::get, "/prompt", prompts::getPrompt);
+        both(r::post, "/prompt", prompts::postPrompt);
+        both(r::get, "/queue", prompts::getQueue);
+        both(r::post, "/queue", prompts::postQueue);
+        both(r::get, "/history", prompts::getHistory);
+        both(r::get, "/history/{prompt_id}", prompts::getHistoryItem);
+        both(r::post, "/history", prompts::postHistory);
+        both(r::post, "/interrupt", prompts::postInterrupt);
+        both(r::post, "/free", prompts::postFree);
+        both(r::get, "/view", files::view);
+        both(r::post, "/upload/image", files::upload);
+        both(r::get, "/object_info", ctx -> Http.json(ctx, 200, objectInfo.all(nodes.registry())));
+        both(r::get, "/object_info/{node_class}", this::objectInfoOne);
+        both(r::get, "/models", this::modelFolders);
+        both(r::get, "/models/{folder}", this::modelFiles);
+        both(r::get, "/embeddings", this::embeddings);
+        both(r::get, "/system_stats", this::systemStats);
+        r.get("/", ctx -> Http.text(ctx, 200, "Noodle server: ComfyUI-compatible API at /prompt, /ws, /history"));
+        for (String path : new String[] {"/ws", "/api/ws"}) {
+            r.ws(path, ws -> {
+                ws.onConnect(ctx -> {
+                    String sid = Optional.ofNullable(ctx.queryParam("clientId")).filter(s -> !s.isBlank())
+                            .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
+                    ctx.attribute("sid", sid);
+                    ctx.enableAutomaticPings(15, TimeUnit.SECONDS);
+                    hub.add(sid, ctx);
+                    ObjectNode d = mapper.createObjectNode();
+                    d.set("status", prompts.queueInfo());
+                    d.put("sid", sid);
+                    hub.send("status", d, sid);
+                });
+                ws.onClose(ctx -> hub.remove(ctx.attribute("sid"), ctx));
+                ws.onError(ctx -> hub.remove(ctx.attribute("sid"), ctx));
+            });
+        }
+    }
+
+    private static void both(BiConsumer<String, Handler> method, String path, Handler handler) {
+        method.accept(path, handler);
+        method.accept("/api" + path, handler);
+    }
+
+    private void checkRequest(Context ctx) {
+        String why = guard.refusal(ctx.header("Origin"), ctx.header("Host"));
+        if (why != null) {
+            throw new HttpResponseException(403, why);
+        }
+    }
+
+    private void broadcastStatus() {
+        ObjectNode d = mapper.createObjectNode();
+        d.set("status", prompts == null ? mapper.createObjectNode() : prompts.queueInfo());
+        hub.send("status", d, null);
+    }
+
+    private void objectInfoOne(Context ctx) {
+        ObjectNode out = mapper.createObjectNode();
+        nodes.registry().find(ctx.pathParam("node_class"))
+                .map(NodeDefinition::schema)
+                .ifPresent(s -> out.set(s.type(), objectInfo.node(s)));
+        Http.json(ctx, 200, out);
+    }
+
+    private void modelFolders(Context ctx) {
+        ArrayNode a = mapper.createArrayNode();
+        for (ModelKind k : ModelKind.values()) {
+            a.add(k.folder());
+        }
+        Http.json(ctx, 200, a);
+    }
+
+    private void modelFiles(Context ctx) {
+        String folder = ctx.pathParam("folder");
+        for (ModelKind k : ModelKind.values()) {
+            if (k.folder().equals(folder)) {
+                ArrayNode a = mapper.createArrayNode();
+                nodes.environment().models().list(k).forEach(a::add);
+                Http.json(ctx, 200, a);
+                return;
+            }
+        }
+        Http.text(ctx, 404, "unknown model folder '" + folder + "'");
+    }
+
+    private void embeddings(Context ctx) {
+        ArrayNode a = mapper.createArrayNode();
+        for (String name : nodes.environment().models().list(ModelKind.EMBEDDINGS)) {
+            int dot = name.lastIndexOf('.');
+            a.add(dot > 0 ? name.substring(0, dot) : name);
+        }
+        Http.json(ctx, 200, a);
+    }
+
+    private void systemStats(Context ctx) {
+        ObjectNode out = mapper.createObjectNode();
+        ObjectNode sys = out.putObject("system");
+        long total = 0;
+        long free = 0;
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            total = os.getTotalMemorySize();
+            free = os.getFreeMemorySize();
+        }
+        sys.put("os", System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win") ? "nt" : "posix");
+        sys.put("ram_total", total);
+        sys.put("ram_free", free);
+        sys.put("comfyui_version", "noodle-0.1.0");
+        sys.put("python_version", "Java " + Runtime.version());
+        sys.put("pytorch_version", "DJL PyTorch");
+        sys.put("embedded_python", false);
+        sys.putArray("argv").add("noodle").add("serve");
+        ArrayNode devices = out.putArray("devices");
+        var target = nodes.models().target();
+        ObjectNode dev = devices.addObject();
+        String device = target.device().toString();
+        dev.put("name", device);
+        dev.put("type", target.device().getDeviceType());
+        dev.put("index", Math.max(0, target.device().getDeviceId()));
+        boolean gpu = target.device().isGpu();
+        dev.put("vram_total", gpu ? 0 : total);
+        dev.put("vram_free", gpu ? 0 : free);
+        dev.put("torch_vram_total", 0);
+        dev.put("torch_vram_free", 0);
+        Http.json(ctx, 200, out);
+    }
+
+    /** Stops accepting requests, stops the worker (cancelling a running prompt) and unloads models. */
+    @Override
+    public void close() {
+        try {
+            app.stop();
+        } finally {
+            try {
+                worker.close();
+            } finally {
+                nodes.close();
+            }
+        }
+    }
+}

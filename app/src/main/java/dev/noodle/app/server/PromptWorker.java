@@ -1,0 +1,151 @@
+package dev.noodle.app.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.RunOptions;
+import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.engine.model.ModelManager;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs queued prompts one at a time on its own thread with one long-lived {@link GraphExecutor} (so its result cache
+ * carries over from prompt to prompt), reports them through a {@link RunReporter}, records them in the history, and
+ * honours {@code /interrupt} and {@code /free}. Thread-safe control methods; the run itself is single-threaded.
+ */
+final class PromptWorker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PromptWorker.class);
+
+    private final PromptQueue queue;
+    private final GraphExecutor executor;
+    private final ModelManager models;
+    private final ClientHub hub;
+    private final FileRoots roots;
+    private final ObjectMapper mapper;
+    private final Thread thread;
+    private final AtomicBoolean unloadModels = new AtomicBoolean();
+    private final AtomicBoolean freeMemory = new AtomicBoolean();
+    private volatile boolean stopping;
+    private volatile CancellationToken current;
+    private volatile String currentPromptId;
+
+    PromptWorker(PromptQueue queue, GraphExecutor executor, ModelManager models, ClientHub hub, FileRoots roots,
+            ObjectMapper mapper) {
+        this.queue = queue;
+        this.executor = executor;
+        this.models = models;
+        this.hub = hub;
+        this.roots = roots;
+        this.mapper = mapper;
+        this.thread = new Thread(this::loop, "noodle-prompt-worker");
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /**
+     * Cancels the running prompt (only if its id is {@code promptId}, when given); returns whether one was
+     * cancelled.
+     */
+    boolean interrupt(String promptId) {
+        CancellationToken token = current;
+        String running = currentPromptId;
+        if (token == null || (promptId != null && !promptId.equals(running))) {
+            return false;
+        }
+        token.cancel();
+        return true;
+    }
+
+    /** Asks the worker to drop cached results and unload models between prompts (ComfyUI's {@code /free}). */
+    void requestFree(boolean unload, boolean free) {
+        if (unload) {
+            unloadModels.set(true);
+        }
+        if (free) {
+            freeMemory.set(true);
+        }
+    }
+
+    private void loop() {
+        while (!stopping) {
+            try {
+                QueueItem item = queue.take(250);
+                if (item != null) {
+                    execute(item);
+                }
+                applyFree();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | Error e) {
+                LOG.error("prompt worker error", e); // keep serving; the prompt was recorded as failed if possible
+            }
+        }
+    }
+
+    private void execute(QueueItem item) {
+        CancellationToken token = new CancellationToken();
+        current = token;
+        currentPromptId = item.promptId();
+        RunReporter reporter = new RunReporter(item, hub, roots, mapper);
+        Map<String, String> types = new HashMap<>();
+        for (NodeInstance n : item.workflow().nodes().values()) {
+            types.put(n.id(), n.type());
+        }
+        RunResult result;
+        try {
+            result = executor.run(item.workflow(), new RunOptions(Set.copyOf(item.outputs()), item.promptId()),
+                    reporter, token);
+        } catch (RuntimeException e) {
+            LOG.error("run of prompt {} failed unexpectedly", item.promptId(), e);
+            result = new RunResult(item.promptId(), RunResult.Status.FAILED, List.of(), Map.of(), 0, 0, null,
+                    "internal error: " + e);
+        } finally {
+            current = null;
+            currentPromptId = null;
+        }
+        ObjectNode status = reporter.finish(result, types);
+        queue.done(item, reporter.outputs(), status, reporter.meta());
+        if (item.clientId() != null) {
+            ObjectNode d = mapper.createObjectNode();
+            d.putNull("node");
+            d.put("prompt_id", item.promptId());
+            hub.send("executing", d, item.clientId()); // after the history is written, as ComfyUI does
+        }
+    }
+
+    private void applyFree() {
+        boolean unload = unloadModels.getAndSet(false);
+        boolean free = freeMemory.getAndSet(false);
+        if (unload || free) {
+            executor.cache().clear(); // cached results hold model leases; drop them first
+            int n = models.freeUnused();
+            LOG.info("freed memory: cache cleared, {} model(s) unloaded", n);
+        }
+    }
+
+    /** Stops the worker: cancels the running prompt and waits briefly for the thread. */
+    @Override
+    public void close() {
+        stopping = true;
+        CancellationToken token = current;
+        if (token != null) {
+            token.cancel();
+        }
+        try { // the loop wakes every 250 ms; a running node stops at its next cancellation check
+            thread.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

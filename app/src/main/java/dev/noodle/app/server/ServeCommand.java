@@ -1,0 +1,67 @@
+package dev.noodle.app.server;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code noodle serve}: runs the ComfyUI-compatible HTTP + WebSocket server until Ctrl+C. Binds to loopback unless
+ * {@code --listen} is given (then warns: the API has no authentication).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve ComfyUI's HTTP + WebSocket API (POST /prompt, /ws, /history, /view, ...).")
+public final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--port", paramLabel = "PORT", description = "TCP port (default: 8188).")
+    int port = ServerOptions.DEFAULT_PORT;
+
+    @Option(names = "--models", paramLabel = "DIR", description = "Models root (default: ./models).")
+    Path models = Path.of("models");
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: ./output).")
+    Path out = Path.of("output");
+
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Where the prompt history is kept (default: the output folder's parent).")
+    Path state;
+
+    @Option(names = "--listen", arity = "0..1", paramLabel = "ADDR", fallbackValue = "0.0.0.0",
+            description = "Accept connections from other machines (default address 0.0.0.0). Without it the"
+                    + " server only listens on 127.0.0.1.")
+    String listen;
+
+    @Option(names = "--max-upload-mb", paramLabel = "MB", description = "Largest upload accepted (default: 32).")
+    long maxUploadMb = ServerOptions.DEFAULT_MAX_UPLOAD >> 20;
+
+    @Option(names = "--debug", description = "Print stack traces for errors.")
+    boolean debug;
+
+    /** The server options these arguments ask for: loopback unless {@code --listen}. */
+    ServerOptions options() {
+        String host = listen == null ? ServerOptions.LOOPBACK : listen;
+        return new ServerOptions(host, port, models, out, state, maxUploadMb << 20);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServerOptions options = options();
+        String host = options.host();
+        if (!options.loopbackOnly()) {
+            System.err.println("noodle: WARNING: listening on " + host + ": anyone who can reach this machine can"
+                    + " queue prompts, read outputs and upload files. There is no authentication; use it only on a"
+                    + " trusted network.");
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        NoodleServer server = NoodleServer.start(options);
+        Thread hook = new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "noodle-serve-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.println("noodle: serving ComfyUI's API at " + server.url() + " (models " + options.modelsRoot()
+                + ", output " + options.outputDir() + ", history " + server.historyFile() + "). Ctrl+C stops.");
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.noodle.app.server;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a {@link NoodleServer} is set up: where it listens, where models and files live, where history is kept.
+ *
+ * @param host the address to bind; loopback ({@code 127.0.0.1}) unless the user asked to listen wider
+ * @param port the TCP port, 0 for any free port
+ * @param modelsRoot the models root (ComfyUI layout)
+ * @param outputDir the output folder; input and temp folders sit beside it
+ * @param stateDir where the prompt history file is kept
+ * @param maxUploadBytes the largest upload accepted (bigger requests get 413)
+ */
+public record ServerOptions(String host, int port, Path modelsRoot, Path outputDir, Path stateDir, long maxUploadBytes) {
+    /** Loopback address used unless {@code --listen} is given. */
+    public static final String LOOPBACK = "127.0.0.1";
+    /** ComfyUI's default port. */
+    public static final int DEFAULT_PORT = 8188;
+    /** Default upload cap: 32 MiB. */
+    public static final long DEFAULT_MAX_UPLOAD = 32L << 20;
+
+    /** Checks the values and makes the paths absolute. */
+    public ServerOptions {
+        Objects.requireNonNull(host, "host");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is out of range 0..65535");
+        }
+        modelsRoot = modelsRoot.toAbsolutePath().normalize();
+        outputDir = outputDir.toAbsolutePath().normalize();
+        Path parent = outputDir.getParent() == null ? outputDir : outputDir.getParent();
+        stateDir = (stateDir == null ? parent : stateDir).toAbsolutePath().normalize();
+        if (maxUploadBytes <= 0) {
+            throw new IllegalArgumentException("upload cap must be positive");
+        }
+    }
+
+    /** Loopback on the given port, history beside the output folder, 32 MiB uploads. */
+    public static ServerOptions local(int port, Path modelsRoot, Path outputDir) {
+        return new ServerOptions(LOOPBACK, port, modelsRoot, outputDir, null, DEFAULT_MAX_UPLOAD);
+    }
+
+    /** True when the server only accepts connections from this machine. */
+    public boolean loopbackOnly() {
+        return RequestGuard.isLoopbackName(host);
+    }
+}
