@@ -4,7 +4,6 @@ import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
-import dev.noodle.graph.json.WorkflowFormatException;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.validate.ValidationError;
@@ -53,7 +52,10 @@ public final class RunCommand implements Callable<Integer> {
         try {
             wf = WorkflowLoader.load(file);
             wf = InputOverrides.apply(wf, overrides);
-        } catch (WorkflowFormatException | IllegalArgumentException e) {
+        } catch (java.nio.file.NoSuchFileException e) {
+            System.err.println("noodle: " + e.getFile());
+            return 2;
+        } catch (java.io.IOException | IllegalArgumentException e) {
             System.err.println("noodle: " + e.getMessage());
             return 2;
         }

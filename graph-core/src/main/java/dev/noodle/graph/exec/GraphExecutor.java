@@ -16,7 +16,6 @@ import dev.noodle.graph.validate.EffectiveGraph;
 import dev.noodle.graph.validate.InputCoercion;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -126,7 +125,7 @@ public final class GraphExecutor {
                     String label = "node " + id + " (" + node.type() + ")";
                     String signature;
                     try {
-                        signature = signature(def, schema, label, parts, literalsOnly, id);
+                        signature = signature(def, schema, label, parts, literalsOnly, "always:" + runId + ":" + id);
                     } catch (RuntimeException e) {
                         return failed(id, node.type(), "could not check for changes: " + e.getMessage(), e, start);
                     }
@@ -145,6 +144,9 @@ public final class GraphExecutor {
                         } catch (RunCancelledException e) {
                             return cancelled(id, start);
                         } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
+                            if (causedByCancel(e)) {
+                                return cancelled(id, start); // e.g. wrapped by an ExecutionException
+                            }
                             return failed(id, node.type(), message(e), e, start);
                         }
                         if (out == null || out.values().size() != schema.outputs().size()) {
@@ -184,34 +186,13 @@ public final class GraphExecutor {
 
         private void collectInputs(NodeInstance node, NodeSchema schema, Map<String, Object> values,
                 Map<String, Signatures.Part> parts, Map<String, Object> literalsOnly) {
+            signatureParts(node, schema, signatures, parts, literalsOnly);
+            values.putAll(literalsOnly);
             for (InputSpec spec : schema.inputs()) {
-                InputValue v = node.input(spec.name());
-                if (v instanceof Link link) {
-                    NodeOutputs src = results.get(link.nodeId());
-                    values.put(spec.name(), src.value(link.outputIndex()));
-                    parts.put(spec.name(), new Signatures.LinkPart(signatures.get(link.nodeId()), link.outputIndex()));
-                } else if (v instanceof Literal lit) {
-                    Object coerced;
-                    try {
-                        coerced = InputCoercion.coerce(spec, lit.value());
-                    } catch (InputCoercion.CoercionException e) {
-                        throw new IllegalStateException("validated value became invalid: " + e.getMessage(), e);
-                    }
-                    values.put(spec.name(), coerced);
-                    literalsOnly.put(spec.name(), coerced);
-                    parts.put(spec.name(), new Signatures.LiteralPart(coerced));
+                if (node.input(spec.name()) instanceof Link link) {
+                    values.put(spec.name(), results.get(link.nodeId()).value(link.outputIndex()));
                 }
             }
-        }
-
-        private String signature(NodeDefinition def, NodeSchema schema, String label,
-                Map<String, Signatures.Part> parts, Map<String, Object> literalsOnly, String id) {
-            if (schema.alwaysRun()) {
-                // unique per run and node: never equal to a cached signature, and descendants re-run too
-                return Signatures.of(schema.type(), Map.of(), "always:" + runId + ":" + id);
-            }
-            String fingerprint = def.changeFingerprint(new RunNodeInputs(label, schema, literalsOnly)).orElse(null);
-            return Signatures.of(schema.type(), parts, fingerprint);
         }
 
         /** Lets go of inputs whose every consumer in this plan has run (unless they are requested outputs). */
@@ -247,38 +228,62 @@ public final class GraphExecutor {
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
-    /** Convenience for tests and tools: the signatures of all planned nodes, by node id (no execution). */
+    /** The signatures of all planned nodes by node id, without executing anything (for tools and tests). */
     public Map<String, String> signatures(Workflow wf, Set<String> targets) {
         EffectiveGraph graph = EffectiveGraph.build(wf, registry);
-        List<String> order = planner.plan(graph, targets).order();
         Map<String, String> sigs = new LinkedHashMap<>();
-        for (String id : order) {
+        for (String id : planner.plan(graph, targets).order()) {
             NodeInstance node = graph.nodes().get(id);
             NodeDefinition def = registry.find(node.type()).orElseThrow(() -> new IllegalArgumentException(
                     "node " + id + " has unknown type " + node.type()));
-            NodeSchema schema = def.schema();
             Map<String, Signatures.Part> parts = new LinkedHashMap<>();
             Map<String, Object> literals = new LinkedHashMap<>();
-            for (InputSpec spec : schema.inputs()) {
-                InputValue v = node.input(spec.name());
-                if (v instanceof Link link) {
-                    parts.put(spec.name(), new Signatures.LinkPart(sigs.get(link.nodeId()), link.outputIndex()));
-                } else if (v instanceof Literal lit) {
-                    Object coerced;
-                    try {
-                        coerced = InputCoercion.coerce(spec, lit.value());
-                    } catch (InputCoercion.CoercionException e) {
-                        coerced = lit.value();
-                    }
-                    parts.put(spec.name(), new Signatures.LiteralPart(coerced));
-                    literals.put(spec.name(), coerced);
-                }
-            }
-            String label = "node " + id + " (" + node.type() + ")";
-            String fp = schema.alwaysRun() ? "always:" + id
-                    : def.changeFingerprint(new RunNodeInputs(label, schema, literals)).orElse(null);
-            sigs.put(id, Signatures.of(schema.type(), parts, fp));
+            signatureParts(node, def.schema(), sigs, parts, literals);
+            sigs.put(id, signature(def, def.schema(), "node " + id + " (" + node.type() + ")", parts, literals,
+                    "always:" + id));
         }
         return sigs;
+    }
+
+    /** Fills the signature parts (links by ancestor signature) and the coerced literal values of a node. */
+    private static void signatureParts(NodeInstance node, NodeSchema schema, Map<String, String> ancestorSignatures,
+            Map<String, Signatures.Part> parts, Map<String, Object> literals) {
+        for (InputSpec spec : schema.inputs()) {
+            InputValue v = node.input(spec.name());
+            if (v instanceof Link link) {
+                parts.put(spec.name(),
+                        new Signatures.LinkPart(ancestorSignatures.get(link.nodeId()), link.outputIndex()));
+            } else if (v instanceof Literal lit) {
+                Object coerced;
+                try {
+                    coerced = InputCoercion.coerce(spec, InputCoercion.unwrap(lit.value()));
+                } catch (InputCoercion.CoercionException e) {
+                    throw new IllegalStateException("node " + node.id() + " input '" + spec.name()
+                            + "' was not validated: " + e.getMessage(), e);
+                }
+                literals.put(spec.name(), coerced);
+                parts.put(spec.name(), new Signatures.LiteralPart(coerced));
+            }
+        }
+    }
+
+    /** The signature of a node; {@code alwaysKey} makes alwaysRun nodes unique (never a cache hit). */
+    private static String signature(NodeDefinition def, NodeSchema schema, String label,
+            Map<String, Signatures.Part> parts, Map<String, Object> literals, String alwaysKey) {
+        if (schema.alwaysRun()) {
+            // never equal to a cached signature, so the node and its descendants re-run
+            return Signatures.of(schema.type(), Map.of(), alwaysKey);
+        }
+        String fingerprint = def.changeFingerprint(new RunNodeInputs(label, schema, literals)).orElse(null);
+        return Signatures.of(schema.type(), parts, fingerprint);
+    }
+
+    private static boolean causedByCancel(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RunCancelledException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

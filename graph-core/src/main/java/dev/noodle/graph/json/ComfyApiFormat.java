@@ -31,8 +31,8 @@ public final class ComfyApiFormat {
     private ComfyApiFormat() {}
 
     /** Parses an API prompt; {@code sourceName} names it in errors. */
-    public static Workflow read(String json, String sourceName) throws WorkflowFormatException {
-        return new WorkflowJson(MAPPER).parse(json, sourceName);
+    public static Workflow read(String json, String sourceName) {
+        return WorkflowJson.parse(json, sourceName);
     }
 
     /** Whether a JSON object looks like an API prompt (non-empty, every value an object with class_type). */
@@ -104,6 +104,9 @@ public final class ComfyApiFormat {
             }
             node.put("class_type", n.type());
             for (Map.Entry<String, Object> e : n.extra().entrySet()) {
+                if (e.getKey().startsWith("comfyui.")) {
+                    continue; // original UI JSON kept by ComfyUiFormat; not part of a prompt
+                }
                 node.set(e.getKey(), MAPPER.valueToTree(e.getValue()));
             }
             if (withModes && n.mode() != NodeMode.NORMAL) {

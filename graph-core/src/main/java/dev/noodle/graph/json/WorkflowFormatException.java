@@ -1,15 +1,23 @@
 package dev.noodle.graph.json;
 
-import java.io.IOException;
-
 /**
  * A workflow file could not be read: names the file, the line/column when known, and what to do.
+ *
+ * <p>Unchecked, so callers (CLI, editor) can let it travel to the one place that shows it to the user.
  */
-public class WorkflowFormatException extends IOException {
+public class WorkflowFormatException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final String source;
     private final int line;
     private final int column;
+
+    /** Creates the exception with a complete message (it should name the file and say what to do). */
+    public WorkflowFormatException(String message) {
+        super(message);
+        this.source = null;
+        this.line = 0;
+        this.column = 0;
+    }
 
     /** Creates the exception; {@code line}/{@code column} are 1-based, or 0 when unknown. */
     public WorkflowFormatException(String source, int line, int column, String problem, String hint, Throwable cause) {
@@ -31,7 +39,7 @@ public class WorkflowFormatException extends IOException {
         return sb.toString();
     }
 
-    /** The file or source name. */
+    /** The file or source name, or null when not given. */
     public String source() {
         return source;
     }

@@ -14,6 +14,7 @@ import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Note;
 import dev.noodle.graph.model.Reroute;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,11 +32,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads and writes workflow files: the Noodle format, and (detected on read) ComfyUI's API prompt format.
+ * Reads and writes workflow files: the Noodle format, and (detected on read) ComfyUI's API prompt format and UI
+ * workflow format ({@link ComfyUiFormat}).
  *
  * <p>Noodle format: {@code {"format": 1, "name": ..., "nodes": {"id": {"type": ..., "inputs": {"name": literal |
  * ["id", index]}, "mode": "normal"}}, "layout": {...}}}. Unknown fields at the top level, in nodes, in the layout and in
- * node layouts are kept in {@code extra} and written back. Thread-safe.
+ * node layouts are kept in {@code extra} and written back. Stateless and thread-safe; uses one configured mapper.
  */
 public final class WorkflowJson {
     private static final Set<String> TOP_FIELDS = Set.of("format", "name", "nodes", "layout");
@@ -48,56 +50,72 @@ public final class WorkflowJson {
         void write(FileChannel channel, byte[] bytes) throws IOException;
     }
 
-    private final ObjectMapper mapper;
-    private final ChannelWriter writer;
+    private static final ObjectMapper MAPPER = JsonValues.newMapper();
+    private static final ChannelWriter PLAIN_WRITER = (channel, bytes) -> {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+            channel.write(buf);
+        }
+    };
 
-    /** A codec with its own configured mapper. */
-    public WorkflowJson() {
-        this(JsonValues.newMapper());
-    }
+    private WorkflowJson() {}
 
-    /** A codec using this mapper (configure it with {@link #newMapper()} settings). */
-    public WorkflowJson(ObjectMapper mapper) {
-        this(mapper, (channel, bytes) -> {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                channel.write(buf);
-            }
-        });
-    }
-
-    WorkflowJson(ObjectMapper mapper, ChannelWriter writer) {
-        this.mapper = mapper;
-        this.writer = writer;
-    }
-
-    /** A mapper with the settings the codecs need (size and nesting limits). */
+    /** A mapper with the settings the codecs use (size and nesting limits, pretty output). */
     public static ObjectMapper newMapper() {
         return JsonValues.newMapper();
     }
 
-    /** Reads a workflow file (Noodle or ComfyUI API format). */
-    public Workflow read(Path file) throws IOException {
+    /** Reads a workflow file (Noodle, ComfyUI API or UI format); every failure is a {@link WorkflowFormatException}. */
+    public static Workflow read(Path file) {
+        return read(file, null);
+    }
+
+    /**
+     * Reads a workflow file; ComfyUI UI workflows name their positional widget values by {@code registry}'s schemas
+     * (null: the values stay unnamed in the original JSON kept in the node extras).
+     */
+    public static Workflow read(Path file, NodeRegistry registry) {
         String source = file.toString();
         long size;
         try {
             size = Files.size(file);
         } catch (NoSuchFileException e) {
             throw new WorkflowFormatException(source, 0, 0, "the file does not exist", "Check the path.", e);
+        } catch (IOException e) {
+            throw new WorkflowFormatException(source, 0, 0, "cannot read the file (" + e + ")",
+                    "Check that it exists and that you may read it.", e);
         }
         if (size > JsonValues.MAX_DOCUMENT_BYTES) {
             throw new WorkflowFormatException(source, 0, 0, "the file is " + size + " bytes, more than the "
                     + JsonValues.MAX_DOCUMENT_BYTES + " bytes a workflow may have", "Is this really a workflow file?",
                     null);
         }
-        return parse(Files.readString(file, StandardCharsets.UTF_8), source);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new WorkflowFormatException(source, 0, 0, "the file is not UTF-8 text",
+                    "Is this really a workflow file?", e);
+        } catch (IOException e) {
+            throw new WorkflowFormatException(source, 0, 0, "cannot read the file (" + e + ")",
+                    "Check that it exists and that you may read it.", e);
+        }
+        return parse(text, source, registry);
     }
 
     /** Parses workflow JSON; {@code sourceName} names it in error messages. */
-    public Workflow parse(String json, String sourceName) throws WorkflowFormatException {
+    public static Workflow parse(String json, String sourceName) {
+        return parse(json, sourceName, null);
+    }
+
+    /**
+     * Parses workflow JSON in any of the three formats (detected from the content); {@code registry} names the widget
+     * values of ComfyUI UI workflows (may be null).
+     */
+    public static Workflow parse(String json, String sourceName, NodeRegistry registry) {
         JsonNode root;
         try {
-            root = mapper.readTree(json);
+            root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             throw new WorkflowFormatException(sourceName, loc == null ? 0 : loc.getLineNr(),
@@ -111,19 +129,17 @@ public final class WorkflowJson {
             if (root.has("format") || (root.has("nodes") && root.get("nodes").isObject())) {
                 return readNoodle(root, sourceName);
             }
-            if (root.has("nodes") && root.get("nodes").isArray()) {
-                throw new WorkflowFormatException(sourceName, 0, 0,
-                        "this is a ComfyUI UI workflow (LiteGraph \"nodes\" array), which Noodle cannot read yet",
-                        "In ComfyUI use Workflow > Export (API) and open that file instead.", null);
+            if (ComfyUiFormat.looksLikeUiWorkflow(root)) {
+                return ComfyUiFormat.fromTree(MAPPER, root, sourceName, registry);
             }
             if (ComfyApiFormat.looksLikeApiPrompt(root)) {
-                return ComfyApiFormat.fromTree(mapper, root, sourceName);
+                return ComfyApiFormat.fromTree(MAPPER, root, sourceName);
             }
         } catch (IllegalArgumentException e) {
             throw structure(sourceName, e.getMessage());
         }
-        throw structure(sourceName, "this JSON is neither a Noodle workflow (\"format\" and \"nodes\") nor a"
-                + " ComfyUI API prompt (nodes with \"class_type\")");
+        throw structure(sourceName, "this JSON is neither a Noodle workflow (\"format\" and \"nodes\"), a"
+                + " ComfyUI API prompt (nodes with \"class_type\") nor a ComfyUI UI workflow (a \"nodes\" array)");
     }
 
     private static WorkflowFormatException structure(String source, String problem) {
@@ -131,7 +147,7 @@ public final class WorkflowJson {
                 "Open a workflow saved by Noodle or exported from ComfyUI with Export (API).", null);
     }
 
-    private Workflow readNoodle(JsonNode root, String source) throws WorkflowFormatException {
+    private static Workflow readNoodle(JsonNode root, String source) {
         JsonNode formatNode = root.get("format");
         int format = Workflow.CURRENT_FORMAT;
         if (formatNode != null) {
@@ -160,10 +176,10 @@ public final class WorkflowJson {
         JsonNode nameNode = root.get("name");
         String name = nameNode == null || nameNode.isNull() ? null : nameNode.asText();
         Layout layout = readLayout(root.get("layout"), source);
-        return new Workflow(format, name, nodes, layout, JsonValues.extra(mapper, root, TOP_FIELDS));
+        return new Workflow(format, name, nodes, layout, JsonValues.extra(MAPPER, root, TOP_FIELDS));
     }
 
-    private NodeInstance readNode(String id, JsonNode node, String source) throws WorkflowFormatException {
+    private static NodeInstance readNode(String id, JsonNode node, String source) {
         if (!node.isObject()) {
             throw structure(source, "node " + id + " is not an object");
         }
@@ -180,18 +196,18 @@ public final class WorkflowJson {
             Iterator<Map.Entry<String, JsonNode>> it = in.fields();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
-                inputs.put(e.getKey(), JsonValues.toInput(mapper, e.getValue()));
+                inputs.put(e.getKey(), JsonValues.toInput(MAPPER, e.getValue()));
             }
         }
         try {
             return new NodeInstance(id, type.asText(), inputs, JsonValues.mode(node.get("mode")),
-                    JsonValues.extra(mapper, node, NODE_FIELDS));
+                    JsonValues.extra(MAPPER, node, NODE_FIELDS));
         } catch (IllegalArgumentException e) {
             throw structure(source, "node " + id + ": " + e.getMessage());
         }
     }
 
-    private Layout readLayout(JsonNode layout, String source) throws WorkflowFormatException {
+    private static Layout readLayout(JsonNode layout, String source) {
         if (layout == null || layout.isNull()) {
             return Layout.empty();
         }
@@ -209,7 +225,7 @@ public final class WorkflowJson {
                 nodes.put(e.getKey(), new NodeLayout(n.path("x").asDouble(), n.path("y").asDouble(),
                         n.path("width").asDouble(200), n.path("height").asDouble(100),
                         n.path("collapsed").asBoolean(false), title == null || title.isNull() ? null : title.asText(),
-                        JsonValues.extra(mapper, n, NODE_LAYOUT_FIELDS)));
+                        JsonValues.extra(MAPPER, n, NODE_LAYOUT_FIELDS)));
             }
         }
         List<Group> groups = new ArrayList<>();
@@ -227,7 +243,7 @@ public final class WorkflowJson {
             reroutes.add(new Reroute(text(r, "id"), r.path("x").asDouble(), r.path("y").asDouble(),
                     text(r, "linkTarget")));
         }
-        return new Layout(nodes, groups, notes, reroutes, JsonValues.extra(mapper, layout, LAYOUT_FIELDS));
+        return new Layout(nodes, groups, notes, reroutes, JsonValues.extra(MAPPER, layout, LAYOUT_FIELDS));
     }
 
     private static String text(JsonNode obj, String field) {
@@ -236,8 +252,8 @@ public final class WorkflowJson {
     }
 
     /** The Noodle-format JSON of a workflow (pretty-printed, stable field order). */
-    public String write(Workflow wf) {
-        ObjectNode root = mapper.createObjectNode();
+    public static String write(Workflow wf) {
+        ObjectNode root = MAPPER.createObjectNode();
         root.put("format", wf.format());
         if (wf.name() != null) {
             root.put("name", wf.name());
@@ -248,7 +264,7 @@ public final class WorkflowJson {
             node.put("type", n.type());
             ObjectNode inputs = node.putObject("inputs");
             for (Map.Entry<String, InputValue> in : n.inputs().entrySet()) {
-                inputs.set(in.getKey(), JsonValues.fromInput(mapper, in.getValue()));
+                inputs.set(in.getKey(), JsonValues.fromInput(MAPPER, in.getValue()));
             }
             node.put("mode", JsonValues.modeName(n.mode()));
             putExtra(node, n.extra());
@@ -256,14 +272,14 @@ public final class WorkflowJson {
         root.set("layout", writeLayout(wf.layout()));
         putExtra(root, wf.extra());
         try {
-            return mapper.writeValueAsString(root) + "\n";
+            return MAPPER.writeValueAsString(root) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise workflow: " + e.getOriginalMessage(), e);
         }
     }
 
-    private ObjectNode writeLayout(Layout layout) {
-        ObjectNode obj = mapper.createObjectNode();
+    private static ObjectNode writeLayout(Layout layout) {
+        ObjectNode obj = MAPPER.createObjectNode();
         ObjectNode nodes = obj.putObject("nodes");
         for (Map.Entry<String, NodeLayout> e : layout.nodes().entrySet()) {
             NodeLayout l = e.getValue();
@@ -280,24 +296,24 @@ public final class WorkflowJson {
         }
         ArrayNode groups = obj.putArray("groups");
         for (Group g : layout.groups()) {
-            groups.add(mapper.valueToTree(g));
+            groups.add(MAPPER.valueToTree(g));
         }
         ArrayNode notes = obj.putArray("notes");
         for (Note n : layout.notes()) {
-            notes.add(mapper.valueToTree(n));
+            notes.add(MAPPER.valueToTree(n));
         }
         ArrayNode reroutes = obj.putArray("reroutes");
         for (Reroute r : layout.reroutes()) {
-            reroutes.add(mapper.valueToTree(r));
+            reroutes.add(MAPPER.valueToTree(r));
         }
         putExtra(obj, layout.extra());
         return obj;
     }
 
-    private void putExtra(ObjectNode obj, Map<String, Object> extra) {
+    private static void putExtra(ObjectNode obj, Map<String, Object> extra) {
         for (Map.Entry<String, Object> e : extra.entrySet()) {
             if (!obj.has(e.getKey())) {
-                obj.set(e.getKey(), mapper.valueToTree(e.getValue()));
+                obj.set(e.getKey(), MAPPER.valueToTree(e.getValue()));
             }
         }
     }
@@ -306,12 +322,19 @@ public final class WorkflowJson {
      * Saves atomically: writes a temp file in the same folder, forces it to disk, then renames it over {@code file}.
      * On failure the previous file is untouched and the temp file removed.
      */
-    public void save(Workflow wf, Path file) throws IOException {
+    public static void save(Workflow wf, Path file) throws IOException {
+        save(wf, file, PLAIN_WRITER);
+    }
+
+    static void save(Workflow wf, Path file, ChannelWriter writer) throws IOException {
         byte[] bytes = write(wf).getBytes(StandardCharsets.UTF_8);
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) { // temp files are owner-only; a saved
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

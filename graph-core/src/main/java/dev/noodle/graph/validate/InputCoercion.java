@@ -55,6 +55,17 @@ public final class InputCoercion {
         };
     }
 
+    /**
+     * Unwraps ComfyUI's {@code {"__value__": v}} form, which carries a list literal that would otherwise read as a
+     * link; other values are returned unchanged.
+     */
+    public static Object unwrap(Object value) {
+        if (value instanceof java.util.Map<?, ?> map && map.size() == 1 && map.containsKey("__value__")) {
+            return map.get("__value__");
+        }
+        return value;
+    }
+
     /** Python {@code int(v)} on a JSON scalar. */
     public static BigInteger toBigInteger(Object value) throws CoercionException {
         if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {

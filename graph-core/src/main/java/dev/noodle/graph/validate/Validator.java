@@ -164,6 +164,7 @@ public final class Validator {
                     Map.of("received_value", list)));
             return;
         }
+        value = InputCoercion.unwrap(value);
         if (spec instanceof SocketInput s) {
             errors.add(error(ValidationError.INVALID_INPUT_TYPE, n, spec.name(),
                     "Expects a link from a " + s.type() + " output, got the value " + InputCoercion.describe(value),

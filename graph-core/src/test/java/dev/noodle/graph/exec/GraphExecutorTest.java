@@ -206,6 +206,31 @@ class GraphExecutorTest {
     }
 
     @Test
+    void wrappedCancellationCountsAsCancelNotFailure() {
+        CancellationToken token = new CancellationToken();
+        fake.hook = ctx -> {
+            token.cancel();
+            try {
+                ctx.cancellation().throwIfCancelled();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("worker stopped", e);
+            }
+        };
+        Workflow w = FakeNodes.wf(n("1", "Source", "seed", 1L, "size", 1L), n("2", "Hook", "latent", link("1", 0)),
+                n("3", "Preview", "latent", link("2", 0)));
+        assertEquals(RunResult.Status.CANCELLED, executor.run(w, RunOptions.defaults(), null, token).status());
+    }
+
+    @Test
+    void comfyValueWrapperIsUnwrapped() {
+        Workflow w = pipeline(1).withNode(n("4", "Save", "images", link("3", 0), "prefix", Map.of("__value__", "z"),
+                "format", "png"));
+        RunResult r = run(w);
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
+        assertEquals(List.of("z_img(src1*0.5).png"), r.outputs().get("4").ui().get("images"));
+    }
+
+    @Test
     void targetsRunOnlyWhatTheyNeed() {
         RunResult r = executor.run(pipeline(1), new RunOptions(Set.of("2"), "r1"), RunListener.none(), null);
         assertEquals(List.of("1", "2"), fake.executed);

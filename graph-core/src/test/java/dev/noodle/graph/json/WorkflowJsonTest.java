@@ -48,11 +48,10 @@ class WorkflowJsonTest {
             }
             """;
 
-    private final WorkflowJson json = new WorkflowJson();
 
     @Test
     void readsNoodleFormat() throws Exception {
-        Workflow wf = json.parse(NOODLE, "demo.json");
+        Workflow wf = WorkflowJson.parse(NOODLE, "demo.json");
         assertEquals("demo", wf.name());
         assertEquals(List.of("1", "2", "12:3", "4"), List.copyOf(wf.nodes().keySet()));
         assertEquals(new Literal(new BigInteger("18446744073709551615")), wf.node("1").input("seed"));
@@ -72,11 +71,11 @@ class WorkflowJsonTest {
 
     @Test
     void roundTripPreservesEverythingIncludingUnknownFields() throws Exception {
-        Workflow wf = json.parse(NOODLE, "demo.json");
-        String written = json.write(wf);
-        Workflow again = json.parse(written, "again.json");
+        Workflow wf = WorkflowJson.parse(NOODLE, "demo.json");
+        String written = WorkflowJson.write(wf);
+        Workflow again = WorkflowJson.parse(written, "again.json");
         assertEquals(wf, again);
-        assertEquals(written, json.write(again));
+        assertEquals(written, WorkflowJson.write(again));
         assertTrue(written.contains("\"canvas\""), written);
         assertTrue(written.contains("\"pinned\""), written);
     }
@@ -84,7 +83,7 @@ class WorkflowJsonTest {
     @Test
     void badJsonNamesFileLineColumnAndWhatToDo() {
         WorkflowFormatException e = assertThrows(WorkflowFormatException.class,
-                () -> json.parse("{\n  \"format\": 1,\n  \"nodes\": {,}\n}", "broken.json"));
+                () -> WorkflowJson.parse("{\n  \"format\": 1,\n  \"nodes\": {,}\n}", "broken.json"));
         assertEquals(3, e.line());
         assertTrue(e.column() > 0);
         assertTrue(e.getMessage().startsWith("Cannot read workflow broken.json at line 3, column "), e.getMessage());
@@ -93,17 +92,18 @@ class WorkflowJsonTest {
 
     @Test
     void wrongShapesAreClearErrors() {
-        assertTrue(assertThrows(WorkflowFormatException.class, () -> json.parse("[1,2]", "a.json"))
+        assertTrue(assertThrows(WorkflowFormatException.class, () -> WorkflowJson.parse("[1,2]", "a.json"))
                 .getMessage().contains("not a JSON object"));
         assertTrue(assertThrows(WorkflowFormatException.class,
-                () -> json.parse("{\"format\":1,\"nodes\":{\"1\":{\"inputs\":{}}}}", "b.json"))
+                () -> WorkflowJson.parse("{\"format\":1,\"nodes\":{\"1\":{\"inputs\":{}}}}", "b.json"))
                 .getMessage().contains("node 1 has no \"type\""));
-        assertTrue(assertThrows(WorkflowFormatException.class, () -> json.parse("{\"format\":99}", "c.json"))
+        assertTrue(assertThrows(WorkflowFormatException.class, () -> WorkflowJson.parse("{\"format\":99}", "c.json"))
                 .getMessage().contains("Update Noodle"));
         assertTrue(assertThrows(WorkflowFormatException.class,
-                () -> json.parse("{\"nodes\":[], \"links\":[]}", "ui.json")).getMessage().contains("Export (API)"));
+                () -> WorkflowJson.parse("{\"nodes\":[{\"id\": 1}], \"links\":[]}", "ui.json")).getMessage()
+                .contains("node #0 in \"nodes\" has no \"type\""));
         String deep = "[".repeat(5000) + "]".repeat(5000);
-        assertTrue(assertThrows(WorkflowFormatException.class, () -> json.parse(deep, "deep.json"))
+        assertTrue(assertThrows(WorkflowFormatException.class, () -> WorkflowJson.parse(deep, "deep.json"))
                 .getMessage().contains("deep.json"));
     }
 
@@ -115,7 +115,7 @@ class WorkflowJsonTest {
                  "3": {"inputs": {"latent": ["2", 0]}, "class_type": "ToImage"},
                  "4": {"inputs": {"images": ["3", 0], "prefix": "x", "format": "jpg"}, "class_type": "Save"}}
                 """;
-        Workflow wf = json.parse(api, "prompt.json");
+        Workflow wf = WorkflowJson.parse(api, "prompt.json");
         assertEquals("prompt", wf.name());
         assertEquals(Map.of("title", "Src"), wf.node("1").extra().get("_meta"));
         FakeNodes fake = new FakeNodes();
@@ -140,10 +140,10 @@ class WorkflowJsonTest {
     void saveIsAtomicAndReadable(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("w.json");
         Workflow wf = FakeNodes.pipeline(3);
-        json.save(wf, file);
-        assertEquals(wf.nodes(), json.read(file).nodes());
-        json.save(wf.withName("second"), file);
-        assertEquals("second", json.read(file).name());
+        WorkflowJson.save(wf, file);
+        assertEquals(wf.nodes(), WorkflowJson.read(file).nodes());
+        WorkflowJson.save(wf.withName("second"), file);
+        assertEquals("second", WorkflowJson.read(file).name());
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(file), files.toList());
         }
@@ -152,13 +152,13 @@ class WorkflowJsonTest {
     @Test
     void failingWriteLeavesOldFileIntact(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("w.json");
-        json.save(FakeNodes.pipeline(3), file);
+        WorkflowJson.save(FakeNodes.pipeline(3), file);
         byte[] before = Files.readAllBytes(file);
-        WorkflowJson failing = new WorkflowJson(WorkflowJson.newMapper(), (ch, bytes) -> {
+        WorkflowJson.ChannelWriter failing = (ch, bytes) -> {
             ch.write(java.nio.ByteBuffer.wrap(bytes, 0, bytes.length / 2));
             throw new IOException("disk full");
-        });
-        IOException e = assertThrows(IOException.class, () -> failing.save(FakeNodes.pipeline(4), file));
+        };
+        IOException e = assertThrows(IOException.class, () -> WorkflowJson.save(FakeNodes.pipeline(4), file, failing));
         assertEquals("disk full", e.getMessage());
         assertEquals(new String(before, StandardCharsets.UTF_8), Files.readString(file));
         try (Stream<Path> files = Files.list(dir)) {
@@ -169,13 +169,13 @@ class WorkflowJsonTest {
     @Test
     void missingFileIsAClearError(@TempDir Path dir) {
         WorkflowFormatException e = assertThrows(WorkflowFormatException.class,
-                () -> json.read(dir.resolve("nope.json")));
+                () -> WorkflowJson.read(dir.resolve("nope.json")));
         assertTrue(e.getMessage().contains("nope.json") && e.getMessage().contains("does not exist"));
     }
 
     @Test
     void readsLinkWithIntegerNodeId() throws Exception {
-        Workflow wf = json.parse("{\"format\":1,\"nodes\":{\"2\":{\"type\":\"X\",\"inputs\":{\"a\":[1,0]}}}}", "x");
+        Workflow wf = WorkflowJson.parse("{\"format\":1,\"nodes\":{\"2\":{\"type\":\"X\",\"inputs\":{\"a\":[1,0]}}}}", "x");
         assertInstanceOf(Link.class, wf.node("2").input("a"));
     }
 }

@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
  * @param mlpWidth hidden size of each block's MLP
  * @param activation MLP activation
  * @param layerNormEps epsilon of every layer norm
+ * @param projectionDim output width of the pooled text projection (OpenCLIP {@code text_projection}), 0 = none
  */
 public record ClipConfig(int width, int layers, int heads, int vocabSize, int maxPositions, int mlpWidth,
-        Activation activation, float layerNormEps) {
+        Activation activation, float layerNormEps, int projectionDim) {
     /** MLP activation functions. */
     public enum Activation {
         /** x·σ(1.702x), OpenAI CLIP. */
@@ -30,11 +31,17 @@ public record ClipConfig(int width, int layers, int heads, int vocabSize, int ma
 
     public ClipConfig {
         if (width <= 0 || layers <= 0 || heads <= 0 || width % heads != 0 || vocabSize <= 0 || maxPositions <= 0
-                || mlpWidth <= 0) {
+                || mlpWidth <= 0 || projectionDim < 0) {
             throw new IllegalArgumentException("Invalid CLIP config: width " + width + ", layers " + layers
                     + ", heads " + heads + ", vocab " + vocabSize + ", positions " + maxPositions + ", mlp "
-                    + mlpWidth);
+                    + mlpWidth + ", projection " + projectionDim);
         }
+    }
+
+    /** A config without a text projection (SD 1.x CLIP-L, SDXL's CLIP-L). */
+    public ClipConfig(int width, int layers, int heads, int vocabSize, int maxPositions, int mlpWidth,
+            Activation activation, float layerNormEps) {
+        this(width, layers, heads, vocabSize, maxPositions, mlpWidth, activation, layerNormEps, 0);
     }
 
     /** CLIP ViT-L/14 text encoder used by SD 1.x (and as CLIP-L in SDXL): 768 wide, 12 layers, 12 heads. */
@@ -42,12 +49,28 @@ public record ClipConfig(int width, int layers, int heads, int vocabSize, int ma
         return new ClipConfig(768, 12, 12, 49408, 77, 3072, Activation.QUICK_GELU, 1e-5f);
     }
 
+    /** OpenCLIP ViT-H/14 text encoder of SD 2.x: 1024 wide, 24 layers, 16 heads, exact GELU, 1024 projection. */
+    public static ClipConfig vitH14() {
+        return new ClipConfig(1024, 24, 16, 49408, 77, 4096, Activation.GELU, 1e-5f, 1024);
+    }
+
+    /** OpenCLIP ViT-bigG/14 text encoder of SDXL: 1280 wide, 32 layers, 20 heads, exact GELU, 1280 projection. */
+    public static ClipConfig vitBigG14() {
+        return new ClipConfig(1280, 32, 20, 49408, 77, 5120, Activation.GELU, 1e-5f, 1280);
+    }
+
+    /** The same config with another MLP activation. */
+    public ClipConfig withActivation(Activation a) {
+        return new ClipConfig(width, layers, heads, vocabSize, maxPositions, mlpWidth, a, layerNormEps, projectionDim);
+    }
+
     private static final Pattern LAYER = Pattern.compile("^encoder\\.layers\\.(\\d+)\\.");
 
     /**
      * Infers the config from weight shapes (keys relative to {@code text_model.}): width and vocabulary from the token
      * embedding, positions from the position embedding, layers from the highest layer index, MLP width from fc1;
-     * heads = width / 64; OpenAI CLIP's quick GELU.
+     * heads = width / 64; projection from {@code text_projection.weight} when present; OpenAI CLIP's quick GELU
+     * (use {@link #withActivation} or {@link OpenClipKeys#config} for OpenCLIP models).
      */
     public static ClipConfig fromWeights(TensorSource weights) {
         String tok = "embeddings.token_embedding.weight";
@@ -75,8 +98,17 @@ public record ClipConfig(int width, int layers, int heads, int vocabSize, int ma
             }
         }
         int width = Math.toIntExact(t[1]);
+        int projection = 0;
+        if (weights.contains(ClipTextModel.PROJECTION_KEY)) {
+            long[] pr = weights.info(ClipTextModel.PROJECTION_KEY).shape();
+            if (pr.length != 2 || pr[1] != width) {
+                throw new ModelFormatException(weights.describe() + ": " + ClipTextModel.PROJECTION_KEY
+                        + " has shape " + java.util.Arrays.toString(pr) + " but must be [projection, " + width + "]");
+            }
+            projection = Math.toIntExact(pr[0]);
+        }
         return new ClipConfig(width, layers, Math.max(1, width / 64), Math.toIntExact(t[0]), Math.toIntExact(p[0]),
-                Math.toIntExact(f[0]), Activation.QUICK_GELU, 1e-5f);
+                Math.toIntExact(f[0]), Activation.QUICK_GELU, 1e-5f, projection);
     }
 
     /** Size of one attention head. */

@@ -19,13 +19,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The CLIP text transformer (pre-norm, causal self-attention, quick-GELU MLP) with SD 1.x key names, as in OpenAI
- * CLIP and Hugging Face {@code CLIPTextModel}. Weights live in a manager owned by this object and are released by
+ * The CLIP text transformer (pre-norm, causal self-attention, quick-GELU or GELU MLP, optional pooled projection)
+ * with Hugging Face {@code CLIPTextModel} key names, as in OpenAI CLIP (SD 1.x, SDXL CLIP-L) and OpenCLIP (SD 2.x
+ * ViT-H, SDXL bigG, read through {@link OpenClipKeys}). Weights live in a manager owned by this object and are released by
  * {@link #close()}; they are never modified. Encoding is thread-safe: each call works in its own sub-manager.
  */
 public final class ClipTextModel implements AutoCloseable {
     /** Prefix of the text encoder in SD 1.x single-file checkpoints. */
     public static final String SD1_PREFIX = "cond_stage_model.transformer.text_model.";
+
+    /** Prefix of the OpenCLIP ViT-H text encoder (open_clip names) in SD 2.x checkpoints. */
+    public static final String SD2_PREFIX = "cond_stage_model.model.";
+
+    /** Prefix of SDXL's CLIP-L text encoder (Hugging Face names, like SD 1.x). */
+    public static final String SDXL_CLIP_L_PREFIX = "conditioner.embedders.0.transformer.text_model.";
+
+    /** Prefix of SDXL's OpenCLIP bigG text encoder (open_clip names). */
+    public static final String SDXL_CLIP_G_PREFIX = "conditioner.embedders.1.model.";
+
+    /** Prefix of the SDXL refiner's only text encoder, OpenCLIP bigG. */
+    public static final String SDXL_REFINER_CLIP_G_PREFIX = "conditioner.embedders.0.model.";
+
+    /** Pooled projection as a linear layer without bias, {@code [projection, D]}: pooled' = pooled·Wᵀ. */
+    public static final String PROJECTION_KEY = "text_projection.weight";
 
     private final ClipConfig config;
     private final NDManager weights;
@@ -62,12 +78,24 @@ public final class ClipTextModel implements AutoCloseable {
         }
         m.put("final_layer_norm.weight", new long[] {d});
         m.put("final_layer_norm.bias", new long[] {d});
+        if (c.projectionDim() > 0) {
+            m.put(PROJECTION_KEY, new long[] {c.projectionDim(), d});
+        }
         return m;
     }
 
     /** Loads with the config inferred from the weights, fp32 on the CPU. Keys are relative to {@code text_model.}. */
     public static ClipTextModel load(TensorSource source) {
         return load(source, ClipConfig.fromWeights(source), Device.cpu(), DataType.FLOAT32);
+    }
+
+    /**
+     * Loads an OpenCLIP text encoder stored with open_clip names (keys relative to the model prefix, e.g.
+     * {@code source.withPrefix(SD2_PREFIX)}), config inferred from shapes with exact GELU, fp32 on the CPU.
+     */
+    public static ClipTextModel loadOpenClip(TensorSource openClip) {
+        OpenClipKeys hf = new OpenClipKeys(openClip);
+        return load(hf, hf.config(), Device.cpu(), DataType.FLOAT32);
     }
 
     /**
@@ -96,6 +124,37 @@ public final class ClipTextModel implements AutoCloseable {
         }
     }
 
+    /** Parameter keys (relative to {@code text_model.}), e.g. {@code encoder.layers.0.mlp.fc1.weight}. */
+    public java.util.Set<String> parameterKeys() {
+        return java.util.Collections.unmodifiableSet(params.keySet());
+    }
+
+    /** A parameter array; callers must not modify it. */
+    public NDArray parameter(String key) {
+        NDArray a = params.get(key);
+        if (a == null) {
+            throw new IllegalArgumentException("CLIP text model has no parameter '" + key + "'");
+        }
+        return a;
+    }
+
+    /**
+     * A copy using {@code replacements} (same keys and shapes, e.g. LoRA-patched weights) and sharing every other
+     * array with this model. The copy owns only {@code owner}: closing it leaves this model's weights alone.
+     */
+    public ClipTextModel withParameters(Map<String, NDArray> replacements, NDManager owner) {
+        Map<String, NDArray> merged = new LinkedHashMap<>(params);
+        for (Map.Entry<String, NDArray> e : replacements.entrySet()) {
+            NDArray old = params.get(e.getKey());
+            if (old == null || !old.getShape().equals(e.getValue().getShape())) {
+                throw new IllegalArgumentException("cannot replace CLIP parameter '" + e.getKey() + "' "
+                        + (old == null ? "(no such key)" : old.getShape()) + " with " + e.getValue().getShape());
+            }
+            merged.put(e.getKey(), e.getValue());
+        }
+        return new ClipTextModel(config, owner, merged, dtype);
+    }
+
     /** The model's hyper-parameters. */
     public ClipConfig config() {
         return config;
@@ -118,7 +177,8 @@ public final class ClipTextModel implements AutoCloseable {
      * @param out manager that will own the results (FLOAT32)
      * @param stopAtLayer -1 = last layer, -2 = penultimate (A1111 clip skip 2), down to {@code -layers}
      * @param applyFinalNorm whether the final layer norm is applied to the hidden states (SD1: yes)
-     * @return hidden {@code [B, T, D]}, pooled {@code [B, D]} from the last layer at the argmax-id (end) position
+     * @return hidden {@code [B, T, D]}, pooled {@code [B, P]}: the last layer's final-normed state at the argmax-id
+     *     (first end) position, times the text projection when the model has one (open_clip: x·P)
      */
     public ClipOutput encodeChunks(NDManager out, List<PromptTokens.Chunk> chunks, int stopAtLayer,
             boolean applyFinalNorm) {
@@ -149,6 +209,9 @@ public final class ClipTextModel implements AutoCloseable {
                 rows.add(last.get(i, argmax(chunks.get(i).ids())));
             }
             NDArray pooled = NDArrays.stack(rows); // [B, D]
+            if (config.projectionDim() > 0) {
+                pooled = pooled.matMul(params.get(PROJECTION_KEY).transpose()); // [B, P]
+            }
             NDArray hOut = h.toType(DataType.FLOAT32, true);
             NDArray pOut = pooled.toType(DataType.FLOAT32, true);
             hOut.attach(out);
@@ -187,6 +250,44 @@ public final class ClipTextModel implements AutoCloseable {
             }
             long d = z.getShape().get(2);
             NDArray hidden = z.reshape(1, -1, d);
+            NDArray pooled = all.pooled().get("0:1");
+            hidden.attach(out);
+            pooled.attach(out);
+            return new ClipOutput(hidden, pooled);
+        }
+    }
+
+    /** Encodes a weighted prompt with the given encoding and emphasis convention. */
+    public ClipOutput encodeWeighted(NDManager out, PromptTokens prompt, ClipEncoding encoding, Emphasis emphasis) {
+        ClipEncoding e = encoding.resolvedFor(config.layers());
+        return switch (emphasis) {
+            case COMFY -> encodeWeighted(out, prompt, e.stopAtLayer(), e.finalNorm());
+            case A1111 -> encodeA1111(out, prompt, e.stopAtLayer(), e.finalNorm());
+        };
+    }
+
+    /**
+     * Encodes a weighted prompt as AUTOMATIC1111 does ({@code sd_hijack_clip} + {@code EmphasisOriginal}): each
+     * chunk's hidden states z {@code [T, D]} are multiplied by their position weights, z' = z·w, then rescaled by
+     * mean(z) / mean(z') (means over the whole chunk) so the chunk's mean is unchanged; chunks are concatenated
+     * along the token axis.
+     *
+     * @return hidden {@code [1, 77·chunks, D]}, pooled {@code [1, P]} of the first chunk
+     */
+    public ClipOutput encodeA1111(NDManager out, PromptTokens prompt, int stopAtLayer, boolean applyFinalNorm) {
+        int k = prompt.chunks().size();
+        try (NDManager scope = out.newSubManager(weights.getDevice())) {
+            ClipOutput all = encodeChunks(scope, prompt.chunks(), stopAtLayer, applyFinalNorm);
+            NDArray z = all.hidden(); // [k, T, D]
+            int t = (int) z.getShape().get(1);
+            NDList rescaled = new NDList();
+            for (int c = 0; c < k; c++) {
+                NDArray zc = z.get(c); // [T, D]
+                NDArray w = scope.create(prompt.chunks().get(c).weights(), new Shape(t, 1));
+                NDArray zw = zc.mul(w);
+                rescaled.add(zw.mul(zc.mean().div(zw.mean()))); // keep the chunk's original mean
+            }
+            NDArray hidden = NDArrays.concat(rescaled, 0).expandDims(0); // [1, k·T, D]
             NDArray pooled = all.pooled().get("0:1");
             hidden.attach(out);
             pooled.attach(out);

@@ -119,6 +119,85 @@ public record PromptTokens(List<Chunk> chunks, Chunk empty, List<String> warning
                 pack(List.of(), tokenizer.startId(), tokenizer.endId(), padId).get(0), warnings);
     }
 
+    /** Tokens per chunk between the start and end tokens. */
+    static final int CHUNK_BODY = CHUNK_LENGTH - 2;
+
+    /** A1111's default {@code comma_padding_backtrack}: how far back a comma may pull a chunk boundary. */
+    static final int COMMA_BACKTRACK = 20;
+
+    /**
+     * Tokenizes a prompt as AUTOMATIC1111 does ({@code sd_hijack_clip.tokenize_line}): {@link A1111PromptParser}
+     * pieces are tokenized whole; a chunk holds 75 tokens; when a chunk is full and a comma lies at most 20 tokens
+     * back, the tokens after the comma move to the next chunk; {@code BREAK} starts a new chunk; chunks are padded
+     * with the end id, wrapped in start/end, and every position after the first end token becomes {@code padId}
+     * (A1111's SD 2.x rule). Textual-inversion triggers are not recognised in this mode.
+     */
+    public static PromptTokens tokenizeA1111(String prompt, ClipTokenizer tokenizer, int padId) {
+        int comma = tokenizer.idOf(",</w>");
+        List<Chunk> chunks = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        List<Float> ws = new ArrayList<>();
+        int lastComma = -1;
+        for (A1111PromptParser.Segment seg : A1111PromptParser.parse(prompt)) {
+            if (seg.isBreak()) {
+                chunks.add(a1111Chunk(ids, ws, tokenizer, padId));
+                ids = new ArrayList<>();
+                ws = new ArrayList<>();
+                lastComma = -1;
+                continue;
+            }
+            for (int token : tokenizer.encode(seg.text())) {
+                if (token == comma) {
+                    lastComma = ids.size();
+                } else if (ids.size() == CHUNK_BODY && lastComma != -1
+                        && ids.size() - lastComma <= COMMA_BACKTRACK) {
+                    int cut = lastComma + 1;
+                    List<Integer> movedIds = new ArrayList<>(ids.subList(cut, ids.size()));
+                    List<Float> movedWs = new ArrayList<>(ws.subList(cut, ws.size()));
+                    chunks.add(a1111Chunk(ids.subList(0, cut), ws.subList(0, cut), tokenizer, padId));
+                    ids = movedIds;
+                    ws = movedWs;
+                    lastComma = -1;
+                }
+                if (ids.size() == CHUNK_BODY) {
+                    chunks.add(a1111Chunk(ids, ws, tokenizer, padId));
+                    ids = new ArrayList<>();
+                    ws = new ArrayList<>();
+                    lastComma = -1;
+                }
+                ids.add(token);
+                ws.add((float) seg.weight());
+            }
+        }
+        if (!ids.isEmpty() || chunks.isEmpty()) {
+            chunks.add(a1111Chunk(ids, ws, tokenizer, padId));
+        }
+        Chunk empty = a1111Chunk(List.of(), List.of(), tokenizer, padId);
+        return new PromptTokens(chunks, empty, List.of());
+    }
+
+    /** Wraps up to 75 tokens as start, tokens, end-padding, end; positions after the first end get {@code pad}. */
+    private static Chunk a1111Chunk(List<Integer> body, List<Float> weights, ClipTokenizer tok, int pad) {
+        int[] ids = new int[CHUNK_LENGTH];
+        float[] w = new float[CHUNK_LENGTH];
+        java.util.Arrays.fill(ids, tok.endId());
+        java.util.Arrays.fill(w, 1f);
+        ids[0] = tok.startId();
+        for (int i = 0; i < body.size(); i++) {
+            ids[1 + i] = body.get(i);
+            w[1 + i] = weights.get(i);
+        }
+        boolean seenEnd = false;
+        for (int i = 0; i < CHUNK_LENGTH; i++) {
+            if (seenEnd) {
+                ids[i] = pad;
+            } else if (ids[i] == tok.endId()) {
+                seenEnd = true;
+            }
+        }
+        return new Chunk(ids, w, List.of());
+    }
+
     /** Adds an embedding group; returns text left over to tokenize (trailing commas), else "". */
     private static String addEmbedding(String name, float w, EmbeddingLookup lookup, List<List<Item>> groups,
             List<String> warnings) {

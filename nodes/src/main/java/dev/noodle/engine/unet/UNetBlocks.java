@@ -33,14 +33,17 @@ final class UNetBlocks {
 
     private final UNetWeights w;
     private final Attention.Mode attention;
+    private final AttentionHook hook;
     private final NDManager run;
 
     /**
+     * @param hook replaces attention key/value inputs (hypernetworks), or null
      * @param run the forward pass's manager: widened weight copies belong to it (and to the current scope)
      */
-    UNetBlocks(UNetWeights weights, Attention.Mode attention, NDManager run) {
+    UNetBlocks(UNetWeights weights, Attention.Mode attention, AttentionHook hook, NDManager run) {
         this.w = weights;
         this.attention = attention;
+        this.hook = hook;
         this.run = run;
     }
 
@@ -141,17 +144,19 @@ final class UNetBlocks {
     // [B, N, C] -> [B, N, C]
     private NDArray selfAttention(NDArray x, String p, int heads) {
         NDArray q = linear(x, p + "to_q");
-        NDArray k = linear(x, p + "to_k");
-        NDArray v = linear(x, p + "to_v");
+        AttentionHook.KeyValue kv = hook == null ? null : hook.apply(x, false);
+        NDArray k = linear(kv == null ? x : kv.k(), p + "to_k");
+        NDArray v = linear(kv == null ? x : kv.v(), p + "to_v");
         return linear(Attention.multiHead(q, k, v, heads, attention), p + "to_out.0");
     }
 
-    // x [B, N, C], context [B, T, D] -> [B, N, C]. Keys/values come only from the context: the place where a
-    // hypernetwork hook would transform k and v.
+    // x [B, N, C], context [B, T, D] -> [B, N, C]. Keys/values come only from the context (or the hook's
+    // transform of it: A1111 hypernetworks).
     private NDArray crossAttention(NDArray x, NDArray context, String p, int heads) {
         NDArray q = linear(x, p + "to_q");
-        NDArray k = linear(context, p + "to_k");
-        NDArray v = linear(context, p + "to_v");
+        AttentionHook.KeyValue kv = hook == null ? null : hook.apply(context, true);
+        NDArray k = linear(kv == null ? context : kv.k(), p + "to_k");
+        NDArray v = linear(kv == null ? context : kv.v(), p + "to_v");
         return linear(Attention.multiHead(q, k, v, heads, attention), p + "to_out.0");
     }
 

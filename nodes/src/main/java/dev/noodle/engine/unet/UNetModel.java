@@ -28,9 +28,15 @@ public final class UNetModel implements AutoCloseable {
     private final UNetLayout layout;
     private final DataType dtype;
     private final Device device;
+    private final AttentionHook hook;
 
     /** A model over already-bound weights, computing in the weights' dtype on their device. */
     public UNetModel(UNetWeights weights) {
+        this(weights, null);
+    }
+
+    private UNetModel(UNetWeights weights, AttentionHook hook) {
+        this.hook = hook;
         this.config = weights.config();
         this.weights = weights;
         this.layout = UNetLayout.of(config);
@@ -50,7 +56,15 @@ public final class UNetModel implements AutoCloseable {
             throw new IllegalArgumentException("patched weights have config " + patched.config() + ", model has "
                     + config);
         }
-        return new UNetModel(patched);
+        return new UNetModel(patched, hook);
+    }
+
+    /**
+     * A model over the same weights whose attention key/value inputs pass through {@code hook} (a hypernetwork), or
+     * none when null. The copy shares the weights: close only one of the two.
+     */
+    public UNetModel withAttentionHook(AttentionHook hook) {
+        return new UNetModel(weights, hook);
     }
 
     /** The config. */
@@ -92,7 +106,7 @@ public final class UNetModel implements AutoCloseable {
         checkInputs(x, timesteps, context, y);
         NDManager caller = x.getManager();
         try (NDManager run = caller.newSubManager(device)) {
-            UNetBlocks blocks = new UNetBlocks(weights, attention, run);
+            UNetBlocks blocks = new UNetBlocks(weights, attention, hook, run);
             NDArray h = onRun(x, run);
             NDArray ctx = onRun(context, run);
             NDArray yy = y == null ? null : onRun(y, run);

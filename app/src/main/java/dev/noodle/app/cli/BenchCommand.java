@@ -1,0 +1,173 @@
+package dev.noodle.app.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.noodle.engine.model.CheckpointLoader;
+import dev.noodle.engine.model.LoadedCheckpoint;
+import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.TorchOps;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code noodle bench}: engine figures on a full-size checkpoint, each beside its baseline measured in the same
+ * run — fp32 GEMM throughput (the machine's peak), reading the file once (load baseline), checkpoint load,
+ * seconds per CFG step (UNet at batch 2) at 256² and 512² with the fraction of GEMM peak reached, VAE decode, and
+ * peak resident memory.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmark the engine on a full-size SD 1.5-shaped checkpoint.")
+public final class BenchCommand implements Callable<Integer> {
+    /** FLOPs of one SD 1.5 UNet pass for one image at 512² (≈0.80 TFLOP); scales with latent area. */
+    static final double UNET_FLOPS_512 = 0.80e12;
+    /** FLOPs of one SD VAE decode at 512² (≈2.5 TFLOP). */
+    static final double VAE_FLOPS_512 = 2.5e12;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE",
+            description = "Checkpoint (default: bench-models/rnd-sd15.safetensors; make it with"
+                    + " python3 ../shared/tools/make_random_sd15.py --out bench-models).")
+    Path checkpoint = Path.of("bench-models", "rnd-sd15.safetensors");
+
+    @Option(names = "--sizes", split = ",", description = "Image sizes for the step timing (default: 256,512).")
+    int[] sizes = {256, 512};
+
+    @Option(names = "--steps", description = "CFG steps timed per size after one warm-up (default: 1).")
+    int steps = 1;
+
+    @Option(names = "--no-vae", description = "Skip the VAE decode timing.")
+    boolean noVae;
+
+    @Option(names = "--models", description = "Models root (for the CLIP vocabulary).")
+    Path models = Path.of("models");
+
+    @Override
+    public Integer call() throws IOException {
+        if (!Files.isRegularFile(checkpoint)) {
+            System.err.println("noodle bench: " + checkpoint + " not found. Make a full-size random SD 1.5 checkpoint"
+                    + " with: python3 ../shared/tools/make_random_sd15.py --out bench-models");
+            return 2;
+        }
+        Devices.Target target = Devices.choose();
+        out("device: %s %s, %d cores", target.device(), target.dtype(), Runtime.getRuntime().availableProcessors());
+        double gemm = gemmFlops(target);
+        out("fp32 GEMM peak (2048² matmul): %.1f GFLOP/s", gemm / 1e9);
+        long size = Files.size(checkpoint);
+        double read = readOnce(checkpoint);
+        out("read file once: %.2f s (%.2f GB, %.2f GB/s)", read, size / 1e9, size / 1e9 / read);
+        long t0 = System.nanoTime();
+        try (LoadedCheckpoint c = CheckpointLoader.load(checkpoint, models, target, s -> { })) {
+            double load = (System.nanoTime() - t0) / 1e9;
+            out("checkpoint load: %.2f s = %.2f× reading the file once (target ≤ 1.5×)", load, load / read);
+            out("resident after load: %.2f GB", rss() / 1e9);
+            for (int s : sizes) {
+                double step = cfgStep(c, s, target);
+                double flops = 2 * UNET_FLOPS_512 * (s / 512.0) * (s / 512.0);
+                out("CFG step at %d×%d (UNet, batch 2): %.2f s, %.1f GFLOP/s = %.0f%% of GEMM peak", s, s, step,
+                        flops / step / 1e9, 100 * flops / step / gemm);
+            }
+            if (!noVae) {
+                double vae = vaeDecode(c, 512, target);
+                out("VAE decode 512×512: %.2f s, %.0f%% of GEMM peak", vae, 100 * VAE_FLOPS_512 / vae / gemm);
+            }
+        }
+        out("peak resident memory: %.2f GB (checkpoint file %.2f GB)", peakRss() / 1e9, size / 1e9);
+        return 0;
+    }
+
+    private static void out(String fmt, Object... args) {
+        System.out.println(String.format(Locale.ROOT, fmt, args));
+    }
+
+    static double gemmFlops(Devices.Target target) {
+        int n = 2048;
+        try (NDManager m = NDManager.newBaseManager(target.device())) {
+            NDArray a = m.randomUniform(-1, 1, new Shape(n, n), DataType.FLOAT32);
+            NDArray b = m.randomUniform(-1, 1, new Shape(n, n), DataType.FLOAT32);
+            a.matMul(b).close();
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 5; i++) {
+                long t = System.nanoTime();
+                NDArray c = a.matMul(b);
+                c.getFloat(0, 0);
+                best = Math.min(best, (System.nanoTime() - t) / 1e9);
+                c.close();
+            }
+            return 2.0 * n * n * n / best;
+        }
+    }
+
+    static double readOnce(Path file) throws IOException {
+        long t = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(8 << 20);
+            while (ch.read(buf) >= 0) {
+                buf.clear();
+            }
+        }
+        return (System.nanoTime() - t) / 1e9;
+    }
+
+    private double cfgStep(LoadedCheckpoint c, int size, Devices.Target target) {
+        int h = size / 8;
+        try (NDManager m = NDManager.newBaseManager(target.device())) {
+            NDArray x = TorchOps.randn(m, 1, new Shape(2, 4, h, h)).toType(target.dtype(), false);
+            NDArray t = m.create(new float[] {500f, 500f});
+            NDArray ctx = TorchOps.randn(m, 2, new Shape(2, 77, c.unet().config().contextDim()))
+                    .toType(target.dtype(), false);
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i <= steps; i++) { // first one is the warm-up
+                try (NDManager step = m.newSubManager()) {
+                    long t0 = System.nanoTime();
+                    NDArray eps = c.unet().forward(x, t, ctx);
+                    eps.getFloat(0, 0, 0, 0);
+                    eps.attach(step);
+                    if (i > 0) {
+                        best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                    }
+                }
+            }
+            return best;
+        }
+    }
+
+    private static double vaeDecode(LoadedCheckpoint c, int size, Devices.Target target) {
+        try (NDManager m = NDManager.newBaseManager(target.device())) {
+            NDArray z = TorchOps.randn(m, 3, new Shape(1, 4, size / 8, size / 8));
+            long t0 = System.nanoTime();
+            NDArray img = c.vae().decode(z);
+            img.getFloat(0, 0, 0, 0);
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    static long rss() {
+        return procStatus("VmRSS:");
+    }
+
+    static long peakRss() {
+        return procStatus("VmHWM:");
+    }
+
+    private static long procStatus(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException ignored) {
+            // not Linux
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,521 @@
+package dev.noodle.graph.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noodle.graph.json.ComfyUiFormat.LinkRec;
+import dev.noodle.graph.model.Group;
+import dev.noodle.graph.model.InputValue;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.NodeLayout;
+import dev.noodle.graph.model.NodeMode;
+import dev.noodle.graph.model.Note;
+import dev.noodle.graph.model.Reroute;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.OutputSpec;
+import dev.noodle.graph.spec.SocketInput;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Builds the UI JSON of one workflow, starting from the original JSON kept at import and changing only what differs.
+ *
+ * <p>Links whose chain (through Reroute nodes, or from a PrimitiveNode) still delivers the same value keep their ids;
+ * changed inputs get new direct links. Single use; not thread-safe.
+ */
+final class ComfyUiWriter {
+    private final ObjectMapper mapper;
+    private final Workflow wf;
+    private final NodeRegistry registry;
+    private final Map<String, JsonNode> origNodes = new LinkedHashMap<>();
+    private final Map<String, LinkRec> origLinks;
+    private final ObjectNode top;
+    private final boolean v1;
+    private final Set<String> kept = new LinkedHashSet<>();
+    private final List<LinkRec> added = new ArrayList<>();
+    private final Map<String, ObjectNode> out = new LinkedHashMap<>();
+    private long nextLinkId;
+
+    ComfyUiWriter(ObjectMapper mapper, Workflow wf, NodeRegistry registry) {
+        this.mapper = mapper;
+        this.wf = wf;
+        this.registry = registry;
+        Object orig = wf.extra().get(ComfyUiFormat.WORKFLOW_KEY);
+        top = orig instanceof Map<?, ?> ? (ObjectNode) mapper.valueToTree(orig) : defaults();
+        origLinks = ComfyUiFormat.readLinks(top.get("links"));
+        JsonNode firstLink = top.path("links").path(0);
+        v1 = firstLink.isObject() || (firstLink.isMissingNode() && top.path("version").asDouble(0.4) >= 1);
+        if (wf.layout().extra().get(ComfyUiFormat.LAYOUT_NODES_KEY) instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> origNodes.put(k.toString(), mapper.valueToTree(v)));
+        }
+        for (NodeInstance n : wf.nodes().values()) {
+            if (n.extra().get(ComfyUiFormat.NODE_KEY) instanceof Map<?, ?> m) {
+                origNodes.put(n.id(), mapper.valueToTree(m));
+            }
+        }
+        long max = Math.max(top.path("last_link_id").asLong(0), top.path("state").path("lastLinkId").asLong(0));
+        for (String id : origLinks.keySet()) {
+            max = Math.max(max, parseLong(id));
+        }
+        nextLinkId = max + 1;
+    }
+
+    private ObjectNode defaults() {
+        ObjectNode t = mapper.createObjectNode();
+        t.put("last_node_id", 0);
+        t.put("last_link_id", 0);
+        t.putNull("nodes");
+        t.putArray("links");
+        t.putArray("groups");
+        t.putObject("config");
+        t.putObject("extra");
+        t.put("version", 0.4);
+        return t;
+    }
+
+    ObjectNode build() {
+        for (NodeInstance n : wf.nodes().values()) {
+            out.put(n.id(), realNode(n));
+        }
+        Set<String> rerouteIds = new HashSet<>();
+        for (Reroute r : wf.layout().reroutes()) {
+            if (origNodes.get(r.id()) instanceof ObjectNode o) {
+                ObjectNode json = o.deepCopy();
+                setPair(json, "pos", r.x(), r.y());
+                out.put(r.id(), json);
+                rerouteIds.add(r.id());
+            }
+        }
+        for (Note note : wf.layout().notes()) {
+            out.put(note.id(), noteNode(note));
+        }
+        for (Map.Entry<String, JsonNode> e : origNodes.entrySet()) {
+            if (ComfyUiFormat.PRIMITIVE.equals(e.getValue().path("type").asText())) {
+                out.put(e.getKey(), ((ObjectNode) e.getValue()).deepCopy());
+            }
+        }
+        for (LinkRec l : origLinks.values()) { // reroute inputs stay wired while both ends exist
+            if (rerouteIds.contains(l.target()) && out.containsKey(l.origin())) {
+                kept.add(l.id());
+            }
+        }
+        List<LinkRec> links = new ArrayList<>();
+        for (LinkRec l : origLinks.values()) {
+            if (kept.contains(l.id())) {
+                links.add(l);
+            }
+        }
+        links.addAll(added);
+        rewire(links);
+        ArrayNode nodes = mapper.createArrayNode();
+        List<String> order = new ArrayList<>();
+        if (wf.extra().get(ComfyUiFormat.ORDER_KEY) instanceof List<?> l) {
+            l.forEach(id -> order.add(id.toString()));
+        }
+        for (String id : order) {
+            if (out.containsKey(id)) {
+                nodes.add(out.get(id));
+            }
+        }
+        for (Map.Entry<String, ObjectNode> e : out.entrySet()) {
+            if (!order.contains(e.getKey())) {
+                nodes.add(e.getValue());
+            }
+        }
+        top.set("nodes", nodes);
+        ArrayNode linkArray = mapper.createArrayNode();
+        long maxLink = 0;
+        for (LinkRec l : links) {
+            linkArray.add(l.json() != null ? l.json() : linkJson(l));
+            maxLink = Math.max(maxLink, parseLong(l.id()));
+        }
+        top.set("links", linkArray);
+        top.set("groups", groups());
+        long maxNode = 0;
+        for (String id : out.keySet()) {
+            maxNode = Math.max(maxNode, parseLong(id));
+        }
+        raise(v1 && top.has("state") ? (ObjectNode) top.get("state") : top,
+                v1 && top.has("state") ? "lastNodeId" : "last_node_id", maxNode);
+        raise(v1 && top.has("state") ? (ObjectNode) top.get("state") : top,
+                v1 && top.has("state") ? "lastLinkId" : "last_link_id", maxLink);
+        return top;
+    }
+
+    private ObjectNode realNode(NodeInstance n) {
+        JsonNode orig = origNodes.get(n.id());
+        ObjectNode json = orig instanceof ObjectNode o ? o.deepCopy() : newNode(n.id(), n.type());
+        if (!n.type().equals(json.path("type").asText())) {
+            json.put("type", n.type());
+        }
+        NodeSchema schema = registry == null ? null : registry.find(n.type()).map(NodeDefinition::schema).orElse(null);
+        ArrayNode inputs = json.get("inputs") instanceof ArrayNode a ? a : mapper.createArrayNode();
+        for (Map.Entry<String, InputValue> in : n.inputs().entrySet()) {
+            int slot = slotOf(inputs, in.getKey());
+            JsonNode linkNode = slot < 0 ? null : inputs.get(slot).get("link");
+            String origLink = linkNode == null || linkNode.isNull() ? null : linkNode.asText();
+            List<String> chain = origLink == null ? null : chain(origLink, in.getValue());
+            if (chain != null) {
+                kept.addAll(chain);
+            } else if (in.getValue() instanceof Link link) {
+                if (slot < 0) {
+                    slot = appendInput(inputs, in.getKey(), schema);
+                    json.set("inputs", inputs);
+                }
+                added.add(new LinkRec(Long.toString(nextLinkId++), link.nodeId(), link.outputIndex(), n.id(), slot,
+                        outputType(link), null));
+            }
+        }
+        if (schema != null) {
+            writeWidgets(json, n, schema);
+            ensureOutputs(json, schema);
+        }
+        if (JsonValues.mode(json.get("mode")) != n.mode()) {
+            json.put("mode", n.mode() == NodeMode.MUTED ? 2 : n.mode() == NodeMode.BYPASSED ? 4 : 0);
+        }
+        NodeLayout layout = wf.layout().nodes().get(n.id());
+        if (layout != null) {
+            setPair(json, "pos", layout.x(), layout.y());
+            setPair(json, "size", layout.width(), layout.height());
+            boolean collapsed = json.path("flags").path("collapsed").asBoolean(false);
+            if (collapsed != layout.collapsed()) {
+                (json.get("flags") instanceof ObjectNode f ? f : json.putObject("flags"))
+                        .put("collapsed", layout.collapsed());
+            }
+            JsonNode title = json.get("title");
+            String oldTitle = title != null && title.isTextual() ? title.asText() : null;
+            if (!Objects.equals(oldTitle, layout.title())) {
+                if (layout.title() == null) {
+                    json.remove("title");
+                } else {
+                    json.put("title", layout.title());
+                }
+            }
+            for (String key : List.of("color", "bgcolor")) {
+                Object v = layout.extra().get(key);
+                if (v != null && !v.toString().equals(json.path(key).asText(null))) {
+                    json.put(key, v.toString());
+                }
+            }
+        }
+        return json;
+    }
+
+    /** The original link ids from {@code linkId} back to the source, when that chain still delivers {@code value}. */
+    private List<String> chain(String linkId, InputValue value) {
+        List<String> ids = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        LinkRec l = origLinks.get(linkId);
+        while (l != null && seen.add(l.id())) {
+            ids.add(l.id());
+            JsonNode origin = origNodes.get(l.origin());
+            String type = origin == null ? "" : origin.path("type").asText();
+            if (ComfyUiFormat.PRIMITIVE.equals(type)) {
+                Object v = JsonValues.toJava(mapper, origin.path("widgets_values").path(0));
+                return value instanceof Literal lit && sameValue(lit.value(), v) ? ids : null;
+            }
+            if (ComfyUiFormat.REROUTE.equals(type)) {
+                String rerouteId = l.origin();
+                boolean stillThere = wf.layout().reroutes().stream().anyMatch(r -> r.id().equals(rerouteId));
+                JsonNode up = origin.path("inputs").path(0).get("link");
+                if (!stillThere || up == null || up.isNull()) {
+                    return null;
+                }
+                l = origLinks.get(up.asText());
+                continue;
+            }
+            return value instanceof Link link && link.nodeId().equals(l.origin())
+                    && link.outputIndex() == l.originSlot() && wf.nodes().containsKey(l.origin()) ? ids : null;
+        }
+        return null;
+    }
+
+    private void writeWidgets(ObjectNode json, NodeInstance n, NodeSchema schema) {
+        JsonNode wv = json.get("widgets_values");
+        if (wv instanceof ObjectNode obj) {
+            for (Map.Entry<String, InputValue> in : n.inputs().entrySet()) {
+                if (in.getValue() instanceof Literal lit && schema.input(in.getKey()).isPresent()
+                        && !sameValue(JsonValues.toJava(mapper, obj.get(in.getKey())), lit.value())) {
+                    obj.set(in.getKey(), mapper.valueToTree(lit.value()));
+                }
+            }
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        List<Object> values = wv instanceof ArrayNode a ? (List<Object>) JsonValues.toJava(mapper, a) : null;
+        List<ComfyUiWidgets.Slot> slots = ComfyUiWidgets.slots(schema, values);
+        boolean allDefaults = slots.stream().allMatch(s -> !(n.input(s.spec().name()) instanceof Literal lit)
+                || sameValue(lit.value(), ComfyUiWidgets.defaultValue(s.spec())));
+        if (slots.isEmpty() || (values == null && allDefaults && isOriginal(n))) {
+            return;
+        }
+        List<Object> updated = values == null ? new ArrayList<>() : new ArrayList<>(values);
+        int originalSize = updated.size();
+        int lastNeeded = -1; // slots past the original list are written only up to the last one holding news
+        for (int k = 0; k < slots.size(); k++) {
+            ComfyUiWidgets.Slot s = slots.get(k);
+            boolean news = n.input(s.spec().name()) instanceof Literal lit
+                    && !sameValue(lit.value(), ComfyUiWidgets.defaultValue(s.spec()));
+            if (s.index() < originalSize || news || (!s.spec().optional() && values == null)) {
+                lastNeeded = k;
+            }
+        }
+        for (ComfyUiWidgets.Slot s : slots.subList(0, lastNeeded + 1)) {
+            while (updated.size() <= s.index() + (s.hasControl() ? 1 : 0)) {
+                updated.add(null);
+            }
+            InputValue v = n.input(s.spec().name());
+            if (v instanceof Literal lit) {
+                updated.set(s.index(), lit.value());
+            } else if (updated.get(s.index()) == null) {
+                updated.set(s.index(), ComfyUiWidgets.defaultValue(s.spec()));
+            }
+            if (s.hasControl() && updated.get(s.index() + 1) == null) {
+                updated.set(s.index() + 1, "fixed");
+            }
+        }
+        if (values == null || !sameList(values, updated)) {
+            json.set("widgets_values", mapper.valueToTree(updated));
+        }
+    }
+
+    private boolean isOriginal(NodeInstance n) {
+        return n.extra().containsKey(ComfyUiFormat.NODE_KEY);
+    }
+
+    private void ensureOutputs(ObjectNode json, NodeSchema schema) {
+        ArrayNode outputs = json.get("outputs") instanceof ArrayNode a ? a : mapper.createArrayNode();
+        if (outputs.size() < schema.outputs().size()) {
+            json.set("outputs", outputs);
+        }
+        for (int j = outputs.size(); j < schema.outputs().size(); j++) {
+            OutputSpec o = schema.outputs().get(j);
+            ObjectNode e = outputs.addObject();
+            e.put("name", o.name());
+            e.put("type", o.type().name());
+            e.putArray("links");
+        }
+    }
+
+    /** Sets every input's {@code link} and output's {@code links} from the final link list. */
+    private void rewire(List<LinkRec> links) {
+        Map<String, String> byTarget = new HashMap<>();
+        Map<String, List<String>> byOrigin = new HashMap<>();
+        for (LinkRec l : links) {
+            byTarget.put(l.target() + "/" + l.targetSlot(), l.id());
+            byOrigin.computeIfAbsent(l.origin() + "/" + l.originSlot(), k -> new ArrayList<>()).add(l.id());
+        }
+        for (Map.Entry<String, ObjectNode> e : out.entrySet()) {
+            ObjectNode json = e.getValue();
+            int k = 0;
+            for (JsonNode in : ComfyUiJsonLists.of(json.get("inputs"))) {
+                String want = byTarget.get(e.getKey() + "/" + k++);
+                JsonNode have = in.get("link");
+                String haveId = have == null || have.isNull() ? null : have.asText();
+                if (!Objects.equals(want, haveId) && in instanceof ObjectNode o) {
+                    if (want == null) {
+                        o.putNull("link");
+                    } else {
+                        o.put("link", parseLong(want));
+                    }
+                }
+            }
+            int j = 0;
+            for (JsonNode o : ComfyUiJsonLists.of(json.get("outputs"))) {
+                List<String> want = byOrigin.getOrDefault(e.getKey() + "/" + j++, List.of());
+                List<String> have = new ArrayList<>();
+                ComfyUiJsonLists.of(o.get("links")).forEach(x -> have.add(x.asText()));
+                List<String> ordered = new ArrayList<>();
+                have.stream().filter(want::contains).forEach(ordered::add);
+                want.stream().filter(x -> !ordered.contains(x)).forEach(ordered::add);
+                if (!ordered.equals(have) && o instanceof ObjectNode obj) {
+                    ArrayNode a = obj.putArray("links");
+                    ordered.forEach(x -> a.add(parseLong(x)));
+                }
+            }
+        }
+    }
+
+    private ArrayNode groups() {
+        List<JsonNode> orig = new ArrayList<>();
+        if (wf.layout().extra().get(ComfyUiFormat.GROUPS_KEY) instanceof List<?> l) {
+            l.forEach(g -> orig.add(mapper.valueToTree(g)));
+        }
+        ArrayNode arr = mapper.createArrayNode();
+        List<Group> groups = wf.layout().groups();
+        for (int i = 0; i < groups.size(); i++) {
+            Group g = groups.get(i);
+            ObjectNode json = i < orig.size() && orig.get(i) instanceof ObjectNode o ? o.deepCopy()
+                    : mapper.createObjectNode();
+            if (!Objects.equals(g.title(), json.path("title").asText(null))) {
+                json.put("title", g.title());
+            }
+            JsonNode b = json.get("bounding");
+            double[] now = {g.x(), g.y(), g.width(), g.height()};
+            boolean same = b != null && b.isArray() && b.size() == 4;
+            for (int k = 0; same && k < 4; k++) {
+                same = b.get(k).asDouble() == now[k];
+            }
+            if (!same) {
+                ArrayNode nb = json.putArray("bounding");
+                for (double d : now) {
+                    nb.add(number(d));
+                }
+            }
+            if (g.color() != null && !g.color().equals(json.path("color").asText(null))) {
+                json.put("color", g.color());
+            }
+            arr.add(json);
+        }
+        return arr;
+    }
+
+    private ObjectNode noteNode(Note note) {
+        JsonNode orig = origNodes.get(note.id());
+        ObjectNode json = orig instanceof ObjectNode o ? o.deepCopy() : newNode(note.id(), "Note");
+        JsonNode text = json.path("widgets_values").path(0);
+        if (!text.isTextual() || !text.asText().equals(note.text())) {
+            json.putArray("widgets_values").add(note.text());
+        }
+        setPair(json, "pos", note.x(), note.y());
+        setPair(json, "size", note.width(), note.height());
+        return json;
+    }
+
+    private ObjectNode newNode(String id, String type) {
+        ObjectNode json = mapper.createObjectNode();
+        long numeric = parseLong(id);
+        if (numeric > 0 || "0".equals(id)) {
+            json.put("id", numeric);
+        } else {
+            json.put("id", id);
+        }
+        json.put("type", type);
+        json.putArray("pos").add(0).add(0);
+        json.putArray("size").add(200).add(100);
+        json.putObject("flags");
+        json.put("order", out.size());
+        json.put("mode", 0);
+        json.putArray("inputs");
+        json.putArray("outputs");
+        json.putObject("properties").put("Node name for S&R", type);
+        return json;
+    }
+
+    private int appendInput(ArrayNode inputs, String name, NodeSchema schema) {
+        InputSpec spec = schema == null ? null : schema.input(name).orElse(null);
+        ObjectNode e = inputs.addObject();
+        e.put("name", name);
+        e.put("type", spec == null ? "*" : spec.typeName());
+        if (spec != null && !(spec instanceof SocketInput)) {
+            e.putObject("widget").put("name", name);
+        }
+        e.putNull("link");
+        return inputs.size() - 1;
+    }
+
+    private static int slotOf(ArrayNode inputs, String name) {
+        for (int k = 0; k < inputs.size(); k++) {
+            if (ComfyUiFormat.inputName(inputs.get(k)).equals(name)) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    private String outputType(Link link) {
+        NodeInstance src = wf.node(link.nodeId());
+        if (src != null && registry != null) {
+            List<OutputSpec> outs = registry.find(src.type()).map(d -> d.schema().outputs()).orElse(List.of());
+            if (link.outputIndex() >= 0 && link.outputIndex() < outs.size()) {
+                return outs.get(link.outputIndex()).type().name();
+            }
+        }
+        return "*";
+    }
+
+    private JsonNode linkJson(LinkRec l) {
+        if (v1) {
+            ObjectNode o = mapper.createObjectNode();
+            o.set("id", idNode(l.id()));
+            o.set("origin_id", idNode(l.origin()));
+            o.put("origin_slot", l.originSlot());
+            o.set("target_id", idNode(l.target()));
+            o.put("target_slot", l.targetSlot());
+            o.put("type", l.type());
+            return o;
+        }
+        ArrayNode a = mapper.createArrayNode();
+        a.add(idNode(l.id())).add(idNode(l.origin())).add(l.originSlot()).add(idNode(l.target()))
+                .add(l.targetSlot()).add(l.type());
+        return a;
+    }
+
+    private static JsonNode idNode(String id) {
+        try {
+            return JsonNodeFactory.instance.numberNode(Long.parseLong(id));
+        } catch (NumberFormatException e) {
+            return JsonNodeFactory.instance.textNode(id);
+        }
+    }
+
+    private static void setPair(ObjectNode json, String field, double a, double b) {
+        double[] now = ComfyUiFormat.pair(json.get(field), Double.NaN, Double.NaN);
+        if (now[0] != a || now[1] != b) {
+            json.putArray(field).add(number(a)).add(number(b));
+        }
+    }
+
+    private static JsonNode number(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? JsonNodeFactory.instance.numberNode((long) d)
+                : JsonNodeFactory.instance.numberNode(d);
+    }
+
+    private static void raise(ObjectNode obj, String field, long value) {
+        if (obj.path(field).asLong(0) < value) {
+            obj.put(field, value);
+        }
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    static boolean sameValue(Object a, Object b) {
+        if (a instanceof Number x && b instanceof Number y) {
+            return x.doubleValue() == y.doubleValue();
+        }
+        return Objects.equals(a, b);
+    }
+
+    private static boolean sameList(List<Object> a, List<Object> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!sameValue(a.get(i), b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.noodle.engine.model;
+
+import ai.djl.ndarray.NDManager;
+import dev.noodle.engine.io.ModelFile;
+import dev.noodle.engine.io.ModelFiles;
+import dev.noodle.engine.io.ModelFormatException;
+import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.sampling.ModelSampling;
+import dev.noodle.engine.sampling.PredictionType;
+import dev.noodle.engine.text.ClipConfig;
+import dev.noodle.engine.text.ClipEncoding;
+import dev.noodle.engine.text.ClipTextModel;
+import dev.noodle.engine.text.ClipTokenizer;
+import dev.noodle.engine.text.DemoVocabulary;
+import dev.noodle.engine.unet.UNetModel;
+import dev.noodle.engine.vae.AutoencoderKL;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * Loads a single-file checkpoint (safetensors or legacy pickle, told apart by magic bytes): detects the family
+ * from keys and shapes, binds UNet, text encoder and VAE by name, and picks the tokenizer. Stateless.
+ */
+public final class CheckpointLoader {
+    private CheckpointLoader() {}
+
+    /**
+     * Loads every part of {@code file}.
+     *
+     * @param modelsRoot where {@code tokenizers/} lives (for the CLIP vocabulary)
+     * @param target device and compute dtype for UNet and text encoder
+     * @param status receives short progress lines ("binding UNet…")
+     * @throws ModelFormatException naming the file and what is wrong (family, keys, shapes, format)
+     */
+    public static LoadedCheckpoint load(Path file, Path modelsRoot, Devices.Target target, Consumer<String> status) {
+        try (ModelFile src = ModelFiles.open(file)) {
+            CheckpointInfo info = FamilyDetector.detect(src);
+            if (info.family().base() != ModelFamily.SD1 && info.family().base() != ModelFamily.SD2) {
+                throw new ModelFormatException(file.getFileName() + " is an " + info.family() + " checkpoint; this"
+                        + " build of Noodle runs SD 1.x and SD 2.x checkpoints. Pick an SD 1.5 or SD 2.x model.");
+            }
+            ClipTokenizer tokenizer = DemoCheckpoint.DEMO_TOKENIZER.equals(src.metadata().get(DemoCheckpoint.TOKENIZER_KEY))
+                    ? DemoVocabulary.tokenizer()
+                    : ClipTokenizer.find(modelsRoot);
+            status.accept("binding UNet");
+            UNetModel unet = UNetModel.load(src.withPrefix(info.unetPrefix()), target);
+            ClipTextModel clip = null;
+            NDManager owner = NDManager.newBaseManager(target.device());
+            try {
+                status.accept("binding text encoder");
+                TensorSource text = src.withPrefix(info.textEncoderPrefixes().get(0));
+                boolean sd2 = info.family().base() == ModelFamily.SD2;
+                clip = sd2 ? ClipTextModel.loadOpenClip(text)
+                        : ClipTextModel.load(text, ClipConfig.fromWeights(text), target.device(), target.dtype());
+                if (clip.config().vocabSize() != tokenizer.vocabSize()) {
+                    throw new ModelFormatException(file.getFileName() + ": its text encoder has "
+                            + clip.config().vocabSize() + " tokens but the tokenizer (" + tokenizer.source() + ") has "
+                            + tokenizer.vocabSize() + ". Put the matching CLIP vocabulary in "
+                            + modelsRoot.resolve("tokenizers") + ".");
+                }
+                AutoencoderKL vae = null;
+                if (info.vaePrefix().isPresent()) {
+                    status.accept("binding VAE");
+                    vae = AutoencoderKL.load(src.withPrefix(info.vaePrefix().get()), 1f, owner);
+                }
+                ModelSampling ms = ModelSampling.sd15().withPrediction(prediction(src, info));
+                long bytes = bytes(src, info);
+                return new LoadedCheckpoint(file, info, unet, clip, tokenizer, sd2 ? ClipEncoding.sd2() : ClipEncoding.sd1(), vae, ms, info.family().latentScale(),
+                        bytes, owner);
+            } catch (RuntimeException e) {
+                unet.close();
+                if (clip != null) {
+                    clip.close();
+                }
+                owner.close();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * The prediction type: what the file says (a {@code v_pred} key), else for SD 2.x ComfyUI's heuristic — the
+     * 768-px v models have a last-block norm bias with standard deviation above 0.09 (the 512-px eps base and the
+     * inpainting models do not).
+     */
+    static PredictionType prediction(TensorSource src, CheckpointInfo info) {
+        if (info.prediction() == Prediction.V) {
+            return PredictionType.V_PREDICTION;
+        }
+        String probe = info.unetPrefix() + "output_blocks.11.1.transformer_blocks.0.norm1.bias";
+        if (info.prediction() == Prediction.UNKNOWN && !info.inpainting() && src.contains(probe)) {
+            float[] b = src.loadFloats(probe);
+            double mean = 0;
+            for (float v : b) {
+                mean += v;
+            }
+            mean /= b.length;
+            double var = 0;
+            for (float v : b) {
+                var += (v - mean) * (v - mean);
+            }
+            if (Math.sqrt(var / b.length) > 0.09) {
+                return PredictionType.V_PREDICTION;
+            }
+        }
+        return PredictionType.EPS;
+    }
+
+    private static long bytes(TensorSource src, CheckpointInfo info) {
+        long n = 0;
+        for (String k : src.keys()) {
+            if (k.startsWith(info.unetPrefix()) || info.textEncoderPrefixes().stream().anyMatch(k::startsWith)
+                    || info.vaePrefix().map(k::startsWith).orElse(false)) {
+                n += src.info(k).elementCount() * 4;
+            }
+        }
+        return n;
+    }
+}

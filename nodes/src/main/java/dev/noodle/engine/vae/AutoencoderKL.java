@@ -1,0 +1,230 @@
+package dev.noodle.engine.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.noodle.engine.io.TensorSource;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * The Stable Diffusion VAE (LDM {@code AutoencoderKL}, Rombach et al. 2022): encodes images in [0, 1] to scaled
+ * latents and decodes them back, whole or in tiles.
+ *
+ * <p>Latents on Noodle's wires are scaled (the UNet's space): {@link #decode} divides by the scale factor first and
+ * {@link #encode} multiplies the posterior mean (the mode, as ComfyUI) by it. The instance owns its weights; close
+ * it to free them. Calls are thread-safe (weights are read only); results belong to the input's manager.
+ */
+public final class AutoencoderKL implements AutoCloseable {
+    /** Prefix of the VAE keys inside a full single-file checkpoint. */
+    public static final String CHECKPOINT_PREFIX = "first_stage_model.";
+
+    private final VaeConfig config;
+    private final float scaleFactor;
+    private final NDManager manager;
+    private final VaeNetwork network;
+    private final boolean owner;
+
+    private AutoencoderKL(VaeConfig config, float scaleFactor, NDManager manager, VaeNetwork network, boolean owner) {
+        this.config = config;
+        this.scaleFactor = scaleFactor;
+        this.manager = manager;
+        this.network = network;
+        this.owner = owner;
+    }
+
+    /**
+     * Binds VAE weights by name, inferring the config from them.
+     *
+     * @param source a standalone VAE file or a full checkpoint (keys under {@value #CHECKPOINT_PREFIX} are used)
+     * @param scaleFactor latent scale, {@link VaeConfig#SD_SCALE} or {@link VaeConfig#SDXL_SCALE}
+     * @param parent the weights live in a sub-manager of it
+     * @throws dev.noodle.engine.io.ModelFormatException naming missing/unexpected keys and mismatched shapes
+     */
+    public static AutoencoderKL load(TensorSource source, float scaleFactor, NDManager parent) {
+        TensorSource vae = vaeView(source);
+        return load(vae, VaeConfig.fromWeights(vae), scaleFactor, parent);
+    }
+
+    /** Binds VAE weights (no prefix) to an explicit config. */
+    public static AutoencoderKL load(TensorSource vae, VaeConfig config, float scaleFactor, NDManager parent) {
+        NDManager m = parent.newSubManager();
+        try {
+            Map<String, NDArray> weights = VaeWeights.bind(vae, config, m);
+            return new AutoencoderKL(config, scaleFactor, m, new VaeNetwork(config, weights), true);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** The VAE keys of {@code source}: its {@value #CHECKPOINT_PREFIX} view when it has such keys, else itself. */
+    public static TensorSource vaeView(TensorSource source) {
+        boolean checkpoint = source.keys().stream().anyMatch(k -> k.startsWith(CHECKPOINT_PREFIX));
+        return checkpoint ? source.withPrefix(CHECKPOINT_PREFIX) : source;
+    }
+
+    /** Every parameter name (LDM layout, no prefix) and shape of {@code config}, e.g. to write demo checkpoints. */
+    public static Map<String, long[]> parameterShapes(VaeConfig config) {
+        return VaeWeights.shapes(config);
+    }
+
+    /** A view of this VAE with another latent scale factor, sharing the weights (closing it frees nothing). */
+    public AutoencoderKL withScaleFactor(float scale) {
+        return new AutoencoderKL(config, scale, manager, network, false);
+    }
+
+    public VaeConfig config() {
+        return config;
+    }
+
+    public float scaleFactor() {
+        return scaleFactor;
+    }
+
+    /**
+     * Decodes scaled latents to images: clamp((D(latent / scale) + 1) / 2, 0, 1), one sample at a time.
+     *
+     * @param latent [B, embed, h, w]
+     * @return [B, 3, f·h, f·w] in [0, 1]
+     */
+    public NDArray decode(NDArray latent) {
+        checkRank(latent, config.embedDim(), "latent");
+        NDArray raw = perSample(latent, this::decodeRaw);
+        return toUnit(raw);
+    }
+
+    /**
+     * Encodes images to scaled latents: mean of the posterior (ComfyUI's mode) × scale.
+     *
+     * @param image [B, 3, H, W] in [0, 1], H and W multiples of {@link VaeConfig#downscale()}
+     * @return [B, embed, H/f, W/f]
+     */
+    public NDArray encode(NDArray image) {
+        checkRank(image, config.inChannels(), "image");
+        checkMultiple(image);
+        return perSample(image, this::encodeScaled);
+    }
+
+    /**
+     * Tiled decode as ComfyUI's VAEDecodeTiled: three tilings (tile/2 × 2·tile, 2·tile × tile/2, tile × tile, as
+     * height × width) blended with linear feathers and averaged, then clamped to [0, 1].
+     *
+     * @param latent [B, embed, h, w]
+     * @param tileSize tile side in latent cells (ComfyUI's pixel tile_size / 8, default 64)
+     * @param overlap overlap in latent cells (ComfyUI's pixel overlap / 8, default 8), below tileSize / 2
+     * @return [B, 3, f·h, f·w] in [0, 1]
+     */
+    public NDArray decodeTiled(NDArray latent, int tileSize, int overlap) {
+        checkRank(latent, config.embedDim(), "latent");
+        int f = config.downscale();
+        NDArray sum = threeTilings(latent, this::decodeRaw, tileSize, overlap, f, config.outChannels(), false);
+        return toUnit(sum);
+    }
+
+    /**
+     * Tiled encode as ComfyUI's VAEEncodeTiled: three tilings (tile × tile, tile/2 × 2·tile, 2·tile × tile/2)
+     * averaged.
+     *
+     * @param image [B, 3, H, W] in [0, 1]
+     * @param tileSize tile side in pixels (ComfyUI default 512), a multiple of 2·f
+     * @param overlap overlap in pixels (default 64), a multiple of f below tileSize / 2
+     * @return [B, embed, H/f, W/f] scaled latents
+     */
+    public NDArray encodeTiled(NDArray image, int tileSize, int overlap) {
+        checkRank(image, config.inChannels(), "image");
+        checkMultiple(image);
+        int f = config.downscale();
+        if (tileSize % (2 * f) != 0 || overlap % f != 0) {
+            throw new IllegalArgumentException("tile size " + tileSize + " must be a multiple of " + 2 * f
+                    + " and overlap " + overlap + " a multiple of " + f);
+        }
+        return threeTilings(image, this::encodeScaled, tileSize, overlap, 1.0 / f, config.embedDim(), true);
+    }
+
+    private NDArray threeTilings(NDArray input, UnaryOperator<NDArray> fn, int tile, int overlap, double scale,
+            int channels, boolean encodeOrder) {
+        if (tile / 2 <= overlap) {
+            throw new IllegalArgumentException("overlap " + overlap + " must be below half the tile size " + tile);
+        }
+        NDManager m = input.getManager();
+        int[][] tilings = encodeOrder
+                ? new int[][] {{tile, tile}, {tile / 2, tile * 2}, {tile * 2, tile / 2}}
+                : new int[][] {{tile * 2, tile / 2}, {tile / 2, tile * 2}, {tile, tile}};
+        NDArray sum = null;
+        for (int[] t : tilings) {
+            NDArray part = TiledScale.apply(input, fn, t[0], t[1], overlap, scale, channels, m);
+            if (sum == null) {
+                sum = part;
+            } else {
+                sum.addi(part);
+                part.close();
+            }
+        }
+        return sum.divi(3f);
+    }
+
+    /** Unscaled decoder output, about [-1, 1]: latent [b, embed, h, w] → [b, 3, f·h, f·w]. */
+    private NDArray decodeRaw(NDArray latent) {
+        return VaeOps.scoped(() -> network.decode(latent.div(scaleFactor)));
+    }
+
+    /** Scaled posterior mean: image [b, 3, H, W] in [0, 1] → [b, embed, H/f, W/f]. */
+    private NDArray encodeScaled(NDArray image) {
+        return VaeOps.scoped(() -> {
+            NDArray moments = network.encodeMoments(image.mul(2f).subi(1f)); // [b, 2·embed, h, w]
+            return moments.get(new NDIndex(":, 0:{}", config.embedDim())).mul(scaleFactor);
+        });
+    }
+
+    private static NDArray toUnit(NDArray raw) {
+        NDArray out = raw.add(1f).divi(2f).clip(0f, 1f);
+        raw.close();
+        return out;
+    }
+
+    private static NDArray perSample(NDArray input, UnaryOperator<NDArray> fn) {
+        long b = input.getShape().get(0);
+        if (b == 1) {
+            return fn.apply(input);
+        }
+        NDList outs = new NDList();
+        try {
+            for (long i = 0; i < b; i++) {
+                try (NDArray one = input.get(new NDIndex("{}:{}", i, i + 1))) {
+                    outs.add(fn.apply(one));
+                }
+            }
+            return NDArrays.concat(outs, 0);
+        } finally {
+            outs.close();
+        }
+    }
+
+    private static void checkRank(NDArray x, int channels, String what) {
+        long[] s = x.getShape().getShape();
+        if (s.length != 4 || s[1] != channels || s[0] == 0) {
+            throw new IllegalArgumentException(
+                    "VAE " + what + " must have shape [B, " + channels + ", H, W], got " + x.getShape());
+        }
+    }
+
+    private void checkMultiple(NDArray image) {
+        long[] s = image.getShape().getShape();
+        int f = config.downscale();
+        if (s[2] % f != 0 || s[3] % f != 0) {
+            throw new IllegalArgumentException("image size " + s[3] + "x" + s[2] + " must be a multiple of " + f
+                    + " to encode; crop or resize it first");
+        }
+    }
+
+    /** Frees the weights (a no-op on views made by {@link #withScaleFactor}). */
+    @Override
+    public void close() {
+        if (owner) {
+            manager.close();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.noodle.engine.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import java.util.function.Supplier;
+
+/**
+ * The VAE-specific tensor operations (convolutions, resampling, scopes) on plain DJL ops; GroupNorm and attention
+ * come from {@code dev.noodle.engine.runtime}.
+ *
+ * <p>Every method returns a new array in the input's manager and frees its own temporaries. Stateless and
+ * thread-safe.
+ */
+final class VaeOps {
+    private VaeOps() {}
+
+    /**
+     * Runs {@code body} in an {@link NDScope}: every array it creates is closed except the returned one, which is
+     * handed to the enclosing scope (if any) so that nested scopes still free it.
+     */
+    static NDArray scoped(Supplier<NDArray> body) {
+        NDArray result;
+        try (NDScope scope = new NDScope()) {
+            result = body.get();
+            NDScope.unregister(result);
+        }
+        NDScope.register(result);
+        return result;
+    }
+
+    /** 2-D convolution, stride 1, "same" padding for odd kernels. x [B, Cin, H, W], w [Cout, Cin, k, k]. */
+    static NDArray conv(NDArray x, NDArray w, NDArray b) {
+        long k = w.getShape().get(2);
+        long p = k / 2;
+        return Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(p, p), new Shape(1, 1), 1).singletonOrThrow();
+    }
+
+    /**
+     * ldm {@code Downsample} with conv: pad right and bottom by one, then a 3×3 stride-2 convolution without padding.
+     * x [B, C, H, W] → [B, C, H/2, W/2].
+     */
+    static NDArray downsample(NDArray x, NDArray w, NDArray b) {
+        return scoped(() -> {
+            NDArray padded = x.pad(new Shape(0, 1, 0, 1), 0); // F.pad(x, (0, 1, 0, 1))
+            return Conv2d.conv2d(padded, w, b, new Shape(2, 2), new Shape(0, 0), new Shape(1, 1), 1)
+                    .singletonOrThrow();
+        });
+    }
+
+    /** Nearest-neighbour ×2 upsampling: x [B, C, H, W] → [B, C, 2H, 2W]. */
+    static NDArray upsampleNearest2x(NDArray x) {
+        return scoped(() -> x.repeat(2, 2).repeat(3, 2));
+    }
+}

@@ -1,0 +1,101 @@
+package dev.noodle.nodes;
+
+import dev.noodle.engine.image.PngText;
+import dev.noodle.engine.model.ModelManager;
+import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.text.EmbeddingLookup;
+import dev.noodle.graph.exec.ServiceLookup;
+import dev.noodle.graph.node.NodeRegistry;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The standard node set and the services nodes need (model manager, folders, PNG writer), created once per
+ * process (CLI run, editor, server). Closing it unloads every model.
+ */
+public final class NoodleNodes implements AutoCloseable {
+    private final NodeEnvironment env;
+    private final ModelManager models;
+    private final NodeRegistry registry;
+    private final Map<Class<?>, Object> services = new HashMap<>();
+
+    private NoodleNodes(NodeEnvironment env, ModelManager models, PngWriter png) {
+        this.env = env;
+        this.models = models;
+        this.registry = standardRegistry(env);
+        services.put(NodeEnvironment.class, env);
+        services.put(ModelManager.class, models);
+        services.put(PngWriter.class, png);
+        services.put(EmbeddingLookupFactory.class, (EmbeddingLookupFactory) (clip, ctx) -> EmbeddingLookup.NONE);
+    }
+
+    /** The standard nodes over these folders, models on the best device (CUDA if DJL sees one, else CPU). */
+    public static NoodleNodes create(NodeEnvironment env) {
+        Devices.Target target = Devices.choose();
+        long budget = Math.max(2L << 30, MemoryPreflight.physicalBytes() / 2);
+        return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget), NoodleNodes::writePlainPng);
+    }
+
+    private static void writePlainPng(java.awt.image.BufferedImage img, java.nio.file.Path file,
+            dev.noodle.graph.node.NodeContext ctx) throws IOException {
+        PngText.write(file, img, java.util.Map.of());
+    }
+
+    /** Every standard node, registered by ComfyUI class name. */
+    public static NodeRegistry standardRegistry(NodeEnvironment env) {
+        NodeRegistry r = new NodeRegistry();
+        r.register(new LoaderNodes.CheckpointLoaderSimple(env));
+        r.register(new ConditioningNodes.ClipTextEncode());
+        r.register(new ConditioningNodes.ClipTextEncodeClipSkip());
+        r.register(new ConditioningNodes.ClipSetLastLayer());
+        r.register(new ConditioningNodes.ConditioningCombine());
+        r.register(new ConditioningNodes.ConditioningSetArea());
+        r.register(new LatentNodes.EmptyLatentImage());
+        r.register(new LatentNodes.RepeatLatentBatch());
+        r.register(new SamplerNodes.KSampler());
+        r.register(new SamplerNodes.KSamplerAdvanced());
+        r.register(new VaeNodes.VaeDecode());
+        r.register(new VaeNodes.VaeEncode());
+        r.register(new ImageNodes.SaveImage(env));
+        r.register(new ImageNodes.PreviewImage(env));
+        r.register(new ImageNodes.LoadImage(env));
+        return r;
+    }
+
+    public NodeRegistry registry() {
+        return registry;
+    }
+
+    public NodeEnvironment environment() {
+        return env;
+    }
+
+    public ModelManager models() {
+        return models;
+    }
+
+    /** Services for the executor (a node asks for one by class). */
+    public ServiceLookup services() {
+        return new ServiceLookup() {
+            @Override
+            public <T> T get(Class<T> type) {
+                Object s = services.get(type);
+                if (s == null) {
+                    throw new IllegalStateException("no service " + type.getSimpleName());
+                }
+                return type.cast(s);
+            }
+        };
+    }
+
+    /** Bytes of results the executor may cache: a quarter of physical memory (models are counted once). */
+    public long cacheBytes() {
+        return Math.max(1L << 30, MemoryPreflight.physicalBytes() / 4 * 3);
+    }
+
+    @Override
+    public void close() {
+        models.close();
+    }
+}

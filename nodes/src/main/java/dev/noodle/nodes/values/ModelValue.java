@@ -1,0 +1,73 @@
+package dev.noodle.nodes.values;
+
+import dev.noodle.engine.model.ModelFamily;
+import dev.noodle.engine.sampling.ModelSampling;
+import dev.noodle.engine.unet.UNetModel;
+import dev.noodle.graph.node.ReleasableValue;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The MODEL wire value: a UNet (the checkpoint's, or a patched view sharing its unpatched weights), its noise
+ * schedule and the patches applied so far. Immutable; "modifying" nodes return a new value (convention 3).
+ *
+ * @param hold keeps the base checkpoint loaded while this value lives; released with it
+ * @param unet the diffusion network
+ * @param sampling noise schedule and prediction type
+ * @param latentScale the family's latent scale (process_latent_in)
+ * @param family the base family
+ * @param patches human descriptions of what was applied ("LoRA foo.safetensors at 0.8")
+ * @param ownedBytes native bytes owned by this value alone (patched weights), 0 for the checkpoint's own UNet
+ * @param owned released with this value (patched weights), or null
+ */
+public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, float latentScale, ModelFamily family,
+        List<String> patches, long ownedBytes, AutoCloseable owned) implements ReleasableValue {
+    public ModelValue {
+        patches = List.copyOf(patches);
+    }
+
+    /** A value holding something that must be released (a model lease). */
+    public interface Hold {
+        void release();
+
+        long sizeBytes();
+    }
+
+    /** The same model with another schedule (ModelSamplingDiscrete). */
+    public ModelValue withSampling(ModelSampling s, String note) {
+        return new ModelValue(hold, unet, s, latentScale, family, append(note), 0, null);
+    }
+
+    /** A copy with one more patch note, a patched UNet and its owned memory. */
+    public ModelValue withUNet(UNetModel patched, String note, long bytes, AutoCloseable newOwned) {
+        return new ModelValue(hold, patched, sampling, latentScale, family, append(note), bytes, newOwned);
+    }
+
+    private List<String> append(String note) {
+        List<String> p = new ArrayList<>(patches);
+        p.add(note);
+        return p;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return (owned == null ? hold.sizeBytes() : 0) + ownedBytes;
+    }
+
+    @Override
+    public void release() {
+        hold.release();
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception ignored) {
+                // native memory release does not fail in practice
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MODEL: the " + family + " UNet" + (patches.isEmpty() ? "" : " with " + String.join(", ", patches));
+    }
+}

@@ -1,0 +1,22 @@
+package dev.noodle.nodes.values;
+
+import dev.noodle.engine.vae.AutoencoderKL;
+import dev.noodle.graph.node.ReleasableValue;
+
+/** The VAE wire value: an autoencoder (raw-latent convention) and where it came from. Immutable. */
+public record VaeValue(ModelValue.Hold hold, AutoencoderKL vae, String source) implements ReleasableValue {
+    @Override
+    public long sizeBytes() {
+        return 0; // counted with the checkpoint (or the VAE file's hold)
+    }
+
+    @Override
+    public void release() {
+        hold.release();
+    }
+
+    @Override
+    public String toString() {
+        return "VAE: " + source;
+    }
+}

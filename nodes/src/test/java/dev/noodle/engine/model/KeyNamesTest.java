@@ -1,0 +1,110 @@
+package dev.noodle.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.noodle.engine.unet.UNetConfig;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class KeyNamesTest {
+    private static Set<String> unetKeys(UNetConfig c) {
+        Set<String> keys = new HashSet<>();
+        for (String k : UNetConfig.parameterShapes(c).keySet()) {
+            keys.add(k.substring(UNetConfig.PREFIX.length()));
+        }
+        return keys;
+    }
+
+    @Test
+    void sd15DiffusersNamesHitKnownLdmKeys() {
+        Map<String, String> m = KeyNames.diffusersToLdmUnet(KeyNames.UNetNaming.sd15());
+        // spot checks against the diffusers conversion script's layout
+        assertEquals("input_blocks.1.1.transformer_blocks.0.attn1.to_q",
+                m.get("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q"));
+        assertEquals("input_blocks.5.1.proj_in", m.get("down_blocks.1.attentions.1.proj_in"));
+        assertEquals("input_blocks.3.0.op", m.get("down_blocks.0.downsamplers.0.conv"));
+        assertEquals("input_blocks.11.0.out_layers.3", m.get("down_blocks.3.resnets.1.conv2"));
+        assertEquals("middle_block.1.transformer_blocks.0.ff.net.2",
+                m.get("mid_block.attentions.0.transformer_blocks.0.ff.net.2"));
+        assertEquals("middle_block.2.emb_layers.1", m.get("mid_block.resnets.1.time_emb_proj"));
+        assertEquals("output_blocks.2.1.conv", m.get("up_blocks.0.upsamplers.0.conv"));
+        assertEquals("output_blocks.5.2.conv", m.get("up_blocks.1.upsamplers.0.conv"));
+        assertEquals("output_blocks.11.1.transformer_blocks.0.attn2.to_out.0",
+                m.get("up_blocks.3.attentions.2.transformer_blocks.0.attn2.to_out.0"));
+        assertEquals("output_blocks.3.0.skip_connection", m.get("up_blocks.1.resnets.0.conv_shortcut"));
+        assertEquals("out.2", m.get("conv_out"));
+        assertFalse(m.containsKey("up_blocks.3.upsamplers.0.conv"));
+
+        // every parameter of the SD1.5 UNet (but label_emb) has a diffusers name and back
+        Set<String> keys = unetKeys(UNetConfig.sd15());
+        Map<String, String> inverse = KeyNames.ldmToDiffusersUnet(KeyNames.UNetNaming.sd15());
+        for (String k : keys) {
+            String module = k.substring(0, k.lastIndexOf('.'));
+            assertTrue(inverse.containsKey(module), "no diffusers name for " + k);
+        }
+        for (String ldm : m.values()) {
+            // the map names a skip conv for every ResBlock; only those that change width have one
+            if (!ldm.startsWith("label_emb") && !ldm.endsWith("skip_connection")) {
+                assertTrue(keys.contains(ldm + ".weight"), "mapped to unknown module " + ldm);
+            }
+        }
+    }
+
+    @Test
+    void tinyLayoutFromConfigMatchesItsKeys() {
+        UNetConfig c = UNetConfig.tiny();
+        KeyNames.UNetNaming n = KeyNames.UNetNaming.of(c.numResBlocks(), c.attentionLevels(), c.transformerDepth());
+        Set<String> keys = unetKeys(c);
+        for (String ldm : KeyNames.diffusersToLdmUnet(n).values()) {
+            // the map names a skip conv for every ResBlock; only those that change width have one
+            if (!ldm.startsWith("label_emb") && !ldm.endsWith("skip_connection")) {
+                assertTrue(keys.contains(ldm + ".weight"), "mapped to unknown module " + ldm);
+            }
+        }
+    }
+
+    @Test
+    void sdxlLayoutFollowsDepths() {
+        Map<String, String> m = KeyNames.diffusersToLdmUnet(KeyNames.UNetNaming.sdxl());
+        assertEquals("input_blocks.4.1.transformer_blocks.1.attn2.to_k",
+                m.get("down_blocks.1.attentions.0.transformer_blocks.1.attn2.to_k"));
+        assertEquals("input_blocks.8.1.transformer_blocks.9.ff.net.2",
+                m.get("down_blocks.2.attentions.1.transformer_blocks.9.ff.net.2"));
+        assertFalse(m.containsKey("down_blocks.0.attentions.0.proj_in"));
+        assertEquals("output_blocks.2.2.conv", m.get("up_blocks.0.upsamplers.0.conv"));
+        assertEquals("output_blocks.5.2.conv", m.get("up_blocks.1.upsamplers.0.conv"));
+        assertFalse(m.containsKey("up_blocks.2.upsamplers.0.conv"));
+        assertEquals("label_emb.0.0", m.get("add_embedding.linear_1"));
+    }
+
+    @Test
+    void loraNamesResolveForKohyaDiffusersPeftAndText() {
+        Set<String> unet = unetKeys(UNetConfig.sd15());
+        List<String> text = List.of("encoder.layers.0.self_attn.q_proj.weight", "encoder.layers.11.mlp.fc2.weight",
+                "encoder.layers.0.self_attn.q_proj.bias");
+        Map<String, KeyNames.Target> t = KeyNames.loraModuleTargets(unet, KeyNames.UNetNaming.sd15(), text, List.of());
+        KeyNames.Target q = new KeyNames.Target(KeyNames.Component.UNET,
+                "input_blocks.1.1.transformer_blocks.0.attn1.to_q.weight");
+        assertEquals(q, t.get("lora_unet_input_blocks_1_1_transformer_blocks_0_attn1_to_q"));
+        assertEquals(q, t.get("lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q"));
+        assertEquals(q, t.get("unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q"));
+        assertEquals(new KeyNames.Target(KeyNames.Component.UNET, "output_blocks.5.2.conv.weight"),
+                t.get("lora_unet_up_blocks_1_upsamplers_0_conv"));
+        assertEquals(new KeyNames.Target(KeyNames.Component.TEXT, "encoder.layers.11.mlp.fc2.weight"),
+                t.get("lora_te_text_model_encoder_layers_11_mlp_fc2"));
+        assertEquals(new KeyNames.Target(KeyNames.Component.TEXT, "encoder.layers.0.self_attn.q_proj.weight"),
+                t.get("text_encoder.text_model.encoder.layers.0.self_attn.q_proj"));
+        assertFalse(t.containsKey("lora_te1_text_model_encoder_layers_0_self_attn_q_proj"));
+
+        Map<String, KeyNames.Target> xl = KeyNames.loraModuleTargets(Set.of(), null, text, text);
+        assertEquals(KeyNames.Component.TEXT, xl.get("lora_te1_text_model_encoder_layers_0_self_attn_q_proj").component());
+        assertEquals(KeyNames.Component.TEXT2, xl.get("lora_te2_text_model_encoder_layers_0_self_attn_q_proj").component());
+        assertEquals(KeyNames.Component.TEXT2,
+                xl.get("text_encoder_2.text_model.encoder.layers.11.mlp.fc2").component());
+    }
+}
