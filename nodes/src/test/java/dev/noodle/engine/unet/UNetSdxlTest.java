@@ -188,4 +188,19 @@ class UNetSdxlTest {
             assertTrue(e.getMessage().contains("y must be [2, 48]"), e.getMessage());
         }
     }
+
+    @Test
+    void aModelWithoutLabelEmbRefusesY() throws URISyntaxException {
+        try (NDManager m = NDManager.newBaseManager();
+                SafetensorsFile sd1 = SafetensorsFile.open(UNetModelTest.resource("tiny_unet.safetensors"));
+                UNetModel model = UNetModel.load(sd1, Devices.Target.cpu())) {
+            assertFalse(model.config().hasLabelEmbedding());
+            NDArray x = m.zeros(new Shape(1, 4, 8, 8));
+            NDArray t = m.zeros(new Shape(1));
+            NDArray ctx = m.zeros(new Shape(1, 3, 64));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(x, t, ctx, m.zeros(new Shape(1, 48))));
+            assertTrue(e.getMessage().contains("no label_emb"), e.getMessage());
+        }
+    }
 }
