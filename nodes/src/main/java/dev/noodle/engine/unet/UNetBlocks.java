@@ -1,6 +1,7 @@
 package dev.noodle.engine.unet;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
@@ -14,8 +15,9 @@ import dev.noodle.engine.runtime.TorchOps;
 /**
  * The LDM UNet building blocks (ResBlock, SpatialTransformer with BasicTransformerBlocks, Down/Upsample) as pure
  * functions of a {@link UNetWeights} and a key path. Every block runs in its own {@link Scopes#scoped} scope, so
- * its temporaries are freed as soon as it returns; the result lives in the manager of the block's input.
- * Stateless and thread-safe.
+ * its temporaries are freed as soon as it returns; the result lives in the manager of the block's input. Weights
+ * are fetched in the compute type through {@link UNetWeights#compute}, so fp16-stored weights are widened inside
+ * the block's scope and freed with it. One instance serves one forward pass (it holds that pass's manager).
  */
 final class UNetBlocks {
     /** GroupNorm epsilon of LDM's GroupNorm32 (torch default). */
@@ -32,42 +34,53 @@ final class UNetBlocks {
     private final UNetWeights w;
     private final Attention.Mode attention;
     private final AttentionHook hook;
+    private final NDManager run;
 
-    UNetBlocks(UNetWeights weights, Attention.Mode attention, AttentionHook hook) {
+    /**
+     * @param hook replaces attention key/value inputs (hypernetworks), or null
+     * @param run the forward pass's manager: widened weight copies belong to it (and to the current scope)
+     */
+    UNetBlocks(UNetWeights weights, Attention.Mode attention, AttentionHook hook, NDManager run) {
         this.w = weights;
         this.attention = attention;
         this.hook = hook;
+        this.run = run;
+    }
+
+    /** A weight in the compute type (call inside a {@link Scopes#scoped} block). */
+    NDArray weight(String key) {
+        return w.compute(key, run);
     }
 
     /** 3×3 convolution, padding 1: [B, Cin, H, W] → [B, Cout, H/stride, W/stride]. */
     NDArray conv3(NDArray x, String key, int stride) {
         Shape s = stride == 1 ? ONE : TWO;
-        return Conv2d.conv2d(x, w.get(key + ".weight"), w.get(key + ".bias"), s, ONE, ONE, 1).singletonOrThrow();
+        return Conv2d.conv2d(x, weight(key + ".weight"), weight(key + ".bias"), s, ONE, ONE, 1).singletonOrThrow();
     }
 
     private NDArray conv1(NDArray x, String key) {
-        return Conv2d.conv2d(x, w.get(key + ".weight"), w.get(key + ".bias"), ONE, NO_PAD, ONE, 1).singletonOrThrow();
+        return Conv2d.conv2d(x, weight(key + ".weight"), weight(key + ".bias"), ONE, NO_PAD, ONE, 1).singletonOrThrow();
     }
 
     /** x·Wᵀ + b over the last axis; a 1×1 conv weight [O, I, 1, 1] is used as the matrix [O, I]. */
     NDArray linear(NDArray x, String key) {
-        NDArray weight = w.get(key + ".weight");
-        if (weight.getShape().dimension() == 4) {
-            weight = weight.reshape(weight.getShape().get(0), weight.getShape().get(1));
+        NDArray m = weight(key + ".weight");
+        if (m.getShape().dimension() == 4) {
+            m = m.reshape(m.getShape().get(0), m.getShape().get(1));
         }
         String bias = key + ".bias";
         return w.keys().contains(bias)
-                ? Linear.linear(x, weight, w.get(bias)).singletonOrThrow()
-                : Linear.linear(x, weight).singletonOrThrow();
+                ? Linear.linear(x, m, weight(bias)).singletonOrThrow()
+                : Linear.linear(x, m).singletonOrThrow();
     }
 
     private NDArray layerNorm(NDArray x, String key) {
-        NDArray g = w.get(key + ".weight");
-        return LayerNorm.layerNorm(x, g.getShape(), g, w.get(key + ".bias"), LAYER_NORM_EPS).singletonOrThrow();
+        NDArray g = weight(key + ".weight");
+        return LayerNorm.layerNorm(x, g.getShape(), g, weight(key + ".bias"), LAYER_NORM_EPS).singletonOrThrow();
     }
 
     private NDArray groupNormSilu(NDArray x, String key) {
-        return GroupNorm.applySilu(x, UNetConfig.NORM_GROUPS, w.get(key + ".weight"), w.get(key + ".bias"),
+        return GroupNorm.applySilu(x, UNetConfig.NORM_GROUPS, weight(key + ".weight"), weight(key + ".bias"),
                 NORM_EPS);
     }
 
@@ -97,19 +110,19 @@ final class UNetBlocks {
      *
      * @param x [B, C, H, W]
      * @param context [B, T, contextDim]
-     * @return [B, C, H, W]
+     * @return [B, C, H, W] after {@code part.depth()} BasicTransformerBlocks
      */
-    NDArray transformer(NDArray x, NDArray context, UNetLayout.Transformer part, int depth) {
+    NDArray transformer(NDArray x, NDArray context, UNetLayout.Transformer part) {
         String p = part.path() + ".";
         return Scopes.scoped(() -> {
             Shape s = x.getShape();
             long b = s.get(0);
             long c = s.get(1);
             long hw = s.get(2) * s.get(3);
-            NDArray n = GroupNorm.apply(x, UNetConfig.NORM_GROUPS, w.get(p + "norm.weight"),
-                    w.get(p + "norm.bias"), TRANSFORMER_NORM_EPS); // [B, C, H, W]
+            NDArray n = GroupNorm.apply(x, UNetConfig.NORM_GROUPS, weight(p + "norm.weight"),
+                    weight(p + "norm.bias"), TRANSFORMER_NORM_EPS); // [B, C, H, W]
             NDArray t = linear(n.reshape(b, c, hw).transpose(0, 2, 1), p + "proj_in"); // [B, HW, C]
-            for (int d = 0; d < depth; d++) {
+            for (int d = 0; d < part.depth(); d++) {
                 t = basicBlock(t, context, p + "transformer_blocks." + d + ".", part.heads());
             }
             t = linear(t, p + "proj_out"); // [B, HW, C]
@@ -149,7 +162,7 @@ final class UNetBlocks {
 
     /** Downsample: 3×3 conv with stride 2: [B, C, H, W] → [B, C, H/2, W/2]. */
     NDArray down(NDArray x, UNetLayout.Down part) {
-        return conv3(x, part.path() + ".op", 2);
+        return Scopes.scoped(() -> conv3(x, part.path() + ".op", 2));
     }
 
     /** Upsample: nearest 2× then 3×3 conv: [B, C, H, W] → [B, C, 2H, 2W]. */

@@ -5,24 +5,30 @@ import dev.noodle.engine.io.TensorSource;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Hyper-parameters of an LDM UNet ({@code openaimodel.UNetModel}) for SD 1.x/2.x-style checkpoints.
+ * Hyper-parameters of an LDM/SGM UNet ({@code openaimodel.UNetModel}) for SD 1.x, SD 2.x and SDXL checkpoints.
+ *
+ * <p>Transformer depth is given per block, as ComfyUI's {@code model_detection} counts it from the keys: SDXL has
+ * no transformer at its first level, two BasicTransformerBlocks per transformer at the second and ten at the third.
+ * A depth of 0 means the block has no SpatialTransformer at all.
  *
  * @param inChannels latent input channels (4; 9 for inpainting: latent + mask + masked-image latent)
  * @param outChannels predicted channels (4)
- * @param modelChannels base width (320 for SD 1.x/2.x)
- * @param channelMult width multiplier per resolution level ({1, 2, 4, 4})
+ * @param modelChannels base width (320 for SD 1.x/2.x and SDXL)
+ * @param channelMult width multiplier per resolution level ({1, 2, 4, 4}; SDXL {1, 2, 4})
  * @param numResBlocks ResBlocks per level on the way down (one more per level on the way up)
- * @param attentionLevels whether each level has a SpatialTransformer after its ResBlocks
+ * @param inputDepth transformer depth after each input ResBlock, level by level ({@code levels × numResBlocks}
+ *     entries, in {@code input_blocks} order; ComfyUI's {@code transformer_depth})
+ * @param middleDepth transformer depth of {@code middle_block.1}; 0 means the middle block is a single ResBlock
+ * @param outputDepth transformer depth of each output block in {@code output_blocks} order, deepest level first
+ *     ({@code levels × (numResBlocks + 1)} entries; ComfyUI's {@code transformer_depth_output} reversed)
  * @param numHeads attention heads per transformer (SD 1.x: 8), or -1 when {@code headChannels} is used
- * @param headChannels channels per head (SD 2.x: 64), or -1 when {@code numHeads} is used
- * @param transformerDepth BasicTransformerBlocks per SpatialTransformer
- * @param contextDim cross-attention context width (768 for CLIP ViT-L, 1024 for OpenCLIP ViT-H)
- * @param linearProjection proj_in/proj_out are linear layers (SD 2.x) rather than 1×1 convolutions (SD 1.x)
+ * @param headChannels channels per head (SD 2.x, SDXL: 64), or -1 when {@code numHeads} is used
+ * @param contextDim cross-attention context width (768 CLIP ViT-L, 1024 OpenCLIP ViT-H, 2048 SDXL's CLIP-L ‖ bigG)
+ * @param linearProjection proj_in/proj_out are linear layers (SD 2.x, SDXL) rather than 1×1 convolutions (SD 1.x)
+ * @param admInChannels width of the vector y added to the time embedding through {@code label_emb} (SDXL: 2816),
+ *     or 0 when the model has no {@code label_emb}
  */
 public record UNetConfig(
         int inChannels,
@@ -30,12 +36,14 @@ public record UNetConfig(
         int modelChannels,
         int[] channelMult,
         int numResBlocks,
-        boolean[] attentionLevels,
+        int[] inputDepth,
+        int middleDepth,
+        int[] outputDepth,
         int numHeads,
         int headChannels,
-        int transformerDepth,
         int contextDim,
-        boolean linearProjection) {
+        boolean linearProjection,
+        int admInChannels) {
     /** Key prefix of the UNet inside a single-file checkpoint. */
     public static final String PREFIX = "model.diffusion_model.";
 
@@ -44,10 +52,21 @@ public record UNetConfig(
 
     public UNetConfig {
         channelMult = channelMult.clone();
-        attentionLevels = attentionLevels.clone();
-        if (channelMult.length == 0 || channelMult.length != attentionLevels.length) {
-            throw new IllegalArgumentException("channelMult and attentionLevels need one entry per level, got "
-                    + Arrays.toString(channelMult) + " and " + Arrays.toString(attentionLevels));
+        inputDepth = inputDepth.clone();
+        outputDepth = outputDepth.clone();
+        int levels = channelMult.length;
+        if (levels == 0 || numResBlocks <= 0) {
+            throw new IllegalArgumentException("need at least one level and one ResBlock per level, got "
+                    + Arrays.toString(channelMult) + " and " + numResBlocks);
+        }
+        if (inputDepth.length != levels * numResBlocks || outputDepth.length != levels * (numResBlocks + 1)) {
+            throw new IllegalArgumentException("inputDepth needs " + levels * numResBlocks + " entries and outputDepth "
+                    + levels * (numResBlocks + 1) + ", got " + Arrays.toString(inputDepth) + " and "
+                    + Arrays.toString(outputDepth));
+        }
+        if (Arrays.stream(inputDepth).anyMatch(d -> d < 0) || Arrays.stream(outputDepth).anyMatch(d -> d < 0)
+                || middleDepth < 0) {
+            throw new IllegalArgumentException("transformer depths must be ≥ 0");
         }
         if ((numHeads > 0) == (headChannels > 0)) {
             throw new IllegalArgumentException("set exactly one of numHeads (" + numHeads + ") and headChannels ("
@@ -57,6 +76,36 @@ public record UNetConfig(
             throw new IllegalArgumentException("modelChannels must be a positive multiple of " + NORM_GROUPS
                     + ", got " + modelChannels);
         }
+        if (admInChannels < 0) {
+            throw new IllegalArgumentException("admInChannels must be ≥ 0, got " + admInChannels);
+        }
+    }
+
+    /**
+     * A config whose transformers all have the same depth, on the levels flagged in {@code attentionLevels}, and
+     * a middle transformer (the SD 1.x/2.x shape), without {@code label_emb}.
+     */
+    public UNetConfig(int inChannels, int outChannels, int modelChannels, int[] channelMult, int numResBlocks,
+            boolean[] attentionLevels, int numHeads, int headChannels, int transformerDepth, int contextDim,
+            boolean linearProjection) {
+        this(inChannels, outChannels, modelChannels, channelMult, numResBlocks,
+                perBlock(attentionLevels, channelMult.length, numResBlocks, transformerDepth, false),
+                transformerDepth,
+                perBlock(attentionLevels, channelMult.length, numResBlocks + 1, transformerDepth, true),
+                numHeads, headChannels, contextDim, linearProjection, 0);
+    }
+
+    private static int[] perBlock(boolean[] attn, int levels, int perLevel, int depth, boolean deepestFirst) {
+        if (attn.length != levels) {
+            throw new IllegalArgumentException("attentionLevels needs one entry per level (" + levels + "), got "
+                    + Arrays.toString(attn));
+        }
+        int[] d = new int[levels * perLevel];
+        for (int i = 0; i < d.length; i++) {
+            int level = deepestFirst ? levels - 1 - i / perLevel : i / perLevel;
+            d[i] = attn[level] ? depth : 0;
+        }
+        return d;
     }
 
     /** Stable Diffusion 1.x (v1-inference.yaml): 859.5 M parameters. */
@@ -72,6 +121,16 @@ public record UNetConfig(
     }
 
     /**
+     * SDXL base (sd_xl_base.yaml): three levels, transformer depth 0/2/10 per level and 10 in the middle, 64-channel
+     * heads, linear projections, 2048-wide context, and {@code label_emb} for the 2816-wide size/pooled vector:
+     * 2.567 B parameters.
+     */
+    public static UNetConfig sdxl() {
+        return new UNetConfig(4, 4, 320, new int[] {1, 2, 4}, 2, new int[] {0, 0, 2, 2, 10, 10}, 10,
+                new int[] {10, 10, 10, 2, 2, 2, 0, 0, 0}, -1, 64, 2048, true, 2816);
+    }
+
+    /**
      * A tiny SD 1.x-shaped UNet (width 32, two levels, one ResBlock per level, attention on both, context 64) with
      * the real key names: demo checkpoints and tests. It keeps SD 1.x's 8 heads (head width 4 and 8), because the
      * head count is not visible in the weights and {@link #fromWeights} must infer this exact config back.
@@ -80,19 +139,60 @@ public record UNetConfig(
         return new UNetConfig(4, 4, 32, new int[] {1, 2}, 1, new boolean[] {true, true}, 8, -1, 1, 64, false);
     }
 
+    /**
+     * A tiny SDXL-shaped UNet with the real key names: width 32, levels {1, 2, 2}, two ResBlocks per level, no
+     * transformer on the first level, uneven depths elsewhere (so per-block detection is exercised), 64-channel
+     * heads, linear projections, context 80 and a 48-wide {@code label_emb} input.
+     */
+    public static UNetConfig tinyXl() {
+        return new UNetConfig(4, 4, 32, new int[] {1, 2, 2}, 2, new int[] {0, 0, 2, 1, 1, 3}, 2,
+                new int[] {3, 1, 2, 2, 1, 1, 0, 0, 0}, -1, 64, 80, true, 48);
+    }
+
     @Override
     public int[] channelMult() {
         return channelMult.clone();
     }
 
     @Override
+    public int[] inputDepth() {
+        return inputDepth.clone();
+    }
+
+    @Override
+    public int[] outputDepth() {
+        return outputDepth.clone();
+    }
+
+    /** Whether each level has a transformer after any of its input ResBlocks. */
     public boolean[] attentionLevels() {
-        return attentionLevels.clone();
+        boolean[] a = new boolean[channelMult.length];
+        for (int i = 0; i < inputDepth.length; i++) {
+            a[i / numResBlocks] |= inputDepth[i] > 0;
+        }
+        return a;
+    }
+
+    /** The deepest transformer (the uniform depth of SD 1.x/2.x; 10 for SDXL). */
+    public int transformerDepth() {
+        int d = middleDepth;
+        for (int v : inputDepth) {
+            d = Math.max(d, v);
+        }
+        for (int v : outputDepth) {
+            d = Math.max(d, v);
+        }
+        return d;
     }
 
     /** Width of the timestep embedding (4 × model channels). */
     public int timeEmbedDim() {
         return modelChannels * 4;
+    }
+
+    /** Whether the model adds a class/size vector y to the time embedding ({@code label_emb}). */
+    public boolean hasLabelEmbedding() {
+        return admInChannels > 0;
     }
 
     /** Attention heads for a transformer on {@code channels} channels. */
@@ -102,8 +202,8 @@ public record UNetConfig(
 
     /** Same config with another number of input channels (9 for inpainting). */
     public UNetConfig withInChannels(int in) {
-        return new UNetConfig(in, outChannels, modelChannels, channelMult, numResBlocks, attentionLevels, numHeads,
-                headChannels, transformerDepth, contextDim, linearProjection);
+        return new UNetConfig(in, outChannels, modelChannels, channelMult, numResBlocks, inputDepth, middleDepth,
+                outputDepth, numHeads, headChannels, contextDim, linearProjection, admInChannels);
     }
 
     /** Every parameter's full checkpoint key ({@value #PREFIX}…) and shape, in checkpoint order. */
@@ -124,93 +224,15 @@ public record UNetConfig(
     }
 
     /**
-     * Infers the config from a checkpoint's keys and shapes (full checkpoint or a bare UNet file). Heads follow
-     * the family: a 1024-wide context (SD 2.x) means 64-channel heads, otherwise 8 heads (SD 1.x).
+     * Infers the config from a checkpoint's keys and shapes (full checkpoint or a bare UNet file), counting the
+     * transformer depth of every block. Heads follow the family, since the weights do not show them: 1×1-conv
+     * projections without {@code label_emb} and a context other than 1024 (SD 1.x) mean 8 heads; otherwise
+     * (SD 2.x, SDXL) 64-channel heads.
      *
      * @throws ModelFormatException naming the file and the missing or odd key when this is not an LDM UNet
      */
     public static UNetConfig fromWeights(TensorSource source) {
-        TensorSource s = unetKeys(source);
-        String where = source.describe();
-        long[] convIn = shape(s, "input_blocks.0.0.weight", where);
-        int mc = (int) convIn[0];
-        int in = (int) convIn[1];
-        int out = (int) shape(s, "out.2.weight", where)[0];
-        TreeSet<Integer> inputIds = new TreeSet<>();
-        Pattern block = Pattern.compile("^input_blocks\\.(\\d+)\\.");
-        int depth = 0;
-        Pattern tb = Pattern.compile("^input_blocks\\.\\d+\\.1\\.transformer_blocks\\.(\\d+)\\.");
-        for (String k : s.keys()) {
-            Matcher m = block.matcher(k);
-            if (m.find()) {
-                inputIds.add(Integer.parseInt(m.group(1)));
-            }
-            Matcher t = tb.matcher(k);
-            if (t.find()) {
-                depth = Math.max(depth, Integer.parseInt(t.group(1)) + 1);
-            }
-        }
-        // walk the input blocks: Downsample blocks (…0.op.weight) close a level
-        java.util.List<Integer> mult = new java.util.ArrayList<>();
-        java.util.List<Boolean> attn = new java.util.ArrayList<>();
-        int resInLevel = 0;
-        int resPerLevel = -1;
-        for (int id = 1; id <= inputIds.last(); id++) {
-            String p = "input_blocks." + id + ".";
-            if (s.contains(p + "0.op.weight")) {
-                resPerLevel = checkRes(resPerLevel, resInLevel, where);
-                resInLevel = 0;
-                continue;
-            }
-            long[] w = shape(s, p + "0.out_layers.3.weight", where);
-            if (resInLevel == 0) {
-                mult.add((int) (w[0] / mc));
-                attn.add(s.contains(p + "1.proj_in.weight"));
-            }
-            resInLevel++;
-        }
-        resPerLevel = checkRes(resPerLevel, resInLevel, where);
-        int context = -1;
-        boolean linear = false;
-        for (String k : s.keys()) {
-            if (k.endsWith("attn2.to_k.weight")) {
-                context = (int) s.info(k).shape()[1];
-            }
-            if (k.endsWith("proj_in.weight")) {
-                linear = s.info(k).shape().length == 2;
-            }
-        }
-        if (context < 0 || depth == 0) {
-            throw new ModelFormatException(where + ": no cross-attention weights (…attn2.to_k.weight) found under"
-                    + " the UNet keys; this is not a Stable Diffusion 1.x/2.x UNet.");
-        }
-        boolean sd2 = context == 1024;
-        return new UNetConfig(in, out, mc, mult.stream().mapToInt(Integer::intValue).toArray(), resPerLevel,
-                toArray(attn), sd2 ? -1 : 8, sd2 ? 64 : -1, depth, context, linear);
-    }
-
-    private static int checkRes(int expected, int found, String where) {
-        if (expected >= 0 && expected != found) {
-            throw new ModelFormatException(where + ": UNet levels have different numbers of ResBlocks (" + expected
-                    + " and " + found + "); this layout is not supported.");
-        }
-        return found;
-    }
-
-    private static boolean[] toArray(java.util.List<Boolean> list) {
-        boolean[] a = new boolean[list.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = list.get(i);
-        }
-        return a;
-    }
-
-    private static long[] shape(TensorSource s, String key, String where) {
-        if (!s.contains(key)) {
-            throw new ModelFormatException(where + ": UNet key '" + PREFIX + key + "' is missing; this is not a"
-                    + " Stable Diffusion UNet checkpoint (or it uses diffusers names, which need converting).");
-        }
-        return s.info(key).shape();
+        return UNetDetection.detect(unetKeys(source), source.describe());
     }
 
     @Override
@@ -221,25 +243,28 @@ public record UNetConfig(
                 && c.modelChannels == modelChannels
                 && Arrays.equals(c.channelMult, channelMult)
                 && c.numResBlocks == numResBlocks
-                && Arrays.equals(c.attentionLevels, attentionLevels)
+                && Arrays.equals(c.inputDepth, inputDepth)
+                && c.middleDepth == middleDepth
+                && Arrays.equals(c.outputDepth, outputDepth)
                 && c.numHeads == numHeads
                 && c.headChannels == headChannels
-                && c.transformerDepth == transformerDepth
                 && c.contextDim == contextDim
-                && c.linearProjection == linearProjection;
+                && c.linearProjection == linearProjection
+                && c.admInChannels == admInChannels;
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(channelMult) * 31 + Arrays.hashCode(attentionLevels) * 17 + modelChannels
-                + contextDim * 7 + inChannels;
+        return Arrays.hashCode(channelMult) * 31 + Arrays.hashCode(inputDepth) * 17 + Arrays.hashCode(outputDepth)
+                + modelChannels + contextDim * 7 + inChannels + admInChannels * 13;
     }
 
     @Override
     public String toString() {
         return "UNetConfig[in=" + inChannels + ", out=" + outChannels + ", channels=" + modelChannels + ", mult="
-                + Arrays.toString(channelMult) + ", resBlocks=" + numResBlocks + ", attention="
-                + Arrays.toString(attentionLevels) + ", heads=" + (numHeads > 0 ? numHeads : "dim " + headChannels)
-                + ", depth=" + transformerDepth + ", context=" + contextDim + ", linearProj=" + linearProjection + "]";
+                + Arrays.toString(channelMult) + ", resBlocks=" + numResBlocks + ", depth in="
+                + Arrays.toString(inputDepth) + " mid=" + middleDepth + " out=" + Arrays.toString(outputDepth)
+                + ", heads=" + (numHeads > 0 ? numHeads : "dim " + headChannels) + ", context=" + contextDim
+                + ", linearProj=" + linearProjection + ", adm=" + admInChannels + "]";
     }
 }

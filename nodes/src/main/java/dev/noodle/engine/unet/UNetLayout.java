@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * @param input {@code input_blocks.i}: conv-in, then per level ResBlocks (each with an optional transformer) and
  *     a Downsample between levels
- * @param middle {@code middle_block}: ResBlock, transformer, ResBlock
+ * @param middle {@code middle_block}: ResBlock, transformer, ResBlock (a single ResBlock when the middle depth is 0)
  * @param output {@code output_blocks.i}: per level (deepest first) ResBlocks on the concatenated skip, optional
  *     transformer, and an Upsample at the end of every level but the last
  */
@@ -28,8 +28,8 @@ record UNetLayout(List<List<Part>> input, List<Part> middle, List<List<Part>> ou
     /** ResBlock: in_layers (GN, SiLU, conv3×3), emb_layers (SiLU, linear), out_layers (GN, SiLU, conv3×3), skip. */
     record Res(String path, int in, int out) implements Part {}
 
-    /** SpatialTransformer on {@code channels} channels with {@code heads} heads. */
-    record Transformer(String path, int channels, int heads) implements Part {}
+    /** SpatialTransformer on {@code channels} channels with {@code heads} heads and {@code depth} blocks. */
+    record Transformer(String path, int channels, int heads, int depth) implements Part {}
 
     /** Downsample: conv3×3 with stride 2 under {@code op}. */
     record Down(String path, int channels) implements Part {}
@@ -45,14 +45,17 @@ record UNetLayout(List<List<Part>> input, List<Part> middle, List<List<Part>> ou
         List<Integer> skipChannels = new ArrayList<>(List.of(mc));
         int ch = mc;
         int levels = c.channelMult().length;
+        int[] inputDepth = c.inputDepth();
+        int[] outputDepth = c.outputDepth();
         for (int level = 0; level < levels; level++) {
             int out = mc * c.channelMult()[level];
             for (int r = 0; r < c.numResBlocks(); r++) {
                 String p = "input_blocks." + in.size();
                 List<Part> block = new ArrayList<>(List.of(new Res(p + ".0", ch, out)));
                 ch = out;
-                if (c.attentionLevels()[level]) {
-                    block.add(new Transformer(p + ".1", ch, c.heads(ch)));
+                int depth = inputDepth[level * c.numResBlocks() + r];
+                if (depth > 0) {
+                    block.add(new Transformer(p + ".1", ch, c.heads(ch), depth));
                 }
                 in.add(List.copyOf(block));
                 skipChannels.add(ch);
@@ -62,8 +65,11 @@ record UNetLayout(List<List<Part>> input, List<Part> middle, List<List<Part>> ou
                 skipChannels.add(ch);
             }
         }
-        List<Part> middle = List.of(new Res("middle_block.0", ch, ch),
-                new Transformer("middle_block.1", ch, c.heads(ch)), new Res("middle_block.2", ch, ch));
+        List<Part> middle = c.middleDepth() > 0
+                ? List.of(new Res("middle_block.0", ch, ch),
+                        new Transformer("middle_block.1", ch, c.heads(ch), c.middleDepth()),
+                        new Res("middle_block.2", ch, ch))
+                : List.of(new Res("middle_block.0", ch, ch));
         List<List<Part>> out = new ArrayList<>();
         for (int level = levels - 1; level >= 0; level--) {
             int target = mc * c.channelMult()[level];
@@ -72,8 +78,9 @@ record UNetLayout(List<List<Part>> input, List<Part> middle, List<List<Part>> ou
                 int skip = skipChannels.remove(skipChannels.size() - 1);
                 List<Part> block = new ArrayList<>(List.of(new Res(p + ".0", ch + skip, target)));
                 ch = target;
-                if (c.attentionLevels()[level]) {
-                    block.add(new Transformer(p + "." + block.size(), ch, c.heads(ch)));
+                int depth = outputDepth[out.size()];
+                if (depth > 0) {
+                    block.add(new Transformer(p + "." + block.size(), ch, c.heads(ch), depth));
                 }
                 if (level != 0 && r == c.numResBlocks()) {
                     block.add(new Up(p + "." + block.size(), ch));
@@ -91,6 +98,11 @@ record UNetLayout(List<List<Part>> input, List<Part> middle, List<List<Part>> ou
         int te = c.timeEmbedDim();
         linear(s, "time_embed.0", mc, te);
         linear(s, "time_embed.2", te, te);
+        if (c.hasLabelEmbedding()) {
+            // label_emb = Sequential(Sequential(Linear(adm, te), SiLU, Linear(te, te)))
+            linear(s, "label_emb.0.0", c.admInChannels(), te);
+            linear(s, "label_emb.0.2", te, te);
+        }
         for (List<Part> block : input) {
             block.forEach(p -> add(s, p, c));
         }
@@ -121,7 +133,7 @@ record UNetLayout(List<List<Part>> input, List<Part> middle, List<List<Part>> ou
                 int ch = t.channels();
                 norm(s, p + "norm", ch);
                 projection(s, p + "proj_in", ch, ch, c.linearProjection());
-                for (int d = 0; d < c.transformerDepth(); d++) {
+                for (int d = 0; d < t.depth(); d++) {
                     String b = p + "transformer_blocks." + d + ".";
                     for (String attn : new String[] {"attn1", "attn2"}) {
                         int kv = attn.equals("attn1") ? ch : c.contextDim();

@@ -14,8 +14,9 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * The Stable Diffusion 1.x/2.x denoising UNet (LDM {@code openaimodel.UNetModel}, Rombach et al. 2022): predicts
- * the noise ε of a latent at a timestep given a cross-attention context.
+ * The Stable Diffusion 1.x/2.x/XL denoising UNet (LDM/SGM {@code openaimodel.UNetModel}, Rombach et al. 2022;
+ * Podell et al. 2023 for SDXL): predicts the noise ε of a latent at a timestep given a cross-attention context
+ * and, for SDXL, a vector y (pooled text embedding and size conditioning) added to the time embedding.
  *
  * <p>The model is a {@link UNetConfig} plus a {@link UNetWeights}; {@link #withWeights} builds a model over
  * patched weights (LoRA) that shares the unpatched arrays. {@link #forward} is thread-safe (weights are only
@@ -39,9 +40,8 @@ public final class UNetModel implements AutoCloseable {
         this.config = weights.config();
         this.weights = weights;
         this.layout = UNetLayout.of(config);
-        NDArray probe = weights.get("out.2.weight");
-        this.dtype = probe.getDataType();
-        this.device = probe.getDevice();
+        this.dtype = weights.precision().compute();
+        this.device = weights.get("out.2.weight").getDevice();
     }
 
     /** Reads the config from the weights' keys and shapes, checks and loads them onto the target. */
@@ -77,31 +77,49 @@ public final class UNetModel implements AutoCloseable {
         return weights;
     }
 
-    /** Predicts ε with the attention implementation chosen by {@link Attention#mode()}. */
+    /** Predicts ε of a model without {@code label_emb}, with the attention chosen by {@link Attention#mode()}. */
     public NDArray forward(NDArray x, NDArray timesteps, NDArray context) {
-        return forward(x, timesteps, context, Attention.mode());
+        return forward(x, timesteps, context, null, Attention.mode());
+    }
+
+    /** Predicts ε of a model without {@code label_emb} with the given attention implementation. */
+    public NDArray forward(NDArray x, NDArray timesteps, NDArray context, Attention.Mode attention) {
+        return forward(x, timesteps, context, null, attention);
+    }
+
+    /** Predicts ε with y (null for models without {@code label_emb}) and the attention from {@link Attention#mode()}. */
+    public NDArray forward(NDArray x, NDArray timesteps, NDArray context, NDArray y) {
+        return forward(x, timesteps, context, y, Attention.mode());
     }
 
     /**
-     * Predicts the noise ε (LDM {@code UNetModel.forward}).
+     * Predicts the noise ε (LDM/SGM {@code UNetModel.forward}): emb = time_embed(sinusoidal(t)) [+ label_emb(y)].
      *
      * @param x noisy latent [B, inChannels, H, W], H and W divisible by 2^(levels−1)
      * @param timesteps [B] (float; fractional timesteps are fine)
      * @param context cross-attention context [B, T, contextDim]
+     * @param y [B, admInChannels] for models with {@code label_emb} (SDXL: pooled ‖ size embeddings, 2816), null
+     *     for the others
      * @return ε [B, outChannels, H, W] float32, owned by x's manager
      */
-    public NDArray forward(NDArray x, NDArray timesteps, NDArray context, Attention.Mode attention) {
-        checkInputs(x, timesteps, context);
+    public NDArray forward(NDArray x, NDArray timesteps, NDArray context, NDArray y, Attention.Mode attention) {
+        checkInputs(x, timesteps, context, y);
         NDManager caller = x.getManager();
-        UNetBlocks blocks = new UNetBlocks(weights, attention, hook);
         try (NDManager run = caller.newSubManager(device)) {
+            UNetBlocks blocks = new UNetBlocks(weights, attention, hook, run);
             NDArray h = onRun(x, run);
             NDArray ctx = onRun(context, run);
+            NDArray yy = y == null ? null : onRun(y, run);
             NDArray t = timesteps.toDevice(device, true);
             t.attach(run);
             NDArray embSilu = Scopes.scoped(() -> {
                 NDArray te = TimestepEmbedding.sinusoidal(t, config.modelChannels()).toType(dtype, false);
                 NDArray emb = blocks.linear(UNetBlocks.silu(blocks.linear(te, "time_embed.0")), "time_embed.2");
+                if (yy != null) {
+                    // SGM: emb = emb + label_emb(y), label_emb = Linear, SiLU, Linear
+                    emb = emb.add(blocks.linear(UNetBlocks.silu(blocks.linear(yy, "label_emb.0.0")),
+                            "label_emb.0.2"));
+                }
                 return UNetBlocks.silu(emb); // every ResBlock's emb_layers start with SiLU
             }); // [B, 4·modelChannels]
             Deque<NDArray> skips = new ArrayDeque<>();
@@ -120,7 +138,7 @@ public final class UNetModel implements AutoCloseable {
             NDArray hh = h;
             NDArray eps = Scopes.scoped(() -> {
                 NDArray n = dev.noodle.engine.runtime.GroupNorm.applySilu(hh, UNetConfig.NORM_GROUPS,
-                        weights.get("out.0.weight"), weights.get("out.0.bias"), UNetBlocks.NORM_EPS);
+                        blocks.weight("out.0.weight"), blocks.weight("out.0.bias"), UNetBlocks.NORM_EPS);
                 NDArray o = blocks.conv3(n, "out.2", 1); // [B, outChannels, H, W]
                 return o.toType(DataType.FLOAT32, false).toDevice(x.getDevice(), false);
             });
@@ -135,9 +153,12 @@ public final class UNetModel implements AutoCloseable {
         NDArray h = in;
         for (UNetLayout.Part part : parts) {
             NDArray next = switch (part) {
-                case UNetLayout.Conv c -> blocks.conv3(h, c.path(), 1);
+                case UNetLayout.Conv c -> {
+                    NDArray hh = h;
+                    yield Scopes.scoped(() -> blocks.conv3(hh, c.path(), 1));
+                }
                 case UNetLayout.Res r -> blocks.resBlock(h, embSilu, r);
-                case UNetLayout.Transformer tr -> blocks.transformer(h, ctx, tr, config.transformerDepth());
+                case UNetLayout.Transformer tr -> blocks.transformer(h, ctx, tr);
                 case UNetLayout.Down d -> blocks.down(h, d);
                 case UNetLayout.Up u -> blocks.up(h, u);
             };
@@ -155,7 +176,7 @@ public final class UNetModel implements AutoCloseable {
         return r;
     }
 
-    private void checkInputs(NDArray x, NDArray timesteps, NDArray context) {
+    private void checkInputs(NDArray x, NDArray timesteps, NDArray context, NDArray y) {
         Shape xs = x.getShape();
         int factor = 1 << (config.channelMult().length - 1);
         if (xs.dimension() != 4 || xs.get(1) != config.inChannels() || xs.get(2) % factor != 0
@@ -171,6 +192,19 @@ public final class UNetModel implements AutoCloseable {
         if (cs.dimension() != 3 || cs.get(0) != xs.get(0) || cs.get(2) != config.contextDim()) {
             throw new IllegalArgumentException("context must be [" + xs.get(0) + ", T, " + config.contextDim()
                     + "], got " + cs + " (does the text encoder match this model?)");
+        }
+        if (config.hasLabelEmbedding() && y == null) {
+            throw new IllegalArgumentException("this UNet has label_emb (SDXL-style): it needs y [" + xs.get(0) + ", "
+                    + config.admInChannels() + "] (pooled text embedding and size conditioning)");
+        }
+        if (!config.hasLabelEmbedding() && y != null) {
+            throw new IllegalArgumentException("this UNet has no label_emb, so it takes no y (got " + y.getShape()
+                    + "); pass null");
+        }
+        if (y != null && (y.getShape().dimension() != 2 || y.getShape().get(0) != xs.get(0)
+                || y.getShape().get(1) != config.admInChannels())) {
+            throw new IllegalArgumentException("y must be [" + xs.get(0) + ", " + config.admInChannels() + "], got "
+                    + y.getShape());
         }
     }
 

@@ -2,13 +2,16 @@ package dev.noodle.engine.unet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.WeightPrecision;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,6 +20,10 @@ import java.util.Set;
  * The UNet's parameters bound by name (keys relative to {@value UNetConfig#PREFIX}), checked against the layout
  * of a {@link UNetConfig}. Owns the arrays it loaded; a {@linkplain #patched patched} copy shares every array it
  * does not replace and owns only its replacements (how LoRA ΔW patches avoid copying the base weights).
+ *
+ * <p>Weights may be stored in a narrower type than the math runs in ({@link WeightPrecision}): on the CPU an fp16
+ * checkpoint stays fp16 in memory and each weight is widened to fp32 by {@link #compute} just before its layer
+ * uses it, so SDXL's UNet needs 5.1 GB of weights instead of 10.3 GB.
  *
  * <p>Immutable and safe to read from several threads; never modify the arrays in place. Close to free the owned
  * arrays (closing a patched copy leaves the base weights alone).
@@ -27,21 +34,43 @@ public final class UNetWeights implements AutoCloseable {
     private final UNetConfig config;
     private final Map<String, NDArray> arrays;
     private final NDManager owner;
+    private final WeightPrecision precision;
 
-    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner) {
+    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision) {
         this.config = config;
         this.arrays = Collections.unmodifiableMap(arrays);
         this.owner = owner;
+        this.precision = precision;
     }
 
     /**
-     * Checks a source's UNet keys against the config and loads every parameter into a new manager on the target
-     * device and dtype.
+     * Checks a source's UNet keys against the config and loads every parameter onto the target device, with the
+     * precision {@link WeightPrecision#choose chosen} for the target and the file: an all-fp16 UNet on the CPU
+     * stays fp16 in memory and computes in fp32.
      *
      * @param source a full checkpoint (keys under {@value UNetConfig#PREFIX}) or a bare UNet file
      * @throws ModelFormatException listing missing and unexpected keys and shape mismatches
      */
     public static UNetWeights load(TensorSource source, UNetConfig config, Devices.Target target) {
+        TensorSource s = UNetConfig.unetKeys(source);
+        EnumSet<DType> types = EnumSet.noneOf(DType.class);
+        for (String k : UNetLayout.of(config).shapes(config).keySet()) {
+            if (s.contains(k)) {
+                types.add(s.info(k).dtype());
+            }
+        }
+        return load(source, config, target, WeightPrecision.choose(target, types));
+    }
+
+    /**
+     * Checks a source's UNet keys against the config and loads every parameter into a new manager on the target
+     * device, stored as {@code precision.storage()} (an explicit FLOAT16 storage rounds F32/BF16 weights to fp16,
+     * as ComfyUI's fp16 weight option does).
+     *
+     * @throws ModelFormatException listing missing and unexpected keys and shape mismatches
+     */
+    public static UNetWeights load(TensorSource source, UNetConfig config, Devices.Target target,
+            WeightPrecision precision) {
         TensorSource s = UNetConfig.unetKeys(source);
         Map<String, long[]> actual = new LinkedHashMap<>();
         for (String k : s.keys()) {
@@ -53,9 +82,9 @@ public final class UNetWeights implements AutoCloseable {
         try {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             for (String k : expected.keySet()) {
-                arrays.put(k, s.load(k, owner, target.dtype()));
+                arrays.put(k, s.load(k, owner, precision.storage()));
             }
-            return new UNetWeights(config, arrays, owner);
+            return new UNetWeights(config, arrays, owner, precision);
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -69,10 +98,21 @@ public final class UNetWeights implements AutoCloseable {
      * @param owner the manager owning the arrays, closed with these weights (null when the caller keeps ownership)
      */
     public static UNetWeights of(UNetConfig config, Map<String, NDArray> arrays, NDManager owner) {
+        NDArray probe = arrays.get("out.2.weight");
+        return of(config, arrays, owner, WeightPrecision.uniform(
+                probe != null ? probe.getDataType() : ai.djl.ndarray.types.DataType.FLOAT32));
+    }
+
+    /**
+     * Wraps arrays made elsewhere that are stored in {@code precision.storage()} (or already in the compute type)
+     * and computed in {@code precision.compute()}, after the same key and shape checks.
+     */
+    public static UNetWeights of(UNetConfig config, Map<String, NDArray> arrays, NDManager owner,
+            WeightPrecision precision) {
         Map<String, long[]> actual = new LinkedHashMap<>();
         arrays.forEach((k, v) -> actual.put(k, v.getShape().getShape()));
         check(UNetLayout.of(config).shapes(config), actual, "in-memory UNet weights");
-        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner);
+        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner, precision);
     }
 
     /**
@@ -96,7 +136,12 @@ public final class UNetWeights implements AutoCloseable {
         }
         Map<String, NDArray> merged = new LinkedHashMap<>(arrays);
         merged.putAll(replacements);
-        return new UNetWeights(config, merged, replacementOwner);
+        return new UNetWeights(config, merged, replacementOwner, precision);
+    }
+
+    /** How the weights are stored and computed. */
+    public WeightPrecision precision() {
+        return precision;
     }
 
     /** The config these weights were checked against. */
@@ -109,13 +154,27 @@ public final class UNetWeights implements AutoCloseable {
         return arrays.keySet();
     }
 
-    /** The array for a relative key such as {@code out.2.weight}. */
+    /** The stored array (in the storage type) for a relative key such as {@code out.2.weight}. */
     public NDArray get(String key) {
         NDArray a = arrays.get(key);
         if (a == null) {
             throw new IllegalArgumentException("UNet has no parameter '" + key + "'");
         }
         return a;
+    }
+
+    /**
+     * The array for a key in the compute type: the stored array when it already is, else a widened copy owned by
+     * {@code holder} (and by the current {@link ai.djl.ndarray.NDScope}, which frees it when the layer's scope
+     * ends). The stored arrays' manager never gains arrays, so a forgotten scope cannot leak into the weights.
+     */
+    public NDArray compute(String key, NDManager holder) {
+        NDArray a = get(key);
+        NDArray c = precision.forCompute(a);
+        if (c != a) {
+            c.attach(holder);
+        }
+        return c;
     }
 
     static void check(Map<String, long[]> expected, Map<String, long[]> actual, String where) {
@@ -143,7 +202,7 @@ public final class UNetWeights implements AutoCloseable {
         section(m, "missing keys", missing);
         section(m, "shape mismatches", mismatched);
         section(m, "unexpected keys", unexpected);
-        m.append(" Check that the file is a Stable Diffusion 1.x/2.x checkpoint and is not truncated.");
+        m.append(" Check that the file is a Stable Diffusion 1.x/2.x/XL checkpoint and is not truncated.");
         throw new ModelFormatException(m.toString());
     }
 

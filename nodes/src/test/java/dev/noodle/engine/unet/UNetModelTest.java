@@ -77,8 +77,9 @@ class UNetModelTest {
             NDArray base = model.weights().get("out.2.bias");
             try (NDManager patch = NDManager.newBaseManager();
                     UNetModel patched = model.withWeights(
-                            model.weights().patched(Map.of("out.2.bias", base.add(1f).toDevice(base.getDevice(),
-                                    false)), patch))) {
+                            // the fixture is fp16, stored as fp16 on the CPU: a float32 replacement is used as is
+                            model.weights().patched(Map.of("out.2.bias", base.toType(DataType.FLOAT32, false)
+                                    .add(1f).toDevice(base.getDevice(), false)), patch))) {
                 assertTrue(patched.weights().get("out.0.weight") == model.weights().get("out.0.weight"));
                 float[] shifted = patched.forward(x, t, ctx).toFloatArray();
                 for (int i = 0; i < expected.length; i++) {
