@@ -14,9 +14,9 @@ public class TokenizerMissingException extends RuntimeException {
     public TokenizerMissingException(Path directory) {
         super("The CLIP tokenizer is missing. Put " + ClipTokenizer.OPENAI_VOCAB_FILE + " (from "
                 + TokenizerDownloader.OPENAI_URL + ") into " + directory.toAbsolutePath()
-                + ", or put vocab.json and merges.txt of openai/clip-vit-large-patch14 into that folder. Noodle can"
-                + " download " + ClipTokenizer.OPENAI_VOCAB_FILE + " for you (about 1.3 MB, checked with SHA-256 "
-                + TokenizerDownloader.OPENAI_SHA256 + ").");
+                + ", or put vocab.json and merges.txt of openai/clip-vit-large-patch14 into that folder. Or run"
+                + " `./noodle fetch-tokenizer` and Noodle will download " + ClipTokenizer.OPENAI_VOCAB_FILE
+                + " for you (about 1.3 MB, checked with SHA-256 " + TokenizerDownloader.OPENAI_SHA256 + ").");
         this.directory = directory;
     }
 
