@@ -3,7 +3,6 @@ package dev.noodle.nodes;
 import dev.noodle.engine.image.PngText;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
-import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.graph.exec.ServiceLookup;
 import dev.noodle.graph.node.NodeRegistry;
 import java.io.IOException;
@@ -19,6 +18,7 @@ public final class NoodleNodes implements AutoCloseable {
     private final ModelManager models;
     private final NodeRegistry registry;
     private final Map<Class<?>, Object> services = new HashMap<>();
+    private final AddonFiles addons;
 
     private NoodleNodes(NodeEnvironment env, ModelManager models, PngWriter png) {
         this.env = env;
@@ -27,7 +27,9 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
         services.put(PngWriter.class, png);
-        services.put(EmbeddingLookupFactory.class, (EmbeddingLookupFactory) (clip, ctx) -> EmbeddingLookup.NONE);
+        this.addons = new AddonFiles(env.models(), models);
+        services.put(AddonFiles.class, addons);
+        services.put(EmbeddingLookupFactory.class, addons);
     }
 
     /** The standard nodes over these folders, models on the best device (CUDA if DJL sees one, else CPU). */
@@ -60,6 +62,7 @@ public final class NoodleNodes implements AutoCloseable {
         r.register(new ImageNodes.SaveImage(env));
         r.register(new ImageNodes.PreviewImage(env));
         r.register(new ImageNodes.LoadImage(env));
+        AddonNodes.register(r, env);
         return r;
     }
 
@@ -96,6 +99,7 @@ public final class NoodleNodes implements AutoCloseable {
 
     @Override
     public void close() {
+        addons.close();
         models.close();
     }
 }
