@@ -23,7 +23,7 @@ public final class VaeLoaderNodes {
     private VaeLoaderNodes() {}
 
     private static IntInput step(String name, long dflt, long min, long max, long step, boolean optional) {
-        return new IntInput(name, dflt, min, max, step, false, "", optional);
+        return new IntInput(name, dflt, min, max, step, optional, "", false);
     }
 
     /** VAELoader: a standalone VAE file (models/vae), to use instead of the checkpoint's VAE. */
