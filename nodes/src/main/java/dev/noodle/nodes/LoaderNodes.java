@@ -13,6 +13,7 @@ import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.nodes.values.ClipValue;
 import dev.noodle.nodes.values.ModelValue;
+import dev.noodle.nodes.values.SharedRef;
 import dev.noodle.nodes.values.VaeValue;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,19 +35,9 @@ public final class LoaderNodes {
         }
     }
 
-    /** A model lease as a wire value's hold. */
+    /** A model lease as a wire value's hold; derived values retain it, the lease goes back with the last. */
     static ModelValue.Hold hold(ModelManager.Lease lease) {
-        return new ModelValue.Hold() {
-            @Override
-            public void release() {
-                lease.release();
-            }
-
-            @Override
-            public long sizeBytes() {
-                return lease.checkpoint().weightBytes();
-            }
-        };
+        return SharedRef.of(lease::release, lease.checkpoint().weightBytes());
     }
 
     /** CheckpointLoaderSimple: loads a single-file checkpoint into MODEL, CLIP and VAE. */

@@ -2,7 +2,6 @@ package dev.noodle.nodes;
 
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
-import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.RunListener;
 import dev.noodle.graph.exec.RunOptions;
@@ -24,6 +23,7 @@ public final class NoodleNodes implements AutoCloseable {
     private final ModelManager models;
     private final NodeRegistry registry;
     private final Map<Class<?>, Object> services = new HashMap<>();
+    private final AddonFiles addons;
 
     private final RunMetadata runs = new RunMetadata();
 
@@ -35,7 +35,9 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(ModelManager.class, models);
         services.put(RunMetadata.class, runs);
         services.put(PngWriter.class, new MetadataPngWriter(runs, registry));
-        services.put(EmbeddingLookupFactory.class, (EmbeddingLookupFactory) (clip, ctx) -> EmbeddingLookup.NONE);
+        this.addons = new AddonFiles(env.models(), models);
+        services.put(AddonFiles.class, addons);
+        services.put(EmbeddingLookupFactory.class, addons);
     }
 
     /** The standard nodes over these folders, models on the best device (CUDA if DJL sees one, else CPU). */
@@ -63,6 +65,7 @@ public final class NoodleNodes implements AutoCloseable {
         r.register(new ImageNodes.SaveImage(env));
         r.register(new ImageNodes.PreviewImage(env));
         r.register(new ImageNodes.LoadImage(env));
+        AddonNodes.register(r, env);
         return r;
     }
 
@@ -112,6 +115,7 @@ public final class NoodleNodes implements AutoCloseable {
 
     @Override
     public void close() {
+        addons.close();
         models.close();
     }
 }

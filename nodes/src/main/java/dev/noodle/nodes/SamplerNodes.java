@@ -59,9 +59,12 @@ public final class SamplerNodes {
                     request.forceFullDenoise(), entries(in.get("positive", ConditioningValue.class), m),
                     entries(in.get("negative", ConditioningValue.class), m), request.noiseMode());
             NDArray x = samples.toNd(m);
-            NDArray mask = latent.noiseMask() == null ? null : latent.noiseMask().toNd(m);
+            NDArray mask = latent.noiseMask() == null ? null
+                    : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
+            InpaintExtras extras = model.unet().config().inChannels() == 9
+                    ? InpaintExtras.of(in.get("positive", ConditioningValue.class), latent, model.latentScale()) : null;
             DiffusionSampler.Model dm = new DiffusionSampler.Model(model.unet(), model.sampling(), model.latentScale(),
-                    null);
+                    extras);
             float[][] factors = model.family().base() == dev.noodle.engine.model.ModelFamily.SDXL
                     ? LatentPreview.SDXL_FACTORS : LatentPreview.SD15_FACTORS;
             NDArray out = DiffusionSampler.sample(dm, r, x, mask, latent.batchIndex(),
@@ -73,6 +76,15 @@ public final class SamplerNodes {
         } catch (SamplingCancelledException e) {
             throw NodeSupport.cancelledException();
         }
+    }
+
+    /** A noise mask [B, 1, H, W] at pixel size resized to the latent (ComfyUI prepare_mask: bilinear). */
+    static HeapTensor latentSizeMask(HeapTensor mask, long h, long w) {
+        long[] s = mask.shape();
+        long mh = s[s.length - 2];
+        long mw = s[s.length - 1];
+        HeapTensor m = new HeapTensor(new long[] {mask.data().length / (mh * mw), 1, mh, mw}, mask.data());
+        return mh == h && mw == w ? m : ScaleNodes.upscaleChw(m, (int) w, (int) h, "bilinear", false);
     }
 
     static List<CondEntry> entries(ConditioningValue c, NDManager m) {

@@ -21,14 +21,15 @@ public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer 
 
     /** CLIPSetLastLayer: the same encoder stopping at another layer. */
     public ClipValue withStopAtLayer(int layer) {
-        return new ClipValue(hold, clip, tokenizer, encoding.withStopAtLayer(layer), family, patches, null);
+        return new ClipValue(hold.retain(), clip, tokenizer, encoding.withStopAtLayer(layer), family, patches,
+                SharedRef.retainOwned(owned));
     }
 
-    /** A patched encoder (LoRA) sharing this one's hold. */
+    /** A patched encoder (LoRA); {@code newOwned} must keep alive whatever it shares with this value. */
     public ClipValue withClip(ClipTextModel patched, String note, AutoCloseable newOwned) {
         List<String> p = new ArrayList<>(patches);
         p.add(note);
-        return new ClipValue(hold, patched, tokenizer, encoding, family, p, newOwned);
+        return new ClipValue(hold.retain(), patched, tokenizer, encoding, family, p, newOwned);
     }
 
     @Override

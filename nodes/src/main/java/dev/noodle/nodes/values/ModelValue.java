@@ -31,16 +31,27 @@ public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, floa
         void release();
 
         long sizeBytes();
+
+        /**
+         * Another hold on the same thing for a derived value, released separately; the thing stays held until
+         * every hold is released. The default shares this hold (for holds that need no release).
+         */
+        default Hold retain() {
+            return this;
+        }
     }
 
     /** The same model with another schedule (ModelSamplingDiscrete). */
     public ModelValue withSampling(ModelSampling s, String note) {
-        return new ModelValue(hold, unet, s, latentScale, family, append(note), 0, null);
+        return new ModelValue(hold.retain(), unet, s, latentScale, family, append(note), 0, SharedRef.retainOwned(owned));
     }
 
-    /** A copy with one more patch note, a patched UNet and its owned memory. */
+    /**
+     * A copy with one more patch note, a patched UNet and its owned memory. {@code newOwned} must keep alive
+     * whatever the patched UNet shares with this value (see {@link SharedRef#retainOwned}).
+     */
     public ModelValue withUNet(UNetModel patched, String note, long bytes, AutoCloseable newOwned) {
-        return new ModelValue(hold, patched, sampling, latentScale, family, append(note), bytes, newOwned);
+        return new ModelValue(hold.retain(), patched, sampling, latentScale, family, append(note), bytes, newOwned);
     }
 
     private List<String> append(String note) {

@@ -1,0 +1,106 @@
+package dev.noodle.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.ResultCache;
+import dev.noodle.graph.exec.RunListener;
+import dev.noodle.graph.exec.RunOptions;
+import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.json.WorkflowJson;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.validate.Validator;
+import dev.noodle.nodes.DemoAddons;
+import dev.noodle.nodes.NodeEnvironment;
+import dev.noodle.nodes.NoodleNodes;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every example workflow in this folder validates against the real registry and runs on the demo model at 64². */
+class ExampleWorkflowsTest {
+    @TempDir
+    static Path tmp;
+
+    static NoodleNodes nodes;
+    static GraphExecutor executor;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Path models = tmp.resolve("models");
+        DemoAddons.ensure(models);
+        NodeEnvironment env = NodeEnvironment.of(models, tmp.resolve("output"));
+        Files.createDirectories(env.inputDir());
+        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                boolean hole = x >= 16 && x < 48 && y >= 16 && y < 48;
+                img.setRGB(x, y, (hole ? 0 : 0xFF000000) | (x * 4 << 16) | (y * 4 << 8) | 0x40);
+            }
+        }
+        ImageIO.write(img, "png", env.inputDir().resolve("noodle-inpaint-example.png").toFile());
+        nodes = NoodleNodes.create(env);
+        executor = new GraphExecutor(nodes.registry(), new ResultCache(1L << 30), nodes.services());
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (nodes != null) {
+            nodes.close();
+        }
+    }
+
+    static List<Path> workflows() throws Exception {
+        Path dir = Path.of("").toAbsolutePath();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+        }
+    }
+
+    /** The workflow at 64×64 with 2 steps. */
+    static Workflow small(Workflow wf) {
+        Workflow out = wf;
+        for (NodeInstance n : wf.nodes().values()) {
+            NodeInstance m = n;
+            if (n.type().equals("EmptyLatentImage")) {
+                m = m.withInput("width", Literal.of(64L)).withInput("height", Literal.of(64L));
+            }
+            if (n.type().startsWith("KSampler")) {
+                m = m.withInput("steps", Literal.of(2L));
+            }
+            if (n.type().equals("VAEDecodeTiled")) {
+                m = m.withInput("tile_size", Literal.of(64L)).withInput("overlap", Literal.of(16L));
+            }
+            out = out.withNode(m);
+        }
+        return out;
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyWorkflowValidatesAndRuns() throws Exception {
+        List<Path> files = workflows();
+        assertTrue(files.size() >= 7, "example workflows found: " + files);
+        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
+            Workflow wf = WorkflowJson.read(f, nodes.registry());
+            assertEquals(List.of(), new Validator(nodes.registry()).validate(wf), "validation of " + f);
+            RunResult r = executor.run(small(wf), new RunOptions(Set.of(), f.getFileName().toString()),
+                    RunListener.none(), new CancellationToken());
+            assertEquals(RunResult.Status.SUCCESS, r.status(), f + ": " + r.message());
+            assertFalse(r.outputs().isEmpty());
+        }));
+    }
+}
