@@ -4,7 +4,6 @@ import atlantafx.base.theme.PrimerDark;
 import atlantafx.base.theme.PrimerLight;
 import dev.noodle.app.ui.EditorComponents;
 import dev.noodle.app.ui.canvas.GraphCanvas;
-import dev.noodle.app.ui.vm.Edits;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.SeedControl;
 import dev.noodle.graph.model.NodeMode;
@@ -193,7 +192,7 @@ public final class MainWindow {
         if (c.runs().submit(wf) != null) {
             Map<String, Map<String, Long>> next = SeedControl.nextSeeds(wf, vm.registry(), seeds);
             if (!next.isEmpty()) {
-                vm.execute(Edits.setInputs("Next seeds", next));
+                vm.setInputs("Next seeds", next);
             }
         }
     }
