@@ -246,6 +246,50 @@ public final class GraphEditorViewModel {
         selection.clear();
     }
 
+    /** The selected nodes as workflow JSON for the clipboard, or null when nothing is selected. */
+    public String copySelection() {
+        return selection.isEmpty() ? null : GraphClipboard.copy(workflow.get(), Set.copyOf(selection));
+    }
+
+    /**
+     * Pastes copied workflow JSON with fresh ids, its top-left at (x, y), as one undo step, and selects the new
+     * nodes; false (with a status message) when the text is not a workflow.
+     */
+    public boolean paste(String json, double x, double y) {
+        List<String> ids = new ArrayList<>();
+        EditCommand add;
+        try {
+            add = GraphClipboard.paste(workflow.get(), json, x, y, ids);
+        } catch (RuntimeException e) {
+            message.set("The clipboard does not hold Noodle nodes: " + e.getMessage());
+            return false;
+        }
+        if (ids.isEmpty()) {
+            return false;
+        }
+        execute(add);
+        select(Set.copyOf(ids));
+        return true;
+    }
+
+    /** Duplicates the selected nodes (with the wires among them) 40 units down and right, as one undo step. */
+    public void duplicateSelection() {
+        String json = copySelection();
+        if (json == null) {
+            return;
+        }
+        double x = Double.MAX_VALUE;
+        double y = Double.MAX_VALUE;
+        for (String id : selection) {
+            NodeLayout l = workflow.get().layout().nodes().get(id);
+            if (l != null) {
+                x = Math.min(x, l.x());
+                y = Math.min(y, l.y());
+            }
+        }
+        paste(json, x == Double.MAX_VALUE ? 40 : x + 40, y == Double.MAX_VALUE ? 40 : y + 40);
+    }
+
     /** Runs any graph-core edit command as one undoable step. */
     public void execute(EditCommand command) {
         undo.execute(command);
