@@ -53,6 +53,7 @@ public final class GraphCanvas extends Region {
     private final Group content = new Group();
     private final Group wireLayer = new Group();
     private final Group nodeLayer = new Group();
+    private final Group noteLayer = new Group();
     private final Translate pan = new Translate();
     private final Scale zoom = new Scale(1, 1, 0, 0);
     private final Map<String, NodeCard> cards = new LinkedHashMap<>();
@@ -80,7 +81,7 @@ public final class GraphCanvas extends Region {
         clip.heightProperty().bind(heightProperty());
         setClip(clip);
         content.getTransforms().addAll(pan, zoom);
-        content.getChildren().addAll(wireLayer, nodeLayer);
+        content.getChildren().addAll(noteLayer, wireLayer, nodeLayer);
         getChildren().add(content);
         wireDrag = new WireDrag(this, vm);
         content.getChildren().add(wireDrag.preview());
@@ -137,6 +138,9 @@ public final class GraphCanvas extends Region {
     private void sync(Workflow wf) {
         Workflow old = shown;
         shown = wf;
+        if (old == null || old.layout().notes() != wf.layout().notes()) {
+            syncNotes(wf);
+        }
         if (old != null && old.nodes() == wf.nodes() && old.layout().nodes() == wf.layout().nodes()) {
             return;
         }
@@ -176,6 +180,24 @@ public final class GraphCanvas extends Region {
             }
         }
         syncWires(wf, old == null ? null : changed);
+    }
+
+    /** Shows the workflow's notes (Layout.notes) as text boxes behind the cards. */
+    private void syncNotes(Workflow wf) {
+        noteLayer.getChildren().clear();
+        for (var note : wf.layout().notes()) {
+            Label text = new Label(note.text());
+            text.setWrapText(true);
+            text.getStyleClass().add("canvas-note");
+            text.setPrefWidth(note.width() > 0 ? note.width() : 300);
+            if (note.height() > 0) {
+                text.setMinHeight(note.height());
+            }
+            text.setMaxHeight(Region.USE_PREF_SIZE);
+            text.relocate(note.x(), note.y());
+            text.setMouseTransparent(true);
+            noteLayer.getChildren().add(text);
+        }
     }
 
     private NodeCard createCard(NodeInstance n) {
@@ -511,6 +533,9 @@ public final class GraphCanvas extends Region {
         // content keeps its own coordinates; cards size themselves
         for (NodeCard c : cards.values()) {
             c.autosize();
+        }
+        for (Node n : noteLayer.getChildren()) {
+            n.autosize();
         }
     }
 }

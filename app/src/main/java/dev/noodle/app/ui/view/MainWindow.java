@@ -442,6 +442,11 @@ public final class MainWindow {
         return n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
     }
 
+    /** The window's view-models and services. */
+    public EditorComponents components() {
+        return c;
+    }
+
     /** The canvas. */
     public GraphCanvas canvas() {
         return canvas;
