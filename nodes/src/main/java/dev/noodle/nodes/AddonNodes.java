@@ -18,6 +18,7 @@ final class AddonNodes {
         r.register(new MergeNodes.ModelMergeAdd());
         r.register(new MergeNodes.ClipMergeSimple());
         r.register(new MergeNodes.CheckpointMerger());
+        r.register(new CheckpointSaveNode(env));
         r.register(new InpaintNodes.VaeEncodeForInpaint());
         r.register(new InpaintNodes.SetLatentNoiseMask());
         r.register(new InpaintNodes.InpaintModelConditioning());

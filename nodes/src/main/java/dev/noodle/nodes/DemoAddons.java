@@ -2,6 +2,7 @@ package dev.noodle.nodes;
 
 import dev.noodle.engine.adapters.LoraPatcher;
 import dev.noodle.engine.io.SafetensorsWriter;
+import dev.noodle.engine.io.pickle.TorchPickleWriter;
 import dev.noodle.engine.model.DemoCheckpoint;
 import dev.noodle.engine.model.KeyNames;
 import dev.noodle.engine.text.ClipTextModel;
@@ -11,15 +12,17 @@ import dev.noodle.engine.vae.VaeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
 /**
  * Generates tiny add-on files that fit Noodle's demo checkpoint, so the example workflows run offline: a kohya
- * LoRA for its UNet and text encoder attention, a textual-inversion embedding of its text width (64) and a VAE of
- * its layout with other random weights. Deterministic: the same bytes every time; existing files are kept.
+ * LoRA for its UNet and text encoder attention, a textual-inversion embedding of its text width (64), a VAE of
+ * its layout with other random weights and an A1111 hypernetwork for its attention width 64. Deterministic: the same bytes every time; existing files are kept.
  */
 public final class DemoAddons {
     /** The demo LoRA in {@code loras/}. */
@@ -28,6 +31,8 @@ public final class DemoAddons {
     public static final String EMBEDDING = "noodle-demo-embedding.safetensors";
     /** The demo VAE in {@code vae/}. */
     public static final String VAE = "noodle-demo-vae.safetensors";
+    /** The demo hypernetwork in {@code hypernetworks/} (A1111 {@code .pt}, modules for width 64). */
+    public static final String HYPERNETWORK = "noodle-demo-hypernetwork.pt";
     private static final int RANK = 4;
 
     private DemoAddons() {}
@@ -38,6 +43,7 @@ public final class DemoAddons {
         ensureLora(modelsRoot.resolve(ModelKind.LORAS.folder()).resolve(LORA));
         ensureEmbedding(modelsRoot.resolve(ModelKind.EMBEDDINGS.folder()).resolve(EMBEDDING));
         ensureVae(modelsRoot.resolve(ModelKind.VAE.folder()).resolve(VAE));
+        ensureHypernetwork(modelsRoot.resolve(ModelKind.HYPERNETWORKS.folder()).resolve(HYPERNETWORK));
     }
 
     /** Writes the demo file of a kind's folder when {@code name} is one, returning whether it is a demo name. */
@@ -59,6 +65,12 @@ public final class DemoAddons {
             case EMBEDDINGS -> {
                 if (name.equals(EMBEDDING)) {
                     ensureEmbedding(p);
+                    return true;
+                }
+            }
+            case HYPERNETWORKS -> {
+                if (name.equals(HYPERNETWORK)) {
+                    ensureHypernetwork(p);
                     return true;
                 }
             }
@@ -143,6 +155,51 @@ public final class DemoAddons {
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         w.write(file);
+    }
+
+    /**
+     * An AUTOMATIC1111 hypernetwork for the demo text width (64): layer structure [1, 2, 1], relu, no layer norm or
+     * dropout, written as A1111 saves it (a torch zip pickle: {@code {64: [k_state_dict, v_state_dict], settings}}),
+     * so AUTOMATIC1111 and ComfyUI can read the same file.
+     */
+    static void ensureHypernetwork(Path file) throws IOException {
+        if (Files.isRegularFile(file)) {
+            return;
+        }
+        int width = DemoCheckpoint.clipConfig().width();
+        double[] structure = {1, 2, 1};
+        Map<Object, Object> root = new LinkedHashMap<>();
+        List<Object> kv = new ArrayList<>();
+        for (String part : new String[] {"k", "v"}) {
+            Map<String, Object> sd = new LinkedHashMap<>();
+            for (int i = 0; i < structure.length - 1; i++) {
+                int in = (int) (width * structure[i]);
+                int out = (int) (width * structure[i + 1]);
+                // relu occupies index 1 after the first linear (A1111's Sequential), so the second linear is linear.2
+                String name = "linear." + (2 * i);
+                sd.put(name + ".weight", new TorchPickleWriter.Tensor(new long[] {out, in},
+                        random("hn" + part + name + "w", out * in, 0.5 / Math.sqrt(in))));
+                sd.put(name + ".bias", new TorchPickleWriter.Tensor(new long[] {out},
+                        random("hn" + part + name + "b", out, 0.05)));
+            }
+            kv.add(new TorchPickleWriter.OrderedDict(sd));
+        }
+        root.put(width, kv);
+        root.put("step", 0);
+        root.put("name", "noodle-demo-hypernetwork");
+        root.put("layer_structure", List.of(1.0, 2.0, 1.0));
+        root.put("activation_func", "relu");
+        root.put("is_layer_norm", false);
+        root.put("weight_initialization", "Normal");
+        root.put("sd_checkpoint", null);
+        root.put("sd_checkpoint_name", DemoCheckpoint.FILE_NAME);
+        root.put("activate_output", false);
+        root.put("use_dropout", false);
+        root.put("dropout_structure", List.of(0.0, 0.0, 0.0));
+        root.put("last_layer_dropout", false);
+        root.put("optional_info", "Noodle demo hypernetwork for the demo checkpoint (random weights)");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        TorchPickleWriter.write(file, root);
     }
 
     private static float[] random(String key, int n, double std) {

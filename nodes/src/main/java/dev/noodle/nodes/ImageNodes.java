@@ -119,16 +119,20 @@ public final class ImageNodes {
         }
 
         private List<String> files() {
+            List<String> names = new ArrayList<>();
             Path dir = env.inputDir();
-            if (!Files.isDirectory(dir)) {
-                return List.of();
+            if (Files.isDirectory(dir)) {
+                try (var s = Files.list(dir)) {
+                    s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                            .filter(n -> n.matches("(?i).*\\.(png|jpe?g|webp|bmp|gif)$")).sorted().forEach(names::add);
+                } catch (IOException e) {
+                    // an unreadable folder lists nothing
+                }
             }
-            try (var s = Files.list(dir)) {
-                return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
-                        .filter(n -> n.matches("(?i).*\\.(png|jpe?g|webp|bmp|gif)$")).sorted().toList();
-            } catch (IOException e) {
-                return List.of();
+            if (!names.contains(DemoInputs.INPAINT_EXAMPLE)) {
+                names.add(DemoInputs.INPAINT_EXAMPLE); // generated on first use
             }
+            return names;
         }
 
         @Override
@@ -141,6 +145,11 @@ public final class ImageNodes {
             Path p = env.inputDir().resolve(name).normalize();
             if (!p.startsWith(env.inputDir()) || Path.of(name).isAbsolute()) {
                 throw new IllegalArgumentException("image '" + name + "' is outside the input folder " + env.inputDir());
+            }
+            try {
+                DemoInputs.ensureIfDemo(env.inputDir(), name);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("could not create the example image " + p, e);
             }
             return p;
         }

@@ -189,7 +189,8 @@ public final class LoraNodes {
                             "Applies an AUTOMATIC1111 hypernetwork (.pt): small networks that rewrite the attention"
                                     + " inputs of the MODEL, scaled by strength.")
                     .input(SocketInput.of("model", PortType.MODEL))
-                    .input(ComboInput.dynamic("hypernetwork_name", () -> env.models().list(ModelKind.HYPERNETWORKS)))
+                    .input(ComboInput.dynamic("hypernetwork_name",
+                            () -> withDemo(env, ModelKind.HYPERNETWORKS, DemoAddons.HYPERNETWORK)))
                     .input(new FloatInput("strength", 1.0, -10.0, 10.0, 0.01, 0, false, ""))
                     .output(PortType.MODEL, "MODEL")
                     .build();
@@ -206,12 +207,11 @@ public final class LoraNodes {
         }
 
         @Override
-        public NodeOutputs execute(NodeContext ctx) {
+        public NodeOutputs execute(NodeContext ctx) throws IOException {
             NodeInputs in = ctx.inputs();
             ModelValue model = in.get("model", ModelValue.class);
             String name = in.getString("hypernetwork_name");
-            Hypernetwork h = ctx.service(AddonFiles.class).hypernetwork(env.models().resolve(ModelKind.HYPERNETWORKS,
-                    name));
+            Hypernetwork h = ctx.service(AddonFiles.class).hypernetwork(file(env, ModelKind.HYPERNETWORKS, name));
             float strength = (float) in.getFloat("strength");
             int context = model.unet().config().contextDim();
             if (!h.widths().contains(context)) {

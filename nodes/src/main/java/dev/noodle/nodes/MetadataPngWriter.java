@@ -1,14 +1,10 @@
 package dev.noodle.nodes;
 
 import dev.noodle.engine.image.PngText;
-import dev.noodle.graph.json.ComfyApiFormat;
-import dev.noodle.graph.json.ComfyUiFormat;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.nodes.interop.InfotextGraph;
-import dev.noodle.nodes.interop.PngTextChunks;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,22 +17,19 @@ import java.util.Map;
  * json.dumps. Opening such a PNG restores the graph; {@code ./noodle run image.png} re-runs it.
  */
 final class MetadataPngWriter implements PngWriter {
-    private final RunMetadata runs;
-    private final NodeRegistry registry;
+    private final WorkflowTexts texts;
 
-    MetadataPngWriter(RunMetadata runs, NodeRegistry registry) {
-        this.runs = runs;
-        this.registry = registry;
+    MetadataPngWriter(WorkflowTexts texts) {
+        this.texts = texts;
     }
 
     @Override
     public void write(BufferedImage image, Path file, NodeContext ctx) throws IOException {
         Map<String, String> text = new LinkedHashMap<>();
-        Workflow wf = runs.get(ctx.runId());
+        Workflow wf = texts.workflow(ctx);
         if (wf != null) {
             try {
-                text.put("prompt", PngTextChunks.asciiJson(ComfyApiFormat.write(wf)));
-                text.put("workflow", PngTextChunks.asciiJson(ComfyUiFormat.write(wf, registry)));
+                text.putAll(texts.of(ctx));
                 String params = InfotextGraph.toInfotext(wf).format();
                 if (!params.isBlank()) {
                     text.put("parameters", params);

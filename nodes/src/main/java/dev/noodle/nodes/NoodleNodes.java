@@ -34,7 +34,9 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
         services.put(RunMetadata.class, runs);
-        services.put(PngWriter.class, new MetadataPngWriter(runs, registry));
+        WorkflowTexts texts = new WorkflowTexts(runs, registry);
+        services.put(WorkflowTexts.class, texts);
+        services.put(PngWriter.class, new MetadataPngWriter(texts));
         this.addons = new AddonFiles(env.models(), models);
         services.put(AddonFiles.class, addons);
         services.put(EmbeddingLookupFactory.class, addons);

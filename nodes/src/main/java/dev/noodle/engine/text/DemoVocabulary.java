@@ -25,6 +25,9 @@ public final class DemoVocabulary {
     /** Upper bound on learned merges. */
     public static final int MAX_MERGES = 400;
 
+    /** The {@link ClipTokenizer#source()} of {@link #tokenizer()}. */
+    public static final String SOURCE = "Noodle demo vocabulary";
+
     /** The training words, most frequent first (word i counts as {@code n - i} occurrences). */
     static final String WORDS = """
             a an the of and with in on at by for to from photo picture portrait painting drawing illustration
@@ -113,7 +116,7 @@ public final class DemoVocabulary {
 
     /** A tokenizer over the demo vocabulary (no file needed). */
     public static ClipTokenizer tokenizer() {
-        return ClipTokenizer.fromMerges(merges(), "Noodle demo vocabulary");
+        return ClipTokenizer.fromMerges(merges(), SOURCE);
     }
 
     /** Writes the vocabulary in OpenAI's gzip format to {@code target} (temporary file, then atomic rename). */

@@ -67,6 +67,11 @@ public final class UNetModel implements AutoCloseable {
         return new UNetModel(weights, hook);
     }
 
+    /** The attention hook (a hypernetwork) applied by this model, or null: weights alone do not describe it. */
+    public AttentionHook attentionHook() {
+        return hook;
+    }
+
     /** The config. */
     public UNetConfig config() {
         return config;

@@ -76,6 +76,19 @@ public final class AutoencoderKL implements AutoCloseable {
         return new AutoencoderKL(config, scale, manager, network, false);
     }
 
+    /** Parameter names in the LDM layout without prefix ({@code decoder.conv_in.weight}), in module order. */
+    public java.util.Set<String> parameterKeys() {
+        return parameterShapes(config).keySet();
+    }
+
+    /**
+     * The bound float32 array of a parameter (mid-block attention projections as {@code [C, C, 1, 1]}); callers
+     * must not modify or close it.
+     */
+    public NDArray parameter(String key) {
+        return network.weight(key);
+    }
+
     public VaeConfig config() {
         return config;
     }

@@ -22,6 +22,15 @@ final class VaeNetwork {
         this.w = weights;
     }
 
+    /** A bound weight by LDM name; throws naming the key when absent. */
+    NDArray weight(String key) {
+        NDArray a = w.get(key);
+        if (a == null) {
+            throw new IllegalArgumentException("the VAE has no parameter '" + key + "'");
+        }
+        return a;
+    }
+
     /** Encoder + quant_conv: image x [B, 3, H, W] in [-1, 1] → posterior moments [B, 2·embed, H/f, W/f]. */
     NDArray encodeMoments(NDArray x) {
         NDArray h = step(x, x, a -> conv(a, "encoder.conv_in"));

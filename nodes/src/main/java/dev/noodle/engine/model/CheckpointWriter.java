@@ -1,0 +1,115 @@
+package dev.noodle.engine.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import dev.noodle.engine.io.DType;
+import dev.noodle.engine.io.ModelFormatException;
+import dev.noodle.engine.io.SafetensorsWriter;
+import dev.noodle.engine.sampling.PredictionType;
+import dev.noodle.engine.text.ClipTextModel;
+import dev.noodle.engine.unet.UNetConfig;
+import dev.noodle.engine.unet.UNetWeights;
+import dev.noodle.engine.vae.AutoencoderKL;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Writes a single-file safetensors checkpoint in the original LDM key layout ({@code model.diffusion_model.*},
+ * {@code cond_stage_model.transformer.text_model.*} for SD 1.x or {@code cond_stage_model.model.*} with open_clip
+ * names for SD 2.x, {@code first_stage_model.*}), the layout {@link CheckpointLoader} reads back, as ComfyUI's
+ * {@code CheckpointSave} does. A v-prediction model gets ComfyUI's empty {@code v_pred} marker tensor.
+ *
+ * <p>Tensors keep their stored dtype (F32, or F16 where the UNet is stored in half precision) and are copied out
+ * of native memory one at a time while the file is written, so saving needs no second copy of the model. The file
+ * is written atomically (temporary file, then rename). Stateless.
+ */
+public final class CheckpointWriter {
+    /** Prefix of the SD 1.x text encoder (Hugging Face names). */
+    public static final String SD1_TEXT = ClipTextModel.SD1_PREFIX;
+    /** Prefix of the SD 2.x text encoder (open_clip names). */
+    public static final String SD2_TEXT = ClipTextModel.SD2_PREFIX;
+
+    /**
+     * What a checkpoint holds.
+     *
+     * @param family the UNet's family (inpainting variants included); SDXL is refused
+     * @param unet UNet weights (keys relative to {@value UNetConfig#PREFIX})
+     * @param clip the text encoder, Hugging Face key names (SD 2.x models are renamed back to open_clip's)
+     * @param vae the autoencoder
+     * @param prediction eps or v; v adds the {@code v_pred} marker
+     */
+    public record Parts(ModelFamily family, UNetWeights unet, ClipTextModel clip, AutoencoderKL vae,
+            PredictionType prediction) {}
+
+    private CheckpointWriter() {}
+
+    /**
+     * A writer holding every tensor of {@code parts} under LDM names plus {@code metadata} as {@code __metadata__}.
+     *
+     * @throws ModelFormatException for families the loader cannot read back (SDXL), naming the family
+     */
+    public static SafetensorsWriter writer(Parts parts, Map<String, String> metadata) {
+        ModelFamily base = parts.family().base();
+        if (base != ModelFamily.SD1 && base != ModelFamily.SD2) {
+            throw new ModelFormatException("Saving " + parts.family() + " checkpoints is not supported: Noodle"
+                    + " writes SD 1.x and SD 2.x single-file checkpoints (an SDXL file needs both of its text"
+                    + " encoders under conditioner.embedders.*). Save the SDXL parts with ComfyUI, or merge SD 1.x/2.x"
+                    + " models.");
+        }
+        SafetensorsWriter w = new SafetensorsWriter();
+        metadata.forEach(w::metadata);
+        for (String k : parts.unet().keys()) {
+            add(w, UNetConfig.PREFIX + k, parts.unet().get(k));
+        }
+        if (base == ModelFamily.SD1) {
+            for (String k : parts.clip().parameterKeys()) {
+                add(w, SD1_TEXT + k, parts.clip().parameter(k));
+            }
+        } else {
+            OpenClipNames.add(w, SD2_TEXT, parts.clip());
+        }
+        for (String k : parts.vae().parameterKeys()) {
+            add(w, AutoencoderKL.CHECKPOINT_PREFIX + k, parts.vae().parameter(k));
+        }
+        if (parts.prediction() == PredictionType.V_PREDICTION) {
+            w.add("v_pred", DType.F32, new long[] {0}, () -> ByteBuffer.allocate(0));
+        }
+        return w;
+    }
+
+    /** Writes {@code parts} to {@code file} atomically; see {@link #writer}. */
+    public static void save(Path file, Parts parts, Map<String, String> metadata) throws IOException {
+        writer(parts, metadata).write(file);
+    }
+
+    /** Adds a native array in its stored dtype (F32 or F16), copied out when the file is written. */
+    static void add(SafetensorsWriter w, String name, NDArray a) {
+        long[] shape = a.getShape().getShape();
+        DataType t = a.getDataType();
+        DType dtype = switch (t) {
+            case FLOAT32 -> DType.F32;
+            case FLOAT16 -> DType.F16;
+            default -> throw new ModelFormatException("Cannot save '" + name + "': its weights are " + t
+                    + "; Noodle saves float32 and float16 weights");
+        };
+        w.add(name, dtype, shape, bytes(a));
+    }
+
+    private static Supplier<ByteBuffer> bytes(NDArray a) {
+        return () -> ByteBuffer.wrap(a.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Adds float32 values computed when the file is written. */
+    static void addFloats(SafetensorsWriter w, String name, long[] shape, Supplier<float[]> values) {
+        w.add(name, DType.F32, shape, () -> {
+            float[] v = values.get();
+            ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(v);
+            return b;
+        });
+    }
+}
