@@ -3,6 +3,7 @@ package dev.noodle.engine.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -116,27 +117,42 @@ public final class SafetensorsFile implements ModelFile {
         return "tensor '" + key + "' in " + path;
     }
 
-    /** Maps the tensor's bytes read-only; the window is only read while converting, never handed out. */
-    private ByteBuffer map(SafetensorsHeader.Entry e) {
-        long len = e.byteLength();
-        if (len == 0) {
-            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        if (len > Integer.MAX_VALUE) {
-            throw new ModelFormatException(what(e.info().name()) + " is " + len + " bytes; Noodle reads tensors of"
-                    + " at most 2 GiB each.");
-        }
+    /**
+     * Reads the tensor's bytes into {@code dst} with positional reads (no memory map: mapped pages would stay in
+     * the resident set until a GC unmaps them, doubling a loaded model's footprint).
+     */
+    private void readInto(SafetensorsHeader.Entry e, ByteBuffer dst) {
         try {
             long now = channel.size();
             if (now != fileSize) {
                 throw new SafetensorsException(SafetensorsException.Kind.FILE_CHANGED, path + " changed size from "
                         + fileSize + " to " + now + " bytes while open. Reload the model.");
             }
-            return channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + e.begin(), len)
-                    .order(ByteOrder.LITTLE_ENDIAN);
+            long pos = header.dataStart() + e.begin();
+            while (dst.hasRemaining()) {
+                int r = channel.read(dst, pos);
+                if (r < 0) {
+                    throw new SafetensorsException(SafetensorsException.Kind.FILE_CHANGED, "Reading "
+                            + what(e.info().name()) + " hit the end of the file; it was truncated. Reload it.");
+                }
+                pos += r;
+            }
+            dst.flip();
         } catch (IOException x) {
             throw new ModelFormatException("Cannot read " + what(e.info().name()) + ": " + x.getMessage(), x);
         }
+    }
+
+    /** The tensor's raw little-endian bytes in a new heap buffer. */
+    private ByteBuffer read(SafetensorsHeader.Entry e) {
+        long len = e.byteLength();
+        if (len > Integer.MAX_VALUE - 64) {
+            throw new ModelFormatException(what(e.info().name()) + " is " + len + " bytes; Noodle reads tensors of"
+                    + " at most 2 GiB each.");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
+        readInto(e, b);
+        return b;
     }
 
     /** Runs a conversion, turning a fault on a mapping of a file truncated underneath us into an exception. */
@@ -158,7 +174,7 @@ public final class SafetensorsFile implements ModelFile {
         }
         float[] out = new float[(int) count];
         guarded(key, () -> {
-            TensorCodec.toFloat32(map(e), e.info().dtype(), FloatBuffer.wrap(out), what(key));
+            TensorCodec.toFloat32(read(e), e.info().dtype(), FloatBuffer.wrap(out), what(key));
             return out;
         });
         return out;
@@ -172,19 +188,22 @@ public final class SafetensorsFile implements ModelFile {
     @Override
     public NDArray load(String key, NDManager manager, DataType compute) {
         SafetensorsHeader.Entry e = entry(key);
-        return guarded(key, () -> TensorCodec.toNDArray(map(e), e.info().dtype(), e.info().shape(), manager,
+        long len = e.byteLength();
+        if (e.info().dtype() == DType.F32 && compute == DataType.FLOAT32 && len > 0 && len < Integer.MAX_VALUE - 64
+                && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            // fast path: the file's bytes are already the array's bytes — one read straight into native memory
+            ByteBuffer out = ByteBuffer.allocateDirect((int) len).order(ByteOrder.nativeOrder());
+            readInto(e, out);
+            return manager.create(out, new Shape(e.info().shape()), DataType.FLOAT32);
+        }
+        return guarded(key, () -> TensorCodec.toNDArray(read(e), e.info().dtype(), e.info().shape(), manager,
                 compute, what(key)));
     }
 
     @Override
     public ByteBuffer readBytes(String key) {
         SafetensorsHeader.Entry e = entry(key);
-        return guarded(key, () -> {
-            ByteBuffer src = map(e);
-            ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-            copy.put(src).flip();
-            return copy;
-        });
+        return read(e);
     }
 
     @Override
