@@ -33,18 +33,28 @@ public final class ConditioningNodes {
 
     /** Encodes a prompt with a CLIP value (weights, embeddings, chunking, clip skip). */
     static ConditioningValue encode(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding) {
-        EmbeddingLookup embeddings = ctx.service(EmbeddingLookupFactory.class).forClip(clip, ctx);
-        int pad = encoding.padId() == ClipEncoding.END_ID ? clip.tokenizer().endId() : encoding.padId();
-        PromptTokens tokens = PromptTokens.tokenize(text, clip.tokenizer(), embeddings, pad);
-        for (String w : tokens.warnings()) {
-            ctx.message(MessageLevel.WARNING, w);
+        if (clip.dual()) {
+            return SdxlConditioningNodes.encodeSdxl(ctx, clip, text, text, encoding.stopAtLayer(), Map.of());
         }
+        EmbeddingLookup embeddings = ctx.service(EmbeddingLookupFactory.class).forClip(clip, ctx);
+        PromptTokens tokens = tokenize(ctx, clip, text, encoding, embeddings);
         try (NDManager m = NodeSupport.scope(ctx)) {
             ClipOutput out = clip.clip().encodeWeighted(m, tokens, encoding, Emphasis.COMFY);
             ConditioningValue.Entry e = new ConditioningValue.Entry(HeapTensor.of(out.hidden()),
                     HeapTensor.of(out.pooled()), 1f, null, Map.of());
             return new ConditioningValue(List.of(e));
         }
+    }
+
+    /** Tokenizes for one encoder with its pad token, reporting warnings (unknown embeddings, …) on the node. */
+    static PromptTokens tokenize(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding,
+            EmbeddingLookup embeddings) {
+        int pad = encoding.padId() == ClipEncoding.END_ID ? clip.tokenizer().endId() : encoding.padId();
+        PromptTokens tokens = PromptTokens.tokenize(text, clip.tokenizer(), embeddings, pad);
+        for (String w : tokens.warnings()) {
+            ctx.message(MessageLevel.WARNING, w);
+        }
+        return tokens;
     }
 
     /** CLIPTextEncode. */
@@ -93,9 +103,9 @@ public final class ConditioningNodes {
         public NodeOutputs execute(NodeContext ctx) {
             ClipValue clip = ctx.inputs().get("clip", ClipValue.class);
             int skip = (int) ctx.inputs().getInt("clip_skip");
-            if (skip > clip.clip().config().layers()) {
+            if (skip > clip.maxLayers()) {
                 throw new IllegalArgumentException("clip_skip " + skip + " is more than the text encoder's "
-                        + clip.clip().config().layers() + " layers; use 1.." + clip.clip().config().layers());
+                        + clip.maxLayers() + " layers; use 1.." + clip.maxLayers());
             }
             return NodeOutputs.of(encode(ctx, clip, ctx.inputs().getString("text"), clip.encoding().withStopAtLayer(-skip)));
         }
@@ -120,9 +130,9 @@ public final class ConditioningNodes {
         public NodeOutputs execute(NodeContext ctx) {
             ClipValue clip = ctx.inputs().get("clip", ClipValue.class);
             int layer = (int) ctx.inputs().getInt("stop_at_clip_layer");
-            if (-layer > clip.clip().config().layers()) {
+            if (-layer > clip.maxLayers()) {
                 throw new IllegalArgumentException("stop_at_clip_layer " + layer + " is deeper than the text encoder's "
-                        + clip.clip().config().layers() + " layers; use −1..−" + clip.clip().config().layers());
+                        + clip.maxLayers() + " layers; use −1..−" + clip.maxLayers());
             }
             return NodeOutputs.of(clip.withStopAtLayer(layer));
         }

@@ -118,7 +118,8 @@ public final class LoaderNodes {
             }
             ModelValue m = new ModelValue(hold(model), c.unet(), c.sampling(), c.latentScale(), c.info().family(),
                     List.of(), 0, null);
-            ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(), List.of(), null);
+            ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(), List.of(),
+                    null, c.clip2());
             VaeValue v = new VaeValue(hold(vae), c.vae(), name);
             ctx.progress(1, 1);
             return NodeOutputs.of(m, cl, v);

@@ -56,6 +56,8 @@ public final class NoodleNodes implements AutoCloseable {
         r.register(new ConditioningNodes.ClipTextEncode());
         r.register(new ConditioningNodes.ClipTextEncodeClipSkip());
         r.register(new ConditioningNodes.ClipSetLastLayer());
+        r.register(new SdxlConditioningNodes.ClipTextEncodeSdxl());
+        r.register(new SdxlConditioningNodes.ClipTextEncodeSdxlRefiner());
         r.register(new ConditioningNodes.ConditioningCombine());
         r.register(new ConditioningNodes.ConditioningSetArea());
         r.register(new LatentNodes.EmptyLatentImage());

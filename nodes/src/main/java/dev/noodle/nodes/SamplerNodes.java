@@ -6,6 +6,7 @@ import dev.noodle.engine.image.LatentPreview;
 import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplingCancelledException;
 import dev.noodle.engine.sampling.Scheduler;
+import dev.noodle.engine.sd.AdmConditioning;
 import dev.noodle.engine.sd.CondEntry;
 import dev.noodle.engine.sd.DiffusionSampler;
 import dev.noodle.engine.sd.SamplingRequest;
@@ -56,8 +57,9 @@ public final class SamplerNodes {
         try (NDManager m = NodeSupport.scope(ctx)) {
             SamplingRequest r = new SamplingRequest(request.seed(), request.steps(), request.cfg(), request.sampler(),
                     request.scheduler(), request.denoise(), request.addNoise(), request.startStep(), request.endStep(),
-                    request.forceFullDenoise(), entries(in.get("positive", ConditioningValue.class), m),
-                    entries(in.get("negative", ConditioningValue.class), m), request.noiseMode());
+                    request.forceFullDenoise(), entries(in.get("positive", ConditioningValue.class), m, model,
+                            samples, false),
+                    entries(in.get("negative", ConditioningValue.class), m, model, samples, true), request.noiseMode());
             NDArray x = samples.toNd(m);
             NDArray mask = latent.noiseMask() == null ? null
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
@@ -87,11 +89,19 @@ public final class SamplerNodes {
         return mh == h && mw == w ? m : ScaleNodes.upscaleChw(m, (int) w, (int) h, "bilinear", false);
     }
 
-    static List<CondEntry> entries(ConditioningValue c, NDManager m) {
+    /**
+     * The sampler's entries; for a UNet with {@code label_emb} (SDXL) each gets its {@code y} vector from its pooled
+     * output and size parameters, sizes defaulting to the latent's × 8 (ComfyUI {@code encode_model_conds}).
+     */
+    static List<CondEntry> entries(ConditioningValue c, NDManager m, ModelValue model, HeapTensor latent,
+            boolean negative) {
+        int adm = model.unet().config().admInChannels();
         List<CondEntry> out = new ArrayList<>();
         for (ConditioningValue.Entry e : c.entries()) {
-            out.add(new CondEntry(e.context().toNd(m), e.pooled() == null ? null : e.pooled().toNd(m), e.strength(),
-                    e.area()));
+            NDArray pooled = e.pooled() == null ? null : e.pooled().toNd(m);
+            NDArray y = AdmConditioning.y(m, adm, pooled, SdxlConditioningNodes.params(e), (int) latent.dim(2),
+                    (int) latent.dim(3), negative);
+            out.add(new CondEntry(e.context().toNd(m), pooled, e.strength(), e.area(), y));
         }
         return out;
     }

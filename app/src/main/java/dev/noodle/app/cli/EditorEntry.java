@@ -1,26 +1,20 @@
 package dev.noodle.app.cli;
 
-import java.lang.reflect.Method;
+import dev.noodle.app.ui.EditorLauncher;
+import dev.noodle.app.ui.EditorOptions;
+import java.net.URI;
 import java.nio.file.Path;
 
-/** Opens the JavaFX editor when it is on the class path; says so clearly when it cannot start. */
+/** Opens the JavaFX editor; says clearly why when it cannot start. */
 final class EditorEntry {
     private EditorEntry() {}
 
-    static int open(Path workflow, Path models, Path out, boolean dark) {
+    static int open(Path workflow, Path models, Path out, boolean dark, URI server) {
         try {
-            Class<?> launcher = Class.forName("dev.noodle.app.ui.EditorLauncher");
-            Class<?> options = Class.forName("dev.noodle.app.ui.EditorOptions");
-            Object opts = options.getConstructors()[0].newInstance(workflow, models, out, dark);
-            Method launch = launcher.getMethod("launch", options);
-            launch.invoke(null, opts);
+            EditorLauncher.launch(new EditorOptions(workflow, models, out, dark, server));
             return 0;
-        } catch (ClassNotFoundException e) {
-            System.err.println("noodle: the editor is not part of this build yet; use `./noodle run FILE`.");
-            return 2;
-        } catch (ReflectiveOperationException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            System.err.println("noodle: the editor could not start: " + cause.getMessage()
+        } catch (RuntimeException | LinkageError e) {
+            System.err.println("noodle: the editor could not start: " + e.getMessage()
                     + " (is a display available? set DISPLAY or run under xvfb-run)");
             return 1;
         }

@@ -28,9 +28,17 @@ public final class NoodleCommand implements Callable<Integer> {
     @Option(names = "--dark", description = "Start with the dark theme.")
     boolean dark;
 
+    @Option(names = "--connect", paramLabel = "URL",
+            description = "Run workflows on a ComfyUI-compatible server (e.g. http://host:8188) instead of locally.")
+    java.net.URI connect;
+
     @Override
     public Integer call() {
-        return EditorEntry.open(workflow, models, out, dark);
+        if (connect != null && !("http".equals(connect.getScheme()) || "https".equals(connect.getScheme()))) {
+            System.err.println("noodle: --connect needs an http:// or https:// URL, e.g. http://127.0.0.1:8188");
+            return 2;
+        }
+        return EditorEntry.open(workflow, models, out, dark, connect);
     }
 
     /** Turns unexpected exceptions into one readable line (stack trace only with --debug). */

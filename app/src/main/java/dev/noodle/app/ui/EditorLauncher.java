@@ -6,6 +6,9 @@ import com.google.inject.Module;
 import com.google.inject.Provides;
 import com.google.inject.util.Modules;
 import dev.noodle.app.ui.vm.WorkflowRunner;
+import dev.noodle.app.ui.vm.WorkflowStore;
+import dev.noodle.nodes.ModelKind;
+import dev.noodle.nodes.interop.WorkflowSources;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.nodes.NodeEnvironment;
 import dev.noodle.nodes.NoodleNodes;
@@ -30,8 +33,18 @@ public final class EditorLauncher {
             launch(Modules.override(editor).with(new AbstractModule() {
                 @Provides
                 WorkflowRunner runner(GraphExecutor executor) {
+                    if (options.server() != null) {
+                        return new RemoteWorkflowRunner(options.server(), nodes.registry());
+                    }
                     // NoodleNodes.run registers the workflow so saved PNGs embed it
                     return (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token);
+                }
+
+                @Provides
+                WorkflowStore store() {
+                    // ComfyUI JSON and PNGs from Noodle, ComfyUI and A1111, matched against the installed checkpoints
+                    return EditorModule.store(() -> new WorkflowSources(nodes.registry(),
+                            nodes.environment().models().list(ModelKind.CHECKPOINTS)));
                 }
             }));
         }

@@ -7,6 +7,7 @@ import dev.noodle.app.ui.vm.WorkflowRunner;
 import dev.noodle.app.ui.vm.WorkflowStore;
 import dev.noodle.app.ui.vm.WorkflowValidator;
 import dev.noodle.graph.json.WorkflowJson;
+import dev.noodle.nodes.interop.WorkflowSources;
 import dev.noodle.graph.model.Workflow;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -62,10 +63,29 @@ public final class EditorModule extends AbstractModule {
 
     @Provides
     WorkflowStore store() {
+        return store(() -> new WorkflowSources(registry, java.util.List.of()));
+    }
+
+    /**
+     * Workflow files read through {@link WorkflowSources} (Noodle and ComfyUI JSON, PNGs from Noodle, ComfyUI and
+     * A1111) and saved as Noodle JSON.
+     */
+    public static WorkflowStore store(java.util.function.Supplier<WorkflowSources> sources) {
         return new WorkflowStore() {
             @Override
-            public Workflow read(Path file) {
-                return WorkflowJson.read(file);
+            public Workflow read(Path file) throws IOException {
+                return sources.get().open(file);
+            }
+
+            @Override
+            public boolean isNative(Path file) {
+                try (var in = java.nio.file.Files.newInputStream(file)) {
+                    var root = WorkflowJson.newMapper().readTree(in);
+                    return root != null && root.isObject()
+                            && (root.has("format") || root.path("nodes").isObject());
+                } catch (IOException | RuntimeException e) {
+                    return false; // an image, or not JSON at all
+                }
             }
 
             @Override

@@ -9,5 +9,11 @@ import java.nio.file.Path;
  * @param modelsDir folder holding checkpoints and other models
  * @param outputDir folder where output images are written
  * @param dark true to start with the dark theme
+ * @param server a ComfyUI-compatible server to run workflows on ({@code --connect}), or null to run locally
  */
-public record EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark) {}
+public record EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark, java.net.URI server) {
+    /** Options running workflows locally. */
+    public EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark) {
+        this(workflow, modelsDir, outputDir, dark, null);
+    }
+}

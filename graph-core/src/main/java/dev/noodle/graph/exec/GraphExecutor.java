@@ -225,7 +225,11 @@ public final class GraphExecutor {
 
     private static String message(Throwable e) {
         String m = e.getMessage();
-        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        m = m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        if (e instanceof OutOfMemoryError) { // bad-inputs R2: say what to do, not just "Java heap space"
+            m = "out of memory (" + m + "); use a smaller image size or batch, or free memory, and run again";
+        }
+        return m;
     }
 
     /** The signatures of all planned nodes by node id, without executing anything (for tools and tests). */

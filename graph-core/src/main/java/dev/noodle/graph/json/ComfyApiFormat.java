@@ -25,7 +25,9 @@ import java.util.Set;
  * should execute (muted nodes dropped, bypassed nodes rewired). Thread-safe.
  */
 public final class ComfyApiFormat {
-    private static final Set<String> NODE_FIELDS = Set.of("class_type", "inputs");
+    // "type" and "mode" are Noodle node fields: kept as extras they could not be saved in the Noodle format (found
+    // by WorkflowFuzzTest), and they mean nothing to ComfyUI's API format, so they are dropped on reading.
+    private static final Set<String> NODE_FIELDS = Set.of("class_type", "inputs", "type", "mode");
     private static final ObjectMapper MAPPER = JsonValues.newMapper();
 
     private ComfyApiFormat() {}

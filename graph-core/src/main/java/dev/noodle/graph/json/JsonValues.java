@@ -34,6 +34,7 @@ final class JsonValues {
                 .maxDocumentLength(MAX_DOCUMENT_BYTES)
                 .build());
         mapper.enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+        mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS); // garbage after the JSON = damaged file
         mapper.enable(SerializationFeature.INDENT_OUTPUT);
         return mapper;
     }

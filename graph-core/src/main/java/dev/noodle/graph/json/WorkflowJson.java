@@ -18,7 +18,10 @@ import dev.noodle.graph.node.NodeRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -337,7 +340,9 @@ public final class WorkflowJson {
         }
         boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                    FileLock inFlight = ch.lock()) {
+                removeStaleTemps(dir, "." + target.getFileName() + ".");
                 writer.write(ch, bytes);
                 ch.force(true);
             }
@@ -348,6 +353,28 @@ public final class WorkflowJson {
             if (!done) {
                 Files.deleteIfExists(tmp);
             }
+        }
+    }
+
+    /**
+     * Deletes temp files of earlier saves of the same target that died mid-write (kill -9, power loss), so they do
+     * not pile up: a save in flight holds an exclusive lock on its temp file (released by the OS when its process
+     * dies), so only unlocked ones are removed.
+     */
+    static void removeStaleTemps(Path dir, String prefix) {
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, p -> p.getFileName().toString()
+                .startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
+            for (Path p : temps) {
+                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE); FileLock lock = ch.tryLock()) {
+                    if (lock != null) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException | OverlappingFileLockException inUseOrGone) {
+                    // another save holds it (in this JVM or another), or it vanished: leave it
+                }
+            }
+        } catch (IOException e) {
+            // the folder cannot be listed: nothing to clean, the save itself goes on
         }
     }
 

@@ -95,9 +95,25 @@ public final class LoraPatcher {
 
     private LoraPatcher() {}
 
-    /** The UNet block structure of a config (for diffusers-style LoRA names). */
+    /**
+     * The UNet block structure of a config (for diffusers-style LoRA names), from its per-block depths: each level
+     * gets the deepest transformer of its input and output blocks (SDXL: 0, 2, 10) and the middle block its own
+     * depth, so no level borrows another level's depth.
+     */
     public static KeyNames.UNetNaming naming(UNetConfig c) {
-        return KeyNames.UNetNaming.of(c.numResBlocks(), c.attentionLevels(), c.transformerDepth());
+        int levels = c.channelMult().length;
+        int r = c.numResBlocks();
+        int[] in = c.inputDepth(); // levels × r, shallow level first
+        int[] out = c.outputDepth(); // levels × (r + 1), deepest level first
+        int[] perLevel = new int[levels];
+        for (int i = 0; i < in.length; i++) {
+            perLevel[i / r] = Math.max(perLevel[i / r], in[i]);
+        }
+        for (int i = 0; i < out.length; i++) {
+            int level = levels - 1 - i / (r + 1);
+            perLevel[level] = Math.max(perLevel[level], out[i]);
+        }
+        return new KeyNames.UNetNaming(r, perLevel, c.middleDepth());
     }
 
     /** Reports which of the LoRA's modules find a weight of the right size in the model. */

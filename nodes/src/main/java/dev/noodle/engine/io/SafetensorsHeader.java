@@ -3,6 +3,7 @@ package dev.noodle.engine.io;
 import static dev.noodle.engine.io.SafetensorsException.Kind.*;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -150,8 +151,11 @@ public record SafetensorsHeader(long headerLength, Map<String, String> metadata,
                         + " (at character " + p.currentLocation().getCharOffset() + ")");
             }
         } catch (JsonProcessingException e) {
-            throw error(INVALID_HEADER_DESERIALIZATION, source, "the header is not valid JSON at character "
-                    + e.getLocation().getCharOffset() + " (" + e.getOriginalMessage() + ")");
+            // constraint violations (e.g. a 65-digit number) carry no location
+            JsonLocation loc = e.getLocation();
+            throw error(INVALID_HEADER_DESERIALIZATION, source, "the header is not valid JSON"
+                    + (loc == null ? "" : " at character " + loc.getCharOffset()) + " (" + e.getOriginalMessage()
+                    + ")");
         } catch (IOException e) {
             throw error(INVALID_HEADER_DESERIALIZATION, source, "the header cannot be read: " + e.getMessage());
         }

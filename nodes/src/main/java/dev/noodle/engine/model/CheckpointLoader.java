@@ -13,6 +13,8 @@ import dev.noodle.engine.text.ClipEncoding;
 import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.text.ClipTokenizer;
 import dev.noodle.engine.text.DemoVocabulary;
+import dev.noodle.engine.text.OpenClipKeys;
+import dev.noodle.engine.text.SdxlConditioning;
 import dev.noodle.engine.unet.UNetModel;
 import dev.noodle.engine.vae.AutoencoderKL;
 import java.nio.file.Path;
@@ -36,42 +38,66 @@ public final class CheckpointLoader {
     public static LoadedCheckpoint load(Path file, Path modelsRoot, Devices.Target target, Consumer<String> status) {
         try (ModelFile src = ModelFiles.open(file)) {
             CheckpointInfo info = FamilyDetector.detect(src);
-            if (info.family().base() != ModelFamily.SD1 && info.family().base() != ModelFamily.SD2) {
-                throw new ModelFormatException(file.getFileName() + " is an " + info.family() + " checkpoint; this"
-                        + " build of Noodle runs SD 1.x and SD 2.x checkpoints. Pick an SD 1.5 or SD 2.x model.");
-            }
             ClipTokenizer tokenizer = DemoCheckpoint.DEMO_TOKENIZER.equals(src.metadata().get(DemoCheckpoint.TOKENIZER_KEY))
                     ? DemoVocabulary.tokenizer()
                     : ClipTokenizer.find(modelsRoot);
             status.accept("binding UNet");
             UNetModel unet = UNetModel.load(src.withPrefix(info.unetPrefix()), target);
             ClipTextModel clip = null;
+            ClipTextModel clip2 = null;
             NDManager owner = NDManager.newBaseManager(target.device());
             try {
                 status.accept("binding text encoder");
+                ModelFamily base = info.family().base();
                 TensorSource text = src.withPrefix(info.textEncoderPrefixes().get(0));
-                boolean sd2 = info.family().base() == ModelFamily.SD2;
-                clip = sd2 ? ClipTextModel.loadOpenClip(text)
-                        : ClipTextModel.load(text, ClipConfig.fromWeights(text), target.device(), target.dtype());
-                if (clip.config().vocabSize() != tokenizer.vocabSize()) {
-                    throw new ModelFormatException(file.getFileName() + ": its text encoder has "
-                            + clip.config().vocabSize() + " tokens but the tokenizer (" + tokenizer.source() + ") has "
-                            + tokenizer.vocabSize() + ". Put the matching CLIP vocabulary in "
-                            + modelsRoot.resolve("tokenizers") + ".");
+                ClipEncoding encoding;
+                if (base == ModelFamily.SDXL) {
+                    // CLIP-L (HF names, quick GELU) and OpenCLIP bigG (open_clip names, GELU, text projection)
+                    clip = ClipTextModel.load(text, ClipConfig.fromWeights(text), target.device(), target.dtype());
+                    OpenClipKeys g = new OpenClipKeys(src.withPrefix(info.textEncoderPrefixes().get(1)));
+                    clip2 = ClipTextModel.load(g, g.config(), target.device(), target.dtype());
+                    encoding = ClipEncoding.sdxlClipL();
+                } else if (base == ModelFamily.SD2) {
+                    OpenClipKeys h = new OpenClipKeys(text);
+                    clip = ClipTextModel.load(h, h.config(), target.device(), target.dtype());
+                    encoding = ClipEncoding.sd2();
+                } else {
+                    clip = ClipTextModel.load(text, ClipConfig.fromWeights(text), target.device(), target.dtype());
+                    encoding = ClipEncoding.sd1();
+                }
+                for (ClipTextModel m : clip2 == null ? new ClipTextModel[] {clip} : new ClipTextModel[] {clip, clip2}) {
+                    if (m.config().vocabSize() != tokenizer.vocabSize()) {
+                        throw new ModelFormatException(file.getFileName() + ": its text encoder has "
+                                + m.config().vocabSize() + " tokens but the tokenizer (" + tokenizer.source()
+                                + ") has " + tokenizer.vocabSize() + ". Put the matching CLIP vocabulary in "
+                                + modelsRoot.resolve("tokenizers") + ".");
+                    }
+                }
+                if (base == ModelFamily.SDXL && unet.config().admInChannels()
+                        != clip2.config().projectionDim() + SdxlConditioning.BASE_NUMBERS * SdxlConditioning.EMBEDDING_WIDTH) {
+                    throw new ModelFormatException(file.getFileName() + ": its UNet's label_emb takes "
+                            + unet.config().admInChannels() + " values but the bigG text projection ("
+                            + clip2.config().projectionDim() + ") plus six size embeddings make "
+                            + (clip2.config().projectionDim() + 1536) + ". The file mixes parts of different models.");
                 }
                 AutoencoderKL vae = null;
                 if (info.vaePrefix().isPresent()) {
                     status.accept("binding VAE");
                     vae = AutoencoderKL.load(src.withPrefix(info.vaePrefix().get()), 1f, owner);
                 }
+                // SDXL uses SD's discrete schedule (scaled linear 0.00085..0.012, 1000 steps) as ComfyUI's
+                // ModelSamplingDiscrete does; the prediction type comes from the file.
                 ModelSampling ms = ModelSampling.sd15().withPrediction(prediction(src, info));
-                long bytes = bytes(src, info);
-                return new LoadedCheckpoint(file, info, unet, clip, tokenizer, sd2 ? ClipEncoding.sd2() : ClipEncoding.sd1(), vae, ms, info.family().latentScale(),
-                        bytes, owner);
+                long bytes = bytes(src, info, unet);
+                return new LoadedCheckpoint(file, info, unet, clip, tokenizer, encoding, vae, ms,
+                        info.family().latentScale(), bytes, owner, clip2);
             } catch (RuntimeException e) {
                 unet.close();
                 if (clip != null) {
                     clip.close();
+                }
+                if (clip2 != null) {
+                    clip2.close();
                 }
                 owner.close();
                 throw e;
@@ -107,10 +133,14 @@ public final class CheckpointLoader {
         return PredictionType.EPS;
     }
 
-    private static long bytes(TensorSource src, CheckpointInfo info) {
+    // Native bytes: the UNet at its storage precision (fp16 storage = 2 bytes), the rest as fp32.
+    private static long bytes(TensorSource src, CheckpointInfo info, UNetModel unet) {
+        long unetBytes = unet.weights().precision().storage() == ai.djl.ndarray.types.DataType.FLOAT16 ? 2 : 4;
         long n = 0;
         for (String k : src.keys()) {
-            if (k.startsWith(info.unetPrefix()) || info.textEncoderPrefixes().stream().anyMatch(k::startsWith)
+            if (k.startsWith(info.unetPrefix())) {
+                n += src.info(k).elementCount() * unetBytes;
+            } else if (info.textEncoderPrefixes().stream().anyMatch(k::startsWith)
                     || info.vaePrefix().map(k::startsWith).orElse(false)) {
                 n += src.info(k).elementCount() * 4;
             }

@@ -16,22 +16,26 @@ import java.nio.file.Path;
  * @param file where it was read from
  * @param info detected family and layout
  * @param unet the diffusion model
- * @param clip the text encoder
+ * @param clip the text encoder (SDXL: CLIP-L)
  * @param tokenizer the tokenizer for that text encoder
  * @param encoding the family's text-encoding conventions (pad token, default layer, final norm)
  * @param vae the VAE (raw-latent convention: scale factor 1, ComfyUI's LATENT holds unscaled latents)
  * @param sampling discrete schedule with the checkpoint's prediction type
- * @param latentScale the family's latent scale factor (0.18215 for SD1/2)
+ * @param latentScale the family's latent scale factor (0.18215 for SD1/2, 0.13025 for SDXL)
  * @param weightBytes native bytes held by the weights
  * @param owner manager owning the VAE (the other parts own their own)
+ * @param clip2 SDXL's second text encoder (OpenCLIP bigG, with its text projection), null for SD 1.x/2.x
  */
 public record LoadedCheckpoint(Path file, CheckpointInfo info, UNetModel unet, ClipTextModel clip,
         ClipTokenizer tokenizer, ClipEncoding encoding, AutoencoderKL vae, ModelSampling sampling, float latentScale, long weightBytes,
-        NDManager owner) implements AutoCloseable {
+        NDManager owner, ClipTextModel clip2) implements AutoCloseable {
     @Override
     public void close() {
         unet.close();
         clip.close();
+        if (clip2 != null) {
+            clip2.close();
+        }
         if (vae != null) {
             vae.close();
         }

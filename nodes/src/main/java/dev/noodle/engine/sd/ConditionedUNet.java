@@ -16,7 +16,7 @@ import java.util.List;
  * strengths (ComfyUI {@code calc_cond_batch}): each entry predicts on its area; predictions are summed weighted
  * by strength (with an 8-cell feathered edge where an area does not touch the latent border) and divided by the
  * summed weights. When every chunk has one full-size entry with contexts of the same shape — the usual txt2img
- * case — all chunks run in a single batched UNet call.
+ * case — all chunks run in a single batched UNet call, their {@code y} vectors (SDXL) batched the same way.
  */
 public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     private static final int FEATHER = 8;
@@ -41,11 +41,16 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
         int b = (int) (rows / chunks.size());
         if (simple(chunks)) {
             NDList ctx = new NDList();
+            NDList ys = new NDList();
             for (List<CondEntry> c : chunks) {
                 ctx.add(c.get(0).context().toDevice(xIn.getDevice(), false).repeat(0, b)); // [B, T, D]
+                if (c.get(0).y() != null) {
+                    ys.add(c.get(0).y().toDevice(xIn.getDevice(), false).repeat(0, b)); // [B, adm]
+                }
             }
             NDArray context = ctx.size() == 1 ? ctx.get(0) : NDArrays.concat(ctx, 0);
-            return run(xIn, timesteps, 0, context, null, scope);
+            NDArray y = ys.isEmpty() ? null : ys.size() == 1 ? ys.get(0) : NDArrays.concat(ys, 0); // [chunks·B, adm]
+            return run(xIn, timesteps, 0, context, y, null, scope);
         }
         NDList outs = new NDList();
         for (int k = 0; k < chunks.size(); k++) {
@@ -65,12 +70,16 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             if (shape != null && !shape.equals(s)) {
                 return false;
             }
+            if ((c.get(0).y() == null) != (chunks.get(0).get(0).y() == null)) {
+                return false;
+            }
             shape = s;
         }
         return true;
     }
 
-    private NDArray run(NDArray x, float[] timesteps, int from, NDArray context, LatentArea area, NDManager scope) {
+    private NDArray run(NDArray x, float[] timesteps, int from, NDArray context, NDArray y, LatentArea area,
+            NDManager scope) {
         int n = (int) x.getShape().get(0);
         float[] ts = new float[n];
         System.arraycopy(timesteps, from, ts, 0, n);
@@ -79,7 +88,15 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
         if (extras != null) {
             in = x.concat(extras.channels(x, area, scope).toType(x.getDataType(), false), 1);
         }
-        NDArray out = unet.forward(in, t, context.toType(x.getDataType(), false));
+        if ((y == null) != (unet.config().admInChannels() == 0)) {
+            throw new IllegalArgumentException(y == null
+                    ? "this UNet takes a " + unet.config().admInChannels() + "-wide y vector (SDXL size/pooled"
+                            + " conditioning) but the conditioning has none; encode the prompt with this model's CLIP"
+                    : "the conditioning carries a y vector but this UNet has no label_emb");
+        }
+        // forward(x, t, context, y): y is [N, adm] for SDXL (pooled ‖ size embeddings), null otherwise
+        NDArray out = unet.forward(in, t, context.toType(x.getDataType(), false),
+                y == null ? null : y.toType(x.getDataType(), false));
         out.attach(scope);
         return out;
     }
@@ -100,7 +117,9 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
                     + (a.x() + a.width()));
             NDArray xa = e.area() == null ? x : x.get(region);
             NDArray ctx = e.context().toDevice(x.getDevice(), false).repeat(0, b);
-            NDArray pred = run(xa, timesteps, from, ctx, e.area() == null ? null : a, scope).toType(DataType.FLOAT32, false);
+            NDArray y = e.y() == null ? null : e.y().toDevice(x.getDevice(), false).repeat(0, b); // [B, adm]
+            NDArray pred = run(xa, timesteps, from, ctx, y, e.area() == null ? null : a, scope)
+                    .toType(DataType.FLOAT32, false);
             NDArray weight = feather(scope, a, w, h).mul(e.strength()); // [1, 1, ah, aw]
             NDArray full = scope.zeros(new Shape(s[0], s[1], h, w), DataType.FLOAT32);
             full.set(region, pred.mul(weight));

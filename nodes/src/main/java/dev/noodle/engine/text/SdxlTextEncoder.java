@@ -70,9 +70,10 @@ public final class SdxlTextEncoder implements AutoCloseable {
             EmbeddingLookup embeddingsL, EmbeddingLookup embeddingsG, int stopAtLayer, Emphasis emphasis) {
         ClipEncoding l = ClipEncoding.sdxlClipL().withStopAtLayer(stopAtLayer);
         ClipEncoding g = ClipEncoding.sdxlClipG().withStopAtLayer(stopAtLayer);
+        int padL = l.padId() == ClipEncoding.END_ID ? tokenizer.endId() : l.padId(); // the tokenizer's own end id
         PromptTokens tl = emphasis == Emphasis.A1111
-                ? PromptTokens.tokenizeA1111(textL, tokenizer, l.padId())
-                : PromptTokens.tokenize(textL, tokenizer, embeddingsL, l.padId());
+                ? PromptTokens.tokenizeA1111(textL, tokenizer, padL)
+                : PromptTokens.tokenize(textL, tokenizer, embeddingsL, padL);
         PromptTokens tg = emphasis == Emphasis.A1111
                 ? PromptTokens.tokenizeA1111(textG, tokenizer, g.padId())
                 : PromptTokens.tokenize(textG, tokenizer, embeddingsG, g.padId());

@@ -11,25 +11,58 @@ import java.util.List;
 /**
  * The CLIP wire value: a text encoder with its tokenizer, its encoding conventions (pad token, the layer to stop
  * at — ComfyUI's stop_at_clip_layer: −1 = last, −2 = penultimate = A1111 clip skip 2 — and final norm) and
- * patches. Immutable.
+ * patches. For SDXL it carries both encoders: {@code clip} is CLIP-L and {@code clip2} OpenCLIP bigG; the layer in
+ * {@code encoding} applies to both, as ComfyUI's CLIPSetLastLayer does. Immutable.
+ *
+ * @param clip the text encoder (SDXL: CLIP-L)
+ * @param encoding the conventions of {@code clip}; SDXL's bigG uses {@link #encoding2()}
+ * @param clip2 SDXL's OpenCLIP bigG, null for SD 1.x / 2.x
  */
 public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer tokenizer, ClipEncoding encoding,
-        ModelFamily family, List<String> patches, AutoCloseable owned) implements ReleasableValue {
+        ModelFamily family, List<String> patches, AutoCloseable owned, ClipTextModel clip2) implements ReleasableValue {
     public ClipValue {
         patches = List.copyOf(patches);
     }
 
-    /** CLIPSetLastLayer: the same encoder stopping at another layer. */
+    /** A single-encoder value (SD 1.x / 2.x). */
+    public ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer tokenizer, ClipEncoding encoding,
+            ModelFamily family, List<String> patches, AutoCloseable owned) {
+        this(hold, clip, tokenizer, encoding, family, patches, owned, null);
+    }
+
+    /** Whether this is SDXL's pair of encoders. */
+    public boolean dual() {
+        return clip2 != null;
+    }
+
+    /** SDXL bigG's conventions (pad 0, no final norm) at this value's layer. */
+    public ClipEncoding encoding2() {
+        return ClipEncoding.sdxlClipG().withStopAtLayer(encoding.stopAtLayer());
+    }
+
+    /** The deepest layer CLIPSetLastLayer may name (the deeper encoder's; ComfyUI falls back to the last). */
+    public int maxLayers() {
+        return dual() ? Math.max(clip.config().layers(), clip2.config().layers()) : clip.config().layers();
+    }
+
+    /** CLIPSetLastLayer: the same encoder(s) stopping at another layer. */
     public ClipValue withStopAtLayer(int layer) {
         return new ClipValue(hold.retain(), clip, tokenizer, encoding.withStopAtLayer(layer), family, patches,
-                SharedRef.retainOwned(owned));
+                SharedRef.retainOwned(owned), clip2);
     }
 
     /** A patched encoder (LoRA); {@code newOwned} must keep alive whatever it shares with this value. */
     public ClipValue withClip(ClipTextModel patched, String note, AutoCloseable newOwned) {
         List<String> p = new ArrayList<>(patches);
         p.add(note);
-        return new ClipValue(hold.retain(), patched, tokenizer, encoding, family, p, newOwned);
+        return new ClipValue(hold.retain(), patched, tokenizer, encoding, family, p, newOwned, clip2);
+    }
+
+    /** Both SDXL encoders patched (LoRA {@code lora_te1_}/{@code lora_te2_}) sharing this one's hold. */
+    public ClipValue withClips(ClipTextModel patched, ClipTextModel patched2, String note, AutoCloseable newOwned) {
+        List<String> p = new ArrayList<>(patches);
+        p.add(note);
+        return new ClipValue(hold.retain(), patched, tokenizer, encoding, family, p, newOwned, patched2);
     }
 
     @Override
@@ -51,7 +84,7 @@ public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer 
 
     @Override
     public String toString() {
-        return "CLIP: the " + family + " text encoder, stopping at layer " + encoding.stopAtLayer()
+        return "CLIP: the " + family + " text encoder" + (dual() ? "s (CLIP-L + bigG)" : "") + ", stopping at layer " + encoding.stopAtLayer()
                 + (patches.isEmpty() ? "" : " with " + String.join(", ", patches));
     }
 }

@@ -10,6 +10,9 @@ import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.json.WorkflowJson;
+import dev.noodle.nodes.NodeEnvironment;
+import dev.noodle.nodes.NoodleNodes;
 import dev.noodle.graph.validate.Validator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,102 +34,99 @@ import javax.imageio.ImageIO;
 public final class EditorScreenshot {
     private EditorScreenshot() {}
 
-    /** Writes editor-light.png and editor-dark.png into the folder given as the first argument. */
+    /**
+     * Writes editor-light.png and editor-dark.png into the folder given as the first argument: the real editor with
+     * the real nodes and the demo model, {@code workflows/txt2img.json} at 256 x 256, after a finished run.
+     */
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args.length > 0 ? args[0] : "docs");
+        Path workflow = Path.of(args.length > 1 ? args[1] : "workflows/txt2img.json");
         Files.createDirectories(out);
         Path home = Files.createTempDirectory("noodle-shot");
         CountDownLatch started = new CountDownLatch(1);
         Platform.startup(started::countDown);
         started.await();
-        for (boolean dark : new boolean[] {false, true}) {
-            MainWindow[] w = new MainWindow[1];
-            CountDownLatch shown = new CountDownLatch(1);
-            Platform.runLater(() -> {
-                w[0] = open(home, dark);
-                shown.countDown();
-            });
-            shown.await();
-            Thread.sleep(1500); // let the run finish and the image appear
-            CountDownLatch saved = new CountDownLatch(1);
-            Platform.runLater(() -> {
-                try {
-                    w[0].canvas().fitToView();
-                    w[0].scene().getRoot().applyCss();
-                    w[0].scene().getRoot().layout();
-                    WritableImage img = w[0].scene().snapshot(null);
-                    ImageIO.write(SwingFXUtils.fromFXImage(img, null), "png",
-                            out.resolve(dark ? "editor-dark.png" : "editor-light.png").toFile());
-                    w[0].shutdown();
-                    ((Stage) w[0].scene().getWindow()).close();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                } finally {
-                    saved.countDown();
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")))) {
+            for (boolean dark : new boolean[] {false, true}) {
+                // a fresh cache per shot: cached nodes do not show their images again
+                GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(1L << 30),
+                        nodes.services());
+                MainWindow[] w = new MainWindow[1];
+                CountDownLatch shown = new CountDownLatch(1);
+                Platform.runLater(() -> {
+                    w[0] = open(nodes, executor, home, workflow, dark);
+                    shown.countDown();
+                });
+                shown.await();
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+                while (!finished(w[0]) && System.nanoTime() < deadline) {
+                    Thread.sleep(500);
                 }
-            });
-            saved.await(20, TimeUnit.SECONDS);
+                Thread.sleep(500); // let the image reach Save Image
+                CountDownLatch saved = new CountDownLatch(1);
+                Platform.runLater(() -> {
+                    try {
+                        w[0].scene().getRoot().applyCss();
+                        w[0].scene().getRoot().layout();
+                        w[0].canvas().fitToView();
+                        WritableImage img = w[0].scene().snapshot(null);
+                        ImageIO.write(SwingFXUtils.fromFXImage(img, null), "png",
+                                out.resolve(dark ? "editor-dark.png" : "editor-light.png").toFile());
+                        System.out.println("status: " + w[0].components().run().statusProperty().get());
+                        w[0].shutdown();
+                        ((Stage) w[0].scene().getWindow()).close();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    } finally {
+                        saved.countDown();
+                    }
+                });
+                saved.await(60, TimeUnit.SECONDS);
+            }
         }
         Platform.exit();
     }
 
-    private static MainWindow open(Path home, boolean dark) {
-        NodeRegistry registry = DemoNodes.registry();
+    private static boolean finished(MainWindow w) throws Exception {
+        java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
+        Platform.runLater(() -> f.complete(!w.components().run().runningProperty().get()
+                && !w.components().run().queue().isEmpty()));
+        return f.get();
+    }
+
+    private static MainWindow open(NoodleNodes nodes, GraphExecutor executor, Path home, Path file, boolean dark) {
+        NodeRegistry registry = nodes.registry();
         WorkflowStore noFiles = new WorkflowStore() {
             @Override
-            public Workflow read(Path file) throws IOException {
-                throw new IOException("screenshots read no files");
+            public Workflow read(Path f) throws IOException {
+                return WorkflowJson.read(f, registry);
             }
 
             @Override
-            public void save(Workflow wf, Path file) {
+            public void save(Workflow wf, Path f) {
                 // screenshots keep no files; autosave goes nowhere
             }
         };
-        GraphExecutor executor = new GraphExecutor(registry, new ResultCache(1 << 24), new NoServices());
-        EditorComponents c = new EditorComponents(registry, executor::run, new Validator(registry)::validate,
-                noFiles, new EditorPaths(home, home), new EditorOptions(null, home, home, dark), Platform::runLater);
+        EditorComponents c = new EditorComponents(registry,
+                (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token),
+                new Validator(registry)::validate, noFiles, new EditorPaths(home, home),
+                new EditorOptions(null, home, home, dark), Platform::runLater);
         Stage stage = new Stage();
         MainWindow w = new MainWindow(c, stage);
-        buildDemo(c.editor());
-        c.editor().rename("text-to-image");
-        c.editor().markSaved();
+        GraphEditorViewModel vm = c.editor();
+        vm.load(WorkflowJson.read(file, registry));
+        // small and quick on a shared machine: 256 x 256, 8 steps
+        vm.setInput("5", "width", 256L);
+        vm.setInput("5", "height", 256L);
+        vm.setInput("3", "steps", 8L);
+        vm.execute(dev.noodle.app.ui.vm.SeedControl.setMode("3", "seed", "fixed"));
+        vm.markSaved();
+        stage.setWidth(1600);
+        stage.setHeight(1000);
         stage.show();
         w.canvas().fitToView();
-        c.editor().select(Set.of("5"));
+        vm.select(Set.of("3"));
         w.run();
         return w;
-    }
-
-    /** The classic text-to-image graph, laid out left to right. */
-    static void buildDemo(GraphEditorViewModel vm) {
-        String ckpt = vm.addNode("CheckpointLoaderSimple", 0, 120);
-        String pos = vm.addNode("CLIPTextEncode", 320, 0);
-        String neg = vm.addNode("CLIPTextEncode", 320, 250);
-        String latent = vm.addNode("EmptyLatentImage", 320, 500);
-        String sampler = vm.addNode("KSampler", 640, 60);
-        String decode = vm.addNode("VAEDecode", 960, 60);
-        String save = vm.addNode("SaveImage", 960, 200);
-        vm.setInput(pos, "text", "a steaming bowl of ramen at sunset, studio ghibli style, warm light");
-        vm.setInput(neg, "text", "blurry, low quality, watermark");
-        vm.setInput(sampler, "seed", 156680208700286L);
-        vm.execute(dev.noodle.app.ui.vm.SeedControl.setMode(sampler, "seed", "fixed"));
-        vm.connect(ckpt, 1, pos, "clip");
-        vm.connect(ckpt, 1, neg, "clip");
-        vm.connect(ckpt, 0, sampler, "model");
-        vm.connect(pos, 0, sampler, "positive");
-        vm.connect(neg, 0, sampler, "negative");
-        vm.connect(latent, 0, sampler, "latent_image");
-        vm.connect(sampler, 0, decode, "samples");
-        vm.connect(ckpt, 2, decode, "vae");
-        vm.connect(decode, 0, save, "images");
-    }
-
-    /** Demo nodes need no engine services. */
-    static final class NoServices implements dev.noodle.graph.exec.ServiceLookup {
-        @Override
-        public <T> T get(Class<T> type) {
-            throw new IllegalStateException("demo nodes use no services, asked for " + type.getName());
-        }
     }
 }

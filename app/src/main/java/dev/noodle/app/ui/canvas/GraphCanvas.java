@@ -53,12 +53,15 @@ public final class GraphCanvas extends Region {
     private final Group content = new Group();
     private final Group wireLayer = new Group();
     private final Group nodeLayer = new Group();
+    private final Group noteLayer = new Group();
     private final Translate pan = new Translate();
     private final Scale zoom = new Scale(1, 1, 0, 0);
     private final Map<String, NodeCard> cards = new LinkedHashMap<>();
     private final Map<String, WireView> wires = new HashMap<>();
     private final WireDrag wireDrag;
     private boolean wiresDirty = true;
+    private final Set<String> dirtyNodes = new HashSet<>();
+    private Workflow shown;
     private Point2D panStart;
     private Point2D panOrigin;
     private boolean panned;
@@ -78,7 +81,7 @@ public final class GraphCanvas extends Region {
         clip.heightProperty().bind(heightProperty());
         setClip(clip);
         content.getTransforms().addAll(pan, zoom);
-        content.getChildren().addAll(wireLayer, nodeLayer);
+        content.getChildren().addAll(noteLayer, wireLayer, nodeLayer);
         getChildren().add(content);
         wireDrag = new WireDrag(this, vm);
         content.getChildren().add(wireDrag.preview());
@@ -127,23 +130,44 @@ public final class GraphCanvas extends Region {
 
     // ---- model → view ----
 
+    /**
+     * Mirrors a new workflow by diffing it against the one shown: only nodes whose instance or layout changed (the
+     * model is immutable and edits share unchanged records, so an identity check suffices) and wires into changed
+     * nodes are touched; an edit of one widget costs one card, not the whole graph.
+     */
     private void sync(Workflow wf) {
+        Workflow old = shown;
+        shown = wf;
+        if (old == null || old.layout().notes() != wf.layout().notes()) {
+            syncNotes(wf);
+        }
+        if (old != null && old.nodes() == wf.nodes() && old.layout().nodes() == wf.layout().nodes()) {
+            return;
+        }
         for (String id : Set.copyOf(cards.keySet())) {
             if (!wf.nodes().containsKey(id)) {
                 nodeLayer.getChildren().remove(cards.remove(id));
             }
         }
+        Set<String> changed = new HashSet<>();
         int auto = 0;
         for (NodeInstance n : wf.nodes().values()) {
+            NodeLayout l = wf.layout().nodes().get(n.id());
             NodeCard card = cards.get(n.id());
-            if (card == null) {
+            boolean fresh = card == null;
+            if (fresh) {
                 card = createCard(n);
                 cards.put(n.id(), card);
                 nodeLayer.getChildren().add(card);
-            } else if (!card.instanceProperty().get().equals(n)) {
+            } else if (card.instanceProperty().get() != n) {
                 card.instanceProperty().set(n);
+                changed.add(n.id());
+            } else if (l != null && old != null && old.layout().nodes().get(n.id()) == l) {
+                continue; // neither the node nor its layout changed
             }
-            NodeLayout l = wf.layout().nodes().get(n.id());
+            if (fresh) {
+                changed.add(n.id());
+            }
             if (l == null) {
                 card.relocate(40 + (auto % 5) * 300, 40 + (auto / 5) * 320);
                 auto++;
@@ -155,9 +179,25 @@ public final class GraphCanvas extends Region {
                 }
             }
         }
-        syncWires(wf);
-        wiresDirty = true;
-        requestLayout();
+        syncWires(wf, old == null ? null : changed);
+    }
+
+    /** Shows the workflow's notes (Layout.notes) as text boxes behind the cards. */
+    private void syncNotes(Workflow wf) {
+        noteLayer.getChildren().clear();
+        for (var note : wf.layout().notes()) {
+            Label text = new Label(note.text());
+            text.setWrapText(true);
+            text.getStyleClass().add("canvas-note");
+            text.setPrefWidth(note.width() > 0 ? note.width() : 300);
+            if (note.height() > 0) {
+                text.setMinHeight(note.height());
+            }
+            text.setMaxHeight(Region.USE_PREF_SIZE);
+            text.relocate(note.x(), note.y());
+            text.setMouseTransparent(true);
+            noteLayer.getChildren().add(text);
+        }
     }
 
     private NodeCard createCard(NodeInstance n) {
@@ -172,16 +212,29 @@ public final class GraphCanvas extends Region {
         card.setPrefWidth(GraphEditorViewModel.DEFAULT_WIDTH);
         card.selectedProperty().set(vm.selection().contains(id));
         card.runStateProperty().set(runStates.states().getOrDefault(id, NodeRunState.IDLE));
-        card.layoutXProperty().addListener((o, a, b) -> wiresDirty = true);
-        card.layoutYProperty().addListener((o, a, b) -> wiresDirty = true);
-        card.heightProperty().addListener((o, a, b) -> wiresDirty = true);
-        card.widthProperty().addListener((o, a, b) -> wiresDirty = true);
+        javafx.beans.InvalidationListener moved = o -> dirtyNodes.add(id);
+        card.layoutXProperty().addListener(moved);
+        card.layoutYProperty().addListener(moved);
+        card.heightProperty().addListener(moved);
+        card.widthProperty().addListener(moved);
         return card;
     }
 
-    private void syncWires(Workflow wf) {
+    /** Adds, replaces and removes wires; with {@code changed} given, only wires into those nodes can change. */
+    private void syncWires(Workflow wf, Set<String> changed) {
+        boolean removedNodes = changed == null || wires.values().stream().anyMatch(
+                w -> !wf.nodes().containsKey(w.fromNode()) || !wf.nodes().containsKey(w.toNode()));
+        if (!removedNodes && changed.isEmpty()) {
+            return;
+        }
         Set<String> live = new HashSet<>();
         for (NodeInstance n : wf.nodes().values()) {
+            if (!removedNodes && !changed.contains(n.id())) {
+                for (String input : n.inputs().keySet()) {
+                    live.add(n.id() + "\u0000" + input);
+                }
+                continue;
+            }
             for (Map.Entry<String, InputValue> in : n.inputs().entrySet()) {
                 if (!(in.getValue() instanceof Link link) || !wf.nodes().containsKey(link.nodeId())) {
                     continue;
@@ -200,6 +253,7 @@ public final class GraphCanvas extends Region {
                 created.setOnMouseEntered(e -> explainWire(created));
                 wires.put(key, created);
                 wireLayer.getChildren().add(created);
+                dirtyNodes.add(n.id());
             }
         }
         wires.entrySet().removeIf(e -> {
@@ -239,11 +293,15 @@ public final class GraphCanvas extends Region {
     }
 
     private void updateWiresIfDirty() {
-        if (!wiresDirty) {
+        if (!wiresDirty && dirtyNodes.isEmpty()) {
             return;
         }
+        boolean all = wiresDirty;
         wiresDirty = false;
         for (WireView w : wires.values()) {
+            if (!all && !dirtyNodes.contains(w.fromNode()) && !dirtyNodes.contains(w.toNode())) {
+                continue;
+            }
             NodeCard from = cards.get(w.fromNode());
             NodeCard to = cards.get(w.toNode());
             if (from == null || to == null) {
@@ -251,6 +309,7 @@ public final class GraphCanvas extends Region {
             }
             w.setEnds(outputPoint(from, w.outIndex()), inputPoint(to, w.input()));
         }
+        dirtyNodes.clear();
     }
 
     /** Forces wire geometry to be recomputed now (benchmarks and tests). */
@@ -474,6 +533,9 @@ public final class GraphCanvas extends Region {
         // content keeps its own coordinates; cards size themselves
         for (NodeCard c : cards.values()) {
             c.autosize();
+        }
+        for (Node n : noteLayer.getChildren()) {
+            n.autosize();
         }
     }
 }

@@ -4,7 +4,6 @@ import atlantafx.base.theme.PrimerDark;
 import atlantafx.base.theme.PrimerLight;
 import dev.noodle.app.ui.EditorComponents;
 import dev.noodle.app.ui.canvas.GraphCanvas;
-import dev.noodle.app.ui.vm.Edits;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.SeedControl;
 import dev.noodle.graph.model.NodeMode;
@@ -19,6 +18,7 @@ import java.util.concurrent.Executors;
 import javafx.animation.KeyFrame;
 import javafx.animation.Timeline;
 import javafx.application.Application;
+import javafx.application.Platform;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Point2D;
 import javafx.scene.Scene;
@@ -36,6 +36,10 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Pane;
 import javafx.scene.layout.StackPane;
 import javafx.stage.FileChooser;
+import javafx.scene.input.Clipboard;
+import javafx.scene.input.ClipboardContent;
+import dev.noodle.graph.json.ComfyApiFormat;
+import dev.noodle.graph.json.ComfyUiFormat;
 import javafx.stage.Stage;
 import javafx.util.Duration;
 
@@ -103,6 +107,20 @@ public final class MainWindow {
                 return;
             }
             e.consume();
+        });
+        canvas.setOnDragOver(e -> {
+            if (e.getDragboard().hasFiles()) {
+                e.acceptTransferModes(javafx.scene.input.TransferMode.COPY);
+                e.consume();
+            }
+        });
+        canvas.setOnDragDropped(e -> {
+            var files = e.getDragboard().getFiles();
+            e.setDropCompleted(!files.isEmpty());
+            e.consume();
+            if (!files.isEmpty()) {
+                Platform.runLater(() -> open(files.get(0).toPath()));
+            }
         });
         stage.setOnCloseRequest(e -> {
             if (!confirmDiscard()) {
@@ -193,7 +211,7 @@ public final class MainWindow {
         if (c.runs().submit(wf) != null) {
             Map<String, Map<String, Long>> next = SeedControl.nextSeeds(wf, vm.registry(), seeds);
             if (!next.isEmpty()) {
-                vm.execute(Edits.setInputs("Next seeds", next));
+                vm.setInputs("Next seeds", next);
             }
         }
     }
@@ -242,6 +260,62 @@ public final class MainWindow {
         }
     }
 
+    /** Exports the workflow for ComfyUI: its UI workflow JSON, or (with {@code api}) its API prompt JSON. */
+    public void export(boolean api) {
+        FileChooser fc = new FileChooser();
+        fc.setTitle(api ? "Export ComfyUI API JSON" : "Export ComfyUI workflow JSON");
+        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter("JSON", "*.json"));
+        fc.setInitialFileName(vm.workflow().name() + (api ? "_api" : "_comfyui") + ".json");
+        java.io.File f = fc.showSaveDialog(stage);
+        if (f != null) {
+            exportTo(f.toPath(), api);
+        }
+    }
+
+    /** Writes the ComfyUI export to {@code file}. */
+    public void exportTo(Path file, boolean api) {
+        try {
+            String text = api ? ComfyApiFormat.write(vm.workflow())
+                    : ComfyUiFormat.write(vm.workflow(), vm.registry());
+            java.nio.file.Files.writeString(file, text);
+            vm.say("Exported " + file);
+        } catch (IOException | RuntimeException e) {
+            error("Could not export " + file, e.getMessage());
+        }
+    }
+
+    /** Copies the selected nodes to the system clipboard as workflow JSON. */
+    public void copy() {
+        String json = vm.copySelection();
+        if (json != null) {
+            ClipboardContent content = new ClipboardContent();
+            content.putString(json);
+            Clipboard.getSystemClipboard().setContent(content);
+            vm.say("Copied " + vm.selection().size() + " node(s)");
+        }
+    }
+
+    /** Pastes nodes from the system clipboard at the mouse position. */
+    public void paste() {
+        String text = Clipboard.getSystemClipboard().getString();
+        if (text != null) {
+            Point2D at = canvas.toContent(canvas.lastMouse().getX(), canvas.lastMouse().getY());
+            vm.paste(text, at.getX(), at.getY());
+        }
+    }
+
+    /** Opens the "Learn" example that explains checkpoint, LoRA, CLIP, sampler and VAE in its notes. */
+    public void openLearn() {
+        c.files().examples().stream()
+                .filter(p -> p.getFileName().toString().equals(LEARN_FILE))
+                .findFirst()
+                .ifPresentOrElse(this::open, () -> error("The Learn example is missing",
+                        LEARN_FILE + " was not found in the examples folder (workflows/)."));
+    }
+
+    /** File name of the teaching example. */
+    public static final String LEARN_FILE = "learn-checkpoint-lora-vae.json";
+
     /** Saves to the current file, or asks for one. */
     public boolean save() {
         Path current = c.files().currentProperty().get();
@@ -251,6 +325,7 @@ public final class MainWindow {
     /** Asks for a file and saves there. */
     public boolean saveAs() {
         FileChooser fc = chooser("Save workflow");
+        fc.getExtensionFilters().remove(0); // saves are Noodle JSON only
         fc.setInitialFileName(vm.workflow().name() + ".json");
         java.io.File f = fc.showSaveDialog(stage);
         return f != null && saveTo(f.toPath());
@@ -345,7 +420,9 @@ public final class MainWindow {
     private FileChooser chooser(String title) {
         FileChooser fc = new FileChooser();
         fc.setTitle(title);
-        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter("Workflow JSON", "*.json"));
+        fc.getExtensionFilters().addAll(
+                new FileChooser.ExtensionFilter("Workflows and images (Noodle, ComfyUI, A1111)", "*.json", "*.png"),
+                new FileChooser.ExtensionFilter("Workflow JSON", "*.json"));
         Path current = c.files().currentProperty().get();
         if (current != null && current.getParent() != null) {
             fc.setInitialDirectory(current.getParent().toFile());
@@ -363,6 +440,11 @@ public final class MainWindow {
     private static String baseName(Path file) {
         String n = file.getFileName().toString();
         return n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
+    }
+
+    /** The window's view-models and services. */
+    public EditorComponents components() {
+        return c;
     }
 
     /** The canvas. */

@@ -52,6 +52,9 @@ final class Menus {
                 recent, examples, new SeparatorMenuItem(),
                 item("Save", "Shortcut+S", () -> w.save()),
                 item("Save As…", "Shortcut+Shift+S", () -> w.saveAs()),
+                new Menu("Export", null,
+                        item("ComfyUI Workflow JSON…", null, () -> w.export(false)),
+                        item("ComfyUI API JSON…", null, () -> w.export(true))),
                 new SeparatorMenuItem(),
                 item("Quit", "Shortcut+Q", () -> {
                     if (w.confirmDiscard()) {
@@ -66,6 +69,10 @@ final class Menus {
         MenuItem redoY = item("Redo (alternative)", "Shortcut+Y", vm::redo);
         redoY.disableProperty().bind(vm.canRedoProperty().not());
         Menu edit = new Menu("Edit", null, undo, redo, redoY, new SeparatorMenuItem(),
+                item("Copy", "Shortcut+C", w::copy),
+                item("Paste", "Shortcut+V", w::paste),
+                item("Duplicate", "Shortcut+D", vm::duplicateSelection),
+                new SeparatorMenuItem(),
                 item("Select All", "Shortcut+A", vm::selectAll),
                 item("Delete Selected", null, vm::deleteSelection),
                 item("Mute / Unmute", "Shortcut+M", () -> toggleMode(vm, NodeMode.MUTED)),
@@ -77,7 +84,10 @@ final class Menus {
                 item("Fit to View", null, () -> w.canvas().fitToView()),
                 item("Toggle Dark Theme", "Shortcut+T", () -> w.setDark(!w.isDark())),
                 item("Keyboard Shortcuts", "F1", () -> shortcuts(w)));
-        return new MenuBar(file, edit, run, view);
+        Menu help = new Menu("Help", null,
+                item("Learn: Checkpoint, LoRA, VAE", null, w::openLearn),
+                item("Keyboard Shortcuts", null, () -> shortcuts(w)));
+        return new MenuBar(file, edit, run, view, help);
     }
 
     private static void toggleMode(GraphEditorViewModel vm, NodeMode mode) {
@@ -93,6 +103,8 @@ final class Menus {
                 vm.select(Set.of(card.nodeId()));
             }
             return new ContextMenu(
+                    item("Copy", null, w::copy),
+                    item("Duplicate", null, vm::duplicateSelection),
                     item("Delete", null, vm::deleteSelection),
                     item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
                     item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
@@ -116,7 +128,8 @@ final class Menus {
             mi.setOnAction(e -> vm.addNode(s.type(), at.getX(), at.getY()));
             parent.getItems().add(mi);
         }
-        return new ContextMenu(add, item("Fit to View", null, () -> w.canvas().fitToView()));
+        return new ContextMenu(add, item("Paste", null, w::paste),
+                item("Fit to View", null, () -> w.canvas().fitToView()));
     }
 
     private static void shortcuts(MainWindow w) {

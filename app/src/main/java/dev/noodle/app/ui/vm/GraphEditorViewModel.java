@@ -1,6 +1,15 @@
 package dev.noodle.app.ui.vm;
 
+import dev.noodle.graph.edit.AddNode;
+import dev.noodle.graph.edit.Composite;
+import dev.noodle.graph.edit.Connect;
+import dev.noodle.graph.edit.Disconnect;
 import dev.noodle.graph.edit.EditCommand;
+import dev.noodle.graph.edit.MoveNodes;
+import dev.noodle.graph.edit.RemoveNodes;
+import dev.noodle.graph.edit.SetInput;
+import dev.noodle.graph.edit.SetMode;
+import dev.noodle.graph.edit.UndoStack;
 import dev.noodle.graph.model.InputValue;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
@@ -45,6 +54,9 @@ public final class GraphEditorViewModel {
     /** Default card width for new nodes, in canvas units. */
     public static final double DEFAULT_WIDTH = 280;
 
+    /** Most undo steps kept. */
+    public static final int UNDO_LIMIT = 500;
+
     private final NodeRegistry registry;
     private final ReadOnlyObjectWrapper<Workflow> workflow = new ReadOnlyObjectWrapper<>(this, "workflow");
     private final ReadOnlyBooleanWrapper dirty = new ReadOnlyBooleanWrapper(this, "dirty");
@@ -53,7 +65,7 @@ public final class GraphEditorViewModel {
     private final ReadOnlyStringWrapper message = new ReadOnlyStringWrapper(this, "message", "");
     private final ObservableSet<String> selection = FXCollections.observableSet();
     private final ObservableSet<String> selectionView = FXCollections.unmodifiableObservableSet(selection);
-    private EditHistory undo;
+    private UndoStack undo;
     private Workflow saved;
     private long changeCount;
 
@@ -65,7 +77,7 @@ public final class GraphEditorViewModel {
 
     /** Replaces the whole workflow (new/open); clears undo history and the selection; not dirty. */
     public void load(Workflow wf) {
-        undo = new EditHistory(wf);
+        undo = new UndoStack(wf, UNDO_LIMIT);
         saved = wf;
         selection.clear();
         refresh();
@@ -110,7 +122,7 @@ public final class GraphEditorViewModel {
         }
         NodeInstance node = new NodeInstance(id, type, defaults, NodeMode.NORMAL, Map.of());
         NodeLayout layout = new NodeLayout(x, y, DEFAULT_WIDTH, 0, false, schema.displayName());
-        execute(Edits.addNode(node, layout));
+        execute(new AddNode(node, layout));
         selection.clear();
         selection.add(id);
         return id;
@@ -142,7 +154,7 @@ public final class GraphEditorViewModel {
             message.set(refusal.get());
             return refusal;
         }
-        execute(Edits.connect(fromId, outIndex, toId, input));
+        execute(new Connect(fromId, outIndex, toId, input));
         message.set("");
         return Optional.empty();
     }
@@ -151,7 +163,7 @@ public final class GraphEditorViewModel {
     public void disconnect(String toId, String input) {
         NodeInstance n = workflow.get().node(toId);
         if (n != null && n.inputs().get(input) instanceof Link) {
-            execute(Edits.disconnect(toId, input));
+            execute(new Disconnect(toId, input));
         }
     }
 
@@ -164,23 +176,64 @@ public final class GraphEditorViewModel {
         if (n.inputs().get(input) instanceof Literal lit && Objects.equals(lit.value(), value)) {
             return;
         }
-        execute(Edits.setInput(nodeId, input, value));
+        execute(SetInput.literal(nodeId, input, value));
     }
 
     /** Moves nodes to new canvas positions as one undoable step. */
     public void moveNodes(Map<String, double[]> positions) {
-        if (!positions.isEmpty()) {
-            execute(Edits.moveNodes(positions));
+        EditCommand move = moveCommand(workflow.get(), positions);
+        if (move != null) {
+            execute(move);
+        }
+    }
+
+    /**
+     * The graph-core moves that bring nodes to absolute positions: one {@link MoveNodes} per distinct offset (a drag
+     * moves all nodes by the same offset, so usually one), or null when nothing moves.
+     */
+    static EditCommand moveCommand(Workflow wf, Map<String, double[]> positions) {
+        Map<List<Double>, List<String>> byOffset = new LinkedHashMap<>();
+        for (Map.Entry<String, double[]> e : positions.entrySet()) {
+            if (wf.node(e.getKey()) == null) {
+                continue;
+            }
+            NodeLayout l = wf.layout().nodes().get(e.getKey());
+            double x = l == null ? 0 : l.x();
+            double y = l == null ? 0 : l.y();
+            double dx = e.getValue()[0] - x;
+            double dy = e.getValue()[1] - y;
+            if (dx != 0 || dy != 0) {
+                byOffset.computeIfAbsent(List.of(dx, dy), k -> new ArrayList<>()).add(e.getKey());
+            }
+        }
+        List<EditCommand> moves = new ArrayList<>();
+        byOffset.forEach((d, ids) -> moves.add(new MoveNodes(ids, d.get(0), d.get(1))));
+        if (moves.isEmpty()) {
+            return null;
+        }
+        return moves.size() == 1 ? moves.get(0) : new Composite("Move " + positions.size() + " nodes", moves);
+    }
+
+    /** Sets several literal inputs as one undoable step (node id → input → value), e.g. the next seeds after a run. */
+    public void setInputs(String description, Map<String, ? extends Map<String, ?>> values) {
+        List<EditCommand> sets = new ArrayList<>();
+        values.forEach((id, inputs) -> inputs.forEach((name, v) -> sets.add(SetInput.literal(id, name, v))));
+        if (!sets.isEmpty()) {
+            execute(new Composite(description, sets));
         }
     }
 
     /** Sets the mode (normal, muted, bypassed) of the selected nodes. */
     public void setModeOfSelection(NodeMode mode) {
-        for (String id : List.copyOf(selection)) {
+        List<String> ids = new ArrayList<>();
+        for (String id : selection) {
             NodeInstance n = workflow.get().node(id);
             if (n != null && n.mode() != mode) {
-                execute(Edits.setMode(id, mode));
+                ids.add(id);
             }
+        }
+        if (!ids.isEmpty()) {
+            execute(new SetMode(ids, mode));
         }
     }
 
@@ -189,11 +242,55 @@ public final class GraphEditorViewModel {
         if (selection.isEmpty()) {
             return;
         }
-        execute(Edits.removeNodes(Set.copyOf(selection)));
+        execute(new RemoveNodes(Set.copyOf(selection)));
         selection.clear();
     }
 
-    /** Runs any edit command as one undoable step. */
+    /** The selected nodes as workflow JSON for the clipboard, or null when nothing is selected. */
+    public String copySelection() {
+        return selection.isEmpty() ? null : GraphClipboard.copy(workflow.get(), Set.copyOf(selection));
+    }
+
+    /**
+     * Pastes copied workflow JSON with fresh ids, its top-left at (x, y), as one undo step, and selects the new
+     * nodes; false (with a status message) when the text is not a workflow.
+     */
+    public boolean paste(String json, double x, double y) {
+        List<String> ids = new ArrayList<>();
+        EditCommand add;
+        try {
+            add = GraphClipboard.paste(workflow.get(), json, x, y, ids);
+        } catch (RuntimeException e) {
+            message.set("The clipboard does not hold Noodle nodes: " + e.getMessage());
+            return false;
+        }
+        if (ids.isEmpty()) {
+            return false;
+        }
+        execute(add);
+        select(Set.copyOf(ids));
+        return true;
+    }
+
+    /** Duplicates the selected nodes (with the wires among them) 40 units down and right, as one undo step. */
+    public void duplicateSelection() {
+        String json = copySelection();
+        if (json == null) {
+            return;
+        }
+        double x = Double.MAX_VALUE;
+        double y = Double.MAX_VALUE;
+        for (String id : selection) {
+            NodeLayout l = workflow.get().layout().nodes().get(id);
+            if (l != null) {
+                x = Math.min(x, l.x());
+                y = Math.min(y, l.y());
+            }
+        }
+        paste(json, x == Double.MAX_VALUE ? 40 : x + 40, y == Double.MAX_VALUE ? 40 : y + 40);
+    }
+
+    /** Runs any graph-core edit command as one undoable step. */
     public void execute(EditCommand command) {
         undo.execute(command);
         refresh();

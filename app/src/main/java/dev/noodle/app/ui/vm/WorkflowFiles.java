@@ -43,10 +43,13 @@ public final class WorkflowFiles {
         loadRecent();
     }
 
-    /** Reads a workflow file and makes it current. */
+    /**
+     * Reads a workflow file and makes it current; an imported file (ComfyUI JSON, a PNG) is not made current, so
+     * the next save asks where to write the Noodle workflow instead of overwriting the import.
+     */
     public Workflow open(Path file) throws IOException {
         Workflow wf = json.read(file);
-        current.set(file);
+        current.set(json.isNative(file) ? file : null);
         remember(file);
         return wf;
     }

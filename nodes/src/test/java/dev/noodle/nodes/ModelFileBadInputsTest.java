@@ -1,0 +1,82 @@
+package dev.noodle.nodes;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.noodle.engine.image.PngText;
+import dev.noodle.engine.io.SafetensorsFile;
+import dev.noodle.engine.io.SafetensorsWriter;
+import dev.noodle.graph.json.WorkflowFormatException;
+import dev.noodle.graph.json.WorkflowJson;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad-inputs rows R5 (saving over a model that is open), W6/M3 (model names that escape the folder, symlink loops)
+ * and G3 (a PNG whose {@code workflow} text is not a workflow).
+ */
+class ModelFileBadInputsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void savingOverAnOpenModelLeavesTheReaderOnTheOldFile() throws Exception {
+        Path p = dir.resolve("model.safetensors");
+        new SafetensorsWriter().addF32("w", new long[] {3}, new float[] {1f, 2f, 3f}).write(p);
+        try (SafetensorsFile open = SafetensorsFile.open(p)) {
+            new SafetensorsWriter().addF32("w", new long[] {5}, new float[] {9f, 9f, 9f, 9f, 9f}).write(p);
+            assertArrayEquals(new float[] {1f, 2f, 3f}, open.loadFloats("w"), "reader keeps the old file");
+        }
+        try (SafetensorsFile fresh = SafetensorsFile.open(p)) {
+            assertArrayEquals(new float[] {9f, 9f, 9f, 9f, 9f}, fresh.loadFloats("w"));
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(p), files.toList());
+        }
+    }
+
+    @Test
+    void namesEscapingTheFolderAreRefusedWithoutOpening() throws Exception {
+        ModelFolders folders = new ModelFolders(dir.resolve("models"));
+        Path ckpts = Files.createDirectories(folders.folder(ModelKind.CHECKPOINTS));
+        Path secret = Files.writeString(dir.resolve("secret.safetensors"), "x"); // outside the models root
+        Files.createSymbolicLink(ckpts.resolve("link.safetensors"), secret);
+        for (String bad : new String[] {"../../secret.safetensors", secret.toString(), "a/../../../secret.safetensors",
+                "..\\..\\secret.safetensors", "link.safetensors", "x\0.safetensors", ""}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> folders.resolve(ModelKind.CHECKPOINTS, bad), bad);
+            assertTrue(!e.getMessage().isBlank(), bad);
+        }
+    }
+
+    @Test
+    void symlinkLoopsListFinitely() throws Exception {
+        ModelFolders folders = new ModelFolders(dir);
+        Path ckpts = Files.createDirectories(folders.folder(ModelKind.CHECKPOINTS));
+        Files.createDirectories(ckpts.resolve("sub"));
+        Files.writeString(ckpts.resolve("sub/a.safetensors"), "x");
+        Files.createSymbolicLink(ckpts.resolve("sub/loop"), ckpts);
+        assertEquals(List.of("sub/a.safetensors"), folders.list(ModelKind.CHECKPOINTS));
+    }
+
+    @Test
+    void pngWorkflowTextThatIsNotAWorkflowIsAClearError() throws Exception {
+        BufferedImage img = new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB);
+        for (String text : new String[] {"not json {", "[1,2,3]", "{\"hello\":\"world\"}"}) {
+            byte[] png = PngText.encode(img, Map.of("workflow", text));
+            String read = PngText.read(new ByteArrayInputStream(png), "image.png").get("workflow");
+            assertEquals(text, read);
+            WorkflowFormatException e = assertThrows(WorkflowFormatException.class,
+                    () -> WorkflowJson.parse(read, "image.png (workflow)"), text);
+            assertTrue(e.getMessage().contains("image.png"), e.getMessage());
+        }
+    }
+}
