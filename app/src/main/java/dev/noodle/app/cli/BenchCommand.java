@@ -4,6 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.noodle.engine.adapters.Lora;
+import dev.noodle.engine.adapters.LoraBench;
+import dev.noodle.engine.adapters.LoraPatcher;
 import dev.noodle.engine.model.CheckpointLoader;
 import dev.noodle.engine.model.LoadedCheckpoint;
 import dev.noodle.engine.runtime.Devices;
@@ -14,6 +17,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import dev.noodle.engine.unet.UNetWeights;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -77,6 +82,14 @@ public final class BenchCommand implements Callable<Integer> {
                 out("CFG step at %d×%d (UNet, batch 2): %.2f s wall (%.0f%% of GEMM peak), %.2f CPU-s (%.0f%% of"
                                 + " GEMM per CPU-second)", s, s, step.wall(), 100 * flops / step.wall() / gemm, step.cpu(),
                         100 * flops / step.cpu() / peak.cpu());
+            }
+            Lora lora = LoraBench.syntheticLora(c.unet().config(), 128, false);
+            long p0 = System.nanoTime();
+            double pc0 = cpuSeconds();
+            try (UNetWeights patched = LoraPatcher.applyToUNet(c.unet().weights(),
+                    List.of(new LoraPatcher.Applied(lora, 1f, 1f)))) {
+                out("LoRA rank 128 patch (%d modules) on the full UNet: %.2f s wall, %.2f CPU-s", lora.modules().size(),
+                        (System.nanoTime() - p0) / 1e9, cpuSeconds() - pc0);
             }
             if (!noVae) {
                 double vae = vaeDecode(c, 512, target);

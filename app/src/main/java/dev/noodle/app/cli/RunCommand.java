@@ -43,11 +43,23 @@ public final class RunCommand implements Callable<Integer> {
             description = "Run the workflow N times in one process (shows caching).")
     int repeat = 1;
 
+    @Option(names = "--noise-mode", paramLabel = "MODE",
+            description = "Seed noise for samplers without a noise_mode input: comfy (CPU torch.randn, default) or"
+                    + " a1111 (AUTOMATIC1111 / stable-diffusion.cpp Philox GPU noise).")
+    String noiseMode;
+
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
     @Override
     public Integer call() {
+        if (noiseMode != null) {
+            if (!noiseMode.equals("comfy") && !noiseMode.equals("a1111")) {
+                System.err.println("noodle: --noise-mode must be comfy or a1111, not '" + noiseMode + "'");
+                return 2;
+            }
+            System.setProperty("noodle.noiseMode", noiseMode);
+        }
         NodeEnvironment env = NodeEnvironment.of(models, out);
         NoodleNodes nodes = NoodleNodes.create(env);
         Workflow wf;

@@ -30,9 +30,6 @@ public final class LoraBench {
         long t0 = System.nanoTime();
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         Map<String, NDArray> arrays = new LinkedHashMap<>();
-        Map<String, MapTensorSource.Entry> lora = new LinkedHashMap<>();
-        SplittableRandom rnd = new SplittableRandom(42);
-        long loraParams = 0;
         for (Map.Entry<String, long[]> e : UNetConfig.parameterShapes(config).entrySet()) {
             String key = e.getKey().substring(UNetConfig.PREFIX.length());
             long[] s = e.getValue();
@@ -40,25 +37,11 @@ public final class LoraBench {
             NDArray w = owner.randomUniform(-a, a, new Shape(s), target.dtype());
             w.attach(owner);
             arrays.put(key, w);
-            boolean attn = key.contains("transformer_blocks") && key.endsWith(".weight") && !key.contains("norm");
-            boolean proj = key.endsWith("proj_in.weight") || key.endsWith("proj_out.weight");
-            boolean conv = locon && s.length == 4 && s[2] == 3 && key.contains("_layers.");
-            if (attn || proj || conv) {
-                String n = "lora_unet_" + key.substring(0, key.length() - ".weight".length()).replace('.', '_');
-                long in = new Shape(s).size() / s[0];
-                long[] downShape = s.length == 4 ? new long[] {rank, s[1], s[2], s[3]} : new long[] {rank, s[1]};
-                long[] upShape = s.length == 4 ? new long[] {s[0], rank, 1, 1} : new long[] {s[0], rank};
-                lora.put(n + ".lora_down.weight", new MapTensorSource.Entry(downShape, random(rnd, rank * in, 0.02f)));
-                lora.put(n + ".lora_up.weight", new MapTensorSource.Entry(upShape, random(rnd, s[0] * rank, 0.02f)));
-                lora.put(n + ".alpha", new MapTensorSource.Entry(new long[0], new float[] {rank / 2f}));
-                loraParams += rank * (in + s[0]);
-            }
         }
         UNetWeights base = UNetWeights.of(config, arrays, owner);
-        Lora l = Lora.of("bench-rank" + rank, new MapTensorSource(lora, "in-memory LoRA"), Map.of());
-        System.out.printf("setup %.1f s: %s on %s, LoRA rank %d with %d modules (%.1f M params)%n",
-                (System.nanoTime() - t0) / 1e9, config.getClass().getSimpleName(), target, rank, l.modules().size(),
-                loraParams / 1e6);
+        Lora l = syntheticLora(config, rank, locon);
+        System.out.printf("setup %.1f s: %s on %s, LoRA rank %d with %d modules%n",
+                (System.nanoTime() - t0) / 1e9, config.getClass().getSimpleName(), target, rank, l.modules().size());
         List<LoraPatcher.Applied> stack = List.of(new LoraPatcher.Applied(l, 1f, 1f));
         for (int r = 0; r < runs; r++) {
             long t = System.nanoTime();
@@ -74,6 +57,32 @@ public final class LoraBench {
             }
         }
         base.close();
+    }
+
+    /**
+     * A kohya LoRA of the given rank on every transformer linear layer and proj_in/out of a UNet of this config
+     * (plus the ResBlocks' 3×3 convs when {@code locon}), random values, alpha = rank / 2, held in memory.
+     */
+    public static Lora syntheticLora(UNetConfig config, int rank, boolean locon) {
+        Map<String, MapTensorSource.Entry> lora = new LinkedHashMap<>();
+        SplittableRandom rnd = new SplittableRandom(42);
+        for (Map.Entry<String, long[]> e : UNetConfig.parameterShapes(config).entrySet()) {
+            String key = e.getKey().substring(UNetConfig.PREFIX.length());
+            long[] s = e.getValue();
+            boolean attn = key.contains("transformer_blocks") && key.endsWith(".weight") && !key.contains("norm");
+            boolean proj = key.endsWith("proj_in.weight") || key.endsWith("proj_out.weight");
+            boolean conv = locon && s.length == 4 && s[2] == 3 && key.contains("_layers.");
+            if (attn || proj || conv) {
+                String n = "lora_unet_" + key.substring(0, key.length() - ".weight".length()).replace('.', '_');
+                long in = new Shape(s).size() / s[0];
+                long[] downShape = s.length == 4 ? new long[] {rank, s[1], s[2], s[3]} : new long[] {rank, s[1]};
+                long[] upShape = s.length == 4 ? new long[] {s[0], rank, 1, 1} : new long[] {s[0], rank};
+                lora.put(n + ".lora_down.weight", new MapTensorSource.Entry(downShape, random(rnd, rank * in, 0.02f)));
+                lora.put(n + ".lora_up.weight", new MapTensorSource.Entry(upShape, random(rnd, s[0] * rank, 0.02f)));
+                lora.put(n + ".alpha", new MapTensorSource.Entry(new long[0], new float[] {rank / 2f}));
+            }
+        }
+        return Lora.of("synthetic-rank" + rank, new MapTensorSource(lora, "in-memory LoRA"), Map.of());
     }
 
     private static float[] random(SplittableRandom rnd, long n, float scale) {
