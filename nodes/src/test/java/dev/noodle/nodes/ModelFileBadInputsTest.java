@@ -48,13 +48,27 @@ class ModelFileBadInputsTest {
         ModelFolders folders = new ModelFolders(dir.resolve("models"));
         Path ckpts = Files.createDirectories(folders.folder(ModelKind.CHECKPOINTS));
         Path secret = Files.writeString(dir.resolve("secret.safetensors"), "x"); // outside the models root
-        Files.createSymbolicLink(ckpts.resolve("link.safetensors"), secret);
         for (String bad : new String[] {"../../secret.safetensors", secret.toString(), "a/../../../secret.safetensors",
-                "..\\..\\secret.safetensors", "link.safetensors", "x\0.safetensors", ""}) {
+                "..\\..\\secret.safetensors", "x\0.safetensors", ""}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> folders.resolve(ModelKind.CHECKPOINTS, bad), bad);
             assertTrue(!e.getMessage().isBlank(), bad);
         }
+    }
+
+    /**
+     * A symlink the user put inside the models folder (models shared with A1111 or ComfyUI, a second disk) is the
+     * user's own choice and is followed, as ComfyUI does; a workflow's name alone can never leave the folder. Remote
+     * clients cannot create links there: uploads go to input/, whose serving uses real-path containment (row H2).
+     */
+    @Test
+    void aSymlinkTheUserPlacedInsideTheFolderIsFollowed() throws Exception {
+        ModelFolders folders = new ModelFolders(dir.resolve("models"));
+        Path ckpts = Files.createDirectories(folders.folder(ModelKind.CHECKPOINTS));
+        Path shared = Files.writeString(dir.resolve("shared.safetensors"), "x");
+        Files.createSymbolicLink(ckpts.resolve("link.safetensors"), shared);
+        assertEquals(List.of("link.safetensors"), folders.list(ModelKind.CHECKPOINTS));
+        assertEquals(ckpts.resolve("link.safetensors"), folders.resolve(ModelKind.CHECKPOINTS, "link.safetensors"));
     }
 
     @Test
