@@ -116,6 +116,44 @@ class DemoPipelineTest {
         assertTrue(Files.exists(dir.resolve("output/test_00002_.png")));
     }
 
+    /**
+     * ComfyUI's {@code IS_CHANGED} for files: a LoadImage whose file is unchanged comes from the cache; after the
+     * user overwrites the picture under the same name, the node and what follows re-run and see the new pixels.
+     */
+    @Test
+    void loadImageReRunsWhenItsFileChanges() throws IOException {
+        Path input = Files.createDirectories(dir.resolve("input"));
+        Path pic = input.resolve("changing.png");
+        ImageIO.write(solid(0x102030), "png", pic.toFile());
+        Map<String, NodeInstance> n = new LinkedHashMap<>();
+        put(n, "1", "LoadImage", Map.of("image", new Literal("changing.png")));
+        put(n, "2", "PreviewImage", Map.of("images", new Link("1", 0)));
+        Workflow wf = new Workflow(1, "load", n, null, Map.of());
+
+        List<RunEvent> first = new ArrayList<>();
+        assertEquals(RunResult.Status.SUCCESS, run(wf, first).status());
+        assertEquals(List.of("1", "2"), executed(first));
+        List<RunEvent> same = new ArrayList<>();
+        assertEquals(0, run(wf, same).executed(), "an unchanged file is not read again");
+
+        ImageIO.write(solid(0xF0E0D0), "png", pic.toFile());
+        Files.setLastModifiedTime(pic, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(pic).toMillis() + 2000));
+        List<RunEvent> changed = new ArrayList<>();
+        assertEquals(RunResult.Status.SUCCESS, run(wf, changed).status());
+        assertEquals(List.of("1", "2"), executed(changed), "the overwritten file is loaded again");
+    }
+
+    private static BufferedImage solid(int rgb) {
+        BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 16; x++) {
+                img.setRGB(x, y, rgb);
+            }
+        }
+        return img;
+    }
+
     /** The demo image at seed 42 must stay the same (within 2/255 per channel for CPU rounding differences). */
     private static void assertGolden(BufferedImage img) throws IOException {
         Path golden = Path.of("src/test/resources/dev/noodle/nodes/demo-txt2img-64-seed42.png");

@@ -45,10 +45,7 @@ class BaseModelWorkflowsTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        Path ckpts = dir.resolve("models/checkpoints");
-        TinyCheckpoints.write(ckpts.resolve("sd_xl_base_1.0.safetensors"), TinyCheckpoints.Kind.SDXL);
-        TinyCheckpoints.write(ckpts.resolve("ponyDiffusionV6XL.safetensors"), TinyCheckpoints.Kind.SDXL);
-        TinyCheckpoints.write(ckpts.resolve("v2-1_768-ema-pruned.safetensors"), TinyCheckpoints.Kind.SD2_V);
+        writeTinyCheckpoints(dir.resolve("models/checkpoints"));
         nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("output")));
         executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()), nodes.services());
     }
@@ -56,6 +53,13 @@ class BaseModelWorkflowsTest {
     @AfterAll
     static void tearDown() {
         nodes.close();
+    }
+
+    /** Tiny checkpoints of each family under the file names the SDXL, SD 2.x and Pony examples reference. */
+    static void writeTinyCheckpoints(Path ckpts) throws java.io.IOException {
+        TinyCheckpoints.write(ckpts.resolve("sd_xl_base_1.0.safetensors"), TinyCheckpoints.Kind.SDXL);
+        TinyCheckpoints.write(ckpts.resolve("ponyDiffusionV6XL.safetensors"), TinyCheckpoints.Kind.SDXL);
+        TinyCheckpoints.write(ckpts.resolve("v2-1_768-ema-pruned.safetensors"), TinyCheckpoints.Kind.SD2_V);
     }
 
     private static Path workflowFile(String name) {

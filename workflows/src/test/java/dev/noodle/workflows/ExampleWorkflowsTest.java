@@ -30,8 +30,9 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every example workflow in this folder validates against the real registry and runs on the demo model at 64²,
- * from an empty input folder (the inpaint example image is generated on first use, as on a fresh clone).
+ * Every example workflow in this folder validates against the real registry and runs at 64² — on the demo model, or
+ * for the SD 2.x / SDXL / Pony examples on tiny checkpoints of their family under the names they reference — from an
+ * empty input folder (the inpaint example image is generated on first use, as on a fresh clone).
  */
 class ExampleWorkflowsTest {
     @TempDir
@@ -44,6 +45,7 @@ class ExampleWorkflowsTest {
     static void setUp() throws Exception {
         Path models = tmp.resolve("models");
         DemoAddons.ensure(models);
+        BaseModelWorkflowsTest.writeTinyCheckpoints(models.resolve("checkpoints"));
         NodeEnvironment env = NodeEnvironment.of(models, tmp.resolve("output"));
         nodes = NoodleNodes.create(env);
         executor = new GraphExecutor(nodes.registry(), new ResultCache(1L << 30), nodes.services());

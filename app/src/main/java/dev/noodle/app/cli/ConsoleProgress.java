@@ -81,7 +81,7 @@ final class ConsoleProgress implements RunListener {
                     "-".repeat(BAR - filled), p.value(), p.max()));
             out.flush();
             barOpen = true;
-        } else if (pct / 25 != lastPlainPercent / 25 || p.value() == p.max()) {
+        } else if (Math.floorDiv(pct, 25) != Math.floorDiv(lastPlainPercent, 25) || p.value() == p.max()) {
             lastPlainPercent = pct;
             out.println(String.format("  node %s (%s): step %d/%d", p.nodeId(), type, p.value(), p.max()));
         }

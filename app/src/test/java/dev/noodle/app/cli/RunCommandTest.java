@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -78,5 +79,47 @@ class RunCommandTest {
                 dir.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("no node '42'"), r.err());
+    }
+
+    private static String[] smallTxt2img(Path dir, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "../workflows/txt2img.json", "--models",
+                dir.resolve("models").toString(), "--out", dir.resolve("out").toString(), "--set", "5.width=64",
+                "--set", "5.height=64", "--set", "3.steps=2"));
+        args.addAll(List.of(extra));
+        return args.toArray(String[]::new);
+    }
+
+    @Test
+    void theExampleRunsOnTheDemoModelAndARepeatReRunsNothing(@TempDir Path dir) throws Exception {
+        Result r = run(smallTxt2img(dir, "--repeat", "2"));
+        assertEquals(0, r.code(), r.err());
+        Path png = dir.resolve("out/ComfyUI_00001_.png");
+        assertTrue(Files.isRegularFile(png), r.err());
+        assertEquals(64, ImageIO.read(png.toFile()).getWidth());
+        assertTrue(r.err().contains("demo model"), "the demo model says its images are abstract: " + r.err());
+        List<String> finished = r.err().lines().filter(l -> l.startsWith("finished: ")).toList();
+        assertEquals(2, finished.size(), r.err());
+        assertTrue(finished.get(0).startsWith("finished: 7 executed, 0 cached"), finished.get(0));
+        // The second run in the same process loads no model and encodes no text: every node comes from the cache.
+        assertTrue(finished.get(1).startsWith("finished: 0 executed, 7 cached"), finished.get(1));
+        assertTrue(r.err().contains("node 4: cached") && r.err().contains("node 6: cached"), r.err());
+    }
+
+    @Test
+    void aNodeFailingAtRunTimeExitsOneWithOneLineNamingTheNode(@TempDir Path dir) throws Exception {
+        Path ckpts = Files.createDirectories(dir.resolve("models/checkpoints"));
+        Files.write(ckpts.resolve("broken.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+        Result r = run(smallTxt2img(dir, "--set", "4.ckpt_name=broken.safetensors"));
+        assertEquals(1, r.code(), r.err());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("error: ")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).startsWith("error: node 4 (CheckpointLoaderSimple): "), errors.get(0));
+        assertTrue(errors.get(0).contains("broken.safetensors"), errors.get(0));
+        assertFalse(r.err().contains("\tat "), "no stack trace without --debug: " + r.err());
+        assertFalse(Files.exists(dir.resolve("out/ComfyUI_00001_.png")));
+
+        Result debug = run(smallTxt2img(dir, "--set", "4.ckpt_name=broken.safetensors", "--debug"));
+        assertEquals(1, debug.code(), debug.err());
+        assertTrue(debug.err().contains("\tat "), "--debug prints the stack trace: " + debug.err());
     }
 }
