@@ -238,8 +238,9 @@ public final class ScaleNodes {
     /** ModelSamplingDiscrete: overrides the MODEL's prediction type (and zero-terminal-SNR schedule). */
     public static final class ModelSamplingDiscrete implements NodeDefinition {
         private final NodeSchema schema = NodeSupport.schema("ModelSamplingDiscrete", "ModelSamplingDiscrete",
-                        "advanced/model", "Sets what the model predicts (eps, v_prediction) when the file does not"
-                                + " say, and zsnr for zero-terminal-SNR models.")
+                        "advanced/model", "Sets what the model predicts when the file does not say: eps, v_prediction"
+                                + " (SD 2.x 768 models), lcm (LCM checkpoints and LCM-LoRA; use the lcm sampler with"
+                                + " 4-8 steps and cfg 1-2) or x0; zsnr for zero-terminal-SNR models.")
                 .input(SocketInput.of("model", PortType.MODEL))
                 .input(ComboInput.of("sampling", "eps", "v_prediction", "lcm", "x0"))
                 .input(BoolInput.of("zsnr", false))
@@ -259,11 +260,16 @@ public final class ScaleNodes {
             PredictionType p = switch (sampling) {
                 case "eps" -> PredictionType.EPS;
                 case "v_prediction" -> PredictionType.V_PREDICTION;
-                default -> throw new IllegalArgumentException("sampling '" + sampling + "' (LCM / x0 models) is not"
-                        + " supported by this build of Noodle; use eps or v_prediction");
+                case "lcm" -> PredictionType.LCM;
+                case "x0" -> PredictionType.X0;
+                default -> throw new IllegalArgumentException("sampling '" + sampling + "' is not one of eps,"
+                        + " v_prediction, lcm, x0");
             };
             boolean zsnr = in.getBool("zsnr");
             ModelSampling s = ModelSampling.discrete(0.00085, 0.012, 1000, p, zsnr);
+            if (p == PredictionType.LCM) {
+                s = s.distilled(50); // LCM models were distilled on 50 of the 1000 training timesteps
+            }
             return NodeOutputs.of(model.withSampling(s, "sampling " + sampling + (zsnr ? " zsnr" : "")));
         }
     }

@@ -117,6 +117,39 @@ class DemoPipelineTest {
     }
 
     /**
+     * ModelSamplingDiscrete overrides what the model predicts: eps through the node gives the checkpoint's own image,
+     * v_prediction, x0 and lcm (its distilled 50-step schedule and consistency scalings) each give another one.
+     */
+    @Test
+    void modelSamplingDiscreteChangesWhatTheModelPredicts() throws IOException {
+        Map<String, int[]> pixels = new LinkedHashMap<>();
+        for (String sampling : new String[] {"none", "eps", "v_prediction", "x0", "lcm"}) {
+            Workflow wf = txt2img(7, "a lighthouse");
+            NodeInstance ks = wf.nodes().get("3");
+            Map<String, dev.noodle.graph.model.InputValue> in = new LinkedHashMap<>(ks.inputs());
+            if (!sampling.equals("none")) {
+                wf = wf.withNode(new NodeInstance("20", "ModelSamplingDiscrete", new LinkedHashMap<>(Map.of(
+                        "model", new Link("4", 0), "sampling", new Literal(sampling), "zsnr", new Literal(false))),
+                        NodeMode.NORMAL, Map.of()));
+                in.put("model", new Link("20", 0));
+            }
+            wf = wf.withNode(new NodeInstance("3", "KSampler", in, NodeMode.NORMAL, Map.of()));
+            NodeInstance save = wf.nodes().get("9");
+            Map<String, dev.noodle.graph.model.InputValue> sv = new LinkedHashMap<>(save.inputs());
+            sv.put("filename_prefix", new Literal("ms-" + sampling));
+            wf = wf.withNode(new NodeInstance("9", "SaveImage", sv, NodeMode.NORMAL, Map.of()));
+            RunResult r = run(wf, new ArrayList<>());
+            assertEquals(RunResult.Status.SUCCESS, r.status(), sampling + ": " + r.message());
+            BufferedImage img = ImageIO.read(dir.resolve("output/ms-" + sampling + "_00001_.png").toFile());
+            pixels.put(sampling, img.getRGB(0, 0, 64, 64, null, 0, 64));
+        }
+        assertTrue(java.util.Arrays.equals(pixels.get("none"), pixels.get("eps")), "eps is the demo model's own");
+        for (String other : new String[] {"v_prediction", "x0", "lcm"}) {
+            assertTrue(!java.util.Arrays.equals(pixels.get("eps"), pixels.get(other)), other + " changes the image");
+        }
+    }
+
+    /**
      * ComfyUI's {@code IS_CHANGED} for files: a LoadImage whose file is unchanged comes from the cache; after the
      * user overwrites the picture under the same name, the node and what follows re-run and see the new pixels.
      */

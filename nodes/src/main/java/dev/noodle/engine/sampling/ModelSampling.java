@@ -15,6 +15,8 @@ public final class ModelSampling {
     private final float[] logSigmas;
     private final PredictionType prediction;
     private final boolean zsnr;
+    // training timesteps per table entry: 1, or T / 50 for a distilled (LCM) schedule
+    private final int skip;
 
     private ModelSampling(double[] sigmas64, PredictionType prediction, boolean zsnr) {
         this.sigmas = new float[sigmas64.length];
@@ -25,6 +27,7 @@ public final class ModelSampling {
         }
         this.prediction = prediction;
         this.zsnr = zsnr;
+        this.skip = 1;
     }
 
     /** SD 1.x/2.x/XL schedule: 1000 steps, β from 0.00085 to 0.012, ε-prediction. */
@@ -76,15 +79,40 @@ public final class ModelSampling {
         if (type == null) {
             throw new IllegalArgumentException("prediction type must not be null");
         }
-        return new ModelSampling(sigmas, logSigmas, type, zsnr);
+        return new ModelSampling(sigmas, logSigmas, type, zsnr, skip);
+    }
+
+    /**
+     * The distilled schedule of consistency models (ComfyUI {@code ModelSamplingDiscreteDistilled}): only every
+     * (T / originalTimesteps)-th training σ is kept, ending at the last one (for T = 1000 and 50 kept: timesteps 19,
+     * 39, …, 999), and timesteps map to and from that table.
+     */
+    public ModelSampling distilled(int originalTimesteps) {
+        if (skip != 1) {
+            throw new IllegalStateException("this schedule is already distilled");
+        }
+        if (originalTimesteps < 2 || originalTimesteps > sigmas.length) {
+            throw new IllegalArgumentException("original timesteps must lie in 2.." + sigmas.length
+                    + ", got " + originalTimesteps);
+        }
+        int k = sigmas.length / originalTimesteps;
+        float[] s = new float[originalTimesteps];
+        float[] ls = new float[originalTimesteps];
+        for (int x = 0; x < originalTimesteps; x++) {
+            int from = sigmas.length - 1 - x * k;
+            s[originalTimesteps - 1 - x] = sigmas[from];
+            ls[originalTimesteps - 1 - x] = logSigmas[from];
+        }
+        return new ModelSampling(s, ls, prediction, zsnr, k);
     }
 
     private ModelSampling(
-            float[] sigmas, float[] logSigmas, PredictionType prediction, boolean zsnr) {
+            float[] sigmas, float[] logSigmas, PredictionType prediction, boolean zsnr, int skip) {
         this.sigmas = sigmas;
         this.logSigmas = logSigmas;
         this.prediction = prediction;
         this.zsnr = zsnr;
+        this.skip = skip;
     }
 
     // Zero terminal SNR: shift sqrt(ᾱ) so the last is 0, rescale so the first keeps its value,
@@ -131,7 +159,12 @@ public final class ModelSampling {
         return zsnr;
     }
 
-    /** Number of training timesteps (length of the σ table). */
+    /** Training timesteps per σ-table entry: 1, or T / kept steps for a {@link #distilled} schedule. */
+    public int skip() {
+        return skip;
+    }
+
+    /** Length of the σ table (the training timesteps, or the kept ones of a distilled schedule). */
     public int numTimesteps() {
         return sigmas.length;
     }
@@ -141,7 +174,7 @@ public final class ModelSampling {
         return sigmas.clone();
     }
 
-    /** σ of training timestep {@code t} (no interpolation). */
+    /** σ of table entry {@code t} (a training timestep unless distilled; no interpolation). */
     public float sigmaAt(int t) {
         return sigmas[t];
     }
@@ -158,7 +191,8 @@ public final class ModelSampling {
 
     /**
      * The UNet timestep for σ: the nearest training timestep in log σ (ComfyUI {@code timestep()}:
-     * argmin |log σ − log σ_t|, first index on ties, float32 arithmetic).
+     * argmin |log σ − log σ_t|, first index on ties, float32 arithmetic); for a distilled schedule the kept
+     * entry's training timestep (index·skip + skip − 1).
      */
     public int timestep(float sigma) {
         float ls = (float) Math.log(sigma);
@@ -171,7 +205,7 @@ public final class ModelSampling {
                 best = i;
             }
         }
-        return best;
+        return best * skip + (skip - 1);
     }
 
     /**
@@ -179,7 +213,8 @@ public final class ModelSampling {
      * [0, T−1] (ComfyUI {@code sigma()}, float32 arithmetic).
      */
     public float sigma(float timestep) {
-        float t = Math.max(0f, Math.min(timestep, sigmas.length - 1));
+        float entry = skip == 1 ? timestep : (timestep - (skip - 1)) / (float) skip;
+        float t = Math.max(0f, Math.min(entry, sigmas.length - 1));
         int lo = (int) Math.floor(t);
         int hi = (int) Math.ceil(t);
         float w = t - lo;
@@ -204,6 +239,18 @@ public final class ModelSampling {
             case EPS -> x.sub(modelOutput.mul(sigma));
             case V_PREDICTION ->
                     x.mul((float) (1.0 / s2)).sub(modelOutput.mul((float) (sigma / Math.sqrt(s2))));
+            case LCM -> {
+                double t = timestep(sigma) * 10.0; // timestep scaling of the consistency parameterisation
+                double sd2 = 0.25; // σ_data = 0.5
+                float cSkip = (float) (sd2 / (t * t + sd2));
+                float cOut = (float) (t / Math.sqrt(t * t + sd2));
+                try (NDArray x0 = x.sub(modelOutput.mul(sigma));
+                        NDArray a = x0.mul(cOut);
+                        NDArray b = x.mul(cSkip)) {
+                    yield a.add(b);
+                }
+            }
+            case X0 -> modelOutput.duplicate();
         };
     }
 
