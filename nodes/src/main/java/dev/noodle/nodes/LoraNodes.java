@@ -64,7 +64,7 @@ public final class LoraNodes {
     /** Applies one LoRA to a MODEL (and a CLIP when given) at the given strengths, reporting how well it fits. */
     static Object[] apply(NodeContext ctx, Lora lora, ModelValue model, ClipValue clip, float sm, float sc) {
         LoraPatcher.Targets targets = LoraPatcher.Targets.of(model.unet().weights(), clip == null ? null : clip.clip(),
-                null, model.family());
+                clip == null ? null : clip.clip2(), model.family());
         LoraMatch match = LoraPatcher.match(lora, targets);
         String count = "LoRA '" + lora.name() + "': " + match.matched() + " of " + match.modules() + " modules matched"
                 + (clip == null ? " (model only)" : "");
@@ -89,9 +89,16 @@ public final class LoraNodes {
         }
         ClipValue outClip = clip;
         if (clip != null && sc != 0f) {
-            ClipTextModel patched = LoraPatcher.applyToText(clip.clip(), List.of(new LoraPatcher.Applied(lora, sm, sc)));
-            outClip = clip.withClip(patched, "LoRA " + lora.name() + " at " + sc,
-                    SharedRef.closing(0, patched, SharedRef.retainOwned(clip.owned())));
+            List<LoraPatcher.Applied> stack = List.of(new LoraPatcher.Applied(lora, sm, sc));
+            String note = "LoRA " + lora.name() + " at " + sc;
+            if (clip.dual()) { // SDXL: lora_te1_ patches CLIP-L, lora_te2_ patches bigG
+                ClipTextModel[] patched = LoraPatcher.applyToTexts(clip.clip(), clip.clip2(), stack);
+                outClip = clip.withClips(patched[0], patched[1], note,
+                        SharedRef.closing(0, patched[0], patched[1], SharedRef.retainOwned(clip.owned())));
+            } else {
+                ClipTextModel patched = LoraPatcher.applyToText(clip.clip(), stack);
+                outClip = clip.withClip(patched, note, SharedRef.closing(0, patched, SharedRef.retainOwned(clip.owned())));
+            }
         }
         return new Object[] {outModel, outClip};
     }

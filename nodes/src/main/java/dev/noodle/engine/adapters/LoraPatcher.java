@@ -163,6 +163,18 @@ public final class LoraPatcher {
     }
 
     /**
+     * Patches SDXL's pair of text encoders with the clip strengths of a LoRA stack: {@code lora_te1_} (and plain
+     * {@code lora_te_}) modules go to CLIP-L, {@code lora_te2_} modules to OpenCLIP bigG.
+     *
+     * @return the patched CLIP-L and bigG, each sharing every unpatched array with its base
+     */
+    public static ClipTextModel[] applyToTexts(ClipTextModel text, ClipTextModel text2, List<Applied> loras) {
+        Targets t = Targets.of(null, null, PatchableWeights.of(text), PatchableWeights.of(text2), null);
+        return new ClipTextModel[] {apply(PatchableWeights.of(text), KeyNames.Component.TEXT, t, loras),
+                apply(PatchableWeights.of(text2), KeyNames.Component.TEXT2, t, loras)};
+    }
+
+    /**
      * Patches one component: every module of every LoRA whose target lies in {@code component} and fits its shape
      * adds strength·ΔW (model strength for the UNet, clip strength for text encoders).
      *
