@@ -102,9 +102,9 @@ public record Embedding(String name, Map<Integer, float[][]> byWidth) {
     public float[][] vectors(int encoderWidth) {
         float[][] v = byWidth.get(encoderWidth);
         if (v == null) {
-            throw new ModelFormatException("Embedding '" + name + "' has width " + widths() + " but this text encoder"
-                    + " has width " + encoderWidth + " (" + familyHint(encoderWidth) + "). Use an embedding trained"
-                    + " for this model family.");
+            throw new ModelFormatException("Embedding '" + name + "' was made for " + madeFor() + " (width "
+                    + widths() + ") but this text encoder is " + familyHint(encoderWidth) + " (width " + encoderWidth
+                    + "). Use an embedding trained for this model family.");
         }
         float[][] copy = new float[v.length][];
         for (int i = 0; i < v.length; i++) {
@@ -123,6 +123,14 @@ public record Embedding(String name, Map<Integer, float[][]> byWidth) {
     /** Number of token positions the embedding takes. */
     public int tokens() {
         return byWidth.values().iterator().next().length;
+    }
+
+    /** The family the embedding's widths point to: SDXL when it has both 768 and 1280, else by its one width. */
+    private String madeFor() {
+        if (byWidth.containsKey(768) && byWidth.containsKey(1280)) {
+            return "SDXL";
+        }
+        return byWidth.size() == 1 ? familyHint(byWidth.keySet().iterator().next()) : "widths " + widths();
     }
 
     private static String familyHint(int width) {

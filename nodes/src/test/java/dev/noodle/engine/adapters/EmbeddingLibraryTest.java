@@ -59,6 +59,23 @@ class EmbeddingLibraryTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> lib.find("sd2only"));
         assertTrue(e.getMessage().contains("'sd2only'") && e.getMessage().contains("width 12")
                 && e.getMessage().contains("width 768"), e.getMessage());
+        assertTrue(e.getMessage().contains("this text encoder is SD 1.x or SDXL CLIP-L"), e.getMessage());
+    }
+
+    @Test
+    void anEmbeddingForAnotherFamilyNamesBothFamilies(@TempDir Path tmp) throws IOException {
+        new dev.noodle.engine.io.SafetensorsWriter().addF32("emb_params", new long[] {2, 1024}, new float[2048])
+                .write(tmp.resolve("sd2style.safetensors"));
+        ModelFormatException sd2 = assertThrows(ModelFormatException.class,
+                () -> EmbeddingLibrary.scan(tmp, 768).find("sd2style"));
+        assertTrue(sd2.getMessage().contains("made for SD 2.x (width 1024)")
+                && sd2.getMessage().contains("is SD 1.x or SDXL CLIP-L (width 768)"), sd2.getMessage());
+        new dev.noodle.engine.io.SafetensorsWriter().addF32("clip_l", new long[] {1, 768}, new float[768])
+                .addF32("clip_g", new long[] {1, 1280}, new float[1280]).write(tmp.resolve("xlstyle.safetensors"));
+        ModelFormatException xl = assertThrows(ModelFormatException.class,
+                () -> EmbeddingLibrary.scan(tmp, 1024).find("xlstyle"));
+        assertTrue(xl.getMessage().contains("made for SDXL (width 768/1280)")
+                && xl.getMessage().contains("is SD 2.x (width 1024)"), xl.getMessage());
     }
 
     @Test
