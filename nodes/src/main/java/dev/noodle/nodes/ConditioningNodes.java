@@ -11,6 +11,7 @@ import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.NodeContext;
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeOutputs;
+import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.NodeSchema;
@@ -31,15 +32,32 @@ public final class ConditioningNodes {
 
     private ConditioningNodes() {}
 
-    /** Encodes a prompt with a CLIP value (weights, embeddings, chunking, clip skip). */
+    /** The optional input choosing ComfyUI's or AUTOMATIC1111's prompt conventions. */
+    static final String PROMPT_STYLE = "prompt_style";
+
+    /** Whether a node encodes its prompt as AUTOMATIC1111 does (its prompt_style input, else the run's mode). */
+    static boolean a1111Style(NodeContext ctx) {
+        return "a1111".equals(SamplerNodes.compatMode(ctx.inputs(), PROMPT_STYLE));
+    }
+
+    private static ComboInput promptStyle() {
+        return ComboInput.of(PROMPT_STYLE, "comfy", "a1111").asOptional();
+    }
+
+    /**
+     * Encodes a prompt with a CLIP value (weights, embeddings, chunking, clip skip). ComfyUI style: {@code (w:1.2)},
+     * {@code embedding:name}, weights relative to the empty prompt. AUTOMATIC1111 style: {@code (w)}, {@code [w]},
+     * {@code BREAK}, embeddings by file name, z·w rescaled to the chunk's mean.
+     */
     static ConditioningValue encode(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding) {
+        boolean a1111 = a1111Style(ctx);
         if (clip.dual()) {
-            return SdxlConditioningNodes.encodeSdxl(ctx, clip, text, text, encoding.stopAtLayer(), Map.of());
+            return SdxlConditioningNodes.encodeSdxl(ctx, clip, text, text, encoding.stopAtLayer(), Map.of(), a1111);
         }
         EmbeddingLookup embeddings = ctx.service(EmbeddingLookupFactory.class).forClip(clip, ctx);
-        PromptTokens tokens = tokenize(ctx, clip, text, encoding, embeddings);
+        PromptTokens tokens = tokenize(ctx, clip, text, encoding, embeddings, a1111);
         try (NDManager m = NodeSupport.scope(ctx)) {
-            ClipOutput out = clip.clip().encodeWeighted(m, tokens, encoding, Emphasis.COMFY);
+            ClipOutput out = clip.clip().encodeWeighted(m, tokens, encoding, a1111 ? Emphasis.A1111 : Emphasis.COMFY);
             ConditioningValue.Entry e = new ConditioningValue.Entry(HeapTensor.of(out.hidden()),
                     HeapTensor.of(out.pooled()), 1f, null, Map.of());
             return new ConditioningValue(List.of(e));
@@ -48,9 +66,10 @@ public final class ConditioningNodes {
 
     /** Tokenizes for one encoder with its pad token, reporting warnings (unknown embeddings, …) on the node. */
     static PromptTokens tokenize(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding,
-            EmbeddingLookup embeddings) {
+            EmbeddingLookup embeddings, boolean a1111) {
         int pad = encoding.padId() == ClipEncoding.END_ID ? clip.tokenizer().endId() : encoding.padId();
-        PromptTokens tokens = PromptTokens.tokenize(text, clip.tokenizer(), embeddings, pad);
+        PromptTokens tokens = a1111 ? PromptTokens.tokenizeA1111(text, clip.tokenizer(), embeddings, pad)
+                : PromptTokens.tokenize(text, clip.tokenizer(), embeddings, pad);
         for (String w : tokens.warnings()) {
             ctx.message(MessageLevel.WARNING, w);
         }
@@ -61,9 +80,11 @@ public final class ConditioningNodes {
     public static final class ClipTextEncode implements NodeDefinition {
         private final NodeSchema schema = NodeSupport.schema("CLIPTextEncode", "CLIP Text Encode (Prompt)",
                         "conditioning", "Turns a prompt into conditioning with the CLIP text encoder. Weights:"
-                                + " (word:1.2), (word) = ×1.1; embeddings: embedding:name.")
+                                + " (word:1.2), (word) = ×1.1; embeddings: embedding:name. prompt_style a1111 reads"
+                                + " the prompt as AUTOMATIC1111 does: [word] = ÷1.1, BREAK, embeddings by file name.")
                 .input(StringInput.multiline("text", ""))
                 .input(SocketInput.of("clip", PortType.CLIP))
+                .input(promptStyle())
                 .output(PortType.CONDITIONING, "CONDITIONING")
                 .build();
 
@@ -91,6 +112,7 @@ public final class ConditioningNodes {
                 .input(StringInput.multiline("text", ""))
                 .input(SocketInput.of("clip", PortType.CLIP))
                 .input(IntInput.of("clip_skip", 1, 1, 12))
+                .input(promptStyle())
                 .output(PortType.CONDITIONING, "CONDITIONING")
                 .build();
 

@@ -107,7 +107,15 @@ public final class SamplerNodes {
     }
 
     static String noiseMode(NodeInputs in) {
-        return in.has("noise_mode") ? in.getString("noise_mode") : System.getProperty("noodle.noiseMode", "comfy");
+        return compatMode(in, "noise_mode");
+    }
+
+    /**
+     * ComfyUI ("comfy") or AUTOMATIC1111 ("a1111") conventions for a node: its own optional input when given, else
+     * the run's mode ({@code ./noodle run --noise-mode a1111} sets it for every node of the run).
+     */
+    static String compatMode(NodeInputs in, String input) {
+        return in.has(input) ? in.getString(input) : System.getProperty("noodle.noiseMode", "comfy");
     }
 
     /** KSampler. */

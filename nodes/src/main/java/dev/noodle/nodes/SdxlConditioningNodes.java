@@ -43,7 +43,7 @@ public final class SdxlConditioningNodes {
      * @param params size parameters to store in the entry (may be empty: the sampler uses the latent's size)
      */
     static ConditioningValue encodeSdxl(NodeContext ctx, ClipValue clip, String textL, String textG,
-            int stopAtLayer, Map<String, Double> params) {
+            int stopAtLayer, Map<String, Double> params, boolean a1111) {
         if (!clip.dual()) {
             throw new IllegalArgumentException("this node needs SDXL's CLIP (CLIP-L + bigG) but got " + clip
                     + "; use CLIP Text Encode for " + clip.family() + " models");
@@ -56,14 +56,14 @@ public final class SdxlConditioningNodes {
         EmbeddingLookup embG = factory.forClip(gView, ctx);
         ClipEncoding encL = ClipEncoding.sdxlClipL().withStopAtLayer(stopAtLayer);
         ClipEncoding encG = ClipEncoding.sdxlClipG().withStopAtLayer(stopAtLayer);
-        PromptTokens l = ConditioningNodes.tokenize(ctx, clip, textL, encL, embL);
-        PromptTokens g = ConditioningNodes.tokenize(ctx, clip, textG, encG, embG);
+        PromptTokens l = ConditioningNodes.tokenize(ctx, clip, textL, encL, embL, a1111);
+        PromptTokens g = ConditioningNodes.tokenize(ctx, clip, textG, encG, embG, a1111);
         l = padChunks(l, g.chunks().size());
         g = padChunks(g, l.chunks().size());
         // a view over the value's encoders; it does not own them, so it is not closed
         SdxlTextEncoder pair = new SdxlTextEncoder(clip.clip(), clip.clip2());
         try (NDManager m = NodeSupport.scope(ctx)) {
-            SdxlTextOutput out = pair.encode(m, l, g, stopAtLayer, Emphasis.COMFY);
+            SdxlTextOutput out = pair.encode(m, l, g, stopAtLayer, a1111 ? Emphasis.A1111 : Emphasis.COMFY);
             Map<String, HeapTensor> extras = new LinkedHashMap<>();
             params.forEach((k, v) -> extras.put(k, new HeapTensor(new long[] {1}, new float[] {v.floatValue()})));
             ConditioningValue.Entry e = new ConditioningValue.Entry(HeapTensor.of(out.context()),
@@ -131,7 +131,7 @@ public final class SdxlConditioningNodes {
                 p.put(k, (double) in.getInt(k));
             }
             return NodeOutputs.of(encodeSdxl(ctx, clip, in.getString("text_l"), in.getString("text_g"),
-                    clip.encoding().stopAtLayer(), p));
+                    clip.encoding().stopAtLayer(), p, ConditioningNodes.a1111Style(ctx)));
         }
     }
 
@@ -166,7 +166,8 @@ public final class SdxlConditioningNodes {
             p.put(AdmConditioning.WIDTH, (double) in.getInt("width"));
             p.put(AdmConditioning.HEIGHT, (double) in.getInt("height"));
             String text = in.getString("text");
-            return NodeOutputs.of(encodeSdxl(ctx, clip, text, text, clip.encoding().stopAtLayer(), p));
+            return NodeOutputs.of(encodeSdxl(ctx, clip, text, text, clip.encoding().stopAtLayer(), p,
+                    ConditioningNodes.a1111Style(ctx)));
         }
     }
 }

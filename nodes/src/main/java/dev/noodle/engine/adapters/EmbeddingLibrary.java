@@ -92,6 +92,7 @@ public final class EmbeddingLibrary implements EmbeddingLookup {
     }
 
     /** The indexed names (lower case). */
+    @Override
     public java.util.Set<String> names() {
         return java.util.Collections.unmodifiableSet(index.keySet());
     }

@@ -11,4 +11,12 @@ public interface EmbeddingLookup {
 
     /** The vectors {@code [N][width]} for {@code name}, or null when no such embedding exists. */
     float[][] find(String name);
+
+    /**
+     * The names this lookup knows (AUTOMATIC1111 finds embeddings by their file name anywhere in a prompt); empty
+     * when the lookup cannot list them.
+     */
+    default java.util.Set<String> names() {
+        return java.util.Set.of();
+    }
 }

@@ -2,7 +2,9 @@ package dev.noodle.engine.text;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A prompt tokenized for CLIP: chunks of 77 positions (start, up to 75 tokens, end, padding), each position with a
@@ -130,62 +132,131 @@ public record PromptTokens(List<Chunk> chunks, Chunk empty, List<String> warning
      * pieces are tokenized whole; a chunk holds 75 tokens; when a chunk is full and a comma lies at most 20 tokens
      * back, the tokens after the comma move to the next chunk; {@code BREAK} starts a new chunk; chunks are padded
      * with the end id, wrapped in start/end, and every position after the first end token becomes {@code padId}
-     * (A1111's SD 2.x rule). Textual-inversion triggers are not recognised in this mode.
+     * (A1111's SD 2.x rule). Textual-inversion embeddings are not recognised.
      */
     public static PromptTokens tokenizeA1111(String prompt, ClipTokenizer tokenizer, int padId) {
+        return tokenizeA1111(prompt, tokenizer, EmbeddingLookup.NONE, padId);
+    }
+
+    /**
+     * As {@link #tokenizeA1111(String, ClipTokenizer, int)}, with AUTOMATIC1111's textual inversion: wherever the
+     * tokens of an embedding's name appear in the prompt (longest name first, no {@code embedding:} prefix), its
+     * vectors take their place, one position each, carrying the surrounding weight; an embedding never straddles
+     * two chunks (it starts the next one when it does not fit). An embedding whose width does not fit the encoder is
+     * skipped with a warning and its name stays plain text.
+     */
+    public static PromptTokens tokenizeA1111(String prompt, ClipTokenizer tokenizer, EmbeddingLookup embeddings,
+            int padId) {
+        Map<Integer, List<Trigger>> triggers = triggers(tokenizer, embeddings);
         int comma = tokenizer.idOf(",</w>");
+        List<String> warnings = new ArrayList<>();
         List<Chunk> chunks = new ArrayList<>();
-        List<Integer> ids = new ArrayList<>();
-        List<Float> ws = new ArrayList<>();
+        List<Item> body = new ArrayList<>();
         int lastComma = -1;
         for (A1111PromptParser.Segment seg : A1111PromptParser.parse(prompt)) {
             if (seg.isBreak()) {
-                chunks.add(a1111Chunk(ids, ws, tokenizer, padId));
-                ids = new ArrayList<>();
-                ws = new ArrayList<>();
+                chunks.add(a1111Chunk(body, tokenizer, padId));
+                body = new ArrayList<>();
                 lastComma = -1;
                 continue;
             }
-            for (int token : tokenizer.encode(seg.text())) {
+            float w = (float) seg.weight();
+            int[] tokens = tokenizer.encode(seg.text());
+            int pos = 0;
+            while (pos < tokens.length) {
+                int token = tokens[pos];
                 if (token == comma) {
-                    lastComma = ids.size();
-                } else if (ids.size() == CHUNK_BODY && lastComma != -1
-                        && ids.size() - lastComma <= COMMA_BACKTRACK) {
+                    lastComma = body.size();
+                } else if (body.size() == CHUNK_BODY && lastComma != -1
+                        && body.size() - lastComma <= COMMA_BACKTRACK) {
                     int cut = lastComma + 1;
-                    List<Integer> movedIds = new ArrayList<>(ids.subList(cut, ids.size()));
-                    List<Float> movedWs = new ArrayList<>(ws.subList(cut, ws.size()));
-                    chunks.add(a1111Chunk(ids.subList(0, cut), ws.subList(0, cut), tokenizer, padId));
-                    ids = movedIds;
-                    ws = movedWs;
+                    List<Item> moved = new ArrayList<>(body.subList(cut, body.size()));
+                    chunks.add(a1111Chunk(body.subList(0, cut), tokenizer, padId));
+                    body = moved;
                     lastComma = -1;
                 }
-                if (ids.size() == CHUNK_BODY) {
-                    chunks.add(a1111Chunk(ids, ws, tokenizer, padId));
-                    ids = new ArrayList<>();
-                    ws = new ArrayList<>();
+                if (body.size() == CHUNK_BODY) {
+                    chunks.add(a1111Chunk(body, tokenizer, padId));
+                    body = new ArrayList<>();
                     lastComma = -1;
                 }
-                ids.add(token);
-                ws.add((float) seg.weight());
+                Trigger t = triggerAt(triggers, tokens, pos);
+                float[][] vectors = t == null ? null : vectorsOf(t.name(), embeddings, warnings);
+                if (vectors == null) {
+                    body.add(new Item(token, w, null, null));
+                    pos++;
+                    continue;
+                }
+                if (body.size() + vectors.length > CHUNK_BODY) {
+                    chunks.add(a1111Chunk(body, tokenizer, padId));
+                    body = new ArrayList<>();
+                    lastComma = -1;
+                }
+                for (float[] v : vectors) {
+                    body.add(new Item(0, w, t.name(), v.clone()));
+                }
+                pos += t.ids().length;
             }
         }
-        if (!ids.isEmpty() || chunks.isEmpty()) {
-            chunks.add(a1111Chunk(ids, ws, tokenizer, padId));
+        if (!body.isEmpty() || chunks.isEmpty()) {
+            chunks.add(a1111Chunk(body, tokenizer, padId));
         }
-        Chunk empty = a1111Chunk(List.of(), List.of(), tokenizer, padId);
-        return new PromptTokens(chunks, empty, List.of());
+        Chunk empty = a1111Chunk(List.of(), tokenizer, padId);
+        return new PromptTokens(chunks, empty, warnings);
     }
 
-    /** Wraps up to 75 tokens as start, tokens, end-padding, end; positions after the first end get {@code pad}. */
-    private static Chunk a1111Chunk(List<Integer> body, List<Float> weights, ClipTokenizer tok, int pad) {
+    private record Trigger(String name, int[] ids) {}
+
+    // embedding names by their first token, longest token sequence first
+    private static Map<Integer, List<Trigger>> triggers(ClipTokenizer tokenizer, EmbeddingLookup embeddings) {
+        Map<Integer, List<Trigger>> m = new HashMap<>();
+        for (String name : embeddings.names()) {
+            int[] ids = tokenizer.encode(name);
+            if (ids.length > 0) {
+                m.computeIfAbsent(ids[0], k -> new ArrayList<>()).add(new Trigger(name, ids));
+            }
+        }
+        m.values().forEach(l -> l.sort((a, b) -> Integer.compare(b.ids().length, a.ids().length)));
+        return m;
+    }
+
+    private static Trigger triggerAt(Map<Integer, List<Trigger>> triggers, int[] tokens, int pos) {
+        for (Trigger t : triggers.getOrDefault(tokens[pos], List.of())) {
+            if (pos + t.ids().length <= tokens.length
+                    && Arrays.equals(tokens, pos, pos + t.ids().length, t.ids(), 0, t.ids().length)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static float[][] vectorsOf(String name, EmbeddingLookup embeddings, List<String> warnings) {
+        try {
+            return embeddings.find(name);
+        } catch (RuntimeException e) { // a damaged file or one made for another text encoder
+            String w = "Embedding '" + name + "' skipped: " + e.getMessage();
+            if (!warnings.contains(w)) {
+                warnings.add(w);
+            }
+            return null;
+        }
+    }
+
+    /** Wraps up to 75 positions as start, body, end-padding, end; positions after the first end get {@code pad}. */
+    private static Chunk a1111Chunk(List<Item> body, ClipTokenizer tok, int pad) {
         int[] ids = new int[CHUNK_LENGTH];
         float[] w = new float[CHUNK_LENGTH];
         java.util.Arrays.fill(ids, tok.endId());
         java.util.Arrays.fill(w, 1f);
         ids[0] = tok.startId();
+        List<EmbeddingSlot> slots = new ArrayList<>();
         for (int i = 0; i < body.size(); i++) {
-            ids[1 + i] = body.get(i);
-            w[1 + i] = weights.get(i);
+            Item it = body.get(i);
+            ids[1 + i] = it.id();
+            w[1 + i] = it.weight();
+            if (it.vector() != null) {
+                slots.add(new EmbeddingSlot(1 + i, it.embedding(), it.vector()));
+            }
         }
         boolean seenEnd = false;
         for (int i = 0; i < CHUNK_LENGTH; i++) {
@@ -195,7 +266,7 @@ public record PromptTokens(List<Chunk> chunks, Chunk empty, List<String> warning
                 seenEnd = true;
             }
         }
-        return new Chunk(ids, w, List.of());
+        return new Chunk(ids, w, slots);
     }
 
     /** Adds an embedding group; returns text left over to tokenize (trailing commas), else "". */

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * infotext.
  *
  * <p>Graph: CheckpointLoaderSimple → (CLIPSetLastLayer for "Clip skip" &gt; 1) → one LoraLoader per
- * {@code <lora:name:weight>} tag (tags removed from the prompt) → CLIPTextEncode ×2, EmptyLatentImage, KSampler
+ * {@code <lora:name:weight>} tag (tags removed from the prompt) → CLIPTextEncode ×2 (prompt_style a1111),
+ * EmptyLatentImage, KSampler
  * (A1111 names mapped by {@link A1111Samplers}, {@code noise_mode} "a1111"), with hires fix a LatentUpscaleBy and a
  * second KSampler at "Denoising strength"; then VAEDecode and SaveImage. The infotext's parameters and original prompt
  * are kept in the extras ({@link #PARAMS_KEY}, {@link #PROMPT_KEY}) so that {@link #toInfotext} reproduces the text
@@ -73,10 +74,12 @@ public final class InfotextGraph {
         }
         String prompt = stripTags(info.prompt());
         String pos = Integer.toString(next++);
-        nodes.put(pos, new NodeInstance(pos, "CLIPTextEncode", Map.of("text", Literal.of(prompt), "clip", clip),
-                null, Map.of(PROMPT_KEY, info.prompt())));
+        // A1111's prompt reading: (w) ×1.1, [w] ÷1.1, BREAK, embeddings by file name, mean-restoring emphasis
+        nodes.put(pos, new NodeInstance(pos, "CLIPTextEncode", Map.of("text", Literal.of(prompt), "clip", clip,
+                "prompt_style", Literal.of("a1111")), null, Map.of(PROMPT_KEY, info.prompt())));
         String neg = Integer.toString(next++);
-        nodes.put(neg, node(neg, "CLIPTextEncode", Map.of("text", Literal.of(info.negativePrompt()), "clip", clip)));
+        nodes.put(neg, node(neg, "CLIPTextEncode", Map.of("text", Literal.of(info.negativePrompt()), "clip", clip,
+                "prompt_style", Literal.of("a1111"))));
         long[] size = size(p.get("Size"), 512, 512);
         String latent = Integer.toString(next++);
         nodes.put(latent, node(latent, "EmptyLatentImage", Map.of("width", Literal.of(size[0]),
