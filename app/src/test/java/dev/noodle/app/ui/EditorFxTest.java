@@ -59,7 +59,10 @@ class EditorFxTest {
     }
 
     private static MainWindow openWindow(Stage stage) {
-        EditorPaths paths = new EditorPaths(home, home.resolve("examples"));
+        return openWindow(stage, new EditorPaths(home, home.resolve("examples")));
+    }
+
+    private static MainWindow openWindow(Stage stage, EditorPaths paths) {
         EditorOptions options = new EditorOptions(null, home, home, false);
         var injector = Guice.createInjector(Modules.override(
                         new EditorModule(FakeNodes.registry(), new TestServices(), options, paths))
@@ -209,6 +212,36 @@ class EditorFxTest {
         assertTrue(second[0].getTitle().contains("•"));
         Node card = robot.lookup("#node-" + ids[3]).query();
         assertNotNull(card);
+    }
+
+    @Test
+    void startsOnTheTxt2imgExampleWhenNoWorkflowIsGiven(FxRobot robot) throws Exception {
+        Path appHome = Files.createTempDirectory(home, "fresh");
+        Path examples = appHome.resolve("workflows");
+        GraphEditorViewModel scratch = new GraphEditorViewModel(FakeNodes.registry());
+        TestGraphs.buildPipeline(scratch);
+        STORE.save(scratch.workflow().withName("txt2img"), examples.resolve("txt2img.json"));
+        Stage[] fresh = new Stage[1];
+        MainWindow[] opened = new MainWindow[1];
+        onFx(() -> {
+            fresh[0] = new Stage();
+            opened[0] = openWindow(fresh[0], new EditorPaths(appHome, examples));
+            fresh[0].show();
+            opened[0].start();
+            return null;
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        try {
+            assertEquals("Noodle — txt2img", fresh[0].getTitle());
+            assertEquals(7, vmOf(opened[0]).workflow().nodes().size());
+            assertTrue(robot.lookup(".node-card").queryAll().size() >= 7);
+        } finally {
+            onFx(() -> {
+                opened[0].shutdown();
+                fresh[0].close();
+                return null;
+            });
+        }
     }
 
     private static void assertNotEquals(Object a, Object b) {

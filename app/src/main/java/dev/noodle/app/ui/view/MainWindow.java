@@ -134,7 +134,7 @@ public final class MainWindow {
         autosave.play();
     }
 
-    /** Opens the start workflow, or offers to restore the autosave left by a crash. */
+    /** Opens the start workflow (or the txt2img example), or offers to restore the autosave left by a crash. */
     public void start() {
         Optional<Workflow> recovered = c.files().recoverable();
         if (recovered.isPresent()) {
@@ -154,9 +154,8 @@ public final class MainWindow {
             }
             c.files().discardAutosave();
         }
-        if (c.options().workflow() != null) {
-            open(c.options().workflow());
-        }
+        // no workflow named: the txt2img example, so a fresh clone opens on something that runs
+        c.files().startWorkflow(c.options().workflow()).ifPresent(this::open);
     }
 
     private ToolBar toolbar() {
