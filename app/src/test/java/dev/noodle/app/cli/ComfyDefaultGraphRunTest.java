@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.noodle.engine.model.DemoCheckpoint;
 import dev.noodle.graph.model.InputValue;
 import dev.noodle.graph.model.Link;
@@ -16,6 +17,11 @@ import dev.noodle.nodes.NodeEnvironment;
 import dev.noodle.nodes.NoodleNodes;
 import dev.noodle.nodes.interop.PngTextChunks;
 import dev.noodle.nodes.interop.WorkflowSources;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,22 +32,23 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Issue 6's "done when" end to end: ComfyUI's default txt2img workflow, as UI JSON (the frontend's default graph) and
- * as API JSON (ComfyUI's basic_api_example.py), runs headless with {@code noodle run} on the demo checkpoint copied
- * under the file name the workflow asks for, at 64×64 and 2 steps through {@code --set}; its PNG carries
- * {@code prompt}, {@code workflow} and {@code parameters}, opens back into the same graph, and {@code noodle run
- * out.png} makes the same pixels.
+ * Issue 6's "done when" end to end: ComfyUI's default txt2img workflow, as UI JSON (the frontend's
+ * default graph) and as API JSON (ComfyUI's basic_api_example.py), runs headless with {@code noodle
+ * run} on the demo checkpoint copied under the file name the workflow asks for, at 64×64 and 2
+ * steps through {@code --set}; its PNG carries {@code prompt}, {@code workflow} and {@code
+ * parameters}, opens back into the same graph, and {@code noodle run out.png} makes the same
+ * pixels.
  */
 class ComfyDefaultGraphRunTest {
     private static final Path UI_JSON =
-            Path.of("../graph-core/src/test/resources/dev/noodle/graph/json/comfyui/default_graph.json");
-    private static final Path API_JSON = Path.of("src/test/resources/dev/noodle/app/cli/comfyui/default_api.json");
+            Path.of(
+                    "../graph-core/src/test/resources/dev/noodle/graph/json/comfyui/default_graph.json");
+    private static final Path API_JSON =
+            Path.of("src/test/resources/dev/noodle/app/cli/comfyui/default_api.json");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir Path dir;
@@ -59,8 +66,20 @@ class ComfyDefaultGraphRunTest {
         Files.copy(demo, checkpoints.resolve(ckptName));
 
         Path out1 = dir.resolve("out1");
-        RunCommandTest.Result first = RunCommandTest.run("run", source.toString(), "--models", models.toString(),
-                "--out", out1.toString(), "--set", "5.width=64", "--set", "5.height=64", "--set", "3.steps=2");
+        RunCommandTest.Result first =
+                RunCommandTest.run(
+                        "run",
+                        source.toString(),
+                        "--models",
+                        models.toString(),
+                        "--out",
+                        out1.toString(),
+                        "--set",
+                        "5.width=64",
+                        "--set",
+                        "5.height=64",
+                        "--set",
+                        "3.steps=2");
         assertEquals(0, first.code(), first.err());
         Path png = onlyPng(out1);
         BufferedImage image = ImageIO.read(png.toFile());
@@ -69,17 +88,26 @@ class ComfyDefaultGraphRunTest {
 
         // the three text chunks
         Map<String, String> texts = PngTextChunks.read(png);
-        assertTrue(texts.keySet().containsAll(Set.of("prompt", "workflow", "parameters")), texts.keySet().toString());
+        assertTrue(
+                texts.keySet().containsAll(Set.of("prompt", "workflow", "parameters")),
+                texts.keySet().toString());
         JsonNode prompt = JSON.readTree(texts.get("prompt"));
         assertEquals("KSampler", prompt.path("3").path("class_type").asText(), texts.get("prompt"));
-        assertEquals(2, prompt.path("3").path("inputs").path("steps").asInt(), "the prompt records the override");
-        assertTrue(JSON.readTree(texts.get("workflow")).has("nodes"), "workflow is ComfyUI UI JSON");
+        assertEquals(
+                2,
+                prompt.path("3").path("inputs").path("steps").asInt(),
+                "the prompt records the override");
+        assertTrue(
+                JSON.readTree(texts.get("workflow")).has("nodes"), "workflow is ComfyUI UI JSON");
         String parameters = texts.get("parameters");
-        assertTrue(parameters.contains("Steps: 2") && parameters.contains("Size: 64x64"), parameters);
+        assertTrue(
+                parameters.contains("Steps: 2") && parameters.contains("Size: 64x64"), parameters);
 
         // the PNG opens back into the same graph: node types by id and every link
-        WorkflowSources sources = new WorkflowSources(
-                NoodleNodes.standardRegistry(NodeEnvironment.of(models, out1)), List.of(ckptName));
+        WorkflowSources sources =
+                new WorkflowSources(
+                        NoodleNodes.standardRegistry(NodeEnvironment.of(models, out1)),
+                        List.of(ckptName));
         Workflow original = sources.open(source);
         Workflow reopened = sources.open(png);
         assertEquals(types(original), types(reopened));
@@ -90,8 +118,14 @@ class ComfyDefaultGraphRunTest {
 
         // re-running the image gives the same pixels
         Path out2 = dir.resolve("out2");
-        RunCommandTest.Result again = RunCommandTest.run("run", png.toString(), "--models", models.toString(),
-                "--out", out2.toString());
+        RunCommandTest.Result again =
+                RunCommandTest.run(
+                        "run",
+                        png.toString(),
+                        "--models",
+                        models.toString(),
+                        "--out",
+                        out2.toString());
         assertEquals(0, again.code(), again.err());
         BufferedImage second = ImageIO.read(onlyPng(out2).toFile());
         assertEquals(64, second.getWidth());
@@ -130,7 +164,14 @@ class ComfyDefaultGraphRunTest {
         for (NodeInstance n : wf.nodes().values()) {
             for (Map.Entry<String, InputValue> e : n.inputs().entrySet()) {
                 if (e.getValue() instanceof Link l) {
-                    out.add(l.nodeId() + ":" + l.outputIndex() + " -> " + n.id() + "." + e.getKey());
+                    out.add(
+                            l.nodeId()
+                                    + ":"
+                                    + l.outputIndex()
+                                    + " -> "
+                                    + n.id()
+                                    + "."
+                                    + e.getKey());
                 }
             }
         }

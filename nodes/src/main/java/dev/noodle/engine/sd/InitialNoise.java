@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
 import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.NoiseSource;
 import dev.noodle.engine.sampling.NoiseSources;
@@ -11,15 +12,17 @@ import dev.noodle.engine.sampling.PhiloxNoise;
 import dev.noodle.engine.sampling.TorchRng;
 
 /**
- * The sampler's starting point in either seed mode: the initial noise, the starting latent x and the noise source
- * for later (ancestral/SDE) steps. Stateless and thread-safe.
+ * The sampler's starting point in either seed mode: the initial noise, the starting latent x and
+ * the noise source for later (ancestral/SDE) steps. Stateless and thread-safe.
  *
  * <ul>
- *   <li>{@code comfy} (ComfyUI): noise = CPU {@code torch.randn} after {@code manual_seed(seed)} (with batch_index
- *       rows); x = latent + noise·sqrt(1+σ₀²) at full denoise, latent + noise·σ₀ otherwise; step noise from a
- *       generator seeded with seed + 1 (or a Brownian path for the SDE samplers).
- *   <li>{@code a1111} (AUTOMATIC1111 "GPU" seeds, stable-diffusion.cpp {@code cuda}): noise = the first Philox draw;
- *       x = latent + noise·σ₀ whatever the denoise; step noise continues the same Philox stream.
+ *   <li>{@code comfy} (ComfyUI): noise = CPU {@code torch.randn} after {@code manual_seed(seed)}
+ *       (with batch_index rows); x = latent + noise·sqrt(1+σ₀²) at full denoise, latent + noise·σ₀
+ *       otherwise; step noise from a generator seeded with seed + 1 (or a Brownian path for the SDE
+ *       samplers).
+ *   <li>{@code a1111} (AUTOMATIC1111 "GPU" seeds, stable-diffusion.cpp {@code cuda}): noise = the
+ *       first Philox draw; x = latent + noise·σ₀ whatever the denoise; step noise continues the
+ *       same Philox stream.
  * </ul>
  */
 public final class InitialNoise {
@@ -50,7 +53,12 @@ public final class InitialNoise {
      * @param batchIndex ComfyUI batch_index rows of the noise, or null
      * @param scope owner of the arrays made here
      */
-    public static Start start(SamplingRequest r, ModelSampling ms, float[] sigmas, NDArray latent, int[] batchIndex,
+    public static Start start(
+            SamplingRequest r,
+            ModelSampling ms,
+            float[] sigmas,
+            NDArray latent,
+            int[] batchIndex,
             NDManager scope) {
         if (sigmas.length == 0) {
             throw new IllegalArgumentException("an empty schedule has no starting noise");
@@ -59,15 +67,22 @@ public final class InitialNoise {
         float sigma0 = sigmas[0];
         if (A1111.equals(r.noiseMode())) {
             PhiloxNoise philox = new PhiloxNoise(r.seed());
-            NDArray noise = r.addNoise()
-                    ? philox.next(sigma0, sigma0, shape, scope) // draw 0; ancestral steps continue the stream
-                    : scope.zeros(shape, DataType.FLOAT32);
-            NDArray x = latent.add(noise.mul(sigma0)); // A1111 / stable-diffusion.cpp: x = latent + noise·σ₀
+            NDArray noise =
+                    r.addNoise()
+                            ? philox.next(
+                                    sigma0, sigma0, shape,
+                                    scope) // draw 0; ancestral steps continue the stream
+                            : scope.zeros(shape, DataType.FLOAT32);
+            NDArray x =
+                    latent.add(
+                            noise.mul(
+                                    sigma0)); // A1111 / stable-diffusion.cpp: x = latent + noise·σ₀
             return new Start(x, noise, philox);
         }
-        NDArray noise = r.addNoise()
-                ? TorchRng.prepareNoise(r.seed(), shape, batchIndex, scope)
-                : scope.zeros(shape, DataType.FLOAT32);
+        NDArray noise =
+                r.addNoise()
+                        ? TorchRng.prepareNoise(r.seed(), shape, batchIndex, scope)
+                        : scope.zeros(shape, DataType.FLOAT32);
         NDArray x = ms.noiseScaling(sigma0, noise, latent, ms.isMaxDenoise(sigmas));
         return new Start(x, noise, NoiseSources.comfyCpu(r.sampler(), r.seed(), sigmas));
     }
