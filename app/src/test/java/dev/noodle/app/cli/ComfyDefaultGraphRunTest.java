@@ -2,6 +2,8 @@ package dev.noodle.app.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,6 +20,7 @@ import dev.noodle.nodes.NoodleNodes;
 import dev.noodle.nodes.interop.PngTextChunks;
 import dev.noodle.nodes.interop.WorkflowSources;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,6 +29,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -130,6 +134,45 @@ class ComfyDefaultGraphRunTest {
         BufferedImage second = ImageIO.read(onlyPng(out2).toFile());
         assertEquals(64, second.getWidth());
         assertArrayEquals(pixels(image), pixels(second), "same pixels from the re-run");
+    }
+
+    @Test
+    void anA1111SeedRunReRunsFromItsPngToTheSamePixels() throws Exception {
+        Path models = dir.resolve("models");
+        Path checkpoints = Files.createDirectories(models.resolve("checkpoints"));
+        Path demo = DemoCheckpoint.ensure(dir.resolve("demo").resolve(DemoCheckpoint.FILE_NAME));
+        Files.copy(demo, checkpoints.resolve(checkpointName(API_JSON)));
+        String[] small = {"--set", "5.width=64", "--set", "5.height=64", "--set", "3.steps=2"};
+        Path comfyOut = dir.resolve("comfy");
+        assertEquals(0, run(API_JSON, models, comfyOut, small).code());
+        Path a1111Out = dir.resolve("a1111");
+        RunCommandTest.Result a1111 =
+                run(API_JSON, models, a1111Out, concat(small, "--noise-mode", "a1111"));
+        assertEquals(0, a1111.code(), a1111.err());
+        Path png = onlyPng(a1111Out);
+        int[] philox = pixels(ImageIO.read(png.toFile()));
+        assertFalse(
+                Arrays.equals(pixels(ImageIO.read(onlyPng(comfyOut).toFile())), philox),
+                "Philox noise makes another image than torch CPU noise");
+        assertNull(System.getProperty("noodle.noiseMode"), "--noise-mode is no JVM-wide setting");
+        Path again = dir.resolve("again");
+        RunCommandTest.Result rerun = run(png, models, again);
+        assertEquals(0, rerun.code(), rerun.err());
+        assertArrayEquals(
+                philox,
+                pixels(ImageIO.read(onlyPng(again).toFile())),
+                "the PNG records the a1111 seed mode, so run image.png reproduces it");
+    }
+
+    private static RunCommandTest.Result run(Path file, Path models, Path out, String... more) {
+        String[] args = {"run", file.toString(), "--models", models.toString(), "--out", out.toString()};
+        return RunCommandTest.run(concat(args, more));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     private static String checkpointName(Path source) throws IOException {
