@@ -3,6 +3,7 @@ package dev.noodle.app.cli;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeRegistry;
 import java.util.List;
 
 /** Applies {@code --set NODE.INPUT=VALUE} overrides to a workflow, using node ids as they appear in the file. */
@@ -28,6 +29,25 @@ final class InputOverrides {
         }
         return result;
     }
+
+    /**
+     * Sets {@code noise_mode} on every node that declares that input and does not set it itself ({@code
+     * --noise-mode}), so the mode travels in the saved workflow and {@code run image.png} reproduces the image.
+     */
+    static Workflow withNoiseMode(Workflow wf, NodeRegistry registry, String mode) {
+        Workflow result = wf;
+        for (NodeInstance node : wf.nodes().values()) {
+            boolean declares = registry.find(node.type())
+                    .map(d -> d.schema().input(NOISE_MODE).isPresent())
+                    .orElse(false);
+            if (declares && !node.inputs().containsKey(NOISE_MODE)) {
+                result = result.withNode(node.withInput(NOISE_MODE, new Literal(mode)));
+            }
+        }
+        return result;
+    }
+
+    private static final String NOISE_MODE = "noise_mode";
 
     /** Numbers become Long/Double, true/false become Boolean, anything else stays a string. */
     static Object parseValue(String v) {

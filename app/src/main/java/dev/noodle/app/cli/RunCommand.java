@@ -58,7 +58,6 @@ public final class RunCommand implements Callable<Integer> {
                 System.err.println("noodle: --noise-mode must be comfy or a1111, not '" + noiseMode + "'");
                 return 2;
             }
-            System.setProperty("noodle.noiseMode", noiseMode);
         }
         NodeEnvironment env = NodeEnvironment.of(models, out);
         NoodleNodes nodes = NoodleNodes.create(env);
@@ -66,6 +65,10 @@ public final class RunCommand implements Callable<Integer> {
         try {
             wf = WorkflowLoader.load(file, nodes);
             wf = InputOverrides.apply(wf, overrides);
+            if (noiseMode != null) {
+                // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode
+                wf = InputOverrides.withNoiseMode(wf, nodes.registry(), noiseMode);
+            }
         } catch (java.nio.file.NoSuchFileException e) {
             System.err.println("noodle: " + e.getFile());
             nodes.close();

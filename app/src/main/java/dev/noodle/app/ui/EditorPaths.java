@@ -11,10 +11,15 @@ import java.nio.file.Path;
  */
 public record EditorPaths(Path appHome, Path examplesDir) {
 
-    /** The usual locations: {@code ~/.noodle} and {@code workflows/} under the working directory. */
+    /**
+     * The usual locations: {@code ~/.noodle} and {@code workflows/} under the {@code noodle.home} checkout (set by
+     * the launcher), else under the working directory or its parent.
+     */
     public static EditorPaths defaults() {
         Path home = Path.of(System.getProperty("user.home"), ".noodle");
-        Path examples = Path.of("workflows");
+        // the launcher passes the checkout as noodle.home, so ./noodle finds the examples from any directory
+        String root = System.getProperty("noodle.home");
+        Path examples = root != null && !root.isBlank() ? Path.of(root, "workflows") : Path.of("workflows");
         if (!Files.isDirectory(examples) && Files.isDirectory(Path.of("..", "workflows"))) {
             examples = Path.of("..", "workflows");
         }

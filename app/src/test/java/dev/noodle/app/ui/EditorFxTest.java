@@ -1,6 +1,7 @@
 package dev.noodle.app.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,11 +13,16 @@ import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.NodeStatus;
 import dev.noodle.app.ui.vm.WorkflowStore;
+import dev.noodle.graph.exec.RunEvent;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.Workflow;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,6 +35,7 @@ import javafx.scene.image.ImageView;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.stage.Stage;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -59,7 +66,10 @@ class EditorFxTest {
     }
 
     private static MainWindow openWindow(Stage stage) {
-        EditorPaths paths = new EditorPaths(home, home.resolve("examples"));
+        return openWindow(stage, new EditorPaths(home, home.resolve("examples")));
+    }
+
+    private static MainWindow openWindow(Stage stage, EditorPaths paths) {
         EditorOptions options = new EditorOptions(null, home, home, false);
         var injector = Guice.createInjector(Modules.override(
                         new EditorModule(FakeNodes.registry(), new TestServices(), options, paths))
@@ -171,6 +181,8 @@ class EditorFxTest {
         assertTrue(FakeNodes.samplerStarted.await(10, TimeUnit.SECONDS));
         WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS,
                 () -> window.runViewModel().states().get(ids[3]).status() == NodeStatus.RUNNING);
+        Label samplerStatus = robot.lookup("#node-" + ids[3] + " .node-status").queryAs(Label.class);
+        WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> samplerStatus.getText().matches("step \\d+/500"));
         robot.clickOn("#cancel-button");
         WaitForAsyncUtils.waitFor(10, TimeUnit.SECONDS, () -> !window.runViewModel().runningProperty().get());
         WaitForAsyncUtils.waitForFxEvents();
@@ -209,6 +221,110 @@ class EditorFxTest {
         assertTrue(second[0].getTitle().contains("•"));
         Node card = robot.lookup("#node-" + ids[3]).query();
         assertNotNull(card);
+    }
+
+    @Test
+    void droppingAWireOnEmptyCanvasSearchesCompatibleNodesAndWiresTheChoice(FxRobot robot) throws Exception {
+        String sampler = onFx(() -> vm().addNode("KSampler", 40, 40));
+        WaitForAsyncUtils.waitForFxEvents();
+        int before = vm().workflow().nodes().size();
+        Point2D empty = window.canvas().localToScreen(1000, 500);
+        robot.drag("#port-" + sampler + "-out-0", MouseButton.PRIMARY).dropTo(empty);
+        WaitForAsyncUtils.waitForFxEvents();
+        Node box = robot.lookup("#node-search").query();
+        assertTrue(box.isVisible(), "the search opens on a dropped wire");
+        @SuppressWarnings("unchecked")
+        var list = (javafx.scene.control.ListView<dev.noodle.app.ui.vm.NodeSearch.Hit>)
+                robot.lookup("#node-search-list").queryAs(javafx.scene.control.ListView.class);
+        assertEquals(Set.of("KSampler", "VAEDecode"), list.getItems().stream()
+                .map(h -> h.schema().type()).collect(java.util.stream.Collectors.toSet()));
+        robot.write("decode").type(KeyCode.ENTER);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(before + 1, vm().workflow().nodes().size());
+        String decode = vm().selection().iterator().next();
+        assertEquals("VAEDecode", vm().workflow().node(decode).type());
+        assertEquals(new Link(sampler, 0), vm().workflow().node(decode).input("samples"));
+        assertEquals(1, window.canvas().wireCount());
+        onFx(() -> {
+            vm().undo();
+            return null;
+        });
+        assertEquals(before, vm().workflow().nodes().size(), "one undo removes the node and its wire");
+
+        // dragged back from an unconnected input: nodes with a matching output
+        robot.drag("#port-" + sampler + "-in-model", MouseButton.PRIMARY).dropTo(empty);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(box.isVisible());
+        assertEquals(List.of("CheckpointLoaderSimple"),
+                list.getItems().stream().map(h -> h.schema().type()).toList());
+        robot.type(KeyCode.ENTER);
+        WaitForAsyncUtils.waitForFxEvents();
+        String ckpt = vm().selection().iterator().next();
+        assertEquals(new Link(ckpt, 0), vm().workflow().node(sampler).input("model"));
+
+        // a plain click on a port opens nothing
+        robot.clickOn("#port-" + sampler + "-out-0");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertFalse(box.isVisible(), "a click is not a wire drop");
+    }
+
+    @Test
+    void galleryTileOpensFullSizeAndOpenFolderDoesNotCrashHeadless(FxRobot robot) throws Exception {
+        Path png = home.resolve("gallery-test.png");
+        ImageIO.write(new BufferedImage(300, 200, BufferedImage.TYPE_INT_RGB), "png", png.toFile());
+        onFx(() -> {
+            window.runViewModel().apply(new RunEvent.NodeFinished("r-gallery", "9", 1, Map.of("images", List.of(png))));
+            return null;
+        });
+        robot.clickOn("Gallery");
+        WaitForAsyncUtils.waitForFxEvents();
+        robot.clickOn("#gallery-tile-0");
+        WaitForAsyncUtils.waitForFxEvents();
+        ImageView full = robot.lookup("#full-image").queryAs(ImageView.class);
+        assertEquals(300, full.getImage().getWidth(), "full size, not the 140 px tile");
+        assertEquals(200, full.getImage().getHeight());
+        assertFalse(full.getImage().isError());
+        Stage viewer = (Stage) full.getScene().getWindow();
+        assertEquals("gallery-test.png", viewer.getTitle());
+        onFx(() -> {
+            viewer.close();
+            return null;
+        });
+
+        robot.clickOn("#gallery-open-folder");
+        WaitForAsyncUtils.waitForFxEvents();
+        String status = robot.lookup("#status-message").queryAs(Label.class).getText();
+        assertTrue(status.contains(home.toAbsolutePath().normalize().toString()), status);
+    }
+
+    @Test
+    void startsOnTheTxt2imgExampleWhenNoWorkflowIsGiven(FxRobot robot) throws Exception {
+        Path appHome = Files.createTempDirectory(home, "fresh");
+        Path examples = appHome.resolve("workflows");
+        GraphEditorViewModel scratch = new GraphEditorViewModel(FakeNodes.registry());
+        TestGraphs.buildPipeline(scratch);
+        STORE.save(scratch.workflow().withName("txt2img"), examples.resolve("txt2img.json"));
+        Stage[] fresh = new Stage[1];
+        MainWindow[] opened = new MainWindow[1];
+        onFx(() -> {
+            fresh[0] = new Stage();
+            opened[0] = openWindow(fresh[0], new EditorPaths(appHome, examples));
+            fresh[0].show();
+            opened[0].start();
+            return null;
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        try {
+            assertEquals("Noodle — txt2img", fresh[0].getTitle());
+            assertEquals(7, vmOf(opened[0]).workflow().nodes().size());
+            assertTrue(robot.lookup(".node-card").queryAll().size() >= 7);
+        } finally {
+            onFx(() -> {
+                opened[0].shutdown();
+                fresh[0].close();
+                return null;
+            });
+        }
     }
 
     private static void assertNotEquals(Object a, Object b) {

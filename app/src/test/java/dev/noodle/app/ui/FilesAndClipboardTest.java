@@ -93,4 +93,26 @@ class FilesAndClipboardTest {
         assertEquals(vm.workflow().layout().nodes().get(ids[3]).x() + 40,
                 vm.workflow().layout().nodes().get(copy).x(), 1e-9);
     }
+
+    @Test
+    void startsOnTheTxt2imgExampleUnlessAWorkflowIsNamed() throws Exception {
+        Path examples = Files.createDirectories(dir.resolve("workflows"));
+        WorkflowFiles files = new WorkflowFiles(new MemoryStore(), dir.resolve("autosave.json"),
+                dir.resolve("recent.txt"), examples);
+        assertTrue(files.startWorkflow(null).isEmpty(), "no example: a new untitled workflow");
+        Path txt2img = Files.writeString(examples.resolve(WorkflowFiles.DEFAULT_EXAMPLE), "{}");
+        Files.writeString(examples.resolve("aaa.json"), "{}"); // sorts first, still not the default
+        assertEquals(txt2img, files.startWorkflow(null).orElseThrow());
+        Path mine = dir.resolve("mine.json");
+        assertEquals(mine, files.startWorkflow(mine).orElseThrow(), "a named workflow wins");
+
+        // the repository's examples folder, as ./noodle finds it (noodle.home or the working directory)
+        Path repoExamples = EditorPaths.defaults().examplesDir();
+        Path start = new WorkflowFiles(new MemoryStore(), dir.resolve("a.json"), dir.resolve("r.txt"), repoExamples)
+                .startWorkflow(null).orElseThrow();
+        assertEquals(Path.of("workflows", "txt2img.json"), start.subpath(start.getNameCount() - 2,
+                start.getNameCount()));
+        String json = Files.readString(start);
+        assertTrue(json.contains("\"name\": \"txt2img\""), "the example names itself txt2img");
+    }
 }

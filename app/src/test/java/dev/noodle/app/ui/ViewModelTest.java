@@ -4,16 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.NodeSearch;
 import dev.noodle.app.ui.vm.NodeStatus;
+import dev.noodle.app.ui.vm.PendingWire;
 import dev.noodle.app.ui.vm.RunController;
 import dev.noodle.app.ui.vm.RunViewModel;
 import dev.noodle.app.ui.vm.SeedControl;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
+import dev.noodle.graph.exec.RunEvent;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.node.NodeRegistry;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -129,6 +133,69 @@ class ViewModelTest {
         assertEquals("success", run.queue().get(0).state());
         assertEquals(NodeStatus.IDLE.compareTo(NodeStatus.IDLE), 0);
         assertTrue(run.errors().isEmpty());
+    }
+
+    @Test
+    void aWireDroppedOnEmptyCanvasOffersOnlyCompatibleNodesAndWiresTheChosenOne() {
+        GraphEditorViewModel vm = new GraphEditorViewModel(registry);
+        NodeSearch search = new NodeSearch(registry);
+        String sampler = vm.addNode("KSampler", 0, 0);
+
+        // dragged out of the sampler's LATENT output: nodes with a LATENT input
+        PendingWire latentOut = PendingWire.fromOutput(sampler, 0);
+        List<String> offered = types(search.search("", 50, vm.compatibleWith(latentOut)));
+        assertEquals(List.of("KSampler", "VAEDecode"), offered.stream().sorted().toList());
+        assertEquals("VAEDecode", search.search("dec", 5, vm.compatibleWith(latentOut)).get(0).schema().type());
+        assertTrue(search.search("save", 5, vm.compatibleWith(latentOut)).isEmpty(), "Save Image takes no LATENT");
+
+        int before = vm.workflow().nodes().size();
+        String decode = vm.addNodeConnected("VAEDecode", 500, 60, latentOut);
+        assertEquals(new Link(sampler, 0), vm.workflow().node(decode).input("samples"));
+        assertEquals(500, vm.workflow().layout().nodes().get(decode).x(), 1e-9, "placed at the drop point");
+        assertEquals(Set.of(decode), vm.selection());
+        vm.undo();
+        assertEquals(before, vm.workflow().nodes().size(), "add + connect undo in one step");
+        vm.redo();
+        assertEquals(new Link(sampler, 0), vm.workflow().node(decode).input("samples"));
+
+        // dragged back from the sampler's MODEL input: nodes with a MODEL output
+        PendingWire modelIn = PendingWire.fromInput(sampler, "model");
+        assertEquals(List.of("CheckpointLoaderSimple"), types(search.search("", 50, vm.compatibleWith(modelIn))));
+        String ckpt = vm.addNodeConnected("CheckpointLoaderSimple", -400, 0, modelIn);
+        assertEquals(new Link(ckpt, 0), vm.workflow().node(sampler).input("model"));
+
+        // a CLIP input picks the loader's CLIP output (index 1), not its first output
+        String encode = vm.addNode("CLIPTextEncode", 0, 300);
+        String ckpt2 = vm.addNodeConnected("CheckpointLoaderSimple", -400, 300, PendingWire.fromInput(encode, "clip"));
+        assertEquals(new Link(ckpt2, 1), vm.workflow().node(encode).input("clip"));
+        assertThrows(IllegalArgumentException.class,
+                () -> vm.addNodeConnected("SaveImage", 0, 0, PendingWire.fromInput(encode, "clip")));
+    }
+
+    private static List<String> types(List<NodeSearch.Hit> hits) {
+        return hits.stream().map(h -> h.schema().type()).toList();
+    }
+
+    @Test
+    void samplerProgressShowsStepIOfN() {
+        RunViewModel run = new RunViewModel();
+        run.queued("r1", "wf");
+        run.apply(new RunEvent.RunStarted("r1", List.of("3", "8")));
+        run.apply(new RunEvent.NodeStarted("r1", "3", "KSampler"));
+        assertEquals("running", run.states().get("3").label(), "no step known yet");
+        run.apply(new RunEvent.NodeProgress("r1", "3", 1, 20, null));
+        assertEquals("step 1/20", run.states().get("3").label());
+        assertEquals(0.05, run.states().get("3").progress(), 1e-9);
+        run.apply(new RunEvent.NodeProgress("r1", "3", 7, 20, null));
+        assertEquals("step 7/20", run.states().get("3").label());
+        assertEquals(NodeStatus.RUNNING, run.states().get("3").status());
+        run.apply(new RunEvent.NodeFinished("r1", "3", 2_000_000_000L, Map.of()));
+        assertTrue(run.states().get("3").label().startsWith("done"), run.states().get("3").label());
+        assertEquals(0, run.states().get("3").steps(), "a finished card drops the step count");
+
+        run.apply(new RunEvent.NodeStarted("r1", "8", "VAEDecode"));
+        run.apply(new RunEvent.NodeProgress("r1", "8", 0, 0, null)); // indeterminate progress
+        assertEquals("running", run.states().get("8").label());
     }
 
     static void drainUntil(LinkedBlockingQueue<Runnable> q, java.util.function.BooleanSupplier done)

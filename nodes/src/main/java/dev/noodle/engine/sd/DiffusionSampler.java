@@ -3,24 +3,20 @@ package dev.noodle.engine.sd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.noodle.engine.sampling.CfgDenoiser;
 import dev.noodle.engine.sampling.Denoiser;
 import dev.noodle.engine.sampling.KSamplerSigmas;
 import dev.noodle.engine.sampling.ModelSampling;
-import dev.noodle.engine.sampling.NoiseSource;
-import dev.noodle.engine.sampling.NoiseSources;
-import dev.noodle.engine.sampling.PhiloxNoise;
 import dev.noodle.engine.sampling.Samplers;
 import dev.noodle.engine.sampling.StepCallback;
-import dev.noodle.engine.sampling.TorchRng;
 import dev.noodle.engine.unet.UNetModel;
 import java.util.function.BooleanSupplier;
 
 /**
- * ComfyUI's KSampler flow on a UNet: schedule (with denoise and start/end steps), seeded initial noise, latent
- * scaling in and out (process_latent_in/out), classifier-free guidance over area conditioning, optional noise
- * mask (inpainting: keep the unmasked latent, re-noised to each step's σ), then the sampler. Stateless.
+ * ComfyUI's KSampler flow on a UNet: schedule (with denoise and start/end steps), seeded initial noise in either
+ * seed mode ({@link InitialNoise}), latent scaling in and out (process_latent_in/out), classifier-free guidance
+ * over area conditioning, optional noise mask (inpainting: keep the unmasked latent, re-noised to each step's σ),
+ * then the sampler. Stateless.
  */
 public final class DiffusionSampler {
     private DiffusionSampler() {}
@@ -47,34 +43,19 @@ public final class DiffusionSampler {
                 return latent.duplicate().toType(DataType.FLOAT32, false);
             }
         }
+        if (sigmas.length == 0) {
+            return latent.duplicate().toType(DataType.FLOAT32, false); // denoise 0: nothing to sample
+        }
         try (NDManager run = out.newSubManager()) {
-            Shape shape = latent.getShape();
             NDArray scaled = latent.toType(DataType.FLOAT32, false).mul(model.latentScale()); // process_latent_in
-            NDArray noise;
-            boolean a1111 = "a1111".equals(r.noiseMode());
-            PhiloxNoise philox = a1111 ? new PhiloxNoise(r.seed()) : null;
-            if (!r.addNoise()) {
-                noise = run.zeros(shape, DataType.FLOAT32);
-            } else if (a1111) {
-                noise = philox.next(sigmas[0], sigmas[0], shape, run); // the stream continues for ancestral steps
-            } else {
-                noise = TorchRng.prepareNoise(r.seed(), shape, batchIndex, run);
-            }
-            NoiseSource stepNoise = a1111 ? philox : NoiseSources.comfyCpu(r.sampler(), r.seed(), sigmas);
+            InitialNoise.Start start = InitialNoise.start(r, ms, sigmas, scaled, batchIndex, run);
             ConditionedUNet fn = new ConditionedUNet(model.unet(), model.extras());
             Denoiser d = new CfgDenoiser<>(ms, fn, r.positive(), isOne(r.cfg()) ? null : r.negative(), r.cfg());
             NDArray mask = noiseMask == null ? null : noiseMask.toType(DataType.FLOAT32, false);
             if (mask != null) {
-                d = masked(d, mask, scaled, noise);
+                d = masked(d, mask, scaled, start.noise());
             }
-            NDArray result;
-            if (a1111 && r.addNoise()) {
-                // A1111 / stable-diffusion.cpp: x = latent + noise · σ₀
-                NDArray x = scaled.add(noise.mul(sigmas[0]));
-                result = Samplers.sample(r.sampler(), d, x, sigmas, stepNoise, cb, cancelled);
-            } else {
-                result = Samplers.sampleFromNoise(r.sampler(), d, ms, scaled, noise, sigmas, stepNoise, cb, cancelled);
-            }
+            NDArray result = Samplers.sample(r.sampler(), d, start.x(), sigmas, start.stepNoise(), cb, cancelled);
             if (mask != null) {
                 // keep the original latent outside the mask (ComfyUI KSampler's final blend)
                 result = result.mul(mask).add(scaled.mul(mask.neg().add(1f)));

@@ -8,11 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.noodle.engine.sd.InitialNoise;
+import dev.noodle.engine.sd.SamplingRequest;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Torch CPU noise, the seeded stream, prepare_noise batch indices and Philox. */
 class NoiseTest {
     private static final JsonNode REF = Fixtures.load("noise.json");
+    /** Philox first values for seeds 0 and 42, shape [1, 4, 8, 8] (philox_seed_reference.py, numpy). */
+    private static final JsonNode SEEDS = Fixtures.load("philox_seeds.json");
+
+    private static final Shape LATENT = new Shape(1, 4, 8, 8);
     private static final Shape ODD = new Shape(1, 4, 3, 5); // 60 values: not a multiple of 16
 
     @Test
@@ -80,5 +88,85 @@ class NoiseTest {
                 1e-6,
                 1e-7,
                 "philox high seed, offset 1");
+    }
+
+    @Test
+    void philoxFirstValuesForSeeds0And42MatchTheIndependentReference() {
+        for (long seed : new long[] {0, 42}) {
+            PhiloxNoise p = new PhiloxNoise(seed);
+            try (NDManager m = NDManager.newBaseManager()) {
+                for (String draw : new String[] {"", "_second_draw"}) {
+                    float[] first = Arrays.copyOf(p.next(14.6f, 14.6f, LATENT, m).toFloatArray(), 8);
+                    String what = "seed " + seed + draw;
+                    // same float32 constants as A1111's rng_philox.py: agrees to float32 rounding
+                    assertClose(floats(SEEDS.get("seed" + seed + draw + "_a1111")), first, 0, 1e-7, what);
+                    // engine-notes' formula with an exact 2π: v differs by 2.8e-8 relative, z by < 1e-6
+                    assertClose(floats(SEEDS.get("seed" + seed + draw)), first, 0, 1e-6, what + " (exact 2π)");
+                }
+            }
+        }
+        // Published values: seed 0 is A1111's rng_philox.py docstring (asserted above, philoxMatchesNumpyAndA1111).
+        // Seed 42: Philox here imitates torch.randn on CUDA after manual_seed(42), whose first values (4 decimals,
+        // 64 of them, all agreeing with philox_seed_reference.py) appear as a fixed z-vector in
+        // boschresearch/OASIS models/generator.py; the seed is not stated there, only the values match.
+        float[] printed = {0.1940f, 2.1614f, -0.1721f, 0.8491f, -1.9244f, 0.6530f, -0.6494f, -0.8175f};
+        assertClose(printed, new PhiloxNoise(42).nextFloats(8), 0, 5e-5, "seed 42, printed torch cuda randn");
+    }
+
+    @Test
+    void a1111StartIsPhiloxNoiseTimesSigma0AndStepNoiseContinuesTheStream() {
+        ModelSampling ms = ModelSampling.sd15();
+        for (float denoise : new float[] {1f, 0.5f}) {
+            SamplingRequest r = request(42, denoise, InitialNoise.A1111);
+            float[] sigmas = KSamplerSigmas.forSteps(ms, r.scheduler(), r.sampler(), r.steps(), r.denoise());
+            try (NDManager m = NDManager.newBaseManager()) {
+                var latent = m.ones(LATENT);
+                InitialNoise.Start start = InitialNoise.start(r, ms, sigmas, latent, null, m);
+                PhiloxNoise expected = new PhiloxNoise(42);
+                float[] noise = expected.nextFloats((int) LATENT.size());
+                assertClose(floats(SEEDS.get("seed42")), Arrays.copyOf(noise, 8), 1e-6, 1e-7, "reference");
+                float[] x = start.x().toFloatArray();
+                float[] want = new float[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    want[i] = 1f + noise[i] * sigmas[0]; // noise · σ₀, never sqrt(1 + σ₀²)
+                }
+                assertClose(want, x, 1e-6, 1e-5, "a1111 x at denoise " + denoise);
+                assertClose(expected.nextFloats((int) LATENT.size()),
+                        start.stepNoise().next(1f, 0.5f, LATENT, m).toFloatArray(), 0, 0,
+                        "ancestral noise is the next Philox draw");
+            }
+        }
+    }
+
+    @Test
+    void comfyStartIsTorchRandnTimesSqrtOnePlusSigma0SquaredAtFullDenoise() {
+        ModelSampling ms = ModelSampling.sd15();
+        for (float denoise : new float[] {1f, 0.5f}) {
+            SamplingRequest r = request(0, denoise, InitialNoise.COMFY);
+            float[] sigmas = KSamplerSigmas.forSteps(ms, r.scheduler(), r.sampler(), r.steps(), r.denoise());
+            try (NDManager m = NDManager.newBaseManager()) {
+                var latent = m.zeros(LATENT);
+                InitialNoise.Start start = InitialNoise.start(r, ms, sigmas, latent, null, m);
+                float[] noise = TorchRng.randn(0, LATENT, m).toFloatArray();
+                // torch.manual_seed(0); torch.randn(...)[:4] (noise.json, from torch itself)
+                assertClose(Arrays.copyOf(floats(REF.get("randn_seed0_1x4x3x5")), 4), Arrays.copyOf(noise, 4),
+                        1e-6, 1e-6, "torch randn seed 0");
+                double s0 = sigmas[0];
+                double scale = denoise == 1f ? Math.sqrt(1 + s0 * s0) : s0;
+                if (denoise == 1f) {
+                    assertEquals(14.614644f, sigmas[0], 1e-4f, "SD1 σ_max starts a full-denoise schedule");
+                }
+                float[] want = new float[noise.length];
+                for (int i = 0; i < noise.length; i++) {
+                    want[i] = (float) (noise[i] * scale);
+                }
+                assertClose(want, start.x().toFloatArray(), 1e-6, 1e-5, "comfy x at denoise " + denoise);
+            }
+        }
+    }
+
+    private static SamplingRequest request(long seed, float denoise, String mode) {
+        return new SamplingRequest(seed, 4, 7f, SamplerKind.EULER_ANCESTRAL, Scheduler.NORMAL, denoise, true, 0,
+                10000, true, List.of(), List.of(), mode);
     }
 }

@@ -2,6 +2,7 @@ package dev.noodle.app.ui.canvas;
 
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.NodeRunState;
+import dev.noodle.app.ui.vm.PendingWire;
 import dev.noodle.app.ui.vm.PortTypeInfo;
 import dev.noodle.app.ui.vm.RunViewModel;
 import dev.noodle.app.ui.vm.SeedControl;
@@ -69,6 +70,7 @@ public final class GraphCanvas extends Region {
     private Map<String, double[]> moveOrigin;
     private Point2D lastMouse = new Point2D(200, 200);
     private Consumer<Point2D> onRequestSearch = p -> {};
+    private BiConsumer<PendingWire, Point2D> onWireDropped = (w, p) -> {};
     private BiConsumer<MouseEvent, NodeCard> onContextMenu = (e, c) -> {};
 
     /** Creates a canvas showing the view-model's workflow and the run view-model's node states. */
@@ -121,6 +123,18 @@ public final class GraphCanvas extends Region {
     /** Called with a point in canvas coordinates when the user asks for node search (double-click). */
     public void setOnRequestSearch(Consumer<Point2D> handler) {
         this.onRequestSearch = handler;
+    }
+
+    /**
+     * Called when a wire is dropped on empty canvas, with its fixed end and the drop point in canvas coordinates
+     * (the editor opens the node search filtered to nodes that can take it).
+     */
+    public void setOnWireDropped(BiConsumer<PendingWire, Point2D> handler) {
+        this.onWireDropped = handler;
+    }
+
+    void wireDropped(PendingWire wire, Point2D canvasPoint) {
+        onWireDropped.accept(wire, canvasPoint);
     }
 
     /** Called on right-click with the card under the mouse, or null over empty canvas. */

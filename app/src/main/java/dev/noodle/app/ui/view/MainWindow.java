@@ -5,6 +5,7 @@ import atlantafx.base.theme.PrimerLight;
 import dev.noodle.app.ui.EditorComponents;
 import dev.noodle.app.ui.canvas.GraphCanvas;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
+import dev.noodle.app.ui.vm.PendingWire;
 import dev.noodle.app.ui.vm.SeedControl;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
@@ -79,7 +80,8 @@ public final class MainWindow {
         Pane overlay = new Pane(search);
         overlay.setPickOnBounds(false);
         StackPane center = new StackPane(canvas, overlay);
-        SplitPane split = new SplitPane(center, SidePanels.create(vm, c.run()));
+        Path outputDir = c.options().outputDir() != null ? c.options().outputDir() : Path.of("output");
+        SplitPane split = new SplitPane(center, SidePanels.create(vm, c.run(), outputDir));
         split.setDividerPositions(0.78);
         root.setTop(new javafx.scene.layout.VBox(Menus.create(this, c), toolbar()));
         root.setCenter(split);
@@ -93,6 +95,7 @@ public final class MainWindow {
                 () -> "Noodle — " + vm.workflow().name() + (vm.dirtyProperty().get() ? " •" : ""),
                 vm.workflowProperty(), vm.dirtyProperty()));
         canvas.setOnRequestSearch(p -> openSearch(p));
+        canvas.setOnWireDropped(this::openSearch);
         canvas.setOnNodeContextMenu((e, card) -> Menus.contextMenu(this, c, card, canvas.toContent(e.getX(), e.getY()))
                 .show(canvas, e.getScreenX(), e.getScreenY()));
         canvas.setOnKeyPressed(e -> {
@@ -134,7 +137,7 @@ public final class MainWindow {
         autosave.play();
     }
 
-    /** Opens the start workflow, or offers to restore the autosave left by a crash. */
+    /** Opens the start workflow (or the txt2img example), or offers to restore the autosave left by a crash. */
     public void start() {
         Optional<Workflow> recovered = c.files().recoverable();
         if (recovered.isPresent()) {
@@ -154,9 +157,8 @@ public final class MainWindow {
             }
             c.files().discardAutosave();
         }
-        if (c.options().workflow() != null) {
-            open(c.options().workflow());
-        }
+        // no workflow named: the txt2img example, so a fresh clone opens on something that runs
+        c.files().startWorkflow(c.options().workflow()).ifPresent(this::open);
     }
 
     private ToolBar toolbar() {
@@ -197,10 +199,15 @@ public final class MainWindow {
     }
 
     private void openSearch(Point2D canvasPoint) {
+        openSearch(null, canvasPoint);
+    }
+
+    // wire != null: a wire dropped on empty canvas; the search lists only nodes that can take it
+    private void openSearch(PendingWire wire, Point2D canvasPoint) {
         Point2D content = canvas.toContent(canvasPoint.getX(), canvasPoint.getY());
         double x = Math.max(0, Math.min(canvasPoint.getX(), canvas.getWidth() - 420));
         double y = Math.max(0, Math.min(canvasPoint.getY(), canvas.getHeight() - 360));
-        search.show(content, x, y);
+        search.show(content, x, y, wire);
     }
 
     // ---- actions ----

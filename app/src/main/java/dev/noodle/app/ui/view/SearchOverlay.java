@@ -2,6 +2,7 @@ package dev.noodle.app.ui.view;
 
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.NodeSearch;
+import dev.noodle.app.ui.vm.PendingWire;
 import dev.noodle.graph.spec.NodeSchema;
 import javafx.geometry.Point2D;
 import javafx.scene.control.Label;
@@ -12,13 +13,17 @@ import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.scene.layout.VBox;
 
-/** The node search box: type to fuzzy-match names, categories and descriptions; Enter adds the node. */
+/**
+ * The node search box: type to fuzzy-match names, categories and descriptions; Enter adds the node. Opened for a
+ * wire dropped on empty canvas, it lists only nodes that can take the wire and connects the one chosen.
+ */
 final class SearchOverlay extends VBox {
     private final TextField field = new TextField();
     private final ListView<NodeSearch.Hit> list = new ListView<>();
     private final NodeSearch search;
     private final GraphEditorViewModel vm;
     private Point2D where = Point2D.ZERO;
+    private PendingWire wire;
 
     SearchOverlay(NodeSearch search, GraphEditorViewModel vm) {
         this.search = search;
@@ -85,7 +90,15 @@ final class SearchOverlay extends VBox {
 
     /** Opens the search; a chosen node is placed at {@code contentPoint}; the box appears at (x, y). */
     void show(Point2D contentPoint, double x, double y) {
+        show(contentPoint, x, y, null);
+    }
+
+    /** Opens the search for a dropped wire (null for a plain search). */
+    void show(Point2D contentPoint, double x, double y, PendingWire wire) {
         where = contentPoint;
+        this.wire = wire;
+        field.setPromptText(wire == null ? "Search nodes… (name, category or purpose)"
+                : "Nodes that can take this wire…");
         field.clear();
         refresh();
         setTranslateX(x);
@@ -99,7 +112,8 @@ final class SearchOverlay extends VBox {
     }
 
     private void refresh() {
-        list.getItems().setAll(search.search(field.getText(), 50));
+        list.getItems().setAll(wire == null ? search.search(field.getText(), 50)
+                : search.search(field.getText(), 50, vm.compatibleWith(wire)));
         list.getSelectionModel().selectFirst();
     }
 
@@ -107,7 +121,11 @@ final class SearchOverlay extends VBox {
         NodeSearch.Hit hit = list.getSelectionModel().getSelectedItem();
         if (hit != null) {
             hide();
-            vm.addNode(hit.schema().type(), where.getX(), where.getY());
+            if (wire == null) {
+                vm.addNode(hit.schema().type(), where.getX(), where.getY());
+            } else {
+                vm.addNodeConnected(hit.schema().type(), where.getX(), where.getY(), wire);
+            }
         }
     }
 

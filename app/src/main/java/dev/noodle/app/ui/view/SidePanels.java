@@ -1,6 +1,5 @@
 package dev.noodle.app.ui.view;
 
-import dev.noodle.app.ui.canvas.Images;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.PortTypeInfo;
 import dev.noodle.app.ui.vm.QueueEntry;
@@ -10,7 +9,7 @@ import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.OutputSpec;
 import dev.noodle.graph.spec.SocketInput;
-import javafx.collections.ListChangeListener;
+import java.nio.file.Path;
 import javafx.collections.SetChangeListener;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
@@ -18,8 +17,6 @@ import javafx.scene.control.ListView;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
-import javafx.scene.image.ImageView;
-import javafx.scene.layout.TilePane;
 import javafx.scene.layout.VBox;
 
 /** The right-hand panels: explanation of the selected node, the run queue, the gallery, and keyboard shortcuts. */
@@ -29,6 +26,8 @@ final class SidePanels {
         {"Right-click canvas", "Add a node from the category menu"},
         {"Drag from an output to an input", "Connect (refused with a reason if the types differ)"},
         {"Drag from a connected input", "Move or remove that wire"},
+        {"Drag from an unconnected input to an output", "Connect it from that side"},
+        {"Drop a wire on empty canvas", "Search the nodes that can take it; the one chosen is wired in"},
         {"Drag empty space / middle button", "Pan"},
         {"Mouse wheel", "Zoom at the cursor"},
         {"F", "Fit the whole graph in view"},
@@ -45,8 +44,10 @@ final class SidePanels {
 
     private SidePanels() {}
 
-    static TabPane create(GraphEditorViewModel vm, RunViewModel run) {
-        TabPane tabs = new TabPane(explainTab(vm), queueTab(run), galleryTab(run), shortcutsTab());
+    /** The side tabs; the gallery's "Open folder" shows {@code outputDir}. */
+    static TabPane create(GraphEditorViewModel vm, RunViewModel run, Path outputDir) {
+        TabPane tabs = new TabPane(explainTab(vm), queueTab(run), GalleryPanel.create(run, outputDir, vm::say),
+                shortcutsTab());
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         tabs.setId("side-panels");
         tabs.setPrefWidth(320);
@@ -115,26 +116,6 @@ final class SidePanels {
             }
         });
         return new Tab("Queue", list);
-    }
-
-    private static Tab galleryTab(RunViewModel run) {
-        TilePane tiles = new TilePane(6, 6);
-        tiles.setId("gallery");
-        tiles.setPrefTileWidth(140);
-        tiles.setPrefTileHeight(140);
-        run.gallery().addListener((ListChangeListener<Object>) c -> {
-            tiles.getChildren().clear();
-            for (Object o : run.gallery().reversed()) {
-                ImageView iv = new ImageView(Images.toFx(o));
-                iv.setFitWidth(140);
-                iv.setFitHeight(140);
-                iv.setPreserveRatio(true);
-                tiles.getChildren().add(iv);
-            }
-        });
-        ScrollPane scroll = new ScrollPane(tiles);
-        scroll.setFitToWidth(true);
-        return new Tab("Gallery", scroll);
     }
 
     private static Tab shortcutsTab() {

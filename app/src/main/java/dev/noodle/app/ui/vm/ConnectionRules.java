@@ -9,6 +9,7 @@ import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.OutputSpec;
+import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -102,5 +103,45 @@ public final class ConnectionRules {
             }
         }
         return false;
+    }
+
+    /**
+     * The type on the fixed end of a dropped wire (an output's type, or an input socket's type), if that end still
+     * exists and is a socket.
+     */
+    public static Optional<PortType> typeAt(Workflow wf, NodeRegistry registry, PendingWire wire) {
+        NodeInstance n = wf.node(wire.nodeId());
+        NodeSchema schema = n == null ? null : registry.find(n.type()).map(NodeDefinition::schema).orElse(null);
+        if (schema == null) {
+            return Optional.empty();
+        }
+        if (wire.isOutput()) {
+            return wire.outputIndex() >= 0 && wire.outputIndex() < schema.outputs().size()
+                    ? Optional.of(schema.outputs().get(wire.outputIndex()).type())
+                    : Optional.empty();
+        }
+        return schema.input(wire.inputName())
+                .filter(SocketInput.class::isInstance)
+                .map(i -> ((SocketInput) i).type());
+    }
+
+    /** The first socket input of {@code schema} that accepts {@code type}, if any. */
+    public static Optional<String> firstInputTaking(NodeSchema schema, PortType type) {
+        for (InputSpec in : schema.inputs()) {
+            if (in instanceof SocketInput s && s.type().accepts(type)) {
+                return Optional.of(s.name());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The index of the first output of {@code schema} that a socket of type {@code socketType} accepts, or -1. */
+    public static int firstOutputFor(NodeSchema schema, PortType socketType) {
+        for (int i = 0; i < schema.outputs().size(); i++) {
+            if (socketType.accepts(schema.outputs().get(i).type())) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

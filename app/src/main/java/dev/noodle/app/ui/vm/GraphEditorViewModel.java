@@ -25,6 +25,7 @@ import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyBooleanWrapper;
 import javafx.beans.property.ReadOnlyObjectProperty;
@@ -111,8 +113,14 @@ public final class GraphEditorViewModel {
     /** Adds a node of {@code type} at canvas position (x, y) with default inputs; returns its id. */
     public String addNode(String type, double x, double y) {
         NodeSchema schema = schema(type).orElseThrow(() -> new IllegalArgumentException("Unknown node type " + type));
-        Workflow wf = workflow.get();
-        String id = wf.nextId();
+        String id = workflow.get().nextId();
+        execute(newNode(schema, id, x, y));
+        selection.clear();
+        selection.add(id);
+        return id;
+    }
+
+    private static AddNode newNode(NodeSchema schema, String id, double x, double y) {
         Map<String, InputValue> defaults = new LinkedHashMap<>();
         for (InputSpec spec : schema.inputs()) {
             Object v = defaultValue(spec);
@@ -120,9 +128,50 @@ public final class GraphEditorViewModel {
                 defaults.put(spec.name(), new Literal(v));
             }
         }
-        NodeInstance node = new NodeInstance(id, type, defaults, NodeMode.NORMAL, Map.of());
-        NodeLayout layout = new NodeLayout(x, y, DEFAULT_WIDTH, 0, false, schema.displayName());
-        execute(new AddNode(node, layout));
+        NodeInstance node = new NodeInstance(id, schema.type(), defaults, NodeMode.NORMAL, Map.of());
+        return new AddNode(node, new NodeLayout(x, y, DEFAULT_WIDTH, 0, false, schema.displayName()));
+    }
+
+    /**
+     * Which nodes can take a wire dropped on empty canvas: those with an input accepting the dragged output's type,
+     * or (for a wire dragged back from an input) an output that input accepts. Nothing matches a vanished end.
+     */
+    public Predicate<NodeSchema> compatibleWith(PendingWire wire) {
+        Optional<PortType> type = ConnectionRules.typeAt(workflow.get(), registry, wire);
+        if (type.isEmpty()) {
+            return s -> false;
+        }
+        return wire.isOutput()
+                ? s -> ConnectionRules.firstInputTaking(s, type.get()).isPresent()
+                : s -> ConnectionRules.firstOutputFor(s, type.get()) >= 0;
+    }
+
+    /**
+     * Adds a node of {@code type} at (x, y) wired to the dropped wire's fixed end, as one undoable edit; returns its
+     * id. The new node's first compatible input (or output) takes the wire; an input already wired is re-wired.
+     *
+     * @throws IllegalArgumentException when the node cannot take the wire
+     */
+    public String addNodeConnected(String type, double x, double y, PendingWire wire) {
+        NodeSchema schema = schema(type).orElseThrow(() -> new IllegalArgumentException("Unknown node type " + type));
+        PortType wireType = ConnectionRules.typeAt(workflow.get(), registry, wire)
+                .orElseThrow(() -> new IllegalArgumentException("The wire's node no longer exists"));
+        String id = workflow.get().nextId();
+        EditCommand connect;
+        if (wire.isOutput()) {
+            String input = ConnectionRules.firstInputTaking(schema, wireType).orElseThrow(
+                    () -> new IllegalArgumentException(schema.displayName() + " takes no " + wireType.name()));
+            connect = new Connect(wire.nodeId(), wire.outputIndex(), id, input);
+        } else {
+            int out = ConnectionRules.firstOutputFor(schema, wireType);
+            if (out < 0) {
+                throw new IllegalArgumentException(schema.displayName() + " gives no " + wireType.name());
+            }
+            connect = new Connect(id, out, wire.nodeId(), wire.inputName());
+        }
+        AddNode add = newNode(schema, id, x, y);
+        execute(new Composite("Add " + schema.displayName() + " wired to node " + wire.nodeId(),
+                List.of(add, connect)));
         selection.clear();
         selection.add(id);
         return id;

@@ -12,9 +12,18 @@ import java.util.List;
  * @param images image descriptors from the node's ui "images" ({@link java.nio.file.Path} or
  *     {@link java.awt.image.BufferedImage})
  * @param preview latest sampler preview image (a {@link java.awt.image.BufferedImage}) or null
+ * @param step the step reached while running (e.g. the sampler's i of N), 0 when unknown
+ * @param steps the number of steps while running, 0 when unknown
  */
 public record NodeRunState(
-        NodeStatus status, double progress, long nanos, String message, List<Object> images, Object preview) {
+        NodeStatus status,
+        double progress,
+        long nanos,
+        String message,
+        List<Object> images,
+        Object preview,
+        long step,
+        long steps) {
 
     /** The state of a node that has not run. */
     public static final NodeRunState IDLE = new NodeRunState(NodeStatus.IDLE, -1, 0, "", List.of(), null);
@@ -24,17 +33,24 @@ public record NodeRunState(
         images = List.copyOf(images);
     }
 
+    /** A state without step counts. */
+    public NodeRunState(
+            NodeStatus status, double progress, long nanos, String message, List<Object> images, Object preview) {
+        this(status, progress, nanos, message, images, preview, 0, 0);
+    }
+
     /** A copy with another status, keeping images so a finished card keeps showing its last output. */
     public NodeRunState with(NodeStatus s) {
         return new NodeRunState(s, -1, 0, "", images, null);
     }
 
-    /** Short text for the card header, e.g. "running 40%", "done 1.2 s", "cached". */
+    /** Short text for the card header, e.g. "step 3/20", "running 40%", "done 1.2 s", "cached". */
     public String label() {
         return switch (status) {
             case IDLE -> "";
             case QUEUED -> "queued";
-            case RUNNING -> progress >= 0 ? "running " + Math.round(progress * 100) + "%" : "running";
+            case RUNNING -> steps > 0 ? "step " + step + "/" + steps
+                    : progress >= 0 ? "running " + Math.round(progress * 100) + "%" : "running";
             case CACHED -> "cached";
             case DONE -> String.format(java.util.Locale.ROOT, "done %.2f s", nanos / 1e9);
             case FAILED -> "failed";

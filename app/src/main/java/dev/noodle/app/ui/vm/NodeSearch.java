@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * Fuzzy search over node names, types, categories and descriptions.
@@ -27,10 +28,20 @@ public final class NodeSearch {
 
     /** Returns matching nodes, best first; an empty query lists all nodes by category and name. */
     public List<Hit> search(String query, int limit) {
+        return search(query, limit, s -> true);
+    }
+
+    /**
+     * Returns matching nodes that pass {@code filter} (e.g. those that can take a dropped wire), best first.
+     */
+    public List<Hit> search(String query, int limit, Predicate<NodeSchema> filter) {
         String q = query == null ? "" : query.trim().toLowerCase(Locale.ROOT);
         List<Hit> hits = new ArrayList<>();
         for (NodeDefinition def : registry.all()) {
             NodeSchema s = def.schema();
+            if (!filter.test(s)) {
+                continue;
+            }
             int score = q.isEmpty() ? 1 : score(q, s);
             if (score > 0) {
                 hits.add(new Hit(s, score));

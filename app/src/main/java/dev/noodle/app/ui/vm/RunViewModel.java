@@ -91,7 +91,11 @@ public final class RunViewModel {
                 NodeRunState s = state(e.nodeId());
                 double p = e.max() > 0 ? Math.min(1.0, (double) e.value() / e.max()) : -1;
                 Object preview = e.preview() instanceof BufferedImage ? e.preview() : s.preview();
-                states.put(e.nodeId(), new NodeRunState(NodeStatus.RUNNING, p, 0, s.message(), s.images(), preview));
+                // a node reporting value of max (the sampler: step i of N) shows "step i/N" on its card
+                long steps = Math.max(0, e.max());
+                long step = steps > 0 ? Math.max(0, Math.min(e.value(), steps)) : 0;
+                states.put(e.nodeId(), new NodeRunState(NodeStatus.RUNNING, p, 0, s.message(), s.images(), preview,
+                        step, steps));
             }
             case RunEvent.NodeMessage e -> {
                 NodeRunState s = state(e.nodeId());

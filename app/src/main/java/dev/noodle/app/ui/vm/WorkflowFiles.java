@@ -93,6 +93,24 @@ public final class WorkflowFiles {
         }
     }
 
+    /** File name of the example opened when the editor starts without a workflow. */
+    public static final String DEFAULT_EXAMPLE = "txt2img.json";
+
+    /**
+     * The workflow to open at start: the requested file when there is one, else the txt2img example when the
+     * examples folder has it, else none (a new untitled workflow).
+     */
+    public Optional<Path> startWorkflow(Path requested) {
+        if (requested != null) {
+            return Optional.of(requested);
+        }
+        if (examplesDir == null) {
+            return Optional.empty();
+        }
+        Path example = examplesDir.resolve(DEFAULT_EXAMPLE);
+        return Files.isRegularFile(example) ? Optional.of(example) : Optional.empty();
+    }
+
     /** Example workflow files (*.json) under the examples folder, sorted by name. */
     public List<Path> examples() {
         if (examplesDir == null || !Files.isDirectory(examplesDir)) {
