@@ -111,11 +111,11 @@ public final class SamplerNodes {
     }
 
     /**
-     * ComfyUI ("comfy") or AUTOMATIC1111 ("a1111") conventions for a node: its own optional input when given, else
-     * the run's mode ({@code ./noodle run --noise-mode a1111} sets it for every node of the run).
+     * ComfyUI ("comfy", the default) or AUTOMATIC1111 ("a1111") conventions for a node, from its optional input
+     * ({@code ./noodle run --noise-mode a1111} writes it into every node that has one, so saved images keep it).
      */
     static String compatMode(NodeInputs in, String input) {
-        return in.has(input) ? in.getString(input) : System.getProperty("noodle.noiseMode", "comfy");
+        return in.has(input) ? in.getString(input) : "comfy";
     }
 
     /** KSampler. */

@@ -31,23 +31,28 @@ final class InputOverrides {
     }
 
     /**
-     * Sets {@code noise_mode} on every node that declares that input and does not set it itself ({@code
-     * --noise-mode}), so the mode travels in the saved workflow and {@code run image.png} reproduces the image.
+     * Sets the compatibility mode ({@code --noise-mode}) on every node that declares {@code noise_mode} (samplers)
+     * or {@code prompt_style} (text encoders) and does not set it itself, so the mode travels in the saved workflow
+     * and {@code run image.png} reproduces the image.
      */
     static Workflow withNoiseMode(Workflow wf, NodeRegistry registry, String mode) {
         Workflow result = wf;
         for (NodeInstance node : wf.nodes().values()) {
-            boolean declares = registry.find(node.type())
-                    .map(d -> d.schema().input(NOISE_MODE).isPresent())
-                    .orElse(false);
-            if (declares && !node.inputs().containsKey(NOISE_MODE)) {
-                result = result.withNode(node.withInput(NOISE_MODE, new Literal(mode)));
+            NodeInstance n = node;
+            for (String input : COMPAT_INPUTS) {
+                boolean declares = registry.find(n.type()).map(d -> d.schema().input(input).isPresent()).orElse(false);
+                if (declares && !n.inputs().containsKey(input)) {
+                    n = n.withInput(input, new Literal(mode));
+                }
+            }
+            if (n != node) {
+                result = result.withNode(n);
             }
         }
         return result;
     }
 
-    private static final String NOISE_MODE = "noise_mode";
+    private static final List<String> COMPAT_INPUTS = List.of("noise_mode", "prompt_style");
 
     /** Numbers become Long/Double, true/false become Boolean, anything else stays a string. */
     static Object parseValue(String v) {

@@ -44,8 +44,9 @@ public final class RunCommand implements Callable<Integer> {
     int repeat = 1;
 
     @Option(names = "--noise-mode", paramLabel = "MODE",
-            description = "Seed noise for samplers without a noise_mode input: comfy (CPU torch.randn, default) or"
-                    + " a1111 (AUTOMATIC1111 / stable-diffusion.cpp Philox GPU noise).")
+            description = "comfy (default) or a1111: for samplers without a noise_mode, the seed noise (CPU"
+                    + " torch.randn, or AUTOMATIC1111 / stable-diffusion.cpp Philox GPU noise); for text encoders"
+                    + " without a prompt_style, how prompts are read (A1111: [word], BREAK, embeddings by name).")
     String noiseMode;
 
     @Option(names = "--debug", description = "Print stack traces for errors.")
