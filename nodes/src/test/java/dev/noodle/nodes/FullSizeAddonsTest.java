@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.io.SafetensorsFile;
 import dev.noodle.engine.text.ClipTextModel;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,7 +97,8 @@ class FullSizeAddonsTest {
         Files.copy(FullSizeCheckpointTest.vocabulary(), models.resolve("tokenizers/bpe_simple_vocab_16e6.txt.gz"));
         nodes = NoodleNodes.create(NodeEnvironment.of(models, dir.resolve("out")));
         String json = "{\"format\": 1, \"name\": \"full-addons\", \"nodes\": {"
-                + "\"4\": {\"type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\": \"rnd-sd15.safetensors\"}}, "
+                + "\"4\": {\"type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\":"
+                + " \"rnd-sd15.safetensors\"}}, "
                 + lora("10", "4", 0) + ", " + lora("11", "4", 0.5) + ", " + lora("12", "11", 0.5) + ", "
                 + lora("13", "4", 1.0) + ", " + encode("20", "4", "a cat") + ", " + encode("21", "10", "a cat") + ", "
                 + encode("22", "4", "a embedding:" + EMB + " cat") + "}}";
@@ -229,19 +232,16 @@ class FullSizeAddonsTest {
         }
     }
 
-    /** The 77 ids of "a" (320), two placeholders, "cat" (2368) between start and end, padded with the end id. */
-    static PromptTokens.Chunk chunk(float[][] vectors, int first, int second) {
+    /** Start, "a" (320), {@code first}, {@code second}, "cat" (2368), end, padded with the end id (as SD1). */
+    static int[][] ids(int first, int second) {
         int[] ids = new int[PromptTokens.CHUNK_LENGTH];
         Arrays.fill(ids, 49407);
         ids[0] = 49406;
         ids[1] = 320;
-        ids[2] = 0;
-        ids[3] = 0;
+        ids[2] = first;
+        ids[3] = second;
         ids[4] = 2368;
-        float[] ones = new float[ids.length];
-        Arrays.fill(ones, 1f);
-        return new PromptTokens.Chunk(ids, ones, List.of(new PromptTokens.EmbeddingSlot(first, EMB, vectors[0]),
-                new PromptTokens.EmbeddingSlot(second, EMB, vectors[1])));
+        return new int[][] {ids};
     }
 
     @Test
@@ -268,12 +268,22 @@ class FullSizeAddonsTest {
             vectors[0] = Arrays.copyOfRange(v, 0, d);
             vectors[1] = Arrays.copyOfRange(v, d, 2 * d);
         }
+        // independently of how the encoder injects embeddings: put the file's vectors in the token table as the rows
+        // of two spare ids, and encode plain ids
         ClipTextModel model = clip("4").clip();
-        try (NDManager m = NDManager.newBaseManager()) {
-            float[] expected = model.encodeChunks(m, List.of(chunk(vectors, 2, 3)), -1, true).hidden().toFloatArray();
+        String table = "embeddings.token_embedding.weight";
+        NDArray rows = model.parameter(table);
+        float[] tokens = rows.toFloatArray();
+        int a = 1000;
+        int b = 2000;
+        System.arraycopy(vectors[0], 0, tokens, a * d, d);
+        System.arraycopy(vectors[1], 0, tokens, b * d, d);
+        try (NDManager m = NDManager.newBaseManager(rows.getDevice())) {
+            ClipTextModel withRows = model.withParameters(Map.of(table, m.create(tokens, rows.getShape())), m);
+            float[] expected = withRows.encode(m, ids(a, b), -1, true).hidden().toFloatArray();
             assertTrue(maxDiff(expected, withEmb) <= 1e-5, "vectors at positions 2 and 3: "
                     + maxDiff(expected, withEmb));
-            float[] swapped = model.encodeChunks(m, List.of(chunk(vectors, 3, 2)), -1, true).hidden().toFloatArray();
+            float[] swapped = withRows.encode(m, ids(b, a), -1, true).hidden().toFloatArray();
             assertTrue(maxDiff(swapped, withEmb) > 1e-3, "the order of the vectors matters");
         }
     }
