@@ -75,7 +75,8 @@ public final class LoraNodes {
                     + String.join(", ", match.unmatched().subList(0, Math.min(5, match.unmatched().size())))
                     + (match.unmatched().size() > 5 ? ", …" : ""));
         } else {
-            ctx.message(MessageLevel.INFO, count);
+            ctx.message(MessageLevel.INFO, count + "; patches applied to the loaded weights at strength model " + sm
+                    + (clip == null ? "" : ", clip " + sc) + " (checkpoint not re-read)");
         }
         ModelValue outModel = model;
         if (sm != 0f) {

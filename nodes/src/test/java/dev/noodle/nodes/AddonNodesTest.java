@@ -2,21 +2,30 @@ package dev.noodle.nodes;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
+import dev.noodle.graph.exec.RunEvent;
 import dev.noodle.graph.exec.RunListener;
 import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.nodes.values.ConditioningValue;
 import dev.noodle.nodes.values.ImageValue;
 import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,12 +55,42 @@ class AddonNodesTest {
     }
 
     static RunResult run(String body) {
-        String json = "{\"format\": 1, \"name\": \"t\", \"nodes\": {" + CKPT + ", " + body + "}}";
-        var wf = WorkflowJson.parse(json, "test", nodes.registry());
-        RunResult r = executor.run(wf, new RunOptions(Set.copyOf(wf.nodes().keySet()), "t"), RunListener.none(),
-                new CancellationToken());
+        return run(body, new ArrayList<>());
+    }
+
+    /** Runs the checkpoint plus {@code body}, adding the run's events to {@code events}; expects success. */
+    static RunResult run(String body, List<RunEvent> events) {
+        RunResult r = runRaw(body, events);
         assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
         return r;
+    }
+
+    /** Runs the checkpoint plus {@code body} whatever the outcome. */
+    static RunResult runRaw(String body, List<RunEvent> events) {
+        String json = "{\"format\": 1, \"name\": \"t\", \"nodes\": {" + CKPT + ", " + body + "}}";
+        var wf = WorkflowJson.parse(json, "test", nodes.registry());
+        RunListener listener = events::add;
+        return executor.run(wf, new RunOptions(Set.copyOf(wf.nodes().keySet()), "t"), listener,
+                new CancellationToken());
+    }
+
+    /** The texts of the messages node {@code node} reported at {@code level}. */
+    static List<String> messages(List<RunEvent> events, String node, MessageLevel level) {
+        List<String> out = new ArrayList<>();
+        for (RunEvent e : events) {
+            if (e instanceof RunEvent.NodeMessage m && m.nodeId().equals(node) && m.level() == level) {
+                out.add(m.text());
+            }
+        }
+        return out;
+    }
+
+    static boolean started(List<RunEvent> events, String node) {
+        return events.stream().anyMatch(e -> e instanceof RunEvent.NodeStarted s && s.nodeId().equals(node));
+    }
+
+    static boolean cached(List<RunEvent> events, String node) {
+        return events.stream().anyMatch(e -> e instanceof RunEvent.NodeCached c && c.nodeId().equals(node));
     }
 
     static Object out(RunResult r, String node, int i) {
@@ -102,10 +141,46 @@ class AddonNodesTest {
         run(lora("10", "4", 0.7, 0.7));
         int loads = nodes.models().loadCount();
         int reads = ((AddonFiles) nodes.services().get(AddonFiles.class)).fileReads();
-        RunResult r = run(lora("10", "4", 0.3, 0.7));
+        List<RunEvent> events = new ArrayList<>();
+        RunResult r = run(lora("10", "4", 0.3, 0.7), events);
         assertEquals(loads, nodes.models().loadCount());
         assertEquals(reads, ((AddonFiles) nodes.services().get(AddonFiles.class)).fileReads());
         assertTrue(((ModelValue) out(r, "10", 0)).patches().get(0).contains("0.3"));
+        // the run's events say so: the checkpoint came from the cache, only the LoRA node ran
+        assertTrue(cached(events, "4"), "checkpoint reported cached: " + events);
+        assertFalse(started(events, "4"), "checkpoint not started again: " + events);
+        assertTrue(started(events, "10"), "LoRA node re-ran: " + events);
+        assertFalse(cached(events, "10"), "LoRA node not cached after a strength change: " + events);
+        List<String> info = messages(events, "10", MessageLevel.INFO);
+        assertEquals(1, info.size(), "one LoRA message: " + events);
+        Matcher m = Pattern.compile("(\\d+) of (\\d+) modules matched").matcher(info.get(0));
+        assertTrue(m.find(), info.get(0));
+        assertTrue(Integer.parseInt(m.group(1)) > 0, info.get(0));
+        assertEquals(m.group(2), m.group(1), "the demo LoRA fits the demo model fully: " + info.get(0));
+        assertTrue(info.get(0).contains("checkpoint not re-read") && info.get(0).contains("0.3"), info.get(0));
+        assertTrue(messages(events, "10", MessageLevel.WARNING).isEmpty(), events.toString());
+    }
+
+    @Test
+    void aLoraForAnotherFamilyIsWarnedAboutOnTheNode() throws Exception {
+        Path loras = tmp.resolve("models/loras");
+        Files.createDirectories(loras);
+        try (InputStream in = AddonNodesTest.class.getResourceAsStream(
+                "/dev/noodle/engine/adapters/lora_sdxl.safetensors")) {
+            Files.copy(in, loras.resolve("fixture-sdxl-lora.safetensors"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        List<RunEvent> events = new ArrayList<>();
+        RunResult r = run("\"10\": {\"type\": \"LoraLoader\", \"inputs\": {\"model\": [\"4\", 0], \"clip\": [\"4\", 1],"
+                + " \"lora_name\": \"fixture-sdxl-lora.safetensors\", \"strength_model\": 1.0,"
+                + " \"strength_clip\": 1.0}}", events);
+        List<String> warnings = messages(events, "10", MessageLevel.WARNING);
+        assertEquals(1, warnings.size(), "one warning on the LoRA node: " + events);
+        String w = warnings.get(0);
+        assertTrue(w.contains("made for SDXL") && w.contains("this checkpoint is SD1"), w);
+        assertTrue(w.contains("fixture-sdxl-lora"), "names the LoRA: " + w);
+        // nothing of it fits, so the model's weights are the checkpoint's
+        assertArrayEquals(weight(out(r, "4", 0)), weight(out(r, "10", 0)));
     }
 
     @Test
@@ -125,14 +200,134 @@ class AddonNodesTest {
         assertClose(expected, weight(out(r, "12", 0)), 1e-6); // A1111 (1 − 0.75)·A + 0.75·B is the same blend
     }
 
+    static final String CLIP_KEY = "encoder.layers.0.self_attn.q_proj.weight";
+
+    static float[] clipWeight(Object clip) {
+        return ((dev.noodle.nodes.values.ClipValue) clip).clip().parameter(CLIP_KEY).toFloatArray();
+    }
+
+    /** A weight the demo LoRA does not touch (so it is the same in every input). */
+    static float[] untouched(Object model) {
+        return ((ModelValue) model).unet().weights().get("out.2.weight").toFloatArray();
+    }
+
+    static float[] combine(float[] a, float[] b, float[] c, java.util.function.DoubleBinaryOperator ab, double m) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = (float) (c == null ? ab.applyAsDouble(a[i], b[i]) : a[i] + m * ((double) b[i] - c[i]));
+        }
+        return out;
+    }
+
+    static void assertDiffers(float[] a, float[] b) {
+        double diff = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+        }
+        assertTrue(diff > 1e-3, "inputs must differ for the comparison to mean something: " + diff);
+    }
+
+    /** Inputs: "4" the checkpoint, "10" with the demo LoRA at 1.0, "14" with it at −0.6 (all UNet and CLIP). */
+    static final String MERGE_INPUTS = lora("10", "4", 1, 1) + ", " + lora("14", "4", -0.6, -0.6);
+
+    @Test
+    void modelMergeSubtractAndAddAsComfyUi() {
+        // ComfyUI: Subtract = model1 + patches of model2 at −m with model1 scaled by m → (model1 − model2)·m;
+        // Add = model1 + model2
+        RunResult r = run(MERGE_INPUTS + ", \"20\": {\"type\": \"ModelMergeSubtract\", \"inputs\": {\"model1\":"
+                + " [\"10\", 0], \"model2\": [\"14\", 0], \"multiplier\": 0.7}}, \"21\": {\"type\":"
+                + " \"ModelMergeAdd\", \"inputs\": {\"model1\": [\"4\", 0], \"model2\": [\"20\", 0]}}");
+        float[] a = weight(out(r, "10", 0));
+        float[] b = weight(out(r, "14", 0));
+        float[] base = weight(out(r, "4", 0));
+        assertDiffers(a, b);
+        float[] diff = weight(out(r, "20", 0));
+        assertClose(combine(a, b, null, (x, y) -> (x - y) * 0.7, 0), diff, 1e-6);
+        assertClose(combine(base, diff, null, (x, y) -> x + y, 0), weight(out(r, "21", 0)), 1e-6);
+        // a weight equal in both inputs: its difference is zero, and adding it gives the base back
+        float[] same = untouched(out(r, "4", 0));
+        assertArrayEquals(new float[same.length], untouched(out(r, "20", 0)));
+        assertArrayEquals(same, untouched(out(r, "21", 0)));
+        // the inputs are not modified
+        assertArrayEquals(a, weight(out(r, "10", 0)));
+        assertArrayEquals(base, weight(out(run(lora("10", "4", 0, 0)), "4", 0)));
+    }
+
+    @Test
+    void clipMergeSimpleRatioWeighsClip1() {
+        RunResult r = run(MERGE_INPUTS + ", \"20\": {\"type\": \"CLIPMergeSimple\", \"inputs\": {\"clip1\":"
+                + " [\"10\", 1], \"clip2\": [\"14\", 1], \"ratio\": 0.3}}");
+        float[] c1 = clipWeight(out(r, "10", 1));
+        float[] c2 = clipWeight(out(r, "14", 1));
+        assertDiffers(c1, c2);
+        // ComfyUI: clip1 cloned, clip2's weights added at 1 − ratio with clip1 scaled by ratio
+        assertClose(combine(c1, c2, null, (x, y) -> x * 0.3 + y * 0.7, 0), clipWeight(out(r, "20", 0)), 1e-6);
+        // the merged CLIP encodes differently from both inputs
+        RunResult e = run(MERGE_INPUTS + ", \"20\": {\"type\": \"CLIPMergeSimple\", \"inputs\": {\"clip1\":"
+                + " [\"10\", 1], \"clip2\": [\"14\", 1], \"ratio\": 0.3}}, \"21\": {\"type\": \"CLIPTextEncode\","
+                + " \"inputs\": {\"text\": \"a cat\", \"clip\": [\"20\", 0]}}, \"22\": {\"type\": \"CLIPTextEncode\","
+                + " \"inputs\": {\"text\": \"a cat\", \"clip\": [\"10\", 1]}}");
+        assertDiffers(context(out(e, "21", 0)), context(out(e, "22", 0)));
+    }
+
+    static String merger(String id, String method, double m, boolean withC) {
+        return "\"" + id + "\": {\"type\": \"NoodleCheckpointMerger\", \"inputs\": {\"model_a\": [\"4\", 0],"
+                + " \"clip_a\": [\"4\", 1], \"model_b\": [\"10\", 0], \"clip_b\": [\"10\", 1], \"interp_method\": \""
+                + method + "\", \"multiplier\": " + m
+                + (withC ? ", \"model_c\": [\"14\", 0], \"clip_c\": [\"14\", 1]" : "") + "}}";
+    }
+
+    @Test
+    void checkpointMergerAddDifference() {
+        RunResult r = run(MERGE_INPUTS + ", " + merger("20", "add_difference", 0.4, true));
+        float[] a = weight(out(r, "4", 0));
+        float[] b = weight(out(r, "10", 0));
+        float[] c = weight(out(r, "14", 0));
+        assertDiffers(b, c);
+        // A1111: A + M·(B − C)
+        assertClose(combine(a, b, c, null, 0.4), weight(out(r, "20", 0)), 1e-6);
+        float[] ca = clipWeight(out(r, "4", 1));
+        float[] cb = clipWeight(out(r, "10", 1));
+        float[] cc = clipWeight(out(r, "14", 1));
+        assertDiffers(cb, cc);
+        assertClose(combine(ca, cb, cc, null, 0.4), clipWeight(out(r, "20", 1)), 1e-6);
+    }
+
+    @Test
+    void addDifferenceWithoutModelCIsAClearError() {
+        List<RunEvent> events = new ArrayList<>();
+        RunResult r = runRaw(MERGE_INPUTS + ", " + merger("20", "add_difference", 0.4, false), events);
+        assertEquals(RunResult.Status.FAILED, r.status(), r.message());
+        assertEquals("20", r.failedNode());
+        assertTrue(r.message().contains("add_difference needs model_c and clip_c"), r.message());
+        assertTrue(events.stream().anyMatch(e -> e instanceof RunEvent.NodeFailed f && f.nodeId().equals("20")
+                && f.message().contains("model_c")), events.toString());
+    }
+
     @Test
     void clipSkipOneEqualsLastLayer() {
         RunResult r = run("\"10\": {\"type\": \"CLIPSetLastLayer\", \"inputs\": {\"clip\": [\"4\", 1],"
                 + " \"stop_at_clip_layer\": -1}}, \"11\": {\"type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"a cat\","
                 + " \"clip\": [\"10\", 0]}}, \"12\": {\"type\": \"NoodleCLIPTextEncodeClipSkip\", \"inputs\": {\"text\":"
-                + " \"a cat\", \"clip\": [\"4\", 1], \"clip_skip\": 1}}");
-        assertArrayEquals(((ConditioningValue) out(r, "11", 0)).entries().get(0).context().data(),
-                ((ConditioningValue) out(r, "12", 0)).entries().get(0).context().data());
+                + " \"a cat\", \"clip\": [\"4\", 1], \"clip_skip\": 1}}, \"13\": {\"type\": \"CLIPTextEncode\","
+                + " \"inputs\": {\"text\": \"a cat\", \"clip\": [\"4\", 1]}}, \"14\": {\"type\":"
+                + " \"NoodleCLIPTextEncodeClipSkip\", \"inputs\": {\"text\": \"a cat\", \"clip\": [\"4\", 1],"
+                + " \"clip_skip\": 2}}");
+        float[] plain = context(out(r, "13", 0));
+        assertArrayEquals(plain, context(out(r, "11", 0)), "CLIPSetLastLayer −1 = no clip skip");
+        assertArrayEquals(plain, context(out(r, "12", 0)), "clip_skip 1 = no clip skip");
+        // and the comparison can fail: clip skip 2 gives other numbers
+        float[] skip2 = context(out(r, "14", 0));
+        assertEquals(plain.length, skip2.length);
+        double diff = 0;
+        for (int i = 0; i < plain.length; i++) {
+            diff = Math.max(diff, Math.abs(plain[i] - skip2[i]));
+        }
+        assertTrue(diff > 1e-3, "clip skip 2 differs: " + diff);
+    }
+
+    static float[] context(Object conditioning) {
+        return ((ConditioningValue) conditioning).entries().get(0).context().data();
     }
 
     @Test
