@@ -163,10 +163,14 @@ public final class DemoAddons {
      * so AUTOMATIC1111 and ComfyUI can read the same file.
      */
     static void ensureHypernetwork(Path file) throws IOException {
+        ensureHypernetwork(file, DemoCheckpoint.clipConfig().width());
+    }
+
+    /** The same kind of hypernetwork for a text encoder of another width (768 for SD 1.x), e.g. for full-size tests. */
+    public static void ensureHypernetwork(Path file, int width) throws IOException {
         if (Files.isRegularFile(file)) {
             return;
         }
-        int width = DemoCheckpoint.clipConfig().width();
         double[] structure = {1, 2, 1};
         Map<Object, Object> root = new LinkedHashMap<>();
         List<Object> kv = new ArrayList<>();

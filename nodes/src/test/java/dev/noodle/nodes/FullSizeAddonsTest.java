@@ -20,7 +20,10 @@ import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.nodes.values.ClipValue;
 import dev.noodle.nodes.values.ConditioningValue;
+import dev.noodle.nodes.values.ImageValue;
+import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
+import dev.noodle.nodes.values.VaeValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +85,27 @@ class FullSizeAddonsTest {
                 + clipFrom + "\", 1]}}";
     }
 
+    static final String VAE = "rnd-vae.safetensors";
+    static final String HN = "rnd-hypernetwork-768.pt";
+
+    /** One euler step at 64² from the fixed latent 31 with the prompts 20 (positive) and 21 (negative). */
+    static String sample(String id, String model) {
+        return "\"" + id + "\": {\"type\": \"KSampler\", \"inputs\": {\"model\": [\"" + model + "\", 0],"
+                + " \"seed\": 3, \"steps\": 1, \"cfg\": 7.0, \"sampler_name\": \"euler\", \"scheduler\": \"normal\","
+                + " \"positive\": [\"20\", 0], \"negative\": [\"21\", 0], \"latent_image\": [\"31\", 0],"
+                + " \"denoise\": 1.0}}";
+    }
+
+    static String decode(String id, String samples, String vaeNode, int vaeOutput) {
+        return "\"" + id + "\": {\"type\": \"VAEDecode\", \"inputs\": {\"samples\": [\"" + samples + "\", 0],"
+                + " \"vae\": [\"" + vaeNode + "\", " + vaeOutput + "]}}";
+    }
+
+    static String hypernetwork(String id, double strength) {
+        return "\"" + id + "\": {\"type\": \"HypernetworkLoader\", \"inputs\": {\"model\": [\"4\", 0],"
+                + " \"hypernetwork_name\": \"" + HN + "\", \"strength\": " + strength + "}}";
+    }
+
     @BeforeAll
     static void runOnce() throws IOException {
         Path ckpt = bench("rnd-sd15.safetensors");
@@ -95,13 +119,22 @@ class FullSizeAddonsTest {
         Files.createSymbolicLink(models.resolve("loras/" + LORA), lora);
         Files.createSymbolicLink(models.resolve("embeddings/" + EMB + ".safetensors"), emb);
         Files.copy(FullSizeCheckpointTest.vocabulary(), models.resolve("tokenizers/bpe_simple_vocab_16e6.txt.gz"));
+        Files.createDirectories(models.resolve("vae"));
+        Files.createSymbolicLink(models.resolve("vae/" + VAE), bench(VAE));
+        DemoAddons.ensureHypernetwork(models.resolve("hypernetworks/" + HN), 768);
         nodes = NoodleNodes.create(NodeEnvironment.of(models, dir.resolve("out")));
         String json = "{\"format\": 1, \"name\": \"full-addons\", \"nodes\": {"
                 + "\"4\": {\"type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\":"
                 + " \"rnd-sd15.safetensors\"}}, "
                 + lora("10", "4", 0) + ", " + lora("11", "4", 0.5) + ", " + lora("12", "11", 0.5) + ", "
                 + lora("13", "4", 1.0) + ", " + encode("20", "4", "a cat") + ", " + encode("21", "10", "a cat") + ", "
-                + encode("22", "4", "a embedding:" + EMB + " cat") + "}}";
+                + encode("22", "4", "a embedding:" + EMB + " cat") + ", "
+                + "\"30\": {\"type\": \"VAELoader\", \"inputs\": {\"vae_name\": \"" + VAE + "\"}}, "
+                + "\"31\": {\"type\": \"EmptyLatentImage\", \"inputs\": {\"width\": 64, \"height\": 64,"
+                + " \"batch_size\": 1}}, "
+                + sample("32", "4") + ", " + decode("33", "32", "4", 2) + ", " + decode("34", "32", "30", 0) + ", "
+                + hypernetwork("40", 1.0) + ", " + hypernetwork("41", 0.0) + ", "
+                + sample("42", "40") + ", " + sample("43", "41") + "}}";
         var wf = WorkflowJson.parse(json, "test", nodes.registry());
         GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()), nodes.services());
         StringBuilder times = new StringBuilder("FullSizeAddonsTest node times:");
@@ -286,5 +319,37 @@ class FullSizeAddonsTest {
             float[] swapped = withRows.encode(m, ids(b, a), -1, true).hidden().toFloatArray();
             assertTrue(maxDiff(swapped, withEmb) > 1e-3, "the order of the vectors matters");
         }
+    }
+
+    static float[] latent(String node) {
+        return ((LatentValue) run.outputs().get(node).value(0)).samples().data();
+    }
+
+    static float[] pixels(String node) {
+        return ((ImageValue) run.outputs().get(node).value(0)).pixels().data();
+    }
+
+    /**
+     * VAELoader swaps the decoder: its weights are the standalone file's, and the same latent decodes to another
+     * image than with the checkpoint's own VAE.
+     */
+    @Test
+    void aStandaloneVaeReplacesTheCheckpointsDecoder() {
+        try (SafetensorsFile vae = SafetensorsFile.open(bench(VAE))) {
+            VaeValue swapped = (VaeValue) run.outputs().get("30").value(0);
+            for (String k : List.of("decoder.conv_in.weight", "decoder.up.0.block.0.conv1.weight", "post_quant_conv.bias")) {
+                assertArrayEquals(vae.loadFloats(k), swapped.vae().parameter(k).toFloatArray(), k);
+            }
+        }
+        double d = maxDiff(pixels("33"), pixels("34"));
+        assertTrue(d > 1e-2, "the swapped VAE decodes the same latent differently: " + d);
+    }
+
+    /** A 768-wide A1111 hypernetwork binds to the full-size UNet: strength 0 is no hypernetwork, 1 changes the sample. */
+    @Test
+    void aHypernetworkChangesTheSampleAndStrengthZeroDoesNot() {
+        assertArrayEquals(latent("32"), latent("43"), "strength 0 equals the plain model");
+        double d = maxDiff(latent("32"), latent("42"));
+        assertTrue(d > 1e-3, "the hypernetwork changes the cross-attention keys/values: " + d);
     }
 }
