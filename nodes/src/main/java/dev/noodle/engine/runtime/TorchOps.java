@@ -61,6 +61,10 @@ public final class TorchOps {
             "    a = torch.narrow(x, -1, 0, n)",
             "    g = torch.narrow(x, -1, n, n)",
             "    return torch.mul(a, torch.gelu(g))",
+            "  def channels_last(self: __torch__.Ops, x: Tensor) -> Tensor:",
+            "    return torch.contiguous(x, memory_format=2)",
+            "  def contiguous(self: __torch__.Ops, x: Tensor) -> Tensor:",
+            "    return torch.contiguous(x)",
             "  def randn(self: __torch__.Ops, seed: int, shape: List[int]) -> Tensor:",
             "    g = torch.Generator()",
             "    _0 = torch.manual_seed(g, seed)",
@@ -192,6 +196,29 @@ public final class TorchOps {
     /** Nearest-neighbour 2× upsampling, as {@code F.interpolate(x, scale_factor=2, mode="nearest")}: [B, C, H, W] → [B, C, 2H, 2W]. */
     public static NDArray upsampleNearest2x(NDArray x) {
         return call(x.getManager(), x.getDevice(), "upsample_nearest2x", iv(x));
+    }
+
+    /**
+     * The same values in channels-last (NHWC) memory order, which oneDNN convolutions on the CPU run fastest on; a
+     * new handle on the same memory when {@code x} already is. Owned by {@code owner} (and the current scope).
+     */
+    public static NDArray channelsLast(NDArray x, NDManager owner) {
+        return call(owner, x.getDevice(), "channels_last", iv(x));
+    }
+
+    /**
+     * A convolution operand (input or weight) in the memory order convolutions run fastest on: channels-last, unless
+     * {@code -Dnoodle.nchw=true} asks for the plain layout (the benchmarks' baseline). Values are unchanged.
+     */
+    public static NDArray forConv(NDArray a, NDManager owner) {
+        return NCHW ? a : channelsLast(a, owner);
+    }
+
+    private static final boolean NCHW = Boolean.getBoolean("noodle.nchw");
+
+    /** The same values in the default row-major (NCHW) order, as DJL's readers expect. */
+    public static NDArray contiguous(NDArray x) {
+        return call(x.getManager(), x.getDevice(), "contiguous", iv(x));
     }
 
     /** GEGLU (Shazeer 2020): splits the last axis in halves a, g and returns a·GELU(g): [..., 2F] → [..., F]. */

@@ -1,9 +1,11 @@
 package dev.noodle.engine.vae;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
+import dev.noodle.engine.runtime.TorchOps;
 import java.util.function.Supplier;
 
 /**
@@ -30,11 +32,16 @@ final class VaeOps {
         return result;
     }
 
-    /** 2-D convolution, stride 1, "same" padding for odd kernels. x [B, Cin, H, W], w [Cout, Cin, k, k]. */
+    /**
+     * 2-D convolution, stride 1, "same" padding for odd kernels. x [B, Cin, H, W], w [Cout, Cin, k, k]. Runs in
+     * channels-last memory order ({@link TorchOps#forConv}); the values are the same.
+     */
     static NDArray conv(NDArray x, NDArray w, NDArray b) {
         long k = w.getShape().get(2);
         long p = k / 2;
-        return Conv2d.conv2d(x, w, b, new Shape(1, 1), new Shape(p, p), new Shape(1, 1), 1).singletonOrThrow();
+        NDManager m = x.getManager();
+        return Conv2d.conv2d(TorchOps.forConv(x, m), TorchOps.forConv(w, m), b, new Shape(1, 1), new Shape(p, p),
+                new Shape(1, 1), 1).singletonOrThrow();
     }
 
     /**
@@ -44,8 +51,9 @@ final class VaeOps {
     static NDArray downsample(NDArray x, NDArray w, NDArray b) {
         return scoped(() -> {
             NDArray padded = x.pad(new Shape(0, 1, 0, 1), 0); // F.pad(x, (0, 1, 0, 1))
-            return Conv2d.conv2d(padded, w, b, new Shape(2, 2), new Shape(0, 0), new Shape(1, 1), 1)
-                    .singletonOrThrow();
+            NDManager m = x.getManager();
+            return Conv2d.conv2d(TorchOps.forConv(padded, m), TorchOps.forConv(w, m), b, new Shape(2, 2),
+                    new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
         });
     }
 
