@@ -28,7 +28,7 @@ class A1111InfotextFuzzTest {
         A1111Infotext info = A1111Infotext.parse(text);
         assertNotNull(info.prompt());
         assertNotNull(info.negativePrompt());
-        // keys are never empty; a value may be: A1111 keeps {@code Key: ""} as "" (crash-9f0bc94b…, a test finding)
+        // keys are never empty; a value may be: A1111 keeps `Key: ""` as "" (crash-9f0bc94b…, a test finding)
         info.params().forEach((k, v) -> assertFalse(k.isEmpty() || v == null, "empty key or null value: " + k));
         Workflow wf;
         try {
