@@ -16,7 +16,9 @@ declare -A TARGETS=(
   [ckpt]="nodes:PickleFuzzTest#checkpointZip"
   [png]="nodes:PngTextFuzzTest#read"
   [workflow]="graph-core:WorkflowFuzzTest#parseAndValidate"
-  # later: [infotext]=... (interop branch), [ui-workflow]=..., [filename]=... (server branch)
+  [infotext]="nodes:A1111InfotextFuzzTest#parseAndImport"
+  [filename]="app:FileRootsFuzzTest#resolve"
+  # later: [ui-workflow]=...
 )
 
 if [[ $# -lt 1 ]]; then

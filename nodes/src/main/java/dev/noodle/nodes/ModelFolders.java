@@ -1,15 +1,18 @@
 package dev.noodle.nodes;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.FileVisitor;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Lists and resolves model files under the models root. Names are paths relative to a kind's folder with '/'
@@ -19,6 +22,7 @@ import java.util.stream.Stream;
 public final class ModelFolders {
     private static final int MAX_DEPTH = 8;
     private static final int MAX_FILES = 100_000;
+    private static final System.Logger LOG = System.getLogger(ModelFolders.class.getName());
     private final Path root;
 
     public ModelFolders(Path root) {
@@ -35,20 +39,46 @@ public final class ModelFolders {
         return root.resolve(kind.folder());
     }
 
-    /** Sorted names of the files of one kind; an absent folder lists nothing. */
+    /**
+     * Sorted names of the files of one kind; an absent folder lists nothing. The scan follows folder symlinks the
+     * user placed (as ComfyUI's {@code os.walk(followlinks=True)}), is bounded in depth and file count, and skips
+     * what it cannot read — an unreadable sub-folder, a symlink loop, a folder removed mid-scan — with a warning,
+     * listing everything else (bad-inputs M3).
+     */
     public List<String> list(ModelKind kind) {
         Path dir = folder(kind);
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         List<String> names = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(dir, MAX_DEPTH, EnumSet.noneOf(FileVisitOption.class).toArray(new FileVisitOption[0]))) {
-            s.filter(Files::isRegularFile)
-                    .filter(p -> hasExtension(p, kind))
-                    .limit(MAX_FILES)
-                    .forEach(p -> names.add(dir.relativize(p).toString().replace('\\', '/')));
-        } catch (IOException | UncheckedIOException e) {
-            // an unreadable sub-folder: list what could be read
+        FileVisitor<Path> visitor = new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && hasExtension(file, kind)) {
+                    names.add(dir.relativize(file).toString().replace('\\', '/'));
+                }
+                return names.size() >= MAX_FILES ? FileVisitResult.TERMINATE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "skipped " + file + " while listing " + kind.folder() + ": "
+                        + (e instanceof FileSystemLoopException ? "symlink loop" : e));
+                return FileVisitResult.SKIP_SUBTREE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) {
+                if (e != null) {
+                    LOG.log(System.Logger.Level.WARNING, "stopped reading " + d + " part-way: " + e);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        };
+        try {
+            Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), MAX_DEPTH, visitor);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot list " + dir + ": " + e); // the visitor throws none
         }
         names.sort(String.CASE_INSENSITIVE_ORDER);
         return names;

@@ -14,8 +14,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +81,49 @@ class ModelFileBadInputsTest {
         Files.writeString(ckpts.resolve("sub/a.safetensors"), "x");
         Files.createSymbolicLink(ckpts.resolve("sub/loop"), ckpts);
         assertEquals(List.of("sub/a.safetensors"), folders.list(ModelKind.CHECKPOINTS));
+    }
+
+    /**
+     * M3: a symlink loop met early in the scan is skipped and the rest is still listed, including a folder the user
+     * linked in (followed, as ComfyUI's {@code os.walk(followlinks=True)}). {@code Files.walk} with FOLLOW_LINKS threw
+     * on the loop and the listing stopped there; without it the linked folder was not listed.
+     */
+    @Test
+    void aSymlinkLoopIsSkippedAndEverythingElseListed() throws Exception {
+        ModelFolders folders = new ModelFolders(dir.resolve("models"));
+        Path ckpts = Files.createDirectories(folders.folder(ModelKind.CHECKPOINTS));
+        Path shared = Files.createDirectories(dir.resolve("shared"));
+        Files.writeString(shared.resolve("s.safetensors"), "x");
+        Files.createSymbolicLink(ckpts.resolve("linked"), shared);
+        for (String sub : new String[] {"a", "b", "c"}) {
+            Files.createDirectories(ckpts.resolve(sub));
+            Files.createSymbolicLink(ckpts.resolve(sub + "/loop"), ckpts);
+            Files.writeString(ckpts.resolve(sub + "/" + sub + ".safetensors"), "x");
+        }
+        Files.writeString(ckpts.resolve("z.safetensors"), "x");
+        assertEquals(List.of("a/a.safetensors", "b/b.safetensors", "c/c.safetensors", "linked/s.safetensors",
+                "z.safetensors"), folders.list(ModelKind.CHECKPOINTS));
+    }
+
+    /**
+     * M3: an unreadable sub-folder (mode 000) is skipped with a warning, not the end of the listing. Skipped when the
+     * tests run as root, for whom mode 000 does not block reading (the loop test above covers the same skip path).
+     */
+    @Test
+    void anUnreadableSubFolderIsSkipped() throws Exception {
+        ModelFolders folders = new ModelFolders(dir.resolve("models"));
+        Path ckpts = Files.createDirectories(folders.folder(ModelKind.CHECKPOINTS));
+        Files.writeString(Files.createDirectories(ckpts.resolve("a")).resolve("a.safetensors"), "x");
+        Path locked = Files.createDirectories(ckpts.resolve("b"));
+        Files.writeString(locked.resolve("hidden.safetensors"), "x");
+        Files.writeString(Files.createDirectories(ckpts.resolve("c")).resolve("c.safetensors"), "x");
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+        try {
+            Assumptions.assumeFalse(Files.isReadable(locked), "running as root: mode 000 does not block reading");
+            assertEquals(List.of("a/a.safetensors", "c/c.safetensors"), folders.list(ModelKind.CHECKPOINTS));
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
+        }
     }
 
     @Test

@@ -1,7 +1,9 @@
 package dev.noodle.app.server;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -114,16 +116,30 @@ final class FileRoots {
         Path root = root(type, "input");
         String sub = subfolder == null ? "" : subfolder;
         checkName(sub, true);
-        Path dir = root.resolve(sub).normalize();
+        Path dir = resolve(root, sub);
         if (!dir.startsWith(root)) {
             throw new PathRefused(403, "subfolder leads outside the " + root.getFileName() + " folder");
         }
         Files.createDirectories(root);
         Path realRoot = root.toRealPath();
-        // walk down, refusing any existing component that is a link leading out
-        Files.createDirectories(dir);
+        // Before creating anything, the deepest existing part of the path must really lie inside the root: a
+        // symlink inside the folder that leads out must not get new folders made behind it (a fuzz finding).
+        Path existing = dir;
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        String refusal = "subfolder links outside the " + root.getFileName() + " folder";
+        if (!existing.toRealPath().startsWith(realRoot)) {
+            throw new PathRefused(403, refusal);
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (FileSystemException e) {
+            // a file in the way, a name too long for the file system, a dangling link
+            throw new PathRefused(400, "cannot use subfolder '" + sub + "': " + e.getReason());
+        }
         if (!dir.toRealPath().startsWith(realRoot)) {
-            throw new PathRefused(403, "subfolder links outside the " + root.getFileName() + " folder");
+            throw new PathRefused(403, refusal);
         }
         return dir;
     }
@@ -135,11 +151,20 @@ final class FileRoots {
         String sub = subfolder == null ? "" : subfolder;
         checkName(sub, true);
         checkName(filename, false);
-        Path file = root.resolve(sub).resolve(filename).normalize();
+        Path file = resolve(resolve(root, sub), filename);
         if (!file.startsWith(root) || file.equals(root)) {
             throw new PathRefused(403, "path leads outside the folder");
         }
         return file;
+    }
+
+    /** {@code dir.resolve(name).normalize()}; a name the platform cannot hold in a path is a 400, not a 500. */
+    private static Path resolve(Path dir, String name) throws PathRefused {
+        try {
+            return dir.resolve(name).normalize();
+        } catch (InvalidPathException e) {
+            throw new PathRefused(400, "not a valid file name on this system: " + e.getReason());
+        }
     }
 
     private static Path realInside(Path root, Path file) throws PathRefused {

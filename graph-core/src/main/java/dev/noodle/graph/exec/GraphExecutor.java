@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -226,10 +227,31 @@ public final class GraphExecutor {
     private static String message(Throwable e) {
         String m = e.getMessage();
         m = m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
-        if (e instanceof OutOfMemoryError) { // bad-inputs R2: say what to do, not just "Java heap space"
+        if (e instanceof OutOfMemoryError || isNativeOutOfMemory(e)) { // bad-inputs R2: say what to do
             m = "out of memory (" + m + "); use a smaller image size or batch, or free memory, and run again";
         }
         return m;
+    }
+
+    /**
+     * True when {@code e} or one of its causes is a native allocator failure: DJL wraps PyTorch's as an
+     * {@code EngineException} (or a plain runtime exception) whose message reads "CUDA out of memory",
+     * "DefaultCPUAllocator: not enough memory" or "can't allocate memory". Matched on message text and class name,
+     * since graph-core does not depend on DJL.
+     */
+    static boolean isNativeOutOfMemory(Throwable e) {
+        Throwable t = e;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError || t.getClass().getSimpleName().endsWith("OutOfMemoryError")) {
+                return true;
+            }
+            String msg = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            if (msg.contains("out of memory") || msg.contains("can't allocate") || msg.contains("cannot allocate")
+                    || msg.contains("defaultcpuallocator") || msg.contains("not enough memory")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The signatures of all planned nodes by node id, without executing anything (for tools and tests). */

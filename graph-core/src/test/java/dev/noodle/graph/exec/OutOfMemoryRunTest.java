@@ -39,4 +39,52 @@ class OutOfMemoryRunTest {
         RunResult again = executor.run(w, RunOptions.defaults(), e -> {}, new CancellationToken());
         assertEquals(RunResult.Status.SUCCESS, again.status(), again.message());
     }
+
+    /** Stands in for {@code ai.djl.engine.EngineException} (graph-core does not depend on DJL). */
+    static final class EngineException extends RuntimeException {
+        EngineException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * DJL surfaces PyTorch's native allocator failures as runtime exceptions, not {@link OutOfMemoryError}: those get
+     * the same tip (also when wrapped by the node), the next run succeeds, and an ordinary failure gets no tip.
+     */
+    @Test
+    void nativeAllocatorFailuresGetTheTipToo() {
+        FakeNodes fake = new FakeNodes();
+        GraphExecutor executor = new GraphExecutor(fake.registry, new ResultCache(1L << 30), ServiceLookup.none());
+        List<RuntimeException> natives = List.of(
+                new EngineException("[enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: not enough"
+                        + " memory: you tried to allocate 68719476736 bytes."),
+                new RuntimeException("UNet step 3 failed", new EngineException("CUDA out of memory. Tried to"
+                        + " allocate 20.00 GiB (GPU 0; 79.15 GiB total capacity)")),
+                new IllegalStateException("std::bad_alloc: can't allocate region"));
+        long seed = 1;
+        for (RuntimeException e : natives) {
+            Workflow w = chain(seed++); // a new seed each time, so the hook is not served from the cache
+            fake.hook = ctx -> {
+                throw e;
+            };
+            RunResult failed = executor.run(w, RunOptions.defaults(), x -> {}, new CancellationToken());
+            assertEquals(RunResult.Status.FAILED, failed.status());
+            assertTrue(failed.message().contains("out of memory") && failed.message().contains("smaller"),
+                    failed.message());
+            fake.hook = ctx -> {};
+            assertEquals(RunResult.Status.SUCCESS,
+                    executor.run(w, RunOptions.defaults(), x -> {}, new CancellationToken()).status());
+        }
+        fake.hook = ctx -> {
+            throw new EngineException("expected tensor of rank 4, got rank 3");
+        };
+        RunResult other = executor.run(chain(seed), RunOptions.defaults(), x -> {}, new CancellationToken());
+        assertEquals(RunResult.Status.FAILED, other.status());
+        assertTrue(!other.message().contains("smaller"), "no memory tip for other errors: " + other.message());
+    }
+
+    private static Workflow chain(long seed) {
+        return FakeNodes.wf(n("1", "Source", "seed", seed, "size", 1L), n("2", "Hook", "latent", link("1", 0)),
+                n("3", "Preview", "latent", link("2", 0)));
+    }
 }

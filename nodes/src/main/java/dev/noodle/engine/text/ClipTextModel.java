@@ -342,6 +342,7 @@ public final class ClipTextModel implements AutoCloseable {
             x = x.mul(m.neg().add(1f)).add(o.mul(m)); // keep token rows where m = 0, embedding rows where m = 1
         }
         NDArray pos = params.get("embeddings.position_embedding.weight").get("0:" + t); // [T, D]
+        pos.attach(scope); // a slice is made in the weights' manager: without this, every encode left one behind
         return x.add(pos);
     }
 

@@ -183,7 +183,11 @@ public final class InfotextGraph {
         if (s != null) {
             Matcher m = Pattern.compile("^(\\d+)x(\\d+)$").matcher(s.strip());
             if (m.matches()) {
-                return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+                try {
+                    return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+                } catch (NumberFormatException tooLong) {
+                    // more digits than a long holds (a fuzz finding): keep the default, the validator never sees it
+                }
             }
         }
         return new long[] {w, h};

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -86,6 +87,31 @@ class ClipTextModelTest {
             ClipOutput out = model.encode(m, new int[][] {ids("ids.a"), ids("ids.b")}, -1, true);
             assertClose("plain.hidden", out.hidden());
             assertClose("plain.pooled", out.pooled());
+        }
+    }
+
+    /**
+     * Encoding leaves no array behind in the model's own manager (a soak finding: the position-embedding slice was
+     * made there and never closed, 2 arrays per prompt run); counted over every manager DJL holds.
+     */
+    @Test
+    void encodingLeavesNothingBehind() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            model.encode(m, new int[][] {ids("ids.a")}, -1, true); // warm-up
+        }
+        long before = liveArrays();
+        for (int i = 0; i < 5; i++) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                model.encode(m, new int[][] {ids("ids.a"), ids("ids.b")}, i % 2 == 0 ? -1 : -2, true);
+            }
+        }
+        assertEquals(before, liveArrays(), "arrays left alive by 5 encodes");
+    }
+
+    private static long liveArrays() {
+        try (NDManager probe = NDManager.newBaseManager()) {
+            return ((BaseNDManager) probe.getParentManager()).getManagedArrays().stream()
+                    .filter(a -> !a.isReleased()).count();
         }
     }
 
