@@ -89,8 +89,8 @@ class A1111InfotextTest {
         assertEquals(9, em.params().size(), em.params().toString());
         A1111Infotext cf = A1111Infotext.parse(COUNTERFEIT);
         assertEquals("EasyNegativeV2", cf.negativePrompt());
-        assertEquals(java.util.List.of("Steps", "ENSD", "Size", "Seed", "Model", "Sampler", "CFG scale", "Clip skip",
-                "Model hash", "Hires upscale", "Hires upscaler", "Denoising strength"),
+        assertEquals(java.util.List.of("Steps", "ENSD", "Size", "Seed", "Model", "Sampler", "CFG scale",
+                "Clip skip", "Model hash", "Hires upscale", "Hires upscaler", "Denoising strength"),
                 java.util.List.copyOf(cf.params().keySet()));
         assertEquals("R-ESRGAN 4x+ Anime6B", cf.params().get("Hires upscaler"));
     }

@@ -41,7 +41,8 @@ class ModelHashCacheTest {
 
     /** A valid safetensors file: 8-byte length, 54-byte JSON header, one F32[2] tensor (1.5, -2.0). */
     static byte[] tinySafetensors() {
-        byte[] header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}".getBytes(StandardCharsets.UTF_8);
+        byte[] header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"
+                .getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + header.length + 8).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(header.length).put(header).putFloat(1.5f).putFloat(-2.0f);
         return b.array();
