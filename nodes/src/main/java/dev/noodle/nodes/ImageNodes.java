@@ -27,7 +27,11 @@ import java.util.Optional;
 public final class ImageNodes {
     private ImageNodes() {}
 
-    /** Writes a batch as PNGs named as ComfyUI does; returns the files. */
+    /**
+     * Writes a batch as PNGs named as ComfyUI does; returns the files. All or nothing: when the run is interrupted
+     * between two images, or a write fails, the images already written by this call are deleted again, so an
+     * interrupted or failed prompt leaves no partial batch looking like a finished one (bad-inputs row H8).
+     */
     static List<Path> save(NodeContext ctx, ImageValue images, Path root, String prefix) throws IOException {
         ImageFiles.SaveTarget t = ImageFiles.splitPrefix(root, prefix);
         Files.createDirectories(t.folder());
@@ -35,15 +39,26 @@ public final class ImageNodes {
         List<Path> files = new ArrayList<>();
         synchronized (ImageNodes.class) { // counters must not collide between concurrent runs
             int counter = ImageFiles.nextCounter(t.folder(), t.name());
-            for (int i = 0; i < images.batch(); i++) {
-                HeapTensor px = images.pixels();
-                int plane = images.height() * images.width() * 3;
-                float[] one = java.util.Arrays.copyOfRange(px.data(), i * plane, (i + 1) * plane);
-                BufferedImage img = ImageTensors.toBufferedImage(one, images.height(), images.width(), 3);
-                Path file = t.folder().resolve(String.format("%s_%05d_.png", t.name(), counter++));
-                writer.write(img, file, ctx);
-                files.add(file);
-                ctx.progress(i + 1, images.batch());
+            boolean done = false;
+            try {
+                for (int i = 0; i < images.batch(); i++) {
+                    ctx.cancellation().throwIfCancelled();
+                    HeapTensor px = images.pixels();
+                    int plane = images.height() * images.width() * 3;
+                    float[] one = java.util.Arrays.copyOfRange(px.data(), i * plane, (i + 1) * plane);
+                    BufferedImage img = ImageTensors.toBufferedImage(one, images.height(), images.width(), 3);
+                    Path file = t.folder().resolve(String.format("%s_%05d_.png", t.name(), counter++));
+                    writer.write(img, file, ctx);
+                    files.add(file);
+                    ctx.progress(i + 1, images.batch());
+                }
+                done = true;
+            } finally {
+                if (!done) {
+                    for (Path f : files) {
+                        Files.deleteIfExists(f);
+                    }
+                }
             }
         }
         return files;

@@ -10,6 +10,7 @@ import dev.noodle.graph.exec.ServiceLookup;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.nodes.interop.ModelHashCache;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -36,7 +37,9 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(RunMetadata.class, runs);
         WorkflowTexts texts = new WorkflowTexts(runs, registry);
         services.put(WorkflowTexts.class, texts);
-        services.put(PngWriter.class, new MetadataPngWriter(texts));
+        ModelHashCache hashes = new ModelHashCache(ModelHashCache.storeBeside(env.models().root()));
+        services.put(ModelHashCache.class, hashes);
+        services.put(PngWriter.class, new MetadataPngWriter(texts, env.models(), hashes));
         this.addons = new AddonFiles(env.models(), models);
         services.put(AddonFiles.class, addons);
         services.put(EmbeddingLookupFactory.class, addons);

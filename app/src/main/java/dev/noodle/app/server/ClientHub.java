@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,15 +46,7 @@ final class ClientHub {
 
     /** Sends a JSON event to {@code sid}, or to every client when {@code sid} is null. */
     void send(String type, ObjectNode data, String sid) {
-        ObjectNode msg = mapper.createObjectNode();
-        msg.put("type", type);
-        msg.set("data", data);
-        String text;
-        try {
-            text = mapper.writeValueAsString(msg);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        String text = text(type, data);
         for (WsContext ws : targets(sid)) {
             synchronized (ws) {
                 try {
@@ -62,6 +55,36 @@ final class ClientHub {
                     LOG.debug("ws send to {} failed: {}", sid, e.toString());
                 }
             }
+        }
+    }
+
+    /**
+     * Registers a (re)connecting socket and sends it its greeting messages before any other message can reach it:
+     * the socket's lock is held while it is added and greeted, and {@link #send} takes the same lock, so events of
+     * a running prompt queue up behind the greeting (ComfyUI sends {@code status}, then the current
+     * {@code executing}, on connect).
+     */
+    void connect(String sid, WsContext ctx, Supplier<List<Map.Entry<String, ObjectNode>>> greeting) {
+        synchronized (ctx) {
+            sockets.put(sid, ctx);
+            for (Map.Entry<String, ObjectNode> m : greeting.get()) {
+                try {
+                    ctx.send(text(m.getKey(), m.getValue()));
+                } catch (RuntimeException e) {
+                    LOG.debug("ws greeting to {} failed: {}", sid, e.toString());
+                }
+            }
+        }
+    }
+
+    private String text(String type, ObjectNode data) {
+        ObjectNode msg = mapper.createObjectNode();
+        msg.put("type", type);
+        msg.set("data", data);
+        try {
+            return mapper.writeValueAsString(msg);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -17,7 +17,10 @@ import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.router.JavalinDefaultRoutingApi;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +55,7 @@ public final class NoodleServer implements AutoCloseable {
         this.queue = new PromptQueue(new HistoryStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
         GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
                 nodes.services());
-        this.worker = new PromptWorker(queue, executor, nodes.models(), hub, roots, mapper);
+        this.worker = new PromptWorker(queue, executor, nodes, hub, roots, mapper);
         this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, worker);
         this.files = new FileHandlers(roots, mapper, options.maxUploadBytes());
         this.guard = new RequestGuard(options.loopbackOnly());
@@ -130,16 +133,33 @@ public final class NoodleServer implements AutoCloseable {
                             .orElseGet(() -> UUID.randomUUID().toString().replace("-", ""));
                     ctx.attribute("sid", sid);
                     ctx.enableAutomaticPings(15, TimeUnit.SECONDS);
-                    hub.add(sid, ctx);
-                    ObjectNode d = mapper.createObjectNode();
-                    d.set("status", prompts.queueInfo());
-                    d.put("sid", sid);
-                    hub.send("status", d, sid);
+                    hub.connect(sid, ctx, () -> greeting(sid));
                 });
                 ws.onClose(ctx -> hub.remove(ctx.attribute("sid"), ctx));
                 ws.onError(ctx -> hub.remove(ctx.attribute("sid"), ctx));
             });
         }
+    }
+
+    /**
+     * What a (re)connecting client is told first, as ComfyUI's websocket handler does: {@code status} with the
+     * queue, then, when this client's prompt is running, {@code executing} for the node running now (H7: a client
+     * that reconnects mid-run picks the run up again).
+     */
+    private List<Map.Entry<String, ObjectNode>> greeting(String sid) {
+        List<Map.Entry<String, ObjectNode>> out = new ArrayList<>();
+        ObjectNode d = mapper.createObjectNode();
+        d.set("status", prompts.queueInfo());
+        d.put("sid", sid);
+        out.add(Map.entry("status", d));
+        worker.runningNodeFor(sid).ifPresent(running -> {
+            ObjectNode e = mapper.createObjectNode();
+            e.put("node", running.nodeId());
+            e.put("display_node", running.nodeId());
+            e.put("prompt_id", running.promptId());
+            out.add(Map.entry("executing", e));
+        });
+        return out;
     }
 
     private static void both(BiConsumer<String, Handler> method, String path, Handler handler) {

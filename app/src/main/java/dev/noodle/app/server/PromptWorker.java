@@ -8,9 +8,11 @@ import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.engine.model.ModelManager;
+import dev.noodle.nodes.NoodleNodes;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -26,6 +28,7 @@ final class PromptWorker implements AutoCloseable {
 
     private final PromptQueue queue;
     private final GraphExecutor executor;
+    private final NoodleNodes nodes;
     private final ModelManager models;
     private final ClientHub hub;
     private final FileRoots roots;
@@ -36,12 +39,20 @@ final class PromptWorker implements AutoCloseable {
     private volatile boolean stopping;
     private volatile CancellationToken current;
     private volatile String currentPromptId;
+    private volatile Running running;
 
-    PromptWorker(PromptQueue queue, GraphExecutor executor, ModelManager models, ClientHub hub, FileRoots roots,
+    /** The prompt running now, its submitting client and its reporter (which knows the node running now). */
+    private record Running(String promptId, String clientId, RunReporter reporter) {}
+
+    /** The node running now in a prompt of this client. */
+    record RunningNode(String promptId, String nodeId) {}
+
+    PromptWorker(PromptQueue queue, GraphExecutor executor, NoodleNodes nodes, ClientHub hub, FileRoots roots,
             ObjectMapper mapper) {
         this.queue = queue;
         this.executor = executor;
-        this.models = models;
+        this.nodes = nodes;
+        this.models = nodes.models();
         this.hub = hub;
         this.roots = roots;
         this.mapper = mapper;
@@ -65,6 +76,19 @@ final class PromptWorker implements AutoCloseable {
         }
         token.cancel();
         return true;
+    }
+
+    /**
+     * The node executing now when the running prompt was submitted by client {@code sid} (what ComfyUI re-sends to a
+     * client that reconnects mid-run); empty otherwise.
+     */
+    Optional<RunningNode> runningNodeFor(String sid) {
+        Running r = running;
+        if (r == null || sid == null || !sid.equals(r.clientId())) {
+            return Optional.empty();
+        }
+        String node = r.reporter().runningNode();
+        return node == null ? Optional.empty() : Optional.of(new RunningNode(r.promptId(), node));
     }
 
     /** Asks the worker to drop cached results and unload models between prompts (ComfyUI's {@code /free}). */
@@ -98,14 +122,16 @@ final class PromptWorker implements AutoCloseable {
         current = token;
         currentPromptId = item.promptId();
         RunReporter reporter = new RunReporter(item, hub, roots, mapper);
+        running = new Running(item.promptId(), item.clientId(), reporter);
         Map<String, String> types = new HashMap<>();
         for (NodeInstance n : item.workflow().nodes().values()) {
             types.put(n.id(), n.type());
         }
         RunResult result;
         try {
-            result = executor.run(item.workflow(), new RunOptions(Set.copyOf(item.outputs()), item.promptId()),
-                    reporter, token);
+            // registered with the node set so SaveImage embeds prompt, workflow and parameters in its PNGs
+            result = nodes.run(executor, item.workflow(),
+                    new RunOptions(Set.copyOf(item.outputs()), item.promptId()), reporter, token);
         } catch (RuntimeException e) {
             LOG.error("run of prompt {} failed unexpectedly", item.promptId(), e);
             result = new RunResult(item.promptId(), RunResult.Status.FAILED, List.of(), Map.of(), 0, 0, null,
@@ -113,6 +139,7 @@ final class PromptWorker implements AutoCloseable {
         } finally {
             current = null;
             currentPromptId = null;
+            running = null;
         }
         ObjectNode status = reporter.finish(result, types);
         queue.done(item, reporter.outputs(), status, reporter.meta());

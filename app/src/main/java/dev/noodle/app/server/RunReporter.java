@@ -40,6 +40,7 @@ final class RunReporter implements RunListener {
     private RunEvent.NodeFailed failure;
     private String cancelledAt;
     private String cancelledType;
+    private volatile String runningNode;
 
     RunReporter(QueueItem item, ClientHub hub, FileRoots roots, ObjectMapper mapper) {
         this.item = item;
@@ -63,6 +64,7 @@ final class RunReporter implements RunListener {
             }
             case RunEvent.NodeStarted s -> {
                 flushCached();
+                runningNode = s.nodeId(); // before the message, so a reconnecting client never misses a node
                 ObjectNode d = mapper.createObjectNode();
                 d.put("node", s.nodeId());
                 d.put("display_node", s.nodeId());
@@ -128,7 +130,13 @@ final class RunReporter implements RunListener {
                 d.put("exception_type", failure != null && failure.cause() != null
                         ? failure.cause().getClass().getName()
                         : r.status() == RunResult.Status.INVALID ? "ValidationError" : "NodeExecutionError");
-                d.putArray("traceback");
+                ArrayNode tb = d.putArray("traceback"); // ComfyUI: traceback.format_tb(), one string per frame
+                if (failure != null && failure.cause() != null) {
+                    StackTraceElement[] frames = failure.cause().getStackTrace();
+                    for (int i = 0; i < Math.min(frames.length, 64); i++) {
+                        tb.add("  at " + frames[i] + "\n");
+                    }
+                }
                 d.putObject("current_inputs");
                 d.putObject("current_outputs");
                 recorded("execution_error", d);
@@ -139,6 +147,11 @@ final class RunReporter implements RunListener {
         status.put("completed", ok);
         status.set("messages", messages);
         return status;
+    }
+
+    /** The node executing now (the last one started), or null before the first; read from other threads. */
+    String runningNode() {
+        return runningNode;
     }
 
     /** The history's {@code outputs}: ui per output node. */

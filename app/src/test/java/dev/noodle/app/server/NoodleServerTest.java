@@ -14,7 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noodle.engine.model.DemoCheckpoint;
 import dev.noodle.graph.json.WorkflowJson;
+import dev.noodle.nodes.interop.ModelHashCache;
+import dev.noodle.nodes.interop.ModelHashes;
+import dev.noodle.nodes.interop.PngTextChunks;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpClient;
@@ -126,6 +130,14 @@ class NoodleServerTest {
             BufferedImage png = ImageIO.read(new ByteArrayInputStream(view.body()));
             assertEquals(64, png.getWidth());
             assertEquals(64, png.getHeight());
+            // the parameters chunk carries A1111's Model hash of the checkpoint used (AutoV2: sha256[:10]), hashed
+            // once and remembered beside the models root
+            Path ckpt = dir.resolve("models/checkpoints").resolve(DemoCheckpoint.FILE_NAME);
+            String sha = ModelHashes.sha256(ckpt);
+            String params = PngTextChunks.read(dir.resolve("work/output").resolve(img.path("filename").asText()))
+                    .get("parameters");
+            assertTrue(params.contains("Model hash: " + sha.substring(0, 10) + ", "), params);
+            assertTrue(Files.readString(ModelHashCache.storeBeside(dir.resolve("models"))).contains(sha));
             firstPromptId = promptId;
         }
     }
@@ -340,9 +352,132 @@ class NoodleServerTest {
             List<JsonNode> rest = ws.untilDone(promptId, 60);
             assertTrue(rest.stream().anyMatch(x -> x.path("type").asText().equals("execution_interrupted")),
                     rest.toString());
+            JsonNode interrupted = rest.stream().filter(x -> x.path("type").asText().equals("execution_interrupted"))
+                    .findFirst().orElseThrow().path("data");
+            assertEquals(promptId, interrupted.path("prompt_id").asText());
+            assertEquals("3", interrupted.path("node_id").asText());
+            assertEquals("KSampler", interrupted.path("node_type").asText());
+            // H8: the history records the interruption as ComfyUI does (status_str is 'success' or 'error' there,
+            // main.py; the interruption is the last status message) and holds no output of the prompt
             JsonNode entry = getJson(http, base + "/history/" + promptId).path(promptId);
             assertEquals("error", entry.path("status").path("status_str").asText());
             assertFalse(entry.path("status").path("completed").asBoolean());
+            JsonNode messages = entry.path("status").path("messages");
+            JsonNode lastMessage = messages.get(messages.size() - 1);
+            assertEquals("execution_interrupted", lastMessage.get(0).asText(), messages.toString());
+            assertEquals("3", lastMessage.get(1).path("node_id").asText());
+            assertTrue(entry.path("outputs").isEmpty(), entry.toString());
+            assertEquals(List.of(), outputFiles("long"), "no image of the interrupted prompt in the output folder");
+        }
+    }
+
+    /** Files in the output folder whose name starts with {@code prefix}, or that are left-over temp files. */
+    private static List<String> outputFiles(String prefix) throws java.io.IOException {
+        try (var files = Files.walk(dir.resolve("work/output"))) {
+            return files.filter(Files::isRegularFile).map(f -> f.getFileName().toString())
+                    .filter(n -> n.startsWith(prefix) || n.endsWith(".tmp")).sorted().toList();
+        }
+    }
+
+    /** Submits a long prompt (2000 steps) and reads messages until the sampler reports progress. */
+    private String startLongPrompt(WsProbe ws, String clientId, String prefix) throws Exception {
+        HttpResponse<String> r = postJson(http, base + "/prompt", submission(txt2img(123, 2000, prefix), clientId));
+        assertEquals(200, r.statusCode(), r.body());
+        String promptId = MAPPER.readTree(r.body()).path("prompt_id").asText();
+        JsonNode m;
+        do {
+            m = ws.next(120);
+        } while (!m.path("type").asText().equals("progress") || !m.path("data").path("node").asText().equals("3"));
+        return promptId;
+    }
+
+    @Test
+    @Order(10)
+    void h7AClientReconnectingMidRunGetsStatusThenTheRunningNodeAndTheRunGoesOn() throws Exception {
+        String clientId = UUID.randomUUID().toString();
+        String promptId;
+        try (WsProbe ws = new WsProbe(http, base, clientId)) {
+            ws.next(10);
+            promptId = startLongPrompt(ws, clientId, "h7");
+        } // the client goes away while the sampler runs
+        try (WsProbe again = new WsProbe(http, base, clientId)) {
+            JsonNode status = again.next(10);
+            assertEquals("status", status.path("type").asText(), again.seen.toString());
+            assertEquals(clientId, status.path("data").path("sid").asText());
+            JsonNode executing = again.next(10);
+            assertEquals("executing", executing.path("type").asText(), again.seen.toString());
+            assertEquals("3", executing.path("data").path("node").asText());
+            assertEquals(promptId, executing.path("data").path("prompt_id").asText());
+            // the run went on: the sampler's progress now reaches the new socket
+            JsonNode m;
+            do {
+                m = again.next(60);
+            } while (!m.path("type").asText().equals("progress"));
+            assertEquals(promptId, m.path("data").path("prompt_id").asText());
+            assertTrue(m.path("data").path("value").asInt() > 1, m.toString());
+            // another client connecting now is not told about a prompt that is not its own
+            try (WsProbe other = new WsProbe(http, base, UUID.randomUUID().toString())) {
+                assertEquals("status", other.next(10).path("type").asText());
+                assertTrue(other.inbox.poll(500, java.util.concurrent.TimeUnit.MILLISECONDS) == null,
+                        "only the submitting client gets the running node");
+            }
+            ObjectNode only = MAPPER.createObjectNode().put("prompt_id", promptId);
+            assertEquals(200, postJson(http, base + "/interrupt", only).statusCode());
+            List<JsonNode> rest = again.untilDone(promptId, 60);
+            assertTrue(rest.stream().anyMatch(x -> x.path("type").asText().equals("execution_interrupted")));
+        }
+        assertEquals(List.of(), outputFiles("h7"));
+    }
+
+    @Test
+    @Order(11)
+    void aNodeFailingAtRunTimeSendsExecutionErrorAndTheHistorySaysError() throws Exception {
+        // a checkpoint whose safetensors header claims more bytes than the file has: listed, so the prompt
+        // validates, and the loader fails when it runs
+        Path corrupt = dir.resolve("models/checkpoints/corrupt.safetensors");
+        Files.write(corrupt, java.nio.ByteBuffer.allocate(18).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(1000).array());
+        try {
+            String clientId = UUID.randomUUID().toString();
+            try (WsProbe ws = new WsProbe(http, base, clientId)) {
+                ws.next(10);
+                ObjectNode prompt = txt2img(5, 2, "corrupt");
+                ((ObjectNode) prompt.path("4").path("inputs")).put("ckpt_name", "corrupt.safetensors");
+                HttpResponse<String> r = postJson(http, base + "/prompt", submission(prompt, clientId));
+                assertEquals(200, r.statusCode(), r.body());
+                String promptId = MAPPER.readTree(r.body()).path("prompt_id").asText();
+                List<JsonNode> msgs = ws.untilDone(promptId, 120);
+                JsonNode err = msgs.stream().filter(m -> m.path("type").asText().equals("execution_error"))
+                        .findFirst().orElseThrow(() -> new AssertionError(msgs.toString())).path("data");
+                // ComfyUI's shape (execution.py handle_execution_error)
+                assertEquals(promptId, err.path("prompt_id").asText());
+                assertEquals("4", err.path("node_id").asText());
+                assertEquals("CheckpointLoaderSimple", err.path("node_type").asText());
+                assertTrue(err.path("exception_message").asText().contains("corrupt.safetensors"), err.toString());
+                assertFalse(err.path("exception_type").asText().isBlank(), err.toString());
+                assertTrue(err.path("traceback").isArray() && !err.path("traceback").isEmpty(), err.toString());
+                err.path("traceback").forEach(t -> assertTrue(t.isTextual()));
+                assertTrue(err.path("executed").isArray() && err.path("current_inputs").isObject());
+                assertTrue(msgs.stream().noneMatch(m -> m.path("type").asText().equals("execution_success")));
+
+                JsonNode entry = getJson(http, base + "/history/" + promptId).path(promptId);
+                assertEquals("error", entry.path("status").path("status_str").asText());
+                assertFalse(entry.path("status").path("completed").asBoolean());
+                JsonNode last = entry.path("status").path("messages").get(entry.path("status").path("messages")
+                        .size() - 1);
+                assertEquals("execution_error", last.get(0).asText());
+                assertEquals(err.path("exception_message").asText(), last.get(1).path("exception_message").asText());
+                assertEquals(List.of(), outputFiles("corrupt"));
+
+                // the server keeps serving: the next prompt succeeds
+                HttpResponse<String> ok = postJson(http, base + "/prompt", submission(txt2img(7, 2, "srv"), clientId));
+                String okId = MAPPER.readTree(ok.body()).path("prompt_id").asText();
+                ws.untilDone(okId, 120);
+                assertEquals("success", getJson(http, base + "/history/" + okId).path(okId).path("status")
+                        .path("status_str").asText());
+            }
+        } finally {
+            Files.deleteIfExists(corrupt);
         }
     }
 

@@ -271,7 +271,9 @@ public final class InfotextGraph {
                 now.put("Hires resize", longOf(up.input("width"), 0) + "x" + longOf(up.input("height"), 0));
             }
             long hs = longOf(hires.input("steps"), 0);
-            now.put("Hires steps", hs == longOf(base.input("steps"), 20) ? "0" : Long.toString(hs));
+            if (hs != longOf(base.input("steps"), 20)) {
+                now.put("Hires steps", Long.toString(hs)); // A1111 writes it only when set (0 = same as Steps)
+            }
         }
         return new A1111Infotext(prompt, negNode == null ? "" : stringOf(negNode.input("text")),
                 merge(orig, now, sampler, scheduler, ckptChanged));

@@ -31,6 +31,40 @@ public final class ModelHashes {
         return HexFormat.of().formatHex(md.digest());
     }
 
+    /**
+     * The "addnet" SHA-256 A1111 uses for {@code .safetensors} LoRAs ({@code hashes.addnet_hash_safetensors}, from
+     * kohya-ss): the hash of the bytes after the header, i.e. from offset {@code 8 + N} where N is the little-endian
+     * u64 in the first 8 bytes. Like A1111's seek past the end, a header length beyond the file hashes no bytes; a file
+     * shorter than 8 bytes reads N from the bytes there are. Lower-case hex.
+     */
+    public static String addnetSha256(Path file) throws IOException {
+        MessageDigest md = digest();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer head = ByteBuffer.allocate(8);
+            while (head.hasRemaining() && ch.read(head) > 0) {
+                // read up to 8 bytes
+            }
+            long n = 0;
+            for (int i = head.position() - 1; i >= 0; i--) {
+                n = (n << 8) | (head.get(i) & 0xFF);
+            }
+            long size = ch.size();
+            // unsigned N beyond the file (or overflowing 8 + N): nothing to hash
+            if (n >= 0 && n <= size - 8) {
+                ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+                long pos = 8 + n;
+                int r;
+                while ((r = ch.read(buf, pos)) > 0) {
+                    buf.flip();
+                    md.update(buf);
+                    buf.clear();
+                    pos += r;
+                }
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
     /** A1111's short hash: the first 10 hex digits of {@link #sha256}. */
     public static String shortHash(Path file) throws IOException {
         return sha256(file).substring(0, 10);

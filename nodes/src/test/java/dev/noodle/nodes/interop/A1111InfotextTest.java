@@ -2,6 +2,7 @@ package dev.noodle.nodes.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,6 +20,80 @@ class A1111InfotextTest {
             + " disfigured, poorly drawn face, mutation, mutated, (extra_limb), (ugly), (poorly drawn hands), messy"
             + " drawing\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 965400086, Size: 512x512, Model hash:"
             + " 45dee52b";
+
+    /**
+     * Real infotext from a model card: the second example of katakana's "Anime-Merged" card (A1111 late 2022: 8-hex
+     * AutoV1 model hash, DDIM, Clip skip, ENSD), as copied in Wenxin-Jiang/CS577-NLP
+     * {@code project/model_cards/_noArch/katakana_Anime-Merged_README.md} at commit
+     * a8600e1cb8abb65276b87722516f0bc2adad60e4.
+     */
+    static final String ANIME_MERGED = "(realistic photo:1.0), (masterpiece:1.0), (highest quality:1.0), (high"
+            + " quality:1.0), (detailed face:1.0), (detailed eyes:1.0), ((Cloud Strife)), in tetsuya nomura style\n"
+            + "Negative prompt: text, signature, Doll, deformed, asymmetric, cropped, censored, frame, mock-up, lowres,"
+            + " bad anatomy, bad hands, text, error, missing fingers, extra digit, fewer digits, worst quality, low"
+            + " quality, normal quality, jpeg artifacts, watermark, username, blurry, artist name\n"
+            + "Steps: 30, Sampler: DDIM, CFG scale: 11, Seed: 3398512029, Size: 512x512, Model hash: 80ad4ba4, Model:"
+            + " Anime-Merged, Clip skip: 2, ENSD: 31337";
+
+    /**
+     * Real infotext with an extension's quoted parameter (commas inside quotes) and a 10-hex AutoV2 model hash: the
+     * example in klimaleksus/stable-diffusion-webui-embedding-merge {@code README.md} at commit
+     * 1b8fa5b195988b6f0290fe65e1c129d05714c1d9 (its Markdown quote marker removed; the two trailing spaces Markdown
+     * uses as line breaks are kept, A1111 strips them).
+     */
+    static final String EMBEDDING_MERGE = "a photo of <'EM_1'>  \nNegative prompt: {'EM_2'}  \nSteps: 8, Sampler:"
+            + " DPM++ 2M Karras, CFG scale: 7, Seed: 1374372309, Size: 512x512, Model hash: c6bbc15e32, Model:"
+            + " sd-v1-5-inpainting, EmbeddingMerge: \"<'EM_1'>=<'sky' * 2/4 + 'forest' * 3/4>,"
+            + " {'EM_2'}={'blurry'+'cropped'}\", Conditional mask weight: 1";
+
+    /**
+     * Real infotext with hires fix and keys in A1111 1.2's order (ENSD after Steps, Model before Sampler, no Hires
+     * steps): example 6 (Counterfeit) of wudg/blogs {@code source/_posts/AI_SD出图记录.md} at commit
+     * 4a488bc805a876b012f9c37b4bab002b0341fed0.
+     */
+    static final String COUNTERFEIT = "(masterpiece, best quality),1girl with long white hair sitting in a field of"
+            + " green plants and flowers, her hand under her chin, warm lighting, white dress, blurry foreground\n"
+            + "Negative prompt: EasyNegativeV2\n"
+            + "Steps: 25, ENSD: 31337, Size: 512x1024, Seed: 1293666383, Model: CF5_Counterfeit-V3.0_fix_fix_fix,"
+            + " Sampler: DPM++ 2M Karras, CFG scale: 10, Clip skip: 2, Model hash: db6cd0a62d, Hires upscale: 2, Hires"
+            + " upscaler: R-ESRGAN 4x+ Anime6B, Denoising strength: 0.5";
+
+    /** Every real infotext of these tests (the docstring example first). */
+    static final java.util.List<String> REAL = java.util.List.of(A1111_DOCSTRING, ANIME_MERGED, EMBEDDING_MERGE,
+            COUNTERFEIT);
+
+    /** The text A1111 writes back for a parsed infotext: lines stripped (create_infotext joins them so). */
+    static String normalised(String text) {
+        return text.replace("  \n", "\n");
+    }
+
+    @Test
+    void realInfotextsParseAndFormatBackUnchanged() {
+        for (String text : REAL) {
+            A1111Infotext info = A1111Infotext.parse(text);
+            assertEquals(normalised(text), info.format(), text);
+            assertEquals(info, A1111Infotext.parse(info.format()));
+        }
+        A1111Infotext anime = A1111Infotext.parse(ANIME_MERGED);
+        assertEquals(9, anime.params().size(), anime.params().toString());
+        assertEquals("DDIM", anime.params().get("Sampler"));
+        assertEquals("80ad4ba4", anime.params().get("Model hash"));
+        assertEquals("31337", anime.params().get("ENSD"));
+        assertTrue(anime.prompt().endsWith("((Cloud Strife)), in tetsuya nomura style"));
+        A1111Infotext em = A1111Infotext.parse(EMBEDDING_MERGE);
+        assertEquals("a photo of <'EM_1'>", em.prompt());
+        assertEquals("{'EM_2'}", em.negativePrompt());
+        assertEquals("<'EM_1'>=<'sky' * 2/4 + 'forest' * 3/4>, {'EM_2'}={'blurry'+'cropped'}",
+                em.params().get("EmbeddingMerge"));
+        assertEquals("1", em.params().get("Conditional mask weight"));
+        assertEquals(9, em.params().size(), em.params().toString());
+        A1111Infotext cf = A1111Infotext.parse(COUNTERFEIT);
+        assertEquals("EasyNegativeV2", cf.negativePrompt());
+        assertEquals(java.util.List.of("Steps", "ENSD", "Size", "Seed", "Model", "Sampler", "CFG scale",
+                "Clip skip", "Model hash", "Hires upscale", "Hires upscaler", "Denoising strength"),
+                java.util.List.copyOf(cf.params().keySet()));
+        assertEquals("R-ESRGAN 4x+ Anime6B", cf.params().get("Hires upscaler"));
+    }
 
     @Test
     void parsesTheA1111DocstringExample() {

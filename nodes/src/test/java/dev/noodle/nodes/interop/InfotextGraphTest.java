@@ -74,6 +74,31 @@ class InfotextGraphTest {
     }
 
     @Test
+    void realInfotextsRoundTripThroughTheGraph() {
+        for (String text : A1111InfotextTest.REAL) {
+            Workflow wf = InfotextGraph.toWorkflow(A1111Infotext.parse(text), List.of());
+            String back = InfotextGraph.toInfotext(wf).format();
+            assertEquals(A1111InfotextTest.normalised(text), back, "infotext → graph → infotext");
+            Workflow again = InfotextGraph.toWorkflow(A1111Infotext.parse(back), List.of());
+            assertEquals(wf.nodes(), again.nodes(), "graph → infotext → graph");
+        }
+        Workflow anime = InfotextGraph.toWorkflow(A1111Infotext.parse(A1111InfotextTest.ANIME_MERGED), List.of());
+        assertEquals(new Literal("ddim"), only(anime, "KSampler").input("sampler_name"));
+        assertEquals(new Literal(-2L), only(anime, "CLIPSetLastLayer").input("stop_at_clip_layer"));
+        assertEquals(new Literal(3398512029L), only(anime, "KSampler").input("seed"));
+        Workflow cf = InfotextGraph.toWorkflow(A1111Infotext.parse(A1111InfotextTest.COUNTERFEIT), List.of());
+        List<NodeInstance> samplers = cf.nodes().values().stream().filter(n -> n.type().equals("KSampler")).toList();
+        assertEquals(new Literal(25L), samplers.get(1).input("steps"), "no Hires steps: as many as Steps");
+        assertEquals(new Literal(0.5), samplers.get(1).input("denoise"));
+        assertEquals(new Literal(1024L), only(cf, "EmptyLatentImage").input("height"));
+        assertEquals(new Literal("EasyNegativeV2"), cf.node(((Link) samplers.get(0).input("negative")).nodeId())
+                .input("text"));
+        Workflow em = InfotextGraph.toWorkflow(A1111Infotext.parse(A1111InfotextTest.EMBEDDING_MERGE), List.of());
+        assertFalse(em.nodes().values().stream().anyMatch(n -> n.type().equals("LoraLoader")), "<'EM_1'> is no LoRA");
+        assertEquals(new Literal("karras"), only(em, "KSampler").input("scheduler"));
+    }
+
+    @Test
     void editsShowInTheInfotext() {
         Workflow wf = InfotextGraph.toWorkflow(A1111Infotext.parse(HIRES), List.of());
         NodeInstance ks = wf.nodes().values().stream().filter(n -> n.type().equals("KSampler")).findFirst().get();
