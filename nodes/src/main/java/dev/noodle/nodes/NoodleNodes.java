@@ -81,7 +81,16 @@ public final class NoodleNodes implements AutoCloseable {
      */
     public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
             CancellationToken token) {
-        runs.put(options.runId(), wf);
+        return run(executor, wf, options, listener, token, Map.of());
+    }
+
+    /**
+     * As {@link #run(GraphExecutor, Workflow, RunOptions, RunListener, CancellationToken)}, with texts the client
+     * wants embedded in saved files (ComfyUI's {@code extra_pnginfo}: chunk name → JSON text).
+     */
+    public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
+            CancellationToken token, Map<String, String> extraTexts) {
+        runs.put(options.runId(), wf, extraTexts);
         try {
             return executor.run(wf, options, listener, token);
         } finally {

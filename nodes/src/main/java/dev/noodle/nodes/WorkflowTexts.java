@@ -24,7 +24,8 @@ public final class WorkflowTexts {
 
     /**
      * The {@code prompt} and {@code workflow} texts of the node's run, or an empty map when the host did not
-     * register the run.
+     * register the run. Texts the client sent with the run ({@code extra_pnginfo}) are added as they came and win
+     * over Noodle's own {@code workflow}, as ComfyUI's SaveImage writes them.
      *
      * @throws RuntimeException when the workflow cannot be written in ComfyUI's formats
      */
@@ -34,6 +35,7 @@ public final class WorkflowTexts {
         if (wf != null) {
             text.put("prompt", PngTextChunks.asciiJson(ComfyApiFormat.write(wf)));
             text.put("workflow", PngTextChunks.asciiJson(ComfyUiFormat.write(wf, registry)));
+            text.putAll(runs.extraTexts(ctx.runId()));
         }
         return text;
     }

@@ -131,7 +131,7 @@ final class PromptWorker implements AutoCloseable {
         try {
             // registered with the node set so SaveImage embeds prompt, workflow and parameters in its PNGs
             result = nodes.run(executor, item.workflow(),
-                    new RunOptions(Set.copyOf(item.outputs()), item.promptId()), reporter, token);
+                    new RunOptions(Set.copyOf(item.outputs()), item.promptId()), reporter, token, pngInfo(item));
         } catch (RuntimeException e) {
             LOG.error("run of prompt {} failed unexpectedly", item.promptId(), e);
             result = new RunResult(item.promptId(), RunResult.Status.FAILED, List.of(), Map.of(), 0, 0, null,
@@ -174,5 +174,28 @@ final class PromptWorker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+    /**
+     * ComfyUI's {@code extra_data.extra_pnginfo}: each entry becomes a PNG text chunk of that name holding its JSON
+     * (the ComfyUI editor sends its {@code workflow} there, so saved images reopen in the editor as it was drawn).
+     * Entries are capped (64 keys, 8 MiB of text) so a client cannot make every image huge.
+     */
+    static Map<String, String> pngInfo(QueueItem item) {
+        com.fasterxml.jackson.databind.JsonNode info = item.extraData().path("extra_pnginfo");
+        if (!info.isObject()) {
+            return Map.of();
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        long total = 0;
+        for (var it = info.fields(); it.hasNext() && out.size() < 64; ) {
+            var e = it.next();
+            String json = dev.noodle.nodes.interop.PngTextChunks.asciiJson(e.getValue().toString());
+            total += json.length();
+            if (total > (8L << 20) || e.getKey().isEmpty() || e.getKey().length() > 79) {
+                continue; // PNG keywords are 1-79 bytes
+            }
+            out.put(e.getKey(), json);
+        }
+        return out;
     }
 }

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -83,7 +84,11 @@ class NoodleServerTest {
             assertEquals(clientId, hello.path("data").path("sid").asText());
             assertEquals(0, hello.path("data").path("status").path("exec_info").path("queue_remaining").asInt());
 
-            HttpResponse<String> r = postJson(http, base + "/prompt", submission(txt2img(7, 2, "srv"), clientId));
+            ObjectNode body = submission(txt2img(7, 2, "srv"), clientId);
+            // the ComfyUI editor sends its own drawing of the graph to be embedded in the images
+            body.putObject("extra_data").putObject("extra_pnginfo").putObject("workflow")
+                    .put("last_node_id", 9).put("from", "comfy-frontend");
+            HttpResponse<String> r = postJson(http, base + "/prompt", body);
             assertEquals(200, r.statusCode(), r.body());
             JsonNode answer = MAPPER.readTree(r.body());
             String promptId = answer.path("prompt_id").asText();
@@ -137,6 +142,10 @@ class NoodleServerTest {
             String params = PngTextChunks.read(dir.resolve("work/output").resolve(img.path("filename").asText()))
                     .get("parameters");
             assertTrue(params.contains("Model hash: " + sha.substring(0, 10) + ", "), params);
+            Map<String, String> chunks = PngTextChunks.read(dir.resolve("work/output").resolve(img.path("filename").asText()));
+            assertEquals("comfy-frontend", MAPPER.readTree(chunks.get("workflow")).path("from").asText(),
+                    "extra_pnginfo.workflow is embedded as ComfyUI does");
+            assertEquals("CheckpointLoaderSimple", MAPPER.readTree(chunks.get("prompt")).path("4").path("class_type").asText());
             assertTrue(Files.readString(ModelHashCache.storeBeside(dir.resolve("models"))).contains(sha));
             firstPromptId = promptId;
         }
