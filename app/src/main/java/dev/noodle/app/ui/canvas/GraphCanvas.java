@@ -49,7 +49,7 @@ public final class GraphCanvas extends Region {
     private final GraphEditorViewModel vm;
     private final Group content = new Group();
     private final Group nodeLayer = new Group();
-    private final Group noteLayer = new Group();
+    private final NoteLayer noteLayer = new NoteLayer();
     private final CanvasEdits edits;
     private final GroupLayer groupLayer;
     private final RerouteLayer rerouteLayer;
@@ -64,8 +64,7 @@ public final class GraphCanvas extends Region {
     private Point2D panStart;
     private Point2D panOrigin;
     private boolean panned;
-    private Point2D moveStart;
-    private Map<String, double[]> moveOrigin;
+    private final CardDrag cardDrag;
     private Point2D lastMouse = new Point2D(200, 200);
     private Consumer<Point2D> onRequestSearch = p -> {};
     private BiConsumer<PendingWire, Point2D> onWireDropped = (w, p) -> {};
@@ -96,6 +95,7 @@ public final class GraphCanvas extends Region {
         widthProperty().addListener(view);
         heightProperty().addListener(view);
         wireDrag = new WireDrag(this, vm);
+        cardDrag = new CardDrag(this, vm);
         content.getChildren().add(wireDrag.preview());
 
         vm.workflowProperty().addListener((o, a, b) -> sync(b));
@@ -164,7 +164,7 @@ public final class GraphCanvas extends Region {
         Workflow old = shown;
         shown = wf;
         if (old == null || old.layout().notes() != wf.layout().notes()) {
-            syncNotes(wf);
+            noteLayer.sync(wf.layout().notes());
         }
         if (old == null || !old.layout().groups().equals(wf.layout().groups())) {
             groupLayer.sync(wf.layout().groups());
@@ -217,24 +217,6 @@ public final class GraphCanvas extends Region {
             }
         }
         wireLayer.sync(wf, old == null ? null : changed);
-    }
-
-    /** Shows the workflow's notes (Layout.notes) as text boxes behind the cards. */
-    private void syncNotes(Workflow wf) {
-        noteLayer.getChildren().clear();
-        for (var note : wf.layout().notes()) {
-            Label text = new Label(note.text());
-            text.setWrapText(true);
-            text.getStyleClass().add("canvas-note");
-            text.setPrefWidth(note.width() > 0 ? note.width() : 300);
-            if (note.height() > 0) {
-                text.setMinHeight(note.height());
-            }
-            text.setMaxHeight(Region.USE_PREF_SIZE);
-            text.relocate(note.x(), note.y());
-            text.setMouseTransparent(true);
-            noteLayer.getChildren().add(text);
-        }
     }
 
     private NodeCard createCard(NodeInstance n) {
@@ -337,20 +319,7 @@ public final class GraphCanvas extends Region {
         if (card == null || insideControl(target, card)) {
             return;
         }
-        String id = card.nodeId();
-        if (e.isShiftDown() || e.isShortcutDown()) {
-            vm.toggleSelected(id);
-        } else if (!vm.selection().contains(id)) {
-            vm.select(Set.of(id));
-        }
-        moveStart = toContent(e.getX(), e.getY());
-        moveOrigin = new LinkedHashMap<>();
-        for (String sel : vm.selection()) {
-            NodeCard c = cards.get(sel);
-            if (c != null) {
-                moveOrigin.put(sel, new double[] {c.getLayoutX(), c.getLayoutY()});
-            }
-        }
+        cardDrag.start(e, card);
         e.consume();
     }
 
@@ -365,11 +334,8 @@ public final class GraphCanvas extends Region {
             panned |= Math.abs(dx) + Math.abs(dy) > 3;
             pan.setX(panOrigin.getX() + dx);
             pan.setY(panOrigin.getY() + dy);
-        } else if (moveStart != null) {
-            Point2D now = toContent(e.getX(), e.getY());
-            double dx = now.getX() - moveStart.getX();
-            double dy = now.getY() - moveStart.getY();
-            moveOrigin.forEach((id, p) -> cards.get(id).relocate(p[0] + dx, p[1] + dy));
+        } else if (cardDrag.active()) {
+            cardDrag.drag(e);
         } else {
             return;
         }
@@ -386,16 +352,8 @@ public final class GraphCanvas extends Region {
                 vm.select(Set.of());
             }
             panStart = null;
-        } else if (moveStart != null) {
-            Map<String, double[]> moved = new LinkedHashMap<>();
-            moveOrigin.forEach((id, p) -> {
-                NodeCard c = cards.get(id);
-                if (c.getLayoutX() != p[0] || c.getLayoutY() != p[1]) {
-                    moved.put(id, new double[] {c.getLayoutX(), c.getLayoutY()});
-                }
-            });
-            moveStart = null;
-            vm.moveNodes(moved);
+        } else if (cardDrag.active()) {
+            cardDrag.finish();
         } else {
             return;
         }
@@ -540,9 +498,7 @@ public final class GraphCanvas extends Region {
         for (NodeCard c : cards.values()) {
             c.autosize();
         }
-        for (Node n : noteLayer.getChildren()) {
-            n.autosize();
-        }
+        noteLayer.autosizeNotes();
         minimap.relocate(Math.max(0, getWidth() - Minimap.WIDTH - 12), Math.max(0, getHeight() - Minimap.HEIGHT - 12));
     }
 }
