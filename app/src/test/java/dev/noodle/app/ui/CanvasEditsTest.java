@@ -8,6 +8,9 @@ import dev.noodle.app.ui.vm.CanvasEdits;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.Rect;
 import dev.noodle.app.ui.vm.RerouteRoutes;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.noodle.graph.json.ComfyUiFormat;
 import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.model.Group;
 import dev.noodle.graph.model.NodeLayout;
@@ -142,5 +145,54 @@ class CanvasEditsTest {
 
         Workflow back = WorkflowJson.parse(WorkflowJson.write(vm.workflow()), "saved");
         assertEquals(vm.workflow().layout().reroutes(), back.layout().reroutes());
+    }
+
+    private static final String COMFY = """
+            {"last_node_id": 3, "last_link_id": 2, "nodes": [
+              {"id": 1, "type": "CheckpointLoaderSimple", "pos": [0, 0], "size": [300, 100], "flags": {}, "order": 0,
+               "mode": 0, "outputs": [{"name": "MODEL", "type": "MODEL", "links": null},
+               {"name": "CLIP", "type": "CLIP", "links": [1]}, {"name": "VAE", "type": "VAE", "links": null}],
+               "properties": {}, "widgets_values": ["tiny.safetensors"]},
+              {"id": 2, "type": "Reroute", "pos": [350, 40], "size": [75, 26], "flags": {}, "order": 1, "mode": 0,
+               "inputs": [{"name": "", "type": "*", "link": 1}],
+               "outputs": [{"name": "", "type": "CLIP", "links": [2]}], "properties": {"showOutputText": false}},
+              {"id": 3, "type": "CLIPTextEncode", "pos": [500, 0], "size": [400, 200], "flags": {"collapsed": true},
+               "order": 2, "mode": 0, "inputs": [{"name": "clip", "type": "CLIP", "link": 2}],
+               "outputs": [{"name": "CONDITIONING", "type": "CONDITIONING", "links": null}],
+               "properties": {}, "widgets_values": ["a cat"]}
+            ],
+            "links": [[1, 1, 1, 2, 0, "CLIP"], [2, 2, 0, 3, 0, "CLIP"]],
+            "groups": [{"title": "Prompt", "bounding": [480, -40, 460, 280], "color": "#3f789e", "font_size": 24}],
+            "config": {}, "extra": {}, "version": 0.4}
+            """;
+
+    @Test
+    void importedComfyUiRerouteGroupAndCollapseAreEditedAndSavedBack() throws Exception {
+        vm.load(ComfyUiFormat.read(COMFY, "imported.json", vm.registry()));
+        assertTrue(edits.isCollapsed("3"));
+        assertEquals("Prompt", vm.workflow().layout().groups().get(0).title());
+        // the text encoder's slot 0 is its first socket input (clip), though "text" comes first in its schema
+        assertEquals(List.of("2"), RerouteRoutes.routes(vm.workflow(), vm::schema)
+                .get(RerouteRoutes.key("3", "clip")).stream().map(Reroute::id).toList());
+
+        edits.moveReroute("2", 380, 60);
+        edits.renameGroup(0, "Text");
+        edits.toggleCollapsed("3");
+        JsonNode out = new ObjectMapper().readTree(ComfyUiFormat.write(vm.workflow(), vm.registry()));
+        JsonNode reroute = null;
+        JsonNode text = null;
+        for (JsonNode n : out.get("nodes")) {
+            if (n.path("id").asInt() == 2) {
+                reroute = n;
+            } else if (n.path("id").asInt() == 3) {
+                text = n;
+            }
+        }
+        assertEquals(380, reroute.path("pos").path(0).asDouble());
+        assertEquals(60, reroute.path("pos").path(1).asDouble());
+        assertEquals(2, text.path("inputs").path(0).path("link").asInt(), "still wired through the reroute");
+        assertFalse(text.path("flags").path("collapsed").asBoolean());
+        assertEquals("Text", out.path("groups").path(0).path("title").asText());
+        assertEquals(24, out.path("groups").path(0).path("font_size").asInt());
     }
 }
