@@ -160,11 +160,13 @@ class CanvasFxTest {
         assertEquals(1, vm().workflow().layout().groups().size());
         TextField field = robot.lookup("#group-title-field-0").queryAs(TextField.class);
         assertTrue(field.isFocused(), "a new group's title is ready to type");
-        robot.write("Latents").type(KeyCode.ENTER);
+        robot.write("Latent fx").type(KeyCode.BACK_SPACE, KeyCode.BACK_SPACE).write("stuff").type(KeyCode.ENTER);
         WaitForAsyncUtils.waitForFxEvents();
+        assertFalse(robot.lookup("#node-search").query().isVisible(), "a space in the title opens no search");
+        assertEquals(3, vm().workflow().nodes().size(), "Backspace in the title deletes no nodes");
         Group g = vm().workflow().layout().groups().get(0);
-        assertEquals("Latents", g.title());
-        assertEquals("Latents", robot.lookup("#group-title-0").queryAs(Label.class).getText());
+        assertEquals("Latent stuff", g.title());
+        assertEquals("Latent stuff", robot.lookup("#group-title-0").queryAs(Label.class).getText());
         for (String id : List.of(ids[0], ids[1])) {
             Rect r = canvas().cardRects().get(id);
             assertTrue(g.contains(r.x(), r.y()) && g.contains(r.x() + r.width(), r.y() + r.height()), id);
