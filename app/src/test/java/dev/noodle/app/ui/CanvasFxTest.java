@@ -256,6 +256,7 @@ class CanvasFxTest {
         assertTrue(layout(ids[1]).collapsed());
         assertTrue(sampler.collapsedProperty().get());
         assertTrue(sampler.getHeight() < tall / 3, sampler.getHeight() + " vs " + tall);
+        assertTrue(sampler.getWidth() < 200, "as wide as its title row: " + sampler.getWidth());
         Node port = robot.lookup("#port-" + ids[1] + "-in-model").query();
         assertTrue(port.isVisible());
         Bounds p = port.localToScene(port.getBoundsInLocal());
@@ -273,6 +274,7 @@ class CanvasFxTest {
         shortcut(robot, KeyCode.CONTROL, KeyCode.Z);
         assertFalse(layout(ids[1]).collapsed());
         assertEquals(tall, sampler.getHeight(), 1.0);
+        assertEquals(GraphEditorViewModel.DEFAULT_WIDTH, sampler.getWidth(), 1.0);
 
         // Alt+C collapses the selection
         onFx(() -> {

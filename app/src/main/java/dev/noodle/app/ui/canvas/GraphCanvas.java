@@ -210,7 +210,8 @@ public final class GraphCanvas extends Region {
             } else {
                 card.relocate(l.x(), l.y());
                 card.collapsedProperty().set(l.collapsed());
-                card.setPrefWidth(l.width() > 0 ? l.width() : GraphEditorViewModel.DEFAULT_WIDTH);
+                card.setPrefWidth(l.collapsed() ? Region.USE_COMPUTED_SIZE // as wide as its title row
+                        : l.width() > 0 ? l.width() : GraphEditorViewModel.DEFAULT_WIDTH);
                 if (l.title() != null && !l.title().isBlank()) {
                     card.titleProperty().set(l.title());
                 }
