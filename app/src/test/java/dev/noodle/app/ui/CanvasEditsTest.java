@@ -162,7 +162,8 @@ class CanvasEditsTest {
                "properties": {}, "widgets_values": ["a cat"]}
             ],
             "links": [[1, 1, 1, 2, 0, "CLIP"], [2, 2, 0, 3, 0, "CLIP"]],
-            "groups": [{"title": "Prompt", "bounding": [480, -40, 460, 280], "color": "#3f789e", "font_size": 24}],
+            "groups": [{"title": "Prompt", "bounding": [480, -40, 460, 280], "color": "#3f789e", "font_size": 24},
+                       {"id": 8, "title": "Loader", "bounding": [-20, -40, 340, 200], "font_size": 12}],
             "config": {}, "extra": {}, "version": 0.4}
             """;
 
@@ -194,5 +195,12 @@ class CanvasEditsTest {
         assertFalse(text.path("flags").path("collapsed").asBoolean());
         assertEquals("Text", out.path("groups").path(0).path("title").asText());
         assertEquals(24, out.path("groups").path(0).path("font_size").asInt());
+
+        edits.deleteGroup(0); // the remaining group keeps its own id and font size, not the deleted one's
+        out = new ObjectMapper().readTree(ComfyUiFormat.write(vm.workflow(), vm.registry()));
+        assertEquals(1, out.path("groups").size());
+        assertEquals("Loader", out.path("groups").path(0).path("title").asText());
+        assertEquals(8, out.path("groups").path(0).path("id").asInt());
+        assertEquals(12, out.path("groups").path(0).path("font_size").asInt());
     }
 }
