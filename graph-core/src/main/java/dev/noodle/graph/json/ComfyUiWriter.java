@@ -358,10 +358,28 @@ final class ComfyUiWriter {
         }
         ArrayNode arr = mapper.createArrayNode();
         List<Group> groups = wf.layout().groups();
+        // pair each group with its original JSON (id, font size, flags): by title first, so that deleting a
+        // group does not hand its id to the next one; then by position, for renamed groups
+        JsonNode[] paired = new JsonNode[groups.size()];
+        boolean[] used = new boolean[orig.size()];
+        for (int i = 0; i < groups.size(); i++) {
+            for (int k = 0; k < orig.size(); k++) {
+                if (!used[k] && Objects.equals(groups.get(i).title(), orig.get(k).path("title").asText(null))) {
+                    paired[i] = orig.get(k);
+                    used[k] = true;
+                    break;
+                }
+            }
+        }
+        for (int i = 0; i < groups.size(); i++) {
+            if (paired[i] == null && i < orig.size() && !used[i]) {
+                paired[i] = orig.get(i);
+                used[i] = true;
+            }
+        }
         for (int i = 0; i < groups.size(); i++) {
             Group g = groups.get(i);
-            ObjectNode json = i < orig.size() && orig.get(i) instanceof ObjectNode o ? o.deepCopy()
-                    : mapper.createObjectNode();
+            ObjectNode json = paired[i] instanceof ObjectNode o ? o.deepCopy() : mapper.createObjectNode();
             if (!Objects.equals(g.title(), json.path("title").asText(null))) {
                 json.put("title", g.title());
             }

@@ -46,6 +46,11 @@ public record Layout(
         return new Layout(nodes, newGroups, notes, reroutes, extra);
     }
 
+    /** A copy with these reroutes. */
+    public Layout withReroutes(List<Reroute> newReroutes) {
+        return new Layout(nodes, groups, notes, newReroutes, extra);
+    }
+
     /** A copy with these notes. */
     public Layout withNotes(List<Note> newNotes) {
         return new Layout(nodes, groups, newNotes, reroutes, extra);

@@ -26,6 +26,11 @@ public record NodeLayout(
         return new NodeLayout(x, y, 200, 100, false, null);
     }
 
+    /** A copy with the collapsed flag set. */
+    public NodeLayout withCollapsed(boolean newCollapsed) {
+        return new NodeLayout(x, y, width, height, newCollapsed, title, extra);
+    }
+
     /** A copy moved to (x, y). */
     public NodeLayout withPosition(double newX, double newY) {
         return new NodeLayout(newX, newY, width, height, collapsed, title, extra);

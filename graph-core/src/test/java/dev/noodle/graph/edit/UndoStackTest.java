@@ -12,6 +12,7 @@ import dev.noodle.graph.model.Group;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.NodeMode;
+import dev.noodle.graph.model.Reroute;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.testing.FakeNodes;
 import java.util.ArrayList;
@@ -75,6 +76,22 @@ class UndoStackTest {
         Workflow withGroup = new AddGroup(g).apply(start);
         roundTrip(start, new AddGroup(g), w -> assertEquals(List.of(g), w.layout().groups()));
         roundTrip(withGroup, new RemoveGroup(0), w -> assertTrue(w.layout().groups().isEmpty()));
+        roundTrip(withGroup, new SetGroup(0, g.withTitle("H").movedBy(5, 6)),
+                w -> assertEquals(List.of(new Group("H", 5, 6, 10, 10, "#fff")), w.layout().groups()));
+        assertThrows(IllegalArgumentException.class, () -> new SetGroup(3, g).apply(withGroup));
+    }
+
+    @Test
+    void collapseAndReroutes() {
+        roundTrip(start, new SetCollapsed(List.of("2", "3"), true), w -> {
+            assertTrue(w.layout().nodes().get("2").collapsed());
+            assertEquals(10, w.layout().nodes().get("2").x());
+            assertTrue(w.layout().nodes().get("3").collapsed()); // had no layout: gets one
+        });
+        Workflow withReroutes = start.withLayout(start.layout().withReroutes(List.of(
+                new Reroute("r1", 1, 2, "3:0"), new Reroute("r2", 3, 4, null))));
+        roundTrip(withReroutes, new MoveReroutes(List.of("r2", "nope"), 10, 20), w -> assertEquals(List.of(
+                new Reroute("r1", 1, 2, "3:0"), new Reroute("r2", 13, 24, null)), w.layout().reroutes()));
     }
 
     @Test

@@ -1,20 +1,17 @@
 package dev.noodle.app.ui.canvas;
 
+import dev.noodle.app.ui.vm.CanvasEdits;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.NodeRunState;
 import dev.noodle.app.ui.vm.PendingWire;
-import dev.noodle.app.ui.vm.PortTypeInfo;
+import dev.noodle.app.ui.vm.Rect;
+import dev.noodle.app.ui.vm.RerouteRoutes;
 import dev.noodle.app.ui.vm.RunViewModel;
 import dev.noodle.app.ui.vm.SeedControl;
-import dev.noodle.graph.model.InputValue;
-import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.spec.NodeSchema;
-import dev.noodle.graph.spec.OutputSpec;
-import dev.noodle.graph.spec.PortType;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,7 +26,6 @@ import javafx.scene.Group;
 import javafx.scene.Node;
 import javafx.scene.control.Control;
 import javafx.scene.control.Label;
-import javafx.scene.control.Tooltip;
 import javafx.scene.input.MouseButton;
 import javafx.scene.input.MouseEvent;
 import javafx.scene.input.ScrollEvent;
@@ -52,22 +48,23 @@ public final class GraphCanvas extends Region {
 
     private final GraphEditorViewModel vm;
     private final Group content = new Group();
-    private final Group wireLayer = new Group();
     private final Group nodeLayer = new Group();
-    private final Group noteLayer = new Group();
+    private final NoteLayer noteLayer = new NoteLayer();
+    private final CanvasEdits edits;
+    private final GroupLayer groupLayer;
+    private final RerouteLayer rerouteLayer;
+    private final WireLayer wireLayer;
+    private final RubberBand band;
+    private final Minimap minimap;
     private final Translate pan = new Translate();
     private final Scale zoom = new Scale(1, 1, 0, 0);
     private final Map<String, NodeCard> cards = new LinkedHashMap<>();
-    private final Map<String, WireView> wires = new HashMap<>();
     private final WireDrag wireDrag;
-    private boolean wiresDirty = true;
-    private final Set<String> dirtyNodes = new HashSet<>();
     private Workflow shown;
     private Point2D panStart;
     private Point2D panOrigin;
     private boolean panned;
-    private Point2D moveStart;
-    private Map<String, double[]> moveOrigin;
+    private final CardDrag cardDrag;
     private Point2D lastMouse = new Point2D(200, 200);
     private Consumer<Point2D> onRequestSearch = p -> {};
     private BiConsumer<PendingWire, Point2D> onWireDropped = (w, p) -> {};
@@ -83,9 +80,22 @@ public final class GraphCanvas extends Region {
         clip.heightProperty().bind(heightProperty());
         setClip(clip);
         content.getTransforms().addAll(pan, zoom);
-        content.getChildren().addAll(noteLayer, wireLayer, nodeLayer);
-        getChildren().add(content);
+        edits = new CanvasEdits(vm);
+        groupLayer = new GroupLayer(this, edits);
+        rerouteLayer = new RerouteLayer(this, edits);
+        wireLayer = new WireLayer(this, rerouteLayer);
+        band = new RubberBand(this, edits);
+        minimap = new Minimap(this);
+        content.getChildren().addAll(groupLayer, noteLayer, wireLayer, rerouteLayer, nodeLayer);
+        getChildren().addAll(content, band.view(), minimap);
+        javafx.beans.InvalidationListener view = o -> minimap.markDirty();
+        pan.xProperty().addListener(view);
+        pan.yProperty().addListener(view);
+        zoom.xProperty().addListener(view);
+        widthProperty().addListener(view);
+        heightProperty().addListener(view);
         wireDrag = new WireDrag(this, vm);
+        cardDrag = new CardDrag(this, vm);
         content.getChildren().add(wireDrag.preview());
 
         vm.workflowProperty().addListener((o, a, b) -> sync(b));
@@ -104,10 +114,10 @@ public final class GraphCanvas extends Region {
         this.runStates = run;
         sceneProperty().addListener((o, a, b) -> {
             if (a != null) {
-                a.removePostLayoutPulseListener(this::updateWiresIfDirty);
+                a.removePostLayoutPulseListener(afterPulse);
             }
             if (b != null) {
-                b.addPostLayoutPulseListener(this::updateWiresIfDirty);
+                b.addPostLayoutPulseListener(afterPulse);
             }
         });
         addEventHandler(MouseEvent.MOUSE_PRESSED, this::pressed);
@@ -119,6 +129,7 @@ public final class GraphCanvas extends Region {
     }
 
     private final RunViewModel runStates;
+    private final Runnable afterPulse = this::afterPulse;
 
     /** Called with a point in canvas coordinates when the user asks for node search (double-click). */
     public void setOnRequestSearch(Consumer<Point2D> handler) {
@@ -153,8 +164,19 @@ public final class GraphCanvas extends Region {
         Workflow old = shown;
         shown = wf;
         if (old == null || old.layout().notes() != wf.layout().notes()) {
-            syncNotes(wf);
+            noteLayer.sync(wf.layout().notes());
         }
+        if (old == null || !old.layout().groups().equals(wf.layout().groups())) {
+            groupLayer.sync(wf.layout().groups());
+        }
+        boolean reroutesChanged = old == null || !old.layout().reroutes().equals(wf.layout().reroutes());
+        if (reroutesChanged) {
+            rerouteLayer.sync(wf.layout().reroutes());
+        }
+        if (reroutesChanged || old.nodes() != wf.nodes()) {
+            wireLayer.setRoutes(wf.layout().reroutes().isEmpty() ? Map.of() : RerouteRoutes.routes(wf, vm::schema));
+        }
+        minimap.markDirty();
         if (old != null && old.nodes() == wf.nodes() && old.layout().nodes() == wf.layout().nodes()) {
             return;
         }
@@ -187,31 +209,15 @@ public final class GraphCanvas extends Region {
                 auto++;
             } else {
                 card.relocate(l.x(), l.y());
-                card.setPrefWidth(l.width() > 0 ? l.width() : GraphEditorViewModel.DEFAULT_WIDTH);
+                card.collapsedProperty().set(l.collapsed());
+                card.setPrefWidth(l.collapsed() ? Region.USE_COMPUTED_SIZE // as wide as its title row
+                        : l.width() > 0 ? l.width() : GraphEditorViewModel.DEFAULT_WIDTH);
                 if (l.title() != null && !l.title().isBlank()) {
                     card.titleProperty().set(l.title());
                 }
             }
         }
-        syncWires(wf, old == null ? null : changed);
-    }
-
-    /** Shows the workflow's notes (Layout.notes) as text boxes behind the cards. */
-    private void syncNotes(Workflow wf) {
-        noteLayer.getChildren().clear();
-        for (var note : wf.layout().notes()) {
-            Label text = new Label(note.text());
-            text.setWrapText(true);
-            text.getStyleClass().add("canvas-note");
-            text.setPrefWidth(note.width() > 0 ? note.width() : 300);
-            if (note.height() > 0) {
-                text.setMinHeight(note.height());
-            }
-            text.setMaxHeight(Region.USE_PREF_SIZE);
-            text.relocate(note.x(), note.y());
-            text.setMouseTransparent(true);
-            noteLayer.getChildren().add(text);
-        }
+        wireLayer.sync(wf, old == null ? null : changed);
     }
 
     private NodeCard createCard(NodeInstance n) {
@@ -226,7 +232,8 @@ public final class GraphCanvas extends Region {
         card.setPrefWidth(GraphEditorViewModel.DEFAULT_WIDTH);
         card.selectedProperty().set(vm.selection().contains(id));
         card.runStateProperty().set(runStates.states().getOrDefault(id, NodeRunState.IDLE));
-        javafx.beans.InvalidationListener moved = o -> dirtyNodes.add(id);
+        card.setOnToggleCollapse(() -> edits.toggleCollapsed(id));
+        javafx.beans.InvalidationListener moved = o -> wireLayer.nodeChanged(id);
         card.layoutXProperty().addListener(moved);
         card.layoutYProperty().addListener(moved);
         card.heightProperty().addListener(moved);
@@ -234,102 +241,23 @@ public final class GraphCanvas extends Region {
         return card;
     }
 
-    /** Adds, replaces and removes wires; with {@code changed} given, only wires into those nodes can change. */
-    private void syncWires(Workflow wf, Set<String> changed) {
-        boolean removedNodes = changed == null || wires.values().stream().anyMatch(
-                w -> !wf.nodes().containsKey(w.fromNode()) || !wf.nodes().containsKey(w.toNode()));
-        if (!removedNodes && changed.isEmpty()) {
-            return;
-        }
-        Set<String> live = new HashSet<>();
-        for (NodeInstance n : wf.nodes().values()) {
-            if (!removedNodes && !changed.contains(n.id())) {
-                for (String input : n.inputs().keySet()) {
-                    live.add(n.id() + "\u0000" + input);
-                }
-                continue;
-            }
-            for (Map.Entry<String, InputValue> in : n.inputs().entrySet()) {
-                if (!(in.getValue() instanceof Link link) || !wf.nodes().containsKey(link.nodeId())) {
-                    continue;
-                }
-                String key = n.id() + "\u0000" + in.getKey();
-                live.add(key);
-                WireView w = wires.get(key);
-                if (w != null && w.fromNode().equals(link.nodeId()) && w.outIndex() == link.outputIndex()) {
-                    continue;
-                }
-                if (w != null) {
-                    wireLayer.getChildren().remove(w);
-                }
-                WireView created = new WireView(link.nodeId(), link.outputIndex(), n.id(), in.getKey(),
-                        outputType(link.nodeId(), link.outputIndex()));
-                created.setOnMouseEntered(e -> explainWire(created));
-                wires.put(key, created);
-                wireLayer.getChildren().add(created);
-                dirtyNodes.add(n.id());
-            }
-        }
-        wires.entrySet().removeIf(e -> {
-            if (!live.contains(e.getKey())) {
-                wireLayer.getChildren().remove(e.getValue());
-                return true;
-            }
-            return false;
-        });
-    }
-
-    PortType outputType(String nodeId, int index) {
-        NodeCard c = cards.get(nodeId);
-        if (c == null || index < 0 || index >= c.schema().outputs().size()) {
-            return PortType.ANY;
-        }
-        return c.schema().outputs().get(index).type();
-    }
-
-    private void explainWire(WireView w) {
-        if (Tooltip.class.isInstance(w.getProperties().get("tooltip"))) {
-            return;
-        }
-        NodeCard from = cards.get(w.fromNode());
-        NodeCard to = cards.get(w.toNode());
-        if (from == null || to == null) {
-            return;
-        }
-        OutputSpec out = from.schema().outputs().get(w.outIndex());
-        Tooltip t = new Tooltip(out.type().name() + " from " + from.titleProperty().get() + " (node " + w.fromNode()
-                + ") to '" + w.input() + "' of " + to.titleProperty().get() + " (node " + w.toNode() + "):\n"
-                + PortTypeInfo.describe(out.type()));
-        t.setWrapText(true);
-        t.setMaxWidth(380);
-        Tooltip.install(w, t);
-        w.getProperties().put("tooltip", t);
-    }
-
-    private void updateWiresIfDirty() {
-        if (!wiresDirty && dirtyNodes.isEmpty()) {
-            return;
-        }
-        boolean all = wiresDirty;
-        wiresDirty = false;
-        for (WireView w : wires.values()) {
-            if (!all && !dirtyNodes.contains(w.fromNode()) && !dirtyNodes.contains(w.toNode())) {
-                continue;
-            }
-            NodeCard from = cards.get(w.fromNode());
-            NodeCard to = cards.get(w.toNode());
-            if (from == null || to == null) {
-                continue;
-            }
-            w.setEnds(outputPoint(from, w.outIndex()), inputPoint(to, w.input()));
-        }
-        dirtyNodes.clear();
-    }
-
     /** Forces wire geometry to be recomputed now (benchmarks and tests). */
     public void updateWiresNow() {
-        wiresDirty = true;
-        updateWiresIfDirty();
+        wireLayer.markAllDirty();
+        wireLayer.updateIfDirty();
+    }
+
+    /** Re-routes every wire on the next pulse (a reroute dot moved). */
+    void markWiresDirty() {
+        wireLayer.markAllDirty();
+        minimap.markDirty();
+    }
+
+    private void afterPulse() {
+        if (wireLayer.updateIfDirty()) {
+            minimap.markDirty();
+        }
+        minimap.refreshIfDirty();
     }
 
     Point2D outputPoint(NodeCard card, int index) {
@@ -369,6 +297,11 @@ public final class GraphCanvas extends Region {
                 e.consume();
                 return;
             }
+            if (e.getButton() == MouseButton.PRIMARY && RubberBand.starts(e)) {
+                band.start(e);
+                e.consume();
+                return;
+            }
             panStart = new Point2D(e.getSceneX(), e.getSceneY());
             panOrigin = new Point2D(pan.getX(), pan.getY());
             panned = false;
@@ -387,37 +320,23 @@ public final class GraphCanvas extends Region {
         if (card == null || insideControl(target, card)) {
             return;
         }
-        String id = card.nodeId();
-        if (e.isShiftDown() || e.isShortcutDown()) {
-            vm.toggleSelected(id);
-        } else if (!vm.selection().contains(id)) {
-            vm.select(Set.of(id));
-        }
-        moveStart = toContent(e.getX(), e.getY());
-        moveOrigin = new LinkedHashMap<>();
-        for (String sel : vm.selection()) {
-            NodeCard c = cards.get(sel);
-            if (c != null) {
-                moveOrigin.put(sel, new double[] {c.getLayoutX(), c.getLayoutY()});
-            }
-        }
+        cardDrag.start(e, card);
         e.consume();
     }
 
     private void dragged(MouseEvent e) {
         if (wireDrag.active()) {
             wireDrag.drag(e);
+        } else if (band.active()) {
+            band.drag(e);
         } else if (panStart != null) {
             double dx = e.getSceneX() - panStart.getX();
             double dy = e.getSceneY() - panStart.getY();
             panned |= Math.abs(dx) + Math.abs(dy) > 3;
             pan.setX(panOrigin.getX() + dx);
             pan.setY(panOrigin.getY() + dy);
-        } else if (moveStart != null) {
-            Point2D now = toContent(e.getX(), e.getY());
-            double dx = now.getX() - moveStart.getX();
-            double dy = now.getY() - moveStart.getY();
-            moveOrigin.forEach((id, p) -> cards.get(id).relocate(p[0] + dx, p[1] + dy));
+        } else if (cardDrag.active()) {
+            cardDrag.drag(e);
         } else {
             return;
         }
@@ -427,21 +346,15 @@ public final class GraphCanvas extends Region {
     private void released(MouseEvent e) {
         if (wireDrag.active()) {
             wireDrag.finish(e);
+        } else if (band.active()) {
+            band.finish(e);
         } else if (panStart != null) {
             if (!panned && e.getButton() == MouseButton.PRIMARY) {
                 vm.select(Set.of());
             }
             panStart = null;
-        } else if (moveStart != null) {
-            Map<String, double[]> moved = new LinkedHashMap<>();
-            moveOrigin.forEach((id, p) -> {
-                NodeCard c = cards.get(id);
-                if (c.getLayoutX() != p[0] || c.getLayoutY() != p[1]) {
-                    moved.put(id, new double[] {c.getLayoutX(), c.getLayoutY()});
-                }
-            });
-            moveStart = null;
-            vm.moveNodes(moved);
+        } else if (cardDrag.active()) {
+            cardDrag.finish();
         } else {
             return;
         }
@@ -513,12 +426,50 @@ public final class GraphCanvas extends Region {
 
     /** Number of wires drawn. */
     public int wireCount() {
-        return wires.size();
+        return wireLayer.count();
     }
 
     /** The wire drawn into {@code input} of {@code nodeId}, or null. */
     public WireView wire(String nodeId, String input) {
-        return wires.get(nodeId + "\u0000" + input);
+        return wireLayer.wire(nodeId, input);
+    }
+
+    /** The layout edits (groups, reroutes, collapse, rubber band) this canvas makes. */
+    public CanvasEdits edits() {
+        return edits;
+    }
+
+    /** The minimap (toggle its visibility to show or hide it). */
+    public Minimap minimap() {
+        return minimap;
+    }
+
+    /** Groups the selected nodes under a new group and starts editing its title; does nothing without a selection. */
+    public void groupSelection() {
+        int index = edits.groupSelection(cardRects(), "Group");
+        if (index >= 0) {
+            groupLayer.editTitle(index);
+        }
+    }
+
+    /** Every card's rectangle in content coordinates, by node id. */
+    public Map<String, Rect> cardRects() {
+        Map<String, Rect> out = new LinkedHashMap<>();
+        cards.forEach((id, c) -> out.put(id, new Rect(c.getLayoutX(), c.getLayoutY(), c.getWidth(), c.getHeight())));
+        return out;
+    }
+
+    /** The visible part of the content, in content coordinates. */
+    public Rect viewportRect() {
+        Point2D a = toContent(0, 0);
+        Point2D b = toContent(getWidth(), getHeight());
+        return Rect.corners(a.getX(), a.getY(), b.getX(), b.getY());
+    }
+
+    /** Pans so that the content point (x, y) is in the middle of the canvas. */
+    public void centreOn(double x, double y) {
+        pan.setX(getWidth() / 2 - x * zoom.getX());
+        pan.setY(getHeight() / 2 - y * zoom.getY());
     }
 
     private boolean isEmpty(Node target) {
@@ -548,8 +499,7 @@ public final class GraphCanvas extends Region {
         for (NodeCard c : cards.values()) {
             c.autosize();
         }
-        for (Node n : noteLayer.getChildren()) {
-            n.autosize();
-        }
+        noteLayer.autosizeNotes();
+        minimap.relocate(Math.max(0, getWidth() - Minimap.WIDTH - 12), Math.max(0, getHeight() - Minimap.HEIGHT - 12));
     }
 }

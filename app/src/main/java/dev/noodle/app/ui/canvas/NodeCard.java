@@ -22,7 +22,7 @@ import javafx.scene.control.Skin;
 /**
  * A node on the canvas: title, typed ports, inline widgets, run state and images. The look lives in
  * {@link NodeCardSkin}; state shows as pseudo-classes {@code :selected :queued :running :cached :done :error :muted
- * :bypassed}.
+ * :bypassed :collapsed}.
  */
 public final class NodeCard extends Control {
     private static final Map<NodeStatus, PseudoClass> STATUS = new LinkedHashMap<>();
@@ -38,6 +38,7 @@ public final class NodeCard extends Control {
     private static final PseudoClass SELECTED = PseudoClass.getPseudoClass("selected");
     private static final PseudoClass MUTED = PseudoClass.getPseudoClass("muted");
     private static final PseudoClass BYPASSED = PseudoClass.getPseudoClass("bypassed");
+    private static final PseudoClass COLLAPSED = PseudoClass.getPseudoClass("collapsed");
 
     private final NodeSchema schema;
     private final ObjectProperty<NodeInstance> instance = new SimpleObjectProperty<>(this, "instance");
@@ -45,6 +46,8 @@ public final class NodeCard extends Control {
             new SimpleObjectProperty<>(this, "runState", NodeRunState.IDLE);
     private final BooleanProperty selected = new SimpleBooleanProperty(this, "selected");
     private final StringProperty title = new SimpleStringProperty(this, "title");
+    private final BooleanProperty collapsed = new SimpleBooleanProperty(this, "collapsed");
+    private Runnable onToggleCollapse = () -> {};
     private final BiConsumer<String, Object> commit;
     private final BiConsumer<String, String> seedMode;
     final Map<String, PortView> inputPorts = new LinkedHashMap<>();
@@ -67,6 +70,7 @@ public final class NodeCard extends Control {
         instance.set(node);
         title.set(schema.displayName());
         selected.addListener((o, a, b) -> pseudoClassStateChanged(SELECTED, b));
+        collapsed.addListener((o, a, b) -> pseudoClassStateChanged(COLLAPSED, b));
         runState.addListener((o, a, b) -> updateStatus(b));
         instance.addListener((o, a, b) -> updateMode(b.mode()));
         updateMode(node.mode());
@@ -110,6 +114,23 @@ public final class NodeCard extends Control {
     /** Whether the node is selected. */
     public BooleanProperty selectedProperty() {
         return selected;
+    }
+
+    /**
+     * Whether the card shows only its title row, with its ports stacked at the edges; mirrors the node layout's
+     * collapsed flag (set by the canvas, never by the card itself).
+     */
+    public BooleanProperty collapsedProperty() {
+        return collapsed;
+    }
+
+    /** Called when the header's collapse toggle is pressed (the canvas turns it into an undoable edit). */
+    void setOnToggleCollapse(Runnable handler) {
+        this.onToggleCollapse = handler;
+    }
+
+    Runnable onToggleCollapse() {
+        return onToggleCollapse;
     }
 
     /** The title shown in the header. */

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
+import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
 import javafx.scene.control.SkinBase;
@@ -31,6 +32,7 @@ import javafx.scene.image.ImageView;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import javafx.util.Duration;
 
@@ -42,6 +44,9 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
     private final Label message = new Label();
     private final Map<String, Widget> widgets = new LinkedHashMap<>();
     private final Map<String, Label> widgetLabels = new LinkedHashMap<>();
+    private final StackPane inStack = new StackPane();
+    private final StackPane outStack = new StackPane();
+    private final Map<PortView, HBox> portRows = new LinkedHashMap<>();
 
     NodeCardSkin(NodeCard card) {
         super(card);
@@ -49,6 +54,8 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         NodeSchema schema = card.schema();
         VBox root = new VBox();
         root.getStyleClass().add("node-body");
+        VBox content = new VBox();
+        content.getStyleClass().add("node-content");
 
         Label title = new Label();
         title.textProperty().bind(card.titleProperty());
@@ -62,15 +69,22 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         status.setMinWidth(Region.USE_PREF_SIZE);
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox header = new HBox(6, title, spacer, status);
+        Button toggle = new Button();
+        toggle.getStyleClass().add("collapse-toggle");
+        toggle.setId("collapse-" + card.nodeId());
+        toggle.setFocusTraversable(false);
+        toggle.setOnAction(e -> card.onToggleCollapse().run());
+        HBox header = new HBox(6, inStack, toggle, title, spacer, status, outStack);
+        HBox.setMargin(inStack, new Insets(0, 0, 0, -16));
+        HBox.setMargin(outStack, new Insets(0, -16, 0, 0));
         header.getStyleClass().add("node-header");
         header.setAlignment(Pos.CENTER_LEFT);
-        root.getChildren().add(header);
+        root.getChildren().addAll(header, content);
 
         progress.getStyleClass().add("node-progress");
         progress.setMaxWidth(Double.MAX_VALUE);
         show(progress, false);
-        root.getChildren().add(progress);
+        content.getChildren().add(progress);
 
         List<SocketInput> sockets = new ArrayList<>();
         List<InputSpec> widgetSpecs = new ArrayList<>();
@@ -91,6 +105,7 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
                 PortView port = new PortView(card.nodeId(), false, s.name(), -1, s.type());
                 HBox.setMargin(port, new Insets(0, 0, 0, -6));
                 card.inputPorts.put(s.name(), port);
+                portRows.put(port, row);
                 Label l = new Label(s.name() + (s.optional() ? " (optional)" : ""));
                 l.getStyleClass().add("port-label");
                 Tooltip.install(l, new Tooltip(s.type().name() + ": " + PortTypeInfo.describe(s.type())
@@ -108,9 +123,10 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
                 PortView port = new PortView(card.nodeId(), true, null, i, o.type());
                 HBox.setMargin(port, new Insets(0, -6, 0, 0));
                 card.outputPorts.put(i, port);
+                portRows.put(port, row);
                 row.getChildren().addAll(l, port);
             }
-            root.getChildren().add(row);
+            content.getChildren().add(row);
         }
 
         for (InputSpec spec : widgetSpecs) {
@@ -127,14 +143,14 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
                 if (tall) {
                     VBox box = new VBox(2, l, w.node());
                     box.getStyleClass().add("widget-row");
-                    root.getChildren().add(box);
+                    content.getChildren().add(box);
                 } else {
                     l.setMinWidth(Region.USE_PREF_SIZE);
                     HBox box = new HBox(6, l, w.node());
                     box.setAlignment(Pos.CENTER_LEFT);
                     HBox.setHgrow(w.node(), Priority.ALWAYS);
                     box.getStyleClass().add("widget-row");
-                    root.getChildren().add(box);
+                    content.getChildren().add(box);
                 }
                 w.node().setId("w-" + card.nodeId() + "-" + spec.name());
             });
@@ -149,19 +165,47 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         imageBox.getStyleClass().add("node-image-box");
         imageBox.managedProperty().bind(image.imageProperty().isNotNull());
         imageBox.visibleProperty().bind(image.imageProperty().isNotNull());
-        root.getChildren().add(imageBox);
+        content.getChildren().add(imageBox);
 
         message.getStyleClass().add("node-message");
         message.setWrapText(true);
         message.setId("message-" + card.nodeId());
         show(message, false);
-        root.getChildren().add(message);
+        content.getChildren().add(message);
 
         getChildren().add(root);
+        show(inStack, false);
+        show(outStack, false);
+        showCollapsed(card.collapsedProperty().get(), content, toggle);
+        registerChangeListener(card.collapsedProperty(),
+                o -> showCollapsed(card.collapsedProperty().get(), content, toggle));
         showInstance(card.instanceProperty().get());
         showRunState(card.runStateProperty().get());
         registerChangeListener(card.instanceProperty(), o -> showInstance(card.instanceProperty().get()));
         registerChangeListener(card.runStateProperty(), o -> showRunState(card.runStateProperty().get()));
+    }
+
+    /** Collapsed: hides everything below the header and stacks the ports at the header's edges; else restores. */
+    private void showCollapsed(boolean collapsed, VBox content, Button toggle) {
+        toggle.setText(collapsed ? "\u25b8" : "\u25be");
+        show(content, !collapsed);
+        show(inStack, collapsed);
+        show(outStack, collapsed);
+        NodeCard card = getSkinnable();
+        for (PortView p : card.inputPorts.values()) {
+            if (collapsed) {
+                inStack.getChildren().add(p);
+            } else if (p.getParent() != portRows.get(p)) {
+                portRows.get(p).getChildren().add(0, p);
+            }
+        }
+        for (PortView p : card.outputPorts.values()) {
+            if (collapsed) {
+                outStack.getChildren().add(p);
+            } else if (p.getParent() != portRows.get(p)) {
+                portRows.get(p).getChildren().add(p);
+            }
+        }
     }
 
     private void showInstance(NodeInstance node) {

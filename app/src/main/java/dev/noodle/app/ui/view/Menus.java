@@ -13,6 +13,7 @@ import java.util.Set;
 import javafx.collections.ListChangeListener;
 import javafx.geometry.Point2D;
 import javafx.scene.control.Alert;
+import javafx.scene.control.CheckMenuItem;
 import javafx.scene.control.ContextMenu;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
@@ -74,14 +75,20 @@ final class Menus {
                 item("Duplicate", "Shortcut+D", vm::duplicateSelection),
                 new SeparatorMenuItem(),
                 item("Select All", "Shortcut+A", vm::selectAll),
+                item("Group Selected Nodes", "Shortcut+G", () -> w.canvas().groupSelection()),
+                item("Collapse / Expand", "Alt+C", () -> w.canvas().edits().toggleCollapsedSelection()),
                 item("Delete Selected", null, vm::deleteSelection),
                 item("Mute / Unmute", "Shortcut+M", () -> toggleMode(vm, NodeMode.MUTED)),
                 item("Bypass / Unbypass", "Shortcut+B", () -> toggleMode(vm, NodeMode.BYPASSED)));
         Menu run = new Menu("Run", null,
                 item("Run", "Shortcut+Enter", w::run),
                 item("Cancel", "Esc", w::cancel));
+        CheckMenuItem minimap = new CheckMenuItem("Minimap");
+        minimap.setId("minimap-toggle");
+        minimap.selectedProperty().bindBidirectional(w.canvas().minimap().visibleProperty());
         Menu view = new Menu("View", null,
                 item("Fit to View", null, () -> w.canvas().fitToView()),
+                minimap,
                 item("Toggle Dark Theme", "Shortcut+T", () -> w.setDark(!w.isDark())),
                 item("Keyboard Shortcuts", "F1", () -> shortcuts(w)));
         Menu help = new Menu("Help", null,
@@ -106,6 +113,8 @@ final class Menus {
                     item("Copy", null, w::copy),
                     item("Duplicate", null, vm::duplicateSelection),
                     item("Delete", null, vm::deleteSelection),
+                    item("Group", null, () -> w.canvas().groupSelection()),
+                    item("Collapse / Expand", null, () -> w.canvas().edits().toggleCollapsedSelection()),
                     item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
                     item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
         }

@@ -32,6 +32,11 @@ final class SidePanels {
         {"Mouse wheel", "Zoom at the cursor"},
         {"F", "Fit the whole graph in view"},
         {"Click / Shift+click a node", "Select / add to selection"},
+        {"Ctrl+drag / Shift+drag empty space", "Rubber-band select (Shift adds to the selection)"},
+        {"Ctrl+G", "Group the selected nodes (double-click a group's title to rename it)"},
+        {"Drag a group's title bar", "Move the group and the nodes inside it"},
+        {"Alt+C / the ▾ on a card", "Collapse / expand the selected nodes"},
+        {"Click or drag in the minimap", "Move the view there (View ▸ Minimap shows or hides it)"},
         {"Delete / Backspace", "Delete selected nodes"},
         {"Ctrl+A", "Select all"},
         {"Ctrl+Z / Ctrl+Shift+Z (Ctrl+Y)", "Undo / redo"},
@@ -60,7 +65,8 @@ final class SidePanels {
         box.setId("explain-panel");
         Runnable update = () -> {
             box.getChildren().clear();
-            if (vm.selection().size() != 1) {
+            // the selection may still name a node that an edit just deleted (it is cleared after the edit)
+            if (vm.selection().size() != 1 || vm.workflow().node(vm.selection().iterator().next()) == null) {
                 box.getChildren().add(wrap(new Label(
                         "Select a node to see what it does.\n\nA workflow flows left to right: load a checkpoint, "
                                 + "encode your prompts, sample a latent, decode it to pixels, save the image.")));
