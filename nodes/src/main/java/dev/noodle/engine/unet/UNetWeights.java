@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.runtime.TorchOps;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.WeightPrecision;
 import java.util.ArrayList;
@@ -82,13 +83,31 @@ public final class UNetWeights implements AutoCloseable {
         try {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             for (String k : expected.keySet()) {
-                arrays.put(k, s.load(k, owner, precision.storage()));
+                NDArray a = s.load(k, owner, precision.storage());
+                // fp16 storage widened per layer keeps the plain layout: the widening reads it as stored
+                arrays.put(k, precision.storage() == precision.compute() ? convLayout(a, owner) : a);
             }
             return new UNetWeights(config, arrays, owner, precision);
         } catch (RuntimeException e) {
             owner.close();
             throw e;
         }
+    }
+
+    // 4-D convolution kernels are kept in the order the convolutions run in (channels-last), so no forward pass
+    // copies them again; the values, and what readers of the array see, are unchanged
+    private static NDArray convLayout(NDArray a, NDManager owner) {
+        long[] s = a.getShape().getShape();
+        // only spatial kernels with several input channels: for those the channels-last array is a fresh copy, so
+        // the loaded one (whose memory may be a Java buffer it holds) can be freed; 1×1 kernels are both layouts
+        if (s.length != 4 || s[1] < 2 || s[2] * s[3] < 2) {
+            return a;
+        }
+        NDArray c = TorchOps.forConv(a, owner);
+        if (c != a) {
+            a.close();
+        }
+        return c;
     }
 
     /**
