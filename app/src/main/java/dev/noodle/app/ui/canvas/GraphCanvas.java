@@ -215,14 +215,13 @@ public final class GraphCanvas extends Region {
     }
 
     private NodeCard createCard(NodeInstance n) {
-        NodeSchema schema = vm.schema(n.type()).orElseGet(() -> NodeSchema.builder(n.type())
-                .display(n.type() + " (unknown)")
-                .category("unknown")
-                .description("This node type is not installed, so it cannot run.")
-                .build());
         String id = n.id();
-        NodeCard card = new NodeCard(schema, n, (input, value) -> vm.setInput(id, input, value),
-                (input, mode) -> vm.execute(SeedControl.setMode(id, input, mode)));
+        // an uninstalled type (e.g. a ComfyUI custom node) opens as a read-only placeholder with its ports and values
+        NodeCard card = vm.schema(n.type())
+                .map(schema -> new NodeCard(schema, n, (input, value) -> vm.setInput(id, input, value),
+                        (input, mode) -> vm.execute(SeedControl.setMode(id, input, mode))))
+                .orElseGet(() -> NodeCard.placeholder(
+                        dev.noodle.app.ui.vm.PlaceholderNode.of(vm.workflow(), n, vm::schema), n));
         card.setPrefWidth(GraphEditorViewModel.DEFAULT_WIDTH);
         card.selectedProperty().set(vm.selection().contains(id));
         card.runStateProperty().set(runStates.states().getOrDefault(id, NodeRunState.IDLE));
@@ -287,21 +286,26 @@ public final class GraphCanvas extends Region {
         return c.schema().outputs().get(index).type();
     }
 
+    /** Sets the wire's tooltip, on each hover, to what flows on it now (static reading of the upstream graph). */
     private void explainWire(WireView w) {
-        if (Tooltip.class.isInstance(w.getProperties().get("tooltip"))) {
-            return;
-        }
         NodeCard from = cards.get(w.fromNode());
         NodeCard to = cards.get(w.toNode());
-        if (from == null || to == null) {
+        if (from == null || to == null || w.outIndex() >= from.schema().outputs().size()) {
             return;
         }
         OutputSpec out = from.schema().outputs().get(w.outIndex());
-        Tooltip t = new Tooltip(out.type().name() + " from " + from.titleProperty().get() + " (node " + w.fromNode()
-                + ") to '" + w.input() + "' of " + to.titleProperty().get() + " (node " + w.toNode() + "):\n"
-                + PortTypeInfo.describe(out.type()));
+        String text = dev.noodle.app.ui.vm.WireExplainer.explain(vm.workflow(), vm::schema, w.fromNode(), w.outIndex())
+                + "\n\nfrom " + from.titleProperty().get() + " (node " + w.fromNode() + ") to '" + w.input() + "' of "
+                + to.titleProperty().get() + " (node " + w.toNode() + ")\n" + out.type().name() + " is "
+                + PortTypeInfo.describe(out.type());
+        if (w.getProperties().get("tooltip") instanceof Tooltip t) {
+            t.setText(text);
+            return;
+        }
+        Tooltip t = new Tooltip(text);
         t.setWrapText(true);
         t.setMaxWidth(380);
+        t.setId("wire-tooltip");
         Tooltip.install(w, t);
         w.getProperties().put("tooltip", t);
     }

@@ -16,7 +16,6 @@ import javafx.scene.control.ComboBox;
 import javafx.scene.control.Slider;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.SpinnerValueFactory;
-import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
@@ -38,7 +37,7 @@ public final class WidgetFactory {
             case IntInput i when i.controlAfterGenerate() -> Optional.of(SeedField.create(i, commit, seedMode));
             case IntInput i -> Optional.of(intSpinner(i, commit));
             case FloatInput f -> Optional.of(floatSlider(f, commit));
-            case StringInput s when s.multiline() -> Optional.of(textArea(s, commit));
+            case StringInput s when s.multiline() -> Optional.of(PromptEditor.create(s, commit));
             case StringInput s -> Optional.of(textField(s, commit));
             case BoolInput b -> Optional.of(checkBox(b, commit));
             case ComboInput c -> Optional.of(combo(c, commit));
@@ -116,24 +115,6 @@ public final class WidgetFactory {
             slider.setValue(d);
             entry.setText(format(d));
             showing[0] = false;
-        });
-    }
-
-    private static Widget textArea(StringInput spec, BiConsumer<String, Object> commit) {
-        TextArea area = new TextArea();
-        area.setWrapText(true);
-        area.setPrefRowCount(4);
-        area.getStyleClass().add("prompt-widget");
-        area.setPromptText(spec.name());
-        area.focusedProperty().addListener((obs, was, is) -> {
-            if (!is) {
-                commit.accept(spec.name(), area.getText());
-            }
-        });
-        return new Widget(area, v -> {
-            if (!area.isFocused() || !area.getText().equals(v)) {
-                area.setText(v == null ? "" : v.toString());
-            }
         });
     }
 
