@@ -5,6 +5,7 @@ import dev.noodle.graph.spec.StringInput;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.BiConsumer;
+import javafx.scene.input.MouseEvent;
 import org.fxmisc.richtext.CodeArea;
 import org.fxmisc.richtext.model.StyleSpans;
 import org.fxmisc.richtext.model.StyleSpansBuilder;
@@ -23,6 +24,8 @@ final class PromptEditor {
         area.getStyleClass().add("prompt-widget");
         area.setAccessibleText(spec.name());
         area.textProperty().addListener((obs, a, b) -> restyle(area, b));
+        // presses stay in the editor: the canvas would otherwise take the focus (and commit) mid-click
+        area.addEventHandler(MouseEvent.MOUSE_PRESSED, MouseEvent::consume);
         area.focusedProperty().addListener((obs, was, is) -> {
             if (!is) {
                 commit.accept(spec.name(), area.getText());

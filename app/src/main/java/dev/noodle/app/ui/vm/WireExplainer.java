@@ -38,8 +38,10 @@ public final class WireExplainer {
         if (node == null) {
             return "";
         }
-        Optional<NodeSchema> schema = schemas.apply(node.type());
-        if (schema.isEmpty() || outIndex < 0 || outIndex >= schema.get().outputs().size()) {
+        Optional<NodeSchema> schema = schemas.apply(node.type())
+                .or(() -> Optional.of(PlaceholderNode.of(wf, node, schemas).schema())); // an uninstalled type
+        if (outIndex < 0 || outIndex >= schema.get().outputs().size()
+                || schema.get().outputs().get(outIndex).type().equals(PortType.ANY)) {
             return "a value from " + node.type() + " (unknown node type: nothing is known about it)";
         }
         PortType type = schema.get().outputs().get(outIndex).type();
@@ -202,13 +204,16 @@ public final class WireExplainer {
             return "the " + part + " from " + loader.type() + " (node " + loader.id() + ")";
         }
 
-        /** ", with 2 LoRA patches and 1 hypernetwork" or "". */
+        /** " with 2 LoRA patches and 1 hypernetwork, through FreeU (not installed)" or "". */
         String patches(List<NodeInstance> chain) {
             int loras = 0;
             int hypernets = 0;
+            List<String> unknown = new ArrayList<>();
             for (NodeInstance n : chain) {
                 String t = n.type().toLowerCase(Locale.ROOT);
-                if (t.contains("lora") || t.contains("lycoris")) {
+                if (schemas.apply(n.type()).isEmpty()) {
+                    unknown.add(n.type());
+                } else if (t.contains("lora") || t.contains("lycoris")) {
                     loras++;
                 } else if (t.contains("hypernetwork")) {
                     hypernets++;
@@ -221,7 +226,9 @@ public final class WireExplainer {
             if (hypernets > 0) {
                 parts.add(hypernets + (hypernets == 1 ? " hypernetwork" : " hypernetworks"));
             }
-            return parts.isEmpty() ? "" : " with " + String.join(" and ", parts);
+            String with = parts.isEmpty() ? "" : " with " + String.join(" and ", parts);
+            return unknown.isEmpty() ? with
+                    : with + ", through " + String.join(", ", unknown) + " (not installed: its effect is unknown)";
         }
 
         /** The literal of an input, or its schema default; null when neither is known. */

@@ -126,7 +126,10 @@ class WireExplainerTest {
     void unknownNodesAndCyclesDoNotBreakIt() {
         pipeline();
         node("9", "SomeCustomNode", "model", Link.of("3", 0));
-        assertTrue(explain("9", 0).contains("unknown node type"), explain("9", 0));
+        assertTrue(explain("9", 0).contains("unknown node type"), explain("9", 0)); // nothing tells its output type
+        node("10", "KSampler", "model", Link.of("9", 0)); // now its output 0 feeds a MODEL socket
+        assertEquals("MODEL: the UNet of v1-5-pruned-emaonly with 2 LoRA patches, through SomeCustomNode "
+                + "(not installed: its effect is unknown)", explain("9", 0));
         node("2", "LoraLoader", "model", Link.of("3", 0), "clip", Link.of("3", 1)); // 2 ↔ 3 cycle
         assertEquals("MODEL: the UNet from LoraLoader (node 2) with 2 LoRA patches", explain("3", 0));
     }
