@@ -194,6 +194,28 @@ class WidgetsFxTest {
         assertTrue(tooltip(window.canvas().wire(ids[3], "model")).startsWith("MODEL: the UNet of other"));
     }
 
+    @Test
+    void modelCombosListFileDetailsReadOffTheFxThread(FxRobot robot) throws Exception {
+        boolean[] onFxThread = {true};
+        onFx(() -> {
+            vm().setOptionDetails((input, options) -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                onFxThread[0] = Platform.isFxApplicationThread();
+                return input.equals("ckpt_name") ? java.util.Map.of("other.safetensors", "2.1 GB") : java.util.Map.of();
+            }));
+            return null;
+        });
+        String id = onFx(() -> vm().addNode("CheckpointLoaderSimple", 40, 40));
+        WaitForAsyncUtils.waitForFxEvents();
+        javafx.scene.control.ComboBox<?> combo =
+                robot.lookup("#w-" + id + "-ckpt_name").queryAs(javafx.scene.control.ComboBox.class);
+        robot.clickOn(combo);
+        WaitForAsyncUtils.waitFor(5, TimeUnit.SECONDS, () -> robot.lookup(".option-detail").queryAll().stream()
+                .anyMatch(n -> "2.1 GB".equals(((Label) n).getText()) && n.isVisible()));
+        assertTrue(!onFxThread[0], "details are read off the FX thread");
+        assertTrue(combo.getTooltip().getText().startsWith("tiny.safetensors"), combo.getTooltip().getText());
+        robot.type(javafx.scene.input.KeyCode.ESCAPE);
+    }
+
     private static String tooltip(WireView w) {
         return ((Tooltip) w.getProperties().get("tooltip")).getText();
     }

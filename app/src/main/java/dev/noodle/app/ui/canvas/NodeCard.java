@@ -2,6 +2,7 @@ package dev.noodle.app.ui.canvas;
 
 import dev.noodle.app.ui.vm.NodeRunState;
 import dev.noodle.app.ui.vm.NodeStatus;
+import dev.noodle.app.ui.vm.OptionDetails;
 import dev.noodle.app.ui.vm.PlaceholderNode;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeMode;
@@ -50,6 +51,7 @@ public final class NodeCard extends Control {
     private final BiConsumer<String, Object> commit;
     private final BiConsumer<String, String> seedMode;
     private final PlaceholderNode placeholder;
+    private final OptionDetails optionDetails;
     final Map<String, PortView> inputPorts = new LinkedHashMap<>();
     final Map<Integer, PortView> outputPorts = new LinkedHashMap<>();
 
@@ -61,7 +63,13 @@ public final class NodeCard extends Control {
      */
     public NodeCard(NodeSchema schema, NodeInstance node, BiConsumer<String, Object> commit,
             BiConsumer<String, String> seedMode) {
-        this(schema, null, node, commit, seedMode);
+        this(schema, null, node, commit, seedMode, OptionDetails.NONE);
+    }
+
+    /** Creates a card whose combos show option details (file sizes, LoRA base models) from {@code details}. */
+    public NodeCard(NodeSchema schema, NodeInstance node, BiConsumer<String, Object> commit,
+            BiConsumer<String, String> seedMode, OptionDetails details) {
+        this(schema, null, node, commit, seedMode, details);
     }
 
     /**
@@ -69,13 +77,14 @@ public final class NodeCard extends Control {
      * a badge saying what to do (pseudo-class {@code :unknown}). It never commits a value.
      */
     public static NodeCard placeholder(PlaceholderNode placeholder, NodeInstance node) {
-        return new NodeCard(placeholder.schema(), placeholder, node, (i, v) -> {}, (i, m) -> {});
+        return new NodeCard(placeholder.schema(), placeholder, node, (i, v) -> {}, (i, m) -> {}, OptionDetails.NONE);
     }
 
     private NodeCard(NodeSchema schema, PlaceholderNode placeholder, NodeInstance node,
-            BiConsumer<String, Object> commit, BiConsumer<String, String> seedMode) {
+            BiConsumer<String, Object> commit, BiConsumer<String, String> seedMode, OptionDetails details) {
         this.schema = schema;
         this.placeholder = placeholder;
+        this.optionDetails = details;
         this.commit = commit;
         this.seedMode = seedMode;
         getStyleClass().add("node-card");
@@ -159,6 +168,10 @@ public final class NodeCard extends Control {
 
     BiConsumer<String, Object> commit() {
         return commit;
+    }
+
+    OptionDetails optionDetails() {
+        return optionDetails;
     }
 
     BiConsumer<String, String> seedMode() {

@@ -124,7 +124,7 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         }
 
         for (InputSpec spec : widgetSpecs) {
-            WidgetFactory.create(spec, card.commit(), card.seedMode()).ifPresent(w -> {
+            WidgetFactory.create(spec, card.commit(), card.seedMode(), card.optionDetails()).ifPresent(w -> {
                 widgets.put(spec.name(), w);
                 Label l = new Label(spec.name());
                 l.getStyleClass().add("widget-label");
