@@ -74,6 +74,8 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
             badge.getStyleClass().add("unknown-badge");
             badge.setId("unknown-badge-" + card.nodeId());
             badge.setMinHeight(Region.USE_PREF_SIZE);
+            // the card sizes itself from pref heights: wrap the badge at the card's width, not its one-line width
+            badge.prefWidthProperty().bind(card.prefWidthProperty());
             root.getChildren().add(badge);
         }
 

@@ -51,7 +51,7 @@ public record PlaceholderNode(String type, List<Port> inputs, List<Port> outputs
     public NodeSchema schema() {
         NodeSchema.Builder b = NodeSchema.builder(type).display(type).category("unknown").description(badge());
         for (Port p : inputs) {
-            b.input(SocketInput.optional(p.name(), p.type()));
+            b.input(SocketInput.of(p.name(), p.type()));
         }
         for (Port p : outputs) {
             b.output(p.type(), p.name());
