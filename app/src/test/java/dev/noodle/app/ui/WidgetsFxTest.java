@@ -216,6 +216,20 @@ class WidgetsFxTest {
         robot.type(javafx.scene.input.KeyCode.ESCAPE);
     }
 
+    @Test
+    void theHostsOptionDetailsReachTheEditorThroughGuice() {
+        dev.noodle.app.ui.vm.OptionDetails details = (input, options) ->
+                java.util.concurrent.CompletableFuture.completedFuture(java.util.Map.of());
+        EditorOptions options = new EditorOptions(null, home, home, false);
+        var paths = new EditorPaths(home, home.resolve("examples"));
+        var bound = Guice.createInjector(Modules.override(new EditorModule(FakeNodes.registry(), new TestServices(),
+                options, paths)).with(b -> b.bind(dev.noodle.app.ui.vm.OptionDetails.class).toInstance(details)));
+        assertEquals(details, bound.getInstance(EditorComponents.class).editor().optionDetails());
+        var unbound = Guice.createInjector(new EditorModule(FakeNodes.registry(), new TestServices(), options, paths));
+        assertEquals(dev.noodle.app.ui.vm.OptionDetails.NONE,
+                unbound.getInstance(EditorComponents.class).editor().optionDetails());
+    }
+
     private static String tooltip(WireView w) {
         return ((Tooltip) w.getProperties().get("tooltip")).getText();
     }
