@@ -133,7 +133,7 @@ class WidgetsFxTest {
         assertNotNull(card.placeholder());
         Label badge = robot.lookup("#unknown-badge-2").queryAs(Label.class);
         assertTrue(badge.isVisible() && badge.getText().contains("Unknown node type FreeU_Pro_Custom")
-                && badge.getText().contains("install"), badge.getText());
+                && badge.getText().contains("install the custom node pack 'freeu-pro'"), badge.getText());
         assertEquals("\"keep me exactly\"", robot.lookup("#value-2-note").queryAs(Label.class).getText());
         assertEquals("1.3", robot.lookup("#value-2-b1").queryAs(Label.class).getText());
         assertNotNull(card.inputPort("model"));

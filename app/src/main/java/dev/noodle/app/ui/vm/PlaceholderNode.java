@@ -21,11 +21,13 @@ import java.util.function.Function;
  * sockets and outputs with their types, and its literal values, read from the node instance and the original ComfyUI
  * JSON kept in its {@code extra}. Read-only: nothing here ever changes the node, so its values survive a save.
  *
+ * @param pack the custom node pack named in the original JSON ({@code properties.cnr_id} / {@code aux_id}), or null
  * @param inputs socket inputs, linked or not, in the original order
  * @param outputs outputs by index, typed from the original JSON or from the inputs they feed
  * @param values literal and widget values, as text
  */
-public record PlaceholderNode(String type, List<Port> inputs, List<Port> outputs, List<Value> values) {
+public record PlaceholderNode(
+        String type, String pack, List<Port> inputs, List<Port> outputs, List<Value> values) {
     /** A typed socket. */
     public record Port(String name, PortType type) {}
 
@@ -43,8 +45,9 @@ public record PlaceholderNode(String type, List<Port> inputs, List<Port> outputs
 
     /** The badge text: what is wrong and what to do. */
     public String badge() {
-        return "Unknown node type " + type + ": install the custom node pack that provides it (values are kept as "
-                + "they are), or replace it with an installed node.";
+        String which = pack == null ? "the custom node pack that provides it" : "the custom node pack '" + pack + "'";
+        return "Unknown node type " + type + ": install " + which + " (values are kept as they are), or replace it "
+                + "with an installed node.";
     }
 
     /** A schema with these sockets and outputs (no widgets), so the canvas can draw ports and wires. */
@@ -101,8 +104,11 @@ public record PlaceholderNode(String type, List<Port> inputs, List<Port> outputs
                 }
             });
         }
-        return new PlaceholderNode(node.type(), new ArrayList<>(inputs.values()), outputs(wf, node, original, schemas),
-                values);
+        Map<?, ?> props = original.get("properties") instanceof Map<?, ?> p ? p : Map.of();
+        String pack = props.get("cnr_id") instanceof String id && !id.isBlank() ? id
+                : props.get("aux_id") instanceof String aux && !aux.isBlank() ? aux : null;
+        return new PlaceholderNode(node.type(), pack, new ArrayList<>(inputs.values()),
+                outputs(wf, node, original, schemas), values);
     }
 
     private static List<Port> outputs(Workflow wf, NodeInstance node, Map<?, ?> original,

@@ -69,16 +69,17 @@ public final class WireExplainer {
         String clip(String id) {
             List<NodeInstance> chain = chain(id, PortType.CLIP);
             StringBuilder s = new StringBuilder(source(chain.getLast(), "text encoder"));
+            String patches = patches(chain);
             for (NodeInstance n : chain) {
                 if (n.type().equals("CLIPSetLastLayer")) {
                     Object v = value(n, "stop_at_clip_layer");
                     if (v instanceof Number num) {
-                        s.append(", clip skip ").append(signed(num.longValue()));
+                        s.append(", clip skip ").append(signed(num.longValue())).append(patches.isEmpty() ? "" : ",");
                     }
                     break; // the one nearest the wire wins
                 }
             }
-            return s + patches(chain);
+            return s + patches;
         }
 
         String vae(String id) {

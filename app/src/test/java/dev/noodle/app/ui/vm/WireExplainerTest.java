@@ -92,7 +92,7 @@ class WireExplainerTest {
     void clipShowsClipSkipAndPatches() {
         pipeline();
         assertEquals("CLIP: the text encoder of v1-5-pruned-emaonly with 2 LoRA patches", explain("3", 1));
-        assertEquals("CLIP: the text encoder of v1-5-pruned-emaonly, clip skip −2 with 2 LoRA patches",
+        assertEquals("CLIP: the text encoder of v1-5-pruned-emaonly, clip skip −2, with 2 LoRA patches",
                 explain("4", 0));
     }
 
@@ -118,7 +118,7 @@ class WireExplainerTest {
         assertEquals("IMAGE: 768×512 batch 2, denoised by 1 sampler (25 steps), decoded by the VAE of "
                 + "v1-5-pruned-emaonly", explain("8", 0));
         assertEquals("CONDITIONING: the prompt “a photo of a cat” encoded by the text encoder of "
-                + "v1-5-pruned-emaonly, clip skip −2 with 2 LoRA patches", explain("5", 0));
+                + "v1-5-pruned-emaonly, clip skip −2, with 2 LoRA patches", explain("5", 0));
         assertEquals("VAE: the VAE of v1-5-pruned-emaonly", explain("1", 2));
     }
 
