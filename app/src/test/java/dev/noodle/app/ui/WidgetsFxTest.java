@@ -76,11 +76,16 @@ class WidgetsFxTest {
         WaitForAsyncUtils.waitForFxEvents();
         CodeArea area = robot.lookup("#w-" + id + "-text").queryAs(CodeArea.class);
         robot.clickOn(area);
-        String typed = "a (cat:1.2) [dog] embedding:bad-hands.v2 <lora:detail:0.8> (x";
-        robot.write(typed);
+        String typed = "a (fluffy cat:1.2) [dog] embedding:bad-hands.v2 <lora:detail:0.8> (x";
+        double zoom = window.canvas().zoom();
+        robot.write(typed + "Q").type(javafx.scene.input.KeyCode.BACK_SPACE);
         WaitForAsyncUtils.waitForFxEvents();
         assertEquals(typed, area.getText());
-        assertStyle(area, typed.indexOf("cat"), "prompt-emphasis");
+        // keys typed into the prompt are not canvas shortcuts (space: search, backspace: delete, f: fit)
+        assertEquals(1, vm().workflow().nodes().size());
+        assertEquals(zoom, window.canvas().zoom());
+        assertTrue(robot.lookup(".search-overlay").queryAll().stream().noneMatch(javafx.scene.Node::isVisible));
+        assertStyle(area, typed.indexOf("fluffy"), "prompt-emphasis");
         assertStyle(area, typed.indexOf(":1.2") + 1, "prompt-weight");
         assertStyle(area, typed.indexOf("dog"), "prompt-deemphasis");
         assertStyle(area, typed.indexOf("bad-hands") + 3, "prompt-embedding");
