@@ -44,6 +44,12 @@ public final class EditorComponents implements AutoCloseable {
         this.options = options;
     }
 
+    /** Combo option details (model file sizes, LoRA base models) when the host binds them. */
+    @Inject(optional = true)
+    void setOptionDetails(dev.noodle.app.ui.vm.OptionDetails details) {
+        editor.setOptionDetails(details);
+    }
+
     /** The graph editing view-model. */
     public GraphEditorViewModel editor() {
         return editor;

@@ -41,6 +41,18 @@ public final class EditorLauncher {
                 }
 
                 @Provides
+                @com.google.inject.Singleton
+                dev.noodle.app.ui.vm.OptionDetails optionDetails() {
+                    // model file sizes and LoRA base models, read (header only) on one background thread
+                    return new dev.noodle.app.ui.vm.ModelFileDetails(nodes.environment().models(),
+                            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                                Thread t = new Thread(r, "model-file-details");
+                                t.setDaemon(true);
+                                return t;
+                            }));
+                }
+
+                @Provides
                 WorkflowStore store() {
                     // ComfyUI JSON and PNGs from Noodle, ComfyUI and A1111, matched against the installed checkpoints
                     return EditorModule.store(() -> new WorkflowSources(nodes.registry(),

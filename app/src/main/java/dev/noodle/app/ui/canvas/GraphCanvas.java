@@ -71,6 +71,11 @@ public final class GraphCanvas extends Region {
     private BiConsumer<MouseEvent, NodeCard> onContextMenu = (e, c) -> {};
 
     /** Creates a canvas showing the view-model's workflow and the run view-model's node states. */
+    /** The view-model this canvas shows. */
+    public GraphEditorViewModel viewModel() {
+        return vm;
+    }
+
     public GraphCanvas(GraphEditorViewModel vm, RunViewModel run) {
         this.vm = vm;
         getStyleClass().add("graph-canvas");
@@ -221,14 +226,13 @@ public final class GraphCanvas extends Region {
     }
 
     private NodeCard createCard(NodeInstance n) {
-        NodeSchema schema = vm.schema(n.type()).orElseGet(() -> NodeSchema.builder(n.type())
-                .display(n.type() + " (unknown)")
-                .category("unknown")
-                .description("This node type is not installed, so it cannot run.")
-                .build());
         String id = n.id();
-        NodeCard card = new NodeCard(schema, n, (input, value) -> vm.setInput(id, input, value),
-                (input, mode) -> vm.execute(SeedControl.setMode(id, input, mode)));
+        // an uninstalled type (e.g. a ComfyUI custom node) opens as a read-only placeholder with its ports and values
+        NodeCard card = vm.schema(n.type())
+                .map(schema -> new NodeCard(schema, n, (input, value) -> vm.setInput(id, input, value),
+                        (input, mode) -> vm.execute(SeedControl.setMode(id, input, mode)), vm.optionDetails()))
+                .orElseGet(() -> NodeCard.placeholder(
+                        dev.noodle.app.ui.vm.PlaceholderNode.of(vm.workflow(), n, vm::schema), n));
         card.setPrefWidth(GraphEditorViewModel.DEFAULT_WIDTH);
         card.selectedProperty().set(vm.selection().contains(id));
         card.runStateProperty().set(runStates.states().getOrDefault(id, NodeRunState.IDLE));

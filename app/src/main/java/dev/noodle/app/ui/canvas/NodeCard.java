@@ -2,6 +2,8 @@ package dev.noodle.app.ui.canvas;
 
 import dev.noodle.app.ui.vm.NodeRunState;
 import dev.noodle.app.ui.vm.NodeStatus;
+import dev.noodle.app.ui.vm.OptionDetails;
+import dev.noodle.app.ui.vm.PlaceholderNode;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.spec.NodeSchema;
@@ -39,6 +41,7 @@ public final class NodeCard extends Control {
     private static final PseudoClass MUTED = PseudoClass.getPseudoClass("muted");
     private static final PseudoClass BYPASSED = PseudoClass.getPseudoClass("bypassed");
     private static final PseudoClass COLLAPSED = PseudoClass.getPseudoClass("collapsed");
+    private static final PseudoClass UNKNOWN = PseudoClass.getPseudoClass("unknown");
 
     private final NodeSchema schema;
     private final ObjectProperty<NodeInstance> instance = new SimpleObjectProperty<>(this, "instance");
@@ -50,6 +53,8 @@ public final class NodeCard extends Control {
     private Runnable onToggleCollapse = () -> {};
     private final BiConsumer<String, Object> commit;
     private final BiConsumer<String, String> seedMode;
+    private final PlaceholderNode placeholder;
+    private final OptionDetails optionDetails;
     final Map<String, PortView> inputPorts = new LinkedHashMap<>();
     final Map<Integer, PortView> outputPorts = new LinkedHashMap<>();
 
@@ -61,7 +66,28 @@ public final class NodeCard extends Control {
      */
     public NodeCard(NodeSchema schema, NodeInstance node, BiConsumer<String, Object> commit,
             BiConsumer<String, String> seedMode) {
+        this(schema, null, node, commit, seedMode, OptionDetails.NONE);
+    }
+
+    /** Creates a card whose combos show option details (file sizes, LoRA base models) from {@code details}. */
+    public NodeCard(NodeSchema schema, NodeInstance node, BiConsumer<String, Object> commit,
+            BiConsumer<String, String> seedMode, OptionDetails details) {
+        this(schema, null, node, commit, seedMode, details);
+    }
+
+    /**
+     * Creates a read-only placeholder card for a node whose type is not installed: its ports, its literal values and
+     * a badge saying what to do (pseudo-class {@code :unknown}). It never commits a value.
+     */
+    public static NodeCard placeholder(PlaceholderNode placeholder, NodeInstance node) {
+        return new NodeCard(placeholder.schema(), placeholder, node, (i, v) -> {}, (i, m) -> {}, OptionDetails.NONE);
+    }
+
+    private NodeCard(NodeSchema schema, PlaceholderNode placeholder, NodeInstance node,
+            BiConsumer<String, Object> commit, BiConsumer<String, String> seedMode, OptionDetails details) {
         this.schema = schema;
+        this.placeholder = placeholder;
+        this.optionDetails = details;
         this.commit = commit;
         this.seedMode = seedMode;
         getStyleClass().add("node-card");
@@ -74,6 +100,7 @@ public final class NodeCard extends Control {
         runState.addListener((o, a, b) -> updateStatus(b));
         instance.addListener((o, a, b) -> updateMode(b.mode()));
         updateMode(node.mode());
+        pseudoClassStateChanged(UNKNOWN, placeholder != null);
     }
 
     private void updateStatus(NodeRunState s) {
@@ -99,6 +126,11 @@ public final class NodeCard extends Control {
     /** The node type's schema. */
     public NodeSchema schema() {
         return schema;
+    }
+
+    /** What is known of an uninstalled node type, or null for installed types. */
+    public PlaceholderNode placeholder() {
+        return placeholder;
     }
 
     /** The node as in the current workflow; replaced by the canvas on each edit. */
@@ -157,6 +189,10 @@ public final class NodeCard extends Control {
 
     BiConsumer<String, Object> commit() {
         return commit;
+    }
+
+    OptionDetails optionDetails() {
+        return optionDetails;
     }
 
     BiConsumer<String, String> seedMode() {

@@ -2,6 +2,7 @@ package dev.noodle.app.ui.canvas;
 
 import dev.noodle.app.ui.vm.NodeRunState;
 import dev.noodle.app.ui.vm.NodeStatus;
+import dev.noodle.app.ui.vm.PlaceholderNode;
 import dev.noodle.app.ui.vm.PortTypeInfo;
 import dev.noodle.app.ui.vm.SeedControl;
 import dev.noodle.graph.model.InputValue;
@@ -81,6 +82,17 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         header.setAlignment(Pos.CENTER_LEFT);
         root.getChildren().addAll(header, content);
 
+        if (card.placeholder() != null) {
+            Label badge = new Label(card.placeholder().badge());
+            badge.setWrapText(true);
+            badge.getStyleClass().add("unknown-badge");
+            badge.setId("unknown-badge-" + card.nodeId());
+            badge.setMinHeight(Region.USE_PREF_SIZE);
+            // the card sizes itself from pref heights: wrap the badge at the card's width, not its one-line width
+            badge.prefWidthProperty().bind(card.prefWidthProperty());
+            root.getChildren().add(badge);
+        }
+
         progress.getStyleClass().add("node-progress");
         progress.setMaxWidth(Double.MAX_VALUE);
         show(progress, false);
@@ -130,7 +142,7 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         }
 
         for (InputSpec spec : widgetSpecs) {
-            WidgetFactory.create(spec, card.commit(), card.seedMode()).ifPresent(w -> {
+            WidgetFactory.create(spec, card.commit(), card.seedMode(), card.optionDetails()).ifPresent(w -> {
                 widgets.put(spec.name(), w);
                 Label l = new Label(spec.name());
                 l.getStyleClass().add("widget-label");
@@ -154,6 +166,20 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
                 }
                 w.node().setId("w-" + card.nodeId() + "-" + spec.name());
             });
+        }
+
+        if (card.placeholder() != null) {
+            for (PlaceholderNode.Value v : card.placeholder().values()) {
+                Label name = new Label(v.name());
+                name.getStyleClass().add("widget-label");
+                name.setMinWidth(Region.USE_PREF_SIZE);
+                Label value = new Label(v.text());
+                value.getStyleClass().add("placeholder-value");
+                value.setId("value-" + card.nodeId() + "-" + v.name().replace(' ', '_'));
+                HBox box = new HBox(6, name, value);
+                box.getStyleClass().add("widget-row");
+                root.getChildren().add(box);
+            }
         }
 
         image.setPreserveRatio(true);

@@ -1,5 +1,6 @@
 package dev.noodle.app.ui.canvas;
 
+import dev.noodle.app.ui.vm.OptionDetails;
 import dev.noodle.graph.spec.BoolInput;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.FloatInput;
@@ -8,15 +9,23 @@ import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import javafx.application.Platform;
+import javafx.beans.binding.Bindings;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableMap;
 import javafx.scene.control.CheckBox;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.Tooltip;
+import javafx.scene.layout.Region;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Slider;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.SpinnerValueFactory;
-import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
@@ -34,14 +43,23 @@ public final class WidgetFactory {
      */
     public static Optional<Widget> create(
             InputSpec spec, BiConsumer<String, Object> commit, BiConsumer<String, String> seedMode) {
+        return create(spec, commit, seedMode, OptionDetails.NONE);
+    }
+
+    /**
+     * Builds the widget for {@code spec}; combos list each option with its details (file size, LoRA base model)
+     * from {@code details}, read in the background when the list opens.
+     */
+    public static Optional<Widget> create(InputSpec spec, BiConsumer<String, Object> commit,
+            BiConsumer<String, String> seedMode, OptionDetails details) {
         return switch (spec) {
             case IntInput i when i.controlAfterGenerate() -> Optional.of(SeedField.create(i, commit, seedMode));
             case IntInput i -> Optional.of(intSpinner(i, commit));
             case FloatInput f -> Optional.of(floatSlider(f, commit));
-            case StringInput s when s.multiline() -> Optional.of(textArea(s, commit));
+            case StringInput s when s.multiline() -> Optional.of(PromptEditor.create(s, commit));
             case StringInput s -> Optional.of(textField(s, commit));
             case BoolInput b -> Optional.of(checkBox(b, commit));
-            case ComboInput c -> Optional.of(combo(c, commit));
+            case ComboInput c -> Optional.of(combo(c, commit, details));
             case SocketInput s -> Optional.empty();
         };
     }
@@ -119,24 +137,6 @@ public final class WidgetFactory {
         });
     }
 
-    private static Widget textArea(StringInput spec, BiConsumer<String, Object> commit) {
-        TextArea area = new TextArea();
-        area.setWrapText(true);
-        area.setPrefRowCount(4);
-        area.getStyleClass().add("prompt-widget");
-        area.setPromptText(spec.name());
-        area.focusedProperty().addListener((obs, was, is) -> {
-            if (!is) {
-                commit.accept(spec.name(), area.getText());
-            }
-        });
-        return new Widget(area, v -> {
-            if (!area.isFocused() || !area.getText().equals(v)) {
-                area.setText(v == null ? "" : v.toString());
-            }
-        });
-    }
-
     private static Widget textField(StringInput spec, BiConsumer<String, Object> commit) {
         TextField field = new TextField();
         field.setPromptText(spec.name());
@@ -164,15 +164,25 @@ public final class WidgetFactory {
         });
     }
 
-    private static Widget combo(ComboInput spec, BiConsumer<String, Object> commit) {
+    private static Widget combo(ComboInput spec, BiConsumer<String, Object> commit, OptionDetails details) {
         ComboBox<String> combo = new ComboBox<>();
         combo.getItems().setAll(spec.currentOptions());
         combo.setMaxWidth(Double.MAX_VALUE);
+        ObservableMap<String, String> extra = FXCollections.observableHashMap();
+        Runnable loadDetails = () -> details.details(spec.name(), List.copyOf(combo.getItems()))
+                .thenAcceptAsync(extra::putAll, Platform::runLater);
+        combo.setCellFactory(list -> new OptionCell(extra));
         combo.setOnShowing(e -> {
             String keep = combo.getValue();
             combo.getItems().setAll(spec.currentOptions());
             combo.setValue(keep);
+            loadDetails.run();
         });
+        Tooltip tip = new Tooltip();
+        tip.textProperty().bind(Bindings.createStringBinding(() -> combo.getValue() == null ? ""
+                : combo.getValue() + (extra.containsKey(combo.getValue()) ? "\n" + extra.get(combo.getValue()) : ""),
+                combo.valueProperty(), extra));
+        combo.setTooltip(tip);
         boolean[] showing = {false};
         combo.valueProperty().addListener((obs, a, b) -> {
             if (!showing[0] && b != null) {
@@ -184,6 +194,37 @@ public final class WidgetFactory {
             combo.setValue(v == null ? null : v.toString());
             showing[0] = false;
         });
+    }
+
+    /** A combo list entry: the option, and its details (size, base model) at the right once read. */
+    static final class OptionCell extends ListCell<String> {
+        private final Label name = new Label();
+        private final Label detail = new Label();
+        private final HBox box;
+        private final ObservableMap<String, String> extra;
+
+        OptionCell(ObservableMap<String, String> extra) {
+            this.extra = extra;
+            detail.getStyleClass().add("option-detail");
+            Region gap = new Region();
+            HBox.setHgrow(gap, Priority.ALWAYS);
+            box = new HBox(12, name, gap, detail);
+        }
+
+        @Override
+        protected void updateItem(String item, boolean empty) {
+            super.updateItem(item, empty);
+            detail.textProperty().unbind();
+            if (empty || item == null) {
+                setGraphic(null);
+                setText(null);
+                return;
+            }
+            name.setText(item);
+            detail.textProperty().bind(Bindings.valueAt(extra, item));
+            setText(null);
+            setGraphic(box);
+        }
     }
 
     static double round(double v, FloatInput spec) {

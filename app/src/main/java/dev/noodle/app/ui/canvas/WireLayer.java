@@ -1,7 +1,9 @@
 package dev.noodle.app.ui.canvas;
 
+import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.PortTypeInfo;
 import dev.noodle.app.ui.vm.RerouteRoutes;
+import dev.noodle.app.ui.vm.WireExplainer;
 import dev.noodle.graph.model.InputValue;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.NodeInstance;
@@ -103,21 +105,27 @@ final class WireLayer extends Group {
         return c.schema().outputs().get(index).type();
     }
 
+    /** Sets the wire's tooltip, on each hover, to what flows on it now (static reading of the upstream graph). */
     private void explain(WireView w) {
-        if (Tooltip.class.isInstance(w.getProperties().get("tooltip"))) {
-            return;
-        }
         NodeCard from = canvas.card(w.fromNode());
         NodeCard to = canvas.card(w.toNode());
-        if (from == null || to == null) {
+        if (from == null || to == null || w.outIndex() >= from.schema().outputs().size()) {
             return;
         }
         OutputSpec out = from.schema().outputs().get(w.outIndex());
-        Tooltip t = new Tooltip(out.type().name() + " from " + from.titleProperty().get() + " (node " + w.fromNode()
-                + ") to '" + w.input() + "' of " + to.titleProperty().get() + " (node " + w.toNode() + "):\n"
-                + PortTypeInfo.describe(out.type()));
+        GraphEditorViewModel vm = canvas.viewModel();
+        String text = WireExplainer.explain(vm.workflow(), vm::schema, w.fromNode(), w.outIndex())
+                + "\n\nfrom " + from.titleProperty().get() + " (node " + w.fromNode() + ") to '" + w.input() + "' of "
+                + to.titleProperty().get() + " (node " + w.toNode() + ")\n" + out.type().name() + " is "
+                + PortTypeInfo.describe(out.type());
+        if (w.getProperties().get("tooltip") instanceof Tooltip t) {
+            t.setText(text);
+            return;
+        }
+        Tooltip t = new Tooltip(text);
         t.setWrapText(true);
         t.setMaxWidth(380);
+        t.setId("wire-tooltip");
         Tooltip.install(w, t);
         w.getProperties().put("tooltip", t);
     }

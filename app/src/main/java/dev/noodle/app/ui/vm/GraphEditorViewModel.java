@@ -72,6 +72,8 @@ public final class GraphEditorViewModel {
     private long changeCount;
 
     /** Creates a view-model holding an empty workflow. */
+    private OptionDetails optionDetails = OptionDetails.NONE;
+
     public GraphEditorViewModel(NodeRegistry registry) {
         this.registry = Objects.requireNonNull(registry);
         load(Workflow.empty("Untitled"));
@@ -377,6 +379,16 @@ public final class GraphEditorViewModel {
     /** Selects every node. */
     public void selectAll() {
         select(workflow.get().nodes().keySet());
+    }
+
+    /** Extra words for combo options (file sizes, LoRA base models); {@link OptionDetails#NONE} by default. */
+    public OptionDetails optionDetails() {
+        return optionDetails;
+    }
+
+    /** Sets where combo option details come from (the host's model folders). */
+    public void setOptionDetails(OptionDetails details) {
+        this.optionDetails = java.util.Objects.requireNonNull(details, "details");
     }
 
     /** Looks up a node type's schema. */
