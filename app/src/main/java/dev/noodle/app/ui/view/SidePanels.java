@@ -1,5 +1,6 @@
 package dev.noodle.app.ui.view;
 
+import dev.noodle.app.ui.vm.Concepts;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.PortTypeInfo;
 import dev.noodle.app.ui.vm.QueueEntry;
@@ -67,9 +68,10 @@ final class SidePanels {
             box.getChildren().clear();
             // the selection may still name a node that an edit just deleted (it is cleared after the edit)
             if (vm.selection().size() != 1 || vm.workflow().node(vm.selection().iterator().next()) == null) {
-                box.getChildren().add(wrap(new Label(
-                        "Select a node to see what it does.\n\nA workflow flows left to right: load a checkpoint, "
-                                + "encode your prompts, sample a latent, decode it to pixels, save the image.")));
+                box.getChildren().add(wrap(new Label(Concepts.overview())));
+                for (Concepts.Concept c : Concepts.ALL) {
+                    box.getChildren().addAll(heading(c.title()), wrap(new Label(c.text())));
+                }
                 return;
             }
             NodeInstance n = vm.workflow().node(vm.selection().iterator().next());
@@ -96,6 +98,11 @@ final class SidePanels {
             }
             for (OutputSpec o : s.outputs()) {
                 box.getChildren().add(wrap(new Label("• " + o.name() + ": " + PortTypeInfo.describe(o.type()))));
+            }
+            for (Concepts.Concept c : Concepts.forNodeType(n.type())) { // the idea behind the node, in plain words
+                Label text = new Label(c.text());
+                text.setId("concept-" + c.id());
+                box.getChildren().addAll(heading("What is: " + c.title()), wrap(text));
             }
         };
         vm.selection().addListener((SetChangeListener<String>) c -> update.run());

@@ -1,0 +1,122 @@
+package dev.noodle.app.ui.vm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plain-words explanations of the ideas a Stable Diffusion pipeline is made of — checkpoint, VAE, CLIP and prompts,
+ * embeddings, LoRA, hypernetworks, clip skip, the sampler and CFG — and which of them a node type is about, for the
+ * editor's Explain panel. Pure data; thread-safe.
+ */
+public final class Concepts {
+    /** One idea, with a short title and a paragraph a newcomer can follow. */
+    public record Concept(String id, String title, String text) {}
+
+    public static final Concept CHECKPOINT = new Concept("checkpoint", "Checkpoint",
+            "A checkpoint is the whole base model in one file (.safetensors, or an old .ckpt): the UNet that removes"
+                    + " noise (MODEL), the CLIP text encoder that reads your prompt (CLIP) and the VAE that turns the"
+                    + " result into pixels (VAE). Load Checkpoint hands out those three parts; every other add-on"
+                    + " plugs into one of them. Families differ (SD 1.5, SD 2.x, SDXL and Pony): add-ons must be made"
+                    + " for the same family.");
+    public static final Concept VAE = new Concept("vae", "VAE",
+            "The VAE translates between pixels and the small 'latent' picture the model works on (8× smaller each"
+                    + " way). VAE Decode turns the finished latent into an image; VAE Encode does the reverse for"
+                    + " img2img. Some checkpoints carry a weak VAE that gives washed-out colours: load a better one"
+                    + " (e.g. vae-ft-mse-840000) with Load VAE and wire it into VAE Decode instead.");
+    public static final Concept PROMPT = new Concept("prompt", "CLIP and prompts",
+            "CLIP reads your prompt and turns it into CONDITIONING, the direction the sampler steers towards (positive)"
+                    + " or away from (negative). (word:1.3) makes a word count more, (word) counts 1.1×; prompts longer"
+                    + " than 75 tokens are split into chunks.");
+    public static final Concept EMBEDDING = new Concept("embedding", "Embeddings (textual inversion)",
+            "An embedding is a tiny file holding new 'words' the text encoder learned, such as a style or a"
+                    + " character. Put it in models/embeddings and write embedding:name in a prompt (AUTOMATIC1111"
+                    + " style: just the file name). It changes only what the prompt means, not the model.");
+    public static final Concept LORA = new Concept("lora", "LoRA",
+            "A LoRA is a small patch for the model's weights, trained to add a subject or a style. Load LoRA sits"
+                    + " between Load Checkpoint and the nodes that use MODEL and CLIP; strength_model scales its"
+                    + " effect on the UNet, strength_clip on the text encoder. Chain several to stack them; the"
+                    + " checkpoint itself is never changed, so changing a strength is quick.");
+    public static final Concept HYPERNETWORK = new Concept("hypernetwork", "Hypernetwork",
+            "A hypernetwork is an older kind of add-on: two small networks that bend the keys and values the UNet's"
+                    + " cross-attention reads from your prompt. It plugs into MODEL like a LoRA, with one strength.");
+    public static final Concept CLIP_SKIP = new Concept("clip_skip", "Clip skip",
+            "Clip skip stops the text encoder early and uses an earlier layer's understanding of the prompt. Many"
+                    + " anime models were trained that way and expect it. AUTOMATIC1111's 'clip skip 2' is ComfyUI's"
+                    + " CLIP Set Last Layer at −2; 1 (or −1) means no skip.");
+    public static final Concept SAMPLER = new Concept("sampler", "Sampler and steps",
+            "The sampler starts from random noise (fixed by the seed) and lets the MODEL remove a little noise at"
+                    + " each step until a picture is left. The sampler and scheduler choose how big each step is; more"
+                    + " steps take longer and usually add detail. Denoise below 1 starts from an existing latent"
+                    + " instead (img2img).");
+    public static final Concept CFG = new Concept("cfg", "CFG",
+            "CFG (classifier-free guidance) is how strongly each step follows the positive prompt and avoids the"
+                    + " negative one: the model is asked twice, with and without your prompt, and the difference is"
+                    + " multiplied by cfg. Around 5–8 is usual; too high burns the colours.");
+    public static final Concept MERGE = new Concept("merge", "Merging",
+            "Merging mixes the weights of two or three models into a new one, e.g. 70% of one and 30% of another."
+                    + " Save the result with Checkpoint Save to use it like any checkpoint.");
+    public static final Concept INPAINT = new Concept("inpaint", "Inpainting",
+            "Inpainting repaints only a masked part of an image. The mask comes from the image's transparent parts"
+                    + " (Load Image); inpainting checkpoints also see the mask and the masked picture directly.");
+
+    /** Every concept, in the order a pipeline uses them. */
+    public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
+            SAMPLER, CFG, VAE, MERGE, INPAINT);
+
+    private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
+            Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
+            Map.entry("CheckpointSave", List.of(CHECKPOINT, MERGE)),
+            Map.entry("CLIPTextEncode", List.of(PROMPT, EMBEDDING)),
+            Map.entry("CLIPTextEncodeSDXL", List.of(PROMPT, EMBEDDING)),
+            Map.entry("NoodleCLIPTextEncodeClipSkip", List.of(PROMPT, CLIP_SKIP, EMBEDDING)),
+            Map.entry("CLIPSetLastLayer", List.of(CLIP_SKIP)),
+            Map.entry("LoraLoader", List.of(LORA)),
+            Map.entry("LoraLoaderModelOnly", List.of(LORA)),
+            Map.entry("HypernetworkLoader", List.of(HYPERNETWORK)),
+            Map.entry("VAELoader", List.of(VAE)),
+            Map.entry("VAEDecode", List.of(VAE)),
+            Map.entry("VAEEncode", List.of(VAE)),
+            Map.entry("VAEDecodeTiled", List.of(VAE)),
+            Map.entry("VAEEncodeTiled", List.of(VAE)),
+            Map.entry("KSampler", List.of(SAMPLER, CFG)),
+            Map.entry("KSamplerAdvanced", List.of(SAMPLER, CFG)),
+            Map.entry("EmptyLatentImage", List.of(SAMPLER)),
+            Map.entry("ModelMergeSimple", List.of(MERGE)),
+            Map.entry("ModelMergeAdd", List.of(MERGE)),
+            Map.entry("ModelMergeSubtract", List.of(MERGE)),
+            Map.entry("CLIPMergeSimple", List.of(MERGE)),
+            Map.entry("NoodleCheckpointMerger", List.of(MERGE)),
+            Map.entry("VAEEncodeForInpaint", List.of(INPAINT, VAE)),
+            Map.entry("SetLatentNoiseMask", List.of(INPAINT)),
+            Map.entry("InpaintModelConditioning", List.of(INPAINT)),
+            Map.entry("LoadImage", List.of(INPAINT)));
+
+    private Concepts() {}
+
+    /** The node types that have concepts. */
+    public static java.util.Set<String> nodeTypes() {
+        return BY_TYPE.keySet();
+    }
+
+    /** The concepts a node type is about (empty for plumbing nodes). */
+    public static List<Concept> forNodeType(String type) {
+        return BY_TYPE.getOrDefault(type, List.of());
+    }
+
+    /**
+     * How the parts plug together, for when nothing is selected: the path of a picture through a pipeline, then
+     * one line per add-on saying where it plugs in.
+     */
+    public static String overview() {
+        List<String> lines = new ArrayList<>();
+        lines.add("A workflow flows left to right: Load Checkpoint gives MODEL, CLIP and VAE → CLIP Text Encode turns"
+                + " your prompts into CONDITIONING → the KSampler turns noise into a LATENT, steered by the"
+                + " conditioning → VAE Decode turns the latent into an IMAGE → Save Image writes it.");
+        lines.add("Add-ons plug into that path: a LoRA between the checkpoint and everything using MODEL and CLIP; a"
+                + " hypernetwork on MODEL; embeddings inside the prompt text; clip skip on CLIP; a separate VAE into"
+                + " VAE Decode.");
+        lines.add("Select a node to read about it; hover a wire to see what flows on it.");
+        return String.join("\n\n", lines);
+    }
+}
