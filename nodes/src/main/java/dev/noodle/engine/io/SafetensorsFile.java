@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -191,7 +192,21 @@ public final class SafetensorsFile implements ModelFile {
         long len = e.byteLength();
         if (e.info().dtype() == DType.F32 && compute == DataType.FLOAT32 && len > 0 && len < Integer.MAX_VALUE - 64
                 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            // fast path: the file's bytes are already the array's bytes — one read straight into native memory
+            // fast path: the file's bytes are already the array's bytes — one read straight into the array's own
+            // (uninitialised) native memory, so closing the array frees it at once and nothing is zero-filled first
+            NDArray arr = manager.create(new Shape(e.info().shape()), DataType.FLOAT32);
+            ByteBuffer view = arr instanceof PtNDArray pt && ai.djl.Device.Type.CPU.equals(manager.getDevice().getDeviceType())
+                    ? pt.toByteBuffer(true) : null;
+            if (view != null && view.isDirect() && view.capacity() == len) {
+                try {
+                    readInto(e, view.order(ByteOrder.nativeOrder()));
+                } catch (RuntimeException x) {
+                    arr.close();
+                    throw x;
+                }
+                return arr;
+            }
+            arr.close(); // not a view of the array's memory: read into a buffer the array copies
             ByteBuffer out = ByteBuffer.allocateDirect((int) len).order(ByteOrder.nativeOrder());
             readInto(e, out);
             return manager.create(out, new Shape(e.info().shape()), DataType.FLOAT32);
