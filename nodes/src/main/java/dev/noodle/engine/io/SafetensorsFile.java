@@ -16,9 +16,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A safetensors file opened for reading, validated by {@link SafetensorsHeader} at open. Each tensor is
- * memory-mapped on demand in its own read-only window (so files over 2 GB work) and copied while it is converted,
- * so callers never see mapped memory. Thread-safe for reads; {@link #close()} releases the channel.
+ * A safetensors file opened for reading, validated by {@link SafetensorsHeader} at open. Each tensor is read on
+ * demand with positional reads at its own offset (so files of any size work, and no mapped pages stay in the resident
+ * set): F32 tensors straight into the new array's native memory, other dtypes through a heap buffer while they are
+ * converted; the file's size is re-checked before each read, so a file truncated underneath gives an error, never a
+ * crash. Thread-safe for reads; {@link #close()} releases the channel.
  */
 public final class SafetensorsFile implements ModelFile {
     private final Path path;
