@@ -40,11 +40,7 @@ public final class SetCollapsed implements EditCommand {
 
     @Override
     public Workflow revert(Workflow wf) {
-        Layout layout = wf.layout();
-        for (Map.Entry<String, NodeLayout> e : before.entrySet()) {
-            layout = layout.withNode(e.getKey(), e.getValue());
-        }
-        return wf.withLayout(layout);
+        return NodeLayouts.restore(wf, before);
     }
 
     @Override
