@@ -147,6 +147,32 @@ class CanvasEditsTest {
         assertEquals(vm.workflow().layout().reroutes(), back.layout().reroutes());
     }
 
+    @Test
+    void reroutePointsAreAddedOnAWireAndRemovedUndoably() {
+        String ckpt = vm.addNode("CheckpointLoaderSimple", 0, 0);
+        String sampler = vm.addNode("KSampler", 800, 0);
+        vm.connect(ckpt, 0, sampler, "model");
+        String wire = RerouteRoutes.key(sampler, "model");
+
+        String first = edits.addReroute(sampler, "model", 300, 100);
+        String second = edits.addReroute(sampler, "model", 600, 150);
+        assertEquals(List.of(first, second),
+                RerouteRoutes.routes(vm.workflow(), vm::schema).get(wire).stream().map(Reroute::id).toList(),
+                "the wire runs source → first → second → KSampler.model");
+        assertTrue(Long.parseLong(second) > Long.parseLong(first) && !vm.workflow().nodes().containsKey(first),
+                "reroutes take numbers no node uses, as in ComfyUI");
+        assertEquals(null, edits.addReroute(sampler, "positive", 0, 0), "no wire, no reroute");
+
+        edits.removeReroute(first);
+        assertEquals(List.of(second),
+                RerouteRoutes.routes(vm.workflow(), vm::schema).get(wire).stream().map(Reroute::id).toList());
+        vm.undo();
+        assertEquals(2, RerouteRoutes.routes(vm.workflow(), vm::schema).get(wire).size());
+        vm.undo();
+        vm.undo();
+        assertTrue(vm.workflow().layout().reroutes().isEmpty(), "every reroute edit undoes");
+    }
+
     private static final String COMFY = """
             {"last_node_id": 3, "last_link_id": 2, "nodes": [
               {"id": 1, "type": "CheckpointLoaderSimple", "pos": [0, 0], "size": [300, 100], "flags": {}, "order": 0,

@@ -44,6 +44,12 @@ final class RerouteLayer extends Group {
             dot.setOnMousePressed(e -> pressed(e, dot));
             dot.setOnMouseDragged(e -> dragged(e, dot));
             dot.setOnMouseReleased(e -> released(e, r, dot));
+            dot.setOnContextMenuRequested(e -> {
+                javafx.scene.control.MenuItem remove = new javafx.scene.control.MenuItem("Remove reroute point");
+                remove.setOnAction(a -> edits.removeReroute(r.id()));
+                new javafx.scene.control.ContextMenu(remove).show(dot, e.getScreenX(), e.getScreenY());
+                e.consume();
+            });
             dots.put(r.id(), dot);
             getChildren().add(dot);
         }

@@ -83,6 +83,13 @@ final class WireLayer extends Group {
                 WireView created = new WireView(link.nodeId(), link.outputIndex(), n.id(), in.getKey(),
                         outputType(link.nodeId(), link.outputIndex()));
                 created.setOnMouseEntered(e -> explain(created));
+                created.setOnContextMenuRequested(e -> { // a reroute point where the user clicked, as in ComfyUI
+                    javafx.scene.control.MenuItem add = new javafx.scene.control.MenuItem("Add reroute point here");
+                    add.setOnAction(a -> canvas.edits().addReroute(created.toNode(), created.input(),
+                            e.getX() - RerouteLayer.DX, e.getY() - RerouteLayer.DY));
+                    new javafx.scene.control.ContextMenu(add).show(created, e.getScreenX(), e.getScreenY());
+                    e.consume();
+                });
                 wires.put(key, created);
                 getChildren().add(created);
                 dirtyNodes.add(n.id());

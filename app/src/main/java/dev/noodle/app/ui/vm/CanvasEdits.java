@@ -5,6 +5,7 @@ import dev.noodle.graph.edit.Composite;
 import dev.noodle.graph.edit.EditCommand;
 import dev.noodle.graph.edit.MoveNodes;
 import dev.noodle.graph.edit.MoveReroutes;
+import dev.noodle.graph.edit.SetReroutes;
 import dev.noodle.graph.edit.RemoveGroup;
 import dev.noodle.graph.edit.SetCollapsed;
 import dev.noodle.graph.edit.SetGroup;
@@ -142,6 +143,65 @@ public final class CanvasEdits {
                 vm.execute(new MoveReroutes(List.of(id), x - r.x(), y - r.y()));
                 return;
             }
+        }
+    }
+
+    /**
+     * Adds a reroute dot at (x, y) on the wire into {@code input} of {@code toNode}, after any dots the wire already
+     * passes through (ComfyUI stores a dot by the link it feeds, {@code "node:slot"}, slot = the input's index among
+     * the node's socket inputs). Returns the new dot's id, or null when the input has no wire.
+     */
+    public String addReroute(String toNode, String input, double x, double y) {
+        Workflow wf = vm.workflow();
+        int slot = RerouteRoutes.slotOf(wf, vm::schema, toNode, input);
+        if (slot < 0) {
+            return null;
+        }
+        String target = toNode + ":" + slot;
+        String id = freeRerouteId(wf);
+        List<Reroute> list = new ArrayList<>();
+        for (Reroute r : wf.layout().reroutes()) {
+            // the dot that fed the input until now feeds the new dot instead, so the new one sits nearest the input
+            list.add(target.equals(r.linkTarget()) ? new Reroute(r.id(), r.x(), r.y(), id + ":0") : r);
+        }
+        list.add(new Reroute(id, x, y, target));
+        vm.execute(new SetReroutes(list, "Add reroute " + id));
+        return id;
+    }
+
+    /** Removes a reroute dot; the dot that fed it (if any) feeds what it fed. */
+    public void removeReroute(String id) {
+        List<Reroute> old = vm.workflow().layout().reroutes();
+        Reroute gone = old.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
+        if (gone == null) {
+            return;
+        }
+        List<Reroute> list = new ArrayList<>();
+        for (Reroute r : old) {
+            if (r != gone) {
+                list.add((id + ":0").equals(r.linkTarget()) ? new Reroute(r.id(), r.x(), r.y(), gone.linkTarget()) : r);
+            }
+        }
+        vm.execute(new SetReroutes(list, "Remove reroute " + id));
+    }
+
+    // ComfyUI numbers reroutes like nodes: the next number not used by either
+    private static String freeRerouteId(Workflow wf) {
+        long max = 0;
+        for (String id : wf.nodes().keySet()) {
+            max = Math.max(max, number(id));
+        }
+        for (Reroute r : wf.layout().reroutes()) {
+            max = Math.max(max, number(r.id()));
+        }
+        return Long.toString(max + 1);
+    }
+
+    private static long number(String id) {
+        try {
+            return Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

@@ -79,6 +79,25 @@ public final class RerouteRoutes {
         }
     }
 
+    /** The slot number ComfyUI gives {@code input} of a node (its index among socket inputs), or −1 when unwired. */
+    public static int slotOf(Workflow wf, Function<String, Optional<NodeSchema>> schemas, String id, String input) {
+        NodeInstance n = wf.node(id);
+        NodeSchema schema = n == null ? null : schemas.apply(n.type()).orElse(null);
+        if (schema == null || !(n.inputs().get(input) instanceof Link)) {
+            return -1;
+        }
+        int k = 0;
+        for (InputSpec spec : schema.inputs()) {
+            if (spec instanceof SocketInput) {
+                if (spec.name().equals(input)) {
+                    return k;
+                }
+                k++;
+            }
+        }
+        return -1;
+    }
+
     private static String inputAt(Workflow wf, Function<String, Optional<NodeSchema>> schemas, String id, int slot) {
         NodeInstance n = wf.node(id);
         if (n == null || slot < 0) {
