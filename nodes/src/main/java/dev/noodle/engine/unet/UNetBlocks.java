@@ -59,26 +59,13 @@ final class UNetBlocks {
      */
     NDArray conv3(NDArray x, String key, int stride) {
         Shape s = stride == 1 ? ONE : TWO;
-        return conv(x, key, s, ONE);
+        return Conv2d.conv2d(TorchOps.forConv(x, x.getManager()), TorchOps.forConv(weight(key + ".weight"), run),
+                weight(key + ".bias"), s, ONE, ONE, 1).singletonOrThrow();
     }
 
     private NDArray conv1(NDArray x, String key) {
-        return conv(x, key, ONE, NO_PAD);
-    }
-
-    // the channels-last operands are freed right after the convolution, not at the end of the block's scope
-    private NDArray conv(NDArray x, String key, Shape stride, Shape pad) {
-        NDArray w = weight(key + ".weight");
-        NDArray xc = TorchOps.forConv(x, x.getManager());
-        NDArray wc = TorchOps.forConv(w, run);
-        NDArray out = Conv2d.conv2d(xc, wc, weight(key + ".bias"), stride, pad, ONE, 1).singletonOrThrow();
-        if (xc != x) {
-            xc.close();
-        }
-        if (wc != w) {
-            wc.close();
-        }
-        return out;
+        return Conv2d.conv2d(TorchOps.forConv(x, x.getManager()), TorchOps.forConv(weight(key + ".weight"), run),
+                weight(key + ".bias"), ONE, NO_PAD, ONE, 1).singletonOrThrow();
     }
 
     /** x·Wᵀ + b over the last axis; a 1×1 conv weight [O, I, 1, 1] is used as the matrix [O, I]. */

@@ -61,12 +61,7 @@ final class VaeNetwork {
             }
             if (i != 0) {
                 String name = "decoder.up." + i + ".upsample.conv";
-                h = step(z, h, a -> {
-                    NDArray up = VaeOps.upsampleNearest2x(a);
-                    NDArray out = conv(up, name);
-                    up.close();
-                    return out;
-                });
+                h = step(z, h, a -> conv(VaeOps.upsampleNearest2x(a), name));
             }
         }
         return step(z, h, a -> conv(normSilu(a, "decoder.norm_out"), "decoder.conv_out"));
@@ -89,18 +84,10 @@ final class VaeNetwork {
 
     /** ldm ResnetBlock: x + conv2(swish(norm2(conv1(swish(norm1(x)))))), 1×1 nin_shortcut when channels change. */
     private NDArray resnet(NDArray x, String name) {
-        // each temporary is freed as soon as it is used: at 512² they are 134–268 MB each (the decoder's peak)
-        NDArray n1 = normSilu(x, name + ".norm1");
-        NDArray h1 = conv(n1, name + ".conv1");
-        n1.close();
-        NDArray n2 = normSilu(h1, name + ".norm2");
-        h1.close();
-        NDArray h = conv(n2, name + ".conv2");
-        n2.close();
+        NDArray h = conv(normSilu(x, name + ".norm1"), name + ".conv1");
+        h = conv(normSilu(h, name + ".norm2"), name + ".conv2");
         NDArray skip = w.containsKey(name + ".nin_shortcut.weight") ? conv(x, name + ".nin_shortcut") : x;
-        h.addi(skip);
-        VaeOps.closeCopy(skip, x);
-        return h;
+        return h.addi(skip);
     }
 
     /** ldm AttnBlock: x + proj_out(attention(q, k, v)) over the H·W positions with one head of C channels. */

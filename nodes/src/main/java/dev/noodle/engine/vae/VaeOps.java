@@ -40,19 +40,8 @@ final class VaeOps {
         long k = w.getShape().get(2);
         long p = k / 2;
         NDManager m = x.getManager();
-        NDArray xc = TorchOps.forConv(x, m);
-        NDArray wc = TorchOps.forConv(w, m);
-        NDArray out = Conv2d.conv2d(xc, wc, b, new Shape(1, 1), new Shape(p, p), new Shape(1, 1), 1).singletonOrThrow();
-        closeCopy(xc, x); // a channels-last copy of a 512² activation is hundreds of MB: free it now
-        closeCopy(wc, w);
-        return out;
-    }
-
-    /** Closes {@code copy} when it is a separate array from {@code original}. */
-    static void closeCopy(NDArray copy, NDArray original) {
-        if (copy != original) {
-            copy.close();
-        }
+        return Conv2d.conv2d(TorchOps.forConv(x, m), TorchOps.forConv(w, m), b, new Shape(1, 1), new Shape(p, p),
+                new Shape(1, 1), 1).singletonOrThrow();
     }
 
     /**
