@@ -1,6 +1,5 @@
 package dev.noodle.graph.edit;
 
-import dev.noodle.graph.model.Layout;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Workflow;
 import java.util.LinkedHashMap;
@@ -27,18 +26,7 @@ public final class MoveNodes implements EditCommand {
 
     @Override
     public Workflow apply(Workflow wf) {
-        before.clear();
-        Layout layout = wf.layout();
-        for (String id : ids) {
-            if (wf.node(id) == null) {
-                continue;
-            }
-            NodeLayout old = layout.nodes().get(id);
-            before.put(id, old);
-            NodeLayout base = old == null ? NodeLayout.at(0, 0) : old;
-            layout = layout.withNode(id, base.withPosition(base.x() + dx, base.y() + dy));
-        }
-        return wf.withLayout(layout);
+        return NodeLayouts.update(wf, ids, before, l -> l.withPosition(l.x() + dx, l.y() + dy));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.noodle.graph.edit;
 
-import dev.noodle.graph.model.Layout;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Workflow;
 import java.util.LinkedHashMap;
@@ -25,17 +24,7 @@ public final class SetCollapsed implements EditCommand {
 
     @Override
     public Workflow apply(Workflow wf) {
-        before.clear();
-        Layout layout = wf.layout();
-        for (String id : ids) {
-            if (wf.node(id) == null) {
-                continue;
-            }
-            NodeLayout old = layout.nodes().get(id);
-            before.put(id, old);
-            layout = layout.withNode(id, (old == null ? NodeLayout.at(0, 0) : old).withCollapsed(collapsed));
-        }
-        return wf.withLayout(layout);
+        return NodeLayouts.update(wf, ids, before, l -> l.withCollapsed(collapsed));
     }
 
     @Override
