@@ -96,21 +96,8 @@ public final class EditorScreenshot {
 
     private static MainWindow open(NoodleNodes nodes, GraphExecutor executor, Path home, Path file, boolean dark) {
         NodeRegistry registry = nodes.registry();
-        WorkflowStore noFiles = new WorkflowStore() {
-            @Override
-            public Workflow read(Path f) throws IOException {
-                return WorkflowJson.read(f, registry);
-            }
-
-            @Override
-            public void save(Workflow wf, Path f) {
-                // screenshots keep no files; autosave goes nowhere
-            }
-        };
-        EditorComponents c = new EditorComponents(registry,
-                (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token),
-                new Validator(registry)::validate, noFiles, new EditorPaths(home, home),
-                new EditorOptions(null, home, home, dark), Platform::runLater);
+        EditorComponents c = components(registry, (wf, o, listener, token) -> nodes.run(executor, wf, o, listener,
+                token), home, dark);
         Stage stage = new Stage();
         MainWindow w = new MainWindow(c, stage);
         GraphEditorViewModel vm = c.editor();
@@ -128,5 +115,26 @@ public final class EditorScreenshot {
         vm.select(Set.of("3"));
         w.run();
         return w;
+    }
+
+    /**
+     * The editor's parts for a screenshot: workflows are read from files but never saved (autosave goes nowhere),
+     * runs go to {@code runner}. Shared by the screenshot mains.
+     */
+    static EditorComponents components(NodeRegistry registry, dev.noodle.app.ui.vm.WorkflowRunner runner, Path home,
+            boolean dark) {
+        WorkflowStore noFiles = new WorkflowStore() {
+            @Override
+            public Workflow read(Path f) throws IOException {
+                return WorkflowJson.read(f, registry);
+            }
+
+            @Override
+            public void save(Workflow wf, Path f) {
+                // screenshots keep no files
+            }
+        };
+        return new EditorComponents(registry, runner, new Validator(registry)::validate, noFiles,
+                new EditorPaths(home, home), new EditorOptions(null, home, home, dark), Platform::runLater);
     }
 }

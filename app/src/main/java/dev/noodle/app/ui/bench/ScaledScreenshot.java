@@ -1,21 +1,16 @@
 package dev.noodle.app.ui.bench;
 
 import dev.noodle.app.ui.EditorComponents;
-import dev.noodle.app.ui.EditorOptions;
-import dev.noodle.app.ui.EditorPaths;
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
-import dev.noodle.app.ui.vm.WorkflowStore;
 import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
-import dev.noodle.graph.validate.Validator;
 import dev.noodle.nodes.NodeEnvironment;
 import dev.noodle.nodes.NoodleNodes;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -77,21 +72,9 @@ public final class ScaledScreenshot {
     }
 
     private static MainWindow open(NodeRegistry registry, Path home, Path file, boolean dark) {
-        WorkflowStore noFiles = new WorkflowStore() {
-            @Override
-            public Workflow read(Path f) throws IOException {
-                return WorkflowJson.read(f, registry);
-            }
-
-            @Override
-            public void save(Workflow wf, Path f) {
-                // screenshots keep no files
-            }
-        };
-        EditorComponents c = new EditorComponents(registry, (wf, o, listener, token) -> {
+        EditorComponents c = EditorScreenshot.components(registry, (wf, o, listener, token) -> {
             throw new IllegalStateException("screenshots do not run");
-        }, new Validator(registry)::validate, noFiles, new EditorPaths(home, home),
-                new EditorOptions(null, home, home, dark), Platform::runLater);
+        }, home, dark);
         Stage stage = new Stage();
         MainWindow w = new MainWindow(c, stage);
         GraphEditorViewModel vm = c.editor();
