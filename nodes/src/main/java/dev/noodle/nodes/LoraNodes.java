@@ -78,9 +78,9 @@ public final class LoraNodes {
             ctx.message(MessageLevel.INFO, count + "; patches applied to the loaded weights at strength model " + sm
                     + (clip == null ? "" : ", clip " + sc) + " (checkpoint not re-read)");
         }
+        List<LoraPatcher.Applied> stack = List.of(new LoraPatcher.Applied(lora, sm, sc));
         ModelValue outModel = model;
         if (sm != 0f) {
-            List<LoraPatcher.Applied> stack = List.of(new LoraPatcher.Applied(lora, sm, sc));
             UNetWeights base = model.unet().weights();
             UNetWeights patched = LoraPatcher.applyToUNet(base, stack);
             UNetModel unet = model.unet().withWeights(patched);
@@ -90,7 +90,6 @@ public final class LoraNodes {
         }
         ClipValue outClip = clip;
         if (clip != null && sc != 0f) {
-            List<LoraPatcher.Applied> stack = List.of(new LoraPatcher.Applied(lora, sm, sc));
             String note = "LoRA " + lora.name() + " at " + sc;
             if (clip.dual()) { // SDXL: lora_te1_ patches CLIP-L, lora_te2_ patches bigG
                 ClipTextModel[] patched = LoraPatcher.applyToTexts(clip.clip(), clip.clip2(), stack);

@@ -35,7 +35,7 @@ final class InputOverrides {
      * or {@code prompt_style} (text encoders) and does not set it itself, so the mode travels in the saved workflow
      * and {@code run image.png} reproduces the image.
      */
-    static Workflow withNoiseMode(Workflow wf, NodeRegistry registry, String mode) {
+    static Workflow withCompatMode(Workflow wf, NodeRegistry registry, String mode) {
         Workflow result = wf;
         for (NodeInstance node : wf.nodes().values()) {
             NodeInstance n = node;

@@ -68,7 +68,7 @@ public final class RunCommand implements Callable<Integer> {
             wf = InputOverrides.apply(wf, overrides);
             if (noiseMode != null) {
                 // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode
-                wf = InputOverrides.withNoiseMode(wf, nodes.registry(), noiseMode);
+                wf = InputOverrides.withCompatMode(wf, nodes.registry(), noiseMode);
             }
         } catch (java.nio.file.NoSuchFileException e) {
             System.err.println("noodle: " + e.getFile());

@@ -29,37 +29,45 @@ public final class EditorLauncher {
         Path models = options.modelsDir() != null ? options.modelsDir() : Path.of("models");
         Path out = options.outputDir() != null ? options.outputDir() : Path.of("output");
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, out))) {
-            Module editor = new EditorModule(nodes.registry(), nodes.services(), options, EditorPaths.defaults());
-            launch(Modules.override(editor).with(new AbstractModule() {
-                @Provides
-                WorkflowRunner runner(GraphExecutor executor) {
-                    if (options.server() != null) {
-                        return new RemoteWorkflowRunner(options.server(), nodes.registry());
-                    }
-                    // NoodleNodes.run registers the workflow so saved PNGs embed it
-                    return (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token);
-                }
-
-                @Provides
-                @com.google.inject.Singleton
-                dev.noodle.app.ui.vm.OptionDetails optionDetails() {
-                    // model file sizes and LoRA base models, read (header only) on one background thread
-                    return new dev.noodle.app.ui.vm.ModelFileDetails(nodes.environment().models(),
-                            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                                Thread t = new Thread(r, "model-file-details");
-                                t.setDaemon(true);
-                                return t;
-                            }));
-                }
-
-                @Provides
-                WorkflowStore store() {
-                    // ComfyUI JSON and PNGs from Noodle, ComfyUI and A1111, matched against the installed checkpoints
-                    return EditorModule.store(() -> new WorkflowSources(nodes.registry(),
-                            nodes.environment().models().list(ModelKind.CHECKPOINTS)));
-                }
-            }));
+            launch(module(nodes, options, EditorPaths.defaults()));
         }
+    }
+
+    /**
+     * The editor wired to the standard Noodle nodes: runs (local, or on {@code options.server()}), model file
+     * details and the workflow store reading Noodle, ComfyUI and A1111 files. The caller owns {@code nodes}.
+     */
+    public static Module module(NoodleNodes nodes, EditorOptions options, EditorPaths paths) {
+        Module editor = new EditorModule(nodes.registry(), nodes.services(), options, paths);
+        return Modules.override(editor).with(new AbstractModule() {
+            @Provides
+            WorkflowRunner runner(GraphExecutor executor) {
+                if (options.server() != null) {
+                    return new RemoteWorkflowRunner(options.server(), nodes.registry());
+                }
+                // NoodleNodes.run registers the workflow so saved PNGs embed it
+                return (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token);
+            }
+
+            @Provides
+            @com.google.inject.Singleton
+            dev.noodle.app.ui.vm.OptionDetails optionDetails() {
+                // model file sizes and LoRA base models, read (header only) on one background thread
+                return new dev.noodle.app.ui.vm.ModelFileDetails(nodes.environment().models(),
+                        java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                            Thread t = new Thread(r, "model-file-details");
+                            t.setDaemon(true);
+                            return t;
+                        }));
+            }
+
+            @Provides
+            WorkflowStore store() {
+                // ComfyUI JSON and PNGs from Noodle, ComfyUI and A1111, matched against the installed checkpoints
+                return EditorModule.store(() -> new WorkflowSources(nodes.registry(),
+                        nodes.environment().models().list(ModelKind.CHECKPOINTS)));
+            }
+        });
     }
 
     /** Opens the editor from a ready module (tests, demos, other hosts) and blocks until it is closed. */

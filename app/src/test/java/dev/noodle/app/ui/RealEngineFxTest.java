@@ -4,19 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
-import com.google.inject.Provides;
-import com.google.inject.util.Modules;
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.NodeStatus;
-import dev.noodle.app.ui.vm.WorkflowRunner;
-import dev.noodle.app.ui.vm.WorkflowStore;
-import dev.noodle.graph.exec.GraphExecutor;
-import dev.noodle.nodes.ModelKind;
 import dev.noodle.nodes.NodeEnvironment;
 import dev.noodle.nodes.NoodleNodes;
-import dev.noodle.nodes.interop.WorkflowSources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -56,20 +48,8 @@ class RealEngineFxTest {
         nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")));
         EditorOptions options = new EditorOptions(null, home.resolve("models"), home.resolve("output"), false);
         EditorPaths paths = new EditorPaths(home, Path.of("..", "workflows").toAbsolutePath().normalize());
-        var injector = Guice.createInjector(Modules.override(
-                        new EditorModule(nodes.registry(), nodes.services(), options, paths))
-                .with(new AbstractModule() {
-                    @Provides
-                    WorkflowStore store() { // the launcher's store: real files, ComfyUI JSON and PNGs
-                        return EditorModule.store(() -> new WorkflowSources(nodes.registry(),
-                                nodes.environment().models().list(ModelKind.CHECKPOINTS)));
-                    }
-
-                    @Provides
-                    WorkflowRunner runner(GraphExecutor executor) {
-                        return (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token);
-                    }
-                }));
+        // the launcher's own wiring (runs, model file details, the store of Noodle, ComfyUI and A1111 files)
+        var injector = Guice.createInjector(EditorLauncher.module(nodes, options, paths));
         window = new MainWindow(injector.getInstance(EditorComponents.class), stage);
         stage.show();
         window.start();

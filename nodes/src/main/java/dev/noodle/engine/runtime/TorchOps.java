@@ -63,8 +63,6 @@ public final class TorchOps {
             "    return torch.mul(a, torch.gelu(g))",
             "  def channels_last(self: __torch__.Ops, x: Tensor) -> Tensor:",
             "    return torch.contiguous(x, memory_format=2)",
-            "  def contiguous(self: __torch__.Ops, x: Tensor) -> Tensor:",
-            "    return torch.contiguous(x)",
             "  def randn(self: __torch__.Ops, seed: int, shape: List[int]) -> Tensor:",
             "    g = torch.Generator()",
             "    _0 = torch.manual_seed(g, seed)",
@@ -215,11 +213,6 @@ public final class TorchOps {
     }
 
     private static final boolean NCHW = Boolean.getBoolean("noodle.nchw");
-
-    /** The same values in the default row-major (NCHW) order, as DJL's readers expect. */
-    public static NDArray contiguous(NDArray x) {
-        return call(x.getManager(), x.getDevice(), "contiguous", iv(x));
-    }
 
     /** GEGLU (Shazeer 2020): splits the last axis in halves a, g and returns a·GELU(g): [..., 2F] → [..., F]. */
     public static NDArray geglu(NDArray x) {
