@@ -158,15 +158,19 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
 
     /** The embeddings of {@code models/embeddings} for a text encoder of this width (rescanned when files change). */
     public synchronized EmbeddingLibrary embeddings(int width) {
-        Path dir = folders.folder(ModelKind.EMBEDDINGS);
         StringBuilder fp = new StringBuilder();
         for (String name : folders.list(ModelKind.EMBEDDINGS)) {
-            Path p = dir.resolve(name);
+            Path p;
+            try {
+                p = folders.resolve(ModelKind.EMBEDDINGS, name);
+            } catch (IllegalArgumentException removedMeanwhile) {
+                continue;
+            }
             fp.append(name).append(':').append(LoaderNodes.fileFingerprint(p).orElse("")).append(';');
         }
         Library lib = embeddings.get(width);
         if (lib == null || !lib.fingerprint().equals(fp.toString())) {
-            lib = new Library(fp.toString(), EmbeddingLibrary.scan(dir, width));
+            lib = new Library(fp.toString(), EmbeddingLibrary.scan(folders.folders(ModelKind.EMBEDDINGS), width));
             embeddings.put(width, lib);
         }
         return lib.library();

@@ -46,7 +46,11 @@ public final class LoraNodes {
     }
 
     static Optional<String> fingerprint(NodeEnvironment env, ModelKind kind, String name) {
-        return LoaderNodes.fileFingerprint(env.models().folder(kind).resolve(name).normalize());
+        try {
+            return LoaderNodes.fileFingerprint(env.models().resolve(kind, name));
+        } catch (IllegalArgumentException missing) { // reported by the node when it runs
+            return LoaderNodes.fileFingerprint(env.models().folder(kind).resolve(name).normalize());
+        }
     }
 
     /** Native bytes of the arrays {@code patched} does not share with {@code base}. */

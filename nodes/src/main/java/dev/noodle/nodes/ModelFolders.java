@@ -15,18 +15,34 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Lists and resolves model files under the models root. Names are paths relative to a kind's folder with '/'
- * separators (as ComfyUI shows them). {@link #resolve} never opens a path outside the folder: absolute names and
- * '..' segments are refused (symlinks the user put inside the folder are followed, as ComfyUI does). Thread-safe (stateless apart from the root).
+ * Lists and resolves model files under the models root and the extra folders of an {@code extra_model_paths.yaml}
+ * ({@link ExtraModelPaths}). Names are paths relative to a kind's folder with '/' separators (as ComfyUI shows them);
+ * when two folders hold the same name, the first folder searched wins (an {@code is_default} section's folders, then
+ * the models root's, then the other sections' in file order). {@link #resolve} never opens a path outside those
+ * folders: absolute names and '..' segments are refused (symlinks the user put inside a folder are followed, as
+ * ComfyUI does). Thread-safe (immutable).
  */
 public final class ModelFolders {
     private static final int MAX_DEPTH = 8;
     private static final int MAX_FILES = 100_000;
     private static final System.Logger LOG = System.getLogger(ModelFolders.class.getName());
     private final Path root;
+    private final ExtraModelPaths extra;
 
+    /** The models root alone. */
     public ModelFolders(Path root) {
+        this(root, ExtraModelPaths.none());
+    }
+
+    /** The models root plus the folders of an {@code extra_model_paths.yaml}. */
+    public ModelFolders(Path root, ExtraModelPaths extra) {
         this.root = root.toAbsolutePath().normalize();
+        this.extra = extra;
+    }
+
+    /** The extra folders this was made with (and the warnings reading them gave). */
+    public ExtraModelPaths extra() {
+        return extra;
     }
 
     /** The models root. */
@@ -34,9 +50,23 @@ public final class ModelFolders {
         return root;
     }
 
-    /** The folder of one kind (may not exist yet). */
+    /** The models root's folder of one kind (may not exist yet): where Noodle writes files of that kind. */
     public Path folder(ModelKind kind) {
         return root.resolve(kind.folder());
+    }
+
+    /** Every folder searched for one kind, in search order. */
+    public List<Path> folders(ModelKind kind) {
+        List<Path> all = new ArrayList<>(extra.before(kind));
+        if (!all.contains(folder(kind))) {
+            all.add(folder(kind));
+        }
+        for (Path p : extra.after(kind)) {
+            if (!all.contains(p)) {
+                all.add(p);
+            }
+        }
+        return all;
     }
 
     /**
@@ -46,11 +76,18 @@ public final class ModelFolders {
      * listing everything else (bad-inputs M3).
      */
     public List<String> list(ModelKind kind) {
-        Path dir = folder(kind);
-        if (!Files.isDirectory(dir)) {
-            return List.of();
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        for (Path dir : folders(kind)) {
+            if (Files.isDirectory(dir)) {
+                listInto(dir, kind, names);
+            }
         }
-        List<String> names = new ArrayList<>();
+        List<String> sorted = new ArrayList<>(names);
+        sorted.sort(String.CASE_INSENSITIVE_ORDER);
+        return sorted;
+    }
+
+    private static void listInto(Path dir, ModelKind kind, java.util.Set<String> names) {
         FileVisitor<Path> visitor = new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
@@ -80,8 +117,6 @@ public final class ModelFolders {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot list " + dir + ": " + e); // the visitor throws none
         }
-        names.sort(String.CASE_INSENSITIVE_ORDER);
-        return names;
     }
 
     private static boolean hasExtension(Path p, ModelKind kind) {
@@ -90,7 +125,7 @@ public final class ModelFolders {
     }
 
     /**
-     * Resolves a listed name to a file inside the kind's folder.
+     * Resolves a listed name to a file inside one of the kind's folders (the first that has it).
      *
      * @throws IllegalArgumentException naming the file and folder when it is missing or escapes the folder
      */
@@ -104,12 +139,17 @@ public final class ModelFolders {
             throw new IllegalArgumentException("'" + name + "' is outside the " + kind.folder()
                     + " folder; only files inside " + dir + " can be used");
         }
-        if (!Files.isRegularFile(candidate)) {
-            throw new IllegalArgumentException("'" + name + "' was not found in " + dir
-                    + "; put the file there or pick one from the list");
-        }
         // A symlink the user placed inside the folder (models shared with another tool) is theirs to make: the
         // name decides containment, so a workflow can never reach outside the folder by '..' or an absolute path.
-        return candidate;
+        List<Path> searched = folders(kind);
+        for (Path d : searched) {
+            Path c = d.resolve(name.replace('\\', '/')).normalize();
+            if (c.startsWith(d) && Files.isRegularFile(c)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("'" + name + "' was not found in " + (searched.size() == 1 ? dir
+                : String.join(", ", searched.stream().map(Path::toString).toList()))
+                + "; put the file there or pick one from the list");
     }
 }

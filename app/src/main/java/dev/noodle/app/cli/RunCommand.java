@@ -49,6 +49,11 @@ public final class RunCommand implements Callable<Integer> {
                     + " without a prompt_style, how prompts are read (A1111: [word], BREAK, embeddings by name).")
     String noiseMode;
 
+    @Option(names = "--extra-model-paths", paramLabel = "FILE",
+            description = "A ComfyUI extra_model_paths.yaml listing more model folders (default: the one beside the"
+                    + " models folder, if any).")
+    Path extraModelPaths;
+
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
@@ -60,7 +65,14 @@ public final class RunCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        NodeEnvironment env = NodeEnvironment.of(models, out);
+        NodeEnvironment env;
+        try {
+            env = NodeEnvironment.of(models, out, extraModelPaths);
+        } catch (java.io.UncheckedIOException e) {
+            System.err.println("noodle: " + e.getMessage());
+            return 2;
+        }
+        env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
         NoodleNodes nodes = NoodleNodes.create(env);
         Workflow wf;
         try {

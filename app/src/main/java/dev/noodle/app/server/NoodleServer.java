@@ -64,7 +64,9 @@ public final class NoodleServer implements AutoCloseable {
 
     /** Creates the node set over the options' folders and starts serving; the caller closes the server. */
     public static NoodleServer start(ServerOptions options) {
-        NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(options.modelsRoot(), options.outputDir()));
+        NodeEnvironment env = NodeEnvironment.of(options.modelsRoot(), options.outputDir());
+        env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
+        NoodleNodes nodes = NoodleNodes.create(env);
         try {
             NoodleServer server = new NoodleServer(options, nodes);
             server.worker.start();

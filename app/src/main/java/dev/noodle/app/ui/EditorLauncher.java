@@ -28,7 +28,9 @@ public final class EditorLauncher {
     public static void launch(EditorOptions options) {
         Path models = options.modelsDir() != null ? options.modelsDir() : Path.of("models");
         Path out = options.outputDir() != null ? options.outputDir() : Path.of("output");
-        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, out))) {
+        NodeEnvironment env = NodeEnvironment.of(models, out);
+        env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
+        try (NoodleNodes nodes = NoodleNodes.create(env)) {
             launch(module(nodes, options, EditorPaths.defaults()));
         }
     }

@@ -122,4 +122,25 @@ class RunCommandTest {
         assertEquals(1, debug.code(), debug.err());
         assertTrue(debug.err().contains("\tat "), "--debug prints the stack trace: " + debug.err());
     }
+
+    @Test
+    void aCheckpointInAnA1111FolderListedInExtraModelPathsRuns(@TempDir Path dir) throws Exception {
+        Path webui = Files.createDirectories(dir.resolve("webui/models/Stable-diffusion"));
+        dev.noodle.engine.model.DemoCheckpoint.ensure(webui.resolve("mine.safetensors"));
+        Files.writeString(dir.resolve("extra_model_paths.yaml"), """
+                broken: 3
+                a111:
+                    base_path: webui
+                    checkpoints: models/Stable-diffusion
+                """);
+        Result r = run(smallTxt2img(dir, "--set", "4.ckpt_name=mine.safetensors"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("noodle: warning: ") && r.err().contains("section 'broken'"),
+                "the bad section is named and skipped: " + r.err());
+        assertTrue(Files.isRegularFile(dir.resolve("out/ComfyUI_00001_.png")), r.err());
+
+        Result missing = run(smallTxt2img(dir, "--extra-model-paths", dir.resolve("none.yaml").toString()));
+        assertEquals(2, missing.code(), missing.err());
+        assertTrue(missing.err().contains("none.yaml"), missing.err());
+    }
 }

@@ -22,13 +22,11 @@ public final class EmbeddingLibrary implements EmbeddingLookup {
     private static final String[] EXTENSIONS = {".safetensors", ".pt", ".bin"};
     private static final int MAX_DEPTH = 8;
 
-    private final Path folder;
     private final int width;
     private final Map<String, Path> index;
     private final Map<Path, Embedding> cache = new ConcurrentHashMap<>();
 
-    private EmbeddingLibrary(Path folder, int width, Map<String, Path> index) {
-        this.folder = folder;
+    private EmbeddingLibrary(int width, Map<String, Path> index) {
         this.width = width;
         this.index = index;
     }
@@ -39,7 +37,22 @@ public final class EmbeddingLibrary implements EmbeddingLookup {
      * @param encoderWidth the text encoder's width (768 SD1/CLIP-L, 1024 SD2, 1280 SDXL bigG)
      */
     public static EmbeddingLibrary scan(Path folder, int encoderWidth) {
+        return scan(java.util.List.of(folder), encoderWidth);
+    }
+
+    /**
+     * Indexes the embedding files of several folders (the models root's and extra ones); a name found in an earlier
+     * folder wins. Missing folders are skipped.
+     */
+    public static EmbeddingLibrary scan(java.util.List<Path> folders, int encoderWidth) {
         Map<String, Path> index = new TreeMap<>();
+        for (Path folder : folders) {
+            index(folder, index);
+        }
+        return new EmbeddingLibrary(encoderWidth, index);
+    }
+
+    private static void index(Path folder, Map<String, Path> index) {
         if (Files.isDirectory(folder)) {
             try (Stream<Path> files = Files.walk(folder, MAX_DEPTH)) {
                 files.filter(Files::isRegularFile).sorted().forEach(p -> {
@@ -60,12 +73,11 @@ public final class EmbeddingLibrary implements EmbeddingLookup {
                 throw new UncheckedIOException("Cannot list embeddings folder " + folder + ": " + e.getMessage(), e);
             }
         }
-        return new EmbeddingLibrary(folder, encoderWidth, index);
     }
 
     /** The same files for a text encoder of another width (SDXL's second encoder). */
     public EmbeddingLibrary forWidth(int encoderWidth) {
-        return new EmbeddingLibrary(folder, encoderWidth, index);
+        return new EmbeddingLibrary(encoderWidth, index);
     }
 
     /** The file an embedding name resolves to, or null. */
