@@ -91,10 +91,23 @@ public final class NoodleNodes implements AutoCloseable {
     public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
             CancellationToken token, Map<String, String> extraTexts) {
         runs.put(options.runId(), wf, extraTexts);
+        boolean[] outOfMemory = {false};
+        RunListener watching = e -> {
+            if (e instanceof dev.noodle.graph.exec.RunEvent.NodeFailed f && f.cause() != null
+                    && GraphExecutor.isNativeOutOfMemory(f.cause())) {
+                outOfMemory[0] = true;
+            }
+            listener.onEvent(e);
+        };
         try {
-            return executor.run(wf, options, listener, token);
+            return executor.run(wf, options, watching, token);
         } finally {
             runs.remove(options.runId());
+            if (outOfMemory[0]) {
+                // bad-inputs R2, as ComfyUI: the executor has dropped its cached results, so the checkpoints they
+                // held are idle now; unload them so the next run starts with the memory free
+                models.freeUnused();
+            }
         }
     }
 

@@ -148,6 +148,11 @@ public final class GraphExecutor {
                             if (causedByCancel(e)) {
                                 return cancelled(id, start); // e.g. wrapped by an ExecutionException
                             }
+                            if (isNativeOutOfMemory(e)) {
+                                // bad-inputs R2, as ComfyUI: free what the cache keeps (results, and the models
+                                // their values hold) so the next run has room; this run's own holds end below
+                                cache.clear();
+                            }
                             return failed(id, node.type(), message(e), e, start);
                         }
                         if (out == null || out.values().size() != schema.outputs().size()) {
@@ -228,7 +233,8 @@ public final class GraphExecutor {
         String m = e.getMessage();
         m = m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
         if (e instanceof OutOfMemoryError || isNativeOutOfMemory(e)) { // bad-inputs R2: say what to do
-            m = "out of memory (" + m + "); use a smaller image size or batch, or free memory, and run again";
+            m = "out of memory (" + m + "); cached results were freed; use a smaller image size or batch, or free"
+                    + " memory, and run again";
         }
         return m;
     }
@@ -239,7 +245,7 @@ public final class GraphExecutor {
      * "DefaultCPUAllocator: not enough memory" or "can't allocate memory". Matched on message text and class name,
      * since graph-core does not depend on DJL.
      */
-    static boolean isNativeOutOfMemory(Throwable e) {
+    public static boolean isNativeOutOfMemory(Throwable e) {
         Throwable t = e;
         for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof OutOfMemoryError || t.getClass().getSimpleName().endsWith("OutOfMemoryError")) {

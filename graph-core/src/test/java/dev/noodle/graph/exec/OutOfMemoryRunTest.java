@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.testing.FakeNodes;
+import dev.noodle.graph.testing.FakeValue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,11 +25,19 @@ class OutOfMemoryRunTest {
         GraphExecutor executor = new GraphExecutor(fake.registry, new ResultCache(1L << 30), ServiceLookup.none());
         Workflow w = FakeNodes.wf(n("1", "Source", "seed", 1L, "size", 1L), n("2", "Hook", "latent", link("1", 0)),
                 n("3", "Preview", "latent", link("2", 0)));
+        Workflow other = FakeNodes.wf(n("1", "Source", "seed", 7L, "size", 1L), n("3", "Preview", "latent",
+                link("1", 0)));
+        assertEquals(RunResult.Status.SUCCESS, executor.run(other, RunOptions.defaults(), e -> {},
+                new CancellationToken()).status());
+        FakeValue cachedBefore = fake.created.get(0); // kept by the cache (stands for a loaded model)
+        assertTrue(!cachedBefore.released());
         fake.hook = ctx -> {
             throw new OutOfMemoryError("Java heap space");
         };
         List<RunEvent> events = new ArrayList<>();
         RunResult failed = executor.run(w, RunOptions.defaults(), events::add, new CancellationToken());
+        assertTrue(cachedBefore.released(), "as ComfyUI unloads models on OOM, the cache lets go of what it kept");
+        assertTrue(fake.created.stream().allMatch(FakeValue::released), "nothing of the failed run stays either");
         assertEquals(RunResult.Status.FAILED, failed.status());
         assertEquals("2", failed.failedNode());
         assertTrue(failed.message().contains("out of memory") && failed.message().contains("smaller"),

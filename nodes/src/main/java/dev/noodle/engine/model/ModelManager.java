@@ -82,6 +82,11 @@ public final class ModelManager implements AutoCloseable {
         return loads;
     }
 
+    /** How many checkpoints are loaded now (held or idle). */
+    public synchronized int loadedCount() {
+        return loaded.size();
+    }
+
     /** A lease on the checkpoint in {@code file}, loading it when it is not loaded (or changed on disk). */
     public synchronized Lease acquire(Path file, Consumer<String> status) {
         String key = key(file);
