@@ -2,6 +2,7 @@ package dev.noodle.nodes;
 
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineStatus;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.RunListener;
 import dev.noodle.graph.exec.RunOptions;
@@ -27,10 +28,12 @@ public final class NoodleNodes implements AutoCloseable {
     private final AddonFiles addons;
 
     private final RunMetadata runs = new RunMetadata();
+    private final String engineProblem;
 
-    private NoodleNodes(NodeEnvironment env, ModelManager models) {
+    private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem) {
         this.env = env;
         this.models = models;
+        this.engineProblem = engineProblem;
         this.registry = standardRegistry(env);
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
@@ -47,9 +50,23 @@ public final class NoodleNodes implements AutoCloseable {
 
     /** The standard nodes over these folders, models on the best device (CUDA if DJL sees one, else CPU). */
     public static NoodleNodes create(NodeEnvironment env) {
-        Devices.Target target = Devices.choose();
+        return create(env, EngineStatus.problem());
+    }
+
+    /**
+     * As {@link #create(NodeEnvironment)}, given whether the engine loads: with a problem (bad-inputs R6) the nodes
+     * are all there for editing and validation, and every {@link #run} fails at once with that problem's message.
+     */
+    public static NoodleNodes create(NodeEnvironment env, java.util.Optional<String> engineProblem) {
+        Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu() : Devices.choose();
         long budget = Math.max(2L << 30, MemoryPreflight.physicalBytes() / 2);
-        return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget));
+        return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget),
+                engineProblem.orElse(null));
+    }
+
+    /** Why the engine cannot run workflows here, if it cannot (the app stays usable for editing). */
+    public java.util.Optional<String> engineProblem() {
+        return java.util.Optional.ofNullable(engineProblem);
     }
 
     /** Every standard node, registered by ComfyUI class name. */
@@ -90,6 +107,10 @@ public final class NoodleNodes implements AutoCloseable {
      */
     public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
             CancellationToken token, Map<String, String> extraTexts) {
+        if (engineProblem != null) {
+            return new RunResult(options.runId(), RunResult.Status.FAILED, java.util.List.of(), Map.of(), 0, 0,
+                    null, engineProblem);
+        }
         runs.put(options.runId(), wf, extraTexts);
         boolean[] outOfMemory = {false};
         RunListener watching = e -> {

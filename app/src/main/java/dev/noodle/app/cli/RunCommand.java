@@ -133,6 +133,10 @@ public final class RunCommand implements Callable<Integer> {
                 System.err.println("noodle: cancelled.");
                 return 130;
             default:
+                if (r.failedNode() == null) { // nothing ran (the engine cannot load here)
+                    System.err.println("error: " + r.message());
+                    return 1;
+                }
                 System.err.println("noodle: the run failed at node " + r.failedNode() + "; outputs of the nodes"
                         + " that finished were kept.");
                 return 1;

@@ -67,6 +67,7 @@ public final class NoodleServer implements AutoCloseable {
         NodeEnvironment env = NodeEnvironment.of(options.modelsRoot(), options.outputDir());
         env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
         NoodleNodes nodes = NoodleNodes.create(env);
+        nodes.engineProblem().ifPresent(p -> System.err.println("noodle: warning: " + p));
         try {
             NoodleServer server = new NoodleServer(options, nodes);
             server.worker.start();

@@ -31,6 +31,7 @@ public final class EditorLauncher {
         NodeEnvironment env = NodeEnvironment.of(models, out);
         env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
         try (NoodleNodes nodes = NoodleNodes.create(env)) {
+            nodes.engineProblem().ifPresent(p -> System.err.println("noodle: warning: " + p));
             launch(module(nodes, options, EditorPaths.defaults()));
         }
     }

@@ -142,6 +142,10 @@ public final class RunViewModel {
         if (result.status() == RunResult.Status.CANCELLED) {
             status.set("Run cancelled");
         }
+        if (result.status() == RunResult.Status.FAILED && result.failedNode() == null) {
+            // no node failed: the run could not start (engine not installed, server unreachable)
+            status.set("Run failed: " + detail);
+        }
         updateQueue(result.runId(), result.status().name().toLowerCase(Locale.ROOT), detail);
         active = Math.max(0, active - 1);
         running.set(active > 0);
