@@ -79,13 +79,22 @@ public final class BenchCommand implements Callable<Integer> {
             out("checkpoint load: %.2f s = %.2f× reading the file into one reused buffer (baseline into new memory"
                     + " below)", load, load / read);
             out("resident after load: %.2f GB", rss() / 1e9);
+            phasePeak("load");
             for (int s : sizes) {
                 Timing step = cfgStep(c, s, target);
                 double flops = 2 * UNET_FLOPS_512 * (s / 512.0) * (s / 512.0);
                 out("CFG step at %d×%d (UNet, batch 2): %.2f s wall (%.0f%% of GEMM peak), %.2f CPU-s (%.0f%% of"
                                 + " GEMM per CPU-second)", s, s, step.wall(), 100 * flops / step.wall() / gemm, step.cpu(),
                         100 * flops / step.cpu() / peak.cpu());
+                phasePeak(s + "² steps");
             }
+            if (!noVae) {
+                double vae = vaeDecode(c, 512, target);
+                out("VAE decode 512×512: %.2f s, %.0f%% of GEMM peak", vae, 100 * VAE_FLOPS_512 / vae / gemm);
+                phasePeak("VAE decode");
+            }
+            // the memory target is the 512² generation (load, steps, decode); a LoRA patch comes on top
+            generationPeak = maxPeak;
             Lora lora = LoraBench.syntheticLora(c.unet().config(), 128, false);
             long p0 = System.nanoTime();
             double pc0 = cpuSeconds();
@@ -94,13 +103,13 @@ public final class BenchCommand implements Callable<Integer> {
                 out("LoRA rank 128 patch (%d modules) on the full UNet: %.2f s wall, %.2f CPU-s", lora.modules().size(),
                         (System.nanoTime() - p0) / 1e9, cpuSeconds() - pc0);
             }
-            if (!noVae) {
-                double vae = vaeDecode(c, 512, target);
-                out("VAE decode 512×512: %.2f s, %.0f%% of GEMM peak", vae, 100 * VAE_FLOPS_512 / vae / gemm);
-            }
+            phasePeak("LoRA patch (the bench's synthetic LoRA is held on the Java heap)");
         }
         // the read baseline runs after the model is gone, so its buffers cannot add to the peak reported here
-        out("peak resident memory: %.2f GB (checkpoint file %.2f GB)", peakRss() / 1e9, size / 1e9);
+        out("peak resident memory of the 512² generation (load, steps, VAE decode): %.2f GB = file + %.2f GB"
+                + " (checkpoint file %.2f GB; target ≤ file + 2 GB)", generationPeak / 1e9, (generationPeak - size) / 1e9,
+                size / 1e9);
+        out("peak resident memory with the LoRA patch too: %.2f GB", Math.max(maxPeak, peakRss()) / 1e9);
         double readNew = readIntoNewMemory(checkpoint);
         out("read file once into new memory of its size (what any loader does): %.2f s (%.2f GB/s); checkpoint load"
                 + " = %.2f× that (target ≤ 1.5×)", readNew, size / 1e9 / readNew, load / readNew);
@@ -216,6 +225,26 @@ public final class BenchCommand implements Callable<Integer> {
             NDArray img = c.vae().decode(z);
             img.getFloat(0, 0, 0, 0);
             return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    private long maxPeak;
+    private long generationPeak;
+
+    /**
+     * Prints the peak resident memory of the phase that just ended, with the Java heap's share, and starts the next
+     * phase's count (Linux resets the high-water mark when "5" is written to /proc/self/clear_refs).
+     */
+    private void phasePeak(String phase) {
+        long hwm = peakRss();
+        maxPeak = Math.max(maxPeak, hwm);
+        Runtime rt = Runtime.getRuntime();
+        out("  peak resident during %s: %.2f GB (now %.2f GB; Java heap %.2f GB used of %.2f GB committed)", phase,
+                hwm / 1e9, rss() / 1e9, (rt.totalMemory() - rt.freeMemory()) / 1e9, rt.totalMemory() / 1e9);
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | RuntimeException notLinux) {
+            // the next phase's figure then includes this one's peak
         }
     }
 
