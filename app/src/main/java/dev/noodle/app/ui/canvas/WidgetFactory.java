@@ -17,6 +17,7 @@ import javafx.application.Platform;
 import javafx.beans.binding.Bindings;
 import javafx.collections.FXCollections;
 import javafx.collections.ObservableMap;
+import javafx.css.PseudoClass;
 import javafx.scene.control.CheckBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListCell;
@@ -198,6 +199,8 @@ public final class WidgetFactory {
 
     /** A combo list entry: the option, and its details (size, base model) at the right once read. */
     static final class OptionCell extends ListCell<String> {
+        /** On a detail saying the file cannot be used ("invalid: empty file"): shown in the error colour. */
+        private static final PseudoClass UNUSABLE = PseudoClass.getPseudoClass("unusable");
         private final Label name = new Label();
         private final Label detail = new Label();
         private final HBox box;
@@ -206,6 +209,8 @@ public final class WidgetFactory {
         OptionCell(ObservableMap<String, String> extra) {
             this.extra = extra;
             detail.getStyleClass().add("option-detail");
+            detail.textProperty().addListener((obs, a, b) ->
+                    detail.pseudoClassStateChanged(UNUSABLE, OptionDetails.marksUnusable(b)));
             Region gap = new Region();
             HBox.setHgrow(gap, Priority.ALWAYS);
             box = new HBox(12, name, gap, detail);
@@ -222,6 +227,7 @@ public final class WidgetFactory {
             }
             name.setText(item);
             detail.textProperty().bind(Bindings.valueAt(extra, item));
+            detail.pseudoClassStateChanged(UNUSABLE, OptionDetails.marksUnusable(detail.getText()));
             setText(null);
             setGraphic(box);
         }

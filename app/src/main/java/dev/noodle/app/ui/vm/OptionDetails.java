@@ -20,4 +20,21 @@ public interface OptionDetails {
      * @return option → one short line, e.g. {@code "151.1 MB · SDXL"}
      */
     CompletableFuture<Map<String, String>> details(String input, List<String> options);
+
+    /**
+     * True when a details line says the option cannot be used ({@code "0 B · invalid: empty file"},
+     * {@code "… · unreadable"}): one of its " · " parts starts with "invalid" or is "unreadable". Combos show such
+     * options in the error colour.
+     */
+    static boolean marksUnusable(String detail) {
+        if (detail == null) {
+            return false;
+        }
+        for (String part : detail.split(" · ")) {
+            if (part.startsWith("invalid") || part.equals("unreadable")) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

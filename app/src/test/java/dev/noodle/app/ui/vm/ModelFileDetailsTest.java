@@ -1,6 +1,7 @@
 package dev.noodle.app.ui.vm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,7 +79,7 @@ class ModelFileDetailsTest {
         assertTrue(d.get("xl_guess.safetensors").endsWith(" · SDXL (guessed)"), d.toString());
         assertTrue(d.get("sub/xl_te2.safetensors").endsWith(" · SDXL (guessed)"), d.toString());
         assertTrue(d.get("weights.safetensors").endsWith(" · not a LoRA"), d.toString());
-        assertTrue(d.get("not_a_lora.safetensors").endsWith(" · unreadable"), d.toString());
+        assertEquals("0 B · invalid: empty file", d.get("not_a_lora.safetensors"), d.toString());
         assertEquals(7, d.size(), "missing files and built-in entries have no details: " + d);
     }
 
@@ -86,9 +87,59 @@ class ModelFileDetailsTest {
     void checkpointsShowTheirSize() throws Exception {
         Path ckpt = root.resolve("checkpoints/tiny.safetensors");
         Files.createDirectories(ckpt.getParent());
-        Files.write(ckpt, new byte[1_234_567]);
+        new SafetensorsWriter().addF32("w", new long[] {308_642}, new float[308_642]).write(ckpt);
         assertEquals(Map.of("tiny.safetensors", "1.2 MB"), get("ckpt_name", List.of("tiny.safetensors")));
         assertEquals(Map.of(), get("sampler_name", List.of("euler")), "not a model file input");
+    }
+
+    /**
+     * Bad-inputs S1: model files that cannot be a model say "invalid" (with why) in the list instead of only their
+     * size, so the user sees it before a run fails; nothing throws. Valid checkpoints, zip .ckpt files and other
+     * inputs are untouched.
+     */
+    @Test
+    void s1EmptyTinyAndDamagedModelFilesAreListedAsInvalid() throws Exception {
+        Path ckpts = Files.createDirectories(root.resolve("checkpoints"));
+        Files.write(ckpts.resolve("empty.safetensors"), new byte[0]);
+        Files.write(ckpts.resolve("seven.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7});
+        Files.write(ckpts.resolve("short.ckpt"), new byte[] {'P', 'K', 3, 4});
+        Path whole = root.resolve("whole.safetensors");
+        new SafetensorsWriter().addF32("w", new long[] {64}, new float[64]).write(whole);
+        byte[] cut = java.util.Arrays.copyOf(Files.readAllBytes(whole), (int) Files.size(whole) - 100);
+        Files.write(ckpts.resolve("cut.safetensors"), cut); // a download that stopped early
+        byte[] notJson = new byte[16];
+        notJson[0] = 8; // an 8-byte header that is not JSON
+        System.arraycopy("{oops: }".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, notJson, 8, 8);
+        Files.write(ckpts.resolve("garbled.safetensors"), notJson);
+        Files.write(ckpts.resolve("photo.safetensors"), new byte[4096]); // zeros: no known format
+        Files.write(ckpts.resolve("zip.ckpt"), new byte[] {'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0});
+        new SafetensorsWriter().addF32("w", new long[] {4}, new float[4]).write(ckpts.resolve("ok.safetensors"));
+        Path loras = Files.createDirectories(root.resolve("loras"));
+        Files.write(loras.resolve("empty.safetensors"), new byte[0]);
+        Files.write(loras.resolve("three.pt"), new byte[] {1, 2, 3});
+        Files.write(loras.resolve("cut.safetensors"), cut);
+
+        Map<String, String> c = get("ckpt_name", List.of("empty.safetensors", "seven.safetensors", "short.ckpt",
+                "cut.safetensors", "garbled.safetensors", "photo.safetensors", "zip.ckpt", "ok.safetensors"));
+        assertEquals("0 B · invalid: empty file", c.get("empty.safetensors"));
+        assertEquals("7 B · invalid: too small to be a model", c.get("seven.safetensors"));
+        assertEquals("4 B · invalid: too small to be a model", c.get("short.ckpt"), "by size, whatever the name");
+        assertEquals(ModelFileDetails.size(cut.length) + " · invalid: truncated file", c.get("cut.safetensors"));
+        assertEquals("16 B · invalid: damaged header", c.get("garbled.safetensors"));
+        assertEquals("4.1 KB · invalid: not a model file", c.get("photo.safetensors"));
+        assertEquals("10 B", c.get("zip.ckpt"), "zip checkpoints are not opened for the list");
+        assertFalse(OptionDetails.marksUnusable(c.get("ok.safetensors")), c.toString());
+        assertEquals(ModelFileDetails.size(Files.size(ckpts.resolve("ok.safetensors"))), c.get("ok.safetensors"));
+
+        Map<String, String> l = get("lora_name", List.of("empty.safetensors", "three.pt", "cut.safetensors"));
+        assertEquals("0 B · invalid: empty file", l.get("empty.safetensors"));
+        assertEquals("3 B · invalid: too small to be a model", l.get("three.pt"));
+        assertEquals(ModelFileDetails.size(cut.length) + " · invalid: truncated file", l.get("cut.safetensors"));
+        for (String detail : List.of(c.get("empty.safetensors"), c.get("garbled.safetensors"), l.get("three.pt"),
+                "1 KB · unreadable")) {
+            assertTrue(OptionDetails.marksUnusable(detail), detail);
+        }
+        assertFalse(OptionDetails.marksUnusable("151.1 MB · SDXL (guessed)"));
     }
 
     @Test
