@@ -1,6 +1,7 @@
 package dev.noodle.app.server;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -43,15 +44,24 @@ public final class ServeCommand implements Callable<Integer> {
         return new ServerOptions(host, port, models, out, state, maxUploadMb << 20);
     }
 
+    /**
+     * The warning printed before serving on anything but loopback (bad-inputs H4): who can reach the API and that it
+     * has no authentication; empty on a loopback bind.
+     */
+    static Optional<String> exposureWarning(ServerOptions options) {
+        if (options.loopbackOnly()) {
+            return Optional.empty();
+        }
+        String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return Optional.of("noodle: WARNING: listening on " + host + ":" + options.port() + ": anyone who"
+                + " can reach this machine can queue prompts, read outputs and upload files. There is no"
+                + " authentication; use it only on a trusted network.");
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         ServerOptions options = options();
-        String host = options.host();
-        if (!options.loopbackOnly()) {
-            System.err.println("noodle: WARNING: listening on " + host + ": anyone who can reach this machine can"
-                    + " queue prompts, read outputs and upload files. There is no authentication; use it only on a"
-                    + " trusted network.");
-        }
+        exposureWarning(options).ifPresent(System.err::println);
         CountDownLatch stopped = new CountDownLatch(1);
         NoodleServer server = NoodleServer.start(options);
         Thread hook = new Thread(() -> {

@@ -113,6 +113,27 @@ class ServerPartsTest {
         assertEquals(ServerOptions.LOOPBACK, ServerOptions.local(0, dir, dir.resolve("out")).host());
     }
 
+    /** Bad-inputs H4: {@code --listen} warns, naming the address, that anyone reaching it can use the open API. */
+    @Test
+    void listenPrintsAWarningAndLoopbackDoesNot() {
+        ServeCommand listen = new ServeCommand();
+        new CommandLine(listen).parseArgs("--listen", "--port", "9000");
+        String warning = ServeCommand.exposureWarning(listen.options()).orElseThrow();
+        assertTrue(warning.startsWith("noodle: WARNING: listening on 0.0.0.0:9000: anyone who can reach this machine"
+                + " can queue prompts, read outputs and upload files."), warning);
+        assertTrue(warning.contains("no authentication") && warning.contains("trusted network"), warning);
+        ServeCommand lan = new ServeCommand();
+        new CommandLine(lan).parseArgs("--listen", "192.168.1.5");
+        assertTrue(ServeCommand.exposureWarning(lan.options()).orElseThrow().contains("192.168.1.5:8188"));
+
+        ServeCommand plain = new ServeCommand();
+        new CommandLine(plain).parseArgs();
+        assertTrue(ServeCommand.exposureWarning(plain.options()).isEmpty(), "the default bind is loopback: no warning");
+        ServeCommand loopback = new ServeCommand();
+        new CommandLine(loopback).parseArgs("--listen", "127.0.0.1");
+        assertTrue(ServeCommand.exposureWarning(loopback.options()).isEmpty(), "--listen on loopback is not exposed");
+    }
+
     @Test
     void uploadNamesCountUpOnCollision() throws Exception {
         Files.writeString(dir.resolve("a.png"), "one");
