@@ -48,13 +48,17 @@ public final class RunViewModel {
         running.set(true);
     }
 
-    /** Shows validation problems on every offending node; nothing ran. */
+    /**
+     * Shows validation problems on every offending node; nothing ran. A dependency cycle marks every node on it
+     * (bad-inputs W1), not only the one the error is reported on, so the whole loop stands out on the canvas.
+     */
     public void invalid(List<ValidationError> problems) {
         errors.clear();
         Map<String, List<ValidationError>> byNode = new HashMap<>();
         for (ValidationError e : problems) {
-            String key = e.nodeId() == null ? "" : e.nodeId();
-            byNode.computeIfAbsent(key, k -> new ArrayList<>()).add(e);
+            for (String key : nodesOf(e)) {
+                byNode.computeIfAbsent(key, k -> new ArrayList<>()).add(e);
+            }
         }
         errors.putAll(byNode);
         for (Map.Entry<String, List<ValidationError>> e : byNode.entrySet()) {
@@ -64,6 +68,15 @@ public final class RunViewModel {
         }
         status.set(problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " to fix before running: "
                 + problems.get(0).toLine());
+    }
+
+    /** The node ids a problem belongs to: all nodes of a cycle, else its node ("" for workflow-wide ones). */
+    private static List<String> nodesOf(ValidationError e) {
+        if (ValidationError.DEPENDENCY_CYCLE.equals(e.code()) && e.details().get("nodes") instanceof List<?> cycle
+                && !cycle.isEmpty()) {
+            return cycle.stream().map(String::valueOf).distinct().toList();
+        }
+        return List.of(e.nodeId() == null ? "" : e.nodeId());
     }
 
     /** Applies one executor event (on the FX thread). */
