@@ -35,6 +35,35 @@ class ViewModelTest {
     private final NodeRegistry registry = FakeNodes.registry();
 
     @Test
+    void renamingKeepsUnsavedChangesUnsavedAndSavedWorkSaved() {
+        GraphEditorViewModel vm = new GraphEditorViewModel(registry);
+        vm.addNode("KSampler", 0, 0);
+        assertTrue(vm.dirtyProperty().get());
+        vm.rename("mine");
+        assertEquals("mine", vm.workflow().name());
+        assertTrue(vm.dirtyProperty().get(), "a rename does not save the edits");
+        vm.markSaved();
+        vm.rename("other");
+        assertFalse(vm.dirtyProperty().get(), "renaming saved work leaves it saved");
+    }
+
+    /** Bad-inputs W1: a cycle's error marks every node on it, with the cycle named on each. */
+    @Test
+    void aDependencyCycleMarksEveryNodeOnIt() {
+        RunViewModel run = new RunViewModel();
+        run.invalid(List.of(new dev.noodle.graph.validate.ValidationError(
+                dev.noodle.graph.validate.ValidationError.DEPENDENCY_CYCLE, "3", "KSampler", null,
+                "Dependency cycle detected between nodes 3 -> 8 -> 3; remove one of these links",
+                Map.of("nodes", List.of("3", "8")))));
+        for (String id : List.of("3", "8")) {
+            assertEquals(NodeStatus.INVALID, run.states().get(id).status(), id);
+            assertTrue(run.states().get(id).message().contains("3 -> 8 -> 3"), run.states().get(id).message());
+            assertEquals(1, run.errors().get(id).size());
+        }
+        assertTrue(run.statusProperty().get().contains("[dependency_cycle]"), run.statusProperty().get());
+    }
+
+    @Test
     void connectRefusesLatentToImageAndUndoRedoRestoresEdits() {
         GraphEditorViewModel vm = new GraphEditorViewModel(registry);
         String sampler = vm.addNode("KSampler", 0, 0);

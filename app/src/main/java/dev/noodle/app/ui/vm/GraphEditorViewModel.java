@@ -100,14 +100,17 @@ public final class GraphEditorViewModel {
         refresh();
     }
 
-    /** Renames the workflow without an undo entry (done on save-as to the file name). */
+    /**
+     * Renames the workflow without an undo entry (done on save-as to the file name). A workflow with unsaved changes
+     * keeps them marked unsaved; a saved one stays saved.
+     */
     public void rename(String name) {
         Workflow wf = workflow.get();
         if (!Objects.equals(wf.name(), name)) {
             Workflow renamed = wf.withName(name);
             Workflow keepSaved = saved;
             load(renamed);
-            saved = keepSaved == null ? null : renamed;
+            saved = Objects.equals(wf, keepSaved) ? renamed : keepSaved;
             refresh();
         }
     }
