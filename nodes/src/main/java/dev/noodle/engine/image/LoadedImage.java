@@ -78,7 +78,14 @@ public record LoadedImage(NDArray image, NDArray mask) {
         return new LoadedImage(image, mask);
     }
 
-    private static BufferedImage decode(Path path) {
+    /**
+     * Decodes the first frame of {@code path} as it is, refusing images over {@link #MAX_PIXELS} before decoding.
+     * Only the image data is read: damaged metadata chunks the decoder can skip (a bad CRC, a missing IEND) do not
+     * stop it.
+     *
+     * @throws ImageFormatException naming the file when it is not a readable image or is too large
+     */
+    public static BufferedImage decode(Path path) {
         try (ImageInputStream in = ImageIO.createImageInputStream(path.toFile())) {
             if (in == null) {
                 throw new ImageFormatException(path + ": cannot open the file");

@@ -9,6 +9,8 @@ import dev.noodle.app.ui.vm.PendingWire;
 import dev.noodle.app.ui.vm.SeedControl;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.engine.image.LoadedImage;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,6 +23,7 @@ import javafx.animation.Timeline;
 import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.beans.binding.Bindings;
+import javafx.embed.swing.SwingFXUtils;
 import javafx.geometry.Point2D;
 import javafx.scene.Scene;
 import javafx.scene.control.Alert;
@@ -31,6 +34,7 @@ import javafx.scene.control.Label;
 import javafx.scene.control.Separator;
 import javafx.scene.control.SplitPane;
 import javafx.scene.control.ToolBar;
+import javafx.scene.image.ImageView;
 import javafx.scene.input.KeyCode;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.HBox;
@@ -246,25 +250,65 @@ public final class MainWindow {
         }
     }
 
-    /** Opens a workflow file after confirming unsaved changes. */
+    /**
+     * Opens a workflow file (or an image carrying one) after confirming unsaved changes. The file is read first: one
+     * that holds no usable workflow (bad-inputs G1, G3) leaves the canvas, the current file and the unsaved changes
+     * as they were, asks nothing, and says why in a dialog and the status bar; an image whose metadata is damaged or
+     * is not a workflow is still shown in that dialog when its pixels decode.
+     */
     public void open(Path file) {
+        Workflow read;
+        try {
+            read = c.files().read(file);
+        } catch (IOException | RuntimeException e) {
+            openFailed(file, e);
+            return;
+        }
         if (!confirmDiscard()) {
             return;
         }
         try {
-            Workflow wf = c.files().open(file);
-            if (wf.name() == null || wf.name().isBlank()) {
-                wf = wf.withName(baseName(file));
-            }
+            Workflow wf = read.name() == null || read.name().isBlank() ? read.withName(baseName(file)) : read;
+            c.files().opened(file);
             vm.load(wf);
             c.run().clearNodes();
             canvas.applyCss();
             canvas.layout();
             canvas.fitToView();
             vm.say("Opened " + file);
-        } catch (IOException | RuntimeException e) {
-            error("Could not open " + file, e.getMessage());
+        } catch (RuntimeException e) {
+            error("Could not open " + file, message(e));
         }
+    }
+
+    private void openFailed(Path file, Exception e) {
+        String why = message(e);
+        vm.say("Could not open " + file.getFileName() + ": " + why);
+        Optional<BufferedImage> image = decodedImage(file);
+        String text = why + image.map(img -> "\n\nThe image itself is intact (" + img.getWidth() + " × "
+                + img.getHeight() + " pixels); only its metadata cannot be used as a workflow.").orElse("");
+        Alert a = error("Could not open " + file.getFileName() + " — the canvas is unchanged", text);
+        image.ifPresent(img -> {
+            ImageView view = new ImageView(SwingFXUtils.toFXImage(img, null));
+            view.setId("open-failed-image");
+            view.setFitWidth(160);
+            view.setFitHeight(160);
+            view.setPreserveRatio(true);
+            a.setGraphic(view);
+        });
+    }
+
+    /** The pixels of {@code file} when it is an image that decodes (whatever its metadata), else empty. */
+    private static Optional<BufferedImage> decodedImage(Path file) {
+        try {
+            return Optional.of(LoadedImage.decode(file));
+        } catch (RuntimeException notAnImage) {
+            return Optional.empty();
+        }
+    }
+
+    private static String message(Exception e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
     }
 
     /** Exports the workflow for ComfyUI: its UI workflow JSON, or (with {@code api}) its API prompt JSON. */
@@ -338,21 +382,34 @@ public final class MainWindow {
         return f != null && saveTo(f.toPath());
     }
 
-    /** Saves to {@code file}; the workflow takes the file's name when it was untitled. */
+    /**
+     * Saves to {@code file}; the workflow takes the file's name when it was untitled. When the write fails (disk
+     * full, bad-inputs R4) the error is shown in a dialog and the status bar, and nothing changes: the file on disk
+     * keeps its previous content (saves are atomic), the workflow stays open, named as before and marked unsaved, and
+     * the recovery file is kept.
+     */
     public boolean saveTo(Path file) {
-        if ("Untitled".equals(vm.workflow().name())) {
-            vm.rename(baseName(file));
+        Workflow wf = vm.workflow();
+        boolean untitled = "Untitled".equals(wf.name());
+        if (untitled) {
+            wf = wf.withName(baseName(file));
         }
         try {
-            c.files().save(vm.workflow(), file);
-            vm.markSaved();
-            c.files().discardAutosave();
-            vm.say("Saved " + file);
-            return true;
+            c.files().save(wf, file);
         } catch (IOException | RuntimeException e) {
-            error("Could not save " + file, e.getMessage());
+            String why = message(e);
+            vm.say("Not saved: " + why);
+            error("Could not save " + file, why + "\n\nThe file on disk was not changed, and the workflow is still"
+                    + " open with its unsaved changes. Free some space, or save it somewhere else with Save As.");
             return false;
         }
+        if (untitled) {
+            vm.rename(wf.name());
+        }
+        vm.markSaved();
+        c.files().discardAutosave();
+        vm.say("Saved " + file);
+        return true;
     }
 
     /** Switches between the light and dark theme. */
@@ -437,11 +494,13 @@ public final class MainWindow {
         return fc;
     }
 
-    private void error(String header, String text) {
+    private Alert error(String header, String text) {
         Alert a = new Alert(Alert.AlertType.ERROR, text);
         a.setHeaderText(header);
+        a.getDialogPane().setId("error-dialog");
         a.initOwner(stage);
         a.show();
+        return a;
     }
 
     private static String baseName(Path file) {

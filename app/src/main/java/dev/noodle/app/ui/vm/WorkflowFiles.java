@@ -48,10 +48,20 @@ public final class WorkflowFiles {
      * the next save asks where to write the Noodle workflow instead of overwriting the import.
      */
     public Workflow open(Path file) throws IOException {
-        Workflow wf = json.read(file);
+        Workflow wf = read(file);
+        opened(file);
+        return wf;
+    }
+
+    /** Reads a workflow file without making it current (nothing changes when it fails). */
+    public Workflow read(Path file) throws IOException {
+        return json.read(file);
+    }
+
+    /** Records that {@code file}, read with {@link #read}, is now the open workflow: current if native, and recent. */
+    public void opened(Path file) {
         current.set(json.isNative(file) ? file : null);
         remember(file);
-        return wf;
     }
 
     /** Saves atomically to {@code file} and makes it current. */
