@@ -61,7 +61,7 @@ final class VaeNetwork {
             }
             if (i != 0) {
                 String name = "decoder.up." + i + ".upsample.conv";
-                h = step(z, h, a -> conv(VaeOps.upsampleNearest2x(a), name));
+                h = step(z, h, a -> VaeOps.upsampleConv(a, w.get(name + ".weight"), w.get(name + ".bias")));
             }
         }
         return step(z, h, a -> conv(normSilu(a, "decoder.norm_out"), "decoder.conv_out"));
@@ -84,10 +84,22 @@ final class VaeNetwork {
 
     /** ldm ResnetBlock: x + conv2(swish(norm2(conv1(swish(norm1(x)))))), 1×1 nin_shortcut when channels change. */
     private NDArray resnet(NDArray x, String name) {
-        NDArray h = conv(normSilu(x, name + ".norm1"), name + ".conv1");
-        h = conv(normSilu(h, name + ".norm2"), name + ".conv2");
-        NDArray skip = w.containsKey(name + ".nin_shortcut.weight") ? conv(x, name + ".nin_shortcut") : x;
-        return h.addi(skip);
+        // each temporary is closed as soon as the next one exists: at 512² in the last up block these are 128- and
+        // 256-channel images of 134–268 MB, and keeping them to the end of the block doubled the decoder's peak
+        NDArray a = normSilu(x, name + ".norm1");
+        NDArray h = conv(a, name + ".conv1");
+        a.close();
+        a = normSilu(h, name + ".norm2");
+        h.close();
+        h = conv(a, name + ".conv2");
+        a.close();
+        if (w.containsKey(name + ".nin_shortcut.weight")) {
+            NDArray skip = conv(x, name + ".nin_shortcut");
+            h.addi(skip);
+            skip.close();
+            return h;
+        }
+        return h.addi(x);
     }
 
     /** ldm AttnBlock: x + proj_out(attention(q, k, v)) over the H·W positions with one head of C channels. */

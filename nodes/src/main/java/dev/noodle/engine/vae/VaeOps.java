@@ -40,8 +40,22 @@ final class VaeOps {
         long k = w.getShape().get(2);
         long p = k / 2;
         NDManager m = x.getManager();
-        return Conv2d.conv2d(TorchOps.forConv(x, m), TorchOps.forConv(w, m), b, new Shape(1, 1), new Shape(p, p),
-                new Shape(1, 1), 1).singletonOrThrow();
+        NDArray xc = TorchOps.forConv(x, m);
+        NDArray wc = TorchOps.forConv(w, m);
+        try {
+            return Conv2d.conv2d(xc, wc, b, new Shape(1, 1), new Shape(p, p), new Shape(1, 1), 1).singletonOrThrow();
+        } finally {
+            // the channels-last operands are handles on their own (or shared) memory: let go of them now, so that a
+            // caller closing x frees it at once instead of at the end of the enclosing scope
+            closeIfOther(xc, x);
+            closeIfOther(wc, w);
+        }
+    }
+
+    private static void closeIfOther(NDArray handle, NDArray original) {
+        if (handle != original) {
+            handle.close();
+        }
     }
 
     /**
@@ -57,8 +71,24 @@ final class VaeOps {
         });
     }
 
-    /** Nearest-neighbour ×2 upsampling: x [B, C, H, W] → [B, C, 2H, 2W]. */
+    /**
+     * Nearest-neighbour ×2 upsampling: x [B, C, H, W] → [B, C, 2H, 2W]. One op that keeps the input's memory order,
+     * so the convolution after it needs no channels-last copy.
+     */
     static NDArray upsampleNearest2x(NDArray x) {
-        return scoped(() -> x.repeat(2, 2).repeat(3, 2));
+        return TorchOps.upsampleNearest2x(x);
+    }
+
+    /**
+     * Nearest ×2 upsampling then a same-padded convolution, holding at most the upsampled image and the result (at
+     * 512² that is two 256-channel images instead of four).
+     */
+    static NDArray upsampleConv(NDArray x, NDArray w, NDArray b) {
+        NDArray up = upsampleNearest2x(x);
+        try {
+            return conv(up, w, b);
+        } finally {
+            up.close();
+        }
     }
 }
