@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.Guice;
-import com.google.inject.util.Modules;
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.ModelFileDetails;
@@ -101,13 +99,7 @@ class BadInputsFxTest {
     void start(Stage stage) {
         this.stage = stage;
         store = new FillingDisk();
-        EditorOptions options = new EditorOptions(null, home, home, false);
-        var injector = Guice.createInjector(Modules.override(new EditorModule(FakeNodes.registry(),
-                new TestServices(), options, new EditorPaths(home, home.resolve("no-examples"))))
-                .with(b -> b.bind(WorkflowStore.class).toInstance(store)));
-        window = new MainWindow(injector.getInstance(EditorComponents.class), stage);
-        stage.show();
-        window.start();
+        window = TestWindows.open(stage, TestWindows.fake(home, home.resolve("no-examples"), store));
     }
 
     @AfterEach

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.Guice;
-import com.google.inject.util.Modules;
 import dev.noodle.app.ui.canvas.GraphCanvas;
 import dev.noodle.app.ui.canvas.NodeCard;
 import dev.noodle.app.ui.canvas.WireView;
@@ -55,13 +53,7 @@ class CanvasFxTest {
 
     @Start
     void start(Stage stage) {
-        EditorOptions options = new EditorOptions(null, home, home, false);
-        var injector = Guice.createInjector(Modules.override(new EditorModule(FakeNodes.registry(),
-                        new TestServices(), options, new EditorPaths(home, home.resolve("examples"))))
-                .with(b -> b.bind(WorkflowStore.class).toInstance(STORE)));
-        window = new MainWindow(injector.getInstance(EditorComponents.class), stage);
-        stage.show();
-        window.start();
+        window = TestWindows.open(stage, TestWindows.fake(home, home.resolve("examples"), STORE));
     }
 
     @AfterEach

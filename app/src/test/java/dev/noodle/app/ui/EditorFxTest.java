@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.Guice;
-import com.google.inject.util.Modules;
 import dev.noodle.app.ui.canvas.GraphCanvas;
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
@@ -70,11 +68,7 @@ class EditorFxTest {
     }
 
     private static MainWindow openWindow(Stage stage, EditorPaths paths) {
-        EditorOptions options = new EditorOptions(null, home, home, false);
-        var injector = Guice.createInjector(Modules.override(
-                        new EditorModule(FakeNodes.registry(), new TestServices(), options, paths))
-                .with(b -> b.bind(WorkflowStore.class).toInstance(STORE)));
-        return new MainWindow(injector.getInstance(EditorComponents.class), stage);
+        return TestWindows.create(stage, TestWindows.fake(home, paths, STORE));
     }
 
     @AfterEach

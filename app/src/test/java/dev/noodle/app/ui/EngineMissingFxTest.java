@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.Guice;
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.engine.runtime.EngineStatus;
 import dev.noodle.nodes.NodeEnvironment;
@@ -46,12 +45,7 @@ class EngineMissingFxTest {
     void start(Stage stage) {
         nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")),
                 Optional.of(EngineStatus.message("Failed to extract PyTorch native library: /proc/nodjl")));
-        EditorOptions options = new EditorOptions(null, home.resolve("models"), home.resolve("output"), false);
-        EditorPaths paths = new EditorPaths(home, Path.of("..", "workflows").toAbsolutePath().normalize());
-        var injector = Guice.createInjector(EditorLauncher.module(nodes, options, paths));
-        window = new MainWindow(injector.getInstance(EditorComponents.class), stage);
-        stage.show();
-        window.start();
+        window = TestWindows.open(stage, TestWindows.real(nodes, home));
     }
 
     @AfterEach

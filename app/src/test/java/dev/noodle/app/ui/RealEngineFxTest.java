@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.Guice;
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.NodeStatus;
 import dev.noodle.nodes.NodeEnvironment;
@@ -46,13 +45,7 @@ class RealEngineFxTest {
     void start(Stage stage) {
         this.stage = stage;
         nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")));
-        EditorOptions options = new EditorOptions(null, home.resolve("models"), home.resolve("output"), false);
-        EditorPaths paths = new EditorPaths(home, Path.of("..", "workflows").toAbsolutePath().normalize());
-        // the launcher's own wiring (runs, model file details, the store of Noodle, ComfyUI and A1111 files)
-        var injector = Guice.createInjector(EditorLauncher.module(nodes, options, paths));
-        window = new MainWindow(injector.getInstance(EditorComponents.class), stage);
-        stage.show();
-        window.start();
+        window = TestWindows.open(stage, TestWindows.real(nodes, home));
     }
 
     @AfterEach

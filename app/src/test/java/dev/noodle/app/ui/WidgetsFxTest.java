@@ -50,14 +50,8 @@ class WidgetsFxTest {
 
     @Start
     void start(Stage stage) {
-        EditorOptions options = new EditorOptions(null, home, home, false);
         WorkflowStore store = EditorModule.store(() -> new WorkflowSources(FakeNodes.registry(), List.of()));
-        var injector = Guice.createInjector(Modules.override(new EditorModule(FakeNodes.registry(), new TestServices(),
-                        options, new EditorPaths(home, home.resolve("examples"))))
-                .with(b -> b.bind(WorkflowStore.class).toInstance(store)));
-        window = new MainWindow(injector.getInstance(EditorComponents.class), stage);
-        stage.show();
-        window.start();
+        window = TestWindows.open(stage, TestWindows.fake(home, home.resolve("examples"), store));
     }
 
     @AfterEach
