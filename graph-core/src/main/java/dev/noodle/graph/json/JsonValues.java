@@ -28,7 +28,13 @@ final class JsonValues {
 
     /** The mapper the codecs use: bounded size and depth, stable pretty output. */
     static ObjectMapper newMapper() {
-        ObjectMapper mapper = new ObjectMapper();
+        // A number too large for a double (1e999) reads as Infinity. Jackson would write that back as the string
+        // "Infinity", so a saved file would not read back the same (a WorkflowFuzzTest finding); like Python's json,
+        // which ComfyUI uses, Infinity and NaN are written and read as the bare tokens instead.
+        ObjectMapper mapper = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+                .disable(com.fasterxml.jackson.core.json.JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+                .build());
         mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(MAX_NESTING)
                 .maxDocumentLength(MAX_DOCUMENT_BYTES)
