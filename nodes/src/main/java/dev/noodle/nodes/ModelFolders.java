@@ -134,22 +134,22 @@ public final class ModelFolders {
         if (name == null || name.isBlank() || name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("no " + kind.folder() + " file name given");
         }
-        Path candidate = dir.resolve(name.replace('\\', '/')).normalize();
-        if (Path.of(name).isAbsolute() || !candidate.startsWith(dir)) {
+        String relative = name.replace('\\', '/');
+        if (Path.of(name).isAbsolute() || !dir.resolve(relative).normalize().startsWith(dir)) {
             throw new IllegalArgumentException("'" + name + "' is outside the " + kind.folder()
                     + " folder; only files inside " + dir + " can be used");
         }
-        // A symlink the user placed inside the folder (models shared with another tool) is theirs to make: the
-        // name decides containment, so a workflow can never reach outside the folder by '..' or an absolute path.
+        // A symlink the user placed inside a folder (models shared with another tool) is theirs to make: the name
+        // decides containment, checked again in each folder searched, so a workflow can never reach outside by '..'
+        // or an absolute path.
         List<Path> searched = folders(kind);
         for (Path d : searched) {
-            Path c = d.resolve(name.replace('\\', '/')).normalize();
+            Path c = d.resolve(relative).normalize();
             if (c.startsWith(d) && Files.isRegularFile(c)) {
                 return c;
             }
         }
-        throw new IllegalArgumentException("'" + name + "' was not found in " + (searched.size() == 1 ? dir
-                : String.join(", ", searched.stream().map(Path::toString).toList()))
-                + "; put the file there or pick one from the list");
+        throw new IllegalArgumentException("'" + name + "' was not found in " + String.join(", ",
+                searched.stream().map(Path::toString).toList()) + "; put the file there or pick one from the list");
     }
 }

@@ -4,6 +4,7 @@ import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineStatus;
 import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.RunEvent;
 import dev.noodle.graph.exec.RunListener;
 import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
@@ -13,8 +14,11 @@ import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.nodes.interop.ModelHashCache;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The standard node set and the services nodes need (model manager, folders, PNG writer), created once per
@@ -57,7 +61,7 @@ public final class NoodleNodes implements AutoCloseable {
      * As {@link #create(NodeEnvironment)}, given whether the engine loads: with a problem (bad-inputs R6) the nodes
      * are all there for editing and validation, and every {@link #run} fails at once with that problem's message.
      */
-    public static NoodleNodes create(NodeEnvironment env, java.util.Optional<String> engineProblem) {
+    public static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem) {
         Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu() : Devices.choose();
         long budget = Math.max(2L << 30, MemoryPreflight.physicalBytes() / 2);
         return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget),
@@ -65,8 +69,18 @@ public final class NoodleNodes implements AutoCloseable {
     }
 
     /** Why the engine cannot run workflows here, if it cannot (the app stays usable for editing). */
-    public java.util.Optional<String> engineProblem() {
-        return java.util.Optional.ofNullable(engineProblem);
+    public Optional<String> engineProblem() {
+        return Optional.ofNullable(engineProblem);
+    }
+
+    /**
+     * What a long-running front end (editor, server) tells the user at start: the parts of an
+     * {@code extra_model_paths.yaml} that were skipped, and the engine problem if there is one.
+     */
+    public List<String> startupWarnings() {
+        List<String> w = new ArrayList<>(env.models().extra().warnings());
+        engineProblem().ifPresent(w::add);
+        return w;
     }
 
     /** Every standard node, registered by ComfyUI class name. */
@@ -108,13 +122,13 @@ public final class NoodleNodes implements AutoCloseable {
     public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
             CancellationToken token, Map<String, String> extraTexts) {
         if (engineProblem != null) {
-            return new RunResult(options.runId(), RunResult.Status.FAILED, java.util.List.of(), Map.of(), 0, 0,
+            return new RunResult(options.runId(), RunResult.Status.FAILED, List.of(), Map.of(), 0, 0,
                     null, engineProblem);
         }
         runs.put(options.runId(), wf, extraTexts);
         boolean[] outOfMemory = {false};
         RunListener watching = e -> {
-            if (e instanceof dev.noodle.graph.exec.RunEvent.NodeFailed f && f.cause() != null
+            if (e instanceof RunEvent.NodeFailed f && f.cause() != null
                     && GraphExecutor.isNativeOutOfMemory(f.cause())) {
                 outOfMemory[0] = true;
             }

@@ -64,10 +64,8 @@ public final class NoodleServer implements AutoCloseable {
 
     /** Creates the node set over the options' folders and starts serving; the caller closes the server. */
     public static NoodleServer start(ServerOptions options) {
-        NodeEnvironment env = NodeEnvironment.of(options.modelsRoot(), options.outputDir());
-        env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-        NoodleNodes nodes = NoodleNodes.create(env);
-        nodes.engineProblem().ifPresent(p -> System.err.println("noodle: warning: " + p));
+        NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(options.modelsRoot(), options.outputDir()));
+        nodes.startupWarnings().forEach(w -> System.err.println("noodle: warning: " + w));
         try {
             NoodleServer server = new NoodleServer(options, nodes);
             server.worker.start();

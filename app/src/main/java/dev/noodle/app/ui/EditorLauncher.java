@@ -28,10 +28,8 @@ public final class EditorLauncher {
     public static void launch(EditorOptions options) {
         Path models = options.modelsDir() != null ? options.modelsDir() : Path.of("models");
         Path out = options.outputDir() != null ? options.outputDir() : Path.of("output");
-        NodeEnvironment env = NodeEnvironment.of(models, out);
-        env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-        try (NoodleNodes nodes = NoodleNodes.create(env)) {
-            nodes.engineProblem().ifPresent(p -> System.err.println("noodle: warning: " + p));
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, out))) {
+            nodes.startupWarnings().forEach(w -> System.err.println("noodle: warning: " + w));
             launch(module(nodes, options, EditorPaths.defaults()));
         }
     }

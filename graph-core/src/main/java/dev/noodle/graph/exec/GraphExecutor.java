@@ -232,7 +232,7 @@ public final class GraphExecutor {
     private static String message(Throwable e) {
         String m = e.getMessage();
         m = m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
-        if (e instanceof OutOfMemoryError || isNativeOutOfMemory(e)) { // bad-inputs R2: say what to do
+        if (isNativeOutOfMemory(e)) { // bad-inputs R2 (Java's OutOfMemoryError included): say what to do
             m = "out of memory (" + m + "); cached results were freed; use a smaller image size or batch, or free"
                     + " memory, and run again";
         }
