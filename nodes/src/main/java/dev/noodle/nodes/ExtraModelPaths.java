@@ -1,7 +1,6 @@
 package dev.noodle.nodes;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,33 +94,30 @@ public final class ExtraModelPaths {
             throw new IOException(yamlFile + " is larger than 1 MiB; an extra_model_paths.yaml only lists folders");
         }
         String text = Files.readString(yamlFile, StandardCharsets.UTF_8);
-        List<String> warnings = new ArrayList<>();
-        Map<ModelKind, List<Path>> first = new EnumMap<>(ModelKind.class);
-        Map<ModelKind, List<Path>> after = new EnumMap<>(ModelKind.class);
         Object doc;
-        try (Reader r = new java.io.StringReader(text)) {
-            doc = yaml().load(r);
+        try {
+            doc = yaml().load(text);
         } catch (YAMLException e) {
             // SafeConstructor has no constructor for a local tag (!custom); SnakeYAML 2 refuses global tags
             // (!!java...) while composing, before any constructor runs
             if (e instanceof MarkedYAMLException m && (e instanceof ConstructorException
                     || (m.getProblem() != null && m.getProblem().contains(" tag")))) {
-                warnings.add(refusedTag(yamlFile, m));
-                return new ExtraModelPaths(first, after, warnings);
+                return nothingLoaded(refusedTag(yamlFile, m));
             }
-            warnings.add(yamlFile + (e instanceof MarkedYAMLException m ? where(m.getProblemMark()) : "")
+            return nothingLoaded(yamlFile + (e instanceof MarkedYAMLException m ? where(m.getProblemMark()) : "")
                     + ": not valid YAML (" + problem(e, text) + "); fix it (indent with spaces, not tabs). "
                     + "Nothing from it was loaded.");
-            return new ExtraModelPaths(first, after, warnings);
         }
         if (doc == null) {
-            return new ExtraModelPaths(first, after, warnings);
+            return none();
         }
         if (!(doc instanceof Map<?, ?> sections)) {
-            warnings.add(yamlFile + ": the top level must be sections (name: followed by folders), not "
+            return nothingLoaded(yamlFile + ": the top level must be sections (name: followed by folders), not "
                     + describe(doc) + ". Nothing from it was loaded.");
-            return new ExtraModelPaths(first, after, warnings);
         }
+        List<String> warnings = new ArrayList<>();
+        Map<ModelKind, List<Path>> first = new EnumMap<>(ModelKind.class);
+        Map<ModelKind, List<Path>> after = new EnumMap<>(ModelKind.class);
         Path yamlDir = yamlFile.getParent();
         for (Map.Entry<?, ?> s : sections.entrySet()) {
             String name = String.valueOf(s.getKey());
@@ -183,6 +179,10 @@ public final class ExtraModelPaths {
         Path parent = modelsRoot.toAbsolutePath().normalize().getParent();
         Path f = parent == null ? null : parent.resolve(FILE_NAME);
         return f != null && Files.isRegularFile(f) ? f : null;
+    }
+
+    private static ExtraModelPaths nothingLoaded(String warning) {
+        return new ExtraModelPaths(new EnumMap<>(ModelKind.class), new EnumMap<>(ModelKind.class), List.of(warning));
     }
 
     private static String refusedTag(Path yamlFile, MarkedYAMLException e) {
