@@ -63,6 +63,16 @@ class SaveImageBatchTest {
         public String runId() {
             return "run";
         }
+
+        @Override
+        public dev.noodle.graph.model.Workflow workflow() {
+            return null;
+        }
+
+        @Override
+        public java.util.Map<String, String> extraPngInfo() {
+            return java.util.Map.of();
+        }
     }
 
     private static ImageValue batch(int n) {

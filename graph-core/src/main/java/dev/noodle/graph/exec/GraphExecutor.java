@@ -66,7 +66,7 @@ public final class GraphExecutor {
                     errors.size() + " validation error(s); first: " + errors.get(0).toLine());
         }
         List<String> order = planner.plan(graph, opts.targets()).order();
-        return new Run(graph, order, opts, events, cancel).execute();
+        return new Run(wf, graph, order, opts, events, cancel).execute();
     }
 
     private static RunListener safe(RunListener listener) {
@@ -82,6 +82,8 @@ public final class GraphExecutor {
     /** The state of one run. */
     private final class Run {
         private final EffectiveGraph graph;
+        private final Workflow workflow;
+        private final Map<String, String> extraPngInfo;
         private final List<String> order;
         private final String runId;
         private final RunListener events;
@@ -94,7 +96,10 @@ public final class GraphExecutor {
         private int executed;
         private int cached;
 
-        Run(EffectiveGraph graph, List<String> order, RunOptions opts, RunListener events, CancellationToken token) {
+        Run(Workflow workflow, EffectiveGraph graph, List<String> order, RunOptions opts, RunListener events,
+                CancellationToken token) {
+            this.workflow = workflow;
+            this.extraPngInfo = opts.extraPngInfo();
             this.graph = graph;
             this.order = order;
             this.runId = opts.runId();
@@ -140,7 +145,7 @@ public final class GraphExecutor {
                         long t0 = System.nanoTime();
                         try {
                             RunNodeContext ctx = new RunNodeContext(runId, id, node.type(),
-                                    new RunNodeInputs(label, schema, values), token, services, events);
+                                    new RunNodeInputs(label, schema, values), token, services, events, workflow, extraPngInfo);
                             out = def.execute(ctx);
                         } catch (RunCancelledException e) {
                             return cancelled(id, start);

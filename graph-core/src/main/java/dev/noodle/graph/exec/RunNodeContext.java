@@ -1,9 +1,11 @@
 package dev.noodle.graph.exec;
 
+import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.NodeContext;
 import dev.noodle.graph.node.NodeInputs;
+import java.util.Map;
 
 /** The {@link NodeContext} the executor hands to one node; forwards progress and messages as run events. */
 final class RunNodeContext implements NodeContext {
@@ -14,9 +16,13 @@ final class RunNodeContext implements NodeContext {
     private final CancellationToken token;
     private final ServiceLookup services;
     private final RunListener listener;
+    private final Workflow workflow;
+    private final Map<String, String> extraPngInfo;
 
     RunNodeContext(String runId, String nodeId, String nodeType, NodeInputs inputs, CancellationToken token,
-            ServiceLookup services, RunListener listener) {
+            ServiceLookup services, RunListener listener, Workflow workflow, Map<String, String> extraPngInfo) {
+        this.workflow = workflow;
+        this.extraPngInfo = extraPngInfo;
         this.runId = runId;
         this.nodeId = nodeId;
         this.nodeType = nodeType;
@@ -74,5 +80,15 @@ final class RunNodeContext implements NodeContext {
     @Override
     public String runId() {
         return runId;
+    }
+
+    @Override
+    public Workflow workflow() {
+        return workflow;
+    }
+
+    @Override
+    public Map<String, String> extraPngInfo() {
+        return extraPngInfo;
     }
 }

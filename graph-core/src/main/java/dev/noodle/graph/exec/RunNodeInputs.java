@@ -7,6 +7,7 @@ import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
 import java.util.Map;
 
@@ -23,82 +24,80 @@ final class RunNodeInputs implements NodeInputs {
     }
 
     @Override
-    public long getInt(String name) {
-        Object v = valueOrDefault(name);
-        if (v instanceof Number n) {
-            return n.longValue();
-        }
-        throw wrongType(name, "INT", v);
-    }
-
-    @Override
-    public double getFloat(String name) {
-        Object v = valueOrDefault(name);
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        throw wrongType(name, "FLOAT", v);
-    }
-
-    @Override
-    public String getString(String name) {
-        Object v = valueOrDefault(name);
-        if (v instanceof String s) {
-            return s;
-        }
-        throw wrongType(name, "STRING", v);
-    }
-
-    @Override
-    public boolean getBool(String name) {
-        Object v = valueOrDefault(name);
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        throw wrongType(name, "BOOLEAN", v);
-    }
-
-    @Override
-    public <T> T get(String name, Class<T> type) {
-        Object v = values.get(name);
-        if (v == null) {
-            return null;
-        }
-        if (!type.isInstance(v)) {
-            throw new IllegalArgumentException(nodeLabel + " input '" + name + "' holds a "
-                    + v.getClass().getSimpleName() + ", not a " + type.getSimpleName());
-        }
-        return type.cast(v);
-    }
-
-    @Override
-    public boolean has(String name) {
-        return values.containsKey(name);
-    }
-
-    @Override
-    public Object raw(String name) {
-        return values.get(name);
-    }
-
-    private Object valueOrDefault(String name) {
+    public Object value(InputSpec spec) {
+        String name = declared(spec);
         if (values.containsKey(name)) {
             return values.get(name);
         }
-        InputSpec spec = schema.input(name).orElseThrow(() -> new IllegalArgumentException(
-                nodeLabel + " has no input named '" + name + "'"));
         return switch (spec) {
             case IntInput i -> i.defaultValue();
             case FloatInput f -> f.defaultValue();
             case StringInput s -> s.defaultValue();
             case BoolInput b -> b.defaultValue();
             case ComboInput c -> c.effectiveDefault();
-            default -> null;
+            case SocketInput<?> s -> null;
         };
     }
 
-    private IllegalArgumentException wrongType(String name, String wanted, Object v) {
-        return new IllegalArgumentException(nodeLabel + " input '" + name + "' is not a " + wanted + " (got "
-                + (v == null ? "nothing" : v.getClass().getSimpleName()) + ")");
+    @Override
+    public boolean has(InputSpec spec) {
+        return values.containsKey(declared(spec));
+    }
+
+    private String declared(InputSpec spec) {
+        if (schema.input(spec.name()).isEmpty()) {
+            throw new IllegalArgumentException(nodeLabel + " has no input named '" + spec.name() + "'");
+        }
+        return spec.name();
+    }
+
+    // ---- transitional string reads ----
+
+    @Override
+    @Deprecated
+    public Object raw(String name) {
+        return values.get(name);
+    }
+
+    @Override
+    @Deprecated
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    private Object byName(String name) {
+        return value(schema.input(name).orElseThrow(() -> new IllegalArgumentException(
+                nodeLabel + " has no input named '" + name + "'")));
+    }
+
+    @Override
+    @Deprecated
+    public long getInt(String name) {
+        return ((Number) byName(name)).longValue();
+    }
+
+    @Override
+    @Deprecated
+    public double getFloat(String name) {
+        return ((Number) byName(name)).doubleValue();
+    }
+
+    @Override
+    @Deprecated
+    public String getString(String name) {
+        return (String) byName(name);
+    }
+
+    @Override
+    @Deprecated
+    public boolean getBool(String name) {
+        return (Boolean) byName(name);
+    }
+
+    @Override
+    @Deprecated
+    public <T> T get(String name, Class<T> type) {
+        Object v = values.get(name);
+        return v == null ? null : type.cast(v);
     }
 }

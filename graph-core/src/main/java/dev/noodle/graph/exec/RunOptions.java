@@ -1,5 +1,6 @@
 package dev.noodle.graph.exec;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -8,16 +9,29 @@ import java.util.UUID;
  *
  * @param targets the nodes to compute; empty means all output nodes
  * @param runId the run id, or null for a random one
+ * @param extraPngInfo texts the client wants embedded in saved files (ComfyUI's {@code extra_pnginfo}: chunk name →
+ *     JSON text); nodes see them through {@link dev.noodle.graph.node.NodeContext#extraPngInfo()}
  */
-public record RunOptions(Set<String> targets, String runId) {
-    /** Copies the targets. */
+public record RunOptions(Set<String> targets, String runId, Map<String, String> extraPngInfo) {
+    /** Copies the collections. */
     public RunOptions {
         targets = targets == null ? Set.of() : Set.copyOf(targets);
         runId = runId == null ? UUID.randomUUID().toString() : runId;
+        extraPngInfo = extraPngInfo == null ? Map.of() : Map.copyOf(extraPngInfo);
+    }
+
+    /** Options with no extra texts. */
+    public RunOptions(Set<String> targets, String runId) {
+        this(targets, runId, Map.of());
     }
 
     /** All output nodes, random run id. */
     public static RunOptions defaults() {
         return new RunOptions(Set.of(), null);
+    }
+
+    /** A copy with these extra texts. */
+    public RunOptions withExtraPngInfo(Map<String, String> texts) {
+        return new RunOptions(targets, runId, texts);
     }
 }

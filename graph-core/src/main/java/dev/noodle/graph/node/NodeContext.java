@@ -1,5 +1,8 @@
 package dev.noodle.graph.node;
 
+import dev.noodle.graph.model.Workflow;
+import java.util.Map;
+
 /**
  * What a running node may see and do: its inputs, progress and messages, cancellation, host services.
  *
@@ -32,4 +35,16 @@ public interface NodeContext {
 
     /** The id of the current run. */
     String runId();
+
+    /**
+     * The workflow this run executes, as the host received it (ComfyUI's hidden {@code PROMPT} input): output nodes
+     * embed it in what they save.
+     */
+    Workflow workflow();
+
+    /**
+     * Texts the client asked to embed in saved files (ComfyUI's hidden {@code EXTRA_PNGINFO}: chunk name → JSON
+     * text, e.g. the editor's own UI form under {@code workflow}); empty when none.
+     */
+    Map<String, String> extraPngInfo();
 }

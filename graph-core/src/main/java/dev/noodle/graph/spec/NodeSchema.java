@@ -95,6 +95,11 @@ public record NodeSchema(
             return this;
         }
 
+        /** Appends a combo over an enum (the schema holds its plain combo). */
+        public Builder input(EnumInput<?> spec) {
+            return input(spec.spec());
+        }
+
         /** Appends an output. */
         public Builder output(PortType portType, String name) {
             outputs.add(new OutputSpec(portType, name));

@@ -1,0 +1,11 @@
+package dev.noodle.graph.pack;
+
+/** What the host offers a pack while it creates its nodes: host services by type (folders, environment). */
+public interface PackContext {
+    /**
+     * The host service of this type (for Noodle's nodes: {@code dev.noodle.nodes.host.NodeEnvironment}, ...).
+     *
+     * @throws IllegalStateException naming the type when the host has no such service
+     */
+    <T> T service(Class<T> type);
+}
