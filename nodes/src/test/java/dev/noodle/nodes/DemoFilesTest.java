@@ -1,5 +1,8 @@
 package dev.noodle.nodes;
 
+import dev.noodle.nodes.host.DemoAddons;
+import dev.noodle.nodes.host.DemoInputs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,10 @@
 package dev.noodle.nodes;
 
+import dev.noodle.nodes.host.ExtraModelPaths;
+import dev.noodle.nodes.host.ModelFolders;
+import dev.noodle.nodes.host.ModelKind;
+import dev.noodle.nodes.host.NodeEnvironment;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

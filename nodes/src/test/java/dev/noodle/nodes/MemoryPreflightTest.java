@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import dev.noodle.nodes.host.MemoryPreflight;
+
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,8 @@
 package dev.noodle.nodes;
 
+import dev.noodle.nodes.host.ModelFolders;
+import dev.noodle.nodes.host.ModelKind;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,8 @@
 package dev.noodle.nodes;
 
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NoodleNodes;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,8 @@
 package dev.noodle.nodes;
 
+import dev.noodle.nodes.host.PngWriter;
+import dev.noodle.nodes.image.ImageNodes;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 

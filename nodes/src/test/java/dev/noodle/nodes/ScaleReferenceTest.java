@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import dev.noodle.nodes.image.ScaleNodes;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import dev.noodle.nodes.sampling.SamplerNodes;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,8 +1,8 @@
 package dev.noodle.app.cli;
 
 import dev.noodle.graph.model.Workflow;
-import dev.noodle.nodes.ModelKind;
-import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.host.ModelKind;
+import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.interop.WorkflowSources;
 import java.io.IOException;
 import java.nio.file.Files;

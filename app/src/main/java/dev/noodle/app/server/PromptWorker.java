@@ -8,7 +8,7 @@ import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.engine.model.ModelManager;
-import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.host.NoodleNodes;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -7,11 +7,11 @@ import com.google.inject.Provides;
 import com.google.inject.util.Modules;
 import dev.noodle.app.ui.vm.WorkflowRunner;
 import dev.noodle.app.ui.vm.WorkflowStore;
-import dev.noodle.nodes.ModelKind;
+import dev.noodle.nodes.host.ModelKind;
 import dev.noodle.nodes.interop.WorkflowSources;
 import dev.noodle.graph.exec.GraphExecutor;
-import dev.noodle.nodes.NodeEnvironment;
-import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NoodleNodes;
 import java.nio.file.Path;
 import javafx.application.Application;
 

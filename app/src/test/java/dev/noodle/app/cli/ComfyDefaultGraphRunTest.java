@@ -15,8 +15,8 @@ import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Workflow;
-import dev.noodle.nodes.NodeEnvironment;
-import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.interop.PngTextChunks;
 import dev.noodle.nodes.interop.WorkflowSources;
 

@@ -15,7 +15,7 @@ import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.Workflow;
-import dev.noodle.nodes.ModelFolders;
+import dev.noodle.nodes.host.ModelFolders;
 import dev.noodle.nodes.interop.PngTextChunks;
 import dev.noodle.nodes.interop.WorkflowSources;
 import java.awt.image.BufferedImage;

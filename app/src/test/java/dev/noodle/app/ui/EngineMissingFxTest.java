@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.engine.runtime.EngineStatus;
-import dev.noodle.nodes.NodeEnvironment;
-import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NoodleNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

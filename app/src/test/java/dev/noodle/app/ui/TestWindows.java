@@ -5,7 +5,7 @@ import com.google.inject.Module;
 import com.google.inject.util.Modules;
 import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.WorkflowStore;
-import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.host.NoodleNodes;
 import java.nio.file.Path;
 import javafx.stage.Stage;
 

@@ -10,8 +10,8 @@ import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
-import dev.noodle.nodes.NodeEnvironment;
-import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NoodleNodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,8 +107,8 @@ class RealRegistryInteropTest {
                 "CF5_Counterfeit-V3.0_fix_fix_fix")) {
             Files.write(dir.resolve("models/checkpoints/" + model + ".safetensors"), new byte[0]);
         }
-        List<String> checkpoints = new dev.noodle.nodes.ModelFolders(dir.resolve("models"))
-                .list(dev.noodle.nodes.ModelKind.CHECKPOINTS);
+        List<String> checkpoints = new dev.noodle.nodes.host.ModelFolders(dir.resolve("models"))
+                .list(dev.noodle.nodes.host.ModelKind.CHECKPOINTS);
         Validator validator = new Validator(registry);
         for (String text : A1111InfotextTest.REAL) {
             Workflow wf = InfotextGraph.toWorkflow(A1111Infotext.parse(text), checkpoints);

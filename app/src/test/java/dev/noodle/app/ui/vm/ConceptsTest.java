@@ -3,8 +3,8 @@ package dev.noodle.app.ui.vm;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.noodle.nodes.NodeEnvironment;
-import dev.noodle.nodes.NoodleNodes;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NoodleNodes;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

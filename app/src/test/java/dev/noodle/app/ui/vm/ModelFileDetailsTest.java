@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.noodle.engine.io.SafetensorsWriter;
-import dev.noodle.nodes.ModelFolders;
+import dev.noodle.nodes.host.ModelFolders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;

@@ -1,0 +1,194 @@
+package dev.noodle.nodes.host;
+
+import dev.noodle.nodes.loaders.LoaderNodes;
+import dev.noodle.nodes.loaders.VaeFileKeys;
+
+import ai.djl.ndarray.NDManager;
+import dev.noodle.engine.adapters.EmbeddingLibrary;
+import dev.noodle.engine.adapters.Hypernetwork;
+import dev.noodle.engine.adapters.Lora;
+import dev.noodle.engine.io.ModelFile;
+import dev.noodle.engine.io.ModelFiles;
+import dev.noodle.engine.model.ModelManager;
+import dev.noodle.engine.text.EmbeddingLookup;
+import dev.noodle.engine.vae.AutoencoderKL;
+import dev.noodle.nodes.values.SharedRef;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The add-on files nodes use (LoRAs, hypernetworks, VAE files, embeddings), each parsed once and cached by path,
+ * size and modified time: a file changed on disk is read again. LoRAs and hypernetworks stay cached until
+ * {@link #close()}; a VAE file's weights are freed when the last value using them is released. Thread-safe.
+ */
+public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
+    private final ModelFolders folders;
+    private final ModelManager models;
+    private final Map<String, Lora> loras = new HashMap<>();
+    private final Map<String, Hypernetwork> hypernetworks = new HashMap<>();
+    private final Map<String, VaeEntry> vaes = new HashMap<>();
+    private final Map<Integer, Library> embeddings = new HashMap<>();
+    private int fileReads;
+
+    private record Library(String fingerprint, EmbeddingLibrary library) {}
+
+    private static final class VaeEntry {
+        final AutoencoderKL vae;
+        final NDManager owner;
+        int leases;
+
+        VaeEntry(AutoencoderKL vae, NDManager owner) {
+            this.vae = vae;
+            this.owner = owner;
+        }
+    }
+
+    public AddonFiles(ModelFolders folders, ModelManager models) {
+        this.folders = folders;
+        this.models = models;
+    }
+
+    /** How many add-on files were parsed so far (a cache hit reads nothing). */
+    public synchronized int fileReads() {
+        return fileReads;
+    }
+
+    static String key(Path file) {
+        try {
+            return file.toRealPath() + "|" + Files.size(file) + "|" + Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** The parsed LoRA in {@code file} (cached). */
+    public synchronized Lora lora(Path file) {
+        String k = key(file);
+        Lora l = loras.get(k);
+        if (l == null) {
+            dropStale(loras, file);
+            l = Lora.load(file);
+            fileReads++;
+            loras.put(k, l);
+        }
+        return l;
+    }
+
+    /** The hypernetwork in {@code file} (cached, weights on the CPU in float32). */
+    public synchronized Hypernetwork hypernetwork(Path file) {
+        String k = key(file);
+        Hypernetwork h = hypernetworks.get(k);
+        if (h == null) {
+            dropStale(hypernetworks, file);
+            h = Hypernetwork.load(file);
+            fileReads++;
+            hypernetworks.put(k, h);
+        }
+        return h;
+    }
+
+    private static <T extends AutoCloseable> void dropStale(Map<String, T> cache, Path file) {
+        String prefix;
+        try {
+            prefix = file.toRealPath() + "|";
+        } catch (IOException e) {
+            return;
+        }
+        for (Iterator<Map.Entry<String, T>> it = cache.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, T> e = it.next();
+            if (e.getKey().startsWith(prefix)) {
+                try {
+                    e.getValue().close();
+                } catch (Exception ignored) {
+                    // a stale file handle
+                }
+                it.remove();
+            }
+        }
+    }
+
+    /** A loaded VAE and the reference that keeps it loaded; release the reference when done. */
+    public record VaeLease(AutoencoderKL vae, SharedRef ref) {}
+
+    /**
+     * The VAE in a standalone file (safetensors or .ckpt, with or without the {@code first_stage_model.} prefix),
+     * bound on the engine's device with latent scale 1 (raw latents, as checkpoint VAEs in Noodle's nodes).
+     */
+    public synchronized VaeLease vae(Path file) {
+        String k = key(file);
+        VaeEntry e = vaes.get(k);
+        if (e == null) {
+            NDManager owner = NDManager.newBaseManager(models.target().device());
+            try (ModelFile src = ModelFiles.open(file)) {
+                e = new VaeEntry(AutoencoderKL.load(VaeFileKeys.vaeOnly(src), 1f, owner), owner);
+            } catch (RuntimeException ex) {
+                owner.close();
+                throw ex;
+            }
+            fileReads++;
+            vaes.put(k, e);
+        }
+        e.leases++;
+        VaeEntry entry = e;
+        return new VaeLease(e.vae, SharedRef.of(() -> releaseVae(k, entry), 0));
+    }
+
+    private synchronized void releaseVae(String k, VaeEntry e) {
+        if (--e.leases == 0 && vaes.get(k) == e) {
+            vaes.remove(k);
+            e.vae.close();
+            e.owner.close();
+        }
+    }
+
+    @Override
+    public EmbeddingLookup forClip(dev.noodle.nodes.values.ClipValue clip, dev.noodle.graph.node.NodeContext ctx) {
+        int width = clip.clip().config().width();
+        if (width == dev.noodle.engine.model.DemoCheckpoint.clipConfig().width()) {
+            try { // the demo CLIP's example embedding, generated on first use like the demo checkpoint
+                DemoAddons.ensureEmbedding(folders.folder(ModelKind.EMBEDDINGS).resolve(DemoAddons.EMBEDDING));
+            } catch (IOException e) {
+                ctx.message(dev.noodle.graph.node.MessageLevel.WARNING, "could not write the demo embedding: "
+                        + e.getMessage());
+            }
+        }
+        return embeddings(width);
+    }
+
+    /** The embeddings of {@code models/embeddings} for a text encoder of this width (rescanned when files change). */
+    public synchronized EmbeddingLibrary embeddings(int width) {
+        StringBuilder fp = new StringBuilder();
+        for (String name : folders.list(ModelKind.EMBEDDINGS)) {
+            Path p;
+            try {
+                p = folders.resolve(ModelKind.EMBEDDINGS, name);
+            } catch (IllegalArgumentException removedMeanwhile) {
+                continue;
+            }
+            fp.append(name).append(':').append(LoaderNodes.fileFingerprint(p).orElse("")).append(';');
+        }
+        Library lib = embeddings.get(width);
+        if (lib == null || !lib.fingerprint().equals(fp.toString())) {
+            lib = new Library(fp.toString(), EmbeddingLibrary.scan(folders.folders(ModelKind.EMBEDDINGS), width));
+            embeddings.put(width, lib);
+        }
+        return lib.library();
+    }
+
+    @Override
+    public synchronized void close() {
+        loras.values().forEach(Lora::close);
+        loras.clear();
+        hypernetworks.values().forEach(Hypernetwork::close);
+        hypernetworks.clear();
+        for (VaeEntry e : vaes.values()) {
+            e.vae.close();
+            e.owner.close();
+        }
+        vaes.clear();
+    }
+}

@@ -1,0 +1,193 @@
+package dev.noodle.nodes.host;
+
+import dev.noodle.nodes.conditioning.ConditioningNodes;
+import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
+import dev.noodle.nodes.image.ImageNodes;
+import dev.noodle.nodes.latent.LatentNodes;
+import dev.noodle.nodes.latent.VaeNodes;
+import dev.noodle.nodes.loaders.LoaderNodes;
+import dev.noodle.nodes.sampling.SamplerNodes;
+
+import dev.noodle.engine.model.ModelManager;
+import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineStatus;
+import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.RunEvent;
+import dev.noodle.graph.exec.RunListener;
+import dev.noodle.graph.exec.RunOptions;
+import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.exec.ServiceLookup;
+import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.nodes.interop.ModelHashCache;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The standard node set and the services nodes need (model manager, folders, PNG writer), created once per
+ * process (CLI run, editor, server). Closing it unloads every model.
+ */
+public final class NoodleNodes implements AutoCloseable {
+    private final NodeEnvironment env;
+    private final ModelManager models;
+    private final NodeRegistry registry;
+    private final Map<Class<?>, Object> services = new HashMap<>();
+    private final AddonFiles addons;
+
+    private final RunMetadata runs = new RunMetadata();
+    private final String engineProblem;
+
+    private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem) {
+        this.env = env;
+        this.models = models;
+        this.engineProblem = engineProblem;
+        this.registry = standardRegistry(env);
+        services.put(NodeEnvironment.class, env);
+        services.put(ModelManager.class, models);
+        services.put(RunMetadata.class, runs);
+        WorkflowTexts texts = new WorkflowTexts(runs, registry);
+        services.put(WorkflowTexts.class, texts);
+        ModelHashCache hashes = new ModelHashCache(ModelHashCache.storeBeside(env.models().root()));
+        services.put(ModelHashCache.class, hashes);
+        services.put(PngWriter.class, new MetadataPngWriter(texts, env.models(), hashes));
+        this.addons = new AddonFiles(env.models(), models);
+        services.put(AddonFiles.class, addons);
+        services.put(EmbeddingLookupFactory.class, addons);
+    }
+
+    /** The standard nodes over these folders, models on the best device (CUDA if DJL sees one, else CPU). */
+    public static NoodleNodes create(NodeEnvironment env) {
+        return create(env, EngineStatus.problem());
+    }
+
+    /**
+     * As {@link #create(NodeEnvironment)}, given whether the engine loads: with a problem (bad-inputs R6) the nodes
+     * are all there for editing and validation, and every {@link #run} fails at once with that problem's message.
+     */
+    public static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem) {
+        Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu() : Devices.choose();
+        long budget = Math.max(2L << 30, MemoryPreflight.physicalBytes() / 2);
+        return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget),
+                engineProblem.orElse(null));
+    }
+
+    /** Why the engine cannot run workflows here, if it cannot (the app stays usable for editing). */
+    public Optional<String> engineProblem() {
+        return Optional.ofNullable(engineProblem);
+    }
+
+    /**
+     * What a long-running front end (editor, server) tells the user at start: the parts of an
+     * {@code extra_model_paths.yaml} that were skipped, and the engine problem if there is one.
+     */
+    public List<String> startupWarnings() {
+        List<String> w = new ArrayList<>(env.models().extra().warnings());
+        engineProblem().ifPresent(w::add);
+        return w;
+    }
+
+    /** Every standard node, registered by ComfyUI class name. */
+    public static NodeRegistry standardRegistry(NodeEnvironment env) {
+        NodeRegistry r = new NodeRegistry();
+        r.register(new LoaderNodes.CheckpointLoaderSimple(env));
+        r.register(new ConditioningNodes.ClipTextEncode());
+        r.register(new ConditioningNodes.ClipTextEncodeClipSkip());
+        r.register(new ConditioningNodes.ClipSetLastLayer());
+        r.register(new SdxlConditioningNodes.ClipTextEncodeSdxl());
+        r.register(new SdxlConditioningNodes.ClipTextEncodeSdxlRefiner());
+        r.register(new ConditioningNodes.ConditioningCombine());
+        r.register(new ConditioningNodes.ConditioningSetArea());
+        r.register(new LatentNodes.EmptyLatentImage());
+        r.register(new LatentNodes.RepeatLatentBatch());
+        r.register(new SamplerNodes.KSampler());
+        r.register(new SamplerNodes.KSamplerAdvanced());
+        r.register(new VaeNodes.VaeDecode());
+        r.register(new VaeNodes.VaeEncode());
+        r.register(new ImageNodes.SaveImage(env));
+        r.register(new ImageNodes.PreviewImage(env));
+        r.register(new ImageNodes.LoadImage(env));
+        AddonNodes.register(r, env);
+        return r;
+    }
+
+    /**
+     * Runs a workflow with this node set, registering it so output nodes can embed it in their files.
+     */
+    public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
+            CancellationToken token) {
+        return run(executor, wf, options, listener, token, Map.of());
+    }
+
+    /**
+     * As {@link #run(GraphExecutor, Workflow, RunOptions, RunListener, CancellationToken)}, with texts the client
+     * wants embedded in saved files (ComfyUI's {@code extra_pnginfo}: chunk name → JSON text).
+     */
+    public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
+            CancellationToken token, Map<String, String> extraTexts) {
+        if (engineProblem != null) {
+            return new RunResult(options.runId(), RunResult.Status.FAILED, List.of(), Map.of(), 0, 0,
+                    null, engineProblem);
+        }
+        runs.put(options.runId(), wf, extraTexts);
+        boolean[] outOfMemory = {false};
+        RunListener watching = e -> {
+            if (e instanceof RunEvent.NodeFailed f && f.cause() != null
+                    && GraphExecutor.isNativeOutOfMemory(f.cause())) {
+                outOfMemory[0] = true;
+            }
+            listener.onEvent(e);
+        };
+        try {
+            return executor.run(wf, options, watching, token);
+        } finally {
+            runs.remove(options.runId());
+            if (outOfMemory[0]) {
+                // bad-inputs R2, as ComfyUI: the executor has dropped its cached results, so the checkpoints they
+                // held are idle now; unload them so the next run starts with the memory free
+                models.freeUnused();
+            }
+        }
+    }
+
+    public NodeRegistry registry() {
+        return registry;
+    }
+
+    public NodeEnvironment environment() {
+        return env;
+    }
+
+    public ModelManager models() {
+        return models;
+    }
+
+    /** Services for the executor (a node asks for one by class). */
+    public ServiceLookup services() {
+        return new ServiceLookup() {
+            @Override
+            public <T> T get(Class<T> type) {
+                Object s = services.get(type);
+                if (s == null) {
+                    throw new IllegalStateException("no service " + type.getSimpleName());
+                }
+                return type.cast(s);
+            }
+        };
+    }
+
+    /** Bytes of results the executor may cache: a quarter of physical memory (models are counted once). */
+    public long cacheBytes() {
+        return Math.max(1L << 30, MemoryPreflight.physicalBytes() / 4 * 3);
+    }
+
+    @Override
+    public void close() {
+        addons.close();
+        models.close();
+    }
+}

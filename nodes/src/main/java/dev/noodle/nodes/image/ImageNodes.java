@@ -1,0 +1,193 @@
+package dev.noodle.nodes.image;
+
+import dev.noodle.nodes.host.DemoInputs;
+import dev.noodle.nodes.host.ImageFiles;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NodeSupport;
+import dev.noodle.nodes.host.PngWriter;
+import dev.noodle.nodes.loaders.LoaderNodes;
+
+import dev.noodle.engine.image.ImageTensors;
+import dev.noodle.engine.image.LoadedImage;
+import dev.noodle.graph.node.NodeContext;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeInputs;
+import dev.noodle.graph.node.NodeOutputs;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.PortType;
+import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.spec.StringInput;
+import dev.noodle.nodes.values.HeapTensor;
+import dev.noodle.nodes.values.ImageValue;
+import dev.noodle.nodes.values.MaskValue;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** SaveImage, PreviewImage and LoadImage. */
+public final class ImageNodes {
+    private ImageNodes() {}
+
+    /**
+     * Writes a batch as PNGs named as ComfyUI does; returns the files. All or nothing: when the run is interrupted
+     * between two images, or a write fails, the images already written by this call are deleted again, so an
+     * interrupted or failed prompt leaves no partial batch looking like a finished one (bad-inputs row H8).
+     */
+    public static List<Path> save(NodeContext ctx, ImageValue images, Path root, String prefix) throws IOException {
+        ImageFiles.SaveTarget t = ImageFiles.splitPrefix(root, prefix);
+        Files.createDirectories(t.folder());
+        PngWriter writer = ctx.service(PngWriter.class);
+        List<Path> files = new ArrayList<>();
+        synchronized (ImageNodes.class) { // counters must not collide between concurrent runs
+            int counter = ImageFiles.nextCounter(t.folder(), t.name());
+            boolean done = false;
+            try {
+                for (int i = 0; i < images.batch(); i++) {
+                    ctx.cancellation().throwIfCancelled();
+                    HeapTensor px = images.pixels();
+                    int plane = images.height() * images.width() * 3;
+                    float[] one = java.util.Arrays.copyOfRange(px.data(), i * plane, (i + 1) * plane);
+                    BufferedImage img = ImageTensors.toBufferedImage(one, images.height(), images.width(), 3);
+                    Path file = t.folder().resolve(String.format("%s_%05d_.png", t.name(), counter++));
+                    writer.write(img, file, ctx);
+                    files.add(file);
+                    ctx.progress(i + 1, images.batch());
+                }
+                done = true;
+            } finally {
+                if (!done) {
+                    for (Path f : files) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+            }
+        }
+        return files;
+    }
+
+    /** SaveImage: PNG files in the output folder, with the workflow in their metadata. */
+    public static final class SaveImage implements NodeDefinition {
+        private final NodeEnvironment env;
+        private final NodeSchema schema = NodeSupport.schema("SaveImage", "Save Image", "image",
+                        "Saves the images as PNG files in the output folder (prefix_00001_.png, counting up), with"
+                                + " the workflow inside so they can be opened again.")
+                .input(SocketInput.of("images", PortType.IMAGE))
+                .input(StringInput.of("filename_prefix", "ComfyUI"))
+                .outputNode(true)
+                .build();
+
+        public SaveImage(NodeEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public NodeSchema schema() {
+            return schema;
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) throws IOException {
+            ImageValue images = ctx.inputs().get("images", ImageValue.class);
+            List<Path> files = save(ctx, images, env.outputDir(), ctx.inputs().getString("filename_prefix"));
+            return new NodeOutputs(List.of(), Map.of("images", files));
+        }
+    }
+
+    /** PreviewImage: like SaveImage but into the temp folder, and never cached. */
+    public static final class PreviewImage implements NodeDefinition {
+        private final NodeEnvironment env;
+        private final NodeSchema schema = NodeSupport.schema("PreviewImage", "Preview Image", "image",
+                        "Shows the images without keeping them (they go to the temp folder).")
+                .input(SocketInput.of("images", PortType.IMAGE))
+                .outputNode(true)
+                .build();
+
+        public PreviewImage(NodeEnvironment env) {
+            this.env = env;
+        }
+
+        @Override
+        public NodeSchema schema() {
+            return schema;
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) throws IOException {
+            ImageValue images = ctx.inputs().get("images", ImageValue.class);
+            String prefix = "NoodleTemp_" + Long.toString(System.nanoTime() & 0xffffff, 36);
+            return new NodeOutputs(List.of(), Map.of("images", save(ctx, images, env.tempDir(), prefix)));
+        }
+    }
+
+    /** LoadImage: an image from the input folder, and its mask from the alpha channel (1 − alpha). */
+    public static final class LoadImage implements NodeDefinition {
+        private final NodeEnvironment env;
+        private final NodeSchema schema;
+
+        public LoadImage(NodeEnvironment env) {
+            this.env = env;
+            this.schema = NodeSupport.schema("LoadImage", "Load Image", "image",
+                            "Loads an image from the input folder; its transparent parts become the MASK.")
+                    .input(ComboInput.dynamic("image", this::files))
+                    .output(PortType.IMAGE, "IMAGE")
+                    .output(PortType.MASK, "MASK")
+                    .build();
+        }
+
+        private List<String> files() {
+            List<String> names = new ArrayList<>();
+            Path dir = env.inputDir();
+            if (Files.isDirectory(dir)) {
+                try (var s = Files.list(dir)) {
+                    s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                            .filter(n -> n.matches("(?i).*\\.(png|jpe?g|webp|bmp|gif)$")).sorted().forEach(names::add);
+                } catch (IOException e) {
+                    // an unreadable folder lists nothing
+                }
+            }
+            if (!names.contains(DemoInputs.INPAINT_EXAMPLE)) {
+                names.add(DemoInputs.INPAINT_EXAMPLE); // generated on first use
+            }
+            return names;
+        }
+
+        @Override
+        public NodeSchema schema() {
+            return schema;
+        }
+
+        private Path file(NodeInputs in) {
+            String name = in.getString("image");
+            Path p = env.inputDir().resolve(name).normalize();
+            if (!p.startsWith(env.inputDir()) || Path.of(name).isAbsolute()) {
+                throw new IllegalArgumentException("image '" + name + "' is outside the input folder " + env.inputDir());
+            }
+            try {
+                DemoInputs.ensureIfDemo(env.inputDir(), name);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("could not create the example image " + p, e);
+            }
+            return p;
+        }
+
+        @Override
+        public Optional<String> changeFingerprint(NodeInputs inputs) {
+            return LoaderNodes.fileFingerprint(file(inputs));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) throws IOException {
+            Path p = file(ctx.inputs());
+            try (ai.djl.ndarray.NDManager m = NodeSupport.scope(ctx)) {
+                LoadedImage img = LoadedImage.load(p, m);
+                return NodeOutputs.of(new ImageValue(HeapTensor.of(img.image())), new MaskValue(HeapTensor.of(img.mask())));
+            }
+        }
+    }
+}

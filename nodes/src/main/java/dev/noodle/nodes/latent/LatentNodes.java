@@ -1,0 +1,102 @@
+package dev.noodle.nodes.latent;
+
+import dev.noodle.nodes.conditioning.ConditioningNodes;
+import dev.noodle.nodes.host.MemoryPreflight;
+import dev.noodle.nodes.host.NodeSupport;
+
+import dev.noodle.graph.node.NodeContext;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeOutputs;
+import dev.noodle.graph.spec.IntInput;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.PortType;
+import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.nodes.values.HeapTensor;
+import dev.noodle.nodes.values.LatentValue;
+
+/** Latent nodes: EmptyLatentImage, RepeatLatentBatch (resizing lives in {@link LatentScaleNodes}). */
+public final class LatentNodes {
+    private LatentNodes() {}
+
+    /** EmptyLatentImage: zeros [B, 4, H/8, W/8]. */
+    public static final class EmptyLatentImage implements NodeDefinition {
+        private final NodeSchema schema = NodeSupport.schema("EmptyLatentImage", "Empty Latent Image", "latent",
+                        "A blank latent canvas of the image size to generate (the sampler starts from noise).")
+                .input(new IntInput("width", 512, 16, ConditioningNodes.MAX_RESOLUTION, 8, false, "", false))
+                .input(new IntInput("height", 512, 16, ConditioningNodes.MAX_RESOLUTION, 8, false, "", false))
+                .input(IntInput.of("batch_size", 1, 1, 4096))
+                .output(PortType.LATENT, "LATENT")
+                .build();
+
+        @Override
+        public NodeSchema schema() {
+            return schema;
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            long w = ctx.inputs().getInt("width") / 8;
+            long h = ctx.inputs().getInt("height") / 8;
+            long b = ctx.inputs().getInt("batch_size");
+            MemoryPreflight.check("EmptyLatentImage", b, h * 8, w * 8);
+            long n = Math.multiplyExact(Math.multiplyExact(b * 4, h), w);
+            return NodeOutputs.of(LatentValue.of(new HeapTensor(new long[] {b, 4, h, w}, new float[Math.toIntExact(n)])));
+        }
+    }
+
+    /** RepeatLatentBatch: the batch repeated {@code amount} times (batch_index offset as ComfyUI). */
+    public static final class RepeatLatentBatch implements NodeDefinition {
+        private final NodeSchema schema = NodeSupport.schema("RepeatLatentBatch", "Repeat Latent Batch", "latent/batch",
+                        "Repeats the latent batch, e.g. to make several variations from one image.")
+                .input(SocketInput.of("samples", PortType.LATENT))
+                .input(IntInput.of("amount", 1, 1, 64))
+                .output(PortType.LATENT, "LATENT")
+                .build();
+
+        @Override
+        public NodeSchema schema() {
+            return schema;
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            LatentValue l = ctx.inputs().get("samples", LatentValue.class);
+            int amount = (int) ctx.inputs().getInt("amount");
+            HeapTensor s = l.samples();
+            long[] shape = s.shape();
+            MemoryPreflight.check("RepeatLatentBatch", shape[0] * amount, shape[2] * 8, shape[3] * 8);
+            float[] out = repeat(s.data(), amount);
+            shape[0] *= amount;
+            HeapTensor mask = null;
+            if (l.noiseMask() != null) {
+                long[] ms = l.noiseMask().shape();
+                if (ms[0] > 1 && ms[0] < shape[0]) {
+                    ms[0] *= amount;
+                    mask = new HeapTensor(ms, repeat(l.noiseMask().data(), amount));
+                } else {
+                    mask = l.noiseMask();
+                }
+            }
+            int[] index = null;
+            if (l.batchIndex() != null) {
+                int[] bi = l.batchIndex();
+                int offset = java.util.Arrays.stream(bi).max().orElse(0) - java.util.Arrays.stream(bi).min().orElse(0) + 1;
+                index = new int[bi.length * amount];
+                for (int i = 0; i < amount; i++) {
+                    for (int j = 0; j < bi.length; j++) {
+                        index[i * bi.length + j] = bi[j] + i * offset;
+                    }
+                }
+            }
+            return NodeOutputs.of(new LatentValue(new HeapTensor(shape, out), mask, index));
+        }
+
+        private static float[] repeat(float[] d, int amount) {
+            float[] out = new float[Math.multiplyExact(d.length, amount)];
+            for (int i = 0; i < amount; i++) {
+                System.arraycopy(d, 0, out, i * d.length, d.length);
+            }
+            return out;
+        }
+    }
+}

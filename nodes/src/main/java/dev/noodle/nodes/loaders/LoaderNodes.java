@@ -1,0 +1,132 @@
+package dev.noodle.nodes.loaders;
+
+import dev.noodle.nodes.host.ModelKind;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NodeSupport;
+
+import dev.noodle.engine.model.DemoCheckpoint;
+import dev.noodle.engine.model.LoadedCheckpoint;
+import dev.noodle.engine.model.ModelManager;
+import dev.noodle.graph.node.MessageLevel;
+import dev.noodle.graph.node.NodeContext;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeInputs;
+import dev.noodle.graph.node.NodeOutputs;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.PortType;
+import dev.noodle.nodes.values.ClipValue;
+import dev.noodle.nodes.values.ModelValue;
+import dev.noodle.nodes.values.SharedRef;
+import dev.noodle.nodes.values.VaeValue;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Loader nodes: CheckpointLoaderSimple. */
+public final class LoaderNodes {
+    private LoaderNodes() {}
+
+    /** Fingerprint of a file for the cache (ComfyUI IS_CHANGED): size and modified time. */
+    public static Optional<String> fileFingerprint(Path p) {
+        try {
+            return Optional.of(Files.size(p) + ":" + Files.getLastModifiedTime(p).toMillis());
+        } catch (IOException e) {
+            return Optional.of("missing");
+        }
+    }
+
+    /** A model lease as a wire value's hold; derived values retain it, the lease goes back with the last. */
+    static ModelValue.Hold hold(ModelManager.Lease lease) {
+        return SharedRef.of(lease::release, lease.checkpoint().weightBytes());
+    }
+
+    /** CheckpointLoaderSimple: loads a single-file checkpoint into MODEL, CLIP and VAE. */
+    public static final class CheckpointLoaderSimple implements NodeDefinition {
+        private final NodeSchema schema;
+        private final NodeEnvironment env;
+
+        public CheckpointLoaderSimple(NodeEnvironment env) {
+            this.env = env;
+            this.schema = NodeSupport.schema("CheckpointLoaderSimple", "Load Checkpoint", "loaders",
+                            "Loads a checkpoint: the base model in one file, holding the UNet (MODEL, the denoiser),"
+                                    + " the CLIP text encoder (CLIP) and the VAE (image ↔ latent).")
+                    .input(ComboInput.dynamic("ckpt_name", this::options))
+                    .output(PortType.MODEL, "MODEL")
+                    .output(PortType.CLIP, "CLIP")
+                    .output(PortType.VAE, "VAE")
+                    .build();
+        }
+
+        private List<String> options() {
+            List<String> names = new ArrayList<>(env.models().list(ModelKind.CHECKPOINTS));
+            if (!names.contains(DemoCheckpoint.FILE_NAME)) {
+                names.add(DemoCheckpoint.FILE_NAME); // generated on first use
+            }
+            return names;
+        }
+
+        @Override
+        public NodeSchema schema() {
+            return schema;
+        }
+
+        private Path file(String name) throws IOException {
+            if (name.equals(DemoCheckpoint.FILE_NAME)) {
+                Path demo = env.models().folder(ModelKind.CHECKPOINTS).resolve(DemoCheckpoint.FILE_NAME);
+                if (!Files.isRegularFile(demo)) {
+                    DemoCheckpoint.ensure(demo);
+                }
+            }
+            return env.models().resolve(ModelKind.CHECKPOINTS, name);
+        }
+
+        @Override
+        public Optional<String> changeFingerprint(NodeInputs inputs) {
+            String name = inputs.getString("ckpt_name");
+            try {
+                return fileFingerprint(file(name)); // the demo checkpoint is generated first, so it fingerprints once
+            } catch (IOException | IllegalArgumentException e) {
+                return Optional.of("unreadable");
+            }
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) throws IOException {
+            String name = ctx.inputs().getString("ckpt_name");
+            Path path = file(name);
+            ModelManager models = ctx.service(ModelManager.class);
+            int before = models.loadCount();
+            ModelManager.Lease model = models.acquire(path, s -> ctx.progress(0, 1));
+            ModelManager.Lease clip = models.acquire(path, s -> { });
+            ModelManager.Lease vae = models.acquire(path, s -> { });
+            LoadedCheckpoint c = model.checkpoint();
+            if (models.loadCount() == before) {
+                ctx.message(MessageLevel.INFO, name + " was already loaded; nothing read from disk");
+            } else {
+                ctx.message(MessageLevel.INFO, "loaded " + name + " (" + c.info().family() + ")");
+            }
+            if (name.equals(DemoCheckpoint.FILE_NAME)) {
+                ctx.message(MessageLevel.INFO, "this is Noodle's demo model: its weights are random, so its images"
+                        + " are abstract");
+            }
+            if (c.vae() == null) {
+                model.release();
+                clip.release();
+                vae.release();
+                throw new IllegalArgumentException(name + " has no VAE inside; this node needs one. Load a VAE file"
+                        + " with the Load VAE node instead.");
+            }
+            ModelValue m = new ModelValue(hold(model), c.unet(), c.sampling(), c.latentScale(), c.info().family(),
+                    List.of(), 0, null);
+            ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(), List.of(),
+                    null, c.clip2());
+            VaeValue v = new VaeValue(hold(vae), c.vae(), name);
+            ctx.progress(1, 1);
+            return NodeOutputs.of(m, cl, v);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package dev.noodle.nodes.model;
+
+import dev.noodle.nodes.host.ImageFiles;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NodeSupport;
+import dev.noodle.nodes.host.WorkflowTexts;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.noodle.engine.model.CheckpointWriter;
+import dev.noodle.engine.model.DemoCheckpoint;
+import dev.noodle.engine.model.ModelFamily;
+import dev.noodle.engine.sampling.PredictionType;
+import dev.noodle.engine.text.DemoVocabulary;
+import dev.noodle.graph.node.MessageLevel;
+import dev.noodle.graph.node.NodeContext;
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeOutputs;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.PortType;
+import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.spec.StringInput;
+import dev.noodle.nodes.values.ClipValue;
+import dev.noodle.nodes.values.ModelValue;
+import dev.noodle.nodes.values.VaeValue;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * CheckpointSave, as ComfyUI's ({@code comfy_extras/nodes_model_merging.py}): writes MODEL + CLIP + VAE as one
+ * safetensors checkpoint in the original LDM layout into the output folder ({@code checkpoints/ComfyUI_00001_
+ * .safetensors} by default), so a merge or a LoRA-baked model can be loaded again with Load Checkpoint. The file
+ * carries the workflow ({@code prompt}, {@code workflow}), {@code modelspec.*} fields and the merge recipe (every
+ * patch applied to the model and the text encoder) in its {@code __metadata__}.
+ */
+public final class CheckpointSaveNode implements NodeDefinition {
+    /** Metadata key holding the recipe as JSON: model and clip patches, clip layer, VAE source. */
+    public static final String RECIPE_KEY = "noodle.recipe";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final NodeEnvironment env;
+    private final NodeSchema schema = NodeSupport.schema("CheckpointSave", "Save Checkpoint", "advanced/model_merging",
+                    "Saves the model, text encoder and VAE as one .safetensors checkpoint in the output folder"
+                            + " (prefix_00001_.safetensors, counting up), with the merge recipe and the workflow in its"
+                            + " metadata. Move it to models/checkpoints to load it again.")
+            .input(SocketInput.of("model", PortType.MODEL))
+            .input(SocketInput.of("clip", PortType.CLIP))
+            .input(SocketInput.of("vae", PortType.VAE))
+            .input(StringInput.of("filename_prefix", "checkpoints/ComfyUI"))
+            .outputNode(true)
+            .build();
+
+    public CheckpointSaveNode(NodeEnvironment env) {
+        this.env = env;
+    }
+
+    @Override
+    public NodeSchema schema() {
+        return schema;
+    }
+
+    @Override
+    public NodeOutputs execute(NodeContext ctx) throws IOException {
+        ModelValue model = ctx.inputs().get("model", ModelValue.class);
+        ClipValue clip = ctx.inputs().get("clip", ClipValue.class);
+        VaeValue vae = ctx.inputs().get("vae", VaeValue.class);
+        if (model.family().base() != clip.family().base()) {
+            throw new IllegalArgumentException("the MODEL is " + model.family() + " but the CLIP is " + clip.family()
+                    + "; a checkpoint needs a text encoder of its own family");
+        }
+        if (model.unet().attentionHook() != null) {
+            ctx.message(MessageLevel.WARNING, "the hypernetwork on this MODEL is not part of its weights and is not"
+                    + " saved; load it again on the saved checkpoint");
+        }
+        ImageFiles.SaveTarget t = ImageFiles.splitPrefix(env.outputDir(), ctx.inputs().getString("filename_prefix"));
+        Files.createDirectories(t.folder());
+        Path file;
+        synchronized (CheckpointSaveNode.class) { // counters must not collide between concurrent runs
+            int counter = ImageFiles.nextCounter(t.folder(), t.name());
+            file = t.folder().resolve(String.format("%s_%05d_.safetensors", t.name(), counter));
+            Map<String, String> meta = metadata(ctx, model, clip, vae, t.name() + " " + counter);
+            CheckpointWriter.save(file, new CheckpointWriter.Parts(model.family(), model.unet().weights(),
+                    clip.clip(), vae.vae(), model.sampling().prediction()), meta);
+        }
+        ctx.message(MessageLevel.INFO, "saved " + env.outputDir().relativize(file));
+        return new NodeOutputs(List.of(), Map.of("checkpoints", List.of(file)));
+    }
+
+    /** ComfyUI's fields (prompt, workflow, modelspec.*) plus the recipe. */
+    static Map<String, String> metadata(NodeContext ctx, ModelValue model, ClipValue clip, VaeValue vae, String title) {
+        Map<String, String> m = new LinkedHashMap<>();
+        PredictionType p = model.sampling().prediction();
+        m.put("modelspec.sai_model_spec", "1.0.0");
+        m.put("modelspec.architecture", architecture(model.family(), p));
+        m.put("modelspec.implementation", "sgm");
+        m.put("modelspec.title", title);
+        m.put("modelspec.predict_key", p == PredictionType.V_PREDICTION ? "v" : "epsilon");
+        List<String> recipe = new java.util.ArrayList<>(model.patches());
+        clip.patches().forEach(c -> recipe.add("clip: " + c));
+        if (!recipe.isEmpty()) {
+            m.put("modelspec.description", "Made with Noodle: " + String.join("; ", recipe));
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model", model.patches());
+        r.put("clip", clip.patches());
+        r.put("clip_stop_at_layer", clip.encoding().stopAtLayer());
+        r.put("vae", vae.source());
+        try {
+            m.put(RECIPE_KEY, JSON.writeValueAsString(r));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (DemoVocabulary.SOURCE.equals(clip.tokenizer().source())) {
+            m.put(DemoCheckpoint.TOKENIZER_KEY, DemoCheckpoint.DEMO_TOKENIZER); // the loader picks the tokenizer by it
+        }
+        try {
+            m.putAll(ctx.service(WorkflowTexts.class).of(ctx));
+        } catch (RuntimeException e) {
+            ctx.message(MessageLevel.WARNING, "the workflow could not be stored in the checkpoint: " + e.getMessage());
+        }
+        return m;
+    }
+
+    /** The modelspec architecture name of a family. */
+    static String architecture(ModelFamily f, PredictionType p) {
+        return switch (f) {
+            case SD1 -> "stable-diffusion-v1";
+            case SD1_INPAINT -> "stable-diffusion-v1-inpainting";
+            case SD2 -> p == PredictionType.V_PREDICTION ? "stable-diffusion-v2-768-v" : "stable-diffusion-v2-512";
+            case SD2_INPAINT -> "stable-diffusion-v2-inpainting";
+            case SDXL -> "stable-diffusion-xl-v1-base";
+            case SDXL_INPAINT -> "stable-diffusion-xl-v1-inpainting";
+        };
+    }
+}
