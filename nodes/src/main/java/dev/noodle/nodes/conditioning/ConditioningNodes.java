@@ -5,7 +5,7 @@ import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.sampling.SamplerNodes;
 
 import ai.djl.ndarray.NDManager;
-import dev.noodle.engine.sd.LatentArea;
+import dev.noodle.engine.diffusion.LatentArea;
 import dev.noodle.engine.text.ClipEncoding;
 import dev.noodle.engine.text.ClipOutput;
 import dev.noodle.engine.text.Emphasis;

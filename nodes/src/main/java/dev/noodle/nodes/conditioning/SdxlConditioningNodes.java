@@ -4,7 +4,7 @@ import dev.noodle.nodes.host.EmbeddingLookupFactory;
 import dev.noodle.nodes.host.NodeSupport;
 
 import ai.djl.ndarray.NDManager;
-import dev.noodle.engine.sd.AdmConditioning;
+import dev.noodle.engine.diffusion.AdmConditioning;
 import dev.noodle.engine.text.ClipEncoding;
 import dev.noodle.engine.text.Emphasis;
 import dev.noodle.engine.text.EmbeddingLookup;

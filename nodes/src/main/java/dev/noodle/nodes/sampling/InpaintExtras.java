@@ -5,8 +5,8 @@ import dev.noodle.nodes.latent.InpaintNodes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.noodle.engine.sd.ConditionedUNet;
-import dev.noodle.engine.sd.LatentArea;
+import dev.noodle.engine.diffusion.ConditionedUNet;
+import dev.noodle.engine.diffusion.LatentArea;
 import dev.noodle.nodes.values.ConditioningValue;
 import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.LatentValue;

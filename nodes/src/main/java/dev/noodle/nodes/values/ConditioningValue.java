@@ -1,6 +1,6 @@
 package dev.noodle.nodes.values;
 
-import dev.noodle.engine.sd.LatentArea;
+import dev.noodle.engine.diffusion.LatentArea;
 import java.util.ArrayList;
 import java.util.List;
 

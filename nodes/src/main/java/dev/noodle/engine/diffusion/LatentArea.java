@@ -1,4 +1,4 @@
-package dev.noodle.engine.sd;
+package dev.noodle.engine.diffusion;
 
 /**
  * A rectangle in latent cells (pixels / 8), as ComfyUI's ConditioningSetArea stores it.

@@ -1,4 +1,4 @@
-package dev.noodle.engine.sd;
+package dev.noodle.engine.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
