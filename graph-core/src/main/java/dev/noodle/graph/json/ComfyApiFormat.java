@@ -10,6 +10,9 @@ import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.validate.EffectiveGraph;
 import java.util.Collection;
 import java.util.Iterator;
@@ -86,14 +89,55 @@ public final class ComfyApiFormat {
         return new Workflow(Workflow.CURRENT_FORMAT, name, nodes, Layout.empty(), Map.of());
     }
 
-    /** Writes every node; non-normal modes go to {@code _meta.mode}. Layout and workflow extras are not written. */
+    /**
+     * Writes every node with its inputs in the order they are held; non-normal modes go to {@code _meta.mode}.
+     * Layout and workflow extras are not written. Prefer {@link #write(Workflow, NodeRegistry)}, whose output does
+     * not depend on where the workflow was read from.
+     */
     public static String write(Workflow wf) {
         return writeNodes(wf.nodes().values(), true);
+    }
+
+    /**
+     * As {@link #write(Workflow)}, with each node's inputs in ComfyUI's prompt order ({@link #inPromptOrder}), so
+     * the same graph gives the same text whether it came from an API prompt, a UI workflow or a PNG.
+     */
+    public static String write(Workflow wf, NodeRegistry registry) {
+        return writeNodes(inPromptOrder(wf, registry).nodes().values(), true);
     }
 
     /** Writes what ComfyUI should execute: muted (and dependent) nodes dropped, links through bypassed nodes rewired. */
     public static String writeForExecution(Workflow wf, NodeRegistry registry) {
         return writeNodes(EffectiveGraph.build(wf, registry).nodes().values(), false);
+    }
+
+    /**
+     * The workflow with each node's inputs in the order ComfyUI's frontend builds a prompt: widget inputs (literal
+     * or linked) in schema order, then socket inputs in schema order, then inputs the schema does not declare, in
+     * the order they were held. Nodes of unknown types keep their order. The input order of a workflow depends on
+     * its source (a UI workflow lists widget values first, an API prompt as its author wrote it); this makes texts
+     * written from it depend on the graph alone.
+     */
+    public static Workflow inPromptOrder(Workflow wf, NodeRegistry registry) {
+        Map<String, NodeInstance> nodes = new LinkedHashMap<>();
+        for (NodeInstance n : wf.nodes().values()) {
+            nodes.put(n.id(), registry.find(n.type()).map(d -> inPromptOrder(n, d.schema())).orElse(n));
+        }
+        return new Workflow(wf.format(), wf.name(), nodes, wf.layout(), wf.extra());
+    }
+
+    private static NodeInstance inPromptOrder(NodeInstance n, NodeSchema schema) {
+        Map<String, InputValue> ordered = new LinkedHashMap<>();
+        for (boolean sockets : new boolean[] {false, true}) {
+            for (InputSpec spec : schema.inputs()) {
+                InputValue v = n.input(spec.name());
+                if (v != null && (spec instanceof SocketInput) == sockets) {
+                    ordered.put(spec.name(), v);
+                }
+            }
+        }
+        n.inputs().forEach(ordered::putIfAbsent);
+        return new NodeInstance(n.id(), n.type(), ordered, n.mode(), n.extra());
     }
 
     private static String writeNodes(Collection<NodeInstance> nodes, boolean withModes) {

@@ -122,7 +122,7 @@ public final class WorkflowJson {
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             throw new WorkflowFormatException(sourceName, loc == null ? 0 : loc.getLineNr(),
-                    loc == null ? 0 : loc.getColumnNr(), "invalid JSON: " + e.getOriginalMessage(),
+                    loc == null ? 0 : loc.getColumnNr(), "invalid JSON: " + JsonSyntaxProblems.describe(e),
                     "Fix the JSON there (a text editor shows the line), or open a backup of the file.", e);
         }
         if (root == null || !root.isObject()) {

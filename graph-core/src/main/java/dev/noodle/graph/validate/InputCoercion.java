@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * strings ({@code "42"}), booleans as 0/1; {@code "abc"}, {@code "3.5"}, NaN and infinities are rejected. FLOAT follows
  * {@code float(v)} but, stricter than ComfyUI, rejects NaN and infinities. STRING follows {@code str(v)} for scalars.
  * BOOLEAN accepts booleans, numbers (non-zero = true) and the strings "true"/"false" (ComfyUI's {@code bool("false")}
- * is true, a trap we do not copy). Stateless and thread-safe.
+ * is true, a trap we do not copy). Messages say in plain words what the value is not ("'abc' is not a whole
+ * number"); ComfyUI's error codes stay with the validator. Stateless and thread-safe.
  */
 public final class InputCoercion {
     private static final Pattern INT_TEXT = Pattern.compile("[+-]?[0-9](_?[0-9])*");
@@ -43,7 +44,7 @@ public final class InputCoercion {
             case IntInput i -> {
                 BigInteger big = toBigInteger(value);
                 if (big.bitLength() > 63) {
-                    throw new CoercionException("integer " + big + " does not fit in 64 bits");
+                    throw new CoercionException(big + " is too large: whole numbers must fit in 64 bits");
                 }
                 yield big.longValue();
             }
@@ -80,7 +81,7 @@ public final class InputCoercion {
         if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
             double d = ((Number) value).doubleValue();
             if (!Double.isFinite(d)) {
-                throw new CoercionException("cannot convert float " + d + " to integer");
+                throw new CoercionException(d + " is not a whole number");
             }
             return new BigDecimal(value.toString()).toBigInteger(); // truncates toward zero like int()
         }
@@ -89,9 +90,9 @@ public final class InputCoercion {
             if (INT_TEXT.matcher(t).matches()) {
                 return new BigInteger(t.replace("_", ""));
             }
-            throw new CoercionException("invalid literal for int() with base 10: '" + s + "'");
+            throw new CoercionException(describe(s) + " is not a whole number");
         }
-        throw new CoercionException("expected an integer, got " + describe(value));
+        throw new CoercionException(describe(value) + " is not a whole number");
     }
 
     private static double toDouble(Object value) throws CoercionException {
@@ -103,18 +104,18 @@ public final class InputCoercion {
         } else if (value instanceof String s) {
             String t = s.strip();
             if (t.isEmpty() || t.matches(".*[dDfFxXpP].*")) {
-                throw new CoercionException("could not convert string to float: '" + s + "'");
+                throw new CoercionException(describe(s) + " is not a number");
             }
             try {
                 d = Double.parseDouble(t);
             } catch (NumberFormatException e) {
-                throw new CoercionException("could not convert string to float: '" + s + "'");
+                throw new CoercionException(describe(s) + " is not a number");
             }
         } else {
-            throw new CoercionException("expected a number, got " + describe(value));
+            throw new CoercionException(describe(value) + " is not a number");
         }
         if (!Double.isFinite(d)) {
-            throw new CoercionException("value " + d + " is not a finite number");
+            throw new CoercionException(d + " is not a finite number");
         }
         return d;
     }
@@ -129,7 +130,7 @@ public final class InputCoercion {
         if (value instanceof Number n) {
             return n.toString();
         }
-        throw new CoercionException("expected text, got " + describe(value));
+        throw new CoercionException(describe(value) + " is not text");
     }
 
     private static boolean toBool(Object value) throws CoercionException {
@@ -147,7 +148,7 @@ public final class InputCoercion {
                 return false;
             }
         }
-        throw new CoercionException("expected true or false, got " + describe(value));
+        throw new CoercionException(describe(value) + " is not true or false");
     }
 
     /** A short description of a value for messages. */

@@ -189,7 +189,7 @@ public final class Validator {
             }
         } catch (InputCoercion.CoercionException e) {
             errors.add(error(ValidationError.INVALID_INPUT_TYPE, n, spec.name(),
-                    "Failed to convert an input value to a " + spec.typeName() + " value: " + e.getMessage(),
+                    e.getMessage(),
                     Map.of("received_value", String.valueOf(value))));
             return;
         }

@@ -2,6 +2,7 @@ package dev.noodle.graph.json;
 
 import static dev.noodle.graph.testing.FakeNodes.link;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,6 +89,32 @@ class WorkflowJsonTest {
         assertTrue(e.column() > 0);
         assertTrue(e.getMessage().startsWith("Cannot read workflow broken.json at line 3, column "), e.getMessage());
         assertTrue(e.getMessage().contains("Fix the JSON"), e.getMessage());
+    }
+
+    @Test
+    void badJsonIsDescribedInPlainWordsWithoutParserInternals() {
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"3\": {\"seed\": 1,, }}", "an extra comma");
+        cases.put("{\"a\": [1, 2}", "'}' closes a bracket that needs ']' (the list '[' opened at line 1, column 7)");
+        cases.put("{\"a\": 1 \"b\": 2}", "a comma is missing between two entries");
+        cases.put("{\"a\": [1 2]}", "a comma is missing between two entries");
+        cases.put("{\"a\" 1}", "a colon is missing");
+        cases.put("{\"a\": abc}", "'abc' is not a JSON value: text needs double quotes");
+        cases.put("{\"a\": 'x'}", "text needs double quotes");
+        cases.put("{\"a\": [1,]}", "an extra comma before ']'");
+        cases.put("{\"3\": { \"class_type\": ", "the file ends too early");
+        cases.put("{\"a\": \"x", "its closing \" is missing");
+        cases.put("{\"a\": 1, \"a\": 2}", "the name \"a\" appears twice");
+        for (var c : cases.entrySet()) {
+            WorkflowFormatException e = assertThrows(WorkflowFormatException.class,
+                    () -> WorkflowJson.parse(c.getKey(), "w.json"), c.getKey());
+            String m = e.getMessage();
+            assertTrue(m.startsWith("Cannot read workflow w.json at line "), m);
+            assertTrue(m.contains(c.getValue()), c.getKey() + " -> " + m);
+            for (String internal : new String[] {"Source:", "REDACTED", "code 4", "StreamReadFeature", "Unexpected"}) {
+                assertFalse(m.contains(internal), c.getKey() + " -> " + m);
+            }
+        }
     }
 
     @Test

@@ -95,7 +95,7 @@ class ValidatorTest {
         Workflow w = pipeline(1).withNode(n("1", "Source", "seed", "abc", "size", 1L));
         ValidationError e = only(validate(w), "invalid_input_type");
         assertEquals("seed", e.input());
-        assertTrue(e.message().contains("Failed to convert an input value to a INT value"), e.message());
+        assertEquals("'abc' is not a whole number", e.message());
     }
 
     @Test

@@ -326,7 +326,7 @@ public final class MainWindow {
     /** Writes the ComfyUI export to {@code file}. */
     public void exportTo(Path file, boolean api) {
         try {
-            String text = api ? ComfyApiFormat.write(vm.workflow())
+            String text = api ? ComfyApiFormat.write(vm.workflow(), vm.registry())
                     : ComfyUiFormat.write(vm.workflow(), vm.registry());
             java.nio.file.Files.writeString(file, text);
             vm.say("Exported " + file);
