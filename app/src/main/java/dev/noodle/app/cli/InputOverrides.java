@@ -4,13 +4,19 @@ import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.NodeSchema;
 import java.util.List;
 
 /** Applies {@code --set NODE.INPUT=VALUE} overrides to a workflow, using node ids as they appear in the file. */
 final class InputOverrides {
     private InputOverrides() {}
 
-    static Workflow apply(Workflow wf, List<String> overrides) {
+    /**
+     * Applies the overrides in order; an override naming a node the workflow lacks, or an input the node's type does
+     * not declare, is refused naming both (the list of inputs when the type is known).
+     */
+    static Workflow apply(Workflow wf, NodeRegistry registry, List<String> overrides) {
         Workflow result = wf;
         for (String o : overrides) {
             int eq = o.indexOf('=');
@@ -24,6 +30,12 @@ final class InputOverrides {
             if (node == null) {
                 throw new IllegalArgumentException("--set '" + o + "': the workflow has no node '" + nodeId
                         + "' (its nodes are " + result.nodes().keySet() + ")");
+            }
+            NodeSchema schema = registry.find(node.type()).map(d -> d.schema()).orElse(null);
+            if (schema != null && schema.input(input).isEmpty()) {
+                throw new IllegalArgumentException("--set '" + o + "': node " + nodeId + " (" + node.type()
+                        + ") has no input '" + input + "'; its inputs are " + String.join(", ",
+                        schema.inputs().stream().map(InputSpec::name).toList()));
             }
             result = result.withNode(node.withInput(input, new Literal(parseValue(o.substring(eq + 1)))));
         }

@@ -1,11 +1,15 @@
 package dev.noodle.app.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** The top-level {@code noodle} command: opens the editor, or dispatches to a sub-command. */
 @Command(
@@ -32,8 +36,47 @@ public final class NoodleCommand implements Callable<Integer> {
             description = "Run workflows on a ComfyUI-compatible server (e.g. http://host:8188) instead of locally.")
     java.net.URI connect;
 
+    @Spec
+    CommandSpec spec;
+
+    /** The configured command line: readable errors for exceptions, and sub-command suggestions for typos. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new NoodleCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(NoodleCommand::handleExecutionException);
+        CommandLine.IParameterExceptionHandler standard = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, args) -> {
+            // "noodle rnu x.json": picocli reads rnu as the editor's workflow and suggests by the leftover argument
+            if (ex instanceof CommandLine.UnmatchedArgumentException && ex.getCommandLine() == cl && args.length > 0
+                    && !Files.exists(Path.of(args[0]))) {
+                List<String> close = CommandSuggestions.closest(args[0], cl.getSubcommands().keySet());
+                if (!close.isEmpty()) {
+                    cl.getErr().println(notACommand(args[0], close));
+                    return 2;
+                }
+            }
+            return standard.handleParseException(ex, args);
+        });
+        return cl;
+    }
+
+    private static String notACommand(String word, List<String> close) {
+        return "noodle: '" + word + "' is not a command or a file. Did you mean: "
+                + String.join(" or ", close.stream().map(c -> "noodle " + c).toList()) + "?";
+    }
+
     @Override
     public Integer call() {
+        if (workflow != null && !Files.exists(workflow)) {
+            List<String> close = CommandSuggestions.closest(workflow.toString(), spec.subcommands().keySet());
+            if (!close.isEmpty() && workflow.getParent() == null) {
+                System.err.println(notACommand(workflow.toString(), close));
+            } else {
+                System.err.println("noodle: " + workflow + ": no such workflow file, and not a command ("
+                        + String.join(", ", spec.subcommands().keySet()) + "); see noodle --help");
+            }
+            return 2;
+        }
         if (connect != null && !("http".equals(connect.getScheme()) || "https".equals(connect.getScheme()))) {
             System.err.println("noodle: --connect needs an http:// or https:// URL, e.g. http://127.0.0.1:8188");
             return 2;

@@ -4,9 +4,12 @@ import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.json.ComfyApiFormat;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.validate.ValidationError;
+import dev.noodle.graph.validate.Validator;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
 import java.nio.file.Files;
@@ -65,6 +68,14 @@ public final class RunCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        if (Files.isDirectory(file)) {
+            System.err.println(WorkflowLoader.folderMessage(file));
+            return 2;
+        }
+        if (!Files.isRegularFile(file)) {
+            System.err.println("noodle: " + file + ": no such workflow file; check the path");
+            return 2;
+        }
         NodeEnvironment env;
         try {
             env = NodeEnvironment.of(models, out, extraModelPaths);
@@ -73,24 +84,28 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-        NoodleNodes nodes = NoodleNodes.create(env);
+        // The file is read and validated before the engine starts (seconds), so a mistake is reported at once.
+        NodeRegistry registry = NoodleNodes.standardRegistry(env);
         Workflow wf;
         try {
-            wf = WorkflowLoader.load(file, nodes);
-            wf = InputOverrides.apply(wf, overrides);
+            wf = WorkflowLoader.load(file, registry, env);
+            wf = InputOverrides.apply(wf, registry, overrides);
             if (noiseMode != null) {
                 // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode
-                wf = InputOverrides.withCompatMode(wf, nodes.registry(), noiseMode);
+                wf = InputOverrides.withCompatMode(wf, registry, noiseMode);
             }
-        } catch (java.nio.file.NoSuchFileException e) {
-            System.err.println("noodle: " + e.getFile());
-            nodes.close();
-            return 2;
         } catch (java.io.IOException | RuntimeException e) {
             System.err.println("noodle: " + e.getMessage());
-            nodes.close();
             return 2;
         }
+        List<ValidationError> problems = new Validator(registry).validate(wf, Set.of());
+        if (!problems.isEmpty()) {
+            return invalid(problems, env);
+        }
+        // Inputs in ComfyUI's prompt order, so the texts saved in the PNG do not depend on the file's order and
+        // running that PNG again writes the same bytes.
+        wf = ComfyApiFormat.inPromptOrder(wf, registry);
+        NoodleNodes nodes = NoodleNodes.create(env);
         boolean tty = Boolean.getBoolean("noodle.tty");
         CancellationToken token = new CancellationToken();
         Thread hook = new Thread(token::cancel, "noodle-cancel");
@@ -98,12 +113,13 @@ public final class RunCommand implements Callable<Integer> {
         try (nodes) {
             GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
                     nodes.services());
-            RunResult last = null;
+            SavedFiles saved = new SavedFiles(env.outputDir(), Path.of("").toAbsolutePath());
             for (int i = 0; i < Math.max(1, repeat); i++) {
                 ConsoleProgress progress = new ConsoleProgress(System.err, tty, debug);
-                last = nodes.run(executor, wf, new RunOptions(Set.of(), "run-" + (i + 1)), progress, token);
+                RunResult last = nodes.run(executor, wf, new RunOptions(Set.of(), "run-" + (i + 1)), progress, token);
                 progress.finish(last);
-                int code = exitCode(last);
+                saved.print(last, System.out); // what finished is on disk, whether or not the run did
+                int code = exitCode(last, env);
                 if (code != 0) {
                     return code;
                 }
@@ -118,17 +134,21 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int exitCode(RunResult r) {
+    private int invalid(List<ValidationError> errors, NodeEnvironment env) {
+        for (ValidationError e : errors) {
+            System.err.println("invalid: " + e.toLine());
+            MissingFileHints.hint(e, env).ifPresent(h -> System.err.println("  " + h));
+        }
+        System.err.println("noodle: " + errors.size() + " problem(s) in " + file + "; nothing was run.");
+        return 2;
+    }
+
+    private int exitCode(RunResult r, NodeEnvironment env) {
         switch (r.status()) {
             case SUCCESS:
                 return 0;
             case INVALID:
-                for (ValidationError e : r.errors()) {
-                    System.err.println("invalid: " + e.toLine());
-                }
-                System.err.println("noodle: " + r.errors().size() + " problem(s) in " + file
-                        + "; nothing was run.");
-                return 2;
+                return invalid(r.errors(), env);
             case CANCELLED:
                 System.err.println("noodle: cancelled.");
                 return 130;

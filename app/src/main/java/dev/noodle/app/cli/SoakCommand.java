@@ -84,12 +84,12 @@ public final class SoakCommand implements Callable<Integer> {
         String cacheLine = "";
         long t0 = System.nanoTime();
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, outDir))) {
-            Workflow base = WorkflowLoader.load(file, nodes);
+            Workflow base = WorkflowLoader.load(file, nodes.registry(), nodes.environment());
             ResultCache cache = new ResultCache(cacheBytes == null ? nodes.cacheBytes() : Math.max(1, cacheBytes));
             GraphExecutor executor = new GraphExecutor(nodes.registry(), cache, nodes.services());
             CancellationToken token = new CancellationToken();
             for (int i = 0; i < runs; i++) {
-                Workflow wf = InputOverrides.apply(base, overrides(i));
+                Workflow wf = InputOverrides.apply(base, nodes.registry(), overrides(i));
                 RunResult r = nodes.run(executor, wf, new RunOptions(Set.of(), "soak-" + (i + 1)), e -> { },
                         token);
                 if (r.status() != RunResult.Status.SUCCESS) {

@@ -1,13 +1,16 @@
 package dev.noodle.app.cli;
 
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.nodes.host.ModelKind;
-import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.interop.WorkflowSources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Reads any workflow file the CLI accepts: Noodle JSON, a ComfyUI API prompt or UI workflow, or a PNG made by
@@ -16,12 +19,33 @@ import java.nio.file.Path;
 final class WorkflowLoader {
     private WorkflowLoader() {}
 
-    /** Loads the file; IOExceptions carry a user-facing message naming the file. */
-    static Workflow load(Path file, NoodleNodes nodes) throws IOException {
+    /** Loads the file; IOExceptions carry a user-facing message naming the file. Starts no engine. */
+    static Workflow load(Path file, NodeRegistry registry, NodeEnvironment env) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(folderMessage(file));
+        }
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file + ": no such workflow file; check the path");
         }
-        return new WorkflowSources(nodes.registry(), nodes.environment().models().list(ModelKind.CHECKPOINTS))
-                .open(file);
+        return new WorkflowSources(registry, env.models().list(ModelKind.CHECKPOINTS)).open(file);
+    }
+
+    /** What to say when a folder was given where a workflow file belongs: that it is one, and its workflow files. */
+    static String folderMessage(Path dir) {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().matches("(?i).*\\.(json|png)$"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            files = List.of();
+        }
+        StringBuilder sb = new StringBuilder("noodle: ").append(dir).append(" is a folder; give one workflow file");
+        if (files.isEmpty()) {
+            return sb.append(" (this folder holds no .json or .png files)").toString();
+        }
+        sb.append(", e.g. noodle run ").append(files.get(0)).append(". The workflow files in it:");
+        files.forEach(f -> sb.append(System.lineSeparator()).append("  ").append(f));
+        return sb.toString();
     }
 }

@@ -93,6 +93,25 @@ class ConvertCommandTest {
     }
 
     @Test
+    void aFileWithoutTensorsIsRefusedSayingWhatItSeemsToBe(@TempDir Path dir) throws Exception {
+        Map<String, String> cases = Map.of("hypernetwork.pt", "models/hypernetworks/",
+                "embedding.pt", "models/embeddings/");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Path in = fixture(dir, c.getKey());
+            Path out = dir.resolve(c.getKey() + ".safetensors");
+            Result r = run("convert", in.toString(), out.toString());
+            assertNotEquals(0, r.code(), c.getKey() + ": " + r.err());
+            assertTrue(r.err().contains("holds no tensors to convert"), r.err());
+            assertTrue(r.err().contains(c.getValue()) && r.err().contains("needs no conversion"), r.err());
+            assertFalse(r.out().contains("wrote"), r.out());
+            assertFalse(Files.exists(out), "no OUT left for " + c.getKey());
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "no temporary files left next to OUT");
+        }
+    }
+
+    @Test
     void anExistingOutIsKeptWithoutForce(@TempDir Path dir) throws Exception {
         Path in = fixture(dir, "small.ckpt");
         Path out = dir.resolve("out.safetensors");

@@ -17,18 +17,23 @@ import picocli.CommandLine;
 
 /** {@code noodle run} as a user meets it: exit codes and one readable line per problem, no stack traces. */
 class RunCommandTest {
-    record Result(int code, String err) {}
+    record Result(int code, String err, String out) {}
 
     static Result run(String... args) {
         PrintStream old = System.err;
+        PrintStream oldOut = System.out;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            int code = new CommandLine(new NoodleCommand())
-                    .setExecutionExceptionHandler(NoodleCommand::handleExecutionException).execute(args);
-            return new Result(code, buf.toString(StandardCharsets.UTF_8));
+            CommandLine cl = NoodleCommand.commandLine();
+            cl.setErr(new java.io.PrintWriter(System.err, true));
+            int code = cl.execute(args);
+            return new Result(code, buf.toString(StandardCharsets.UTF_8), out.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(old);
+            System.setOut(oldOut);
         }
     }
 
@@ -79,6 +84,87 @@ class RunCommandTest {
                 dir.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("no node '42'"), r.err());
+    }
+
+    @Test
+    void aFolderIsNamedAsOneWithItsWorkflowFiles(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("b.json"), "{}");
+        Files.writeString(dir.resolve("a.png"), "x");
+        Files.writeString(dir.resolve("notes.txt"), "x");
+        Result r = run("run", dir.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains(dir + " is a folder"), r.err());
+        List<String> listed = r.err().lines().filter(l -> l.startsWith("  ")).map(String::strip).toList();
+        assertEquals(List.of(dir.resolve("a.png").toString(), dir.resolve("b.json").toString()), listed, r.err());
+        assertFalse(r.err().contains("no such workflow file"), r.err());
+    }
+
+    @Test
+    void overridesAreCheckedAgainstTheNodeAndSaidInPlainWords(@TempDir Path dir) throws Exception {
+        Result text = run("run", "../workflows/txt2img.json", "--set", "3.seed=abc", "--models", dir.toString());
+        assertEquals(2, text.code(), text.err());
+        assertTrue(text.err().contains("invalid: node 3 (KSampler) input 'seed': 'abc' is not a whole number"),
+                text.err());
+        assertFalse(text.err().contains("int()") || text.err().contains("a INT"), text.err());
+        Result wrongNode = run("run", "../workflows/txt2img.json", "--set", "5.seed=1", "--models", dir.toString());
+        assertEquals(2, wrongNode.code(), wrongNode.err());
+        assertTrue(wrongNode.err().contains("node 5 (EmptyLatentImage) has no input 'seed'; its inputs are width,"
+                + " height, batch_size"), wrongNode.err());
+    }
+
+    @Test
+    void aMissingCheckpointNamesTheFolderToPutItIn(@TempDir Path dir) throws Exception {
+        Result r = run(smallTxt2img(dir, "--set", "4.ckpt_name=mine.safetensors"));
+        assertEquals(2, r.code(), r.err());
+        Path folder = dir.resolve("models/checkpoints").toAbsolutePath().normalize();
+        assertTrue(r.err().contains("Put the file in " + folder), r.err());
+        assertFalse(Files.exists(dir.resolve("out")), "nothing ran");
+    }
+
+    @Test
+    void aRunSaysWhereEachImageWentAndRunningThePngAgainWritesTheSameFile(@TempDir Path dir) throws Exception {
+        // a ComfyUI API prompt with its inputs in an order of the author's choosing
+        Path prompt = dir.resolve("shuffled.json");
+        Files.writeString(prompt, """
+                {
+                  "9": {"class_type": "SaveImage", "inputs": {"images": ["8", 0], "filename_prefix": "again"}},
+                  "3": {"class_type": "KSampler", "inputs": {"positive": ["6", 0], "cfg": 8, "negative": ["7", 0],
+                        "steps": 2, "latent_image": ["5", 0], "denoise": 1, "seed": 42, "model": ["4", 0],
+                        "sampler_name": "euler", "scheduler": "normal"}},
+                  "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "noodle-demo-tiny-sd15.safetensors"}},
+                  "6": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["4", 1], "text": "a cat"}},
+                  "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "", "clip": ["4", 1]}},
+                  "5": {"class_type": "EmptyLatentImage", "inputs": {"batch_size": 1, "height": 64, "width": 64}},
+                  "8": {"class_type": "VAEDecode", "inputs": {"vae": ["4", 2], "samples": ["3", 0]}}
+                }
+                """);
+        String models = dir.resolve("models").toString();
+        Path out = dir.resolve("out");
+        Result first = run("run", prompt.toString(), "--models", models, "--out", out.toString());
+        assertEquals(0, first.code(), first.err());
+        Path png = out.resolve("again_00001_.png");
+        assertEquals(List.of("saved " + png.toAbsolutePath()), first.out().lines().toList(), first.out());
+
+        Result again = run("run", png.toString(), "--models", models, "--out", out.toString());
+        assertEquals(0, again.code(), again.err());
+        Path second = out.resolve("again_00002_.png");
+        assertEquals(List.of("saved " + second.toAbsolutePath()), again.out().lines().toList(), again.out());
+        assertEquals(-1, Files.mismatch(png, second), "the re-run writes the same bytes");
+    }
+
+    @Test
+    void aMistypedCommandSuggestsTheCloseOnes() {
+        for (String[] args : new String[][] {{"rnu"}, {"rnu", "../workflows/txt2img.json"}}) {
+            Result r = run(args);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("'rnu' is not a command or a file. Did you mean: noodle run?"), r.err());
+            assertFalse(r.err().contains("soak") || r.err().contains("convert"), r.err());
+        }
+        assertEquals(List.of("run"), CommandSuggestions.closest("rnu", List.of("bench", "convert", "run", "serve",
+                "soak")));
+        assertEquals(List.of("convert", "concert"), CommandSuggestions.closest("convrt", List.of("concert", "convert",
+                "run")), "best match first");
+        assertEquals(List.of(), CommandSuggestions.closest("xyzzy", List.of("bench", "convert", "run")));
     }
 
     private static String[] smallTxt2img(Path dir, String... extra) {

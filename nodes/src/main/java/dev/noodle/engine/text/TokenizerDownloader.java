@@ -39,6 +39,14 @@ public final class TokenizerDownloader {
                 modelsRoot.resolve("tokenizers").resolve(ClipTokenizer.OPENAI_VOCAB_FILE));
     }
 
+    /** How to place the file without this download: which file, from where, where to, and how to check it. */
+    static String byHand(URI source, String sha256, Path target) {
+        return " To place it by hand: on a machine with network, download " + source + " (" + target.getFileName()
+                + "), check that its SHA-256 is " + sha256 + " (sha256sum " + target.getFileName() + "), and copy it"
+                + " to " + target.toAbsolutePath().normalize() + " (the folder " + target.toAbsolutePath().normalize()
+                .getParent() + ").";
+    }
+
     /**
      * Fetches {@code source} (https, or file for tests) into {@code target} if its SHA-256 equals {@code sha256}.
      * The bytes go to a temporary file beside the target, which is moved over the target only after the hash has
@@ -62,7 +70,23 @@ public final class TokenizerDownloader {
             conn.setConnectTimeout(TIMEOUT_MS);
             conn.setReadTimeout(TIMEOUT_MS);
             long total = 0;
-            try (InputStream in = conn.getInputStream(); OutputStream out = Files.newOutputStream(tmp)) {
+            InputStream body;
+            try {
+                body = conn.getInputStream();
+            } catch (java.net.UnknownHostException e) {
+                throw new IOException("No network: the name " + source.getHost() + " does not resolve (no"
+                        + " connection, or DNS is not working)." + byHand(source, sha256, target), e);
+            } catch (java.net.ConnectException | java.net.NoRouteToHostException e) {
+                throw new IOException("No network: could not connect to " + source.getHost() + " (" + e.getMessage()
+                        + ")." + byHand(source, sha256, target), e);
+            } catch (java.net.SocketTimeoutException e) {
+                throw new IOException("No network: " + source.getHost() + " did not answer within "
+                        + TIMEOUT_MS / 1000 + " s." + byHand(source, sha256, target), e);
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IOException("The secure connection to " + source.getHost() + " failed (" + e.getMessage()
+                        + "); a proxy or firewall may be in the way." + byHand(source, sha256, target), e);
+            }
+            try (InputStream in = body; OutputStream out = Files.newOutputStream(tmp)) {
                 byte[] buf = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buf)) >= 0) {

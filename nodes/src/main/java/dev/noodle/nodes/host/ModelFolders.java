@@ -125,6 +125,16 @@ public final class ModelFolders {
     }
 
     /**
+     * The message for a {@code kind} file called {@code name} that no searched folder holds: every folder searched,
+     * as an absolute path, and where to put the file (the models root's folder for the kind).
+     */
+    public String notFound(ModelKind kind, String name) {
+        List<String> searched = folders(kind).stream().map(d -> d.toAbsolutePath().normalize().toString()).toList();
+        return "'" + name + "' was not found in " + String.join(", ", searched) + ". Put the file in "
+                + folder(kind).toAbsolutePath().normalize() + " (or pick a file that is there)";
+    }
+
+    /**
      * Resolves a listed name to a file inside one of the kind's folders (the first that has it).
      *
      * @throws IllegalArgumentException naming the file and folder when it is missing or escapes the folder
@@ -149,7 +159,6 @@ public final class ModelFolders {
                 return c;
             }
         }
-        throw new IllegalArgumentException("'" + name + "' was not found in " + String.join(", ",
-                searched.stream().map(Path::toString).toList()) + "; put the file there or pick one from the list");
+        throw new IllegalArgumentException(notFound(kind, name));
     }
 }

@@ -62,6 +62,24 @@ class TokenizerDownloaderTest {
         assertTrue(Files.notExists(target));
     }
 
+    @Test
+    void noNetworkSaysSoAndHowToPlaceTheFileByHand(@TempDir Path dir) throws Exception {
+        Path target = dir.resolve("models/tokenizers/" + ClipTokenizer.OPENAI_VOCAB_FILE);
+        // .invalid never resolves (RFC 2606); port 1 on the loopback refuses the connection
+        for (String url : new String[] {"https://raw.githubusercontent.invalid/openai/CLIP/x.txt.gz",
+                "https://127.0.0.1:1/x.txt.gz"}) {
+            IOException e = assertThrows(IOException.class,
+                    () -> TokenizerDownloader.download(URI.create(url), TokenizerDownloader.OPENAI_SHA256, target));
+            String m = e.getMessage();
+            assertTrue(m.startsWith("No network: "), m);
+            assertTrue(m.contains(url), "where the file comes from: " + m);
+            assertTrue(m.contains(TokenizerDownloader.OPENAI_SHA256), "the hash to check: " + m);
+            assertTrue(m.contains(target.toAbsolutePath().normalize().toString()), "where it goes: " + m);
+            assertTrue(Files.notExists(target));
+            assertNoPartFiles(target.getParent());
+        }
+    }
+
     private static void assertNoPartFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(0, s.filter(p -> p.toString().endsWith(".part")).count());
