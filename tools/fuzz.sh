@@ -35,4 +35,4 @@ export JAZZER_FUZZ=1
 export JAZZER_MAX_DURATION="${seconds}s"
 ./mvnw -B -o -q install -DskipTests
 exec ./mvnw -B -o -pl "$module" test -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
-  -Djazzer.max_duration="${seconds}s"
+  -Djazzer.max_duration="${seconds}s" -Djazzer.hooks=true
