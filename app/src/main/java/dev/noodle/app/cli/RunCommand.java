@@ -27,9 +27,14 @@ import picocli.CommandLine.Parameters;
  * input (every problem listed, one line each), 1 a node failed at run time, 130 cancelled (Ctrl+C).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Run a workflow (Noodle JSON or ComfyUI API prompt JSON) headless.")
+        description = {"Run a workflow headless and print the path of each image it saves.",
+                "FILE is any of: a Noodle workflow (.json); a ComfyUI API prompt (.json); a ComfyUI UI workflow"
+                        + " (.json); a PNG made by Noodle or ComfyUI (its embedded workflow) or by AUTOMATIC1111 (its"
+                        + " infotext, turned into an equivalent graph)."})
 public final class RunCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE", description = "Workflow file.")
+    @Parameters(index = "0", paramLabel = "FILE",
+            description = "The workflow: Noodle or ComfyUI (API prompt or UI) JSON, or a PNG from Noodle, ComfyUI or"
+                    + " AUTOMATIC1111.")
     Path file;
 
     @Option(names = "--models", paramLabel = "DIR", description = "Models root (default: ./models).")

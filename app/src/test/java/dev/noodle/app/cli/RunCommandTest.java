@@ -153,6 +153,21 @@ class RunCommandTest {
     }
 
     @Test
+    void helpListsEveryKindOfFileTheReadmeDoes() throws Exception {
+        Result r = run("run", "--help");
+        assertEquals(0, r.code(), r.err());
+        String help = r.out().replaceAll("\\s+", " ");
+        // the README's list: "a Noodle workflow, a ComfyUI API prompt, a ComfyUI UI workflow, or a PNG made by
+        // Noodle, ComfyUI or AUTOMATIC1111 (its embedded workflow, or its infotext turned into a graph)"
+        String readme = Files.readString(Path.of("../README.md")).replaceAll("\\s+", " ");
+        for (String kind : List.of("Noodle workflow", "ComfyUI API prompt", "ComfyUI UI workflow", "PNG",
+                "AUTOMATIC1111", "infotext", "embedded workflow")) {
+            assertTrue(readme.contains(kind), "README lists " + kind);
+            assertTrue(help.contains(kind), "run --help lists " + kind + ": " + help);
+        }
+    }
+
+    @Test
     void aMistypedCommandSuggestsTheCloseOnes() {
         for (String[] args : new String[][] {{"rnu"}, {"rnu", "../workflows/txt2img.json"}}) {
             Result r = run(args);
