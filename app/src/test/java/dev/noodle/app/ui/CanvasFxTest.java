@@ -204,6 +204,23 @@ class CanvasFxTest {
     }
 
     @Test
+    void aCardLaidOutTooNarrowStillShowsItsWholeTitleAndStatus(FxRobot robot) throws Exception {
+        String id = onFx(() -> {
+            GraphEditorViewModel scratch = new GraphEditorViewModel(FakeNodes.registry());
+            String decode = scratch.addNode("VAEDecode", 40, 40);
+            Workflow wf = scratch.workflow();
+            vm().load(wf.withLayout(wf.layout().withNode(decode, new NodeLayout(40, 40, 90, 46, false, null))));
+            return decode;
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        Node card = robot.lookup("#node-" + id).query();
+        Label title = robot.lookup("#node-" + id + " .node-title").queryAs(Label.class);
+        javafx.scene.text.Text shown = (javafx.scene.text.Text) title.lookup(".text");
+        assertEquals(title.getText(), shown.getText(), "the title is not cut to an ellipsis");
+        assertTrue(card.getLayoutBounds().getWidth() > 90, "the card widened for its title row");
+    }
+
+    @Test
     void importedGroupsAndReroutesShowAndAWirePassesThroughADraggableReroute(FxRobot robot) throws Exception {
         String[] ids = onFx(() -> {
             GraphEditorViewModel scratch = new GraphEditorViewModel(FakeNodes.registry());

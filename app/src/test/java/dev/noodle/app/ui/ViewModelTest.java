@@ -227,6 +227,29 @@ class ViewModelTest {
         assertEquals("running", run.states().get("8").label());
     }
 
+    @Test
+    void aNodesNoteIsShownAsANoteAndAFailureAsAnError() {
+        RunViewModel run = new RunViewModel();
+        run.queued("r1", "wf");
+        run.apply(new RunEvent.RunStarted("r1", List.of("4", "3")));
+        run.apply(new RunEvent.NodeStarted("r1", "4", "CheckpointLoaderSimple"));
+        run.apply(new RunEvent.NodeMessage("r1", "4", dev.noodle.graph.node.MessageLevel.INFO,
+                "this is Noodle's demo model: its weights are random, so its images are abstract"));
+        run.apply(new RunEvent.NodeProgress("r1", "4", 1, 1, null));
+        run.apply(new RunEvent.NodeFinished("r1", "4", 1_000_000L, Map.of()));
+        var loader = run.states().get("4");
+        assertEquals(dev.noodle.graph.node.MessageLevel.INFO, loader.messageLevel(), "kept through progress and finish");
+        assertEquals("this is Noodle's demo model: its weights are random, so its images are abstract",
+                loader.message(), "a note reads as one, with no level prefix");
+
+        run.apply(new RunEvent.NodeStarted("r1", "3", "KSampler"));
+        run.apply(new RunEvent.NodeMessage("r1", "3", dev.noodle.graph.node.MessageLevel.WARNING, "slow"));
+        assertEquals("warning: slow", run.states().get("3").message());
+        assertEquals(dev.noodle.graph.node.MessageLevel.WARNING, run.states().get("3").messageLevel());
+        run.apply(new RunEvent.NodeFailed("r1", "3", "KSampler", "out of memory", null));
+        assertEquals(dev.noodle.graph.node.MessageLevel.ERROR, run.states().get("3").messageLevel());
+    }
+
     static void drainUntil(LinkedBlockingQueue<Runnable> q, java.util.function.BooleanSupplier done)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

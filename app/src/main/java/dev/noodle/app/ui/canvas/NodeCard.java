@@ -91,7 +91,6 @@ public final class NodeCard extends Control {
         this.commit = commit;
         this.seedMode = seedMode;
         getStyleClass().add("node-card");
-        setMinWidth(USE_PREF_SIZE); // the layout's width wins; widgets shrink to fit
         setId("node-" + node.id());
         instance.set(node);
         title.set(schema.displayName());
@@ -111,6 +110,14 @@ public final class NodeCard extends Control {
     private void updateMode(NodeMode mode) {
         pseudoClassStateChanged(MUTED, mode == NodeMode.MUTED);
         pseudoClassStateChanged(BYPASSED, mode == NodeMode.BYPASSED);
+    }
+
+    @Override
+    protected double computeMinWidth(double height) {
+        // the layout's width wins and widgets shrink to fit it, but never below the title row: a card as narrow as
+        // VAE Decode's 210 px would otherwise cut its own title to "VAE Dec…" once its status shows
+        double pref = prefWidth(height);
+        return getSkin() instanceof NodeCardSkin skin ? Math.max(pref, skin.titleRowWidth()) : pref;
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.noodle.graph.model.InputValue;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.spec.BoolInput;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.FloatInput;
@@ -39,6 +40,11 @@ import javafx.util.Duration;
 
 /** The look of a {@link NodeCard}: header, port rows (inputs left, outputs right), widget rows, image, message. */
 final class NodeCardSkin extends SkinBase<NodeCard> {
+    /** The message's look by level: {@code :info} a note, {@code :warning}, {@code :error}. */
+    private static final java.util.Map<MessageLevel, javafx.css.PseudoClass> MESSAGE_LEVEL = new java.util.EnumMap<>(
+            java.util.Map.of(MessageLevel.INFO, javafx.css.PseudoClass.getPseudoClass("info"),
+                    MessageLevel.WARNING, javafx.css.PseudoClass.getPseudoClass("warning"),
+                    MessageLevel.ERROR, javafx.css.PseudoClass.getPseudoClass("error")));
     private final Label status = new Label();
     private final ProgressBar progress = new ProgressBar();
     private final ImageView image = new ImageView();
@@ -48,6 +54,7 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
     private final StackPane inStack = new StackPane();
     private final StackPane outStack = new StackPane();
     private final Map<PortView, HBox> portRows = new LinkedHashMap<>();
+    private final HBox header;
 
     NodeCardSkin(NodeCard card) {
         super(card);
@@ -75,7 +82,8 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         toggle.setId("collapse-" + card.nodeId());
         toggle.setFocusTraversable(false);
         toggle.setOnAction(e -> card.onToggleCollapse().run());
-        HBox header = new HBox(6, inStack, toggle, title, spacer, status, outStack);
+        title.setMinWidth(Region.USE_PREF_SIZE); // the card widens for its title (NodeCard.computeMinWidth)
+        header = new HBox(6, inStack, toggle, title, spacer, status, outStack);
         HBox.setMargin(inStack, new Insets(0, 0, 0, -16));
         HBox.setMargin(outStack, new Insets(0, -16, 0, 0));
         header.getStyleClass().add("node-header");
@@ -195,6 +203,9 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
 
         message.getStyleClass().add("node-message");
         message.setWrapText(true);
+        // as the placeholder badge: wrap at the card's width and take the height that needs, not one cut line
+        message.setMinHeight(Region.USE_PREF_SIZE);
+        message.prefWidthProperty().bind(card.prefWidthProperty());
         message.setId("message-" + card.nodeId());
         show(message, false);
         content.getChildren().add(message);
@@ -270,9 +281,19 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         show(progress, running);
         progress.setProgress(s.progress() >= 0 ? s.progress() : ProgressBar.INDETERMINATE_PROGRESS);
         message.setText(s.message());
+        for (MessageLevel level : MessageLevel.values()) {
+            message.pseudoClassStateChanged(MESSAGE_LEVEL.get(level), level == s.messageLevel());
+        }
         show(message, !s.message().isEmpty());
         Object shown = s.preview() != null ? s.preview() : s.images().isEmpty() ? null : s.images().getLast();
         image.setImage(shown == null ? null : Images.toFx(shown));
+    }
+
+    /** The width the header needs to show the whole title and the status, card borders included. */
+    double titleRowWidth() {
+        javafx.scene.layout.Region body = (javafx.scene.layout.Region) getChildren().get(0);
+        return header.prefWidth(-1) + body.snappedLeftInset() + body.snappedRightInset()
+                + getSkinnable().snappedLeftInset() + getSkinnable().snappedRightInset();
     }
 
     private static void show(javafx.scene.Node n, boolean visible) {

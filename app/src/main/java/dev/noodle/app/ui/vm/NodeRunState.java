@@ -1,5 +1,6 @@
 package dev.noodle.app.ui.vm;
 
+import dev.noodle.graph.node.MessageLevel;
 import java.util.List;
 
 /**
@@ -14,6 +15,7 @@ import java.util.List;
  * @param preview latest sampler preview image (a {@link java.awt.image.BufferedImage}) or null
  * @param step the step reached while running (e.g. the sampler's i of N), 0 when unknown
  * @param steps the number of steps while running, 0 when unknown
+ * @param messageLevel how the message is shown: a note (info), a warning, or an error
  */
 public record NodeRunState(
         NodeStatus status,
@@ -23,7 +25,8 @@ public record NodeRunState(
         List<Object> images,
         Object preview,
         long step,
-        long steps) {
+        long steps,
+        MessageLevel messageLevel) {
 
     /** The state of a node that has not run. */
     public static final NodeRunState IDLE = new NodeRunState(NodeStatus.IDLE, -1, 0, "", List.of(), null);
@@ -31,12 +34,22 @@ public record NodeRunState(
     public NodeRunState {
         message = message == null ? "" : message;
         images = List.copyOf(images);
+        messageLevel = messageLevel == null ? levelOf(status) : messageLevel;
     }
 
-    /** A state without step counts. */
+    /** A state without step counts; its message is an error for a failed or invalid node, else a note. */
     public NodeRunState(
             NodeStatus status, double progress, long nanos, String message, List<Object> images, Object preview) {
-        this(status, progress, nanos, message, images, preview, 0, 0);
+        this(status, progress, nanos, message, images, preview, 0, 0, null);
+    }
+
+    private static MessageLevel levelOf(NodeStatus status) {
+        return status == NodeStatus.FAILED || status == NodeStatus.INVALID ? MessageLevel.ERROR : MessageLevel.INFO;
+    }
+
+    /** A copy showing {@code text} at {@code level}, all else kept. */
+    public NodeRunState withMessage(String text, MessageLevel level) {
+        return new NodeRunState(status, progress, nanos, text, images, preview, step, steps, level);
     }
 
     /** A copy with another status, keeping images so a finished card keeps showing its last output. */

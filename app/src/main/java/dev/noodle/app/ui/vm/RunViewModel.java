@@ -2,6 +2,7 @@ package dev.noodle.app.ui.vm;
 
 import dev.noodle.graph.exec.RunEvent;
 import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.validate.ValidationError;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -108,12 +109,13 @@ public final class RunViewModel {
                 long steps = Math.max(0, e.max());
                 long step = steps > 0 ? Math.max(0, Math.min(e.value(), steps)) : 0;
                 states.put(e.nodeId(), new NodeRunState(NodeStatus.RUNNING, p, 0, s.message(), s.images(), preview,
-                        step, steps));
+                        step, steps, s.messageLevel()));
             }
             case RunEvent.NodeMessage e -> {
-                NodeRunState s = state(e.nodeId());
-                states.put(e.nodeId(), new NodeRunState(s.status(), s.progress(), s.nanos(),
-                        e.level() + ": " + e.text(), s.images(), s.preview()));
+                // a note (the demo model's "its images are abstract") reads as one; warnings and errors say so
+                String text = e.level() == MessageLevel.INFO ? e.text()
+                        : e.level().name().toLowerCase(Locale.ROOT) + ": " + e.text();
+                states.put(e.nodeId(), state(e.nodeId()).withMessage(text, e.level()));
             }
             case RunEvent.NodeFinished e -> {
                 List<Object> imgs = imagesFrom(e.ui());
@@ -123,7 +125,7 @@ public final class RunViewModel {
                 }
                 NodeRunState s = state(e.nodeId());
                 states.put(e.nodeId(), new NodeRunState(NodeStatus.DONE, 1, e.nanos(), s.message(),
-                        imgs.isEmpty() ? s.images() : imgs, null));
+                        imgs.isEmpty() ? s.images() : imgs, null, 0, 0, s.messageLevel()));
             }
             case RunEvent.NodeFailed e -> {
                 states.put(e.nodeId(), new NodeRunState(NodeStatus.FAILED, -1, 0, e.message(), images(e.nodeId()),
