@@ -45,7 +45,8 @@ public final class InpaintNodes {
         int w = (int) s[s.length - 1];
         int b = (int) (m.data().length / ((long) h * w));
         HeapTensor chw = new HeapTensor(new long[] {b, 1, h, w}, m.data());
-        return h == height && w == width ? chw : ScaleNodes.upscaleChw(chw, width, height, ScaleNodes.LatentMethod.BILINEAR, false);
+        return h == height && w == width ? chw
+                : ScaleNodes.upscaleChw(chw, width, height, ScaleNodes.LatentMethod.BILINEAR, false);
     }
 
     /** Pixels with the masked (rounded mask = 1) parts set to 0.5 grey, as ComfyUI: (p − 0.5)·(1 − round(m)) + 0.5. */

@@ -23,8 +23,9 @@ import java.util.Locale;
 public final class ModelSamplingDiscrete extends Node {
     static final SocketInput<ModelValue> MODEL = SocketInput.of("model", PortType.MODEL, ModelValue.class);
     /** ComfyUI's sampling choices, spelled as the prediction types in lower case, in ComfyUI's order. */
-    static final EnumInput<PredictionType> SAMPLING = EnumInput.of("sampling", List.of(PredictionType.EPS,
-            PredictionType.V_PREDICTION, PredictionType.LCM, PredictionType.X0), p -> p.name().toLowerCase(Locale.ROOT));
+    static final EnumInput<PredictionType> SAMPLING = EnumInput.of("sampling",
+            List.of(PredictionType.EPS, PredictionType.V_PREDICTION, PredictionType.LCM, PredictionType.X0),
+            p -> p.name().toLowerCase(Locale.ROOT));
     static final BoolInput ZSNR = BoolInput.of("zsnr", false);
 
     public ModelSamplingDiscrete() {
