@@ -1,8 +1,5 @@
 package dev.noodle.app.cli;
 
-import dev.noodle.graph.exec.GraphExecutor;
-import dev.noodle.graph.exec.ResultCache;
-import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.json.ComfyApiFormat;
 import dev.noodle.graph.model.Workflow;
@@ -12,6 +9,7 @@ import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NoodleRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -116,12 +114,11 @@ public final class RunCommand implements Callable<Integer> {
         Thread hook = new Thread(token::cancel, "noodle-cancel");
         Runtime.getRuntime().addShutdownHook(hook);
         try (nodes) {
-            GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
-                    nodes.services());
+            NoodleRunner runner = new NoodleRunner(nodes);
             SavedFiles saved = new SavedFiles(env.outputDir(), Path.of("").toAbsolutePath());
             for (int i = 0; i < Math.max(1, repeat); i++) {
                 ConsoleProgress progress = new ConsoleProgress(System.err, tty, debug);
-                RunResult last = nodes.run(executor, wf, new RunOptions(Set.of(), "run-" + (i + 1)), progress, token);
+                RunResult last = runner.run(wf, "run-" + (i + 1), progress, token);
                 progress.finish(last);
                 saved.print(last, System.out); // what finished is on disk, whether or not the run did
                 int code = exitCode(last, env);
