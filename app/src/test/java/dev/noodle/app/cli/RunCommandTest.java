@@ -117,7 +117,8 @@ class RunCommandTest {
         Result r = run(smallTxt2img(dir, "--set", "4.ckpt_name=mine.safetensors"));
         assertEquals(2, r.code(), r.err());
         Path folder = dir.resolve("models/checkpoints").toAbsolutePath().normalize();
-        assertTrue(r.err().contains("Put the file in " + folder), r.err());
+        assertTrue(r.err().contains("'mine.safetensors' is not in " + folder + ". Put the file in that folder"),
+                r.err());
         assertFalse(Files.exists(dir.resolve("out")), "nothing ran");
     }
 

@@ -130,8 +130,12 @@ public final class ModelFolders {
      */
     public String notFound(ModelKind kind, String name) {
         List<String> searched = folders(kind).stream().map(d -> d.toAbsolutePath().normalize().toString()).toList();
-        return "'" + name + "' was not found in " + String.join(", ", searched) + ". Put the file in "
-                + folder(kind).toAbsolutePath().normalize() + " (or pick a file that is there)";
+        String home = folder(kind).toAbsolutePath().normalize().toString();
+        if (searched.equals(List.of(home))) {
+            return "'" + name + "' is not in " + home + ". Put the file in that folder (or pick a file that is there)";
+        }
+        return "'" + name + "' was not found in any of " + String.join(", ", searched) + ". Put the file in " + home
+                + " (or in one of the others, or pick a file that is there)";
     }
 
     /**
