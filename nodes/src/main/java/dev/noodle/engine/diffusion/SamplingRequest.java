@@ -44,7 +44,6 @@ public record SamplingRequest(
         negative = List.copyOf(negative);
     }
 
-
     /** The plain KSampler's request. */
     public static SamplingRequest simple(long seed, int steps, float cfg, SamplerKind sampler, Scheduler scheduler,
             float denoise, List<CondEntry> positive, List<CondEntry> negative) {
