@@ -1,5 +1,7 @@
 package dev.noodle.graph.exec;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -13,11 +15,15 @@ import java.util.UUID;
  *     JSON text); nodes see them through {@link dev.noodle.graph.node.NodeContext#extraPngInfo()}
  */
 public record RunOptions(Set<String> targets, String runId, Map<String, String> extraPngInfo) {
-    /** Copies the collections. */
+    /**
+     * Copies the collections. The extra texts keep the order they were given in (the order of their PNG chunks):
+     * {@code Map.copyOf} iterates in an order that changes from one JVM to the next, so the same run would write
+     * different bytes.
+     */
     public RunOptions {
         targets = targets == null ? Set.of() : Set.copyOf(targets);
         runId = runId == null ? UUID.randomUUID().toString() : runId;
-        extraPngInfo = extraPngInfo == null ? Map.of() : Map.copyOf(extraPngInfo);
+        extraPngInfo = extraPngInfo == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extraPngInfo));
     }
 
     /** Options with no extra texts. */
