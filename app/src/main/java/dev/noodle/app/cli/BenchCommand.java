@@ -10,6 +10,7 @@ import dev.noodle.engine.adapters.LoraPatcher;
 import dev.noodle.engine.model.CheckpointLoader;
 import dev.noodle.engine.model.LoadedCheckpoint;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.TorchOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -62,7 +63,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + " with: python3 ../shared/tools/make_random_sd15.py --out bench-models");
             return 2;
         }
-        Devices.Target target = Devices.choose();
+        Devices.Target target = Devices.choose(EngineOptions.fromProperties(System.getProperties()));
         out("device: %s %s, %d cores", target.device(), target.dtype(), Runtime.getRuntime().availableProcessors());
         Timing peak = gemm(target);
         double gemm = peak.wall();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.noodle.engine.io.MapTensorSource;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.unet.UNetConfig;
 import dev.noodle.engine.unet.UNetWeights;
 import java.util.LinkedHashMap;
@@ -26,7 +27,7 @@ public final class LoraBench {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         boolean locon = args.length > 2 && args[2].equals("locon");
         UNetConfig config = UNetConfig.sd15();
-        Devices.Target target = Devices.choose();
+        Devices.Target target = Devices.choose(EngineOptions.fromProperties(System.getProperties()));
         long t0 = System.nanoTime();
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         Map<String, NDArray> arrays = new LinkedHashMap<>();

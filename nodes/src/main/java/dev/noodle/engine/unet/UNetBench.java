@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.noodle.engine.runtime.Attention;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.TorchOps;
 import dev.noodle.engine.runtime.WeightPrecision;
 import java.io.IOException;
@@ -33,7 +34,8 @@ public final class UNetBench {
         UNetConfig config = UNetConfig.sd15();
         String model = "sd15";
         Attention.Mode mode = Attention.Mode.FAST;
-        Devices.Target target = Devices.choose();
+        EngineOptions options = EngineOptions.fromProperties(System.getProperties());
+        Devices.Target target = Devices.choose(options);
         WeightPrecision precision = WeightPrecision.uniform(target.dtype());
         for (String a : args) {
             switch (a) {
@@ -71,7 +73,7 @@ public final class UNetBench {
         System.out.printf("%s UNet: %,d parameters generated in %.1f s on %s, stored %s, computed %s; RSS %s%n",
                 model, params, (System.nanoTime() - t0) / 1e9, target.device(), precision.storage(),
                 precision.compute(), memory("VmRSS"));
-        try (UNetModel unet = new UNetModel(UNetWeights.of(config, arrays, owner, precision));
+        try (UNetModel unet = new UNetModel(UNetWeights.of(config, arrays, owner, precision, options));
                 NDManager m = NDManager.newBaseManager(target.device(), "PyTorch")) {
             if (precision.widens()) {
                 long s = System.nanoTime();

@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
-import dev.noodle.engine.runtime.TorchOps;
+import dev.noodle.engine.runtime.ConvLayout;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
+import dev.noodle.engine.runtime.TorchOps;
 import dev.noodle.engine.runtime.WeightPrecision;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,12 +38,15 @@ public final class UNetWeights implements AutoCloseable {
     private final Map<String, NDArray> arrays;
     private final NDManager owner;
     private final WeightPrecision precision;
+    private final EngineOptions options;
 
-    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision) {
+    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision,
+            EngineOptions options) {
         this.config = config;
         this.arrays = Collections.unmodifiableMap(arrays);
         this.owner = owner;
         this.precision = precision;
+        this.options = options;
     }
 
     /**
@@ -66,7 +71,8 @@ public final class UNetWeights implements AutoCloseable {
     /**
      * Checks a source's UNet keys against the config and loads every parameter into a new manager on the target
      * device, stored as {@code precision.storage()} (an explicit FLOAT16 storage rounds F32/BF16 weights to fp16,
-     * as ComfyUI's fp16 weight option does).
+     * as ComfyUI's fp16 weight option does). The weights keep the target's {@link EngineOptions} for the model that
+     * runs them.
      *
      * @throws ModelFormatException listing missing and unexpected keys and shape mismatches
      */
@@ -85,9 +91,11 @@ public final class UNetWeights implements AutoCloseable {
             for (String k : expected.keySet()) {
                 NDArray a = s.load(k, owner, precision.storage());
                 // fp16 storage widened per layer keeps the plain layout: the widening reads it as stored
-                arrays.put(k, precision.storage() == precision.compute() ? convLayout(a, owner) : a);
+                arrays.put(k, precision.storage() == precision.compute()
+                        ? convLayout(a, owner, target.options().convLayout())
+                        : a);
             }
-            return new UNetWeights(config, arrays, owner, precision);
+            return new UNetWeights(config, arrays, owner, precision, target.options());
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -96,14 +104,14 @@ public final class UNetWeights implements AutoCloseable {
 
     // 4-D convolution kernels are kept in the order the convolutions run in (channels-last), so no forward pass
     // copies them again; the values, and what readers of the array see, are unchanged
-    private static NDArray convLayout(NDArray a, NDManager owner) {
+    private static NDArray convLayout(NDArray a, NDManager owner, ConvLayout layout) {
         long[] s = a.getShape().getShape();
         // only spatial kernels with several input channels: for those the channels-last array is a fresh copy, so
         // the loaded one (whose memory may be a Java buffer it holds) can be freed; 1×1 kernels are both layouts
         if (s.length != 4 || s[1] < 2 || s[2] * s[3] < 2) {
             return a;
         }
-        NDArray c = TorchOps.forConv(a, owner);
+        NDArray c = TorchOps.forConv(a, owner, layout);
         if (c != a) {
             a.close();
         }
@@ -111,7 +119,8 @@ public final class UNetWeights implements AutoCloseable {
     }
 
     /**
-     * Wraps arrays made elsewhere (generated or merged weights), after the same key and shape checks.
+     * Wraps arrays made elsewhere (generated or merged weights), after the same key and shape checks, for the
+     * {@linkplain EngineOptions#defaults() default} kernels.
      *
      * @param arrays keys relative to {@value UNetConfig#PREFIX}
      * @param owner the manager owning the arrays, closed with these weights (null when the caller keeps ownership)
@@ -124,14 +133,24 @@ public final class UNetWeights implements AutoCloseable {
 
     /**
      * Wraps arrays made elsewhere that are stored in {@code precision.storage()} (or already in the compute type)
-     * and computed in {@code precision.compute()}, after the same key and shape checks.
+     * and computed in {@code precision.compute()}, after the same key and shape checks, for the
+     * {@linkplain EngineOptions#defaults() default} kernels.
      */
     public static UNetWeights of(UNetConfig config, Map<String, NDArray> arrays, NDManager owner,
             WeightPrecision precision) {
+        return of(config, arrays, owner, precision, EngineOptions.defaults());
+    }
+
+    /**
+     * Wraps arrays made elsewhere, as {@link #of(UNetConfig, Map, NDManager, WeightPrecision)}, for the kernels
+     * {@code options} choose (the arrays are used in the layout they have).
+     */
+    public static UNetWeights of(UNetConfig config, Map<String, NDArray> arrays, NDManager owner,
+            WeightPrecision precision, EngineOptions options) {
         Map<String, long[]> actual = new LinkedHashMap<>();
         arrays.forEach((k, v) -> actual.put(k, v.getShape().getShape()));
         check(UNetLayout.of(config).shapes(config), actual, "in-memory UNet weights");
-        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner, precision);
+        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner, precision, options);
     }
 
     /**
@@ -155,7 +174,12 @@ public final class UNetWeights implements AutoCloseable {
         }
         Map<String, NDArray> merged = new LinkedHashMap<>(arrays);
         merged.putAll(replacements);
-        return new UNetWeights(config, merged, replacementOwner, precision);
+        return new UNetWeights(config, merged, replacementOwner, precision, options);
+    }
+
+    /** The kernel choices (attention, group norm, convolution layout) of the target these weights were loaded for. */
+    public EngineOptions options() {
+        return options;
     }
 
     /** How the weights are stored and computed. */

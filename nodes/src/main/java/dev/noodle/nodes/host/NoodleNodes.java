@@ -10,6 +10,7 @@ import dev.noodle.nodes.sampling.SamplerNodes;
 
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.EngineStatus;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.RunEvent;
@@ -60,17 +61,29 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(EmbeddingLookupFactory.class, addons);
     }
 
-    /** The standard nodes over these folders, models on the best device (CUDA if DJL sees one, else CPU). */
+    /**
+     * The standard nodes over these folders, with the engine options the process was started with (the
+     * {@code -Dnoodle.*} properties, see {@link EngineOptions#fromProperties}): models on the best device (CUDA if DJL
+     * sees one, else CPU) unless those ask otherwise.
+     *
+     * @throws IllegalArgumentException naming the property when one of them is not understood
+     */
     public static NoodleNodes create(NodeEnvironment env) {
-        return create(env, EngineStatus.problem());
+        return create(env, EngineOptions.fromProperties(System.getProperties()));
+    }
+
+    /** The standard nodes over these folders, models loaded as {@code options} say. */
+    public static NoodleNodes create(NodeEnvironment env, EngineOptions options) {
+        return create(env, options, EngineStatus.problem());
     }
 
     /**
-     * As {@link #create(NodeEnvironment)}, given whether the engine loads: with a problem (bad-inputs R6) the nodes
-     * are all there for editing and validation, and every {@link #run} fails at once with that problem's message.
+     * As {@link #create(NodeEnvironment, EngineOptions)}, given whether the engine loads: with a problem (bad-inputs
+     * R6) the nodes are all there for editing and validation, and every {@link #run} fails at once with that
+     * problem's message.
      */
-    public static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem) {
-        Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu() : Devices.choose();
+    public static NoodleNodes create(NodeEnvironment env, EngineOptions options, Optional<String> engineProblem) {
+        Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu(options) : Devices.choose(options);
         long budget = Math.max(2L << 30, MemoryPreflight.physicalBytes() / 2);
         return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget),
                 engineProblem.orElse(null));
