@@ -1,4 +1,4 @@
-package dev.noodle.engine.io;
+package dev.noodle.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
