@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.io.WeightLayout;
 import dev.noodle.engine.runtime.ConvLayout;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.TorchOps;
 import dev.noodle.engine.runtime.WeightPrecision;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.EnumSet;
@@ -32,8 +32,6 @@ import java.util.Set;
  * arrays (closing a patched copy leaves the base weights alone).
  */
 public final class UNetWeights implements AutoCloseable {
-    private static final int LIST_LIMIT = 8;
-
     private final UNetConfig config;
     private final Map<String, NDArray> arrays;
     private final NDManager owner;
@@ -79,12 +77,9 @@ public final class UNetWeights implements AutoCloseable {
     public static UNetWeights load(TensorSource source, UNetConfig config, Devices.Target target,
             WeightPrecision precision) {
         TensorSource s = UNetConfig.unetKeys(source);
-        Map<String, long[]> actual = new LinkedHashMap<>();
-        for (String k : s.keys()) {
-            actual.put(k, s.info(k).shape());
-        }
-        Map<String, long[]> expected = UNetLayout.of(config).shapes(config);
-        check(expected, actual, source.describe());
+        WeightLayout layout = layout(config);
+        layout.check(s, source.describe());
+        Map<String, long[]> expected = layout.shapes();
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         try {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
@@ -149,7 +144,7 @@ public final class UNetWeights implements AutoCloseable {
             WeightPrecision precision, EngineOptions options) {
         Map<String, long[]> actual = new LinkedHashMap<>();
         arrays.forEach((k, v) -> actual.put(k, v.getShape().getShape()));
-        check(UNetLayout.of(config).shapes(config), actual, "in-memory UNet weights");
+        layout(config).check(actual, "in-memory UNet weights");
         return new UNetWeights(config, new LinkedHashMap<>(arrays), owner, precision, options);
     }
 
@@ -220,45 +215,11 @@ public final class UNetWeights implements AutoCloseable {
         return c;
     }
 
-    static void check(Map<String, long[]> expected, Map<String, long[]> actual, String where) {
-        List<String> missing = new ArrayList<>();
-        List<String> mismatched = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            long[] got = actual.get(e.getKey());
-            if (got == null) {
-                missing.add(UNetConfig.PREFIX + e.getKey() + " " + Arrays.toString(e.getValue()));
-            } else if (!Arrays.equals(got, e.getValue())) {
-                mismatched.add(UNetConfig.PREFIX + e.getKey() + ": file has " + Arrays.toString(got)
-                        + ", expected " + Arrays.toString(e.getValue()));
-            }
-        }
-        List<String> unexpected = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : actual.entrySet()) {
-            if (!expected.containsKey(e.getKey())) {
-                unexpected.add(UNetConfig.PREFIX + e.getKey() + " " + Arrays.toString(e.getValue()));
-            }
-        }
-        if (missing.isEmpty() && mismatched.isEmpty() && unexpected.isEmpty()) {
-            return;
-        }
-        StringBuilder m = new StringBuilder(where).append(": the UNet weights do not fit the expected layout.");
-        section(m, "missing keys", missing);
-        section(m, "shape mismatches", mismatched);
-        section(m, "unexpected keys", unexpected);
-        m.append(" Check that the file is a Stable Diffusion 1.x/2.x/XL checkpoint and is not truncated.");
-        throw new ModelFormatException(m.toString());
-    }
-
-    private static void section(StringBuilder m, String title, List<String> items) {
-        if (items.isEmpty()) {
-            return;
-        }
-        m.append(' ').append(items.size()).append(' ').append(title).append(": ");
-        m.append(String.join(", ", items.subList(0, Math.min(LIST_LIMIT, items.size()))));
-        if (items.size() > LIST_LIMIT) {
-            m.append(", … (").append(items.size() - LIST_LIMIT).append(" more)");
-        }
-        m.append('.');
+    /** The strict layout check of {@code config}'s parameters, keys named with {@value UNetConfig#PREFIX}. */
+    static WeightLayout layout(UNetConfig config) {
+        return WeightLayout.of("UNet", UNetLayout.of(config).shapes(config))
+                .withDisplayPrefix(UNetConfig.PREFIX)
+                .withAdvice("Check that the file is a Stable Diffusion 1.x/2.x/XL checkpoint and is not truncated.");
     }
 
     @Override
