@@ -13,6 +13,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.noodle.engine.io.TensorSource;
 import dev.noodle.engine.io.WeightLayout;
+import dev.noodle.engine.keys.KeyNames;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -42,7 +43,7 @@ public final class ClipTextModel implements AutoCloseable {
     public static final String SDXL_REFINER_CLIP_G_PREFIX = "conditioner.embedders.0.model.";
 
     /** Pooled projection as a linear layer without bias, {@code [projection, D]}: pooled' = pooled·Wᵀ. */
-    public static final String PROJECTION_KEY = "text_projection.weight";
+    public static final String PROJECTION_KEY = KeyNames.HF_TEXT_PROJECTION;
 
     private final ClipConfig config;
     private final NDManager weights;
