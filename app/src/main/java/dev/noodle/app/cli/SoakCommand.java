@@ -104,10 +104,10 @@ public final class SoakCommand implements Callable<Integer> {
                 }
                 System.gc();
                 long[] dj = djlNative();
-                samples.add(new Sample(i + 1, BenchCommand.rss(), dj[0], (int) dj[1]));
+                samples.add(new Sample(i + 1, ProcessMemory.rss(), dj[0], (int) dj[1]));
                 if ((i + 1) % Math.max(1, runs / 10) == 0) {
                     System.err.printf(Locale.ROOT, "soak: run %d/%d, rss %.1f MB, djl %.1f MB%n", i + 1, runs,
-                            mb(BenchCommand.rss()), mb(dj[0]));
+                            mb(ProcessMemory.rss()), mb(dj[0]));
                 }
             }
             CacheStats c = cache.stats();

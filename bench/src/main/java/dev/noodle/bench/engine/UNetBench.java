@@ -1,4 +1,4 @@
-package dev.noodle.engine.unet;
+package dev.noodle.bench.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,6 +9,9 @@ import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.TorchOps;
 import dev.noodle.engine.runtime.WeightPrecision;
+import dev.noodle.engine.unet.UNetConfig;
+import dev.noodle.engine.unet.UNetModel;
+import dev.noodle.engine.unet.UNetWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +27,7 @@ import java.util.Map;
  * fp16 and widens each to fp32 just before use), and {@code fast|fallback} attention. Prints wall and process CPU
  * seconds per forward (the machine is shared: wall time alone lies), the time to widen every weight once, and the
  * peak resident memory (VmHWM). Run with
- * {@code OPT_OUT_TRACKING=true java -cp … dev.noodle.engine.unet.UNetBench sdxl fp16 128 1 1}.
+ * {@code OPT_OUT_TRACKING=true java -cp … dev.noodle.bench.engine.UNetBench sdxl fp16 128 1 1}.
  */
 public final class UNetBench {
     private UNetBench() {}
@@ -58,7 +61,7 @@ public final class UNetBench {
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         Map<String, NDArray> arrays = new LinkedHashMap<>();
         long params = 0;
-        for (Map.Entry<String, long[]> e : UNetLayout.of(config).shapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : UNetConfig.parameterShapes(config).entrySet()) {
             long[] s = e.getValue();
             // uniform with the variance of N(0, 1/fan_in): cheaper to draw than normals, same activation scale
             float a = (float) (s.length > 1 ? Math.sqrt(3.0 / ((double) new Shape(s).size() / s[0])) : 0.1);
@@ -67,7 +70,7 @@ public final class UNetBench {
                 w = tmp.randomUniform(-a, a, new Shape(s), DataType.FLOAT32).toType(precision.storage(), false);
                 w.attach(owner);
             }
-            arrays.put(e.getKey(), w);
+            arrays.put(e.getKey().substring(UNetConfig.PREFIX.length()), w);
             params += new Shape(s).size();
         }
         System.out.printf("%s UNet: %,d parameters generated in %.1f s on %s, stored %s, computed %s; RSS %s%n",
