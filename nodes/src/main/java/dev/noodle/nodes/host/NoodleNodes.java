@@ -179,6 +179,22 @@ public final class NoodleNodes implements AutoCloseable {
         return models;
     }
 
+    /**
+     * Unloads every model no cached result or run holds (ComfyUI's {@code /free}); clear the result cache first so
+     * its leases are gone.
+     *
+     * @return how many models were unloaded
+     */
+    public int freeUnusedModels() {
+        return models.freeUnused();
+    }
+
+    /** The device models are loaded on. */
+    public ComputeDevice device() {
+        ai.djl.Device d = models.target().device();
+        return new ComputeDevice(d.toString(), d.getDeviceType(), Math.max(0, d.getDeviceId()), d.isGpu());
+    }
+
     /** Services for the executor (a node asks for one by class). */
     public ServiceLookup services() {
         return new ServiceLookup() {

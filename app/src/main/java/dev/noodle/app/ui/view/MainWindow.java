@@ -9,7 +9,7 @@ import dev.noodle.app.ui.vm.PendingWire;
 import dev.noodle.app.ui.vm.SeedControl;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
-import dev.noodle.engine.image.LoadedImage;
+import dev.noodle.nodes.host.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -301,7 +301,7 @@ public final class MainWindow {
     /** The pixels of {@code file} when it is an image that decodes (whatever its metadata), else empty. */
     private static Optional<BufferedImage> decodedImage(Path file) {
         try {
-            return Optional.of(LoadedImage.decode(file));
+            return Optional.of(ImageFiles.decode(file));
         } catch (RuntimeException notAnImage) {
             return Optional.empty();
         }
