@@ -6,6 +6,7 @@ import dev.noodle.nodes.loaders.LoraNodes;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
 import dev.noodle.nodes.model.MergeNodes;
+import dev.noodle.nodes.model.ModelSamplingDiscrete;
 
 import dev.noodle.graph.node.NodeRegistry;
 
@@ -33,6 +34,6 @@ final class AddonNodes {
         r.register(new ScaleNodes.LatentUpscaleBy());
         r.register(new ScaleNodes.ImageScale());
         r.register(new ScaleNodes.ImageScaleBy());
-        r.register(new ScaleNodes.ModelSamplingDiscrete());
+        r.register(new ModelSamplingDiscrete());
     }
 }
