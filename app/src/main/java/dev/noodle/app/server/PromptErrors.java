@@ -30,7 +30,8 @@ final class PromptErrors {
             Map.entry(ValidationCode.VALUE_BIGGER_THAN_MAX, "Value bigger than max"),
             Map.entry(ValidationCode.VALUE_NOT_IN_LIST, "Value not in list"),
             Map.entry(ValidationCode.INVALID_INPUT_TYPE, "Failed to convert an input value"),
-            Map.entry(ValidationCode.BAD_LINKED_INPUT, "Bad linked input, must be a length-2 list of [node_id, slot_index]"),
+            Map.entry(ValidationCode.BAD_LINKED_INPUT,
+                    "Bad linked input, must be a length-2 list of [node_id, slot_index]"),
             Map.entry(ValidationCode.DEPENDENCY_CYCLE, "Dependency cycle detected"),
             Map.entry(ValidationCode.UNKNOWN_NODE_TYPE, "Node type not found"),
             Map.entry(ValidationCode.EXCEPTION_DURING_VALIDATION, "Exception when validating node"));
@@ -83,7 +84,8 @@ final class PromptErrors {
                     error(e.code().comfyName(), SHORT.getOrDefault(e.code(), e.message()), detailText(e), extra));
         }
         if (global != null && nodeErrors.isEmpty()) {
-            body.set("error", error(global.code().comfyName(), "Prompt has no outputs", global.message(), mapper.createObjectNode()));
+            body.set("error", error(global.code().comfyName(), "Prompt has no outputs", global.message(),
+                    mapper.createObjectNode()));
         } else {
             body.set("error", error("prompt_outputs_failed_validation", "Prompt outputs failed validation",
                     lines.toString(), mapper.createObjectNode()));

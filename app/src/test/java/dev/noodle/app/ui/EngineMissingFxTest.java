@@ -45,7 +45,8 @@ class EngineMissingFxTest {
     @Start
     void start(Stage stage) {
         nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")),
-                EngineOptions.defaults(), Optional.of(EngineStatus.message("Failed to extract PyTorch native library: /proc/nodjl")));
+                EngineOptions.defaults(),
+                Optional.of(EngineStatus.message("Failed to extract PyTorch native library: /proc/nodjl")));
         window = TestWindows.open(stage, TestWindows.real(nodes, home));
     }
 

@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param details structured facts (received value, min/max, options, cycle nodes)
  */
 public record ValidationError(
-        ValidationCode code, String nodeId, String nodeType, String input, String message, Map<String, Object> details) {
+        ValidationCode code, String nodeId, String nodeType, String input, String message,
+        Map<String, Object> details) {
 
     /** Copies the details map; the code is required. */
     public ValidationError {

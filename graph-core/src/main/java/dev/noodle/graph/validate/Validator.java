@@ -241,7 +241,8 @@ public final class Validator {
         return converted;
     }
 
-    private static ValidationError range(ValidationCode code, NodeInstance n, InputSpec spec, String text, Object v, Object limit) {
+    private static ValidationError range(ValidationCode code, NodeInstance n, InputSpec spec, String text, Object v,
+            Object limit) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("received_value", v.toString());
         details.put(code == ValidationCode.VALUE_SMALLER_THAN_MIN ? "min" : "max", limit);
