@@ -125,6 +125,7 @@ public final class WeightLayout {
      */
     public void check(Map<String, long[]> actualShapes, String where) {
         Map<String, TensorInfo> actual = new LinkedHashMap<>();
+        // arrays in memory are already numbers of the compute type: the dtype is a placeholder that is not checked
         actualShapes.forEach((k, s) -> actual.put(k, new TensorInfo(k, DType.F32, s)));
         check(actual, where, false);
     }
