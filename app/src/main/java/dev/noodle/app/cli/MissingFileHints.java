@@ -1,5 +1,6 @@
 package dev.noodle.app.cli;
 
+import dev.noodle.graph.validate.ValidationCode;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.nodes.host.ModelKind;
 import dev.noodle.nodes.host.NodeEnvironment;
@@ -19,7 +20,7 @@ final class MissingFileHints {
 
     /** The hint for this problem, if it is a missing file. */
     static Optional<String> hint(ValidationError e, NodeEnvironment env) {
-        if (!ValidationError.VALUE_NOT_IN_LIST.equals(e.code()) || e.input() == null) {
+        if (e.code() != ValidationCode.VALUE_NOT_IN_LIST || e.input() == null) {
             return Optional.empty();
         }
         Object name = e.details().get("received_value");

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         version = "Noodle 0.1.0",
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
-        subcommands = {RunCommand.class, BenchCommand.class, SoakCommand.class, ConvertCommand.class,
+        subcommands = {RunCommand.class, SoakCommand.class, ConvertCommand.class,
                 FetchTokenizerCommand.class, dev.noodle.app.server.ServeCommand.class})
 public final class NoodleCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", description = "Workflow file to open in the editor.")

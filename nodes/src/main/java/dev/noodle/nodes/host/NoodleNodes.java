@@ -10,6 +10,7 @@ import dev.noodle.nodes.sampling.SamplerNodes;
 
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.EngineStatus;
 import dev.noodle.graph.exec.ServiceLookup;
 import dev.noodle.graph.node.NodeRegistry;
@@ -52,17 +53,29 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(EmbeddingLookupFactory.class, addons);
     }
 
-    /** The standard nodes over these folders, models on the best device (CUDA if DJL sees one, else CPU). */
+    /**
+     * The standard nodes over these folders, with the engine options the process was started with (the
+     * {@code -Dnoodle.*} properties, see {@link EngineOptions#fromProperties}): models on the best device (CUDA if DJL
+     * sees one, else CPU) unless those ask otherwise.
+     *
+     * @throws IllegalArgumentException naming the property when one of them is not understood
+     */
     public static NoodleNodes create(NodeEnvironment env) {
-        return create(env, EngineStatus.problem());
+        return create(env, EngineOptions.fromProperties(System.getProperties()));
+    }
+
+    /** The standard nodes over these folders, models loaded as {@code options} say. */
+    public static NoodleNodes create(NodeEnvironment env, EngineOptions options) {
+        return create(env, options, EngineStatus.problem());
     }
 
     /**
-     * As {@link #create(NodeEnvironment)}, given whether the engine loads: with a problem (bad-inputs R6) the nodes
-     * are all there for editing and validation, and every {@link #run} fails at once with that problem's message.
+     * As {@link #create(NodeEnvironment, EngineOptions)}, given whether the engine loads: with a problem (bad-inputs
+     * R6) the nodes are all there for editing and validation, and every run fails at once with that
+     * problem's message.
      */
-    public static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem) {
-        Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu() : Devices.choose();
+    public static NoodleNodes create(NodeEnvironment env, EngineOptions options, Optional<String> engineProblem) {
+        Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu(options) : Devices.choose(options);
         return new NoodleNodes(env, new ModelManager(env.models().root(), target, MemoryBudget.modelBytes()),
                 engineProblem.orElse(null));
     }
@@ -116,6 +129,22 @@ public final class NoodleNodes implements AutoCloseable {
 
     public ModelManager models() {
         return models;
+    }
+
+    /**
+     * Unloads every model no cached result or run holds (ComfyUI's {@code /free}); clear the result cache first so
+     * its leases are gone.
+     *
+     * @return how many models were unloaded
+     */
+    public int freeUnusedModels() {
+        return models.freeUnused();
+    }
+
+    /** The device models are loaded on. */
+    public ComputeDevice device() {
+        ai.djl.Device d = models.target().device();
+        return new ComputeDevice(d.toString(), d.getDeviceType(), Math.max(0, d.getDeviceId()), d.isGpu());
     }
 
     /** Services for the executor (a node asks for one by class). */
