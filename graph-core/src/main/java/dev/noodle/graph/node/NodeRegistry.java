@@ -41,7 +41,8 @@ public final class NodeRegistry {
             if (byType.containsKey(type)) {
                 PackInfo owner = packByType.get(type);
                 throw new IllegalArgumentException("node pack '" + pack.label() + "' redefines the node type '" + type
-                        + "', which " + (owner == null ? "is built in" : "pack '" + owner.label() + "' defines")
+                        + "', which " + (owner == null || !owner.custom() ? "is built into Noodle"
+                                : "pack '" + owner.label() + "' defines")
                         + "; packs may only add new node types");
             }
             if (mine.put(type, d) != null) {

@@ -1,13 +1,5 @@
 package dev.noodle.nodes.host;
 
-import dev.noodle.nodes.conditioning.ConditioningNodes;
-import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
-import dev.noodle.nodes.image.ImageNodes;
-import dev.noodle.nodes.latent.LatentNodes;
-import dev.noodle.nodes.latent.VaeNodes;
-import dev.noodle.nodes.loaders.LoaderNodes;
-import dev.noodle.nodes.sampling.SamplerNodes;
-
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineStatus;
@@ -29,24 +21,27 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The standard node set and the services nodes need (model manager, folders, PNG writer), created once per
- * process (CLI run, editor, server). Closing it unloads every model.
+ * The node set (Noodle's own nodes, plus the custom node packs a front end asked for) and the services nodes need
+ * (model manager, folders, PNG writer), created once per process (CLI run, editor, server). Closing it unloads every
+ * model and closes the packs' jars.
  */
 public final class NoodleNodes implements AutoCloseable {
     private final NodeEnvironment env;
     private final ModelManager models;
     private final NodeRegistry registry;
+    private final NodePacks packs;
     private final Map<Class<?>, Object> services = new HashMap<>();
     private final AddonFiles addons;
 
     private final RunMetadata runs = new RunMetadata();
     private final String engineProblem;
 
-    private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem) {
+    private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem, CustomNodes custom) {
         this.env = env;
         this.models = models;
         this.engineProblem = engineProblem;
         this.registry = standardRegistry(env);
+        this.packs = NodePacks.load(custom, registry, env);
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
         services.put(RunMetadata.class, runs);
@@ -60,9 +55,20 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(EmbeddingLookupFactory.class, addons);
     }
 
-    /** The standard nodes over these folders, models on the best device (CUDA if DJL sees one, else CPU). */
+    /**
+     * Noodle's own nodes over these folders (no custom node pack), models on the best device (CUDA if DJL sees one,
+     * else CPU).
+     */
     public static NoodleNodes create(NodeEnvironment env) {
-        return create(env, EngineStatus.problem());
+        return create(env, CustomNodes.disabled());
+    }
+
+    /**
+     * Noodle's own nodes plus the custom node packs {@code custom} names (what was refused is in
+     * {@link #startupWarnings()}, what was loaded in {@link #packs()}).
+     */
+    public static NoodleNodes create(NodeEnvironment env, CustomNodes custom) {
+        return create(env, EngineStatus.problem(), custom);
     }
 
     /**
@@ -70,10 +76,14 @@ public final class NoodleNodes implements AutoCloseable {
      * are all there for editing and validation, and every {@link #run} fails at once with that problem's message.
      */
     public static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem) {
+        return create(env, engineProblem, CustomNodes.disabled());
+    }
+
+    private static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem, CustomNodes custom) {
         Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu() : Devices.choose();
         long budget = Math.max(2L << 30, MemoryPreflight.physicalBytes() / 2);
         return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget),
-                engineProblem.orElse(null));
+                engineProblem.orElse(null), custom);
     }
 
     /** Why the engine cannot run workflows here, if it cannot (the app stays usable for editing). */
@@ -83,36 +93,29 @@ public final class NoodleNodes implements AutoCloseable {
 
     /**
      * What a long-running front end (editor, server) tells the user at start: the parts of an
-     * {@code extra_model_paths.yaml} that were skipped, and the engine problem if there is one.
+     * {@code extra_model_paths.yaml} that were skipped, the custom node packs that were refused, and the engine
+     * problem if there is one. (The notice about the packs that were loaded is {@code packs().notice()}.)
      */
     public List<String> startupWarnings() {
         List<String> w = new ArrayList<>(env.models().extra().warnings());
+        w.addAll(packs.problems());
         engineProblem().ifPresent(w::add);
         return w;
     }
 
-    /** Every standard node, registered by ComfyUI class name. */
+    /**
+     * Noodle's own nodes, registered by ComfyUI class name through the node pack service (see {@link BuiltinNodes});
+     * no custom node pack.
+     */
     public static NodeRegistry standardRegistry(NodeEnvironment env) {
         NodeRegistry r = new NodeRegistry();
-        r.register(new LoaderNodes.CheckpointLoaderSimple(env));
-        r.register(new ConditioningNodes.ClipTextEncode());
-        r.register(new ConditioningNodes.ClipTextEncodeClipSkip());
-        r.register(new ConditioningNodes.ClipSetLastLayer());
-        r.register(new SdxlConditioningNodes.ClipTextEncodeSdxl());
-        r.register(new SdxlConditioningNodes.ClipTextEncodeSdxlRefiner());
-        r.register(new ConditioningNodes.ConditioningCombine());
-        r.register(new ConditioningNodes.ConditioningSetArea());
-        r.register(new LatentNodes.EmptyLatentImage());
-        r.register(new LatentNodes.RepeatLatentBatch());
-        r.register(new SamplerNodes.KSampler());
-        r.register(new SamplerNodes.KSamplerAdvanced());
-        r.register(new VaeNodes.VaeDecode());
-        r.register(new VaeNodes.VaeEncode());
-        r.register(new ImageNodes.SaveImage(env));
-        r.register(new ImageNodes.PreviewImage(env));
-        r.register(new ImageNodes.LoadImage(env));
-        AddonNodes.register(r, env);
+        NodePacks.registerBuiltins(r, env);
         return r;
+    }
+
+    /** The custom node packs loaded at start (and those refused, in their problems). */
+    public NodePacks packs() {
+        return packs;
     }
 
     /**
@@ -189,5 +192,6 @@ public final class NoodleNodes implements AutoCloseable {
     public void close() {
         addons.close();
         models.close();
+        packs.close();
     }
 }
