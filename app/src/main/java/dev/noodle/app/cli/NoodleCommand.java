@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
         version = "Noodle 0.1.0",
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
         subcommands = {RunCommand.class, BenchCommand.class, SoakCommand.class, ConvertCommand.class,
-                FetchTokenizerCommand.class, dev.noodle.app.server.ServeCommand.class})
+                FetchTokenizerCommand.class, NodesCommand.class, dev.noodle.app.server.ServeCommand.class})
 public final class NoodleCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", description = "Workflow file to open in the editor.")
     Path workflow;
@@ -32,13 +32,17 @@ public final class NoodleCommand implements Callable<Integer> {
             description = "Run workflows on a ComfyUI-compatible server (e.g. http://host:8188) instead of locally.")
     java.net.URI connect;
 
+    @Option(names = "--disable-custom-nodes",
+            description = "Start without the node packs in custom_nodes/ beside the models folder.")
+    boolean disableCustomNodes;
+
     @Override
     public Integer call() {
         if (connect != null && !("http".equals(connect.getScheme()) || "https".equals(connect.getScheme()))) {
             System.err.println("noodle: --connect needs an http:// or https:// URL, e.g. http://127.0.0.1:8188");
             return 2;
         }
-        return EditorEntry.open(workflow, models, out, dark, connect);
+        return EditorEntry.open(workflow, models, out, dark, connect, !disableCustomNodes);
     }
 
     /** Turns unexpected exceptions into one readable line (stack trace only with --debug). */

@@ -7,6 +7,7 @@ import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.validate.ValidationError;
+import dev.noodle.nodes.host.CustomNodes;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
 import java.nio.file.Files;
@@ -54,6 +55,10 @@ public final class RunCommand implements Callable<Integer> {
                     + " models folder, if any).")
     Path extraModelPaths;
 
+    @Option(names = "--disable-custom-nodes",
+            description = "Run without the node packs in custom_nodes/ beside the models folder.")
+    boolean disableCustomNodes;
+
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
@@ -73,7 +78,9 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-        NoodleNodes nodes = NoodleNodes.create(env);
+        NoodleNodes nodes = NoodleNodes.create(env, CustomNodes.of(disableCustomNodes, env.models().root()));
+        nodes.packs().problems().forEach(w -> System.err.println("noodle: warning: " + w));
+        nodes.packs().notice().ifPresent(n -> System.err.println("noodle: " + n));
         Workflow wf;
         try {
             wf = WorkflowLoader.load(file, nodes);
