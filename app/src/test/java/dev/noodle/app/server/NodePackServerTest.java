@@ -111,6 +111,17 @@ class NodePackServerTest {
         }
     }
 
+    @Test
+    void serveLoadsCustomNodesBesideTheModelsUnlessDisabled() {
+        ServeCommand plain = new ServeCommand();
+        new picocli.CommandLine(plain).parseArgs("--models", dir.resolve("models").toString());
+        assertEquals(dir.resolve("custom_nodes").toAbsolutePath().normalize(), plain.options().customNodes().folder());
+        ServeCommand off = new ServeCommand();
+        new picocli.CommandLine(off).parseArgs("--models", dir.resolve("models").toString(), "--disable-custom-nodes");
+        assertFalse(off.options().customNodes().enabled());
+        assertFalse(ServerOptions.local(0, dir, dir).customNodes().enabled(), "options made in code load no pack");
+    }
+
     private String queue(String prompt, String clientId) throws Exception {
         HttpResponse<String> r = postJson(http, base + "/prompt",
                 submission((ObjectNode) MAPPER.readTree(prompt), clientId));
