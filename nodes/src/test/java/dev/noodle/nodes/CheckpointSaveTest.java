@@ -56,7 +56,7 @@ class CheckpointSaveTest {
     static RunResult run(String body) {
         var wf = WorkflowJson.parse("{\"format\": 1, \"name\": \"t\", \"nodes\": {" + body + "}}", "test",
                 nodes.registry());
-        RunResult r = nodes.run(executor, wf, new RunOptions(Set.copyOf(wf.nodes().keySet()), "save-test"),
+        RunResult r = executor.run(wf, new RunOptions(Set.copyOf(wf.nodes().keySet()), "save-test"),
                 RunListener.none(), new CancellationToken());
         assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
         return r;

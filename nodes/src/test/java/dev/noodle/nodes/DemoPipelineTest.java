@@ -48,7 +48,7 @@ class DemoPipelineTest {
     @BeforeAll
     static void setUp() {
         nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("output")));
-        executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()), nodes.services());
+        executor = new GraphExecutor(nodes.registry(), new ResultCache(dev.noodle.nodes.host.MemoryBudget.resultCacheBytes()), nodes.services());
     }
 
     @AfterAll
@@ -79,7 +79,7 @@ class DemoPipelineTest {
     }
 
     static RunResult run(Workflow wf, List<RunEvent> events) {
-        return nodes.run(executor, wf, new RunOptions(Set.of(), "t" + System.nanoTime()), events::add,
+        return executor.run(wf, new RunOptions(Set.of(), "t" + System.nanoTime()), events::add,
                 new CancellationToken());
     }
 

@@ -140,7 +140,7 @@ class FullSizeAddonsTest {
                 + hypernetwork("40", 1.0) + ", " + hypernetwork("41", 0.0) + ", "
                 + sample("42", "40") + ", " + sample("43", "41") + "}}";
         var wf = WorkflowJson.parse(json, "test", nodes.registry());
-        GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()), nodes.services());
+        GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(dev.noodle.nodes.host.MemoryBudget.resultCacheBytes()), nodes.services());
         StringBuilder times = new StringBuilder("FullSizeAddonsTest node times:");
         RunListener timing = e -> {
             if (e instanceof RunEvent.NodeFinished f) {

@@ -92,9 +92,9 @@ class FullSizeCheckpointTest {
             Workflow wf = DemoPipelineTest.txt2img(7, "a photo of a cat");
             wf = wf.withNode(wf.node("4").withInput("ckpt_name", new Literal("rnd-sd15.safetensors")));
             wf = wf.withNode(wf.node("3").withInput("steps", new Literal(4L)));
-            GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
+            GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(dev.noodle.nodes.host.MemoryBudget.resultCacheBytes()),
                     nodes.services());
-            RunResult r = nodes.run(ex, wf, new RunOptions(Set.of(), "full"), e -> { }, new CancellationToken());
+            RunResult r = ex.run(wf, new RunOptions(Set.of(), "full"), e -> { }, new CancellationToken());
             assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
             BufferedImage img = ImageIO.read(dir.resolve("out/test_00001_.png").toFile());
             assertEquals(64, img.getWidth());

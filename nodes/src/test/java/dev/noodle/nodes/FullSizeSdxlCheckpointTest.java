@@ -95,10 +95,10 @@ class FullSizeSdxlCheckpointTest {
             wf = wf.withNode(wf.node("4").withInput("ckpt_name", new Literal(name)));
             wf = wf.withNode(wf.node("3").withInput("steps", new Literal(4L)));
             wf = wf.withNode(wf.node("5").withInput("width", new Literal(128L)).withInput("height", new Literal(128L)));
-            GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
+            GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(dev.noodle.nodes.host.MemoryBudget.resultCacheBytes()),
                     nodes.services());
             long t0 = System.nanoTime();
-            RunResult r = nodes.run(ex, wf, new RunOptions(Set.of(), "full"), e -> { }, new CancellationToken());
+            RunResult r = ex.run(wf, new RunOptions(Set.of(), "full"), e -> { }, new CancellationToken());
             assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
             System.out.printf("%s: 128x128 4-step txt2img in %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
             BufferedImage img = ImageIO.read(dir.resolve("out/test_00001_.png").toFile());

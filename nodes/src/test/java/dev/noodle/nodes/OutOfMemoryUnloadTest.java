@@ -2,6 +2,7 @@ package dev.noodle.nodes;
 
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NoodleRunner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,8 +63,7 @@ class OutOfMemoryUnloadTest {
     void aNativeOutOfMemoryFailsTheRunUnloadsTheModelAndTheNextRunSucceeds(@TempDir Path dir) {
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
             nodes.registry().register(new GreedyNode());
-            GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
-                    nodes.services());
+            NoodleRunner runner = new NoodleRunner(nodes);
             Workflow greedy = DemoPipelineTest.txt2img(1, "a cat");
             Map<String, NodeInstance> n = new LinkedHashMap<>(greedy.nodes());
             n.put("20", new NodeInstance("20", "TestGreedy", new LinkedHashMap<>(Map.of("model", new Link("4", 0))),
@@ -71,8 +71,8 @@ class OutOfMemoryUnloadTest {
             greedy = new Workflow(1, "greedy", n, null, Map.of());
 
             List<RunEvent> events = new ArrayList<>();
-            RunResult failed = nodes.run(executor, greedy, new RunOptions(Set.of(), "oom"), events::add,
-                    new CancellationToken());
+            RunResult failed = runner.run(greedy, "oom", events::add, new CancellationToken());
+            assertTrue(failed.outOfMemory(), "recognised as out of memory: " + failed.message());
             assertEquals(RunResult.Status.FAILED, failed.status(), failed.message());
             assertEquals("20", failed.failedNode());
             assertTrue(failed.message().contains("out of memory") && failed.message().contains("smaller"),
@@ -80,8 +80,8 @@ class OutOfMemoryUnloadTest {
             assertEquals(1, nodes.models().loadCount(), "the checkpoint was loaded for the failed run");
             assertEquals(0, nodes.models().loadedCount(), "and unloaded after the out-of-memory");
 
-            RunResult ok = nodes.run(executor, DemoPipelineTest.txt2img(1, "a cat"), new RunOptions(Set.of(),
-                    "after"), e -> {}, new CancellationToken());
+            RunResult ok = runner.run(DemoPipelineTest.txt2img(1, "a cat"), "after", e -> {},
+                    new CancellationToken());
             assertEquals(RunResult.Status.SUCCESS, ok.status(), ok.message());
             assertEquals(2, nodes.models().loadCount(), "the next run loads it again");
         }

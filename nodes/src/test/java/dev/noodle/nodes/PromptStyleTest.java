@@ -48,7 +48,7 @@ class PromptStyleTest {
     static void setUp() throws Exception {
         DemoAddons.ensure(dir.resolve("models"));
         nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")));
-        executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()), nodes.services());
+        executor = new GraphExecutor(nodes.registry(), new ResultCache(dev.noodle.nodes.host.MemoryBudget.resultCacheBytes()), nodes.services());
     }
 
     @AfterAll
@@ -68,7 +68,7 @@ class PromptStyleTest {
         }
         n.put("6", new NodeInstance("6", "CLIPTextEncode", in, NodeMode.NORMAL, Map.of()));
         List<RunEvent> events = new ArrayList<>();
-        RunResult r = nodes.run(executor, new Workflow(1, "t", n, null, Map.of()),
+        RunResult r = executor.run(new Workflow(1, "t", n, null, Map.of()),
                 new RunOptions(Set.of("6"), "t" + System.nanoTime()), events::add, new CancellationToken());
         assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
         for (RunEvent e : events) {

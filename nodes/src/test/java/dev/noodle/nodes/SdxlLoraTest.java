@@ -147,7 +147,7 @@ class SdxlLoraTest {
     @Test
     void loraLoaderOnSdxlAppliesTheTextPatchesAndSaysAllMatched() throws Exception {
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
-            GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
+            GraphExecutor ex = new GraphExecutor(nodes.registry(), new ResultCache(dev.noodle.nodes.host.MemoryBudget.resultCacheBytes()),
                     nodes.services());
             List<RunEvent> events = new ArrayList<>();
             int[] plain = pixels(nodes, ex, 0f, "plain", events);
@@ -180,7 +180,7 @@ class SdxlLoraTest {
                 "denoise", new Literal(1.0), "model", new Link("10", 0)));
         put(n, "8", "VAEDecode", Map.of("samples", new Link("3", 0), "vae", new Link("4", 2)));
         put(n, "9", "SaveImage", Map.of("filename_prefix", new Literal(prefix), "images", new Link("8", 0)));
-        RunResult r = nodes.run(ex, new Workflow(1, prefix, n, null, Map.of()),
+        RunResult r = ex.run(new Workflow(1, prefix, n, null, Map.of()),
                 new RunOptions(Set.of(), prefix), events::add, new CancellationToken());
         assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
         BufferedImage img = ImageIO.read(dir.resolve("out/" + prefix + "_00001_.png").toFile());

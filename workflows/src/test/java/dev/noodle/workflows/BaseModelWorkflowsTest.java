@@ -47,7 +47,7 @@ class BaseModelWorkflowsTest {
     static void setUp() throws Exception {
         writeTinyCheckpoints(dir.resolve("models/checkpoints"));
         nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("output")));
-        executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()), nodes.services());
+        executor = new GraphExecutor(nodes.registry(), new ResultCache(dev.noodle.nodes.host.MemoryBudget.resultCacheBytes()), nodes.services());
     }
 
     @AfterAll
@@ -91,7 +91,7 @@ class BaseModelWorkflowsTest {
     void runsOnTheTinyModel(String file, String prefix) throws Exception {
         Workflow wf = small(WorkflowJson.read(workflowFile(file), nodes.registry()));
         List<RunEvent> events = new ArrayList<>();
-        RunResult r = nodes.run(executor, wf, new RunOptions(Set.of(), "t" + System.nanoTime()), events::add,
+        RunResult r = executor.run(wf, new RunOptions(Set.of(), "t" + System.nanoTime()), events::add,
                 new CancellationToken());
         assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
         BufferedImage img = ImageIO.read(dir.resolve("output/" + prefix + "_00001_.png").toFile());

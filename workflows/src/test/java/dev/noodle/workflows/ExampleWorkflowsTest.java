@@ -95,6 +95,40 @@ class ExampleWorkflowsTest {
                     RunListener.none(), new CancellationToken());
             assertEquals(RunResult.Status.SUCCESS, r.status(), f + ": " + r.message());
             assertFalse(r.outputs().isEmpty());
+            assertSavedImagesCarryTheirWorkflow(small(wf), r, f);
         }));
+    }
+
+    /**
+     * Every PNG the run saved carries the workflow it came from (ComfyUI's {@code prompt} and {@code workflow}
+     * chunks), read from the run's own context: the same node ids and types, and the changed literals.
+     */
+    static void assertSavedImagesCarryTheirWorkflow(Workflow ran, RunResult r, Path file) throws Exception {
+        int pngs = 0;
+        for (var out : r.outputs().values()) {
+            if (!(out.ui().get("images") instanceof List<?> images)) {
+                continue;
+            }
+            for (Object o : images) {
+                Path png = (Path) o;
+                if (!png.getFileName().toString().endsWith(".png")) {
+                    continue;
+                }
+                pngs++;
+                java.util.Map<String, String> text = dev.noodle.engine.image.PngText.read(png);
+                assertTrue(text.containsKey("prompt") && text.containsKey("workflow"),
+                        file + ": " + png.getFileName() + " carries " + text.keySet());
+                Workflow back = dev.noodle.graph.json.ComfyApiFormat.read(text.get("prompt"), png.toString());
+                assertEquals(ran.nodes().keySet(), back.nodes().keySet(), file + ": node ids in " + png);
+                for (NodeInstance n : ran.nodes().values()) {
+                    assertEquals(n.type(), back.nodes().get(n.id()).type(), file + ": node " + n.id());
+                    if (n.type().startsWith("KSampler")) {
+                        assertEquals(2L, ((Number) ((Literal) back.nodes().get(n.id()).input("steps")).value())
+                                .longValue(), file + ": the steps that ran, not the file's");
+                    }
+                }
+            }
+        }
+        assertTrue(pngs > 0, file + ": no PNG saved");
     }
 }

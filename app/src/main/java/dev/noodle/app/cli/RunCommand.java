@@ -1,8 +1,5 @@
 package dev.noodle.app.cli;
 
-import dev.noodle.graph.exec.GraphExecutor;
-import dev.noodle.graph.exec.ResultCache;
-import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
@@ -10,11 +7,11 @@ import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.nodes.host.CustomNodes;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NoodleRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -103,12 +100,11 @@ public final class RunCommand implements Callable<Integer> {
         Thread hook = new Thread(token::cancel, "noodle-cancel");
         Runtime.getRuntime().addShutdownHook(hook);
         try (nodes) {
-            GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
-                    nodes.services());
+            NoodleRunner runner = new NoodleRunner(nodes);
             RunResult last = null;
             for (int i = 0; i < Math.max(1, repeat); i++) {
                 ConsoleProgress progress = new ConsoleProgress(System.err, tty, debug);
-                last = nodes.run(executor, wf, new RunOptions(Set.of(), "run-" + (i + 1)), progress, token);
+                last = runner.run(wf, "run-" + (i + 1), progress, token);
                 progress.finish(last);
                 int code = exitCode(last);
                 if (code != 0) {

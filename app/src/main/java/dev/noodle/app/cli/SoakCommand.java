@@ -12,6 +12,7 @@ import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NoodleRunner;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -85,13 +86,12 @@ public final class SoakCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, outDir))) {
             Workflow base = WorkflowLoader.load(file, nodes);
-            ResultCache cache = new ResultCache(cacheBytes == null ? nodes.cacheBytes() : Math.max(1, cacheBytes));
-            GraphExecutor executor = new GraphExecutor(nodes.registry(), cache, nodes.services());
+            NoodleRunner runner = cacheBytes == null ? new NoodleRunner(nodes)
+                    : new NoodleRunner(nodes, Math.max(1, cacheBytes));
             CancellationToken token = new CancellationToken();
             for (int i = 0; i < runs; i++) {
                 Workflow wf = InputOverrides.apply(base, overrides(i));
-                RunResult r = nodes.run(executor, wf, new RunOptions(Set.of(), "soak-" + (i + 1)), e -> { },
-                        token);
+                RunResult r = runner.run(wf, "soak-" + (i + 1), e -> { }, token);
                 if (r.status() != RunResult.Status.SUCCESS) {
                     failed++;
                     System.err.println("noodle soak: run " + (i + 1) + " " + r.status() + ": " + r.message());
@@ -100,7 +100,7 @@ public final class SoakCommand implements Callable<Integer> {
                     }
                 }
                 if (cacheBytes != null && cacheBytes == 0) {
-                    cache.clear();
+                    runner.executor().cache().clear();
                 }
                 System.gc();
                 long[] dj = djlNative();
@@ -110,7 +110,7 @@ public final class SoakCommand implements Callable<Integer> {
                             mb(BenchCommand.rss()), mb(dj[0]));
                 }
             }
-            CacheStats c = cache.stats();
+            CacheStats c = runner.cacheStats();
             cacheLine = String.format(Locale.ROOT, "result cache at the end: %d entries, %.1f MB of %.1f MB budget",
                     c.entries(), mb(c.bytes()), mb(c.maxBytes()));
         } finally {

@@ -3,12 +3,11 @@ package dev.noodle.app.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.noodle.graph.exec.GraphExecutor;
-import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.nodes.host.ModelKind;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NoodleRunner;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.SizeUnit;
@@ -53,9 +52,7 @@ public final class NoodleServer implements AutoCloseable {
         NodeEnvironment env = nodes.environment();
         FileRoots roots = new FileRoots(env.outputDir(), env.inputDir(), env.tempDir());
         this.queue = new PromptQueue(new HistoryStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
-        GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(nodes.cacheBytes()),
-                nodes.services());
-        this.worker = new PromptWorker(queue, executor, nodes, hub, roots, mapper);
+        this.worker = new PromptWorker(queue, new NoodleRunner(nodes), nodes, hub, roots, mapper);
         this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, worker);
         this.files = new FileHandlers(roots, mapper, options.maxUploadBytes());
         this.guard = new RequestGuard(options.loopbackOnly());

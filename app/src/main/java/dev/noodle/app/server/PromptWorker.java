@@ -2,13 +2,13 @@ package dev.noodle.app.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NoodleRunner;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +27,7 @@ final class PromptWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PromptWorker.class);
 
     private final PromptQueue queue;
-    private final GraphExecutor executor;
+    private final NoodleRunner runner;
     private final NoodleNodes nodes;
     private final ModelManager models;
     private final ClientHub hub;
@@ -47,10 +47,10 @@ final class PromptWorker implements AutoCloseable {
     /** The node running now in a prompt of this client. */
     record RunningNode(String promptId, String nodeId) {}
 
-    PromptWorker(PromptQueue queue, GraphExecutor executor, NoodleNodes nodes, ClientHub hub, FileRoots roots,
+    PromptWorker(PromptQueue queue, NoodleRunner runner, NoodleNodes nodes, ClientHub hub, FileRoots roots,
             ObjectMapper mapper) {
         this.queue = queue;
-        this.executor = executor;
+        this.runner = runner;
         this.nodes = nodes;
         this.models = nodes.models();
         this.hub = hub;
@@ -129,9 +129,9 @@ final class PromptWorker implements AutoCloseable {
         }
         RunResult result;
         try {
-            // registered with the node set so SaveImage embeds prompt, workflow and parameters in its PNGs
-            result = nodes.run(executor, item.workflow(),
-                    new RunOptions(Set.copyOf(item.outputs()), item.promptId()), reporter, token, pngInfo(item));
+            // the run carries the client's extra_pnginfo, so SaveImage embeds prompt, workflow and parameters
+            result = runner.run(item.workflow(),
+                    new RunOptions(Set.copyOf(item.outputs()), item.promptId(), pngInfo(item)), reporter, token);
         } catch (RuntimeException e) {
             LOG.error("run of prompt {} failed unexpectedly", item.promptId(), e);
             result = new RunResult(item.promptId(), RunResult.Status.FAILED, List.of(), Map.of(), 0, 0, null,
@@ -155,7 +155,7 @@ final class PromptWorker implements AutoCloseable {
         boolean unload = unloadModels.getAndSet(false);
         boolean free = freeMemory.getAndSet(false);
         if (unload || free) {
-            executor.cache().clear(); // cached results hold model leases; drop them first
+            runner.executor().cache().clear(); // cached results hold model leases; drop them first
             int n = models.freeUnused();
             LOG.info("freed memory: cache cleared, {} model(s) unloaded", n);
         }

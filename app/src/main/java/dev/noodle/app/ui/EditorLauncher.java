@@ -13,6 +13,7 @@ import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.nodes.host.CustomNodes;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NoodleRunner;
 import java.nio.file.Path;
 import javafx.application.Application;
 
@@ -43,14 +44,15 @@ public final class EditorLauncher {
      */
     public static Module module(NoodleNodes nodes, EditorOptions options, EditorPaths paths) {
         Module editor = new EditorModule(nodes.registry(), nodes.services(), options, paths);
+        // one runner for the editor's life: its result cache is what lets an edit re-run only what changed
+        NoodleRunner local = new NoodleRunner(nodes);
         return Modules.override(editor).with(new AbstractModule() {
             @Provides
-            WorkflowRunner runner(GraphExecutor executor) {
+            WorkflowRunner runner() {
                 if (options.server() != null) {
                     return new RemoteWorkflowRunner(options.server(), nodes.registry());
                 }
-                // NoodleNodes.run registers the workflow so saved PNGs embed it
-                return (wf, o, listener, token) -> nodes.run(executor, wf, o, listener, token);
+                return local::run;
             }
 
             @Provides

@@ -14,16 +14,16 @@ import dev.noodle.graph.pack.PackInfo;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.validate.EffectiveGraph;
-import dev.noodle.graph.validate.InputCoercion;
+import dev.noodle.graph.validate.Validation;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Runs workflows: validate, plan, then execute node by node on the calling thread, reusing cached results.
@@ -40,13 +40,36 @@ public final class GraphExecutor {
     private final ServiceLookup services;
     private final Validator validator;
     private final Planner planner = new Planner();
+    private final Predicate<Throwable> outOfMemory;
 
-    /** Creates an executor over these node types, this cache and host services. */
+    /** Creates an executor over these node types, this cache and host services; only Java's own out-of-memory counts. */
     public GraphExecutor(NodeRegistry registry, ResultCache cache, ServiceLookup services) {
+        this(registry, cache, services, GraphExecutor::javaOutOfMemory);
+    }
+
+    /**
+     * Creates an executor whose host judges which node failures are out-of-memory (e.g. a native allocator's, which
+     * only the host's engine can recognise). Such a failure frees the cache, and is reported once, as
+     * {@link RunEvent.NodeFailed#outOfMemory()} and {@link RunResult#outOfMemory()}.
+     */
+    public GraphExecutor(NodeRegistry registry, ResultCache cache, ServiceLookup services,
+            Predicate<Throwable> outOfMemory) {
         this.registry = registry;
         this.cache = cache;
         this.services = services == null ? ServiceLookup.none() : services;
         this.validator = new Validator(registry);
+        this.outOfMemory = e -> javaOutOfMemory(e) || outOfMemory.test(e);
+    }
+
+    /** True when {@code e} or one of its causes is Java's {@link OutOfMemoryError}. */
+    public static boolean javaOutOfMemory(Throwable e) {
+        Throwable t = e;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The cache this executor uses. */
@@ -61,13 +84,14 @@ public final class GraphExecutor {
         CancellationToken cancel = token == null ? new CancellationToken() : token;
         String runId = opts.runId();
         EffectiveGraph graph = EffectiveGraph.build(wf, registry);
-        List<ValidationError> errors = validator.validate(graph, opts.targets());
+        Validation validation = validator.check(graph, opts.targets());
+        List<ValidationError> errors = validation.errors();
         if (!errors.isEmpty()) {
             return new RunResult(runId, RunResult.Status.INVALID, errors, Map.of(), 0, 0, null,
                     errors.size() + " validation error(s); first: " + errors.get(0).toLine());
         }
         List<String> order = planner.plan(graph, opts.targets()).order();
-        return new Run(wf, graph, order, opts, events, cancel).execute();
+        return new Run(wf, graph, validation, order, opts, events, cancel).execute();
     }
 
     private static RunListener safe(RunListener listener) {
@@ -97,8 +121,11 @@ public final class GraphExecutor {
         private int executed;
         private int cached;
 
-        Run(Workflow workflow, EffectiveGraph graph, List<String> order, RunOptions opts, RunListener events,
-                CancellationToken token) {
+        private final Validation validation;
+
+        Run(Workflow workflow, EffectiveGraph graph, Validation validation, List<String> order, RunOptions opts,
+                RunListener events, CancellationToken token) {
+            this.validation = validation;
             this.workflow = workflow;
             this.extraPngInfo = opts.extraPngInfo();
             this.graph = graph;
@@ -134,7 +161,8 @@ public final class GraphExecutor {
                     try {
                         signature = signature(def, schema, label, parts, literalsOnly, "always:" + runId + ":" + id);
                     } catch (RuntimeException | LinkageError e) {
-                        return failed(id, node.type(), "could not check for changes: " + message(e), e, start);
+                        return failed(id, node.type(), "could not check for changes: " + message(e, false), e, false,
+                                start);
                     }
                     signatures.put(id, signature);
                     NodeOutputs out = schema.alwaysRun() ? null : cache.acquire(signature);
@@ -154,12 +182,13 @@ public final class GraphExecutor {
                             if (causedByCancel(e)) {
                                 return cancelled(id, start); // e.g. wrapped by an ExecutionException
                             }
-                            if (isNativeOutOfMemory(e)) {
+                            boolean oom = outOfMemory.test(e);
+                            if (oom) {
                                 // bad-inputs R2, as ComfyUI: free what the cache keeps (results, and the models
                                 // their values hold) so the next run has room; this run's own holds end below
                                 cache.clear();
                             }
-                            return failed(id, node.type(), message(e), e, start);
+                            return failed(id, node.type(), message(e, oom), e, oom, start);
                         }
                         if (out == null || out.values().size() != schema.outputs().size()) {
                             int got = out == null ? 0 : out.values().size();
@@ -169,7 +198,7 @@ public final class GraphExecutor {
                                 cache.hold(out);
                                 cache.unhold(out); // releases what it produced
                             }
-                            return failed(id, node.type(), msg, null, start);
+                            return failed(id, node.type(), msg, null, false, start);
                         }
                         cache.hold(out);
                         if (!schema.alwaysRun()) {
@@ -198,7 +227,7 @@ public final class GraphExecutor {
 
         private void collectInputs(NodeInstance node, NodeSchema schema, Map<String, Object> values,
                 Map<String, Signatures.Part> parts, Map<String, Object> literalsOnly) {
-            signatureParts(node, schema, signatures, parts, literalsOnly);
+            signatureParts(node, schema, validation.literals(node.id()), signatures, parts, literalsOnly);
             values.putAll(literalsOnly);
             for (InputSpec spec : schema.inputs()) {
                 if (node.input(spec.name()) instanceof Link link) {
@@ -227,13 +256,15 @@ public final class GraphExecutor {
                     "Run cancelled at node " + nodeId);
         }
 
-        private RunResult failed(String nodeId, String type, String message, Throwable cause, long start) {
+        private RunResult failed(String nodeId, String type, String message, Throwable cause, boolean oom,
+                long start) {
             String line = "node " + nodeId + " (" + type + packLabel(type, ", pack ", "") + ") failed: " + message;
             // a third-party node's failure names its pack wherever the message is shown (CLI, editor, server)
             String shown = message + packLabel(type, " (node pack ", ")");
-            events.onEvent(new RunEvent.NodeFailed(runId, nodeId, type, shown, cause));
+            events.onEvent(new RunEvent.NodeFailed(runId, nodeId, type, shown, cause, oom));
             events.onEvent(new RunEvent.RunFinished(runId, executed, cached, System.nanoTime() - start));
-            return new RunResult(runId, RunResult.Status.FAILED, List.of(), outputs, executed, cached, nodeId, line);
+            return new RunResult(runId, RunResult.Status.FAILED, List.of(), outputs, executed, cached, nodeId, line,
+                    oom);
         }
     }
 
@@ -242,43 +273,23 @@ public final class GraphExecutor {
         return registry.packOf(type).filter(PackInfo::custom).map(p -> before + p.label() + after).orElse("");
     }
 
-    private static String message(Throwable e) {
+    private static String message(Throwable e, boolean outOfMemory) {
         String m = e.getMessage();
         m = m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
         if (e instanceof LinkageError) { // e.g. NoClassDefFoundError's message is only the missing class
             m = e.getClass().getSimpleName() + ": " + m;
         }
-        if (isNativeOutOfMemory(e)) { // bad-inputs R2 (Java's OutOfMemoryError included): say what to do
+        if (outOfMemory) { // bad-inputs R2: say what to do
             m = "out of memory (" + m + "); cached results were freed; use a smaller image size or batch, or free"
                     + " memory, and run again";
         }
         return m;
     }
 
-    /**
-     * True when {@code e} or one of its causes is a native allocator failure: DJL wraps PyTorch's as an
-     * {@code EngineException} (or a plain runtime exception) whose message reads "CUDA out of memory",
-     * "DefaultCPUAllocator: not enough memory" or "can't allocate memory". Matched on message text and class name,
-     * since graph-core does not depend on DJL.
-     */
-    public static boolean isNativeOutOfMemory(Throwable e) {
-        Throwable t = e;
-        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof OutOfMemoryError || t.getClass().getSimpleName().endsWith("OutOfMemoryError")) {
-                return true;
-            }
-            String msg = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
-            if (msg.contains("out of memory") || msg.contains("can't allocate") || msg.contains("cannot allocate")
-                    || msg.contains("defaultcpuallocator") || msg.contains("not enough memory")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** The signatures of all planned nodes by node id, without executing anything (for tools and tests). */
     public Map<String, String> signatures(Workflow wf, Set<String> targets) {
         EffectiveGraph graph = EffectiveGraph.build(wf, registry);
+        Validation validation = validator.check(graph, targets);
         Map<String, String> sigs = new LinkedHashMap<>();
         for (String id : planner.plan(graph, targets).order()) {
             NodeInstance node = graph.nodes().get(id);
@@ -286,31 +297,29 @@ public final class GraphExecutor {
                     "node " + id + " has unknown type " + node.type()));
             Map<String, Signatures.Part> parts = new LinkedHashMap<>();
             Map<String, Object> literals = new LinkedHashMap<>();
-            signatureParts(node, def.schema(), sigs, parts, literals);
+            signatureParts(node, def.schema(), validation.literals(id), sigs, parts, literals);
             sigs.put(id, signature(def, def.schema(), "node " + id + " (" + node.type() + ")", parts, literals,
                     "always:" + id));
         }
         return sigs;
     }
 
-    /** Fills the signature parts (links by ancestor signature) and the coerced literal values of a node. */
-    private static void signatureParts(NodeInstance node, NodeSchema schema, Map<String, String> ancestorSignatures,
-            Map<String, Signatures.Part> parts, Map<String, Object> literals) {
+    /** Fills the signature parts (links by ancestor signature) and the validated literal values of a node. */
+    private static void signatureParts(NodeInstance node, NodeSchema schema, Map<String, Object> validLiterals,
+            Map<String, String> ancestorSignatures, Map<String, Signatures.Part> parts, Map<String, Object> literals) {
         for (InputSpec spec : schema.inputs()) {
             InputValue v = node.input(spec.name());
             if (v instanceof Link link) {
                 parts.put(spec.name(),
                         new Signatures.LinkPart(ancestorSignatures.get(link.nodeId()), link.outputIndex()));
-            } else if (v instanceof Literal lit) {
-                Object coerced;
-                try {
-                    coerced = InputCoercion.coerce(spec, InputCoercion.unwrap(lit.value()));
-                } catch (InputCoercion.CoercionException e) {
+            } else if (v instanceof Literal) {
+                if (!validLiterals.containsKey(spec.name())) {
                     throw new IllegalStateException("node " + node.id() + " input '" + spec.name()
-                            + "' was not validated: " + e.getMessage(), e);
+                            + "' was not validated");
                 }
-                literals.put(spec.name(), coerced);
-                parts.put(spec.name(), new Signatures.LiteralPart(coerced));
+                Object value = validLiterals.get(spec.name());
+                literals.put(spec.name(), value);
+                parts.put(spec.name(), new Signatures.LiteralPart(value));
             }
         }
     }

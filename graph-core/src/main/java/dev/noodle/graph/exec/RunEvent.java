@@ -27,9 +27,19 @@ public sealed interface RunEvent {
     /** The node finished after {@code nanos}. */
     record NodeFinished(String runId, String nodeId, long nanos, Map<String, Object> ui) implements RunEvent {}
 
-    /** The node failed; the run stops. */
-    record NodeFailed(String runId, String nodeId, String nodeType, String message, Throwable cause)
-            implements RunEvent {}
+    /**
+     * The node failed; the run stops.
+     *
+     * @param outOfMemory true when the failure was the machine (or GPU) running out of memory, as the host's
+     *     classifier judged it once, in the executor
+     */
+    record NodeFailed(String runId, String nodeId, String nodeType, String message, Throwable cause,
+            boolean outOfMemory) implements RunEvent {
+        /** A failure that is not out of memory. */
+        public NodeFailed(String runId, String nodeId, String nodeType, String message, Throwable cause) {
+            this(runId, nodeId, nodeType, message, cause, false);
+        }
+    }
 
     /** The run was cancelled before or during {@code nodeId}. */
     record RunCancelled(String runId, String nodeId) implements RunEvent {}

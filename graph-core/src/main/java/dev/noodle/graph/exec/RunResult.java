@@ -15,6 +15,7 @@ import java.util.Map;
  * @param cached how many nodes came from the cache
  * @param failedNode the failed or cancelled node, or null
  * @param message a readable summary for failures
+ * @param outOfMemory true when the run failed because memory ran out (the host frees models before the next run)
  */
 public record RunResult(
         String runId,
@@ -24,7 +25,8 @@ public record RunResult(
         int executed,
         int cached,
         String failedNode,
-        String message) {
+        String message,
+        boolean outOfMemory) {
 
     /** How a run ended. */
     public enum Status {
@@ -32,6 +34,12 @@ public record RunResult(
         FAILED,
         CANCELLED,
         INVALID
+    }
+
+    /** A result that is not an out-of-memory failure. */
+    public RunResult(String runId, Status status, List<ValidationError> errors, Map<String, NodeOutputs> outputs,
+            int executed, int cached, String failedNode, String message) {
+        this(runId, status, errors, outputs, executed, cached, failedNode, message, false);
     }
 
     /** Copies the collections. */

@@ -51,7 +51,16 @@ public final class Validator {
 
     /** Validates an already built effective graph. */
     public List<ValidationError> validate(EffectiveGraph graph, Set<String> targets) {
+        return check(graph, targets).errors();
+    }
+
+    /**
+     * The problems of what {@code targets} need, and every valid literal converted to its declared type (the only
+     * place literals are converted: the executor runs on these values).
+     */
+    public Validation check(EffectiveGraph graph, Set<String> targets) {
         List<ValidationError> errors = new ArrayList<>();
+        Map<String, Map<String, Object>> literals = new LinkedHashMap<>();
         for (NodeInstance n : graph.nodes().values()) {
             if (registry.find(n.type()).isEmpty()) {
                 errors.add(error(ValidationError.UNKNOWN_NODE_TYPE, n, null,
@@ -66,7 +75,7 @@ public final class Validator {
                 errors.add(new ValidationError(ValidationError.PROMPT_NO_OUTPUTS, null, null, null,
                         "Prompt has no outputs: add an output node such as Save Image or Preview Image (muted output"
                                 + " nodes do not count)", Map.of()));
-                return errors;
+                return new Validation(errors, literals);
             }
         } else {
             roots = new ArrayList<>();
@@ -79,7 +88,7 @@ public final class Validator {
                 }
             }
             if (roots.isEmpty()) {
-                return errors;
+                return new Validation(errors, literals);
             }
         }
         Set<String> needed = graph.closure(roots);
@@ -90,7 +99,7 @@ public final class Validator {
                 continue;
             }
             try {
-                validateNode(graph, n, schema.get(), errors);
+                literals.put(id, validateNode(graph, n, schema.get(), errors));
             } catch (RuntimeException e) {
                 errors.add(error(ValidationError.EXCEPTION_DURING_VALIDATION, n, null,
                         "Validation failed unexpectedly: " + e, Map.of("exception_type", e.getClass().getName())));
@@ -102,10 +111,13 @@ public final class Validator {
                     "Dependency cycle detected between nodes " + String.join(" -> ", cycle) + " -> " + cycle.get(0)
                             + "; remove one of these links", Map.of("nodes", cycle)));
         }
-        return errors;
+        return new Validation(errors, literals);
     }
 
-    private void validateNode(EffectiveGraph graph, NodeInstance n, NodeSchema schema, List<ValidationError> errors) {
+    /** Checks one node; returns its valid literals, converted. */
+    private Map<String, Object> validateNode(EffectiveGraph graph, NodeInstance n, NodeSchema schema,
+            List<ValidationError> errors) {
+        Map<String, Object> converted = new LinkedHashMap<>();
         for (InputSpec spec : schema.inputs()) {
             InputValue v = n.input(spec.name());
             if (v == null) {
@@ -117,9 +129,15 @@ public final class Validator {
             }
             switch (v) {
                 case Link link -> validateLink(graph, n, spec, link, errors);
-                case Literal lit -> validateLiteral(n, spec, lit.value(), errors);
+                case Literal lit -> {
+                    Object value = validateLiteral(n, spec, lit.value(), errors);
+                    if (value != null) {
+                        converted.put(spec.name(), value);
+                    }
+                }
             }
         }
+        return converted;
     }
 
     private void validateLink(
@@ -156,20 +174,21 @@ public final class Validator {
         }
     }
 
-    private void validateLiteral(NodeInstance n, InputSpec spec, Object value, List<ValidationError> errors) {
+    /** Checks a literal; returns it converted to the input's type, or null when it is not valid. */
+    private Object validateLiteral(NodeInstance n, InputSpec spec, Object value, List<ValidationError> errors) {
         if (value instanceof List<?> list) {
             errors.add(error(ValidationError.BAD_LINKED_INPUT, n, spec.name(),
                     "Bad linked input " + InputCoercion.describe(list)
                             + ", must be a length-2 list of [node_id, slot_index]",
                     Map.of("received_value", list)));
-            return;
+            return null;
         }
         value = InputCoercion.unwrap(value);
         if (spec instanceof SocketInput s) {
             errors.add(error(ValidationError.INVALID_INPUT_TYPE, n, spec.name(),
                     "Expects a link from a " + s.type() + " output, got the value " + InputCoercion.describe(value),
                     Map.of("input_type", s.type().name())));
-            return;
+            return null;
         }
         if (spec instanceof ComboInput combo) {
             List<String> options = combo.currentOptions();
@@ -177,8 +196,9 @@ public final class Validator {
                 errors.add(error(ValidationError.VALUE_NOT_IN_LIST, n, spec.name(),
                         "Value not in list: " + InputCoercion.describe(value) + " not in " + preview(options),
                         Map.of("received_value", String.valueOf(value), "options", options)));
+                return null;
             }
-            return;
+            return value;
         }
         Object converted;
         try {
@@ -191,17 +211,20 @@ public final class Validator {
             errors.add(error(ValidationError.INVALID_INPUT_TYPE, n, spec.name(),
                     "Failed to convert an input value to a " + spec.typeName() + " value: " + e.getMessage(),
                     Map.of("received_value", String.valueOf(value))));
-            return;
+            return null;
         }
         if (spec instanceof IntInput i) {
             BigInteger v = (BigInteger) converted;
             if (v.compareTo(BigInteger.valueOf(i.min())) < 0) {
                 errors.add(range(ValidationError.VALUE_SMALLER_THAN_MIN, n, spec, v + " smaller than min of " + i.min(),
                         v, i.min()));
+                return null;
             } else if (v.compareTo(BigInteger.valueOf(i.max())) > 0) {
                 errors.add(range(ValidationError.VALUE_BIGGER_THAN_MAX, n, spec, v + " bigger than max of " + i.max(),
                         v, i.max()));
+                return null;
             }
+            return v.longValue();
         } else if (spec instanceof FloatInput f) {
             double v = (Double) converted;
             if (v < f.min()) {
@@ -210,8 +233,12 @@ public final class Validator {
             } else if (v > f.max()) {
                 errors.add(range(ValidationError.VALUE_BIGGER_THAN_MAX, n, spec, v + " bigger than max of " + f.max(),
                         v, f.max()));
+            } else {
+                return v;
             }
+            return null;
         }
+        return converted;
     }
 
     private static ValidationError range(String code, NodeInstance n, InputSpec spec, String text, Object v, Object limit) {

@@ -57,39 +57,43 @@ class OutOfMemoryRunTest {
     }
 
     /**
-     * DJL surfaces PyTorch's native allocator failures as runtime exceptions, not {@link OutOfMemoryError}: those get
-     * the same tip (also when wrapped by the node), the next run succeeds, and an ordinary failure gets no tip.
+     * The host judges which failures are out of memory (DJL surfaces PyTorch's native allocator failures as its own
+     * exception type, which only the host knows): the executor asks it once per failure, gives those the tip, flags
+     * the result and the event, and the next run succeeds; a failure the host does not judge so gets no tip.
      */
     @Test
-    void nativeAllocatorFailuresGetTheTipToo() {
+    void theHostsClassifierDecidesWhatIsOutOfMemory() {
         FakeNodes fake = new FakeNodes();
-        GraphExecutor executor = new GraphExecutor(fake.registry, new ResultCache(1L << 30), ServiceLookup.none());
-        List<RuntimeException> natives = List.of(
-                new EngineException("[enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: not enough"
-                        + " memory: you tried to allocate 68719476736 bytes."),
-                new RuntimeException("UNet step 3 failed", new EngineException("CUDA out of memory. Tried to"
-                        + " allocate 20.00 GiB (GPU 0; 79.15 GiB total capacity)")),
-                new IllegalStateException("std::bad_alloc: can't allocate region"));
-        long seed = 1;
-        for (RuntimeException e : natives) {
-            Workflow w = chain(seed++); // a new seed each time, so the hook is not served from the cache
-            fake.hook = ctx -> {
-                throw e;
-            };
-            RunResult failed = executor.run(w, RunOptions.defaults(), x -> {}, new CancellationToken());
-            assertEquals(RunResult.Status.FAILED, failed.status());
-            assertTrue(failed.message().contains("out of memory") && failed.message().contains("smaller"),
-                    failed.message());
-            fake.hook = ctx -> {};
-            assertEquals(RunResult.Status.SUCCESS,
-                    executor.run(w, RunOptions.defaults(), x -> {}, new CancellationToken()).status());
-        }
+        List<Throwable> asked = new java.util.ArrayList<>();
+        GraphExecutor executor = new GraphExecutor(fake.registry, new ResultCache(1L << 30), ServiceLookup.none(),
+                e -> {
+                    asked.add(e);
+                    return e instanceof EngineException && e.getMessage().contains("allocate");
+                });
+        EngineException nativeOom = new EngineException("[enforce fail at alloc_cpu.cpp:114] data."
+                + " DefaultCPUAllocator: not enough memory: you tried to allocate 68719476736 bytes.");
+        Workflow w = chain(1);
+        fake.hook = ctx -> {
+            throw nativeOom;
+        };
+        List<RunEvent> events = new java.util.ArrayList<>();
+        RunResult failed = executor.run(w, RunOptions.defaults(), events::add, new CancellationToken());
+        assertEquals(RunResult.Status.FAILED, failed.status());
+        assertTrue(failed.outOfMemory(), "the result says out of memory");
+        assertTrue(failed.message().contains("out of memory") && failed.message().contains("smaller"),
+                failed.message());
+        assertTrue(events.stream().anyMatch(e -> e instanceof RunEvent.NodeFailed f && f.outOfMemory()));
+        assertEquals(List.of(nativeOom), asked, "classified once");
+        fake.hook = ctx -> {};
+        assertEquals(RunResult.Status.SUCCESS,
+                executor.run(w, RunOptions.defaults(), x -> {}, new CancellationToken()).status());
         fake.hook = ctx -> {
             throw new EngineException("expected tensor of rank 4, got rank 3");
         };
-        RunResult other = executor.run(chain(seed), RunOptions.defaults(), x -> {}, new CancellationToken());
+        RunResult other = executor.run(chain(2), RunOptions.defaults(), x -> {}, new CancellationToken());
         assertEquals(RunResult.Status.FAILED, other.status());
-        assertTrue(!other.message().contains("smaller"), "no memory tip for other errors: " + other.message());
+        assertTrue(!other.outOfMemory() && !other.message().contains("smaller"),
+                "no memory tip for other errors: " + other.message());
     }
 
     private static Workflow chain(long seed) {

@@ -35,7 +35,7 @@ final class MetadataPngWriter implements PngWriter {
     @Override
     public void write(BufferedImage image, Path file, NodeContext ctx) throws IOException {
         Map<String, String> text = new LinkedHashMap<>();
-        Workflow wf = texts.workflow(ctx);
+        Workflow wf = ctx.workflow();
         if (wf != null) {
             try {
                 text.putAll(texts.of(ctx));

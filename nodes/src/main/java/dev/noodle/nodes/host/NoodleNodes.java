@@ -3,14 +3,7 @@ package dev.noodle.nodes.host;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineStatus;
-import dev.noodle.graph.exec.GraphExecutor;
-import dev.noodle.graph.exec.RunEvent;
-import dev.noodle.graph.exec.RunListener;
-import dev.noodle.graph.exec.RunOptions;
-import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.exec.ServiceLookup;
-import dev.noodle.graph.model.Workflow;
-import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.nodes.interop.ModelHashCache;
 import java.io.IOException;
@@ -22,8 +15,8 @@ import java.util.Optional;
 
 /**
  * The node set (Noodle's own nodes, plus the custom node packs a front end asked for) and the services nodes need
- * (model manager, folders, PNG writer), created once per process (CLI run, editor, server). Closing it unloads every
- * model and closes the packs' jars.
+ * (model manager, folders, PNG writer), created once per process (CLI run, editor, server); runs go through a
+ * {@link NoodleRunner} over it. Closing it unloads every model and closes the packs' jars.
  */
 public final class NoodleNodes implements AutoCloseable {
     private final NodeEnvironment env;
@@ -33,7 +26,6 @@ public final class NoodleNodes implements AutoCloseable {
     private final Map<Class<?>, Object> services = new HashMap<>();
     private final AddonFiles addons;
 
-    private final RunMetadata runs = new RunMetadata();
     private final String engineProblem;
 
     private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem, CustomNodes custom) {
@@ -44,8 +36,7 @@ public final class NoodleNodes implements AutoCloseable {
         this.packs = NodePacks.load(custom, registry, env);
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
-        services.put(RunMetadata.class, runs);
-        WorkflowTexts texts = new WorkflowTexts(runs, registry);
+        WorkflowTexts texts = new WorkflowTexts(registry);
         services.put(WorkflowTexts.class, texts);
         ModelHashCache hashes = new ModelHashCache(ModelHashCache.storeBeside(env.models().root()));
         services.put(ModelHashCache.class, hashes);
@@ -81,8 +72,7 @@ public final class NoodleNodes implements AutoCloseable {
 
     private static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem, CustomNodes custom) {
         Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu() : Devices.choose();
-        long budget = Math.max(2L << 30, MemoryPreflight.physicalBytes() / 2);
-        return new NoodleNodes(env, new ModelManager(env.models().root(), target, budget),
+        return new NoodleNodes(env, new ModelManager(env.models().root(), target, MemoryBudget.modelBytes()),
                 engineProblem.orElse(null), custom);
     }
 
@@ -118,45 +108,6 @@ public final class NoodleNodes implements AutoCloseable {
         return packs;
     }
 
-    /**
-     * Runs a workflow with this node set, registering it so output nodes can embed it in their files.
-     */
-    public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
-            CancellationToken token) {
-        return run(executor, wf, options, listener, token, Map.of());
-    }
-
-    /**
-     * As {@link #run(GraphExecutor, Workflow, RunOptions, RunListener, CancellationToken)}, with texts the client
-     * wants embedded in saved files (ComfyUI's {@code extra_pnginfo}: chunk name → JSON text).
-     */
-    public RunResult run(GraphExecutor executor, Workflow wf, RunOptions options, RunListener listener,
-            CancellationToken token, Map<String, String> extraTexts) {
-        if (engineProblem != null) {
-            return new RunResult(options.runId(), RunResult.Status.FAILED, List.of(), Map.of(), 0, 0,
-                    null, engineProblem);
-        }
-        runs.put(options.runId(), wf, extraTexts);
-        boolean[] outOfMemory = {false};
-        RunListener watching = e -> {
-            if (e instanceof RunEvent.NodeFailed f && f.cause() != null
-                    && GraphExecutor.isNativeOutOfMemory(f.cause())) {
-                outOfMemory[0] = true;
-            }
-            listener.onEvent(e);
-        };
-        try {
-            return executor.run(wf, options, watching, token);
-        } finally {
-            runs.remove(options.runId());
-            if (outOfMemory[0]) {
-                // bad-inputs R2, as ComfyUI: the executor has dropped its cached results, so the checkpoints they
-                // held are idle now; unload them so the next run starts with the memory free
-                models.freeUnused();
-            }
-        }
-    }
-
     public NodeRegistry registry() {
         return registry;
     }
@@ -181,11 +132,6 @@ public final class NoodleNodes implements AutoCloseable {
                 return type.cast(s);
             }
         };
-    }
-
-    /** Bytes of results the executor may cache: a quarter of physical memory (models are counted once). */
-    public long cacheBytes() {
-        return Math.max(1L << 30, MemoryPreflight.physicalBytes() / 4 * 3);
     }
 
     @Override

@@ -14,34 +14,28 @@ import java.util.Map;
  * JSON), ASCII-escaped like Python's json.dumps. Used for PNG text chunks and checkpoint metadata. Thread-safe.
  */
 public final class WorkflowTexts {
-    private final RunMetadata runs;
     private final NodeRegistry registry;
 
-    WorkflowTexts(RunMetadata runs, NodeRegistry registry) {
-        this.runs = runs;
+    WorkflowTexts(NodeRegistry registry) {
         this.registry = registry;
     }
 
     /**
-     * The {@code prompt} and {@code workflow} texts of the node's run, or an empty map when the host did not
-     * register the run. Texts the client sent with the run ({@code extra_pnginfo}) are added as they came and win
-     * over Noodle's own {@code workflow}, as ComfyUI's SaveImage writes them.
+     * The {@code prompt} and {@code workflow} texts of the node's run (from its context: ComfyUI's hidden
+     * {@code PROMPT}), or an empty map when the run carries no workflow. Texts the client sent with the run
+     * ({@code EXTRA_PNGINFO}) are added as they came and win over Noodle's own {@code workflow}, as ComfyUI's
+     * SaveImage writes them.
      *
      * @throws RuntimeException when the workflow cannot be written in ComfyUI's formats
      */
     public Map<String, String> of(NodeContext ctx) {
         Map<String, String> text = new LinkedHashMap<>();
-        Workflow wf = runs.get(ctx.runId());
+        Workflow wf = ctx.workflow();
         if (wf != null) {
             text.put("prompt", PngTextChunks.asciiJson(ComfyApiFormat.write(wf)));
             text.put("workflow", PngTextChunks.asciiJson(ComfyUiFormat.write(wf, registry)));
-            text.putAll(runs.extraTexts(ctx.runId()));
+            text.putAll(ctx.extraPngInfo());
         }
         return text;
-    }
-
-    /** The run's workflow, or null. */
-    Workflow workflow(NodeContext ctx) {
-        return runs.get(ctx.runId());
     }
 }

@@ -13,6 +13,7 @@ import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.host.NoodleRunner;
 import dev.noodle.graph.validate.Validator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,12 +50,11 @@ public final class EditorScreenshot {
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")))) {
             for (boolean dark : new boolean[] {false, true}) {
                 // a fresh cache per shot: cached nodes do not show their images again
-                GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(1L << 30),
-                        nodes.services());
+                NoodleRunner runner = new NoodleRunner(nodes);
                 MainWindow[] w = new MainWindow[1];
                 CountDownLatch shown = new CountDownLatch(1);
                 Platform.runLater(() -> {
-                    w[0] = open(nodes, executor, home, workflow, dark);
+                    w[0] = open(nodes, runner, home, workflow, dark);
                     shown.countDown();
                 });
                 shown.await();
@@ -94,10 +94,9 @@ public final class EditorScreenshot {
         return f.get();
     }
 
-    private static MainWindow open(NoodleNodes nodes, GraphExecutor executor, Path home, Path file, boolean dark) {
+    private static MainWindow open(NoodleNodes nodes, NoodleRunner runner, Path home, Path file, boolean dark) {
         NodeRegistry registry = nodes.registry();
-        EditorComponents c = components(registry, (wf, o, listener, token) -> nodes.run(executor, wf, o, listener,
-                token), home, dark);
+        EditorComponents c = components(registry, runner::run, home, dark);
         Stage stage = new Stage();
         MainWindow w = new MainWindow(c, stage);
         GraphEditorViewModel vm = c.editor();
