@@ -66,6 +66,7 @@ class NodePacksTest {
         PackJars.example(home.resolve("custom_nodes/example-pack.jar"));
         NodeRegistry registry = NoodleNodes.standardRegistry(env(home));
         try (NodePacks packs = load(home, registry)) {
+            assertEquals(1, packs.loaded().size());
             NodeSearch search = new NodeSearch(registry);
             NodeSearch.Hit byPack = search.search("example-pack", 5).get(0);
             assertEquals("example-pack", byPack.pack());
