@@ -6,6 +6,8 @@ import dev.noodle.graph.pack.NodeApi;
 import dev.noodle.graph.pack.NodePack;
 import dev.noodle.graph.pack.PackContext;
 import dev.noodle.graph.pack.PackInfo;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
 import java.io.IOException;
 import java.net.MalformedURLException;
@@ -242,6 +244,11 @@ public final class NodePacks implements AutoCloseable {
                 if (schema == null) {
                     throw new IllegalStateException("a node " + (d == null ? "is null" : d.getClass().getName()
                             + " has no schema"));
+                }
+                for (InputSpec in : schema.inputs()) {
+                    if (in instanceof ComboInput combo) {
+                        combo.currentOptions(); // its options are pack code the editor and validator call later
+                    }
                 }
                 types.add(schema.type());
             }
