@@ -122,6 +122,40 @@ class NodePacksTest {
     }
 
     @Test
+    void aPackWhoseComboOptionsThrowIsRefusedAtLoad(@TempDir Path home) throws Exception {
+        PackJars.build(home.resolve("custom_nodes/combo.jar"), Map.of("test/combo/ComboPack.java", """
+                package test.combo;
+
+                import dev.noodle.graph.node.*;
+                import dev.noodle.graph.pack.*;
+                import dev.noodle.graph.spec.*;
+                import java.util.List;
+
+                public final class ComboPack implements NodePack {
+                    public String name() { return "combo-pack"; }
+                    public String version() { return "1"; }
+                    public List<NodeDefinition> nodes(PackContext context) { return List.of(new Pick()); }
+
+                    static final class Pick extends Node {
+                        Pick() {
+                            super(NodeSchema.builder("ComboPick").category("combo").input(ComboInput.dynamic("file",
+                                    () -> { throw new IllegalStateException("no such folder"); }))
+                                    .output(PortType.LATENT));
+                        }
+                        public NodeOutputs execute(NodeContext ctx) { return NodeOutputs.of(); }
+                    }
+                }
+                """), "test.combo.ComboPack\n", Set.of());
+        NodeRegistry registry = NoodleNodes.standardRegistry(env(home));
+        try (NodePacks packs = load(home, registry)) {
+            assertEquals(List.of(NodePacks.shown(home.resolve("custom_nodes/combo.jar")) + ": node pack 'combo-pack 1'"
+                    + " failed while creating its nodes (IllegalStateException: no such folder); it was not loaded."),
+                    packs.problems());
+            assertTrue(registry.find("ComboPick").isEmpty());
+        }
+    }
+
+    @Test
     void noFolderOrDisabledLoadsNothing(@TempDir Path home) throws Exception {
         NodeRegistry registry = NoodleNodes.standardRegistry(env(home));
         try (NodePacks packs = load(home, registry)) {
