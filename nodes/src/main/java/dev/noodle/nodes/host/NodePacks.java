@@ -50,11 +50,6 @@ public final class NodePacks implements AutoCloseable {
 
     private NodePacks() {}
 
-    /** No third-party packs ({@code --disable-custom-nodes}). */
-    public static NodePacks none() {
-        return new NodePacks();
-    }
-
     /**
      * Registers the packs on Noodle's class path (its own nodes, {@link BuiltinNodes}); these are part of the
      * application, so a failure here is a broken installation and throws.
