@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "noodle",
         mixinStandardHelpOptions = true,
-        version = "Noodle 0.1.0",
+        version = "Noodle " + dev.noodle.nodes.host.BuiltinNodes.VERSION,
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
         subcommands = {RunCommand.class, BenchCommand.class, SoakCommand.class, ConvertCommand.class,
                 FetchTokenizerCommand.class, NodesCommand.class, dev.noodle.app.server.ServeCommand.class})
