@@ -1,5 +1,6 @@
 package dev.noodle.app.cli;
 
+import dev.noodle.nodes.host.BuiltinNodes;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "noodle",
         mixinStandardHelpOptions = true,
-        version = "Noodle " + dev.noodle.nodes.host.BuiltinNodes.VERSION,
+        version = "Noodle " + BuiltinNodes.VERSION,
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
         subcommands = {RunCommand.class, BenchCommand.class, SoakCommand.class, ConvertCommand.class,
                 FetchTokenizerCommand.class, NodesCommand.class, dev.noodle.app.server.ServeCommand.class})
