@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.noodle.engine.image.ImageResize;
 import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.ImageValue;
 import dev.noodle.nodes.values.LatentValue;
@@ -33,13 +34,15 @@ class ScaleReferenceTest {
             float[] got;
             long[] shape;
             if (c.get("kind").asText().equals("latent")) {
-                HeapTensor out = ScaleNodes.scaleLatent(new LatentValue(latent, null, null), w, h, method, crop)
+                HeapTensor out = ScaleNodes.scaleLatent(new LatentValue(latent, null, null), w, h,
+                                ScaleNodes.LatentMethod.fromComfyName(method), crop)
                         .samples();
                 got = out.data();
                 shape = out.shape();
                 assertArrayEquals(new long[] {1, 4, h, w}, shape, method);
             } else {
-                HeapTensor out = ScaleNodes.scaleImage(new ImageValue(image), w, h, method, crop).pixels();
+                HeapTensor out = ScaleNodes.scaleImage(new ImageValue(image), w, h,
+                        ImageResize.Method.fromComfyName(method), crop).pixels();
                 got = out.data();
                 assertArrayEquals(new long[] {1, h, w, 3}, out.shape(), method);
             }

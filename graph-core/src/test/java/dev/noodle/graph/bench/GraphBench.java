@@ -14,8 +14,8 @@ import dev.noodle.graph.exec.ServiceLookup;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.FloatInput;
@@ -47,28 +47,28 @@ public final class GraphBench {
 
     /** Trivial node types (same schemas as the test fakes, constant-size Long values on the wires). */
     static final class BenchNodes {
+        static final IntInput SEED = IntInput.seed("seed");
+        static final IntInput SIZE = IntInput.of("size", 1, 1, 1 << 20);
+        static final SocketInput<Long> LATENT = SocketInput.of("latent", PortType.LATENT, Long.class);
+        static final FloatInput STRENGTH = FloatInput.of("strength", 1.0, 0.0, 10.0);
+        static final SocketInput<Long> A = SocketInput.of("a", PortType.LATENT, Long.class);
+        static final SocketInput<Long> B = SocketInput.of("b", PortType.LATENT, Long.class).asOptional();
+
         final NodeRegistry registry = new NodeRegistry();
 
         BenchNodes() {
-            add(NodeSchema.builder("Source").input(IntInput.seed("seed")).input(IntInput.of("size", 1, 1, 1 << 20))
-                    .output(PortType.LATENT).build(), ctx -> NodeOutputs.of(ctx.inputs().getInt("seed")));
-            add(NodeSchema.builder("Process").input(SocketInput.of("latent", PortType.LATENT))
-                    .input(FloatInput.of("strength", 1.0, 0.0, 10.0)).output(PortType.LATENT).build(),
-                    ctx -> NodeOutputs.of(ctx.inputs().get("latent", Long.class) + 1));
-            add(NodeSchema.builder("Mix").input(SocketInput.of("a", PortType.LATENT))
-                    .input(SocketInput.optional("b", PortType.LATENT)).output(PortType.LATENT).build(),
-                    ctx -> NodeOutputs.of(ctx.inputs().get("a", Long.class) ^ ctx.inputs().get("b", Long.class)));
-            add(NodeSchema.builder("Preview").outputNode(true).input(SocketInput.of("latent", PortType.LATENT))
-                    .build(), ctx -> NodeOutputs.ui(Map.of("value", List.of(ctx.inputs().raw("latent")))));
+            add(NodeSchema.builder("Source").input(SEED).input(SIZE).output(PortType.LATENT),
+                    ctx -> NodeOutputs.of(ctx.inputs().get(SEED)));
+            add(NodeSchema.builder("Process").input(LATENT).input(STRENGTH).output(PortType.LATENT),
+                    ctx -> NodeOutputs.of(ctx.inputs().get(LATENT) + 1));
+            add(NodeSchema.builder("Mix").input(A).input(B).output(PortType.LATENT),
+                    ctx -> NodeOutputs.of(ctx.inputs().get(A) ^ ctx.inputs().get(B)));
+            add(NodeSchema.builder("Preview").outputNode(true).input(LATENT),
+                    ctx -> NodeOutputs.ui(Map.of("value", List.of(ctx.inputs().get(LATENT)))));
         }
 
-        private void add(NodeSchema schema, Function<NodeContext, NodeOutputs> body) {
-            registry.register(new NodeDefinition() {
-                @Override
-                public NodeSchema schema() {
-                    return schema;
-                }
-
+        private void add(NodeSchema.Builder schema, Function<NodeContext, NodeOutputs> body) {
+            registry.register(new Node(schema) {
                 @Override
                 public NodeOutputs execute(NodeContext ctx) {
                     return body.apply(ctx);

@@ -5,8 +5,8 @@ import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.node.NodeRegistry;
@@ -42,6 +42,27 @@ import java.util.function.Consumer;
  * </ul>
  */
 public final class FakeNodes {
+    // Source
+    static final IntInput SEED = IntInput.seed("seed");
+    static final IntInput SIZE = IntInput.of("size", 16, 1, 1 << 20);
+    // Process
+    static final SocketInput<FakeValue> LATENT = SocketInput.of("latent", PortType.LATENT, FakeValue.class);
+    static final FloatInput STRENGTH = FloatInput.of("strength", 1.0, 0.0, 10.0);
+    // Mix
+    static final SocketInput<FakeValue> A = SocketInput.of("a", PortType.LATENT, FakeValue.class);
+    static final SocketInput<FakeValue> B = SocketInput.of("b", PortType.LATENT, FakeValue.class).asOptional();
+    // ToImage, Preview, Hook: whatever arrives, passed on or printed
+    static final SocketInput<Object> ANY_LATENT = SocketInput.of("latent", PortType.LATENT);
+    // Save
+    static final SocketInput<Object> IMAGES = SocketInput.of("images", PortType.IMAGE);
+    static final StringInput PREFIX = StringInput.of("prefix", "out");
+    static final ComboInput FORMAT = ComboInput.of("format", "png", "jpg");
+    static final BoolInput FLAG = BoolInput.of("flag", false).asOptional();
+    // Noise
+    static final IntInput NOISE_SEED = IntInput.of("seed", 0, 0, 100);
+    // File
+    static final StringInput PATH = StringInput.of("path", "a.txt");
+
     public final NodeRegistry registry = new NodeRegistry();
     public final List<String> executed = new ArrayList<>();
     public final List<FakeValue> created = new ArrayList<>();
@@ -50,62 +71,55 @@ public final class FakeNodes {
 
     public FakeNodes() {
         registry.register(node(NodeSchema.builder("Source").category("test")
-                .input(IntInput.seed("seed")).input(IntInput.of("size", 16, 1, 1 << 20))
-                .output(PortType.LATENT).build(), ctx -> {
-                    FakeValue v = new FakeValue("src" + ctx.inputs().getInt("seed"), ctx.inputs().getInt("size"));
+                .input(SEED).input(SIZE)
+                .output(PortType.LATENT), ctx -> {
+                    FakeValue v = new FakeValue("src" + ctx.inputs().get(SEED), ctx.inputs().get(SIZE));
                     created.add(v);
                     return NodeOutputs.of(v);
                 }));
         registry.register(node(NodeSchema.builder("Process").category("test")
-                .input(SocketInput.of("latent", PortType.LATENT)).input(FloatInput.of("strength", 1.0, 0.0, 10.0))
-                .output(PortType.LATENT).build(), ctx -> {
-                    FakeValue in = ctx.inputs().get("latent", FakeValue.class);
-                    FakeValue v = new FakeValue(in.label() + "*" + ctx.inputs().getFloat("strength"), in.sizeBytes());
+                .input(LATENT).input(STRENGTH)
+                .output(PortType.LATENT), ctx -> {
+                    FakeValue in = ctx.inputs().get(LATENT);
+                    FakeValue v = new FakeValue(in.label() + "*" + ctx.inputs().get(STRENGTH), in.sizeBytes());
                     created.add(v);
                     return NodeOutputs.of(v);
                 }));
         registry.register(node(NodeSchema.builder("Mix").category("test")
-                .input(SocketInput.of("a", PortType.LATENT)).input(SocketInput.optional("b", PortType.LATENT))
-                .output(PortType.LATENT).build(), ctx -> {
-                    FakeValue a = ctx.inputs().get("a", FakeValue.class);
-                    FakeValue b = ctx.inputs().get("b", FakeValue.class);
+                .input(A).input(B)
+                .output(PortType.LATENT), ctx -> {
+                    FakeValue a = ctx.inputs().get(A);
+                    FakeValue b = ctx.inputs().get(B);
                     FakeValue v = new FakeValue(a.label() + "+" + (b == null ? "none" : b.label()), a.sizeBytes());
                     created.add(v);
                     return NodeOutputs.of(v);
                 }));
         registry.register(node(NodeSchema.builder("ToImage").category("test")
-                .input(SocketInput.of("latent", PortType.LATENT)).output(PortType.IMAGE).build(),
-                ctx -> NodeOutputs.of("img(" + ctx.inputs().get("latent", Object.class) + ")")));
+                .input(ANY_LATENT).output(PortType.IMAGE),
+                ctx -> NodeOutputs.of("img(" + ctx.inputs().get(ANY_LATENT) + ")")));
         registry.register(node(NodeSchema.builder("Save").category("test").outputNode(true)
-                .input(SocketInput.of("images", PortType.IMAGE))
-                .input(StringInput.of("prefix", "out"))
-                .input(ComboInput.of("format", "png", "jpg"))
-                .input(BoolInput.of("flag", false).asOptional())
-                .build(), ctx -> NodeOutputs.ui(Map.of("images",
-                        List.of(ctx.inputs().getString("prefix") + "_" + ctx.inputs().raw("images") + "."
-                                + ctx.inputs().getString("format"))))));
+                .input(IMAGES)
+                .input(PREFIX)
+                .input(FORMAT)
+                .input(FLAG),
+                ctx -> NodeOutputs.ui(Map.of("images",
+                        List.of(ctx.inputs().get(PREFIX) + "_" + ctx.inputs().get(IMAGES) + "."
+                                + ctx.inputs().get(FORMAT))))));
         registry.register(node(NodeSchema.builder("Preview").category("test").outputNode(true)
-                .input(SocketInput.of("latent", PortType.LATENT)).build(),
-                ctx -> NodeOutputs.ui(Map.of("latent", String.valueOf(ctx.inputs().raw("latent"))))));
+                .input(ANY_LATENT),
+                ctx -> NodeOutputs.ui(Map.of("latent", String.valueOf(ctx.inputs().get(ANY_LATENT))))));
         registry.register(node(NodeSchema.builder("Noise").category("test").alwaysRun(true)
-                .input(IntInput.of("seed", 0, 0, 100)).output(PortType.LATENT).build(), ctx -> {
+                .input(NOISE_SEED).output(PortType.LATENT), ctx -> {
                     FakeValue v = new FakeValue("noise" + System.nanoTime(), 8);
                     created.add(v);
                     return NodeOutputs.of(v);
                 }));
-        registry.register(new NodeDefinition() {
-            private final NodeSchema schema = NodeSchema.builder("File").category("test")
-                    .input(StringInput.of("path", "a.txt")).output(PortType.LATENT).build();
-
-            @Override
-            public NodeSchema schema() {
-                return schema;
-            }
-
+        registry.register(new Node(NodeSchema.builder("File").category("test")
+                .input(PATH).output(PortType.LATENT)) {
             @Override
             public NodeOutputs execute(NodeContext ctx) {
                 executed.add(ctx.nodeId());
-                String path = ctx.inputs().getString("path");
+                String path = ctx.inputs().get(PATH);
                 FakeValue v = new FakeValue("file:" + path + "@" + fileVersion.get(path), 4);
                 created.add(v);
                 return NodeOutputs.of(v);
@@ -113,13 +127,13 @@ public final class FakeNodes {
 
             @Override
             public Optional<String> changeFingerprint(NodeInputs inputs) {
-                return Optional.ofNullable(fileVersion.get(inputs.getString("path")));
+                return Optional.ofNullable(fileVersion.get(inputs.get(PATH)));
             }
         });
         registry.register(node(NodeSchema.builder("Hook").category("test")
-                .input(SocketInput.of("latent", PortType.LATENT)).output(PortType.LATENT).build(), ctx -> {
+                .input(ANY_LATENT).output(PortType.LATENT), ctx -> {
                     hook.accept(ctx);
-                    return NodeOutputs.of(ctx.inputs().get("latent", Object.class));
+                    return NodeOutputs.of(ctx.inputs().get(ANY_LATENT));
                 }));
     }
 
@@ -128,13 +142,8 @@ public final class FakeNodes {
         NodeOutputs run(NodeContext ctx) throws Exception;
     }
 
-    private NodeDefinition node(NodeSchema schema, Body body) {
-        return new NodeDefinition() {
-            @Override
-            public NodeSchema schema() {
-                return schema;
-            }
-
+    private Node node(NodeSchema.Builder schema, Body body) {
+        return new Node(schema) {
             @Override
             public NodeOutputs execute(NodeContext ctx) throws Exception {
                 executed.add(ctx.nodeId());

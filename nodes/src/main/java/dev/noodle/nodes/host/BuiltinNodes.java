@@ -12,6 +12,7 @@ import dev.noodle.nodes.loaders.LoraNodes;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
 import dev.noodle.nodes.model.MergeNodes;
+import dev.noodle.nodes.model.ModelSamplingDiscrete;
 import dev.noodle.nodes.sampling.SamplerNodes;
 
 import dev.noodle.graph.node.NodeDefinition;
@@ -86,6 +87,6 @@ public final class BuiltinNodes implements NodePack {
                 new ScaleNodes.LatentUpscaleBy(),
                 new ScaleNodes.ImageScale(),
                 new ScaleNodes.ImageScaleBy(),
-                new ScaleNodes.ModelSamplingDiscrete());
+                new ModelSamplingDiscrete());
     }
 }

@@ -9,12 +9,11 @@ import dev.noodle.nodes.loaders.LoaderNodes;
 
 import dev.noodle.engine.image.ImageTensors;
 import dev.noodle.engine.image.LoadedImage;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.ComboInput;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
@@ -33,6 +32,8 @@ import java.util.Optional;
 /** SaveImage, PreviewImage and LoadImage. */
 public final class ImageNodes {
     private ImageNodes() {}
+
+    static final SocketInput<ImageValue> IMAGES = SocketInput.of("images", PortType.IMAGE, ImageValue.class);
 
     /**
      * Writes a batch as PNGs named as ComfyUI does; returns the files. All or nothing: when the run is interrupted
@@ -72,75 +73,74 @@ public final class ImageNodes {
     }
 
     /** SaveImage: PNG files in the output folder, with the workflow in their metadata. */
-    public static final class SaveImage implements NodeDefinition {
+    public static final class SaveImage extends Node {
+        static final StringInput FILENAME_PREFIX = StringInput.of("filename_prefix", "ComfyUI");
+
         private final NodeEnvironment env;
-        private final NodeSchema schema = NodeSupport.schema("SaveImage", "Save Image", "image",
-                        "Saves the images as PNG files in the output folder (prefix_00001_.png, counting up), with"
-                                + " the workflow inside so they can be opened again.")
-                .input(SocketInput.of("images", PortType.IMAGE))
-                .input(StringInput.of("filename_prefix", "ComfyUI"))
-                .outputNode(true)
-                .build();
 
         public SaveImage(NodeEnvironment env) {
+            super(NodeSupport.schema("SaveImage", "Save Image", "image",
+                            "Saves the images as PNG files in the output folder (prefix_00001_.png, counting up), with"
+                                    + " the workflow inside so they can be opened again.")
+                    .input(IMAGES)
+                    .input(FILENAME_PREFIX)
+                    .outputNode(true));
             this.env = env;
         }
 
         @Override
-        public NodeSchema schema() {
-            return schema;
-        }
-
-        @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
-            ImageValue images = ctx.inputs().get("images", ImageValue.class);
-            List<Path> files = save(ctx, images, env.outputDir(), ctx.inputs().getString("filename_prefix"));
+            ImageValue images = ctx.inputs().get(IMAGES);
+            List<Path> files = save(ctx, images, env.outputDir(), ctx.inputs().get(FILENAME_PREFIX));
             return new NodeOutputs(List.of(), Map.of("images", files));
         }
     }
 
     /** PreviewImage: like SaveImage but into the temp folder, and never cached. */
-    public static final class PreviewImage implements NodeDefinition {
+    public static final class PreviewImage extends Node {
         private final NodeEnvironment env;
-        private final NodeSchema schema = NodeSupport.schema("PreviewImage", "Preview Image", "image",
-                        "Shows the images without keeping them (they go to the temp folder).")
-                .input(SocketInput.of("images", PortType.IMAGE))
-                .outputNode(true)
-                .build();
 
         public PreviewImage(NodeEnvironment env) {
+            super(NodeSupport.schema("PreviewImage", "Preview Image", "image",
+                            "Shows the images without keeping them (they go to the temp folder).")
+                    .input(IMAGES)
+                    .outputNode(true));
             this.env = env;
         }
 
         @Override
-        public NodeSchema schema() {
-            return schema;
-        }
-
-        @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
-            ImageValue images = ctx.inputs().get("images", ImageValue.class);
+            ImageValue images = ctx.inputs().get(IMAGES);
             String prefix = "NoodleTemp_" + Long.toString(System.nanoTime() & 0xffffff, 36);
             return new NodeOutputs(List.of(), Map.of("images", save(ctx, images, env.tempDir(), prefix)));
         }
     }
 
-    /** LoadImage: an image from the input folder, and its mask from the alpha channel (1 − alpha). */
-    public static final class LoadImage implements NodeDefinition {
+    /**
+     * LoadImage: an image from the input folder, and its mask from the alpha channel (1 − alpha).
+     *
+     * <p>The {@code image} input is an instance constant, not a static one: its options are this environment's input
+     * folder.
+     */
+    public static final class LoadImage extends Node {
         private final NodeEnvironment env;
-        private final NodeSchema schema;
+        private final ComboInput image;
 
         public LoadImage(NodeEnvironment env) {
-            this.env = env;
-            this.schema = NodeSupport.schema("LoadImage", "Load Image", "image",
-                            "Loads an image from the input folder; its transparent parts become the MASK.")
-                    .input(ComboInput.dynamic("image", this::files))
-                    .output(PortType.IMAGE, "IMAGE")
-                    .output(PortType.MASK, "MASK")
-                    .build();
+            this(env, ComboInput.dynamic("image", () -> files(env)));
         }
 
-        private List<String> files() {
+        private LoadImage(NodeEnvironment env, ComboInput image) {
+            super(NodeSupport.schema("LoadImage", "Load Image", "image",
+                            "Loads an image from the input folder; its transparent parts become the MASK.")
+                    .input(image)
+                    .output(PortType.IMAGE, "IMAGE")
+                    .output(PortType.MASK, "MASK"));
+            this.env = env;
+            this.image = image;
+        }
+
+        private static List<String> files(NodeEnvironment env) {
             List<String> names = new ArrayList<>();
             Path dir = env.inputDir();
             if (Files.isDirectory(dir)) {
@@ -157,13 +157,8 @@ public final class ImageNodes {
             return names;
         }
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
-        }
-
         private Path file(NodeInputs in) {
-            String name = in.getString("image");
+            String name = in.get(image);
             Path p = env.inputDir().resolve(name).normalize();
             if (!p.startsWith(env.inputDir()) || Path.of(name).isAbsolute()) {
                 throw new IllegalArgumentException("image '" + name + "' is outside the input folder " + env.inputDir());

@@ -5,13 +5,12 @@ import dev.noodle.nodes.image.ScaleNodes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.BoolInput;
 import dev.noodle.graph.spec.IntInput;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.values.ConditioningValue;
@@ -34,6 +33,10 @@ public final class InpaintNodes {
 
     private InpaintNodes() {}
 
+    static final SocketInput<ImageValue> PIXELS = SocketInput.of("pixels", PortType.IMAGE, ImageValue.class);
+    static final SocketInput<VaeValue> VAE = SocketInput.of("vae", PortType.VAE, VaeValue.class);
+    static final SocketInput<MaskValue> MASK = SocketInput.of("mask", PortType.MASK, MaskValue.class);
+
     /** The mask as [B, 1, height, width], bilinearly resized when its size differs (ComfyUI's interpolate). */
     static HeapTensor maskTo(MaskValue mask, int height, int width) {
         HeapTensor m = mask.mask();
@@ -42,7 +45,8 @@ public final class InpaintNodes {
         int w = (int) s[s.length - 1];
         int b = (int) (m.data().length / ((long) h * w));
         HeapTensor chw = new HeapTensor(new long[] {b, 1, h, w}, m.data());
-        return h == height && w == width ? chw : ScaleNodes.upscaleChw(chw, width, height, "bilinear", false);
+        return h == height && w == width ? chw
+                : ScaleNodes.upscaleChw(chw, width, height, ScaleNodes.LatentMethod.BILINEAR, false);
     }
 
     /** Pixels with the masked (rounded mask = 1) parts set to 0.5 grey, as ComfyUI: (p − 0.5)·(1 − round(m)) + 0.5. */
@@ -109,35 +113,33 @@ public final class InpaintNodes {
     }
 
     /** VAEEncodeForInpaint: greys out the masked pixels, encodes, and sets the grown mask as the noise mask. */
-    public static final class VaeEncodeForInpaint implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("VAEEncodeForInpaint", "VAE Encode (for Inpainting)",
-                        "latent/inpaint", "Encodes the image with the masked part greyed out and marks it for"
-                                + " regeneration (grown by grow_mask_by pixels). Best with inpainting models at"
-                                + " denoise 1.")
-                .input(SocketInput.of("pixels", PortType.IMAGE))
-                .input(SocketInput.of("vae", PortType.VAE))
-                .input(SocketInput.of("mask", PortType.MASK))
-                .input(IntInput.of("grow_mask_by", 6, 0, 64))
-                .output(PortType.LATENT, "LATENT")
-                .build();
+    public static final class VaeEncodeForInpaint extends Node {
+        static final IntInput GROW_MASK_BY = IntInput.of("grow_mask_by", 6, 0, 64);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public VaeEncodeForInpaint() {
+            super(NodeSupport.schema("VAEEncodeForInpaint", "VAE Encode (for Inpainting)",
+                            "latent/inpaint", "Encodes the image with the masked part greyed out and marks it for"
+                                    + " regeneration (grown by grow_mask_by pixels). Best with inpainting models at"
+                                    + " denoise 1.")
+                    .input(PIXELS)
+                    .input(VAE)
+                    .input(MASK)
+                    .input(GROW_MASK_BY)
+                    .output(PortType.LATENT, "LATENT"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            ImageValue image = in.get("pixels", ImageValue.class);
-            HeapTensor mask = maskTo(in.get("mask", MaskValue.class), image.height(), image.width());
+            ImageValue image = in.get(PIXELS);
+            HeapTensor mask = maskTo(in.get(MASK), image.height(), image.width());
             HeapTensor px = crop8(image.pixels());
             int h = (int) px.dim(1);
             int w = (int) px.dim(2);
             mask = cropMask(mask, h, w);
-            int grow = (int) in.getInt("grow_mask_by");
+            int grow = in.getInt(GROW_MASK_BY);
             HeapTensor grown = grow(mask, grow); // box-sum dilation clamped to [0, 1], then rounded
-            HeapTensor latent = encode(ctx, in.get("vae", VaeValue.class), greyOut(px, mask));
+            HeapTensor latent = encode(ctx, in.get(VAE), greyOut(px, mask));
             return NodeOutputs.of(new LatentValue(latent, grown, null));
         }
 
@@ -167,24 +169,22 @@ public final class InpaintNodes {
     }
 
     /** SetLatentNoiseMask: only the masked part of the latent is regenerated. */
-    public static final class SetLatentNoiseMask implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("SetLatentNoiseMask", "Set Latent Noise Mask",
-                        "latent/inpaint", "Marks the part of the latent to regenerate (white in the mask); the rest"
-                                + " is kept. Works with any model.")
-                .input(SocketInput.of("samples", PortType.LATENT))
-                .input(SocketInput.of("mask", PortType.MASK))
-                .output(PortType.LATENT, "LATENT")
-                .build();
+    public static final class SetLatentNoiseMask extends Node {
+        static final SocketInput<LatentValue> SAMPLES = SocketInput.of("samples", PortType.LATENT, LatentValue.class);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public SetLatentNoiseMask() {
+            super(NodeSupport.schema("SetLatentNoiseMask", "Set Latent Noise Mask",
+                            "latent/inpaint", "Marks the part of the latent to regenerate (white in the mask); the"
+                                    + " rest is kept. Works with any model.")
+                    .input(SAMPLES)
+                    .input(MASK)
+                    .output(PortType.LATENT, "LATENT"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            LatentValue l = ctx.inputs().get("samples", LatentValue.class);
-            HeapTensor m = ctx.inputs().get("mask", MaskValue.class).mask();
+            LatentValue l = ctx.inputs().get(SAMPLES);
+            HeapTensor m = ctx.inputs().get(MASK).mask();
             long[] s = m.shape();
             long h = s[s.length - 2];
             long w = s[s.length - 1];
@@ -194,42 +194,44 @@ public final class InpaintNodes {
     }
 
     /** InpaintModelConditioning: the masked image and mask as conditioning for 9-channel inpainting models. */
-    public static final class InpaintModelConditioning implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("InpaintModelConditioning", "InpaintModelConditioning",
-                        "conditioning/inpaint", "Gives an inpainting model (9 input channels) the image with the"
-                                + " masked part greyed out and the mask; the latent is the whole image, with the"
-                                + " mask as noise mask when noise_mask is on.")
-                .input(SocketInput.of("positive", PortType.CONDITIONING))
-                .input(SocketInput.of("negative", PortType.CONDITIONING))
-                .input(SocketInput.of("vae", PortType.VAE))
-                .input(SocketInput.of("pixels", PortType.IMAGE))
-                .input(SocketInput.of("mask", PortType.MASK))
-                .input(new BoolInput("noise_mask", true, false,
-                        "Add a noise mask to the latent so sampling only happens within the mask. Might improve"
-                                + " results or completely break things depending on the model."))
-                .output(PortType.CONDITIONING, "positive")
-                .output(PortType.CONDITIONING, "negative")
-                .output(PortType.LATENT, "latent")
-                .build();
+    public static final class InpaintModelConditioning extends Node {
+        static final SocketInput<ConditioningValue> POSITIVE =
+                SocketInput.of("positive", PortType.CONDITIONING, ConditioningValue.class);
+        static final SocketInput<ConditioningValue> NEGATIVE =
+                SocketInput.of("negative", PortType.CONDITIONING, ConditioningValue.class);
+        static final BoolInput NOISE_MASK = new BoolInput("noise_mask", true, false,
+                "Add a noise mask to the latent so sampling only happens within the mask. Might improve"
+                        + " results or completely break things depending on the model.");
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public InpaintModelConditioning() {
+            super(NodeSupport.schema("InpaintModelConditioning", "InpaintModelConditioning",
+                            "conditioning/inpaint", "Gives an inpainting model (9 input channels) the image with the"
+                                    + " masked part greyed out and the mask; the latent is the whole image, with the"
+                                    + " mask as noise mask when noise_mask is on.")
+                    .input(POSITIVE)
+                    .input(NEGATIVE)
+                    .input(VAE)
+                    .input(PIXELS)
+                    .input(MASK)
+                    .input(NOISE_MASK)
+                    .output(PortType.CONDITIONING, "positive")
+                    .output(PortType.CONDITIONING, "negative")
+                    .output(PortType.LATENT, "latent"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            ImageValue image = in.get("pixels", ImageValue.class);
-            VaeValue vae = in.get("vae", VaeValue.class);
+            ImageValue image = in.get(PIXELS);
+            VaeValue vae = in.get(VAE);
             HeapTensor px = crop8(image.pixels());
-            HeapTensor mask = cropMask(maskTo(in.get("mask", MaskValue.class), image.height(), image.width()),
+            HeapTensor mask = cropMask(maskTo(in.get(MASK), image.height(), image.width()),
                     (int) px.dim(1), (int) px.dim(2));
             HeapTensor concat = encode(ctx, vae, greyOut(px, mask));
             HeapTensor orig = encode(ctx, vae, px);
-            LatentValue latent = new LatentValue(orig, in.getBool("noise_mask") ? mask : null, null);
-            return NodeOutputs.of(withExtras(in.get("positive", ConditioningValue.class), concat, mask),
-                    withExtras(in.get("negative", ConditioningValue.class), concat, mask), latent);
+            LatentValue latent = new LatentValue(orig, in.get(NOISE_MASK) ? mask : null, null);
+            return NodeOutputs.of(withExtras(in.get(POSITIVE), concat, mask),
+                    withExtras(in.get(NEGATIVE), concat, mask), latent);
         }
 
         static ConditioningValue withExtras(ConditioningValue c, HeapTensor concat, HeapTensor mask) {

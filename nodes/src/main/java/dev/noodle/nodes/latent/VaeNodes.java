@@ -5,10 +5,10 @@ import dev.noodle.nodes.host.NodeSupport;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeOutputs;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.values.HeapTensor;
@@ -21,23 +21,22 @@ public final class VaeNodes {
     private VaeNodes() {}
 
     /** VAEDecode: latent → image [B, H, W, 3]. */
-    public static final class VaeDecode implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("VAEDecode", "VAE Decode", "latent",
-                        "Turns the latent the sampler made into a visible image with the VAE's decoder.")
-                .input(SocketInput.of("samples", PortType.LATENT))
-                .input(SocketInput.of("vae", PortType.VAE))
-                .output(PortType.IMAGE, "IMAGE")
-                .build();
+    public static final class VaeDecode extends Node {
+        static final SocketInput<LatentValue> SAMPLES = SocketInput.of("samples", PortType.LATENT, LatentValue.class);
+        static final SocketInput<VaeValue> VAE = SocketInput.of("vae", PortType.VAE, VaeValue.class);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public VaeDecode() {
+            super(NodeSupport.schema("VAEDecode", "VAE Decode", "latent",
+                            "Turns the latent the sampler made into a visible image with the VAE's decoder.")
+                    .input(SAMPLES)
+                    .input(VAE)
+                    .output(PortType.IMAGE, "IMAGE"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            LatentValue latent = ctx.inputs().get("samples", LatentValue.class);
-            VaeValue vae = ctx.inputs().get("vae", VaeValue.class);
+            LatentValue latent = ctx.inputs().get(SAMPLES);
+            VaeValue vae = ctx.inputs().get(VAE);
             HeapTensor s = latent.samples();
             MemoryPreflight.check("VAEDecode", s.dim(0), s.dim(2) * 8, s.dim(3) * 8);
             try (NDManager m = NodeSupport.scope(ctx)) {
@@ -48,23 +47,22 @@ public final class VaeNodes {
     }
 
     /** VAEEncode: image → latent (crops to a multiple of 8 as ComfyUI does). */
-    public static final class VaeEncode implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("VAEEncode", "VAE Encode", "latent",
-                        "Turns an image into a latent with the VAE's encoder (for img2img).")
-                .input(SocketInput.of("pixels", PortType.IMAGE))
-                .input(SocketInput.of("vae", PortType.VAE))
-                .output(PortType.LATENT, "LATENT")
-                .build();
+    public static final class VaeEncode extends Node {
+        static final SocketInput<ImageValue> PIXELS = SocketInput.of("pixels", PortType.IMAGE, ImageValue.class);
+        static final SocketInput<VaeValue> VAE = SocketInput.of("vae", PortType.VAE, VaeValue.class);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public VaeEncode() {
+            super(NodeSupport.schema("VAEEncode", "VAE Encode", "latent",
+                            "Turns an image into a latent with the VAE's encoder (for img2img).")
+                    .input(PIXELS)
+                    .input(VAE)
+                    .output(PortType.LATENT, "LATENT"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            ImageValue image = ctx.inputs().get("pixels", ImageValue.class);
-            VaeValue vae = ctx.inputs().get("vae", VaeValue.class);
+            ImageValue image = ctx.inputs().get(PIXELS);
+            VaeValue vae = ctx.inputs().get(VAE);
             MemoryPreflight.check("VAEEncode", image.batch(), image.height(), image.width());
             try (NDManager m = NodeSupport.scope(ctx)) {
                 NDArray x = cropTo8(image.pixels().toNd(m)).transpose(0, 3, 1, 2); // [B, 3, H, W]
@@ -87,6 +85,6 @@ public final class VaeNodes {
         }
         long y = (h % 8) / 2;
         long x = (w % 8) / 2;
-        return img.get(":, " + y + ":" + (y + h8) + ", " + x + ":" + (x + w8) + ", :");
+        return img.get(new NDIndex(":, " + y + ":" + (y + h8) + ", " + x + ":" + (x + w8) + ", :"));
     }
 }

@@ -13,10 +13,10 @@ import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.sampling.PredictionType;
 import dev.noodle.engine.text.DemoVocabulary;
 import dev.noodle.graph.node.MessageLevel;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
@@ -38,37 +38,37 @@ import java.util.Map;
  * carries the workflow ({@code prompt}, {@code workflow}), {@code modelspec.*} fields and the merge recipe (every
  * patch applied to the model and the text encoder) in its {@code __metadata__}.
  */
-public final class CheckpointSaveNode implements NodeDefinition {
+public final class CheckpointSaveNode extends Node {
     /** Metadata key holding the recipe as JSON: model and clip patches, clip layer, VAE source. */
     public static final String RECIPE_KEY = "noodle.recipe";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static final SocketInput<ModelValue> MODEL = SocketInput.of("model", PortType.MODEL, ModelValue.class);
+    static final SocketInput<ClipValue> CLIP = SocketInput.of("clip", PortType.CLIP, ClipValue.class);
+    static final SocketInput<VaeValue> VAE = SocketInput.of("vae", PortType.VAE, VaeValue.class);
+    static final StringInput FILENAME_PREFIX = StringInput.of("filename_prefix", "checkpoints/ComfyUI");
+
     private final NodeEnvironment env;
-    private final NodeSchema schema = NodeSupport.schema("CheckpointSave", "Save Checkpoint", "advanced/model_merging",
-                    "Saves the model, text encoder and VAE as one .safetensors checkpoint in the output folder"
-                            + " (prefix_00001_.safetensors, counting up), with the merge recipe and the workflow in its"
-                            + " metadata. Move it to models/checkpoints to load it again.")
-            .input(SocketInput.of("model", PortType.MODEL))
-            .input(SocketInput.of("clip", PortType.CLIP))
-            .input(SocketInput.of("vae", PortType.VAE))
-            .input(StringInput.of("filename_prefix", "checkpoints/ComfyUI"))
-            .outputNode(true)
-            .build();
 
     public CheckpointSaveNode(NodeEnvironment env) {
+        super(NodeSupport.schema("CheckpointSave", "Save Checkpoint", "advanced/model_merging",
+                        "Saves the model, text encoder and VAE as one .safetensors checkpoint in the output folder"
+                                + " (prefix_00001_.safetensors, counting up), with the merge recipe and the workflow in"
+                                + " its metadata. Move it to models/checkpoints to load it again.")
+                .input(MODEL)
+                .input(CLIP)
+                .input(VAE)
+                .input(FILENAME_PREFIX)
+                .outputNode(true));
         this.env = env;
     }
 
     @Override
-    public NodeSchema schema() {
-        return schema;
-    }
-
-    @Override
     public NodeOutputs execute(NodeContext ctx) throws IOException {
-        ModelValue model = ctx.inputs().get("model", ModelValue.class);
-        ClipValue clip = ctx.inputs().get("clip", ClipValue.class);
-        VaeValue vae = ctx.inputs().get("vae", VaeValue.class);
+        NodeInputs in = ctx.inputs();
+        ModelValue model = in.get(MODEL);
+        ClipValue clip = in.get(CLIP);
+        VaeValue vae = in.get(VAE);
         if (model.family().base() != clip.family().base()) {
             throw new IllegalArgumentException("the MODEL is " + model.family() + " but the CLIP is " + clip.family()
                     + "; a checkpoint needs a text encoder of its own family");
@@ -77,7 +77,7 @@ public final class CheckpointSaveNode implements NodeDefinition {
             ctx.message(MessageLevel.WARNING, "the hypernetwork on this MODEL is not part of its weights and is not"
                     + " saved; load it again on the saved checkpoint");
         }
-        ImageFiles.SaveTarget t = ImageFiles.splitPrefix(env.outputDir(), ctx.inputs().getString("filename_prefix"));
+        ImageFiles.SaveTarget t = ImageFiles.splitPrefix(env.outputDir(), in.get(FILENAME_PREFIX));
         Files.createDirectories(t.folder());
         Path file;
         synchronized (CheckpointSaveNode.class) { // counters must not collide between concurrent runs

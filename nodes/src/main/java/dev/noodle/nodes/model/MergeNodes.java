@@ -9,13 +9,12 @@ import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.unet.UNetModel;
 import dev.noodle.engine.unet.UNetWeights;
 import dev.noodle.graph.node.MessageLevel;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
-import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.EnumInput;
 import dev.noodle.graph.spec.FloatInput;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.values.ClipValue;
@@ -25,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -35,6 +35,9 @@ import java.util.function.Function;
  */
 public final class MergeNodes {
     private MergeNodes() {}
+
+    static final SocketInput<ModelValue> MODEL1 = SocketInput.of("model1", PortType.MODEL, ModelValue.class);
+    static final SocketInput<ModelValue> MODEL2 = SocketInput.of("model2", PortType.MODEL, ModelValue.class);
 
     /** Per-key combination of the inputs' weights (same key, same shape), computed in float32. */
     @FunctionalInterface
@@ -52,7 +55,7 @@ public final class MergeNodes {
             getters.add(m.unet().weights()::get);
             keys.add(m.unet().weights().keys());
         }
-        NDManager owner = NDManager.newBaseManager(base.get("out.2.weight").getDevice());
+        NDManager owner = NDManager.newBaseManager(base.get(base.keys().iterator().next()).getDevice());
         try {
             Map<String, NDArray> merged = merge(ctx, base.keys(), getters, keys, f, owner, k -> false);
             UNetWeights patched = base.patched(merged, owner);
@@ -136,139 +139,151 @@ public final class MergeNodes {
     }
 
     /** ModelMergeSimple: model1·ratio + model2·(1 − ratio). */
-    public static final class ModelMergeSimple implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("ModelMergeSimple", "ModelMergeSimple", "advanced/model_merging",
-                        "Blends two models: result = model1 × ratio + model2 × (1 − ratio). ratio 1 = model1 only.")
-                .input(SocketInput.of("model1", PortType.MODEL))
-                .input(SocketInput.of("model2", PortType.MODEL))
-                .input(FloatInput.of("ratio", 1.0, 0.0, 1.0, 0.01))
-                .output(PortType.MODEL, "MODEL")
-                .build();
+    public static final class ModelMergeSimple extends Node {
+        static final FloatInput RATIO = FloatInput.of("ratio", 1.0, 0.0, 1.0, 0.01);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public ModelMergeSimple() {
+            super(NodeSupport.schema("ModelMergeSimple", "ModelMergeSimple", "advanced/model_merging",
+                            "Blends two models: result = model1 × ratio + model2 × (1 − ratio). ratio 1 = model1"
+                                    + " only.")
+                    .input(MODEL1)
+                    .input(MODEL2)
+                    .input(RATIO)
+                    .output(PortType.MODEL, "MODEL"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            float r = (float) in.getFloat("ratio");
-            return NodeOutputs.of(mergeModels(ctx, List.of(in.get("model1", ModelValue.class),
-                    in.get("model2", ModelValue.class)), w -> w[0].mul(r).add(w[1].mul(1f - r)),
+            float r = in.getFloat(RATIO);
+            return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)),
+                    w -> w[0].mul(r).add(w[1].mul(1f - r)),
                     "merge model1×" + r + " + model2×" + (1 - r)));
         }
     }
 
     /** ModelMergeSubtract: (model1 − model2)·multiplier. */
-    public static final class ModelMergeSubtract implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("ModelMergeSubtract", "ModelMergeSubtract",
-                        "advanced/model_merging", "result = (model1 − model2) × multiplier: the difference"
-                                + " between two models, e.g. to add to a third with ModelMergeAdd.")
-                .input(SocketInput.of("model1", PortType.MODEL))
-                .input(SocketInput.of("model2", PortType.MODEL))
-                .input(FloatInput.of("multiplier", 1.0, -10.0, 10.0, 0.01))
-                .output(PortType.MODEL, "MODEL")
-                .build();
+    public static final class ModelMergeSubtract extends Node {
+        static final FloatInput MULTIPLIER = FloatInput.of("multiplier", 1.0, -10.0, 10.0, 0.01);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public ModelMergeSubtract() {
+            super(NodeSupport.schema("ModelMergeSubtract", "ModelMergeSubtract",
+                            "advanced/model_merging", "result = (model1 − model2) × multiplier: the difference"
+                                    + " between two models, e.g. to add to a third with ModelMergeAdd.")
+                    .input(MODEL1)
+                    .input(MODEL2)
+                    .input(MULTIPLIER)
+                    .output(PortType.MODEL, "MODEL"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            float m = (float) in.getFloat("multiplier");
-            return NodeOutputs.of(mergeModels(ctx, List.of(in.get("model1", ModelValue.class),
-                    in.get("model2", ModelValue.class)), w -> w[0].sub(w[1]).mul(m), "(model1 − model2)×" + m));
+            float m = in.getFloat(MULTIPLIER);
+            return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)),
+                    w -> w[0].sub(w[1]).mul(m), "(model1 − model2)×" + m));
         }
     }
 
     /** ModelMergeAdd: model1 + model2. */
-    public static final class ModelMergeAdd implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("ModelMergeAdd", "ModelMergeAdd", "advanced/model_merging",
-                        "result = model1 + model2 (e.g. a base plus a difference from ModelMergeSubtract).")
-                .input(SocketInput.of("model1", PortType.MODEL))
-                .input(SocketInput.of("model2", PortType.MODEL))
-                .output(PortType.MODEL, "MODEL")
-                .build();
-
-        @Override
-        public NodeSchema schema() {
-            return schema;
+    public static final class ModelMergeAdd extends Node {
+        public ModelMergeAdd() {
+            super(NodeSupport.schema("ModelMergeAdd", "ModelMergeAdd", "advanced/model_merging",
+                            "result = model1 + model2 (e.g. a base plus a difference from ModelMergeSubtract).")
+                    .input(MODEL1)
+                    .input(MODEL2)
+                    .output(PortType.MODEL, "MODEL"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            return NodeOutputs.of(mergeModels(ctx, List.of(in.get("model1", ModelValue.class),
-                    in.get("model2", ModelValue.class)), w -> w[0].add(w[1]), "model1 + model2"));
+            return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)), w -> w[0].add(w[1]),
+                    "model1 + model2"));
         }
     }
 
     /** CLIPMergeSimple: clip1·ratio + clip2·(1 − ratio). */
-    public static final class ClipMergeSimple implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("CLIPMergeSimple", "CLIPMergeSimple", "advanced/model_merging",
-                        "Blends two text encoders: result = clip1 × ratio + clip2 × (1 − ratio).")
-                .input(SocketInput.of("clip1", PortType.CLIP))
-                .input(SocketInput.of("clip2", PortType.CLIP))
-                .input(FloatInput.of("ratio", 1.0, 0.0, 1.0, 0.01))
-                .output(PortType.CLIP, "CLIP")
-                .build();
+    public static final class ClipMergeSimple extends Node {
+        static final SocketInput<ClipValue> CLIP1 = SocketInput.of("clip1", PortType.CLIP, ClipValue.class);
+        static final SocketInput<ClipValue> CLIP2 = SocketInput.of("clip2", PortType.CLIP, ClipValue.class);
+        static final FloatInput RATIO = FloatInput.of("ratio", 1.0, 0.0, 1.0, 0.01);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public ClipMergeSimple() {
+            super(NodeSupport.schema("CLIPMergeSimple", "CLIPMergeSimple", "advanced/model_merging",
+                            "Blends two text encoders: result = clip1 × ratio + clip2 × (1 − ratio).")
+                    .input(CLIP1)
+                    .input(CLIP2)
+                    .input(RATIO)
+                    .output(PortType.CLIP, "CLIP"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            float r = (float) in.getFloat("ratio");
-            return NodeOutputs.of(mergeClips(ctx, List.of(in.get("clip1", ClipValue.class),
-                    in.get("clip2", ClipValue.class)), w -> w[0].mul(r).add(w[1].mul(1f - r)),
+            float r = in.getFloat(RATIO);
+            return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)),
+                    w -> w[0].mul(r).add(w[1].mul(1f - r)),
                     "merge clip1×" + r + " + clip2×" + (1 - r)));
         }
     }
 
     /** Noodle's CheckpointMerger: AUTOMATIC1111's checkpoint merger formulas on MODEL and CLIP. */
-    public static final class CheckpointMerger implements NodeDefinition {
-        static final List<String> MODES = List.of("weighted_sum", "add_difference");
-        private final NodeSchema schema = NodeSupport.schema("NoodleCheckpointMerger", "Checkpoint Merger (A1111)",
-                        "advanced/model_merging", "AUTOMATIC1111's checkpoint merger. weighted_sum: (1 − M)·A + M·B,"
-                                + " so M = 0 gives A and M = 1 gives B (the opposite direction of ModelMergeSimple's"
-                                + " ratio). add_difference: A + M·(B − C), needs model_c and clip_c.")
-                .input(SocketInput.of("model_a", PortType.MODEL))
-                .input(SocketInput.of("clip_a", PortType.CLIP))
-                .input(SocketInput.of("model_b", PortType.MODEL))
-                .input(SocketInput.of("clip_b", PortType.CLIP))
-                .input(ComboInput.of("interp_method", MODES))
-                .input(FloatInput.of("multiplier", 0.5, 0.0, 1.0, 0.05))
-                .input(SocketInput.optional("model_c", PortType.MODEL))
-                .input(SocketInput.optional("clip_c", PortType.CLIP))
-                .output(PortType.MODEL, "MODEL")
-                .output(PortType.CLIP, "CLIP")
-                .build();
+    public static final class CheckpointMerger extends Node {
+        /** AUTOMATIC1111's interpolation methods. */
+        enum InterpMethod {
+            /** (1 − M)·A + M·B. */
+            WEIGHTED_SUM,
+            /** A + M·(B − C). */
+            ADD_DIFFERENCE;
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+            /** The option name ({@code weighted_sum}, {@code add_difference}). */
+            String optionName() {
+                return name().toLowerCase(Locale.ROOT);
+            }
+        }
+
+        static final SocketInput<ModelValue> MODEL_A = SocketInput.of("model_a", PortType.MODEL, ModelValue.class);
+        static final SocketInput<ClipValue> CLIP_A = SocketInput.of("clip_a", PortType.CLIP, ClipValue.class);
+        static final SocketInput<ModelValue> MODEL_B = SocketInput.of("model_b", PortType.MODEL, ModelValue.class);
+        static final SocketInput<ClipValue> CLIP_B = SocketInput.of("clip_b", PortType.CLIP, ClipValue.class);
+        static final EnumInput<InterpMethod> INTERP_METHOD =
+                EnumInput.of("interp_method", InterpMethod.class, InterpMethod::optionName);
+        static final FloatInput MULTIPLIER = FloatInput.of("multiplier", 0.5, 0.0, 1.0, 0.05);
+        static final SocketInput<ModelValue> MODEL_C =
+                SocketInput.of("model_c", PortType.MODEL, ModelValue.class).asOptional();
+        static final SocketInput<ClipValue> CLIP_C =
+                SocketInput.of("clip_c", PortType.CLIP, ClipValue.class).asOptional();
+
+        public CheckpointMerger() {
+            super(NodeSupport.schema("NoodleCheckpointMerger", "Checkpoint Merger (A1111)",
+                            "advanced/model_merging", "AUTOMATIC1111's checkpoint merger. weighted_sum: (1 − M)·A"
+                                    + " + M·B, so M = 0 gives A and M = 1 gives B (the opposite direction of"
+                                    + " ModelMergeSimple's ratio). add_difference: A + M·(B − C), needs model_c and"
+                                    + " clip_c.")
+                    .input(MODEL_A)
+                    .input(CLIP_A)
+                    .input(MODEL_B)
+                    .input(CLIP_B)
+                    .input(INTERP_METHOD)
+                    .input(MULTIPLIER)
+                    .input(MODEL_C)
+                    .input(CLIP_C)
+                    .output(PortType.MODEL, "MODEL")
+                    .output(PortType.CLIP, "CLIP"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            float m = (float) in.getFloat("multiplier");
-            List<ModelValue> models = new ArrayList<>(Arrays.asList(in.get("model_a", ModelValue.class),
-                    in.get("model_b", ModelValue.class)));
-            List<ClipValue> clips = new ArrayList<>(Arrays.asList(in.get("clip_a", ClipValue.class),
-                    in.get("clip_b", ClipValue.class)));
+            float m = in.getFloat(MULTIPLIER);
+            List<ModelValue> models = new ArrayList<>(Arrays.asList(in.get(MODEL_A), in.get(MODEL_B)));
+            List<ClipValue> clips = new ArrayList<>(Arrays.asList(in.get(CLIP_A), in.get(CLIP_B)));
             Formula f;
             String note;
-            if (in.getString("interp_method").equals("add_difference")) {
-                ModelValue c = in.get("model_c", ModelValue.class);
-                ClipValue cc = in.get("clip_c", ClipValue.class);
+            if (in.get(INTERP_METHOD) == InterpMethod.ADD_DIFFERENCE) {
+                ModelValue c = in.get(MODEL_C);
+                ClipValue cc = in.get(CLIP_C);
                 if (c == null || cc == null) {
                     throw new IllegalArgumentException("add_difference needs model_c and clip_c (the base that B"
                             + " was trained from); connect them or use weighted_sum");

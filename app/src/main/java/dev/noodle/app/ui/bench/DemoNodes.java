@@ -1,7 +1,7 @@
 package dev.noodle.app.ui.bench;
 
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.ComboInput;
@@ -20,6 +20,11 @@ import java.util.Map;
  * needed). The sampler reports progress; the decoder paints a procedural image; Save Image shows it.
  */
 public final class DemoNodes {
+    static final StringInput TEXT = StringInput.multiline("text", "");
+    static final IntInput SEED = IntInput.seed("seed");
+    static final IntInput STEPS = IntInput.of("steps", 20, 1, 10000);
+    static final SocketInput<BufferedImage> IMAGES = SocketInput.of("images", PortType.IMAGE, BufferedImage.class);
+
     private DemoNodes() {}
 
     /** A registry with the text-to-image node set. */
@@ -28,46 +33,45 @@ public final class DemoNodes {
         r.register(node(NodeSchema.builder("CheckpointLoaderSimple").display("Load Checkpoint").category("loaders")
                 .description("Loads a Stable Diffusion checkpoint: the diffusion model, the text encoder and the VAE.")
                 .input(ComboInput.of("ckpt_name", "sd15-tiny.safetensors", "v1-5-pruned-emaonly.safetensors"))
-                .output(PortType.MODEL, "MODEL").output(PortType.CLIP, "CLIP").output(PortType.VAE, "VAE").build(),
+                .output(PortType.MODEL, "MODEL").output(PortType.CLIP, "CLIP").output(PortType.VAE, "VAE"),
                 ctx -> NodeOutputs.of("model", "clip", "vae")));
         r.register(node(NodeSchema.builder("CLIPTextEncode").display("CLIP Text Encode (Prompt)")
                 .category("conditioning").description("Encodes a text prompt with CLIP to steer the image.")
-                .input(StringInput.multiline("text", "")).input(SocketInput.of("clip", PortType.CLIP))
-                .output(PortType.CONDITIONING, "CONDITIONING").build(),
-                ctx -> NodeOutputs.of("cond:" + ctx.inputs().getString("text"))));
+                .input(TEXT).input(SocketInput.of("clip", PortType.CLIP))
+                .output(PortType.CONDITIONING, "CONDITIONING"),
+                ctx -> NodeOutputs.of("cond:" + ctx.inputs().get(TEXT))));
         r.register(node(NodeSchema.builder("EmptyLatentImage").display("Empty Latent Image").category("latent")
                 .description("Creates a blank latent to start sampling from.")
                 .input(IntInput.of("width", 512, 64, 8192)).input(IntInput.of("height", 512, 64, 8192))
-                .input(IntInput.of("batch_size", 1, 1, 64)).output(PortType.LATENT, "LATENT").build(),
+                .input(IntInput.of("batch_size", 1, 1, 64)).output(PortType.LATENT, "LATENT"),
                 ctx -> NodeOutputs.of("latent")));
         r.register(node(NodeSchema.builder("KSampler").display("KSampler").category("sampling")
                 .description("Denoises a latent step by step, guided by the positive and negative prompts.")
                 .input(SocketInput.of("model", PortType.MODEL)).input(SocketInput.of("positive", PortType.CONDITIONING))
                 .input(SocketInput.of("negative", PortType.CONDITIONING))
-                .input(SocketInput.of("latent_image", PortType.LATENT)).input(IntInput.seed("seed"))
-                .input(IntInput.of("steps", 20, 1, 10000)).input(FloatInput.of("cfg", 7.0, 0.0, 100.0, 0.1))
+                .input(SocketInput.of("latent_image", PortType.LATENT)).input(SEED)
+                .input(STEPS).input(FloatInput.of("cfg", 7.0, 0.0, 100.0, 0.1))
                 .input(ComboInput.of("sampler_name", "euler", "euler_ancestral", "dpmpp_2m"))
                 .input(ComboInput.of("scheduler", "normal", "karras", "simple"))
-                .input(FloatInput.of("denoise", 1.0, 0.0, 1.0, 0.01)).output(PortType.LATENT, "LATENT").build(),
+                .input(FloatInput.of("denoise", 1.0, 0.0, 1.0, 0.01)).output(PortType.LATENT, "LATENT"),
                 ctx -> {
-                    long steps = ctx.inputs().getInt("steps");
+                    long steps = ctx.inputs().get(STEPS);
                     for (long i = 1; i <= steps; i++) {
                         ctx.cancellation().throwIfCancelled();
                         ctx.progress(i, steps);
                     }
-                    return NodeOutputs.of("latent:" + ctx.inputs().getInt("seed"));
+                    return NodeOutputs.of("latent:" + ctx.inputs().get(SEED));
                 }));
         r.register(node(NodeSchema.builder("VAEDecode").display("VAE Decode").category("latent")
                 .description("Decodes a latent into a pixel image with the VAE.")
                 .input(SocketInput.of("samples", PortType.LATENT)).input(SocketInput.of("vae", PortType.VAE))
-                .output(PortType.IMAGE, "IMAGE").build(),
+                .output(PortType.IMAGE, "IMAGE"),
                 ctx -> NodeOutputs.of(paint(256, 256))));
         r.register(node(NodeSchema.builder("SaveImage").display("Save Image").category("image")
                 .description("Saves images to the output folder and shows them here.")
-                .input(SocketInput.of("images", PortType.IMAGE)).input(StringInput.of("filename_prefix", "Noodle"))
-                .outputNode(true).build(),
-                ctx -> new NodeOutputs(List.of(),
-                        Map.of("images", List.of(ctx.inputs().get("images", BufferedImage.class))))));
+                .input(IMAGES).input(StringInput.of("filename_prefix", "Noodle"))
+                .outputNode(true),
+                ctx -> new NodeOutputs(List.of(), Map.of("images", List.of(ctx.inputs().get(IMAGES))))));
         return r;
     }
 
@@ -91,13 +95,8 @@ public final class DemoNodes {
         NodeOutputs run(NodeContext ctx) throws Exception;
     }
 
-    private static NodeDefinition node(NodeSchema schema, Body body) {
-        return new NodeDefinition() {
-            @Override
-            public NodeSchema schema() {
-                return schema;
-            }
-
+    private static Node node(NodeSchema.Builder schema, Body body) {
+        return new Node(schema) {
             @Override
             public NodeOutputs execute(NodeContext ctx) throws Exception {
                 return body.run(ctx);
