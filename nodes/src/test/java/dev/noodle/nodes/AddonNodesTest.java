@@ -188,6 +188,65 @@ class AddonNodesTest {
         assertArrayEquals(weight(out(r, "4", 0)), weight(out(r, "10", 0)));
     }
 
+    static String encode(String id, String text, String style) {
+        return "\"" + id + "\": {\"type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"" + text
+                + "\", \"clip\": [\"4\", 1]" + (style == null ? "" : ", \"prompt_style\": \"" + style + "\"")
+                + "}}";
+    }
+
+    @Test
+    void theEncodeNodeReportsTheEmbeddingsItApplied() {
+        List<RunEvent> events = new ArrayList<>();
+        run(encode("10", "a castle embedding:noodle-demo-embedding", null) + ", "
+                + encode("11", "embedding:noodle-demo-embedding, a castle, embedding:noodle-demo-embedding", "comfy")
+                + ", " + encode("12", "a castle noodle-demo-embedding", "a1111") + ", "
+                + encode("13", "a castle", null), events);
+        // the demo embedding has 2 vectors; each use fills 2 prompt tokens
+        assertEquals(List.of("embedding applied: noodle-demo-embedding (2 vectors, 2 tokens)"),
+                messages(events, "10", MessageLevel.INFO));
+        assertEquals(List.of("embedding applied: noodle-demo-embedding (2 vectors, 4 tokens)"),
+                messages(events, "11", MessageLevel.INFO));
+        assertEquals(List.of("embedding applied: noodle-demo-embedding (2 vectors, 2 tokens)"),
+                messages(events, "12", MessageLevel.INFO), "A1111 style finds it by file name");
+        assertEquals(List.of(), messages(events, "13", MessageLevel.INFO), "no embedding, nothing to report");
+        for (String node : List.of("10", "11", "12", "13")) {
+            assertEquals(List.of(), messages(events, node, MessageLevel.WARNING), node);
+        }
+    }
+
+    @Test
+    void anUnknownEmbeddingIsWarnedAboutAndNotReportedAsApplied() {
+        List<RunEvent> events = new ArrayList<>();
+        run(encode("10", "a castle embedding:no-such-embedding", null), events);
+        assertEquals(List.of(), messages(events, "10", MessageLevel.INFO));
+        List<String> warnings = messages(events, "10", MessageLevel.WARNING);
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("no-such-embedding"), warnings.get(0));
+    }
+
+    static String hypernetwork(String id, double strength) {
+        return "\"" + id + "\": {\"type\": \"HypernetworkLoader\", \"inputs\": {\"model\": [\"4\", 0],"
+                + " \"hypernetwork_name\": \"noodle-demo-hypernetwork.pt\", \"strength\": " + strength + "}}";
+    }
+
+    @Test
+    void theHypernetworkLoaderReportsTheLayersItPatched() {
+        List<RunEvent> events = new ArrayList<>();
+        RunResult r = run(hypernetwork("10", 0.7) + ", " + hypernetwork("11", 0.0), events);
+        // the demo hypernetwork has modules for width 64: every cross-attention (the demo text width is 64) and
+        // the self-attentions of the 64-channel blocks, counted here from the to_k weights [out, in]
+        var w = ((ModelValue) out(r, "4", 0)).unet().weights();
+        long cross = w.keys().stream().filter(k -> k.endsWith(".attn2.to_k.weight")).count();
+        long self64 = w.keys().stream().filter(k -> k.endsWith(".attn1.to_k.weight"))
+                .filter(k -> w.get(k).getShape().get(1) == 64).count();
+        assertTrue(cross > 0 && self64 > 0, cross + " cross, " + self64 + " self");
+        assertEquals(List.of("hypernetwork 'noodle-demo-hypernetwork' applied at strength 0.7: " + (cross + self64)
+                + " attention layers patched"), messages(events, "10", MessageLevel.INFO));
+        assertEquals(List.of("hypernetwork 'noodle-demo-hypernetwork' applied at strength 0.0: 0 attention layers"
+                + " patched"), messages(events, "11", MessageLevel.INFO));
+        assertEquals(List.of(), messages(events, "10", MessageLevel.WARNING));
+    }
+
     @Test
     void modelMergeSimpleRatio() {
         RunResult r = run(lora("10", "4", 1, 1) + ", \"11\": {\"type\": \"ModelMergeSimple\", \"inputs\": {\"model1\":"

@@ -21,6 +21,7 @@ import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.nodes.values.ConditioningValue;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,7 +73,7 @@ class PromptStyleTest {
                 new RunOptions(Set.of("6"), "t" + System.nanoTime()), events::add, new CancellationToken());
         assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
         for (RunEvent e : events) {
-            if (e instanceof RunEvent.NodeMessage m && m.nodeId().equals("6")) {
+            if (e instanceof RunEvent.NodeMessage m && m.nodeId().equals("6") && m.level() == MessageLevel.WARNING) {
                 warnings.add(m.text());
             }
         }

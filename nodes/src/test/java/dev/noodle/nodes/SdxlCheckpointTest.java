@@ -25,7 +25,7 @@ import dev.noodle.engine.diffusion.AdmConditioning;
 import dev.noodle.engine.diffusion.CondEntry;
 import dev.noodle.engine.diffusion.ConditionedUNet;
 import dev.noodle.engine.text.ClipEncoding;
-import dev.noodle.engine.text.Emphasis;
+import dev.noodle.engine.text.PromptStyle;
 import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.engine.text.SdxlConditioning;
 import dev.noodle.engine.text.SdxlTextEncoder;
@@ -91,7 +91,7 @@ class SdxlCheckpointTest {
 
     private SdxlTextOutput encode(String text) {
         return new SdxlTextEncoder(xl.clip(), xl.clip2()).encode(m, text, text, xl.tokenizer(), EmbeddingLookup.NONE,
-                EmbeddingLookup.NONE, -2, Emphasis.COMFY);
+                EmbeddingLookup.NONE, -2, PromptStyle.COMFY);
     }
 
     private static ModelValue model(LoadedCheckpoint c) {

@@ -163,6 +163,43 @@ class SdxlLoraTest {
         }
     }
 
+    @Test
+    void sdxlEncodeNodesReportAnEmbeddingOfBothEncodersOnce() throws Exception {
+        int wl = xl.clip().config().width();
+        int wg = xl.clip2().config().width();
+        float[] l = new float[3 * wl];
+        float[] g = new float[3 * wg];
+        java.util.Arrays.fill(l, 0.1f);
+        java.util.Arrays.fill(g, -0.1f);
+        new SafetensorsWriter().addF32("clip_l", new long[] {3, wl}, l).addF32("clip_g", new long[] {3, wg}, g)
+                .write(java.nio.file.Files.createDirectories(dir.resolve("models/embeddings"))
+                        .resolve("xl-style.safetensors"));
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            GraphExecutor ex = new GraphExecutor(nodes.registry(),
+                    new ResultCache(dev.noodle.nodes.host.MemoryBudget.resultCacheBytes()), nodes.services());
+            Map<String, NodeInstance> n = new LinkedHashMap<>();
+            put(n, "4", "CheckpointLoaderSimple", Map.of("ckpt_name", new Literal("xl.safetensors")));
+            put(n, "6", "CLIPTextEncode", Map.of("text", new Literal("a fox, embedding:xl-style"),
+                    "clip", new Link("4", 1)));
+            put(n, "7", "CLIPTextEncodeSDXL", Map.of("clip", new Link("4", 1), "width", new Literal(1024L),
+                    "height", new Literal(1024L), "crop_w", new Literal(0L), "crop_h", new Literal(0L),
+                    "target_width", new Literal(1024L), "target_height", new Literal(1024L),
+                    "text_g", new Literal("a fox embedding:xl-style"), "text_l", new Literal("a fox")));
+            List<RunEvent> events = new ArrayList<>();
+            RunResult r = ex.run(new Workflow(1, "emb", n, null, Map.of()), new RunOptions(Set.of("6", "7"), "emb"),
+                    events::add, new CancellationToken());
+            assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
+            // node 6 gives the embedding to CLIP-L and bigG: named once; node 7 only to bigG (text_g)
+            assertEquals(List.of("INFO embedding applied: xl-style (3 vectors, 3 tokens)"), messages(events, "6"));
+            assertEquals(List.of("INFO embedding applied: xl-style (3 vectors, 3 tokens)"), messages(events, "7"));
+        }
+    }
+
+    private static List<String> messages(List<RunEvent> events, String node) {
+        return events.stream().filter(e -> e instanceof RunEvent.NodeMessage m && m.nodeId().equals(node))
+                .map(e -> ((RunEvent.NodeMessage) e).level() + " " + ((RunEvent.NodeMessage) e).text()).toList();
+    }
+
     private static int[] pixels(NoodleNodes nodes, GraphExecutor ex, float strengthClip, String prefix,
             List<RunEvent> events) throws Exception {
         Map<String, NodeInstance> n = new LinkedHashMap<>();

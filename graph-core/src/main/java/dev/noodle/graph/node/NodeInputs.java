@@ -79,36 +79,6 @@ public interface NodeInputs {
         return v == null ? null : checked(input, input.valueClass());
     }
 
-    // ---- transitional string reads; removed once every node reads its typed constants ----
-
-    /** The raw value by name (null when absent); transitional. */
-    @Deprecated
-    Object raw(String name);
-
-    /** Transitional. */
-    @Deprecated
-    boolean has(String name);
-
-    /** Transitional. */
-    @Deprecated
-    long getInt(String name);
-
-    /** Transitional. */
-    @Deprecated
-    double getFloat(String name);
-
-    /** Transitional. */
-    @Deprecated
-    String getString(String name);
-
-    /** Transitional. */
-    @Deprecated
-    boolean getBool(String name);
-
-    /** Transitional. */
-    @Deprecated
-    <T> T get(String name, Class<T> type);
-
     private <T> T checked(InputSpec spec, Class<T> type) {
         Object v = value(spec);
         if (!type.isInstance(v)) {

@@ -14,6 +14,7 @@ import dev.noodle.engine.io.pickle.PickleTensor;
 import dev.noodle.engine.io.pickle.PickleTree;
 import dev.noodle.engine.runtime.Scopes;
 import dev.noodle.engine.unet.AttentionHook;
+import dev.noodle.engine.unet.UNetWeights;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -203,6 +204,22 @@ public final class Hypernetwork implements AutoCloseable {
     /** The attention widths this hypernetwork has modules for (e.g. 768, 320, 640, 1280). */
     public java.util.Set<Integer> widths() {
         return java.util.Collections.unmodifiableSet(modules.keySet());
+    }
+
+    /**
+     * How many attention layers of a UNet {@link #hook} rewrites at a non-zero strength: the self- and
+     * cross-attention layers whose key/value input width has modules, read from their {@code to_k} weights
+     * [out, in] (or [out, in, 1, 1]).
+     */
+    public int layersPatched(UNetWeights unet) {
+        int n = 0;
+        for (String k : unet.keys()) {
+            if ((k.endsWith(".attn1.to_k.weight") || k.endsWith(".attn2.to_k.weight"))
+                    && modules.containsKey((int) unet.get(k).getShape().get(1))) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

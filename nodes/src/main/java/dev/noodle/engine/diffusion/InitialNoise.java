@@ -16,22 +16,16 @@ import dev.noodle.engine.sampling.TorchRng;
  * the noise source for later (ancestral/SDE) steps. Stateless and thread-safe.
  *
  * <ul>
- *   <li>{@code comfy} (ComfyUI): noise = CPU {@code torch.randn} after {@code manual_seed(seed)}
+ *   <li>{@link NoiseMode#COMFY} (ComfyUI): noise = CPU {@code torch.randn} after {@code manual_seed(seed)}
  *       (with batch_index rows); x = latent + noise·sqrt(1+σ₀²) at full denoise, latent + noise·σ₀
  *       otherwise; step noise from a generator seeded with seed + 1 (or a Brownian path for the SDE
  *       samplers).
- *   <li>{@code a1111} (AUTOMATIC1111 "GPU" seeds, stable-diffusion.cpp {@code cuda}): noise = the
+ *   <li>{@link NoiseMode#A1111} (AUTOMATIC1111 "GPU" seeds, stable-diffusion.cpp {@code cuda}): noise = the
  *       first Philox draw; x = latent + noise·σ₀ whatever the denoise; step noise continues the
  *       same Philox stream.
  * </ul>
  */
 public final class InitialNoise {
-    /** ComfyUI's seed convention (the default). */
-    public static final String COMFY = "comfy";
-
-    /** AUTOMATIC1111's default "GPU" seed convention. */
-    public static final String A1111 = "a1111";
-
     private InitialNoise() {}
 
     /**
@@ -65,7 +59,7 @@ public final class InitialNoise {
         }
         Shape shape = latent.getShape();
         float sigma0 = sigmas[0];
-        if (A1111.equals(r.noiseMode())) {
+        if (r.noiseMode() == NoiseMode.A1111) {
             PhiloxNoise philox = new PhiloxNoise(r.seed());
             NDArray noise =
                     r.addNoise()

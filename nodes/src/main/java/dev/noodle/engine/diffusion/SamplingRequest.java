@@ -19,7 +19,7 @@ import java.util.List;
  * @param forceFullDenoise end at σ = 0 (KSampler always; Advanced unless return_with_leftover_noise)
  * @param positive positive conditioning entries
  * @param negative negative conditioning entries
- * @param noiseMode "comfy" (CPU torch.randn) or "a1111" (Philox, noise × σ₀)
+ * @param noiseMode whose seed convention the noise follows
  */
 public record SamplingRequest(
         long seed,
@@ -34,11 +34,29 @@ public record SamplingRequest(
         boolean forceFullDenoise,
         List<CondEntry> positive,
         List<CondEntry> negative,
-        String noiseMode) {
+        NoiseMode noiseMode) {
+    /** Checks the references are present. */
+    public SamplingRequest {
+        java.util.Objects.requireNonNull(sampler, "sampler");
+        java.util.Objects.requireNonNull(scheduler, "scheduler");
+        java.util.Objects.requireNonNull(noiseMode, "noiseMode");
+        positive = List.copyOf(positive);
+        negative = List.copyOf(negative);
+    }
+
     /** The plain KSampler's request. */
     public static SamplingRequest simple(long seed, int steps, float cfg, SamplerKind sampler, Scheduler scheduler,
             float denoise, List<CondEntry> positive, List<CondEntry> negative) {
         return new SamplingRequest(seed, steps, cfg, sampler, scheduler, denoise, true, 0, 10000, true, positive,
-                negative, "comfy");
+                negative, NoiseMode.COMFY);
+    }
+
+    /**
+     * This request with these conditioning entries: a node settles the run's settings first and converts its
+     * conditioning inside the run's native scope.
+     */
+    public SamplingRequest withConditioning(List<CondEntry> positive, List<CondEntry> negative) {
+        return new SamplingRequest(seed, steps, cfg, sampler, scheduler, denoise, addNoise, startStep, endStep,
+                forceFullDenoise, positive, negative, noiseMode);
     }
 }

@@ -283,6 +283,12 @@ public final class ClipTextModel implements AutoCloseable {
             NDList rescaled = new NDList();
             for (int c = 0; c < k; c++) {
                 NDArray zc = z.get(c); // [T, D]
+                if (!prompt.chunks().get(c).hasWeights()) {
+                    // z·1 rescaled by mean(z) / mean(z) is z itself; skipping keeps a chunk whose mean is exactly 0
+                    // (a final layer norm without bias, as the demo model's) from becoming 0/0 = NaN
+                    rescaled.add(zc);
+                    continue;
+                }
                 NDArray w = scope.create(prompt.chunks().get(c).weights(), new Shape(t, 1));
                 NDArray zw = zc.mul(w);
                 rescaled.add(zw.mul(zc.mean().div(zw.mean()))); // keep the chunk's original mean

@@ -75,6 +75,20 @@ public record PromptTokens(List<Chunk> chunks, Chunk empty, List<String> warning
         warnings = List.copyOf(warnings);
     }
 
+    /**
+     * The textual-inversion embeddings placed in the prompt, in order of first appearance, each with the number of
+     * token positions its vectors fill (all its uses together); empty when the prompt uses none.
+     */
+    public Map<String, Integer> embeddingPositions() {
+        Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        for (Chunk c : chunks) {
+            for (EmbeddingSlot s : c.slots()) {
+                out.merge(s.name(), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
     /** Whether any position of any chunk has a weight other than 1. */
     public boolean hasWeights() {
         return chunks.stream().anyMatch(Chunk::hasWeights);

@@ -65,19 +65,16 @@ public final class SdxlTextEncoder implements AutoCloseable {
      * @param embeddingsL textual inversions for CLIP-L (768 wide, {@code clip_l})
      * @param embeddingsG textual inversions for bigG (1280 wide, {@code clip_g})
      * @param stopAtLayer {@link #DEFAULT_STOP_AT_LAYER}, or ComfyUI's {@code CLIPSetLastLayer} value for both
+     * @param style whose reading of the prompts to follow (tokenization and emphasis)
      */
     public SdxlTextOutput encode(NDManager out, String textL, String textG, ClipTokenizer tokenizer,
-            EmbeddingLookup embeddingsL, EmbeddingLookup embeddingsG, int stopAtLayer, Emphasis emphasis) {
+            EmbeddingLookup embeddingsL, EmbeddingLookup embeddingsG, int stopAtLayer, PromptStyle style) {
         ClipEncoding l = ClipEncoding.sdxlClipL().withStopAtLayer(stopAtLayer);
         ClipEncoding g = ClipEncoding.sdxlClipG().withStopAtLayer(stopAtLayer);
         int padL = l.padId() == ClipEncoding.END_ID ? tokenizer.endId() : l.padId(); // the tokenizer's own end id
-        PromptTokens tl = emphasis == Emphasis.A1111
-                ? PromptTokens.tokenizeA1111(textL, tokenizer, padL)
-                : PromptTokens.tokenize(textL, tokenizer, embeddingsL, padL);
-        PromptTokens tg = emphasis == Emphasis.A1111
-                ? PromptTokens.tokenizeA1111(textG, tokenizer, g.padId())
-                : PromptTokens.tokenize(textG, tokenizer, embeddingsG, g.padId());
-        return encode(out, tl, tg, stopAtLayer, emphasis);
+        PromptTokens tl = style.tokenize(textL, tokenizer, embeddingsL, padL);
+        PromptTokens tg = style.tokenize(textG, tokenizer, embeddingsG, g.padId());
+        return encode(out, tl, tg, stopAtLayer, style.emphasis());
     }
 
     /**

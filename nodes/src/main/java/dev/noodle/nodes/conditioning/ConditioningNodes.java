@@ -1,33 +1,21 @@
 package dev.noodle.nodes.conditioning;
 
-import dev.noodle.nodes.host.EmbeddingLookupFactory;
 import dev.noodle.nodes.host.NodeSupport;
-import dev.noodle.nodes.sampling.SamplerNodes;
 
-import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.diffusion.LatentArea;
-import dev.noodle.engine.text.ClipEncoding;
-import dev.noodle.engine.text.ClipOutput;
-import dev.noodle.engine.text.Emphasis;
-import dev.noodle.engine.text.EmbeddingLookup;
-import dev.noodle.engine.text.PromptTokens;
-import dev.noodle.graph.node.MessageLevel;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
-import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.IntInput;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
 import dev.noodle.nodes.values.ClipValue;
 import dev.noodle.nodes.values.ConditioningValue;
-import dev.noodle.nodes.values.HeapTensor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Text encoding and conditioning nodes. */
 public final class ConditioningNodes {
@@ -36,71 +24,33 @@ public final class ConditioningNodes {
 
     private ConditioningNodes() {}
 
-    /** The optional input choosing ComfyUI's or AUTOMATIC1111's prompt conventions. */
-    static final String PROMPT_STYLE = "prompt_style";
-
-    /** Whether a node encodes its prompt as AUTOMATIC1111 does (its prompt_style input, else the run's mode). */
-    static boolean a1111Style(NodeContext ctx) {
-        return "a1111".equals(SamplerNodes.compatMode(ctx.inputs(), PROMPT_STYLE));
-    }
-
-    private static ComboInput promptStyle() {
-        return ComboInput.of(PROMPT_STYLE, "comfy", "a1111").asOptional();
-    }
+    static final StringInput TEXT = StringInput.multiline("text", "");
+    static final SocketInput<ClipValue> CLIP = SocketInput.of("clip", PortType.CLIP, ClipValue.class);
 
     /**
-     * Encodes a prompt with a CLIP value (weights, embeddings, chunking, clip skip). ComfyUI style: {@code (w:1.2)},
-     * {@code embedding:name}, weights relative to the empty prompt. AUTOMATIC1111 style: {@code (w)}, {@code [w]},
-     * {@code BREAK}, embeddings by file name, z·w rescaled to the chunk's mean.
+     * CLIPTextEncode. ComfyUI style: {@code (w:1.2)}, {@code embedding:name}, weights relative to the empty prompt.
+     * AUTOMATIC1111 style: {@code (w)}, {@code [w]}, {@code BREAK}, embeddings by file name, z·w rescaled to the
+     * chunk's mean.
      */
-    static ConditioningValue encode(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding) {
-        boolean a1111 = a1111Style(ctx);
-        if (clip.dual()) {
-            return SdxlConditioningNodes.encodeSdxl(ctx, clip, text, text, encoding.stopAtLayer(), Map.of(), a1111);
-        }
-        EmbeddingLookup embeddings = ctx.service(EmbeddingLookupFactory.class).forClip(clip, ctx);
-        PromptTokens tokens = tokenize(ctx, clip, text, encoding, embeddings, a1111);
-        try (NDManager m = NodeSupport.scope(ctx)) {
-            ClipOutput out = clip.clip().encodeWeighted(m, tokens, encoding, a1111 ? Emphasis.A1111 : Emphasis.COMFY);
-            ConditioningValue.Entry e = new ConditioningValue.Entry(HeapTensor.of(out.hidden()),
-                    HeapTensor.of(out.pooled()), 1f, null, Map.of());
-            return new ConditioningValue(List.of(e));
-        }
-    }
-
-    /** Tokenizes for one encoder with its pad token, reporting warnings (unknown embeddings, …) on the node. */
-    static PromptTokens tokenize(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding,
-            EmbeddingLookup embeddings, boolean a1111) {
-        int pad = encoding.padId() == ClipEncoding.END_ID ? clip.tokenizer().endId() : encoding.padId();
-        PromptTokens tokens = a1111 ? PromptTokens.tokenizeA1111(text, clip.tokenizer(), embeddings, pad)
-                : PromptTokens.tokenize(text, clip.tokenizer(), embeddings, pad);
-        for (String w : tokens.warnings()) {
-            ctx.message(MessageLevel.WARNING, w);
-        }
-        return tokens;
-    }
-
-    /** CLIPTextEncode. */
-    public static final class ClipTextEncode implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("CLIPTextEncode", "CLIP Text Encode (Prompt)",
-                        "conditioning", "Turns a prompt into conditioning with the CLIP text encoder. Weights:"
-                                + " (word:1.2), (word) = ×1.1; embeddings: embedding:name. prompt_style a1111 reads"
-                                + " the prompt as AUTOMATIC1111 does: [word] = ÷1.1, BREAK, embeddings by file name.")
-                .input(StringInput.multiline("text", ""))
-                .input(SocketInput.of("clip", PortType.CLIP))
-                .input(promptStyle())
-                .output(PortType.CONDITIONING, "CONDITIONING")
-                .build();
-
-        @Override
-        public NodeSchema schema() {
-            return schema;
+    public static final class ClipTextEncode extends Node {
+        public ClipTextEncode() {
+            super(NodeSupport.schema("CLIPTextEncode", "CLIP Text Encode (Prompt)",
+                            "conditioning", "Turns a prompt into conditioning with the CLIP text encoder. Weights:"
+                                    + " (word:1.2), (word) = ×1.1; embeddings: embedding:name. prompt_style a1111"
+                                    + " reads the prompt as AUTOMATIC1111 does: [word] = ÷1.1, BREAK, embeddings by"
+                                    + " file name.")
+                    .input(TEXT)
+                    .input(CLIP)
+                    .input(PromptEncoder.PROMPT_STYLE)
+                    .output(PortType.CONDITIONING, "CONDITIONING"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            ClipValue clip = ctx.inputs().get("clip", ClipValue.class);
-            return NodeOutputs.of(encode(ctx, clip, ctx.inputs().getString("text"), clip.encoding()));
+            NodeInputs in = ctx.inputs();
+            ClipValue clip = in.get(CLIP);
+            return NodeOutputs.of(PromptEncoder.encode(ctx, clip, in.get(TEXT), clip.encoding(),
+                    in.get(PromptEncoder.PROMPT_STYLE)));
         }
     }
 
@@ -108,54 +58,51 @@ public final class ConditioningNodes {
      * Noodle's CLIP Text Encode with A1111's "clip skip" numbering (1 = last layer, 2 = penultimate…), the same
      * thing as CLIPSetLastLayer's stop_at_clip_layer = −clip_skip.
      */
-    public static final class ClipTextEncodeClipSkip implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("NoodleCLIPTextEncodeClipSkip",
-                        "CLIP Text Encode (clip skip)", "conditioning",
-                        "CLIP Text Encode with AUTOMATIC1111's clip skip: 1 = last layer (no skip), 2 = penultimate."
-                                + " Same as CLIP Set Last Layer with stop_at_clip_layer = −clip_skip.")
-                .input(StringInput.multiline("text", ""))
-                .input(SocketInput.of("clip", PortType.CLIP))
-                .input(IntInput.of("clip_skip", 1, 1, 12))
-                .input(promptStyle())
-                .output(PortType.CONDITIONING, "CONDITIONING")
-                .build();
+    public static final class ClipTextEncodeClipSkip extends Node {
+        static final IntInput CLIP_SKIP = IntInput.of("clip_skip", 1, 1, 12);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public ClipTextEncodeClipSkip() {
+            super(NodeSupport.schema("NoodleCLIPTextEncodeClipSkip", "CLIP Text Encode (clip skip)", "conditioning",
+                            "CLIP Text Encode with AUTOMATIC1111's clip skip: 1 = last layer (no skip), 2 ="
+                                    + " penultimate. Same as CLIP Set Last Layer with stop_at_clip_layer = −clip_skip.")
+                    .input(TEXT)
+                    .input(CLIP)
+                    .input(CLIP_SKIP)
+                    .input(PromptEncoder.PROMPT_STYLE)
+                    .output(PortType.CONDITIONING, "CONDITIONING"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            ClipValue clip = ctx.inputs().get("clip", ClipValue.class);
-            int skip = (int) ctx.inputs().getInt("clip_skip");
+            NodeInputs in = ctx.inputs();
+            ClipValue clip = in.get(CLIP);
+            int skip = in.getInt(CLIP_SKIP);
             if (skip > clip.maxLayers()) {
                 throw new IllegalArgumentException("clip_skip " + skip + " is more than the text encoder's "
                         + clip.maxLayers() + " layers; use 1.." + clip.maxLayers());
             }
-            return NodeOutputs.of(encode(ctx, clip, ctx.inputs().getString("text"), clip.encoding().withStopAtLayer(-skip)));
+            return NodeOutputs.of(PromptEncoder.encode(ctx, clip, in.get(TEXT),
+                    clip.encoding().withStopAtLayer(-skip), in.get(PromptEncoder.PROMPT_STYLE)));
         }
     }
 
     /** CLIPSetLastLayer. */
-    public static final class ClipSetLastLayer implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("CLIPSetLastLayer", "CLIP Set Last Layer",
-                        "conditioning", "Clip skip: −1 uses the text encoder's last layer, −2 the one before it"
-                                + " (A1111 'clip skip 2'). Many anime models expect −2.")
-                .input(SocketInput.of("clip", PortType.CLIP))
-                .input(IntInput.of("stop_at_clip_layer", -1, -24, -1))
-                .output(PortType.CLIP, "CLIP")
-                .build();
+    public static final class ClipSetLastLayer extends Node {
+        static final IntInput STOP_AT_CLIP_LAYER = IntInput.of("stop_at_clip_layer", -1, -24, -1);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public ClipSetLastLayer() {
+            super(NodeSupport.schema("CLIPSetLastLayer", "CLIP Set Last Layer",
+                            "conditioning", "Clip skip: −1 uses the text encoder's last layer, −2 the one before it"
+                                    + " (A1111 'clip skip 2'). Many anime models expect −2.")
+                    .input(CLIP)
+                    .input(STOP_AT_CLIP_LAYER)
+                    .output(PortType.CLIP, "CLIP"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            ClipValue clip = ctx.inputs().get("clip", ClipValue.class);
-            int layer = (int) ctx.inputs().getInt("stop_at_clip_layer");
+            ClipValue clip = ctx.inputs().get(CLIP);
+            int layer = ctx.inputs().getInt(STOP_AT_CLIP_LAYER);
             if (-layer > clip.maxLayers()) {
                 throw new IllegalArgumentException("stop_at_clip_layer " + layer + " is deeper than the text encoder's "
                         + clip.maxLayers() + " layers; use −1..−" + clip.maxLayers());
@@ -165,55 +112,62 @@ public final class ConditioningNodes {
     }
 
     /** ConditioningCombine: both lists of entries, each applied where it applies, averaged by strength. */
-    public static final class ConditioningCombine implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("ConditioningCombine", "Conditioning (Combine)",
-                        "conditioning", "Uses both conditionings at once: the sampler averages their predictions.")
-                .input(SocketInput.of("conditioning_1", PortType.CONDITIONING))
-                .input(SocketInput.of("conditioning_2", PortType.CONDITIONING))
-                .output(PortType.CONDITIONING, "CONDITIONING")
-                .build();
+    public static final class ConditioningCombine extends Node {
+        static final SocketInput<ConditioningValue> CONDITIONING_1 =
+                SocketInput.of("conditioning_1", PortType.CONDITIONING, ConditioningValue.class);
+        static final SocketInput<ConditioningValue> CONDITIONING_2 =
+                SocketInput.of("conditioning_2", PortType.CONDITIONING, ConditioningValue.class);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public ConditioningCombine() {
+            super(NodeSupport.schema("ConditioningCombine", "Conditioning (Combine)",
+                            "conditioning", "Uses both conditionings at once: the sampler averages their predictions.")
+                    .input(CONDITIONING_1)
+                    .input(CONDITIONING_2)
+                    .output(PortType.CONDITIONING, "CONDITIONING"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            ConditioningValue a = ctx.inputs().get("conditioning_1", ConditioningValue.class);
-            ConditioningValue b = ctx.inputs().get("conditioning_2", ConditioningValue.class);
-            return NodeOutputs.of(a.plus(b));
+            return NodeOutputs.of(ctx.inputs().get(CONDITIONING_1).plus(ctx.inputs().get(CONDITIONING_2)));
         }
     }
 
     /** ConditioningSetArea: restricts conditioning to a rectangle (pixels, multiples of 8) with a strength. */
-    public static final class ConditioningSetArea implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("ConditioningSetArea", "Conditioning (Set Area)",
-                        "conditioning", "Applies the conditioning only inside a rectangle of the image, with a"
-                                + " strength; combine several to compose a picture region by region.")
-                .input(SocketInput.of("conditioning", PortType.CONDITIONING))
-                .input(new IntInput("width", 64, 64, MAX_RESOLUTION, 8, false, "", false))
-                .input(new IntInput("height", 64, 64, MAX_RESOLUTION, 8, false, "", false))
-                .input(new IntInput("x", 0, 0, MAX_RESOLUTION, 8, false, "", false))
-                .input(new IntInput("y", 0, 0, MAX_RESOLUTION, 8, false, "", false))
-                .input(FloatInput.of("strength", 1.0, 0.0, 10.0, 0.01))
-                .output(PortType.CONDITIONING, "CONDITIONING")
-                .build();
+    public static final class ConditioningSetArea extends Node {
+        static final SocketInput<ConditioningValue> CONDITIONING =
+                SocketInput.of("conditioning", PortType.CONDITIONING, ConditioningValue.class);
+        static final IntInput WIDTH = pixels("width", 64, 64);
+        static final IntInput HEIGHT = pixels("height", 64, 64);
+        static final IntInput X = pixels("x", 0, 0);
+        static final IntInput Y = pixels("y", 0, 0);
+        static final FloatInput STRENGTH = FloatInput.of("strength", 1.0, 0.0, 10.0, 0.01);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public ConditioningSetArea() {
+            super(NodeSupport.schema("ConditioningSetArea", "Conditioning (Set Area)",
+                            "conditioning", "Applies the conditioning only inside a rectangle of the image, with a"
+                                    + " strength; combine several to compose a picture region by region.")
+                    .input(CONDITIONING)
+                    .input(WIDTH)
+                    .input(HEIGHT)
+                    .input(X)
+                    .input(Y)
+                    .input(STRENGTH)
+                    .output(PortType.CONDITIONING, "CONDITIONING"));
+        }
+
+        private static IntInput pixels(String name, long dflt, long min) {
+            return new IntInput(name, dflt, min, MAX_RESOLUTION, 8, false, "", false);
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            ConditioningValue c = ctx.inputs().get("conditioning", ConditioningValue.class);
-            LatentArea area = new LatentArea((int) ctx.inputs().getInt("x") / 8, (int) ctx.inputs().getInt("y") / 8,
-                    (int) ctx.inputs().getInt("width") / 8, (int) ctx.inputs().getInt("height") / 8);
-            float strength = (float) ctx.inputs().getFloat("strength");
+            NodeInputs in = ctx.inputs();
+            LatentArea area = new LatentArea(in.getInt(X) / 8, in.getInt(Y) / 8, in.getInt(WIDTH) / 8,
+                    in.getInt(HEIGHT) / 8);
+            float strength = in.getFloat(STRENGTH);
             List<ConditioningValue.Entry> out = new ArrayList<>();
-            for (ConditioningValue.Entry e : c.entries()) {
-                out.add(new ConditioningValue.Entry(e.context(), e.pooled(), strength, area, e.extras()));
+            for (ConditioningValue.Entry e : in.get(CONDITIONING).entries()) {
+                out.add(e.withArea(area, strength));
             }
             return NodeOutputs.of(new ConditioningValue(out));
         }

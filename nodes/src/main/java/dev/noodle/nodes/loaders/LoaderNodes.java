@@ -9,11 +9,10 @@ import dev.noodle.engine.model.LoadedCheckpoint;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.ComboInput;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.nodes.values.ClipValue;
 import dev.noodle.nodes.values.ModelValue;
@@ -45,33 +44,33 @@ public final class LoaderNodes {
     }
 
     /** CheckpointLoaderSimple: loads a single-file checkpoint into MODEL, CLIP and VAE. */
-    public static final class CheckpointLoaderSimple implements NodeDefinition {
-        private final NodeSchema schema;
+    public static final class CheckpointLoaderSimple extends Node {
         private final NodeEnvironment env;
+        /** The checkpoints folder's files (plus the demo model), listed when asked. */
+        private final ComboInput ckptName;
 
         public CheckpointLoaderSimple(NodeEnvironment env) {
-            this.env = env;
-            this.schema = NodeSupport.schema("CheckpointLoaderSimple", "Load Checkpoint", "loaders",
-                            "Loads a checkpoint: the base model in one file, holding the UNet (MODEL, the denoiser),"
-                                    + " the CLIP text encoder (CLIP) and the VAE (image ↔ latent).")
-                    .input(ComboInput.dynamic("ckpt_name", this::options))
-                    .output(PortType.MODEL, "MODEL")
-                    .output(PortType.CLIP, "CLIP")
-                    .output(PortType.VAE, "VAE")
-                    .build();
+            this(env, ComboInput.dynamic("ckpt_name", () -> options(env)));
         }
 
-        private List<String> options() {
+        private CheckpointLoaderSimple(NodeEnvironment env, ComboInput ckptName) {
+            super(NodeSupport.schema("CheckpointLoaderSimple", "Load Checkpoint", "loaders",
+                            "Loads a checkpoint: the base model in one file, holding the UNet (MODEL, the denoiser),"
+                                    + " the CLIP text encoder (CLIP) and the VAE (image ↔ latent).")
+                    .input(ckptName)
+                    .output(PortType.MODEL, "MODEL")
+                    .output(PortType.CLIP, "CLIP")
+                    .output(PortType.VAE, "VAE"));
+            this.env = env;
+            this.ckptName = ckptName;
+        }
+
+        private static List<String> options(NodeEnvironment env) {
             List<String> names = new ArrayList<>(env.models().list(ModelKind.CHECKPOINTS));
             if (!names.contains(DemoCheckpoint.FILE_NAME)) {
                 names.add(DemoCheckpoint.FILE_NAME); // generated on first use
             }
             return names;
-        }
-
-        @Override
-        public NodeSchema schema() {
-            return schema;
         }
 
         private Path file(String name) throws IOException {
@@ -86,7 +85,7 @@ public final class LoaderNodes {
 
         @Override
         public Optional<String> changeFingerprint(NodeInputs inputs) {
-            String name = inputs.getString("ckpt_name");
+            String name = inputs.get(ckptName);
             try {
                 return fileFingerprint(file(name)); // the demo checkpoint is generated first, so it fingerprints once
             } catch (IOException | IllegalArgumentException e) {
@@ -96,7 +95,7 @@ public final class LoaderNodes {
 
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
-            String name = ctx.inputs().getString("ckpt_name");
+            String name = ctx.inputs().get(ckptName);
             Path path = file(name);
             ModelManager models = ctx.service(ModelManager.class);
             int before = models.loadCount();
@@ -122,8 +121,8 @@ public final class LoaderNodes {
             }
             ModelValue m = new ModelValue(hold(model), c.unet(), c.sampling(), c.latentScale(), c.info().family(),
                     List.of(), 0, null);
-            ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(), List.of(),
-                    null, c.clip2());
+            ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(),
+                    List.of(), null, c.clip2());
             VaeValue v = new VaeValue(hold(vae), c.vae(), name);
             ctx.progress(1, 1);
             return NodeOutputs.of(m, cl, v);

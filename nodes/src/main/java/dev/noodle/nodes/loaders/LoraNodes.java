@@ -16,12 +16,11 @@ import dev.noodle.engine.unet.UNetModel;
 import dev.noodle.engine.unet.UNetWeights;
 import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.FloatInput;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.values.ClipValue;
@@ -71,8 +70,16 @@ public final class LoraNodes {
         return n;
     }
 
+    /**
+     * What a LoRA node gives: the patched MODEL, and the patched CLIP (null when no CLIP was given).
+     *
+     * @param model the MODEL, the input itself at strength 0
+     * @param clip the CLIP, the input itself at strength 0; null for a model-only LoRA
+     */
+    record Patched(ModelValue model, ClipValue clip) {}
+
     /** Applies one LoRA to a MODEL (and a CLIP when given) at the given strengths, reporting how well it fits. */
-    static Object[] apply(NodeContext ctx, Lora lora, ModelValue model, ClipValue clip, float sm, float sc) {
+    static Patched apply(NodeContext ctx, Lora lora, ModelValue model, ClipValue clip, float sm, float sc) {
         LoraPatcher.Targets targets = LoraPatcher.Targets.of(model.unet().weights(), clip == null ? null : clip.clip(),
                 clip == null ? null : clip.clip2(), model.family());
         LoraMatch match = LoraPatcher.match(lora, targets);
@@ -107,135 +114,146 @@ public final class LoraNodes {
                         SharedRef.closing(0, patched[0], patched[1], SharedRef.retainOwned(clip.owned())));
             } else {
                 ClipTextModel patched = LoraPatcher.applyToText(clip.clip(), stack);
-                outClip = clip.withClip(patched, note, SharedRef.closing(0, patched, SharedRef.retainOwned(clip.owned())));
+                outClip = clip.withClip(patched, note,
+                        SharedRef.closing(0, patched, SharedRef.retainOwned(clip.owned())));
             }
         }
-        return new Object[] {outModel, outClip};
+        return new Patched(outModel, outClip);
     }
 
     private static FloatInput strength(String name, String tooltip) {
         return new FloatInput(name, 1.0, -100.0, 100.0, 0.01, 0, false, tooltip);
     }
 
+    static final SocketInput<ModelValue> MODEL = SocketInput.of("model", PortType.MODEL, ModelValue.class);
+    static final SocketInput<ClipValue> CLIP = SocketInput.of("clip", PortType.CLIP, ClipValue.class);
+    static final FloatInput STRENGTH_MODEL = strength("strength_model", "How strongly to modify the diffusion model.");
+    static final FloatInput STRENGTH_CLIP = strength("strength_clip", "How strongly to modify the CLIP model.");
+
+    /** The loras folder's files (plus the demo LoRA), listed when asked. */
+    static ComboInput loraName(NodeEnvironment env) {
+        return ComboInput.dynamic("lora_name", () -> withDemo(env, ModelKind.LORAS, DemoAddons.LORA));
+    }
+
     /** LoraLoader: patches MODEL and CLIP with a LoRA; chain several to stack them. */
-    public static final class LoraLoader implements NodeDefinition {
+    public static final class LoraLoader extends Node {
         private final NodeEnvironment env;
-        private final NodeSchema schema;
+        private final ComboInput loraName;
 
         public LoraLoader(NodeEnvironment env) {
-            this.env = env;
-            this.schema = NodeSupport.schema("LoraLoader", "Load LoRA", "loaders",
+            this(env, loraName(env));
+        }
+
+        private LoraLoader(NodeEnvironment env, ComboInput loraName) {
+            super(NodeSupport.schema("LoraLoader", "Load LoRA", "loaders",
                             "Applies a LoRA (a small add-on trained for a base model) to the MODEL and CLIP. Chain"
                                     + " several to stack them; strength 0 leaves that part unchanged, negative"
                                     + " strengths invert the effect.")
-                    .input(SocketInput.of("model", PortType.MODEL))
-                    .input(SocketInput.of("clip", PortType.CLIP))
-                    .input(ComboInput.dynamic("lora_name", () -> withDemo(env, ModelKind.LORAS, DemoAddons.LORA)))
-                    .input(strength("strength_model", "How strongly to modify the diffusion model."))
-                    .input(strength("strength_clip", "How strongly to modify the CLIP model."))
+                    .input(MODEL)
+                    .input(CLIP)
+                    .input(loraName)
+                    .input(STRENGTH_MODEL)
+                    .input(STRENGTH_CLIP)
                     .output(PortType.MODEL, "MODEL")
-                    .output(PortType.CLIP, "CLIP")
-                    .build();
-        }
-
-        @Override
-        public NodeSchema schema() {
-            return schema;
+                    .output(PortType.CLIP, "CLIP"));
+            this.env = env;
+            this.loraName = loraName;
         }
 
         @Override
         public Optional<String> changeFingerprint(NodeInputs in) {
-            return fingerprint(env, ModelKind.LORAS, in.getString("lora_name"));
+            return fingerprint(env, ModelKind.LORAS, in.get(loraName));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             NodeInputs in = ctx.inputs();
-            ModelValue model = in.get("model", ModelValue.class);
-            ClipValue clip = in.get("clip", ClipValue.class);
-            float sm = (float) in.getFloat("strength_model");
-            float sc = (float) in.getFloat("strength_clip");
-            Lora lora = ctx.service(AddonFiles.class).lora(file(env, ModelKind.LORAS, in.getString("lora_name")));
-            return NodeOutputs.of(apply(ctx, lora, model, clip, sm, sc));
+            Lora lora = ctx.service(AddonFiles.class).lora(file(env, ModelKind.LORAS, in.get(loraName)));
+            Patched p = apply(ctx, lora, in.get(MODEL), in.get(CLIP), in.getFloat(STRENGTH_MODEL),
+                    in.getFloat(STRENGTH_CLIP));
+            return NodeOutputs.of(p.model(), p.clip());
         }
     }
 
     /** LoraLoaderModelOnly: patches only the MODEL. */
-    public static final class LoraLoaderModelOnly implements NodeDefinition {
+    public static final class LoraLoaderModelOnly extends Node {
         private final NodeEnvironment env;
-        private final NodeSchema schema;
+        private final ComboInput loraName;
 
         public LoraLoaderModelOnly(NodeEnvironment env) {
-            this.env = env;
-            this.schema = NodeSupport.schema("LoraLoaderModelOnly", "LoraLoaderModelOnly", "loaders",
-                            "Applies a LoRA to the MODEL only (the text encoder is left as it is).")
-                    .input(SocketInput.of("model", PortType.MODEL))
-                    .input(ComboInput.dynamic("lora_name", () -> withDemo(env, ModelKind.LORAS, DemoAddons.LORA)))
-                    .input(strength("strength_model", "How strongly to modify the diffusion model."))
-                    .output(PortType.MODEL, "MODEL")
-                    .build();
+            this(env, loraName(env));
         }
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        private LoraLoaderModelOnly(NodeEnvironment env, ComboInput loraName) {
+            super(NodeSupport.schema("LoraLoaderModelOnly", "LoraLoaderModelOnly", "loaders",
+                            "Applies a LoRA to the MODEL only (the text encoder is left as it is).")
+                    .input(MODEL)
+                    .input(loraName)
+                    .input(STRENGTH_MODEL)
+                    .output(PortType.MODEL, "MODEL"));
+            this.env = env;
+            this.loraName = loraName;
         }
 
         @Override
         public Optional<String> changeFingerprint(NodeInputs in) {
-            return fingerprint(env, ModelKind.LORAS, in.getString("lora_name"));
+            return fingerprint(env, ModelKind.LORAS, in.get(loraName));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             NodeInputs in = ctx.inputs();
-            ModelValue model = in.get("model", ModelValue.class);
-            Lora lora = ctx.service(AddonFiles.class).lora(file(env, ModelKind.LORAS, in.getString("lora_name")));
-            return NodeOutputs.of(apply(ctx, lora, model, null, (float) in.getFloat("strength_model"), 0f)[0]);
+            Lora lora = ctx.service(AddonFiles.class).lora(file(env, ModelKind.LORAS, in.get(loraName)));
+            return NodeOutputs.of(apply(ctx, lora, in.get(MODEL), null, in.getFloat(STRENGTH_MODEL), 0f).model());
         }
     }
 
     /** HypernetworkLoader: an A1111 hypernetwork on the MODEL's attention layers. */
-    public static final class HypernetworkLoader implements NodeDefinition {
+    public static final class HypernetworkLoader extends Node {
+        static final FloatInput STRENGTH = new FloatInput("strength", 1.0, -10.0, 10.0, 0.01, 0, false, "");
+
         private final NodeEnvironment env;
-        private final NodeSchema schema;
+        /** The hypernetworks folder's files (plus the demo hypernetwork), listed when asked. */
+        private final ComboInput hypernetworkName;
 
         public HypernetworkLoader(NodeEnvironment env) {
-            this.env = env;
-            this.schema = NodeSupport.schema("HypernetworkLoader", "HypernetworkLoader", "loaders",
-                            "Applies an AUTOMATIC1111 hypernetwork (.pt): small networks that rewrite the attention"
-                                    + " inputs of the MODEL, scaled by strength.")
-                    .input(SocketInput.of("model", PortType.MODEL))
-                    .input(ComboInput.dynamic("hypernetwork_name",
-                            () -> withDemo(env, ModelKind.HYPERNETWORKS, DemoAddons.HYPERNETWORK)))
-                    .input(new FloatInput("strength", 1.0, -10.0, 10.0, 0.01, 0, false, ""))
-                    .output(PortType.MODEL, "MODEL")
-                    .build();
+            this(env, ComboInput.dynamic("hypernetwork_name",
+                    () -> withDemo(env, ModelKind.HYPERNETWORKS, DemoAddons.HYPERNETWORK)));
         }
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        private HypernetworkLoader(NodeEnvironment env, ComboInput hypernetworkName) {
+            super(NodeSupport.schema("HypernetworkLoader", "HypernetworkLoader", "loaders",
+                            "Applies an AUTOMATIC1111 hypernetwork (.pt): small networks that rewrite the attention"
+                                    + " inputs of the MODEL, scaled by strength.")
+                    .input(MODEL)
+                    .input(hypernetworkName)
+                    .input(STRENGTH)
+                    .output(PortType.MODEL, "MODEL"));
+            this.env = env;
+            this.hypernetworkName = hypernetworkName;
         }
 
         @Override
         public Optional<String> changeFingerprint(NodeInputs in) {
-            return fingerprint(env, ModelKind.HYPERNETWORKS, in.getString("hypernetwork_name"));
+            return fingerprint(env, ModelKind.HYPERNETWORKS, in.get(hypernetworkName));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             NodeInputs in = ctx.inputs();
-            ModelValue model = in.get("model", ModelValue.class);
-            String name = in.getString("hypernetwork_name");
+            ModelValue model = in.get(MODEL);
+            String name = in.get(hypernetworkName);
             Hypernetwork h = ctx.service(AddonFiles.class).hypernetwork(file(env, ModelKind.HYPERNETWORKS, name));
-            float strength = (float) in.getFloat("strength");
+            float strength = in.getFloat(STRENGTH);
             int context = model.unet().config().contextDim();
             if (!h.widths().contains(context)) {
                 ctx.message(MessageLevel.WARNING, "hypernetwork '" + h.name() + "' has modules for widths "
                         + h.widths() + " but this model's cross-attention width is " + context
                         + "; it may have been made for another model family");
             }
+            int layers = strength == 0f ? 0 : h.layersPatched(model.unet().weights());
+            ctx.message(MessageLevel.INFO, "hypernetwork '" + h.name() + "' applied at strength " + strength + ": "
+                    + layers + (layers == 1 ? " attention layer" : " attention layers") + " patched");
             UNetModel hooked = model.unet().withAttentionHook(h.hook(strength));
             return NodeOutputs.of(model.withUNet(hooked, "hypernetwork " + h.name() + " at " + strength, 0,
                     SharedRef.closing(0, SharedRef.retainOwned(model.owned()))));

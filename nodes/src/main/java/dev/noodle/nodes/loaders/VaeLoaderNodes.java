@@ -10,12 +10,11 @@ import dev.noodle.nodes.latent.VaeNodes;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.IntInput;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.values.HeapTensor;
@@ -33,64 +32,70 @@ public final class VaeLoaderNodes {
         return new IntInput(name, dflt, min, max, step, optional, "", false);
     }
 
+    static final SocketInput<VaeValue> VAE = SocketInput.of("vae", PortType.VAE, VaeValue.class);
+    static final IntInput OVERLAP = step("overlap", 64, 0, 4096, 32, false);
+    static final IntInput TEMPORAL_SIZE = step("temporal_size", 64, 8, 4096, 4, true);
+    static final IntInput TEMPORAL_OVERLAP = step("temporal_overlap", 8, 4, 4096, 4, true);
+
     /** VAELoader: a standalone VAE file (models/vae), to use instead of the checkpoint's VAE. */
-    public static final class VaeLoader implements NodeDefinition {
+    public static final class VaeLoader extends Node {
         private final NodeEnvironment env;
-        private final NodeSchema schema;
+        /** The vae folder's files (plus the demo VAE), listed when asked. */
+        private final ComboInput vaeName;
 
         public VaeLoader(NodeEnvironment env) {
-            this.env = env;
-            this.schema = NodeSupport.schema("VAELoader", "Load VAE", "loaders",
-                            "Loads a VAE file (.safetensors or .ckpt from models/vae); connect it to VAE Decode"
-                                    + " instead of the checkpoint's VAE, e.g. for sharper colours.")
-                    .input(ComboInput.dynamic("vae_name", () -> LoraNodes.withDemo(env, ModelKind.VAE, DemoAddons.VAE)))
-                    .output(PortType.VAE, "VAE")
-                    .build();
+            this(env, ComboInput.dynamic("vae_name", () -> LoraNodes.withDemo(env, ModelKind.VAE, DemoAddons.VAE)));
         }
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        private VaeLoader(NodeEnvironment env, ComboInput vaeName) {
+            super(NodeSupport.schema("VAELoader", "Load VAE", "loaders",
+                            "Loads a VAE file (.safetensors or .ckpt from models/vae); connect it to VAE Decode"
+                                    + " instead of the checkpoint's VAE, e.g. for sharper colours.")
+                    .input(vaeName)
+                    .output(PortType.VAE, "VAE"));
+            this.env = env;
+            this.vaeName = vaeName;
         }
 
         @Override
         public Optional<String> changeFingerprint(NodeInputs in) {
-            return LoraNodes.fingerprint(env, ModelKind.VAE, in.getString("vae_name"));
+            return LoraNodes.fingerprint(env, ModelKind.VAE, in.get(vaeName));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
-            String name = ctx.inputs().getString("vae_name");
+            String name = ctx.inputs().get(vaeName);
             AddonFiles.VaeLease lease = ctx.service(AddonFiles.class).vae(LoraNodes.file(env, ModelKind.VAE, name));
             return NodeOutputs.of(new VaeValue(lease.ref(), lease.vae(), name));
         }
     }
 
     /** VAEDecodeTiled: decodes in overlapping tiles (less memory for large images). */
-    public static final class VaeDecodeTiled implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("VAEDecodeTiled", "VAE Decode (Tiled)", "_for_testing",
-                        "VAE Decode in overlapping tiles: needs far less memory for large images, with nearly the"
-                                + " same result. Sizes are in pixels; the temporal inputs only matter for video VAEs.")
-                .input(SocketInput.of("samples", PortType.LATENT))
-                .input(SocketInput.of("vae", PortType.VAE))
-                .input(step("tile_size", 512, 64, 4096, 32, false))
-                .input(step("overlap", 64, 0, 4096, 32, false))
-                .input(step("temporal_size", 64, 8, 4096, 4, true))
-                .input(step("temporal_overlap", 8, 4, 4096, 4, true))
-                .output(PortType.IMAGE, "IMAGE")
-                .build();
+    public static final class VaeDecodeTiled extends Node {
+        static final SocketInput<LatentValue> SAMPLES = SocketInput.of("samples", PortType.LATENT, LatentValue.class);
+        static final IntInput TILE_SIZE = step("tile_size", 512, 64, 4096, 32, false);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public VaeDecodeTiled() {
+            super(NodeSupport.schema("VAEDecodeTiled", "VAE Decode (Tiled)", "_for_testing",
+                            "VAE Decode in overlapping tiles: needs far less memory for large images, with nearly the"
+                                    + " same result. Sizes are in pixels; the temporal inputs only matter for video"
+                                    + " VAEs.")
+                    .input(SAMPLES)
+                    .input(VAE)
+                    .input(TILE_SIZE)
+                    .input(OVERLAP)
+                    .input(TEMPORAL_SIZE)
+                    .input(TEMPORAL_OVERLAP)
+                    .output(PortType.IMAGE, "IMAGE"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            LatentValue latent = ctx.inputs().get("samples", LatentValue.class);
-            VaeValue vae = ctx.inputs().get("vae", VaeValue.class);
-            int tile = (int) ctx.inputs().getInt("tile_size");
-            int overlap = (int) ctx.inputs().getInt("overlap");
+            NodeInputs in = ctx.inputs();
+            LatentValue latent = in.get(SAMPLES);
+            VaeValue vae = in.get(VAE);
+            int tile = in.getInt(TILE_SIZE);
+            int overlap = in.getInt(OVERLAP);
             if (tile < overlap * 4) {
                 overlap = tile / 4; // as ComfyUI
             }
@@ -104,29 +109,29 @@ public final class VaeLoaderNodes {
     }
 
     /** VAEEncodeTiled: encodes in overlapping tiles. */
-    public static final class VaeEncodeTiled implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("VAEEncodeTiled", "VAE Encode (Tiled)", "_for_testing",
-                        "VAE Encode in overlapping tiles, for images too large to encode at once.")
-                .input(SocketInput.of("pixels", PortType.IMAGE))
-                .input(SocketInput.of("vae", PortType.VAE))
-                .input(step("tile_size", 512, 64, 4096, 64, false))
-                .input(step("overlap", 64, 0, 4096, 32, false))
-                .input(step("temporal_size", 64, 8, 4096, 4, true))
-                .input(step("temporal_overlap", 8, 4, 4096, 4, true))
-                .output(PortType.LATENT, "LATENT")
-                .build();
+    public static final class VaeEncodeTiled extends Node {
+        static final SocketInput<ImageValue> PIXELS = SocketInput.of("pixels", PortType.IMAGE, ImageValue.class);
+        static final IntInput TILE_SIZE = step("tile_size", 512, 64, 4096, 64, false);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public VaeEncodeTiled() {
+            super(NodeSupport.schema("VAEEncodeTiled", "VAE Encode (Tiled)", "_for_testing",
+                            "VAE Encode in overlapping tiles, for images too large to encode at once.")
+                    .input(PIXELS)
+                    .input(VAE)
+                    .input(TILE_SIZE)
+                    .input(OVERLAP)
+                    .input(TEMPORAL_SIZE)
+                    .input(TEMPORAL_OVERLAP)
+                    .output(PortType.LATENT, "LATENT"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            ImageValue image = ctx.inputs().get("pixels", ImageValue.class);
-            VaeValue vae = ctx.inputs().get("vae", VaeValue.class);
-            int tile = (int) ctx.inputs().getInt("tile_size");
-            int overlap = (int) ctx.inputs().getInt("overlap");
+            NodeInputs in = ctx.inputs();
+            ImageValue image = in.get(PIXELS);
+            VaeValue vae = in.get(VAE);
+            int tile = in.getInt(TILE_SIZE);
+            int overlap = in.getInt(OVERLAP);
             if (tile < overlap * 4) {
                 overlap = tile / 4 / 8 * 8; // keep the tiling valid (ComfyUI's decode rule)
             }

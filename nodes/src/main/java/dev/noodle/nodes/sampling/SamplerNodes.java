@@ -1,28 +1,28 @@
 package dev.noodle.nodes.sampling;
 
-import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.host.MemoryPreflight;
 import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.image.ScaleNodes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import dev.noodle.engine.image.LatentPreview;
-import dev.noodle.engine.sampling.SamplerKind;
-import dev.noodle.engine.sampling.SamplingCancelledException;
-import dev.noodle.engine.sampling.Scheduler;
 import dev.noodle.engine.diffusion.AdmConditioning;
 import dev.noodle.engine.diffusion.CondEntry;
 import dev.noodle.engine.diffusion.DiffusionSampler;
+import dev.noodle.engine.diffusion.NoiseMode;
 import dev.noodle.engine.diffusion.SamplingRequest;
+import dev.noodle.engine.image.LatentPreview;
+import dev.noodle.engine.model.ModelFamily;
+import dev.noodle.engine.sampling.SamplerKind;
+import dev.noodle.engine.sampling.SamplingCancelledException;
+import dev.noodle.engine.sampling.Scheduler;
+import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
-import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.EnumInput;
 import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.IntInput;
-import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.values.ConditioningValue;
@@ -30,56 +30,66 @@ import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
-/** KSampler and KSamplerAdvanced, shaped as ComfyUI's. */
+/** KSampler and KSamplerAdvanced, shaped as ComfyUI's; both sample through {@link #sample}. */
 public final class SamplerNodes {
     private SamplerNodes() {}
 
-    static final List<String> SAMPLERS = Arrays.stream(SamplerKind.values()).map(SamplerKind::comfyName).toList();
-    static final List<String> SCHEDULERS = Arrays.stream(Scheduler.values()).map(Scheduler::comfyName).toList();
     /** A live preview of the denoised latent every this many steps (and at the last). */
     static final int PREVIEW_EVERY = 3;
-    static final List<String> NOISE_MODES = List.of("comfy", "a1111");
 
-    static NodeSchema.Builder common(NodeSchema.Builder b, String seedName) {
-        return b.input(SocketInput.of("model", PortType.MODEL))
-                .input(IntInput.seed(seedName).withTooltip("The noise seed; the same seed gives the same image."))
-                .input(IntInput.of("steps", 20, 1, 10000))
-                .input(new FloatInput("cfg", 8.0, 0.0, 100.0, 0.1, 0.01, false,
-                        "Classifier-free guidance: how strongly to follow the prompt."))
-                .input(ComboInput.of("sampler_name", SAMPLERS))
-                .input(ComboInput.of("scheduler", SCHEDULERS));
+    static final SocketInput<ModelValue> MODEL = SocketInput.of("model", PortType.MODEL, ModelValue.class);
+    static final IntInput STEPS = IntInput.of("steps", 20, 1, 10000);
+    static final EnumInput<SamplerKind> SAMPLER =
+            EnumInput.of("sampler_name", SamplerKind.class, SamplerKind::comfyName);
+    static final EnumInput<Scheduler> SCHEDULER = EnumInput.of("scheduler", Scheduler.class, Scheduler::comfyName);
+    static final SocketInput<ConditioningValue> POSITIVE =
+            SocketInput.of("positive", PortType.CONDITIONING, ConditioningValue.class);
+    static final SocketInput<ConditioningValue> NEGATIVE =
+            SocketInput.of("negative", PortType.CONDITIONING, ConditioningValue.class);
+    static final SocketInput<LatentValue> LATENT_IMAGE =
+            SocketInput.of("latent_image", PortType.LATENT, LatentValue.class);
+    /**
+     * ComfyUI's (the default) or AUTOMATIC1111's seed noise ({@code ./noodle run --noise-mode a1111} writes it into
+     * every sampler that leaves it unset, so saved images keep it).
+     */
+    static final EnumInput<NoiseMode> NOISE_MODE =
+            EnumInput.of("noise_mode", NoiseMode.class, NoiseMode::jsonName).asOptional();
+
+    private static FloatInput cfg(String tooltip) {
+        return new FloatInput("cfg", 8.0, 0.0, 100.0, 0.1, 0.01, false, tooltip);
     }
 
-    /** Runs the sampler for a node and returns the new latent. */
-    static LatentValue run(NodeContext ctx, SamplingRequest request, LatentValue latent) {
+    /**
+     * Samples the node's latent_image with its model and positive/negative conditioning under {@code request}'s
+     * settings, reporting progress with previews; returns the new latent (keeping the noise mask and batch index).
+     */
+    static NodeOutputs sample(NodeContext ctx, SamplingRequest request) {
         NodeInputs in = ctx.inputs();
-        ModelValue model = in.get("model", ModelValue.class);
+        ModelValue model = in.get(MODEL);
+        ConditioningValue positive = in.get(POSITIVE);
+        LatentValue latent = in.get(LATENT_IMAGE);
         HeapTensor samples = latent.samples();
         MemoryPreflight.check(ctx.nodeType(), samples.dim(0), samples.dim(2) * 8, samples.dim(3) * 8);
         try (NDManager m = NodeSupport.scope(ctx)) {
-            SamplingRequest r = new SamplingRequest(request.seed(), request.steps(), request.cfg(), request.sampler(),
-                    request.scheduler(), request.denoise(), request.addNoise(), request.startStep(), request.endStep(),
-                    request.forceFullDenoise(), entries(in.get("positive", ConditioningValue.class), m, model,
-                            samples, false),
-                    entries(in.get("negative", ConditioningValue.class), m, model, samples, true), request.noiseMode());
+            SamplingRequest r = request.withConditioning(entries(positive, m, model, samples, false),
+                    entries(in.get(NEGATIVE), m, model, samples, true));
             NDArray x = samples.toNd(m);
             NDArray mask = latent.noiseMask() == null ? null
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
             InpaintExtras extras = model.unet().config().inChannels() == 9
-                    ? InpaintExtras.of(in.get("positive", ConditioningValue.class), latent, model.latentScale()) : null;
+                    ? InpaintExtras.of(positive, latent, model.latentScale()) : null;
             DiffusionSampler.Model dm = new DiffusionSampler.Model(model.unet(), model.sampling(), model.latentScale(),
                     extras);
-            float[][] factors = model.family().base() == dev.noodle.engine.model.ModelFamily.SDXL
+            float[][] factors = model.family().base() == ModelFamily.SDXL
                     ? LatentPreview.SDXL_FACTORS : LatentPreview.SD15_FACTORS;
             NDArray out = DiffusionSampler.sample(dm, r, x, mask, latent.batchIndex(),
                     (step, total, sigma, xs, denoised) -> ctx.progress(step + 1, total,
                             step % PREVIEW_EVERY == PREVIEW_EVERY - 1 || step == total - 1
                                     ? LatentPreview.preview(denoised, factors) : null),
                     NodeSupport.cancelled(ctx), m);
-            return new LatentValue(HeapTensor.of(out), latent.noiseMask(), latent.batchIndex());
+            return NodeOutputs.of(new LatentValue(HeapTensor.of(out), latent.noiseMask(), latent.batchIndex()));
         } catch (SamplingCancelledException e) {
             throw NodeSupport.cancelledException();
         }
@@ -104,91 +114,103 @@ public final class SamplerNodes {
         List<CondEntry> out = new ArrayList<>();
         for (ConditioningValue.Entry e : c.entries()) {
             NDArray pooled = e.pooled() == null ? null : e.pooled().toNd(m);
-            NDArray y = AdmConditioning.y(m, adm, pooled, SdxlConditioningNodes.params(e), (int) latent.dim(2),
-                    (int) latent.dim(3), negative);
+            NDArray y = AdmConditioning.y(m, adm, pooled, e.sizeParams(), (int) latent.dim(2), (int) latent.dim(3),
+                    negative);
             out.add(new CondEntry(e.context().toNd(m), pooled, e.strength(), e.area(), y));
         }
         return out;
     }
 
-    static String noiseMode(NodeInputs in) {
-        return compatMode(in, "noise_mode");
-    }
-
-    /**
-     * ComfyUI ("comfy", the default) or AUTOMATIC1111 ("a1111") conventions for a node, from its optional input
-     * ({@code ./noodle run --noise-mode a1111} writes it into every node that has one, so saved images keep it).
-     */
-    public static String compatMode(NodeInputs in, String input) {
-        return in.has(input) ? in.getString(input) : "comfy";
-    }
-
     /** KSampler. */
-    public static final class KSampler implements NodeDefinition {
-        private final NodeSchema schema = common(NodeSupport.schema("KSampler", "KSampler", "sampling",
-                        "The sampler: starting from noise (or a latent), the MODEL removes noise step by step,"
-                                + " steered by the positive and away from the negative conditioning (CFG)."), "seed")
-                .input(SocketInput.of("positive", PortType.CONDITIONING))
-                .input(SocketInput.of("negative", PortType.CONDITIONING))
-                .input(SocketInput.of("latent_image", PortType.LATENT))
-                .input(FloatInput.of("denoise", 1.0, 0.0, 1.0, 0.01))
-                .input(ComboInput.of("noise_mode", NOISE_MODES).asOptional())
-                .output(PortType.LATENT, "LATENT")
-                .build();
+    public static final class KSampler extends Node {
+        static final IntInput SEED =
+                IntInput.seed("seed").withTooltip("The noise seed; the same seed gives the same image.");
+        static final FloatInput CFG = cfg("Classifier-free guidance: how strongly to follow the prompt.");
+        static final FloatInput DENOISE = FloatInput.of("denoise", 1.0, 0.0, 1.0, 0.01);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public KSampler() {
+            super(NodeSupport.schema("KSampler", "KSampler", "sampling",
+                            "The sampler: starting from noise (or a latent), the MODEL removes noise step by step,"
+                                    + " steered by the positive and away from the negative conditioning (CFG).")
+                    .input(MODEL)
+                    .input(SEED)
+                    .input(STEPS)
+                    .input(CFG)
+                    .input(SAMPLER)
+                    .input(SCHEDULER)
+                    .input(POSITIVE)
+                    .input(NEGATIVE)
+                    .input(LATENT_IMAGE)
+                    .input(DENOISE)
+                    .input(NOISE_MODE)
+                    .output(PortType.LATENT, "LATENT"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            SamplingRequest r = new SamplingRequest(in.getInt("seed"), (int) in.getInt("steps"),
-                    (float) in.getFloat("cfg"), SamplerKind.fromComfyName(in.getString("sampler_name")),
-                    Scheduler.fromComfyName(in.getString("scheduler")), (float) in.getFloat("denoise"), true, 0,
-                    10000, true, List.of(), List.of(), noiseMode(in));
-            return NodeOutputs.of(run(ctx, r, in.get("latent_image", LatentValue.class)));
+            return sample(ctx, new SamplingRequest(in.get(SEED), in.getInt(STEPS), in.getFloat(CFG), in.get(SAMPLER),
+                    in.get(SCHEDULER), in.getFloat(DENOISE), true, 0, 10000, true, List.of(), List.of(),
+                    in.get(NOISE_MODE)));
+        }
+    }
+
+    /** An enable/disable switch, spelled as ComfyUI's combos spell it. */
+    enum Switch {
+        ENABLE("enable"),
+        DISABLE("disable");
+
+        private final String jsonName;
+
+        Switch(String jsonName) {
+            this.jsonName = jsonName;
+        }
+
+        String jsonName() {
+            return jsonName;
         }
     }
 
     /** KSamplerAdvanced: add_noise, start/end steps, leftover noise. */
-    public static final class KSamplerAdvanced implements NodeDefinition {
-        private final NodeSchema schema = NodeSupport.schema("KSamplerAdvanced", "KSampler (Advanced)", "sampling",
-                        "KSampler with control over the step range and noise, e.g. to hand a partly denoised latent"
-                                + " to another model.")
-                .input(SocketInput.of("model", PortType.MODEL))
-                .input(ComboInput.of("add_noise", "enable", "disable"))
-                .input(IntInput.seed("noise_seed"))
-                .input(IntInput.of("steps", 20, 1, 10000))
-                .input(new FloatInput("cfg", 8.0, 0.0, 100.0, 0.1, 0.01, false, ""))
-                .input(ComboInput.of("sampler_name", SAMPLERS))
-                .input(ComboInput.of("scheduler", SCHEDULERS))
-                .input(SocketInput.of("positive", PortType.CONDITIONING))
-                .input(SocketInput.of("negative", PortType.CONDITIONING))
-                .input(SocketInput.of("latent_image", PortType.LATENT))
-                .input(IntInput.of("start_at_step", 0, 0, 10000))
-                .input(IntInput.of("end_at_step", 10000, 0, 10000))
-                .input(ComboInput.of("return_with_leftover_noise", "disable", "enable"))
-                .input(ComboInput.of("noise_mode", NOISE_MODES).asOptional())
-                .output(PortType.LATENT, "LATENT")
-                .build();
+    public static final class KSamplerAdvanced extends Node {
+        static final EnumInput<Switch> ADD_NOISE =
+                EnumInput.of("add_noise", List.of(Switch.ENABLE, Switch.DISABLE), Switch::jsonName);
+        static final IntInput NOISE_SEED = IntInput.seed("noise_seed");
+        static final FloatInput CFG = cfg("");
+        static final IntInput START_AT_STEP = IntInput.of("start_at_step", 0, 0, 10000);
+        static final IntInput END_AT_STEP = IntInput.of("end_at_step", 10000, 0, 10000);
+        static final EnumInput<Switch> RETURN_WITH_LEFTOVER_NOISE =
+                EnumInput.of("return_with_leftover_noise", List.of(Switch.DISABLE, Switch.ENABLE), Switch::jsonName);
 
-        @Override
-        public NodeSchema schema() {
-            return schema;
+        public KSamplerAdvanced() {
+            super(NodeSupport.schema("KSamplerAdvanced", "KSampler (Advanced)", "sampling",
+                            "KSampler with control over the step range and noise, e.g. to hand a partly denoised"
+                                    + " latent to another model.")
+                    .input(MODEL)
+                    .input(ADD_NOISE)
+                    .input(NOISE_SEED)
+                    .input(STEPS)
+                    .input(CFG)
+                    .input(SAMPLER)
+                    .input(SCHEDULER)
+                    .input(POSITIVE)
+                    .input(NEGATIVE)
+                    .input(LATENT_IMAGE)
+                    .input(START_AT_STEP)
+                    .input(END_AT_STEP)
+                    .input(RETURN_WITH_LEFTOVER_NOISE)
+                    .input(NOISE_MODE)
+                    .output(PortType.LATENT, "LATENT"));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            SamplingRequest r = new SamplingRequest(in.getInt("noise_seed"), (int) in.getInt("steps"),
-                    (float) in.getFloat("cfg"), SamplerKind.fromComfyName(in.getString("sampler_name")),
-                    Scheduler.fromComfyName(in.getString("scheduler")), 1f,
-                    in.getString("add_noise").equals("enable"), (int) in.getInt("start_at_step"),
-                    (int) in.getInt("end_at_step"), in.getString("return_with_leftover_noise").equals("disable"),
-                    List.of(), List.of(), noiseMode(in));
-            return NodeOutputs.of(run(ctx, r, in.get("latent_image", LatentValue.class)));
+            return sample(ctx, new SamplingRequest(in.get(NOISE_SEED), in.getInt(STEPS), in.getFloat(CFG),
+                    in.get(SAMPLER), in.get(SCHEDULER), 1f, in.get(ADD_NOISE) == Switch.ENABLE,
+                    in.getInt(START_AT_STEP), in.getInt(END_AT_STEP),
+                    in.get(RETURN_WITH_LEFTOVER_NOISE) == Switch.DISABLE, List.of(), List.of(),
+                    in.get(NOISE_MODE)));
         }
     }
 }

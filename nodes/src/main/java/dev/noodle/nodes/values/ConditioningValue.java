@@ -1,8 +1,11 @@
 package dev.noodle.nodes.values;
 
+import dev.noodle.engine.diffusion.AdmConditioning;
 import dev.noodle.engine.diffusion.LatentArea;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The CONDITIONING wire value, as ComfyUI's list of [cond, {pooled_output, area, strength, …}] entries.
@@ -21,8 +24,49 @@ public record ConditioningValue(List<Entry> entries) {
      */
     public record Entry(HeapTensor context, HeapTensor pooled, float strength, LatentArea area,
             java.util.Map<String, HeapTensor> extras) {
+        /** SDXL's size parameters, by the ComfyUI names under which they travel in the extras. */
+        private static final List<String> SIZE_PARAMS = List.of(AdmConditioning.WIDTH, AdmConditioning.HEIGHT,
+                AdmConditioning.CROP_W, AdmConditioning.CROP_H, AdmConditioning.TARGET_WIDTH,
+                AdmConditioning.TARGET_HEIGHT, AdmConditioning.AESTHETIC_SCORE);
+
         public Entry {
             extras = java.util.Map.copyOf(extras);
+        }
+
+        /**
+         * An entry of encoded text that applies everywhere at strength 1, with these SDXL size parameters (may be
+         * empty).
+         */
+        public static Entry ofText(HeapTensor context, HeapTensor pooled, Map<String, Double> sizeParams) {
+            Map<String, HeapTensor> extras = new LinkedHashMap<>();
+            sizeParams.forEach((k, v) -> {
+                if (!SIZE_PARAMS.contains(k)) {
+                    throw new IllegalArgumentException("'" + k + "' is not a size parameter; use one of "
+                            + SIZE_PARAMS);
+                }
+                extras.put(k, new HeapTensor(new long[] {1}, new float[] {v.floatValue()}));
+            });
+            return new Entry(context, pooled, 1f, null, extras);
+        }
+
+        /**
+         * The SDXL size parameters stored in the extras, by ComfyUI name ({@link AdmConditioning}); empty when none,
+         * and then the sampler uses the latent's size.
+         */
+        public Map<String, Double> sizeParams() {
+            Map<String, Double> p = new LinkedHashMap<>();
+            for (String k : SIZE_PARAMS) {
+                HeapTensor t = extras.get(k);
+                if (t != null) {
+                    p.put(k, (double) t.data()[0]);
+                }
+            }
+            return p;
+        }
+
+        /** This entry restricted to a latent-cell rectangle at a strength (ConditioningSetArea). */
+        public Entry withArea(LatentArea rect, float weight) {
+            return new Entry(context, pooled, weight, rect, extras);
         }
     }
 

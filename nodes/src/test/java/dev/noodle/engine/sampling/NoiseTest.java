@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.noodle.engine.diffusion.InitialNoise;
+import dev.noodle.engine.diffusion.NoiseMode;
 import dev.noodle.engine.diffusion.SamplingRequest;
 import java.util.Arrays;
 import java.util.List;
@@ -117,7 +118,7 @@ class NoiseTest {
     void a1111StartIsPhiloxNoiseTimesSigma0AndStepNoiseContinuesTheStream() {
         ModelSampling ms = ModelSampling.sd15();
         for (float denoise : new float[] {1f, 0.5f}) {
-            SamplingRequest r = request(42, denoise, InitialNoise.A1111);
+            SamplingRequest r = request(42, denoise, NoiseMode.A1111);
             float[] sigmas = KSamplerSigmas.forSteps(ms, r.scheduler(), r.sampler(), r.steps(), r.denoise());
             try (NDManager m = NDManager.newBaseManager()) {
                 var latent = m.ones(LATENT);
@@ -142,7 +143,7 @@ class NoiseTest {
     void comfyStartIsTorchRandnTimesSqrtOnePlusSigma0SquaredAtFullDenoise() {
         ModelSampling ms = ModelSampling.sd15();
         for (float denoise : new float[] {1f, 0.5f}) {
-            SamplingRequest r = request(0, denoise, InitialNoise.COMFY);
+            SamplingRequest r = request(0, denoise, NoiseMode.COMFY);
             float[] sigmas = KSamplerSigmas.forSteps(ms, r.scheduler(), r.sampler(), r.steps(), r.denoise());
             try (NDManager m = NDManager.newBaseManager()) {
                 var latent = m.zeros(LATENT);
@@ -165,7 +166,7 @@ class NoiseTest {
         }
     }
 
-    private static SamplingRequest request(long seed, float denoise, String mode) {
+    private static SamplingRequest request(long seed, float denoise, NoiseMode mode) {
         return new SamplingRequest(seed, 4, 7f, SamplerKind.EULER_ANCESTRAL, Scheduler.NORMAL, denoise, true, 0,
                 10000, true, List.of(), List.of(), mode);
     }
