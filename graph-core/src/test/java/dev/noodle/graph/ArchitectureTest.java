@@ -8,7 +8,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** graph-core stays headless: no DJL, JavaFX or Guice (architecture.md, layers). */
+/** graph-core stays headless: no DJL, JavaFX or Guice (architecture.md, layers); its file utilities are JDK only. */
 class ArchitectureTest {
     // the module's own compiled classes (scanning the whole class path for the package is slow)
     private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -19,6 +19,14 @@ class ArchitectureTest {
     void graphCoreDependsOnNoDjlJavaFxOrGuice() {
         noClasses().that().resideInAPackage("dev.noodle.graph..")
                 .should().dependOnClassesThat().resideInAnyPackage("ai.djl..", "javafx..", "com.google.inject..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void sharedFileUtilitiesUseTheJdkOnly() {
+        // dev.noodle.io is used by the engine, which must not see the graph: it may depend on nothing of Noodle's
+        noClasses().that().resideInAPackage("dev.noodle.io..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("java..", "dev.noodle.io..")
                 .check(CLASSES);
     }
 

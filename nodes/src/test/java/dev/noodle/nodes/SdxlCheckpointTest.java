@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.noodle.engine.adapters.LoraPatcher;
 import dev.noodle.engine.model.CheckpointLoader;
-import dev.noodle.engine.model.KeyNames;
+import dev.noodle.engine.keys.KeyNames;
 import dev.noodle.engine.model.LoadedCheckpoint;
 import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.model.TinyCheckpoints;

@@ -1,7 +1,6 @@
 package dev.noodle.app.cli;
 
-import dev.noodle.engine.io.CheckpointConverter;
-import dev.noodle.engine.io.ModelFormatException;
+import dev.noodle.nodes.host.ModelFileTools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -39,13 +38,12 @@ public final class ConvertCommand implements Callable<Integer> {
             System.err.println("noodle convert: IN and OUT are the same file");
             return 2;
         }
-        try {
-            int n = CheckpointConverter.toSafetensors(in, out);
-            System.out.println("wrote " + n + " tensors to " + out);
-            return 0;
-        } catch (ModelFormatException e) {
-            System.err.println("noodle convert: " + e.getMessage());
+        ModelFileTools.Conversion c = ModelFileTools.convertToSafetensors(in, out);
+        if (!c.converted()) {
+            System.err.println("noodle convert: " + c.problem());
             return 1;
         }
+        System.out.println("wrote " + c.tensors() + " tensors to " + out);
+        return 0;
     }
 }

@@ -1,6 +1,6 @@
 package dev.noodle.app.cli;
 
-import dev.noodle.engine.text.TokenizerDownloader;
+import dev.noodle.nodes.host.ModelFileTools;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,7 +18,7 @@ public final class FetchTokenizerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path file = TokenizerDownloader.downloadOpenAi(models);
+        Path file = ModelFileTools.fetchTokenizer(models);
         System.out.println("saved " + file);
         return 0;
     }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         version = "Noodle " + BuiltinNodes.VERSION,
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
-        subcommands = {RunCommand.class, BenchCommand.class, SoakCommand.class, ConvertCommand.class,
+        subcommands = {RunCommand.class, SoakCommand.class, ConvertCommand.class,
                 FetchTokenizerCommand.class, NodesCommand.class, dev.noodle.app.server.ServeCommand.class})
 public final class NoodleCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", description = "Workflow file to open in the editor.")

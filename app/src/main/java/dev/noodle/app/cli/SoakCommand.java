@@ -1,8 +1,5 @@
 package dev.noodle.app.cli;
 
-import ai.djl.ndarray.BaseNDManager;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import dev.noodle.graph.exec.CacheStats;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
@@ -10,6 +7,7 @@ import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.nodes.host.EngineMemory;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.host.NoodleRunner;
@@ -103,11 +101,11 @@ public final class SoakCommand implements Callable<Integer> {
                     runner.executor().cache().clear();
                 }
                 System.gc();
-                long[] dj = djlNative();
-                samples.add(new Sample(i + 1, BenchCommand.rss(), dj[0], (int) dj[1]));
+                long[] dj = EngineMemory.liveArrays();
+                samples.add(new Sample(i + 1, ProcessMemory.rss(), dj[0], (int) dj[1]));
                 if ((i + 1) % Math.max(1, runs / 10) == 0) {
                     System.err.printf(Locale.ROOT, "soak: run %d/%d, rss %.1f MB, djl %.1f MB%n", i + 1, runs,
-                            mb(BenchCommand.rss()), mb(dj[0]));
+                            mb(ProcessMemory.rss()), mb(dj[0]));
                 }
             }
             CacheStats c = runner.cacheStats();
@@ -154,29 +152,6 @@ public final class SoakCommand implements Callable<Integer> {
             return Path.of(home).resolve(rel);
         }
         return Files.isRegularFile(rel) ? rel : Path.of("..").resolve(rel);
-    }
-
-    /**
-     * Bytes and count of the NDArrays alive under DJL's system manager (every manager the engine made), or
-     * {@code {-1, -1}} when DJL's manager does not expose them.
-     */
-    static long[] djlNative() {
-        try (NDManager probe = NDManager.newBaseManager()) {
-            if (!(probe.getParentManager() instanceof BaseNDManager system)) {
-                return new long[] {-1, -1};
-            }
-            long bytes = 0;
-            int count = 0;
-            for (NDArray a : system.getManagedArrays()) {
-                if (!a.isReleased()) {
-                    bytes += a.getShape().size() * a.getDataType().getNumOfBytes();
-                    count++;
-                }
-            }
-            return new long[] {bytes, count};
-        } catch (RuntimeException | LinkageError e) {
-            return new long[] {-1, -1};
-        }
     }
 
     /** Least-squares slope of {@code y} against the run number, per run. */

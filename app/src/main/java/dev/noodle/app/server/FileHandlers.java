@@ -2,7 +2,7 @@ package dev.noodle.app.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.noodle.engine.io.AtomicFiles;
+import dev.noodle.io.AtomicFiles;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import java.io.IOException;

@@ -8,6 +8,7 @@ import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.validate.ValidationCode;
 import dev.noodle.graph.validate.ValidationError;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -22,17 +23,18 @@ import java.util.Set;
  * extra_info}, node_errors: {id: {errors: [...], dependent_outputs: [...], class_type}}}}. Stateless.
  */
 final class PromptErrors {
-    private static final Map<String, String> SHORT = Map.ofEntries(
-            Map.entry(ValidationError.REQUIRED_INPUT_MISSING, "Required input is missing"),
-            Map.entry(ValidationError.RETURN_TYPE_MISMATCH, "Return type mismatch between linked nodes"),
-            Map.entry(ValidationError.VALUE_SMALLER_THAN_MIN, "Value smaller than min"),
-            Map.entry(ValidationError.VALUE_BIGGER_THAN_MAX, "Value bigger than max"),
-            Map.entry(ValidationError.VALUE_NOT_IN_LIST, "Value not in list"),
-            Map.entry(ValidationError.INVALID_INPUT_TYPE, "Failed to convert an input value"),
-            Map.entry(ValidationError.BAD_LINKED_INPUT, "Bad linked input, must be a length-2 list of [node_id, slot_index]"),
-            Map.entry(ValidationError.DEPENDENCY_CYCLE, "Dependency cycle detected"),
-            Map.entry(ValidationError.UNKNOWN_NODE_TYPE, "Node type not found"),
-            Map.entry(ValidationError.EXCEPTION_DURING_VALIDATION, "Exception when validating node"));
+    private static final Map<ValidationCode, String> SHORT = Map.ofEntries(
+            Map.entry(ValidationCode.REQUIRED_INPUT_MISSING, "Required input is missing"),
+            Map.entry(ValidationCode.RETURN_TYPE_MISMATCH, "Return type mismatch between linked nodes"),
+            Map.entry(ValidationCode.VALUE_SMALLER_THAN_MIN, "Value smaller than min"),
+            Map.entry(ValidationCode.VALUE_BIGGER_THAN_MAX, "Value bigger than max"),
+            Map.entry(ValidationCode.VALUE_NOT_IN_LIST, "Value not in list"),
+            Map.entry(ValidationCode.INVALID_INPUT_TYPE, "Failed to convert an input value"),
+            Map.entry(ValidationCode.BAD_LINKED_INPUT,
+                    "Bad linked input, must be a length-2 list of [node_id, slot_index]"),
+            Map.entry(ValidationCode.DEPENDENCY_CYCLE, "Dependency cycle detected"),
+            Map.entry(ValidationCode.UNKNOWN_NODE_TYPE, "Node type not found"),
+            Map.entry(ValidationCode.EXCEPTION_DURING_VALIDATION, "Exception when validating node"));
 
     private final ObjectMapper mapper;
 
@@ -60,7 +62,7 @@ final class PromptErrors {
                 lines.append('\n');
             }
             lines.append(SHORT.getOrDefault(e.code(), e.message())).append(": ").append(e.toLine());
-            if (e.nodeId() == null || e.code().equals(ValidationError.PROMPT_NO_OUTPUTS)) {
+            if (e.nodeId() == null || e.code() == ValidationCode.PROMPT_NO_OUTPUTS) {
                 global = global == null ? e : global;
                 continue;
             }
@@ -79,10 +81,11 @@ final class PromptErrors {
             }
             e.details().forEach((k, v) -> extra.set(k, mapper.valueToTree(v)));
             ((ArrayNode) entry.get("errors")).add(
-                    error(e.code(), SHORT.getOrDefault(e.code(), e.message()), detailText(e), extra));
+                    error(e.code().comfyName(), SHORT.getOrDefault(e.code(), e.message()), detailText(e), extra));
         }
         if (global != null && nodeErrors.isEmpty()) {
-            body.set("error", error(global.code(), "Prompt has no outputs", global.message(), mapper.createObjectNode()));
+            body.set("error", error(global.code().comfyName(), "Prompt has no outputs", global.message(),
+                    mapper.createObjectNode()));
         } else {
             body.set("error", error("prompt_outputs_failed_validation", "Prompt outputs failed validation",
                     lines.toString(), mapper.createObjectNode()));

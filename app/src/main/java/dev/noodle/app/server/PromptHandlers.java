@@ -9,6 +9,7 @@ import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.validate.ValidationCode;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
 import io.javalin.http.Context;
@@ -67,7 +68,7 @@ final class PromptHandlers {
         ObjectNode failed = all.isEmpty() ? null : errors.failed(wf, registry, all);
         if (good.isEmpty()) {
             Http.json(ctx, 400, failed != null ? failed
-                    : errors.failed(wf, registry, List.of(new ValidationError(ValidationError.PROMPT_NO_OUTPUTS,
+                    : errors.failed(wf, registry, List.of(new ValidationError(ValidationCode.PROMPT_NO_OUTPUTS,
                             null, null, null, "Prompt has no outputs", null))));
             return;
         }

@@ -6,7 +6,6 @@ import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.node.CancellationToken;
-import dev.noodle.engine.model.ModelManager;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.host.NoodleRunner;
 import java.util.HashMap;
@@ -29,7 +28,6 @@ final class PromptWorker implements AutoCloseable {
     private final PromptQueue queue;
     private final NoodleRunner runner;
     private final NoodleNodes nodes;
-    private final ModelManager models;
     private final ClientHub hub;
     private final FileRoots roots;
     private final ObjectMapper mapper;
@@ -52,7 +50,6 @@ final class PromptWorker implements AutoCloseable {
         this.queue = queue;
         this.runner = runner;
         this.nodes = nodes;
-        this.models = nodes.models();
         this.hub = hub;
         this.roots = roots;
         this.mapper = mapper;
@@ -156,7 +153,7 @@ final class PromptWorker implements AutoCloseable {
         boolean free = freeMemory.getAndSet(false);
         if (unload || free) {
             runner.executor().cache().clear(); // cached results hold model leases; drop them first
-            int n = models.freeUnused();
+            int n = nodes.freeUnusedModels();
             LOG.info("freed memory: cache cleared, {} model(s) unloaded", n);
         }
     }

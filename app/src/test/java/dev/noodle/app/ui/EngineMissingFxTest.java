@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.noodle.app.ui.view.MainWindow;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.EngineStatus;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
@@ -44,6 +45,7 @@ class EngineMissingFxTest {
     @Start
     void start(Stage stage) {
         nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")),
+                EngineOptions.defaults(),
                 Optional.of(EngineStatus.message("Failed to extract PyTorch native library: /proc/nodjl")));
         window = TestWindows.open(stage, TestWindows.real(nodes, home));
     }

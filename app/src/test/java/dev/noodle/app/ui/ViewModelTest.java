@@ -52,7 +52,7 @@ class ViewModelTest {
     void aDependencyCycleMarksEveryNodeOnIt() {
         RunViewModel run = new RunViewModel();
         run.invalid(List.of(new dev.noodle.graph.validate.ValidationError(
-                dev.noodle.graph.validate.ValidationError.DEPENDENCY_CYCLE, "3", "KSampler", null,
+                dev.noodle.graph.validate.ValidationCode.DEPENDENCY_CYCLE, "3", "KSampler", null,
                 "Dependency cycle detected between nodes 3 -> 8 -> 3; remove one of these links",
                 Map.of("nodes", List.of("3", "8")))));
         for (String id : List.of("3", "8")) {

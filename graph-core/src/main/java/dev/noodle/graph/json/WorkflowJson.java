@@ -15,18 +15,14 @@ import dev.noodle.graph.model.Note;
 import dev.noodle.graph.model.Reroute;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -54,12 +50,8 @@ public final class WorkflowJson {
     }
 
     private static final ObjectMapper MAPPER = JsonValues.newMapper();
-    private static final ChannelWriter PLAIN_WRITER = (channel, bytes) -> {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-            channel.write(buf);
-        }
-    };
+    private static final ChannelWriter PLAIN_WRITER =
+            (channel, bytes) -> AtomicFiles.writeFully(channel, ByteBuffer.wrap(bytes));
 
     private WorkflowJson() {}
 
@@ -322,8 +314,8 @@ public final class WorkflowJson {
     }
 
     /**
-     * Saves atomically: writes a temp file in the same folder, forces it to disk, then renames it over {@code file}.
-     * On failure the previous file is untouched and the temp file removed.
+     * Saves atomically ({@link AtomicFiles}): writes a temp file in the same folder, forces it to disk, then renames it
+     * over {@code file}. On failure the previous file is untouched and the temp file removed.
      */
     public static void save(Workflow wf, Path file) throws IOException {
         save(wf, file, PLAIN_WRITER);
@@ -331,58 +323,6 @@ public final class WorkflowJson {
 
     static void save(Workflow wf, Path file, ChannelWriter writer) throws IOException {
         byte[] bytes = write(wf).getBytes(StandardCharsets.UTF_8);
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) { // temp files are owner-only; a saved
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        }
-        boolean done = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                    FileLock inFlight = ch.lock()) {
-                removeStaleTemps(dir, "." + target.getFileName() + ".");
-                writer.write(ch, bytes);
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            done = true;
-            forceDirectory(dir);
-        } finally {
-            if (!done) {
-                Files.deleteIfExists(tmp);
-            }
-        }
-    }
-
-    /**
-     * Deletes temp files of earlier saves of the same target that died mid-write (kill -9, power loss), so they do
-     * not pile up: a save in flight holds an exclusive lock on its temp file (released by the OS when its process
-     * dies), so only unlocked ones are removed.
-     */
-    static void removeStaleTemps(Path dir, String prefix) {
-        try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, p -> p.getFileName().toString()
-                .startsWith(prefix) && p.getFileName().toString().endsWith(".tmp"))) {
-            for (Path p : temps) {
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE); FileLock lock = ch.tryLock()) {
-                    if (lock != null) {
-                        Files.deleteIfExists(p);
-                    }
-                } catch (IOException | OverlappingFileLockException inUseOrGone) {
-                    // another save holds it (in this JVM or another), or it vanished: leave it
-                }
-            }
-        } catch (IOException e) {
-            // the folder cannot be listed: nothing to clean, the save itself goes on
-        }
-    }
-
-    private static void forceDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // directories cannot be opened for sync on every platform (Windows); the rename is still atomic
-        }
+        AtomicFiles.write(file, ch -> writer.write(ch, bytes));
     }
 }

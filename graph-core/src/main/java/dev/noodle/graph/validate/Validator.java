@@ -63,7 +63,7 @@ public final class Validator {
         Map<String, Map<String, Object>> literals = new LinkedHashMap<>();
         for (NodeInstance n : graph.nodes().values()) {
             if (registry.find(n.type()).isEmpty()) {
-                errors.add(error(ValidationError.UNKNOWN_NODE_TYPE, n, null,
+                errors.add(error(ValidationCode.UNKNOWN_NODE_TYPE, n, null,
                         "Node type '" + n.type() + "' does not exist; install the node pack that provides it or"
                                 + " remove the node", Map.of("class_type", n.type())));
             }
@@ -72,7 +72,7 @@ public final class Validator {
         if (targets.isEmpty()) {
             roots = graph.outputNodes();
             if (roots.isEmpty()) {
-                errors.add(new ValidationError(ValidationError.PROMPT_NO_OUTPUTS, null, null, null,
+                errors.add(new ValidationError(ValidationCode.PROMPT_NO_OUTPUTS, null, null, null,
                         "Prompt has no outputs: add an output node such as Save Image or Preview Image (muted output"
                                 + " nodes do not count)", Map.of()));
                 return new Validation(errors, literals);
@@ -83,7 +83,7 @@ public final class Validator {
                 if (graph.nodes().containsKey(t)) {
                     roots.add(t);
                 } else {
-                    errors.add(new ValidationError(ValidationError.PROMPT_NO_OUTPUTS, t, null, null,
+                    errors.add(new ValidationError(ValidationCode.PROMPT_NO_OUTPUTS, t, null, null,
                             "Requested node " + t + " is not in the workflow or is muted", Map.of()));
                 }
             }
@@ -101,13 +101,13 @@ public final class Validator {
             try {
                 literals.put(id, validateNode(graph, n, schema.get(), errors));
             } catch (RuntimeException e) {
-                errors.add(error(ValidationError.EXCEPTION_DURING_VALIDATION, n, null,
+                errors.add(error(ValidationCode.EXCEPTION_DURING_VALIDATION, n, null,
                         "Validation failed unexpectedly: " + e, Map.of("exception_type", e.getClass().getName())));
             }
         }
         for (List<String> cycle : graph.topologicalOrder(needed).cycles()) {
             NodeInstance first = graph.nodes().get(cycle.get(0));
-            errors.add(error(ValidationError.DEPENDENCY_CYCLE, first, null,
+            errors.add(error(ValidationCode.DEPENDENCY_CYCLE, first, null,
                     "Dependency cycle detected between nodes " + String.join(" -> ", cycle) + " -> " + cycle.get(0)
                             + "; remove one of these links", Map.of("nodes", cycle)));
         }
@@ -122,7 +122,7 @@ public final class Validator {
             InputValue v = n.input(spec.name());
             if (v == null) {
                 if (!spec.optional()) {
-                    errors.add(error(ValidationError.REQUIRED_INPUT_MISSING, n, spec.name(),
+                    errors.add(error(ValidationCode.REQUIRED_INPUT_MISSING, n, spec.name(),
                             "Required input is missing; connect it or give it a value", Map.of()));
                 }
                 continue;
@@ -144,7 +144,7 @@ public final class Validator {
             EffectiveGraph graph, NodeInstance n, InputSpec spec, Link link, List<ValidationError> errors) {
         NodeInstance src = graph.nodes().get(link.nodeId());
         if (src == null) {
-            errors.add(error(ValidationError.BAD_LINKED_INPUT, n, spec.name(),
+            errors.add(error(ValidationCode.BAD_LINKED_INPUT, n, spec.name(),
                     "Linked to node " + link.nodeId() + ", which does not exist; reconnect the input",
                     Map.of("linked_node", link.nodeId(), "output_index", link.outputIndex())));
             return;
@@ -155,7 +155,7 @@ public final class Validator {
         }
         List<OutputSpec> outs = srcSchema.get().outputs();
         if (link.outputIndex() < 0 || link.outputIndex() >= outs.size()) {
-            errors.add(error(ValidationError.BAD_LINKED_INPUT, n, spec.name(),
+            errors.add(error(ValidationCode.BAD_LINKED_INPUT, n, spec.name(),
                     "Linked to output " + link.outputIndex() + " of node " + src.id() + " (" + src.type()
                             + "), which has " + outs.size() + " output(s); reconnect the input",
                     Map.of("linked_node", src.id(), "output_index", link.outputIndex())));
@@ -166,7 +166,7 @@ public final class Validator {
         boolean ok = expected.accepts(received)
                 || (spec instanceof ComboInput && received.equals(PortType.STRING));
         if (!ok) {
-            errors.add(error(ValidationError.RETURN_TYPE_MISMATCH, n, spec.name(),
+            errors.add(error(ValidationCode.RETURN_TYPE_MISMATCH, n, spec.name(),
                     "Return type mismatch between linked nodes: node " + src.id() + " (" + src.type()
                             + ") gives " + received + ", input expects " + expected,
                     Map.of("received_type", received.name(), "input_type", expected.name(),
@@ -177,7 +177,7 @@ public final class Validator {
     /** Checks a literal; returns it converted to the input's type, or null when it is not valid. */
     private Object validateLiteral(NodeInstance n, InputSpec spec, Object value, List<ValidationError> errors) {
         if (value instanceof List<?> list) {
-            errors.add(error(ValidationError.BAD_LINKED_INPUT, n, spec.name(),
+            errors.add(error(ValidationCode.BAD_LINKED_INPUT, n, spec.name(),
                     "Bad linked input " + InputCoercion.describe(list)
                             + ", must be a length-2 list of [node_id, slot_index]",
                     Map.of("received_value", list)));
@@ -185,7 +185,7 @@ public final class Validator {
         }
         value = InputCoercion.unwrap(value);
         if (spec instanceof SocketInput s) {
-            errors.add(error(ValidationError.INVALID_INPUT_TYPE, n, spec.name(),
+            errors.add(error(ValidationCode.INVALID_INPUT_TYPE, n, spec.name(),
                     "Expects a link from a " + s.type() + " output, got the value " + InputCoercion.describe(value),
                     Map.of("input_type", s.type().name())));
             return null;
@@ -193,7 +193,7 @@ public final class Validator {
         if (spec instanceof ComboInput combo) {
             List<String> options = combo.currentOptions();
             if (!(value instanceof String str) || !options.contains(str)) {
-                errors.add(error(ValidationError.VALUE_NOT_IN_LIST, n, spec.name(),
+                errors.add(error(ValidationCode.VALUE_NOT_IN_LIST, n, spec.name(),
                         "Value not in list: " + InputCoercion.describe(value) + " not in " + preview(options),
                         Map.of("received_value", String.valueOf(value), "options", options)));
                 return null;
@@ -208,7 +208,7 @@ public final class Validator {
                 converted = InputCoercion.coerce(spec, value);
             }
         } catch (InputCoercion.CoercionException e) {
-            errors.add(error(ValidationError.INVALID_INPUT_TYPE, n, spec.name(),
+            errors.add(error(ValidationCode.INVALID_INPUT_TYPE, n, spec.name(),
                     "Failed to convert an input value to a " + spec.typeName() + " value: " + e.getMessage(),
                     Map.of("received_value", String.valueOf(value))));
             return null;
@@ -216,11 +216,11 @@ public final class Validator {
         if (spec instanceof IntInput i) {
             BigInteger v = (BigInteger) converted;
             if (v.compareTo(BigInteger.valueOf(i.min())) < 0) {
-                errors.add(range(ValidationError.VALUE_SMALLER_THAN_MIN, n, spec, v + " smaller than min of " + i.min(),
+                errors.add(range(ValidationCode.VALUE_SMALLER_THAN_MIN, n, spec, v + " smaller than min of " + i.min(),
                         v, i.min()));
                 return null;
             } else if (v.compareTo(BigInteger.valueOf(i.max())) > 0) {
-                errors.add(range(ValidationError.VALUE_BIGGER_THAN_MAX, n, spec, v + " bigger than max of " + i.max(),
+                errors.add(range(ValidationCode.VALUE_BIGGER_THAN_MAX, n, spec, v + " bigger than max of " + i.max(),
                         v, i.max()));
                 return null;
             }
@@ -228,10 +228,10 @@ public final class Validator {
         } else if (spec instanceof FloatInput f) {
             double v = (Double) converted;
             if (v < f.min()) {
-                errors.add(range(ValidationError.VALUE_SMALLER_THAN_MIN, n, spec, v + " smaller than min of " + f.min(),
+                errors.add(range(ValidationCode.VALUE_SMALLER_THAN_MIN, n, spec, v + " smaller than min of " + f.min(),
                         v, f.min()));
             } else if (v > f.max()) {
-                errors.add(range(ValidationError.VALUE_BIGGER_THAN_MAX, n, spec, v + " bigger than max of " + f.max(),
+                errors.add(range(ValidationCode.VALUE_BIGGER_THAN_MAX, n, spec, v + " bigger than max of " + f.max(),
                         v, f.max()));
             } else {
                 return v;
@@ -241,10 +241,11 @@ public final class Validator {
         return converted;
     }
 
-    private static ValidationError range(String code, NodeInstance n, InputSpec spec, String text, Object v, Object limit) {
+    private static ValidationError range(ValidationCode code, NodeInstance n, InputSpec spec, String text, Object v,
+            Object limit) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("received_value", v.toString());
-        details.put(code.equals(ValidationError.VALUE_SMALLER_THAN_MIN) ? "min" : "max", limit);
+        details.put(code == ValidationCode.VALUE_SMALLER_THAN_MIN ? "min" : "max", limit);
         return error(code, n, spec.name(), "Value " + text, details);
     }
 
@@ -256,7 +257,7 @@ public final class Validator {
     }
 
     private static ValidationError error(
-            String code, NodeInstance n, String input, String message, Map<String, Object> details) {
+            ValidationCode code, NodeInstance n, String input, String message, Map<String, Object> details) {
         return new ValidationError(code, n.id(), n.type(), input, message, details);
     }
 }

@@ -145,7 +145,7 @@ class GraphExecutorTest {
     void invalidWorkflowExecutesNothing() {
         RunResult r = run(pipeline(1).withNode(n("3", "ToImage", "latent", link("99", 0))));
         assertEquals(RunResult.Status.INVALID, r.status());
-        assertEquals("bad_linked_input", r.errors().get(0).code());
+        assertEquals("bad_linked_input", r.errors().get(0).code().comfyName());
         assertEquals(List.of(), fake.executed);
     }
 

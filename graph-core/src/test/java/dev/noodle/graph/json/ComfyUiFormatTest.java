@@ -17,6 +17,7 @@ import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.testing.ComfyLikeNodes;
+import dev.noodle.graph.validate.ValidationCode;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
 import java.io.IOException;
@@ -131,7 +132,7 @@ class ComfyUiFormatTest {
         Map<String, Object> orig = (Map<String, Object>) inpaint.extra().get(ComfyUiFormat.NODE_KEY);
         assertEquals(List.of(6L), orig.get("widgets_values"));
         List<ValidationError> errors = new Validator(registry).validate(wf);
-        assertTrue(errors.stream().anyMatch(e -> e.code().equals(ValidationError.UNKNOWN_NODE_TYPE)
+        assertTrue(errors.stream().anyMatch(e -> e.code() == ValidationCode.UNKNOWN_NODE_TYPE
                 && "26".equals(e.nodeId())), errors.toString());
     }
 

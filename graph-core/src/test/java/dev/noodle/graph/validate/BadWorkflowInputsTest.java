@@ -34,7 +34,7 @@ class BadWorkflowInputsTest {
         assertEquals(List.of(), codes(0.5, "png"));
         for (Object bad : new Object[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, "NaN",
                 "Infinity"}) {
-            assertEquals(List.of(ValidationError.INVALID_INPUT_TYPE + "@2.strength"), codes(bad, "png"),
+            assertEquals(List.of(ValidationCode.INVALID_INPUT_TYPE + "@2.strength"), codes(bad, "png"),
                     String.valueOf(bad));
         }
     }
@@ -43,7 +43,7 @@ class BadWorkflowInputsTest {
     void pathLikeComboValuesAreNotInTheList() {
         for (String bad : new String[] {"../png", "../../etc/passwd", "/etc/passwd", "C:\\Windows\\x", "png/..",
                 "png\0"}) {
-            assertEquals(List.of(ValidationError.VALUE_NOT_IN_LIST + "@4.format"), codes(0.5, bad), bad);
+            assertEquals(List.of(ValidationCode.VALUE_NOT_IN_LIST + "@4.format"), codes(0.5, bad), bad);
         }
     }
 

@@ -26,7 +26,7 @@ class ValidatorTest {
 
     private static ValidationError only(List<ValidationError> errors, String code) {
         assertEquals(1, errors.size(), () -> "expected one error, got " + errors);
-        assertEquals(code, errors.get(0).code(), errors.get(0).toLine());
+        assertEquals(code, errors.get(0).code().comfyName(), errors.get(0).toLine());
         return errors.get(0);
     }
 
@@ -171,7 +171,7 @@ class ValidatorTest {
                 n("4", "Save", "images", link("3", 0), "prefix", "p", "format", "gif"),
                 n("5", "Nope"),
                 n("6", "Preview", "latent", link("77", 0)));
-        List<String> codes = validate(w).stream().map(ValidationError::code).sorted().toList();
+        List<String> codes = validate(w).stream().map(e -> e.code().comfyName()).sorted().toList();
         assertEquals(List.of("bad_linked_input", "invalid_input_type", "required_input_missing",
                 "unknown_node_type", "value_not_in_list", "value_smaller_than_min"), codes);
     }

@@ -4,7 +4,7 @@ import dev.noodle.engine.io.ModelFile;
 import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
-import dev.noodle.engine.model.KeyNames;
+import dev.noodle.engine.keys.KeyNames;
 import dev.noodle.engine.model.ModelFamily;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.noodle.engine.model.KeyNames;
+import dev.noodle.engine.keys.KeyNames;
 import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.unet.UNetConfig;

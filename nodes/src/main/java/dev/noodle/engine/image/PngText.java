@@ -1,6 +1,6 @@
 package dev.noodle.engine.image;
 
-import dev.noodle.engine.io.AtomicFiles;
+import dev.noodle.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -83,7 +83,7 @@ public final class CheckpointLoader {
                 AutoencoderKL vae = null;
                 if (info.vaePrefix().isPresent()) {
                     status.accept("binding VAE");
-                    vae = AutoencoderKL.load(src.withPrefix(info.vaePrefix().get()), 1f, owner);
+                    vae = AutoencoderKL.load(src.withPrefix(info.vaePrefix().get()), 1f, owner, target.options());
                 }
                 // SDXL uses SD's discrete schedule (scaled linear 0.00085..0.012, 1000 steps) as ComfyUI's
                 // ModelSamplingDiscrete does; the prediction type comes from the file.

@@ -70,7 +70,7 @@ public final class CheckpointWriter {
                 add(w, SD1_TEXT + k, parts.clip().parameter(k));
             }
         } else {
-            OpenClipNames.add(w, SD2_TEXT, parts.clip());
+            OpenClipWriter.add(w, SD2_TEXT, parts.clip());
         }
         for (String k : parts.vae().parameterKeys()) {
             add(w, AutoencoderKL.CHECKPOINT_PREFIX + k, parts.vae().parameter(k));

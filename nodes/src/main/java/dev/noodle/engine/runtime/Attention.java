@@ -6,15 +6,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import java.util.Locale;
 
 /**
  * Scaled dot-product attention softmax(q·kᵀ/√d)·v (Vaswani et al. 2017, eq. 1) with two interchangeable
  * implementations: PyTorch's fused kernel through {@link TorchOps#sdpa} (fast, no score matrix) and a pure-DJL
  * matmul + softmax, chunked over queries to bound memory. Both give the same numbers up to float rounding.
  *
- * <p>The default path is {@link Mode#FAST}; the system property {@code noodle.attention=fallback} selects the pure
- * DJL path. Stateless and thread-safe; results are owned by q's manager.
+ * <p>Callers pass the mode, normally {@link EngineOptions#attention()} of the model's target. Stateless and
+ * thread-safe; results are owned by q's manager.
  */
 public final class Attention {
     /** Which implementation computes attention. */
@@ -30,22 +29,7 @@ public final class Attention {
 
     private Attention() {}
 
-    /** The mode selected by {@code noodle.attention} ({@code fast} by default, or {@code fallback}). */
-    public static Mode mode() {
-        String m = System.getProperty("noodle.attention", "fast").trim().toLowerCase(Locale.ROOT);
-        return switch (m) {
-            case "fast", "sdpa", "" -> Mode.FAST;
-            case "fallback", "djl" -> Mode.FALLBACK;
-            default -> throw new IllegalArgumentException("noodle.attention must be fast or fallback, got '" + m + "'");
-        };
-    }
-
-    /** Attention over split heads with the configured {@link #mode()}: q [B,H,Nq,D], k [B,H,Nk,D], v [B,H,Nk,Dv] → [B,H,Nq,Dv]. */
-    public static NDArray sdpa(NDArray q, NDArray k, NDArray v) {
-        return sdpa(q, k, v, mode());
-    }
-
-    /** Attention over split heads with an explicit mode: q [B,H,Nq,D], k [B,H,Nk,D], v [B,H,Nk,Dv] → [B,H,Nq,Dv]. */
+    /** Attention over split heads with the given implementation: q [B,H,Nq,D], k [B,H,Nk,D], v [B,H,Nk,Dv] → [B,H,Nq,Dv]. */
     public static NDArray sdpa(NDArray q, NDArray k, NDArray v, Mode mode) {
         return mode == Mode.FAST ? TorchOps.sdpa(q, k, v) : fallback(q, k, v);
     }
@@ -72,11 +56,6 @@ public final class Attention {
             merged.attach(owner);
             return merged;
         }
-    }
-
-    /** As {@link #multiHead(NDArray, NDArray, NDArray, int, Mode)} with the configured mode. */
-    public static NDArray multiHead(NDArray q, NDArray k, NDArray v, int heads) {
-        return multiHead(q, k, v, heads, mode());
     }
 
     // [B, N, H·D] -> [B, H, N, D] (a strided view; both kernels accept it)

@@ -3,49 +3,63 @@ package dev.noodle.engine.runtime;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
-import java.util.Locale;
+import java.util.Objects;
 
 /**
- * Picks where the engine computes: CUDA in float16 when DJL sees a GPU, otherwise the CPU in float32 (half
- * precision on this class of CPU is 60–290× slower). Override with the system property {@code noodle.device}
- * ({@code cpu}, {@code gpu}/{@code cuda}) and {@code noodle.dtype} ({@code fp32}, {@code fp16}). Stateless and
- * thread-safe.
+ * Picks where the engine computes from the {@link EngineOptions}: CUDA in float16 when DJL sees a GPU, otherwise the
+ * CPU in float32 (half precision on this class of CPU is 60–290× slower), unless the options ask for a device or
+ * type. Stateless and thread-safe.
  */
 public final class Devices {
-    /** Where and in which float type to compute. */
-    public record Target(Device device, DataType dtype) {
-        /** The CPU in float32, the reference target. */
+    /**
+     * Where and in which float type to compute, with the options that chose them; models loaded for a target follow
+     * its options' kernel choices (attention, group norm, convolution layout).
+     */
+    public record Target(Device device, DataType dtype, EngineOptions options) {
+        /** Checks that nothing is null. */
+        public Target {
+            Objects.requireNonNull(device, "device");
+            Objects.requireNonNull(dtype, "dtype");
+            Objects.requireNonNull(options, "options");
+        }
+
+        /** The CPU in float32 with the default kernels, the reference target. */
         public static Target cpu() {
-            return new Target(Device.cpu(), DataType.FLOAT32);
+            return cpu(EngineOptions.defaults());
+        }
+
+        /** The CPU in float32 with the kernels {@code options} choose (its device and type requests are ignored). */
+        public static Target cpu(EngineOptions options) {
+            return new Target(Device.cpu(), DataType.FLOAT32, options);
         }
     }
 
     private Devices() {}
 
-    /** The target chosen from the hardware and the system properties. */
-    public static Target choose() {
-        String dev = System.getProperty("noodle.device", "auto").trim().toLowerCase(Locale.ROOT);
-        boolean gpu = switch (dev) {
-            case "cpu" -> false;
-            case "gpu", "cuda" -> {
+    /**
+     * The target the options and the hardware give.
+     *
+     * @throws IllegalStateException when the options ask for a GPU and DJL sees none
+     */
+    public static Target choose(EngineOptions options) {
+        boolean gpu = switch (options.device()) {
+            case CPU -> false;
+            case GPU -> {
                 if (gpuCount() == 0) {
-                    throw new IllegalStateException("noodle.device=" + dev + " but DJL sees no GPU; install the"
-                            + " CUDA PyTorch natives or use noodle.device=cpu");
+                    throw new IllegalStateException(EngineOptions.DEVICE_PROPERTY + "=gpu but DJL sees no GPU;"
+                            + " install the CUDA PyTorch natives or use " + EngineOptions.DEVICE_PROPERTY + "=cpu");
                 }
                 yield true;
             }
-            case "auto", "" -> gpuCount() > 0;
-            default -> throw new IllegalArgumentException("noodle.device must be auto, cpu or gpu, got '" + dev + "'");
+            case AUTO -> gpuCount() > 0;
         };
         Device device = gpu ? Device.gpu() : Device.cpu();
-        String dt = System.getProperty("noodle.dtype", "auto").trim().toLowerCase(Locale.ROOT);
-        DataType dtype = switch (dt) {
-            case "fp32", "float32" -> DataType.FLOAT32;
-            case "fp16", "float16" -> DataType.FLOAT16;
-            case "auto", "" -> gpu ? DataType.FLOAT16 : DataType.FLOAT32;
-            default -> throw new IllegalArgumentException("noodle.dtype must be auto, fp32 or fp16, got '" + dt + "'");
+        DataType dtype = switch (options.dtype()) {
+            case FP32 -> DataType.FLOAT32;
+            case FP16 -> DataType.FLOAT16;
+            case AUTO -> gpu ? DataType.FLOAT16 : DataType.FLOAT32;
         };
-        return new Target(device, dtype);
+        return new Target(device, dtype, options);
     }
 
     private static int gpuCount() {

@@ -4,37 +4,36 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import java.util.Locale;
 
 /**
  * Group normalization (Wu &amp; He 2018, eq. 1–3): per sample and group of C/G channels, y = (x − μ)/√(σ² + ε)·γ + β
  * with the biased variance. Two interchangeable implementations: PyTorch's kernel through {@link TorchOps} (fast)
- * and pure DJL (mean/variance reductions). The system property {@code noodle.groupnorm=fallback} selects the pure
- * DJL path. Stateless and thread-safe; results are owned by x's manager.
+ * and pure DJL (mean/variance reductions); callers pass the {@link Mode}, normally {@link EngineOptions#groupNorm()}
+ * of the model's target. Stateless and thread-safe; results are owned by x's manager.
  */
 public final class GroupNorm {
     private GroupNorm() {}
 
-    /** Whether the fused PyTorch kernel is used ({@code noodle.groupnorm} is not {@code fallback}). */
-    public static boolean fast() {
-        return !"fallback".equals(System.getProperty("noodle.groupnorm", "fast").trim().toLowerCase(Locale.ROOT));
+    /** Which implementation computes group norm. */
+    public enum Mode {
+        /** PyTorch's fused kernel through {@link TorchOps}. */
+        FAST,
+        /** Pure DJL mean/variance reductions. */
+        FALLBACK
     }
 
-    /** Group norm with the configured path: x [B, C, ...], γ, β [C] → [B, C, ...]. */
-    public static NDArray apply(NDArray x, int groups, NDArray gamma, NDArray beta, double eps) {
-        return apply(x, groups, gamma, beta, eps, fast());
-    }
-
-    /** Group norm with an explicit path: x [B, C, ...], γ, β [C] → [B, C, ...]. */
-    public static NDArray apply(NDArray x, int groups, NDArray gamma, NDArray beta, double eps, boolean fast) {
+    /** Group norm with the given implementation: x [B, C, ...], γ, β [C] → [B, C, ...]. */
+    public static NDArray apply(NDArray x, int groups, NDArray gamma, NDArray beta, double eps, Mode mode) {
         check(x, groups, gamma);
-        return fast ? TorchOps.groupNorm(x, groups, gamma, beta, eps) : fallback(x, groups, gamma, beta, eps, false);
+        return mode == Mode.FAST
+                ? TorchOps.groupNorm(x, groups, gamma, beta, eps)
+                : fallback(x, groups, gamma, beta, eps, false);
     }
 
     /** Group norm followed by SiLU y·σ(y) (the "norm, act" pair of every LDM ResBlock): [B, C, ...] → [B, C, ...]. */
-    public static NDArray applySilu(NDArray x, int groups, NDArray gamma, NDArray beta, double eps) {
+    public static NDArray applySilu(NDArray x, int groups, NDArray gamma, NDArray beta, double eps, Mode mode) {
         check(x, groups, gamma);
-        return fast()
+        return mode == Mode.FAST
                 ? TorchOps.groupNormSilu(x, groups, gamma, beta, eps)
                 : fallback(x, groups, gamma, beta, eps, true);
     }

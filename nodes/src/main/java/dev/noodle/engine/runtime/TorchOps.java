@@ -205,14 +205,13 @@ public final class TorchOps {
     }
 
     /**
-     * A convolution operand (input or weight) in the memory order convolutions run fastest on: channels-last, unless
-     * {@code -Dnoodle.nchw=true} asks for the plain layout (the benchmarks' baseline). Values are unchanged.
+     * A convolution operand (input or weight) in the memory order {@code layout} names: channels-last (the order
+     * convolutions run fastest on), or unchanged for {@link ConvLayout#NCHW} (the benchmarks' baseline). Values are
+     * unchanged.
      */
-    public static NDArray forConv(NDArray a, NDManager owner) {
-        return NCHW ? a : channelsLast(a, owner);
+    public static NDArray forConv(NDArray a, NDManager owner, ConvLayout layout) {
+        return layout == ConvLayout.NCHW ? a : channelsLast(a, owner);
     }
-
-    private static final boolean NCHW = Boolean.getBoolean("noodle.nchw");
 
     /** GEGLU (Shazeer 2020): splits the last axis in halves a, g and returns a·GELU(g): [..., 2F] → [..., F]. */
     public static NDArray geglu(NDArray x) {

@@ -12,6 +12,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.io.WeightLayout;
+import dev.noodle.engine.keys.KeyNames;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,7 +43,7 @@ public final class ClipTextModel implements AutoCloseable {
     public static final String SDXL_REFINER_CLIP_G_PREFIX = "conditioner.embedders.0.model.";
 
     /** Pooled projection as a linear layer without bias, {@code [projection, D]}: pooled' = pooled·Wᵀ. */
-    public static final String PROJECTION_KEY = "text_projection.weight";
+    public static final String PROJECTION_KEY = KeyNames.HF_TEXT_PROJECTION;
 
     private final ClipConfig config;
     private final NDManager weights;
@@ -108,7 +110,11 @@ public final class ClipTextModel implements AutoCloseable {
      */
     public static ClipTextModel load(TensorSource source, ClipConfig config, Device device, DataType dtype) {
         Map<String, long[]> shapes = parameterShapes(config);
-        WeightCheck.verify(source, shapes, config);
+        WeightLayout.of("CLIP text encoder", shapes)
+                .ignoring(k -> k.endsWith("position_ids"))
+                .withDetail("width " + config.width() + ", " + config.layers() + " layers")
+                .withAdvice("The file may be damaged or belong to another model family.")
+                .check(source);
         NDManager manager = NDManager.newBaseManager(device);
         try {
             Map<String, NDArray> params = new LinkedHashMap<>();

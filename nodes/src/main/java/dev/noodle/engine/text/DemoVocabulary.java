@@ -1,12 +1,12 @@
 package dev.noodle.engine.text;
 
+import dev.noodle.io.AtomicFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -119,23 +119,17 @@ public final class DemoVocabulary {
         return ClipTokenizer.fromMerges(merges(), SOURCE);
     }
 
-    /** Writes the vocabulary in OpenAI's gzip format to {@code target} (temporary file, then atomic rename). */
+    /** Writes the vocabulary in OpenAI's gzip format to {@code target} atomically ({@link AtomicFiles}). */
     public static Path write(Path target) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".part");
-        try {
-            try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tmp));
-                    Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8)) {
-                w.write("#version: 0.2 - Noodle demo vocabulary\n");
-                for (String[] m : merges()) {
-                    w.write(m[0] + " " + m[1] + "\n");
-                }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(bytes);
+                Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8)) {
+            w.write("#version: 0.2 - Noodle demo vocabulary\n");
+            for (String[] m : merges()) {
+                w.write(m[0] + " " + m[1] + "\n");
             }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return target;
-        } finally {
-            Files.deleteIfExists(tmp);
         }
+        AtomicFiles.writeBytes(target, bytes.toByteArray());
+        return target;
     }
 }

@@ -1,13 +1,12 @@
 package dev.noodle.engine.text;
 
+import dev.noodle.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLConnection;
-import java.nio.file.Files;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -41,8 +40,8 @@ public final class TokenizerDownloader {
 
     /**
      * Fetches {@code source} (https, or file for tests) into {@code target} if its SHA-256 equals {@code sha256}.
-     * The bytes go to a temporary file beside the target, which is moved over the target only after the hash has
-     * been checked; on any failure the temporary file is removed and the target is untouched.
+     * The bytes go to a temporary file beside the target ({@link AtomicFiles}), which replaces the target only after
+     * the hash has been checked; on any failure the temporary file is removed and the target is untouched.
      *
      * @throws IOException on network or disk failure, a file over {@value #MAX_BYTES} bytes, or a hash mismatch
      *     (the message gives both hashes)
@@ -53,16 +52,19 @@ public final class TokenizerDownloader {
             throw new IOException("Refusing to download the tokenizer over '" + scheme + "': only https is allowed ("
                     + source + ")");
         }
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, target.getFileName().toString(), ".part");
+        MessageDigest digest;
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            URLConnection conn = source.toURL().openConnection();
-            conn.setConnectTimeout(TIMEOUT_MS);
-            conn.setReadTimeout(TIMEOUT_MS);
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IOException("SHA-256 is not available in this Java runtime", e);
+        }
+        URLConnection conn = source.toURL().openConnection();
+        conn.setConnectTimeout(TIMEOUT_MS);
+        conn.setReadTimeout(TIMEOUT_MS);
+        // a failure in the body (network, size, hash) removes the temporary file and leaves the target untouched
+        AtomicFiles.write(target, ch -> {
             long total = 0;
-            try (InputStream in = conn.getInputStream(); OutputStream out = Files.newOutputStream(tmp)) {
+            try (InputStream in = conn.getInputStream()) {
                 byte[] buf = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buf)) >= 0) {
@@ -72,7 +74,7 @@ public final class TokenizerDownloader {
                                 + " bytes; this is not the CLIP vocabulary.");
                     }
                     digest.update(buf, 0, n);
-                    out.write(buf, 0, n);
+                    AtomicFiles.writeFully(ch, ByteBuffer.wrap(buf, 0, n));
                 }
             }
             String actual = HexFormat.of().formatHex(digest.digest());
@@ -81,16 +83,7 @@ public final class TokenizerDownloader {
                         + " was expected; the file was discarded. Try again later or copy the file by hand to "
                         + target + ".");
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return target;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IOException("SHA-256 is not available in this Java runtime", e);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
+        return target;
     }
 }

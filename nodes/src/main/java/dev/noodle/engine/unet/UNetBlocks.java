@@ -8,6 +8,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.noodle.engine.runtime.Attention;
+import dev.noodle.engine.runtime.ConvLayout;
 import dev.noodle.engine.runtime.GroupNorm;
 import dev.noodle.engine.runtime.Scopes;
 import dev.noodle.engine.runtime.TorchOps;
@@ -33,6 +34,8 @@ final class UNetBlocks {
 
     private final UNetWeights w;
     private final Attention.Mode attention;
+    private final GroupNorm.Mode groupNorm;
+    private final ConvLayout convLayout;
     private final AttentionHook hook;
     private final NDManager run;
 
@@ -43,6 +46,8 @@ final class UNetBlocks {
     UNetBlocks(UNetWeights weights, Attention.Mode attention, AttentionHook hook, NDManager run) {
         this.w = weights;
         this.attention = attention;
+        this.groupNorm = weights.options().groupNorm();
+        this.convLayout = weights.options().convLayout();
         this.hook = hook;
         this.run = run;
     }
@@ -59,12 +64,14 @@ final class UNetBlocks {
      */
     NDArray conv3(NDArray x, String key, int stride) {
         Shape s = stride == 1 ? ONE : TWO;
-        return Conv2d.conv2d(TorchOps.forConv(x, x.getManager()), TorchOps.forConv(weight(key + ".weight"), run),
+        return Conv2d.conv2d(TorchOps.forConv(x, x.getManager(), convLayout),
+                TorchOps.forConv(weight(key + ".weight"), run, convLayout),
                 weight(key + ".bias"), s, ONE, ONE, 1).singletonOrThrow();
     }
 
     private NDArray conv1(NDArray x, String key) {
-        return Conv2d.conv2d(TorchOps.forConv(x, x.getManager()), TorchOps.forConv(weight(key + ".weight"), run),
+        return Conv2d.conv2d(TorchOps.forConv(x, x.getManager(), convLayout),
+                TorchOps.forConv(weight(key + ".weight"), run, convLayout),
                 weight(key + ".bias"), ONE, NO_PAD, ONE, 1).singletonOrThrow();
     }
 
@@ -87,7 +94,7 @@ final class UNetBlocks {
 
     private NDArray groupNormSilu(NDArray x, String key) {
         return GroupNorm.applySilu(x, UNetConfig.NORM_GROUPS, weight(key + ".weight"), weight(key + ".bias"),
-                NORM_EPS);
+                NORM_EPS, groupNorm);
     }
 
     /**
@@ -126,7 +133,7 @@ final class UNetBlocks {
             long c = s.get(1);
             long hw = s.get(2) * s.get(3);
             NDArray n = GroupNorm.apply(x, UNetConfig.NORM_GROUPS, weight(p + "norm.weight"),
-                    weight(p + "norm.bias"), TRANSFORMER_NORM_EPS); // [B, C, H, W]
+                    weight(p + "norm.bias"), TRANSFORMER_NORM_EPS, groupNorm); // [B, C, H, W]
             NDArray t = linear(n.reshape(b, c, hw).transpose(0, 2, 1), p + "proj_in"); // [B, HW, C]
             for (int d = 0; d < part.depth(); d++) {
                 t = basicBlock(t, context, p + "transformer_blocks." + d + ".", part.heads());

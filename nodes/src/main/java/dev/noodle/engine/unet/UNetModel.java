@@ -82,9 +82,9 @@ public final class UNetModel implements AutoCloseable {
         return weights;
     }
 
-    /** Predicts ε of a model without {@code label_emb}, with the attention chosen by {@link Attention#mode()}. */
+    /** Predicts ε of a model without {@code label_emb}, with the attention its weights' options choose. */
     public NDArray forward(NDArray x, NDArray timesteps, NDArray context) {
-        return forward(x, timesteps, context, null, Attention.mode());
+        return forward(x, timesteps, context, null, weights.options().attention());
     }
 
     /** Predicts ε of a model without {@code label_emb} with the given attention implementation. */
@@ -92,9 +92,9 @@ public final class UNetModel implements AutoCloseable {
         return forward(x, timesteps, context, null, attention);
     }
 
-    /** Predicts ε with y (null for models without {@code label_emb}) and the attention from {@link Attention#mode()}. */
+    /** Predicts ε with y (null for models without {@code label_emb}) and the attention its weights' options choose. */
     public NDArray forward(NDArray x, NDArray timesteps, NDArray context, NDArray y) {
-        return forward(x, timesteps, context, y, Attention.mode());
+        return forward(x, timesteps, context, y, weights.options().attention());
     }
 
     /**
@@ -143,7 +143,8 @@ public final class UNetModel implements AutoCloseable {
             NDArray hh = h;
             NDArray eps = Scopes.scoped(() -> {
                 NDArray n = dev.noodle.engine.runtime.GroupNorm.applySilu(hh, UNetConfig.NORM_GROUPS,
-                        blocks.weight("out.0.weight"), blocks.weight("out.0.bias"), UNetBlocks.NORM_EPS);
+                        blocks.weight("out.0.weight"), blocks.weight("out.0.bias"), UNetBlocks.NORM_EPS,
+                        weights.options().groupNorm());
                 NDArray o = blocks.conv3(n, "out.2", 1); // [B, outChannels, H, W]
                 return o.toType(DataType.FLOAT32, false).toDevice(x.getDevice(), false);
             });

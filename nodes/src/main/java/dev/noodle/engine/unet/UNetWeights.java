@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
-import dev.noodle.engine.runtime.TorchOps;
+import dev.noodle.engine.io.WeightLayout;
+import dev.noodle.engine.runtime.ConvLayout;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
+import dev.noodle.engine.runtime.TorchOps;
 import dev.noodle.engine.runtime.WeightPrecision;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.EnumSet;
@@ -30,18 +32,19 @@ import java.util.Set;
  * arrays (closing a patched copy leaves the base weights alone).
  */
 public final class UNetWeights implements AutoCloseable {
-    private static final int LIST_LIMIT = 8;
-
     private final UNetConfig config;
     private final Map<String, NDArray> arrays;
     private final NDManager owner;
     private final WeightPrecision precision;
+    private final EngineOptions options;
 
-    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision) {
+    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision,
+            EngineOptions options) {
         this.config = config;
         this.arrays = Collections.unmodifiableMap(arrays);
         this.owner = owner;
         this.precision = precision;
+        this.options = options;
     }
 
     /**
@@ -66,28 +69,28 @@ public final class UNetWeights implements AutoCloseable {
     /**
      * Checks a source's UNet keys against the config and loads every parameter into a new manager on the target
      * device, stored as {@code precision.storage()} (an explicit FLOAT16 storage rounds F32/BF16 weights to fp16,
-     * as ComfyUI's fp16 weight option does).
+     * as ComfyUI's fp16 weight option does). The weights keep the target's {@link EngineOptions} for the model that
+     * runs them.
      *
      * @throws ModelFormatException listing missing and unexpected keys and shape mismatches
      */
     public static UNetWeights load(TensorSource source, UNetConfig config, Devices.Target target,
             WeightPrecision precision) {
         TensorSource s = UNetConfig.unetKeys(source);
-        Map<String, long[]> actual = new LinkedHashMap<>();
-        for (String k : s.keys()) {
-            actual.put(k, s.info(k).shape());
-        }
-        Map<String, long[]> expected = UNetLayout.of(config).shapes(config);
-        check(expected, actual, source.describe());
+        WeightLayout layout = layout(config);
+        layout.check(s, source.describe());
+        Map<String, long[]> expected = layout.shapes();
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         try {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             for (String k : expected.keySet()) {
                 NDArray a = s.load(k, owner, precision.storage());
                 // fp16 storage widened per layer keeps the plain layout: the widening reads it as stored
-                arrays.put(k, precision.storage() == precision.compute() ? convLayout(a, owner) : a);
+                arrays.put(k, precision.storage() == precision.compute()
+                        ? convLayout(a, owner, target.options().convLayout())
+                        : a);
             }
-            return new UNetWeights(config, arrays, owner, precision);
+            return new UNetWeights(config, arrays, owner, precision, target.options());
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -96,14 +99,14 @@ public final class UNetWeights implements AutoCloseable {
 
     // 4-D convolution kernels are kept in the order the convolutions run in (channels-last), so no forward pass
     // copies them again; the values, and what readers of the array see, are unchanged
-    private static NDArray convLayout(NDArray a, NDManager owner) {
+    private static NDArray convLayout(NDArray a, NDManager owner, ConvLayout layout) {
         long[] s = a.getShape().getShape();
         // only spatial kernels with several input channels: for those the channels-last array is a fresh copy, so
         // the loaded one (whose memory may be a Java buffer it holds) can be freed; 1×1 kernels are both layouts
         if (s.length != 4 || s[1] < 2 || s[2] * s[3] < 2) {
             return a;
         }
-        NDArray c = TorchOps.forConv(a, owner);
+        NDArray c = TorchOps.forConv(a, owner, layout);
         if (c != a) {
             a.close();
         }
@@ -111,7 +114,8 @@ public final class UNetWeights implements AutoCloseable {
     }
 
     /**
-     * Wraps arrays made elsewhere (generated or merged weights), after the same key and shape checks.
+     * Wraps arrays made elsewhere (generated or merged weights), after the same key and shape checks, for the
+     * {@linkplain EngineOptions#defaults() default} kernels.
      *
      * @param arrays keys relative to {@value UNetConfig#PREFIX}
      * @param owner the manager owning the arrays, closed with these weights (null when the caller keeps ownership)
@@ -124,14 +128,24 @@ public final class UNetWeights implements AutoCloseable {
 
     /**
      * Wraps arrays made elsewhere that are stored in {@code precision.storage()} (or already in the compute type)
-     * and computed in {@code precision.compute()}, after the same key and shape checks.
+     * and computed in {@code precision.compute()}, after the same key and shape checks, for the
+     * {@linkplain EngineOptions#defaults() default} kernels.
      */
     public static UNetWeights of(UNetConfig config, Map<String, NDArray> arrays, NDManager owner,
             WeightPrecision precision) {
+        return of(config, arrays, owner, precision, EngineOptions.defaults());
+    }
+
+    /**
+     * Wraps arrays made elsewhere, as {@link #of(UNetConfig, Map, NDManager, WeightPrecision)}, for the kernels
+     * {@code options} choose (the arrays are used in the layout they have).
+     */
+    public static UNetWeights of(UNetConfig config, Map<String, NDArray> arrays, NDManager owner,
+            WeightPrecision precision, EngineOptions options) {
         Map<String, long[]> actual = new LinkedHashMap<>();
         arrays.forEach((k, v) -> actual.put(k, v.getShape().getShape()));
-        check(UNetLayout.of(config).shapes(config), actual, "in-memory UNet weights");
-        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner, precision);
+        layout(config).check(actual, "in-memory UNet weights");
+        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner, precision, options);
     }
 
     /**
@@ -155,7 +169,12 @@ public final class UNetWeights implements AutoCloseable {
         }
         Map<String, NDArray> merged = new LinkedHashMap<>(arrays);
         merged.putAll(replacements);
-        return new UNetWeights(config, merged, replacementOwner, precision);
+        return new UNetWeights(config, merged, replacementOwner, precision, options);
+    }
+
+    /** The kernel choices (attention, group norm, convolution layout) of the target these weights were loaded for. */
+    public EngineOptions options() {
+        return options;
     }
 
     /** How the weights are stored and computed. */
@@ -196,45 +215,11 @@ public final class UNetWeights implements AutoCloseable {
         return c;
     }
 
-    static void check(Map<String, long[]> expected, Map<String, long[]> actual, String where) {
-        List<String> missing = new ArrayList<>();
-        List<String> mismatched = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            long[] got = actual.get(e.getKey());
-            if (got == null) {
-                missing.add(UNetConfig.PREFIX + e.getKey() + " " + Arrays.toString(e.getValue()));
-            } else if (!Arrays.equals(got, e.getValue())) {
-                mismatched.add(UNetConfig.PREFIX + e.getKey() + ": file has " + Arrays.toString(got)
-                        + ", expected " + Arrays.toString(e.getValue()));
-            }
-        }
-        List<String> unexpected = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : actual.entrySet()) {
-            if (!expected.containsKey(e.getKey())) {
-                unexpected.add(UNetConfig.PREFIX + e.getKey() + " " + Arrays.toString(e.getValue()));
-            }
-        }
-        if (missing.isEmpty() && mismatched.isEmpty() && unexpected.isEmpty()) {
-            return;
-        }
-        StringBuilder m = new StringBuilder(where).append(": the UNet weights do not fit the expected layout.");
-        section(m, "missing keys", missing);
-        section(m, "shape mismatches", mismatched);
-        section(m, "unexpected keys", unexpected);
-        m.append(" Check that the file is a Stable Diffusion 1.x/2.x/XL checkpoint and is not truncated.");
-        throw new ModelFormatException(m.toString());
-    }
-
-    private static void section(StringBuilder m, String title, List<String> items) {
-        if (items.isEmpty()) {
-            return;
-        }
-        m.append(' ').append(items.size()).append(' ').append(title).append(": ");
-        m.append(String.join(", ", items.subList(0, Math.min(LIST_LIMIT, items.size()))));
-        if (items.size() > LIST_LIMIT) {
-            m.append(", … (").append(items.size() - LIST_LIMIT).append(" more)");
-        }
-        m.append('.');
+    /** The strict layout check of {@code config}'s parameters, keys named with {@value UNetConfig#PREFIX}. */
+    static WeightLayout layout(UNetConfig config) {
+        return WeightLayout.of("UNet", UNetLayout.of(config).shapes(config))
+                .withDisplayPrefix(UNetConfig.PREFIX)
+                .withAdvice("Check that the file is a Stable Diffusion 1.x/2.x/XL checkpoint and is not truncated.");
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.runtime.EngineOptions;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -41,19 +42,21 @@ public final class AutoencoderKL implements AutoCloseable {
      * @param source a standalone VAE file or a full checkpoint (keys under {@value #CHECKPOINT_PREFIX} are used)
      * @param scaleFactor latent scale, {@link VaeConfig#SD_SCALE} or {@link VaeConfig#SDXL_SCALE}
      * @param parent the weights live in a sub-manager of it
+     * @param options the kernels (attention, group norm, convolution layout) the VAE computes with
      * @throws dev.noodle.engine.io.ModelFormatException naming missing/unexpected keys and mismatched shapes
      */
-    public static AutoencoderKL load(TensorSource source, float scaleFactor, NDManager parent) {
+    public static AutoencoderKL load(TensorSource source, float scaleFactor, NDManager parent, EngineOptions options) {
         TensorSource vae = vaeView(source);
-        return load(vae, VaeConfig.fromWeights(vae), scaleFactor, parent);
+        return load(vae, VaeConfig.fromWeights(vae), scaleFactor, parent, options);
     }
 
-    /** Binds VAE weights (no prefix) to an explicit config. */
-    public static AutoencoderKL load(TensorSource vae, VaeConfig config, float scaleFactor, NDManager parent) {
+    /** Binds VAE weights (no prefix) to an explicit config, computing with the kernels {@code options} choose. */
+    public static AutoencoderKL load(TensorSource vae, VaeConfig config, float scaleFactor, NDManager parent,
+            EngineOptions options) {
         NDManager m = parent.newSubManager();
         try {
             Map<String, NDArray> weights = VaeWeights.bind(vae, config, m);
-            return new AutoencoderKL(config, scaleFactor, m, new VaeNetwork(config, weights), true);
+            return new AutoencoderKL(config, scaleFactor, m, new VaeNetwork(config, weights, options), true);
         } catch (RuntimeException e) {
             m.close();
             throw e;

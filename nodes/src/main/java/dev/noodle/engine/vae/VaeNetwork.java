@@ -2,6 +2,7 @@ package dev.noodle.engine.vae;
 
 import ai.djl.ndarray.NDArray;
 import dev.noodle.engine.runtime.Attention;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.GroupNorm;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -16,10 +17,13 @@ import java.util.function.UnaryOperator;
 final class VaeNetwork {
     private final VaeConfig config;
     private final Map<String, NDArray> w;
+    private final EngineOptions options;
 
-    VaeNetwork(VaeConfig config, Map<String, NDArray> weights) {
+    /** A network over bound weights computing with the kernels {@code options} choose. */
+    VaeNetwork(VaeConfig config, Map<String, NDArray> weights, EngineOptions options) {
         this.config = config;
         this.w = weights;
+        this.options = options;
     }
 
     /** A bound weight by LDM name; throws naming the key when absent. */
@@ -41,7 +45,8 @@ final class VaeNetwork {
             }
             if (i != config.levels() - 1) {
                 String name = "encoder.down." + i + ".downsample.conv";
-                h = step(x, h, a -> VaeOps.downsample(a, w.get(name + ".weight"), w.get(name + ".bias")));
+                h = step(x, h, a -> VaeOps.downsample(a, w.get(name + ".weight"), w.get(name + ".bias"),
+                        options.convLayout()));
             }
         }
         h = mid(x, h, "encoder.mid");
@@ -61,7 +66,8 @@ final class VaeNetwork {
             }
             if (i != 0) {
                 String name = "decoder.up." + i + ".upsample.conv";
-                h = step(z, h, a -> VaeOps.upsampleConv(a, w.get(name + ".weight"), w.get(name + ".bias")));
+                h = step(z, h, a -> VaeOps.upsampleConv(a, w.get(name + ".weight"), w.get(name + ".bias"),
+                        options.convLayout()));
             }
         }
         return step(z, h, a -> conv(normSilu(a, "decoder.norm_out"), "decoder.conv_out"));
@@ -110,21 +116,23 @@ final class VaeNetwork {
         NDArray q = conv(h, name + ".q").reshape(s[0], 1, s[1], s[2] * s[3]).transpose(0, 1, 3, 2);
         NDArray k = conv(h, name + ".k").reshape(s[0], 1, s[1], s[2] * s[3]).transpose(0, 1, 3, 2);
         NDArray v = conv(h, name + ".v").reshape(s[0], 1, s[1], s[2] * s[3]).transpose(0, 1, 3, 2);
-        NDArray o = Attention.sdpa(q, k, v).transpose(0, 1, 3, 2).reshape(s); // [B, C, H, W]
+        NDArray o = Attention.sdpa(q, k, v, options.attention()).transpose(0, 1, 3, 2).reshape(s); // [B, C, H, W]
         return conv(o, name + ".proj_out").addi(x);
     }
 
     private NDArray conv(NDArray x, String name) {
-        return VaeOps.conv(x, w.get(name + ".weight"), w.get(name + ".bias"));
+        return VaeOps.conv(x, w.get(name + ".weight"), w.get(name + ".bias"), options.convLayout());
     }
 
     private NDArray norm(NDArray x, String name) {
-        return GroupNorm.apply(x, VaeConfig.GROUPS, w.get(name + ".weight"), w.get(name + ".bias"), VaeConfig.EPS);
+        return GroupNorm.apply(x, VaeConfig.GROUPS, w.get(name + ".weight"), w.get(name + ".bias"), VaeConfig.EPS,
+                options.groupNorm());
     }
 
     /** GroupNorm then swish x·σ(x) (Ramachandran et al. 2017), fused where the runtime allows. */
     private NDArray normSilu(NDArray x, String name) {
         return GroupNorm.applySilu(
-                x, VaeConfig.GROUPS, w.get(name + ".weight"), w.get(name + ".bias"), VaeConfig.EPS);
+                x, VaeConfig.GROUPS, w.get(name + ".weight"), w.get(name + ".bias"), VaeConfig.EPS,
+                options.groupNorm());
     }
 }

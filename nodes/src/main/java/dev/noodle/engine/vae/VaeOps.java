@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
+import dev.noodle.engine.runtime.ConvLayout;
 import dev.noodle.engine.runtime.TorchOps;
 import java.util.function.Supplier;
 
@@ -34,14 +35,14 @@ final class VaeOps {
 
     /**
      * 2-D convolution, stride 1, "same" padding for odd kernels. x [B, Cin, H, W], w [Cout, Cin, k, k]. Runs in
-     * channels-last memory order ({@link TorchOps#forConv}); the values are the same.
+     * the memory order {@code layout} names ({@link TorchOps#forConv}); the values are the same.
      */
-    static NDArray conv(NDArray x, NDArray w, NDArray b) {
+    static NDArray conv(NDArray x, NDArray w, NDArray b, ConvLayout layout) {
         long k = w.getShape().get(2);
         long p = k / 2;
         NDManager m = x.getManager();
-        NDArray xc = TorchOps.forConv(x, m);
-        NDArray wc = TorchOps.forConv(w, m);
+        NDArray xc = TorchOps.forConv(x, m, layout);
+        NDArray wc = TorchOps.forConv(w, m, layout);
         try {
             return Conv2d.conv2d(xc, wc, b, new Shape(1, 1), new Shape(p, p), new Shape(1, 1), 1).singletonOrThrow();
         } finally {
@@ -62,11 +63,12 @@ final class VaeOps {
      * ldm {@code Downsample} with conv: pad right and bottom by one, then a 3×3 stride-2 convolution without padding.
      * x [B, C, H, W] → [B, C, H/2, W/2].
      */
-    static NDArray downsample(NDArray x, NDArray w, NDArray b) {
+    static NDArray downsample(NDArray x, NDArray w, NDArray b, ConvLayout layout) {
         return scoped(() -> {
             NDArray padded = x.pad(new Shape(0, 1, 0, 1), 0); // F.pad(x, (0, 1, 0, 1))
             NDManager m = x.getManager();
-            return Conv2d.conv2d(TorchOps.forConv(padded, m), TorchOps.forConv(w, m), b, new Shape(2, 2),
+            return Conv2d.conv2d(TorchOps.forConv(padded, m, layout), TorchOps.forConv(w, m, layout), b,
+                    new Shape(2, 2),
                     new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
         });
     }
@@ -83,10 +85,10 @@ final class VaeOps {
      * Nearest ×2 upsampling then a same-padded convolution, holding at most the upsampled image and the result (at
      * 512² that is two 256-channel images instead of four).
      */
-    static NDArray upsampleConv(NDArray x, NDArray w, NDArray b) {
+    static NDArray upsampleConv(NDArray x, NDArray w, NDArray b, ConvLayout layout) {
         NDArray up = upsampleNearest2x(x);
         try {
-            return conv(up, w, b);
+            return conv(up, w, b, layout);
         } finally {
             up.close();
         }

@@ -5,8 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
-import java.util.ArrayList;
-import java.util.Arrays;
+import dev.noodle.engine.io.WeightLayout;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,38 +99,17 @@ final class VaeWeights {
      * <p>Mid-block attention projections stored as linear weights {@code [C, C]} (newer VAE files) are accepted
      * and reshaped to {@code [C, C, 1, 1]}.
      *
-     * @throws ModelFormatException listing missing keys, unexpected keys and shape mismatches (key, expected,
-     *     found) of {@code src}
+     * @throws ModelFormatException listing missing keys, unexpected keys, non-float tensors and shape mismatches
+     *     (key, found, expected) of {@code src} ({@link WeightLayout})
      */
     static Map<String, NDArray> bind(TensorSource src, VaeConfig config, NDManager manager) {
+        WeightLayout.of("VAE", shapes(config))
+                .ignoring(key -> IGNORED_PREFIXES.stream().anyMatch(key::startsWith))
+                .allowing(VaeWeights::isLinearForm)
+                .withDetail(config.toString())
+                .withAdvice("Use an LDM-format SD VAE (or a checkpoint containing first_stage_model.*).")
+                .check(src);
         Map<String, long[]> expected = shapes(config);
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            String key = e.getKey();
-            if (!src.contains(key)) {
-                problems.add("missing '" + key + "' " + Arrays.toString(e.getValue()));
-                continue;
-            }
-            long[] found = src.info(key).shape();
-            if (!Arrays.equals(found, e.getValue()) && !isLinearForm(key, found, e.getValue())) {
-                problems.add("shape mismatch '" + key + "': expected " + Arrays.toString(e.getValue())
-                        + ", file has " + Arrays.toString(found));
-            } else if (!src.info(key).dtype().isFloat()) {
-                problems.add("'" + key + "' has non-float dtype " + src.info(key).dtype());
-            }
-        }
-        for (String key : src.keys()) {
-            if (!expected.containsKey(key) && IGNORED_PREFIXES.stream().noneMatch(key::startsWith)) {
-                problems.add("unexpected '" + key + "' " + src.info(key).shapeText());
-            }
-        }
-        if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 20);
-            throw new ModelFormatException(src.describe() + ": VAE weights do not match " + config + " ("
-                    + problems.size() + " problem(s)): " + String.join("; ", problems.subList(0, shown))
-                    + (shown < problems.size() ? "; …" : "")
-                    + ". Use an LDM-format SD VAE (or a checkpoint containing first_stage_model.*).");
-        }
         Map<String, NDArray> weights = new HashMap<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
             NDArray a = src.load(e.getKey(), manager, DataType.FLOAT32);

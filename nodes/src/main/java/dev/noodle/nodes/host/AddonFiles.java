@@ -124,7 +124,8 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         if (e == null) {
             NDManager owner = NDManager.newBaseManager(models.target().device());
             try (ModelFile src = ModelFiles.open(file)) {
-                e = new VaeEntry(AutoencoderKL.load(VaeFileKeys.vaeOnly(src), 1f, owner), owner);
+                e = new VaeEntry(AutoencoderKL.load(VaeFileKeys.vaeOnly(src), 1f, owner, models.target().options()),
+                        owner);
             } catch (RuntimeException ex) {
                 owner.close();
                 throw ex;

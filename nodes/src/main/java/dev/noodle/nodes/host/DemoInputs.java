@@ -1,6 +1,6 @@
 package dev.noodle.nodes.host;
 
-import dev.noodle.engine.io.AtomicFiles;
+import dev.noodle.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,13 +1,25 @@
 package dev.noodle.nodes.host;
 
+import dev.noodle.engine.image.LoadedImage;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-/** ComfyUI's output file naming. Stateless. */
+/** ComfyUI's output file naming, and reading image files for front ends. Stateless. */
 public final class ImageFiles {
     private ImageFiles() {}
+
+    /**
+     * The pixels of an image file, whatever its metadata (damaged text chunks the decoder can skip do not stop it),
+     * for previews outside a run.
+     *
+     * @throws dev.noodle.engine.image.ImageFormatException naming the file when it is not a readable image
+     */
+    public static BufferedImage decode(Path file) {
+        return LoadedImage.decode(file);
+    }
 
     /** Where SaveImage writes: a folder inside the output folder and a file name prefix. */
     public record SaveTarget(Path folder, String name) {}

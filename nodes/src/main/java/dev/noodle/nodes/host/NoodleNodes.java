@@ -2,6 +2,7 @@ package dev.noodle.nodes.host;
 
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.EngineStatus;
 import dev.noodle.graph.exec.ServiceLookup;
 import dev.noodle.graph.node.NodeRegistry;
@@ -47,31 +48,43 @@ public final class NoodleNodes implements AutoCloseable {
     }
 
     /**
-     * Noodle's own nodes over these folders (no custom node pack), models on the best device (CUDA if DJL sees one,
-     * else CPU).
+     * Noodle's own nodes over these folders (no custom node pack), with the engine options the process was started
+     * with (the {@code -Dnoodle.*} properties, see {@link EngineOptions#fromProperties}): models on the best device
+     * (CUDA if DJL sees one, else CPU) unless those ask otherwise.
+     *
+     * @throws IllegalArgumentException naming the property when one of them is not understood
      */
     public static NoodleNodes create(NodeEnvironment env) {
         return create(env, CustomNodes.disabled());
     }
 
     /**
-     * Noodle's own nodes plus the custom node packs {@code custom} names (what was refused is in
+     * As {@link #create(NodeEnvironment)}, plus the custom node packs {@code custom} names (what was refused is in
      * {@link #startupWarnings()}, what was loaded in {@link #packs()}).
+     *
+     * @throws IllegalArgumentException naming the property when an engine option is not understood
      */
     public static NoodleNodes create(NodeEnvironment env, CustomNodes custom) {
-        return create(env, EngineStatus.problem(), custom);
+        return create(env, EngineOptions.fromProperties(System.getProperties()), EngineStatus.problem(), custom);
+    }
+
+    /** Noodle's own nodes over these folders (no custom node pack), models loaded as {@code options} say. */
+    public static NoodleNodes create(NodeEnvironment env, EngineOptions options) {
+        return create(env, options, EngineStatus.problem());
     }
 
     /**
-     * As {@link #create(NodeEnvironment)}, given whether the engine loads: with a problem (bad-inputs R6) the nodes
-     * are all there for editing and validation, and every {@link #run} fails at once with that problem's message.
+     * As {@link #create(NodeEnvironment, EngineOptions)}, given whether the engine loads: with a problem (bad-inputs
+     * R6) the nodes are all there for editing and validation, and every run fails at once with that
+     * problem's message.
      */
-    public static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem) {
-        return create(env, engineProblem, CustomNodes.disabled());
+    public static NoodleNodes create(NodeEnvironment env, EngineOptions options, Optional<String> engineProblem) {
+        return create(env, options, engineProblem, CustomNodes.disabled());
     }
 
-    private static NoodleNodes create(NodeEnvironment env, Optional<String> engineProblem, CustomNodes custom) {
-        Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu() : Devices.choose();
+    private static NoodleNodes create(NodeEnvironment env, EngineOptions options, Optional<String> engineProblem,
+            CustomNodes custom) {
+        Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu(options) : Devices.choose(options);
         return new NoodleNodes(env, new ModelManager(env.models().root(), target, MemoryBudget.modelBytes()),
                 engineProblem.orElse(null), custom);
     }
@@ -118,6 +131,22 @@ public final class NoodleNodes implements AutoCloseable {
 
     public ModelManager models() {
         return models;
+    }
+
+    /**
+     * Unloads every model no cached result or run holds (ComfyUI's {@code /free}); clear the result cache first so
+     * its leases are gone.
+     *
+     * @return how many models were unloaded
+     */
+    public int freeUnusedModels() {
+        return models.freeUnused();
+    }
+
+    /** The device models are loaded on. */
+    public ComputeDevice device() {
+        ai.djl.Device d = models.target().device();
+        return new ComputeDevice(d.toString(), d.getDeviceType(), Math.max(0, d.getDeviceId()), d.isGpu());
     }
 
     /** Services for the executor (a node asks for one by class). */

@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noodle.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -156,19 +155,7 @@ public final class ModelHashCache {
                         .put("mtime", k.mtimeMillis()).put("sha256", f.join());
             }
             try {
-                Path dir = store.toAbsolutePath().getParent();
-                Files.createDirectories(dir);
-                Path tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
-                try {
-                    Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-                    try {
-                        Files.move(tmp, store, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, store, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
+                AtomicFiles.writeBytes(store, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
             } catch (IOException e) {
                 // the in-memory cache still works; persisting is an optimisation
             }

@@ -12,7 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.SafetensorsFile;
-import dev.noodle.engine.model.KeyNames;
+import dev.noodle.engine.keys.KeyNames;
 import dev.noodle.engine.model.ModelFamily;
 import java.nio.file.Path;
 import java.util.List;

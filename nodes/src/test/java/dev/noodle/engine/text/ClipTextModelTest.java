@@ -182,10 +182,11 @@ class ClipTextModelTest {
                 () -> ClipTextModel.load(src, TINY, Device.cpu(), DataType.FLOAT32));
         String msg = e.getMessage();
         assertTrue(msg.contains("broken.safetensors"), msg);
-        assertTrue(msg.contains("missing key 'encoder.layers.1.mlp.fc2.bias'"), msg);
-        assertTrue(msg.contains("'encoder.layers.0.self_attn.q_proj.weight' has shape [64, 32] but the model expects"
-                + " [64, 64]"), msg);
-        assertTrue(msg.contains("unexpected key 'text_projection.weight'"), msg);
+        assertTrue(msg.contains("the CLIP text encoder weights do not fit the expected layout (width 64, "), msg);
+        assertTrue(msg.contains("1 missing keys: encoder.layers.1.mlp.fc2.bias [64]"), msg);
+        assertTrue(msg.contains("encoder.layers.0.self_attn.q_proj.weight: file has [64, 32], expected [64, 64]"),
+                msg);
+        assertTrue(msg.contains("1 unexpected keys: text_projection.weight [1]"), msg);
         assertTrue(!msg.contains("position_ids"), msg);
         ModelFormatException none = assertThrows(ModelFormatException.class,
                 () -> ClipConfig.fromWeights(new MapTensorSource(Map.of(), "vae.safetensors")));

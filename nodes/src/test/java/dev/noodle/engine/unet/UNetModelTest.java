@@ -9,6 +9,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.SafetensorsFile;
 import dev.noodle.engine.runtime.Attention;
+import dev.noodle.engine.runtime.ConvLayout;
+import dev.noodle.engine.runtime.EngineOptions;
+import dev.noodle.engine.runtime.GroupNorm;
 import dev.noodle.engine.runtime.Devices;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -63,6 +66,20 @@ class UNetModelTest {
                     eps.attach(step);
                 }
             }
+        }
+    }
+
+    @Test
+    void theTargetsKernelChoicesGiveTheSameNumbers() {
+        float[] expected = io.loadFloats("eps");
+        EngineOptions plain = EngineOptions.defaults().withAttention(Attention.Mode.FALLBACK)
+                .withGroupNorm(GroupNorm.Mode.FALLBACK).withConvLayout(ConvLayout.NCHW);
+        try (NDManager m = NDManager.newBaseManager();
+                UNetModel model = UNetModel.load(weightsFile, Devices.Target.cpu(plain))) {
+            assertEquals(plain, model.weights().options());
+            NDArray eps = model.forward(io.load("x", m, DataType.FLOAT32), io.load("timesteps", m, DataType.FLOAT32),
+                    io.load("context", m, DataType.FLOAT32));
+            assertClose(expected, eps.toFloatArray(), 1e-4, "fallback kernels, NCHW");
         }
     }
 

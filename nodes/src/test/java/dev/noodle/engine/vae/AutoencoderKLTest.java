@@ -12,6 +12,10 @@ import dev.noodle.engine.io.MapTensorSource;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.SafetensorsFile;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.runtime.Attention;
+import dev.noodle.engine.runtime.ConvLayout;
+import dev.noodle.engine.runtime.EngineOptions;
+import dev.noodle.engine.runtime.GroupNorm;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -34,7 +38,7 @@ class AutoencoderKLTest {
         Path path = Path.of(AutoencoderKLTest.class.getResource("tiny_vae.safetensors").toURI());
         fixture = SafetensorsFile.open(path);
         manager = NDManager.newBaseManager();
-        vae = AutoencoderKL.load(weightsOnly(fixture), VaeConfig.SD_SCALE, manager);
+        vae = AutoencoderKL.load(weightsOnly(fixture), VaeConfig.SD_SCALE, manager, EngineOptions.defaults());
     }
 
     @AfterAll
@@ -80,6 +84,17 @@ class AutoencoderKLTest {
         try (NDManager m = manager.newSubManager()) {
             NDArray out = vae.decode(input(m, "test.latent"));
             assertArrayEquals(new long[] {1, 3, 80, 96}, out.getShape().getShape());
+            assertClose(fixture.loadFloats("test.decoded"), out, 2e-4f);
+        }
+    }
+
+    @Test
+    void everyKernelChoiceDecodesTheSameAsTorch() {
+        EngineOptions slow = EngineOptions.defaults().withAttention(Attention.Mode.FALLBACK)
+                .withGroupNorm(GroupNorm.Mode.FALLBACK).withConvLayout(ConvLayout.NCHW);
+        try (NDManager m = manager.newSubManager();
+                AutoencoderKL plain = AutoencoderKL.load(weightsOnly(fixture), VaeConfig.SD_SCALE, m, slow)) {
+            NDArray out = plain.decode(input(m, "test.latent"));
             assertClose(fixture.loadFloats("test.decoded"), out, 2e-4f);
         }
     }
@@ -159,12 +174,13 @@ class AutoencoderKLTest {
         m.put("loss.logvar", new MapTensorSource.Entry(new long[] {}, new float[1]));
         ModelFormatException e = assertThrows(ModelFormatException.class,
                 () -> AutoencoderKL.load(new MapTensorSource(m, "bad.safetensors"), VaeConfig.tiny(), 0.18215f,
-                        manager));
+                        manager, EngineOptions.defaults()));
         String msg = e.getMessage();
         assertTrue(msg.startsWith("bad.safetensors"), msg);
-        assertTrue(msg.contains("missing 'decoder.conv_out.bias' [3]"), msg);
-        assertTrue(msg.contains("unexpected 'decoder.extra.weight' [2]"), msg);
-        assertTrue(msg.contains("'encoder.norm_out.weight': expected [64], file has [32]"), msg);
+        assertTrue(msg.contains("the VAE weights do not fit the expected layout (" + VaeConfig.tiny() + ")"), msg);
+        assertTrue(msg.contains("1 missing keys: decoder.conv_out.bias [3]"), msg);
+        assertTrue(msg.contains("1 unexpected keys: decoder.extra.weight [2]"), msg);
+        assertTrue(msg.contains("1 shape mismatches: encoder.norm_out.weight: file has [32], expected [64]"), msg);
         assertTrue(!msg.contains("loss.logvar"), msg);
     }
 

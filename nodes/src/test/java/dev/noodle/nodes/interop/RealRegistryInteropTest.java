@@ -8,6 +8,7 @@ import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.validate.ValidationCode;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
 import dev.noodle.nodes.host.NodeEnvironment;
@@ -77,10 +78,10 @@ class RealRegistryInteropTest {
             // the converted-input file is a fragment (one ControlNet node fed by a primitive): no output node
             boolean fragment = name.equals("old_workflow_converted_input.json");
             List<ValidationError> nodeErrors = errors.stream()
-                    .filter(e -> !(fragment && e.code().equals(ValidationError.PROMPT_NO_OUTPUTS))).toList();
+                    .filter(e -> !(fragment && e.code() == ValidationCode.PROMPT_NO_OUTPUTS)).toList();
             assertEquals(fragment ? 1 : 0, errors.size() - nodeErrors.size(), name + ": " + errors);
             for (ValidationError e : nodeErrors) {
-                assertEquals(ValidationError.UNKNOWN_NODE_TYPE, e.code(), name + ": " + e);
+                assertEquals(ValidationCode.UNKNOWN_NODE_TYPE, e.code(), name + ": " + e);
             }
             assertEquals(unknown, nodeErrors.stream().map(ValidationError::nodeId)
                     .collect(Collectors.toCollection(TreeSet::new)), name + ": " + errors);

@@ -7,17 +7,16 @@ import dev.noodle.app.ui.canvas.GraphCanvas;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.PendingWire;
 import dev.noodle.app.ui.vm.SeedControl;
+import dev.noodle.app.ui.vm.WorkflowFileViewModel;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
-import dev.noodle.engine.image.LoadedImage;
+import dev.noodle.nodes.host.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import javafx.animation.KeyFrame;
 import javafx.animation.Timeline;
 import javafx.application.Application;
@@ -51,12 +50,10 @@ import javafx.util.Duration;
 /**
  * The editor window: menu, toolbar, canvas with node search, side panels and status bar; file and run actions.
  *
- * <p>FX thread only. Autosaves every few seconds to the recovery file while there are unsaved changes.
+ * <p>FX thread only. Saving, autosave and recovery live in {@link WorkflowFileViewModel}; the window asks for files,
+ * shows what went wrong and ticks the autosave every {@link WorkflowFileViewModel#AUTOSAVE_SECONDS} seconds.
  */
 public final class MainWindow {
-    /** Seconds between autosaves. */
-    public static final double AUTOSAVE_SECONDS = 4;
-
     private final EditorComponents c;
     private final GraphEditorViewModel vm;
     private final Stage stage;
@@ -64,20 +61,16 @@ public final class MainWindow {
     private final SearchOverlay search;
     private final BorderPane root = new BorderPane();
     private final Scene scene;
-    private final ExecutorService autosaver = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "noodle-autosave");
-        t.setDaemon(true);
-        return t;
-    });
+    private final WorkflowFileViewModel workflowFile;
     private final Timeline autosave;
     private final Random seeds = new Random();
-    private long autosavedChange = -1;
     private boolean dark;
 
     /** Builds the window's scene on {@code stage} (does not show it). */
     public MainWindow(EditorComponents components, Stage stage) {
         this.c = components;
         this.vm = components.editor();
+        this.workflowFile = new WorkflowFileViewModel(vm, components.files(), Platform::runLater);
         this.stage = stage;
         this.canvas = new GraphCanvas(vm, c.run());
         this.search = new SearchOverlay(c.search(), vm);
@@ -136,14 +129,15 @@ public final class MainWindow {
                 shutdown();
             }
         });
-        autosave = new Timeline(new KeyFrame(Duration.seconds(AUTOSAVE_SECONDS), e -> autosaveNow()));
+        autosave = new Timeline(new KeyFrame(Duration.seconds(WorkflowFileViewModel.AUTOSAVE_SECONDS),
+                e -> workflowFile.autosaveNow()));
         autosave.setCycleCount(Timeline.INDEFINITE);
         autosave.play();
     }
 
     /** Opens the start workflow (or the txt2img example), or offers to restore the autosave left by a crash. */
     public void start() {
-        Optional<Workflow> recovered = c.files().recoverable();
+        Optional<Workflow> recovered = workflowFile.recoverable();
         if (recovered.isPresent()) {
             Alert a = new Alert(Alert.AlertType.CONFIRMATION,
                     "Noodle did not close normally last time. Restore the unsaved workflow \""
@@ -153,14 +147,14 @@ public final class MainWindow {
             a.setHeaderText("Recover unsaved work");
             a.initOwner(stage);
             if (a.showAndWait().map(b -> b.getButtonData() == ButtonBar.ButtonData.YES).orElse(false)) {
-                vm.loadUnsaved(recovered.get());
+                workflowFile.restore(recovered.get());
                 canvas.applyCss();
                 canvas.layout();
                 canvas.fitToView();
                 sayCustomPacks();
                 return;
             }
-            c.files().discardAutosave();
+            workflowFile.discardRecovery();
         }
         // no workflow named: the txt2img example, so a fresh clone opens on something that runs
         c.files().startWorkflow(c.options().workflow()).ifPresent(this::open);
@@ -242,7 +236,7 @@ public final class MainWindow {
     /** Starts a new empty workflow after confirming unsaved changes. */
     public void newWorkflow() {
         if (confirmDiscard()) {
-            vm.load(Workflow.empty("Untitled"));
+            vm.load(Workflow.empty(WorkflowFileViewModel.UNTITLED));
             c.files().clearCurrent();
             c.run().clearNodes();
         }
@@ -275,7 +269,9 @@ public final class MainWindow {
             return;
         }
         try {
-            Workflow wf = read.name() == null || read.name().isBlank() ? read.withName(baseName(file)) : read;
+            Workflow wf = read.name() == null || read.name().isBlank()
+                    ? read.withName(WorkflowFileViewModel.baseName(file))
+                    : read;
             c.files().opened(file);
             vm.load(wf);
             c.run().clearNodes();
@@ -308,7 +304,7 @@ public final class MainWindow {
     /** The pixels of {@code file} when it is an image that decodes (whatever its metadata), else empty. */
     private static Optional<BufferedImage> decodedImage(Path file) {
         try {
-            return Optional.of(LoadedImage.decode(file));
+            return Optional.of(ImageFiles.decode(file));
         } catch (RuntimeException notAnImage) {
             return Optional.empty();
         }
@@ -376,47 +372,30 @@ public final class MainWindow {
 
     /** Saves to the current file, or asks for one. */
     public boolean save() {
-        Path current = c.files().currentProperty().get();
-        return current == null ? saveAs() : saveTo(current);
+        Optional<Path> current = workflowFile.currentFile();
+        return current.isEmpty() ? saveAs() : saveTo(current.get());
     }
 
     /** Asks for a file and saves there. */
     public boolean saveAs() {
         FileChooser fc = chooser("Save workflow");
         fc.getExtensionFilters().remove(0); // saves are Noodle JSON only
-        fc.setInitialFileName(vm.workflow().name() + ".json");
+        fc.setInitialFileName(workflowFile.suggestedFileName());
         java.io.File f = fc.showSaveDialog(stage);
         return f != null && saveTo(f.toPath());
     }
 
     /**
-     * Saves to {@code file}; the workflow takes the file's name when it was untitled. When the write fails (disk
-     * full, bad-inputs R4) the error is shown in a dialog and the status bar, and nothing changes: the file on disk
-     * keeps its previous content (saves are atomic), the workflow stays open, named as before and marked unsaved, and
-     * the recovery file is kept.
+     * Saves to {@code target} ({@link WorkflowFileViewModel#saveTo}); a failed write is also shown in a dialog saying
+     * that nothing was lost.
      */
-    public boolean saveTo(Path file) {
-        Workflow wf = vm.workflow();
-        boolean untitled = "Untitled".equals(wf.name());
-        if (untitled) {
-            wf = wf.withName(baseName(file));
+    public boolean saveTo(Path target) {
+        WorkflowFileViewModel.SaveResult r = workflowFile.saveTo(target);
+        if (!r.saved()) {
+            error("Could not save " + target, r.error() + "\n\nThe file on disk was not changed, and the workflow is"
+                    + " still open with its unsaved changes. Free some space, or save it somewhere else with Save As.");
         }
-        try {
-            c.files().save(wf, file);
-        } catch (IOException | RuntimeException e) {
-            String why = message(e);
-            vm.say("Not saved: " + why);
-            error("Could not save " + file, why + "\n\nThe file on disk was not changed, and the workflow is still"
-                    + " open with its unsaved changes. Free some space, or save it somewhere else with Save As.");
-            return false;
-        }
-        if (untitled) {
-            vm.rename(wf.name());
-        }
-        vm.markSaved();
-        c.files().discardAutosave();
-        vm.say("Saved " + file);
-        return true;
+        return r.saved();
     }
 
     /** Switches between the light and dark theme. */
@@ -428,22 +407,6 @@ public final class MainWindow {
         if (value) {
             root.getStyleClass().add("dark");
         }
-    }
-
-    /** Writes the recovery file when the workflow changed since the last autosave (FX thread). */
-    public void autosaveNow() {
-        if (!vm.dirtyProperty().get() || vm.changeCount() == autosavedChange) {
-            return;
-        }
-        autosavedChange = vm.changeCount();
-        Workflow snapshot = vm.workflow();
-        autosaver.execute(() -> {
-            try {
-                c.files().writeAutosave(snapshot);
-            } catch (IOException | RuntimeException e) {
-                javafx.application.Platform.runLater(() -> vm.say("Autosave failed: " + e.getMessage()));
-            }
-        });
     }
 
     /** Asks what to do with unsaved changes; true when it is fine to discard the current workflow. */
@@ -467,20 +430,7 @@ public final class MainWindow {
     /** Stops background work and removes the recovery file (clean exit). */
     public void shutdown() {
         autosave.stop();
-        autosaver.shutdownNow();
-        c.close();
-        c.files().discardAutosave();
-    }
-
-    /** Stops autosave and runs without deleting the recovery file, as a crash would (tests). */
-    public void simulateCrash() {
-        autosave.stop();
-        autosaver.shutdown();
-        try {
-            autosaver.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        workflowFile.closeCleanly();
         c.close();
     }
 
@@ -510,11 +460,6 @@ public final class MainWindow {
         return a;
     }
 
-    private static String baseName(Path file) {
-        String n = file.getFileName().toString();
-        return n.endsWith(".json") ? n.substring(0, n.length() - 5) : n;
-    }
-
     /** The window's view-models and services. */
     public EditorComponents components() {
         return c;
@@ -523,6 +468,11 @@ public final class MainWindow {
     /** The canvas. */
     public GraphCanvas canvas() {
         return canvas;
+    }
+
+    /** Saving, autosave and recovery of this window's workflow. */
+    public WorkflowFileViewModel workflowFile() {
+        return workflowFile;
     }
 
     /** The graph view-model behind this window. */

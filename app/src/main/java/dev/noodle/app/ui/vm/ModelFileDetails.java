@@ -1,11 +1,6 @@
 package dev.noodle.app.ui.vm;
 
-import dev.noodle.engine.adapters.Lora;
-import dev.noodle.engine.io.ModelFiles;
-import dev.noodle.engine.io.ModelFormatException;
-import dev.noodle.engine.io.SafetensorsException;
-import dev.noodle.engine.io.SafetensorsFile;
-import dev.noodle.engine.model.ModelFamily;
+import dev.noodle.nodes.host.ModelFileFacts;
 import dev.noodle.nodes.host.ModelFolders;
 import dev.noodle.nodes.host.ModelKind;
 import java.io.IOException;
@@ -17,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -26,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Model-file combo details: the file's size and, for LoRAs, the base model it was made for, from the safetensors
  * header only ({@code ss_base_model_version} metadata, else guessed from key names and widths as
- * {@link Lora#family()} does; tensor data is never read). Results are cached by path, size and modification time, so
+ * {@link ModelFileFacts} does; tensor data is never read). Results are cached by path, size and modification time, so
  * reopening a combo costs one {@code stat} per file. A file that cannot be a usable model (empty, under 8 bytes, a
  * damaged safetensors header, not a model format at all) says "invalid: …" instead, so the list shows it before a
  * run fails on it (bad-inputs S1). Work runs on the given executor, never the caller's thread.
@@ -40,8 +34,6 @@ public final class ModelFileDetails implements OptionDetails {
             "embedding", ModelKind.EMBEDDINGS,
             "embedding_name", ModelKind.EMBEDDINGS,
             "hypernetwork_name", ModelKind.HYPERNETWORKS);
-    /** Kinds whose format is checked from the first bytes (embeddings may be legacy .pt files other code reads). */
-    private static final Set<ModelKind> CHECKED = Set.of(ModelKind.CHECKPOINTS, ModelKind.VAE, ModelKind.LORAS);
 
     /** What was read of one file version. */
     private record Entry(long size, long modified, String text) {}
@@ -90,95 +82,22 @@ public final class ModelFileDetails implements OptionDetails {
             return Optional.of(hit.text());
         }
         String text = size(size);
-        Optional<String> problem = problem(kind, file, size);
+        if (ModelFileFacts.readsHeader(kind)) {
+            headerReads.incrementAndGet();
+        }
+        Optional<String> problem = ModelFileFacts.problem(kind, file, size);
         if (problem.isPresent()) {
             text += " · " + problem.get();
         } else if (kind == ModelKind.LORAS) {
-            text += " · " + loraBase(file);
+            text += " · " + ModelFileFacts.loraBase(file);
         }
         cache.put(file, new Entry(size, modified, text));
         return Optional.of(text);
     }
 
-    /**
-     * Why a file cannot be a usable model (bad-inputs S1), or empty: any file under 8 bytes is "invalid" (no model
-     * format is that small); checkpoints, VAEs and LoRAs are told by their first bytes, and a safetensors one must have
-     * a valid header (read and checked; tensor data is never read). Zip checkpoints are not opened here.
-     */
-    private Optional<String> problem(ModelKind kind, Path file, long size) {
-        if (size == 0) {
-            return Optional.of("invalid: empty file");
-        }
-        if (size < 8) {
-            return Optional.of("invalid: too small to be a model");
-        }
-        if (!CHECKED.contains(kind)) {
-            return Optional.empty();
-        }
-        try {
-            return switch (ModelFiles.detect(file)) {
-                case SAFETENSORS -> {
-                    if (kind == ModelKind.LORAS) {
-                        yield Optional.empty(); // loraBase reads the header once, and reports it if damaged
-                    }
-                    headerReads.incrementAndGet();
-                    try (SafetensorsFile f = SafetensorsFile.open(file)) {
-                        yield Optional.empty();
-                    }
-                }
-                case PYTORCH_ZIP -> Optional.empty();
-                case PYTORCH_LEGACY -> Optional.of("invalid: legacy PyTorch format, not readable");
-                case GGUF -> Optional.of("invalid: GGUF, not readable");
-                case UNKNOWN -> Optional.of("invalid: not a model file");
-            };
-        } catch (SafetensorsException e) {
-            return Optional.of("invalid: " + reason(e.kind()));
-        } catch (RuntimeException e) {
-            return Optional.of("unreadable");
-        }
-    }
-
-    private static String reason(SafetensorsException.Kind kind) {
-        return switch (kind) {
-            case HEADER_TOO_SMALL, INVALID_HEADER_LENGTH, METADATA_INCOMPLETE_BUFFER, FILE_CHANGED ->
-                    "truncated file";
-            default -> "damaged header";
-        };
-    }
-
-    /** "SDXL", "SD 1.x (guessed)", "not a LoRA" or "base model unknown", from the header only. */
-    private String loraBase(Path file) {
-        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
-            return "base model unknown (not safetensors)";
-        }
-        headerReads.incrementAndGet();
-        try (SafetensorsFile f = SafetensorsFile.open(file); Lora lora = Lora.of(file.getFileName().toString(), f,
-                f.metadata())) {
-            Map<String, String> meta = f.metadata();
-            boolean declared = meta.containsKey("ss_base_model_version") || meta.containsKey("ss_v2");
-            return lora.family().map(fam -> familyName(fam) + (declared ? "" : " (guessed)"))
-                    .orElse("base model unknown");
-        } catch (SafetensorsException e) {
-            return "invalid: " + reason(e.kind());
-        } catch (ModelFormatException e) {
-            return e.getMessage() != null && e.getMessage().contains("is not a LoRA") ? "not a LoRA" : "unreadable";
-        } catch (RuntimeException e) {
-            return "unreadable";
-        }
-    }
-
-    /** How many LoRA headers were parsed (tests check the cache). */
+    /** How many files were inspected beyond their size (tests check the cache). */
     int headerReads() {
         return headerReads.get();
-    }
-
-    static String familyName(ModelFamily f) {
-        String base = switch (f) {
-            case SD1, SD1_INPAINT -> "SD 1.x";
-            case SD2, SD2_INPAINT -> "SD 2.x";
-            case SDXL, SDXL_INPAINT -> "SDXL";
-        };
-        return f.inpainting() ? base + " inpainting" : base;
     }
 
     /** "1.5 GB", "151.1 MB", "12.0 KB", "300 B" (decimal units, as file managers show). */

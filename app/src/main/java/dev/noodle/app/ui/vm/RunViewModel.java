@@ -2,6 +2,7 @@ package dev.noodle.app.ui.vm;
 
 import dev.noodle.graph.exec.RunEvent;
 import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.validate.ValidationCode;
 import dev.noodle.graph.validate.ValidationError;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ public final class RunViewModel {
 
     /** The node ids a problem belongs to: all nodes of a cycle, else its node ("" for workflow-wide ones). */
     private static List<String> nodesOf(ValidationError e) {
-        if (ValidationError.DEPENDENCY_CYCLE.equals(e.code()) && e.details().get("nodes") instanceof List<?> cycle
+        if (e.code() == ValidationCode.DEPENDENCY_CYCLE && e.details().get("nodes") instanceof List<?> cycle
                 && !cycle.isEmpty()) {
             return cycle.stream().map(String::valueOf).distinct().toList();
         }

@@ -1,6 +1,6 @@
 package dev.noodle.engine.io.pickle;
 
-import dev.noodle.engine.io.AtomicFiles;
+import dev.noodle.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

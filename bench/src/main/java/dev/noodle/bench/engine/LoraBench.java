@@ -1,10 +1,13 @@
-package dev.noodle.engine.adapters;
+package dev.noodle.bench.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.noodle.engine.adapters.Lora;
+import dev.noodle.engine.adapters.LoraPatcher;
 import dev.noodle.engine.io.MapTensorSource;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.unet.UNetConfig;
 import dev.noodle.engine.unet.UNetWeights;
 import java.util.LinkedHashMap;
@@ -16,7 +19,7 @@ import java.util.SplittableRandom;
  * Benchmark (not a test): times patching a full-size SD 1.5 UNet (random weights generated in memory) with a
  * kohya LoRA generated in memory: every transformer linear layer plus proj_in/proj_out (kohya's default targets),
  * and with {@code locon} also every ResBlock 3×3 conv. Arguments: {@code [rank=128] [runs=3] [locon]}. Run with
- * {@code OPT_OUT_TRACKING=true java -cp … dev.noodle.engine.adapters.LoraBench 128 3}.
+ * {@code OPT_OUT_TRACKING=true java -cp … dev.noodle.bench.engine.LoraBench 128 3}.
  */
 public final class LoraBench {
     private LoraBench() {}
@@ -26,7 +29,7 @@ public final class LoraBench {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         boolean locon = args.length > 2 && args[2].equals("locon");
         UNetConfig config = UNetConfig.sd15();
-        Devices.Target target = Devices.choose();
+        Devices.Target target = Devices.choose(EngineOptions.fromProperties(System.getProperties()));
         long t0 = System.nanoTime();
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         Map<String, NDArray> arrays = new LinkedHashMap<>();

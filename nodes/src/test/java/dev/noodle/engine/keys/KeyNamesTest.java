@@ -1,4 +1,4 @@
-package dev.noodle.engine.model;
+package dev.noodle.engine.keys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -106,5 +106,32 @@ class KeyNamesTest {
         assertEquals(KeyNames.Component.TEXT2, xl.get("lora_te2_text_model_encoder_layers_0_self_attn_q_proj").component());
         assertEquals(KeyNames.Component.TEXT2,
                 xl.get("text_encoder_2.text_model.encoder.layers.11.mlp.fc2").component());
+    }
+
+    @Test
+    void openClipNamesRoundTripThroughTheHuggingFaceNames() {
+        List<String> openClip = List.of("token_embedding.weight", "positional_embedding", "ln_final.weight",
+                "ln_final.bias", "text_projection", "logit_scale", "transformer.resblocks.3.attn.in_proj_weight",
+                "transformer.resblocks.3.attn.in_proj_bias", "transformer.resblocks.3.ln_1.weight",
+                "transformer.resblocks.3.mlp.c_proj.bias", "transformer.resblocks.3.attn.out_proj.weight",
+                "transformer.resblocks.3.something_else");
+        Map<String, KeyNames.OpenClipTensor> hf = KeyNames.openClipToHf(openClip);
+        assertFalse(hf.values().stream().anyMatch(t -> t.openClipKey().equals("logit_scale")));
+        assertEquals(new KeyNames.OpenClipTensor("transformer.resblocks.3.attn.in_proj_weight", 1, false),
+                hf.get("encoder.layers.3.self_attn.k_proj.weight"));
+        assertEquals(new KeyNames.OpenClipTensor("text_projection", -1, true), hf.get(KeyNames.HF_TEXT_PROJECTION));
+        assertEquals("transformer.resblocks.3.mlp.c_proj.bias",
+                hf.get("encoder.layers.3.mlp.fc2.bias").openClipKey());
+        assertTrue(hf.containsKey("transformer.resblocks.3.something_else"), "unknown keys keep their names");
+        hf.forEach((k, t) -> {
+            if (!k.equals("transformer.resblocks.3.something_else")) {
+                assertEquals(t, KeyNames.hfToOpenClip(k), k);
+            }
+        });
+        assertEquals(List.of("encoder.layers.3.self_attn.q_proj.bias", "encoder.layers.3.self_attn.k_proj.bias",
+                "encoder.layers.3.self_attn.v_proj.bias"),
+                KeyNames.openClipPackedParts("encoder.layers.3.self_attn.v_proj.bias"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> KeyNames.hfToOpenClip("encoder.layers.3.unknown.weight"));
     }
 }

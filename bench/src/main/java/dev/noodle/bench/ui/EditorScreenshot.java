@@ -1,4 +1,4 @@
-package dev.noodle.app.ui.bench;
+package dev.noodle.bench.ui;
 
 import dev.noodle.app.ui.EditorComponents;
 import dev.noodle.app.ui.EditorOptions;

@@ -1,34 +1,38 @@
-package dev.noodle.app.cli;
+package dev.noodle.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.noodle.app.cli.NoodleCommand;
+import dev.noodle.app.cli.ProcessMemory;
+import dev.noodle.bench.engine.LoraBench;
 import dev.noodle.engine.adapters.Lora;
-import dev.noodle.engine.adapters.LoraBench;
 import dev.noodle.engine.adapters.LoraPatcher;
 import dev.noodle.engine.model.CheckpointLoader;
 import dev.noodle.engine.model.LoadedCheckpoint;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.TorchOps;
+import dev.noodle.engine.unet.UNetWeights;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import dev.noodle.engine.unet.UNetWeights;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code noodle bench}: engine figures on a full-size checkpoint, each beside its baseline measured in the same
  * run — fp32 GEMM throughput (the machine's peak), reading the file once (load baseline), checkpoint load,
  * seconds per CFG step (UNet at batch 2) at 256² and 512² with the fraction of GEMM peak reached, VAE decode, and
- * peak resident memory.
+ * peak resident memory. The {@code noodle} launcher runs it with this module on the class path.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark the engine on a full-size SD 1.5-shaped checkpoint.")
@@ -55,6 +59,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--models", description = "Models root (for the CLIP vocabulary).")
     Path models = Path.of("models");
 
+    /** Runs {@code noodle bench} with the given arguments and exits with its status. */
+    public static void main(String[] args) {
+        int code = new CommandLine(new BenchCommand())
+                .setExecutionExceptionHandler(NoodleCommand::handleExecutionException)
+                .execute(args);
+        System.exit(code);
+    }
+
     @Override
     public Integer call() throws IOException {
         if (!Files.isRegularFile(checkpoint)) {
@@ -62,7 +74,7 @@ public final class BenchCommand implements Callable<Integer> {
                     + " with: python3 ../shared/tools/make_random_sd15.py --out bench-models");
             return 2;
         }
-        Devices.Target target = Devices.choose();
+        Devices.Target target = Devices.choose(EngineOptions.fromProperties(System.getProperties()));
         out("device: %s %s, %d cores", target.device(), target.dtype(), Runtime.getRuntime().availableProcessors());
         Timing peak = gemm(target);
         double gemm = peak.wall();
@@ -78,7 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
             load = (System.nanoTime() - t0) / 1e9;
             out("checkpoint load: %.2f s = %.2f× reading the file into one reused buffer (baseline into new memory"
                     + " below)", load, load / read);
-            out("resident after load: %.2f GB", rss() / 1e9);
+            out("resident after load: %.2f GB", ProcessMemory.rss() / 1e9);
             phasePeak("load");
             for (int s : sizes) {
                 Timing step = cfgStep(c, s, target);
@@ -109,7 +121,8 @@ public final class BenchCommand implements Callable<Integer> {
         out("peak resident memory of the 512² generation (load, steps, VAE decode): %.2f GB = file + %.2f GB"
                 + " (checkpoint file %.2f GB; target ≤ file + 2 GB)", generationPeak / 1e9, (generationPeak - size) / 1e9,
                 size / 1e9);
-        out("peak resident memory with the LoRA patch too: %.2f GB", Math.max(maxPeak, peakRss()) / 1e9);
+        out("peak resident memory with the LoRA patch too: %.2f GB",
+                Math.max(maxPeak, ProcessMemory.peakRss()) / 1e9);
         double readNew = readIntoNewMemory(checkpoint);
         out("read file once into new memory of its size (what any loader does): %.2f s (%.2f GB/s); checkpoint load"
                 + " = %.2f× that (target ≤ 1.5×)", readNew, size / 1e9 / readNew, load / readNew);
@@ -236,36 +249,16 @@ public final class BenchCommand implements Callable<Integer> {
      * phase's count (Linux resets the high-water mark when "5" is written to /proc/self/clear_refs).
      */
     private void phasePeak(String phase) {
-        long hwm = peakRss();
+        long hwm = ProcessMemory.peakRss();
         maxPeak = Math.max(maxPeak, hwm);
         Runtime rt = Runtime.getRuntime();
         out("  peak resident during %s: %.2f GB (now %.2f GB; Java heap %.2f GB used of %.2f GB committed)", phase,
-                hwm / 1e9, rss() / 1e9, (rt.totalMemory() - rt.freeMemory()) / 1e9, rt.totalMemory() / 1e9);
+                hwm / 1e9, ProcessMemory.rss() / 1e9, (rt.totalMemory() - rt.freeMemory()) / 1e9,
+                rt.totalMemory() / 1e9);
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
         } catch (IOException | RuntimeException notLinux) {
             // the next phase's figure then includes this one's peak
         }
-    }
-
-    static long rss() {
-        return procStatus("VmRSS:");
-    }
-
-    static long peakRss() {
-        return procStatus("VmHWM:");
-    }
-
-    private static long procStatus(String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field)) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException ignored) {
-            // not Linux
-        }
-        return -1;
     }
 }

@@ -1,4 +1,4 @@
-package dev.noodle.engine.io;
+package dev.noodle.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

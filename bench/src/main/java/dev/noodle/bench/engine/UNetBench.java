@@ -1,4 +1,4 @@
-package dev.noodle.engine.unet;
+package dev.noodle.bench.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -6,8 +6,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.noodle.engine.runtime.Attention;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.TorchOps;
 import dev.noodle.engine.runtime.WeightPrecision;
+import dev.noodle.engine.unet.UNetConfig;
+import dev.noodle.engine.unet.UNetModel;
+import dev.noodle.engine.unet.UNetWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +27,7 @@ import java.util.Map;
  * fp16 and widens each to fp32 just before use), and {@code fast|fallback} attention. Prints wall and process CPU
  * seconds per forward (the machine is shared: wall time alone lies), the time to widen every weight once, and the
  * peak resident memory (VmHWM). Run with
- * {@code OPT_OUT_TRACKING=true java -cp … dev.noodle.engine.unet.UNetBench sdxl fp16 128 1 1}.
+ * {@code OPT_OUT_TRACKING=true java -cp … dev.noodle.bench.engine.UNetBench sdxl fp16 128 1 1}.
  */
 public final class UNetBench {
     private UNetBench() {}
@@ -33,7 +37,8 @@ public final class UNetBench {
         UNetConfig config = UNetConfig.sd15();
         String model = "sd15";
         Attention.Mode mode = Attention.Mode.FAST;
-        Devices.Target target = Devices.choose();
+        EngineOptions options = EngineOptions.fromProperties(System.getProperties());
+        Devices.Target target = Devices.choose(options);
         WeightPrecision precision = WeightPrecision.uniform(target.dtype());
         for (String a : args) {
             switch (a) {
@@ -56,7 +61,7 @@ public final class UNetBench {
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         Map<String, NDArray> arrays = new LinkedHashMap<>();
         long params = 0;
-        for (Map.Entry<String, long[]> e : UNetLayout.of(config).shapes(config).entrySet()) {
+        for (Map.Entry<String, long[]> e : UNetConfig.parameterShapes(config).entrySet()) {
             long[] s = e.getValue();
             // uniform with the variance of N(0, 1/fan_in): cheaper to draw than normals, same activation scale
             float a = (float) (s.length > 1 ? Math.sqrt(3.0 / ((double) new Shape(s).size() / s[0])) : 0.1);
@@ -65,13 +70,13 @@ public final class UNetBench {
                 w = tmp.randomUniform(-a, a, new Shape(s), DataType.FLOAT32).toType(precision.storage(), false);
                 w.attach(owner);
             }
-            arrays.put(e.getKey(), w);
+            arrays.put(e.getKey().substring(UNetConfig.PREFIX.length()), w);
             params += new Shape(s).size();
         }
         System.out.printf("%s UNet: %,d parameters generated in %.1f s on %s, stored %s, computed %s; RSS %s%n",
                 model, params, (System.nanoTime() - t0) / 1e9, target.device(), precision.storage(),
                 precision.compute(), memory("VmRSS"));
-        try (UNetModel unet = new UNetModel(UNetWeights.of(config, arrays, owner, precision));
+        try (UNetModel unet = new UNetModel(UNetWeights.of(config, arrays, owner, precision, options));
                 NDManager m = NDManager.newBaseManager(target.device(), "PyTorch")) {
             if (precision.widens()) {
                 long s = System.nanoTime();

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Saving an SD 2.x text encoder writes back exactly the open_clip tensors it was loaded from. */
-class OpenClipNamesTest {
+class OpenClipWriterTest {
     @TempDir
     Path tmp;
 
@@ -47,7 +47,7 @@ class OpenClipNamesTest {
         put(e, "text_projection", r, d, 6);
         try (ClipTextModel clip = ClipTextModel.loadOpenClip(new MapTensorSource(e, "sd2-text"))) {
             SafetensorsWriter w = new SafetensorsWriter();
-            OpenClipNames.add(w, "cond_stage_model.model.", clip);
+            OpenClipWriter.add(w, "cond_stage_model.model.", clip);
             Path f = tmp.resolve("t.safetensors");
             w.write(f);
             try (SafetensorsFile back = SafetensorsFile.open(f)) {

@@ -1,4 +1,4 @@
-package dev.noodle.app.ui.bench;
+package dev.noodle.bench.ui;
 
 import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;

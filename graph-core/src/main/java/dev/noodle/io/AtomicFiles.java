@@ -1,4 +1,4 @@
-package dev.noodle.engine.io;
+package dev.noodle.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -18,7 +18,8 @@ import java.util.UUID;
  * goes to a temporary file in the same folder, is forced to disk, then renamed over the target atomically and the
  * folder is synced. A failure removes the temporary file and leaves the target untouched (bad-inputs R3–R5).
  * A save killed mid-write leaves its temporary file; the next save of the same target removes it (in-flight
- * temporary files are locked, stale ones are not). Stateless and thread-safe; concurrent writers of the same target each win atomically, last rename wins.
+ * temporary files are locked, stale ones are not). Stateless and thread-safe; concurrent writers of the same target
+ * each win atomically, last rename wins.
  */
 public final class AtomicFiles {
     /** Writes the new content into the temporary file's channel. */
