@@ -9,9 +9,9 @@ import java.nio.file.Path;
 final class EditorEntry {
     private EditorEntry() {}
 
-    static int open(Path workflow, Path models, Path out, boolean dark, URI server) {
+    static int open(Path workflow, Path models, Path out, boolean dark, URI server, boolean customNodes) {
         try {
-            EditorLauncher.launch(new EditorOptions(workflow, models, out, dark, server));
+            EditorLauncher.launch(new EditorOptions(workflow, models, out, dark, server, customNodes));
             return 0;
         } catch (RuntimeException | LinkageError e) {
             System.err.println("noodle: the editor could not start: " + e.getMessage()

@@ -1,5 +1,6 @@
 package dev.noodle.app.cli;
 
+import dev.noodle.nodes.host.BuiltinNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,10 +16,10 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "noodle",
         mixinStandardHelpOptions = true,
-        version = "Noodle 0.1.0",
+        version = "Noodle " + BuiltinNodes.VERSION,
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
         subcommands = {RunCommand.class, SoakCommand.class, ConvertCommand.class,
-                FetchTokenizerCommand.class, dev.noodle.app.server.ServeCommand.class})
+                FetchTokenizerCommand.class, NodesCommand.class, dev.noodle.app.server.ServeCommand.class})
 public final class NoodleCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", description = "Workflow file to open in the editor.")
     Path workflow;
@@ -36,6 +37,10 @@ public final class NoodleCommand implements Callable<Integer> {
             description = "Run workflows on a ComfyUI-compatible server (e.g. http://host:8188) instead of locally.")
     java.net.URI connect;
 
+    @Option(names = "--disable-custom-nodes",
+            description = "Start without the node packs in custom_nodes/ beside the models folder.")
+    boolean disableCustomNodes;
+
     @Spec
     CommandSpec spec;
 
@@ -49,7 +54,7 @@ public final class NoodleCommand implements Callable<Integer> {
             // "noodle rnu x.json": picocli reads rnu as the editor's workflow and suggests by the leftover argument
             if (ex instanceof CommandLine.UnmatchedArgumentException && ex.getCommandLine() == cl && args.length > 0
                     && !Files.exists(Path.of(args[0]))) {
-                List<String> close = CommandSuggestions.closest(args[0], cl.getSubcommands().keySet());
+                List<String> close = CommandSuggestions.closest(args[0], commandNames(cl.getSubcommands().keySet()));
                 if (!close.isEmpty()) {
                     cl.getErr().println(notACommand(args[0], close));
                     return 2;
@@ -60,6 +65,13 @@ public final class NoodleCommand implements Callable<Integer> {
         return cl;
     }
 
+    /** The sub-commands, and those the {@code noodle} launcher script handles itself ({@code test}, {@code bench}). */
+    private static List<String> commandNames(java.util.Set<String> subcommands) {
+        List<String> names = new java.util.ArrayList<>(subcommands);
+        names.addAll(List.of("test", "bench"));
+        return names;
+    }
+
     private static String notACommand(String word, List<String> close) {
         return "noodle: '" + word + "' is not a command or a file. Did you mean: "
                 + String.join(" or ", close.stream().map(c -> "noodle " + c).toList()) + "?";
@@ -68,12 +80,13 @@ public final class NoodleCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (workflow != null && !Files.exists(workflow)) {
-            List<String> close = CommandSuggestions.closest(workflow.toString(), spec.subcommands().keySet());
+            List<String> close = CommandSuggestions.closest(workflow.toString(),
+                    commandNames(spec.subcommands().keySet()));
             if (!close.isEmpty() && workflow.getParent() == null) {
                 System.err.println(notACommand(workflow.toString(), close));
             } else {
                 System.err.println("noodle: " + workflow + ": no such workflow file, and not a command ("
-                        + String.join(", ", spec.subcommands().keySet()) + "); see noodle --help");
+                        + String.join(", ", commandNames(spec.subcommands().keySet())) + "); see noodle --help");
             }
             return 2;
         }
@@ -81,7 +94,7 @@ public final class NoodleCommand implements Callable<Integer> {
             System.err.println("noodle: --connect needs an http:// or https:// URL, e.g. http://127.0.0.1:8188");
             return 2;
         }
-        return EditorEntry.open(workflow, models, out, dark, connect);
+        return EditorEntry.open(workflow, models, out, dark, connect, !disableCustomNodes);
     }
 
     /** Turns unexpected exceptions into one readable line (stack trace only with --debug). */

@@ -7,7 +7,9 @@ import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
+import dev.noodle.nodes.host.CustomNodes;
 import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NodePacks;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.host.NoodleRunner;
 import java.nio.file.Files;
@@ -60,6 +62,10 @@ public final class RunCommand implements Callable<Integer> {
                     + " models folder, if any).")
     Path extraModelPaths;
 
+    @Option(names = "--disable-custom-nodes",
+            description = "Run without the node packs in custom_nodes/ beside the models folder.")
+    boolean disableCustomNodes;
+
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
@@ -87,28 +93,34 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-        // The file is read and validated before the engine starts (seconds), so a mistake is reported at once.
+        // The file is read and validated before the engine starts (seconds), so a mistake is reported at once;
+        // custom node packs are loaded for that as the nodes command does, and again with the engine for the run.
+        CustomNodes custom = CustomNodes.of(disableCustomNodes, env.models().root());
         NodeRegistry registry = NoodleNodes.standardRegistry(env);
         Workflow wf;
-        try {
-            wf = WorkflowLoader.load(file, registry, env);
-            wf = InputOverrides.apply(wf, registry, overrides);
-            if (noiseMode != null) {
-                // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode
-                wf = InputOverrides.withCompatMode(wf, registry, noiseMode);
+        try (NodePacks packs = NodePacks.load(custom, registry, env)) {
+            packs.problems().forEach(w -> System.err.println("noodle: warning: " + w));
+            packs.notice().ifPresent(n -> System.err.println("noodle: " + n));
+            try {
+                wf = WorkflowLoader.load(file, registry, env);
+                wf = InputOverrides.apply(wf, registry, overrides);
+                if (noiseMode != null) {
+                    // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode
+                    wf = InputOverrides.withCompatMode(wf, registry, noiseMode);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                System.err.println("noodle: " + e.getMessage());
+                return 2;
             }
-        } catch (java.io.IOException | RuntimeException e) {
-            System.err.println("noodle: " + e.getMessage());
-            return 2;
+            List<ValidationError> problems = new Validator(registry).validate(wf, Set.of());
+            if (!problems.isEmpty()) {
+                return invalid(problems, env);
+            }
+            // Inputs in ComfyUI's prompt order, so the texts saved in the PNG do not depend on the file's order and
+            // running that PNG again writes the same bytes.
+            wf = ComfyApiFormat.inPromptOrder(wf, registry);
         }
-        List<ValidationError> problems = new Validator(registry).validate(wf, Set.of());
-        if (!problems.isEmpty()) {
-            return invalid(problems, env);
-        }
-        // Inputs in ComfyUI's prompt order, so the texts saved in the PNG do not depend on the file's order and
-        // running that PNG again writes the same bytes.
-        wf = ComfyApiFormat.inPromptOrder(wf, registry);
-        NoodleNodes nodes = NoodleNodes.create(env);
+        NoodleNodes nodes = NoodleNodes.create(env, custom);
         boolean tty = Boolean.getBoolean("noodle.tty");
         CancellationToken token = new CancellationToken();
         Thread hook = new Thread(token::cancel, "noodle-cancel");

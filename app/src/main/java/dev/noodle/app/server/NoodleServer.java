@@ -62,8 +62,10 @@ public final class NoodleServer implements AutoCloseable {
 
     /** Creates the node set over the options' folders and starts serving; the caller closes the server. */
     public static NoodleServer start(ServerOptions options) {
-        NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(options.modelsRoot(), options.outputDir()));
+        NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(options.modelsRoot(), options.outputDir()),
+                options.customNodes());
         nodes.startupWarnings().forEach(w -> System.err.println("noodle: warning: " + w));
+        nodes.packs().notice().ifPresent(n -> System.err.println("noodle: " + n));
         try {
             NoodleServer server = new NoodleServer(options, nodes);
             server.worker.start();
@@ -183,7 +185,8 @@ public final class NoodleServer implements AutoCloseable {
         ObjectNode out = mapper.createObjectNode();
         nodes.registry().find(ctx.pathParam("node_class"))
                 .map(NodeDefinition::schema)
-                .ifPresent(s -> out.set(s.type(), objectInfo.node(s)));
+                .ifPresent(s -> out.set(s.type(), objectInfo.node(s, ObjectInfo.pythonModule(nodes.registry(),
+                        s.type()))));
         Http.json(ctx, 200, out);
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.pack.PackInfo;
 import dev.noodle.graph.spec.BoolInput;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.FloatInput;
@@ -19,7 +20,7 @@ import dev.noodle.graph.spec.StringInput;
  * Writes node schemas in the shape of ComfyUI's {@code GET /object_info}: {@code input.required/optional} with
  * {@code ["INT", {default, min, max, step}]}, {@code [[options...], {...}]} for combos, {@code input_order},
  * {@code output}, {@code output_is_list}, {@code output_name}, {@code name}, {@code display_name},
- * {@code description}, {@code category}, {@code output_node}. Stateless.
+ * {@code description}, {@code python_module}, {@code category}, {@code output_node}. Stateless.
  */
 final class ObjectInfo {
     private final ObjectMapper mapper;
@@ -32,13 +33,21 @@ final class ObjectInfo {
     ObjectNode all(NodeRegistry registry) {
         ObjectNode out = mapper.createObjectNode();
         for (NodeDefinition def : registry.all()) {
-            out.set(def.schema().type(), node(def.schema()));
+            out.set(def.schema().type(), node(def.schema(), pythonModule(registry, def.schema().type())));
         }
         return out;
     }
 
+    /**
+     * Where ComfyUI would say the node type comes from ({@code server.py node_info}): {@code nodes} for its own,
+     * {@code custom_nodes.<module>} for a custom node's; here {@code custom_nodes.<pack name>} for a custom pack's.
+     */
+    static String pythonModule(NodeRegistry registry, String type) {
+        return registry.packOf(type).filter(PackInfo::custom).map(p -> "custom_nodes." + p.name()).orElse("nodes");
+    }
+
     /** One node type's entry. */
-    ObjectNode node(NodeSchema s) {
+    ObjectNode node(NodeSchema s, String pythonModule) {
         ObjectNode info = mapper.createObjectNode();
         ObjectNode input = info.putObject("input");
         ObjectNode required = input.putObject("required");
@@ -66,7 +75,7 @@ final class ObjectInfo {
         info.put("name", s.type());
         info.put("display_name", s.displayName());
         info.put("description", s.description());
-        info.put("python_module", "noodle");
+        info.put("python_module", pythonModule);
         info.put("category", s.category());
         info.put("output_node", s.outputNode());
         return info;

@@ -1,5 +1,6 @@
 package dev.noodle.app.server;
 
+import dev.noodle.nodes.host.CustomNodes;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -35,13 +36,18 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-upload-mb", paramLabel = "MB", description = "Largest upload accepted (default: 32).")
     long maxUploadMb = ServerOptions.DEFAULT_MAX_UPLOAD >> 20;
 
+    @Option(names = "--disable-custom-nodes",
+            description = "Start without the node packs in custom_nodes/ beside the models folder.")
+    boolean disableCustomNodes;
+
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
     /** The server options these arguments ask for: loopback unless {@code --listen}. */
     ServerOptions options() {
         String host = listen == null ? ServerOptions.LOOPBACK : listen;
-        return new ServerOptions(host, port, models, out, state, maxUploadMb << 20);
+        return new ServerOptions(host, port, models, out, state, maxUploadMb << 20,
+                CustomNodes.of(disableCustomNodes, models));
     }
 
     /**

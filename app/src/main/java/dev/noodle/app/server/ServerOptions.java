@@ -1,5 +1,6 @@
 package dev.noodle.app.server;
 
+import dev.noodle.nodes.host.CustomNodes;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -12,8 +13,11 @@ import java.util.Objects;
  * @param outputDir the output folder; input and temp folders sit beside it
  * @param stateDir where the prompt history file is kept
  * @param maxUploadBytes the largest upload accepted (bigger requests get 413)
+ * @param customNodes which custom node packs to load ({@code serve} loads those in {@code custom_nodes/} beside the
+ *     models folder unless {@code --disable-custom-nodes}); null for none
  */
-public record ServerOptions(String host, int port, Path modelsRoot, Path outputDir, Path stateDir, long maxUploadBytes) {
+public record ServerOptions(String host, int port, Path modelsRoot, Path outputDir, Path stateDir, long maxUploadBytes,
+        CustomNodes customNodes) {
     /** Loopback address used unless {@code --listen} is given. */
     public static final String LOOPBACK = "127.0.0.1";
     /** ComfyUI's default port. */
@@ -34,9 +38,15 @@ public record ServerOptions(String host, int port, Path modelsRoot, Path outputD
         if (maxUploadBytes <= 0) {
             throw new IllegalArgumentException("upload cap must be positive");
         }
+        customNodes = customNodes == null ? CustomNodes.disabled() : customNodes;
     }
 
-    /** Loopback on the given port, history beside the output folder, 32 MiB uploads. */
+    /** Options loading no custom node pack. */
+    public ServerOptions(String host, int port, Path modelsRoot, Path outputDir, Path stateDir, long maxUploadBytes) {
+        this(host, port, modelsRoot, outputDir, stateDir, maxUploadBytes, CustomNodes.disabled());
+    }
+
+    /** Loopback on the given port, history beside the output folder, 32 MiB uploads, no custom node pack. */
     public static ServerOptions local(int port, Path modelsRoot, Path outputDir) {
         return new ServerOptions(LOOPBACK, port, modelsRoot, outputDir, null, DEFAULT_MAX_UPLOAD);
     }

@@ -10,6 +10,7 @@ import dev.noodle.app.ui.vm.WorkflowStore;
 import dev.noodle.nodes.host.ModelKind;
 import dev.noodle.nodes.interop.WorkflowSources;
 import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.nodes.host.CustomNodes;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.host.NoodleRunner;
@@ -23,14 +24,16 @@ public final class EditorLauncher {
     private EditorLauncher() {}
 
     /**
-     * Opens the editor with the standard Noodle nodes over the options' models and output folders, and blocks until
-     * the window is closed; models are unloaded on exit.
+     * Opens the editor with the standard Noodle nodes (and the custom node packs, if the options ask for them) over
+     * the options' models and output folders, and blocks until the window is closed; models are unloaded on exit.
      */
     public static void launch(EditorOptions options) {
         Path models = options.modelsDir() != null ? options.modelsDir() : Path.of("models");
         Path out = options.outputDir() != null ? options.outputDir() : Path.of("output");
-        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, out))) {
+        CustomNodes custom = options.customNodes() ? CustomNodes.besideModels(models) : CustomNodes.disabled();
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, out), custom)) {
             nodes.startupWarnings().forEach(w -> System.err.println("noodle: warning: " + w));
+            nodes.packs().notice().ifPresent(n -> System.err.println("noodle: " + n));
             launch(module(nodes, options, EditorPaths.defaults()));
         }
     }

@@ -10,10 +10,18 @@ import java.nio.file.Path;
  * @param outputDir folder where output images are written
  * @param dark true to start with the dark theme
  * @param server a ComfyUI-compatible server to run workflows on ({@code --connect}), or null to run locally
+ * @param customNodes true to load the node packs in {@code custom_nodes/} beside the models folder (the command line
+ *     does unless {@code --disable-custom-nodes})
  */
-public record EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark, java.net.URI server) {
-    /** Options running workflows locally. */
+public record EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark, java.net.URI server,
+        boolean customNodes) {
+    /** Options running workflows locally, without custom node packs. */
     public EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark) {
-        this(workflow, modelsDir, outputDir, dark, null);
+        this(workflow, modelsDir, outputDir, dark, null, false);
+    }
+
+    /** Options without custom node packs. */
+    public EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark, java.net.URI server) {
+        this(workflow, modelsDir, outputDir, dark, server, false);
     }
 }

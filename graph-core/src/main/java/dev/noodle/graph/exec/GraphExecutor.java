@@ -10,6 +10,7 @@ import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.node.RunCancelledException;
+import dev.noodle.graph.pack.PackInfo;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.validate.EffectiveGraph;
@@ -155,12 +156,12 @@ public final class GraphExecutor {
                     Map<String, Signatures.Part> parts = new LinkedHashMap<>();
                     Map<String, Object> literalsOnly = new LinkedHashMap<>();
                     collectInputs(node, schema, values, parts, literalsOnly);
-                    String label = "node " + id + " (" + node.type() + ")";
+                    String label = "node " + id + " (" + node.type() + packLabel(node.type(), ", pack ", "") + ")";
                     String signature;
                     try {
                         signature = signature(def, schema, label, parts, literalsOnly, "always:" + runId + ":" + id);
-                    } catch (RuntimeException e) {
-                        return failed(id, node.type(), "could not check for changes: " + e.getMessage(), e, false,
+                    } catch (RuntimeException | LinkageError e) {
+                        return failed(id, node.type(), "could not check for changes: " + message(e, false), e, false,
                                 start);
                     }
                     signatures.put(id, signature);
@@ -257,17 +258,27 @@ public final class GraphExecutor {
 
         private RunResult failed(String nodeId, String type, String message, Throwable cause, boolean oom,
                 long start) {
-            String line = "node " + nodeId + " (" + type + ") failed: " + message;
-            events.onEvent(new RunEvent.NodeFailed(runId, nodeId, type, message, cause, oom));
+            String line = "node " + nodeId + " (" + type + packLabel(type, ", pack ", "") + ") failed: " + message;
+            // a third-party node's failure names its pack wherever the message is shown (CLI, editor, server)
+            String shown = message + packLabel(type, " (node pack ", ")");
+            events.onEvent(new RunEvent.NodeFailed(runId, nodeId, type, shown, cause, oom));
             events.onEvent(new RunEvent.RunFinished(runId, executed, cached, System.nanoTime() - start));
             return new RunResult(runId, RunResult.Status.FAILED, List.of(), outputs, executed, cached, nodeId, line,
                     oom);
         }
     }
 
+    /** The custom pack that defined {@code type}, between {@code before} and {@code after}; empty for built-ins. */
+    private String packLabel(String type, String before, String after) {
+        return registry.packOf(type).filter(PackInfo::custom).map(p -> before + p.label() + after).orElse("");
+    }
+
     private static String message(Throwable e, boolean outOfMemory) {
         String m = e.getMessage();
         m = m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+        if (e instanceof LinkageError) { // e.g. NoClassDefFoundError's message is only the missing class
+            m = e.getClass().getSimpleName() + ": " + m;
+        }
         if (outOfMemory) { // bad-inputs R2: say what to do
             m = "out of memory (" + m + "); cached results were freed; use a smaller image size or batch, or free"
                     + " memory, and run again";

@@ -31,27 +31,31 @@ public final class NodeRegistry {
     }
 
     /**
-     * Registers every node of a pack, or none: when one of its types is already registered (or listed twice), nothing
-     * is registered and the error names the pack, the type and who has it.
+     * Registers every node of a pack, or none: when a pack of that name is already loaded, or one of its types is
+     * already registered (or listed twice), nothing is registered and the error names the pack, the type and who has
+     * it.
      */
     public synchronized NodeRegistry registerPack(PackInfo pack, List<? extends NodeDefinition> definitions) {
+        PackInfo same = packs.get(pack.name());
+        if (same != null) {
+            throw new IllegalArgumentException("a node pack named '" + pack.name() + "' is already loaded ("
+                    + same.label() + (same.custom() ? " from " + same.source() + "; keep only one of the two jars"
+                            : ", built into Noodle; rename the pack") + ")");
+        }
         Map<String, NodeDefinition> mine = new LinkedHashMap<>();
         for (NodeDefinition d : definitions) {
             String type = d.schema().type();
             if (byType.containsKey(type)) {
                 PackInfo owner = packByType.get(type);
                 throw new IllegalArgumentException("node pack '" + pack.label() + "' redefines the node type '" + type
-                        + "', which " + (owner == null ? "is built in" : "pack '" + owner.label() + "' defines")
+                        + "', which " + (owner == null || !owner.custom() ? "is built into Noodle"
+                                : "pack '" + owner.label() + "' defines")
                         + "; packs may only add new node types");
             }
             if (mine.put(type, d) != null) {
                 throw new IllegalArgumentException("node pack '" + pack.label() + "' lists the node type '" + type
                         + "' twice");
             }
-        }
-        if (packs.containsKey(pack.name())) {
-            throw new IllegalArgumentException("a node pack named '" + pack.name() + "' is already loaded ("
-                    + packs.get(pack.name()).label() + ")");
         }
         PackInfo info = new PackInfo(pack.name(), pack.version(), pack.source(), List.copyOf(mine.keySet()));
         byType.putAll(mine);

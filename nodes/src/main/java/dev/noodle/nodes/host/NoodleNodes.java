@@ -1,13 +1,5 @@
 package dev.noodle.nodes.host;
 
-import dev.noodle.nodes.conditioning.ConditioningNodes;
-import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
-import dev.noodle.nodes.image.ImageNodes;
-import dev.noodle.nodes.latent.LatentNodes;
-import dev.noodle.nodes.latent.VaeNodes;
-import dev.noodle.nodes.loaders.LoaderNodes;
-import dev.noodle.nodes.sampling.SamplerNodes;
-
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineOptions;
@@ -23,24 +15,26 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The standard node set and the services nodes need (model manager, folders, PNG writer), created once per
- * process (CLI run, editor, server); runs go through a {@link NoodleRunner} over it. Closing it unloads every
- * model.
+ * The node set (Noodle's own nodes, plus the custom node packs a front end asked for) and the services nodes need
+ * (model manager, folders, PNG writer), created once per process (CLI run, editor, server); runs go through a
+ * {@link NoodleRunner} over it. Closing it unloads every model and closes the packs' jars.
  */
 public final class NoodleNodes implements AutoCloseable {
     private final NodeEnvironment env;
     private final ModelManager models;
     private final NodeRegistry registry;
+    private final NodePacks packs;
     private final Map<Class<?>, Object> services = new HashMap<>();
     private final AddonFiles addons;
 
     private final String engineProblem;
 
-    private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem) {
+    private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem, CustomNodes custom) {
         this.env = env;
         this.models = models;
         this.engineProblem = engineProblem;
         this.registry = standardRegistry(env);
+        this.packs = NodePacks.load(custom, registry, env);
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
         WorkflowTexts texts = new WorkflowTexts(registry);
@@ -54,17 +48,27 @@ public final class NoodleNodes implements AutoCloseable {
     }
 
     /**
-     * The standard nodes over these folders, with the engine options the process was started with (the
-     * {@code -Dnoodle.*} properties, see {@link EngineOptions#fromProperties}): models on the best device (CUDA if DJL
-     * sees one, else CPU) unless those ask otherwise.
+     * Noodle's own nodes over these folders (no custom node pack), with the engine options the process was started
+     * with (the {@code -Dnoodle.*} properties, see {@link EngineOptions#fromProperties}): models on the best device
+     * (CUDA if DJL sees one, else CPU) unless those ask otherwise.
      *
      * @throws IllegalArgumentException naming the property when one of them is not understood
      */
     public static NoodleNodes create(NodeEnvironment env) {
-        return create(env, EngineOptions.fromProperties(System.getProperties()));
+        return create(env, CustomNodes.disabled());
     }
 
-    /** The standard nodes over these folders, models loaded as {@code options} say. */
+    /**
+     * As {@link #create(NodeEnvironment)}, plus the custom node packs {@code custom} names (what was refused is in
+     * {@link #startupWarnings()}, what was loaded in {@link #packs()}).
+     *
+     * @throws IllegalArgumentException naming the property when an engine option is not understood
+     */
+    public static NoodleNodes create(NodeEnvironment env, CustomNodes custom) {
+        return create(env, EngineOptions.fromProperties(System.getProperties()), EngineStatus.problem(), custom);
+    }
+
+    /** Noodle's own nodes over these folders (no custom node pack), models loaded as {@code options} say. */
     public static NoodleNodes create(NodeEnvironment env, EngineOptions options) {
         return create(env, options, EngineStatus.problem());
     }
@@ -75,9 +79,14 @@ public final class NoodleNodes implements AutoCloseable {
      * problem's message.
      */
     public static NoodleNodes create(NodeEnvironment env, EngineOptions options, Optional<String> engineProblem) {
+        return create(env, options, engineProblem, CustomNodes.disabled());
+    }
+
+    private static NoodleNodes create(NodeEnvironment env, EngineOptions options, Optional<String> engineProblem,
+            CustomNodes custom) {
         Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu(options) : Devices.choose(options);
         return new NoodleNodes(env, new ModelManager(env.models().root(), target, MemoryBudget.modelBytes()),
-                engineProblem.orElse(null));
+                engineProblem.orElse(null), custom);
     }
 
     /** Why the engine cannot run workflows here, if it cannot (the app stays usable for editing). */
@@ -87,36 +96,29 @@ public final class NoodleNodes implements AutoCloseable {
 
     /**
      * What a long-running front end (editor, server) tells the user at start: the parts of an
-     * {@code extra_model_paths.yaml} that were skipped, and the engine problem if there is one.
+     * {@code extra_model_paths.yaml} that were skipped, the custom node packs that were refused, and the engine
+     * problem if there is one. (The notice about the packs that were loaded is {@code packs().notice()}.)
      */
     public List<String> startupWarnings() {
         List<String> w = new ArrayList<>(env.models().extra().warnings());
+        w.addAll(packs.problems());
         engineProblem().ifPresent(w::add);
         return w;
     }
 
-    /** Every standard node, registered by ComfyUI class name. */
+    /**
+     * Noodle's own nodes, registered by ComfyUI class name through the node pack service (see {@link BuiltinNodes});
+     * no custom node pack.
+     */
     public static NodeRegistry standardRegistry(NodeEnvironment env) {
         NodeRegistry r = new NodeRegistry();
-        r.register(new LoaderNodes.CheckpointLoaderSimple(env));
-        r.register(new ConditioningNodes.ClipTextEncode());
-        r.register(new ConditioningNodes.ClipTextEncodeClipSkip());
-        r.register(new ConditioningNodes.ClipSetLastLayer());
-        r.register(new SdxlConditioningNodes.ClipTextEncodeSdxl());
-        r.register(new SdxlConditioningNodes.ClipTextEncodeSdxlRefiner());
-        r.register(new ConditioningNodes.ConditioningCombine());
-        r.register(new ConditioningNodes.ConditioningSetArea());
-        r.register(new LatentNodes.EmptyLatentImage());
-        r.register(new LatentNodes.RepeatLatentBatch());
-        r.register(new SamplerNodes.KSampler());
-        r.register(new SamplerNodes.KSamplerAdvanced());
-        r.register(new VaeNodes.VaeDecode());
-        r.register(new VaeNodes.VaeEncode());
-        r.register(new ImageNodes.SaveImage(env));
-        r.register(new ImageNodes.PreviewImage(env));
-        r.register(new ImageNodes.LoadImage(env));
-        AddonNodes.register(r, env);
+        NodePacks.registerBuiltins(r, env);
         return r;
+    }
+
+    /** The custom node packs loaded at start (and those refused, in their problems). */
+    public NodePacks packs() {
+        return packs;
     }
 
     public NodeRegistry registry() {
@@ -165,5 +167,6 @@ public final class NoodleNodes implements AutoCloseable {
     public void close() {
         addons.close();
         models.close();
+        packs.close();
     }
 }

@@ -151,12 +151,19 @@ public final class MainWindow {
                 canvas.applyCss();
                 canvas.layout();
                 canvas.fitToView();
+                sayCustomPacks();
                 return;
             }
             workflowFile.discardRecovery();
         }
         // no workflow named: the txt2img example, so a fresh clone opens on something that runs
         c.files().startWorkflow(c.options().workflow()).ifPresent(this::open);
+        sayCustomPacks();
+    }
+
+    /** Custom node packs run as code with the editor's rights: the status bar says which are loaded. */
+    private void sayCustomPacks() {
+        dev.noodle.nodes.host.NodePacks.notice(vm.registry().packs()).ifPresent(vm::say);
     }
 
     private ToolBar toolbar() {

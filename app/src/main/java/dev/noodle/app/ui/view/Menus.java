@@ -5,7 +5,10 @@ import dev.noodle.app.ui.canvas.NodeCard;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.pack.PackInfo;
 import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.nodes.host.NodePacks;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -93,6 +96,7 @@ final class Menus {
                 item("Keyboard Shortcuts", "F1", () -> shortcuts(w)));
         Menu help = new Menu("Help", null,
                 item("Learn: Checkpoint, LoRA, VAE", null, w::openLearn),
+                item("Node Packs", null, () -> nodePacks(w, c)),
                 item("Keyboard Shortcuts", null, () -> shortcuts(w)));
         return new MenuBar(file, edit, run, view, help);
     }
@@ -139,6 +143,28 @@ final class Menus {
         }
         return new ContextMenu(add, item("Paste", null, w::paste),
                 item("Fit to View", null, () -> w.canvas().fitToView()));
+    }
+
+    /** The loaded node packs: each with its version, jar and node types, and what loading a custom pack means. */
+    private static void nodePacks(MainWindow w, EditorComponents c) {
+        NodeRegistry registry = c.editor().registry();
+        StringBuilder sb = new StringBuilder();
+        for (PackInfo pack : registry.packs()) {
+            sb.append(pack.label()).append(pack.custom() ? " — " + NodePacks.shown(pack.source()) : " — built in")
+                    .append(" — ").append(pack.nodeTypes().size()).append(" node type(s)\n");
+            if (pack.custom()) {
+                for (String type : pack.nodeTypes()) {
+                    registry.find(type).ifPresent(d -> sb.append("    ").append(d.schema().displayName()).append(" (")
+                            .append(type).append(", ").append(d.schema().category()).append(")\n"));
+                }
+            }
+        }
+        sb.append('\n').append(NodePacks.notice(registry.packs()).orElse("No custom node pack is loaded: node pack"
+                + " jars go in custom_nodes/ beside the models folder."));
+        Alert a = new Alert(Alert.AlertType.INFORMATION, sb.toString());
+        a.setHeaderText("Node packs");
+        a.initOwner(w.stage());
+        a.show();
     }
 
     private static void shortcuts(MainWindow w) {

@@ -44,7 +44,7 @@ final class SearchOverlay extends VBox {
                     return;
                 }
                 NodeSchema s = hit.schema();
-                Label name = new Label(s.displayName());
+                Label name = new Label(hit.title());
                 name.getStyleClass().add("search-name");
                 Label cat = new Label(s.category() + " — " + firstSentence(s.description()));
                 cat.getStyleClass().add("search-detail");

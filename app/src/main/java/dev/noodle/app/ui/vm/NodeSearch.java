@@ -2,6 +2,7 @@ package dev.noodle.app.ui.vm;
 
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.pack.PackInfo;
 import dev.noodle.graph.spec.NodeSchema;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,10 +11,11 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * Fuzzy search over node names, types, categories and descriptions.
+ * Fuzzy search over node names, types, categories, custom node pack names and descriptions.
  *
  * <p>Scoring: a subsequence match over the text, with bonuses for consecutive letters and word starts; matches in
- * the display name weigh most, then the type, the category, and the description. Stateless and thread-safe.
+ * the display name weigh most, then the type, the category and pack name, and the description. Stateless and
+ * thread-safe.
  */
 public final class NodeSearch {
     private final NodeRegistry registry;
@@ -23,8 +25,16 @@ public final class NodeSearch {
         this.registry = registry;
     }
 
-    /** One search hit: the schema and its score (higher is better). */
-    public record Hit(NodeSchema schema, int score) {}
+    /**
+     * One search hit: the schema, the name of the custom node pack it comes from ("" for Noodle's own) and its score
+     * (higher is better).
+     */
+    public record Hit(NodeSchema schema, String pack, int score) {
+        /** The line shown for the hit: the display name, then the pack for a custom pack's node. */
+        public String title() {
+            return pack.isEmpty() ? schema.displayName() : schema.displayName() + " — " + pack;
+        }
+    }
 
     /** Returns matching nodes, best first; an empty query lists all nodes by category and name. */
     public List<Hit> search(String query, int limit) {
@@ -42,9 +52,10 @@ public final class NodeSearch {
             if (!filter.test(s)) {
                 continue;
             }
-            int score = q.isEmpty() ? 1 : score(q, s);
+            String pack = registry.packOf(s.type()).filter(PackInfo::custom).map(PackInfo::name).orElse("");
+            int score = q.isEmpty() ? 1 : Math.max(score(q, s), 2 * fuzzy(q, pack));
             if (score > 0) {
-                hits.add(new Hit(s, score));
+                hits.add(new Hit(s, pack, score));
             }
         }
         if (!q.isEmpty()) {

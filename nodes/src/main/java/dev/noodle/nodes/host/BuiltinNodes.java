@@ -1,0 +1,92 @@
+package dev.noodle.nodes.host;
+
+import dev.noodle.nodes.conditioning.ConditioningNodes;
+import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
+import dev.noodle.nodes.image.ImageNodes;
+import dev.noodle.nodes.image.ScaleNodes;
+import dev.noodle.nodes.latent.InpaintNodes;
+import dev.noodle.nodes.latent.LatentNodes;
+import dev.noodle.nodes.latent.VaeNodes;
+import dev.noodle.nodes.loaders.LoaderNodes;
+import dev.noodle.nodes.loaders.LoraNodes;
+import dev.noodle.nodes.loaders.VaeLoaderNodes;
+import dev.noodle.nodes.model.CheckpointSaveNode;
+import dev.noodle.nodes.model.MergeNodes;
+import dev.noodle.nodes.model.ModelSamplingDiscrete;
+import dev.noodle.nodes.sampling.SamplerNodes;
+
+import dev.noodle.graph.node.NodeDefinition;
+import dev.noodle.graph.pack.NodePack;
+import dev.noodle.graph.pack.PackContext;
+import java.util.List;
+
+/**
+ * Noodle's own nodes, registered through the same {@link NodePack} service a third-party pack uses (listed in this
+ * module's {@code META-INF/services/dev.noodle.graph.pack.NodePack}): loading, text encoding, sampling, latents, VAE,
+ * images, LoRA and other add-ons, merging, inpainting and scaling, by ComfyUI class name.
+ *
+ * <p>Stateless; the nodes it creates read their folders from the context's {@link NodeEnvironment}.
+ */
+public final class BuiltinNodes implements NodePack {
+    /** The pack name Noodle's own nodes are listed under. */
+    public static final String NAME = "noodle";
+    /** Noodle's version, shown beside the built-in pack. */
+    public static final String VERSION = "0.1.0";
+
+    /** Created by {@link java.util.ServiceLoader}. */
+    public BuiltinNodes() {}
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String version() {
+        return VERSION;
+    }
+
+    @Override
+    public List<NodeDefinition> nodes(PackContext context) {
+        NodeEnvironment env = context.service(NodeEnvironment.class);
+        return List.of(
+                new LoaderNodes.CheckpointLoaderSimple(env),
+                new ConditioningNodes.ClipTextEncode(),
+                new ConditioningNodes.ClipTextEncodeClipSkip(),
+                new ConditioningNodes.ClipSetLastLayer(),
+                new SdxlConditioningNodes.ClipTextEncodeSdxl(),
+                new SdxlConditioningNodes.ClipTextEncodeSdxlRefiner(),
+                new ConditioningNodes.ConditioningCombine(),
+                new ConditioningNodes.ConditioningSetArea(),
+                new LatentNodes.EmptyLatentImage(),
+                new LatentNodes.RepeatLatentBatch(),
+                new SamplerNodes.KSampler(),
+                new SamplerNodes.KSamplerAdvanced(),
+                new VaeNodes.VaeDecode(),
+                new VaeNodes.VaeEncode(),
+                new ImageNodes.SaveImage(env),
+                new ImageNodes.PreviewImage(env),
+                new ImageNodes.LoadImage(env),
+                // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling
+                new LoraNodes.LoraLoader(env),
+                new LoraNodes.LoraLoaderModelOnly(env),
+                new LoraNodes.HypernetworkLoader(env),
+                new VaeLoaderNodes.VaeLoader(env),
+                new VaeLoaderNodes.VaeDecodeTiled(),
+                new VaeLoaderNodes.VaeEncodeTiled(),
+                new MergeNodes.ModelMergeSimple(),
+                new MergeNodes.ModelMergeSubtract(),
+                new MergeNodes.ModelMergeAdd(),
+                new MergeNodes.ClipMergeSimple(),
+                new MergeNodes.CheckpointMerger(),
+                new CheckpointSaveNode(env),
+                new InpaintNodes.VaeEncodeForInpaint(),
+                new InpaintNodes.SetLatentNoiseMask(),
+                new InpaintNodes.InpaintModelConditioning(),
+                new ScaleNodes.LatentUpscale(),
+                new ScaleNodes.LatentUpscaleBy(),
+                new ScaleNodes.ImageScale(),
+                new ScaleNodes.ImageScaleBy(),
+                new ModelSamplingDiscrete());
+    }
+}
