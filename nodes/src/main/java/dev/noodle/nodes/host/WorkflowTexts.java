@@ -32,7 +32,7 @@ public final class WorkflowTexts {
         Map<String, String> text = new LinkedHashMap<>();
         Workflow wf = ctx.workflow();
         if (wf != null) {
-            text.put("prompt", PngTextChunks.asciiJson(ComfyApiFormat.write(wf)));
+            text.put("prompt", PngTextChunks.asciiJson(ComfyApiFormat.write(wf, registry)));
             text.put("workflow", PngTextChunks.asciiJson(ComfyUiFormat.write(wf, registry)));
             text.putAll(ctx.extraPngInfo());
         }
