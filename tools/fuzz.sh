@@ -18,6 +18,7 @@ declare -A TARGETS=(
   [workflow]="graph-core:WorkflowFuzzTest#parseAndValidate"
   [infotext]="nodes:A1111InfotextFuzzTest#parseAndImport"
   [filename]="app:FileRootsFuzzTest#resolve"
+  [node-pack]="nodes:NodePackJarFuzzTest#load"
   # later: [ui-workflow]=...
 )
 
