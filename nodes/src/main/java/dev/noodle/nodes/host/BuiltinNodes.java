@@ -14,6 +14,9 @@ import dev.noodle.nodes.model.CheckpointSaveNode;
 import dev.noodle.nodes.model.MergeNodes;
 import dev.noodle.nodes.model.ModelSamplingDiscrete;
 import dev.noodle.nodes.sampling.SamplerNodes;
+import dev.noodle.nodes.utils.PreviewAny;
+import dev.noodle.nodes.utils.PrimitiveNodes;
+import dev.noodle.nodes.utils.StringNodes;
 
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.pack.NodePack;
@@ -23,7 +26,8 @@ import java.util.List;
 /**
  * Noodle's own nodes, registered through the same {@link NodePack} service a third-party pack uses (listed in this
  * module's {@code META-INF/services/dev.noodle.graph.pack.NodePack}): loading, text encoding, sampling, latents, VAE,
- * images, LoRA and other add-ons, merging, inpainting and scaling, by ComfyUI class name.
+ * images, LoRA and other add-ons, merging, inpainting and scaling, and the
+ * primitive, text and preview-as-text utilities, by ComfyUI class name.
  *
  * <p>Stateless; the nodes it creates read their folders from the context's {@link NodeEnvironment}.
  */
@@ -87,6 +91,20 @@ public final class BuiltinNodes implements NodePack {
                 new ScaleNodes.LatentUpscaleBy(),
                 new ScaleNodes.ImageScale(),
                 new ScaleNodes.ImageScaleBy(),
-                new ModelSamplingDiscrete());
+                new ModelSamplingDiscrete(),
+                // utilities shared workflows wire around the pipeline: primitives, text, preview as text
+                new PrimitiveNodes.PrimitiveInt(),
+                new PrimitiveNodes.PrimitiveFloat(),
+                new PrimitiveNodes.PrimitiveString(),
+                new PrimitiveNodes.PrimitiveStringMultiline(),
+                new PrimitiveNodes.PrimitiveBoolean(),
+                new StringNodes.StringConcatenate(),
+                new StringNodes.StringLength(),
+                new StringNodes.CaseConverter(),
+                new StringNodes.StringTrim(),
+                new StringNodes.StringReplace(),
+                new StringNodes.StringContains(),
+                new StringNodes.StringCompare(),
+                new PreviewAny());
     }
 }
