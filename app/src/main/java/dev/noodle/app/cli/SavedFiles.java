@@ -6,12 +6,14 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Prints where a run's images went: each file an output node lists in its UI results (SaveImage's and PreviewImage's
  * {@code images}), one line each, relative to the working folder when inside it. A file is printed once even when
- * a later run in the same process reports it again from the cache. Not thread-safe.
+ * a later run in the same process reports it again from the cache. Texts an output node shows (PreviewAny's
+ * {@code text}) are printed as {@code text NODE: value} after every run. Not thread-safe.
  */
 final class SavedFiles {
     private final Path outputDir;
@@ -23,11 +25,17 @@ final class SavedFiles {
         this.workingDir = workingDir.toAbsolutePath().normalize();
     }
 
-    /** Prints {@code saved FILE} (output folder) or {@code preview FILE} (temporary) for each new file. */
+    /**
+     * Prints {@code saved FILE} (output folder) or {@code preview FILE} (temporary) for each new file, and
+     * {@code text NODE: value} for each text an output node shows.
+     */
     void print(RunResult result, PrintStream out) {
-        for (NodeOutputs o : result.outputs().values()) {
-            for (Object value : o.ui().values()) {
-                if (value instanceof Collection<?> items) {
+        for (Map.Entry<String, NodeOutputs> node : result.outputs().entrySet()) {
+            for (Map.Entry<String, Object> ui : node.getValue().ui().entrySet()) {
+                Object value = ui.getValue();
+                if (ui.getKey().equals("text") && value instanceof Collection<?> texts) {
+                    texts.forEach(t -> out.println("text " + node.getKey() + ": " + t));
+                } else if (value instanceof Collection<?> items) {
                     items.forEach(item -> print(item, out));
                 } else {
                     print(value, out);

@@ -191,8 +191,9 @@ final class RunReporter implements RunListener {
             return img;
         }
         if (v instanceof Collection<?> c) {
-            ArrayNode a = mapper.createArrayNode();
-            c.forEach(x -> a.add(value(x)));
+            ArrayNode a = mapper.createArrayNode(); // a list of texts stays flat: PreviewAny's {"text": ["..."]}
+            c.forEach(x -> a.add(x == null || x instanceof String || x instanceof Number || x instanceof Boolean
+                    ? mapper.valueToTree(x) : value(x)));
             return a;
         }
         if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
