@@ -228,6 +228,18 @@ class ViewModelTest {
     }
 
     @Test
+    void previewAsTextShowsItsValueOnTheCard() {
+        RunViewModel run = new RunViewModel();
+        run.queued("r1", "wf");
+        run.apply(new RunEvent.RunStarted("r1", List.of("12")));
+        run.apply(new RunEvent.NodeStarted("r1", "12", "PreviewAny"));
+        run.apply(new RunEvent.NodeFinished("r1", "12", 1_000L, Map.of("text", List.of("a red, cat"))));
+        assertEquals("a red, cat", run.states().get("12").message());
+        assertEquals(dev.noodle.graph.node.MessageLevel.INFO, run.states().get("12").messageLevel());
+        assertEquals(NodeStatus.DONE, run.states().get("12").status());
+    }
+
+    @Test
     void aNodesNoteIsShownAsANoteAndAFailureAsAnError() {
         RunViewModel run = new RunViewModel();
         run.queued("r1", "wf");

@@ -125,8 +125,10 @@ public final class RunViewModel {
                     gallery.remove(0, gallery.size() - GALLERY_LIMIT);
                 }
                 NodeRunState s = state(e.nodeId());
-                states.put(e.nodeId(), new NodeRunState(NodeStatus.DONE, 1, e.nanos(), s.message(),
-                        imgs.isEmpty() ? s.images() : imgs, null, 0, 0, s.messageLevel()));
+                String text = textFrom(e.ui()); // PreviewAny's value shows on its card
+                states.put(e.nodeId(), new NodeRunState(NodeStatus.DONE, 1, e.nanos(),
+                        text != null ? text : s.message(), imgs.isEmpty() ? s.images() : imgs, null, 0, 0,
+                        text != null ? MessageLevel.INFO : s.messageLevel()));
             }
             case RunEvent.NodeFailed e -> {
                 states.put(e.nodeId(), new NodeRunState(NodeStatus.FAILED, -1, 0, e.message(), images(e.nodeId()),
@@ -210,6 +212,14 @@ public final class RunViewModel {
 
     private List<Object> images(String id) {
         return state(id).images();
+    }
+
+    /** The texts an output node shows (ui "text", as PreviewAny's), one per line; null when none. */
+    static String textFrom(Map<String, Object> ui) {
+        if (ui == null || !(ui.get("text") instanceof List<?> list) || list.isEmpty()) {
+            return null;
+        }
+        return String.join("\n", list.stream().map(String::valueOf).toList());
     }
 
     /** Extracts image descriptors (Path or BufferedImage, or records with a {@code path()}) from ui "images". */
