@@ -127,6 +127,27 @@ class UtilityNodesRunTest {
     }
 
     @Test
+    void uiWorkflowWidgetsSkipPrimitiveIntsControlSlot() {
+        String ui = """
+                {"last_node_id": 2, "last_link_id": 1, "nodes": [
+                  {"id": 1, "type": "PrimitiveInt", "pos": [0, 0], "size": [270, 82], "flags": {}, "order": 0,
+                   "mode": 0, "inputs": [], "outputs": [{"name": "INT", "type": "INT", "links": [1]}],
+                   "properties": {"Node name for S&R": "PrimitiveInt"}, "widgets_values": [96, "increment"]},
+                  {"id": 2, "type": "EmptyLatentImage", "pos": [300, 0], "size": [270, 106], "flags": {}, "order": 1,
+                   "mode": 0, "inputs": [{"name": "width", "type": "INT", "widget": {"name": "width"}, "link": 1}],
+                   "outputs": [{"name": "LATENT", "type": "LATENT", "links": null}],
+                   "properties": {"Node name for S&R": "EmptyLatentImage"}, "widgets_values": [96, 64, 1]}],
+                 "links": [[1, 1, 0, 2, 0, "INT"]], "groups": [], "config": {}, "extra": {}, "version": 0.4}
+                """;
+        Workflow wf = WorkflowJson.parse(ui, "ui.json", nodes.registry());
+        assertEquals(new dev.noodle.graph.model.Literal(96L), wf.node("1").input("value"));
+        assertEquals(dev.noodle.graph.model.Link.of("1", 0), wf.node("2").input("width"));
+        RunResult r = executor.run(wf, new RunOptions(Set.of("2"), "t"), e -> { }, new CancellationToken());
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
+        assertArrayEquals(new long[] {1, 4, 8, 12}, ((LatentValue) out(r, "2")).samples().shape());
+    }
+
+    @Test
     void aBadModeIsNamedBeforeTheRun() {
         RunResult r = run("""
                 "1": {"type": "StringTrim", "inputs": {"string": "x", "mode": "Middle"}}
