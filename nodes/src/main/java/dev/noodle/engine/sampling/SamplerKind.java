@@ -23,6 +23,9 @@ public enum SamplerKind {
     DPMPP_3M_SDE("dpmpp_3m_sde", NoiseUse.BROWNIAN),
     DDPM("ddpm", NoiseUse.STEP),
     LCM("lcm", NoiseUse.STEP),
+    IPNDM("ipndm", NoiseUse.NONE),
+    IPNDM_V("ipndm_v", NoiseUse.NONE),
+    DEIS("deis", NoiseUse.NONE),
     /** ComfyUI's "ddim" runs the Euler sampler (only its inpaint noise differs). */
     DDIM("ddim", NoiseUse.NONE);
 
@@ -41,9 +44,9 @@ public enum SamplerKind {
             List.of(
                     "euler_cfg_pp", "euler_ancestral_cfg_pp", "heunpp2", "dpm_fast", "dpm_adaptive",
                     "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde_gpu", "dpmpp_2m_cfg_pp",
-                    "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu", "ipndm",
-                    "ipndm_v", "deis", "res_multistep", "gradient_estimation", "er_sde", "seeds_2",
-                    "seeds_3", "sa_solver", "uni_pc", "uni_pc_bh2");
+                    "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu",
+                    "res_multistep", "gradient_estimation", "er_sde", "seeds_2", "seeds_3",
+                    "sa_solver", "uni_pc", "uni_pc_bh2");
 
     private final String comfyName;
     private final NoiseUse noiseUse;

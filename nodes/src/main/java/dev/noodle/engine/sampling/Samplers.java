@@ -55,6 +55,9 @@ public final class Samplers {
                 case DPMPP_2M_SDE -> DpmSolverSamplers.dpmpp2mSde(r, false);
                 case DPMPP_2M_SDE_HEUN -> DpmSolverSamplers.dpmpp2mSde(r, true);
                 case DPMPP_3M_SDE -> DpmSolverSamplers.dpmpp3mSde(r);
+                case IPNDM -> MultistepSamplers.ipndm(r, false);
+                case IPNDM_V -> MultistepSamplers.ipndm(r, true);
+                case DEIS -> MultistepSamplers.deis(r);
             }
             return r.result();
         }

@@ -116,7 +116,7 @@ class SchedulesTest {
         assertTrue(e.getMessage().contains("steps"));
         e = assertThrows(IllegalArgumentException.class, () -> Scheduler.fromComfyName("bogus"));
         assertTrue(e.getMessage().contains("karras"));
-        e = assertThrows(IllegalArgumentException.class, () -> SamplerKind.fromComfyName("uni_pc"));
+        e = assertThrows(IllegalArgumentException.class, () -> SamplerKind.fromComfyName("er_sde"));
         assertTrue(e.getMessage().contains("not implemented"));
         assertThrows(IllegalArgumentException.class, () -> Schedules.karras(4, 0f, 10f, 7));
     }

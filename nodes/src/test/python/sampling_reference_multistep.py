@@ -1,0 +1,154 @@
+"""Reference for the deterministic multistep samplers (iPNDM, iPNDM-v, DEIS) on the toy denoiser.
+
+Numpy only, float32 tensors and float64 scalar coefficients. Each sampler is re-stated from its
+published update rule:
+  * iPNDM: Adams-Bashforth of order <= 4 on the slope d = (x - D) / sigma with the classic fixed
+    weights (Zhang & Chen 2023, "Fast Sampling of Diffusion Models with Exponential Integrator",
+    improved PNDM); the step into sigma = 0 returns D.
+  * iPNDM-v: variable-step weights of Zhou et al. 2024 ("Fast ODE-based Sampling for Diffusion
+    Models in Around 5 Steps", zju-pi/diff-sampler, as ComfyUI runs them). Order 2 is exact
+    variable-step Adams-Bashforth; order 3 adds a correction that reduces to AB3 on a uniform grid
+    (but is not the exact Lagrange integral otherwise); the published order-4 weights reduce to
+    (57, -65, 43, -11)/24 on a uniform grid, not AB4's (55, -59, 37, -9)/24, and are kept as
+    published. The script checks these facts before writing the fixture.
+  * DEIS "tab", order 3: sigma -> VP time t, slope history interpolated in t and integrated against
+    the exponential-integrator weight with ComfyUI's N-point Riemann rule.
+Starting noise and sigmas are read from samplers.json (written by sampling_reference_samplers.py) so
+both fixtures share one toy problem. Run: python3 sampling_reference_multistep.py <resources dir>.
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+A = 0.8
+F = np.float32
+
+
+def toy(x, s):
+    """Same analytic denoiser as sampling_reference_samplers.toy, in numpy float32."""
+    return (x * F(A / (s * s + A)) + np.sin(x) * F(0.05 * s / (1.0 + s))).astype(F)
+
+
+def lagrange_integral(nodes, j, a, b):
+    """Integral over [a, b] of the Lagrange basis polynomial l_j on the given nodes."""
+    p = np.poly1d([1.0])
+    for k, nk in enumerate(nodes):
+        if k != j:
+            p = p * np.poly1d([1.0, -nk]) / (nodes[j] - nk)
+    P = p.integ()
+    return P(b) - P(a)
+
+
+def ipndm_v_weights(sig, i, order):
+    """iPNDM-v weights per unit step, current slope first, in step ratios r_k = h_{n-k} / h_{n-k-1}."""
+    if order == 1:
+        return [1.0]
+    h = [sig[i + 1 - k] - sig[i - k] for k in range(order)]  # h[0] = h_n, h[1] = h_{n-1}, ...
+    ab2 = [1 + 0.5 * h[0] / h[1], -0.5 * h[0] / h[1]]
+    if order == 2:
+        return ab2
+    # third-order correction (weights of d_n, d_{n-1}, d_{n-2}): e3 * (1, -(1 + h1/h2), h1/h2)
+    e3 = 0.5 * (1 - h[0] / (3 * (h[0] + h[1])) * h[0] * (h[0] + h[1]) / (h[1] * (h[1] + h[2])))
+    w = [ab2[0] + e3, ab2[1] - e3 * (1 + h[1] / h[2]), e3 * h[1] / h[2], 0.0]
+    if order == 3:
+        return w[:3]
+    q = h[1] * (h[1] + h[2]) / (h[2] * (h[2] + h[3]))
+    s01, s012 = h[0] + h[1], h[0] + h[1] + h[2]
+    e4 = (0.5 * (1 - h[0] / (3 * s01)) + (1 - h[0] / (2 * s01)) * h[0] / (6 * s012)) \
+        * h[0] * s01 * s012 / (h[1] * (h[1] + h[2]) * (h[1] + h[2] + h[3]))
+    pattern = [1.0, -(1 + h[1] / h[2] + q), h[1] / h[2] + q * (1 + h[2] / h[3]), -q * h[1] / h[2]]
+    return [w[k] + e4 * pattern[k] for k in range(4)]
+
+
+def check_ipndm_v(sig):
+    """Order 2 is exact variable AB2; on a uniform grid orders 2 and 3 give the classic AB weights."""
+    for i in range(1, len(sig) - 2):
+        nodes = [sig[i], sig[i - 1]]
+        exact = [lagrange_integral(nodes, j, sig[i], sig[i + 1]) / (sig[i + 1] - sig[i]) for j in range(2)]
+        assert np.allclose(ipndm_v_weights(sig, i, 2), exact)
+    uniform = [10.0 - k for k in range(8)]
+    for order in (2, 3):
+        assert np.allclose(ipndm_v_weights(uniform, 4, order), AB[order - 1]), order
+    assert np.allclose(ipndm_v_weights(uniform, 4, 4), [57 / 24, -65 / 24, 43 / 24, -11 / 24])
+
+
+AB = [[1.0], [1.5, -0.5], [23 / 12, -16 / 12, 5 / 12], [55 / 24, -59 / 24, 37 / 24, -9 / 24]]
+
+
+def deis_coeffs(sig, max_order=3, n=10000):
+    eps, smin, smax = 1e-3, 0.002, 80.0
+    bd = 2 * (math.log(smin ** 2 + 1) / eps - math.log(smax ** 2 + 1)) / (eps - 1)
+    bmin = math.log(smax ** 2 + 1) - 0.5 * bd
+    b0, b1 = bmin, bd + bmin
+    t = [(math.sqrt(bmin ** 2 + 2 * bd * math.log(s * s + 1)) - bmin) / bd for s in sig]
+    out = []
+    for i in range(len(sig) - 1):
+        order = min(i + 1, max_order)
+        if order == 1 or sig[i + 1] <= 0:
+            out.append(None)
+            continue
+        taus = np.linspace(t[i], t[i + 1], n)
+        alpha = np.exp(-0.5 * taus ** 2 * (b1 - b0) - taus * b0)
+        # d log(alpha)/d tau = -(b0 + tau (b1 - b0)); integrand = -1/2 * that / sqrt(alpha (1 - alpha))
+        g = 0.5 * (b0 + taus * (b1 - b0)) / np.sqrt(alpha * (1 - alpha))
+        prev = [t[i - k] for k in range(order)]
+        c = []
+        for j in range(order):
+            poly = np.ones_like(taus)
+            for k in range(order):
+                if k != j:
+                    poly = poly * (taus - prev[k]) / (prev[j] - prev[k])
+            c.append(float(np.sum(g * poly) * (t[i + 1] - t[i]) / n))
+        out.append(c)
+    return out
+
+
+def run(name, x, sig):
+    max_order = 3 if name == "deis" else 4
+    coeffs = deis_coeffs(sig) if name == "deis" else None
+    hist = []  # newest first
+    for i in range(len(sig) - 1):
+        s, sn = sig[i], sig[i + 1]
+        den = toy(x, s)
+        d = ((x - den) / F(s)).astype(F)
+        order = min(max_order, i + 1)
+        if sn <= 0:
+            order = 1
+        if sn == 0 and name != "deis":
+            xn = den
+        else:
+            if name == "ipndm":
+                w = [c * (sn - s) for c in AB[order - 1]]
+            elif name == "ipndm_v":
+                w = [c * (sn - s) for c in ipndm_v_weights(sig, i, order)]
+            else:
+                w = [sn - s] if order == 1 else coeffs[i]
+            slopes = [d] + hist
+            xn = x + sum(F(w[j]) * slopes[j] for j in range(order))
+        hist = ([d] + hist)[: max_order - 1]
+        x = xn.astype(F)
+    return x
+
+
+NAMES = ["ipndm", "ipndm_v", "deis"]
+
+
+def main(resources):
+    with open(os.path.join(resources, "samplers.json")) as f:
+        base = json.load(f)
+    sig = base["sigmas"]
+    check_ipndm_v(sig)
+    init = np.array(base["init_noise"], dtype=F).reshape(base["shape"])
+    x0 = (init * F(math.sqrt(1 + sig[0] ** 2))).astype(F)
+    out = {"source": "samplers.json", "sigmas": sig}
+    for name in NAMES:
+        out[name] = run(name, x0.copy(), sig).flatten().tolist()
+    with open(os.path.join(resources, "samplers_multistep.json"), "w") as f:
+        json.dump(out, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "../resources/dev/noodle/engine/sampling")
