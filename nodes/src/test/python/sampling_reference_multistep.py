@@ -107,6 +107,8 @@ def deis_coeffs(sig, max_order=3, n=10000):
 
 
 def run(name, x, sig):
+    if name in ("uni_pc", "uni_pc_bh2"):
+        return unipc(x, sig, 1 if name == "uni_pc" else 2)
     max_order = 3 if name == "deis" else 4
     coeffs = deis_coeffs(sig) if name == "deis" else None
     hist = []  # newest first
@@ -133,7 +135,115 @@ def run(name, x, sig):
     return x
 
 
-NAMES = ["ipndm", "ipndm_v", "deis"]
+# ---------------------------------------------------------------- UniPC (Zhao et al. 2023)
+def f32(v):
+    return float(np.float32(v))
+
+
+class VpOfSigma:
+    """alpha, std and lambda = log(alpha / std) of the VP process with x_vp = x_ve / sqrt(1 + sigma^2).
+
+    With exact=False each elementary operation is rounded to float32 (log/exp evaluated in float64,
+    then rounded), as ComfyUI evaluates these on float32 sigma tensors; this matters only at the
+    final sigma = 0.001, where 1 - alpha^2 cancels.
+    """
+
+    def __init__(self, exact):
+        self.r = (lambda v: v) if exact else f32
+
+    def lmc(self, s):
+        r = self.r
+        return r(0.5 * r(math.log(r(1.0 / r(r(s * s) + 1.0)))))
+
+    def one_minus_alpha2(self, s):
+        r = self.r
+        return r(1.0 - r(math.exp(r(2.0 * self.lmc(s)))))
+
+    def alpha(self, s):
+        return self.r(math.exp(self.lmc(s)))
+
+    def std(self, s):
+        return self.r(math.sqrt(self.one_minus_alpha2(s)))
+
+    def lam(self, s):
+        r = self.r
+        return r(self.lmc(s) - r(0.5 * r(math.log(self.one_minus_alpha2(s)))))
+
+
+def unipc_update(vp, bh, model, x, ms, ts, t, order, corrector):
+    """One UniPC step in data prediction from ts[-1] to t: UniP predictor, UniC corrector.
+
+    ms/ts: model outputs (x0 estimates) and their sigmas, oldest first. B(h) = h (bh1) or e^h - 1 (bh2).
+    Returns (x_t, model output at the predicted x_t or None).
+    """
+    s0, m0 = ts[-1], ms[-1]
+    lam0, lamt = vp.lam(s0), vp.lam(t)
+    h = lamt - lam0
+    rks, d1s = [], []
+    for i in range(1, order):
+        rk = (vp.lam(ts[-(i + 1)]) - lam0) / h
+        rks.append(rk)
+        d1s.append((ms[-(i + 1)] - m0) / F(rk))
+    rks.append(1.0)
+    hh = -h
+    hphi1 = math.expm1(hh)
+    B = hh if bh == 1 else math.expm1(hh)
+    # b_k = k! * phi_{k+1}-like terms: g_1 = hphi1/hh - 1, g_{k+1} = g_k/hh - 1/(k+1)!
+    b, g, fact = [], hphi1 / hh - 1, 1
+    for k in range(1, order + 1):
+        b.append(g * fact / B)
+        fact *= k + 1
+        g = g / hh - 1 / fact
+    R = np.array([[rk ** (k - 1) for rk in rks] for k in range(1, order + 1)])
+    b = np.array(b)
+    x_base = F(vp.std(t) / vp.std(s0)) * x - F(vp.alpha(t) * hphi1) * m0
+    if order == 2:
+        rho_p = np.array([0.5])
+    elif order > 2:
+        rho_p = np.linalg.solve(R[:-1, :-1], b[:-1])
+    x_t = x_base
+    if d1s:
+        x_t = x_base - F(vp.alpha(t) * B) * sum(F(rho_p[k]) * d1s[k] for k in range(len(d1s)))
+    if not corrector:
+        return x_t.astype(F), None
+    m_t = model(x_t.astype(F), t)
+    rho_c = np.array([0.5]) if order == 1 else np.linalg.solve(R, b)
+    res = F(rho_c[-1]) * (m_t - m0)
+    for k in range(len(d1s)):
+        res = res + F(rho_c[k]) * d1s[k]
+    return (x_base - F(vp.alpha(t) * B) * res).astype(F), m_t
+
+
+def unipc(x, sig, bh, exact=False):
+    """ComfyUI's uni_pc / uni_pc_bh2 drive: order min(3, N-1) multistep, lower order at start and end,
+    no corrector on the final step, final sigma 0 replaced by 0.001, result scaled back to VE."""
+    vp = VpOfSigma(exact)
+    ts_all = list(sig)
+    if ts_all[-1] == 0:
+        ts_all[-1] = f32(0.001)
+    n = len(ts_all) - 1
+    p = min(3, n - 1)
+    model = lambda xv, s: toy((xv * F(math.sqrt(s * s + 1))).astype(F), s)
+    x = (x / F(math.sqrt(1.0 + ts_all[0] ** 2))).astype(F)
+    ms, ts = [], []
+    for k in range(n):
+        if k == 0:
+            ms, ts = [model(x, ts_all[0])], [ts_all[0]]
+        elif k < p:
+            x, m = unipc_update(vp, bh, model, x, ms, ts, ts_all[k], k, True)
+            ms.append(m)
+            ts.append(ts_all[k])
+        else:
+            for step in range(k, k + 1 + (1 if k == n - 1 else 0)):
+                q = min(p, n + 1 - step)
+                x, m = unipc_update(vp, bh, model, x, ms, ts, ts_all[step], q, step != n)
+                ms, ts = ms[1:] + [ms[-1]], ts[1:] + [ts_all[step]]
+                if step < n:
+                    ms[-1] = m
+    return (x / F(vp.alpha(ts_all[-1]))).astype(F)
+
+
+NAMES = ["ipndm", "ipndm_v", "deis", "uni_pc", "uni_pc_bh2"]
 
 
 def main(resources):

@@ -27,7 +27,9 @@ public enum SamplerKind {
     IPNDM_V("ipndm_v", NoiseUse.NONE),
     DEIS("deis", NoiseUse.NONE),
     /** ComfyUI's "ddim" runs the Euler sampler (only its inpaint noise differs). */
-    DDIM("ddim", NoiseUse.NONE);
+    DDIM("ddim", NoiseUse.NONE),
+    UNI_PC("uni_pc", NoiseUse.NONE),
+    UNI_PC_BH2("uni_pc_bh2", NoiseUse.NONE);
 
     /** How a sampler consumes randomness after the initial noise. */
     public enum NoiseUse {
@@ -46,7 +48,7 @@ public enum SamplerKind {
                     "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde_gpu", "dpmpp_2m_cfg_pp",
                     "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu",
                     "res_multistep", "gradient_estimation", "er_sde", "seeds_2", "seeds_3",
-                    "sa_solver", "uni_pc", "uni_pc_bh2");
+                    "sa_solver");
 
     private final String comfyName;
     private final NoiseUse noiseUse;
@@ -71,7 +73,7 @@ public enum SamplerKind {
      * samplers ({@code DISCARD_PENULTIMATE_SIGMA_SAMPLERS}).
      */
     public boolean discardsPenultimateSigma() {
-        return this == DPM_2 || this == DPM_2_ANCESTRAL;
+        return this == DPM_2 || this == DPM_2_ANCESTRAL || this == UNI_PC || this == UNI_PC_BH2;
     }
 
     /** Looks a sampler up by its ComfyUI name, with a clear message for unknown or missing ones. */

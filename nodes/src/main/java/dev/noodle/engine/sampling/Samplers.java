@@ -58,6 +58,8 @@ public final class Samplers {
                 case IPNDM -> MultistepSamplers.ipndm(r, false);
                 case IPNDM_V -> MultistepSamplers.ipndm(r, true);
                 case DEIS -> MultistepSamplers.deis(r);
+                case UNI_PC -> UniPcSampler.sample(r, false);
+                case UNI_PC_BH2 -> UniPcSampler.sample(r, true);
             }
             return r.result();
         }

@@ -17,7 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The multistep samplers (iPNDM, iPNDM-v, DEIS) on SamplersTest's toy problem against
+ * The multistep samplers (iPNDM, iPNDM-v, DEIS, UniPC bh1/bh2) on SamplersTest's toy problem against
  * nodes/src/test/python/sampling_reference_multistep.py.
  */
 class SamplersMultistepTest {
@@ -25,7 +25,12 @@ class SamplersMultistepTest {
     private static final JsonNode REF = Fixtures.load("samplers_multistep.json");
     private static final Shape SHAPE = new Shape(2, 4, 4, 4);
     private static final Set<SamplerKind> MULTISTEP =
-            Set.of(SamplerKind.IPNDM, SamplerKind.IPNDM_V, SamplerKind.DEIS);
+            Set.of(
+                    SamplerKind.IPNDM,
+                    SamplerKind.IPNDM_V,
+                    SamplerKind.DEIS,
+                    SamplerKind.UNI_PC,
+                    SamplerKind.UNI_PC_BH2);
 
     private static NDArray start(NDManager m, float[] sigmas) {
         float[] init = floats(BASE.get("init_noise"));
@@ -71,10 +76,60 @@ class SamplersMultistepTest {
             assertEquals(kind, SamplerKind.fromComfyName(kind.comfyName()));
         }
         List<SamplerKind> all = List.of(SamplerKind.values());
-        // ComfyUI KSAMPLER_NAMES: ... "ddpm", "lcm", "ipndm", "ipndm_v", "deis", ...; then "ddim"
+        // ComfyUI KSAMPLER_NAMES: ... "ddpm", "lcm", "ipndm", "ipndm_v", "deis", ...; then
+        // SAMPLER_NAMES appends "ddim", "uni_pc", "uni_pc_bh2"
         assertEquals(
-                List.of(SamplerKind.LCM, SamplerKind.IPNDM, SamplerKind.IPNDM_V, SamplerKind.DEIS, SamplerKind.DDIM),
-                all.subList(all.indexOf(SamplerKind.LCM), all.indexOf(SamplerKind.DDIM) + 1));
+                List.of(
+                        SamplerKind.LCM,
+                        SamplerKind.IPNDM,
+                        SamplerKind.IPNDM_V,
+                        SamplerKind.DEIS,
+                        SamplerKind.DDIM,
+                        SamplerKind.UNI_PC,
+                        SamplerKind.UNI_PC_BH2),
+                all.subList(all.indexOf(SamplerKind.LCM), all.size()));
+        // KSampler.DISCARD_PENULTIMATE_SIGMA_SAMPLERS
+        for (SamplerKind kind : SamplerKind.values()) {
+            assertEquals(
+                    Set.of("dpm_2", "dpm_2_ancestral", "uni_pc", "uni_pc_bh2").contains(kind.comfyName()),
+                    kind.discardsPenultimateSigma(),
+                    kind.comfyName());
+        }
+    }
+
+    @Test
+    void uniPcCallsTheModelOncePerStep() {
+        float[] sigmas = floats(BASE.get("sigmas"));
+        for (SamplerKind kind : List.of(SamplerKind.UNI_PC, SamplerKind.UNI_PC_BH2)) {
+            for (int steps = 1; steps < sigmas.length; steps++) {
+                float[] tail = java.util.Arrays.copyOfRange(sigmas, sigmas.length - 1 - steps, sigmas.length);
+                int[] calls = {0};
+                try (NDManager m = NDManager.newBaseManager()) {
+                    NDArray out =
+                            Samplers.sample(
+                                    kind,
+                                    (xi, s, scope) -> {
+                                        calls[0]++;
+                                        return SamplersTest.TOY.denoise(xi, s, scope);
+                                    },
+                                    start(m, sigmas),
+                                    tail,
+                                    null,
+                                    null,
+                                    null);
+                    assertEquals(steps, calls[0], kind.comfyName() + " with " + steps + " steps");
+                    assertTrue(Float.isFinite(out.sum().getFloat()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void smallLinearSolve() {
+        double[][] a = {{0, 2, 1}, {1, 1, 1}, {4, 0, 3}}; // row swaps needed
+        double[] x = UniPcSampler.solve(a, new double[] {5, 5, 13}, 3);
+        assertArrayEquals(new double[] {1, 1, 3}, x, 1e-12);
+        assertArrayEquals(new double[] {0.5, 2.5}, UniPcSampler.solve(a, new double[] {5, 3, 0}, 2), 1e-12);
     }
 
     @Test
