@@ -1,4 +1,4 @@
-"""Reference for the deterministic multistep samplers (iPNDM, iPNDM-v, DEIS) on the toy denoiser.
+"""Reference for ComfyUI's further deterministic samplers on the toy denoiser of samplers.json.
 
 Numpy only, float32 tensors and float64 scalar coefficients. Each sampler is re-stated from its
 published update rule:
@@ -13,6 +13,10 @@ published update rule:
     published. The script checks these facts before writing the fixture.
   * DEIS "tab", order 3: sigma -> VP time t, slope history interpolated in t and integrated against
     the exponential-integrator weight with ComfyUI's N-point Riemann rule.
+  * UniPC (Zhao et al. 2023) bh1 / bh2, predictor-corrector, driven as ComfyUI's sample_unipc.
+  * Heun++ (heunpp2): Euler sub-steps to the next two sigmas, slopes blended by sigma / (3 sigma_0).
+  * RES multistep, eta = 0 (Zhang et al. 2023, arXiv 2308.02157): exponential integrator in -log sigma.
+  * Gradient estimation, gamma = 2 (Permenter & Yuan 2024): slope 2 d_i - d_{i-1}.
 Starting noise and sigmas are read from samplers.json (written by sampling_reference_samplers.py) so
 both fixtures share one toy problem. Run: python3 sampling_reference_multistep.py <resources dir>.
 """
@@ -107,6 +111,8 @@ def deis_coeffs(sig, max_order=3, n=10000):
 
 
 def run(name, x, sig):
+    if name in OTHERS:
+        return OTHERS[name](x, sig)
     if name in ("uni_pc", "uni_pc_bh2"):
         return unipc(x, sig, 1 if name == "uni_pc" else 2)
     max_order = 3 if name == "deis" else 4
@@ -243,7 +249,64 @@ def unipc(x, sig, bh, exact=False):
     return (x / F(vp.alpha(ts_all[-1]))).astype(F)
 
 
-NAMES = ["ipndm", "ipndm_v", "deis", "uni_pc", "uni_pc_bh2"]
+def heunpp2(x, sig):
+    n, end, s0 = len(sig) - 1, sig[-1], sig[0]
+    slope = lambda x, s: ((x - toy(x, s)) / F(s)).astype(F)
+    for i in range(n):
+        s, sn = sig[i], sig[i + 1]
+        d = slope(x, s)
+        dt = F(sn - s)
+        if sn == end:
+            x = x + d * dt
+            continue
+        x2 = x + d * dt
+        d2 = slope(x2, sn)
+        if sig[i + 2] == end:
+            w = [1 - sn / (2 * s0), sn / (2 * s0)]
+            ds = [d, d2]
+        else:
+            x3 = x2 + d2 * F(sig[i + 2] - sn)
+            d3 = slope(x3, sig[i + 2])
+            w2, w3 = sn / (3 * s0), sig[i + 2] / (3 * s0)
+            w, ds = [1 - w2 - w3, w2, w3], [d, d2, d3]
+        x = (x + sum(F(wk) * dk for wk, dk in zip(w, ds)) * dt).astype(F)
+    return x
+
+
+def res_multistep(x, sig):
+    old = None
+    for i in range(len(sig) - 1):
+        s, sn = sig[i], sig[i + 1]
+        den = toy(x, s)
+        if sn == 0 or old is None:
+            x = x + (x - den) / F(s) * F(sn - s)
+        else:
+            lam = lambda v: -math.log(v)
+            h = lam(sn) - lam(s)
+            c2 = (lam(sig[i - 1]) - lam(s)) / h
+            z = -h
+            phi1 = math.expm1(z) / z
+            phi2 = (phi1 - 1) / z
+            b1, b2 = phi1 - phi2 / c2, phi2 / c2
+            x = F(math.exp(-h)) * x + F(h * b1) * den + F(h * b2) * old
+        x = x.astype(F)
+        old = den
+    return x
+
+
+def gradient_estimation(x, sig, gamma=2.0):
+    old = None
+    for i in range(len(sig) - 1):
+        s, sn = sig[i], sig[i + 1]
+        d = ((x - toy(x, s)) / F(s)).astype(F)
+        g = d if old is None else F(gamma) * d + F(1 - gamma) * old
+        x = (x + g * F(sn - s)).astype(F)
+        old = d
+    return x
+
+
+NAMES = ["heunpp2", "ipndm", "ipndm_v", "deis", "res_multistep", "gradient_estimation", "uni_pc", "uni_pc_bh2"]
+OTHERS = {"heunpp2": heunpp2, "res_multistep": res_multistep, "gradient_estimation": gradient_estimation}
 
 
 def main(resources):

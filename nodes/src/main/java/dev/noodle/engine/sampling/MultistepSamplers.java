@@ -8,12 +8,13 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * Linear multistep samplers on the slope d = (x − D(x, σ)) / σ: iPNDM, iPNDM-v and DEIS, as ComfyUI
- * ships them ({@code sample_ipndm}, {@code sample_ipndm_v}, {@code sample_deis} in k-diffusion's
- * sampling module, after zju-pi/diff-sampler).
+ * Multistep samplers that reuse earlier model outputs, as ComfyUI ships them in k-diffusion's
+ * sampling module: iPNDM, iPNDM-v and DEIS (after zju-pi/diff-sampler), RES multistep and gradient
+ * estimation.
  *
- * <p>Each keeps the last few slopes and combines them with the current one; the first steps run at
- * lower order while the history fills. Deterministic; scalar coefficients in double. Stateless.
+ * <p>Each keeps the last few slopes (or denoised estimates) and combines them with the current one;
+ * the first steps run at lower order while the history fills. Deterministic; scalar coefficients in
+ * double. Stateless.
  */
 final class MultistepSamplers {
     /** Fixed Adams–Bashforth weights (current slope first) for orders 1–4 (Zhang &amp; Chen 2023, iPNDM). */
@@ -64,6 +65,96 @@ final class MultistepSamplers {
                 maxOrder,
                 (i, order) -> order == 1 ? new double[] {r.s(i + 1) - r.s(i)} : coeffs[i],
                 false);
+    }
+
+    /**
+     * RES multistep with η = 0 (Zhang et al. 2023, "Improved Order Analysis and Design of Exponential
+     * Integrator for Diffusion Models Sampling", arXiv 2308.02157), ComfyUI's {@code res_multistep}:
+     * in t = −log σ with h = t_{i+1} − t_i and c₂ = (t_{i−1} − t_i)/h,
+     * x ← e^{−h}·x + h·(b₁·D_i + b₂·D_{i−1}), b₁ = φ₁(−h) − φ₂(−h)/c₂, b₂ = φ₂(−h)/c₂ (φ₁(z) =
+     * (e^z − 1)/z, φ₂(z) = (φ₁(z) − 1)/z, NaN coefficients taken as 0). The first step and the step
+     * into σ = 0 are Euler steps.
+     */
+    static void resMultistep(SamplerRun r) {
+        NDArray old = null;
+        try {
+            for (int i = 0; i < r.total(); i++) {
+                r.begin(i);
+                if (old != null) {
+                    r.use(old);
+                }
+                double s = r.s(i);
+                double sn = r.s(i + 1);
+                NDArray den = r.denoise(r.x, s);
+                r.report(i, den);
+                NDArray next;
+                if (sn == 0 || old == null) {
+                    next = r.x.add(Samplers.toD(r.x, den, s).mul((float) (sn - s)));
+                } else {
+                    double t = -Math.log(s);
+                    double h = -Math.log(sn) - t;
+                    double c2 = (-Math.log(r.s(i - 1)) - t) / h;
+                    double phi1 = Math.expm1(-h) / -h;
+                    double phi2 = (phi1 - 1) / -h;
+                    double b1 = zeroIfNaN(phi1 - phi2 / c2);
+                    double b2 = zeroIfNaN(phi2 / c2);
+                    next =
+                            r.x.mul((float) Math.exp(-h))
+                                    .add(den.mul((float) (h * b1)))
+                                    .add(old.mul((float) (h * b2)));
+                }
+                NDArray kept = r.keep(den);
+                r.end(next);
+                if (old != null) {
+                    old.close();
+                }
+                old = kept;
+            }
+        } finally {
+            if (old != null) {
+                old.close();
+            }
+        }
+    }
+
+    private static double zeroIfNaN(double v) {
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    /**
+     * Gradient estimation (Permenter &amp; Yuan 2024, "Interpreting and Improving Diffusion Models from
+     * an Optimization Perspective"), ComfyUI's {@code sample_gradient_estimation} with γ = 2: after an
+     * Euler first step, x ← x + (γ·d_i + (1 − γ)·d_{i−1})·(σ_{i+1} − σ_i).
+     */
+    static void gradientEstimation(SamplerRun r) {
+        double gamma = 2.0;
+        NDArray old = null;
+        try {
+            for (int i = 0; i < r.total(); i++) {
+                r.begin(i);
+                if (old != null) {
+                    r.use(old);
+                }
+                double s = r.s(i);
+                NDArray den = r.denoise(r.x, s);
+                NDArray d = Samplers.toD(r.x, den, s);
+                r.report(i, den);
+                float dt = (float) (r.s(i + 1) - s);
+                NDArray slope =
+                        old == null ? d : d.mul((float) gamma).add(old.mul((float) (1 - gamma)));
+                NDArray next = r.x.add(slope.mul(dt));
+                NDArray kept = r.keep(d);
+                r.end(next);
+                if (old != null) {
+                    old.close();
+                }
+                old = kept;
+            }
+        } finally {
+            if (old != null) {
+                old.close();
+            }
+        }
     }
 
     /** Per-step weights, current slope first, already multiplied by the step size. */

@@ -17,7 +17,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The multistep samplers (iPNDM, iPNDM-v, DEIS, UniPC bh1/bh2) on SamplersTest's toy problem against
+ * The further deterministic samplers (Heun++, iPNDM, iPNDM-v, DEIS, RES multistep, gradient
+ * estimation, UniPC bh1/bh2) on SamplersTest's toy problem against
  * nodes/src/test/python/sampling_reference_multistep.py.
  */
 class SamplersMultistepTest {
@@ -26,9 +27,12 @@ class SamplersMultistepTest {
     private static final Shape SHAPE = new Shape(2, 4, 4, 4);
     private static final Set<SamplerKind> MULTISTEP =
             Set.of(
+                    SamplerKind.HEUNPP2,
                     SamplerKind.IPNDM,
                     SamplerKind.IPNDM_V,
                     SamplerKind.DEIS,
+                    SamplerKind.RES_MULTISTEP,
+                    SamplerKind.GRADIENT_ESTIMATION,
                     SamplerKind.UNI_PC,
                     SamplerKind.UNI_PC_BH2);
 
@@ -76,14 +80,20 @@ class SamplersMultistepTest {
             assertEquals(kind, SamplerKind.fromComfyName(kind.comfyName()));
         }
         List<SamplerKind> all = List.of(SamplerKind.values());
-        // ComfyUI KSAMPLER_NAMES: ... "ddpm", "lcm", "ipndm", "ipndm_v", "deis", ...; then
-        // SAMPLER_NAMES appends "ddim", "uni_pc", "uni_pc_bh2"
+        // ComfyUI KSAMPLER_NAMES: "euler", …, "heun", "heunpp2", "dpm_2", …, "ddpm", "lcm", "ipndm",
+        // "ipndm_v", "deis", "res_multistep", …, "gradient_estimation", …; then SAMPLER_NAMES appends
+        // "ddim", "uni_pc", "uni_pc_bh2"
+        assertEquals(
+                List.of(SamplerKind.HEUN, SamplerKind.HEUNPP2, SamplerKind.DPM_2),
+                all.subList(all.indexOf(SamplerKind.HEUN), all.indexOf(SamplerKind.DPM_2) + 1));
         assertEquals(
                 List.of(
                         SamplerKind.LCM,
                         SamplerKind.IPNDM,
                         SamplerKind.IPNDM_V,
                         SamplerKind.DEIS,
+                        SamplerKind.RES_MULTISTEP,
+                        SamplerKind.GRADIENT_ESTIMATION,
                         SamplerKind.DDIM,
                         SamplerKind.UNI_PC,
                         SamplerKind.UNI_PC_BH2),
