@@ -17,6 +17,10 @@ published update rule:
   * Heun++ (heunpp2): Euler sub-steps to the next two sigmas, slopes blended by sigma / (3 sigma_0).
   * RES multistep, eta = 0 (Zhang et al. 2023, arXiv 2308.02157): exponential integrator in -log sigma.
   * Gradient estimation, gamma = 2 (Permenter & Yuan 2024): slope 2 d_i - d_{i-1}.
+  * DPM-Solver-fast, eta = 0 (Lu et al. 2022, arXiv 2206.00927): N model calls spread over
+    floor(N/3) + 1 steps uniform in -log sigma from sigma_0 to the smallest positive sigma, orders
+    3..3,2,1 or 3..3,N mod 3; the DPM-Solver-1/2/3 updates re-derived from the paper's Algorithms
+    (first-order stages at r1 = 1/2, resp. 1/3 and 2/3).
 Starting noise and sigmas are read from samplers.json (written by sampling_reference_samplers.py) so
 both fixtures share one toy problem. Run: python3 sampling_reference_multistep.py <resources dir>.
 """
@@ -305,8 +309,40 @@ def gradient_estimation(x, sig, gamma=2.0):
     return x
 
 
-NAMES = ["heunpp2", "ipndm", "ipndm_v", "deis", "res_multistep", "gradient_estimation", "uni_pc", "uni_pc_bh2"]
-OTHERS = {"heunpp2": heunpp2, "res_multistep": res_multistep, "gradient_estimation": gradient_estimation}
+def dpm_fast(x, sig):
+    n = len(sig) - 1
+    smin = sig[-1] if sig[-1] > 0 else sig[-2]
+    m = n // 3 + 1
+    orders = [3] * (m - 2) + [2, 1] if n % 3 == 0 else [3] * (m - 1) + [n % 3]
+    ts = np.linspace(-math.log(sig[0]), -math.log(smin), m + 1)
+    sigma = lambda t: math.exp(-t)
+    eps = lambda x, t: ((x - toy(x, sigma(t))) / F(sigma(t))).astype(F)
+    for i, order in enumerate(orders):
+        t, tn = float(ts[i]), float(ts[i + 1])
+        h = tn - t
+        e = eps(x, t)
+        # x_{t+h} = sigma(t+h)/sigma(t) x - sigma(t+h) (e^h - 1) eps + higher-order terms in (eps(u) - eps)
+        base = x - F(sigma(tn) * math.expm1(h)) * e
+        if order == 1:
+            x = base
+        elif order == 2:
+            r1 = 0.5
+            u1 = x - F(sigma(t + r1 * h) * math.expm1(r1 * h)) * e
+            x = base - F(sigma(tn) / (2 * r1) * math.expm1(h)) * (eps(u1, t + r1 * h) - e)
+        else:
+            r1, r2 = 1 / 3, 2 / 3
+            u1 = x - F(sigma(t + r1 * h) * math.expm1(r1 * h)) * e
+            e1 = eps(u1, t + r1 * h)
+            phi = math.expm1(r2 * h) / (r2 * h) - 1
+            u2 = x - F(sigma(t + r2 * h) * math.expm1(r2 * h)) * e - F(sigma(t + r2 * h) * (r2 / r1) * phi) * (e1 - e)
+            e2 = eps(u2, t + r2 * h)
+            x = base - F(sigma(tn) / r2 * (math.expm1(h) / h - 1)) * (e2 - e)
+        x = x.astype(F)
+    return x
+
+
+NAMES = ["heunpp2", "dpm_fast", "ipndm", "ipndm_v", "deis", "res_multistep", "gradient_estimation", "uni_pc", "uni_pc_bh2"]
+OTHERS = {"heunpp2": heunpp2, "dpm_fast": dpm_fast, "res_multistep": res_multistep, "gradient_estimation": gradient_estimation}
 
 
 def main(resources):

@@ -16,6 +16,8 @@ public enum SamplerKind {
     DPM_2("dpm_2", NoiseUse.NONE),
     DPM_2_ANCESTRAL("dpm_2_ancestral", NoiseUse.STEP),
     LMS("lms", NoiseUse.NONE),
+    /** DPM-Solver-fast with η = 0: ComfyUI still draws (and scales to zero) one noise per step. */
+    DPM_FAST("dpm_fast", NoiseUse.NONE),
     DPMPP_2S_ANCESTRAL("dpmpp_2s_ancestral", NoiseUse.STEP),
     DPMPP_SDE("dpmpp_sde", NoiseUse.BROWNIAN),
     DPMPP_2M("dpmpp_2m", NoiseUse.NONE),
@@ -48,7 +50,7 @@ public enum SamplerKind {
     /** ComfyUI names known there but not implemented here (clear error instead of "unknown"). */
     private static final List<String> NOT_IMPLEMENTED =
             List.of(
-                    "euler_cfg_pp", "euler_ancestral_cfg_pp", "dpm_fast", "dpm_adaptive",
+                    "euler_cfg_pp", "euler_ancestral_cfg_pp", "dpm_adaptive",
                     "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde_gpu", "dpmpp_2m_cfg_pp",
                     "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu",
                     "res_multistep_cfg_pp", "res_multistep_ancestral",

@@ -48,6 +48,7 @@ public final class Samplers {
                 case DPM_2 -> dpm2(r);
                 case DPM_2_ANCESTRAL -> dpm2Ancestral(r);
                 case LMS -> lms(r, 4);
+                case DPM_FAST -> DpmFastSampler.sample(r);
                 case LCM -> lcm(r);
                 case DDPM -> ddpm(r);
                 case DPMPP_2S_ANCESTRAL -> DpmSolverSamplers.dpmpp2sAncestral(r);

@@ -17,7 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The further deterministic samplers (Heun++, iPNDM, iPNDM-v, DEIS, RES multistep, gradient
+ * The further deterministic samplers (Heun++, DPM-Solver-fast, iPNDM, iPNDM-v, DEIS, RES multistep, gradient
  * estimation, UniPC bh1/bh2) on SamplersTest's toy problem against
  * nodes/src/test/python/sampling_reference_multistep.py.
  */
@@ -28,6 +28,7 @@ class SamplersMultistepTest {
     private static final Set<SamplerKind> MULTISTEP =
             Set.of(
                     SamplerKind.HEUNPP2,
+                    SamplerKind.DPM_FAST,
                     SamplerKind.IPNDM,
                     SamplerKind.IPNDM_V,
                     SamplerKind.DEIS,
@@ -86,6 +87,7 @@ class SamplersMultistepTest {
         assertEquals(
                 List.of(SamplerKind.HEUN, SamplerKind.HEUNPP2, SamplerKind.DPM_2),
                 all.subList(all.indexOf(SamplerKind.HEUN), all.indexOf(SamplerKind.DPM_2) + 1));
+        assertEquals(SamplerKind.DPM_FAST, all.get(all.indexOf(SamplerKind.LMS) + 1));
         assertEquals(
                 List.of(
                         SamplerKind.LCM,
@@ -131,6 +133,37 @@ class SamplersMultistepTest {
                     assertTrue(Float.isFinite(out.sum().getFloat()));
                 }
             }
+        }
+    }
+
+    @Test
+    void dpmFastSpendsOneModelCallPerScheduleStep() {
+        assertArrayEquals(new int[] {1}, DpmFastSampler.orders(1));
+        assertArrayEquals(new int[] {2}, DpmFastSampler.orders(2));
+        assertArrayEquals(new int[] {2, 1}, DpmFastSampler.orders(3));
+        assertArrayEquals(new int[] {3, 2, 1}, DpmFastSampler.orders(6));
+        assertArrayEquals(new int[] {3, 3, 1}, DpmFastSampler.orders(7));
+        float[] sigmas = floats(BASE.get("sigmas"));
+        for (int steps = 1; steps < sigmas.length; steps++) {
+            float[] tail = java.util.Arrays.copyOfRange(sigmas, sigmas.length - 1 - steps, sigmas.length);
+            int[] calls = {0};
+            List<Float> seen = new ArrayList<>();
+            try (NDManager m = NDManager.newBaseManager()) {
+                Samplers.sample(
+                        SamplerKind.DPM_FAST,
+                        (xi, s, scope) -> {
+                            calls[0]++;
+                            return SamplersTest.TOY.denoise(xi, s, scope);
+                        },
+                        start(m, sigmas),
+                        tail,
+                        null,
+                        (i, total, s, xi, den) -> seen.add(s),
+                        null);
+            }
+            assertEquals(steps, calls[0], "model calls for " + steps + " steps");
+            assertEquals(DpmFastSampler.orders(steps).length, seen.size());
+            assertEquals(tail[0], seen.get(0), 1e-4 * tail[0], "first step at sigma_max");
         }
     }
 
@@ -185,7 +218,9 @@ class SamplersMultistepTest {
                                 null,
                                 (i, total, s, xi, den) -> seen.add(s),
                                 null);
-                assertEquals(sigmas.length - 1, seen.size(), kind.comfyName());
+                int steps = sigmas.length - 1;
+                int expected = kind == SamplerKind.DPM_FAST ? DpmFastSampler.orders(steps).length : steps;
+                assertEquals(expected, seen.size(), kind.comfyName());
                 assertEquals(before + 1, m.getManagedArrays().size(), kind.comfyName() + " leaked");
                 assertEquals(SHAPE, out.getShape());
             }
