@@ -121,7 +121,7 @@ final class UniPcSampler {
         double hh = -h;
         double hPhi1 = Math.expm1(hh);
         double bOfH = bh2 ? Math.expm1(hh) : hh;
-        // b_k = k!·φ_{k+1}(hh)·hh^... via g_1 = hφ1/hh − 1, g_{k+1} = g_k/hh − 1/(k+1)!
+        // b_k = k!·g_k / B(h) with g_1 = (e^hh − 1)/hh − 1, g_{k+1} = g_k/hh − 1/(k+1)! (paper eq. 8)
         double[] b = new double[order];
         double g = hPhi1 / hh - 1;
         double factorial = 1;
