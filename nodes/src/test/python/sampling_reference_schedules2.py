@@ -140,6 +140,25 @@ def main():
     for n in range(1, 11):
         for d in (1.0, 0.5, 0.3):
             out[f"sd_turbo_{n}_d{d}"] = sd_turbo(n, d)
+    # BasicScheduler's denoise rule: int(steps / denoise) steps, keep the last steps + 1
+    for n, d in ((4, 0.6), (10, 0.5), (3, 0.35)):
+        total = n if d >= 1 else int(n / d)
+        out[f"basic_beta_{n}_d{d}"] = beta_sched(total)[-(n + 1):]
+        out[f"basic_kl_optimal_{n}_d{d}"] = kl_optimal(total)[-(n + 1):]
+        out[f"basic_linear_quadratic_{n}_d{d}"] = linear_quadratic(total)[-(n + 1):]
+    # list rules on a 7-step beta schedule (Python slicing)
+    src = beta_sched(7)
+    out["list_src"] = src
+    for step in (0, 3, 7, 20):
+        out[f"split_{step}_high"] = src[:step + 1]
+        out[f"split_{step}_low"] = src[step:]
+    for d in (0.0, 0.5, 0.7, 1.0):
+        total = round((len(src) - 1) * d)
+        out[f"split_denoise_{d}_high"] = src[:-total] if total else []
+        out[f"split_denoise_{d}_low"] = src[-(total + 1):]
+    flipped = src[::-1]
+    flipped[0] = float(np.float32(0.0001)) if flipped[0] == 0 else flipped[0]
+    out["flip"] = flipped
     out["beta_ppf_probes"] = [0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999]
     out["beta_ppf_0.6"] = [float(beta_dist.ppf(p, 0.6, 0.6)) for p in out["beta_ppf_probes"]]
     out["beta_ppf_2_0.5"] = [float(beta_dist.ppf(p, 2.0, 0.5)) for p in out["beta_ppf_probes"]]

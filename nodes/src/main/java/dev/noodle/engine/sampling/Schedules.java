@@ -256,6 +256,22 @@ public final class Schedules {
         return out;
     }
 
+    /**
+     * ComfyUI SDTurboScheduler: σ at the fixed timesteps 999, 899, …, 99, starting {@code 10 − ⌊10·denoise⌋} entries
+     * in and taking at most {@code steps}, then 0 (SD-Turbo, Sauer et al. 2023, was distilled on these timesteps).
+     */
+    public static float[] sdTurbo(ModelSampling ms, int steps, double denoise) {
+        requireSteps(steps);
+        int start = 10 - (int) (10 * denoise);
+        int from = Math.max(0, Math.min(start, 10));
+        int to = Math.min(10, from + steps);
+        float[] out = new float[to - from + 1];
+        for (int k = from; k < to; k++) {
+            out[k - from] = ms.sigma(999 - 100 * k);
+        }
+        return out;
+    }
+
     /** torch.linspace in float32 (symmetric two-sided evaluation as ATen's CPU kernel). */
     static float[] linspace32(float start, float end, int n) {
         float[] out = new float[n];
