@@ -16,6 +16,7 @@ public record PortType(String name) {
     public static final PortType IMAGE = new PortType("IMAGE");
     public static final PortType MASK = new PortType("MASK");
     public static final PortType UPSCALE_MODEL = new PortType("UPSCALE_MODEL");
+    public static final PortType SIGMAS = new PortType("SIGMAS");
     public static final PortType INT = new PortType("INT");
     public static final PortType FLOAT = new PortType("FLOAT");
     public static final PortType STRING = new PortType("STRING");

@@ -12,9 +12,12 @@ public enum SamplerKind {
     EULER("euler", NoiseUse.NONE),
     EULER_ANCESTRAL("euler_ancestral", NoiseUse.STEP),
     HEUN("heun", NoiseUse.NONE),
+    HEUNPP2("heunpp2", NoiseUse.NONE),
     DPM_2("dpm_2", NoiseUse.NONE),
     DPM_2_ANCESTRAL("dpm_2_ancestral", NoiseUse.STEP),
     LMS("lms", NoiseUse.NONE),
+    /** DPM-Solver-fast with η = 0: ComfyUI still draws (and scales to zero) one noise per step. */
+    DPM_FAST("dpm_fast", NoiseUse.NONE),
     DPMPP_2S_ANCESTRAL("dpmpp_2s_ancestral", NoiseUse.STEP),
     DPMPP_SDE("dpmpp_sde", NoiseUse.BROWNIAN),
     DPMPP_2M("dpmpp_2m", NoiseUse.NONE),
@@ -23,8 +26,16 @@ public enum SamplerKind {
     DPMPP_3M_SDE("dpmpp_3m_sde", NoiseUse.BROWNIAN),
     DDPM("ddpm", NoiseUse.STEP),
     LCM("lcm", NoiseUse.STEP),
+    IPNDM("ipndm", NoiseUse.NONE),
+    IPNDM_V("ipndm_v", NoiseUse.NONE),
+    DEIS("deis", NoiseUse.NONE),
+    /** RES multistep with η = 0: ComfyUI still draws (and scales to zero) one noise per step. */
+    RES_MULTISTEP("res_multistep", NoiseUse.NONE),
+    GRADIENT_ESTIMATION("gradient_estimation", NoiseUse.NONE),
     /** ComfyUI's "ddim" runs the Euler sampler (only its inpaint noise differs). */
-    DDIM("ddim", NoiseUse.NONE);
+    DDIM("ddim", NoiseUse.NONE),
+    UNI_PC("uni_pc", NoiseUse.NONE),
+    UNI_PC_BH2("uni_pc_bh2", NoiseUse.NONE);
 
     /** How a sampler consumes randomness after the initial noise. */
     public enum NoiseUse {
@@ -39,11 +50,13 @@ public enum SamplerKind {
     /** ComfyUI names known there but not implemented here (clear error instead of "unknown"). */
     private static final List<String> NOT_IMPLEMENTED =
             List.of(
-                    "euler_cfg_pp", "euler_ancestral_cfg_pp", "heunpp2", "dpm_fast", "dpm_adaptive",
+                    "euler_cfg_pp", "euler_ancestral_cfg_pp", "dpm_adaptive",
                     "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde_gpu", "dpmpp_2m_cfg_pp",
-                    "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu", "ipndm",
-                    "ipndm_v", "deis", "res_multistep", "gradient_estimation", "er_sde", "seeds_2",
-                    "seeds_3", "sa_solver", "uni_pc", "uni_pc_bh2");
+                    "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu",
+                    "res_multistep_cfg_pp", "res_multistep_ancestral",
+                    "res_multistep_ancestral_cfg_pp", "gradient_estimation_cfg_pp", "er_sde",
+                    "seeds_2", "seeds_3", "sa_solver_pece",
+                    "sa_solver");
 
     private final String comfyName;
     private final NoiseUse noiseUse;
@@ -68,7 +81,7 @@ public enum SamplerKind {
      * samplers ({@code DISCARD_PENULTIMATE_SIGMA_SAMPLERS}).
      */
     public boolean discardsPenultimateSigma() {
-        return this == DPM_2 || this == DPM_2_ANCESTRAL;
+        return this == DPM_2 || this == DPM_2_ANCESTRAL || this == UNI_PC || this == UNI_PC_BH2;
     }
 
     /** Looks a sampler up by its ComfyUI name, with a clear message for unknown or missing ones. */

@@ -95,6 +95,11 @@ final class SamplerRun implements AutoCloseable {
         callback.onStep(i, total(), sigmas[i], x, denoised);
     }
 
+    /** Reports step i of {@code steps} at σ for samplers whose steps are not the schedule's. */
+    void report(int i, int steps, double sigma, NDArray denoised) {
+        callback.onStep(i, steps, (float) sigma, x, denoised);
+    }
+
     /** Keeps an array of the current step alive for later steps (owned by the run). */
     NDArray keep(NDArray a) {
         a.attach(run);

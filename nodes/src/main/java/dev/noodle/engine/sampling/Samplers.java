@@ -44,9 +44,11 @@ public final class Samplers {
                 case EULER, DDIM -> euler(r);
                 case EULER_ANCESTRAL -> eulerAncestral(r);
                 case HEUN -> heun(r);
+                case HEUNPP2 -> heunpp2(r);
                 case DPM_2 -> dpm2(r);
                 case DPM_2_ANCESTRAL -> dpm2Ancestral(r);
                 case LMS -> lms(r, 4);
+                case DPM_FAST -> DpmFastSampler.sample(r);
                 case LCM -> lcm(r);
                 case DDPM -> ddpm(r);
                 case DPMPP_2S_ANCESTRAL -> DpmSolverSamplers.dpmpp2sAncestral(r);
@@ -55,6 +57,13 @@ public final class Samplers {
                 case DPMPP_2M_SDE -> DpmSolverSamplers.dpmpp2mSde(r, false);
                 case DPMPP_2M_SDE_HEUN -> DpmSolverSamplers.dpmpp2mSde(r, true);
                 case DPMPP_3M_SDE -> DpmSolverSamplers.dpmpp3mSde(r);
+                case IPNDM -> MultistepSamplers.ipndm(r, false);
+                case IPNDM_V -> MultistepSamplers.ipndm(r, true);
+                case DEIS -> MultistepSamplers.deis(r);
+                case RES_MULTISTEP -> MultistepSamplers.resMultistep(r);
+                case GRADIENT_ESTIMATION -> MultistepSamplers.gradientEstimation(r);
+                case UNI_PC -> UniPcSampler.sample(r, false);
+                case UNI_PC_BH2 -> UniPcSampler.sample(r, true);
             }
             return r.result();
         }
@@ -142,6 +151,45 @@ public final class Samplers {
             NDArray x2 = r.x.add(d.mul(dt));
             NDArray d2 = toD(x2, r.denoise(x2, r.s(i + 1)), r.s(i + 1));
             r.end(r.x.add(d.add(d2).mul(dt / 2f)));
+        }
+    }
+
+    /**
+     * Heun++ (ComfyUI {@code sample_heunpp2}, after Carzit's sd-webui-samplers-scheduler): away from
+     * the end it takes Euler sub-steps to σ_{i+1} and σ_{i+2} and blends the three slopes with
+     * weights w₂ = σ_{i+1}/(3σ₀), w₃ = σ_{i+2}/(3σ₀), w₁ = 1 − w₂ − w₃; the step before the last is
+     * Heun with w₂ = σ_{i+1}/(2σ₀); the last step (to the schedule's final σ) is Euler.
+     */
+    private static void heunpp2(SamplerRun r) {
+        double end = r.s(r.total());
+        double first = r.s(0);
+        for (int i = 0; i < r.total(); i++) {
+            r.begin(i);
+            double s = r.s(i);
+            double sn = r.s(i + 1);
+            NDArray den = r.denoise(r.x, s);
+            NDArray d = toD(r.x, den, s);
+            r.report(i, den);
+            float dt = (float) (sn - s);
+            if (sn == end) {
+                r.end(r.x.add(d.mul(dt)));
+                continue;
+            }
+            NDArray x2 = r.x.add(d.mul(dt));
+            NDArray d2 = toD(x2, r.denoise(x2, sn), sn);
+            NDArray slope;
+            double snn = r.s(i + 2);
+            if (snn == end) {
+                double w2 = sn / (2 * first);
+                slope = d.mul((float) (1 - w2)).add(d2.mul((float) w2));
+            } else {
+                NDArray x3 = x2.add(d2.mul((float) (snn - sn)));
+                NDArray d3 = toD(x3, r.denoise(x3, snn), snn);
+                double w2 = sn / (3 * first);
+                double w3 = snn / (3 * first);
+                slope = d.mul((float) (1 - w2 - w3)).add(d2.mul((float) w2)).add(d3.mul((float) w3));
+            }
+            r.end(r.x.add(slope.mul(dt)));
         }
     }
 

@@ -3,14 +3,17 @@ package dev.noodle.engine.sampling;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** The schedulers Noodle offers, named exactly as in ComfyUI's KSampler "scheduler" list. */
+/** The schedulers Noodle offers, named and ordered exactly as ComfyUI's {@code SCHEDULER_NAMES} (its KSampler list). */
 public enum Scheduler {
-    NORMAL("normal"),
+    SIMPLE("simple"),
+    SGM_UNIFORM("sgm_uniform"),
     KARRAS("karras"),
     EXPONENTIAL("exponential"),
-    SGM_UNIFORM("sgm_uniform"),
-    SIMPLE("simple"),
-    DDIM_UNIFORM("ddim_uniform");
+    DDIM_UNIFORM("ddim_uniform"),
+    BETA("beta"),
+    NORMAL("normal"),
+    LINEAR_QUADRATIC("linear_quadratic"),
+    KL_OPTIMAL("kl_optimal");
 
     private final String comfyName;
 
@@ -32,6 +35,9 @@ public enum Scheduler {
             case SGM_UNIFORM -> Schedules.sgmUniform(ms, steps);
             case SIMPLE -> Schedules.simple(ms, steps);
             case DDIM_UNIFORM -> Schedules.ddimUniform(ms, steps);
+            case BETA -> Schedules.beta(ms, steps);
+            case LINEAR_QUADRATIC -> Schedules.linearQuadratic(ms, steps);
+            case KL_OPTIMAL -> Schedules.klOptimal(ms, steps);
         };
     }
 

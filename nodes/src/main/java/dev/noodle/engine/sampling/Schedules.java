@@ -121,6 +121,157 @@ public final class Schedules {
         return out;
     }
 
+    /**
+     * ComfyUI "beta" (Lee et al. 2024, "Beta Sampling is All You Need"): training timesteps at the Beta(α, β) quantiles
+     * of 1, 1 − 1/n, …, 1/n scaled to T − 1 and rounded half-to-even, consecutive repeats dropped, their σ, then 0.
+     * Repeats make fewer than {@code steps} steps possible, as in ComfyUI.
+     */
+    public static float[] beta(ModelSampling ms, int steps, double alpha, double beta) {
+        requireSteps(steps);
+        int total = ms.numTimesteps() - 1;
+        java.util.List<Float> sigs = new java.util.ArrayList<>();
+        double last = -1;
+        for (int i = 0; i < steps; i++) {
+            double p = 1 - i * (1.0 / steps);
+            double t = Math.rint(BetaDistribution.ppf(p, alpha, beta) * total);
+            if (t != last) {
+                sigs.add(ms.sigmaAt((int) t));
+            }
+            last = t;
+        }
+        float[] out = new float[sigs.size() + 1];
+        for (int i = 0; i < sigs.size(); i++) {
+            out[i] = sigs.get(i);
+        }
+        return out;
+    }
+
+    /** ComfyUI "beta" with its default α = β = 0.6. */
+    public static float[] beta(ModelSampling ms, int steps) {
+        return beta(ms, steps, 0.6, 0.6);
+    }
+
+    /**
+     * ComfyUI "linear_quadratic" (the Mochi schedule): 1 − s_i scaled by σ_max, where s rises linearly to the threshold
+     * 0.025 over the first ⌊n/2⌋ steps and then quadratically to 1, continuous at the joint; 1 step gives [σ_max, 0].
+     */
+    public static float[] linearQuadratic(ModelSampling ms, int steps) {
+        requireSteps(steps);
+        final double threshold = 0.025;
+        double[] s = new double[steps + 1];
+        if (steps == 1) {
+            s[0] = 0;
+        } else {
+            int lin = steps / 2;
+            int quad = steps - lin;
+            double diff = lin - threshold * steps;
+            double qCoef = diff / (lin * (double) quad * quad);
+            double lCoef = threshold / lin - 2 * diff / ((double) quad * quad);
+            double c = qCoef * ((double) lin * lin);
+            for (int i = 0; i < lin; i++) {
+                s[i] = i * threshold / lin;
+            }
+            for (int i = lin; i < steps; i++) {
+                s[i] = qCoef * ((double) i * i) + lCoef * i + c;
+            }
+        }
+        s[steps] = 1;
+        float sigmaMax = ms.sigmaMax();
+        float[] out = new float[steps + 1];
+        for (int i = 0; i <= steps; i++) {
+            out[i] = (float) (1.0 - s[i]) * sigmaMax;
+        }
+        return out;
+    }
+
+    /**
+     * ComfyUI "kl_optimal" (Sabour et al. 2024, "Align Your Steps", eq. for the KL-optimal schedule): σ_i =
+     * tan((1 − i/(n−1))·atan σ_max + i/(n−1)·atan σ_min), then 0. For 1 step ComfyUI divides 0 by 0 and yields NaN;
+     * here 1 step gives [σ_max, 0], the i = 0 end of the formula.
+     */
+    public static float[] klOptimal(int steps, float sigmaMin, float sigmaMax) {
+        requireSteps(steps);
+        requireRange(sigmaMin, sigmaMax);
+        double aMin = Math.atan(sigmaMin);
+        double aMax = Math.atan(sigmaMax);
+        float[] out = new float[steps + 1];
+        for (int i = 0; i < steps; i++) {
+            float w = steps == 1 ? 0f : (float) i / (float) (steps - 1);
+            out[i] = (float) Math.tan((float) (w * aMin + (1 - w) * aMax));
+        }
+        return out;
+    }
+
+    /** KL-optimal schedule between the model's σ_min and σ_max (ComfyUI "kl_optimal"). */
+    public static float[] klOptimal(ModelSampling ms, int steps) {
+        return klOptimal(steps, ms.sigmaMin(), ms.sigmaMax());
+    }
+
+    /**
+     * k-diffusion get_sigmas_polyexponential: log σ = log σ_min + r^ρ·(log σ_max − log σ_min), r linear 1 → 0, then 0.
+     */
+    public static float[] polyexponential(int steps, float sigmaMin, float sigmaMax, double rho) {
+        requireSteps(steps);
+        requireRange(sigmaMin, sigmaMax);
+        float[] ramp = linspace32(1f, 0f, steps);
+        float span = (float) (Math.log(sigmaMax) - Math.log(sigmaMin));
+        float logMin = (float) Math.log(sigmaMin);
+        float[] out = new float[steps + 1];
+        for (int i = 0; i < steps; i++) {
+            float r = (float) Math.pow(ramp[i], rho);
+            out[i] = (float) Math.exp(r * span + logMin);
+        }
+        return out;
+    }
+
+    /**
+     * k-diffusion get_sigmas_vp, the continuous VP schedule (Song et al. 2021, eq. 33): σ(t) = sqrt(exp(β_d t²/2 +
+     * β_min t) − 1) for t linear from 1 to ε_s, then 0.
+     */
+    public static float[] vp(int steps, double betaD, double betaMin, double epsS) {
+        requireSteps(steps);
+        float[] t = linspace32(1f, (float) epsS, steps);
+        float[] out = new float[steps + 1];
+        for (int i = 0; i < steps; i++) {
+            float e = (float) betaD * t[i] * t[i] / 2f + (float) betaMin * t[i];
+            out[i] = (float) Math.sqrt((float) Math.expm1(e));
+        }
+        return out;
+    }
+
+    /**
+     * k-diffusion get_sigmas_laplace (Hang et al. 2024, a Laplace density over log σ): log σ = μ − β·sign(½ − x)·log(1
+     * − 2|½ − x| + 1e−5) for x linear 0 → 1, σ clamped to [σ_min, σ_max]. Like ComfyUI it returns {@code steps} values
+     * with no final 0.
+     */
+    public static float[] laplace(int steps, float sigmaMin, float sigmaMax, double mu, double beta) {
+        requireSteps(steps);
+        float[] x = linspace32(0f, 1f, steps);
+        float[] out = new float[steps];
+        for (int i = 0; i < steps; i++) {
+            float d = 0.5f - x[i];
+            float lmb = (float) mu - (float) beta * Math.signum(d) * (float) Math.log(1f - 2f * Math.abs(d) + 1e-5f);
+            out[i] = Math.min(Math.max((float) Math.exp(lmb), sigmaMin), sigmaMax);
+        }
+        return out;
+    }
+
+    /**
+     * ComfyUI SDTurboScheduler: σ at the fixed timesteps 999, 899, …, 99, starting {@code 10 − ⌊10·denoise⌋} entries
+     * in and taking at most {@code steps}, then 0 (SD-Turbo, Sauer et al. 2023, was distilled on these timesteps).
+     */
+    public static float[] sdTurbo(ModelSampling ms, int steps, double denoise) {
+        requireSteps(steps);
+        int start = 10 - (int) (10 * denoise);
+        int from = Math.max(0, Math.min(start, 10));
+        int to = Math.min(10, from + steps);
+        float[] out = new float[to - from + 1];
+        for (int k = from; k < to; k++) {
+            out[k - from] = ms.sigma(999 - 100 * k);
+        }
+        return out;
+    }
+
     /** torch.linspace in float32 (symmetric two-sided evaluation as ATen's CPU kernel). */
     static float[] linspace32(float start, float end, int n) {
         float[] out = new float[n];

@@ -14,6 +14,7 @@ import dev.noodle.nodes.model.CheckpointSaveNode;
 import dev.noodle.nodes.model.MergeNodes;
 import dev.noodle.nodes.model.ModelSamplingDiscrete;
 import dev.noodle.nodes.sampling.SamplerNodes;
+import dev.noodle.nodes.sampling.SigmaNodes;
 import dev.noodle.nodes.utils.PreviewAny;
 import dev.noodle.nodes.utils.PrimitiveNodes;
 import dev.noodle.nodes.utils.StringNodes;
@@ -66,6 +67,19 @@ public final class BuiltinNodes implements NodePack {
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),
                 new SamplerNodes.KSamplerAdvanced(),
+                new SigmaNodes.BasicScheduler(),
+                new SigmaNodes.KarrasScheduler(),
+                new SigmaNodes.ExponentialScheduler(),
+                new SigmaNodes.PolyexponentialScheduler(),
+                new SigmaNodes.LaplaceScheduler(),
+                new SigmaNodes.SDTurboScheduler(),
+                new SigmaNodes.BetaSamplingScheduler(),
+                new SigmaNodes.VPScheduler(),
+                new SigmaNodes.AlignYourStepsScheduler(),
+                new SigmaNodes.SplitSigmas(),
+                new SigmaNodes.SplitSigmasDenoise(),
+                new SigmaNodes.FlipSigmas(),
+                new SigmaNodes.SetFirstSigma(),
                 new VaeNodes.VaeDecode(),
                 new VaeNodes.VaeEncode(),
                 new ImageNodes.SaveImage(env),

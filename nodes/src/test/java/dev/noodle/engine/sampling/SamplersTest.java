@@ -38,7 +38,12 @@ class SamplersTest {
     void everySamplerMatchesReference() {
         float[] sigmas = floats(REF.get("sigmas"));
         long seed = REF.get("seed").asLong();
+        int checked = 0;
         for (SamplerKind kind : SamplerKind.values()) {
+            if (!REF.has(kind.comfyName())) {
+                continue; // later samplers have their own fixture (SamplersMultistepTest)
+            }
+            checked++;
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray x = start(m, sigmas);
                 NoiseSource noise = NoiseSources.comfyCpu(kind, seed, sigmas);
@@ -51,6 +56,7 @@ class SamplersTest {
                         kind.comfyName());
             }
         }
+        assertEquals(15, checked, "every sampler of samplers.json was checked");
     }
 
     @Test

@@ -16,6 +16,7 @@ public final class PortTypeInfo {
                     "IMAGE", "a decoded picture in pixels (RGB, values 0..1)",
                     "MASK", "a single-channel image marking which area to change",
                     "UPSCALE_MODEL", "a network that enlarges images",
+                    "SIGMAS", "the noise levels (σ) a sampler steps through, highest first, usually ending in 0",
                     "*", "any kind of value");
 
     private PortTypeInfo() {}
