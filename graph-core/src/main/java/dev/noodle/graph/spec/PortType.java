@@ -17,6 +17,9 @@ public record PortType(String name) {
     public static final PortType MASK = new PortType("MASK");
     public static final PortType UPSCALE_MODEL = new PortType("UPSCALE_MODEL");
     public static final PortType SIGMAS = new PortType("SIGMAS");
+    public static final PortType SAMPLER = new PortType("SAMPLER");
+    public static final PortType NOISE = new PortType("NOISE");
+    public static final PortType GUIDER = new PortType("GUIDER");
     public static final PortType INT = new PortType("INT");
     public static final PortType FLOAT = new PortType("FLOAT");
     public static final PortType STRING = new PortType("STRING");

@@ -43,6 +43,20 @@ public final class DiffusionSampler {
                 return latent.duplicate().toType(DataType.FLOAT32, false);
             }
         }
+        return sampleSigmas(model, r, sigmas, latent, noiseMask, batchIndex, cb, cancelled, out);
+    }
+
+    /**
+     * Samples a latent along an explicit σ schedule (ComfyUI's sample_custom / guider.sample): {@code r}'s seed,
+     * add-noise switch, noise mode, cfg, sampler and conditioning apply; its steps, scheduler, denoise and step
+     * range do not, since {@code sigmas} replaces them. An empty schedule returns the latent unchanged.
+     *
+     * @param sigmas the σ values to step through, first = starting noise level
+     * @see #sample(Model, SamplingRequest, NDArray, NDArray, int[], StepCallback, BooleanSupplier, NDManager)
+     */
+    public static NDArray sampleSigmas(Model model, SamplingRequest r, float[] sigmas, NDArray latent,
+            NDArray noiseMask, int[] batchIndex, StepCallback cb, BooleanSupplier cancelled, NDManager out) {
+        ModelSampling ms = model.sampling();
         if (sigmas.length == 0) {
             return latent.duplicate().toType(DataType.FLOAT32, false); // denoise 0: nothing to sample
         }

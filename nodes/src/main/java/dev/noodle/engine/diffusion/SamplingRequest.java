@@ -52,6 +52,15 @@ public record SamplingRequest(
     }
 
     /**
+     * A custom sampler's request (SamplerCustom, SamplerCustomAdvanced): the σ schedule is passed separately to
+     * {@link DiffusionSampler#sampleSigmas}, which ignores the steps, scheduler, denoise and step range set here.
+     */
+    public static SamplingRequest custom(long seed, boolean addNoise, float cfg, SamplerKind sampler, int steps) {
+        return new SamplingRequest(seed, steps, cfg, sampler, Scheduler.NORMAL, 1f, addNoise, 0, 10000, true,
+                List.of(), List.of(), NoiseMode.COMFY);
+    }
+
+    /**
      * This request with these conditioning entries: a node settles the run's settings first and converts its
      * conditioning inside the run's native scope.
      */

@@ -13,6 +13,7 @@ import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
 import dev.noodle.nodes.model.MergeNodes;
 import dev.noodle.nodes.model.ModelSamplingDiscrete;
+import dev.noodle.nodes.sampling.CustomSamplerNodes;
 import dev.noodle.nodes.sampling.SamplerNodes;
 import dev.noodle.nodes.sampling.SigmaNodes;
 import dev.noodle.nodes.utils.PreviewAny;
@@ -80,6 +81,13 @@ public final class BuiltinNodes implements NodePack {
                 new SigmaNodes.SplitSigmasDenoise(),
                 new SigmaNodes.FlipSigmas(),
                 new SigmaNodes.SetFirstSigma(),
+                new CustomSamplerNodes.KSamplerSelect(),
+                new CustomSamplerNodes.RandomNoise(),
+                new CustomSamplerNodes.DisableNoise(),
+                new CustomSamplerNodes.BasicGuider(),
+                new CustomSamplerNodes.CFGGuider(),
+                new CustomSamplerNodes.SamplerCustom(),
+                new CustomSamplerNodes.SamplerCustomAdvanced(),
                 new VaeNodes.VaeDecode(),
                 new VaeNodes.VaeEncode(),
                 new ImageNodes.SaveImage(env),

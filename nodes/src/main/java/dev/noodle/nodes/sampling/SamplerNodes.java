@@ -16,6 +16,7 @@ import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplingCancelledException;
 import dev.noodle.engine.sampling.Scheduler;
+import dev.noodle.engine.sampling.StepCallback;
 import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
 import dev.noodle.graph.node.NodeInputs;
@@ -67,14 +68,28 @@ public final class SamplerNodes {
      */
     static NodeOutputs sample(NodeContext ctx, SamplingRequest request) {
         NodeInputs in = ctx.inputs();
-        ModelValue model = in.get(MODEL);
-        ConditioningValue positive = in.get(POSITIVE);
-        LatentValue latent = in.get(LATENT_IMAGE);
+        return NodeOutputs.of(run(ctx, in.get(MODEL), in.get(POSITIVE), in.get(NEGATIVE), in.get(LATENT_IMAGE),
+                request, null).output());
+    }
+
+    /** A sampling run's latents: the result and the last step's denoised estimate (ComfyUI's x0 preview). */
+    record Result(LatentValue output, LatentValue denoised) {}
+
+    /**
+     * Samples {@code latent} with the model and conditioning under {@code request}, along {@code sigmas} when given
+     * or else the request's own schedule, reporting progress with previews. Both latents keep the input's noise
+     * mask and batch index; with no step run, the denoised latent is the output (as ComfyUI's custom samplers).
+     *
+     * @param negative the conditioning to steer away from, or null for none (the positive alone, at cfg 1)
+     * @param sigmas the explicit σ schedule, or null for the request's scheduler, steps and denoise
+     */
+    static Result run(NodeContext ctx, ModelValue model, ConditioningValue positive, ConditioningValue negative,
+            LatentValue latent, SamplingRequest request, float[] sigmas) {
         HeapTensor samples = latent.samples();
         MemoryPreflight.check(ctx.nodeType(), samples.dim(0), samples.dim(2) * 8, samples.dim(3) * 8);
         try (NDManager m = NodeSupport.scope(ctx)) {
             SamplingRequest r = request.withConditioning(entries(positive, m, model, samples, false),
-                    entries(in.get(NEGATIVE), m, model, samples, true));
+                    negative == null ? List.of() : entries(negative, m, model, samples, true));
             NDArray x = samples.toNd(m);
             NDArray mask = latent.noiseMask() == null ? null
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
@@ -84,15 +99,35 @@ public final class SamplerNodes {
                     extras);
             float[][] factors = model.family().base() == ModelFamily.SDXL
                     ? LatentPreview.SDXL_FACTORS : LatentPreview.SD15_FACTORS;
-            NDArray out = DiffusionSampler.sample(dm, r, x, mask, latent.batchIndex(),
-                    (step, total, sigma, xs, denoised) -> ctx.progress(step + 1, total,
-                            step % PREVIEW_EVERY == PREVIEW_EVERY - 1 || step == total - 1
-                                    ? LatentPreview.preview(denoised, factors) : null),
-                    NodeSupport.cancelled(ctx), m);
-            return NodeOutputs.of(new LatentValue(HeapTensor.of(out), latent.noiseMask(), latent.batchIndex()));
+            HeapTensor[] lastDenoised = new HeapTensor[1];
+            StepCallback cb = (step, total, sigma, xs, denoised) -> {
+                if (step == total - 1) {
+                    lastDenoised[0] = HeapTensor.of(denoised);
+                }
+                ctx.progress(step + 1, total, step % PREVIEW_EVERY == PREVIEW_EVERY - 1 || step == total - 1
+                        ? LatentPreview.preview(denoised, factors) : null);
+            };
+            NDArray out = sigmas == null
+                    ? DiffusionSampler.sample(dm, r, x, mask, latent.batchIndex(), cb, NodeSupport.cancelled(ctx), m)
+                    : DiffusionSampler.sampleSigmas(dm, r, sigmas, x, mask, latent.batchIndex(), cb,
+                            NodeSupport.cancelled(ctx), m);
+            LatentValue output = new LatentValue(HeapTensor.of(out), latent.noiseMask(), latent.batchIndex());
+            LatentValue denoised = lastDenoised[0] == null ? output
+                    : new LatentValue(unscaled(lastDenoised[0], model.latentScale()), latent.noiseMask(),
+                            latent.batchIndex());
+            return new Result(output, denoised);
         } catch (SamplingCancelledException e) {
             throw NodeSupport.cancelledException();
         }
+    }
+
+    /** A model-space latent brought back to the VAE's scale (ComfyUI process_latent_out: divide by the factor). */
+    private static HeapTensor unscaled(HeapTensor t, float latentScale) {
+        float[] d = t.data().clone();
+        for (int i = 0; i < d.length; i++) {
+            d[i] /= latentScale;
+        }
+        return new HeapTensor(t.shape(), d);
     }
 
     /** A noise mask [B, 1, H, W] at pixel size resized to the latent (ComfyUI prepare_mask: bilinear). */
