@@ -255,7 +255,8 @@ class CustomSamplerNodesTest {
         NodeSchema ks = new SamplerNodes.KSampler().schema();
         Object samplerNames = ks.inputs().stream().filter(i -> i.name().equals("sampler_name"))
                 .map(i -> ((ComboInput) i).options().get()).findFirst().orElseThrow();
-        assertTrue(samplerNames instanceof List<?> l && l.contains("euler") && l.contains("dpmpp_2m"), "" + samplerNames);
+        assertTrue(samplerNames instanceof List<?> l && l.contains("euler") && l.contains("dpmpp_2m"),
+                String.valueOf(samplerNames));
         long seedMax = ks.inputs().stream().filter(i -> i.name().equals("seed")).map(i -> ((IntInput) i).max())
                 .findFirst().orElseThrow();
         In model = sock("model", "MODEL");

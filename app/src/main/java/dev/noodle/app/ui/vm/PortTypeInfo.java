@@ -7,17 +7,22 @@ import java.util.Map;
 /** Plain-language explanations of what travels on each wire type, for tooltips and the explanation panel. */
 public final class PortTypeInfo {
     private static final Map<String, String> TEXT =
-            Map.of(
-                    "MODEL", "the diffusion model (UNet) that removes noise step by step",
-                    "CLIP", "the text encoder that turns words into numbers the model understands",
-                    "VAE", "the image autoencoder that converts between pixels and latents",
-                    "CONDITIONING", "encoded text (a prompt) that steers what the model draws",
-                    "LATENT", "a compressed 1/8-size image the sampler works on (4 channels, not pixels yet)",
-                    "IMAGE", "a decoded picture in pixels (RGB, values 0..1)",
-                    "MASK", "a single-channel image marking which area to change",
-                    "UPSCALE_MODEL", "a network that enlarges images",
-                    "SIGMAS", "the noise levels (σ) a sampler steps through, highest first, usually ending in 0",
-                    "*", "any kind of value");
+            Map.ofEntries(
+                    Map.entry("MODEL", "the diffusion model (UNet) that removes noise step by step"),
+                    Map.entry("CLIP", "the text encoder that turns words into numbers the model understands"),
+                    Map.entry("VAE", "the image autoencoder that converts between pixels and latents"),
+                    Map.entry("CONDITIONING", "encoded text (a prompt) that steers what the model draws"),
+                    Map.entry("LATENT",
+                            "a compressed 1/8-size image the sampler works on (4 channels, not pixels yet)"),
+                    Map.entry("IMAGE", "a decoded picture in pixels (RGB, values 0..1)"),
+                    Map.entry("MASK", "a single-channel image marking which area to change"),
+                    Map.entry("UPSCALE_MODEL", "a network that enlarges images"),
+                    Map.entry("SIGMAS",
+                            "the noise levels (σ) a sampler steps through, highest first, usually ending in 0"),
+                    Map.entry("SAMPLER", "the sampling algorithm a custom sampler runs, e.g. euler"),
+                    Map.entry("NOISE", "the starting noise a custom sampler adds: seeded, or none"),
+                    Map.entry("GUIDER", "the model with the prompts that steer it and how strongly (CFG)"),
+                    Map.entry("*", "any kind of value"));
 
     private PortTypeInfo() {}
 
