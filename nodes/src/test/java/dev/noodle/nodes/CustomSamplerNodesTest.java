@@ -170,6 +170,19 @@ class CustomSamplerNodesTest {
         assertTrue(maxDiff(latent(r, "21", 0), latent(r, "21", 1)) > 1e-2, "leftover noise differs from x0");
     }
 
+    /** An empty schedule (BasicScheduler at denoise 0) samples nothing: both outputs are the input latent. */
+    @Test
+    void emptyScheduleReturnsTheLatent() {
+        RunResult r = run(ksampler("3", 9, "euler", 7.0, link("5", 0)),
+                node("12", "KSamplerSelect", "sampler_name", "euler"),
+                node("13", "BasicScheduler", "model", link("4", 0), "scheduler", "normal", "steps", 3, "denoise", 0.0),
+                custom("15", true, 9, 7.0, link("3", 0)));
+        float[] in = latent(r, "3", 0);
+        assertTrue(maxDiff(in, new float[in.length]) > 1e-2, "the input latent is not empty");
+        assertClose(in, latent(r, "15", 0), 0, "output");
+        assertClose(in, latent(r, "15", 1), 0, "denoised_output");
+    }
+
     /** DisableNoise samples the latent as it is, as KSamplerAdvanced with add_noise disable. */
     @Test
     void disabledNoiseMatchesKSamplerAdvancedWithoutNoise() {
