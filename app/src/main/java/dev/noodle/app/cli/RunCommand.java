@@ -93,34 +93,35 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-        // The file is read and validated before the engine starts (seconds), so a mistake is reported at once;
-        // custom node packs are loaded for that as the nodes command does, and again with the engine for the run.
+        // The file is read and validated before the engine starts (seconds), so a mistake is reported at once; the
+        // node set (Noodle's nodes and the custom packs) is built once, for that and for the run.
         CustomNodes custom = CustomNodes.of(disableCustomNodes, env.models().root());
         NodeRegistry registry = NoodleNodes.standardRegistry(env);
+        NodePacks packs = NodePacks.load(custom, registry, env);
+        packs.problems().forEach(w -> System.err.println("noodle: warning: " + w));
+        packs.notice().ifPresent(n -> System.err.println("noodle: " + n));
         Workflow wf;
-        try (NodePacks packs = NodePacks.load(custom, registry, env)) {
-            packs.problems().forEach(w -> System.err.println("noodle: warning: " + w));
-            packs.notice().ifPresent(n -> System.err.println("noodle: " + n));
-            try {
-                wf = WorkflowLoader.load(file, registry, env);
-                wf = InputOverrides.apply(wf, registry, overrides);
-                if (noiseMode != null) {
-                    // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode
-                    wf = InputOverrides.withCompatMode(wf, registry, noiseMode);
-                }
-            } catch (java.io.IOException | RuntimeException e) {
-                System.err.println("noodle: " + e.getMessage());
-                return 2;
+        try {
+            wf = WorkflowLoader.load(file, registry, env);
+            wf = InputOverrides.apply(wf, registry, overrides);
+            if (noiseMode != null) {
+                // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode
+                wf = InputOverrides.withCompatMode(wf, registry, noiseMode);
             }
-            List<ValidationError> problems = new Validator(registry).validate(wf, Set.of());
-            if (!problems.isEmpty()) {
-                return invalid(problems, env);
-            }
-            // Inputs in ComfyUI's prompt order, so the texts saved in the PNG do not depend on the file's order and
-            // running that PNG again writes the same bytes.
-            wf = ComfyApiFormat.inPromptOrder(wf, registry);
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("noodle: " + e.getMessage());
+            packs.close();
+            return 2;
         }
-        NoodleNodes nodes = NoodleNodes.create(env, custom);
+        List<ValidationError> problems = new Validator(registry).validate(wf, Set.of());
+        if (!problems.isEmpty()) {
+            packs.close();
+            return invalid(problems, env);
+        }
+        // Inputs in ComfyUI's prompt order, so the texts saved in the PNG do not depend on the file's order and
+        // running that PNG again writes the same bytes.
+        wf = ComfyApiFormat.inPromptOrder(wf, registry);
+        NoodleNodes nodes = NoodleNodes.create(env, registry, packs);
         boolean tty = Boolean.getBoolean("noodle.tty");
         CancellationToken token = new CancellationToken();
         Thread hook = new Thread(token::cancel, "noodle-cancel");

@@ -29,12 +29,13 @@ public final class NoodleNodes implements AutoCloseable {
 
     private final String engineProblem;
 
-    private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem, CustomNodes custom) {
+    private NoodleNodes(NodeEnvironment env, ModelManager models, String engineProblem, NodeRegistry registry,
+            NodePacks packs) {
         this.env = env;
         this.models = models;
         this.engineProblem = engineProblem;
-        this.registry = standardRegistry(env);
-        this.packs = NodePacks.load(custom, registry, env);
+        this.registry = registry;
+        this.packs = packs;
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
         WorkflowTexts texts = new WorkflowTexts(registry);
@@ -65,7 +66,18 @@ public final class NoodleNodes implements AutoCloseable {
      * @throws IllegalArgumentException naming the property when an engine option is not understood
      */
     public static NoodleNodes create(NodeEnvironment env, CustomNodes custom) {
-        return create(env, EngineOptions.fromProperties(System.getProperties()), EngineStatus.problem(), custom);
+        NodeRegistry registry = standardRegistry(env);
+        return create(env, registry, NodePacks.load(custom, registry, env));
+    }
+
+    /**
+     * As {@link #create(NodeEnvironment, CustomNodes)}, over a registry the caller already built with
+     * {@link #standardRegistry} and the custom packs it loaded into it (e.g. to validate a workflow before the engine
+     * starts), so the pack jars are opened once. The node set takes over {@code packs} and closes them.
+     */
+    public static NoodleNodes create(NodeEnvironment env, NodeRegistry registry, NodePacks packs) {
+        return create(env, EngineOptions.fromProperties(System.getProperties()), EngineStatus.problem(), registry,
+                packs);
     }
 
     /** Noodle's own nodes over these folders (no custom node pack), models loaded as {@code options} say. */
@@ -79,14 +91,15 @@ public final class NoodleNodes implements AutoCloseable {
      * problem's message.
      */
     public static NoodleNodes create(NodeEnvironment env, EngineOptions options, Optional<String> engineProblem) {
-        return create(env, options, engineProblem, CustomNodes.disabled());
+        NodeRegistry registry = standardRegistry(env);
+        return create(env, options, engineProblem, registry, NodePacks.load(CustomNodes.disabled(), registry, env));
     }
 
     private static NoodleNodes create(NodeEnvironment env, EngineOptions options, Optional<String> engineProblem,
-            CustomNodes custom) {
+            NodeRegistry registry, NodePacks packs) {
         Devices.Target target = engineProblem.isPresent() ? Devices.Target.cpu(options) : Devices.choose(options);
         return new NoodleNodes(env, new ModelManager(env.models().root(), target, MemoryBudget.modelBytes()),
-                engineProblem.orElse(null), custom);
+                engineProblem.orElse(null), registry, packs);
     }
 
     /** Why the engine cannot run workflows here, if it cannot (the app stays usable for editing). */
