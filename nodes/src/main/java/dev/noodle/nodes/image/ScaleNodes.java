@@ -117,15 +117,6 @@ public final class ScaleNodes {
         return new HeapTensor(new long[] {b, c, height, width}, out);
     }
 
-    /**
-     * As {@link #upscaleChw(HeapTensor, int, int, LatentMethod, boolean)} with the method by its ComfyUI name.
-     *
-     * @throws IllegalArgumentException naming the method when it is not one of LatentUpscale's
-     */
-    public static HeapTensor upscaleChw(HeapTensor t, int width, int height, String method, boolean center) {
-        return upscaleChw(t, width, height, LatentMethod.fromComfyName(method), center);
-    }
-
     /** ImageScale's resize of [B, H, W, C] images. */
     public static ImageValue scaleImage(ImageValue img, int width, int height, ImageResize.Method method,
             boolean center) {

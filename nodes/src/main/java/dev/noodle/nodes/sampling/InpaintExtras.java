@@ -48,7 +48,7 @@ public final class InpaintExtras implements ConditionedUNet.LatentExtras {
         float scale = latentScale; // process_latent_in for both sources
         HeapTensor img = image == null ? s : image;
         if (img.dim(2) != h || img.dim(3) != w) {
-            img = ScaleNodes.upscaleChw(img, w, h, "bilinear", true);
+            img = ScaleNodes.upscaleChw(img, w, h, ScaleNodes.LatentMethod.BILINEAR, true);
         }
         HeapTensor m = null;
         if (mask != null) {
@@ -57,7 +57,7 @@ public final class InpaintExtras implements ConditionedUNet.LatentExtras {
             int mw = (int) ms[ms.length - 1];
             m = new HeapTensor(new long[] {mask.data().length / ((long) mh * mw), 1, mh, mw}, mask.data());
             if (mh != h || mw != w) {
-                m = ScaleNodes.upscaleChw(m, w, h, "bilinear", true);
+                m = ScaleNodes.upscaleChw(m, w, h, ScaleNodes.LatentMethod.BILINEAR, true);
             }
         }
         int plane = h * w;

@@ -136,7 +136,8 @@ public final class SamplerNodes {
         long mh = s[s.length - 2];
         long mw = s[s.length - 1];
         HeapTensor m = new HeapTensor(new long[] {mask.data().length / (mh * mw), 1, mh, mw}, mask.data());
-        return mh == h && mw == w ? m : ScaleNodes.upscaleChw(m, (int) w, (int) h, "bilinear", false);
+        return mh == h && mw == w ? m
+                : ScaleNodes.upscaleChw(m, (int) w, (int) h, ScaleNodes.LatentMethod.BILINEAR, false);
     }
 
     /**
