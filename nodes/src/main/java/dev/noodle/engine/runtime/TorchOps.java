@@ -56,6 +56,8 @@ public final class TorchOps {
             "    return torch.silu_(torch.group_norm(x, groups, w, b, eps))",
             "  def upsample_nearest2x(self: __torch__.Ops, x: Tensor) -> Tensor:",
             "    return torch.upsample_nearest2d(x, None, [2., 2.])",
+            "  def upsample_nearest_to(self: __torch__.Ops, x: Tensor, size: List[int]) -> Tensor:",
+            "    return torch.upsample_nearest2d(x, size, None)",
             "  def geglu(self: __torch__.Ops, x: Tensor) -> Tensor:",
             "    n = torch.size(x, -1) // 2",
             "    a = torch.narrow(x, -1, 0, n)",
@@ -194,6 +196,14 @@ public final class TorchOps {
     /** Nearest-neighbour 2× upsampling, as {@code F.interpolate(x, scale_factor=2, mode="nearest")}: [B, C, H, W] → [B, C, 2H, 2W]. */
     public static NDArray upsampleNearest2x(NDArray x) {
         return call(x.getManager(), x.getDevice(), "upsample_nearest2x", iv(x));
+    }
+
+    /**
+     * Nearest-neighbour resize to an exact size, as {@code F.interpolate(x, size=(h, w), mode="nearest")}: output
+     * pixel i reads input pixel floor(i · in / out). [B, C, H, W] → [B, C, h, w].
+     */
+    public static NDArray upsampleNearest(NDArray x, long h, long w) {
+        return call(x.getManager(), x.getDevice(), "upsample_nearest_to", iv(x), IValue.listFrom(h, w));
     }
 
     /**

@@ -178,9 +178,19 @@ final class UNetBlocks {
         return Scopes.scoped(() -> conv3(x, part.path() + ".op", 2));
     }
 
-    /** Upsample: nearest 2× then 3×3 conv: [B, C, H, W] → [B, C, 2H, 2W]. */
-    NDArray up(NDArray x, UNetLayout.Up part) {
-        return Scopes.scoped(() -> conv3(TorchOps.upsampleNearest2x(x), part.path() + ".conv", 1));
+    /**
+     * Upsample: nearest resize to the size of the skip connection it is joined with next, then 3×3 conv:
+     * [B, C, H, W] → [B, C, h, w]. The stride-2 downsample rounds odd sizes up (⌈n/2⌉), so (h, w) is (2H, 2W)
+     * or one less; LDM/SGM openaimodel {@code Upsample.forward(x, output_shape)} interpolates to that shape.
+     */
+    NDArray up(NDArray x, UNetLayout.Up part, long h, long w) {
+        return Scopes.scoped(() -> {
+            Shape s = x.getShape();
+            NDArray up = s.get(2) * 2 == h && s.get(3) * 2 == w
+                    ? TorchOps.upsampleNearest2x(x)
+                    : TorchOps.upsampleNearest(x, h, w);
+            return conv3(up, part.path() + ".conv", 1);
+        });
     }
 
     /** SiLU x·σ(x). */

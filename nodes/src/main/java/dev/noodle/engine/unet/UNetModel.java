@@ -100,7 +100,8 @@ public final class UNetModel implements AutoCloseable {
     /**
      * Predicts the noise ε (LDM/SGM {@code UNetModel.forward}): emb = time_embed(sinusoidal(t)) [+ label_emb(y)].
      *
-     * @param x noisy latent [B, inChannels, H, W], H and W divisible by 2^(levels−1)
+     * @param x noisy latent [B, inChannels, H, W], any H and W (ComfyUI sizes: 8-pixel multiples, so latents of
+     *     any size; each downsample rounds an odd size up and the matching upsample returns to it)
      * @param timesteps [B] (float; fractional timesteps are fine)
      * @param context cross-attention context [B, T, contextDim]
      * @param y [B, admInChannels] for models with {@code label_emb} (SDXL: pooled ‖ size embeddings, 2816), null
@@ -129,16 +130,18 @@ public final class UNetModel implements AutoCloseable {
             }); // [B, 4·modelChannels]
             Deque<NDArray> skips = new ArrayDeque<>();
             for (List<UNetLayout.Part> block : layout.input()) {
-                h = runBlock(blocks, block, h, embSilu, ctx, false);
+                h = runBlock(blocks, block, h, embSilu, ctx, false, null);
                 skips.push(h);
             }
-            h = runBlock(blocks, layout.middle(), h, embSilu, ctx, false); // its input stays a skip
+            h = runBlock(blocks, layout.middle(), h, embSilu, ctx, false, null); // its input stays a skip
             for (List<UNetLayout.Part> block : layout.output()) {
                 NDArray skip = skips.pop();
                 NDArray joined = h.concat(skip, 1); // [B, C + Cskip, H, W]
                 h.close();
                 skip.close();
-                h = runBlock(blocks, block, joined, embSilu, ctx, true);
+                // an upsample in this block resizes to the next skip's size (odd sizes: ⌈n/2⌉ on the way down)
+                Shape next = skips.isEmpty() ? null : skips.peek().getShape();
+                h = runBlock(blocks, block, joined, embSilu, ctx, true, next);
             }
             NDArray hh = h;
             NDArray eps = Scopes.scoped(() -> {
@@ -153,9 +156,12 @@ public final class UNetModel implements AutoCloseable {
         }
     }
 
-    /** Runs the parts of one block in order; closes the block input when {@code consumeInput}. */
+    /**
+     * Runs the parts of one block in order; closes the block input when {@code consumeInput}. An upsample resizes
+     * to {@code upTo}'s height and width ([B, C, H, W] of the next skip), or doubles when it is null.
+     */
     private NDArray runBlock(UNetBlocks blocks, List<UNetLayout.Part> parts, NDArray in, NDArray embSilu,
-            NDArray ctx, boolean consumeInput) {
+            NDArray ctx, boolean consumeInput, Shape upTo) {
         NDArray h = in;
         for (UNetLayout.Part part : parts) {
             NDArray next = switch (part) {
@@ -166,7 +172,8 @@ public final class UNetModel implements AutoCloseable {
                 case UNetLayout.Res r -> blocks.resBlock(h, embSilu, r);
                 case UNetLayout.Transformer tr -> blocks.transformer(h, ctx, tr);
                 case UNetLayout.Down d -> blocks.down(h, d);
-                case UNetLayout.Up u -> blocks.up(h, u);
+                case UNetLayout.Up u -> blocks.up(h, u, upTo == null ? 2 * h.getShape().get(2) : upTo.get(2),
+                        upTo == null ? 2 * h.getShape().get(3) : upTo.get(3));
             };
             if (h != in || consumeInput) {
                 h.close();
@@ -184,11 +191,8 @@ public final class UNetModel implements AutoCloseable {
 
     private void checkInputs(NDArray x, NDArray timesteps, NDArray context, NDArray y) {
         Shape xs = x.getShape();
-        int factor = 1 << (config.channelMult().length - 1);
-        if (xs.dimension() != 4 || xs.get(1) != config.inChannels() || xs.get(2) % factor != 0
-                || xs.get(3) % factor != 0) {
-            throw new IllegalArgumentException("UNet input must be [B, " + config.inChannels() + ", H, W] with H and W"
-                    + " divisible by " + factor + ", got " + xs);
+        if (xs.dimension() != 4 || xs.get(1) != config.inChannels() || xs.get(2) < 1 || xs.get(3) < 1) {
+            throw new IllegalArgumentException("UNet input must be [B, " + config.inChannels() + ", H, W], got " + xs);
         }
         Shape ts = timesteps.getShape();
         if (ts.dimension() != 1 || ts.get(0) != xs.get(0)) {
