@@ -208,6 +208,18 @@ class RunCommandTest {
     }
 
     @Test
+    void aSizeThatIsAMultipleOfEightButNotOfSixtyFourRuns(@TempDir Path dir) throws Exception {
+        // ComfyUI takes any multiple of 8: 72×64 pixels is a 9×8 latent, whose odd side the UNet rounds up on
+        // the way down and restores on the way up
+        Result r = run("run", "../workflows/txt2img.json", "--models", dir.resolve("models").toString(), "--out",
+                dir.resolve("out").toString(), "--set", "5.width=72", "--set", "5.height=64", "--set", "3.steps=2");
+        assertEquals(0, r.code(), r.err());
+        java.awt.image.BufferedImage png = ImageIO.read(dir.resolve("out/ComfyUI_00001_.png").toFile());
+        assertEquals(72, png.getWidth());
+        assertEquals(64, png.getHeight());
+    }
+
+    @Test
     void aNodeFailingAtRunTimeExitsOneWithOneLineNamingTheNode(@TempDir Path dir) throws Exception {
         Path ckpts = Files.createDirectories(dir.resolve("models/checkpoints"));
         Files.write(ckpts.resolve("broken.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
