@@ -318,6 +318,10 @@ class NoodleServerTest {
         JsonNode sampler = ks.path("input").path("required").path("sampler_name");
         assertTrue(sampler.get(0).isArray());
         assertTrue(MAPPER.convertValue(sampler.get(0), List.class).contains("euler"));
+        // ComfyUI's own tooltips; the Explain panel says what each sampler and scheduler value does
+        assertEquals(dev.noodle.nodes.sampling.SamplingHelp.SAMPLER_TOOLTIP, sampler.get(1).path("tooltip").asText());
+        assertEquals(dev.noodle.nodes.sampling.SamplingHelp.SCHEDULER_TOOLTIP,
+                ks.path("input").path("required").path("scheduler").get(1).path("tooltip").asText());
         assertEquals("model", ks.path("input_order").path("required").get(0).asText());
         assertEquals("LATENT", ks.path("output").get(0).asText());
         assertFalse(ks.path("output_is_list").get(0).asBoolean());

@@ -322,6 +322,29 @@ class EditorFxTest {
         }
     }
 
+    @Test
+    void theExplainPanelSaysWhatTheSelectedSamplerDoesAndFollowsAChange(FxRobot robot) throws Exception {
+        String sampler = onFx(() -> vm().addNode("KSampler", 300, 200));
+        onFx(() -> {
+            vm().select(Set.of(sampler));
+            return null;
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        Label text = robot.lookup("#explain-option-sampler_name").queryAs(Label.class);
+        assertEquals(dev.noodle.nodes.sampling.SamplingHelp.sampler("euler").orElseThrow(), text.getText());
+        assertTrue(robot.lookup("#concept-sampler_families").tryQuery().isPresent(), "the families are explained");
+
+        onFx(() -> {
+            vm().setInput(sampler, "sampler_name", "euler_ancestral");
+            return null;
+        });
+        WaitForAsyncUtils.waitForFxEvents();
+        String now = robot.lookup("#explain-option-sampler_name").queryAs(Label.class).getText();
+        assertEquals(dev.noodle.nodes.sampling.SamplingHelp.sampler("euler_ancestral").orElseThrow(), now);
+        assertTrue(robot.lookup(".explain-heading").queryAllAs(Label.class).stream()
+                .anyMatch(l -> l.getText().equals("sampler_name: euler_ancestral")));
+    }
+
     private static void assertNotEquals(Object a, Object b) {
         org.junit.jupiter.api.Assertions.assertNotEquals(a, b);
     }

@@ -42,9 +42,10 @@ public final class SamplerNodes {
 
     static final SocketInput<ModelValue> MODEL = SocketInput.of("model", PortType.MODEL, ModelValue.class);
     static final IntInput STEPS = IntInput.of("steps", 20, 1, 10000);
-    static final EnumInput<SamplerKind> SAMPLER =
-            EnumInput.of("sampler_name", SamplerKind.class, SamplerKind::comfyName);
-    static final EnumInput<Scheduler> SCHEDULER = EnumInput.of("scheduler", Scheduler.class, Scheduler::comfyName);
+    static final EnumInput<SamplerKind> SAMPLER = EnumInput.of("sampler_name", SamplerKind.class,
+            SamplerKind::comfyName).withTooltip(SamplingHelp.SAMPLER_TOOLTIP);
+    static final EnumInput<Scheduler> SCHEDULER = EnumInput.of("scheduler", Scheduler.class, Scheduler::comfyName)
+            .withTooltip(SamplingHelp.SCHEDULER_TOOLTIP);
     static final SocketInput<ConditioningValue> POSITIVE =
             SocketInput.of("positive", PortType.CONDITIONING, ConditioningValue.class);
     static final SocketInput<ConditioningValue> NEGATIVE =

@@ -99,6 +99,11 @@ final class SidePanels {
             for (OutputSpec o : s.outputs()) {
                 box.getChildren().add(wrap(new Label("• " + o.name() + ": " + PortTypeInfo.describe(o.type()))));
             }
+            for (Concepts.Concept c : Concepts.currentChoices(n, s)) { // what the chosen sampler/scheduler does
+                Label text = new Label(c.text());
+                text.setId("explain-" + c.id());
+                box.getChildren().addAll(heading(c.title()), wrap(text));
+            }
             for (Concepts.Concept c : Concepts.forNodeType(n.type())) { // the idea behind the node, in plain words
                 Label text = new Label(c.text());
                 text.setId("concept-" + c.id());
@@ -106,6 +111,17 @@ final class SidePanels {
             }
         };
         vm.selection().addListener((SetChangeListener<String>) c -> update.run());
+        // a changed combo value (another sampler) re-explains the selected node; other edits leave the panel be
+        vm.workflowProperty().addListener((obs, before, after) -> {
+            if (vm.selection().size() == 1) {
+                String id = vm.selection().iterator().next();
+                NodeInstance was = before == null ? null : before.node(id);
+                NodeInstance now = after == null ? null : after.node(id);
+                if (now != null && was != null && !now.inputs().equals(was.inputs())) {
+                    update.run();
+                }
+            }
+        });
         update.run();
         ScrollPane scroll = new ScrollPane(box);
         scroll.setFitToWidth(true);

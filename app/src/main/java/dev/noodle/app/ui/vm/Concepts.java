@@ -1,12 +1,20 @@
 package dev.noodle.app.ui.vm;
 
+import dev.noodle.graph.model.InputValue;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.nodes.sampling.SamplingHelp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Plain-words explanations of the ideas a Stable Diffusion pipeline is made of — checkpoint, VAE, CLIP and prompts,
- * embeddings, LoRA, hypernetworks, clip skip, the sampler and CFG — and which of them a node type is about, for the
+ * embeddings, LoRA, hypernetworks, clip skip, the sampler and CFG, sampler families and schedulers, few-step models
+ * and the refiner — which of them a node type is about, and what its current sampler and scheduler do, for the
  * editor's Explain panel. Pure data; thread-safe.
  */
 public final class Concepts {
@@ -53,6 +61,35 @@ public final class Concepts {
             "CFG (classifier-free guidance) is how strongly each step follows the positive prompt and avoids the"
                     + " negative one: the model is asked twice, with and without your prompt, and the difference is"
                     + " multiplied by cfg. Around 5–8 is usual; too high burns the colours.");
+    public static final Concept SAMPLER_FAMILIES = new Concept("sampler_families", "Choosing a sampler",
+            "Plain samplers (euler, heun, dpmpp_2m, uni_pc, deis, lms, ipndm) follow the model's direction without"
+                    + " adding noise: the same seed gives the same picture, and more steps converge on it. Ancestral"
+                    + " ones (names with 'ancestral', A1111's 'a') and SDE ones (dpmpp_sde, dpmpp_2m_sde, dpmpp_3m_sde,"
+                    + " er_sde, seeds, sa_solver) add fresh noise at every step: more variety and often more detail,"
+                    + " but the picture keeps changing when you change the step count. Single-step second-order"
+                    + " samplers (heun, dpm_2, dpmpp_2s_ancestral, dpmpp_sde) ask the model twice per step, so each"
+                    + " step costs double; multistep ones (dpmpp_2m, lms, deis, ipndm, uni_pc, res_multistep) reuse"
+                    + " earlier steps to be as accurate for one call per step, the best value at 10–30 steps. The"
+                    + " _cfg_pp forms (CFG++) apply guidance differently and want cfg around 1–2. Select a KSampler to"
+                    + " read about its current sampler and scheduler.");
+    public static final Concept SCHEDULER = new Concept("scheduler", "Schedulers",
+            "The scheduler picks the noise level of each step: how much noise is left after step 1, 2, 3… down to"
+                    + " none. The sampler decides how to take a step; the scheduler decides where the steps land."
+                    + " karras and exponential spend more steps at low noise, where fine detail forms; normal and"
+                    + " simple space them evenly in the model's own terms; beta crowds both ends; sgm_uniform suits"
+                    + " LCM and turbo models. The same sampler can look quite different with another scheduler.");
+    public static final Concept FEW_STEPS = new Concept("few_steps", "Turbo, LCM and Lightning models",
+            "Some models and LoRAs (SD/SDXL Turbo, LCM, Lightning, Hyper) are distilled to finish in 1–8 steps."
+                    + " Use few steps (Turbo: 1–4 with SDTurboScheduler; LCM: 4–8 with the lcm sampler and"
+                    + " sgm_uniform or simple), cfg 1–2 (Turbo: cfg 1, no negative prompt needed) and euler,"
+                    + " euler_ancestral or lcm. More steps or a usual cfg of 7 make their pictures worse, not better.");
+    public static final Concept REFINER = new Concept("refiner", "The SDXL refiner",
+            "The SDXL refiner is a second model that finishes what the base model started: the base runs the first"
+                    + " ~80% of the steps (KSamplerAdvanced with end_at_step and return_with_leftover_noise), the"
+                    + " refiner the rest (start_at_step, add_noise off). It adds fine texture and sharper detail but"
+                    + " does not change the composition. It has its own text encoder (OpenCLIP-G only) and is told"
+                    + " an aesthetic score (CLIPTextEncodeSDXLRefiner: about 6 for the positive, 2.5 for the"
+                    + " negative).");
     public static final Concept MERGE = new Concept("merge", "Merging",
             "Merging mixes the weights of two or three models into a new one, e.g. 70% of one and 30% of another."
                     + " Save the result with Checkpoint Save to use it like any checkpoint.");
@@ -62,7 +99,7 @@ public final class Concepts {
 
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
-            SAMPLER, CFG, VAE, MERGE, INPAINT);
+            SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, INPAINT);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -79,8 +116,15 @@ public final class Concepts {
             Map.entry("VAEEncode", List.of(VAE)),
             Map.entry("VAEDecodeTiled", List.of(VAE)),
             Map.entry("VAEEncodeTiled", List.of(VAE)),
-            Map.entry("KSampler", List.of(SAMPLER, CFG)),
-            Map.entry("KSamplerAdvanced", List.of(SAMPLER, CFG)),
+            Map.entry("KSampler", List.of(SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER)),
+            Map.entry("KSamplerAdvanced", List.of(SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, REFINER)),
+            Map.entry("KSamplerSelect", List.of(SAMPLER_FAMILIES, FEW_STEPS)),
+            Map.entry("SamplerCustom", List.of(SAMPLER, CFG, SAMPLER_FAMILIES)),
+            Map.entry("SamplerCustomAdvanced", List.of(SAMPLER, SAMPLER_FAMILIES)),
+            Map.entry("BasicScheduler", List.of(SCHEDULER)),
+            Map.entry("KarrasScheduler", List.of(SCHEDULER)),
+            Map.entry("SDTurboScheduler", List.of(FEW_STEPS, SCHEDULER)),
+            Map.entry("CLIPTextEncodeSDXLRefiner", List.of(REFINER, PROMPT)),
             Map.entry("EmptyLatentImage", List.of(SAMPLER)),
             Map.entry("ModelMergeSimple", List.of(MERGE)),
             Map.entry("ModelMergeAdd", List.of(MERGE)),
@@ -102,6 +146,25 @@ public final class Concepts {
     /** The concepts a node type is about (empty for plumbing nodes). */
     public static List<Concept> forNodeType(String type) {
         return BY_TYPE.getOrDefault(type, List.of());
+    }
+
+    /**
+     * What the node's current {@code sampler_name} and {@code scheduler} choices do, one concept per such combo
+     * input (titled "sampler_name: euler"), from {@link SamplingHelp}; a linked or unknown value has none.
+     */
+    public static List<Concept> currentChoices(NodeInstance node, NodeSchema schema) {
+        List<Concept> out = new ArrayList<>();
+        for (InputSpec in : schema.inputs()) {
+            if (!(in instanceof ComboInput combo)) {
+                continue;
+            }
+            InputValue v = node.input(in.name());
+            String value = v == null ? combo.effectiveDefault()
+                    : v instanceof Literal l && l.value() instanceof String str ? str : null;
+            SamplingHelp.forOption(in.name(), value).ifPresent(text ->
+                    out.add(new Concept("option-" + in.name(), in.name() + ": " + value, text)));
+        }
+        return out;
     }
 
     /**

@@ -1,12 +1,19 @@
 package dev.noodle.app.ui.vm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
+import dev.noodle.nodes.sampling.SamplingHelp;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +49,44 @@ class ConceptsTest {
             assertTrue(Concepts.forNodeType("LoraLoader").contains(Concepts.LORA));
             assertTrue(Concepts.forNodeType("KSampler").contains(Concepts.CFG));
             assertTrue(Concepts.forNodeType("CLIPSetLastLayer").contains(Concepts.CLIP_SKIP));
+        }
+    }
+
+    @Test
+    void aSamplerNodeExplainsItsCurrentSamplerAndScheduler(@TempDir Path dir) {
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            NodeSchema ks = nodes.registry().find("KSampler").orElseThrow().schema();
+            NodeInstance n = NodeInstance.of("3", "KSampler", Map.of("sampler_name", Literal.of("euler_ancestral"),
+                    "scheduler", Literal.of("karras")));
+            List<Concepts.Concept> choices = Concepts.currentChoices(n, ks);
+            assertEquals(List.of("sampler_name: euler_ancestral", "scheduler: karras"),
+                    choices.stream().map(Concepts.Concept::title).toList());
+            assertEquals(SamplingHelp.sampler("euler_ancestral").orElseThrow(), choices.get(0).text());
+            assertTrue(choices.get(0).text().contains("fresh random noise"), choices.get(0).text());
+            assertEquals("option-scheduler", choices.get(1).id());
+
+            // an unset combo explains its default; a linked one says nothing, since its value is not known yet
+            NodeInstance unset = NodeInstance.of("3", "KSampler", Map.of("scheduler", new Link("9", 0)));
+            List<Concepts.Concept> defaults = Concepts.currentChoices(unset, ks);
+            assertEquals(1, defaults.size(), defaults.toString());
+            assertEquals("sampler_name: euler", defaults.get(0).title());
+
+            NodeSchema basic = nodes.registry().find("BasicScheduler").orElseThrow().schema();
+            assertEquals(List.of("scheduler: beta"), Concepts.currentChoices(NodeInstance.of("1", "BasicScheduler",
+                    Map.of("scheduler", Literal.of("beta"))), basic).stream().map(Concepts.Concept::title).toList());
+            assertTrue(Concepts.currentChoices(NodeInstance.of("4", "CheckpointLoaderSimple", Map.of()),
+                    nodes.registry().find("CheckpointLoaderSimple").orElseThrow().schema()).isEmpty());
+
+            for (String type : List.of("KSamplerSelect", "BasicScheduler", "SDTurboScheduler",
+                    "CLIPTextEncodeSDXLRefiner", "SamplerCustomAdvanced")) {
+                assertFalse(Concepts.forNodeType(type).isEmpty(), type + " has its concept");
+            }
+            assertTrue(Concepts.forNodeType("KSampler").contains(Concepts.SAMPLER_FAMILIES));
+            assertTrue(Concepts.forNodeType("CLIPTextEncodeSDXLRefiner").contains(Concepts.REFINER));
+            assertTrue(Concepts.FEW_STEPS.text().contains("1–8 steps") && Concepts.REFINER.text().contains("detail"));
+            assertTrue(Concepts.SAMPLER_FAMILIES.text().contains("Ancestral")
+                    && Concepts.SAMPLER_FAMILIES.text().contains("SDE")
+                    && Concepts.SAMPLER_FAMILIES.text().contains("multistep"));
         }
     }
 }
