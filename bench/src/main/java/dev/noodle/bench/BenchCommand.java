@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.noodle.app.cli.NoodleCommand;
 import dev.noodle.app.cli.ProcessMemory;
 import dev.noodle.bench.engine.LoraBench;
+import dev.noodle.bench.engine.SamplerFamilyBench;
 import dev.noodle.engine.adapters.Lora;
 import dev.noodle.engine.adapters.LoraPatcher;
 import dev.noodle.engine.model.CheckpointLoader;
@@ -14,6 +15,7 @@ import dev.noodle.engine.model.LoadedCheckpoint;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.TorchOps;
+import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.unet.UNetWeights;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -59,6 +61,20 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--models", description = "Models root (for the CLIP vocabulary).")
     Path models = Path.of("models");
 
+    @Option(names = "--samplers", split = ",", paramLabel = "NAMES",
+            description = "Also print a sampler table: UNet evaluations per step and seconds per image for these"
+                    + " ComfyUI sampler names, or 'families' for one of each family, beside a baseline row.")
+    List<String> samplers = List.of();
+
+    @Option(names = "--sampler-size", description = "Image size of the sampler table (default: 512).")
+    int samplerSize = 512;
+
+    @Option(names = "--sampler-steps", description = "Steps per image in the sampler table (default: 20).")
+    int samplerSteps = 20;
+
+    @Option(names = "--samplers-only", description = "Load the checkpoint and print only the sampler table.")
+    boolean samplersOnly;
+
     /** Runs {@code noodle bench} with the given arguments and exits with its status. */
     public static void main(String[] args) {
         int code = new CommandLine(new BenchCommand())
@@ -92,6 +108,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + " below)", load, load / read);
             out("resident after load: %.2f GB", ProcessMemory.rss() / 1e9);
             phasePeak("load");
+            if (!samplers.isEmpty()) {
+                samplerTable(c);
+                if (samplersOnly) {
+                    return 0;
+                }
+            }
             for (int s : sizes) {
                 Timing step = cfgStep(c, s, target);
                 double flops = 2 * UNET_FLOPS_512 * (s / 512.0) * (s / 512.0);
@@ -127,6 +149,17 @@ public final class BenchCommand implements Callable<Integer> {
         out("read file once into new memory of its size (what any loader does): %.2f s (%.2f GB/s); checkpoint load"
                 + " = %.2f× that (target ≤ 1.5×)", readNew, size / 1e9 / readNew, load / readNew);
         return 0;
+    }
+
+    /** The sampler table: counts are exact, seconds are this machine's (each row beside the baseline row). */
+    private void samplerTable(LoadedCheckpoint c) {
+        List<SamplerKind> kinds = SamplerFamilyBench.parse(samplers);
+        out("samplers at %d×%d, %d steps, normal scheduler, cfg 8 (an evaluation is one UNet call at batch 2):",
+                samplerSize, samplerSize, samplerSteps);
+        System.out.println(SamplerFamilyBench.HEADER);
+        SamplerFamilyBench.run(c.unet(), c.sampling(), samplerSize, samplerSteps, kinds,
+                r -> System.out.println(r.markdown()));
+        phasePeak("sampler table");
     }
 
     private static void out(String fmt, Object... args) {
