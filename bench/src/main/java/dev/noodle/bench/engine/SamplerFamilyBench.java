@@ -141,7 +141,8 @@ public final class SamplerFamilyBench {
         return new Row(BASELINE, steps, d.calls(), (System.nanoTime() - t0) / 1e9);
     }
 
-    private static Row sample(SamplerKind kind, Denoiser cfg, ModelSampling ms, NDArray noise, int steps) {
+    /** One sampler from {@code noise} [1, 4, h, w] over the normal schedule, counting {@code cfg}'s calls. */
+    static Row sample(SamplerKind kind, Denoiser cfg, ModelSampling ms, NDArray noise, int steps) {
         Counting d = new Counting(cfg);
         float[] sigmas = KSamplerSigmas.forSteps(ms, Scheduler.NORMAL, kind, steps, 1.0);
         try (NDManager run = noise.getManager().newSubManager()) {
