@@ -34,7 +34,9 @@ import picocli.CommandLine;
  * {@code noodle bench}: engine figures on a full-size checkpoint, each beside its baseline measured in the same
  * run — fp32 GEMM throughput (the machine's peak), reading the file once (load baseline), checkpoint load,
  * seconds per CFG step (UNet at batch 2) at 256² and 512² with the fraction of GEMM peak reached, VAE decode, and
- * peak resident memory. The {@code noodle} launcher runs it with this module on the class path.
+ * peak resident memory; with {@code --samplers}, a table of UNet evaluations per step and seconds per image for each
+ * sampler beside bare denoiser calls ({@link SamplerFamilyBench}). The {@code noodle} launcher runs it with this
+ * module on the class path.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark the engine on a full-size SD 1.5-shaped checkpoint.")
