@@ -1,5 +1,5 @@
 """Independent reference values for the continuous noise schedules (EDM, continuous V, Cosmos rectified flow), their
-denoiser scalings, every KSampler scheduler on them, and short guided sampling runs of an EDM v-prediction model.
+denoiser scalings, every KSampler scheduler on them, percent_to_sigma, and short guided sampling runs of an EDM v-prediction model.
 
 Written in torch (float32, as the published implementations compute) from the formulas, not from Noodle's code:
 - EDM (Karras et al. 2022, "Elucidating the Design Space of Diffusion-Based Generative Models", Table 1):
@@ -27,6 +27,7 @@ import torch
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "resources", "dev", "noodle", "engine", "sampling")
 STEPS = [1, 2, 4, 7, 20]
+PERCENTS = [0.0, 0.1, 0.5, 0.8, 1.0]
 
 
 class Continuous:
@@ -50,6 +51,14 @@ class Continuous:
         if self.kind == "v":
             return s.atan() / math.pi * 2
         return s / (s + 1)
+
+    def percent_to_sigma(self, p):
+        if p <= 0.0:
+            return 999999999.9
+        if p >= 1.0:
+            return 0.0
+        lo = math.log(float(self.sigma_min))
+        return math.exp((math.log(float(self.sigma_max)) - lo) * (1.0 - p) + lo)
 
     def sigma(self, t):
         t = torch.as_tensor(t, dtype=torch.float32)
@@ -228,13 +237,15 @@ def main():
     }
     probes_sigma = [0.002, 0.0291, 0.5, 1.0, 3.7, 14.6, 80.0, 120.0]
     probes_t = [-1.5, -0.2, 0.0, 0.3, 0.6, 0.9]
-    data = {"probes_sigma": probes_sigma, "probes_t": probes_t, "steps": STEPS, "configs": {}}
+    data = {"probes_sigma": probes_sigma, "probes_t": probes_t, "steps": STEPS, "percents": PERCENTS,
+            "configs": {}}
     for name, (ms, pred, sd) in configs.items():
         c = {
             "table_at": {str(i): float(ms.sigmas[i]) for i in (0, 1, 2, 499, 500, 998, 999)},
             "timestep": [float(ms.timestep(s)) for s in probes_sigma],
             "sigma": [float(ms.sigma(t)) for t in probes_t if not (ms.kind == "cosmos" and t < 0)],
             "schedules": {k: {str(n): f(ms, n) for n in STEPS} for k, f in SCHEDULERS.items()},
+            "percent_to_sigma": [ms.percent_to_sigma(p) for p in PERCENTS],
         }
         data["configs"][name] = c
 

@@ -330,6 +330,26 @@ public final class ModelSampling {
     }
 
     /**
+     * The σ at which a fraction of the schedule has been sampled (ComfyUI {@code percent_to_sigma}): 0 → a σ above
+     * every schedule (999999999.9), 1 → 0; otherwise, discrete: σ at timestep (1 − percent)·999; continuous:
+     * log-linear between σ_max and σ_min, exp(ln σ_min + (1 − percent)·(ln σ_max − ln σ_min)). Used for conditioning
+     * that applies over part of the schedule.
+     */
+    public float percentToSigma(double percent) {
+        if (percent <= 0.0) {
+            return 999999999.9f;
+        }
+        if (percent >= 1.0) {
+            return 0f;
+        }
+        if (schedule == Schedule.DISCRETE) {
+            return sigma((float) ((1.0 - percent) * 999.0));
+        }
+        double logMin = Math.log(sigmaMin());
+        return (float) Math.exp((Math.log(sigmaMax()) - logMin) * (1.0 - percent) + logMin);
+    }
+
+    /**
      * c_in·x, the network input for a noisy latent x at σ: x / sqrt(σ² + σ_data²) (Karras et al. 2022, Table 1);
      * x itself for img_to_img models; x·(1 − σ/(σ+1)) for Cosmos rectified flow.
      */

@@ -54,6 +54,11 @@ class EdmSamplingTest {
                 got[k++] = ms.sigma(t);
             }
             assertClose(want, got, 2e-6, 0, name + " sigma(t)");
+            float[] pts = new float[REF.get("percents").size()];
+            for (int i = 0; i < pts.length; i++) {
+                pts[i] = ms.percentToSigma(REF.get("percents").get(i).asDouble());
+            }
+            assertClose(floats(c.get("percent_to_sigma")), pts, 2e-6, 0, name + " percent_to_sigma");
         });
     }
 
