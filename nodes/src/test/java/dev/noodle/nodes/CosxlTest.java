@@ -203,16 +203,21 @@ class CosxlTest {
                 node("15", "VAEDecode", "samples", link(14, 0), "vae", link(11, 2)), // image B
                 node("5", "VAEDecode", "samples", link(4, 0), "vae", link(1, 2)), // image A
                 node("6", "InstructPixToPixConditioning", "positive", link(2, 0), "negative", link(3, 0), "vae",
-                        link(1, 2), "pixels", link(5, 0)),
-                node("9", "VAEEncode", "pixels", link(5, 0), "vae", link(1, 2)),
+                        link(1, 2), "pixels", link(15, 0)),
+                node("9", "VAEEncode", "pixels", link(15, 0), "vae", link(1, 2)),
                 "\"7\": {\"type\": \"KSampler\", \"inputs\": {\"model\": [\"1\", 0], \"seed\": 3, \"steps\": 2,"
                         + " \"cfg\": 5.0, \"sampler_name\": \"euler\", \"scheduler\": \"karras\", \"positive\": [\"6\","
                         + " 0], \"negative\": [\"6\", 1], \"latent_image\": [\"6\", 2], \"denoise\": 1.0}}",
+                // image A decodes the zero latent: with the tiny model's zero biases it encodes to zeros again
                 node("10", "InstructPixToPixConditioning", "positive", link(2, 0), "negative", link(3, 0), "vae",
-                        link(1, 2), "pixels", link(15, 0)),
+                        link(1, 2), "pixels", link(5, 0)),
                 "\"8\": {\"type\": \"KSampler\", \"inputs\": {\"model\": [\"1\", 0], \"seed\": 3, \"steps\": 2,"
                         + " \"cfg\": 5.0, \"sampler_name\": \"euler\", \"scheduler\": \"karras\", \"positive\": [\"10\","
-                        + " 0], \"negative\": [\"10\", 1], \"latent_image\": [\"10\", 2], \"denoise\": 1.0}}"));
+                        + " 0], \"negative\": [\"10\", 1], \"latent_image\": [\"10\", 2], \"denoise\": 1.0}}",
+                // as ComfyUI's sdxl_edit_model example: a negative without the image gets zeros in its channels
+                "\"16\": {\"type\": \"KSampler\", \"inputs\": {\"model\": [\"1\", 0], \"seed\": 3, \"steps\": 2,"
+                        + " \"cfg\": 5.0, \"sampler_name\": \"euler\", \"scheduler\": \"karras\", \"positive\": [\"6\","
+                        + " 0], \"negative\": [\"3\", 0], \"latent_image\": [\"6\", 2], \"denoise\": 1.0}}"));
         RunResult r = run(body.toArray(String[]::new));
         assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
         assertEquals(ModelSampling.Schedule.EDM, out(r, 11, 0, ModelValue.class).sampling().schedule());
@@ -221,6 +226,11 @@ class CosxlTest {
         assertArrayEquals(new long[] {1, 4, 4, 4}, empty.samples().shape());
         assertArrayEquals(new float[4 * 16], empty.samples().data());
         HeapTensor encoded = out(r, 9, 0, LatentValue.class).samples();
+        double size = 0;
+        for (float f : encoded.data()) {
+            size = Math.max(size, Math.abs(f));
+        }
+        assertTrue(size > 1e-3, "the image to edit has a non-zero latent");
         for (int k = 0; k < 2; k++) {
             ConditioningValue c = out(r, 6, k, ConditioningValue.class);
             HeapTensor concat = c.entries().get(0).extras().get(InpaintNodes.CONCAT_LATENT);
@@ -235,6 +245,12 @@ class CosxlTest {
         }
         assertTrue(diff > 1e-3, "the image to edit reaches the UNet: another image gives another latent (" + diff
                 + ")");
+        float[] plainNegative = out(r, 16, 0, LatentValue.class).samples().data();
+        double negDiff = 0;
+        for (int i = 0; i < a.length; i++) {
+            negDiff = Math.max(negDiff, Math.abs(a[i] - plainNegative[i]));
+        }
+        assertTrue(negDiff > 1e-3, "each conditioning brings its own image channels (" + negDiff + ")");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.noodle.nodes.sampling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.noodle.engine.diffusion.CondEntry;
 import dev.noodle.engine.diffusion.ConditionedUNet;
 import dev.noodle.engine.diffusion.LatentArea;
 import dev.noodle.engine.sampling.ModelSampling;
@@ -11,38 +12,50 @@ import dev.noodle.nodes.values.ConditioningValue;
 import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The extra input channels of an 8-channel InstructPix2Pix-style UNet, as ComfyUI's {@code IP2P.concat_cond}: the
- * conditioning's concat_latent_image (zeros without one), resized to the latent (bilinear, centre) and repeated to
- * its batch, after the noisy latent. A cosxl_edit model (EDM v-prediction) gets the image latent scaled by the SDXL
- * latent factor as its training did; diffusers-style InstructPix2Pix models get it unscaled. Like
- * {@link InpaintExtras} it reads the first positive entry that carries the image, for both guidance passes.
- * Immutable.
+ * The extra input channels of an 8-channel InstructPix2Pix-style UNet, as ComfyUI's {@code IP2P.concat_cond}: per
+ * conditioning entry, its concat_latent_image (zeros without one), resized to the latent (bilinear, centre) and
+ * repeated to its batch, after the noisy latent. A cosxl_edit model (EDM v-prediction) gets the image latent scaled
+ * by the SDXL latent factor as its training did; diffusers-style InstructPix2Pix models get it unscaled. Entries
+ * the sampler was not told about get the first positive entry's image. Immutable.
  */
 public final class Ip2pExtras implements ConditionedUNet.LatentExtras {
     private final HeapTensor channels; // [B, 4, h, w]
+    private final Map<NDArray, Ip2pExtras> byContext; // a sampler entry's context → its channels
 
-    private Ip2pExtras(HeapTensor channels) {
+    private Ip2pExtras(HeapTensor channels, Map<NDArray, Ip2pExtras> byContext) {
         this.channels = channels;
+        this.byContext = byContext;
     }
 
-    /** The channels for {@code model}, or null when its UNet is not an 8-channel one. */
-    public static Ip2pExtras forModel(ModelValue model, ConditioningValue positive, LatentValue latent) {
+    /**
+     * The channels for {@code model}, or null when its UNet is not an 8-channel one.
+     *
+     * @param conds each conditioning with the sampler entries built from it, entry for entry (positive first)
+     */
+    public static Ip2pExtras forModel(ModelValue model, LatentValue latent,
+            List<Map.Entry<ConditioningValue, List<CondEntry>>> conds) {
         if (model.unet().config().inChannels() != 8) {
             return null;
         }
         float scale = model.sampling().schedule() == ModelSampling.Schedule.EDM ? model.latentScale() : 1f;
-        return of(positive, latent, scale);
+        Map<NDArray, Ip2pExtras> byContext = new IdentityHashMap<>();
+        for (Map.Entry<ConditioningValue, List<CondEntry>> c : conds) {
+            List<ConditioningValue.Entry> values = c.getKey().entries();
+            for (int i = 0; i < values.size() && i < c.getValue().size(); i++) {
+                HeapTensor image = values.get(i).extras().get(InpaintNodes.CONCAT_LATENT);
+                byContext.put(c.getValue().get(i).context(), new Ip2pExtras(build(image, latent, scale), Map.of()));
+            }
+        }
+        return new Ip2pExtras(of(conds.get(0).getKey(), latent, scale).channels, byContext);
     }
 
-    /** Builds the channels for a latent from the first positive entry carrying concat_latent_image. */
+    /** The channels of the first positive entry carrying concat_latent_image, for every entry. */
     public static Ip2pExtras of(ConditioningValue positive, LatentValue latent, float scale) {
-        HeapTensor s = latent.samples();
-        int b = (int) s.dim(0);
-        int c = (int) s.dim(1);
-        int h = (int) s.dim(2);
-        int w = (int) s.dim(3);
         HeapTensor image = null;
         for (ConditioningValue.Entry e : positive.entries()) {
             if (e.extras().containsKey(InpaintNodes.CONCAT_LATENT)) {
@@ -50,6 +63,16 @@ public final class Ip2pExtras implements ConditionedUNet.LatentExtras {
                 break;
             }
         }
+        return new Ip2pExtras(build(image, latent, scale), Map.of());
+    }
+
+    // [B, c, h, w]: the image latent (null: zeros) resized to the latent, repeated to its batch, times scale
+    private static HeapTensor build(HeapTensor image, LatentValue latent, float scale) {
+        HeapTensor s = latent.samples();
+        int b = (int) s.dim(0);
+        int c = (int) s.dim(1);
+        int h = (int) s.dim(2);
+        int w = (int) s.dim(3);
         int plane = h * w;
         float[] out = new float[b * c * plane];
         if (image != null) {
@@ -67,7 +90,12 @@ public final class Ip2pExtras implements ConditionedUNet.LatentExtras {
                 }
             }
         }
-        return new Ip2pExtras(new HeapTensor(new long[] {b, c, h, w}, out));
+        return new HeapTensor(new long[] {b, c, h, w}, out);
+    }
+
+    @Override
+    public ConditionedUNet.LatentExtras forEntry(CondEntry entry) {
+        return byContext.getOrDefault(entry.context(), this);
     }
 
     @Override

@@ -33,6 +33,7 @@ import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** KSampler and KSamplerAdvanced, shaped as ComfyUI's; both sample through {@link #sample}. */
 public final class SamplerNodes {
@@ -96,7 +97,8 @@ public final class SamplerNodes {
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
             ConditionedUNet.LatentExtras extras = model.unet().config().inChannels() == 9
                     ? InpaintExtras.of(positive, latent, model.latentScale())
-                    : Ip2pExtras.forModel(model, positive, latent);
+                    : Ip2pExtras.forModel(model, latent, negative == null ? List.of(Map.entry(positive, r.positive()))
+                            : List.of(Map.entry(positive, r.positive()), Map.entry(negative, r.negative())));
             DiffusionSampler.Model dm = new DiffusionSampler.Model(model.unet(), model.sampling(), model.latentScale(),
                     extras);
             float[][] factors = model.family().base() == ModelFamily.SDXL
