@@ -102,14 +102,14 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     }
 
     private NDArray run(NDArray x, float[] timesteps, int from, NDArray context, NDArray y, LatentArea area,
-            LatentExtras extras, NDManager scope) {
+            LatentExtras rowExtras, NDManager scope) {
         int n = (int) x.getShape().get(0);
         float[] ts = new float[n];
         System.arraycopy(timesteps, from, ts, 0, n);
         NDArray t = scope.create(ts);
         NDArray in = x;
-        if (extras != null) {
-            in = x.concat(extras.channels(x, area, scope).toType(x.getDataType(), false), 1);
+        if (rowExtras != null) {
+            in = x.concat(rowExtras.channels(x, area, scope).toType(x.getDataType(), false), 1);
         }
         if ((y == null) != (unet.config().admInChannels() == 0)) {
             throw new IllegalArgumentException(y == null
