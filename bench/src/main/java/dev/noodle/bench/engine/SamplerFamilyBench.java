@@ -66,7 +66,7 @@ public final class SamplerFamilyBench {
 
     private SamplerFamilyBench() {}
 
-    /** Counts the calls of a denoiser (each is one UNet evaluation here). */
+    /** Counts the calls of a denoiser, guided (CFG++) or not: each is one UNet evaluation here. */
     static final class Counting implements Denoiser {
         private final Denoiser inner;
         private int calls;
@@ -79,6 +79,12 @@ public final class SamplerFamilyBench {
         public NDArray denoise(NDArray x, float sigma, NDManager scope) {
             calls++;
             return inner.denoise(x, sigma, scope);
+        }
+
+        @Override
+        public Guided denoiseGuided(NDArray x, float sigma, NDManager scope) { // the CFG++ samplers' call
+            calls++;
+            return inner.denoiseGuided(x, sigma, scope);
         }
 
         int calls() {
