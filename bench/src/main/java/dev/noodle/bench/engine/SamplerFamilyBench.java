@@ -29,9 +29,10 @@ import java.util.Locale;
  */
 public final class SamplerFamilyBench {
     /** One representative per sampler family, in ComfyUI's list order. */
-    public static final List<String> FAMILIES = List.of("euler", "euler_ancestral", "heun", "heunpp2", "dpm_2",
-            "lms", "dpm_fast", "dpmpp_2s_ancestral", "dpmpp_sde", "dpmpp_2m", "dpmpp_2m_sde", "dpmpp_3m_sde", "ddpm",
-            "lcm", "ipndm", "deis", "res_multistep", "gradient_estimation", "uni_pc");
+    public static final List<String> FAMILIES = List.of("euler", "euler_cfg_pp", "euler_ancestral", "heun",
+            "heunpp2", "exp_heun_2_x0", "dpm_2", "lms", "dpm_fast", "dpmpp_2s_ancestral", "dpmpp_sde", "dpmpp_2m",
+            "dpmpp_2m_sde", "dpmpp_3m_sde", "ddpm", "lcm", "ipndm", "deis", "res_multistep", "gradient_estimation",
+            "er_sde", "seeds_2", "seeds_3", "uni_pc");
 
     /** The label of the baseline row. */
     public static final String BASELINE = "baseline: bare CFG denoiser calls";

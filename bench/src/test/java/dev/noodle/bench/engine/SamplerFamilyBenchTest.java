@@ -70,7 +70,8 @@ class SamplerFamilyBenchTest {
     /**
      * The counts the README's sampler table gives for the lead's 20-step run, on a stand-in denoiser (the count
      * depends on the algorithm, not on the network): N calls for the one-call samplers, 2N − 1 for the single-step
-     * second-order ones, 3N − 3 for heunpp2 (three calls while two more σ remain, then two, then one).
+     * second-order ones (heun, exp_heun_2_x0, dpm_2, dpmpp_2s_ancestral, dpmpp_sde, seeds_2), 3N − 2 for seeds_3,
+     * 3N − 3 for heunpp2 (three calls while two more σ remain, then two, then one).
      */
     @Test
     void twentyStepsCostWhatTheReadmeTableSays() {
@@ -79,10 +80,12 @@ class SamplerFamilyBenchTest {
         for (String name : SamplerFamilyBench.FAMILIES) {
             expected.put(name, n);
         }
-        for (String twoCalls : List.of("heun", "dpm_2", "dpmpp_2s_ancestral", "dpmpp_sde")) {
+        for (String twoCalls : List.of("heun", "exp_heun_2_x0", "dpm_2", "dpmpp_2s_ancestral", "dpmpp_sde",
+                "seeds_2")) {
             expected.put(twoCalls, 2 * n - 1);
         }
         expected.put("heunpp2", 3 * n - 3);
+        expected.put("seeds_3", 3 * n - 2); // three calls per step, one on the last step into σ = 0
         Map<String, Integer> counted = new LinkedHashMap<>();
         try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
             ai.djl.ndarray.NDArray noise = dev.noodle.engine.runtime.TorchOps.randn(m, 5, new Shape(1, 4, 2, 2));
