@@ -18,6 +18,11 @@ public enum SamplerKind {
     LMS("lms", NoiseUse.NONE),
     /** DPM-Solver-fast with η = 0: ComfyUI still draws (and scales to zero) one noise per step. */
     DPM_FAST("dpm_fast", NoiseUse.NONE),
+    /**
+     * DPM-Solver-12/23 with adaptive step size; η = 0 by default (with η &gt; 0 one fresh draw per
+     * accepted step).
+     */
+    DPM_ADAPTIVE("dpm_adaptive", NoiseUse.NONE),
     DPMPP_2S_ANCESTRAL("dpmpp_2s_ancestral", NoiseUse.STEP),
     DPMPP_SDE("dpmpp_sde", NoiseUse.BROWNIAN),
     DPMPP_2M("dpmpp_2m", NoiseUse.NONE),
@@ -32,6 +37,10 @@ public enum SamplerKind {
     /** RES multistep with η = 0: ComfyUI still draws (and scales to zero) one noise per step. */
     RES_MULTISTEP("res_multistep", NoiseUse.NONE),
     GRADIENT_ESTIMATION("gradient_estimation", NoiseUse.NONE),
+    /** SA-Solver (stochastic Adams predictor-corrector); noise inside its stochastic σ interval. */
+    SA_SOLVER("sa_solver", NoiseUse.STEP),
+    /** SA-Solver in PECE mode: the model is evaluated again on each corrected state. */
+    SA_SOLVER_PECE("sa_solver_pece", NoiseUse.STEP),
     /** ComfyUI's "ddim" runs the Euler sampler (only its inpaint noise differs). */
     DDIM("ddim", NoiseUse.NONE),
     UNI_PC("uni_pc", NoiseUse.NONE),
@@ -50,13 +59,12 @@ public enum SamplerKind {
     /** ComfyUI names known there but not implemented here (clear error instead of "unknown"). */
     private static final List<String> NOT_IMPLEMENTED =
             List.of(
-                    "euler_cfg_pp", "euler_ancestral_cfg_pp", "dpm_adaptive",
+                    "euler_cfg_pp", "euler_ancestral_cfg_pp",
                     "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde_gpu", "dpmpp_2m_cfg_pp",
                     "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu",
                     "res_multistep_cfg_pp", "res_multistep_ancestral",
                     "res_multistep_ancestral_cfg_pp", "gradient_estimation_cfg_pp", "er_sde",
-                    "seeds_2", "seeds_3", "sa_solver_pece",
-                    "sa_solver");
+                    "seeds_2", "seeds_3");
 
     private final String comfyName;
     private final NoiseUse noiseUse;

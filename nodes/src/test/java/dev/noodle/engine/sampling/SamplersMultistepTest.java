@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 class SamplersMultistepTest {
     private static final JsonNode BASE = Fixtures.load("samplers.json");
     private static final JsonNode REF = Fixtures.load("samplers_multistep.json");
+    private static final JsonNode OPTIONS = Fixtures.load("samplers_options.json");
     private static final Shape SHAPE = new Shape(2, 4, 4, 4);
     private static final Set<SamplerKind> MULTISTEP =
             Set.of(
@@ -70,7 +71,7 @@ class SamplersMultistepTest {
     void everySamplerHasAReference() {
         for (SamplerKind kind : SamplerKind.values()) {
             assertTrue(
-                    BASE.has(kind.comfyName()) || REF.has(kind.comfyName()),
+                    BASE.has(kind.comfyName()) || REF.has(kind.comfyName()) || OPTIONS.has(kind.comfyName()),
                     "no reference values for " + kind.comfyName());
         }
     }
@@ -88,6 +89,7 @@ class SamplersMultistepTest {
                 List.of(SamplerKind.HEUN, SamplerKind.HEUNPP2, SamplerKind.DPM_2),
                 all.subList(all.indexOf(SamplerKind.HEUN), all.indexOf(SamplerKind.DPM_2) + 1));
         assertEquals(SamplerKind.DPM_FAST, all.get(all.indexOf(SamplerKind.LMS) + 1));
+        assertEquals(SamplerKind.DPM_ADAPTIVE, all.get(all.indexOf(SamplerKind.DPM_FAST) + 1));
         assertEquals(
                 List.of(
                         SamplerKind.LCM,
@@ -96,6 +98,8 @@ class SamplersMultistepTest {
                         SamplerKind.DEIS,
                         SamplerKind.RES_MULTISTEP,
                         SamplerKind.GRADIENT_ESTIMATION,
+                        SamplerKind.SA_SOLVER,
+                        SamplerKind.SA_SOLVER_PECE,
                         SamplerKind.DDIM,
                         SamplerKind.UNI_PC,
                         SamplerKind.UNI_PC_BH2),
