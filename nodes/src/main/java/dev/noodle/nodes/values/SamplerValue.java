@@ -1,21 +1,41 @@
 package dev.noodle.nodes.values;
 
 import dev.noodle.engine.sampling.SamplerKind;
+import dev.noodle.engine.sampling.SamplerOptions;
 import java.util.Objects;
 
 /**
- * The SAMPLER wire value, as ComfyUI's sampler object: which sampling algorithm a custom sampler runs.
+ * The SAMPLER wire value, as ComfyUI's sampler object: which sampling algorithm a custom sampler runs, and with which
+ * settings when a {@code Sampler*} option node made it.
  *
  * @param kind the sampler, e.g. euler
+ * @param options its settings (η, s_noise, …), or null for the sampler's ComfyUI defaults on the model it runs on
+ *     (KSamplerSelect)
  */
-public record SamplerValue(SamplerKind kind) {
+public record SamplerValue(SamplerKind kind, SamplerOptions options) {
     /** Checks the sampler is present. */
     public SamplerValue {
         Objects.requireNonNull(kind, "kind");
     }
 
+    /** A sampler picked by name, with its defaults. */
+    public SamplerValue(SamplerKind kind) {
+        this(kind, null);
+    }
+
+    /**
+     * The name ComfyUI gives this sampler: the kind's, with {@code _gpu} where an option node chose noise_device gpu
+     * for a sampler that has a GPU twin (on the CPU both draw the same noise).
+     */
+    public String comfyName() {
+        boolean gpu = options != null && options.noiseDevice() == SamplerOptions.NoiseDevice.GPU
+                && (kind == SamplerKind.DPMPP_SDE || kind == SamplerKind.DPMPP_2M_SDE
+                        || kind == SamplerKind.DPMPP_3M_SDE);
+        return kind.comfyName() + (gpu ? "_gpu" : "");
+    }
+
     @Override
     public String toString() {
-        return "SAMPLER " + kind.comfyName();
+        return "SAMPLER " + comfyName();
     }
 }
