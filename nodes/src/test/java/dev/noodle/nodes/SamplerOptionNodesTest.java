@@ -84,8 +84,13 @@ class SamplerOptionNodesTest {
 
     /** SamplerCustom {@code id} at seed 42, cfg 7 on the empty latent, sampling with the SAMPLER of node {@code s}. */
     static String custom(String id, String s) {
+        return custom(id, s, "13");
+    }
+
+    /** As {@link #custom(String, String)} along the SIGMAS of node {@code sigmas}. */
+    static String custom(String id, String s, String sigmas) {
         return node(id, "SamplerCustom", "model", link("4", 0), "add_noise", true, "noise_seed", 42, "cfg", 7.0,
-                "positive", link("6", 0), "negative", link("7", 0), "sampler", link(s, 0), "sigmas", link("13", 0),
+                "positive", link("6", 0), "negative", link("7", 0), "sampler", link(s, 0), "sigmas", link(sigmas, 0),
                 "latent_image", link("5", 0));
     }
 
@@ -107,13 +112,16 @@ class SamplerOptionNodesTest {
                         "noise_device", "cpu"), custom("33", "32"),
                 node("34", "SamplerDPMPP_2M_SDE", "solver_type", "heun", "eta", 0.5, "s_noise", 1.0,
                         "noise_device", "gpu"), custom("35", "34"),
-                node("40", "KSamplerSelect", "sampler_name", "dpm_adaptive"), custom("41", "40"),
+                // dpm_adaptive picks its own steps between the first and last σ: a short range keeps them few
+                node("39", "BasicScheduler", "model", link("4", 0), "scheduler", "normal", "steps", 2, "denoise",
+                        0.2),
+                node("40", "KSamplerSelect", "sampler_name", "dpm_adaptive"), custom("41", "40", "39"),
                 node("42", "SamplerDPMAdaptative", "order", 3, "rtol", 0.05, "atol", 0.0078, "h_init", 0.05,
                         "pcoeff", 0.0, "icoeff", 1.0, "dcoeff", 0.0, "accept_safety", 0.81, "eta", 0.0, "s_noise",
-                        1.0), custom("43", "42"),
+                        1.0), custom("43", "42", "39"),
                 node("44", "SamplerDPMAdaptative", "order", 2, "rtol", 0.2, "atol", 0.05, "h_init", 0.5,
                         "pcoeff", 0.0, "icoeff", 1.0, "dcoeff", 0.0, "accept_safety", 0.81, "eta", 0.0, "s_noise",
-                        1.0), custom("45", "44"),
+                        1.0), custom("45", "44", "39"),
                 node("50", "KSamplerSelect", "sampler_name", "sa_solver"), custom("51", "50"),
                 saSolver("52", false), custom("53", "52"),
                 node("54", "KSamplerSelect", "sampler_name", "sa_solver_pece"), custom("55", "54"),

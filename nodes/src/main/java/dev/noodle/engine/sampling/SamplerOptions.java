@@ -184,7 +184,12 @@ public record SamplerOptions(
      * ModelSampling)}).
      */
     public static SamplerOptions defaults(SamplerKind kind) {
-        return defaults(kind, ModelSampling.sd15());
+        return defaults(kind, Sd.SCHEDULE);
+    }
+
+    /** The SD 1.x/2.x/XL schedule, built once on first use. */
+    private static final class Sd {
+        static final ModelSampling SCHEDULE = ModelSampling.sd15();
     }
 
     /**
