@@ -11,7 +11,8 @@ Own re-statements of the published rules (torch 1.13 float32 tensors, Python-flo
     (Lagrange basis l_k), not by the closed form the Java code uses; tau = eta inside
     [percent_to_sigma(0.8), percent_to_sigma(0.2)] of the SD schedule (ComfyUI's default interval).
   * eta / s_noise / r / solver_type / order variants of the ancestral and DPM-Solver++ SDE samplers
-    (k-diffusion's get_ancestral_step with eta; DPM-Solver++(2M/3M) SDE with h_eta = (1 + eta) h).
+    (k-diffusion's get_ancestral_step with eta; DPM-Solver++(2M/3M) SDE with h_eta = (1 + eta) h), and of
+    Euler ancestral CFG++ (Chung et al. 2024) on sampling_reference_extra's guided toy.
 Noise: per-step torch.randn stream seeded with seed + 1; Brownian samplers use sampling_reference_samplers.Bridge.
 Run: /usr/bin/python3 sampling_reference_options.py <resources dir>.
 """
@@ -26,6 +27,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 from sampling_reference import MS  # noqa: E402
 from sampling_reference_samplers import SHAPE, Bridge, Stream, toy  # noqa: E402
+from sampling_reference_extra import guided  # noqa: E402
 
 
 def anc(f, t, eta):
@@ -206,6 +208,20 @@ def ancestral_family(name, x, sig, noise, eta, s_noise):
     return x
 
 
+def euler_ancestral_cfg_pp(x, sig, noise, eta, s_noise):
+    for i in range(len(sig) - 1):
+        s, sn = sig[i], sig[i + 1]
+        dc, du = guided(x, s)
+        if sn == 0:
+            x = dc
+            continue
+        down, up = anc(s, sn, eta)
+        x = dc + (x - du) / s * down
+        if eta > 0 and s_noise > 0:
+            x = x + noise(s, sn) * (s_noise * up)
+    return x
+
+
 def dpmpp_sde(x, sig, noise, eta, s_noise, r):
     inject = eta > 0 and s_noise > 0
     for i in range(len(sig) - 1):
@@ -323,6 +339,9 @@ def main(resources):
     put("dpmpp_2m_sde/midpoint_eta0.5_snoise0.6",
         dpmpp_multistep_sde(x0.clone(), sig, bridge(), 0.5, 0.6, "midpoint"))
     put("dpmpp_3m_sde/eta0.5_snoise0.7", dpmpp_multistep_sde(x0.clone(), sig, bridge(), 0.5, 0.7, "3m"))
+    put("euler_ancestral_cfg_pp/eta0.5_snoise0.8",
+        euler_ancestral_cfg_pp(x0.clone(), sig, Stream(seed + 1), 0.5, 0.8))
+    put("euler_ancestral_cfg_pp/eta0", euler_ancestral_cfg_pp(x0.clone(), sig, Stream(seed + 1), 0.0, 1.0))
     put("lms/order2", lms(x0.clone(), sig, 2))
     put("lms/order1", lms(x0.clone(), sig, 1))
     out["model_calls"] = calls

@@ -126,6 +126,11 @@ class SamplerOptionNodesTest {
                 saSolver("52", false), custom("53", "52"),
                 node("54", "KSamplerSelect", "sampler_name", "sa_solver_pece"), custom("55", "54"),
                 saSolver("56", true), custom("57", "56"),
+                node("36", "SamplerDPMPP_SDE", "eta", 1.0, "s_noise", 1.0, "r", 0.5, "noise_device", "gpu"),
+                custom("37", "36"),
+                node("38", "KSamplerSelect", "sampler_name", "dpmpp_sde"), custom("48", "38"),
+                node("70", "KSamplerSelect", "sampler_name", "euler_cfg_pp"), custom("71", "70"),
+                node("72", "SamplerEulerAncestralCFGPP", "eta", 0.0, "s_noise", 1.0), custom("73", "72"),
                 node("60", "KSamplerSelect", "sampler_name", "lms"), custom("61", "60"),
                 node("62", "SamplerLMS", "order", 4), custom("63", "62"),
                 node("64", "SamplerLMS", "order", 1), custom("65", "64"));
@@ -140,6 +145,8 @@ class SamplerOptionNodesTest {
         assertClose(latent(r, "55", 0), latent(r, "57", 0), 0, "SamplerSASolver use_pece vs sa_solver_pece");
         assertTrue(maxDiff(latent(r, "51", 0), latent(r, "55", 0)) > 1e-4, "PECE differs");
         assertClose(latent(r, "61", 0), latent(r, "63", 0), 0, "SamplerLMS order 4 vs lms");
+        assertClose(latent(r, "48", 0), latent(r, "37", 0), 0, "SamplerDPMPP_SDE gpu defaults vs dpmpp_sde");
+        assertClose(latent(r, "71", 0), latent(r, "73", 0), 1e-5, "SamplerEulerAncestralCFG++ eta 0 vs CFG++ Euler");
         assertTrue(maxDiff(latent(r, "61", 0), latent(r, "65", 0)) > 1e-4, "order 1 differs");
     }
 
@@ -161,6 +168,7 @@ class SamplerOptionNodesTest {
                         "noise_device", "cpu"),
                 node("24", "SamplerDPMPP_SDE", "eta", 0.6, "s_noise", 0.7, "r", 0.25, "noise_device", "cpu"),
                 node("25", "SamplerDPMPP_2S_Ancestral", "eta", 0.2, "s_noise", 1.1),
+                node("28", "SamplerEulerAncestralCFGPP", "eta", 0.35, "s_noise", 2.5),
                 node("26", "SamplerDPMAdaptative", "order", 2, "rtol", 0.1, "atol", 0.01, "h_init", 0.2,
                         "pcoeff", 0.3, "icoeff", 0.9, "dcoeff", 0.1, "accept_safety", 0.7, "eta", 0.25, "s_noise",
                         0.5),
@@ -173,16 +181,21 @@ class SamplerOptionNodesTest {
         assertEquals(0.9, ea.options().sNoise(), 1e-12);
         assertEquals(6, sampler(r, "21").options().order());
         SamplerValue m3 = sampler(r, "22");
+        assertEquals(SamplerKind.DPMPP_3M_SDE_GPU, m3.kind());
         assertEquals(NoiseDevice.GPU, m3.options().noiseDevice());
         assertEquals("dpmpp_3m_sde_gpu", m3.comfyName());
         assertEquals(0.4, m3.options().eta(), 1e-12);
         SamplerValue m2 = sampler(r, "23");
+        assertEquals(SamplerKind.DPMPP_2M_SDE, m2.kind());
         assertEquals(SolverType.HEUN, m2.options().solverType());
         assertEquals("dpmpp_2m_sde", m2.comfyName());
         SamplerValue sde = sampler(r, "24");
         assertEquals(0.25, sde.options().r(), 1e-12);
         assertEquals(0.7, sde.options().sNoise(), 1e-12);
         assertEquals(0.2, sampler(r, "25").options().eta(), 1e-12);
+        SamplerValue pp = sampler(r, "28");
+        assertEquals(SamplerKind.EULER_ANCESTRAL_CFG_PP, pp.kind());
+        assertEquals(List.of(0.35, 2.5), List.of(pp.options().eta(), pp.options().sNoise()));
         SamplerValue ad = sampler(r, "26");
         assertEquals(SamplerKind.DPM_ADAPTIVE, ad.kind());
         assertEquals(2, ad.options().order());
@@ -232,9 +245,13 @@ class SamplerOptionNodesTest {
     }
 
     private static void shape(Node node, String type, List<In> inputs) {
+        shape(node, type, type, inputs);
+    }
+
+    private static void shape(Node node, String type, String display, List<In> inputs) {
         NodeSchema s = node.schema();
         assertEquals(type, s.type());
-        assertEquals(type, s.displayName(), type);
+        assertEquals(display, s.displayName(), type);
         assertEquals("sampling/samplers", s.category(), type);
         assertEquals(inputs.stream().map(In::name).toList(), s.inputs().stream().map(InputSpec::name).toList(), type);
         for (int k = 0; k < inputs.size(); k++) {
@@ -273,6 +290,9 @@ class SamplerOptionNodesTest {
         In sNoise = f("s_noise", 1.0, 0.0, 100.0, 0.01);
         In device = combo("noise_device", List.of("gpu", "cpu"));
         shape(new SamplerOptionNodes.SamplerEulerAncestral(), "SamplerEulerAncestral", List.of(eta, sNoise));
+        shape(new SamplerOptionNodes.SamplerEulerAncestralCFGPP(), "SamplerEulerAncestralCFGPP",
+                "SamplerEulerAncestralCFG++",
+                List.of(f("eta", 1.0, 0.0, 1.0, 0.01), f("s_noise", 1.0, 0.0, 10.0, 0.01)));
         shape(new SamplerOptionNodes.SamplerLMS(), "SamplerLMS", List.of(i("order", 4, 1, 100)));
         shape(new SamplerOptionNodes.SamplerDPMPP_3M_SDE(), "SamplerDPMPP_3M_SDE", List.of(eta, sNoise, device));
         shape(new SamplerOptionNodes.SamplerDPMPP_2M_SDE(), "SamplerDPMPP_2M_SDE",

@@ -195,14 +195,18 @@ public record SamplerOptions(
     /**
      * What {@code kind} runs with when chosen by name (the defaults of ComfyUI's {@code sample_*}
      * functions): η 1 (0 for dpm_fast and dpm_adaptive), s_noise 1, r ½, midpoint (heun for
-     * dpmpp_2m_sde_heun), order 4 for lms and 3 for dpm_adaptive, noise on the CPU, {@link
+     * dpmpp_2m_sde_heun[_gpu]), order 4 for lms and 3 for dpm_adaptive, noise on the GPU for the
+     * {@code _gpu} forms and on the CPU otherwise, {@link
      * AdaptiveStep#DEFAULT}, and SA-Solver's defaults on {@code ms} (PECE for sa_solver_pece).
      */
     public static SamplerOptions defaults(SamplerKind kind, ModelSampling ms) {
         double eta = kind == SamplerKind.DPM_FAST || kind == SamplerKind.DPM_ADAPTIVE ? 0 : 1;
-        SolverType solver = kind == SamplerKind.DPMPP_2M_SDE_HEUN ? SolverType.HEUN : SolverType.MIDPOINT;
+        SolverType solver = kind == SamplerKind.DPMPP_2M_SDE_HEUN || kind == SamplerKind.DPMPP_2M_SDE_HEUN_GPU
+                ? SolverType.HEUN
+                : SolverType.MIDPOINT;
         int order = kind == SamplerKind.LMS ? 4 : 3;
-        return new SamplerOptions(eta, 1, 0.5, solver, order, NoiseDevice.CPU, AdaptiveStep.DEFAULT,
+        NoiseDevice device = kind.comfyName().endsWith("_gpu") ? NoiseDevice.GPU : NoiseDevice.CPU;
+        return new SamplerOptions(eta, 1, 0.5, solver, order, device, AdaptiveStep.DEFAULT,
                 SaSolver.defaults(ms, kind == SamplerKind.SA_SOLVER_PECE));
     }
 

@@ -62,9 +62,9 @@ public final class Samplers {
         try (SamplerRun r = new SamplerRun(d, x, sigmas, noise, cb, cancelled)) {
             switch (kind) {
                 case EULER, DDIM -> euler(r);
-                case EULER_CFG_PP -> CfgPpSamplers.euler(r, false);
+                case EULER_CFG_PP -> CfgPpSamplers.euler(r, false, o);
                 case EULER_ANCESTRAL -> eulerAncestral(r, o);
-                case EULER_ANCESTRAL_CFG_PP -> CfgPpSamplers.euler(r, true);
+                case EULER_ANCESTRAL_CFG_PP -> CfgPpSamplers.euler(r, true, o);
                 case HEUN -> heun(r);
                 case HEUNPP2 -> heunpp2(r);
                 case EXP_HEUN_2_X0 -> ExponentialSamplers.seeds2(r, 0, 1, true);

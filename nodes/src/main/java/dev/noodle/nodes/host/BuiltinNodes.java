@@ -84,6 +84,7 @@ public final class BuiltinNodes implements NodePack {
                 new SigmaNodes.SetFirstSigma(),
                 new CustomSamplerNodes.KSamplerSelect(),
                 new SamplerOptionNodes.SamplerEulerAncestral(),
+                new SamplerOptionNodes.SamplerEulerAncestralCFGPP(),
                 new SamplerOptionNodes.SamplerLMS(),
                 new SamplerOptionNodes.SamplerDPMPP_3M_SDE(),
                 new SamplerOptionNodes.SamplerDPMPP_2M_SDE(),

@@ -43,6 +43,22 @@ public final class SamplerOptionNodes {
         return NodeOutputs.of(new SamplerValue(kind, options));
     }
 
+    /**
+     * The sampler ComfyUI's node picks for a noise_device: the {@code _gpu} twin for gpu (on the CPU it draws the
+     * same Brownian noise), the sampler itself for cpu.
+     */
+    static SamplerKind onDevice(SamplerKind cpu, NoiseDevice device) {
+        if (device == NoiseDevice.CPU) {
+            return cpu;
+        }
+        return switch (cpu) {
+            case DPMPP_SDE -> SamplerKind.DPMPP_SDE_GPU;
+            case DPMPP_2M_SDE -> SamplerKind.DPMPP_2M_SDE_GPU;
+            case DPMPP_3M_SDE -> SamplerKind.DPMPP_3M_SDE_GPU;
+            default -> throw new IllegalArgumentException(cpu.comfyName() + " has no _gpu form");
+        };
+    }
+
     /** The kind's defaults with the node's η and s_noise. */
     private static SamplerOptions etaNoise(SamplerKind kind, NodeInputs in) {
         return SamplerOptions.defaults(kind).withEta(in.get(ETA)).withSNoise(in.get(S_NOISE));
@@ -62,6 +78,29 @@ public final class SamplerOptionNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             return sampler(SamplerKind.EULER_ANCESTRAL, etaNoise(SamplerKind.EULER_ANCESTRAL, ctx.inputs()));
+        }
+    }
+
+    /** SamplerEulerAncestralCFGPP: euler_ancestral_cfg_pp with its η and s_noise. */
+    public static final class SamplerEulerAncestralCFGPP extends Node {
+        static final FloatInput CFGPP_ETA = unrounded("eta", 1.0, 0.0, 1.0, 0.01);
+        static final FloatInput CFGPP_S_NOISE = unrounded("s_noise", 1.0, 0.0, 10.0, 0.01);
+
+        public SamplerEulerAncestralCFGPP() {
+            super(NodeSupport.schema("SamplerEulerAncestralCFGPP", "SamplerEulerAncestralCFG++", SAMPLERS,
+                            "Euler ancestral CFG++ with adjustable noise: eta scales the fresh noise per step (0 ="
+                                    + " euler_cfg_pp), s_noise multiplies it.")
+                    .input(CFGPP_ETA)
+                    .input(CFGPP_S_NOISE)
+                    .output(PortType.SAMPLER, "SAMPLER"));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            NodeInputs in = ctx.inputs();
+            SamplerKind kind = SamplerKind.EULER_ANCESTRAL_CFG_PP;
+            return sampler(kind,
+                    SamplerOptions.defaults(kind).withEta(in.get(CFGPP_ETA)).withSNoise(in.get(CFGPP_S_NOISE)));
         }
     }
 
@@ -97,8 +136,8 @@ public final class SamplerOptionNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            return sampler(SamplerKind.DPMPP_3M_SDE,
-                    etaNoise(SamplerKind.DPMPP_3M_SDE, in).withNoiseDevice(in.get(NOISE_DEVICE)));
+            SamplerKind kind = onDevice(SamplerKind.DPMPP_3M_SDE, in.get(NOISE_DEVICE));
+            return sampler(kind, etaNoise(kind, in));
         }
     }
 
@@ -121,8 +160,8 @@ public final class SamplerOptionNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            return sampler(SamplerKind.DPMPP_2M_SDE, etaNoise(SamplerKind.DPMPP_2M_SDE, in)
-                    .withSolverType(in.get(SOLVER_TYPE)).withNoiseDevice(in.get(NOISE_DEVICE)));
+            SamplerKind kind = onDevice(SamplerKind.DPMPP_2M_SDE, in.get(NOISE_DEVICE));
+            return sampler(kind, etaNoise(kind, in).withSolverType(in.get(SOLVER_TYPE)));
         }
     }
 
@@ -149,8 +188,8 @@ public final class SamplerOptionNodes {
                 throw new IllegalArgumentException("SamplerDPMPP_SDE: r must be above 0 (the intermediate step is"
                         + " at r of each step; ComfyUI divides by 2r), got " + r);
             }
-            return sampler(SamplerKind.DPMPP_SDE,
-                    etaNoise(SamplerKind.DPMPP_SDE, in).withR(r).withNoiseDevice(in.get(NOISE_DEVICE)));
+            SamplerKind kind = onDevice(SamplerKind.DPMPP_SDE, in.get(NOISE_DEVICE));
+            return sampler(kind, etaNoise(kind, in).withR(r));
         }
     }
 

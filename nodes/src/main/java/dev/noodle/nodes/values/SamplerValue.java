@@ -23,15 +23,9 @@ public record SamplerValue(SamplerKind kind, SamplerOptions options) {
         this(kind, null);
     }
 
-    /**
-     * The name ComfyUI gives this sampler: the kind's, with {@code _gpu} where an option node chose noise_device gpu
-     * for a sampler that has a GPU twin (on the CPU both draw the same noise).
-     */
+    /** The name ComfyUI gives this sampler, e.g. "dpmpp_2m_sde_gpu". */
     public String comfyName() {
-        boolean gpu = options != null && options.noiseDevice() == SamplerOptions.NoiseDevice.GPU
-                && (kind == SamplerKind.DPMPP_SDE || kind == SamplerKind.DPMPP_2M_SDE
-                        || kind == SamplerKind.DPMPP_3M_SDE);
-        return kind.comfyName() + (gpu ? "_gpu" : "");
+        return kind.comfyName();
     }
 
     @Override

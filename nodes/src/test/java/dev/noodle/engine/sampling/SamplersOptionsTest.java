@@ -51,6 +51,8 @@ class SamplersOptionsTest {
         m.put("sa_solver/eta0_p4_c1", new Case(SamplerKind.SA_SOLVER,
                 sa.withEta(0).withSaSolver(new SaSolver(4, 1, false, false, start, end))));
         m.put("euler_ancestral/eta0", opts(SamplerKind.EULER_ANCESTRAL, 0, 1));
+        m.put("euler_ancestral_cfg_pp/eta0.5_snoise0.8", opts(SamplerKind.EULER_ANCESTRAL_CFG_PP, 0.5, 0.8));
+        m.put("euler_ancestral_cfg_pp/eta0", opts(SamplerKind.EULER_ANCESTRAL_CFG_PP, 0, 1));
         m.put("euler_ancestral/eta0.5_snoise0.8", opts(SamplerKind.EULER_ANCESTRAL, 0.5, 0.8));
         m.put("dpm_2_ancestral/eta0.5_snoise0.8", opts(SamplerKind.DPM_2_ANCESTRAL, 0.5, 0.8));
         m.put("dpmpp_2s_ancestral/eta0.5_snoise0.8", opts(SamplerKind.DPMPP_2S_ANCESTRAL, 0.5, 0.8));
@@ -102,7 +104,8 @@ class SamplersOptionsTest {
         }
         assertEquals(cases.size(), fixtures);
         for (Map.Entry<String, Case> e : cases.entrySet()) {
-            assertClose(floats(REF.get(e.getKey())), run(e.getValue(), SamplersTest.TOY), 3e-4, 3e-4, e.getKey());
+            Denoiser d = e.getValue().kind().cfgPp() ? SamplersExtraTest.GUIDED : SamplersTest.TOY;
+            assertClose(floats(REF.get(e.getKey())), run(e.getValue(), d), 3e-4, 3e-4, e.getKey());
         }
     }
 
@@ -123,6 +126,8 @@ class SamplersOptionsTest {
     @Test
     void etaZeroAncestralIsEulerAndNonDefaultsChangeTheNumbers() {
         assertClose(floats(BASE.get("euler")), floats(REF.get("euler_ancestral/eta0")), 1e-6, 1e-6, "eta 0");
+        assertClose(floats(Fixtures.load("samplers_extra.json").get("euler_cfg_pp")),
+                floats(REF.get("euler_ancestral_cfg_pp/eta0")), 1e-5, 1e-5, "CFG++ eta 0");
         assertNotEquals(REF.get("dpmpp_2m_sde"), REF.get("dpmpp_2m_sde/heun_eta0.5"));
         assertNotEquals(REF.get("dpm_adaptive"), REF.get("dpm_adaptive/order2_rtol0.02"));
         assertNotEquals(REF.get("sa_solver"), REF.get("sa_solver_pece"));
