@@ -12,7 +12,8 @@ Own re-statements of the published rules (torch 1.13 float32 tensors, Python-flo
     [percent_to_sigma(0.8), percent_to_sigma(0.2)] of the SD schedule (ComfyUI's default interval).
   * eta / s_noise / r / solver_type / order variants of the ancestral and DPM-Solver++ SDE samplers
     (k-diffusion's get_ancestral_step with eta; DPM-Solver++(2M/3M) SDE with h_eta = (1 + eta) h), and of
-    Euler ancestral CFG++ (Chung et al. 2024) on sampling_reference_extra's guided toy.
+    Euler ancestral CFG++ (Chung et al. 2024) on sampling_reference_extra's guided toy, and SEEDS-2 (Gonzalez et al.
+    2023, arXiv 2305.14267) with its eta, s_noise, stage position r and phi_1 / phi_2 second stage.
 Noise: per-step torch.randn stream seeded with seed + 1; Brownian samplers use sampling_reference_samplers.Bridge.
 Run: /usr/bin/python3 sampling_reference_options.py <resources dir>.
 """
@@ -222,6 +223,39 @@ def euler_ancestral_cfg_pp(x, sig, noise, eta, s_noise):
     return x
 
 
+def seeds_2(x, sig, noise, eta, s_noise, r, phi2):
+    inject = eta > 0 and s_noise > 0
+    for i in range(len(sig) - 1):
+        s, sn = sig[i], sig[i + 1]
+        d = toy(x, s)
+        if sn == 0:
+            x = d
+            continue
+        ls, lt = -math.log(s), -math.log(sn)
+        h = lt - ls
+        he = (eta + 1) * h
+        s1 = math.exp(-(ls + r * (lt - ls)))
+        # data-prediction exponential integrator stage (alpha = 1): h phi_1(-r h_eta) = expm1(-r h_eta)
+        x2 = (s1 / s * math.exp(-r * h * eta)) * x - math.expm1(-r * he) * d
+        if inject:
+            z = noise(s, s1) * math.sqrt(-math.expm1(-2 * r * h * eta))
+            x2 = x2 + z * (s1 * s_noise)
+        d2 = toy(x2, s1)
+        base = (sn / s * math.exp(-h * eta)) * x
+        if phi2:
+            hphi2 = (math.expm1(-he) + he) / -he
+            b2 = hphi2 / r
+            b1 = math.expm1(-he) - b2
+            x = base - (b1 * d + b2 * d2)
+        else:
+            x = base - math.expm1(-he) * (d + (d2 - d) * (1 / (2 * r)))
+        if inject:
+            seg = (r - 1) * h * eta
+            z = z * math.exp(seg) + noise(s1, sn) * math.sqrt(-math.expm1(2 * seg))
+            x = x + z * (sn * s_noise)
+    return x
+
+
 def dpmpp_sde(x, sig, noise, eta, s_noise, r):
     inject = eta > 0 and s_noise > 0
     for i in range(len(sig) - 1):
@@ -342,6 +376,9 @@ def main(resources):
     put("euler_ancestral_cfg_pp/eta0.5_snoise0.8",
         euler_ancestral_cfg_pp(x0.clone(), sig, Stream(seed + 1), 0.5, 0.8))
     put("euler_ancestral_cfg_pp/eta0", euler_ancestral_cfg_pp(x0.clone(), sig, Stream(seed + 1), 0.0, 1.0))
+    put("seeds_2/phi2_eta0.5_snoise0.7_r0.3", seeds_2(x0.clone(), sig, Stream(seed + 1), 0.5, 0.7, 0.3, True))
+    put("seeds_2/phi1_eta1_snoise0.5_r0.5", seeds_2(x0.clone(), sig, Stream(seed + 1), 1.0, 0.5, 0.5, False))
+    put("seeds_2/phi2_eta0_r1", seeds_2(x0.clone(), sig, Stream(seed + 1), 0.0, 1.0, 1.0, True))
     put("lms/order2", lms(x0.clone(), sig, 2))
     put("lms/order1", lms(x0.clone(), sig, 1))
     out["model_calls"] = calls

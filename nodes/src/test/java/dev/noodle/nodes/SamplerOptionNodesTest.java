@@ -15,6 +15,7 @@ import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplerOptions;
 import dev.noodle.engine.sampling.SamplerOptions.AdaptiveStep;
 import dev.noodle.engine.sampling.SamplerOptions.NoiseDevice;
+import dev.noodle.engine.sampling.SamplerOptions.SeedsSolver;
 import dev.noodle.engine.sampling.SamplerOptions.SolverType;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
@@ -131,6 +132,9 @@ class SamplerOptionNodesTest {
                 node("38", "KSamplerSelect", "sampler_name", "dpmpp_sde"), custom("48", "38"),
                 node("70", "KSamplerSelect", "sampler_name", "euler_cfg_pp"), custom("71", "70"),
                 node("72", "SamplerEulerAncestralCFGPP", "eta", 0.0, "s_noise", 1.0), custom("73", "72"),
+                node("74", "KSamplerSelect", "sampler_name", "exp_heun_2_x0"), custom("75", "74"),
+                node("76", "SamplerSEEDS2", "solver_type", "phi_2", "eta", 0.0, "s_noise", 1.0, "r", 1.0),
+                custom("77", "76"),
                 node("60", "KSamplerSelect", "sampler_name", "lms"), custom("61", "60"),
                 node("62", "SamplerLMS", "order", 4), custom("63", "62"),
                 node("64", "SamplerLMS", "order", 1), custom("65", "64"));
@@ -146,6 +150,7 @@ class SamplerOptionNodesTest {
         assertTrue(maxDiff(latent(r, "51", 0), latent(r, "55", 0)) > 1e-4, "PECE differs");
         assertClose(latent(r, "61", 0), latent(r, "63", 0), 0, "SamplerLMS order 4 vs lms");
         assertClose(latent(r, "48", 0), latent(r, "37", 0), 0, "SamplerDPMPP_SDE gpu defaults vs dpmpp_sde");
+        assertClose(latent(r, "75", 0), latent(r, "77", 0), 0, "SamplerSEEDS2 phi_2, r 1, eta 0 vs exp_heun_2_x0");
         assertClose(latent(r, "71", 0), latent(r, "73", 0), 1e-5, "SamplerEulerAncestralCFG++ eta 0 vs CFG++ Euler");
         assertTrue(maxDiff(latent(r, "61", 0), latent(r, "65", 0)) > 1e-4, "order 1 differs");
     }
@@ -169,6 +174,7 @@ class SamplerOptionNodesTest {
                 node("24", "SamplerDPMPP_SDE", "eta", 0.6, "s_noise", 0.7, "r", 0.25, "noise_device", "cpu"),
                 node("25", "SamplerDPMPP_2S_Ancestral", "eta", 0.2, "s_noise", 1.1),
                 node("28", "SamplerEulerAncestralCFGPP", "eta", 0.35, "s_noise", 2.5),
+                node("29", "SamplerSEEDS2", "solver_type", "phi_2", "eta", 0.6, "s_noise", 0.4, "r", 0.3),
                 node("26", "SamplerDPMAdaptative", "order", 2, "rtol", 0.1, "atol", 0.01, "h_init", 0.2,
                         "pcoeff", 0.3, "icoeff", 0.9, "dcoeff", 0.1, "accept_safety", 0.7, "eta", 0.25, "s_noise",
                         0.5),
@@ -193,6 +199,11 @@ class SamplerOptionNodesTest {
         assertEquals(0.25, sde.options().r(), 1e-12);
         assertEquals(0.7, sde.options().sNoise(), 1e-12);
         assertEquals(0.2, sampler(r, "25").options().eta(), 1e-12);
+        SamplerValue seeds = sampler(r, "29");
+        assertEquals(SamplerKind.SEEDS_2, seeds.kind());
+        assertEquals(SeedsSolver.PHI_2, seeds.options().seedsSolver());
+        assertEquals(List.of(0.6, 0.4, 0.3), List.of(seeds.options().eta(), seeds.options().sNoise(),
+                seeds.options().r()));
         SamplerValue pp = sampler(r, "28");
         assertEquals(SamplerKind.EULER_ANCESTRAL_CFG_PP, pp.kind());
         assertEquals(List.of(0.35, 2.5), List.of(pp.options().eta(), pp.options().sNoise()));
@@ -294,6 +305,8 @@ class SamplerOptionNodesTest {
                 "SamplerEulerAncestralCFG++",
                 List.of(f("eta", 1.0, 0.0, 1.0, 0.01), f("s_noise", 1.0, 0.0, 10.0, 0.01)));
         shape(new SamplerOptionNodes.SamplerLMS(), "SamplerLMS", List.of(i("order", 4, 1, 100)));
+        shape(new SamplerOptionNodes.SamplerSEEDS2(), "SamplerSEEDS2", List.of(combo("solver_type",
+                List.of("phi_1", "phi_2")), eta, sNoise, f("r", 0.5, 0.01, 1.0, 0.01)));
         shape(new SamplerOptionNodes.SamplerDPMPP_3M_SDE(), "SamplerDPMPP_3M_SDE", List.of(eta, sNoise, device));
         shape(new SamplerOptionNodes.SamplerDPMPP_2M_SDE(), "SamplerDPMPP_2M_SDE",
                 List.of(combo("solver_type", List.of("midpoint", "heun")), eta, sNoise, device));

@@ -40,11 +40,12 @@ final class ExponentialSamplers {
      * into σ = 0 returns D.
      *
      * @param eta η (0 = the deterministic exponential Heun method when r = 1)
+     * @param sNoise multiplier of the injected noise (noise is drawn only when η and s_noise are positive)
      * @param r stage position: 0.5 for seeds_2, 1 for exp_heun_2_x0(_sde)
      * @param phi2 the φ₂ combination (exp_heun_2_x0) instead of φ₁ (seeds_2)
      */
-    static void seeds2(SamplerRun run, double eta, double r, boolean phi2) {
-        boolean inject = eta > 0;
+    static void seeds2(SamplerRun run, double eta, double sNoise, double r, boolean phi2) {
+        boolean inject = eta > 0 && sNoise > 0;
         for (int i = 0; i < run.total(); i++) {
             run.begin(i);
             double s = run.s(i);
@@ -65,7 +66,7 @@ final class ExponentialSamplers {
             NDArray sde = null;
             if (inject) {
                 sde = run.noise(s, s1).mul((float) Math.sqrt(-Math.expm1(-2 * r * h * eta)));
-                x2 = x2.add(sde.mul((float) s1));
+                x2 = x2.add(sde.mul((float) (s1 * sNoise)));
             }
             NDArray den2 = run.denoise(x2, s1);
             NDArray xs = run.x.mul((float) (sn / s * Math.exp(-h * eta)));
@@ -84,7 +85,7 @@ final class ExponentialSamplers {
                 sde =
                         sde.mul((float) Math.exp(seg))
                                 .add(run.noise(s1, sn).mul((float) Math.sqrt(-Math.expm1(2 * seg))));
-                next = next.add(sde.mul((float) sn));
+                next = next.add(sde.mul((float) (sn * sNoise)));
             }
             run.end(next);
         }

@@ -19,6 +19,7 @@ import java.util.Objects;
  *     give the same numbers (ComfyUI's {@code _gpu} samplers on a CPU machine)
  * @param adaptive dpm_adaptive's step-size controller
  * @param saSolver SA-Solver's orders and stochastic interval
+ * @param seedsSolver seeds_2's second-stage combination (φ₁ or φ₂; φ₂ with r = 1 is exponential Heun)
  */
 public record SamplerOptions(
         double eta,
@@ -28,7 +29,25 @@ public record SamplerOptions(
         int order,
         NoiseDevice noiseDevice,
         AdaptiveStep adaptive,
-        SaSolver saSolver) {
+        SaSolver saSolver,
+        SeedsSolver seedsSolver) {
+
+    /** seeds_2's second stage (ComfyUI SamplerSEEDS2's solver_type combo). */
+    public enum SeedsSolver {
+        PHI_1("phi_1"),
+        PHI_2("phi_2");
+
+        private final String comfyName;
+
+        SeedsSolver(String comfyName) {
+            this.comfyName = comfyName;
+        }
+
+        /** The ComfyUI spelling. */
+        public String comfyName() {
+            return comfyName;
+        }
+    }
 
     /** dpmpp_2m_sde's correction of the denoised difference (ComfyUI's solver_type combo). */
     public enum SolverType {
@@ -176,6 +195,7 @@ public record SamplerOptions(
         Objects.requireNonNull(noiseDevice, "noiseDevice");
         Objects.requireNonNull(adaptive, "adaptive");
         Objects.requireNonNull(saSolver, "saSolver");
+        Objects.requireNonNull(seedsSolver, "seedsSolver");
     }
 
     /**
@@ -194,59 +214,70 @@ public record SamplerOptions(
 
     /**
      * What {@code kind} runs with when chosen by name (the defaults of ComfyUI's {@code sample_*}
-     * functions): η 1 (0 for dpm_fast and dpm_adaptive), s_noise 1, r ½, midpoint (heun for
+     * functions): η 1 (0 for dpm_fast, dpm_adaptive and exp_heun_2_x0), s_noise 1 (0 for
+     * exp_heun_2_x0), r ½ (1 and φ₂ for the exponential Heun forms of seeds_2), midpoint (heun for
      * dpmpp_2m_sde_heun[_gpu]), order 4 for lms and 3 for dpm_adaptive, noise on the GPU for the
      * {@code _gpu} forms and on the CPU otherwise, {@link
      * AdaptiveStep#DEFAULT}, and SA-Solver's defaults on {@code ms} (PECE for sa_solver_pece).
      */
     public static SamplerOptions defaults(SamplerKind kind, ModelSampling ms) {
-        double eta = kind == SamplerKind.DPM_FAST || kind == SamplerKind.DPM_ADAPTIVE ? 0 : 1;
+        boolean expHeun = kind == SamplerKind.EXP_HEUN_2_X0 || kind == SamplerKind.EXP_HEUN_2_X0_SDE;
+        boolean deterministic = kind == SamplerKind.DPM_FAST || kind == SamplerKind.DPM_ADAPTIVE
+                || kind == SamplerKind.EXP_HEUN_2_X0;
+        double eta = deterministic ? 0 : 1;
+        double sNoise = kind == SamplerKind.EXP_HEUN_2_X0 ? 0 : 1;
         SolverType solver = kind == SamplerKind.DPMPP_2M_SDE_HEUN || kind == SamplerKind.DPMPP_2M_SDE_HEUN_GPU
                 ? SolverType.HEUN
                 : SolverType.MIDPOINT;
         int order = kind == SamplerKind.LMS ? 4 : 3;
         NoiseDevice device = kind.comfyName().endsWith("_gpu") ? NoiseDevice.GPU : NoiseDevice.CPU;
-        return new SamplerOptions(eta, 1, 0.5, solver, order, device, AdaptiveStep.DEFAULT,
-                SaSolver.defaults(ms, kind == SamplerKind.SA_SOLVER_PECE));
+        return new SamplerOptions(eta, sNoise, expHeun ? 1 : 0.5, solver, order, device, AdaptiveStep.DEFAULT,
+                SaSolver.defaults(ms, kind == SamplerKind.SA_SOLVER_PECE),
+                expHeun ? SeedsSolver.PHI_2 : SeedsSolver.PHI_1);
     }
 
     /** These options with η. */
     public SamplerOptions withEta(double v) {
-        return new SamplerOptions(v, sNoise, r, solverType, order, noiseDevice, adaptive, saSolver);
+        return new SamplerOptions(v, sNoise, r, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver);
     }
 
     /** These options with s_noise. */
     public SamplerOptions withSNoise(double v) {
-        return new SamplerOptions(eta, v, r, solverType, order, noiseDevice, adaptive, saSolver);
+        return new SamplerOptions(eta, v, r, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver);
     }
 
     /** These options with r. */
     public SamplerOptions withR(double v) {
-        return new SamplerOptions(eta, sNoise, v, solverType, order, noiseDevice, adaptive, saSolver);
+        return new SamplerOptions(eta, sNoise, v, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver);
     }
 
     /** These options with the solver type. */
     public SamplerOptions withSolverType(SolverType v) {
-        return new SamplerOptions(eta, sNoise, r, v, order, noiseDevice, adaptive, saSolver);
+        return new SamplerOptions(eta, sNoise, r, v, order, noiseDevice, adaptive, saSolver, seedsSolver);
     }
 
     /** These options with the order. */
     public SamplerOptions withOrder(int v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, v, noiseDevice, adaptive, saSolver);
+        return new SamplerOptions(eta, sNoise, r, solverType, v, noiseDevice, adaptive, saSolver, seedsSolver);
     }
 
     /** These options with the noise device. */
     public SamplerOptions withNoiseDevice(NoiseDevice v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, order, v, adaptive, saSolver);
+        return new SamplerOptions(eta, sNoise, r, solverType, order, v, adaptive, saSolver, seedsSolver);
     }
 
     /** These options with dpm_adaptive's controller settings. */
     public SamplerOptions withAdaptive(AdaptiveStep v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, v, saSolver);
+        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, v, saSolver, seedsSolver);
+    }
+
+    /** These options with seeds_2's second-stage combination. */
+    public SamplerOptions withSeedsSolver(SeedsSolver v) {
+        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, adaptive, saSolver, v);
     }
 
     /** These options with SA-Solver's settings. */
     public SamplerOptions withSaSolver(SaSolver v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, adaptive, v);
+        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, adaptive, v, seedsSolver);
     }
 }

@@ -67,8 +67,7 @@ public final class Samplers {
                 case EULER_ANCESTRAL_CFG_PP -> CfgPpSamplers.euler(r, true, o);
                 case HEUN -> heun(r);
                 case HEUNPP2 -> heunpp2(r);
-                case EXP_HEUN_2_X0 -> ExponentialSamplers.seeds2(r, 0, 1, true);
-                case EXP_HEUN_2_X0_SDE -> ExponentialSamplers.seeds2(r, 1, 1, true);
+                case EXP_HEUN_2_X0, EXP_HEUN_2_X0_SDE -> seeds2(r, o);
                 case DPM_2 -> dpm2(r);
                 case DPM_2_ANCESTRAL -> dpm2Ancestral(r, o);
                 case LMS -> lms(r, o.order());
@@ -97,7 +96,7 @@ public final class Samplers {
                 case GRADIENT_ESTIMATION -> MultistepSamplers.gradientEstimation(r, false);
                 case GRADIENT_ESTIMATION_CFG_PP -> MultistepSamplers.gradientEstimation(r, true);
                 case ER_SDE -> ExponentialSamplers.erSde(r);
-                case SEEDS_2 -> ExponentialSamplers.seeds2(r, 1, 0.5, false);
+                case SEEDS_2 -> seeds2(r, o);
                 case SEEDS_3 -> ExponentialSamplers.seeds3(r);
                 case UNI_PC -> UniPcSampler.sample(r, false);
                 case UNI_PC_BH2 -> UniPcSampler.sample(r, true);
@@ -133,6 +132,11 @@ public final class Samplers {
             x.close();
         }
         return out;
+    }
+
+    private static void seeds2(SamplerRun r, SamplerOptions o) {
+        boolean phi2 = o.seedsSolver() == SamplerOptions.SeedsSolver.PHI_2;
+        ExponentialSamplers.seeds2(r, o.eta(), o.sNoise(), o.r(), phi2);
     }
 
     static NDArray toD(NDArray x, NDArray denoised, double sigma) {

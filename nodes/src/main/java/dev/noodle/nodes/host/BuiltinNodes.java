@@ -92,6 +92,7 @@ public final class BuiltinNodes implements NodePack {
                 new SamplerOptionNodes.SamplerDPMPP_2S_Ancestral(),
                 new SamplerOptionNodes.SamplerDPMAdaptative(),
                 new SamplerOptionNodes.SamplerSASolver(),
+                new SamplerOptionNodes.SamplerSEEDS2(),
                 new CustomSamplerNodes.RandomNoise(),
                 new CustomSamplerNodes.DisableNoise(),
                 new CustomSamplerNodes.BasicGuider(),

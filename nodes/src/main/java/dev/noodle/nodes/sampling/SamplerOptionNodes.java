@@ -5,6 +5,7 @@ import dev.noodle.engine.sampling.SamplerOptions;
 import dev.noodle.engine.sampling.SamplerOptions.AdaptiveStep;
 import dev.noodle.engine.sampling.SamplerOptions.NoiseDevice;
 import dev.noodle.engine.sampling.SamplerOptions.SaSolver;
+import dev.noodle.engine.sampling.SamplerOptions.SeedsSolver;
 import dev.noodle.engine.sampling.SamplerOptions.SolverType;
 import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
@@ -263,6 +264,32 @@ public final class SamplerOptionNodes {
                     .withEta(in.get(ADAPTIVE_ETA))
                     .withSNoise(in.get(S_NOISE));
             return sampler(SamplerKind.DPM_ADAPTIVE, o);
+        }
+    }
+
+    /** SamplerSEEDS2: seeds_2 with its second-stage form, η, s_noise and stage position r. */
+    public static final class SamplerSEEDS2 extends Node {
+        static final EnumInput<SeedsSolver> SOLVER_TYPE =
+                EnumInput.of("solver_type", SeedsSolver.class, SeedsSolver::comfyName);
+        static final FloatInput R = unrounded("r", 0.5, 0.01, 1.0, 0.01);
+
+        public SamplerSEEDS2() {
+            super(NodeSupport.schema("SamplerSEEDS2", "SamplerSEEDS2", SAMPLERS,
+                            "SEEDS-2, a two-stage exponential SDE solver: eta is the noise strength, s_noise"
+                                    + " multiplies it, r places the intermediate stage. solver_type phi_2 with r 1 and"
+                                    + " eta 0 is exp_heun_2_x0; with eta 1 it is exp_heun_2_x0_sde.")
+                    .input(SOLVER_TYPE)
+                    .input(ETA)
+                    .input(S_NOISE)
+                    .input(R)
+                    .output(PortType.SAMPLER, "SAMPLER"));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            NodeInputs in = ctx.inputs();
+            return sampler(SamplerKind.SEEDS_2, etaNoise(SamplerKind.SEEDS_2, in).withR(in.get(R))
+                    .withSeedsSolver(in.get(SOLVER_TYPE)));
         }
     }
 

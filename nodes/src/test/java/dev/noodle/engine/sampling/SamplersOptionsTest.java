@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.noodle.engine.sampling.SamplerOptions.AdaptiveStep;
 import dev.noodle.engine.sampling.SamplerOptions.SaSolver;
+import dev.noodle.engine.sampling.SamplerOptions.SeedsSolver;
 import dev.noodle.engine.sampling.SamplerOptions.SolverType;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +47,7 @@ class SamplersOptionsTest {
         m.put("sa_solver_pece",
                 new Case(SamplerKind.SA_SOLVER_PECE, SamplerOptions.defaults(SamplerKind.SA_SOLVER_PECE)));
         SamplerOptions sa = SamplerOptions.defaults(SamplerKind.SA_SOLVER);
+        SamplerOptions seeds = SamplerOptions.defaults(SamplerKind.SEEDS_2);
         m.put("sa_solver/eta0.5_p2_c2_simple2_snoise0.7", new Case(SamplerKind.SA_SOLVER,
                 sa.withEta(0.5).withSNoise(0.7).withSaSolver(new SaSolver(2, 2, false, true, start, end))));
         m.put("sa_solver/eta0_p4_c1", new Case(SamplerKind.SA_SOLVER,
@@ -63,6 +65,11 @@ class SamplersOptionsTest {
                 SamplerOptions.defaults(SamplerKind.DPMPP_2M_SDE).withSolverType(SolverType.HEUN).withEta(0.5)));
         m.put("dpmpp_2m_sde/midpoint_eta0.5_snoise0.6", opts(SamplerKind.DPMPP_2M_SDE, 0.5, 0.6));
         m.put("dpmpp_3m_sde/eta0.5_snoise0.7", opts(SamplerKind.DPMPP_3M_SDE, 0.5, 0.7));
+        m.put("seeds_2/phi2_eta0.5_snoise0.7_r0.3", new Case(SamplerKind.SEEDS_2,
+                seeds.withEta(0.5).withSNoise(0.7).withR(0.3).withSeedsSolver(SeedsSolver.PHI_2)));
+        m.put("seeds_2/phi1_eta1_snoise0.5_r0.5", new Case(SamplerKind.SEEDS_2, seeds.withSNoise(0.5)));
+        m.put("seeds_2/phi2_eta0_r1", new Case(SamplerKind.SEEDS_2,
+                seeds.withEta(0).withR(1).withSeedsSolver(SeedsSolver.PHI_2)));
         m.put("lms/order2", new Case(SamplerKind.LMS, SamplerOptions.defaults(SamplerKind.LMS).withOrder(2)));
         m.put("lms/order1", new Case(SamplerKind.LMS, SamplerOptions.defaults(SamplerKind.LMS).withOrder(1)));
         return m;
@@ -126,15 +133,20 @@ class SamplersOptionsTest {
     @Test
     void etaZeroAncestralIsEulerAndNonDefaultsChangeTheNumbers() {
         assertClose(floats(BASE.get("euler")), floats(REF.get("euler_ancestral/eta0")), 1e-6, 1e-6, "eta 0");
-        assertClose(floats(Fixtures.load("samplers_extra.json").get("euler_cfg_pp")),
-                floats(REF.get("euler_ancestral_cfg_pp/eta0")), 1e-5, 1e-5, "CFG++ eta 0");
+        JsonNode extra = Fixtures.load("samplers_extra.json");
+        assertClose(floats(extra.get("euler_cfg_pp")), floats(REF.get("euler_ancestral_cfg_pp/eta0")), 1e-5, 1e-5,
+                "CFG++ eta 0");
+        assertClose(floats(extra.get("exp_heun_2_x0")), floats(REF.get("seeds_2/phi2_eta0_r1")), 1e-5, 1e-5,
+                "seeds_2 with phi_2, r 1, eta 0 is exponential Heun");
         assertNotEquals(REF.get("dpmpp_2m_sde"), REF.get("dpmpp_2m_sde/heun_eta0.5"));
         assertNotEquals(REF.get("dpm_adaptive"), REF.get("dpm_adaptive/order2_rtol0.02"));
         assertNotEquals(REF.get("sa_solver"), REF.get("sa_solver_pece"));
         // the defaults reproduce ComfyUI's plain sampler
         for (SamplerKind kind : List.of(SamplerKind.EULER_ANCESTRAL, SamplerKind.DPMPP_SDE, SamplerKind.DPMPP_2M_SDE,
-                SamplerKind.DPMPP_2M_SDE_HEUN, SamplerKind.DPMPP_3M_SDE, SamplerKind.LMS)) {
-            assertClose(floats(BASE.get(kind.comfyName())),
+                SamplerKind.DPMPP_2M_SDE_HEUN, SamplerKind.DPMPP_3M_SDE, SamplerKind.LMS, SamplerKind.SEEDS_2,
+                SamplerKind.EXP_HEUN_2_X0, SamplerKind.EXP_HEUN_2_X0_SDE)) {
+            JsonNode want = BASE.has(kind.comfyName()) ? BASE : extra;
+            assertClose(floats(want.get(kind.comfyName())),
                     run(new Case(kind, SamplerOptions.defaults(kind)), SamplersTest.TOY), 2e-4, 2e-4,
                     kind.comfyName());
         }
