@@ -13,7 +13,8 @@ Own re-statements of the published rules (torch 1.13 float32 tensors, Python-flo
   * eta / s_noise / r / solver_type / order variants of the ancestral and DPM-Solver++ SDE samplers
     (k-diffusion's get_ancestral_step with eta; DPM-Solver++(2M/3M) SDE with h_eta = (1 + eta) h), and of
     Euler ancestral CFG++ (Chung et al. 2024) on sampling_reference_extra's guided toy, and SEEDS-2 (Gonzalez et al.
-    2023, arXiv 2305.14267) with its eta, s_noise, stage position r and phi_1 / phi_2 second stage.
+    2023, arXiv 2305.14267) with its eta, s_noise, stage position r and phi_1 / phi_2 second stage, and ER-SDE-Solver
+    (Cui et al. 2023, arXiv 2309.06169) with its noise-scale function, max_stage and s_noise.
 Noise: per-step torch.randn stream seeded with seed + 1; Brownian samplers use sampling_reference_samplers.Bridge.
 Run: /usr/bin/python3 sampling_reference_options.py <resources dir>.
 """
@@ -256,6 +257,40 @@ def seeds_2(x, sig, noise, eta, s_noise, r, phi2):
     return x
 
 
+def er_sde(x, sig, noise, f, max_stage, s_noise, points=200):
+    old_d = old_dd = None
+    for i in range(len(sig) - 1):
+        s, sn = sig[i], sig[i + 1]
+        d = toy(x, s)
+        stage = min(max_stage, i + 1)
+        if sn == 0:
+            x = d
+        else:
+            # ER time lambda = sigma / alpha = sigma for these models
+            r = f(sn) / f(s)
+            x = r * x + (1 - r) * d
+            if stage >= 2:
+                dl = sn - s
+                step = -dl / points
+                pos = sn + np.arange(points) * step
+                s1 = float(np.sum(1 / f(pos))) * step
+                dd = (d - old_d) / (s - sig[i - 1])
+                x = x + dd * (dl + s1 * f(sn))
+                if stage >= 3:
+                    s2 = float(np.sum((pos - s) / f(pos))) * step
+                    du = (dd - old_dd) / ((s - sig[i - 2]) / 2)
+                    x = x + du * (dl * dl / 2 + s2 * f(sn))
+                old_dd = dd
+            if s_noise > 0:
+                v = sn * sn - s * s * r * r
+                x = x + noise(s, sn) * (s_noise * (math.sqrt(v) if v >= 0 else 0.0))
+        old_d = d
+    return x
+
+
+ER_DEFAULT = lambda v: v * (np.exp(v ** 0.3) + 10.0)
+
+
 def dpmpp_sde(x, sig, noise, eta, s_noise, r):
     inject = eta > 0 and s_noise > 0
     for i in range(len(sig) - 1):
@@ -379,6 +414,11 @@ def main(resources):
     put("seeds_2/phi2_eta0.5_snoise0.7_r0.3", seeds_2(x0.clone(), sig, Stream(seed + 1), 0.5, 0.7, 0.3, True))
     put("seeds_2/phi1_eta1_snoise0.5_r0.5", seeds_2(x0.clone(), sig, Stream(seed + 1), 1.0, 0.5, 0.5, False))
     put("seeds_2/phi2_eta0_r1", seeds_2(x0.clone(), sig, Stream(seed + 1), 0.0, 1.0, 1.0, True))
+    put("er_sde/default", er_sde(x0.clone(), sig, Stream(seed + 1), ER_DEFAULT, 3, 1.0))
+    put("er_sde/reverse_eta0.5_stage2_snoise0.8",
+        er_sde(x0.clone(), sig, Stream(seed + 1), lambda v: v ** 1.5, 2, 0.8))
+    put("er_sde/ode_stage3", er_sde(x0.clone(), sig, Stream(seed + 1), lambda v: v, 3, 0.0))
+    put("er_sde/er_stage1_snoise0.5", er_sde(x0.clone(), sig, Stream(seed + 1), ER_DEFAULT, 1, 0.5))
     put("lms/order2", lms(x0.clone(), sig, 2))
     put("lms/order1", lms(x0.clone(), sig, 1))
     out["model_calls"] = calls

@@ -14,6 +14,8 @@ import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplerOptions;
 import dev.noodle.engine.sampling.SamplerOptions.AdaptiveStep;
+import dev.noodle.engine.sampling.SamplerOptions.ErSde;
+import dev.noodle.engine.sampling.SamplerOptions.ErSolverType;
 import dev.noodle.engine.sampling.SamplerOptions.NoiseDevice;
 import dev.noodle.engine.sampling.SamplerOptions.SeedsSolver;
 import dev.noodle.engine.sampling.SamplerOptions.SolverType;
@@ -135,6 +137,11 @@ class SamplerOptionNodesTest {
                 node("74", "KSamplerSelect", "sampler_name", "exp_heun_2_x0"), custom("75", "74"),
                 node("76", "SamplerSEEDS2", "solver_type", "phi_2", "eta", 0.0, "s_noise", 1.0, "r", 1.0),
                 custom("77", "76"),
+                node("78", "KSamplerSelect", "sampler_name", "er_sde"), custom("79", "78"),
+                node("80", "SamplerER_SDE", "solver_type", "ER-SDE", "max_stage", 3, "eta", 1.0, "s_noise", 1.0),
+                custom("81", "80"),
+                node("82", "SamplerER_SDE", "solver_type", "ODE", "max_stage", 3, "eta", 1.0, "s_noise", 1.0),
+                custom("83", "82"),
                 node("60", "KSamplerSelect", "sampler_name", "lms"), custom("61", "60"),
                 node("62", "SamplerLMS", "order", 4), custom("63", "62"),
                 node("64", "SamplerLMS", "order", 1), custom("65", "64"));
@@ -151,6 +158,8 @@ class SamplerOptionNodesTest {
         assertClose(latent(r, "61", 0), latent(r, "63", 0), 0, "SamplerLMS order 4 vs lms");
         assertClose(latent(r, "48", 0), latent(r, "37", 0), 0, "SamplerDPMPP_SDE gpu defaults vs dpmpp_sde");
         assertClose(latent(r, "75", 0), latent(r, "77", 0), 0, "SamplerSEEDS2 phi_2, r 1, eta 0 vs exp_heun_2_x0");
+        assertClose(latent(r, "79", 0), latent(r, "81", 0), 0, "SamplerER_SDE defaults vs er_sde");
+        assertTrue(maxDiff(latent(r, "79", 0), latent(r, "83", 0)) > 1e-3, "the ODE differs");
         assertClose(latent(r, "71", 0), latent(r, "73", 0), 1e-5, "SamplerEulerAncestralCFG++ eta 0 vs CFG++ Euler");
         assertTrue(maxDiff(latent(r, "61", 0), latent(r, "65", 0)) > 1e-4, "order 1 differs");
     }
@@ -175,6 +184,11 @@ class SamplerOptionNodesTest {
                 node("25", "SamplerDPMPP_2S_Ancestral", "eta", 0.2, "s_noise", 1.1),
                 node("28", "SamplerEulerAncestralCFGPP", "eta", 0.35, "s_noise", 2.5),
                 node("29", "SamplerSEEDS2", "solver_type", "phi_2", "eta", 0.6, "s_noise", 0.4, "r", 0.3),
+                node("30", "SamplerER_SDE", "solver_type", "Reverse-time SDE", "max_stage", 2, "eta", 0.5,
+                        "s_noise", 0.8),
+                node("31", "SamplerER_SDE", "solver_type", "Reverse-time SDE", "max_stage", 3, "eta", 0.0,
+                        "s_noise", 0.8),
+                node("32", "SamplerER_SDE", "solver_type", "ODE", "max_stage", 1, "eta", 0.7, "s_noise", 0.9),
                 node("26", "SamplerDPMAdaptative", "order", 2, "rtol", 0.1, "atol", 0.01, "h_init", 0.2,
                         "pcoeff", 0.3, "icoeff", 0.9, "dcoeff", 0.1, "accept_safety", 0.7, "eta", 0.25, "s_noise",
                         0.5),
@@ -199,6 +213,15 @@ class SamplerOptionNodesTest {
         assertEquals(0.25, sde.options().r(), 1e-12);
         assertEquals(0.7, sde.options().sNoise(), 1e-12);
         assertEquals(0.2, sampler(r, "25").options().eta(), 1e-12);
+        SamplerValue er = sampler(r, "30");
+        assertEquals(SamplerKind.ER_SDE, er.kind());
+        assertEquals(new ErSde(ErSolverType.REVERSE_TIME_SDE, 2), er.options().erSde());
+        assertEquals(List.of(0.5, 0.8), List.of(er.options().eta(), er.options().sNoise()));
+        // as ComfyUI: a reverse-time SDE of strength 0 and the ODE neither scale nor draw noise
+        assertEquals(List.of(0.0, 0.0), List.of(sampler(r, "31").options().eta(), sampler(r, "31").options().sNoise()));
+        SamplerValue ode = sampler(r, "32");
+        assertEquals(new ErSde(ErSolverType.ODE, 1), ode.options().erSde());
+        assertEquals(List.of(0.0, 0.0), List.of(ode.options().eta(), ode.options().sNoise()));
         SamplerValue seeds = sampler(r, "29");
         assertEquals(SamplerKind.SEEDS_2, seeds.kind());
         assertEquals(SeedsSolver.PHI_2, seeds.options().seedsSolver());
@@ -305,6 +328,8 @@ class SamplerOptionNodesTest {
                 "SamplerEulerAncestralCFG++",
                 List.of(f("eta", 1.0, 0.0, 1.0, 0.01), f("s_noise", 1.0, 0.0, 10.0, 0.01)));
         shape(new SamplerOptionNodes.SamplerLMS(), "SamplerLMS", List.of(i("order", 4, 1, 100)));
+        shape(new SamplerOptionNodes.SamplerER_SDE(), "SamplerER_SDE", List.of(combo("solver_type",
+                List.of("ER-SDE", "Reverse-time SDE", "ODE")), i("max_stage", 3, 1, 3), eta, sNoise));
         shape(new SamplerOptionNodes.SamplerSEEDS2(), "SamplerSEEDS2", List.of(combo("solver_type",
                 List.of("phi_1", "phi_2")), eta, sNoise, f("r", 0.5, 0.01, 1.0, 0.01)));
         shape(new SamplerOptionNodes.SamplerDPMPP_3M_SDE(), "SamplerDPMPP_3M_SDE", List.of(eta, sNoise, device));

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param adaptive dpm_adaptive's step-size controller
  * @param saSolver SA-Solver's orders and stochastic interval
  * @param seedsSolver seeds_2's second-stage combination (φ₁ or φ₂; φ₂ with r = 1 is exponential Heun)
+ * @param erSde er_sde's noise scaler and stage count
  */
 public record SamplerOptions(
         double eta,
@@ -30,7 +31,57 @@ public record SamplerOptions(
         NoiseDevice noiseDevice,
         AdaptiveStep adaptive,
         SaSolver saSolver,
-        SeedsSolver seedsSolver) {
+        SeedsSolver seedsSolver,
+        ErSde erSde) {
+
+    /** er_sde's noise-scale function f(λ) (ComfyUI SamplerER_SDE's solver_type combo). */
+    public enum ErSolverType {
+        /** f(λ) = λ·(e^{λ^0.3} + 10), the ER-SDE paper's choice. */
+        ER_SDE("ER-SDE"),
+        /** f(λ) = λ^{η+1}: the reverse-time SDE of strength η. */
+        REVERSE_TIME_SDE("Reverse-time SDE"),
+        /** f(λ) = λ: the probability-flow ODE. */
+        ODE("ODE");
+
+        private final String comfyName;
+
+        ErSolverType(String comfyName) {
+            this.comfyName = comfyName;
+        }
+
+        /** The ComfyUI spelling. */
+        public String comfyName() {
+            return comfyName;
+        }
+    }
+
+    /**
+     * ER-SDE-Solver's settings (Cui et al. 2023, arXiv 2309.06169).
+     *
+     * @param type the noise-scale function
+     * @param maxStage the highest solver stage, 1 to 3
+     */
+    public record ErSde(ErSolverType type, int maxStage) {
+        /** ComfyUI's default: the ER-SDE scaler, three stages. */
+        public static final ErSde DEFAULT = new ErSde(ErSolverType.ER_SDE, 3);
+
+        /** Checks the stage range (ComfyUI's SamplerER_SDE limits). */
+        public ErSde {
+            Objects.requireNonNull(type, "type");
+            if (maxStage < 1 || maxStage > 3) {
+                throw new IllegalArgumentException("er_sde max_stage must lie in 1..3, got " + maxStage);
+            }
+        }
+
+        /** f(λ) for strength η. */
+        double scale(double lambda, double eta) {
+            return switch (type) {
+                case ER_SDE -> lambda * (Math.exp(Math.pow(lambda, 0.3)) + 10);
+                case REVERSE_TIME_SDE -> Math.pow(lambda, eta + 1);
+                case ODE -> lambda;
+            };
+        }
+    }
 
     /** seeds_2's second stage (ComfyUI SamplerSEEDS2's solver_type combo). */
     public enum SeedsSolver {
@@ -196,6 +247,7 @@ public record SamplerOptions(
         Objects.requireNonNull(adaptive, "adaptive");
         Objects.requireNonNull(saSolver, "saSolver");
         Objects.requireNonNull(seedsSolver, "seedsSolver");
+        Objects.requireNonNull(erSde, "erSde");
     }
 
     /**
@@ -233,51 +285,56 @@ public record SamplerOptions(
         NoiseDevice device = kind.comfyName().endsWith("_gpu") ? NoiseDevice.GPU : NoiseDevice.CPU;
         return new SamplerOptions(eta, sNoise, expHeun ? 1 : 0.5, solver, order, device, AdaptiveStep.DEFAULT,
                 SaSolver.defaults(ms, kind == SamplerKind.SA_SOLVER_PECE),
-                expHeun ? SeedsSolver.PHI_2 : SeedsSolver.PHI_1);
+                expHeun ? SeedsSolver.PHI_2 : SeedsSolver.PHI_1, ErSde.DEFAULT);
     }
 
     /** These options with η. */
     public SamplerOptions withEta(double v) {
-        return new SamplerOptions(v, sNoise, r, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver);
+        return new SamplerOptions(v, sNoise, r, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver, erSde);
     }
 
     /** These options with s_noise. */
     public SamplerOptions withSNoise(double v) {
-        return new SamplerOptions(eta, v, r, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver);
+        return new SamplerOptions(eta, v, r, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver, erSde);
     }
 
     /** These options with r. */
     public SamplerOptions withR(double v) {
-        return new SamplerOptions(eta, sNoise, v, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver);
+        return new SamplerOptions(eta, sNoise, v, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver, erSde);
     }
 
     /** These options with the solver type. */
     public SamplerOptions withSolverType(SolverType v) {
-        return new SamplerOptions(eta, sNoise, r, v, order, noiseDevice, adaptive, saSolver, seedsSolver);
+        return new SamplerOptions(eta, sNoise, r, v, order, noiseDevice, adaptive, saSolver, seedsSolver, erSde);
     }
 
     /** These options with the order. */
     public SamplerOptions withOrder(int v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, v, noiseDevice, adaptive, saSolver, seedsSolver);
+        return new SamplerOptions(eta, sNoise, r, solverType, v, noiseDevice, adaptive, saSolver, seedsSolver, erSde);
     }
 
     /** These options with the noise device. */
     public SamplerOptions withNoiseDevice(NoiseDevice v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, order, v, adaptive, saSolver, seedsSolver);
+        return new SamplerOptions(eta, sNoise, r, solverType, order, v, adaptive, saSolver, seedsSolver, erSde);
     }
 
     /** These options with dpm_adaptive's controller settings. */
     public SamplerOptions withAdaptive(AdaptiveStep v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, v, saSolver, seedsSolver);
+        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, v, saSolver, seedsSolver, erSde);
     }
 
     /** These options with seeds_2's second-stage combination. */
     public SamplerOptions withSeedsSolver(SeedsSolver v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, adaptive, saSolver, v);
+        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, adaptive, saSolver, v, erSde);
+    }
+
+    /** These options with er_sde's settings. */
+    public SamplerOptions withErSde(ErSde v) {
+        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, adaptive, saSolver, seedsSolver, v);
     }
 
     /** These options with SA-Solver's settings. */
     public SamplerOptions withSaSolver(SaSolver v) {
-        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, adaptive, v, seedsSolver);
+        return new SamplerOptions(eta, sNoise, r, solverType, order, noiseDevice, adaptive, v, seedsSolver, erSde);
     }
 }

@@ -95,7 +95,7 @@ public final class Samplers {
                 case RES_MULTISTEP_ANCESTRAL_CFG_PP -> MultistepSamplers.resMultistep(r, true, true);
                 case GRADIENT_ESTIMATION -> MultistepSamplers.gradientEstimation(r, false);
                 case GRADIENT_ESTIMATION_CFG_PP -> MultistepSamplers.gradientEstimation(r, true);
-                case ER_SDE -> ExponentialSamplers.erSde(r);
+                case ER_SDE -> ExponentialSamplers.erSde(r, o);
                 case SEEDS_2 -> seeds2(r, o);
                 case SEEDS_3 -> ExponentialSamplers.seeds3(r);
                 case UNI_PC -> UniPcSampler.sample(r, false);

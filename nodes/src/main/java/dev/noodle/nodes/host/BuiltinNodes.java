@@ -91,6 +91,7 @@ public final class BuiltinNodes implements NodePack {
                 new SamplerOptionNodes.SamplerDPMPP_SDE(),
                 new SamplerOptionNodes.SamplerDPMPP_2S_Ancestral(),
                 new SamplerOptionNodes.SamplerDPMAdaptative(),
+                new SamplerOptionNodes.SamplerER_SDE(),
                 new SamplerOptionNodes.SamplerSASolver(),
                 new SamplerOptionNodes.SamplerSEEDS2(),
                 new CustomSamplerNodes.RandomNoise(),

@@ -3,6 +3,8 @@ package dev.noodle.nodes.sampling;
 import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplerOptions;
 import dev.noodle.engine.sampling.SamplerOptions.AdaptiveStep;
+import dev.noodle.engine.sampling.SamplerOptions.ErSde;
+import dev.noodle.engine.sampling.SamplerOptions.ErSolverType;
 import dev.noodle.engine.sampling.SamplerOptions.NoiseDevice;
 import dev.noodle.engine.sampling.SamplerOptions.SaSolver;
 import dev.noodle.engine.sampling.SamplerOptions.SeedsSolver;
@@ -264,6 +266,40 @@ public final class SamplerOptionNodes {
                     .withEta(in.get(ADAPTIVE_ETA))
                     .withSNoise(in.get(S_NOISE));
             return sampler(SamplerKind.DPM_ADAPTIVE, o);
+        }
+    }
+
+    /** SamplerER_SDE: er_sde with its noise-scale function, stage count, η and s_noise. */
+    public static final class SamplerER_SDE extends Node {
+        static final EnumInput<ErSolverType> SOLVER_TYPE =
+                EnumInput.of("solver_type", ErSolverType.class, ErSolverType::comfyName);
+        static final IntInput MAX_STAGE = IntInput.of("max_stage", 3, 1, 3);
+        static final FloatInput ER_ETA = ETA.withTooltip("Stochastic strength of reverse-time SDE.\nWhen eta=0, it"
+                + " reduces to deterministic ODE. This setting doesn't apply to ER-SDE solver type.");
+
+        public SamplerER_SDE() {
+            super(NodeSupport.schema("SamplerER_SDE", "SamplerER_SDE", SAMPLERS,
+                            "ER-SDE-Solver: ER-SDE uses the paper's noise scale, Reverse-time SDE one of strength"
+                                    + " eta (eta 0 = ODE), ODE none; max_stage is the solver's order (1 to 3).")
+                    .input(SOLVER_TYPE)
+                    .input(MAX_STAGE)
+                    .input(ER_ETA)
+                    .input(S_NOISE)
+                    .output(PortType.SAMPLER, "SAMPLER"));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            NodeInputs in = ctx.inputs();
+            ErSolverType type = in.get(SOLVER_TYPE);
+            double eta = in.get(ER_ETA);
+            double sNoise = in.get(S_NOISE);
+            if (type == ErSolverType.ODE || (type == ErSolverType.REVERSE_TIME_SDE && eta == 0)) {
+                eta = 0; // as ComfyUI's node: the ODE neither scales nor draws noise
+                sNoise = 0;
+            }
+            return sampler(SamplerKind.ER_SDE, SamplerOptions.defaults(SamplerKind.ER_SDE).withEta(eta)
+                    .withSNoise(sNoise).withErSde(new ErSde(type, in.getInt(MAX_STAGE))));
         }
     }
 

@@ -13,6 +13,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.noodle.engine.sampling.SamplerOptions.AdaptiveStep;
+import dev.noodle.engine.sampling.SamplerOptions.ErSde;
+import dev.noodle.engine.sampling.SamplerOptions.ErSolverType;
 import dev.noodle.engine.sampling.SamplerOptions.SaSolver;
 import dev.noodle.engine.sampling.SamplerOptions.SeedsSolver;
 import dev.noodle.engine.sampling.SamplerOptions.SolverType;
@@ -70,6 +72,14 @@ class SamplersOptionsTest {
         m.put("seeds_2/phi1_eta1_snoise0.5_r0.5", new Case(SamplerKind.SEEDS_2, seeds.withSNoise(0.5)));
         m.put("seeds_2/phi2_eta0_r1", new Case(SamplerKind.SEEDS_2,
                 seeds.withEta(0).withR(1).withSeedsSolver(SeedsSolver.PHI_2)));
+        SamplerOptions er = SamplerOptions.defaults(SamplerKind.ER_SDE);
+        m.put("er_sde/default", new Case(SamplerKind.ER_SDE, er));
+        m.put("er_sde/reverse_eta0.5_stage2_snoise0.8", new Case(SamplerKind.ER_SDE,
+                er.withEta(0.5).withSNoise(0.8).withErSde(new ErSde(ErSolverType.REVERSE_TIME_SDE, 2))));
+        m.put("er_sde/ode_stage3", new Case(SamplerKind.ER_SDE,
+                er.withEta(0).withSNoise(0).withErSde(new ErSde(ErSolverType.ODE, 3))));
+        m.put("er_sde/er_stage1_snoise0.5", new Case(SamplerKind.ER_SDE,
+                er.withSNoise(0.5).withErSde(new ErSde(ErSolverType.ER_SDE, 1))));
         m.put("lms/order2", new Case(SamplerKind.LMS, SamplerOptions.defaults(SamplerKind.LMS).withOrder(2)));
         m.put("lms/order1", new Case(SamplerKind.LMS, SamplerOptions.defaults(SamplerKind.LMS).withOrder(1)));
         return m;
@@ -138,6 +148,7 @@ class SamplersOptionsTest {
                 "CFG++ eta 0");
         assertClose(floats(extra.get("exp_heun_2_x0")), floats(REF.get("seeds_2/phi2_eta0_r1")), 1e-5, 1e-5,
                 "seeds_2 with phi_2, r 1, eta 0 is exponential Heun");
+        assertClose(floats(extra.get("er_sde")), floats(REF.get("er_sde/default")), 1e-5, 1e-5, "er_sde");
         assertNotEquals(REF.get("dpmpp_2m_sde"), REF.get("dpmpp_2m_sde/heun_eta0.5"));
         assertNotEquals(REF.get("dpm_adaptive"), REF.get("dpm_adaptive/order2_rtol0.02"));
         assertNotEquals(REF.get("sa_solver"), REF.get("sa_solver_pece"));
