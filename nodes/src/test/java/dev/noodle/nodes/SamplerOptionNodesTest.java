@@ -242,8 +242,8 @@ class SamplerOptionNodesTest {
         assertEquals(List.of(2, 1, true, true), List.of(s.predictorOrder(), s.correctorOrder(), s.usePece(),
                 s.simpleOrder2()));
         ModelSampling ms = ModelSampling.sd15();
-        assertEquals(SamplerOptions.percentToSigma(ms, 0.1), s.sdeStartSigma(), 1e-6);
-        assertEquals(SamplerOptions.percentToSigma(ms, 0.9), s.sdeEndSigma(), 1e-6);
+        assertEquals(ms.sigma((float) (0.9 * 999.0)), s.sdeStartSigma(), 1e-6);
+        assertEquals(ms.sigma((float) (0.1 * 999.0)), s.sdeEndSigma(), 1e-6);
         assertTrue(s.sdeStartSigma() > s.sdeEndSigma());
         assertNotEquals(SamplerOptions.defaults(SamplerKind.SA_SOLVER).saSolver(), s);
     }

@@ -202,7 +202,7 @@ public record SamplerOptions(
          * schedule ({@code percent_to_sigma(0.2)} … {@code (0.8)}).
          */
         public static SaSolver defaults(ModelSampling ms, boolean usePece) {
-            return new SaSolver(3, 4, usePece, false, percentToSigma(ms, 0.2), percentToSigma(ms, 0.8));
+            return new SaSolver(3, 4, usePece, false, ms.percentToSigma(0.2), ms.percentToSigma(0.8));
         }
 
         /** The stochastic strength τ at σ: η inside [sdeEndSigma, sdeStartSigma], 0 outside or for η ≤ 0. */
@@ -212,20 +212,6 @@ public record SamplerOptions(
             }
             return sdeStartSigma >= sigma && sigma >= sdeEndSigma ? eta : 0;
         }
-    }
-
-    /**
-     * σ at a fraction of the sampling process (ComfyUI {@code ModelSamplingDiscrete.percent_to_sigma}):
-     * 0 or less gives 999999999.9, 1 or more gives 0, otherwise σ at timestep (1 − p)·999.
-     */
-    public static double percentToSigma(ModelSampling ms, double percent) {
-        if (percent <= 0) {
-            return 999999999.9;
-        }
-        if (percent >= 1) {
-            return 0;
-        }
-        return ms.sigma((float) ((1.0 - percent) * 999.0));
     }
 
     /** Checks ranges: η, s_noise ≥ 0, r &gt; 0, order ≥ 1, all finite, nothing missing. */

@@ -364,8 +364,7 @@ public final class SamplerOptionNodes {
             var ms = in.get(MODEL).sampling();
             SaSolver sa = new SaSolver(in.getInt(PREDICTOR_ORDER), in.getInt(CORRECTOR_ORDER),
                     in.get(USE_PECE), in.get(SIMPLE_ORDER_2),
-                    SamplerOptions.percentToSigma(ms, in.get(SDE_START)),
-                    SamplerOptions.percentToSigma(ms, in.get(SDE_END)));
+                    ms.percentToSigma(in.get(SDE_START)), ms.percentToSigma(in.get(SDE_END)));
             SamplerOptions o = SamplerOptions.defaults(SamplerKind.SA_SOLVER, ms)
                     .withEta(in.get(SA_ETA))
                     .withSNoise(in.get(S_NOISE))

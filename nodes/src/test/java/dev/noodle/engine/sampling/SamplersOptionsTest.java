@@ -180,8 +180,11 @@ class SamplersOptionsTest {
         assertEquals(true, SamplerOptions.defaults(SamplerKind.SA_SOLVER_PECE).saSolver().usePece());
         assertEquals(REF.get("sa_start_sigma").asDouble(), sa.sdeStartSigma(), 1e-6);
         assertEquals(REF.get("sa_end_sigma").asDouble(), sa.sdeEndSigma(), 1e-6);
-        assertEquals(0, SamplerOptions.percentToSigma(ModelSampling.sd15(), 1.0));
-        assertEquals(999999999.9, SamplerOptions.percentToSigma(ModelSampling.sd15(), 0.0));
+        // on another schedule the interval follows that schedule (ComfyUI's percent_to_sigma of the model)
+        ModelSampling zsnr = ModelSampling.discrete(0.00085, 0.012, 1000, PredictionType.EPS, true);
+        SaSolver z = SamplerOptions.defaults(SamplerKind.SA_SOLVER, zsnr).saSolver();
+        assertEquals(zsnr.percentToSigma(0.2), z.sdeStartSigma(), 1e-6);
+        assertNotEquals(sa.sdeStartSigma(), z.sdeStartSigma());
     }
 
     @Test
