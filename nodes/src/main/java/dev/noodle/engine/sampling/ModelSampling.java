@@ -222,6 +222,21 @@ public final class ModelSampling {
         return (float) Math.exp(ls);
     }
 
+    /**
+     * The σ at which a fraction of the schedule has been sampled (ComfyUI {@code percent_to_sigma}): 0 → a σ above
+     * every schedule (999999999.9), 1 → 0, otherwise σ at timestep (1 − percent)·999. Used for conditioning that
+     * applies over part of the schedule.
+     */
+    public float percentToSigma(double percent) {
+        if (percent <= 0.0) {
+            return 999999999.9f;
+        }
+        if (percent >= 1.0) {
+            return 0f;
+        }
+        return sigma((float) ((1.0 - percent) * 999.0));
+    }
+
     /** c_in·x = x / sqrt(σ² + 1): the UNet input for a noisy latent x at σ. */
     public NDArray calculateInput(NDArray x, float sigma) {
         // [B, C, H, W] -> [B, C, H, W]
