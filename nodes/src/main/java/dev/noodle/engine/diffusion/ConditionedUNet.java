@@ -21,8 +21,15 @@ import java.util.List;
  */
 public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     private static final int FEATHER = 8;
-    private final UNetModel unet;
+    private final Network unet;
+    private final int admInChannels;
     private final LatentExtras extras;
+
+    /** The network as this class calls it: UNetModel.forward(x, t, context, y). */
+    @FunctionalInterface
+    interface Network {
+        NDArray forward(NDArray x, NDArray t, NDArray context, NDArray y);
+    }
 
     /** Extra channels concatenated to the latent (inpainting models), or none. */
     public interface LatentExtras {
@@ -31,7 +38,13 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     }
 
     public ConditionedUNet(UNetModel unet, LatentExtras extras) {
-        this.unet = unet;
+        this(unet::forward, unet.config().admInChannels(), extras);
+    }
+
+    /** Over any network with the UNet's signature (tests use a toy one). */
+    ConditionedUNet(Network net, int admInChannels, LatentExtras extras) {
+        this.unet = net;
+        this.admInChannels = admInChannels;
         this.extras = extras;
     }
 
@@ -99,9 +112,9 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
         if (extras != null) {
             in = x.concat(extras.channels(x, area, scope).toType(x.getDataType(), false), 1);
         }
-        if ((y == null) != (unet.config().admInChannels() == 0)) {
+        if ((y == null) != (admInChannels == 0)) {
             throw new IllegalArgumentException(y == null
-                    ? "this UNet takes a " + unet.config().admInChannels() + "-wide y vector (SDXL size/pooled"
+                    ? "this UNet takes a " + admInChannels + "-wide y vector (SDXL size/pooled"
                             + " conditioning) but the conditioning has none; encode the prompt with this model's CLIP"
                     : "the conditioning carries a y vector but this UNet has no label_emb");
         }
@@ -160,21 +173,27 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
                 + (a.x() + a.width()))).expandDims(1).toType(DataType.FLOAT32, false);
     }
 
-    // ComfyUI's area edge blending: weights ramp over 8 cells on edges that are not the latent border.
+    // ComfyUI's area edge blending: on edges that are not the latent border, weights ramp up over
+    // rr = min(8, side / 4) cells of that axis, cell t (from the edge) weighted (t + 1) / rr.
     private static NDArray feather(NDManager m, LatentArea a, int w, int h) {
         float[] mult = new float[a.height() * a.width()];
         java.util.Arrays.fill(mult, 1f);
-        for (int t = 0; t < FEATHER; t++) {
-            float f = Math.min(1f, (t + 1f) / FEATHER);
-            for (int yy = 0; yy < a.height(); yy++) {
-                for (int xx = 0; xx < a.width(); xx++) {
-                    int i = yy * a.width() + xx;
+        int rrY = Math.min(FEATHER, a.height() / 4);
+        int rrX = Math.min(FEATHER, a.width() / 4);
+        for (int yy = 0; yy < a.height(); yy++) {
+            for (int xx = 0; xx < a.width(); xx++) {
+                int i = yy * a.width() + xx;
+                for (int t = 0; t < rrY; t++) {
+                    float f = (float) ((1.0 / rrY) * (t + 1));
                     if (a.y() != 0 && yy == t) {
                         mult[i] *= f;
                     }
                     if (a.y() + a.height() < h && yy == a.height() - 1 - t) {
                         mult[i] *= f;
                     }
+                }
+                for (int t = 0; t < rrX; t++) {
+                    float f = (float) ((1.0 / rrX) * (t + 1));
                     if (a.x() != 0 && xx == t) {
                         mult[i] *= f;
                     }

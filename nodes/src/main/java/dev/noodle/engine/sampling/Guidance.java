@@ -76,7 +76,7 @@ public final class Guidance {
     private static NDArray std(NDArray t) {
         int[] axes = {1, 2, 3};
         long n = t.getShape().size() / t.getShape().get(0);
-        NDArray centred = t.sub(t.mean(axes, true));
+        NDArray centred = t.sub(t.sum(axes, true).div((float) n));
         return centred.square().sum(axes, true).div((float) (n - 1)).sqrt();
     }
 
