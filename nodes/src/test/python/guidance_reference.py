@@ -15,6 +15,10 @@ engine/sampling/guidance.json, on fixed tensors and a toy network:
   The toy network predicts eps = k * x_in with k the conditioning's scalar, x_in = x / sqrt(sigma^2 + 1); the
   denoised estimate is x - sigma * eps.
 
+nodes/conditioning_edit.json: ComfyUI's ConditioningAverage (t_to * s + t_from * (1 - s), from's first entry cut or
+  zero-padded to each entry's token count, pooled outputs alike), ConditioningConcat (tokens of from appended) and
+  ConditioningZeroOut (states and pooled output zeroed) on fixed tensors.
+
 engine/diffusion/cond_mix.json: ComfyUI's calc_cond_batch / get_area_and_mult on a toy UNet (out = x * mean(context)
   + 0.001 t): entries skipped outside their sigma range, areas (feathered over min(8, side // 4) cells on inner
   edges), masks (weight = mask * strength, no feathering) and mask bounds, summed and divided by the summed weights
@@ -273,11 +277,47 @@ def cond_mix_fixture():
     return out
 
 
+def average(to, frm, s):
+    t1, p_to = to
+    t0, p_from = frm
+    p_to = p_from if p_to is None else p_to
+    t0 = t0[:, :t1.shape[1]]
+    if t0.shape[1] < t1.shape[1]:
+        t0 = torch.cat([t0, torch.zeros((1, t1.shape[1] - t0.shape[1], t1.shape[2]))], dim=1)
+    tw = torch.mul(t1, s) + torch.mul(t0, 1.0 - s)
+    pooled = p_to
+    if p_from is not None and p_to is not None:
+        pooled = torch.mul(p_to, s) + torch.mul(p_from, 1.0 - s)
+    elif p_from is not None:
+        pooled = p_from
+    return tw, pooled
+
+
+def cond_edit_fixture():
+    to = (r(1, 3, 4), r(1, 5))
+    to_bare = (r(1, 3, 4), None)
+    short = (r(1, 2, 4), r(1, 5))
+    long_ = (r(1, 5, 4), r(1, 5))
+    out = {"to": flat(to[0]), "to_pooled": flat(to[1]), "to_bare": flat(to_bare[0]), "short": flat(short[0]),
+           "short_pooled": flat(short[1]), "long": flat(long_[0]), "long_pooled": flat(long_[1])}
+    for name, frm in (("short", short), ("long", long_)):
+        tw, pooled = average(to, frm, 0.3)
+        out["avg_" + name] = flat(tw)
+        out["avg_" + name + "_pooled"] = flat(pooled)
+        out["concat_" + name] = flat(torch.cat((to[0], frm[0]), 1))
+    tw, pooled = average(to_bare, short, 0.3)
+    out["avg_bare"] = flat(tw)
+    out["avg_bare_pooled"] = flat(pooled)  # to has no pooled output: from's is taken
+    return out
+
+
 def main():
     root = sys.argv[1]
     g = guidance_fixture()
     c = cond_mix_fixture()
-    for rel, data in (("dev/noodle/engine/sampling/guidance.json", g), ("dev/noodle/engine/diffusion/cond_mix.json", c)):
+    e = cond_edit_fixture()
+    for rel, data in (("dev/noodle/engine/sampling/guidance.json", g), ("dev/noodle/engine/diffusion/cond_mix.json", c),
+                      ("dev/noodle/nodes/conditioning_edit.json", e)):
         path = os.path.join(root, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:

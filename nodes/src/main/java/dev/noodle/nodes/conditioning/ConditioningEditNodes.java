@@ -131,15 +131,17 @@ public final class ConditioningEditNodes {
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
             HeapTensor from = in.get(CONDITIONING_FROM).entries().get(0).context();
-            return NodeOutputs.of(map(in.get(CONDITIONING_TO), e -> {
-                sameWidth("ConditioningConcat", e.context(), from);
-                HeapTensor to = e.context();
-                float[] out = new float[to.data().length + from.data().length];
-                System.arraycopy(to.data(), 0, out, 0, to.data().length);
-                System.arraycopy(from.data(), 0, out, to.data().length, from.data().length);
-                long[] shape = {1, to.dim(1) + from.dim(1), to.dim(2)};
-                return e.withContext(new HeapTensor(shape, out), e.pooled());
-            }));
+            return NodeOutputs.of(map(in.get(CONDITIONING_TO), e -> concat(e, from)));
+        }
+
+        static ConditioningValue.Entry concat(ConditioningValue.Entry e, HeapTensor from) {
+            sameWidth("ConditioningConcat", e.context(), from);
+            HeapTensor to = e.context();
+            float[] out = new float[to.data().length + from.data().length];
+            System.arraycopy(to.data(), 0, out, 0, to.data().length);
+            System.arraycopy(from.data(), 0, out, to.data().length, from.data().length);
+            long[] shape = {1, to.dim(1) + from.dim(1), to.dim(2)};
+            return e.withContext(new HeapTensor(shape, out), e.pooled());
         }
     }
 
@@ -155,8 +157,11 @@ public final class ConditioningEditNodes {
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            return NodeOutputs.of(map(ctx.inputs().get(CONDITIONING), e -> e.withContext(zeros(e.context()),
-                    e.pooled() == null ? null : zeros(e.pooled()))));
+            return NodeOutputs.of(map(ctx.inputs().get(CONDITIONING), ConditioningZeroOut::zeroOut));
+        }
+
+        static ConditioningValue.Entry zeroOut(ConditioningValue.Entry e) {
+            return e.withContext(zeros(e.context()), e.pooled() == null ? null : zeros(e.pooled()));
         }
 
         private static HeapTensor zeros(HeapTensor t) {
