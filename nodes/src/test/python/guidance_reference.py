@@ -208,6 +208,43 @@ def cond_mix(entries, x_in, t, sigma):
     return out / count
 
 
+def same_area_if_none(conds, c):
+    """create_cond_with_same_area_if_none, restated: c's copy with the text of the smallest enclosing entry."""
+    if "area" not in c:
+        return
+    ca = c["area"]  # (h, w, y, x)
+
+    def inside(a, cmp):
+        return a[2] >= cmp[2] and a[3] >= cmp[3] and a[0] + a[2] <= cmp[0] + cmp[2] and a[1] + a[3] <= cmp[1] + cmp[3]
+
+    smallest = None
+    for x in conds:
+        if "area" in x:
+            if inside(ca, x["area"]):
+                if smallest is None or "area" not in smallest:
+                    smallest = x
+                elif smallest["area"][0] * smallest["area"][1] > x["area"][0] * x["area"][1]:
+                    smallest = x
+        elif smallest is None:
+            smallest = x
+    if smallest is None or ("area" in smallest and smallest["area"] == ca):
+        return
+    out = dict(c)
+    out["context"] = smallest["context"]
+    out["name"] = c["name"] + "<" + smallest["name"]
+    conds.append(out)
+
+
+def opposite_areas(lists):
+    lists = [list(l) for l in lists]
+    for k in range(len(lists)):
+        for c in lists[k]:
+            for kk in range(len(lists)):
+                if k != kk:
+                    same_area_if_none(lists[kk], c)
+    return lists
+
+
 def mask_bounds(mask):
     b = torch.max(torch.abs(mask), dim=0).values
     ys, xs = torch.where(b != 0)
@@ -263,6 +300,18 @@ def cond_mix_fixture():
            "mask_c": flat(mask_c), "mask_d": flat(mask_d), "bounds": list(bounds)}
     for sigma in (7.0, 3.0, 0.5):
         out["mix_sigma_%g" % sigma] = flat(cond_mix(entries, x, t, sigma))
+    # opposite areas: the negative gets b's and d's areas with its own text (n, or m where m encloses them)
+    neg = [{"name": "n", "context": ctx["e"] * 0.5, "strength": 1.0, "sigma_start": inf, "sigma_end": 0.0},
+           {"name": "m", "context": ctx["c"] - 0.4, "strength": 0.6, "area": (10, 12, 2, 1), "sigma_start": inf,
+            "sigma_end": 0.0},
+           {"name": "q", "context": ctx["a"] * 0.3, "strength": 1.1, "area": (7, 9, 3, 2), "sigma_start": inf,
+            "sigma_end": 0.0}]
+    pos, neg2 = opposite_areas([entries[:4], neg])
+    out["opposite_names"] = [[c["name"] for c in pos], [c["name"] for c in neg2]]
+    out["opposite_neg_context"] = {"n": flat(neg[0]["context"]), "m": flat(neg[1]["context"]),
+                                   "q": flat(neg[2]["context"])}
+    out["opposite_pos"] = flat(cond_mix(pos, x, t, 3.0))
+    out["opposite_neg"] = flat(cond_mix(neg2, x, t, 3.0))
     # every entry outside its range: zeros
     out["none_active"] = flat(cond_mix(entries[4:], x, t, 7.0))
     # percentage areas: (h, w, y, x) = (max(1, round(h H)), max(1, round(w W)), round(y H), round(x W))

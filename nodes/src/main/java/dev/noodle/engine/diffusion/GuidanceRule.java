@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * How a run mixes its conditionings into one denoised estimate (ComfyUI's guider classes): classifier-free guidance
- * between the request's positive and negative, or a guider with conditionings of its own. Immutable.
+ * between the request's positive and negative, or a guider with conditionings of its own. Each gives its lists
+ * opposite areas ({@link OppositeAreas}) in ComfyUI's key order first. Immutable.
  */
 public sealed interface GuidanceRule {
     /** KSampler's and CFGGuider's rule: CFG at the request's scale (its negative unused at cfg 1). */
@@ -31,7 +32,8 @@ public sealed interface GuidanceRule {
         public Denoiser denoiser(ModelSampling sampling, ConditionedUNet model, SamplingRequest r,
                 List<GuidancePatch> patches) {
             boolean one = Math.abs(r.cfg() - 1f) < 1e-6f;
-            return new CfgDenoiser<>(sampling, model, r.positive(), one ? null : r.negative(), r.cfg(), patches);
+            List<List<CondEntry>> c = OppositeAreas.apply(List.of(r.positive(), r.negative()));
+            return new CfgDenoiser<>(sampling, model, c.get(0), one ? null : c.get(1), r.cfg(), patches);
         }
     }
 
@@ -53,8 +55,9 @@ public sealed interface GuidanceRule {
         @Override
         public Denoiser denoiser(ModelSampling sampling, ConditionedUNet model, SamplingRequest r,
                 List<GuidancePatch> patches) {
-            return new DualCfgDenoiser<>(sampling, model, r.positive(), cond2, r.negative(), cfgConds,
-                    cfgCond2Negative, nested, patches);
+            List<List<CondEntry>> c = OppositeAreas.apply(List.of(r.positive(), cond2, r.negative()));
+            return new DualCfgDenoiser<>(sampling, model, c.get(0), c.get(1), c.get(2), cfgConds, cfgCond2Negative,
+                    nested, patches);
         }
     }
 
@@ -73,8 +76,8 @@ public sealed interface GuidanceRule {
         @Override
         public Denoiser denoiser(ModelSampling sampling, ConditionedUNet model, SamplingRequest r,
                 List<GuidancePatch> patches) {
-            return new PerpNegDenoiser<>(sampling, model, r.positive(), r.negative(), empty, r.cfg(), negScale,
-                    patches);
+            List<List<CondEntry>> c = OppositeAreas.apply(List.of(r.positive(), empty, r.negative()));
+            return new PerpNegDenoiser<>(sampling, model, c.get(0), c.get(2), c.get(1), r.cfg(), negScale, patches);
         }
     }
 }

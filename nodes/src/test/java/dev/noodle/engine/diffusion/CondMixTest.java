@@ -88,6 +88,24 @@ class CondMixTest {
                 NDArray got = net.predict(x, Float.parseFloat(sigma), t, List.of(List.of(a, bb, c, d, e)), m);
                 assertClose(floats(FIX.get("mix_sigma_" + sigma)), got.toFloatArray(), "σ " + sigma);
             }
+            // opposite areas (create_cond_with_same_area_if_none): the negative gets d's area with m's text, the
+            // positive m's area with a's; b's area already has its twin q in the negative
+            JsonNode nc = FIX.get("opposite_neg_context");
+            CondEntry n = new CondEntry(m.create(floats(nc.get("n")), cs), null, 1f, null);
+            CondEntry mm = new CondEntry(m.create(floats(nc.get("m")), cs), null, 0.6f, new LatentArea(1, 2, 12, 10));
+            CondEntry q = new CondEntry(m.create(floats(nc.get("q")), cs), null, 1.1f, new LatentArea(2, 3, 9, 7));
+            List<List<CondEntry>> opp = OppositeAreas.apply(List.of(List.of(a, bb, c, d), List.of(n, mm, q)));
+            assertEquals(5, opp.get(0).size(), "positive + m's area");
+            assertEquals(4, opp.get(1).size(), "negative + d's area");
+            CondEntry dm = opp.get(1).get(3);
+            assertEquals(d.area(), dm.area());
+            assertEquals(mm.context(), dm.context(), "d's copy speaks m's text");
+            assertEquals(d.mask(), dm.mask(), "and keeps d's mask");
+            NDArray both = net.predict(x.concat(x, 0), 3f, new float[] {500, 500, 500, 500}, opp, m);
+            float[] ob = both.toFloatArray();
+            int hb = ob.length / 2;
+            assertClose(floats(FIX.get("opposite_pos")), Arrays.copyOfRange(ob, 0, hb), "opposite positive");
+            assertClose(floats(FIX.get("opposite_neg")), Arrays.copyOfRange(ob, hb, ob.length), "opposite negative");
             // a chunk whose every entry is outside its range predicts zeros; the other chunk is unaffected
             NDArray two = net.predict(x.concat(x, 0), 7f, new float[] {500, 500, 500, 500},
                     List.of(List.of(e), List.of(a, bb, c, d, e)), m);
