@@ -111,13 +111,28 @@ public final class DiffusionSampler {
     }
 
     // ComfyUI KSamplerX0Inpaint: before each denoise, x outside the mask is replaced by the original latent
-    // re-noised to σ; after it, denoised outside the mask is the original latent.
+    // re-noised to σ; after it, denoised outside the mask is the original latent. The CFG++ samplers' unconditional
+    // estimate is read inside the wrapper (ComfyUI's post-CFG hook), so it is passed on unblended.
     private static Denoiser masked(Denoiser d, NDArray mask, NDArray latent, NDArray noise) {
-        return (x, sigma, scope) -> {
-            NDArray keep = mask.neg().add(1f);
-            NDArray xIn = x.mul(mask).add(latent.add(noise.mul(sigma)).mul(keep));
-            NDArray den = d.denoise(xIn, sigma, scope);
-            return den.mul(mask).add(latent.mul(keep));
+        return new Denoiser() {
+            @Override
+            public NDArray denoise(NDArray x, float sigma, NDManager scope) {
+                return blend(d.denoise(in(x, sigma), sigma, scope));
+            }
+
+            @Override
+            public Guided denoiseGuided(NDArray x, float sigma, NDManager scope) {
+                Guided g = d.denoiseGuided(in(x, sigma), sigma, scope);
+                return new Guided(blend(g.denoised()), g.uncond());
+            }
+
+            private NDArray in(NDArray x, float sigma) {
+                return x.mul(mask).add(latent.add(noise.mul(sigma)).mul(mask.neg().add(1f)));
+            }
+
+            private NDArray blend(NDArray den) {
+                return den.mul(mask).add(latent.mul(mask.neg().add(1f)));
+            }
         };
     }
 }

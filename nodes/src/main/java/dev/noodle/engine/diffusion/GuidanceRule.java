@@ -31,9 +31,12 @@ public sealed interface GuidanceRule {
         @Override
         public Denoiser denoiser(ModelSampling sampling, ConditionedUNet model, SamplingRequest r,
                 List<GuidancePatch> patches) {
+            // the negative goes along at cfg 1 too: CfgDenoiser skips it there except for the CFG++ samplers'
+            // unconditional estimate (ComfyUI's disable_cfg1_optimization); none (BasicGuider) stays none
             boolean one = Math.abs(r.cfg() - 1f) < 1e-6f;
             List<List<CondEntry>> c = OppositeAreas.apply(List.of(r.positive(), r.negative()));
-            return new CfgDenoiser<>(sampling, model, c.get(0), one ? null : c.get(1), r.cfg(), patches);
+            List<CondEntry> negative = c.get(1).isEmpty() && one ? null : c.get(1);
+            return new CfgDenoiser<>(sampling, model, c.get(0), negative, r.cfg(), patches);
         }
     }
 

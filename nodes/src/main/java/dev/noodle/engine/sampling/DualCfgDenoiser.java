@@ -58,10 +58,23 @@ public final class DualCfgDenoiser<C> implements Denoiser {
 
     @Override
     public NDArray denoise(NDArray x, float sigma, NDManager scope) {
+        return guide(x, sigma, scope, false).denoised();
+    }
+
+    /**
+     * The guided estimate with the unconditional one of the inner CFG step (regular: the negative; nested: cond2),
+     * what ComfyUI's post-CFG hook hands the CFG++ samplers; no pass is skipped (disable_cfg1_optimization).
+     */
+    @Override
+    public Guided denoiseGuided(NDArray x, float sigma, NDManager scope) {
+        return guide(x, sigma, scope, true);
+    }
+
+    private Guided guide(NDArray x, float sigma, NDManager scope, boolean allPasses) {
         // x: [B, C, H, W]
         C neg = negative;
         C middle = cond2;
-        if (!nested && CondBatch.isClose(cfgCond2Negative, 1.0)) {
+        if (!allPasses && !nested && CondBatch.isClose(cfgCond2Negative, 1.0)) {
             neg = null;
             if (CondBatch.isClose(cfgConds, 1.0)) {
                 middle = null;
@@ -70,9 +83,9 @@ public final class DualCfgDenoiser<C> implements Denoiser {
         NDArray[] d = CondBatch.denoised(sampling, model, Arrays.asList(neg, middle, cond1), x, sigma, scope);
         if (nested) {
             NDArray text = Guidance.cfg(patches, d[2], d[1], cfgConds, x, sigma);
-            return d[0].add(text.sub(d[0]).mul(cfgCond2Negative));
+            return new Guided(d[0].add(text.sub(d[0]).mul(cfgCond2Negative)), d[1]);
         }
         NDArray guided = Guidance.cfg(patches, d[1], neg == null ? null : d[0], cfgCond2Negative, x, sigma);
-        return guided.add(d[2].sub(d[1]).mul(cfgConds));
+        return new Guided(guided.add(d[2].sub(d[1]).mul(cfgConds)), d[0]);
     }
 }

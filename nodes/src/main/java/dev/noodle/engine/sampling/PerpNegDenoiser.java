@@ -56,10 +56,23 @@ public final class PerpNegDenoiser<C> implements Denoiser {
 
     @Override
     public NDArray denoise(NDArray x, float sigma, NDManager scope) {
+        return guide(x, sigma, scope, false).denoised();
+    }
+
+    /**
+     * The guided estimate with the negative's, what ComfyUI's post-CFG hook hands the CFG++ samplers; no pass is
+     * skipped (disable_cfg1_optimization).
+     */
+    @Override
+    public Guided denoiseGuided(NDArray x, float sigma, NDManager scope) {
+        return guide(x, sigma, scope, true);
+    }
+
+    private Guided guide(NDArray x, float sigma, NDManager scope, boolean allPasses) {
         // x: [B, C, H, W]
         C neg = negative;
         C emp = empty;
-        if (negScale == 0f) {
+        if (!allPasses && negScale == 0f) {
             neg = null;
             if (CondBatch.isClose(cfg, 1.0)) {
                 emp = null;
@@ -72,6 +85,6 @@ public final class PerpNegDenoiser<C> implements Denoiser {
         NDArray norm2 = pos.square().sum();
         NDArray perp = ng.sub(pos.mul(dot.div(norm2)));
         NDArray guided = d[2].add(pos.sub(perp.mul(negScale)).mul(cfg));
-        return Guidance.post(patches, guided, d[0]);
+        return new Guided(Guidance.post(patches, guided, d[0]), d[1]);
     }
 }

@@ -124,6 +124,31 @@ class GuidanceTest {
         }
     }
 
+    /** For the CFG++ samplers every pass runs and the inner CFG step's unconditional estimate comes along. */
+    @Test
+    void guidedEstimatesCarryTheInnerUncond() {
+        ModelSampling ms = ModelSampling.sd15();
+        float sigma = f("sigma");
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = tensor(m, "x");
+            NDArray neg = ms.calculateDenoised(sigma, ms.calculateInput(x, sigma).mul(k("negative")), x);
+            NDArray mid = ms.calculateDenoised(sigma, ms.calculateInput(x, sigma).mul(k("cond2")), x);
+            Toy toy = new Toy();
+            Denoiser.Guided g = dual(ms, toy, 3f, 1f, false, List.of()).denoiseGuided(x, sigma, m);
+            assertEquals(List.of(6), toy.rows, "no pass skipped at cfg_cond2_negative 1");
+            check("dual_regular_cfg2_one", g.denoised());
+            assertClose(neg.toFloatArray(), g.uncond().toFloatArray(), 1e-6, 1e-6, "regular: the negative");
+            g = dual(ms, toy, 3f, 5f, true, List.of()).denoiseGuided(x, sigma, m);
+            check("dual_nested", g.denoised());
+            assertClose(mid.toFloatArray(), g.uncond().toFloatArray(), 1e-6, 1e-6, "nested: cond2");
+            toy.rows.clear();
+            g = perp(ms, toy, 0f, List.of()).denoiseGuided(x, sigma, m);
+            assertEquals(List.of(6), toy.rows, "no pass skipped at neg_scale 0");
+            check("perp_neg_zero", g.denoised());
+            assertClose(neg.toFloatArray(), g.uncond().toFloatArray(), 1e-6, 1e-6, "Perp-Neg: the negative");
+        }
+    }
+
     private static DualCfgDenoiser<Float> dual(ModelSampling ms, Toy toy, float c1, float c2, boolean nested,
             List<GuidancePatch> p) {
         return new DualCfgDenoiser<>(ms, toy, k("cond1"), k("cond2"), k("negative"), c1, c2, nested, p);
