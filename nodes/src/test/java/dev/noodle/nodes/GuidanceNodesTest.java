@@ -361,7 +361,7 @@ class GuidanceNodesTest {
                 "cfg_conds", cfgConds, "cfg_cond2_negative", cfg2, "style", style);
     }
 
-    /** RescaleCFG 0 is plain CFG; at 0.7 KSampler and CFGGuider both apply it, to the same latent. */
+    /** RescaleCFG 0 is plain CFG; at 0.7 KSampler, CFGGuider and SamplerCustom all apply it, to the same latent. */
     @Test
     void rescaleCfgPatchesEveryGuider() {
         RunResult r = run(node("20", "RescaleCFG", "model", l("4"), "multiplier", 0.0),
@@ -370,10 +370,14 @@ class GuidanceNodesTest {
                 ksampler("22", l("20"), l("6"), l("7"), 7.0, l("5")),
                 ksampler("23", l("21"), l("6"), l("7"), 7.0, l("5")),
                 cfgGuider("24", l("21"), l("6"), l("7"), 7.0), advanced("25", "24"),
-                cfgGuider("26", l("4"), l("6"), l("7"), 7.0), advanced("27", "26"));
+                cfgGuider("26", l("4"), l("6"), l("7"), 7.0), advanced("27", "26"),
+                node("28", "SamplerCustom", "model", l("21"), "add_noise", true, "noise_seed", 42, "cfg", 7.0,
+                        "positive", l("6"), "negative", l("7"), "sampler", l("12"), "sigmas", l("13"),
+                        "latent_image", l("5")));
         assertClose(latent(r, "3"), latent(r, "22"), 1e-5, "multiplier 0");
         assertDiffer(latent(r, "3"), latent(r, "23"), "multiplier 0.7");
         assertClose(latent(r, "23"), latent(r, "25"), 1e-5, "KSampler vs CFGGuider with RescaleCFG");
+        assertClose(latent(r, "23"), latent(r, "28"), 1e-5, "KSampler vs SamplerCustom with RescaleCFG");
         assertClose(latent(r, "3"), latent(r, "27"), 1e-5, "the unpatched model is untouched");
     }
 
