@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.diffusion.AdmConditioning;
 import dev.noodle.engine.diffusion.CondEntry;
+import dev.noodle.engine.diffusion.ConditionedUNet;
 import dev.noodle.engine.diffusion.DiffusionSampler;
 import dev.noodle.engine.diffusion.GuidanceRule;
 import dev.noodle.engine.diffusion.LatentArea;
@@ -37,6 +38,7 @@ import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** KSampler and KSamplerAdvanced, shaped as ComfyUI's; both sample through {@link #sample}. */
 public final class SamplerNodes {
@@ -107,16 +109,31 @@ public final class SamplerNodes {
             NDArray x = samples.toNd(m);
             NDArray mask = latent.noiseMask() == null ? null
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
-            InpaintExtras extras = model.unet().config().inChannels() == 9
-                    ? InpaintExtras.of(positive, latent, model.latentScale()) : null;
+            // the guider's own conditioning (DualCFGGuider's cond2, PerpNegGuider's empty prompt), a negative one
+            ConditioningValue own = switch (mode) {
+                case GuiderValue.Cfg c -> null;
+                case GuiderValue.DualCfg d -> d.cond2();
+                case GuiderValue.PerpNeg p -> p.empty();
+            };
+            List<CondEntry> ownEntries = own == null ? List.of() : entries(own, m, model, samples, true);
+            List<Map.Entry<ConditioningValue, List<CondEntry>>> conds = new ArrayList<>();
+            conds.add(Map.entry(positive, r.positive()));
+            if (negative != null) {
+                conds.add(Map.entry(negative, r.negative()));
+            }
+            if (own != null) {
+                conds.add(Map.entry(own, ownEntries));
+            }
+            ConditionedUNet.LatentExtras extras = model.unet().config().inChannels() == 9
+                    ? InpaintExtras.of(positive, latent, model.latentScale())
+                    : Ip2pExtras.forModel(model, latent, conds);
             DiffusionSampler.Model dm = new DiffusionSampler.Model(model.unet(), model.sampling(), model.latentScale(),
                     extras, model.guidance());
             GuidanceRule rule = switch (mode) {
                 case GuiderValue.Cfg c -> GuidanceRule.CFG;
-                case GuiderValue.DualCfg d -> new GuidanceRule.DualCfg(entries(d.cond2(), m, model, samples, true),
-                        request.cfg(), d.cfgCond2Negative(), d.nested());
-                case GuiderValue.PerpNeg p -> new GuidanceRule.PerpNeg(entries(p.empty(), m, model, samples, true),
-                        p.negScale());
+                case GuiderValue.DualCfg d -> new GuidanceRule.DualCfg(ownEntries, request.cfg(),
+                        d.cfgCond2Negative(), d.nested());
+                case GuiderValue.PerpNeg p -> new GuidanceRule.PerpNeg(ownEntries, p.negScale());
             };
             float[][] factors = model.family().base() == ModelFamily.SDXL
                     ? LatentPreview.SDXL_FACTORS : LatentPreview.SD15_FACTORS;
