@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * Writes tiny random-weight SDXL and SD 2.x checkpoints in the real single-file layouts, for tests and examples:
  * SDXL with {@code conditioner.embedders.0.transformer.text_model.*} (CLIP-L, Hugging Face names) and
  * {@code conditioner.embedders.1.model.*} (OpenCLIP bigG, open_clip names with packed {@code in_proj_weight},
- * {@code text_projection} used as x·P, {@code logit_scale}); SD 2.x with {@code cond_stage_model.model.*} (OpenCLIP
+ * {@code text_projection} used as x·P, {@code logit_scale}); the SDXL refiner with bigG alone under
+ * {@code conditioner.embedders.0.model.*}; SD 2.x with {@code cond_stage_model.model.*} (OpenCLIP
  * ViT-H names); both with {@code model.diffusion_model.*} and {@code first_stage_model.*}; the v variants add a root
  * {@code v_pred} key, as ComfyUI reads it. Widths are small and the text encoders use the generated demo vocabulary
  * (named in the metadata), so nothing outside the repository is needed. Values as {@link DemoCheckpoint}'s:
@@ -30,7 +31,9 @@ public final class TinyCheckpoints {
         SDXL(false, false),
         SDXL_VPRED(false, true),
         SD2(true, false),
-        SD2_V(true, true);
+        SD2_V(true, true),
+        /** The SDXL refiner: its own UNet shape and OpenCLIP bigG alone under {@code conditioner.embedders.0.model.}. */
+        SDXL_REFINER(false, false);
 
         private final boolean sd2;
         private final boolean vpred;
@@ -71,6 +74,23 @@ public final class TinyCheckpoints {
                 sdxlClipL().width() + sdxlClipG().width(), true, sdxlClipG().projectionDim() + 6 * 256);
     }
 
+    /** The SDXL refiner's OpenCLIP bigG, small: as {@link #sdxlClipG()}. */
+    public static ClipConfig refinerClipG() {
+        return sdxlClipG();
+    }
+
+    /**
+     * The SDXL refiner's UNet, small, with the real key names: {@link UNetConfig#sdxlRefiner()}'s four levels,
+     * ResBlocks and transformer depths (0/4/4/0 per level, 4 in the middle) at width 32 (levels {1, 2, 2, 2}, so
+     * every transformer has one 64-channel head), the bigG context (128) and a {@code label_emb} for the projection
+     * plus five size/score embeddings (128 + 1280).
+     */
+    public static UNetConfig refinerUnet() {
+        UNetConfig r = UNetConfig.sdxlRefiner();
+        return new UNetConfig(4, 4, 32, new int[] {1, 2, 2, 2}, 2, r.inputDepth(), r.middleDepth(), r.outputDepth(),
+                -1, 64, refinerClipG().width(), true, refinerClipG().projectionDim() + 5 * 256);
+    }
+
     /** The SD 2.x UNet, small: two levels at width 64, 64-channel heads, linear projections, 128-wide context. */
     public static UNetConfig sd2Unet() {
         return new UNetConfig(4, 4, 64, new int[] {1, 2}, 1, new boolean[] {true, true}, -1, 64, 1,
@@ -84,8 +104,11 @@ public final class TinyCheckpoints {
         SafetensorsWriter w = new SafetensorsWriter();
         w.metadata(DemoCheckpoint.TOKENIZER_KEY, DemoCheckpoint.DEMO_TOKENIZER);
         w.metadata("noodle.description", "tiny random-weight " + kind + " checkpoint for tests");
-        add(w, "", UNetConfig.parameterShapes(kind.sd2 ? sd2Unet() : sdxlUnet()));
-        if (kind.sd2) {
+        add(w, "", UNetConfig.parameterShapes(kind.sd2 ? sd2Unet() : kind == Kind.SDXL_REFINER ? refinerUnet()
+                : sdxlUnet()));
+        if (kind == Kind.SDXL_REFINER) {
+            add(w, ClipTextModel.SDXL_REFINER_CLIP_G_PREFIX, openClipShapes(refinerClipG()));
+        } else if (kind.sd2) {
             add(w, "cond_stage_model.model.", openClipShapes(sd2Clip()));
         } else {
             add(w, ClipTextModel.SDXL_CLIP_L_PREFIX, ClipTextModel.parameterShapes(sdxlClipL()));
