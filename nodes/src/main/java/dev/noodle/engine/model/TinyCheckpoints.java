@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes tiny random-weight SDXL and SD 2.x checkpoints in the real single-file layouts, for tests and examples:
+ * Writes tiny random-weight SDXL, SDXL refiner, SD 2.x and inpainting checkpoints in the real single-file layouts, for tests and examples:
  * SDXL with {@code conditioner.embedders.0.transformer.text_model.*} (CLIP-L, Hugging Face names) and
  * {@code conditioner.embedders.1.model.*} (OpenCLIP bigG, open_clip names with packed {@code in_proj_weight},
  * {@code text_projection} used as x·P, {@code logit_scale}); the SDXL refiner with bigG alone under
@@ -28,19 +28,31 @@ import java.util.TreeMap;
 public final class TinyCheckpoints {
     /** Which checkpoint to write. */
     public enum Kind {
-        SDXL(false, false),
-        SDXL_VPRED(false, true),
-        SD2(true, false),
-        SD2_V(true, true),
+        SDXL(ModelFamily.SDXL, false),
+        SDXL_VPRED(ModelFamily.SDXL, true),
+        SD2(ModelFamily.SD2, false),
+        SD2_V(ModelFamily.SD2, true),
         /** The SDXL refiner: its own UNet shape and OpenCLIP bigG alone under {@code conditioner.embedders.0.model.}. */
-        SDXL_REFINER(false, false);
+        SDXL_REFINER(ModelFamily.SDXL_REFINER, false),
+        /** SD 2.x inpainting (as {@code 512-inpainting-ema}): the SD 2.x layout with a 9-channel UNet input. */
+        SD2_INPAINT(ModelFamily.SD2_INPAINT, false),
+        /**
+         * SD 1.x inpainting (as {@code sd-v1-5-inpainting}): the demo checkpoint's layout and widths (CLIP-L with
+         * Hugging Face names under {@code cond_stage_model.transformer.text_model.}) with a 9-channel UNet input.
+         */
+        SD1_INPAINT(ModelFamily.SD1_INPAINT, false);
 
-        private final boolean sd2;
+        private final ModelFamily family;
         private final boolean vpred;
 
-        Kind(boolean sd2, boolean vpred) {
-            this.sd2 = sd2;
+        Kind(ModelFamily family, boolean vpred) {
+            this.family = family;
             this.vpred = vpred;
+        }
+
+        /** The family the loader detects in the written file. */
+        public ModelFamily family() {
+            return family;
         }
     }
 
@@ -104,15 +116,23 @@ public final class TinyCheckpoints {
         SafetensorsWriter w = new SafetensorsWriter();
         w.metadata(DemoCheckpoint.TOKENIZER_KEY, DemoCheckpoint.DEMO_TOKENIZER);
         w.metadata("noodle.description", "tiny random-weight " + kind + " checkpoint for tests");
-        add(w, "", UNetConfig.parameterShapes(kind.sd2 ? sd2Unet() : kind == Kind.SDXL_REFINER ? refinerUnet()
-                : sdxlUnet()));
-        if (kind == Kind.SDXL_REFINER) {
-            add(w, ClipTextModel.SDXL_REFINER_CLIP_G_PREFIX, openClipShapes(refinerClipG()));
-        } else if (kind.sd2) {
-            add(w, "cond_stage_model.model.", openClipShapes(sd2Clip()));
-        } else {
-            add(w, ClipTextModel.SDXL_CLIP_L_PREFIX, ClipTextModel.parameterShapes(sdxlClipL()));
-            add(w, ClipTextModel.SDXL_CLIP_G_PREFIX, openClipShapes(sdxlClipG()));
+        UNetConfig unet = switch (kind.family.base()) {
+            case SD1 -> DemoCheckpoint.unetConfig();
+            case SD2 -> sd2Unet();
+            case SDXL -> sdxlUnet();
+            case SDXL_REFINER -> refinerUnet();
+            default -> throw new IllegalStateException("not a base family: " + kind.family.base());
+        };
+        add(w, "", UNetConfig.parameterShapes(kind.family.inpainting() ? unet.withInChannels(9) : unet));
+        switch (kind.family.base()) {
+            case SD1 -> add(w, "cond_stage_model.transformer.text_model.",
+                    ClipTextModel.parameterShapes(DemoCheckpoint.clipConfig()));
+            case SD2 -> add(w, "cond_stage_model.model.", openClipShapes(sd2Clip()));
+            case SDXL_REFINER -> add(w, ClipTextModel.SDXL_REFINER_CLIP_G_PREFIX, openClipShapes(refinerClipG()));
+            default -> {
+                add(w, ClipTextModel.SDXL_CLIP_L_PREFIX, ClipTextModel.parameterShapes(sdxlClipL()));
+                add(w, ClipTextModel.SDXL_CLIP_G_PREFIX, openClipShapes(sdxlClipG()));
+            }
         }
         add(w, AutoencoderKL.CHECKPOINT_PREFIX, AutoencoderKL.parameterShapes(VaeConfig.tiny()));
         if (kind.vpred) {
