@@ -10,6 +10,7 @@ import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.Samplers;
 import dev.noodle.engine.sampling.StepCallback;
 import dev.noodle.engine.unet.UNetModel;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -64,7 +65,10 @@ public final class DiffusionSampler {
             NDArray scaled = latent.toType(DataType.FLOAT32, false).mul(model.latentScale()); // process_latent_in
             InitialNoise.Start start = InitialNoise.start(r, ms, sigmas, scaled, batchIndex, run);
             ConditionedUNet fn = new ConditionedUNet(model.unet(), model.extras());
-            Denoiser d = new CfgDenoiser<>(ms, fn, r.positive(), isOne(r.cfg()) ? null : r.negative(), r.cfg());
+            // the negative goes along at cfg 1 too: CfgDenoiser skips it there except for the CFG++ samplers'
+            // unconditional estimate (ComfyUI's disable_cfg1_optimization); none (BasicGuider) stays none
+            List<CondEntry> negative = r.negative().isEmpty() && isOne(r.cfg()) ? null : r.negative();
+            Denoiser d = new CfgDenoiser<>(ms, fn, r.positive(), negative, r.cfg());
             NDArray mask = noiseMask == null ? null : noiseMask.toType(DataType.FLOAT32, false);
             if (mask != null) {
                 d = masked(d, mask, scaled, start.noise());
@@ -85,13 +89,28 @@ public final class DiffusionSampler {
     }
 
     // ComfyUI KSamplerX0Inpaint: before each denoise, x outside the mask is replaced by the original latent
-    // re-noised to σ; after it, denoised outside the mask is the original latent.
+    // re-noised to σ; after it, denoised outside the mask is the original latent. The CFG++ samplers' unconditional
+    // estimate is read inside the wrapper (ComfyUI's post-CFG hook), so it is passed on unblended.
     private static Denoiser masked(Denoiser d, NDArray mask, NDArray latent, NDArray noise) {
-        return (x, sigma, scope) -> {
-            NDArray keep = mask.neg().add(1f);
-            NDArray xIn = x.mul(mask).add(latent.add(noise.mul(sigma)).mul(keep));
-            NDArray den = d.denoise(xIn, sigma, scope);
-            return den.mul(mask).add(latent.mul(keep));
+        return new Denoiser() {
+            @Override
+            public NDArray denoise(NDArray x, float sigma, NDManager scope) {
+                return blend(d.denoise(in(x, sigma), sigma, scope));
+            }
+
+            @Override
+            public Guided denoiseGuided(NDArray x, float sigma, NDManager scope) {
+                Guided g = d.denoiseGuided(in(x, sigma), sigma, scope);
+                return new Guided(blend(g.denoised()), g.uncond());
+            }
+
+            private NDArray in(NDArray x, float sigma) {
+                return x.mul(mask).add(latent.add(noise.mul(sigma)).mul(mask.neg().add(1f)));
+            }
+
+            private NDArray blend(NDArray den) {
+                return den.mul(mask).add(latent.mul(mask.neg().add(1f)));
+            }
         };
     }
 }

@@ -81,6 +81,32 @@ public final class CfgDenoiser<C> implements Denoiser {
         return uncond.add(cond.sub(uncond).mul(cfg));
     }
 
+    /**
+     * The guided and the unconditional estimate, as ComfyUI's CFG++ samplers read them through a
+     * post-CFG hook with {@code disable_cfg1_optimization}: the negative pass runs whenever negative
+     * conditioning was given, cfg 1 included (the guided estimate is then uncond + 1·(cond − uncond)).
+     * Without negative conditioning the unconditional estimate is zero, as ComfyUI's
+     * {@code calc_cond_batch} leaves it when there is no negative to run.
+     */
+    @Override
+    public Guided denoiseGuided(NDArray x, float sigma, NDManager scope) {
+        if (negative == null) {
+            NDArray cond = denoise(x, sigma, scope);
+            return new Guided(cond, cond.zerosLike());
+        }
+        // x: [B, C, H, W]; batch [uncond, cond] as in denoise
+        long b = x.getShape().get(0);
+        NDArray xIn = sampling.calculateInput(x, sigma);
+        float[] ts = new float[(int) (2 * b)];
+        Arrays.fill(ts, sampling.timestep(sigma));
+        NDArray out = model.predict(xIn.concat(xIn, 0), ts, List.of(negative, positive), scope);
+        checkShape(out, x, 2);
+        NDList halves = out.split(2, 0);
+        NDArray uncond = sampling.calculateDenoised(sigma, halves.get(0), x); // [B, C, H, W]
+        NDArray cond = sampling.calculateDenoised(sigma, halves.get(1), x);
+        return new Guided(uncond.add(cond.sub(uncond).mul(cfg)), uncond);
+    }
+
     private static void checkShape(NDArray out, NDArray x, int chunks) {
         long[] want = x.getShape().getShape().clone();
         want[0] *= chunks;

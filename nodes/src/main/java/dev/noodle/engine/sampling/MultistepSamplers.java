@@ -10,11 +10,11 @@ import java.util.List;
 /**
  * Multistep samplers that reuse earlier model outputs, as ComfyUI ships them in k-diffusion's
  * sampling module: iPNDM, iPNDM-v and DEIS (after zju-pi/diff-sampler), RES multistep and gradient
- * estimation.
+ * estimation (with their ancestral and CFG++ forms).
  *
  * <p>Each keeps the last few slopes (or denoised estimates) and combines them with the current one;
- * the first steps run at lower order while the history fills. Deterministic; scalar coefficients in
- * double. Stateless.
+ * the first steps run at lower order while the history fills. Deterministic apart from the ancestral
+ * RES form's noise; scalar coefficients in double. Stateless.
  */
 final class MultistepSamplers {
     /** Fixed Adams–Bashforth weights (current slope first) for orders 1–4 (Zhang &amp; Chen 2023, iPNDM). */
@@ -68,15 +68,19 @@ final class MultistepSamplers {
     }
 
     /**
-     * RES multistep with η = 0 (Zhang et al. 2023, "Improved Order Analysis and Design of Exponential
-     * Integrator for Diffusion Models Sampling", arXiv 2308.02157), ComfyUI's {@code res_multistep}:
-     * in t = −log σ with h = t_{i+1} − t_i and c₂ = (t_{i−1} − t_i)/h,
-     * x ← e^{−h}·x + h·(b₁·D_i + b₂·D_{i−1}), b₁ = φ₁(−h) − φ₂(−h)/c₂, b₂ = φ₂(−h)/c₂ (φ₁(z) =
-     * (e^z − 1)/z, φ₂(z) = (φ₁(z) − 1)/z, NaN coefficients taken as 0). The first step and the step
-     * into σ = 0 are Euler steps.
+     * RES multistep (Zhang et al. 2023, "Improved Order Analysis and Design of Exponential Integrator
+     * for Diffusion Models Sampling", arXiv 2308.02157), ComfyUI's {@code res_multistep} family: with
+     * (σ_down, σ_up) the ancestral split of the step (η = 1 for {@code ancestral}, else (σ_{i+1}, 0)),
+     * t = −log σ, h = t(σ_down) − t_i and c₂ = (t_{i−1} − t(σ_down,{i−1}))/h,
+     * x ← e^{−h}·x + h·(b₁·D_i + b₂·D_{i−1}) + σ_up·z, b₁ = φ₁(−h) − φ₂(−h)/c₂, b₂ = φ₂(−h)/c₂ (φ₁(z) =
+     * (e^z − 1)/z, φ₂(z) = (φ₁(z) − 1)/z, NaN coefficients taken as 0). The first step and the step to
+     * σ_down = 0 are Euler steps. The CFG++ forms ({@code cfgPp}, Chung et al. 2024) integrate the
+     * unconditional estimates D_u instead, after adding the guidance vector D_c − D_u to x, and take
+     * their Euler steps as x ← D_c + σ_down·(x − D_u)/σ_i.
      */
-    static void resMultistep(SamplerRun r) {
+    static void resMultistep(SamplerRun r, boolean ancestral, boolean cfgPp) {
         NDArray old = null;
+        double oldDown = Double.NaN;
         try {
             for (int i = 0; i < r.total(); i++) {
                 r.begin(i);
@@ -85,30 +89,41 @@ final class MultistepSamplers {
                 }
                 double s = r.s(i);
                 double sn = r.s(i + 1);
-                NDArray den = r.denoise(r.x, s);
+                Denoiser.Guided g = cfgPp ? r.guided(r.x, s) : null;
+                NDArray den = cfgPp ? g.denoised() : r.denoise(r.x, s);
+                NDArray un = cfgPp ? g.uncond() : den; // the estimate the integrator follows
+                double[] du = ancestral ? Samplers.ancestral(s, sn) : new double[] {sn, 0};
                 r.report(i, den);
                 NDArray next;
-                if (sn == 0 || old == null) {
-                    next = r.x.add(Samplers.toD(r.x, den, s).mul((float) (sn - s)));
+                if (du[0] == 0 || old == null) {
+                    next =
+                            cfgPp
+                                    ? den.add(Samplers.toD(r.x, un, s).mul((float) du[0]))
+                                    : r.x.add(Samplers.toD(r.x, den, s).mul((float) (du[0] - s)));
                 } else {
                     double t = -Math.log(s);
-                    double h = -Math.log(sn) - t;
-                    double c2 = (-Math.log(r.s(i - 1)) - t) / h;
+                    double h = -Math.log(du[0]) - t;
+                    double c2 = (-Math.log(r.s(i - 1)) + Math.log(oldDown)) / h;
                     double phi1 = Math.expm1(-h) / -h;
                     double phi2 = (phi1 - 1) / -h;
                     double b1 = zeroIfNaN(phi1 - phi2 / c2);
                     double b2 = zeroIfNaN(phi2 / c2);
+                    NDArray base = cfgPp ? r.x.add(den.sub(un)) : r.x;
                     next =
-                            r.x.mul((float) Math.exp(-h))
-                                    .add(den.mul((float) (h * b1)))
+                            base.mul((float) Math.exp(-h))
+                                    .add(un.mul((float) (h * b1)))
                                     .add(old.mul((float) (h * b2)));
                 }
-                NDArray kept = r.keep(den);
+                if (ancestral && sn > 0) {
+                    next = next.add(r.noise(s, sn).mul((float) du[1]));
+                }
+                NDArray kept = r.keep(un);
                 r.end(next);
                 if (old != null) {
                     old.close();
                 }
                 old = kept;
+                oldDown = du[0];
             }
         } finally {
             if (old != null) {
@@ -123,10 +138,12 @@ final class MultistepSamplers {
 
     /**
      * Gradient estimation (Permenter &amp; Yuan 2024, "Interpreting and Improving Diffusion Models from
-     * an Optimization Perspective"), ComfyUI's {@code sample_gradient_estimation} with γ = 2: after an
-     * Euler first step, x ← x + (γ·d_i + (1 − γ)·d_{i−1})·(σ_{i+1} − σ_i).
+     * an Optimization Perspective"), ComfyUI's {@code sample_gradient_estimation} with γ = 2: an Euler
+     * step (the step into σ = 0 lands on D) plus, after the first step, (γ − 1)·(d_i − d_{i−1})·(σ_{i+1}
+     * − σ_i). The CFG++ form ({@code cfgPp}) takes d = (x − D_u)/σ and lands its Euler step on D_c +
+     * σ_{i+1}·d.
      */
-    static void gradientEstimation(SamplerRun r) {
+    static void gradientEstimation(SamplerRun r, boolean cfgPp) {
         double gamma = 2.0;
         NDArray old = null;
         try {
@@ -136,13 +153,21 @@ final class MultistepSamplers {
                     r.use(old);
                 }
                 double s = r.s(i);
-                NDArray den = r.denoise(r.x, s);
-                NDArray d = Samplers.toD(r.x, den, s);
+                double sn = r.s(i + 1);
+                Denoiser.Guided g = cfgPp ? r.guided(r.x, s) : null;
+                NDArray den = cfgPp ? g.denoised() : r.denoise(r.x, s);
+                NDArray d = Samplers.toD(r.x, cfgPp ? g.uncond() : den, s);
                 r.report(i, den);
-                float dt = (float) (r.s(i + 1) - s);
-                NDArray slope =
-                        old == null ? d : d.mul((float) gamma).add(old.mul((float) (1 - gamma)));
-                NDArray next = r.x.add(slope.mul(dt));
+                float dt = (float) (sn - s);
+                NDArray next;
+                if (sn == 0) {
+                    next = den;
+                } else {
+                    next = cfgPp ? den.add(d.mul((float) sn)) : r.x.add(d.mul(dt));
+                }
+                if (old != null) {
+                    next = next.add(d.sub(old).mul((float) ((gamma - 1) * dt)));
+                }
                 NDArray kept = r.keep(d);
                 r.end(next);
                 if (old != null) {

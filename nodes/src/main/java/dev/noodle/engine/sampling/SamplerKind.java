@@ -10,20 +10,33 @@ import java.util.stream.Collectors;
  */
 public enum SamplerKind {
     EULER("euler", NoiseUse.NONE),
+    /** CFG++ Euler (Chung et al. 2024): steps along the unconditional estimate, lands on the guided one. */
+    EULER_CFG_PP("euler_cfg_pp", NoiseUse.NONE),
     EULER_ANCESTRAL("euler_ancestral", NoiseUse.STEP),
+    EULER_ANCESTRAL_CFG_PP("euler_ancestral_cfg_pp", NoiseUse.STEP),
     HEUN("heun", NoiseUse.NONE),
     HEUNPP2("heunpp2", NoiseUse.NONE),
+    EXP_HEUN_2_X0("exp_heun_2_x0", NoiseUse.NONE),
+    /** Two draws per step (ComfyUI seeds_2 with r = 1: the second is scaled to zero but still drawn). */
+    EXP_HEUN_2_X0_SDE("exp_heun_2_x0_sde", NoiseUse.STEP),
     DPM_2("dpm_2", NoiseUse.NONE),
     DPM_2_ANCESTRAL("dpm_2_ancestral", NoiseUse.STEP),
     LMS("lms", NoiseUse.NONE),
     /** DPM-Solver-fast with η = 0: ComfyUI still draws (and scales to zero) one noise per step. */
     DPM_FAST("dpm_fast", NoiseUse.NONE),
     DPMPP_2S_ANCESTRAL("dpmpp_2s_ancestral", NoiseUse.STEP),
+    DPMPP_2S_ANCESTRAL_CFG_PP("dpmpp_2s_ancestral_cfg_pp", NoiseUse.STEP),
     DPMPP_SDE("dpmpp_sde", NoiseUse.BROWNIAN),
+    /** ComfyUI draws this Brownian path on the model's device; on the CPU it is {@link #DPMPP_SDE}'s. */
+    DPMPP_SDE_GPU("dpmpp_sde_gpu", NoiseUse.BROWNIAN),
     DPMPP_2M("dpmpp_2m", NoiseUse.NONE),
+    DPMPP_2M_CFG_PP("dpmpp_2m_cfg_pp", NoiseUse.NONE),
     DPMPP_2M_SDE("dpmpp_2m_sde", NoiseUse.BROWNIAN),
+    DPMPP_2M_SDE_GPU("dpmpp_2m_sde_gpu", NoiseUse.BROWNIAN),
     DPMPP_2M_SDE_HEUN("dpmpp_2m_sde_heun", NoiseUse.BROWNIAN),
+    DPMPP_2M_SDE_HEUN_GPU("dpmpp_2m_sde_heun_gpu", NoiseUse.BROWNIAN),
     DPMPP_3M_SDE("dpmpp_3m_sde", NoiseUse.BROWNIAN),
+    DPMPP_3M_SDE_GPU("dpmpp_3m_sde_gpu", NoiseUse.BROWNIAN),
     DDPM("ddpm", NoiseUse.STEP),
     LCM("lcm", NoiseUse.STEP),
     IPNDM("ipndm", NoiseUse.NONE),
@@ -31,7 +44,16 @@ public enum SamplerKind {
     DEIS("deis", NoiseUse.NONE),
     /** RES multistep with η = 0: ComfyUI still draws (and scales to zero) one noise per step. */
     RES_MULTISTEP("res_multistep", NoiseUse.NONE),
+    RES_MULTISTEP_CFG_PP("res_multistep_cfg_pp", NoiseUse.NONE),
+    RES_MULTISTEP_ANCESTRAL("res_multistep_ancestral", NoiseUse.STEP),
+    RES_MULTISTEP_ANCESTRAL_CFG_PP("res_multistep_ancestral_cfg_pp", NoiseUse.STEP),
     GRADIENT_ESTIMATION("gradient_estimation", NoiseUse.NONE),
+    GRADIENT_ESTIMATION_CFG_PP("gradient_estimation_cfg_pp", NoiseUse.NONE),
+    ER_SDE("er_sde", NoiseUse.STEP),
+    /** Two draws per step. */
+    SEEDS_2("seeds_2", NoiseUse.STEP),
+    /** Three draws per step. */
+    SEEDS_3("seeds_3", NoiseUse.STEP),
     /** ComfyUI's "ddim" runs the Euler sampler (only its inpaint noise differs). */
     DDIM("ddim", NoiseUse.NONE),
     UNI_PC("uni_pc", NoiseUse.NONE),
@@ -49,14 +71,7 @@ public enum SamplerKind {
 
     /** ComfyUI names known there but not implemented here (clear error instead of "unknown"). */
     private static final List<String> NOT_IMPLEMENTED =
-            List.of(
-                    "euler_cfg_pp", "euler_ancestral_cfg_pp", "dpm_adaptive",
-                    "dpmpp_2s_ancestral_cfg_pp", "dpmpp_sde_gpu", "dpmpp_2m_cfg_pp",
-                    "dpmpp_2m_sde_gpu", "dpmpp_2m_sde_heun_gpu", "dpmpp_3m_sde_gpu",
-                    "res_multistep_cfg_pp", "res_multistep_ancestral",
-                    "res_multistep_ancestral_cfg_pp", "gradient_estimation_cfg_pp", "er_sde",
-                    "seeds_2", "seeds_3", "sa_solver_pece",
-                    "sa_solver");
+            List.of("dpm_adaptive", "sa_solver", "sa_solver_pece");
 
     private final String comfyName;
     private final NoiseUse noiseUse;
@@ -74,6 +89,15 @@ public enum SamplerKind {
     /** How this sampler consumes randomness after the initial noise. */
     public NoiseUse noiseUse() {
         return noiseUse;
+    }
+
+    /**
+     * Whether this is a CFG++ form (ComfyUI's {@code _cfg_pp} samplers): it needs the unconditional
+     * estimate ({@link Denoiser#denoiseGuided}) and, like ComfyUI's {@code disable_cfg1_optimization},
+     * runs the negative pass even at cfg 1.
+     */
+    public boolean cfgPp() {
+        return comfyName.endsWith("_cfg_pp");
     }
 
     /**

@@ -84,6 +84,11 @@ final class SamplerRun implements AutoCloseable {
         return denoiser.denoise(at, (float) sigma, step);
     }
 
+    /** The guided and the unconditional estimate at σ (CFG++ samplers). */
+    Denoiser.Guided guided(NDArray at, double sigma) {
+        return denoiser.denoiseGuided(at, (float) sigma, step);
+    }
+
     NDArray noise(double from, double to) {
         if (noise == null) {
             throw new IllegalStateException("this sampler needs a NoiseSource, got null");

@@ -42,9 +42,13 @@ public final class Samplers {
         try (SamplerRun r = new SamplerRun(d, x, sigmas, noise, cb, cancelled)) {
             switch (kind) {
                 case EULER, DDIM -> euler(r);
+                case EULER_CFG_PP -> CfgPpSamplers.euler(r, false);
                 case EULER_ANCESTRAL -> eulerAncestral(r);
+                case EULER_ANCESTRAL_CFG_PP -> CfgPpSamplers.euler(r, true);
                 case HEUN -> heun(r);
                 case HEUNPP2 -> heunpp2(r);
+                case EXP_HEUN_2_X0 -> ExponentialSamplers.seeds2(r, 0, 1, true);
+                case EXP_HEUN_2_X0_SDE -> ExponentialSamplers.seeds2(r, 1, 1, true);
                 case DPM_2 -> dpm2(r);
                 case DPM_2_ANCESTRAL -> dpm2Ancestral(r);
                 case LMS -> lms(r, 4);
@@ -52,16 +56,26 @@ public final class Samplers {
                 case LCM -> lcm(r);
                 case DDPM -> ddpm(r);
                 case DPMPP_2S_ANCESTRAL -> DpmSolverSamplers.dpmpp2sAncestral(r);
-                case DPMPP_SDE -> DpmSolverSamplers.dpmppSde(r);
+                case DPMPP_2S_ANCESTRAL_CFG_PP -> CfgPpSamplers.dpmpp2sAncestral(r);
+                // the _gpu forms differ from their twins only in where ComfyUI draws the Brownian path
+                case DPMPP_SDE, DPMPP_SDE_GPU -> DpmSolverSamplers.dpmppSde(r);
                 case DPMPP_2M -> DpmSolverSamplers.dpmpp2m(r);
-                case DPMPP_2M_SDE -> DpmSolverSamplers.dpmpp2mSde(r, false);
-                case DPMPP_2M_SDE_HEUN -> DpmSolverSamplers.dpmpp2mSde(r, true);
-                case DPMPP_3M_SDE -> DpmSolverSamplers.dpmpp3mSde(r);
+                case DPMPP_2M_CFG_PP -> CfgPpSamplers.dpmpp2m(r);
+                case DPMPP_2M_SDE, DPMPP_2M_SDE_GPU -> DpmSolverSamplers.dpmpp2mSde(r, false);
+                case DPMPP_2M_SDE_HEUN, DPMPP_2M_SDE_HEUN_GPU -> DpmSolverSamplers.dpmpp2mSde(r, true);
+                case DPMPP_3M_SDE, DPMPP_3M_SDE_GPU -> DpmSolverSamplers.dpmpp3mSde(r);
                 case IPNDM -> MultistepSamplers.ipndm(r, false);
                 case IPNDM_V -> MultistepSamplers.ipndm(r, true);
                 case DEIS -> MultistepSamplers.deis(r);
-                case RES_MULTISTEP -> MultistepSamplers.resMultistep(r);
-                case GRADIENT_ESTIMATION -> MultistepSamplers.gradientEstimation(r);
+                case RES_MULTISTEP -> MultistepSamplers.resMultistep(r, false, false);
+                case RES_MULTISTEP_CFG_PP -> MultistepSamplers.resMultistep(r, false, true);
+                case RES_MULTISTEP_ANCESTRAL -> MultistepSamplers.resMultistep(r, true, false);
+                case RES_MULTISTEP_ANCESTRAL_CFG_PP -> MultistepSamplers.resMultistep(r, true, true);
+                case GRADIENT_ESTIMATION -> MultistepSamplers.gradientEstimation(r, false);
+                case GRADIENT_ESTIMATION_CFG_PP -> MultistepSamplers.gradientEstimation(r, true);
+                case ER_SDE -> ExponentialSamplers.erSde(r);
+                case SEEDS_2 -> ExponentialSamplers.seeds2(r, 1, 0.5, false);
+                case SEEDS_3 -> ExponentialSamplers.seeds3(r);
                 case UNI_PC -> UniPcSampler.sample(r, false);
                 case UNI_PC_BH2 -> UniPcSampler.sample(r, true);
             }

@@ -80,4 +80,41 @@ class CfgDenoiserTest {
                 () -> new CfgDenoiser<>(v, net, 0.5f, null, 7f),
                 "cfg != 1 needs a negative");
     }
+
+    @Test
+    void guidedCallReturnsTheUnconditionalEstimateAndRunsTheNegativeAtCfgOne() {
+        ModelSampling ms = ModelSampling.sd15();
+        float sigma = 2.5f;
+        double cin = 1 / Math.sqrt(sigma * sigma + 1.0);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {1f, -2f, 3f, 0.5f}, new Shape(2, 1, 1, 2));
+            float[] xs = x.toFloatArray();
+            for (float cfg : new float[] {7f, 1f}) {
+                Scaling net = new Scaling();
+                CfgDenoiser<Float> d = new CfgDenoiser<>(ms, net, 0.3f, 0.1f, cfg);
+                Denoiser.Guided g = d.denoiseGuided(x, sigma, m);
+                assertEquals(List.of(4), net.batchSizes, "one batch of 2B at cfg " + cfg);
+                float[] wantU = new float[4];
+                float[] wantG = new float[4];
+                for (int i = 0; i < 4; i++) {
+                    double c = xs[i] - sigma * xs[i] * cin * 0.3;
+                    double u = xs[i] - sigma * xs[i] * cin * 0.1;
+                    wantU[i] = (float) u;
+                    wantG[i] = (float) (u + cfg * (c - u));
+                }
+                assertClose(wantU, g.uncond().toFloatArray(), 1e-5, 1e-6, "uncond at cfg " + cfg);
+                assertClose(wantG, g.denoised().toFloatArray(), 1e-5, 1e-6, "guided at cfg " + cfg);
+                assertClose(wantG, d.denoise(x, sigma, m).toFloatArray(), 1e-5, 1e-6, "denoise at cfg " + cfg);
+            }
+            // without a negative (BasicGuider) ComfyUI's unconditional estimate is zero
+            Scaling net = new Scaling();
+            Denoiser.Guided g = new CfgDenoiser<>(ms, net, 0.3f, null, 1f).denoiseGuided(x, sigma, m);
+            assertEquals(List.of(2), net.batchSizes);
+            assertClose(new float[4], g.uncond().toFloatArray(), 0, 0, "no negative");
+            // a plain denoiser has one estimate for both
+            Denoiser plain = (xi, s, scope) -> xi.mul(0.5f);
+            Denoiser.Guided p = plain.denoiseGuided(x, sigma, m);
+            assertClose(p.denoised().toFloatArray(), p.uncond().toFloatArray(), 0, 0, "plain");
+        }
+    }
 }

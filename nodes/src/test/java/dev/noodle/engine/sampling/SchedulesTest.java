@@ -120,8 +120,8 @@ class SchedulesTest {
         assertTrue(e.getMessage().contains("steps"));
         e = assertThrows(IllegalArgumentException.class, () -> Scheduler.fromComfyName("bogus"));
         assertTrue(e.getMessage().contains("karras"));
-        e = assertThrows(IllegalArgumentException.class, () -> SamplerKind.fromComfyName("er_sde"));
-        assertTrue(e.getMessage().contains("not implemented"));
+        e = assertThrows(IllegalArgumentException.class, () -> SamplerKind.fromComfyName("bogus_sampler"));
+        assertTrue(e.getMessage().contains("unknown sampler") && e.getMessage().contains("er_sde"));
         assertThrows(IllegalArgumentException.class, () -> Schedules.karras(4, 0f, 10f, 7));
     }
 
