@@ -23,10 +23,18 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     private final UNetModel unet;
     private final LatentExtras extras;
 
-    /** Extra channels concatenated to the latent (inpainting models), or none. */
+    /** Extra channels concatenated to the latent (inpainting and edit models), or none. */
     public interface LatentExtras {
         /** Channels to append to rows of x ([N, c, h, w]) for the given area (null = whole latent). */
         NDArray channels(NDArray x, LatentArea area, NDManager scope);
+
+        /**
+         * The extras of rows conditioned by {@code entry}, for channels that differ per conditioning (ComfyUI
+         * computes {@code c_concat} per cond); by default the same for every entry.
+         */
+        default LatentExtras forEntry(CondEntry entry) {
+            return this;
+        }
     }
 
     public ConditionedUNet(UNetModel unet, LatentExtras extras) {
@@ -50,7 +58,7 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             }
             NDArray context = ctx.size() == 1 ? ctx.get(0) : NDArrays.concat(ctx, 0);
             NDArray y = ys.isEmpty() ? null : ys.size() == 1 ? ys.get(0) : NDArrays.concat(ys, 0); // [chunks·B, adm]
-            return run(xIn, timesteps, 0, context, y, null, scope);
+            return run(xIn, timesteps, 0, context, y, null, perChunk(chunks, b), scope);
         }
         NDList outs = new NDList();
         for (int k = 0; k < chunks.size(); k++) {
@@ -58,6 +66,21 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             outs.add(mix(x, timesteps, k * b, b, chunks.get(k), scope));
         }
         return NDArrays.concat(outs, 0);
+    }
+
+    // The extras of a batch of whole chunks: each chunk's rows get the channels of its one entry.
+    private LatentExtras perChunk(List<List<CondEntry>> chunks, int b) {
+        if (extras == null) {
+            return null;
+        }
+        return (x, area, scope) -> {
+            NDList parts = new NDList();
+            for (int k = 0; k < chunks.size(); k++) {
+                NDArray rows = x.get(new NDIndex(k * b + ":" + (k + 1) * b)); // [B, C, H, W]
+                parts.add(extras.forEntry(chunks.get(k).get(0)).channels(rows, area, scope));
+            }
+            return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 0);
+        };
     }
 
     private static boolean simple(List<List<CondEntry>> chunks) {
@@ -79,14 +102,14 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     }
 
     private NDArray run(NDArray x, float[] timesteps, int from, NDArray context, NDArray y, LatentArea area,
-            NDManager scope) {
+            LatentExtras rowExtras, NDManager scope) {
         int n = (int) x.getShape().get(0);
         float[] ts = new float[n];
         System.arraycopy(timesteps, from, ts, 0, n);
         NDArray t = scope.create(ts);
         NDArray in = x;
-        if (extras != null) {
-            in = x.concat(extras.channels(x, area, scope).toType(x.getDataType(), false), 1);
+        if (rowExtras != null) {
+            in = x.concat(rowExtras.channels(x, area, scope).toType(x.getDataType(), false), 1);
         }
         if ((y == null) != (unet.config().admInChannels() == 0)) {
             throw new IllegalArgumentException(y == null
@@ -118,7 +141,7 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             NDArray xa = e.area() == null ? x : x.get(region);
             NDArray ctx = e.context().toDevice(x.getDevice(), false).repeat(0, b);
             NDArray y = e.y() == null ? null : e.y().toDevice(x.getDevice(), false).repeat(0, b); // [B, adm]
-            NDArray pred = run(xa, timesteps, from, ctx, y, e.area() == null ? null : a, scope)
+            NDArray pred = run(xa, timesteps, from, ctx, y, e.area() == null ? null : a, entryExtras(e), scope)
                     .toType(DataType.FLOAT32, false);
             NDArray weight = feather(scope, a, w, h).mul(e.strength()); // [1, 1, ah, aw]
             NDArray full = scope.zeros(new Shape(s[0], s[1], h, w), DataType.FLOAT32);
@@ -129,6 +152,10 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             count = count.add(wfull);
         }
         return sum.div(count).toType(x.getDataType(), false);
+    }
+
+    private LatentExtras entryExtras(CondEntry e) {
+        return extras == null ? null : extras.forEntry(e);
     }
 
     // ComfyUI's area edge blending: weights ramp over 8 cells on edges that are not the latent border.

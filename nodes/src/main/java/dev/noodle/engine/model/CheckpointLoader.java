@@ -99,8 +99,10 @@ public final class CheckpointLoader {
                     vae = AutoencoderKL.load(src.withPrefix(info.vaePrefix().get()), 1f, owner, target.options());
                 }
                 // SDXL uses SD's discrete schedule (scaled linear 0.00085..0.012, 1000 steps) as ComfyUI's
-                // ModelSamplingDiscrete does; the prediction type comes from the file.
-                ModelSampling ms = ModelSampling.sd15().withPrediction(prediction(src, info));
+                // ModelSamplingDiscrete does; the prediction type comes from the file, and an EDM-v file (cosxl)
+                // brings its own continuous schedule.
+                ModelSampling ms = info.prediction() == Prediction.EDM_V ? edmV(src)
+                        : ModelSampling.sd15().withPrediction(prediction(src, info));
                 long bytes = bytes(src, info, unet);
                 return new LoadedCheckpoint(file, info, unet, clip, tokenizer, encoding, vae, ms,
                         info.family().latentScale(), bytes, owner, clip2);
@@ -144,6 +146,35 @@ public final class CheckpointLoader {
             }
         }
         return PredictionType.EPS;
+    }
+
+    /** σ_min (default 0.002) and σ_max of an EDM-v file, read from its {@code edm_vpred.*} scalars. */
+    static float[] edmRange(TensorSource src) {
+        float max = scalar(src, "edm_vpred.sigma_max");
+        float min = src.contains("edm_vpred.sigma_min") ? scalar(src, "edm_vpred.sigma_min") : 0.002f;
+        if (!(min > 0 && max > min && Float.isFinite(max))) {
+            throw new ModelFormatException(src.describe() + ": its edm_vpred.sigma_min " + min + " and sigma_max "
+                    + max + " do not make a noise range (need 0 < sigma_min < sigma_max)");
+        }
+        return new float[] {min, max};
+    }
+
+    /**
+     * ComfyUI's V_PREDICTION_EDM sampling: v-prediction on the continuous EDM schedule (timestep ¼·ln σ, σ_data 1)
+     * between the file's σ_min and σ_max.
+     */
+    static ModelSampling edmV(TensorSource src) {
+        float[] r = edmRange(src);
+        return ModelSampling.continuous(ModelSampling.Schedule.EDM, PredictionType.V_PREDICTION, r[0], r[1], 1.0);
+    }
+
+    private static float scalar(TensorSource src, String key) {
+        float[] v = src.loadFloats(key);
+        if (v.length != 1) {
+            throw new ModelFormatException(src.describe() + ": '" + key + "' should hold one number, it holds "
+                    + v.length);
+        }
+        return v[0];
     }
 
     // Native bytes: the UNet at its storage precision (fp16 storage = 2 bytes), the rest as fp32.

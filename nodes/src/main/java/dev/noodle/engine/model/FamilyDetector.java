@@ -41,12 +41,10 @@ public final class FamilyDetector {
         }
         long[] conv = src.info(UNET + "input_blocks.0.0.weight").shape();
         int inChannels = conv.length == 4 ? (int) conv[1] : -1;
-        if (inChannels == 8) {
-            throw notCheckpoint(name, "an InstructPix2Pix model (UNet takes 8 input channels)");
-        }
-        if (inChannels != 4 && inChannels != 9) {
+        if (inChannels != 4 && inChannels != 8 && inChannels != 9) {
             throw notCheckpoint(name, "a UNet with " + inChannels + " input channels (shape "
-                    + java.util.Arrays.toString(conv) + "); Noodle runs 4-channel models and 9-channel inpainting");
+                    + java.util.Arrays.toString(conv) + "); Noodle runs 4-channel models, 8-channel InstructPix2Pix"
+                    + " (cosxl_edit) and 9-channel inpainting");
         }
         boolean inpaint = inChannels == 9;
         if (hasPrefix(keys, UNET + "input_hint_block.") || hasPrefix(keys, "control_model.")) {
@@ -100,7 +98,13 @@ public final class FamilyDetector {
                     + context + "-wide context while the text encoder gives " + width + ". The file mixes parts of"
                     + " different models.");
         }
-        Prediction prediction = keys.contains("v_pred") || hasPrefix(keys, "edm_vpred.") ? Prediction.V
+        if (keys.contains("edm_mean") && keys.contains("edm_std")) { // ComfyUI's Playground v2.5 marker
+            throw notCheckpoint(name, "a Playground v2.5 model (edm_mean/edm_std: EDM with its own latent format),"
+                    + " which Noodle does not run");
+        }
+        // ComfyUI supported_models.SDXL.model_type: edm_vpred.sigma_max marks EDM v-prediction (cosxl)
+        Prediction prediction = keys.contains("edm_vpred.sigma_max") ? Prediction.EDM_V
+                : keys.contains("v_pred") ? Prediction.V
                 : family == ModelFamily.SD2 ? Prediction.UNKNOWN : Prediction.EPS;
         Optional<String> vae = keys.contains(VAE + "decoder.conv_in.weight") ? Optional.of(VAE) : Optional.empty();
         return new CheckpointInfo(family.withInpainting(inpaint), prediction, inpaint, UNET, text, vae, width,

@@ -177,7 +177,7 @@ public final class TinyCheckpoints {
         return m;
     }
 
-    private static void add(SafetensorsWriter w, String prefix, Map<String, long[]> shapes) {
+    static void add(SafetensorsWriter w, String prefix, Map<String, long[]> shapes) {
         for (Map.Entry<String, long[]> e : new TreeMap<>(shapes).entrySet()) {
             String key = prefix + e.getKey();
             long[] shape = e.getValue();

@@ -4,6 +4,7 @@ import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
 import dev.noodle.nodes.image.ScaleNodes;
+import dev.noodle.nodes.conditioning.InstructPixToPixConditioning;
 import dev.noodle.nodes.latent.InpaintNodes;
 import dev.noodle.nodes.latent.LatentNodes;
 import dev.noodle.nodes.latent.VaeNodes;
@@ -12,6 +13,7 @@ import dev.noodle.nodes.loaders.LoraNodes;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
 import dev.noodle.nodes.model.MergeNodes;
+import dev.noodle.nodes.model.ModelSamplingContinuous;
 import dev.noodle.nodes.model.ModelSamplingDiscrete;
 import dev.noodle.nodes.sampling.CustomSamplerNodes;
 import dev.noodle.nodes.sampling.SamplerNodes;
@@ -109,11 +111,14 @@ public final class BuiltinNodes implements NodePack {
                 new InpaintNodes.VaeEncodeForInpaint(),
                 new InpaintNodes.SetLatentNoiseMask(),
                 new InpaintNodes.InpaintModelConditioning(),
+                new InstructPixToPixConditioning(),
                 new ScaleNodes.LatentUpscale(),
                 new ScaleNodes.LatentUpscaleBy(),
                 new ScaleNodes.ImageScale(),
                 new ScaleNodes.ImageScaleBy(),
                 new ModelSamplingDiscrete(),
+                new ModelSamplingContinuous.ContinuousEdm(),
+                new ModelSamplingContinuous.ContinuousV(),
                 // utilities shared workflows wire around the pipeline: primitives, text, preview as text
                 new PrimitiveNodes.PrimitiveInt(),
                 new PrimitiveNodes.PrimitiveFloat(),

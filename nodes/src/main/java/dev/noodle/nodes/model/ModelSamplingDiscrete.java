@@ -24,7 +24,8 @@ public final class ModelSamplingDiscrete extends Node {
     static final SocketInput<ModelValue> MODEL = SocketInput.of("model", PortType.MODEL, ModelValue.class);
     /** ComfyUI's sampling choices, spelled as the prediction types in lower case, in ComfyUI's order. */
     static final EnumInput<PredictionType> SAMPLING = EnumInput.of("sampling",
-            List.of(PredictionType.EPS, PredictionType.V_PREDICTION, PredictionType.LCM, PredictionType.X0),
+            List.of(PredictionType.EPS, PredictionType.V_PREDICTION, PredictionType.LCM, PredictionType.X0,
+                    PredictionType.IMG_TO_IMG),
             p -> p.name().toLowerCase(Locale.ROOT));
     static final BoolInput ZSNR = BoolInput.of("zsnr", false);
 
@@ -32,7 +33,8 @@ public final class ModelSamplingDiscrete extends Node {
         super(NodeSupport.schema("ModelSamplingDiscrete", "ModelSamplingDiscrete",
                         "advanced/model", "Sets what the model predicts when the file does not say: eps, v_prediction"
                                 + " (SD 2.x 768 models), lcm (LCM checkpoints and LCM-LoRA; use the lcm sampler with"
-                                + " 4-8 steps and cfg 1-2) or x0; zsnr for zero-terminal-SNR models.")
+                                + " 4-8 steps and cfg 1-2), x0, or img_to_img (x0 models that see the latent"
+                                + " unscaled); zsnr for zero-terminal-SNR models.")
                 .input(MODEL)
                 .input(SAMPLING)
                 .input(ZSNR)

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.diffusion.AdmConditioning;
 import dev.noodle.engine.diffusion.CondEntry;
+import dev.noodle.engine.diffusion.ConditionedUNet;
 import dev.noodle.engine.diffusion.DiffusionSampler;
 import dev.noodle.engine.diffusion.NoiseMode;
 import dev.noodle.engine.diffusion.SamplingRequest;
@@ -32,6 +33,7 @@ import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** KSampler and KSamplerAdvanced, shaped as ComfyUI's; both sample through {@link #sample}. */
 public final class SamplerNodes {
@@ -93,8 +95,10 @@ public final class SamplerNodes {
             NDArray x = samples.toNd(m);
             NDArray mask = latent.noiseMask() == null ? null
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
-            InpaintExtras extras = model.unet().config().inChannels() == 9
-                    ? InpaintExtras.of(positive, latent, model.latentScale()) : null;
+            ConditionedUNet.LatentExtras extras = model.unet().config().inChannels() == 9
+                    ? InpaintExtras.of(positive, latent, model.latentScale())
+                    : Ip2pExtras.forModel(model, latent, negative == null ? List.of(Map.entry(positive, r.positive()))
+                            : List.of(Map.entry(positive, r.positive()), Map.entry(negative, r.negative())));
             DiffusionSampler.Model dm = new DiffusionSampler.Model(model.unet(), model.sampling(), model.latentScale(),
                     extras);
             float[][] factors = model.family().base() == ModelFamily.SDXL

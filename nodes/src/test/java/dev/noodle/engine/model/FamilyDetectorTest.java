@@ -152,8 +152,14 @@ class FamilyDetectorTest {
         put("emb_params", 2, 768);
         assertTrue(failure().contains("embedding"));
         keys.clear();
+        // an 8-channel UNet is an InstructPix2Pix-style edit model (SD 1.5 instruct-pix2pix, cosxl_edit): it loads
         unet(8, 768).put("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight", 49408, 768);
-        assertTrue(failure().contains("InstructPix2Pix"));
+        CheckpointInfo ip2p = FamilyDetector.detect(src());
+        assertEquals(List.of(ModelFamily.SD1, 8, false), List.of(ip2p.family(), ip2p.unetInChannels(),
+                ip2p.inpainting()));
+        keys.clear();
+        unet(5, 768).put("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight", 49408, 768);
+        assertTrue(failure().contains("5 input channels"), failure());
         keys.clear();
         put("foo.bar", 1);
         assertTrue(failure().contains("unknown layout") && failure().contains("foo.bar"));
