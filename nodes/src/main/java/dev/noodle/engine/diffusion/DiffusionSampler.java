@@ -7,6 +7,7 @@ import dev.noodle.engine.sampling.CfgDenoiser;
 import dev.noodle.engine.sampling.Denoiser;
 import dev.noodle.engine.sampling.KSamplerSigmas;
 import dev.noodle.engine.sampling.ModelSampling;
+import dev.noodle.engine.sampling.SamplerOptions;
 import dev.noodle.engine.sampling.Samplers;
 import dev.noodle.engine.sampling.StepCallback;
 import dev.noodle.engine.unet.UNetModel;
@@ -73,7 +74,9 @@ public final class DiffusionSampler {
             if (mask != null) {
                 d = masked(d, mask, scaled, start.noise());
             }
-            NDArray result = Samplers.sample(r.sampler(), d, start.x(), sigmas, start.stepNoise(), cb, cancelled);
+            SamplerOptions options = r.options() != null ? r.options() : SamplerOptions.defaults(r.sampler(), ms);
+            NDArray result =
+                    Samplers.sample(r.sampler(), options, d, start.x(), sigmas, start.stepNoise(), cb, cancelled);
             if (mask != null) {
                 // keep the original latent outside the mask (ComfyUI KSampler's final blend)
                 result = result.mul(mask).add(scaled.mul(mask.neg().add(1f)));

@@ -1,6 +1,7 @@
 package dev.noodle.engine.diffusion;
 
 import dev.noodle.engine.sampling.SamplerKind;
+import dev.noodle.engine.sampling.SamplerOptions;
 import dev.noodle.engine.sampling.Scheduler;
 import java.util.List;
 
@@ -20,6 +21,8 @@ import java.util.List;
  * @param positive positive conditioning entries
  * @param negative negative conditioning entries
  * @param noiseMode whose seed convention the noise follows
+ * @param options the sampler's settings (a Sampler* option node's), or null for the sampler's ComfyUI defaults on
+ *     the model it runs on ({@link SamplerOptions#defaults(SamplerKind, dev.noodle.engine.sampling.ModelSampling)})
  */
 public record SamplingRequest(
         long seed,
@@ -34,7 +37,16 @@ public record SamplingRequest(
         boolean forceFullDenoise,
         List<CondEntry> positive,
         List<CondEntry> negative,
-        NoiseMode noiseMode) {
+        NoiseMode noiseMode,
+        SamplerOptions options) {
+    /** A request whose sampler runs with its ComfyUI defaults. */
+    public SamplingRequest(long seed, int steps, float cfg, SamplerKind sampler, Scheduler scheduler, float denoise,
+            boolean addNoise, int startStep, int endStep, boolean forceFullDenoise, List<CondEntry> positive,
+            List<CondEntry> negative, NoiseMode noiseMode) {
+        this(seed, steps, cfg, sampler, scheduler, denoise, addNoise, startStep, endStep, forceFullDenoise, positive,
+                negative, noiseMode, null);
+    }
+
     /** Checks the references are present. */
     public SamplingRequest {
         java.util.Objects.requireNonNull(sampler, "sampler");
@@ -56,8 +68,18 @@ public record SamplingRequest(
      * {@link DiffusionSampler#sampleSigmas}, which ignores the steps, scheduler, denoise and step range set here.
      */
     public static SamplingRequest custom(long seed, boolean addNoise, float cfg, SamplerKind sampler, int steps) {
+        return custom(seed, addNoise, cfg, sampler, null, steps);
+    }
+
+    /**
+     * A custom sampler's request whose sampler runs with {@code options} (null = its defaults).
+     *
+     * @see #custom(long, boolean, float, SamplerKind, int)
+     */
+    public static SamplingRequest custom(long seed, boolean addNoise, float cfg, SamplerKind sampler,
+            SamplerOptions options, int steps) {
         return new SamplingRequest(seed, steps, cfg, sampler, Scheduler.NORMAL, 1f, addNoise, 0, 10000, true,
-                List.of(), List.of(), NoiseMode.COMFY);
+                List.of(), List.of(), NoiseMode.COMFY, options);
     }
 
     /**
@@ -66,6 +88,6 @@ public record SamplingRequest(
      */
     public SamplingRequest withConditioning(List<CondEntry> positive, List<CondEntry> negative) {
         return new SamplingRequest(seed, steps, cfg, sampler, scheduler, denoise, addNoise, startStep, endStep,
-                forceFullDenoise, positive, negative, noiseMode);
+                forceFullDenoise, positive, negative, noiseMode, options);
     }
 }

@@ -16,11 +16,12 @@ final class CfgPpSamplers {
 
     /**
      * Euler CFG++ ({@code euler_cfg_pp}) or, with {@code ancestral}, its ancestral form
-     * ({@code euler_ancestral_cfg_pp}): x ← D_c + σ_down·(x − D_u)/σ_i (+ σ_up·z), with (σ_down,
-     * σ_up) k-diffusion's ancestral split for η = 1, or (σ_{i+1}, 0) for the plain form; the step
-     * into σ = 0 returns D_c.
+     * ({@code euler_ancestral_cfg_pp}): x ← D_c + σ_down·(x − D_u)/σ_i (+ s_noise·σ_up·z, drawn only
+     * when η and s_noise are positive), with (σ_down, σ_up) k-diffusion's ancestral split for the
+     * options' η, or (σ_{i+1}, 0) for the plain form; the step into σ = 0 returns D_c.
      */
-    static void euler(SamplerRun r, boolean ancestral) {
+    static void euler(SamplerRun r, boolean ancestral, SamplerOptions o) {
+        boolean inject = ancestral && o.eta() > 0 && o.sNoise() > 0;
         for (int i = 0; i < r.total(); i++) {
             r.begin(i);
             double s = r.s(i);
@@ -31,10 +32,10 @@ final class CfgPpSamplers {
                 r.end(g.denoised());
                 continue;
             }
-            double[] du = ancestral ? Samplers.ancestral(s, sn) : new double[] {sn, 0};
+            double[] du = ancestral ? Samplers.ancestral(s, sn, o.eta()) : new double[] {sn, 0};
             NDArray next = g.denoised().add(Samplers.toD(r.x, g.uncond(), s).mul((float) du[0]));
-            if (ancestral) {
-                next = next.add(r.noise(s, sn).mul((float) du[1]));
+            if (inject) {
+                next = next.add(r.noise(s, sn).mul((float) (o.sNoise() * du[1])));
             }
             r.end(next);
         }

@@ -4,19 +4,20 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * DPM-Solver++ family (Lu et al. 2022, "DPM-Solver++: Fast Solver for Guided Sampling of Diffusion
- * Probabilistic Models") in k-diffusion's σ form with t = −log σ, α = 1, η = 1, r = 1/2.
+ * Probabilistic Models") in k-diffusion's σ form with t = −log σ, α = 1; η, s_noise, r and the
+ * 2M SDE solver type come from {@link SamplerOptions} (ComfyUI's defaults: η = 1, r = 1/2).
  */
 final class DpmSolverSamplers {
     private DpmSolverSamplers() {}
 
     // DPM-Solver++(2S) with ancestral noise.
-    static void dpmpp2sAncestral(SamplerRun r) {
+    static void dpmpp2sAncestral(SamplerRun r, SamplerOptions o) {
         for (int i = 0; i < r.total(); i++) {
             r.begin(i);
             double s = r.s(i);
             double sn = r.s(i + 1);
             NDArray den = r.denoise(r.x, s);
-            double[] du = Samplers.ancestral(s, sn);
+            double[] du = Samplers.ancestral(s, sn, o.eta());
             r.report(i, den);
             NDArray next;
             if (du[0] == 0) {
@@ -33,14 +34,21 @@ final class DpmSolverSamplers {
                 next = r.x.mul((float) (du[0] / s)).sub(den2.mul((float) Math.expm1(-h)));
             }
             if (sn > 0) {
-                next = next.add(r.noise(s, sn).mul((float) du[1]));
+                next = next.add(r.noise(s, sn).mul((float) (o.sNoise() * du[1])));
             }
             r.end(next);
         }
     }
 
-    // DPM-Solver++ (stochastic, 2 stages per step); noise from a Brownian path in σ.
-    static void dpmppSde(SamplerRun r) {
+    /**
+     * DPM-Solver++ (stochastic, 2 stages per step), noise from a Brownian path in σ: a first stage
+     * to λ_s + r·h, then the full step with D mixed as (1 − 1/(2r))·D + 1/(2r)·D₂; each stage is an
+     * ancestral step of strength η, its noise scaled by s_noise and drawn only when η and s_noise are
+     * positive.
+     */
+    static void dpmppSde(SamplerRun r, SamplerOptions o) {
+        boolean inject = o.eta() > 0 && o.sNoise() > 0;
+        double fac = 1 / (2 * o.r());
         for (int i = 0; i < r.total(); i++) {
             r.begin(i);
             double s = r.s(i);
@@ -53,21 +61,21 @@ final class DpmSolverSamplers {
             }
             double ls = -Math.log(s);
             double h = -Math.log(sn) - ls;
-            double s1 = Math.exp(-(ls + 0.5 * h));
-            double[] du = Samplers.ancestral(s, s1);
+            double s1 = Math.exp(-(ls + o.r() * h));
+            double[] du = Samplers.ancestral(s, s1, o.eta());
             double hh = -Math.log(du[0]) - ls;
-            NDArray x2 =
-                    r.x.mul((float) Math.exp(-hh))
-                            .sub(den.mul((float) Math.expm1(-hh)))
-                            .add(r.noise(s, s1).mul((float) du[1]));
+            NDArray x2 = r.x.mul((float) Math.exp(-hh)).sub(den.mul((float) Math.expm1(-hh)));
+            if (inject) {
+                x2 = x2.add(r.noise(s, s1).mul((float) (o.sNoise() * du[1])));
+            }
             NDArray den2 = r.denoise(x2, s1);
-            du = Samplers.ancestral(s, sn);
+            du = Samplers.ancestral(s, sn, o.eta());
             hh = -Math.log(du[0]) - ls;
-            NDArray mix = den2; // (1 − fac)·D + fac·D₂ with fac = 1/(2r) = 1
-            NDArray next =
-                    r.x.mul((float) Math.exp(-hh))
-                            .sub(mix.mul((float) Math.expm1(-hh)))
-                            .add(r.noise(s, sn).mul((float) du[1]));
+            NDArray mix = fac == 1 ? den2 : den.mul((float) (1 - fac)).add(den2.mul((float) fac));
+            NDArray next = r.x.mul((float) Math.exp(-hh)).sub(mix.mul((float) Math.expm1(-hh)));
+            if (inject) {
+                next = next.add(r.noise(s, sn).mul((float) (o.sNoise() * du[1])));
+            }
             r.end(next);
         }
     }
@@ -112,8 +120,10 @@ final class DpmSolverSamplers {
         }
     }
 
-    // DPM-Solver++(2M) SDE, midpoint or Heun correction; η = 1.
-    static void dpmpp2mSde(SamplerRun r, boolean heun) {
+    // DPM-Solver++(2M) SDE, midpoint or Heun correction, strength η, noise·s_noise.
+    static void dpmpp2mSde(SamplerRun r, SamplerOptions o, boolean heun) {
+        double eta = o.eta();
+        boolean inject = eta > 0 && o.sNoise() > 0;
         NDArray old = null;
         double hLast = Double.NaN;
         try {
@@ -132,16 +142,18 @@ final class DpmSolverSamplers {
                     next = den;
                 } else {
                     h = Math.log(s) - Math.log(sn);
-                    double hEta = 2 * h;
+                    double hEta = h * (eta + 1);
                     double oneMinus = -Math.expm1(-hEta);
-                    next = r.x.mul((float) (sn / s * Math.exp(-h))).add(den.mul((float) oneMinus));
+                    next = r.x.mul((float) (sn / s * Math.exp(-h * eta))).add(den.mul((float) oneMinus));
                     if (old != null) {
                         double inv = h / hLast;
                         double c = heun ? (oneMinus / -hEta + 1) * inv : 0.5 * oneMinus * inv;
                         next = next.add(den.sub(old).mul((float) c));
                     }
-                    double ns = sn * Math.sqrt(-Math.expm1(-2 * h));
-                    next = next.add(r.noise(s, sn).mul((float) ns));
+                    if (inject) {
+                        double ns = sn * Math.sqrt(-Math.expm1(-2 * h * eta)) * o.sNoise();
+                        next = next.add(r.noise(s, sn).mul((float) ns));
+                    }
                 }
                 NDArray kept = next == den ? den : r.keep(den);
                 r.end(next);
@@ -158,8 +170,10 @@ final class DpmSolverSamplers {
         }
     }
 
-    // DPM-Solver++(3M) SDE; η = 1.
-    static void dpmpp3mSde(SamplerRun r) {
+    // DPM-Solver++(3M) SDE, strength η, noise·s_noise.
+    static void dpmpp3mSde(SamplerRun r, SamplerOptions o) {
+        double eta = o.eta();
+        boolean inject = eta > 0 && o.sNoise() > 0;
         NDArray d1 = null;
         NDArray d2 = null;
         double h = Double.NaN;
@@ -183,9 +197,9 @@ final class DpmSolverSamplers {
                     next = den;
                 } else {
                     h = Math.log(s) - Math.log(sn);
-                    double hEta = 2 * h;
+                    double hEta = h * (eta + 1);
                     double phi1 = -Math.expm1(-hEta);
-                    next = r.x.mul((float) (sn / s * Math.exp(-h))).add(den.mul((float) phi1));
+                    next = r.x.mul((float) (sn / s * Math.exp(-h * eta))).add(den.mul((float) phi1));
                     double phi2 = Math.expm1(-hEta) / hEta + 1;
                     if (!Double.isNaN(h2)) {
                         double r0 = h1 / h;
@@ -200,8 +214,10 @@ final class DpmSolverSamplers {
                         NDArray dd = den.sub(d1).div((float) (h1 / h));
                         next = next.add(dd.mul((float) phi2));
                     }
-                    double ns = sn * Math.sqrt(-Math.expm1(-2 * h));
-                    next = next.add(r.noise(s, sn).mul((float) ns));
+                    if (inject) {
+                        double ns = sn * Math.sqrt(-Math.expm1(-2 * h * eta)) * o.sNoise();
+                        next = next.add(r.noise(s, sn).mul((float) ns));
+                    }
                 }
                 NDArray kept = next == den ? den : r.keep(den);
                 r.end(next);

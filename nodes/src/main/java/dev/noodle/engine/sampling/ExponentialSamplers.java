@@ -40,11 +40,12 @@ final class ExponentialSamplers {
      * into σ = 0 returns D.
      *
      * @param eta η (0 = the deterministic exponential Heun method when r = 1)
+     * @param sNoise multiplier of the injected noise (noise is drawn only when η and s_noise are positive)
      * @param r stage position: 0.5 for seeds_2, 1 for exp_heun_2_x0(_sde)
      * @param phi2 the φ₂ combination (exp_heun_2_x0) instead of φ₁ (seeds_2)
      */
-    static void seeds2(SamplerRun run, double eta, double r, boolean phi2) {
-        boolean inject = eta > 0;
+    static void seeds2(SamplerRun run, double eta, double sNoise, double r, boolean phi2) {
+        boolean inject = eta > 0 && sNoise > 0;
         for (int i = 0; i < run.total(); i++) {
             run.begin(i);
             double s = run.s(i);
@@ -65,7 +66,7 @@ final class ExponentialSamplers {
             NDArray sde = null;
             if (inject) {
                 sde = run.noise(s, s1).mul((float) Math.sqrt(-Math.expm1(-2 * r * h * eta)));
-                x2 = x2.add(sde.mul((float) s1));
+                x2 = x2.add(sde.mul((float) (s1 * sNoise)));
             }
             NDArray den2 = run.denoise(x2, s1);
             NDArray xs = run.x.mul((float) (sn / s * Math.exp(-h * eta)));
@@ -84,7 +85,7 @@ final class ExponentialSamplers {
                 sde =
                         sde.mul((float) Math.exp(seg))
                                 .add(run.noise(s1, sn).mul((float) Math.sqrt(-Math.expm1(2 * seg))));
-                next = next.add(sde.mul((float) sn));
+                next = next.add(sde.mul((float) (sn * sNoise)));
             }
             run.end(next);
         }
@@ -150,22 +151,21 @@ final class ExponentialSamplers {
         }
     }
 
-    /** ER-SDE's default noise scaler (ComfyUI default_er_sde_noise_scaler): f(λ) = λ·(e^{λ^0.3} + 10). */
-    private static double erScale(double lambda) {
-        return lambda * (Math.exp(Math.pow(lambda, 0.3)) + 10.0);
-    }
-
     /**
      * ER-SDE-Solver-3 (Cui et al. 2023, "Elucidating the Solution Space of Extended Reverse-Time SDE
-     * for Diffusion Models", arXiv 2309.06169), ComfyUI's {@code sample_er_sde} with max_stage 3 and
-     * s_noise 1. In ER time λ = σ/α = σ with r = f(λ_{i+1})/f(λ_i): x ← r·x + (1 − r)·D; from the second
+     * for Diffusion Models", arXiv 2309.06169), ComfyUI's {@code sample_er_sde} with the options'
+     * noise scaler f ({@link SamplerOptions.ErSde}; by default λ·(e^{λ^0.3} + 10)), max_stage (default 3)
+     * and s_noise. In ER time λ = σ/α = σ with r = f(λ_{i+1})/f(λ_i): x ← r·x + (1 − r)·D; from the second
      * step + (Δλ + S₁·f(λ_{i+1}))·D′ with D′ = (D − D_{i−1})/(λ_i − λ_{i−1}); from the third + (Δλ²/2 +
      * S₂·f(λ_{i+1}))·D″ with D″ = (D′ − D′_{i−1})/((λ_i − λ_{i−2})/2), where S₁ = Σ_k δ/f(τ_k), S₂ = Σ_k
      * (τ_k − λ_i)·δ/f(τ_k) over τ_k = λ_{i+1} + k·δ, δ = −Δλ/200, k = 0..199; then the noise
-     * sqrt(λ_{i+1}² − λ_i²r²)·z (0 where the root is not real). The step into σ = 0 returns D.
+     * s_noise·sqrt(λ_{i+1}² − λ_i²r²)·z (0 where the root is not real; drawn only when s_noise &gt; 0).
+     * The step into σ = 0 returns D.
      */
-    static void erSde(SamplerRun run) {
-        int maxStage = 3;
+    static void erSde(SamplerRun run, SamplerOptions o) {
+        SamplerOptions.ErSde er = o.erSde();
+        int maxStage = er.maxStage();
+        double eta = o.eta();
         NDArray old = null;
         NDArray oldSlope = null;
         try {
@@ -187,7 +187,7 @@ final class ExponentialSamplers {
                 if (lt == 0) {
                     next = den;
                 } else {
-                    double r = erScale(lt) / erScale(ls);
+                    double r = er.scale(lt, eta) / er.scale(ls, eta);
                     next = run.x.mul((float) r).add(den.mul((float) (1 - r)));
                     if (stage >= 2) {
                         double dl = lt - ls;
@@ -196,21 +196,23 @@ final class ExponentialSamplers {
                         double s2 = 0;
                         for (int k = 0; k < ER_POINTS; k++) {
                             double tau = lt + k * step;
-                            double f = erScale(tau);
+                            double f = er.scale(tau, eta);
                             s1 += 1 / f;
                             s2 += (tau - ls) / f;
                         }
                         s1 *= step;
                         s2 *= step;
                         slope = den.sub(old).div((float) (ls - run.s(i - 1)));
-                        next = next.add(slope.mul((float) (dl + s1 * erScale(lt))));
+                        next = next.add(slope.mul((float) (dl + s1 * er.scale(lt, eta))));
                         if (stage >= 3) {
                             NDArray curve = slope.sub(oldSlope).div((float) ((ls - run.s(i - 2)) / 2));
-                            next = next.add(curve.mul((float) (dl * dl / 2 + s2 * erScale(lt))));
+                            next = next.add(curve.mul((float) (dl * dl / 2 + s2 * er.scale(lt, eta))));
                         }
                     }
-                    double amp = Math.sqrt(lt * lt - ls * ls * r * r);
-                    next = next.add(run.noise(ls, lt).mul((float) (Double.isNaN(amp) ? 0 : amp)));
+                    if (o.sNoise() > 0) {
+                        double amp = Math.sqrt(lt * lt - ls * ls * r * r);
+                        next = next.add(run.noise(ls, lt).mul((float) (o.sNoise() * (Double.isNaN(amp) ? 0 : amp))));
+                    }
                 }
                 NDArray kept = next == den ? den : run.keep(den);
                 NDArray keptSlope = slope == null ? null : run.keep(slope);

@@ -24,6 +24,11 @@ public enum SamplerKind {
     LMS("lms", NoiseUse.NONE),
     /** DPM-Solver-fast with η = 0: ComfyUI still draws (and scales to zero) one noise per step. */
     DPM_FAST("dpm_fast", NoiseUse.NONE),
+    /**
+     * DPM-Solver-12/23 with adaptive step size; η = 0 by default (with η &gt; 0 one fresh draw per
+     * accepted step).
+     */
+    DPM_ADAPTIVE("dpm_adaptive", NoiseUse.NONE),
     DPMPP_2S_ANCESTRAL("dpmpp_2s_ancestral", NoiseUse.STEP),
     DPMPP_2S_ANCESTRAL_CFG_PP("dpmpp_2s_ancestral_cfg_pp", NoiseUse.STEP),
     DPMPP_SDE("dpmpp_sde", NoiseUse.BROWNIAN),
@@ -54,6 +59,10 @@ public enum SamplerKind {
     SEEDS_2("seeds_2", NoiseUse.STEP),
     /** Three draws per step. */
     SEEDS_3("seeds_3", NoiseUse.STEP),
+    /** SA-Solver (stochastic Adams predictor-corrector); noise inside its stochastic σ interval. */
+    SA_SOLVER("sa_solver", NoiseUse.STEP),
+    /** SA-Solver in PECE mode: the model is evaluated again on each corrected state. */
+    SA_SOLVER_PECE("sa_solver_pece", NoiseUse.STEP),
     /** ComfyUI's "ddim" runs the Euler sampler (only its inpaint noise differs). */
     DDIM("ddim", NoiseUse.NONE),
     UNI_PC("uni_pc", NoiseUse.NONE),
@@ -71,7 +80,7 @@ public enum SamplerKind {
 
     /** ComfyUI names known there but not implemented here (clear error instead of "unknown"). */
     private static final List<String> NOT_IMPLEMENTED =
-            List.of("dpm_adaptive", "sa_solver", "sa_solver_pece");
+            List.of();
 
     private final String comfyName;
     private final NoiseUse noiseUse;

@@ -39,31 +39,53 @@ public final class Samplers {
             NoiseSource noise,
             StepCallback cb,
             BooleanSupplier cancelled) {
+        return sample(kind, SamplerOptions.defaults(kind), d, x, sigmas, noise, cb, cancelled);
+    }
+
+    /**
+     * Runs a sampler with explicit settings (ComfyUI's {@code Sampler*} option nodes); {@link
+     * #sample(SamplerKind, Denoiser, NDArray, float[], NoiseSource, StepCallback, BooleanSupplier)}
+     * is this with {@link SamplerOptions#defaults(SamplerKind)}.
+     *
+     * @param options η, s_noise and the other settings the sampler reads
+     */
+    public static NDArray sample(
+            SamplerKind kind,
+            SamplerOptions options,
+            Denoiser d,
+            NDArray x,
+            float[] sigmas,
+            NoiseSource noise,
+            StepCallback cb,
+            BooleanSupplier cancelled) {
+        SamplerOptions o = java.util.Objects.requireNonNull(options, "options");
         try (SamplerRun r = new SamplerRun(d, x, sigmas, noise, cb, cancelled)) {
             switch (kind) {
                 case EULER, DDIM -> euler(r);
-                case EULER_CFG_PP -> CfgPpSamplers.euler(r, false);
-                case EULER_ANCESTRAL -> eulerAncestral(r);
-                case EULER_ANCESTRAL_CFG_PP -> CfgPpSamplers.euler(r, true);
+                case EULER_CFG_PP -> CfgPpSamplers.euler(r, false, o);
+                case EULER_ANCESTRAL -> eulerAncestral(r, o);
+                case EULER_ANCESTRAL_CFG_PP -> CfgPpSamplers.euler(r, true, o);
                 case HEUN -> heun(r);
                 case HEUNPP2 -> heunpp2(r);
-                case EXP_HEUN_2_X0 -> ExponentialSamplers.seeds2(r, 0, 1, true);
-                case EXP_HEUN_2_X0_SDE -> ExponentialSamplers.seeds2(r, 1, 1, true);
+                case EXP_HEUN_2_X0, EXP_HEUN_2_X0_SDE -> seeds2(r, o);
                 case DPM_2 -> dpm2(r);
-                case DPM_2_ANCESTRAL -> dpm2Ancestral(r);
-                case LMS -> lms(r, 4);
+                case DPM_2_ANCESTRAL -> dpm2Ancestral(r, o);
+                case LMS -> lms(r, o.order());
                 case DPM_FAST -> DpmFastSampler.sample(r);
+                case DPM_ADAPTIVE -> DpmAdaptiveSampler.sample(r, o);
                 case LCM -> lcm(r);
                 case DDPM -> ddpm(r);
-                case DPMPP_2S_ANCESTRAL -> DpmSolverSamplers.dpmpp2sAncestral(r);
+                case DPMPP_2S_ANCESTRAL -> DpmSolverSamplers.dpmpp2sAncestral(r, o);
                 case DPMPP_2S_ANCESTRAL_CFG_PP -> CfgPpSamplers.dpmpp2sAncestral(r);
                 // the _gpu forms differ from their twins only in where ComfyUI draws the Brownian path
-                case DPMPP_SDE, DPMPP_SDE_GPU -> DpmSolverSamplers.dpmppSde(r);
+                case DPMPP_SDE, DPMPP_SDE_GPU -> DpmSolverSamplers.dpmppSde(r, o);
                 case DPMPP_2M -> DpmSolverSamplers.dpmpp2m(r);
                 case DPMPP_2M_CFG_PP -> CfgPpSamplers.dpmpp2m(r);
-                case DPMPP_2M_SDE, DPMPP_2M_SDE_GPU -> DpmSolverSamplers.dpmpp2mSde(r, false);
-                case DPMPP_2M_SDE_HEUN, DPMPP_2M_SDE_HEUN_GPU -> DpmSolverSamplers.dpmpp2mSde(r, true);
-                case DPMPP_3M_SDE, DPMPP_3M_SDE_GPU -> DpmSolverSamplers.dpmpp3mSde(r);
+                case DPMPP_2M_SDE, DPMPP_2M_SDE_GPU ->
+                        DpmSolverSamplers.dpmpp2mSde(r, o, o.solverType() == SamplerOptions.SolverType.HEUN);
+                case DPMPP_2M_SDE_HEUN, DPMPP_2M_SDE_HEUN_GPU -> DpmSolverSamplers.dpmpp2mSde(r, o, true);
+                case DPMPP_3M_SDE, DPMPP_3M_SDE_GPU -> DpmSolverSamplers.dpmpp3mSde(r, o);
+                case SA_SOLVER, SA_SOLVER_PECE -> SaSolverSampler.sample(r, o);
                 case IPNDM -> MultistepSamplers.ipndm(r, false);
                 case IPNDM_V -> MultistepSamplers.ipndm(r, true);
                 case DEIS -> MultistepSamplers.deis(r);
@@ -73,8 +95,8 @@ public final class Samplers {
                 case RES_MULTISTEP_ANCESTRAL_CFG_PP -> MultistepSamplers.resMultistep(r, true, true);
                 case GRADIENT_ESTIMATION -> MultistepSamplers.gradientEstimation(r, false);
                 case GRADIENT_ESTIMATION_CFG_PP -> MultistepSamplers.gradientEstimation(r, true);
-                case ER_SDE -> ExponentialSamplers.erSde(r);
-                case SEEDS_2 -> ExponentialSamplers.seeds2(r, 1, 0.5, false);
+                case ER_SDE -> ExponentialSamplers.erSde(r, o);
+                case SEEDS_2 -> seeds2(r, o);
                 case SEEDS_3 -> ExponentialSamplers.seeds3(r);
                 case UNI_PC -> UniPcSampler.sample(r, false);
                 case UNI_PC_BH2 -> UniPcSampler.sample(r, true);
@@ -112,13 +134,29 @@ public final class Samplers {
         return out;
     }
 
+    private static void seeds2(SamplerRun r, SamplerOptions o) {
+        boolean phi2 = o.seedsSolver() == SamplerOptions.SeedsSolver.PHI_2;
+        ExponentialSamplers.seeds2(r, o.eta(), o.sNoise(), o.r(), phi2);
+    }
+
     static NDArray toD(NDArray x, NDArray denoised, double sigma) {
         return x.sub(denoised).div((float) sigma); // (x − D(x, σ)) / σ, Karras et al. eq. 3
     }
 
     /** (σ_down, σ_up) of an ancestral step (k-diffusion get_ancestral_step, η = 1). */
     static double[] ancestral(double from, double to) {
-        double up = Math.min(to, Math.sqrt(to * to * (from * from - to * to) / (from * from)));
+        return ancestral(from, to, 1);
+    }
+
+    /**
+     * (σ_down, σ_up) of an ancestral step with strength η: σ_up = min(σ', η·sqrt(σ'²(σ² − σ'²)/σ²)),
+     * σ_down = sqrt(σ'² − σ_up²); η = 0 gives (σ', 0) (k-diffusion get_ancestral_step).
+     */
+    static double[] ancestral(double from, double to, double eta) {
+        if (eta == 0) {
+            return new double[] {to, 0};
+        }
+        double up = Math.min(to, eta * Math.sqrt(to * to * (from * from - to * to) / (from * from)));
         double down = Math.sqrt(to * to - up * up);
         return new double[] {down, up};
     }
@@ -134,11 +172,12 @@ public final class Samplers {
         }
     }
 
-    private static void eulerAncestral(SamplerRun r) {
+    // Euler ancestral: Euler step to σ_down, then fresh noise·s_noise·σ_up.
+    private static void eulerAncestral(SamplerRun r, SamplerOptions o) {
         for (int i = 0; i < r.total(); i++) {
             r.begin(i);
             NDArray den = r.denoise(r.x, r.s(i));
-            double[] du = ancestral(r.s(i), r.s(i + 1));
+            double[] du = ancestral(r.s(i), r.s(i + 1), o.eta());
             r.report(i, den);
             if (du[0] == 0) {
                 r.end(den);
@@ -146,7 +185,7 @@ public final class Samplers {
             }
             NDArray d = toD(r.x, den, r.s(i));
             NDArray n = r.noise(r.s(i), r.s(i + 1));
-            r.end(r.x.add(d.mul((float) (du[0] - r.s(i)))).add(n.mul((float) du[1])));
+            r.end(r.x.add(d.mul((float) (du[0] - r.s(i)))).add(n.mul((float) (o.sNoise() * du[1]))));
         }
     }
 
@@ -227,12 +266,12 @@ public final class Samplers {
         }
     }
 
-    private static void dpm2Ancestral(SamplerRun r) {
+    private static void dpm2Ancestral(SamplerRun r, SamplerOptions o) {
         for (int i = 0; i < r.total(); i++) {
             r.begin(i);
             double s = r.s(i);
             NDArray den = r.denoise(r.x, s);
-            double[] du = ancestral(s, r.s(i + 1));
+            double[] du = ancestral(s, r.s(i + 1), o.eta());
             r.report(i, den);
             NDArray d = toD(r.x, den, s);
             if (du[0] == 0) {
@@ -243,12 +282,15 @@ public final class Samplers {
             NDArray x2 = r.x.add(d.mul((float) (mid - s)));
             NDArray d2 = toD(x2, r.denoise(x2, mid), mid);
             NDArray n = r.noise(s, r.s(i + 1));
-            r.end(r.x.add(d2.mul((float) (du[0] - s))).add(n.mul((float) du[1])));
+            r.end(r.x.add(d2.mul((float) (du[0] - s))).add(n.mul((float) (o.sNoise() * du[1]))));
         }
     }
 
     // Linear multistep (k-diffusion sample_lms): Adams–Bashforth in σ with Lagrange weights.
     private static void lms(SamplerRun r, int order) {
+        if (order < 1) {
+            throw new IllegalArgumentException("lms order must be >= 1, got " + order);
+        }
         Deque<NDArray> ds = new ArrayDeque<>();
         try {
             for (int i = 0; i < r.total(); i++) {
@@ -284,14 +326,39 @@ public final class Samplers {
     }
 
     /**
-     * ∫_{σ_i}^{σ_{i+1}} ∏_{k≠j} (τ − σ_{i−k}) / (σ_{i−j} − σ_{i−k}) dτ, exact by 4-point
-     * Gauss–Legendre (the integrand has degree ≤ 3).
+     * ∫_{σ_i}^{σ_{i+1}} ∏_{k≠j} (τ − σ_{i−k}) / (σ_{i−j} − σ_{i−k}) dτ: exact by 4-point
+     * Gauss–Legendre while the integrand's degree is at most 7 (order ≤ 8), else by integrating the
+     * expanded polynomial in τ − σ_i term by term.
      */
     static double lmsCoefficient(int order, float[] t, int i, int j) {
-        double[] nodes = {-0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526};
-        double[] weights = {0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538};
         double a = t[i];
         double b = t[i + 1];
+        if (order > 8) {
+            double[] poly = {1}; // coefficients in u = τ − σ_i, lowest power first
+            for (int k = 0; k < order; k++) {
+                if (k == j) {
+                    continue;
+                }
+                double den = (double) t[i - j] - t[i - k];
+                double c0 = (a - t[i - k]) / den;
+                double[] next = new double[poly.length + 1];
+                for (int p = 0; p < poly.length; p++) {
+                    next[p] += poly[p] * c0;
+                    next[p + 1] += poly[p] / den;
+                }
+                poly = next;
+            }
+            double h = b - a;
+            double sum = 0;
+            double hp = h;
+            for (int p = 0; p < poly.length; p++) {
+                sum += poly[p] * hp / (p + 1);
+                hp *= h;
+            }
+            return sum;
+        }
+        double[] nodes = {-0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526};
+        double[] weights = {0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538};
         double sum = 0;
         for (int q = 0; q < 4; q++) {
             double tau = 0.5 * (b - a) * nodes[q] + 0.5 * (a + b);

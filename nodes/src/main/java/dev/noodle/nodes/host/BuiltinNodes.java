@@ -17,6 +17,7 @@ import dev.noodle.nodes.model.ModelSamplingContinuous;
 import dev.noodle.nodes.model.ModelSamplingDiscrete;
 import dev.noodle.nodes.sampling.CustomSamplerNodes;
 import dev.noodle.nodes.sampling.SamplerNodes;
+import dev.noodle.nodes.sampling.SamplerOptionNodes;
 import dev.noodle.nodes.sampling.SigmaNodes;
 import dev.noodle.nodes.utils.PreviewAny;
 import dev.noodle.nodes.utils.PrimitiveNodes;
@@ -84,6 +85,17 @@ public final class BuiltinNodes implements NodePack {
                 new SigmaNodes.FlipSigmas(),
                 new SigmaNodes.SetFirstSigma(),
                 new CustomSamplerNodes.KSamplerSelect(),
+                new SamplerOptionNodes.SamplerEulerAncestral(),
+                new SamplerOptionNodes.SamplerEulerAncestralCFGPP(),
+                new SamplerOptionNodes.SamplerLMS(),
+                new SamplerOptionNodes.SamplerDPMPP_3M_SDE(),
+                new SamplerOptionNodes.SamplerDPMPP_2M_SDE(),
+                new SamplerOptionNodes.SamplerDPMPP_SDE(),
+                new SamplerOptionNodes.SamplerDPMPP_2S_Ancestral(),
+                new SamplerOptionNodes.SamplerDPMAdaptative(),
+                new SamplerOptionNodes.SamplerER_SDE(),
+                new SamplerOptionNodes.SamplerSASolver(),
+                new SamplerOptionNodes.SamplerSEEDS2(),
                 new CustomSamplerNodes.RandomNoise(),
                 new CustomSamplerNodes.DisableNoise(),
                 new CustomSamplerNodes.BasicGuider(),

@@ -47,7 +47,7 @@ public final class CustomSamplerNodes {
     private static NodeOutputs sample(NodeContext ctx, GuiderValue guider, NoiseValue noise, SamplerValue sampler,
             SigmasValue sigmas, LatentValue latent) {
         SamplingRequest r = SamplingRequest.custom(noise.seed(), noise.enabled(), guider.cfg(), sampler.kind(),
-                Math.max(sigmas.length() - 1, 0));
+                sampler.options(), Math.max(sigmas.length() - 1, 0));
         SamplerNodes.Result res = SamplerNodes.run(ctx, guider.model(), guider.positive(), guider.negative(), latent,
                 r, sigmas.sigmas());
         return NodeOutputs.of(res.output(), res.denoised());

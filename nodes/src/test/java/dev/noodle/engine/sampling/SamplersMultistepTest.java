@@ -25,6 +25,7 @@ class SamplersMultistepTest {
     private static final JsonNode BASE = Fixtures.load("samplers.json");
     private static final JsonNode REF = Fixtures.load("samplers_multistep.json");
     private static final JsonNode EXTRA = Fixtures.load("samplers_extra.json");
+    private static final JsonNode OPTIONS = Fixtures.load("samplers_options.json");
     private static final Shape SHAPE = new Shape(2, 4, 4, 4);
     private static final Set<SamplerKind> MULTISTEP =
             Set.of(
@@ -71,7 +72,8 @@ class SamplersMultistepTest {
     void everySamplerHasAReference() {
         for (SamplerKind kind : SamplerKind.values()) {
             assertTrue(
-                    BASE.has(kind.comfyName()) || REF.has(kind.comfyName()) || EXTRA.has(kind.comfyName()),
+                    BASE.has(kind.comfyName()) || REF.has(kind.comfyName()) || EXTRA.has(kind.comfyName())
+                            || OPTIONS.has(kind.comfyName()),
                     "no reference values for " + kind.comfyName());
         }
     }
