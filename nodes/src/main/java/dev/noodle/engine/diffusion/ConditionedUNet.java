@@ -14,14 +14,22 @@ import java.util.List;
 /**
  * The UNet as the sampler's {@link ModelFunction}, for conditioning made of several entries with areas and
  * strengths (ComfyUI {@code calc_cond_batch}): each entry predicts on its area; predictions are summed weighted
- * by strength (with an 8-cell feathered edge where an area does not touch the latent border) and divided by the
- * summed weights. When every chunk has one full-size entry with contexts of the same shape — the usual txt2img
- * case — all chunks run in a single batched UNet call, their {@code y} vectors (SDXL) batched the same way.
+ * by strength (with an 8-cell feathered edge where an area does not touch the latent border, or by a per-cell mask
+ * instead) and divided by the summed weights; at a known σ, entries whose timestep range excludes it are skipped
+ * (a chunk left with none predicts zeros, as ComfyUI's empty accumulator). When every chunk has one full-size
+ * entry with contexts of the same shape — the usual txt2img case — all chunks run in a single batched UNet call, their {@code y} vectors (SDXL) batched the same way.
  */
 public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     private static final int FEATHER = 8;
-    private final UNetModel unet;
+    private final Network unet;
+    private final int admInChannels;
     private final LatentExtras extras;
+
+    /** The network as this class calls it: UNetModel.forward(x, t, context, y). */
+    @FunctionalInterface
+    interface Network {
+        NDArray forward(NDArray x, NDArray t, NDArray context, NDArray y);
+    }
 
     /** Extra channels concatenated to the latent (inpainting and edit models), or none. */
     public interface LatentExtras {
@@ -38,8 +46,24 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     }
 
     public ConditionedUNet(UNetModel unet, LatentExtras extras) {
-        this.unet = unet;
+        this(unet::forward, unet.config().admInChannels(), extras);
+    }
+
+    /** Over any network with the UNet's signature (tests use a toy one). */
+    ConditionedUNet(Network net, int admInChannels, LatentExtras extras) {
+        this.unet = net;
+        this.admInChannels = admInChannels;
         this.extras = extras;
+    }
+
+    @Override
+    public NDArray predict(NDArray xIn, float sigma, float[] timesteps, List<List<CondEntry>> chunks,
+            NDManager scope) {
+        List<List<CondEntry>> active = new java.util.ArrayList<>();
+        for (List<CondEntry> c : chunks) {
+            active.add(c.stream().filter(e -> e.activeAt(sigma)).toList());
+        }
+        return predict(xIn, timesteps, active, scope);
     }
 
     @Override
@@ -86,7 +110,7 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     private static boolean simple(List<List<CondEntry>> chunks) {
         Shape shape = null;
         for (List<CondEntry> c : chunks) {
-            if (c.size() != 1 || c.get(0).area() != null) {
+            if (c.size() != 1 || c.get(0).area() != null || c.get(0).mask() != null) {
                 return false;
             }
             Shape s = c.get(0).context().getShape();
@@ -111,9 +135,9 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
         if (rowExtras != null) {
             in = x.concat(rowExtras.channels(x, area, scope).toType(x.getDataType(), false), 1);
         }
-        if ((y == null) != (unet.config().admInChannels() == 0)) {
+        if ((y == null) != (admInChannels == 0)) {
             throw new IllegalArgumentException(y == null
-                    ? "this UNet takes a " + unet.config().admInChannels() + "-wide y vector (SDXL size/pooled"
+                    ? "this UNet takes a " + admInChannels + "-wide y vector (SDXL size/pooled"
                             + " conditioning) but the conditioning has none; encode the prompt with this model's CLIP"
                     : "the conditioning carries a y vector but this UNet has no label_emb");
         }
@@ -130,7 +154,7 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
         int h = (int) s[2];
         int w = (int) s[3];
         NDArray sum = scope.zeros(x.getShape(), DataType.FLOAT32);
-        NDArray count = scope.zeros(new Shape(1, 1, h, w), DataType.FLOAT32).add(1e-37f);
+        NDArray count = scope.zeros(new Shape(s[0], 1, h, w), DataType.FLOAT32).add(1e-37f);
         for (CondEntry e : entries) {
             LatentArea a = e.area() == null ? new LatentArea(0, 0, w, h) : e.area().clip(w, h);
             if (a == null) {
@@ -143,10 +167,12 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             NDArray y = e.y() == null ? null : e.y().toDevice(x.getDevice(), false).repeat(0, b); // [B, adm]
             NDArray pred = run(xa, timesteps, from, ctx, y, e.area() == null ? null : a, entryExtras(e), scope)
                     .toType(DataType.FLOAT32, false);
-            NDArray weight = feather(scope, a, w, h).mul(e.strength()); // [1, 1, ah, aw]
+            NDArray weight = (e.mask() == null ? feather(scope, a, w, h)
+                    : maskWeight(e.mask().toDevice(x.getDevice(), false), a, b, h, w))
+                    .mul(e.strength()).broadcast(new Shape(s[0], 1, a.height(), a.width())); // [B, 1, ah, aw]
             NDArray full = scope.zeros(new Shape(s[0], s[1], h, w), DataType.FLOAT32);
             full.set(region, pred.mul(weight));
-            NDArray wfull = scope.zeros(new Shape(1, 1, h, w), DataType.FLOAT32);
+            NDArray wfull = scope.zeros(new Shape(s[0], 1, h, w), DataType.FLOAT32);
             wfull.set(region, weight);
             sum = sum.add(full);
             count = count.add(wfull);
@@ -158,21 +184,44 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
         return extras == null ? null : extras.forEntry(e);
     }
 
-    // ComfyUI's area edge blending: weights ramp over 8 cells on edges that are not the latent border.
+
+    // A conditioning mask's weights on the area: its first B rows (one row serves every row), [B or 1, 1, ah, aw].
+    private static NDArray maskWeight(NDArray mask, LatentArea a, int b, int h, int w) {
+        long[] ms = mask.getShape().getShape(); // [Bm, h, w]
+        if (ms.length != 3 || ms[1] != h || ms[2] != w) {
+            throw new IllegalArgumentException("a conditioning mask of shape " + mask.getShape()
+                    + " does not match the latent's " + h + "x" + w + " cells");
+        }
+        if (ms[0] != 1 && ms[0] < b) {
+            throw new IllegalArgumentException("a conditioning mask of batch " + ms[0] + " cannot weight a latent"
+                    + " batch of " + b + "; give one mask or one per latent");
+        }
+        NDArray rows = ms[0] == 1 ? mask : mask.get(new NDIndex("0:" + b));
+        return rows.get(new NDIndex(":, " + a.y() + ":" + (a.y() + a.height()) + ", " + a.x() + ":"
+                + (a.x() + a.width()))).expandDims(1).toType(DataType.FLOAT32, false);
+    }
+
+    // ComfyUI's area edge blending: on edges that are not the latent border, weights ramp up over
+    // rr = min(8, side / 4) cells of that axis, cell t (from the edge) weighted (t + 1) / rr.
     private static NDArray feather(NDManager m, LatentArea a, int w, int h) {
         float[] mult = new float[a.height() * a.width()];
         java.util.Arrays.fill(mult, 1f);
-        for (int t = 0; t < FEATHER; t++) {
-            float f = Math.min(1f, (t + 1f) / FEATHER);
-            for (int yy = 0; yy < a.height(); yy++) {
-                for (int xx = 0; xx < a.width(); xx++) {
-                    int i = yy * a.width() + xx;
+        int rrY = Math.min(FEATHER, a.height() / 4);
+        int rrX = Math.min(FEATHER, a.width() / 4);
+        for (int yy = 0; yy < a.height(); yy++) {
+            for (int xx = 0; xx < a.width(); xx++) {
+                int i = yy * a.width() + xx;
+                for (int t = 0; t < rrY; t++) {
+                    float f = (float) ((1.0 / rrY) * (t + 1));
                     if (a.y() != 0 && yy == t) {
                         mult[i] *= f;
                     }
                     if (a.y() + a.height() < h && yy == a.height() - 1 - t) {
                         mult[i] *= f;
                     }
+                }
+                for (int t = 0; t < rrX; t++) {
+                    float f = (float) ((1.0 / rrX) * (t + 1));
                     if (a.x() != 0 && xx == t) {
                         mult[i] *= f;
                     }

@@ -3,8 +3,8 @@ package dev.noodle.engine.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import dev.noodle.engine.sampling.CfgDenoiser;
 import dev.noodle.engine.sampling.Denoiser;
+import dev.noodle.engine.sampling.GuidancePatch;
 import dev.noodle.engine.sampling.KSamplerSigmas;
 import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.SamplerOptions;
@@ -23,8 +23,23 @@ import java.util.function.BooleanSupplier;
 public final class DiffusionSampler {
     private DiffusionSampler() {}
 
-    /** What the sampler runs on: the UNet, its schedule, its latent scale and (inpainting) extra channels. */
-    public record Model(UNetModel unet, ModelSampling sampling, float latentScale, ConditionedUNet.LatentExtras extras) {}
+    /**
+     * What the sampler runs on: the UNet, its schedule, its latent scale, (inpainting) extra channels and the
+     * guidance patches the model carries (RescaleCFG, CFGNorm).
+     */
+    public record Model(UNetModel unet, ModelSampling sampling, float latentScale, ConditionedUNet.LatentExtras extras,
+            List<GuidancePatch> guidance) {
+        /** Copies the patch list. */
+        public Model {
+            guidance = List.copyOf(guidance);
+        }
+
+        /** A model without guidance patches. */
+        public Model(UNetModel unet, ModelSampling sampling, float latentScale,
+                ConditionedUNet.LatentExtras extras) {
+            this(unet, sampling, latentScale, extras, List.of());
+        }
+    }
 
     /**
      * Samples a latent.
@@ -58,6 +73,20 @@ public final class DiffusionSampler {
      */
     public static NDArray sampleSigmas(Model model, SamplingRequest r, float[] sigmas, NDArray latent,
             NDArray noiseMask, int[] batchIndex, StepCallback cb, BooleanSupplier cancelled, NDManager out) {
+        return sampleSigmas(model, r, GuidanceRule.CFG, sigmas, latent, noiseMask, batchIndex, cb, cancelled, out);
+    }
+
+    /**
+     * Samples a latent along an explicit σ schedule with a guider's rule (DualCFGGuider, PerpNegGuider, …) instead
+     * of classifier-free guidance.
+     *
+     * @param rule how the request's conditionings (and the rule's own) mix into one estimate
+     * @see #sampleSigmas(Model, SamplingRequest, float[], NDArray, NDArray, int[], StepCallback, BooleanSupplier,
+     *     NDManager)
+     */
+    public static NDArray sampleSigmas(Model model, SamplingRequest r, GuidanceRule rule, float[] sigmas,
+            NDArray latent, NDArray noiseMask, int[] batchIndex, StepCallback cb, BooleanSupplier cancelled,
+            NDManager out) {
         ModelSampling ms = model.sampling();
         if (sigmas.length == 0) {
             return latent.duplicate().toType(DataType.FLOAT32, false); // denoise 0: nothing to sample
@@ -66,10 +95,7 @@ public final class DiffusionSampler {
             NDArray scaled = latent.toType(DataType.FLOAT32, false).mul(model.latentScale()); // process_latent_in
             InitialNoise.Start start = InitialNoise.start(r, ms, sigmas, scaled, batchIndex, run);
             ConditionedUNet fn = new ConditionedUNet(model.unet(), model.extras());
-            // the negative goes along at cfg 1 too: CfgDenoiser skips it there except for the CFG++ samplers'
-            // unconditional estimate (ComfyUI's disable_cfg1_optimization); none (BasicGuider) stays none
-            List<CondEntry> negative = r.negative().isEmpty() && isOne(r.cfg()) ? null : r.negative();
-            Denoiser d = new CfgDenoiser<>(ms, fn, r.positive(), negative, r.cfg());
+            Denoiser d = rule.denoiser(ms, fn, r, model.guidance());
             NDArray mask = noiseMask == null ? null : noiseMask.toType(DataType.FLOAT32, false);
             if (mask != null) {
                 d = masked(d, mask, scaled, start.noise());
@@ -85,10 +111,6 @@ public final class DiffusionSampler {
             raw.attach(out);
             return raw;
         }
-    }
-
-    private static boolean isOne(float cfg) {
-        return Math.abs(cfg - 1f) < 1e-6f;
     }
 
     // ComfyUI KSamplerX0Inpaint: before each denoise, x outside the mask is replaced by the original latent

@@ -24,6 +24,7 @@ public final class CfgDenoiser<C> implements Denoiser {
     private final C positive;
     private final C negative;
     private final float cfg;
+    private final List<GuidancePatch> patches;
 
     /**
      * Creates the guided denoiser.
@@ -36,6 +37,15 @@ public final class CfgDenoiser<C> implements Denoiser {
      */
     public CfgDenoiser(
             ModelSampling sampling, ModelFunction<C> model, C positive, C negative, float cfg) {
+        this(sampling, model, positive, negative, cfg, List.of());
+    }
+
+    /**
+     * Creates the guided denoiser with the model's guidance patches, which {@link Guidance#cfg} applies to the mix
+     * (also at cfg 1, against a zero unconditional estimate, as ComfyUI).
+     */
+    public CfgDenoiser(ModelSampling sampling, ModelFunction<C> model, C positive, C negative, float cfg,
+            List<GuidancePatch> patches) {
         if (sampling == null || model == null || positive == null) {
             throw new IllegalArgumentException("sampling, model and positive conditioning are required");
         }
@@ -51,6 +61,7 @@ public final class CfgDenoiser<C> implements Denoiser {
         this.positive = positive;
         this.negative = negative;
         this.cfg = cfg;
+        this.patches = List.copyOf(patches);
     }
 
     private static boolean isOne(float cfg) {
@@ -66,19 +77,20 @@ public final class CfgDenoiser<C> implements Denoiser {
         if (isOne(cfg)) {
             float[] ts = new float[(int) b];
             Arrays.fill(ts, t);
-            NDArray out = model.predict(xIn, ts, List.of(positive), scope);
+            NDArray out = model.predict(xIn, sigma, ts, List.of(positive), scope);
             checkShape(out, x, 1);
-            return sampling.calculateDenoised(sigma, out, x);
+            NDArray cond = sampling.calculateDenoised(sigma, out, x);
+            return patches.isEmpty() ? cond : Guidance.cfg(patches, cond, null, cfg, x, sigma);
         }
         NDArray batch = xIn.concat(xIn, 0); // [2B, C, H, W]
         float[] ts = new float[(int) (2 * b)];
         Arrays.fill(ts, t);
-        NDArray out = model.predict(batch, ts, List.of(negative, positive), scope);
+        NDArray out = model.predict(batch, sigma, ts, List.of(negative, positive), scope);
         checkShape(out, x, 2);
         NDList halves = out.split(2, 0);
         NDArray uncond = sampling.calculateDenoised(sigma, halves.get(0), x); // [B, C, H, W]
         NDArray cond = sampling.calculateDenoised(sigma, halves.get(1), x);
-        return uncond.add(cond.sub(uncond).mul(cfg));
+        return Guidance.cfg(patches, cond, uncond, cfg, x, sigma);
     }
 
     /**
@@ -99,12 +111,12 @@ public final class CfgDenoiser<C> implements Denoiser {
         NDArray xIn = sampling.calculateInput(x, sigma);
         float[] ts = new float[(int) (2 * b)];
         Arrays.fill(ts, sampling.timestep(sigma));
-        NDArray out = model.predict(xIn.concat(xIn, 0), ts, List.of(negative, positive), scope);
+        NDArray out = model.predict(xIn.concat(xIn, 0), sigma, ts, List.of(negative, positive), scope);
         checkShape(out, x, 2);
         NDList halves = out.split(2, 0);
         NDArray uncond = sampling.calculateDenoised(sigma, halves.get(0), x); // [B, C, H, W]
         NDArray cond = sampling.calculateDenoised(sigma, halves.get(1), x);
-        return new Guided(uncond.add(cond.sub(uncond).mul(cfg)), uncond);
+        return new Guided(Guidance.cfg(patches, cond, uncond, cfg, x, sigma), uncond);
     }
 
     private static void checkShape(NDArray out, NDArray x, int chunks) {

@@ -23,4 +23,15 @@ public interface ModelFunction<C> {
      * @return network output [chunks·B, C, H, W] (ε or v), owned by {@code scope}
      */
     NDArray predict(NDArray xIn, float[] timesteps, List<C> chunks, NDManager scope);
+
+    /**
+     * Runs the network at noise level {@code sigma}, for conditioning that applies only over part of the schedule
+     * (ComfyUI's timestep ranges); the default ignores σ.
+     *
+     * @param sigma the noise level of the latent xIn was scaled from
+     * @see #predict(NDArray, float[], List, NDManager)
+     */
+    default NDArray predict(NDArray xIn, float sigma, float[] timesteps, List<C> chunks, NDManager scope) {
+        return predict(xIn, timesteps, chunks, scope);
+    }
 }

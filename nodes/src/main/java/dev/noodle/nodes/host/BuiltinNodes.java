@@ -1,5 +1,6 @@
 package dev.noodle.nodes.host;
 
+import dev.noodle.nodes.conditioning.ConditioningEditNodes;
 import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
@@ -12,10 +13,12 @@ import dev.noodle.nodes.loaders.LoaderNodes;
 import dev.noodle.nodes.loaders.LoraNodes;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
+import dev.noodle.nodes.model.GuidancePatchNodes;
 import dev.noodle.nodes.model.MergeNodes;
 import dev.noodle.nodes.model.ModelSamplingContinuous;
 import dev.noodle.nodes.model.ModelSamplingDiscrete;
 import dev.noodle.nodes.sampling.CustomSamplerNodes;
+import dev.noodle.nodes.sampling.GuiderNodes;
 import dev.noodle.nodes.sampling.SamplerNodes;
 import dev.noodle.nodes.sampling.SamplerOptionNodes;
 import dev.noodle.nodes.sampling.SigmaNodes;
@@ -67,6 +70,13 @@ public final class BuiltinNodes implements NodePack {
                 new SdxlConditioningNodes.ClipTextEncodeSdxlRefiner(),
                 new ConditioningNodes.ConditioningCombine(),
                 new ConditioningNodes.ConditioningSetArea(),
+                new ConditioningEditNodes.ConditioningAverage(),
+                new ConditioningEditNodes.ConditioningConcat(),
+                new ConditioningEditNodes.ConditioningSetAreaPercentage(),
+                new ConditioningEditNodes.ConditioningSetAreaStrength(),
+                new ConditioningEditNodes.ConditioningSetMask(),
+                new ConditioningEditNodes.ConditioningZeroOut(),
+                new ConditioningEditNodes.ConditioningSetTimestepRange(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),
@@ -100,6 +110,8 @@ public final class BuiltinNodes implements NodePack {
                 new CustomSamplerNodes.DisableNoise(),
                 new CustomSamplerNodes.BasicGuider(),
                 new CustomSamplerNodes.CFGGuider(),
+                new GuiderNodes.DualCFGGuider(),
+                new GuiderNodes.PerpNegGuider(),
                 new CustomSamplerNodes.SamplerCustom(),
                 new CustomSamplerNodes.SamplerCustomAdvanced(),
                 new VaeNodes.VaeDecode(),
@@ -131,6 +143,8 @@ public final class BuiltinNodes implements NodePack {
                 new ModelSamplingDiscrete(),
                 new ModelSamplingContinuous.ContinuousEdm(),
                 new ModelSamplingContinuous.ContinuousV(),
+                new GuidancePatchNodes.RescaleCFG(),
+                new GuidancePatchNodes.CFGNorm(),
                 // utilities shared workflows wire around the pipeline: primitives, text, preview as text
                 new PrimitiveNodes.PrimitiveInt(),
                 new PrimitiveNodes.PrimitiveFloat(),

@@ -240,7 +240,7 @@ public final class InpaintNodes {
                 Map<String, HeapTensor> extras = new HashMap<>(e.extras());
                 extras.put(CONCAT_LATENT, concat);
                 extras.put(CONCAT_MASK, mask);
-                out.add(new ConditioningValue.Entry(e.context(), e.pooled(), e.strength(), e.area(), extras));
+                out.add(e.withExtras(extras));
             }
             return new ConditioningValue(out);
         }

@@ -48,8 +48,8 @@ public final class CustomSamplerNodes {
             SigmasValue sigmas, LatentValue latent) {
         SamplingRequest r = SamplingRequest.custom(noise.seed(), noise.enabled(), guider.cfg(), sampler.kind(),
                 sampler.options(), Math.max(sigmas.length() - 1, 0));
-        SamplerNodes.Result res = SamplerNodes.run(ctx, guider.model(), guider.positive(), guider.negative(), latent,
-                r, sigmas.sigmas());
+        SamplerNodes.Result res = SamplerNodes.run(ctx, guider.model(), guider.positive(), guider.negative(),
+                guider.mode(), latent, r, sigmas.sigmas());
         return NodeOutputs.of(res.output(), res.denoised());
     }
 

@@ -10,10 +10,13 @@ import dev.noodle.engine.diffusion.AdmConditioning;
 import dev.noodle.engine.diffusion.CondEntry;
 import dev.noodle.engine.diffusion.ConditionedUNet;
 import dev.noodle.engine.diffusion.DiffusionSampler;
+import dev.noodle.engine.diffusion.GuidanceRule;
+import dev.noodle.engine.diffusion.LatentArea;
 import dev.noodle.engine.diffusion.NoiseMode;
 import dev.noodle.engine.diffusion.SamplingRequest;
 import dev.noodle.engine.image.LatentPreview;
 import dev.noodle.engine.model.ModelFamily;
+import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplingCancelledException;
 import dev.noodle.engine.sampling.Scheduler;
@@ -27,7 +30,9 @@ import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
+import ai.djl.ndarray.types.Shape;
 import dev.noodle.nodes.values.ConditioningValue;
+import dev.noodle.nodes.values.GuiderValue;
 import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
@@ -87,6 +92,15 @@ public final class SamplerNodes {
      */
     static Result run(NodeContext ctx, ModelValue model, ConditioningValue positive, ConditioningValue negative,
             LatentValue latent, SamplingRequest request, float[] sigmas) {
+        return run(ctx, model, positive, negative, GuiderValue.Cfg.INSTANCE, latent, request, sigmas);
+    }
+
+    /**
+     * Samples as {@link #run(NodeContext, ModelValue, ConditioningValue, ConditioningValue, LatentValue,
+     * SamplingRequest, float[])} with a guider's rule (DualCFGGuider, PerpNegGuider) in place of plain CFG.
+     */
+    static Result run(NodeContext ctx, ModelValue model, ConditioningValue positive, ConditioningValue negative,
+            GuiderValue.Mode mode, LatentValue latent, SamplingRequest request, float[] sigmas) {
         HeapTensor samples = latent.samples();
         MemoryPreflight.check(ctx.nodeType(), samples.dim(0), samples.dim(2) * 8, samples.dim(3) * 8);
         try (NDManager m = NodeSupport.scope(ctx)) {
@@ -95,12 +109,32 @@ public final class SamplerNodes {
             NDArray x = samples.toNd(m);
             NDArray mask = latent.noiseMask() == null ? null
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
+            // the guider's own conditioning (DualCFGGuider's cond2, PerpNegGuider's empty prompt), a negative one
+            ConditioningValue own = switch (mode) {
+                case GuiderValue.Cfg c -> null;
+                case GuiderValue.DualCfg d -> d.cond2();
+                case GuiderValue.PerpNeg p -> p.empty();
+            };
+            List<CondEntry> ownEntries = own == null ? List.of() : entries(own, m, model, samples, true);
+            List<Map.Entry<ConditioningValue, List<CondEntry>>> conds = new ArrayList<>();
+            conds.add(Map.entry(positive, r.positive()));
+            if (negative != null) {
+                conds.add(Map.entry(negative, r.negative()));
+            }
+            if (own != null) {
+                conds.add(Map.entry(own, ownEntries));
+            }
             ConditionedUNet.LatentExtras extras = model.unet().config().inChannels() == 9
                     ? InpaintExtras.of(positive, latent, model.latentScale())
-                    : Ip2pExtras.forModel(model, latent, negative == null ? List.of(Map.entry(positive, r.positive()))
-                            : List.of(Map.entry(positive, r.positive()), Map.entry(negative, r.negative())));
+                    : Ip2pExtras.forModel(model, latent, conds);
             DiffusionSampler.Model dm = new DiffusionSampler.Model(model.unet(), model.sampling(), model.latentScale(),
-                    extras);
+                    extras, model.guidance());
+            GuidanceRule rule = switch (mode) {
+                case GuiderValue.Cfg c -> GuidanceRule.CFG;
+                case GuiderValue.DualCfg d -> new GuidanceRule.DualCfg(ownEntries, request.cfg(),
+                        d.cfgCond2Negative(), d.nested());
+                case GuiderValue.PerpNeg p -> new GuidanceRule.PerpNeg(ownEntries, p.negScale());
+            };
             float[][] factors = model.family().base() == ModelFamily.SDXL
                     ? LatentPreview.SDXL_FACTORS : LatentPreview.SD15_FACTORS;
             HeapTensor[] lastDenoised = new HeapTensor[1];
@@ -113,7 +147,7 @@ public final class SamplerNodes {
             };
             NDArray out = sigmas == null
                     ? DiffusionSampler.sample(dm, r, x, mask, latent.batchIndex(), cb, NodeSupport.cancelled(ctx), m)
-                    : DiffusionSampler.sampleSigmas(dm, r, sigmas, x, mask, latent.batchIndex(), cb,
+                    : DiffusionSampler.sampleSigmas(dm, r, rule, sigmas, x, mask, latent.batchIndex(), cb,
                             NodeSupport.cancelled(ctx), m);
             LatentValue output = new LatentValue(HeapTensor.of(out), latent.noiseMask(), latent.batchIndex());
             LatentValue denoised = lastDenoised[0] == null ? output
@@ -147,6 +181,9 @@ public final class SamplerNodes {
     /**
      * The sampler's entries; for a UNet with {@code label_emb} (SDXL) each gets its {@code y} vector from its pooled
      * output and size parameters, sizes defaulting to the latent's × 8 (ComfyUI {@code encode_model_conds}).
+     * Fractional areas and masks are resolved against the latent's size and timestep ranges turned into σ bounds of
+     * the model's schedule, as ComfyUI's {@code resolve_areas_and_cond_masks} and
+     * {@code calculate_start_end_timesteps} do when sampling starts.
      */
     public static List<CondEntry> entries(ConditioningValue c, NDManager m, ModelValue model, HeapTensor latent,
             boolean negative) {
@@ -156,7 +193,35 @@ public final class SamplerNodes {
             NDArray pooled = e.pooled() == null ? null : e.pooled().toNd(m);
             NDArray y = AdmConditioning.y(m, adm, pooled, e.sizeParams(), (int) latent.dim(2), (int) latent.dim(3),
                     negative);
-            out.add(new CondEntry(e.context().toNd(m), pooled, e.strength(), e.area(), y));
+            out.add(placed(new CondEntry(e.context().toNd(m), pooled, e.strength(), e.area(), y), e.placement(), m,
+                    model, latent));
+        }
+        return out;
+    }
+
+    private static CondEntry placed(CondEntry c, ConditioningValue.Placement p, NDManager m, ModelValue model,
+            HeapTensor latent) {
+        if (p.equals(ConditioningValue.Placement.NONE)) {
+            return c;
+        }
+        int h = (int) latent.dim(2);
+        int w = (int) latent.dim(3);
+        CondEntry out = c;
+        if (p.fractions() != null) {
+            ConditioningValue.AreaFractions f = p.fractions();
+            out = out.withArea(LatentArea.ofFractions(f.x(), f.y(), f.width(), f.height(), w, h), c.strength());
+        }
+        if (p.mask() != null) {
+            HeapTensor lm = latentSizeMask(p.mask(), h, w); // [Bm, 1, h, w]
+            int bm = (int) lm.dim(0);
+            if (p.maskBounds()) {
+                out = out.withArea(LatentArea.boundsOf(lm.data(), bm, h, w), c.strength());
+            }
+            out = out.withMask(m.create(lm.data(), new Shape(bm, h, w)).mul(p.maskStrength()));
+        }
+        if (p.start() > 0 || p.end() < 1) {
+            ModelSampling ms = model.sampling();
+            out = out.withSigmaRange(ms.percentToSigma(p.start()), ms.percentToSigma(p.end()));
         }
         return out;
     }

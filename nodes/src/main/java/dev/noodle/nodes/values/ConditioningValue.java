@@ -21,9 +21,10 @@ public record ConditioningValue(List<Entry> entries) {
      * @param strength weight where it applies
      * @param area latent-cell rectangle, or null for everywhere
      * @param extras extra conditioning (e.g. inpainting "concat_latent_image", "concat_mask"), may be empty
+     * @param placement the fractional area, mask and timestep range, if any ({@link Placement#NONE})
      */
     public record Entry(HeapTensor context, HeapTensor pooled, float strength, LatentArea area,
-            java.util.Map<String, HeapTensor> extras) {
+            java.util.Map<String, HeapTensor> extras, Placement placement) {
         /** SDXL's size parameters, by the ComfyUI names under which they travel in the extras. */
         private static final List<String> SIZE_PARAMS = List.of(AdmConditioning.WIDTH, AdmConditioning.HEIGHT,
                 AdmConditioning.CROP_W, AdmConditioning.CROP_H, AdmConditioning.TARGET_WIDTH,
@@ -31,6 +32,13 @@ public record ConditioningValue(List<Entry> entries) {
 
         public Entry {
             extras = java.util.Map.copyOf(extras);
+            java.util.Objects.requireNonNull(placement, "placement");
+        }
+
+        /** An entry without fractional area, mask or timestep range. */
+        public Entry(HeapTensor context, HeapTensor pooled, float strength, LatentArea area,
+                Map<String, HeapTensor> extras) {
+            this(context, pooled, strength, area, extras, Placement.NONE);
         }
 
         /**
@@ -64,9 +72,84 @@ public record ConditioningValue(List<Entry> entries) {
             return p;
         }
 
-        /** This entry restricted to a latent-cell rectangle at a strength (ConditioningSetArea). */
+        /**
+         * This entry restricted to a latent-cell rectangle at a strength (ConditioningSetArea; as ComfyUI, it also
+         * replaces a fractional area and turns off a mask's "mask bounds").
+         */
         public Entry withArea(LatentArea rect, float weight) {
-            return new Entry(context, pooled, weight, rect, extras);
+            return new Entry(context, pooled, weight, rect, extras,
+                    placement.with(null, placement.mask(), placement.maskStrength(), false));
+        }
+
+        /** This entry restricted to a rectangle given as fractions of the latent (ConditioningSetAreaPercentage). */
+        public Entry withAreaFractions(AreaFractions fractions, float weight) {
+            return new Entry(context, pooled, weight, null, extras,
+                    placement.with(fractions, placement.mask(), placement.maskStrength(), false));
+        }
+
+        /** This entry at another strength (ConditioningSetAreaStrength). */
+        public Entry withStrength(float weight) {
+            return new Entry(context, pooled, weight, area, extras, placement);
+        }
+
+        /**
+         * This entry weighted per pixel by a mask (ConditioningSetMask).
+         *
+         * @param mask [B, H, W] or [H, W], any size (resized to the latent when sampling)
+         * @param maskStrength factor on the mask
+         * @param bounds restrict the entry to the mask's bounding box ("mask bounds")
+         */
+        public Entry withMask(HeapTensor mask, float maskStrength, boolean bounds) {
+            return new Entry(context, pooled, strength, area, extras,
+                    placement.with(placement.fractions(), mask, maskStrength, bounds));
+        }
+
+        /** This entry applied only from {@code start} to {@code end} of the schedule (ConditioningSetTimestepRange). */
+        public Entry withTimestepRange(double start, double end) {
+            return new Entry(context, pooled, strength, area, extras,
+                    new Placement(placement.fractions(), placement.mask(), placement.maskStrength(),
+                            placement.maskBounds(), start, end));
+        }
+
+        /** This entry with other text-encoder states and pooled output, everything else kept. */
+        public Entry withContext(HeapTensor newContext, HeapTensor newPooled) {
+            return new Entry(newContext, newPooled, strength, area, extras, placement);
+        }
+
+        /** This entry with other extras, everything else kept. */
+        public Entry withExtras(Map<String, HeapTensor> newExtras) {
+            return new Entry(context, pooled, strength, area, newExtras, placement);
+        }
+    }
+
+    /**
+     * A rectangle as fractions of the latent's size, resolved when sampling (ComfyUI's "percentage" area).
+     *
+     * @param x left
+     * @param y top
+     * @param width width
+     * @param height height
+     */
+    public record AreaFractions(double x, double y, double width, double height) {}
+
+    /**
+     * Where and when an entry applies beyond its cell rectangle: ComfyUI's percentage {@code area}, {@code mask},
+     * {@code mask_strength}, {@code set_area_to_bounds} and {@code start_percent}/{@code end_percent}.
+     *
+     * @param fractions the fractional area, or null
+     * @param mask [B, H, W] per-pixel weight, or null
+     * @param maskStrength factor on the mask
+     * @param maskBounds restrict the entry to the mask's bounding box
+     * @param start fraction of the schedule from which the entry applies (0 = first step)
+     * @param end fraction of the schedule up to which it applies (1 = last step)
+     */
+    public record Placement(AreaFractions fractions, HeapTensor mask, float maskStrength, boolean maskBounds,
+            double start, double end) {
+        /** No fractional area, no mask, the whole schedule. */
+        public static final Placement NONE = new Placement(null, null, 1f, false, 0.0, 1.0);
+
+        Placement with(AreaFractions f, HeapTensor m, float ms, boolean bounds) {
+            return new Placement(f, m, ms, bounds, start, end);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.noodle.nodes.values;
 
 import dev.noodle.engine.model.ModelFamily;
+import dev.noodle.engine.sampling.GuidancePatch;
 import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.unet.UNetModel;
 import dev.noodle.graph.node.ReleasableValue;
@@ -19,11 +20,21 @@ import java.util.List;
  * @param patches human descriptions of what was applied ("LoRA foo.safetensors at 0.8")
  * @param ownedBytes native bytes owned by this value alone (patched weights), 0 for the checkpoint's own UNet
  * @param owned released with this value (patched weights), or null
+ * @param guidance patches to how guidance mixes the estimates (RescaleCFG, CFGNorm), in the order applied; every
+ *     guider and KSampler applies them
  */
 public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, float latentScale, ModelFamily family,
-        List<String> patches, long ownedBytes, AutoCloseable owned) implements ReleasableValue {
+        List<String> patches, long ownedBytes, AutoCloseable owned, List<GuidancePatch> guidance)
+        implements ReleasableValue {
     public ModelValue {
         patches = List.copyOf(patches);
+        guidance = List.copyOf(guidance);
+    }
+
+    /** A model without guidance patches. */
+    public ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, float latentScale, ModelFamily family,
+            List<String> patches, long ownedBytes, AutoCloseable owned) {
+        this(hold, unet, sampling, latentScale, family, patches, ownedBytes, owned, List.of());
     }
 
     /** A value holding something that must be released (a model lease). */
@@ -43,7 +54,16 @@ public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, floa
 
     /** The same model with another schedule (ModelSamplingDiscrete). */
     public ModelValue withSampling(ModelSampling s, String note) {
-        return new ModelValue(hold.retain(), unet, s, latentScale, family, append(note), 0, SharedRef.retainOwned(owned));
+        return new ModelValue(hold.retain(), unet, s, latentScale, family, append(note), 0, SharedRef.retainOwned(owned),
+                guidance);
+    }
+
+    /** The same model with one more guidance patch, applied after those it has (RescaleCFG, CFGNorm). */
+    public ModelValue withGuidance(GuidancePatch patch, String note) {
+        List<GuidancePatch> g = new ArrayList<>(guidance);
+        g.add(patch);
+        return new ModelValue(hold.retain(), unet, sampling, latentScale, family, append(note), 0,
+                SharedRef.retainOwned(owned), g);
     }
 
     /**
@@ -51,7 +71,8 @@ public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, floa
      * whatever the patched UNet shares with this value (see {@link SharedRef#retainOwned}).
      */
     public ModelValue withUNet(UNetModel patched, String note, long bytes, AutoCloseable newOwned) {
-        return new ModelValue(hold.retain(), patched, sampling, latentScale, family, append(note), bytes, newOwned);
+        return new ModelValue(hold.retain(), patched, sampling, latentScale, family, append(note), bytes, newOwned,
+                guidance);
     }
 
     private List<String> append(String note) {
