@@ -10,11 +10,14 @@ Writes into OUT_DIR (default random-sdxl-models):
   rnd-sd2.safetensors         SD 2.x: UNet (context 1024, linear proj, head size 64), cond_stage_model.model.*
                               (OpenCLIP ViT-H, open_clip names), VAE, DDPM buffers (eps prediction)
   rnd-sd2-v.safetensors       the same plus `v_pred` (the 768-v models predict v)
+  rnd-refiner.safetensors     SDXL refiner: model.diffusion_model.* (model_channels 384, channel_mult [1,2,4,4],
+                              transformer depth 4 on the two middle levels and in the middle block, context 1280,
+                              adm 2560), conditioner.embedders.0.model.* (OpenCLIP bigG alone), first_stage_model.*
   manifest.json               sizes, sha256, tensor counts
 
 --tiny keeps every key name (same depths, same block indices) but uses small widths (UNet 32 channels, CLIP-L 64,
 bigG/ViT-H 128, VAE 32) and F32, for tests; vocabularies stay 49408 so the real tokenizer works.
---only picks files: sdxl,sdxl-vpred,sd2,sd2-v.
+--only picks files: sdxl,sdxl-vpred,sd2,sd2-v,refiner (the default leaves the refiner out).
 
 Every tensor comes from its own generator, numpy default_rng(SeedSequence([seed, sha256(name)[:8] words])), so
 values do not depend on order. Init: std = gain/sqrt(fan_in) (gain 1 for inputs, 0.5 for residual outputs),
@@ -26,6 +29,10 @@ alternating sign, the last output block's skip passes them through and out.2 fol
 Facts (ComfyUI supported_models.SDXL / SD20, model_base.SDXL): SDXL UNet model_channels 320, channel_mult [1,2,4],
 transformer_depth [0,0,2,2,10,10], middle 10, output [0,0,0,2,2,2,10,10,10], context_dim 2048, adm_in_channels
 2816, num_head_channels 64, use_linear_in_transformer. SD2: SD1 layout with context 1024 and linear projections.
+SDXL refiner (ComfyUI supported_models.SDXLRefiner; Stability's sd_xl_refiner.yaml: attention_resolutions [4, 2],
+transformer_depth 4, num_head_channels 64): model_channels 384, channel_mult [1,2,4,4], transformer_depth
+[0,0,4,4,4,4,0,0], middle 4, context_dim 1280, adm_in_channels 2560 = 1280 pooled + 5 x 256 (height, width, crop
+top, crop left, aesthetic score). Full size: 2,259,526,660 UNet parameters (4.52 GB at fp16).
 
 Run: python3 tools/make_random_sdxl.py --out /work/bench-models/rnd-sdxl [--tiny] [--seed 7] [--fp16]
 """
@@ -344,7 +351,7 @@ def write_safetensors(path, entries, metadata=None):
 
 
 def model_spec(family, tiny):
-    """(Spec, mc, {part: params}) for 'sdxl' or 'sd2'."""
+    """(Spec, mc, {part: params}) for 'sdxl', 'refiner' or 'sd2'."""
     s = Spec()
     counts = {}
 
@@ -359,6 +366,11 @@ def model_spec(family, tiny):
         part("unet", lambda: unet_spec(s, mc, [1, 2, 4], [0, 2, 10], 10, dl + dg, dg + 6 * 256, True))
         part("clip_l", lambda: clip_hf_spec(s, "conditioner.embedders.0.transformer.text_model.", dl, lg[0]))
         part("clip_g", lambda: open_clip_spec(s, "conditioner.embedders.1.model.", dg, lg[1], dg))
+    elif family == "refiner":
+        mc, dg = (32, 128) if tiny else (384, 1280)
+        layers = 3 if tiny else 32
+        part("unet", lambda: unet_spec(s, mc, [1, 2, 4, 4], [0, 4, 4, 0], 4, dg, dg + 5 * 256, True))
+        part("clip_g", lambda: open_clip_spec(s, "conditioner.embedders.0.model.", dg, layers, dg))
     else:
         mc, dh, layers = (32, 128, 3) if tiny else (320, 1024, 24)
         part("unet", lambda: unet_spec(s, mc, [1, 2, 4, 4], [1, 1, 1, 0], 1, dh, 0, True))
@@ -386,16 +398,18 @@ def main():
     manifest = {"seed": args.seed, "generator": "make_random_sdxl.py", "tiny": args.tiny, "files": []}
     t0 = time.time()
     for want in args.only.split(","):
-        family = "sdxl" if want.startswith("sdxl") else "sd2"
+        family = "refiner" if want == "refiner" else "sdxl" if want.startswith("sdxl") else "sd2"
         spec, mc, counts = model_spec(family, args.tiny)
         print(want, "params", counts, flush=True)
         if not args.tiny:
-            assert counts == FULL_COUNTS[family], (counts, FULL_COUNTS[family])
+            assert family not in FULL_COUNTS or counts == FULL_COUNTS[family], (counts, FULL_COUNTS[family])
         if args.count_only:
             continue
         ent = [(n, dt, sh, lambda n=n, sh=sh, r=r: tensor_values(n, sh, r, args.seed, mc))
                for n, sh, r in spec.items]
-        if family == "sdxl":
+        if family == "refiner":
+            pass  # the refiner's only text encoder is OpenCLIP bigG (open_clip names, no position_ids)
+        elif family == "sdxl":
             ent.append(("conditioner.embedders.0.transformer.text_model.embeddings.position_ids", "I64", (1, 77),
                         lambda: np.arange(77, dtype=np.int64).reshape(1, 77)))
         else:

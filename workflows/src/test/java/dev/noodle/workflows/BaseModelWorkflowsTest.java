@@ -55,9 +55,10 @@ class BaseModelWorkflowsTest {
         nodes.close();
     }
 
-    /** Tiny checkpoints of each family under the file names the SDXL, SD 2.x and Pony examples reference. */
+    /** Tiny checkpoints of each family under the file names the SDXL (base, refiner), SD 2.x and Pony examples use. */
     static void writeTinyCheckpoints(Path ckpts) throws java.io.IOException {
         TinyCheckpoints.write(ckpts.resolve("sd_xl_base_1.0.safetensors"), TinyCheckpoints.Kind.SDXL);
+        TinyCheckpoints.write(ckpts.resolve("sd_xl_refiner_1.0.safetensors"), TinyCheckpoints.Kind.SDXL_REFINER);
         TinyCheckpoints.write(ckpts.resolve("ponyDiffusionV6XL.safetensors"), TinyCheckpoints.Kind.SDXL);
         TinyCheckpoints.write(ckpts.resolve("v2-1_768-ema-pruned.safetensors"), TinyCheckpoints.Kind.SD2_V);
     }
@@ -106,5 +107,40 @@ class BaseModelWorkflowsTest {
             }
         }
         assertTrue(varies, "image is flat");
+    }
+
+    /**
+     * The base → refiner hand-over at 3 steps (base 0–2 with leftover noise, refiner 2–3 without new noise): the
+     * refiner stage samples with its aesthetic-score conditioning, so another ascore on the positive prompt changes
+     * the image, and a refiner that starts at the end of the schedule passes the base latent through unchanged.
+     */
+    @org.junit.jupiter.api.Test
+    void refinerFinishesTheBaseLatentWithItsAestheticScore() throws Exception {
+        Workflow wf = WorkflowJson.read(workflowFile("sdxl-refiner.json"), nodes.registry());
+        wf = with(wf, "5", Map.of("width", 64L, "height", 64L));
+        wf = with(wf, "10", Map.of("steps", 3L, "end_at_step", 2L));
+        wf = with(wf, "11", Map.of("steps", 3L, "start_at_step", 2L));
+        int[] refined = run(wf, "refined");
+        int[] otherScore = run(with(wf, "15", Map.of("ascore", 1.0)), "ascore1");
+        int[] passThrough = run(with(wf, "11", Map.of("start_at_step", 3L)), "passthrough");
+        assertTrue(!java.util.Arrays.equals(refined, otherScore), "the aesthetic score reaches the refiner's UNet");
+        assertTrue(!java.util.Arrays.equals(refined, passThrough), "the refiner stage changed the base latent");
+    }
+
+    private static Workflow with(Workflow wf, String id, Map<String, Object> literals) {
+        NodeInstance n = wf.nodes().get(id);
+        Map<String, InputValue> in = new LinkedHashMap<>(n.inputs());
+        literals.forEach((k, v) -> in.put(k, new Literal(v)));
+        return wf.withNode(new NodeInstance(n.id(), n.type(), in, n.mode(), n.extra()));
+    }
+
+    private static int[] run(Workflow wf, String prefix) throws Exception {
+        wf = with(wf, "19", Map.of("filename_prefix", prefix));
+        RunResult r = executor.run(wf, new RunOptions(Set.of(), "r" + System.nanoTime()), e -> { },
+                new CancellationToken());
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
+        BufferedImage img = ImageIO.read(dir.resolve("output/" + prefix + "_00001_.png").toFile());
+        assertEquals(64, img.getWidth());
+        return img.getRGB(0, 0, 64, 64, null, 0, 64);
     }
 }

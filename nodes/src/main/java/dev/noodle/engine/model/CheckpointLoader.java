@@ -57,6 +57,11 @@ public final class CheckpointLoader {
                     OpenClipKeys g = new OpenClipKeys(src.withPrefix(info.textEncoderPrefixes().get(1)));
                     clip2 = ClipTextModel.load(g, g.config(), target.device(), target.dtype());
                     encoding = ClipEncoding.sdxlClipL();
+                } else if (base == ModelFamily.SDXL_REFINER) {
+                    // the refiner's only text encoder: OpenCLIP bigG (open_clip names), used as SDXL uses its bigG
+                    OpenClipKeys g = new OpenClipKeys(text);
+                    clip = ClipTextModel.load(g, g.config(), target.device(), target.dtype());
+                    encoding = ClipEncoding.sdxlClipG();
                 } else if (base == ModelFamily.SD2) {
                     OpenClipKeys h = new OpenClipKeys(text);
                     clip = ClipTextModel.load(h, h.config(), target.device(), target.dtype());
@@ -79,6 +84,14 @@ public final class CheckpointLoader {
                             + unet.config().admInChannels() + " values but the bigG text projection ("
                             + clip2.config().projectionDim() + ") plus six size embeddings make "
                             + (clip2.config().projectionDim() + 1536) + ". The file mixes parts of different models.");
+                }
+                int refinerAdm = clip.config().projectionDim()
+                        + SdxlConditioning.REFINER_NUMBERS * SdxlConditioning.EMBEDDING_WIDTH;
+                if (base == ModelFamily.SDXL_REFINER && unet.config().admInChannels() != refinerAdm) {
+                    throw new ModelFormatException(file.getFileName() + ": its UNet's label_emb takes "
+                            + unet.config().admInChannels() + " values but the bigG text projection ("
+                            + clip.config().projectionDim() + ") plus five size/score embeddings make " + refinerAdm
+                            + ". The file mixes parts of different models.");
                 }
                 AutoencoderKL vae = null;
                 if (info.vaePrefix().isPresent()) {

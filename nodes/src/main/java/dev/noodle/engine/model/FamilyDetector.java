@@ -30,7 +30,7 @@ public final class FamilyDetector {
      * Detects a Stable Diffusion checkpoint (UNet + text encoder(s) + optional VAE).
      *
      * @throws ModelFormatException naming what was found when the file is another kind of model (LoRA, VAE,
-     *     embedding, ControlNet, SDXL refiner, SD3, Flux, ...) or an unknown layout
+     *     embedding, ControlNet, SD3, Flux, ...) or an unknown layout
      */
     public static CheckpointInfo detect(TensorSource src) {
         Set<String> keys = src.keys();
@@ -60,9 +60,16 @@ public final class FamilyDetector {
             family = ModelFamily.SDXL;
             text = List.of(XL_CLIP_L, XL_BIGG);
             width = (int) (dim(src, XL_CLIP_L + CLIP_TOKEN_EMB, 1) + dim(src, XL_BIGG + TOKEN_EMB, 1));
-        } else if (keys.contains(REFINER_BIGG + TOKEN_EMB)) {
-            throw notCheckpoint(name, "an SDXL refiner (only the OpenCLIP bigG text encoder, label_emb "
-                    + shapeOf(src, UNET + "label_emb.0.0.weight") + "); use it as a refiner, not as a base model");
+        } else if (keys.contains(REFINER_BIGG + TOKEN_EMB) && hasPrefix(keys, UNET + "label_emb.")) {
+            // SDXL refiner (ComfyUI supported_models.SDXLRefiner): OpenCLIP bigG alone under embedders.0, and a
+            // UNet with label_emb for pooled ‖ size ‖ crop ‖ aesthetic score
+            if (inpaint) {
+                throw notCheckpoint(name, "an SDXL refiner with a 9-channel UNet, which does not exist; the file"
+                        + " mixes parts of different models");
+            }
+            family = ModelFamily.SDXL_REFINER;
+            text = List.of(REFINER_BIGG);
+            width = (int) dim(src, REFINER_BIGG + TOKEN_EMB, 1);
         } else if (hasPrefix(keys, UNET + "label_emb.")) {
             throw notCheckpoint(name, "a UNet with class/size conditioning (label_emb "
                     + shapeOf(src, UNET + "label_emb.0.0.weight") + ") but no SDXL text encoders "

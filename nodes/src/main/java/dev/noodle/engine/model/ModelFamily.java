@@ -1,13 +1,17 @@
 package dev.noodle.engine.model;
 
-/** The Stable Diffusion checkpoint families Noodle runs, each plain or as its 9-channel inpainting variant. */
+/**
+ * The Stable Diffusion checkpoint families Noodle runs, each plain or as its 9-channel inpainting variant, and the
+ * SDXL refiner (its own UNet and OpenCLIP bigG alone; it has no inpainting variant).
+ */
 public enum ModelFamily {
     SD1(false, 768, 0.18215f),
     SD1_INPAINT(true, 768, 0.18215f),
     SD2(false, 1024, 0.18215f),
     SD2_INPAINT(true, 1024, 0.18215f),
     SDXL(false, 2048, 0.13025f),
-    SDXL_INPAINT(true, 2048, 0.13025f);
+    SDXL_INPAINT(true, 2048, 0.13025f),
+    SDXL_REFINER(false, 1280, 0.13025f);
 
     private final boolean inpainting;
     private final int contextWidth;
@@ -24,7 +28,7 @@ public enum ModelFamily {
         return inpainting;
     }
 
-    /** Cross-attention context width: 768 (CLIP-L), 1024 (OpenCLIP H), 2048 (CLIP-L ‖ bigG). */
+    /** Cross-attention context width: 768 (CLIP-L), 1024 (OpenCLIP H), 2048 (CLIP-L ‖ bigG), 1280 (bigG alone). */
     public int contextWidth() {
         return contextWidth;
     }
@@ -40,14 +44,25 @@ public enum ModelFamily {
             case SD1, SD1_INPAINT -> SD1;
             case SD2, SD2_INPAINT -> SD2;
             case SDXL, SDXL_INPAINT -> SDXL;
+            case SDXL_REFINER -> SDXL_REFINER;
         };
     }
 
-    /** The family with or without the inpainting variant. */
+    /**
+     * The family with or without the inpainting variant.
+     *
+     * @throws IllegalArgumentException for an inpainting SDXL refiner, which does not exist
+     */
     public ModelFamily withInpainting(boolean inpaint) {
         return switch (base()) {
             case SD1 -> inpaint ? SD1_INPAINT : SD1;
             case SD2 -> inpaint ? SD2_INPAINT : SD2;
+            case SDXL_REFINER -> {
+                if (inpaint) {
+                    throw new IllegalArgumentException("there is no inpainting variant of the SDXL refiner");
+                }
+                yield SDXL_REFINER;
+            }
             default -> inpaint ? SDXL_INPAINT : SDXL;
         };
     }

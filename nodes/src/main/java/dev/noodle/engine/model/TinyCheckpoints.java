@@ -15,10 +15,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Writes tiny random-weight SDXL and SD 2.x checkpoints in the real single-file layouts, for tests and examples:
+ * Writes tiny random-weight SDXL, SDXL refiner, SD 2.x and inpainting checkpoints in the real single-file layouts, for tests and examples:
  * SDXL with {@code conditioner.embedders.0.transformer.text_model.*} (CLIP-L, Hugging Face names) and
  * {@code conditioner.embedders.1.model.*} (OpenCLIP bigG, open_clip names with packed {@code in_proj_weight},
- * {@code text_projection} used as x·P, {@code logit_scale}); SD 2.x with {@code cond_stage_model.model.*} (OpenCLIP
+ * {@code text_projection} used as x·P, {@code logit_scale}); the SDXL refiner with bigG alone under
+ * {@code conditioner.embedders.0.model.*}; SD 2.x with {@code cond_stage_model.model.*} (OpenCLIP
  * ViT-H names); both with {@code model.diffusion_model.*} and {@code first_stage_model.*}; the v variants add a root
  * {@code v_pred} key, as ComfyUI reads it. Widths are small and the text encoders use the generated demo vocabulary
  * (named in the metadata), so nothing outside the repository is needed. Values as {@link DemoCheckpoint}'s:
@@ -27,17 +28,31 @@ import java.util.TreeMap;
 public final class TinyCheckpoints {
     /** Which checkpoint to write. */
     public enum Kind {
-        SDXL(false, false),
-        SDXL_VPRED(false, true),
-        SD2(true, false),
-        SD2_V(true, true);
+        SDXL(ModelFamily.SDXL, false),
+        SDXL_VPRED(ModelFamily.SDXL, true),
+        SD2(ModelFamily.SD2, false),
+        SD2_V(ModelFamily.SD2, true),
+        /** The SDXL refiner: its own UNet shape and OpenCLIP bigG alone under {@code conditioner.embedders.0.model.}. */
+        SDXL_REFINER(ModelFamily.SDXL_REFINER, false),
+        /** SD 2.x inpainting (as {@code 512-inpainting-ema}): the SD 2.x layout with a 9-channel UNet input. */
+        SD2_INPAINT(ModelFamily.SD2_INPAINT, false),
+        /**
+         * SD 1.x inpainting (as {@code sd-v1-5-inpainting}): the demo checkpoint's layout and widths (CLIP-L with
+         * Hugging Face names under {@code cond_stage_model.transformer.text_model.}) with a 9-channel UNet input.
+         */
+        SD1_INPAINT(ModelFamily.SD1_INPAINT, false);
 
-        private final boolean sd2;
+        private final ModelFamily family;
         private final boolean vpred;
 
-        Kind(boolean sd2, boolean vpred) {
-            this.sd2 = sd2;
+        Kind(ModelFamily family, boolean vpred) {
+            this.family = family;
             this.vpred = vpred;
+        }
+
+        /** The family the loader detects in the written file. */
+        public ModelFamily family() {
+            return family;
         }
     }
 
@@ -71,6 +86,23 @@ public final class TinyCheckpoints {
                 sdxlClipL().width() + sdxlClipG().width(), true, sdxlClipG().projectionDim() + 6 * 256);
     }
 
+    /** The SDXL refiner's OpenCLIP bigG, small: as {@link #sdxlClipG()}. */
+    public static ClipConfig refinerClipG() {
+        return sdxlClipG();
+    }
+
+    /**
+     * The SDXL refiner's UNet, small, with the real key names: {@link UNetConfig#sdxlRefiner()}'s four levels,
+     * ResBlocks and transformer depths (0/4/4/0 per level, 4 in the middle) at width 32 (levels {1, 2, 2, 2}, so
+     * every transformer has one 64-channel head), the bigG context (128) and a {@code label_emb} for the projection
+     * plus five size/score embeddings (128 + 1280).
+     */
+    public static UNetConfig refinerUnet() {
+        UNetConfig r = UNetConfig.sdxlRefiner();
+        return new UNetConfig(4, 4, 32, new int[] {1, 2, 2, 2}, 2, r.inputDepth(), r.middleDepth(), r.outputDepth(),
+                -1, 64, refinerClipG().width(), true, refinerClipG().projectionDim() + 5 * 256);
+    }
+
     /** The SD 2.x UNet, small: two levels at width 64, 64-channel heads, linear projections, 128-wide context. */
     public static UNetConfig sd2Unet() {
         return new UNetConfig(4, 4, 64, new int[] {1, 2}, 1, new boolean[] {true, true}, -1, 64, 1,
@@ -84,12 +116,23 @@ public final class TinyCheckpoints {
         SafetensorsWriter w = new SafetensorsWriter();
         w.metadata(DemoCheckpoint.TOKENIZER_KEY, DemoCheckpoint.DEMO_TOKENIZER);
         w.metadata("noodle.description", "tiny random-weight " + kind + " checkpoint for tests");
-        add(w, "", UNetConfig.parameterShapes(kind.sd2 ? sd2Unet() : sdxlUnet()));
-        if (kind.sd2) {
-            add(w, "cond_stage_model.model.", openClipShapes(sd2Clip()));
-        } else {
-            add(w, ClipTextModel.SDXL_CLIP_L_PREFIX, ClipTextModel.parameterShapes(sdxlClipL()));
-            add(w, ClipTextModel.SDXL_CLIP_G_PREFIX, openClipShapes(sdxlClipG()));
+        UNetConfig unet = switch (kind.family.base()) {
+            case SD1 -> DemoCheckpoint.unetConfig();
+            case SD2 -> sd2Unet();
+            case SDXL -> sdxlUnet();
+            case SDXL_REFINER -> refinerUnet();
+            default -> throw new IllegalStateException("not a base family: " + kind.family.base());
+        };
+        add(w, "", UNetConfig.parameterShapes(kind.family.inpainting() ? unet.withInChannels(9) : unet));
+        switch (kind.family.base()) {
+            case SD1 -> add(w, "cond_stage_model.transformer.text_model.",
+                    ClipTextModel.parameterShapes(DemoCheckpoint.clipConfig()));
+            case SD2 -> add(w, "cond_stage_model.model.", openClipShapes(sd2Clip()));
+            case SDXL_REFINER -> add(w, ClipTextModel.SDXL_REFINER_CLIP_G_PREFIX, openClipShapes(refinerClipG()));
+            default -> {
+                add(w, ClipTextModel.SDXL_CLIP_L_PREFIX, ClipTextModel.parameterShapes(sdxlClipL()));
+                add(w, ClipTextModel.SDXL_CLIP_G_PREFIX, openClipShapes(sdxlClipG()));
+            }
         }
         add(w, AutoencoderKL.CHECKPOINT_PREFIX, AutoencoderKL.parameterShapes(VaeConfig.tiny()));
         if (kind.vpred) {

@@ -131,6 +131,17 @@ public record UNetConfig(
     }
 
     /**
+     * SDXL refiner (Stability's sd_xl_refiner.yaml; ComfyUI {@code supported_models.SDXLRefiner}): width 384, four
+     * levels {1, 2, 4, 4}, transformers of depth 4 only on the two middle levels (attention_resolutions [4, 2]) and
+     * in the middle block, 64-channel heads, linear projections, the 1280-wide context of OpenCLIP bigG alone, and a
+     * {@code label_emb} for the 2560-wide pooled ‖ size ‖ crop ‖ aesthetic-score vector: 2.260 B parameters.
+     */
+    public static UNetConfig sdxlRefiner() {
+        return new UNetConfig(4, 4, 384, new int[] {1, 2, 4, 4}, 2, new int[] {0, 0, 4, 4, 4, 4, 0, 0}, 4,
+                new int[] {0, 0, 0, 4, 4, 4, 4, 4, 4, 0, 0, 0}, -1, 64, 1280, true, 2560);
+    }
+
+    /**
      * A tiny SD 1.x-shaped UNet (width 32, two levels, one ResBlock per level, attention on both, context 64) with
      * the real key names: demo checkpoints and tests. It keeps SD 1.x's 8 heads (head width 4 and 8), because the
      * head count is not visible in the weights and {@link #fromWeights} must infer this exact config back.

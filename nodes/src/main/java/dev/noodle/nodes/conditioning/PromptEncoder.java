@@ -41,8 +41,17 @@ final class PromptEncoder {
      */
     static ConditioningValue encode(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding,
             PromptStyle style) {
+        return encode(ctx, clip, text, encoding, style, Map.of());
+    }
+
+    /**
+     * Encodes a prompt as {@link #encode(NodeContext, ClipValue, String, ClipEncoding, PromptStyle)} does and stores
+     * {@code sizeParams} (ComfyUI's width, height, aesthetic_score, …) in the entry for the sampler's {@code y}.
+     */
+    static ConditioningValue encode(NodeContext ctx, ClipValue clip, String text, ClipEncoding encoding,
+            PromptStyle style, Map<String, Double> sizeParams) {
         if (clip.dual()) {
-            return encodeSdxl(ctx, clip, text, text, encoding.stopAtLayer(), Map.of(), style);
+            return encodeSdxl(ctx, clip, text, text, encoding.stopAtLayer(), sizeParams, style);
         }
         EmbeddingLookup embeddings = ctx.service(EmbeddingLookupFactory.class).forClip(clip, ctx);
         PromptTokens tokens = tokenize(ctx, clip, text, encoding, embeddings, style);
@@ -50,7 +59,7 @@ final class PromptEncoder {
         try (NDManager m = NodeSupport.scope(ctx)) {
             ClipOutput out = clip.clip().encodeWeighted(m, tokens, encoding, style.emphasis());
             return new ConditioningValue(List.of(ConditioningValue.Entry.ofText(HeapTensor.of(out.hidden()),
-                    HeapTensor.of(out.pooled()), Map.of())));
+                    HeapTensor.of(out.pooled()), sizeParams)));
         }
     }
 

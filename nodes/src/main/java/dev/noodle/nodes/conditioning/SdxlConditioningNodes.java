@@ -3,6 +3,7 @@ package dev.noodle.nodes.conditioning;
 import dev.noodle.nodes.host.NodeSupport;
 
 import dev.noodle.engine.diffusion.AdmConditioning;
+import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.text.PromptStyle;
 import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
@@ -76,8 +77,9 @@ public final class SdxlConditioningNodes {
     }
 
     /**
-     * CLIPTextEncodeSDXLRefiner: a prompt with the refiner's aesthetic score and size. On a base SDXL model the
-     * score is not used (its {@code y} has no slot for it), as in ComfyUI.
+     * CLIPTextEncodeSDXLRefiner: a prompt with the refiner's aesthetic score and size, encoded by the refiner's
+     * OpenCLIP bigG. On a base SDXL model (both its encoders) the score is not used (its {@code y} has no slot for
+     * it), as in ComfyUI.
      */
     public static final class ClipTextEncodeSdxlRefiner extends Node {
         static final FloatInput ASCORE = FloatInput.of("ascore", 6.0, 0.0, 1000.0, 0.01);
@@ -107,6 +109,16 @@ public final class SdxlConditioningNodes {
             p.put(AdmConditioning.WIDTH, (double) in.get(WIDTH));
             p.put(AdmConditioning.HEIGHT, (double) in.get(HEIGHT));
             String text = in.get(TEXT);
+            if (clip.family() == ModelFamily.SDXL_REFINER) {
+                // the refiner's CLIP is OpenCLIP bigG alone (ComfyUI SDXLRefinerClipModel): context and pooled
+                // output both come from it
+                return NodeOutputs.of(PromptEncoder.encode(ctx, clip, text, clip.encoding(), PromptStyle.COMFY, p));
+            }
+            if (!clip.dual()) {
+                throw new IllegalArgumentException("CLIP Text Encode (SDXL Refiner): input 'clip' is " + clip
+                        + "; this node needs the CLIP of an SDXL refiner or SDXL base checkpoint. Use CLIP Text"
+                        + " Encode for " + clip.family() + " models.");
+            }
             return NodeOutputs.of(PromptEncoder.encodeSdxl(ctx, clip, text, text, clip.encoding().stopAtLayer(), p,
                     PromptStyle.COMFY));
         }

@@ -135,6 +135,7 @@ public final class CheckpointSaveNode extends Node {
             case SD2_INPAINT -> "stable-diffusion-v2-inpainting";
             case SDXL -> "stable-diffusion-xl-v1-base";
             case SDXL_INPAINT -> "stable-diffusion-xl-v1-inpainting";
+            case SDXL_REFINER -> "stable-diffusion-xl-v1-refiner";
         };
     }
 }

@@ -101,12 +101,37 @@ class FamilyDetectorTest {
     }
 
     @Test
-    void sdxlRefinerIsRefusedByName() {
+    void sdxlRefinerIsItsOwnFamilyWithBigGAlone() {
+        // the real refiner's shapes (ComfyUI supported_models.SDXLRefiner): conv-in 384, label_emb 1536×2560,
+        // bigG-wide (1280) cross-attention on the second level, OpenCLIP bigG under conditioner.embedders.0.model.
         put("model.diffusion_model.input_blocks.0.0.weight", 384, 4, 3, 3);
+        put("model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight", 768, 1280);
+        put("model.diffusion_model.label_emb.0.0.weight", 1536, 2560);
+        put("conditioner.embedders.0.model.token_embedding.weight", 49408, 1280);
+        vae();
+        CheckpointInfo info = FamilyDetector.detect(src());
+        assertEquals(ModelFamily.SDXL_REFINER, info.family());
+        assertEquals(List.of("conditioner.embedders.0.model."), info.textEncoderPrefixes());
+        assertEquals(1280, info.textWidth());
+        assertEquals(Prediction.EPS, info.prediction());
+        assertEquals(0.13025f, info.family().latentScale());
+        assertEquals(Optional.of("first_stage_model."), info.vaePrefix());
+    }
+
+    @Test
+    void refinerPartsThatDoNotFitAreNamed() {
+        put("model.diffusion_model.input_blocks.0.0.weight", 384, 4, 3, 3);
+        put("model.diffusion_model.input_blocks.4.1.transformer_blocks.0.attn2.to_k.weight", 768, 2048);
         put("model.diffusion_model.label_emb.0.0.weight", 1536, 2560);
         put("conditioner.embedders.0.model.token_embedding.weight", 49408, 1280);
         String m = failure();
-        assertTrue(m.contains("SDXL refiner") && m.contains("[1536, 2560]") && m.contains("test.ckpt"), m);
+        assertTrue(m.contains("SDXL_REFINER") && m.contains("2048") && m.contains("1280"), m);
+        keys.clear();
+        put("model.diffusion_model.input_blocks.0.0.weight", 384, 9, 3, 3);
+        put("model.diffusion_model.label_emb.0.0.weight", 1536, 2560);
+        put("conditioner.embedders.0.model.token_embedding.weight", 49408, 1280);
+        m = failure();
+        assertTrue(m.contains("SDXL refiner with a 9-channel UNet"), m);
     }
 
     @Test
