@@ -1,0 +1,278 @@
+package dev.noodle.nodes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.spec.BoolInput;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.FloatInput;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.spec.IntInput;
+import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.spec.OutputSpec;
+import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.spec.StringInput;
+import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.host.NoodleNodes;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checks that the guidance, conditioning, model-sampling and sampler nodes have exactly ComfyUI's shapes.
+ *
+ * <p>The expected table is written by hand from ComfyUI's Python definitions ({@code nodes.py},
+ * {@code comfy_extras/nodes_custom_sampler.py}, {@code nodes_model_advanced.py}, {@code nodes_perpneg.py},
+ * {@code nodes_cfg.py}, {@code nodes_ip2p.py} and {@code comfy/samplers.py}'s name lists): node id, display name,
+ * category, then every input in order as {@code name:TYPE=default[min,max,step;round]} (combos as
+ * {@code name:COMBO[options]}, seeds suffixed {@code +control_after_generate}, optional inputs prefixed {@code ?}),
+ * then every output as {@code TYPE:name}. Noodle's few documented differences are applied explicitly below.
+ */
+class ComfyShapesTest {
+    @TempDir
+    Path dir;
+
+    /** comfy/samplers.py SAMPLER_NAMES: KSAMPLER_NAMES + ["ddim", "uni_pc", "uni_pc_bh2"]. */
+    static final String SAMPLER_NAMES = "euler,euler_cfg_pp,euler_ancestral,euler_ancestral_cfg_pp,heun,heunpp2,"
+            + "exp_heun_2_x0,exp_heun_2_x0_sde,dpm_2,dpm_2_ancestral,lms,dpm_fast,dpm_adaptive,dpmpp_2s_ancestral,"
+            + "dpmpp_2s_ancestral_cfg_pp,dpmpp_sde,dpmpp_sde_gpu,dpmpp_2m,dpmpp_2m_cfg_pp,dpmpp_2m_sde,"
+            + "dpmpp_2m_sde_gpu,dpmpp_2m_sde_heun,dpmpp_2m_sde_heun_gpu,dpmpp_3m_sde,dpmpp_3m_sde_gpu,ddpm,lcm,ipndm,"
+            + "ipndm_v,deis,res_multistep,res_multistep_cfg_pp,res_multistep_ancestral,"
+            + "res_multistep_ancestral_cfg_pp,gradient_estimation,gradient_estimation_cfg_pp,er_sde,seeds_2,seeds_3,"
+            + "sa_solver,sa_solver_pece,ddim,uni_pc,uni_pc_bh2";
+
+    /** comfy/samplers.py SCHEDULER_NAMES (the order of SCHEDULER_HANDLERS). */
+    static final String SCHEDULER_NAMES =
+            "simple,sgm_uniform,karras,exponential,ddim_uniform,beta,normal,linear_quadratic,kl_optimal";
+
+    static final String CFG = "cfg:FLOAT=8.0[0.0,100.0,0.1;0.01]";
+    static final String ETA = "eta:FLOAT=1.0[0.0,100.0,0.01;0.0]";
+    static final String S_NOISE = "s_noise:FLOAT=1.0[0.0,100.0,0.01;0.0]";
+    static final String NOISE_DEVICE = "noise_device:COMBO[gpu,cpu]";
+    static final String SAMPLER_OUT = "SAMPLER:SAMPLER";
+    static final String COND_OUT = "CONDITIONING:CONDITIONING";
+    static final String SIGMAS_OUT = "SIGMAS:SIGMAS";
+    static final String SIGMA_MAX = "sigma_max:FLOAT=14.614642[0.0,5000.0,0.01;0.0]";
+    static final String SIGMA_MIN = "sigma_min:FLOAT=0.0291675[0.0,5000.0,0.01;0.0]";
+
+    /** ComfyUI's seed widget: default 0, range [0, 0xffffffffffffffff], control_after_generate. */
+    static final String SEED = "INT=0[0,18446744073709551615,1]+control_after_generate";
+
+    /**
+     * Noodle's one deliberate difference in ranges: ints are signed 64-bit, so a seed's maximum is
+     * {@link Long#MAX_VALUE} rather than ComfyUI's 2^64-1 (see {@code IntInput.seed}).
+     */
+    static final String NOODLE_SEED = "INT=0[0,9223372036854775807,1]+control_after_generate";
+
+    /**
+     * Optional inputs Noodle adds after ComfyUI's (README, Workflows): KSampler's and KSamplerAdvanced's
+     * {@code noise_mode} picks A1111's GPU seed noise. Optional and last, so ComfyUI workflows load unchanged.
+     */
+    static final Map<String, List<String>> NOODLE_EXTRA_INPUTS = Map.of(
+            "KSampler", List.of("?noise_mode:COMBO[comfy,a1111]"),
+            "KSamplerAdvanced", List.of("?noise_mode:COMBO[comfy,a1111]"));
+
+    /** ComfyUI's shape with Noodle's documented differences applied. */
+    static List<String> noodleExpected(String type, List<String> comfy) {
+        List<String> out = new ArrayList<>();
+        for (String item : comfy) {
+            if (item.equals("->")) {
+                out.addAll(NOODLE_EXTRA_INPUTS.getOrDefault(type, List.of()));
+            }
+            out.add(item.endsWith(":" + SEED) ? item.replace(SEED, NOODLE_SEED) : item);
+        }
+        return out;
+    }
+
+    /** Expected shapes: node id → [display, category, inputs..., "->", outputs...]. */
+    static Map<String, List<String>> expected() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        m.put("DualCFGGuider", List.of("Dual CFG Guider", "sampling/guiders", "model:MODEL", "cond1:CONDITIONING",
+                "cond2:CONDITIONING", "negative:CONDITIONING", "cfg_conds:FLOAT=8.0[0.0,100.0,0.1;0.01]",
+                "cfg_cond2_negative:FLOAT=8.0[0.0,100.0,0.1;0.01]", "style:COMBO[regular,nested]", "->",
+                "GUIDER:GUIDER"));
+        m.put("PerpNegGuider", List.of("PerpNegGuider", "_for_testing", "model:MODEL", "positive:CONDITIONING",
+                "negative:CONDITIONING", "empty_conditioning:CONDITIONING", CFG,
+                "neg_scale:FLOAT=1.0[0.0,100.0,0.01;0.0]", "->", "GUIDER:GUIDER"));
+        m.put("RescaleCFG", List.of("RescaleCFG", "advanced/model", "model:MODEL",
+                "multiplier:FLOAT=0.7[0.0,1.0,0.01;0.0]", "->", "MODEL:MODEL"));
+        m.put("CFGNorm", List.of("CFGNorm", "advanced/guidance", "model:MODEL",
+                "strength:FLOAT=1.0[0.0,100.0,0.01;0.0]", "->", "MODEL:patched_model"));
+        m.put("ConditioningZeroOut", List.of("ConditioningZeroOut", "advanced/conditioning",
+                "conditioning:CONDITIONING", "->", COND_OUT));
+        m.put("ConditioningSetTimestepRange", List.of("ConditioningSetTimestepRange", "advanced/conditioning",
+                "conditioning:CONDITIONING", "start:FLOAT=0.0[0.0,1.0,0.001;0.0]", "end:FLOAT=1.0[0.0,1.0,0.001;0.0]",
+                "->", COND_OUT));
+        // nodes.py maps "ConditioningAverage " (trailing space), so the display name falls back to the id.
+        m.put("ConditioningAverage", List.of("ConditioningAverage", "conditioning",
+                "conditioning_to:CONDITIONING", "conditioning_from:CONDITIONING",
+                "conditioning_to_strength:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", COND_OUT));
+        m.put("ConditioningConcat", List.of("Conditioning (Concat)", "conditioning", "conditioning_to:CONDITIONING",
+                "conditioning_from:CONDITIONING", "->", COND_OUT));
+        m.put("ConditioningSetAreaPercentage", List.of("Conditioning (Set Area with Percentage)", "conditioning",
+                "conditioning:CONDITIONING", "width:FLOAT=1.0[0.0,1.0,0.01;0.0]", "height:FLOAT=1.0[0.0,1.0,0.01;0.0]",
+                "x:FLOAT=0.0[0.0,1.0,0.01;0.0]", "y:FLOAT=0.0[0.0,1.0,0.01;0.0]",
+                "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "->", COND_OUT));
+        m.put("ConditioningSetAreaStrength", List.of("ConditioningSetAreaStrength", "conditioning",
+                "conditioning:CONDITIONING", "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "->", COND_OUT));
+        m.put("ConditioningSetMask", List.of("Conditioning (Set Mask)", "conditioning", "conditioning:CONDITIONING",
+                "mask:MASK", "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "set_cond_area:COMBO[default,mask bounds]", "->",
+                COND_OUT));
+        m.put("ModelSamplingDiscrete", List.of("ModelSamplingDiscrete", "advanced/model", "model:MODEL",
+                "sampling:COMBO[eps,v_prediction,lcm,x0,img_to_img]", "zsnr:BOOLEAN=false", "->", "MODEL:MODEL"));
+        m.put("ModelSamplingContinuousEDM", List.of("ModelSamplingContinuousEDM", "advanced/model", "model:MODEL",
+                "sampling:COMBO[v_prediction,edm,edm_playground_v2.5,eps,cosmos_rflow]",
+                "sigma_max:FLOAT=120.0[0.0,1000.0,0.001;0.0]", "sigma_min:FLOAT=0.002[0.0,1000.0,0.001;0.0]", "->",
+                "MODEL:MODEL"));
+        m.put("ModelSamplingContinuousV", List.of("ModelSamplingContinuousV", "advanced/model", "model:MODEL",
+                "sampling:COMBO[v_prediction]", "sigma_max:FLOAT=500.0[0.0,1000.0,0.001;0.0]",
+                "sigma_min:FLOAT=0.03[0.0,1000.0,0.001;0.0]", "->", "MODEL:MODEL"));
+        m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
+                "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
+                "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));
+        m.put("SamplerEulerAncestral", List.of("SamplerEulerAncestral", "sampling/samplers", ETA, S_NOISE, "->",
+                SAMPLER_OUT));
+        m.put("SamplerEulerAncestralCFGPP", List.of("SamplerEulerAncestralCFG++", "sampling/samplers",
+                "eta:FLOAT=1.0[0.0,1.0,0.01;0.0]", "s_noise:FLOAT=1.0[0.0,10.0,0.01;0.0]", "->", SAMPLER_OUT));
+        m.put("SamplerLMS", List.of("SamplerLMS", "sampling/samplers", "order:INT=4[1,100,1]", "->", SAMPLER_OUT));
+        m.put("SamplerDPMPP_3M_SDE", List.of("SamplerDPMPP_3M_SDE", "sampling/samplers", ETA, S_NOISE,
+                NOISE_DEVICE, "->", SAMPLER_OUT));
+        m.put("SamplerDPMPP_2M_SDE", List.of("SamplerDPMPP_2M_SDE", "sampling/samplers",
+                "solver_type:COMBO[midpoint,heun]", ETA, S_NOISE, NOISE_DEVICE, "->", SAMPLER_OUT));
+        m.put("SamplerDPMPP_SDE", List.of("SamplerDPMPP_SDE", "sampling/samplers", ETA, S_NOISE,
+                "r:FLOAT=0.5[0.0,100.0,0.01;0.0]", NOISE_DEVICE, "->", SAMPLER_OUT));
+        m.put("SamplerDPMPP_2S_Ancestral", List.of("SamplerDPMPP_2S_Ancestral", "sampling/samplers", ETA, S_NOISE,
+                "->", SAMPLER_OUT));
+        m.put("SamplerDPMAdaptative", List.of("SamplerDPMAdaptative", "sampling/samplers", "order:INT=3[2,3,1]",
+                "rtol:FLOAT=0.05[0.0,100.0,0.01;0.0]", "atol:FLOAT=0.0078[0.0,100.0,0.01;0.0]",
+                "h_init:FLOAT=0.05[0.0,100.0,0.01;0.0]", "pcoeff:FLOAT=0.0[0.0,100.0,0.01;0.0]",
+                "icoeff:FLOAT=1.0[0.0,100.0,0.01;0.0]", "dcoeff:FLOAT=0.0[0.0,100.0,0.01;0.0]",
+                "accept_safety:FLOAT=0.81[0.0,100.0,0.01;0.0]", "eta:FLOAT=0.0[0.0,100.0,0.01;0.0]", S_NOISE, "->",
+                SAMPLER_OUT));
+        m.put("SamplerER_SDE", List.of("SamplerER_SDE", "sampling/samplers",
+                "solver_type:COMBO[ER-SDE,Reverse-time SDE,ODE]", "max_stage:INT=3[1,3,1]", ETA, S_NOISE, "->",
+                SAMPLER_OUT));
+        m.put("SamplerSEEDS2", List.of("SamplerSEEDS2", "sampling/samplers", "solver_type:COMBO[phi_1,phi_2]", ETA,
+                S_NOISE, "r:FLOAT=0.5[0.01,1.0,0.01;0.0]", "->", SAMPLER_OUT));
+        m.put("SamplerSASolver", List.of("SamplerSASolver", "sampling/samplers", "model:MODEL",
+                "eta:FLOAT=1.0[0.0,10.0,0.01;0.0]", "sde_start_percent:FLOAT=0.2[0.0,1.0,0.001;0.0]",
+                "sde_end_percent:FLOAT=0.8[0.0,1.0,0.001;0.0]", S_NOISE, "predictor_order:INT=3[1,6,1]",
+                "corrector_order:INT=4[0,6,1]", "use_pece:BOOLEAN=false", "simple_order_2:BOOLEAN=false", "->",
+                SAMPLER_OUT));
+        m.put("KSamplerSelect", List.of("KSamplerSelect", "sampling/samplers",
+                "sampler_name:COMBO[" + SAMPLER_NAMES + "]", "->", SAMPLER_OUT));
+        m.put("BasicScheduler", List.of("BasicScheduler", "sampling/schedulers", "model:MODEL",
+                "scheduler:COMBO[" + SCHEDULER_NAMES + "]", "steps:INT=20[1,10000,1]",
+                "denoise:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", SIGMAS_OUT));
+        m.put("KSampler", List.of("KSampler", "sampling", "model:MODEL",
+                "seed:" + SEED, "steps:INT=20[1,10000,1]", CFG,
+                "sampler_name:COMBO[" + SAMPLER_NAMES + "]", "scheduler:COMBO[" + SCHEDULER_NAMES + "]",
+                "positive:CONDITIONING", "negative:CONDITIONING", "latent_image:LATENT",
+                "denoise:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", "LATENT:LATENT"));
+        m.put("KSamplerAdvanced", List.of("KSampler (Advanced)", "sampling", "model:MODEL",
+                "add_noise:COMBO[enable,disable]", "noise_seed:" + SEED,
+                "steps:INT=20[1,10000,1]", CFG, "sampler_name:COMBO[" + SAMPLER_NAMES + "]",
+                "scheduler:COMBO[" + SCHEDULER_NAMES + "]", "positive:CONDITIONING", "negative:CONDITIONING",
+                "latent_image:LATENT", "start_at_step:INT=0[0,10000,1]", "end_at_step:INT=10000[0,10000,1]",
+                "return_with_leftover_noise:COMBO[disable,enable]", "->", "LATENT:LATENT"));
+        m.put("CFGGuider", List.of("CFG Guider", "sampling/guiders", "model:MODEL", "positive:CONDITIONING",
+                "negative:CONDITIONING", CFG, "->", "GUIDER:GUIDER"));
+        m.put("BasicGuider", List.of("Basic Guider", "sampling/guiders", "model:MODEL",
+                "conditioning:CONDITIONING", "->", "GUIDER:GUIDER"));
+        m.put("SamplerCustom", List.of("SamplerCustom", "sampling/custom_sampling", "model:MODEL",
+                "add_noise:BOOLEAN=true", "noise_seed:" + SEED, CFG, "positive:CONDITIONING",
+                "negative:CONDITIONING", "sampler:SAMPLER", "sigmas:SIGMAS", "latent_image:LATENT", "->",
+                "LATENT:output", "LATENT:denoised_output"));
+        m.put("SamplerCustomAdvanced", List.of("SamplerCustomAdvanced", "sampling/custom_sampling", "noise:NOISE",
+                "guider:GUIDER", "sampler:SAMPLER", "sigmas:SIGMAS", "latent_image:LATENT", "->", "LATENT:output",
+                "LATENT:denoised_output"));
+        m.put("RandomNoise", List.of("RandomNoise", "sampling/noise", "noise_seed:" + SEED, "->", "NOISE:NOISE"));
+        m.put("DisableNoise", List.of("DisableNoise", "sampling/noise", "->", "NOISE:NOISE"));
+        m.put("KarrasScheduler", List.of("KarrasScheduler", "sampling/schedulers", "steps:INT=20[1,10000,1]",
+                SIGMA_MAX, SIGMA_MIN, "rho:FLOAT=7.0[0.0,100.0,0.01;0.0]", "->", SIGMAS_OUT));
+        m.put("ExponentialScheduler", List.of("ExponentialScheduler", "sampling/schedulers",
+                "steps:INT=20[1,10000,1]", SIGMA_MAX, SIGMA_MIN, "->", SIGMAS_OUT));
+        m.put("PolyexponentialScheduler", List.of("PolyexponentialScheduler", "sampling/schedulers",
+                "steps:INT=20[1,10000,1]", SIGMA_MAX, SIGMA_MIN, "rho:FLOAT=1.0[0.0,100.0,0.01;0.0]", "->",
+                SIGMAS_OUT));
+        m.put("LaplaceScheduler", List.of("LaplaceScheduler", "sampling/schedulers", "steps:INT=20[1,10000,1]",
+                SIGMA_MAX, SIGMA_MIN, "mu:FLOAT=0.0[-10.0,10.0,0.1;0.0]", "beta:FLOAT=0.5[0.0,10.0,0.1;0.0]", "->",
+                SIGMAS_OUT));
+        m.put("SDTurboScheduler", List.of("SDTurboScheduler", "sampling/schedulers", "model:MODEL",
+                "steps:INT=1[1,10,1]", "denoise:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", SIGMAS_OUT));
+        m.put("BetaSamplingScheduler", List.of("BetaSamplingScheduler", "sampling/schedulers", "model:MODEL",
+                "steps:INT=20[1,10000,1]", "alpha:FLOAT=0.6[0.0,50.0,0.01;0.0]", "beta:FLOAT=0.6[0.0,50.0,0.01;0.0]",
+                "->", SIGMAS_OUT));
+        m.put("VPScheduler", List.of("VPScheduler", "sampling/schedulers", "steps:INT=20[1,10000,1]",
+                "beta_d:FLOAT=19.9[0.0,5000.0,0.01;0.0]", "beta_min:FLOAT=0.1[0.0,5000.0,0.01;0.0]",
+                "eps_s:FLOAT=0.001[0.0,1.0,1.0E-4;0.0]", "->", SIGMAS_OUT));
+        m.put("SplitSigmas", List.of("SplitSigmas", "sampling/sigmas", "sigmas:SIGMAS", "step:INT=0[0,10000,1]",
+                "->", "SIGMAS:high_sigmas", "SIGMAS:low_sigmas"));
+        m.put("SplitSigmasDenoise", List.of("SplitSigmasDenoise", "sampling/sigmas", "sigmas:SIGMAS",
+                "denoise:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", "SIGMAS:high_sigmas", "SIGMAS:low_sigmas"));
+        m.put("FlipSigmas", List.of("FlipSigmas", "sampling/sigmas", "sigmas:SIGMAS", "->", SIGMAS_OUT));
+        m.put("SetFirstSigma", List.of("SetFirstSigma", "sampling/sigmas", "sigmas:SIGMAS",
+                "sigma:FLOAT=136.0[0.0,20000.0,0.001;0.0]", "->", SIGMAS_OUT));
+        return m;
+    }
+
+    /** Renders one input as in the expected table. */
+    static String render(InputSpec in) {
+        String head = (in.optional() ? "?" : "") + in.name() + ":";
+        return head + switch (in) {
+            case IntInput i -> "INT=" + i.defaultValue() + "[" + unsigned(i.min()) + "," + unsigned(i.max()) + ","
+                    + i.step() + "]" + (i.controlAfterGenerate() ? "+control_after_generate" : "");
+            case FloatInput f -> "FLOAT=" + f.defaultValue() + "[" + f.min() + "," + f.max() + "," + f.step() + ";"
+                    + f.round() + "]";
+            case BoolInput b -> "BOOLEAN=" + b.defaultValue();
+            case StringInput s -> "STRING=" + s.defaultValue();
+            // ComfyUI's combo default is its first option; any other default would show here.
+            case ComboInput c -> "COMBO[" + String.join(",", c.currentOptions()) + "]"
+                    + (c.effectiveDefault().equals(c.currentOptions().getFirst()) ? "" : "=" + c.effectiveDefault());
+            case SocketInput<?> s -> s.typeName();
+        };
+    }
+
+    /** ComfyUI's seed max is 0xffffffffffffffff; Noodle may store it as -1 in a signed long. */
+    private static String unsigned(long v) {
+        return Long.toUnsignedString(v);
+    }
+
+    static List<String> actual(NodeSchema s) {
+        List<String> out = new ArrayList<>();
+        out.add(s.displayName());
+        out.add(s.category());
+        for (InputSpec in : s.inputs()) {
+            out.add(render(in));
+        }
+        out.add("->");
+        for (OutputSpec o : s.outputs()) {
+            out.add(o.type().name() + ":" + o.name());
+        }
+        return out;
+    }
+
+    @Test
+    void nodeShapesMatchComfyUi() {
+        NodeRegistry registry = NoodleNodes.standardRegistry(NodeEnvironment.of(dir.resolve("models"),
+                dir.resolve("output")));
+        List<String> differences = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : expected().entrySet()) {
+            var def = registry.find(e.getKey());
+            if (def.isEmpty()) {
+                differences.add(e.getKey() + ": not registered");
+                continue;
+            }
+            List<String> got = actual(def.get().schema());
+            List<String> want = noodleExpected(e.getKey(), e.getValue());
+            if (!got.equals(want)) {
+                differences.add(e.getKey() + ":\n  expected " + want + "\n  actual   " + got);
+            }
+        }
+        assertEquals("", String.join("\n", differences));
+    }
+}
