@@ -29,7 +29,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Model merging: ComfyUI's ModelMergeSimple / ModelMergeSubtract / ModelMergeAdd / CLIPMergeSimple and Noodle's
+ * Model merging: ComfyUI's ModelMergeSimple / ModelMergeBlocks / ModelMergeSD1 / ModelMergeSD2 / ModelMergeSDXL /
+ * ModelMergeSubtract / ModelMergeAdd / CLIPMergeSimple / CLIPMergeSubtract / CLIPMergeAdd and Noodle's
  * CheckpointMerger with AUTOMATIC1111's formulas. Merged weights are new arrays owned by the result; the inputs
  * are never modified.
  */
@@ -47,6 +48,12 @@ public final class MergeNodes {
 
     /** Merges the UNets: keys of the first model whose shape every other model shares; others keep model 1's. */
     static ModelValue mergeModels(NodeContext ctx, List<ModelValue> models, Formula f, String note) {
+        return mergeModelsPerKey(ctx, models, k -> f, note);
+    }
+
+    /** As {@link #mergeModels(NodeContext, List, Formula, String)} with a formula chosen per weight key. */
+    static ModelValue mergeModelsPerKey(NodeContext ctx, List<ModelValue> models, Function<String, Formula> perKey,
+            String note) {
         ModelValue first = models.get(0);
         UNetWeights base = first.unet().weights();
         List<Function<String, NDArray>> getters = new ArrayList<>();
@@ -57,7 +64,7 @@ public final class MergeNodes {
         }
         NDManager owner = NDManager.newBaseManager(base.get(base.keys().iterator().next()).getDevice());
         try {
-            Map<String, NDArray> merged = merge(ctx, base.keys(), getters, keys, f, owner, k -> false);
+            Map<String, NDArray> merged = merge(ctx, base.keys(), getters, keys, perKey, owner, k -> false);
             UNetWeights patched = base.patched(merged, owner);
             UNetModel unet = first.unet().withWeights(patched);
             long bytes = LoraNodes.ownBytes(base, patched);
@@ -81,7 +88,7 @@ public final class MergeNodes {
         }
         NDManager owner = NDManager.newBaseManager(base.parameter(base.parameterKeys().iterator().next()).getDevice());
         try {
-            Map<String, NDArray> merged = merge(ctx, base.parameterKeys(), getters, keys, f, owner,
+            Map<String, NDArray> merged = merge(ctx, base.parameterKeys(), getters, keys, k -> f, owner,
                     k -> k.endsWith(".position_ids") || k.endsWith(".logit_scale"));
             ClipTextModel patched = base.withParameters(merged, owner);
             return first.withClip(patched, note, SharedRef.closing(0, patched, SharedRef.retainOwned(first.owned())));
@@ -92,7 +99,8 @@ public final class MergeNodes {
     }
 
     private static Map<String, NDArray> merge(NodeContext ctx, java.util.Set<String> baseKeys,
-            List<Function<String, NDArray>> getters, List<java.util.Set<String>> keys, Formula f, NDManager owner,
+            List<Function<String, NDArray>> getters, List<java.util.Set<String>> keys, Function<String, Formula> f,
+            NDManager owner,
             java.util.function.Predicate<String> skip) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         List<String> mismatched = new ArrayList<>();
@@ -124,7 +132,7 @@ public final class MergeNodes {
                     f32[i] = w[i].toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
                     f32[i].attach(scope);
                 }
-                NDArray r = f.combine(f32).toType(a.getDataType(), true);
+                NDArray r = f.apply(k).combine(f32).toType(a.getDataType(), true);
                 r.attach(owner);
                 out.put(k, r);
             }
@@ -225,6 +233,167 @@ public final class MergeNodes {
             return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)),
                     w -> w[0].mul(r).add(w[1].mul(1f - r)),
                     "merge clip1×" + r + " + clip2×" + (1 - r)));
+        }
+    }
+
+    /**
+     * The block merges' rule (ComfyUI's ModelMergeBlocks): each weight key takes the ratio of the longest input
+     * name that is a prefix of it, and keys no input names take the first input's ratio; the blend is then
+     * model1·ratio + model2·(1 − ratio), as ModelMergeSimple.
+     */
+    abstract static class BlockMerge extends Node {
+        private final List<FloatInput> blocks;
+
+        BlockMerge(String type, String category, String description, List<FloatInput> blocks) {
+            super(blockSchema(type, category, description, blocks));
+            this.blocks = List.copyOf(blocks);
+        }
+
+        private static dev.noodle.graph.spec.NodeSchema blockSchema(String type, String category, String description,
+                List<FloatInput> blocks) {
+            var b = NodeSupport.schema(type, type, category, description).input(MODEL1).input(MODEL2);
+            for (FloatInput f : blocks) {
+                b.input(f);
+            }
+            return b.output(PortType.MODEL, "MODEL").build();
+        }
+
+        /** The ratio for a weight key under the given block ratios (input name → ratio, in input order). */
+        static float ratioFor(String key, Map<String, Float> ratios) {
+            float ratio = ratios.values().iterator().next();
+            int longest = 0;
+            for (Map.Entry<String, Float> e : ratios.entrySet()) {
+                if (key.startsWith(e.getKey()) && e.getKey().length() > longest) {
+                    ratio = e.getValue();
+                    longest = e.getKey().length();
+                }
+            }
+            return ratio;
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            NodeInputs in = ctx.inputs();
+            Map<String, Float> ratios = new LinkedHashMap<>();
+            for (FloatInput f : blocks) {
+                ratios.put(f.name(), in.getFloat(f));
+            }
+            return NodeOutputs.of(mergeModelsPerKey(ctx, List.of(in.get(MODEL1), in.get(MODEL2)), k -> {
+                float r = ratioFor(k, ratios);
+                return w -> w[0].mul(r).add(w[1].mul(1f - r));
+            }, "block merge model1×ratio + model2×(1 − ratio), ratios " + ratios));
+        }
+
+        /** A block ratio input as ComfyUI declares them: default 1 (model1 only), 0..1, step 0.01. */
+        static FloatInput ratio(String name) {
+            return FloatInput.of(name, 1.0, 0.0, 1.0, 0.01);
+        }
+
+        /**
+         * The per-block inputs of ComfyUI's model-specific merges: {@code time_embed.}, {@code label_emb.}, then
+         * {@code input_blocks.i}, {@code middle_block.i}, {@code output_blocks.i} (each followed by {@code sep}) and
+         * {@code out.}.
+         */
+        static List<FloatInput> unetBlocks(int inputs, int middles, int outputs, String sep) {
+            List<FloatInput> l = new ArrayList<>();
+            l.add(ratio("time_embed."));
+            l.add(ratio("label_emb."));
+            for (int i = 0; i < inputs; i++) {
+                l.add(ratio("input_blocks." + i + sep));
+            }
+            for (int i = 0; i < middles; i++) {
+                l.add(ratio("middle_block." + i + sep));
+            }
+            for (int i = 0; i < outputs; i++) {
+                l.add(ratio("output_blocks." + i + sep));
+            }
+            l.add(ratio("out."));
+            return l;
+        }
+    }
+
+    /** ModelMergeBlocks: one ratio for the input blocks, one for the middle block, one for the output blocks. */
+    public static final class ModelMergeBlocks extends BlockMerge {
+        public ModelMergeBlocks() {
+            super("ModelMergeBlocks", "advanced/model_merging", "Blends two models with a ratio per block group:"
+                    + " result = model1 × ratio + model2 × (1 − ratio), with 'input' for the input blocks (and"
+                    + " the time and label embeddings), 'middle' for the middle block and 'out' for the output"
+                    + " blocks and the final layer. The input blocks shape composition, the output blocks detail.",
+                    List.of(ratio("input"), ratio("middle"), ratio("out")));
+        }
+    }
+
+    /** ComfyUI's model-specific merges' category. */
+    static final String MODEL_SPECIFIC = "advanced/model_merging/model_specific";
+
+    /** ModelMergeSD1 (and ModelMergeSD2, the same blocks): a ratio for each of the UNet's 12+3+12 blocks. */
+    public static final class ModelMergeSD1 extends BlockMerge {
+        public ModelMergeSD1() {
+            super("ModelMergeSD1", MODEL_SPECIFIC, "Blends two SD 1.x/2.x models with a ratio per UNet block: result = model1"
+                    + " × ratio + model2 × (1 − ratio) for the weights under each block name.",
+                    unetBlocks(12, 3, 12, "."));
+        }
+    }
+
+    /** ModelMergeSD2: ComfyUI maps it to ModelMergeSD1's class (SD 1.x and 2.x share the UNet's blocks). */
+    public static final class ModelMergeSD2 extends BlockMerge {
+        public ModelMergeSD2() {
+            super("ModelMergeSD2", MODEL_SPECIFIC, "Blends two SD 1.x/2.x models with a ratio per UNet block:"
+                    + " result = model1 × ratio + model2 × (1 − ratio) for the weights under each block name.",
+                    unetBlocks(12, 3, 12, "."));
+        }
+    }
+
+    /** ModelMergeSDXL: a ratio for each of SDXL's 9+3+9 UNet blocks (names without ComfyUI's trailing dot). */
+    public static final class ModelMergeSDXL extends BlockMerge {
+        public ModelMergeSDXL() {
+            super("ModelMergeSDXL", MODEL_SPECIFIC, "Blends two SDXL models with a ratio per UNet block: result ="
+                    + " model1 × ratio + model2 × (1 − ratio) for the weights under each block name.",
+                    unetBlocks(9, 3, 9, ""));
+        }
+    }
+
+    static final SocketInput<ClipValue> CLIP1 = SocketInput.of("clip1", PortType.CLIP, ClipValue.class);
+    static final SocketInput<ClipValue> CLIP2 = SocketInput.of("clip2", PortType.CLIP, ClipValue.class);
+
+    /** CLIPMergeSubtract: (clip1 − clip2)·multiplier (position ids and logit scale stay clip1's, as ComfyUI). */
+    public static final class ClipMergeSubtract extends Node {
+        static final FloatInput MULTIPLIER = FloatInput.of("multiplier", 1.0, -10.0, 10.0, 0.01);
+
+        public ClipMergeSubtract() {
+            super(NodeSupport.schema("CLIPMergeSubtract", "CLIPMergeSubtract", "advanced/model_merging",
+                            "result = (clip1 − clip2) × multiplier: the difference between two text encoders,"
+                                    + " e.g. to add to a third with CLIPMergeAdd.")
+                    .input(CLIP1)
+                    .input(CLIP2)
+                    .input(MULTIPLIER)
+                    .output(PortType.CLIP, "CLIP"));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            NodeInputs in = ctx.inputs();
+            float m = in.getFloat(MULTIPLIER);
+            return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)),
+                    w -> w[0].sub(w[1]).mul(m), "(clip1 − clip2)×" + m));
+        }
+    }
+
+    /** CLIPMergeAdd: clip1 + clip2 (position ids and logit scale stay clip1's, as ComfyUI). */
+    public static final class ClipMergeAdd extends Node {
+        public ClipMergeAdd() {
+            super(NodeSupport.schema("CLIPMergeAdd", "CLIPMergeAdd", "advanced/model_merging",
+                            "result = clip1 + clip2 (e.g. a base plus a difference from CLIPMergeSubtract).")
+                    .input(CLIP1)
+                    .input(CLIP2)
+                    .output(PortType.CLIP, "CLIP"));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            NodeInputs in = ctx.inputs();
+            return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)), w -> w[0].add(w[1]),
+                    "clip1 + clip2"));
         }
     }
 
