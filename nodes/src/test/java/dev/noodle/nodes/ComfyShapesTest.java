@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The expected table is written by hand from ComfyUI's Python definitions ({@code nodes.py},
  * {@code comfy_extras/nodes_custom_sampler.py}, {@code nodes_model_advanced.py}, {@code nodes_perpneg.py},
- * {@code nodes_cfg.py}, {@code nodes_ip2p.py} and {@code comfy/samplers.py}'s name lists): node id, display name,
+ * {@code nodes_cfg.py}, {@code nodes_ip2p.py}, {@code nodes_model_merging.py},
+ * {@code nodes_model_merging_model_specific.py} and {@code comfy/samplers.py}'s name lists): node id, display name,
  * category, then every input in order as {@code name:TYPE=default[min,max,step;round]} (combos as
  * {@code name:COMBO[options]}, seeds suffixed {@code +control_after_generate}, optional inputs prefixed {@code ?}),
  * then every output as {@code TYPE:name}. Noodle's few documented differences are applied explicitly below.
@@ -131,6 +132,40 @@ class ComfyShapesTest {
         m.put("ModelSamplingContinuousV", List.of("ModelSamplingContinuousV", "advanced/model", "model:MODEL",
                 "sampling:COMBO[v_prediction]", "sigma_max:FLOAT=500.0[0.0,1000.0,0.001;0.0]",
                 "sigma_min:FLOAT=0.03[0.0,1000.0,0.001;0.0]", "->", "MODEL:MODEL"));
+        // comfy_extras/nodes_model_merging.py and nodes_model_merging_model_specific.py
+        String ratio = ":FLOAT=1.0[0.0,1.0,0.01;0.0]";
+        List<String> blocks = new ArrayList<>(List.of("ModelMergeBlocks", "advanced/model_merging", "model1:MODEL",
+                "model2:MODEL", "input" + ratio, "middle" + ratio, "out" + ratio, "->", "MODEL:MODEL"));
+        m.put("ModelMergeBlocks", blocks);
+        for (String sd : List.of("ModelMergeSD1", "ModelMergeSD2", "ModelMergeSDXL")) {
+            boolean xl = sd.equals("ModelMergeSDXL");
+            String sep = xl ? "" : ".";
+            List<String> row = new ArrayList<>(List.of(sd, "advanced/model_merging/model_specific", "model1:MODEL",
+                    "model2:MODEL", "time_embed." + ratio, "label_emb." + ratio));
+            for (int i = 0; i < (xl ? 9 : 12); i++) {
+                row.add("input_blocks." + i + sep + ratio);
+            }
+            for (int i = 0; i < 3; i++) {
+                row.add("middle_block." + i + sep + ratio);
+            }
+            for (int i = 0; i < (xl ? 9 : 12); i++) {
+                row.add("output_blocks." + i + sep + ratio);
+            }
+            row.addAll(List.of("out." + ratio, "->", "MODEL:MODEL"));
+            m.put(sd, row);
+        }
+        m.put("ModelMergeSimple", List.of("ModelMergeSimple", "advanced/model_merging", "model1:MODEL",
+                "model2:MODEL", "ratio" + ratio, "->", "MODEL:MODEL"));
+        m.put("ModelMergeSubtract", List.of("ModelMergeSubtract", "advanced/model_merging", "model1:MODEL",
+                "model2:MODEL", "multiplier:FLOAT=1.0[-10.0,10.0,0.01;0.0]", "->", "MODEL:MODEL"));
+        m.put("ModelMergeAdd", List.of("ModelMergeAdd", "advanced/model_merging", "model1:MODEL", "model2:MODEL",
+                "->", "MODEL:MODEL"));
+        m.put("CLIPMergeSimple", List.of("CLIPMergeSimple", "advanced/model_merging", "clip1:CLIP", "clip2:CLIP",
+                "ratio" + ratio, "->", "CLIP:CLIP"));
+        m.put("CLIPMergeSubtract", List.of("CLIPMergeSubtract", "advanced/model_merging", "clip1:CLIP",
+                "clip2:CLIP", "multiplier:FLOAT=1.0[-10.0,10.0,0.01;0.0]", "->", "CLIP:CLIP"));
+        m.put("CLIPMergeAdd", List.of("CLIPMergeAdd", "advanced/model_merging", "clip1:CLIP", "clip2:CLIP", "->",
+                "CLIP:CLIP"));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));
