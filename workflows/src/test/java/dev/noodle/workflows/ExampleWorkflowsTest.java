@@ -176,6 +176,9 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("model_merging_basic", new Runs()),
             java.util.Map.entry("model_merging_inpaint", new Runs()),
             java.util.Map.entry("model_merging_lora", new Runs()),
+            // block merging (ModelMergeBlocks) and CosXL's recipe (ModelMergeSDXL, CLIPMergeSubtract, CLIPMergeAdd)
+            java.util.Map.entry("model_merging_3_checkpoints", new Runs()),
+            java.util.Map.entry("model_merging_cosxl", new Runs()),
             java.util.Map.entry("morning_day_evening_night", new Runs()),
             java.util.Map.entry("night_evening_day_morning", new Runs()),
             java.util.Map.entry("night_evening_day_morning_subject", new Runs()),
@@ -194,7 +197,7 @@ class ExampleWorkflowsTest {
             // ModelSamplingContinuousEDM and sdxl_edit_model for InstructPixToPixConditioning and DualCFGGuider;
             // an example waiting for such a node goes here as pending("NodeName", ...).
             // Outside issue 13: ControlNet / T2I-Adapter, GLIGEN, unCLIP and SDXL revision (CLIP vision), ESRGAN
-            // upscale models, outpaint padding, latent compositing, block merging and CLIP add/subtract merging.
+            // upscale models, outpaint padding and latent compositing.
             java.util.Map.entry("2_pass_pose_worship", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("controlnet_example", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("depth_controlnet", unsupported("ControlNetApply", "DiffControlNetLoader")),
@@ -211,10 +214,7 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("inpain_model_outpainting", unsupported("ImagePadForOutpaint")),
             java.util.Map.entry("yosemite_outpaint_example", unsupported("ImagePadForOutpaint")),
             java.util.Map.entry("noisy_latents_3_subjects", unsupported("LatentComposite")),
-            java.util.Map.entry("noisy_latents_3_subjects_", unsupported("LatentComposite")),
-            java.util.Map.entry("model_merging_3_checkpoints", unsupported("ModelMergeBlocks")),
-            java.util.Map.entry("model_merging_cosxl",
-                    unsupported("ModelMergeSDXL", "CLIPMergeSubtract", "CLIPMergeAdd"))));
+            java.util.Map.entry("noisy_latents_3_subjects_", unsupported("LatentComposite"))));
 
     static NoodleNodes comfyNodes;
     static GraphExecutor comfyExecutor;
