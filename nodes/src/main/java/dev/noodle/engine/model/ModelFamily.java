@@ -38,6 +38,14 @@ public enum ModelFamily {
         return latentScale;
     }
 
+    /**
+     * Whether the family works in SDXL's latent space (the SDXL VAE, its latent scale and preview colours): SDXL,
+     * its inpainting variant and the refiner.
+     */
+    public boolean sdxlLatents() {
+        return this == SDXL || this == SDXL_INPAINT || this == SDXL_REFINER;
+    }
+
     /** The family without the inpainting variant. */
     public ModelFamily base() {
         return switch (this) {

@@ -15,7 +15,6 @@ import dev.noodle.engine.diffusion.LatentArea;
 import dev.noodle.engine.diffusion.NoiseMode;
 import dev.noodle.engine.diffusion.SamplingRequest;
 import dev.noodle.engine.image.LatentPreview;
-import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplingCancelledException;
@@ -136,7 +135,7 @@ public final class SamplerNodes {
                         d.cfgCond2Negative(), d.nested());
                 case GuiderValue.PerpNeg p -> new GuidanceRule.PerpNeg(ownEntries, p.negScale());
             };
-            float[][] factors = model.family().base() == ModelFamily.SDXL
+            float[][] factors = model.family().sdxlLatents()
                     ? LatentPreview.SDXL_FACTORS : LatentPreview.SD15_FACTORS;
             HeapTensor[] lastDenoised = new HeapTensor[1];
             StepCallback cb = (step, total, sigma, xs, denoised) -> {
