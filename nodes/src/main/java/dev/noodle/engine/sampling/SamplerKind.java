@@ -1,7 +1,6 @@
 package dev.noodle.engine.sampling;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -78,10 +77,6 @@ public enum SamplerKind {
         BROWNIAN
     }
 
-    /** ComfyUI names known there but not implemented here (clear error instead of "unknown"). */
-    private static final List<String> NOT_IMPLEMENTED =
-            List.of();
-
     private final String comfyName;
     private final NoiseUse noiseUse;
 
@@ -117,7 +112,7 @@ public enum SamplerKind {
         return this == DPM_2 || this == DPM_2_ANCESTRAL || this == UNI_PC || this == UNI_PC_BH2;
     }
 
-    /** Looks a sampler up by its ComfyUI name, with a clear message for unknown or missing ones. */
+    /** Looks a sampler up by its ComfyUI name, with a clear message listing the known names for any other. */
     public static SamplerKind fromComfyName(String name) {
         for (SamplerKind k : values()) {
             if (k.comfyName.equals(name)) {
@@ -126,11 +121,6 @@ public enum SamplerKind {
         }
         String known =
                 Arrays.stream(values()).map(SamplerKind::comfyName).collect(Collectors.joining(", "));
-        if (NOT_IMPLEMENTED.contains(name)) {
-            throw new IllegalArgumentException(
-                    "sampler '" + name + "' exists in ComfyUI but is not implemented in Noodle; use one"
-                            + " of: " + known);
-        }
         throw new IllegalArgumentException("unknown sampler '" + name + "'; known: " + known);
     }
 }
