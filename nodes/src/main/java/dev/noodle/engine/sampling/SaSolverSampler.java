@@ -30,6 +30,14 @@ final class SaSolverSampler {
         }
         SamplerOptions.SaSolver sa = o.saSolver();
         boolean pece = sa.usePece();
+        for (int k = 0; k < n; k++) {
+            // the λ steps h = λ_t − λ_s must be positive; a rising σ (a flipped schedule) ends in inf/NaN
+            if (r.s(k + 1) > r.s(k)) {
+                throw new IllegalArgumentException((pece ? "sa_solver_pece" : "sa_solver") + " needs SIGMAS that"
+                        + " fall from step to step, but σ rises from " + r.s(k) + " to " + r.s(k + 1) + " at step "
+                        + k + "; give it a descending schedule (not one passed through FlipSigmas)");
+            }
+        }
         int maxOrder = Math.max(sa.predictorOrder(), sa.correctorOrder());
         double[] lambda = new double[n + 1];
         for (int k = 0; k <= n; k++) {

@@ -189,6 +189,11 @@ public final class ConditioningEditNodes {
             NodeInputs in = ctx.inputs();
             double start = in.getFloat(START);
             double end = in.getFloat(END);
+            if (start > end) {
+                // ComfyUI accepts it, but such an entry is active at no step and its prompt silently drops out
+                throw new IllegalArgumentException("ConditioningSetTimestepRange: start " + start + " is after end "
+                        + end + ", so the conditioning would apply at no step; set start at or below end");
+            }
             return NodeOutputs.of(map(in.get(CONDITIONING), e -> e.withTimestepRange(start, end)));
         }
     }

@@ -8,6 +8,7 @@ import dev.noodle.graph.spec.EnumInput;
 import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.nodes.host.ModelFileFacts;
 import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.values.ConditioningValue;
 import dev.noodle.nodes.values.GuiderValue;
@@ -31,6 +32,22 @@ public final class GuiderNodes {
 
     private static FloatInput cfg(String name) {
         return new FloatInput(name, 8.0, 0.0, 100.0, 0.1, 0.01, false, "");
+    }
+
+    /**
+     * Refuses a conditioning encoded by another family's text encoder than the model's: its token states must be as
+     * wide as the UNet's cross-attention context, or the guider would fail only later, inside the sampler.
+     */
+    static void fitsModel(String node, String input, ConditioningValue c, ModelValue model) {
+        int context = model.unet().config().contextDim();
+        for (ConditioningValue.Entry e : c.entries()) {
+            long width = e.context().dim(e.context().rank() - 1);
+            if (width != context) {
+                throw new IllegalArgumentException(node + ": " + input + " has token states of width " + width
+                        + " but this " + ModelFileFacts.familyName(model.family()) + " MODEL takes " + context
+                        + "; encode " + input + " with the CLIP of the same checkpoint as the model");
+            }
+        }
     }
 
     /** DualCFGGuider's two ways of nesting its guidance, spelled as ComfyUI's combo. */
@@ -77,6 +94,9 @@ public final class GuiderNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
+            for (SocketInput<ConditioningValue> c : List.of(COND1, COND2, NEGATIVE)) {
+                fitsModel("DualCFGGuider", c.name(), in.get(c), in.get(MODEL));
+            }
             GuiderValue.DualCfg mode = new GuiderValue.DualCfg(in.get(COND2), in.getFloat(CFG_COND2_NEGATIVE),
                     in.get(STYLE) == Style.NESTED);
             return NodeOutputs.of(new GuiderValue(in.get(MODEL), in.get(COND1), in.get(NEGATIVE),
@@ -110,6 +130,9 @@ public final class GuiderNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
+            for (SocketInput<ConditioningValue> c : List.of(POSITIVE, NEGATIVE, EMPTY)) {
+                fitsModel("PerpNegGuider", c.name(), in.get(c), in.get(MODEL));
+            }
             return NodeOutputs.of(new GuiderValue(in.get(MODEL), in.get(POSITIVE), in.get(NEGATIVE), in.getFloat(CFG),
                     new GuiderValue.PerpNeg(in.get(EMPTY), in.getFloat(NEG_SCALE))));
         }
