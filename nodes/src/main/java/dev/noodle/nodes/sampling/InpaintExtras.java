@@ -78,7 +78,16 @@ public final class InpaintExtras implements ConditionedUNet.LatentExtras {
 
     @Override
     public NDArray channels(NDArray x, LatentArea area, NDManager scope) {
-        // x: [N, 4, h', w'] rows of the batch (N a multiple of B), possibly an area crop
+        return rowsFor(channels, x, area, scope);
+    }
+
+    /**
+     * The extra channels {@code [B, c, h, w]} for rows {@code x} of the batch: cropped to the area x covers, repeated
+     * for each B rows of x, on x's device.
+     *
+     * @param x [N, 4, h', w'] rows of the batch (N a multiple of B), possibly an area crop
+     */
+    static NDArray rowsFor(HeapTensor channels, NDArray x, LatentArea area, NDManager scope) {
         NDArray all = channels.toNd(scope);
         if (area != null) {
             all = all.get(":, :, " + area.y() + ":" + (area.y() + x.getShape().get(2)) + ", " + area.x() + ":"

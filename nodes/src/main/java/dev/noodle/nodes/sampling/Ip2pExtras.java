@@ -100,14 +100,6 @@ public final class Ip2pExtras implements ConditionedUNet.LatentExtras {
 
     @Override
     public NDArray channels(NDArray x, LatentArea area, NDManager scope) {
-        // x: [N, 4, h', w'] rows of the batch (N a multiple of B), possibly an area crop
-        NDArray all = channels.toNd(scope);
-        if (area != null) {
-            all = all.get(":, :, " + area.y() + ":" + (area.y() + x.getShape().get(2)) + ", " + area.x() + ":"
-                    + (area.x() + x.getShape().get(3)));
-        }
-        long n = x.getShape().get(0);
-        long b = channels.dim(0);
-        return n == b ? all.toDevice(x.getDevice(), false) : all.repeat(0, n / b).toDevice(x.getDevice(), false);
+        return InpaintExtras.rowsFor(channels, x, area, scope);
     }
 }
