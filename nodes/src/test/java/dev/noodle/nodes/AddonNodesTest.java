@@ -182,7 +182,7 @@ class AddonNodesTest {
         List<String> warnings = messages(events, "10", MessageLevel.WARNING);
         assertEquals(1, warnings.size(), "one warning on the LoRA node: " + events);
         String w = warnings.get(0);
-        assertTrue(w.contains("made for SDXL") && w.contains("this checkpoint is SD1"), w);
+        assertTrue(w.contains("made for SDXL") && w.contains("this checkpoint is SD 1.x"), w);
         assertTrue(w.contains("fixture-sdxl-lora"), "names the LoRA: " + w);
         // nothing of it fits, so the model's weights are the checkpoint's
         assertArrayEquals(weight(out(r, "4", 0)), weight(out(r, "10", 0)));

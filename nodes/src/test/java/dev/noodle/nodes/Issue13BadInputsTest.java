@@ -269,7 +269,7 @@ class Issue13BadInputsTest {
                         "strength_model", 1.0, "strength_clip", 1.0),
                 node("51", "CLIPTextEncode", "text", "a", "clip", l("53", 1)), ksampler("52", "53", "51", "51"));
         assertEquals(1, warnings("53").size(), events.toString());
-        says(warnings("53").get(0), "sdxl_lora", "made for SDXL, this checkpoint is SDXL_REFINER");
+        says(warnings("53").get(0), "sdxl_lora", "made for SDXL, this checkpoint is SDXL refiner");
         succeeds(node("53", "LoraLoaderModelOnly", "model", l("40"), "lora_name", "refiner_lora.safetensors",
                 "strength_model", 1.0), ksampler("52", "53", "46", "47"));
         assertEquals(1, warnings("53").size(), events.toString());

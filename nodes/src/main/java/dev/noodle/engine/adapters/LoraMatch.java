@@ -40,10 +40,10 @@ public record LoraMatch(String lora, int modules, int matched, List<String> unma
         s.append(matched == 0 ? "matches none" : "matches only " + matched).append(" of its ").append(modules)
                 .append(" modules in this model");
         if (otherFamily) {
-            s.append(": it was made for ").append(madeFor.get().base()).append(", this checkpoint is ")
-                    .append(base.get().base());
+            s.append(": it was made for ").append(madeFor.get().base().displayName()).append(", this checkpoint is ")
+                    .append(base.get().base().displayName());
         }
-        s.append(". ").append(otherFamily ? "Use a LoRA trained for " + base.get().base() + "."
+        s.append(". ").append(otherFamily ? "Use a LoRA trained for " + base.get().base().displayName() + "."
                 : "Check that it was trained for this kind of model.");
         return Optional.of(s.toString());
     }

@@ -38,6 +38,17 @@ public enum ModelFamily {
         return latentScale;
     }
 
+    /** "SD 1.x", "SD 2.x inpainting", "SDXL", "SDXL refiner": the family as users call it. */
+    public String displayName() {
+        String name = switch (base()) {
+            case SD1 -> "SD 1.x";
+            case SD2 -> "SD 2.x";
+            case SDXL_REFINER -> "SDXL refiner";
+            default -> "SDXL";
+        };
+        return inpainting ? name + " inpainting" : name;
+    }
+
     /**
      * Whether the family works in SDXL's latent space (the SDXL VAE, its latent scale and preview colours): SDXL,
      * its inpainting variant and the refiner.

@@ -96,12 +96,6 @@ public final class ModelFileFacts {
 
     /** "SD 1.x", "SD 2.x inpainting", "SDXL", "SDXL refiner": a family as the model lists show it. */
     public static String familyName(ModelFamily f) {
-        String base = switch (f) {
-            case SD1, SD1_INPAINT -> "SD 1.x";
-            case SD2, SD2_INPAINT -> "SD 2.x";
-            case SDXL, SDXL_INPAINT -> "SDXL";
-            case SDXL_REFINER -> "SDXL refiner";
-        };
-        return f.inpainting() ? base + " inpainting" : base;
+        return f.displayName();
     }
 }

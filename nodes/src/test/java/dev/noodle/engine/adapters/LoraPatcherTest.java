@@ -173,7 +173,7 @@ class LoraPatcherTest {
             assertEquals(0, match.matched());
             assertEquals(2, match.unmatched().size());
             String w = match.warning().orElseThrow();
-            assertTrue(w.contains("matches none") && w.contains("made for SDXL") && w.contains("checkpoint is SD1"), w);
+            assertTrue(w.contains("matches none") && w.contains("made for SDXL") && w.contains("checkpoint is SD 1.x"), w);
         }
     }
 
