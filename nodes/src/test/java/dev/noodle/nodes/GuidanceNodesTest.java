@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import static dev.noodle.nodes.CustomSamplerNodesTest.link;
+import static dev.noodle.nodes.CustomSamplerNodesTest.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,29 +92,10 @@ class GuidanceNodesTest {
 
     // ------------------------------------------------------------------ workflow helpers
 
-    private record Link(String node, int output) {}
-
-    static Object link(String node, int output) {
-        return new Link(node, output);
-    }
-
     static Object l(String node) {
-        return new Link(node, 0);
+        return link(node, 0);
     }
 
-    static String node(String id, String type, Object... kv) {
-        StringBuilder b = new StringBuilder("\"" + id + "\": {\"type\": \"" + type + "\", \"inputs\": {");
-        for (int i = 0; i < kv.length; i += 2) {
-            Object v = kv[i + 1];
-            String json = switch (v) {
-                case Link k -> "[\"" + k.node() + "\", " + k.output() + "]";
-                case String s -> "\"" + s + "\"";
-                default -> String.valueOf(v);
-            };
-            b.append(i > 0 ? ", " : "").append('"').append(kv[i]).append("\": ").append(json);
-        }
-        return b.append("}}").toString();
-    }
 
     static RunResult run(String... body) {
         String json = "{\"format\": 1, \"name\": \"t\", \"nodes\": {" + PRELUDE + ", " + String.join(", ", body)

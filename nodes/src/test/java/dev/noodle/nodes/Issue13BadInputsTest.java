@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import static dev.noodle.nodes.CustomSamplerNodesTest.link;
+import static dev.noodle.nodes.CustomSamplerNodesTest.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -132,29 +134,14 @@ class Issue13BadInputsTest {
         w.write(to);
     }
 
-    private record Link(String node, int output) {}
-
     static Object l(String node) {
-        return new Link(node, 0);
+        return link(node, 0);
     }
 
     static Object l(String node, int output) {
-        return new Link(node, output);
+        return link(node, output);
     }
 
-    static String node(String id, String type, Object... kv) {
-        StringBuilder b = new StringBuilder("\"" + id + "\": {\"type\": \"" + type + "\", \"inputs\": {");
-        for (int i = 0; i < kv.length; i += 2) {
-            Object v = kv[i + 1];
-            String json = switch (v) {
-                case Link k -> "[\"" + k.node() + "\", " + k.output() + "]";
-                case String s -> "\"" + s + "\"";
-                default -> String.valueOf(v);
-            };
-            b.append(i > 0 ? ", " : "").append('"').append(kv[i]).append("\": ").append(json);
-        }
-        return b.append("}}").toString();
-    }
 
     /** SD 1.x demo checkpoint "4" with prompts "6"/"7", the SDXL "40" with prompts "46"/"47", a 64² latent "5". */
     static final String PRELUDE = String.join(",",
