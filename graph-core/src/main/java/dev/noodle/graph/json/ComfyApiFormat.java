@@ -13,6 +13,7 @@ import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.subgraph.SubgraphFlattener;
 import dev.noodle.graph.validate.EffectiveGraph;
 import java.util.Collection;
 import java.util.Iterator;
@@ -95,7 +96,7 @@ public final class ComfyApiFormat {
      * not depend on where the workflow was read from.
      */
     public static String write(Workflow wf) {
-        return writeNodes(wf.nodes().values(), true);
+        return writeNodes(SubgraphFlattener.flatten(wf).workflow().nodes().values(), true);
     }
 
     /**
@@ -118,7 +119,8 @@ public final class ComfyApiFormat {
      * its source (a UI workflow lists widget values first, an API prompt as its author wrote it); this makes texts
      * written from it depend on the graph alone.
      */
-    public static Workflow inPromptOrder(Workflow wf, NodeRegistry registry) {
+    public static Workflow inPromptOrder(Workflow workflow, NodeRegistry registry) {
+        Workflow wf = SubgraphFlattener.flatten(workflow).workflow();
         Map<String, NodeInstance> nodes = new LinkedHashMap<>();
         for (NodeInstance n : wf.nodes().values()) {
             nodes.put(n.id(), registry.find(n.type()).map(d -> inPromptOrder(n, d.schema())).orElse(n));

@@ -13,6 +13,7 @@ import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Note;
 import dev.noodle.graph.model.Reroute;
+import dev.noodle.graph.model.Subgraph;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.io.AtomicFiles;
@@ -39,7 +40,7 @@ import java.util.Set;
  * node layouts are kept in {@code extra} and written back. Stateless and thread-safe; uses one configured mapper.
  */
 public final class WorkflowJson {
-    private static final Set<String> TOP_FIELDS = Set.of("format", "name", "nodes", "layout");
+    private static final Set<String> TOP_FIELDS = Set.of("format", "name", "nodes", "layout", "subgraphs");
     private static final Set<String> NODE_FIELDS = Set.of("type", "inputs", "mode");
     private static final Set<String> LAYOUT_FIELDS = Set.of("nodes", "groups", "notes", "reroutes");
     private static final Set<String> NODE_LAYOUT_FIELDS = Set.of("x", "y", "width", "height", "collapsed", "title");
@@ -156,7 +157,21 @@ public final class WorkflowJson {
                         "Update Noodle to open files saved by a newer version.", null);
             }
         }
-        JsonNode nodesNode = root.get("nodes");
+        Map<String, NodeInstance> nodes = readNodes(root.get("nodes"), source);
+        JsonNode nameNode = root.get("name");
+        String name = nameNode == null || nameNode.isNull() ? null : nameNode.asText();
+        Layout layout = readLayout(root.get("layout"), source);
+        Map<String, Subgraph> subgraphs;
+        try {
+            subgraphs = SubgraphJson.read(MAPPER, root.get("subgraphs"), source);
+        } catch (IllegalArgumentException e) {
+            throw structure(source, e.getMessage());
+        }
+        return new Workflow(format, name, nodes, layout, JsonValues.extra(MAPPER, root, TOP_FIELDS), subgraphs);
+    }
+
+    /** The nodes of a Noodle-format {@code "nodes"} object. */
+    static Map<String, NodeInstance> readNodes(JsonNode nodesNode, String source) {
         Map<String, NodeInstance> nodes = new LinkedHashMap<>();
         if (nodesNode != null && !nodesNode.isNull()) {
             if (!nodesNode.isObject()) {
@@ -168,10 +183,7 @@ public final class WorkflowJson {
                 nodes.put(e.getKey(), readNode(e.getKey(), e.getValue(), source));
             }
         }
-        JsonNode nameNode = root.get("name");
-        String name = nameNode == null || nameNode.isNull() ? null : nameNode.asText();
-        Layout layout = readLayout(root.get("layout"), source);
-        return new Workflow(format, name, nodes, layout, JsonValues.extra(MAPPER, root, TOP_FIELDS));
+        return nodes;
     }
 
     private static NodeInstance readNode(String id, JsonNode node, String source) {
@@ -202,7 +214,7 @@ public final class WorkflowJson {
         }
     }
 
-    private static Layout readLayout(JsonNode layout, String source) {
+    static Layout readLayout(JsonNode layout, String source) {
         if (layout == null || layout.isNull()) {
             return Layout.empty();
         }
@@ -253,7 +265,21 @@ public final class WorkflowJson {
         if (wf.name() != null) {
             root.put("name", wf.name());
         }
-        ObjectNode nodes = root.putObject("nodes");
+        writeNodes(root.putObject("nodes"), wf);
+        root.set("layout", writeLayout(wf.layout()));
+        if (!wf.subgraphs().isEmpty()) {
+            root.set("subgraphs", SubgraphJson.write(MAPPER, wf.subgraphs()));
+        }
+        putExtra(root, wf.extra());
+        try {
+            return MAPPER.writeValueAsString(root) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise workflow: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Writes a workflow's nodes into a Noodle-format {@code "nodes"} object. */
+    static void writeNodes(ObjectNode nodes, Workflow wf) {
         for (NodeInstance n : wf.nodes().values()) {
             ObjectNode node = nodes.putObject(n.id());
             node.put("type", n.type());
@@ -264,16 +290,9 @@ public final class WorkflowJson {
             node.put("mode", JsonValues.modeName(n.mode()));
             putExtra(node, n.extra());
         }
-        root.set("layout", writeLayout(wf.layout()));
-        putExtra(root, wf.extra());
-        try {
-            return MAPPER.writeValueAsString(root) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise workflow: " + e.getOriginalMessage(), e);
-        }
     }
 
-    private static ObjectNode writeLayout(Layout layout) {
+    static ObjectNode writeLayout(Layout layout) {
         ObjectNode obj = MAPPER.createObjectNode();
         ObjectNode nodes = obj.putObject("nodes");
         for (Map.Entry<String, NodeLayout> e : layout.nodes().entrySet()) {
@@ -305,7 +324,7 @@ public final class WorkflowJson {
         return obj;
     }
 
-    private static void putExtra(ObjectNode obj, Map<String, Object> extra) {
+    static void putExtra(ObjectNode obj, Map<String, Object> extra) {
         for (Map.Entry<String, Object> e : extra.entrySet()) {
             if (!obj.has(e.getKey())) {
                 obj.set(e.getKey(), MAPPER.valueToTree(e.getValue()));

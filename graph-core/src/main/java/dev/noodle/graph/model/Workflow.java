@@ -5,14 +5,22 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A workflow: nodes by id (insertion order), their layout, and unknown JSON fields ({@code extra}).
+ * A workflow: nodes by id (insertion order), their layout, the subgraph definitions its hosts use, and unknown JSON
+ * fields ({@code extra}).
  *
- * <p>Immutable; edits return copies.
+ * <p>Immutable; edits return copies. A node whose type is the id of one of {@link #subgraphs()} is a subgraph host;
+ * definitions nested in others live here too, once each.
  *
  * @param format the Noodle workflow format version
+ * @param subgraphs subgraph definitions by id (insertion order)
  */
 public record Workflow(
-        int format, String name, Map<String, NodeInstance> nodes, Layout layout, Map<String, Object> extra) {
+        int format,
+        String name,
+        Map<String, NodeInstance> nodes,
+        Layout layout,
+        Map<String, Object> extra,
+        Map<String, Subgraph> subgraphs) {
 
     /** The current Noodle format version. */
     public static final int CURRENT_FORMAT = 1;
@@ -28,6 +36,18 @@ public record Workflow(
         }
         layout = layout == null ? Layout.empty() : layout;
         extra = Maps.copy(extra);
+        subgraphs = Maps.copy(subgraphs);
+        for (Map.Entry<String, Subgraph> e : subgraphs.entrySet()) {
+            if (!e.getKey().equals(e.getValue().id())) {
+                throw new IllegalArgumentException(
+                        "subgraph key '" + e.getKey() + "' differs from its id '" + e.getValue().id() + "'");
+            }
+        }
+    }
+
+    /** A workflow without subgraph definitions. */
+    public Workflow(int format, String name, Map<String, NodeInstance> nodes, Layout layout, Map<String, Object> extra) {
+        this(format, name, nodes, layout, extra, Map.of());
     }
 
     /** An empty workflow in the current format. */
@@ -40,7 +60,7 @@ public record Workflow(
         Objects.requireNonNull(node, "node");
         Map<String, NodeInstance> copy = new LinkedHashMap<>(nodes);
         copy.put(node.id(), node);
-        return new Workflow(format, name, copy, layout, extra);
+        return new Workflow(format, name, copy, layout, extra, subgraphs);
     }
 
     /** A copy without this node, its layout, and every input linked to it. */
@@ -61,17 +81,39 @@ public record Workflow(
             }
             copy.put(updated.id(), updated);
         }
-        return new Workflow(format, name, copy, layout.withNode(id, null), extra);
+        return new Workflow(format, name, copy, layout.withNode(id, null), extra, subgraphs);
     }
 
     /** A copy with this layout. */
     public Workflow withLayout(Layout newLayout) {
-        return new Workflow(format, name, nodes, newLayout, extra);
+        return new Workflow(format, name, nodes, newLayout, extra, subgraphs);
     }
 
     /** A copy with this name. */
     public Workflow withName(String newName) {
-        return new Workflow(format, newName, nodes, layout, extra);
+        return new Workflow(format, newName, nodes, layout, extra, subgraphs);
+    }
+
+    /** A copy with this subgraph definition added or replaced. */
+    public Workflow withSubgraph(Subgraph definition) {
+        Map<String, Subgraph> copy = new LinkedHashMap<>(subgraphs);
+        copy.put(definition.id(), definition);
+        return new Workflow(format, name, nodes, layout, extra, copy);
+    }
+
+    /** A copy with these subgraph definitions. */
+    public Workflow withSubgraphs(Map<String, Subgraph> definitions) {
+        return new Workflow(format, name, nodes, layout, extra, definitions);
+    }
+
+    /** A copy with these nodes (layout, definitions and extras kept). */
+    public Workflow withNodes(Map<String, NodeInstance> newNodes) {
+        return new Workflow(format, name, newNodes, layout, extra, subgraphs);
+    }
+
+    /** The subgraph definition this node hosts, or null when it is a plain node. */
+    public Subgraph subgraphOf(NodeInstance node) {
+        return node == null ? null : subgraphs.get(node.type());
     }
 
     /** The node with this id, or null. */

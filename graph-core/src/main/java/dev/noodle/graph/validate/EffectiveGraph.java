@@ -11,6 +11,7 @@ import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.OutputSpec;
 import dev.noodle.graph.spec.PortType;
+import dev.noodle.graph.subgraph.SubgraphFlattener;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -41,6 +42,7 @@ public final class EffectiveGraph {
     private final Map<String, NodeInstance> nodes;
     private final Set<String> skipped;
     private final Map<String, Integer> index;
+    private SubgraphFlattener.Result flattening;
 
     private EffectiveGraph(
             Workflow workflow,
@@ -55,8 +57,18 @@ public final class EffectiveGraph {
         this.index = index;
     }
 
-    /** Builds the effective graph of a workflow. */
-    public static EffectiveGraph build(Workflow wf, NodeRegistry registry) {
+    /**
+     * Builds the effective graph of a workflow; subgraph hosts are first expanded into their inner nodes (ids
+     * {@code host:inner}, see {@link SubgraphFlattener}).
+     */
+    public static EffectiveGraph build(Workflow workflow, NodeRegistry registry) {
+        SubgraphFlattener.Result flat = SubgraphFlattener.flatten(workflow);
+        EffectiveGraph graph = buildFlat(flat.workflow(), registry);
+        graph.flattening = flat;
+        return graph;
+    }
+
+    private static EffectiveGraph buildFlat(Workflow wf, NodeRegistry registry) {
         Map<String, Integer> index = new HashMap<>();
         int i = 0;
         for (String id : wf.nodes().keySet()) {
@@ -167,9 +179,19 @@ public final class EffectiveGraph {
         return null;
     }
 
-    /** The workflow this graph was built from. */
+    /** The flat workflow this graph was built from (subgraph hosts expanded). */
     public Workflow workflow() {
         return workflow;
+    }
+
+    /** Where an inner node of a subgraph sits ({@code KSampler inside "Upscale pass" inside node 83}), or null. */
+    public String pathOf(String nodeId) {
+        return flattening.pathOf(nodeId);
+    }
+
+    /** Subgraph hosts that could not be expanded (a definition containing itself, nesting too deep). */
+    public List<SubgraphFlattener.Problem> subgraphProblems() {
+        return flattening.problems();
     }
 
     /** The nodes that run (normal, not skipped), with links rewired, in workflow order. */

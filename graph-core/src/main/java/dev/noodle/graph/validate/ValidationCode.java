@@ -30,7 +30,9 @@ public enum ValidationCode {
     /** A node's type is not registered. */
     UNKNOWN_NODE_TYPE("unknown_node_type"),
     /** A node's own validation threw. */
-    EXCEPTION_DURING_VALIDATION("exception_during_validation");
+    EXCEPTION_DURING_VALIDATION("exception_during_validation"),
+    /** A subgraph host that cannot be expanded (its definition contains itself, or nests too deep). */
+    INVALID_SUBGRAPH("invalid_subgraph");
 
     private final String comfyName;
 

@@ -17,6 +17,9 @@ public record ValidationError(
         ValidationCode code, String nodeId, String nodeType, String input, String message,
         Map<String, Object> details) {
 
+    /** Details key: where an inner node of a subgraph sits ({@code KSampler inside "Upscale pass" inside node 83}). */
+    public static final String PATH = "path";
+
     /** Copies the details map; the code is required. */
     public ValidationError {
         Objects.requireNonNull(code, "code");
@@ -28,7 +31,9 @@ public record ValidationError(
         StringBuilder sb = new StringBuilder();
         if (nodeId != null) {
             sb.append("node ").append(nodeId);
-            if (nodeType != null) {
+            if (details.get(PATH) instanceof String path) {
+                sb.append(" (").append(path).append(')');
+            } else if (nodeType != null) {
                 sb.append(" (").append(nodeType).append(')');
             }
             if (input != null) {

@@ -59,6 +59,26 @@ public final class Validator {
      * place literals are converted: the executor runs on these values).
      */
     public Validation check(EffectiveGraph graph, Set<String> targets) {
+        List<ValidationError> problems = new ArrayList<>();
+        for (var p : graph.subgraphProblems()) {
+            problems.add(new ValidationError(ValidationCode.INVALID_SUBGRAPH, p.hostId(), p.hostType(), null,
+                    p.message(), Map.of()));
+        }
+        Validation flat = checkFlat(graph, targets);
+        for (ValidationError e : flat.errors()) {
+            String path = e.nodeId() == null ? null : graph.pathOf(e.nodeId());
+            if (path == null) {
+                problems.add(e);
+            } else {
+                Map<String, Object> details = new LinkedHashMap<>(e.details());
+                details.put(ValidationError.PATH, path);
+                problems.add(new ValidationError(e.code(), e.nodeId(), e.nodeType(), e.input(), e.message(), details));
+            }
+        }
+        return new Validation(problems, flat.literals());
+    }
+
+    private Validation checkFlat(EffectiveGraph graph, Set<String> targets) {
         List<ValidationError> errors = new ArrayList<>();
         Map<String, Map<String, Object>> literals = new LinkedHashMap<>();
         for (NodeInstance n : graph.nodes().values()) {
