@@ -13,7 +13,9 @@ class ValidationCodeTest {
     void codesCarryComfyUisSpelling() {
         assertEquals(List.of("required_input_missing", "return_type_mismatch", "value_smaller_than_min",
                         "value_bigger_than_max", "value_not_in_list", "invalid_input_type", "bad_linked_input",
-                        "dependency_cycle", "prompt_no_outputs", "unknown_node_type", "exception_during_validation"),
+                        "dependency_cycle", "prompt_no_outputs", "unknown_node_type", "exception_during_validation",
+                        // Noodle's own: ComfyUI's server never sees subgraphs (its frontend flattens them)
+                        "invalid_subgraph"),
                 java.util.Arrays.stream(ValidationCode.values()).map(ValidationCode::comfyName).toList());
     }
 
