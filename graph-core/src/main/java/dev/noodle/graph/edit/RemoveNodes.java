@@ -73,7 +73,7 @@ public final class RemoveNodes implements EditCommand {
         for (Map.Entry<String, NodeLayout> e : layouts.entrySet()) {
             layout = layout.withNode(e.getKey(), e.getValue());
         }
-        return new Workflow(wf.format(), wf.name(), nodes, layout, wf.extra(), wf.subgraphs());
+        return new Workflow(wf.format(), wf.name(), nodes, layout, wf.extra(), wf.subgraphs(), wf.form());
     }
 
     @Override

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.noodle.graph.model.FormInput;
 import dev.noodle.graph.model.Group;
 import dev.noodle.graph.model.InputValue;
 import dev.noodle.graph.model.Layout;
@@ -40,7 +41,7 @@ import java.util.Set;
  * node layouts are kept in {@code extra} and written back. Stateless and thread-safe; uses one configured mapper.
  */
 public final class WorkflowJson {
-    private static final Set<String> TOP_FIELDS = Set.of("format", "name", "nodes", "layout", "subgraphs");
+    private static final Set<String> TOP_FIELDS = Set.of("format", "name", "nodes", "layout", "subgraphs", "form");
     private static final Set<String> NODE_FIELDS = Set.of("type", "inputs", "mode");
     private static final Set<String> LAYOUT_FIELDS = Set.of("nodes", "groups", "notes", "reroutes");
     private static final Set<String> NODE_LAYOUT_FIELDS = Set.of("x", "y", "width", "height", "collapsed", "title");
@@ -167,7 +168,16 @@ public final class WorkflowJson {
         } catch (IllegalArgumentException e) {
             throw structure(source, e.getMessage());
         }
-        return new Workflow(format, name, nodes, layout, JsonValues.extra(MAPPER, root, TOP_FIELDS), subgraphs);
+        List<FormInput> form = new ArrayList<>();
+        for (JsonNode f : JsonValues.elements(root.get("form"))) {
+            String fname = f.isObject() ? text(f, "name") : null;
+            if (fname == null || fname.isBlank() || text(f, "node") == null || text(f, "input") == null) {
+                throw structure(source, "each \"form\" entry needs \"name\", \"node\" and \"input\", got " + f);
+            }
+            form.add(new FormInput(fname, text(f, "node"), text(f, "input"), text(f, "label")));
+        }
+        return new Workflow(format, name, nodes, layout, JsonValues.extra(MAPPER, root, TOP_FIELDS), subgraphs,
+                form);
     }
 
     /** The nodes of a Noodle-format {@code "nodes"} object. */
@@ -269,6 +279,18 @@ public final class WorkflowJson {
         root.set("layout", writeLayout(wf.layout()));
         if (!wf.subgraphs().isEmpty()) {
             root.set("subgraphs", SubgraphJson.write(MAPPER, wf.subgraphs()));
+        }
+        if (!wf.form().isEmpty()) {
+            ArrayNode form = root.putArray("form");
+            for (FormInput f : wf.form()) {
+                ObjectNode o = form.addObject();
+                o.put("name", f.name());
+                o.put("node", f.nodeId());
+                o.put("input", f.input());
+                if (f.label() != null) {
+                    o.put("label", f.label());
+                }
+            }
         }
         putExtra(root, wf.extra());
         try {

@@ -1,6 +1,7 @@
 package dev.noodle.graph.model;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -13,6 +14,7 @@ import java.util.Objects;
  *
  * @param format the Noodle workflow format version
  * @param subgraphs subgraph definitions by id (insertion order)
+ * @param form the inputs its form shows, in order (empty: no form)
  */
 public record Workflow(
         int format,
@@ -20,7 +22,8 @@ public record Workflow(
         Map<String, NodeInstance> nodes,
         Layout layout,
         Map<String, Object> extra,
-        Map<String, Subgraph> subgraphs) {
+        Map<String, Subgraph> subgraphs,
+        List<FormInput> form) {
 
     /** The current Noodle format version. */
     public static final int CURRENT_FORMAT = 1;
@@ -37,6 +40,7 @@ public record Workflow(
         layout = layout == null ? Layout.empty() : layout;
         extra = Maps.copy(extra);
         subgraphs = Maps.copy(subgraphs);
+        form = form == null ? List.of() : List.copyOf(form);
         for (Map.Entry<String, Subgraph> e : subgraphs.entrySet()) {
             if (!e.getKey().equals(e.getValue().id())) {
                 throw new IllegalArgumentException(
@@ -47,7 +51,13 @@ public record Workflow(
 
     /** A workflow without subgraph definitions. */
     public Workflow(int format, String name, Map<String, NodeInstance> nodes, Layout layout, Map<String, Object> extra) {
-        this(format, name, nodes, layout, extra, Map.of());
+        this(format, name, nodes, layout, extra, Map.of(), List.of());
+    }
+
+    /** A workflow without a form. */
+    public Workflow(int format, String name, Map<String, NodeInstance> nodes, Layout layout, Map<String, Object> extra,
+            Map<String, Subgraph> subgraphs) {
+        this(format, name, nodes, layout, extra, subgraphs, List.of());
     }
 
     /** An empty workflow in the current format. */
@@ -60,7 +70,7 @@ public record Workflow(
         Objects.requireNonNull(node, "node");
         Map<String, NodeInstance> copy = new LinkedHashMap<>(nodes);
         copy.put(node.id(), node);
-        return new Workflow(format, name, copy, layout, extra, subgraphs);
+        return new Workflow(format, name, copy, layout, extra, subgraphs, form);
     }
 
     /** A copy without this node, its layout, and every input linked to it. */
@@ -81,34 +91,39 @@ public record Workflow(
             }
             copy.put(updated.id(), updated);
         }
-        return new Workflow(format, name, copy, layout.withNode(id, null), extra, subgraphs);
+        return new Workflow(format, name, copy, layout.withNode(id, null), extra, subgraphs, form);
     }
 
     /** A copy with this layout. */
     public Workflow withLayout(Layout newLayout) {
-        return new Workflow(format, name, nodes, newLayout, extra, subgraphs);
+        return new Workflow(format, name, nodes, newLayout, extra, subgraphs, form);
     }
 
     /** A copy with this name. */
     public Workflow withName(String newName) {
-        return new Workflow(format, newName, nodes, layout, extra, subgraphs);
+        return new Workflow(format, newName, nodes, layout, extra, subgraphs, form);
     }
 
     /** A copy with this subgraph definition added or replaced. */
     public Workflow withSubgraph(Subgraph definition) {
         Map<String, Subgraph> copy = new LinkedHashMap<>(subgraphs);
         copy.put(definition.id(), definition);
-        return new Workflow(format, name, nodes, layout, extra, copy);
+        return new Workflow(format, name, nodes, layout, extra, copy, form);
     }
 
     /** A copy with these subgraph definitions. */
     public Workflow withSubgraphs(Map<String, Subgraph> definitions) {
-        return new Workflow(format, name, nodes, layout, extra, definitions);
+        return new Workflow(format, name, nodes, layout, extra, definitions, form);
+    }
+
+    /** A copy with this form. */
+    public Workflow withForm(List<FormInput> newForm) {
+        return new Workflow(format, name, nodes, layout, extra, subgraphs, newForm);
     }
 
     /** A copy with these nodes (layout, definitions and extras kept). */
     public Workflow withNodes(Map<String, NodeInstance> newNodes) {
-        return new Workflow(format, name, newNodes, layout, extra, subgraphs);
+        return new Workflow(format, name, newNodes, layout, extra, subgraphs, form);
     }
 
     /** The subgraph definition this node hosts, or null when it is a plain node. */
