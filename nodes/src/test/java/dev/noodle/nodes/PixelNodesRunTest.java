@@ -10,8 +10,17 @@ import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.json.ComfyApiFormat;
 import dev.noodle.graph.json.ComfyUiFormat;
+import dev.noodle.graph.model.Link;
+import dev.noodle.graph.model.Literal;
+import dev.noodle.graph.model.NodeInstance;
+import dev.noodle.graph.model.Subgraph;
+import dev.noodle.graph.model.SubgraphInput;
+import dev.noodle.graph.model.SubgraphOutput;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.spec.ComboInput;
+import dev.noodle.graph.spec.InputSpec;
+import dev.noodle.graph.subgraph.SubgraphSchemas;
 import dev.noodle.graph.validate.ValidationCode;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.nodes.host.DemoInputs;
@@ -20,6 +29,7 @@ import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.values.ImageValue;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,6 +152,29 @@ class PixelNodesRunTest {
         assertEquals("Image Editing", out(r, "4", 0));
         assertEquals(3L, out(r, "4", 1));
         assertEquals("Image Editing", out(r, "5", 0));
+    }
+
+    @Test
+    void customComboChoicePromotedToASubgraphHostTakesTheHostsValue() {
+        // the shape of the ComfyUI frontend's subgraph-custom-combo-promoted-choice fixture: the inner CustomCombo's
+        // choice is fed by the subgraph's "choice" input, and the host card holds "two"
+        Workflow body = Workflow.empty("Custom Combo Subgraph")
+                .withNode(NodeInstance.of("1", "CustomCombo", Map.of("choice", Link.of(Subgraph.INPUT_NODE, 0),
+                        "index", Literal.of(0L))));
+        Subgraph def = new Subgraph("bf3ce08d", "Custom Combo Subgraph", null,
+                List.of(new SubgraphInput("in-0", "choice", "COMBO", null, Map.of())),
+                List.of(new SubgraphOutput("out-0", "STRING", "STRING", null, Link.of("1", 0), Map.of()),
+                        new SubgraphOutput("out-1", "INDEX", "INT", null, Link.of("1", 1), Map.of())),
+                body, null, Map.of());
+        Workflow wf = Workflow.empty("t").withSubgraph(def)
+                .withNode(NodeInstance.of("5", "bf3ce08d", Map.of("choice", Literal.of("two"))))
+                .withNode(NodeInstance.of("4", "PreviewAny", Map.of("source", Link.of("5", 0))));
+        InputSpec promoted = SubgraphSchemas.schemaOf(wf, nodes.registry(), "bf3ce08d").orElseThrow()
+                .input("choice").orElseThrow();
+        assertTrue(promoted instanceof ComboInput c && c.isUserDefined(), promoted.toString());
+        RunResult r = executor.run(wf, new RunOptions(Set.of("4"), "t"), e -> { }, new CancellationToken());
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
+        assertEquals("two", out(r, "4", 0));
     }
 
     @Test
