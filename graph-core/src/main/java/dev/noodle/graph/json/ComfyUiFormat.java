@@ -194,11 +194,16 @@ public final class ComfyUiFormat {
             @SuppressWarnings("unchecked")
             List<Object> values = widgets != null && widgets.isArray()
                     ? (List<Object>) JsonValues.toJava(mapper, widgets) : null;
-            for (Map.Entry<String, Object> w : ComfyUiWidgets.byName(schema, values).entrySet()) {
-                inputs.put(w.getKey(), new Literal(w.getValue()));
-            }
-            if (hosted != null) {
-                ComfyUiSubgraphs.fillPromoted(schema, hosted, values, inputs);
+            List<String[]> proxies = hosted == null ? List.of() : ComfyUiSubgraphs.proxyWidgets(n);
+            if (!proxies.isEmpty()) { // widgets_values follow the proxyWidgets list, not the interface
+                ComfyUiSubgraphs.readProxied(schema, hosted, proxies, values, inputs);
+            } else {
+                for (Map.Entry<String, Object> w : ComfyUiWidgets.byName(schema, values).entrySet()) {
+                    inputs.put(w.getKey(), new Literal(w.getValue()));
+                }
+                if (hosted != null) {
+                    ComfyUiSubgraphs.fillPromoted(schema, hosted, values, inputs);
+                }
             }
         }
         for (JsonNode in : JsonValues.elements(n.get("inputs"))) {

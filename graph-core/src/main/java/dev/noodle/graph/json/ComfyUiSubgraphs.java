@@ -403,6 +403,55 @@ final class ComfyUiSubgraphs {
         return arr;
     }
 
+    /** A host's {@code properties.proxyWidgets}: [inner node id ("-1": the host's own input), widget name]. */
+    static List<String[]> proxyWidgets(JsonNode host) {
+        List<String[]> out = new ArrayList<>();
+        for (JsonNode e : JsonValues.elements(host.path("properties").get("proxyWidgets"))) {
+            if (e.isArray() && e.size() >= 2) {
+                String widget = e.get(1).asText();
+                int cut = widget.lastIndexOf(": "); // old files prefix the path: "6: 3: string_a"
+                out.add(new String[] {e.get(0).asText(), cut < 0 ? widget : widget.substring(cut + 2)});
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The interface input a proxy widget shows: the host's own input for {@code -1}, else the one feeding the named
+     * inner widget; -1 when it shows an inner widget no interface input feeds.
+     */
+    static int proxiedPort(Subgraph def, String[] proxy) {
+        if ("-1".equals(proxy[0])) {
+            return def.inputIndex(proxy[1]);
+        }
+        var inner = def.body().nodes().get(proxy[0]);
+        if (inner != null && inner.input(proxy[1]) instanceof Link l && Subgraph.INPUT_NODE.equals(l.nodeId())) {
+            return l.outputIndex();
+        }
+        return -1;
+    }
+
+    /** Reads a host's values in proxyWidgets order, then fills its other promoted widgets from the inner ones. */
+    static void readProxied(NodeSchema schema, Hosted hosted, List<String[]> proxies, List<Object> values,
+            Map<String, InputValue> inputs) {
+        int n = values == null ? 0 : Math.min(values.size(), proxies.size());
+        for (int i = 0; i < n; i++) {
+            int port = proxiedPort(hosted.def(), proxies.get(i));
+            if (port >= 0 && port < schema.inputs().size()
+                    && !(schema.inputs().get(port) instanceof dev.noodle.graph.spec.SocketInput<?>)) {
+                inputs.putIfAbsent(schema.inputs().get(port).name(), new Literal(values.get(i)));
+            }
+        }
+        for (int port = 0; port < schema.inputs().size(); port++) {
+            InputSpec spec = schema.inputs().get(port);
+            Object inner = hosted.defaults().get(port);
+            if (!(spec instanceof dev.noodle.graph.spec.SocketInput<?>) && !inputs.containsKey(spec.name())
+                    && inner != null) {
+                inputs.put(spec.name(), new Literal(inner));
+            }
+        }
+    }
+
     private static String unique(Set<String> names, String name) {
         String n = name;
         for (int i = 2; !names.add(n); i++) {

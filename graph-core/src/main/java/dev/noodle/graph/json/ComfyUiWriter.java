@@ -307,6 +307,11 @@ final class ComfyUiWriter {
             Object v = inner.get(schema.inputs().indexOf(spec));
             return v != null ? v : ComfyUiWidgets.defaultValue(spec);
         };
+        List<String[]> proxies = hosted == null ? List.of() : ComfyUiSubgraphs.proxyWidgets(json);
+        if (!proxies.isEmpty()) {
+            writeProxied(json, n, schema, hosted, proxies, values, baseline);
+            return;
+        }
         boolean allDefaults = slots.stream().allMatch(s -> !(n.input(s.spec().name()) instanceof Literal lit)
                 || sameValue(lit.value(), baseline.apply(s.spec())));
         if (slots.isEmpty() || (values == null && allDefaults && isOriginal(n))) {
@@ -338,6 +343,41 @@ final class ComfyUiWriter {
             }
         }
         if (values == null || !sameList(values, updated)) {
+            json.set("widgets_values", mapper.valueToTree(updated));
+        }
+    }
+
+    /**
+     * Writes a host's values in its proxyWidgets order: stored entries are updated, and entries past the stored ones
+     * are added only up to the last that differs from what the host would show without them.
+     */
+    private void writeProxied(ObjectNode json, NodeInstance n, NodeSchema schema, Subgraph hosted,
+            List<String[]> proxies, List<Object> values, java.util.function.Function<InputSpec, Object> baseline) {
+        List<Object> updated = values == null ? new ArrayList<>() : new ArrayList<>(values);
+        int stored = updated.size();
+        int last = stored - 1;
+        Object[] want = new Object[proxies.size()];
+        for (int i = 0; i < proxies.size(); i++) {
+            int port = ComfyUiSubgraphs.proxiedPort(hosted, proxies.get(i));
+            InputSpec spec = port >= 0 && port < schema.inputs().size() ? schema.inputs().get(port) : null;
+            if (spec == null || spec instanceof SocketInput<?>) {
+                want[i] = i < stored ? updated.get(i) : null;
+                continue;
+            }
+            Object now = n.input(spec.name()) instanceof Literal lit ? lit.value() : null;
+            want[i] = now != null ? now : (i < stored ? updated.get(i) : baseline.apply(spec));
+            if (i >= stored && now != null && !sameValue(now, baseline.apply(spec))
+                    && !linkedInJson(json, spec.name())) {
+                last = i;
+            }
+        }
+        while (updated.size() <= last) {
+            updated.add(null);
+        }
+        for (int i = 0; i <= last && i < want.length; i++) {
+            updated.set(i, want[i]);
+        }
+        if (values == null ? !updated.isEmpty() : !sameList(values, updated)) {
             json.set("widgets_values", mapper.valueToTree(updated));
         }
     }
