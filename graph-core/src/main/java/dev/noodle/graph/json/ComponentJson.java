@@ -50,7 +50,10 @@ public final class ComponentJson {
         try {
             wf = WorkflowJson.parse(json, source);
         } catch (WorkflowFormatException e) {
-            throw new ComponentFileException(source, "it is not a readable Noodle file: " + e.getMessage());
+            String prefix = "Cannot read workflow " + source;
+            String why = e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length())
+                    : ": " + e.getMessage();
+            throw new ComponentFileException(source, "it is not a readable Noodle file" + why);
         }
         if (!(wf.extra().get("component") instanceof Map<?, ?> meta)) {
             throw new ComponentFileException(source, "it has no \"component\" object; it is a workflow, not a"
@@ -86,7 +89,8 @@ public final class ComponentJson {
         try {
             used = Components.closure(defs, rootId);
         } catch (IllegalArgumentException e) {
-            throw new ComponentFileException(source, e.getMessage() + "; remove the inner use of it");
+            throw new ComponentFileException(source, e.getMessage()
+                    + (e.getMessage().contains("nests itself") ? "; remove the inner use of it" : ""));
         }
         String name = wf.name() == null || wf.name().isBlank() ? def.name() : wf.name();
         return new Component(sid, v.intValue(), name, (String) description, rootId, used);

@@ -4,6 +4,7 @@ import dev.noodle.graph.model.ComponentRef;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Subgraph;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.subgraph.SubgraphFlattener;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -51,6 +52,10 @@ public final class Components {
         }
         if (out.containsKey(id)) {
             return;
+        }
+        if (stack.size() >= SubgraphFlattener.MAX_DEPTH) {
+            throw new IllegalArgumentException("subgraph \"" + def.name() + "\" (" + id + ") nests deeper than "
+                    + SubgraphFlattener.MAX_DEPTH + " levels");
         }
         out.put(id, def);
         stack.add(id);
