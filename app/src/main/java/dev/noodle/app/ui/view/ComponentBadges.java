@@ -43,20 +43,29 @@ final class ComponentBadges extends Pane {
         badges.clear();
         for (ComponentUpdates.Available up : library.updates()) {
             for (HostRef h : up.hosts()) {
-                if (h.container() != null) {
-                    continue; // a use inside another subgraph: its host card carries that subgraph's badge
+                // a use inside another subgraph shows on the card of the top-level subgraph holding it
+                for (String card : library.cardsFor(h)) {
+                    if (badges.containsKey(card)) {
+                        continue;
+                    }
+                    badge(owner, up, h, card);
                 }
-                Button b = new Button("v" + up.latest().version() + " available");
-                b.setId("component-update-" + h.nodeId());
-                b.getStyleClass().addAll("component-badge", "small", "accent");
-                b.setFocusTraversable(false);
-                b.setManaged(false);
-                b.setOnAction(e -> ComponentDialogs.update(owner.get(), library, up, h.nodeId()));
-                badges.put(h.nodeId(), b);
-                getChildren().add(b);
             }
         }
         place();
+    }
+
+    private void badge(java.util.function.Supplier<Window> owner, ComponentUpdates.Available up, HostRef h,
+            String card) {
+        Button b = new Button((h.container() == null ? "" : "\"" + up.name() + "\" inside: ") + "v"
+                + up.latest().version() + " available");
+        b.setId("component-update-" + card);
+        b.getStyleClass().addAll("component-badge", "small", "accent");
+        b.setFocusTraversable(false);
+        b.setManaged(false);
+        b.setOnAction(e -> ComponentDialogs.update(owner.get(), library, up, h));
+        badges.put(card, b);
+        getChildren().add(b);
     }
 
     /** Puts each badge just above its card's top-right corner (hidden while the card is not shown). */

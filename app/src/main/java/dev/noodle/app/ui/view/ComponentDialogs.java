@@ -75,13 +75,13 @@ final class ComponentDialogs {
 
     /** Shows what an update changes and updates this use, all uses, or nothing. */
     static Dialog<ButtonType> update(Window owner, ComponentLibraryViewModel library,
-            ComponentUpdates.Available up, String hostId) {
+            ComponentUpdates.Available up, HostRef use) {
         Dialog<ButtonType> d = new Dialog<>();
         d.initOwner(owner);
         d.setTitle("Component update");
         d.setHeaderText("\"" + up.name() + "\": version " + up.current() + " → " + up.latest().version()
                 + " in the library");
-        Label text = new Label(describe(up));
+        Label text = new Label(describe(up, library));
         text.setId("component-diff");
         text.setWrapText(true);
         text.setMaxWidth(560);
@@ -93,7 +93,7 @@ final class ComponentDialogs {
         d.getDialogPane().setId("update-dialog");
         d.setOnHidden(e -> {
             if (d.getResult() == UPDATE_ONE) {
-                apply(owner, library, up, hostId);
+                apply(owner, library, up, use);
             } else if (d.getResult() == UPDATE_ALL) {
                 apply(owner, library, up, null);
             }
@@ -103,7 +103,7 @@ final class ComponentDialogs {
     }
 
     /** The diff in words, and the uses. */
-    static String describe(ComponentUpdates.Available up) {
+    static String describe(ComponentUpdates.Available up, ComponentLibraryViewModel library) {
         ComponentDiff diff = up.diff();
         List<String> lines = new ArrayList<>();
         if (!diff.interfaceChanges().isEmpty()) {
@@ -122,19 +122,14 @@ final class ComponentDialogs {
             lines.add(up.latest().description());
         }
         lines.add("");
-        lines.add("Used by " + up.hosts().size() + (up.hosts().size() == 1 ? " node: " : " nodes: ")
-                + String.join(", ", up.hosts().stream().map(ComponentDialogs::host).toList()));
+        lines.add("Used by " + String.join(", ", up.hosts().stream().map(library::describe).toList()));
         return String.join("\n", lines);
     }
 
-    private static String host(HostRef h) {
-        return h.container() == null ? h.nodeId() : h.nodeId() + " (inside another subgraph)";
-    }
-
     private static void apply(Window owner, ComponentLibraryViewModel library, ComponentUpdates.Available up,
-            String hostId) {
+            HostRef use) {
         try {
-            library.update(up, hostId, false);
+            library.update(up, use, false);
         } catch (ComponentConflictException e) {
             Alert a = new Alert(Alert.AlertType.WARNING, e.getMessage(), DROP, ButtonType.CANCEL);
             a.initOwner(owner);
@@ -143,7 +138,7 @@ final class ComponentDialogs {
             a.getDialogPane().lookupButton(DROP).setId("update-drop-wires");
             a.setOnHidden(ev -> {
                 if (a.getResult() == DROP) {
-                    library.update(up, hostId, true);
+                    library.update(up, use, true);
                 }
             });
             a.show();

@@ -100,6 +100,45 @@ public final class ComponentLibraryViewModel {
         return updates.stream().filter(u -> u.hosts().contains(HostRef.top(hostId))).findFirst();
     }
 
+    /**
+     * The top-level node whose card stands for a use: the host itself at the top level, or each top-level host whose
+     * subgraph contains (at any depth) the definition holding it.
+     */
+    public List<String> cardsFor(HostRef use) {
+        Workflow wf = editor.workflow();
+        if (use.container() == null) {
+            return wf.node(use.nodeId()) == null ? List.of() : List.of(use.nodeId());
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (NodeInstance n : wf.nodes().values()) {
+            Subgraph def = wf.subgraphOf(n);
+            if (def != null && contains(wf, def.id(), use.container(), new java.util.HashSet<>())) {
+                out.add(n.id());
+            }
+        }
+        return out;
+    }
+
+    private static boolean contains(Workflow wf, String defId, String wanted, java.util.Set<String> seen) {
+        if (defId.equals(wanted)) {
+            return true;
+        }
+        if (!seen.add(defId)) {
+            return false;
+        }
+        for (NodeInstance n : wf.subgraphs().get(defId).body().nodes().values()) {
+            if (wf.subgraphs().containsKey(n.type()) && contains(wf, n.type(), wanted, seen)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A use in words: {@code node 83}, or {@code node 7 inside "Outer"}. */
+    public String describe(HostRef use) {
+        return Components.describe(editor.workflow(), use);
+    }
+
     /** The subgraph definition a top-level node hosts, or null. */
     public Subgraph definitionOf(String nodeId) {
         return editor.workflow().subgraphOf(editor.workflow().node(nodeId));
@@ -175,13 +214,19 @@ public final class ComponentLibraryViewModel {
      * @throws ComponentConflictException naming each host and port whose wire would break
      */
     public ComponentUpdates.Result update(ComponentUpdates.Available update, String hostId, boolean dropWires) {
+        return update(update, hostId == null ? null : HostRef.top(hostId), dropWires);
+    }
+
+    /** As above for any use, at the top level or inside another subgraph ({@code use} null: every use). */
+    public ComponentUpdates.Result update(ComponentUpdates.Available update, HostRef use, boolean dropWires) {
         Workflow before = editor.workflow();
-        ComponentUpdates.Result r = ComponentUpdates.update(before, update.definitionId(), update.latest(),
-                hostId == null ? null : HostRef.top(hostId), dropWires, ids);
+        ComponentUpdates.Result r = ComponentUpdates.update(before, update.definitionId(), update.latest(), use,
+                dropWires, ids);
+        String where = use == null ? "" : Components.describe(before, use);
         editor.execute(new ReplaceGraph("Update " + update.name() + " to v" + update.latest().version()
-                + (hostId == null ? "" : " (node " + hostId + ")"), before, r.workflow()));
+                + (use == null ? "" : " (" + where + ")"), before, r.workflow()));
         editor.say("Updated \"" + update.name() + "\" to version " + update.latest().version()
-                + (hostId == null ? " everywhere" : " in node " + hostId)
+                + (use == null ? " everywhere" : " in " + where)
                 + (r.dropped().isEmpty() ? "" : "; " + r.dropped().size() + " wire(s) dropped"));
         return r;
     }
