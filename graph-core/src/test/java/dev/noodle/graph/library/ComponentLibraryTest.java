@@ -301,6 +301,10 @@ class ComponentLibraryTest {
         assertTrue(user.subgraphs().values().stream().allMatch(d -> d.component() != null),
                 "each nested definition carries its own reference");
         assertEquals(List.of("p_img(src7*3.0).png"), saved(run(user), "4"));
+        // its ComfyUI API export is plain nodes with a:b:c ids that run the same
+        Workflow api = WorkflowJson.parse(ComfyApiFormat.write(user), "api.json");
+        assertEquals(List.of("1", "12:5:1", "12:5:2", "4"), List.copyOf(api.nodes().keySet()));
+        assertEquals(List.of("p_img(src7*3.0).png"), saved(run(api), "4"));
 
         lib.publishVersion(a.author().withSubgraph(sharper(a.author().subgraphs().get("local"))), "local");
         List<ComponentUpdates.Available> ups = ComponentUpdates.available(user, lib.scan()::newest);
@@ -309,6 +313,8 @@ class ComponentLibraryTest {
         Workflow updated = ComponentUpdates.update(user, ups.get(0).definitionId(), ups.get(0).latest(), null,
                 false, ids).workflow();
         assertEquals(List.of("p_img(src7*3.0*2.0).png"), saved(run(updated), "4"));
+        assertEquals(List.of("p_img(src7*3.0*2.0).png"),
+                saved(run(WorkflowJson.parse(ComfyApiFormat.write(updated), "api.json")), "4"));
         assertEquals(2, updated.subgraphs().size());
         assertEquals(List.of("node 5 is now \"Sharpen\" v2 (was \"Sharpen\" v1)"),
                 ComponentDiff.between(user.subgraphs().get(e.definitionId()), user.subgraphs(),
