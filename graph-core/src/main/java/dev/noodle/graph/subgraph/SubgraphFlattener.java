@@ -28,6 +28,8 @@ import java.util.Map;
 public final class SubgraphFlattener {
     /** The deepest nesting followed. */
     public static final int MAX_DEPTH = 32;
+    /** The most inner nodes one workflow may expand to (nested hosts multiply). */
+    public static final int MAX_NODES = 100_000;
 
     private final Workflow root;
     private final Map<String, NodeInstance> out = new LinkedHashMap<>();
@@ -91,6 +93,15 @@ public final class SubgraphFlattener {
     private void expand(Level level) {
         for (NodeInstance n : level.nodes().values()) {
             Subgraph def = root.subgraphs().get(n.type());
+            if (out.size() >= MAX_NODES) { // nested hosts multiply: stop before memory does
+                String host = level.prefix().isEmpty() ? n.id()
+                        : level.prefix().substring(0, level.prefix().indexOf(':'));
+                if (problems.stream().noneMatch(p -> p.hostId().equals(host))) {
+                    problems.add(new Problem(host, root.node(host) == null ? null : root.node(host).type(),
+                            "its subgraphs expand to more than " + MAX_NODES + " nodes; use fewer nested copies"));
+                }
+                return;
+            }
             if (def == null) {
                 String flatId = level.prefix() + n.id();
                 Map<String, InputValue> inputs = new LinkedHashMap<>();

@@ -149,6 +149,19 @@ class SubgraphRunTest {
     }
 
     @Test
+    void nestedCopiesThatMultiplyPastTheLimitAreRefusedNotExpanded() throws Exception {
+        String json;
+        try (var in = getClass().getResourceAsStream(
+                "/dev/noodle/graph/json/WorkflowFuzzTestInputs/parseAndValidate/subgraph_explosion.json")) {
+            json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Workflow w = WorkflowJson.parse(json, "explode.json"); // 8 levels of 10 copies: 10^8 inner nodes
+        List<ValidationError> errors = new Validator(fake.registry).validate(w);
+        assertTrue(errors.stream().anyMatch(e -> e.code() == ValidationCode.INVALID_SUBGRAPH && "1".equals(e.nodeId())
+                && e.message().contains("more than 100000 nodes")), errors.toString());
+    }
+
+    @Test
     void mutedHostMutesItsInsideAndBypassedHostPassesItsInputsThrough() {
         Workflow muted = withPass(0.5).withNode(n("83", PASS, "latent", link("1", 0), "strength", 0.5)
                 .withMode(NodeMode.MUTED));
