@@ -306,7 +306,15 @@ class ComponentLibraryTest {
         assertEquals(List.of("1", "12:5:1", "12:5:2", "4"), List.copyOf(api.nodes().keySet()));
         assertEquals(List.of("p_img(src7*3.0).png"), saved(run(api), "4"));
 
+        // saved as a ComfyUI workflow, both copies keep their reference and the file runs the same
+        Workflow viaComfy = dev.noodle.graph.json.ComfyUiFormat.read(
+                dev.noodle.graph.json.ComfyUiFormat.write(user, fake.registry), "ui.json", fake.registry);
+        assertEquals(user.subgraphs().values().stream().map(Subgraph::component).toList(),
+                viaComfy.subgraphs().values().stream().map(Subgraph::component).toList());
+        assertEquals(List.of("p_img(src7*3.0).png"), saved(run(viaComfy), "4"));
+
         lib.publishVersion(a.author().withSubgraph(sharper(a.author().subgraphs().get("local"))), "local");
+        assertEquals(1, ComponentUpdates.available(viaComfy, lib.scan()::newest).size());
         List<ComponentUpdates.Available> ups = ComponentUpdates.available(user, lib.scan()::newest);
         assertEquals(1, ups.size());
         assertEquals(List.of(new HostRef(e.definitionId(), "5")), ups.get(0).hosts());
