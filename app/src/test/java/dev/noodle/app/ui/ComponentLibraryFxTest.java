@@ -220,4 +220,45 @@ class ComponentLibraryFxTest {
         assertTrue(robot.lookup("#component-update-5").tryQuery().isPresent());
         assertTrue(robot.lookup("#component-update-6").tryQuery().isEmpty());
     }
+
+    @Test
+    void anUpdateThatWouldBreakAWireSaysWhichAndOnlyDropsItWhenTheUserAgrees(FxRobot robot) throws Exception {
+        ComponentLibrary lib = new ComponentLibrary(libraryDir);
+        Components.Published v1 = lib.publishNew(Workflow.empty("author").withSubgraph(blank("local")), "local",
+                "Blank", "");
+        Components.Embedded e = Components.embed(Workflow.empty("user"), v1.component(), Components.RANDOM_IDS);
+        Workflow user = withHosts(e.workflow(), e.definitionId(), "5")
+                .withNode(NodeInstance.of("7", "VAEDecode", Map.of("samples", new Link("5", 0))));
+        load(user);
+        Subgraph local = v1.workflow().subgraphs().get("local");
+        lib.publishVersion(v1.workflow().withSubgraph(local.withInterface(local.inputs(),
+                List.of(new SubgraphOutput("out-l", "latent", "IMAGE", null, new Link("1", 0), Map.of())))),
+                "local");
+        robot.interact(() -> window.componentLibrary().refresh());
+        WaitForAsyncUtils.waitForFxEvents();
+
+        robot.clickOn("#component-update-5");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(robot.lookup("#component-diff").queryAs(Label.class).getText()
+                .contains("output 'latent' retyped LATENT → IMAGE"));
+        robot.clickOn("#update-all");
+        WaitForAsyncUtils.waitForFxEvents();
+        String warning = robot.lookup("#update-breaks-wires").queryAs(javafx.scene.control.DialogPane.class)
+                .getContentText();
+        assertTrue(warning.contains("node 7 input 'samples' (from node 5 output 'latent' retyped LATENT → IMAGE)"),
+                warning);
+        robot.clickOn("Cancel");
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(user, vm().workflow(), "refused: nothing changed");
+
+        robot.clickOn("#component-update-5");
+        WaitForAsyncUtils.waitForFxEvents();
+        robot.clickOn("#update-all");
+        WaitForAsyncUtils.waitForFxEvents();
+        robot.clickOn("#update-drop-wires");
+        WaitForAsyncUtils.waitForFxEvents();
+        Workflow w = vm().workflow();
+        assertEquals(2, w.subgraphOf(w.node("5")).component().version());
+        assertNull(w.node("7").input("samples"));
+    }
 }
