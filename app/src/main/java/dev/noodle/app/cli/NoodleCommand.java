@@ -30,6 +30,10 @@ public final class NoodleCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output folder (default: ./output).")
     Path out = Path.of("output");
 
+    @Option(names = "--components", paramLabel = "DIR",
+            description = "Component library folder (default: components/ beside the models folder).")
+    Path components;
+
     @Option(names = "--dark", description = "Start with the dark theme.")
     boolean dark;
 
@@ -94,7 +98,7 @@ public final class NoodleCommand implements Callable<Integer> {
             System.err.println("noodle: --connect needs an http:// or https:// URL, e.g. http://127.0.0.1:8188");
             return 2;
         }
-        return EditorEntry.open(workflow, models, out, dark, connect, !disableCustomNodes);
+        return EditorEntry.open(workflow, models, out, dark, connect, !disableCustomNodes, components);
     }
 
     /** Turns unexpected exceptions into one readable line (stack trace only with --debug). */

@@ -113,7 +113,7 @@ final class Menus {
             if (!vm.selection().contains(card.nodeId())) {
                 vm.select(Set.of(card.nodeId()));
             }
-            return new ContextMenu(
+            ContextMenu menu = new ContextMenu(
                     item("Copy", null, w::copy),
                     item("Duplicate", null, vm::duplicateSelection),
                     item("Delete", null, vm::deleteSelection),
@@ -121,6 +121,13 @@ final class Menus {
                     item("Collapse / Expand", null, () -> w.canvas().edits().toggleCollapsedSelection()),
                     item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
                     item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
+            if (w.componentLibrary().definitionOf(card.nodeId()) != null) { // a subgraph host
+                MenuItem publish = item("Publish as component…", null,
+                        () -> ComponentDialogs.publish(w.stage(), w.componentLibrary(), card.nodeId()));
+                publish.setId("publish-component");
+                menu.getItems().addAll(new SeparatorMenuItem(), publish);
+            }
+            return menu;
         }
         Menu add = new Menu("Add Node");
         Map<String, Menu> byCategory = new LinkedHashMap<>();
