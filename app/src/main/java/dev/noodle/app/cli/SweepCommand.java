@@ -137,7 +137,7 @@ public final class SweepCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try (nodes) {
             NoodleRunner runner = new NoodleRunner(nodes);
-            SweepRunner sweeps = new SweepRunner(runner.executor(), runner::run);
+            SweepRunner sweeps = new SweepRunner(registry, runner::run);
             SavedFiles saved = new SavedFiles(env.outputDir(), Path.of("").toAbsolutePath());
             System.out.println("sweep " + sweep.cellCount() + " cell(s): " + sweep.describe());
             SweepResult result = sweeps.run(sweep, wf, "sweep", new Printer(System.out, saved, debug), token);

@@ -1,17 +1,19 @@
 package dev.noodle.graph.sweep;
 
-import dev.noodle.graph.exec.GraphExecutor;
+import dev.noodle.graph.exec.Planner;
 import dev.noodle.graph.exec.RunEvent;
 import dev.noodle.graph.exec.RunListener;
 import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
+import dev.noodle.graph.node.NodeRegistry;
+import dev.noodle.graph.validate.EffectiveGraph;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -21,8 +23,8 @@ import java.util.Set;
  *
  * <p>Order: AUTOMATIC1111's X/Y/Z plot runs Z outermost, then Y, with X innermost, unless an axis is costlier to
  * change (its checkpoint or VAE axes carry a fixed "cost") — then that axis goes outermost, so it changes least often.
- * Here the cost is measured, not declared: the number of nodes whose signature changes when the axis's value does
- * (from the executor's signatures, nothing run). Axes are ordered by that cost, dearest outermost, ties in A1111's
+ * Here the cost is measured, not declared: the number of nodes that re-run when the axis's value changes (the node
+ * itself and everything downstream of it in the plan; nothing is run to measure it). Axes are ordered by that cost, dearest outermost, ties in A1111's
  * Z, Y, X order. With a cache large enough for every result the order changes nothing; when results must be evicted,
  * the dearest axis changing least often keeps what it feeds cached longest.
  *
@@ -32,27 +34,24 @@ import java.util.Set;
  * time per runner.
  */
 public final class SweepRunner {
-    /** Runs one workflow: {@link GraphExecutor#run}, or a host's runner around the same executor. */
+    /** Runs one workflow: {@link dev.noodle.graph.exec.GraphExecutor#run}, or a host's runner around one. */
     @FunctionalInterface
     public interface CellRunner {
         /** Runs {@code wf}; never throws for node failures. */
         RunResult run(Workflow wf, RunOptions options, RunListener listener, CancellationToken token);
     }
 
-    private final GraphExecutor executor;
+    private final NodeRegistry registry;
     private final CellRunner runner;
-
-    /** A runner that runs cells on {@code executor} itself. */
-    public SweepRunner(GraphExecutor executor) {
-        this(executor, executor::run);
-    }
+    private final Planner planner = new Planner();
 
     /**
-     * A runner whose cells run through {@code runner}, which must use {@code executor} (its cache is what the cells
-     * share); {@code executor} also measures the axes' costs.
+     * A runner whose cells run through {@code runner} ({@link dev.noodle.graph.exec.GraphExecutor#run}, or a host's
+     * runner around one executor: its cache is what the cells share); {@code registry} holds the node types, to
+     * measure the axes' costs.
      */
-    public SweepRunner(GraphExecutor executor, CellRunner runner) {
-        this.executor = Objects.requireNonNull(executor, "executor");
+    public SweepRunner(NodeRegistry registry, CellRunner runner) {
+        this.registry = Objects.requireNonNull(registry, "registry");
         this.runner = Objects.requireNonNull(runner, "runner");
     }
 
@@ -62,18 +61,12 @@ public final class SweepRunner {
     public List<Integer> axisOrder(Sweep sweep, Workflow base) {
         int n = sweep.axes().size();
         int[] cost = new int[n];
-        Map<String, String> baseSigs = signatures(sweep.cell(base, 0, 0, 0).workflow());
+        Workflow first = sweep.cell(base, 0, 0, 0).workflow();
         for (int i = 0; i < n; i++) {
-            if (sweep.size(i) < 2 || baseSigs == null) {
-                continue;
-            }
-            int[] at = new int[3];
-            at[i] = 1;
-            Map<String, String> changed = signatures(sweep.cell(base, at[0], at[1], at[2]).workflow());
-            if (changed != null) {
-                for (Map.Entry<String, String> e : changed.entrySet()) {
-                    cost[i] += e.getValue().equals(baseSigs.get(e.getKey())) ? 0 : 1;
-                }
+            if (sweep.size(i) > 1) {
+                int[] at = new int[3];
+                at[i] = 1;
+                cost[i] = changedNodes(first, sweep.cell(base, at[0], at[1], at[2]).workflow());
             }
         }
         List<Integer> order = new ArrayList<>();
@@ -84,11 +77,27 @@ public final class SweepRunner {
         return order;
     }
 
-    private Map<String, String> signatures(Workflow wf) {
+    /**
+     * How many planned nodes of {@code b} re-run after {@code a}: those whose own inputs differ (compared after
+     * flattening, so a subgraph's promoted input counts at the inner nodes it feeds) and everything downstream.
+     */
+    private int changedNodes(Workflow a, Workflow b) {
         try {
-            return executor.signatures(wf, Set.of());
+            EffectiveGraph ga = EffectiveGraph.build(a, registry);
+            EffectiveGraph gb = EffectiveGraph.build(b, registry);
+            Set<String> changed = new HashSet<>();
+            for (String id : planner.plan(gb, Set.of()).order()) {
+                boolean c = !Objects.equals(ga.nodes().get(id), gb.nodes().get(id));
+                for (String dep : gb.dependencies(id)) {
+                    c |= changed.contains(dep);
+                }
+                if (c) {
+                    changed.add(id);
+                }
+            }
+            return changed.size();
         } catch (RuntimeException e) {
-            return null; // an invalid workflow: its first cell says why
+            return 0; // a graph that cannot be planned: its first cell's run says why
         }
     }
 

@@ -29,7 +29,7 @@ class SweepRunnerTest {
     private final FakeNodes fake = new FakeNodes();
     private final GraphExecutor executor =
             new GraphExecutor(fake.registry, new ResultCache(1L << 30), ServiceLookup.none());
-    private final SweepRunner runner = new SweepRunner(executor);
+    private final SweepRunner runner = new SweepRunner(fake.registry, executor::run);
 
     /** 1 Source → 2 Process ("LoRA") → 3 Process ("clip skip") → 4 ToImage → 5 Save. */
     static Workflow twoKnobs() {
