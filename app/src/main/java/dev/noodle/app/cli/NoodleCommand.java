@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         version = "Noodle " + BuiltinNodes.VERSION,
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
-        subcommands = {RunCommand.class, SoakCommand.class, ConvertCommand.class,
+        subcommands = {RunCommand.class, SweepCommand.class, SoakCommand.class, ConvertCommand.class,
                 FetchTokenizerCommand.class, NodesCommand.class, dev.noodle.app.server.ServeCommand.class})
 public final class NoodleCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", description = "Workflow file to open in the editor.")

@@ -85,7 +85,9 @@ final class Menus {
                 item("Bypass / Unbypass", "Shortcut+B", () -> toggleMode(vm, NodeMode.BYPASSED)));
         Menu run = new Menu("Run", null,
                 item("Run", "Shortcut+Enter", w::run),
-                item("Cancel", "Esc", w::cancel));
+                item("Cancel", "Esc", w::cancel),
+                new SeparatorMenuItem(),
+                item("Sweep…", null, () -> SweepDialog.show(w, c)));
         CheckMenuItem minimap = new CheckMenuItem("Minimap");
         minimap.setId("minimap-toggle");
         minimap.selectedProperty().bindBidirectional(w.canvas().minimap().visibleProperty());
