@@ -92,6 +92,7 @@ final class Menus {
         Menu view = new Menu("View", null,
                 item("Fit to View", null, () -> w.canvas().fitToView()),
                 minimap,
+                FormMenus.openAsForm(w, c),
                 item("Toggle Dark Theme", "Shortcut+T", () -> w.setDark(!w.isDark())),
                 item("Keyboard Shortcuts", "F1", () -> shortcuts(w)));
         Menu help = new Menu("Help", null,
@@ -113,7 +114,7 @@ final class Menus {
             if (!vm.selection().contains(card.nodeId())) {
                 vm.select(Set.of(card.nodeId()));
             }
-            return new ContextMenu(
+            ContextMenu menu = new ContextMenu(
                     item("Copy", null, w::copy),
                     item("Duplicate", null, vm::duplicateSelection),
                     item("Delete", null, vm::deleteSelection),
@@ -121,6 +122,9 @@ final class Menus {
                     item("Collapse / Expand", null, () -> w.canvas().edits().toggleCollapsedSelection()),
                     item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
                     item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
+            menu.getItems().add(new SeparatorMenuItem());
+            menu.getItems().addAll(FormMenus.forNode(w, c, card.nodeId()));
+            return menu;
         }
         Menu add = new Menu("Add Node");
         Map<String, Menu> byCategory = new LinkedHashMap<>();
