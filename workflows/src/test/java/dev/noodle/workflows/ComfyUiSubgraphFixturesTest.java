@@ -128,7 +128,9 @@ class ComfyUiSubgraphFixturesTest {
         assertTrue(names.containsAll(List.of("link-seed.json", "proxy-seed.json", "zit-seed.json",
                 "nested-subgraph-stale-proxy-widgets.json", "nested-subgraph-legacy-prefixed-proxy-widgets.json",
                 "subgraph-nested-promotion.json", "subgraph-nested-duplicate-ids.json",
-                "subgraph-with-preview-node.json", "promoted-primitive-node-sparse-override.json")), names.toString());
+                "subgraph-with-preview-node.json", "promoted-primitive-node-sparse-override.json",
+                "subgraph-custom-combo-promoted-choice.json", "subgraph-with-multiple-promoted-previews.json")),
+                names.toString());
         return runnable.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
             Workflow wf = small(WorkflowJson.read(f, nodes.registry()));
             assertEquals(List.of(), new Validator(nodes.registry()).validate(wf));
@@ -162,6 +164,14 @@ class ComfyUiSubgraphFixturesTest {
             assertEquals(RunResult.Status.SUCCESS, r.status(), f + ": " + r.message());
             assertEquals(List.of("Outer\nInner 1\nInner 2\nInner 3\n"), r.outputs().get("2").ui().get("text"), f);
         }
+    }
+
+    @Test
+    void aCustomComboChoicePromotedToItsHostGivesTheHostsValue() throws Exception {
+        // inner CustomCombo: widgets_values ["one", 0, "one", "two", "three", "four", ""]; the host holds "two"
+        RunResult r = run(WorkflowJson.read(fixture("subgraph-custom-combo-promoted-choice.json"), nodes.registry()));
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
+        assertEquals(List.of("two"), r.outputs().get("4").ui().get("text"));
     }
 
     @Test

@@ -17,7 +17,6 @@ import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.BoolInput;
 import dev.noodle.graph.spec.ComboInput;
@@ -394,9 +393,9 @@ public final class GraphEditorViewModel {
         this.optionDetails = java.util.Objects.requireNonNull(details, "details");
     }
 
-    /** Looks up a node type's schema. */
+    /** Looks up a node type's schema: a subgraph host's schema for the workflow's definition ids, else the registry's. */
     public Optional<NodeSchema> schema(String type) {
-        return registry.find(type).map(NodeDefinition::schema);
+        return dev.noodle.graph.subgraph.SubgraphSchemas.schemaOf(workflow.get(), registry, type);
     }
 
     /** The node registry this editor builds from. */
