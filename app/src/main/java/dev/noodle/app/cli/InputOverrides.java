@@ -1,28 +1,55 @@
 package dev.noodle.app.cli;
 
+import dev.noodle.graph.form.FormException;
+import dev.noodle.graph.form.WorkflowForm;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.subgraph.SubgraphSchemas;
 import java.util.List;
+import java.util.Map;
 
-/** Applies {@code --set NODE.INPUT=VALUE} overrides to a workflow, using node ids as they appear in the file. */
+/**
+ * Applies {@code --set NODE.INPUT=VALUE} overrides to a workflow, using node ids as they appear in the file, and
+ * {@code --set NAME=VALUE} for the names of the workflow's form (checked by the form field's type and range).
+ */
 final class InputOverrides {
     private InputOverrides() {}
 
     /**
      * Applies the overrides in order; an override naming a node the workflow lacks, or an input the node's type does
-     * not declare, is refused naming both (the list of inputs when the type is known).
+     * not declare, is refused naming both (the list of inputs when the type is known). A name before {@code =} that
+     * is one of the form's sets that field; a name without a dot that is not is refused listing the form's names.
      */
     static Workflow apply(Workflow wf, NodeRegistry registry, List<String> overrides) {
         Workflow result = wf;
         for (String o : overrides) {
             int eq = o.indexOf('=');
+            if (eq > 0) {
+                WorkflowForm form = WorkflowForm.of(result, registry);
+                String name = o.substring(0, eq);
+                if (form.hasName(name)) {
+                    try {
+                        result = form.apply(Map.of(name, o.substring(eq + 1)));
+                    } catch (FormException e) {
+                        throw new IllegalArgumentException("--set '" + o + "': " + e.getMessage());
+                    }
+                    continue;
+                }
+                if (name.indexOf('.') < 0) {
+                    throw new IllegalArgumentException("--set '" + o + "': '" + name + "' is not a name in the"
+                            + " workflow's form (" + (form.fields().isEmpty() ? "it has none"
+                                    : "its names are " + String.join(", ", form.names()))
+                            + "); set a node's input with NODE.INPUT=VALUE, e.g. --set 3.seed=42");
+                }
+            }
             int dot = eq < 0 ? -1 : o.lastIndexOf('.', eq);
             if (eq < 0 || dot <= 0 || dot == eq - 1) {
-                throw new IllegalArgumentException("--set '" + o + "' is not NODE.INPUT=VALUE (e.g. --set 3.seed=42)");
+                throw new IllegalArgumentException("--set '" + o + "' is not NAME=VALUE or NODE.INPUT=VALUE (e.g."
+                        + " --set 3.seed=42)");
             }
             String nodeId = o.substring(0, dot);
             String input = o.substring(dot + 1, eq);
@@ -31,7 +58,7 @@ final class InputOverrides {
                 throw new IllegalArgumentException("--set '" + o + "': the workflow has no node '" + nodeId
                         + "' (its nodes are " + result.nodes().keySet() + ")");
             }
-            NodeSchema schema = registry.find(node.type()).map(d -> d.schema()).orElse(null);
+            NodeSchema schema = SubgraphSchemas.schemaOf(result, registry, node.type()).orElse(null);
             if (schema != null && schema.input(input).isEmpty()) {
                 throw new IllegalArgumentException("--set '" + o + "': node " + nodeId + " (" + node.type()
                         + ") has no input '" + input + "'; its inputs are " + String.join(", ",

@@ -1,6 +1,7 @@
 package dev.noodle.app.cli;
 
 import dev.noodle.graph.exec.RunResult;
+import dev.noodle.graph.form.WorkflowForm;
 import dev.noodle.graph.json.ComfyApiFormat;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.CancellationToken;
@@ -43,9 +44,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: ./output).")
     Path out = Path.of("output");
 
-    @Option(names = "--set", paramLabel = "NODE.INPUT=VALUE",
-            description = "Override a literal input, e.g. --set 3.seed=42 --set 6.text='a cat'. Repeatable.")
+    @Option(names = "--set", paramLabel = "NAME=VALUE",
+            description = "Set a field of the workflow's form by name (see --form), e.g. --set seed=42, or any literal"
+                    + " input as NODE.INPUT=VALUE, e.g. --set 3.seed=42 --set 6.text='a cat'. Repeatable.")
     List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--form", description = "Print the workflow's form (names, types, ranges or options, current"
+            + " values, after any --set) and exit without running.")
+    boolean showForm;
 
     @Option(names = "--repeat", paramLabel = "N", hidden = true,
             description = "Run the workflow N times in one process (shows caching).")
@@ -112,6 +118,11 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("noodle: " + e.getMessage());
             packs.close();
             return 2;
+        }
+        if (showForm) {
+            FormPrinter.print(file.toString(), WorkflowForm.of(wf, registry), System.out);
+            packs.close();
+            return 0;
         }
         List<ValidationError> problems = new Validator(registry).validate(wf, Set.of());
         if (!problems.isEmpty()) {

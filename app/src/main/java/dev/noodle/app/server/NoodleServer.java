@@ -43,6 +43,7 @@ public final class NoodleServer implements AutoCloseable {
     private final PromptWorker worker;
     private final PromptHandlers prompts;
     private final FileHandlers files;
+    private final FormHandlers forms;
     private final ObjectInfo objectInfo = new ObjectInfo(mapper);
     private final RequestGuard guard;
     private final Javalin app;
@@ -56,6 +57,7 @@ public final class NoodleServer implements AutoCloseable {
         this.worker = new PromptWorker(queue, new NoodleRunner(nodes), nodes, hub, roots, mapper);
         this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, worker);
         this.files = new FileHandlers(roots, mapper, options.maxUploadBytes());
+        this.forms = new FormHandlers(mapper, nodes.registry(), options.workflowsDir(), prompts);
         this.guard = new RequestGuard(options.loopbackOnly());
         this.app = Javalin.create(this::configure);
     }
@@ -126,6 +128,9 @@ public final class NoodleServer implements AutoCloseable {
         both(r::get, "/models/{folder}", this::modelFiles);
         both(r::get, "/embeddings", this::embeddings);
         both(r::get, "/system_stats", this::systemStats);
+        both(r::get, "/noodle/forms", forms::list);
+        both(r::get, "/noodle/forms/{name}", forms::one);
+        both(r::post, "/noodle/forms/{name}/run", forms::run);
         r.get("/", ctx -> Http.text(ctx, 200, "Noodle server: ComfyUI-compatible API at /prompt, /ws, /history"));
         for (String path : new String[] {"/ws", "/api/ws"}) {
             r.ws(path, ws -> {

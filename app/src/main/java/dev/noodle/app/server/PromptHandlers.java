@@ -56,6 +56,15 @@ final class PromptHandlers {
             Http.json(ctx, 400, errors.invalidPrompt("Cannot read the prompt", e.getMessage()));
             return;
         }
+        submit(ctx, body, (ObjectNode) prompt, wf);
+    }
+
+    /**
+     * Validates a read prompt and queues it as {@code POST /prompt} does, answering with ComfyUI's
+     * {@code {prompt_id, number, node_errors}} or its 400 error shape; {@code body} gives {@code extra_data},
+     * {@code client_id}, {@code number}, {@code front} and {@code prompt_id} as a posted prompt does.
+     */
+    void submit(Context ctx, JsonNode body, ObjectNode prompt, Workflow wf) {
         List<ValidationError> all = validator.validate(wf);
         List<String> good = new ArrayList<>();
         for (NodeInstance n : wf.nodes().values()) {
@@ -82,7 +91,7 @@ final class PromptHandlers {
                 : queue.nextNumber(body.path("front").asBoolean(false));
         String promptId = body.hasNonNull("prompt_id") && isUuid(body.get("prompt_id").asText())
                 ? body.get("prompt_id").asText() : UUID.randomUUID().toString();
-        queue.put(new QueueItem(number, queue.nextSeq(), promptId, (ObjectNode) prompt, extra, good, wf));
+        queue.put(new QueueItem(number, queue.nextSeq(), promptId, prompt, extra, good, wf));
         ObjectNode out = mapper.createObjectNode();
         out.put("prompt_id", promptId);
         if (number == Math.rint(number)) {

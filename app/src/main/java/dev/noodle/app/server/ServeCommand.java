@@ -28,6 +28,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Where the prompt history is kept (default: the output folder's parent).")
     Path state;
 
+    @Option(names = "--workflows", paramLabel = "DIR",
+            description = "Folder of workflow files whose forms are served by name at /noodle/forms (default: the"
+                    + " workflows folder beside the output folder).")
+    Path workflows;
+
     @Option(names = "--listen", arity = "0..1", paramLabel = "ADDR", fallbackValue = "0.0.0.0",
             description = "Accept connections from other machines (default address 0.0.0.0). Without it the"
                     + " server only listens on 127.0.0.1.")
@@ -47,7 +52,7 @@ public final class ServeCommand implements Callable<Integer> {
     ServerOptions options() {
         String host = listen == null ? ServerOptions.LOOPBACK : listen;
         return new ServerOptions(host, port, models, out, state, maxUploadMb << 20,
-                CustomNodes.of(disableCustomNodes, models));
+                CustomNodes.of(disableCustomNodes, models), workflows);
     }
 
     /**

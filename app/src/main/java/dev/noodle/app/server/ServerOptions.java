@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param maxUploadBytes the largest upload accepted (bigger requests get 413)
  * @param customNodes which custom node packs to load ({@code serve} loads those in {@code custom_nodes/} beside the
  *     models folder unless {@code --disable-custom-nodes}); null for none
+ * @param workflowsDir the folder of workflow files whose forms are served at {@code /noodle/forms}; null for the
+ *     {@code workflows} folder beside the output folder
  */
 public record ServerOptions(String host, int port, Path modelsRoot, Path outputDir, Path stateDir, long maxUploadBytes,
-        CustomNodes customNodes) {
+        CustomNodes customNodes, Path workflowsDir) {
     /** Loopback address used unless {@code --listen} is given. */
     public static final String LOOPBACK = "127.0.0.1";
     /** ComfyUI's default port. */
@@ -39,6 +41,14 @@ public record ServerOptions(String host, int port, Path modelsRoot, Path outputD
             throw new IllegalArgumentException("upload cap must be positive");
         }
         customNodes = customNodes == null ? CustomNodes.disabled() : customNodes;
+        workflowsDir = (workflowsDir == null ? parent.resolve("workflows") : workflowsDir).toAbsolutePath()
+                .normalize();
+    }
+
+    /** Options serving the forms of the {@code workflows} folder beside the output folder. */
+    public ServerOptions(String host, int port, Path modelsRoot, Path outputDir, Path stateDir, long maxUploadBytes,
+            CustomNodes customNodes) {
+        this(host, port, modelsRoot, outputDir, stateDir, maxUploadBytes, customNodes, null);
     }
 
     /** Options loading no custom node pack. */

@@ -94,6 +94,7 @@ final class Menus {
         Menu view = new Menu("View", null,
                 item("Fit to View", null, () -> w.canvas().fitToView()),
                 minimap,
+                FormMenus.openAsForm(w, c),
                 item("Toggle Dark Theme", "Shortcut+T", () -> w.setDark(!w.isDark())),
                 item("Keyboard Shortcuts", "F1", () -> shortcuts(w)));
         Menu help = new Menu("Help", null,
@@ -129,6 +130,8 @@ final class Menus {
                 publish.setId("publish-component");
                 menu.getItems().addAll(new SeparatorMenuItem(), publish);
             }
+            menu.getItems().add(new SeparatorMenuItem());
+            menu.getItems().addAll(FormMenus.forNode(w, c, card.nodeId()));
             return menu;
         }
         Menu add = new Menu("Add Node");
