@@ -8,12 +8,10 @@ import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
-import dev.noodle.nodes.host.CustomNodes;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodePacks;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.host.NoodleRunner;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,29 +81,13 @@ public final class RunCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        if (Files.isDirectory(file)) {
-            System.err.println(WorkflowLoader.folderMessage(file));
+        RunSetup setup = RunSetup.open(file, models, out, extraModelPaths, disableCustomNodes);
+        if (setup == null) {
             return 2;
         }
-        if (!Files.isRegularFile(file)) {
-            System.err.println("noodle: " + file + ": no such workflow file; check the path");
-            return 2;
-        }
-        NodeEnvironment env;
-        try {
-            env = NodeEnvironment.of(models, out, extraModelPaths);
-        } catch (java.io.UncheckedIOException e) {
-            System.err.println("noodle: " + e.getMessage());
-            return 2;
-        }
-        env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-        // The file is read and validated before the engine starts (seconds), so a mistake is reported at once; the
-        // node set (Noodle's nodes and the custom packs) is built once, for that and for the run.
-        CustomNodes custom = CustomNodes.of(disableCustomNodes, env.models().root());
-        NodeRegistry registry = NoodleNodes.standardRegistry(env);
-        NodePacks packs = NodePacks.load(custom, registry, env);
-        packs.problems().forEach(w -> System.err.println("noodle: warning: " + w));
-        packs.notice().ifPresent(n -> System.err.println("noodle: " + n));
+        NodeEnvironment env = setup.env();
+        NodeRegistry registry = setup.registry();
+        NodePacks packs = setup.packs();
         Workflow wf;
         try {
             wf = WorkflowLoader.load(file, registry, env);

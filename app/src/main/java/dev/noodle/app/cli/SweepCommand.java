@@ -14,7 +14,6 @@ import dev.noodle.graph.sweep.SweepResult;
 import dev.noodle.graph.sweep.SweepRunner;
 import dev.noodle.graph.validate.ValidationError;
 import dev.noodle.graph.validate.Validator;
-import dev.noodle.nodes.host.CustomNodes;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodePacks;
 import dev.noodle.nodes.host.NoodleNodes;
@@ -22,7 +21,6 @@ import dev.noodle.nodes.host.NoodleRunner;
 import dev.noodle.nodes.host.SweepGrid;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,26 +84,13 @@ public final class SweepCommand implements Callable<Integer> {
             System.err.println("noodle: --z needs a --y (the grid's rows) as well");
             return 2;
         }
-        if (Files.isDirectory(file)) {
-            System.err.println(WorkflowLoader.folderMessage(file));
+        RunSetup setup = RunSetup.open(file, models, out, extraModelPaths, disableCustomNodes);
+        if (setup == null) {
             return 2;
         }
-        if (!Files.isRegularFile(file)) {
-            System.err.println("noodle: " + file + ": no such workflow file; check the path");
-            return 2;
-        }
-        NodeEnvironment env;
-        try {
-            env = NodeEnvironment.of(models, out, extraModelPaths);
-        } catch (java.io.UncheckedIOException e) {
-            System.err.println("noodle: " + e.getMessage());
-            return 2;
-        }
-        env.models().extra().warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-        CustomNodes custom = CustomNodes.of(disableCustomNodes, env.models().root());
-        NodeRegistry registry = NoodleNodes.standardRegistry(env);
-        NodePacks packs = NodePacks.load(custom, registry, env);
-        packs.problems().forEach(w -> System.err.println("noodle: warning: " + w));
+        NodeEnvironment env = setup.env();
+        NodeRegistry registry = setup.registry();
+        NodePacks packs = setup.packs();
         Workflow wf;
         Sweep sweep;
         try {
