@@ -16,8 +16,8 @@ import java.util.Map;
  * stays one history.
  *
  * <p>The wrapped command sees the body as a workflow that also holds the root's definitions (so hosts inside are
- * recognised and new definitions land in the root) and a pseudo node {@link Subgraph#OUTPUT_NODE} whose inputs
- * {@code "0"}, {@code "1"}… are the interface's outputs: removing a node disconnects the outputs it fed, connecting to
+ * recognised and new definitions land in the root) and a pseudo node {@link Subgraph#OUTPUT_NODE} whose inputs,
+ * named after the interface's outputs, are those outputs: removing a node disconnects the outputs it fed, connecting to
  * that node sets an output's source. Inner inputs fed by the interface are links from {@link Subgraph#INPUT_NODE}.
  * Not thread-safe.
  */
@@ -58,7 +58,7 @@ public final class EditInSubgraph implements EditCommand {
         for (int k = 0; k < def.outputs().size(); k++) {
             Link source = def.outputs().get(k).source();
             if (source != null) {
-                outs.put(Integer.toString(k), source);
+                outs.put(def.outputs().get(k).name(), source);
             }
         }
         // the edited definition's own copy is left empty, so its old body is not counted twice (e.g. as hosts)
@@ -77,7 +77,7 @@ public final class EditInSubgraph implements EditCommand {
         }
         List<SubgraphOutput> outputs = new ArrayList<>();
         for (int k = 0; k < def.outputs().size(); k++) {
-            InputValue v = outs == null ? null : outs.input(Integer.toString(k));
+            InputValue v = outs == null ? null : outs.input(def.outputs().get(k).name());
             outputs.add(def.outputs().get(k).withSource(v instanceof Link l ? l : null));
         }
         Map<String, NodeInstance> nodes = new LinkedHashMap<>(edited.nodes());

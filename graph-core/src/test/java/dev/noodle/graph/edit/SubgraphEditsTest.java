@@ -271,7 +271,7 @@ class SubgraphEditsTest {
         assertNull(stack.current().subgraphs().get(DEF).outputs().get(0).source());
         stack.execute(new EditInSubgraph(DEF, new AddNode(n("3", "ToImage", "latent", link("2", 0)),
                 NodeLayout.at(10, 10))));
-        stack.execute(new EditInSubgraph(DEF, new Connect("3", 0, Subgraph.OUTPUT_NODE, "0")));
+        stack.execute(new EditInSubgraph(DEF, new Connect("3", 0, Subgraph.OUTPUT_NODE, "IMAGE")));
         assertEquals(new Link("3", 0), stack.current().subgraphs().get(DEF).outputs().get(0).source());
         assertEquals(List.of("p_img(src7*3.0).png"), run(stack.current()).get("4").get("images"));
         assertTrue(stack.current().subgraphs().get(DEF).body().subgraphs().isEmpty());

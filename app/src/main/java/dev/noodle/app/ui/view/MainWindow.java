@@ -78,7 +78,7 @@ public final class MainWindow {
         overlay.setPickOnBounds(false);
         StackPane center = new StackPane(canvas, overlay);
         Path outputDir = c.options().outputDir() != null ? c.options().outputDir() : Path.of("output");
-        SplitPane split = new SplitPane(center, SidePanels.create(vm, c.run(), outputDir));
+        SplitPane split = new SplitPane(SubgraphBreadcrumbs.wrap(center, vm), SidePanels.create(vm, c.run(), outputDir));
         split.setDividerPositions(0.78);
         root.setTop(new javafx.scene.layout.VBox(Menus.create(this, c), toolbar()));
         root.setCenter(split);

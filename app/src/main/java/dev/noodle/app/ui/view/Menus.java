@@ -98,12 +98,12 @@ final class Menus {
                 item("Learn: Checkpoint, LoRA, VAE", null, w::openLearn),
                 item("Node Packs", null, () -> nodePacks(w, c)),
                 item("Keyboard Shortcuts", null, () -> shortcuts(w)));
-        return new MenuBar(file, edit, run, view, help);
+        return new MenuBar(file, edit, SubgraphMenus.menu(vm), run, view, help);
     }
 
     private static void toggleMode(GraphEditorViewModel vm, NodeMode mode) {
         boolean allInMode = !vm.selection().isEmpty()
-                && vm.selection().stream().allMatch(id -> vm.workflow().node(id).mode() == mode);
+                && vm.selection().stream().allMatch(id -> vm.level().node(id).mode() == mode);
         vm.setModeOfSelection(allInMode ? NodeMode.NORMAL : mode);
     }
 
@@ -113,7 +113,7 @@ final class Menus {
             if (!vm.selection().contains(card.nodeId())) {
                 vm.select(Set.of(card.nodeId()));
             }
-            return new ContextMenu(
+            ContextMenu menu = new ContextMenu(
                     item("Copy", null, w::copy),
                     item("Duplicate", null, vm::duplicateSelection),
                     item("Delete", null, vm::deleteSelection),
@@ -121,6 +121,8 @@ final class Menus {
                     item("Collapse / Expand", null, () -> w.canvas().edits().toggleCollapsedSelection()),
                     item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
                     item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
+            menu.getItems().addAll(SubgraphMenus.cardItems(vm, card));
+            return menu;
         }
         Menu add = new Menu("Add Node");
         Map<String, Menu> byCategory = new LinkedHashMap<>();
