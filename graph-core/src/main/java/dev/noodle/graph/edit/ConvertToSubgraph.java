@@ -180,9 +180,10 @@ public final class ConvertToSubgraph extends SnapshotEdit {
             layout = layout.withNode(id, null);
         }
         if (minX != Double.MAX_VALUE) {
+            // centred on the selection, but never above its top (cards laid out without a height have none)
             NodeLayout card = NodeLayout.at(0, 0);
             layout = layout.withNode(host, card.withPosition(
-                    (minX + maxX) / 2 - card.width() / 2, (minY + maxY) / 2 - card.height() / 2));
+                    (minX + maxX) / 2 - card.width() / 2, Math.max(minY, (minY + maxY) / 2 - card.height() / 2)));
         }
 
         Workflow bodyWf = new Workflow(Workflow.CURRENT_FORMAT, name, body, bodyLayout, Map.of());

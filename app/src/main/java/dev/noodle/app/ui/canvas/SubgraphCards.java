@@ -34,7 +34,7 @@ public final class SubgraphCards {
         }
         card.getStyleClass().add(HOST_CLASS);
         Tooltip.install(card, new Tooltip("A subgraph: double-click to open it"));
-        card.addEventHandler(MouseEvent.MOUSE_CLICKED, e -> {
+        card.addEventHandler(MouseEvent.MOUSE_PRESSED, e -> { // pressed: a click may not survive the card redrawing
             if (e.getButton() == MouseButton.PRIMARY && e.getClickCount() == 2 && !onWidget(e, card)) {
                 vm.enter(id);
                 e.consume();
@@ -55,7 +55,7 @@ public final class SubgraphCards {
     private static boolean onWidget(MouseEvent e, NodeCard card) {
         Object target = e.getTarget();
         for (Node node = target instanceof Node t ? t : null; node != null && node != card; node = node.getParent()) {
-            if (node instanceof Control) {
+            if (node instanceof Control && !(node instanceof javafx.scene.control.Label)) {
                 return true;
             }
         }

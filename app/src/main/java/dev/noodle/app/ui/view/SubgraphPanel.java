@@ -70,8 +70,10 @@ final class SubgraphPanel {
         TextField field = new TextField(name);
         field.setId("subgraph-" + key + "-name");
         HBox.setHgrow(field, Priority.ALWAYS);
+        boolean[] committed = {false};
         Runnable commit = () -> {
-            if (!field.getText().strip().equals(name)) {
+            if (!committed[0] && !field.getText().strip().equals(name)) {
+                committed[0] = true;
                 edits.rename(definitionId, side, index, field.getText());
                 refill.run();
             }

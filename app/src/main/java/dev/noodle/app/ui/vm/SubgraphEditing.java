@@ -100,6 +100,13 @@ public final class SubgraphEditing {
 
     /** Renames a port of definition {@code definitionId}; false (with a message) when the name is empty or taken. */
     public boolean rename(String definitionId, PortSide side, int index, String name) {
+        Subgraph def = vm.workflow().subgraphs().get(definitionId);
+        List<String> names = def == null ? List.of() : side == PortSide.INPUT
+                ? def.inputs().stream().map(p -> p.name()).toList()
+                : def.outputs().stream().map(p -> p.name()).toList();
+        if (name != null && index >= 0 && index < names.size() && names.get(index).equals(name.strip())) {
+            return true; // unchanged: no undo step
+        }
         return run(new RenameSubgraphPort(definitionId, side, index, name), false);
     }
 
