@@ -23,12 +23,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checks that the guidance, conditioning, model-sampling and sampler nodes have exactly ComfyUI's shapes.
+ * Checks that the guidance, conditioning, model-sampling, sampler, pixel-image and custom-combo nodes have exactly
+ * ComfyUI's shapes.
  *
  * <p>The expected table is written by hand from ComfyUI's Python definitions ({@code nodes.py},
  * {@code comfy_extras/nodes_custom_sampler.py}, {@code nodes_model_advanced.py}, {@code nodes_perpneg.py},
  * {@code nodes_cfg.py}, {@code nodes_ip2p.py}, {@code nodes_model_merging.py},
- * {@code nodes_model_merging_model_specific.py} and {@code comfy/samplers.py}'s name lists): node id, display name,
+ * {@code nodes_model_merging_model_specific.py}, {@code nodes_post_processing.py}, {@code nodes_images.py},
+ * {@code nodes_logic.py} and {@code comfy/samplers.py}'s name lists): node id, display name,
  * category, then every input in order as {@code name:TYPE=default[min,max,step;round]} (combos as
  * {@code name:COMBO[options]}, seeds suffixed {@code +control_after_generate}, optional inputs prefixed {@code ?}),
  * then every output as {@code TYPE:name}. Noodle's few documented differences are applied explicitly below.
@@ -75,7 +77,10 @@ class ComfyShapesTest {
      */
     static final Map<String, List<String>> NOODLE_EXTRA_INPUTS = Map.of(
             "KSampler", List.of("?noise_mode:COMBO[comfy,a1111]"),
-            "KSamplerAdvanced", List.of("?noise_mode:COMBO[comfy,a1111]"));
+            "KSamplerAdvanced", List.of("?noise_mode:COMBO[comfy,a1111]"),
+            // ComfyUI's frontend keeps CustomCombo's index in a hidden widget right after choice (widgets_values
+            // [choice, index, option0, ...]) and sends it in the prompt, where the node returns it as INDEX.
+            "CustomCombo", List.of("?index:INT=0[-1,2147483647,1]"));
 
     /** ComfyUI's shape with Noodle's documented differences applied. */
     static List<String> noodleExpected(String type, List<String> comfy) {
@@ -250,6 +255,16 @@ class ComfyShapesTest {
         m.put("SplitSigmasDenoise", List.of("SplitSigmasDenoise", "sampling/sigmas", "sigmas:SIGMAS",
                 "denoise:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", "SIGMAS:high_sigmas", "SIGMAS:low_sigmas"));
         m.put("FlipSigmas", List.of("FlipSigmas", "sampling/sigmas", "sigmas:SIGMAS", "->", SIGMAS_OUT));
+        // nodes.py, comfy_extras/nodes_post_processing.py, nodes_images.py and nodes_logic.py
+        m.put("ImageInvert", List.of("Invert Image", "image", "image:IMAGE", "->", "IMAGE:IMAGE"));
+        m.put("ImageBlend", List.of("Image Blend", "image/postprocessing", "image1:IMAGE", "image2:IMAGE",
+                "blend_factor:FLOAT=0.5[0.0,1.0,0.01;0.0]",
+                "blend_mode:COMBO[normal,multiply,screen,overlay,soft_light,difference]", "->", "IMAGE:IMAGE"));
+        m.put("ImageStitch", List.of("Image Stitch", "image/transform", "image1:IMAGE",
+                "direction:COMBO[right,down,left,up]", "match_image_size:BOOLEAN=true", "spacing_width:INT=0[0,1024,2]",
+                "spacing_color:COMBO[white,black,red,green,blue]", "?image2:IMAGE", "->", "IMAGE:IMAGE"));
+        // the options are written on the node in the frontend, so the schema's combo lists none
+        m.put("CustomCombo", List.of("Custom Combo", "utils", "choice:COMBO[]", "->", "STRING:STRING", "INT:INDEX"));
         m.put("SetFirstSigma", List.of("SetFirstSigma", "sampling/sigmas", "sigmas:SIGMAS",
                 "sigma:FLOAT=136.0[0.0,20000.0,0.001;0.0]", "->", SIGMAS_OUT));
         return m;
@@ -259,7 +274,7 @@ class ComfyShapesTest {
     static String render(InputSpec in) {
         String head = (in.optional() ? "?" : "") + in.name() + ":";
         return head + switch (in) {
-            case IntInput i -> "INT=" + i.defaultValue() + "[" + unsigned(i.min()) + "," + unsigned(i.max()) + ","
+            case IntInput i -> "INT=" + i.defaultValue() + "[" + i.min() + "," + unsigned(i.max()) + ","
                     + i.step() + "]" + (i.controlAfterGenerate() ? "+control_after_generate" : "");
             case FloatInput f -> "FLOAT=" + f.defaultValue() + "[" + f.min() + "," + f.max() + "," + f.step() + ";"
                     + f.round() + "]";
@@ -267,7 +282,9 @@ class ComfyShapesTest {
             case StringInput s -> "STRING=" + s.defaultValue();
             // ComfyUI's combo default is its first option; any other default would show here.
             case ComboInput c -> "COMBO[" + String.join(",", c.currentOptions()) + "]"
-                    + (c.effectiveDefault().equals(c.currentOptions().getFirst()) ? "" : "=" + c.effectiveDefault());
+                    + (java.util.Objects.equals(c.effectiveDefault(),
+                            c.currentOptions().isEmpty() ? null : c.currentOptions().getFirst())
+                            ? "" : "=" + c.effectiveDefault());
             case SocketInput<?> s -> s.typeName();
         };
     }

@@ -79,7 +79,8 @@ class NodePackEditorFxTest {
                 .map(Label::getText).toList();
         assertTrue(shown.contains("Invert Image — example-pack"), shown.toString());
 
-        robot.eraseText("example-pack".length()).write("invert image").type(KeyCode.ENTER);
+        // Noodle's own ImageInvert is "Invert Image" too (ComfyUI's name) and comes first for "invert image"
+        robot.eraseText("example-pack".length()).write("example invert").type(KeyCode.ENTER);
         WaitForAsyncUtils.waitForFxEvents();
         var vm = window.canvasViewModel();
         String added = vm.selection().iterator().next();

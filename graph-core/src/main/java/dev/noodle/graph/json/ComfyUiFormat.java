@@ -13,10 +13,12 @@ import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Note;
 import dev.noodle.graph.model.Reroute;
+import dev.noodle.graph.model.Subgraph;
 import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.subgraph.SubgraphSchemas;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -24,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * ComfyUI's UI workflow format (LiteGraph): {@code {"nodes": [...], "links": [...], "groups": [...], "version": 0.4}}.
@@ -86,9 +89,44 @@ public final class ComfyUiFormat {
     record LinkRec(String id, String origin, int originSlot, String target, int targetSlot, String type, JsonNode json) {}
 
     static Workflow fromTree(ObjectMapper mapper, JsonNode root, String source, NodeRegistry registry) {
+        Map<String, ComfyUiSubgraphs.Hosted> hosted =
+                ComfyUiSubgraphs.read(mapper, root.path("definitions").path("subgraphs"), registry);
+        Map<String, Subgraph> defs = new LinkedHashMap<>();
+        hosted.forEach((id, h) -> defs.put(id, h.def()));
+        Workflow defsOnly = Workflow.empty(null).withSubgraphs(defs);
+        Graph g = readGraph(mapper, root, type -> SubgraphSchemas.schemaOf(defsOnly, registry, type).orElse(null),
+                hosted, new LinkedHashMap<>());
+        ObjectNode top = ((ObjectNode) root).deepCopy();
+        top.putNull("nodes"); // placeholders keep the original key order for the writer
+        if (top.has("groups")) {
+            top.putNull("groups");
+        }
+        if (top.path("definitions").has("subgraphs")) {
+            ((ObjectNode) top.get("definitions")).putNull("subgraphs");
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put(WORKFLOW_KEY, JsonValues.toJava(mapper, top));
+        extra.put(ORDER_KEY, g.order());
+        String name = source == null ? null : source.replaceAll(".*[/\\\\]", "").replaceAll("\\.json$", "");
+        return new Workflow(Workflow.CURRENT_FORMAT, name, g.nodes(), g.layout(), extra, defs);
+    }
+
+    /** One graph level read from UI JSON: nodes, layout and the original order of all node ids. */
+    record Graph(Map<String, NodeInstance> nodes, Layout layout, List<String> order) {}
+
+    /**
+     * Reads the nodes, links and groups of one graph level (the top level or a subgraph definition's body).
+     *
+     * @param schemas node schemas by type (hosts included), null for unknown types
+     * @param hosted the definitions hosts may use, with the values their promoted widgets show by default
+     * @param promoted receives, by interface input index, the widget value of an inner input fed by that input (the
+     *     value a host shows when it stores none of its own)
+     */
+    static Graph readGraph(ObjectMapper mapper, JsonNode root, Function<String, NodeSchema> schemas,
+            Map<String, ComfyUiSubgraphs.Hosted> hosted, Map<Integer, Object> promoted) {
         Map<String, JsonNode> byId = new LinkedHashMap<>();
         int i = 0;
-        for (JsonNode n : root.get("nodes")) {
+        for (JsonNode n : JsonValues.elements(root.get("nodes"))) {
             if (!n.isObject() || !n.path("type").isTextual() || n.path("type").asText().isBlank()) {
                 throw new IllegalArgumentException("node #" + i + " in \"nodes\" has no \"type\"");
             }
@@ -123,7 +161,7 @@ public final class ComfyUiFormat {
                 }
                 continue;
             }
-            nodes.put(id, readNode(mapper, id, type, n, byId, links, registry));
+            nodes.put(id, readNode(mapper, id, type, n, byId, links, schemas.apply(type), hosted.get(type), promoted));
             layouts.put(id, nodeLayout(n, pos, size));
         }
         List<Group> groups = new ArrayList<>();
@@ -136,21 +174,12 @@ public final class ComfyUiFormat {
         layoutExtra.put(GROUPS_KEY, JsonValues.toJava(mapper, root.has("groups") ? root.get("groups")
                 : mapper.createArrayNode()));
         Layout layout = new Layout(layouts, groups, notes, reroutes, layoutExtra);
-        ObjectNode top = ((ObjectNode) root).deepCopy();
-        top.putNull("nodes"); // placeholders keep the original key order for the writer
-        if (top.has("groups")) {
-            top.putNull("groups");
-        }
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put(WORKFLOW_KEY, JsonValues.toJava(mapper, top));
-        extra.put(ORDER_KEY, new ArrayList<>(byId.keySet()));
-        String name = source == null ? null : source.replaceAll(".*[/\\\\]", "").replaceAll("\\.json$", "");
-        return new Workflow(Workflow.CURRENT_FORMAT, name, nodes, layout, extra);
+        return new Graph(nodes, layout, new ArrayList<>(byId.keySet()));
     }
 
     private static NodeInstance readNode(ObjectMapper mapper, String id, String type, JsonNode n,
-            Map<String, JsonNode> byId, Map<String, LinkRec> links, NodeRegistry registry) {
-        NodeSchema schema = registry == null ? null : registry.find(type).map(NodeDefinition::schema).orElse(null);
+            Map<String, JsonNode> byId, Map<String, LinkRec> links, NodeSchema schema, ComfyUiSubgraphs.Hosted hosted,
+            Map<Integer, Object> promoted) {
         Map<String, InputValue> inputs = new LinkedHashMap<>();
         JsonNode widgets = n.get("widgets_values");
         if (widgets != null && widgets.isObject()) {
@@ -165,8 +194,16 @@ public final class ComfyUiFormat {
             @SuppressWarnings("unchecked")
             List<Object> values = widgets != null && widgets.isArray()
                     ? (List<Object>) JsonValues.toJava(mapper, widgets) : null;
-            for (Map.Entry<String, Object> w : ComfyUiWidgets.byName(schema, values).entrySet()) {
-                inputs.put(w.getKey(), new Literal(w.getValue()));
+            List<String[]> proxies = hosted == null ? List.of() : ComfyUiSubgraphs.proxyWidgets(n);
+            if (!proxies.isEmpty()) { // widgets_values follow the proxyWidgets list, not the interface
+                ComfyUiSubgraphs.readProxied(schema, hosted, proxies, values, inputs);
+            } else {
+                for (Map.Entry<String, Object> w : ComfyUiWidgets.byName(schema, values).entrySet()) {
+                    inputs.put(w.getKey(), new Literal(w.getValue()));
+                }
+                if (hosted != null) {
+                    ComfyUiSubgraphs.fillPromoted(schema, hosted, values, inputs);
+                }
             }
         }
         for (JsonNode in : JsonValues.elements(n.get("inputs"))) {
@@ -176,7 +213,10 @@ public final class ComfyUiFormat {
             }
             InputValue v = resolve(mapper, link.asText(), byId, links);
             if (v != null) {
-                inputs.put(inputName(in), v);
+                InputValue before = inputs.put(inputName(in), v);
+                if (v instanceof Link l && Subgraph.INPUT_NODE.equals(l.nodeId()) && before instanceof Literal lit) {
+                    promoted.putIfAbsent(l.outputIndex(), lit.value());
+                }
             }
         }
         Map<String, Object> extra = new LinkedHashMap<>();

@@ -15,13 +15,14 @@ import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Note;
 import dev.noodle.graph.model.Reroute;
+import dev.noodle.graph.model.Subgraph;
 import dev.noodle.graph.model.Workflow;
-import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.OutputSpec;
 import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.subgraph.SubgraphSchemas;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,6 +43,8 @@ final class ComfyUiWriter {
     private final ObjectMapper mapper;
     private final Workflow wf;
     private final NodeRegistry registry;
+    private final Workflow root;
+    private final Subgraph def;
     private final Map<String, JsonNode> origNodes = new LinkedHashMap<>();
     private final Map<String, LinkRec> origLinks;
     private final ObjectNode top;
@@ -50,13 +53,23 @@ final class ComfyUiWriter {
     private final List<LinkRec> added = new ArrayList<>();
     private final Map<String, ObjectNode> out = new LinkedHashMap<>();
     private long nextLinkId;
+    /** In a definition's body: the link each interface output lists (others into it are kept but not listed). */
+    private Map<Integer, String> outputLinkIds = Map.of();
 
     ComfyUiWriter(ObjectMapper mapper, Workflow wf, NodeRegistry registry) {
+        this(mapper, wf, registry, wf, null);
+    }
+
+    /** A writer of one definition's body ({@code def} non-null) or of the top level ({@code def} null). */
+    ComfyUiWriter(ObjectMapper mapper, Workflow wf, NodeRegistry registry, Workflow root, Subgraph def) {
         this.mapper = mapper;
         this.wf = wf;
         this.registry = registry;
+        this.root = root;
+        this.def = def;
         Object orig = wf.extra().get(ComfyUiFormat.WORKFLOW_KEY);
-        top = orig instanceof Map<?, ?> ? (ObjectNode) mapper.valueToTree(orig) : defaults();
+        top = orig instanceof Map<?, ?> ? (ObjectNode) mapper.valueToTree(orig)
+                : def == null ? defaults() : ComfyUiSubgraphs.newDefinition(mapper, def);
         origLinks = ComfyUiFormat.readLinks(top.get("links"));
         JsonNode firstLink = top.path("links").path(0);
         v1 = firstLink.isObject() || (firstLink.isMissingNode() && top.path("version").asDouble(0.4) >= 1);
@@ -114,6 +127,19 @@ final class ComfyUiWriter {
                 kept.add(l.id());
             }
         }
+        List<LinkRec> newOutputLinks = new ArrayList<>();
+        if (def != null) { // links to the interface's outputs: originals keep their place, new ones go last
+            List<LinkRec> toOutputs = ComfyUiSubgraphs.outputLinks(def, top.get("outputs"), origLinks,
+                    wf.nodes().keySet(), () -> Long.toString(nextLinkId++), this::outputType);
+            outputLinkIds = ComfyUiSubgraphs.listedOutputLinks(def, toOutputs);
+            for (LinkRec l : toOutputs) {
+                if (l.json() != null) {
+                    kept.add(l.id());
+                } else {
+                    newOutputLinks.add(l);
+                }
+            }
+        }
         List<LinkRec> links = new ArrayList<>();
         for (LinkRec l : origLinks.values()) {
             if (kept.contains(l.id())) {
@@ -121,6 +147,7 @@ final class ComfyUiWriter {
             }
         }
         links.addAll(added);
+        links.addAll(newOutputLinks);
         rewire(links);
         ArrayNode nodes = mapper.createArrayNode();
         List<String> order = new ArrayList<>();
@@ -154,6 +181,16 @@ final class ComfyUiWriter {
                 v1 && top.has("state") ? "lastNodeId" : "last_node_id", maxNode);
         raise(v1 && top.has("state") ? (ObjectNode) top.get("state") : top,
                 v1 && top.has("state") ? "lastLinkId" : "last_link_id", maxLink);
+        if (def != null) {
+            ComfyUiSubgraphs.writeInterface(mapper, top, def, links, outputLinkIds);
+        } else if (!root.subgraphs().isEmpty() || top.path("definitions").has("subgraphs")) {
+            ArrayNode defs = mapper.createArrayNode();
+            for (Subgraph d : root.subgraphs().values()) {
+                defs.add(new ComfyUiWriter(mapper, d.body(), registry, root, d).build());
+            }
+            ObjectNode definitions = top.get("definitions") instanceof ObjectNode o ? o : top.putObject("definitions");
+            definitions.set("subgraphs", defs);
+        }
         return top;
     }
 
@@ -163,7 +200,7 @@ final class ComfyUiWriter {
         if (!n.type().equals(json.path("type").asText())) {
             json.put("type", n.type());
         }
-        NodeSchema schema = registry == null ? null : registry.find(n.type()).map(NodeDefinition::schema).orElse(null);
+        NodeSchema schema = schemaOf(n.type());
         ArrayNode inputs = json.get("inputs") instanceof ArrayNode a ? a : mapper.createArrayNode();
         for (Map.Entry<String, InputValue> in : n.inputs().entrySet()) {
             int slot = slotOf(inputs, in.getKey());
@@ -183,7 +220,9 @@ final class ComfyUiWriter {
         }
         if (schema != null) {
             writeWidgets(json, n, schema);
-            ensureOutputs(json, schema);
+            if (!isOriginal(n)) {
+                ensureOutputs(json, schema, schema.outputs().size());
+            }
         }
         if (JsonValues.mode(json.get("mode")) != n.mode()) {
             json.put("mode", n.mode() == NodeMode.MUTED ? 2 : n.mode() == NodeMode.BYPASSED ? 4 : 0);
@@ -240,7 +279,8 @@ final class ComfyUiWriter {
                 continue;
             }
             return value instanceof Link link && link.nodeId().equals(l.origin())
-                    && link.outputIndex() == l.originSlot() && wf.nodes().containsKey(l.origin()) ? ids : null;
+                    && link.outputIndex() == l.originSlot() && (wf.nodes().containsKey(l.origin())
+                            || (def != null && Subgraph.INPUT_NODE.equals(l.origin()))) ? ids : null;
         }
         return null;
     }
@@ -259,8 +299,21 @@ final class ComfyUiWriter {
         @SuppressWarnings("unchecked")
         List<Object> values = wv instanceof ArrayNode a ? (List<Object>) JsonValues.toJava(mapper, a) : null;
         List<ComfyUiWidgets.Slot> slots = ComfyUiWidgets.slots(schema, values);
+        // a host's promoted widget that stores no value shows the inner widget's: that is its baseline
+        Subgraph hosted = root.subgraphs().get(n.type());
+        Map<Integer, Object> inner = hosted == null ? Map.of()
+                : ComfyUiSubgraphs.innerDefaults(mapper, root, registry, hosted);
+        java.util.function.Function<InputSpec, Object> baseline = spec -> {
+            Object v = inner.get(schema.inputs().indexOf(spec));
+            return v != null ? v : ComfyUiWidgets.defaultValue(spec);
+        };
+        List<String[]> proxies = hosted == null ? List.of() : ComfyUiSubgraphs.proxyWidgets(json);
+        if (!proxies.isEmpty()) {
+            writeProxied(json, n, schema, hosted, proxies, values, baseline);
+            return;
+        }
         boolean allDefaults = slots.stream().allMatch(s -> !(n.input(s.spec().name()) instanceof Literal lit)
-                || sameValue(lit.value(), ComfyUiWidgets.defaultValue(s.spec())));
+                || sameValue(lit.value(), baseline.apply(s.spec())));
         if (slots.isEmpty() || (values == null && allDefaults && isOriginal(n))) {
             return;
         }
@@ -270,7 +323,7 @@ final class ComfyUiWriter {
         for (int k = 0; k < slots.size(); k++) {
             ComfyUiWidgets.Slot s = slots.get(k);
             boolean news = n.input(s.spec().name()) instanceof Literal lit
-                    && !sameValue(lit.value(), ComfyUiWidgets.defaultValue(s.spec()));
+                    && !sameValue(lit.value(), baseline.apply(s.spec())) && !linkedInJson(json, s.spec().name());
             if (s.index() < originalSize || news || (!s.spec().optional() && values == null)) {
                 lastNeeded = k;
             }
@@ -283,7 +336,7 @@ final class ComfyUiWriter {
             if (v instanceof Literal lit) {
                 updated.set(s.index(), lit.value());
             } else if (updated.get(s.index()) == null) {
-                updated.set(s.index(), ComfyUiWidgets.defaultValue(s.spec()));
+                updated.set(s.index(), baseline.apply(s.spec()));
             }
             if (s.hasControl() && updated.get(s.index() + 1) == null) {
                 updated.set(s.index() + 1, "fixed");
@@ -294,16 +347,61 @@ final class ComfyUiWriter {
         }
     }
 
+    /**
+     * Writes a host's values in its proxyWidgets order: stored entries are updated, and entries past the stored ones
+     * are added only up to the last that differs from what the host would show without them.
+     */
+    private void writeProxied(ObjectNode json, NodeInstance n, NodeSchema schema, Subgraph hosted,
+            List<String[]> proxies, List<Object> values, java.util.function.Function<InputSpec, Object> baseline) {
+        List<Object> updated = values == null ? new ArrayList<>() : new ArrayList<>(values);
+        int stored = updated.size();
+        int last = stored - 1;
+        Object[] want = new Object[proxies.size()];
+        for (int i = 0; i < proxies.size(); i++) {
+            int port = ComfyUiSubgraphs.proxiedPort(hosted, proxies.get(i));
+            InputSpec spec = port >= 0 && port < schema.inputs().size() ? schema.inputs().get(port) : null;
+            if (spec == null || spec instanceof SocketInput<?>) {
+                want[i] = i < stored ? updated.get(i) : null;
+                continue;
+            }
+            Object now = n.input(spec.name()) instanceof Literal lit ? lit.value() : null;
+            want[i] = now != null ? now : (i < stored ? updated.get(i) : baseline.apply(spec));
+            if (i >= stored && now != null && !sameValue(now, baseline.apply(spec))
+                    && !linkedInJson(json, spec.name())) {
+                last = i;
+            }
+        }
+        while (updated.size() <= last) {
+            updated.add(null);
+        }
+        for (int i = 0; i <= last && i < want.length; i++) {
+            updated.set(i, want[i]);
+        }
+        if (values == null ? !updated.isEmpty() : !sameList(values, updated)) {
+            json.set("widgets_values", mapper.valueToTree(updated));
+        }
+    }
+
+    /** Whether the node's JSON feeds this input by a link (a PrimitiveNode's value arrives that way). */
+    private static boolean linkedInJson(ObjectNode json, String input) {
+        JsonNode inputs = json.get("inputs");
+        int slot = inputs instanceof ArrayNode a ? slotOf(a, input) : -1;
+        JsonNode link = slot < 0 ? null : inputs.get(slot).get("link");
+        return link != null && !link.isNull();
+    }
+
     private boolean isOriginal(NodeInstance n) {
         return n.extra().containsKey(ComfyUiFormat.NODE_KEY);
     }
 
-    private void ensureOutputs(ObjectNode json, NodeSchema schema) {
+    /** Pads the node's outputs with the schema's first {@code count} (an original node only as far as links need). */
+    private void ensureOutputs(ObjectNode json, NodeSchema schema, int count) {
         ArrayNode outputs = json.get("outputs") instanceof ArrayNode a ? a : mapper.createArrayNode();
-        if (outputs.size() < schema.outputs().size()) {
+        int upTo = Math.min(count, schema.outputs().size());
+        if (outputs.size() < upTo) {
             json.set("outputs", outputs);
         }
-        for (int j = outputs.size(); j < schema.outputs().size(); j++) {
+        for (int j = outputs.size(); j < upTo; j++) {
             OutputSpec o = schema.outputs().get(j);
             ObjectNode e = outputs.addObject();
             e.put("name", o.name());
@@ -314,14 +412,29 @@ final class ComfyUiWriter {
 
     /** Sets every input's {@code link} and output's {@code links} from the final link list. */
     private void rewire(List<LinkRec> links) {
+        Set<String> linkIds = new HashSet<>();
+        links.forEach(l -> linkIds.add(l.id()));
         Map<String, String> byTarget = new HashMap<>();
         Map<String, List<String>> byOrigin = new HashMap<>();
         for (LinkRec l : links) {
             byTarget.put(l.target() + "/" + l.targetSlot(), l.id());
+            if (Subgraph.OUTPUT_NODE.equals(l.target()) && !outputLinkIds.containsValue(l.id())) {
+                continue; // an unlisted extra link into an output: the file's nodes did not list it either
+            }
             byOrigin.computeIfAbsent(l.origin() + "/" + l.originSlot(), k -> new ArrayList<>()).add(l.id());
         }
         for (Map.Entry<String, ObjectNode> e : out.entrySet()) {
             ObjectNode json = e.getValue();
+            int needed = 0;
+            for (LinkRec l : links) {
+                if (l.origin().equals(e.getKey())) {
+                    needed = Math.max(needed, l.originSlot() + 1);
+                }
+            }
+            NodeSchema schema = wf.nodes().containsKey(e.getKey()) ? schemaOf(wf.node(e.getKey()).type()) : null;
+            if (schema != null && ComfyUiJsonLists.of(json.get("outputs")).size() < needed) {
+                ensureOutputs(json, schema, needed);
+            }
             int k = 0;
             for (JsonNode in : ComfyUiJsonLists.of(json.get("inputs"))) {
                 String want = byTarget.get(e.getKey() + "/" + k++);
@@ -341,7 +454,9 @@ final class ComfyUiWriter {
                 List<String> have = new ArrayList<>();
                 ComfyUiJsonLists.of(o.get("links")).forEach(x -> have.add(x.asText()));
                 List<String> ordered = new ArrayList<>();
-                have.stream().filter(want::contains).forEach(ordered::add);
+                // ids of links the file never had are left as they were: dropping them would change nothing
+                have.stream().filter(x -> want.contains(x) || (!origLinks.containsKey(x) && !linkIds.contains(x)))
+                        .forEach(ordered::add);
                 want.stream().filter(x -> !ordered.contains(x)).forEach(ordered::add);
                 if (!ordered.equals(have) && o instanceof ObjectNode obj) {
                     ArrayNode a = obj.putArray("links");
@@ -456,10 +571,20 @@ final class ComfyUiWriter {
         return -1;
     }
 
+    /** A node type's schema: a subgraph host's, or the registry's; null when unknown. */
+    private NodeSchema schemaOf(String type) {
+        return SubgraphSchemas.schemaOf(root, registry, type).orElse(null);
+    }
+
     private String outputType(Link link) {
+        if (def != null && Subgraph.INPUT_NODE.equals(link.nodeId())) {
+            int k = link.outputIndex();
+            return k >= 0 && k < def.inputs().size() ? def.inputs().get(k).type() : "*";
+        }
         NodeInstance src = wf.node(link.nodeId());
-        if (src != null && registry != null) {
-            List<OutputSpec> outs = registry.find(src.type()).map(d -> d.schema().outputs()).orElse(List.of());
+        NodeSchema srcSchema = src == null ? null : schemaOf(src.type());
+        if (srcSchema != null) {
+            List<OutputSpec> outs = srcSchema.outputs();
             if (link.outputIndex() >= 0 && link.outputIndex() < outs.size()) {
                 return outs.get(link.outputIndex()).type().name();
             }
@@ -510,7 +635,7 @@ final class ComfyUiWriter {
         }
     }
 
-    private static long parseLong(String s) {
+    static long parseLong(String s) {
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {

@@ -29,7 +29,7 @@ import java.util.Set;
  */
 final class SubgraphJson {
     private static final Set<String> DEF_FIELDS =
-            Set.of("name", "description", "component", "inputs", "outputs", "nodes", "layout");
+            Set.of("name", "description", "component", "inputs", "outputs", "nodes", "layout", "body");
     private static final Set<String> PORT_FIELDS = Set.of("id", "name", "type", "label", "source");
 
     private SubgraphJson() {}
@@ -97,7 +97,12 @@ final class SubgraphJson {
         }
         Map<String, NodeInstance> nodes = WorkflowJson.readNodes(def.get("nodes"), source);
         Layout layout = WorkflowJson.readLayout(def.get("layout"), source);
-        Workflow body = new Workflow(Workflow.CURRENT_FORMAT, name, nodes, layout, Map.of());
+        JsonNode bodyExtra = def.get("body");
+        if (bodyExtra != null && !bodyExtra.isNull() && !bodyExtra.isObject()) {
+            throw new IllegalArgumentException(where + ": \"body\" must be an object");
+        }
+        Workflow body = new Workflow(Workflow.CURRENT_FORMAT, name, nodes, layout,
+                bodyExtra == null || bodyExtra.isNull() ? Map.of() : JsonValues.extra(mapper, bodyExtra, Set.of()));
         return new Subgraph(id, name, text(def, "description"), inputs, outputs, body, component,
                 JsonValues.extra(mapper, def, DEF_FIELDS));
     }
@@ -156,6 +161,9 @@ final class SubgraphJson {
             }
             WorkflowJson.writeNodes(def.putObject("nodes"), d.body());
             def.set("layout", WorkflowJson.writeLayout(d.body().layout()));
+            if (!d.body().extra().isEmpty()) { // e.g. the ComfyUI JSON a definition was read from
+                WorkflowJson.putExtra(def.putObject("body"), d.body().extra());
+            }
             WorkflowJson.putExtra(def, d.extra());
         }
         return section;

@@ -40,6 +40,27 @@ public record ComboInput(
         return new ComboInput(name, options, null, false, "");
     }
 
+    /**
+     * A combo whose options the user writes on the node itself (ComfyUI's {@code CustomCombo}): the schema lists no
+     * options, and any text is a valid value. The options live with the node in the workflow file, not in the schema.
+     */
+    public static ComboInput userDefined(String name) {
+        return new ComboInput(name, new UserOptions(), null, false, "");
+    }
+
+    /** Whether the options are written by the user on the node, so that any text is accepted ({@link #userDefined}). */
+    public boolean isUserDefined() {
+        return options instanceof UserOptions;
+    }
+
+    /** The schema-side options of a user-defined combo: none. Kept by copies that reuse {@link #options()}. */
+    private static final class UserOptions implements Supplier<List<String>> {
+        @Override
+        public List<String> get() {
+            return List.of();
+        }
+    }
+
     /** The current options, never null. */
     public List<String> currentOptions() {
         List<String> list = options.get();

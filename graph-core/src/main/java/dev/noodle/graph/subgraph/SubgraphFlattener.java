@@ -21,12 +21,15 @@ import java.util.Map;
  * <p>An inner node gets the id {@code host:inner} ({@code a:b:c} when nested); links to the interface's inputs take
  * what the host receives (a link from outside, or the host's literal for a promoted widget); links from a host's
  * output go to the inner node that output delivers. An inner node runs in the strongest mode of itself and its hosts
- * (muted over bypassed over normal). A host whose definition contains itself, or that nests deeper than
+ * (muted over bypassed over normal); a bypassed host runs nothing inside, and each of its outputs passes the host's
+ * first input of the same type, as a bypassed plain node does. A host whose definition contains itself, or that nests deeper than
  * {@link #MAX_DEPTH}, is left out and reported. Stateless; the result is immutable.
  */
 public final class SubgraphFlattener {
     /** The deepest nesting followed. */
     public static final int MAX_DEPTH = 32;
+    /** The most inner nodes one workflow may expand to (nested hosts multiply). */
+    public static final int MAX_NODES = 100_000;
 
     private final Workflow root;
     private final Map<String, NodeInstance> out = new LinkedHashMap<>();
@@ -90,6 +93,15 @@ public final class SubgraphFlattener {
     private void expand(Level level) {
         for (NodeInstance n : level.nodes().values()) {
             Subgraph def = root.subgraphs().get(n.type());
+            if (out.size() >= MAX_NODES) { // nested hosts multiply: stop before memory does
+                String host = level.prefix().isEmpty() ? n.id()
+                        : level.prefix().substring(0, level.prefix().indexOf(':'));
+                if (problems.stream().noneMatch(p -> p.hostId().equals(host))) {
+                    problems.add(new Problem(host, root.node(host) == null ? null : root.node(host).type(),
+                            "its subgraphs expand to more than " + MAX_NODES + " nodes; use fewer nested copies"));
+                }
+                return;
+            }
             if (def == null) {
                 String flatId = level.prefix() + n.id();
                 Map<String, InputValue> inputs = new LinkedHashMap<>();
@@ -138,8 +150,10 @@ public final class SubgraphFlattener {
         stack.add(def.id());
         String where = " inside \"" + def.name() + "\""
                 + (outer.where() == null ? " inside node " + key : outer.where());
+        // inside a bypassed host nothing runs: its outputs pass its inputs through (see resolve)
+        NodeMode hostMode = host.mode() == NodeMode.BYPASSED ? NodeMode.MUTED : host.mode();
         Level level = new Level(key + ":", def.body().nodes(), def.body().layout().nodes(), boundary,
-                strongest(host.mode(), outer.mode()), where, List.copyOf(stack));
+                strongest(hostMode, outer.mode()), where, List.copyOf(stack));
         levels.put(key, level);
         return level;
     }
@@ -163,6 +177,15 @@ public final class SubgraphFlattener {
             return null;
         }
         SubgraphOutput output = def.outputs().get(slot);
+        if (source.mode() == NodeMode.BYPASSED) { // a bypassed host passes its input of the output's type
+            for (int i = 0; i < def.inputs().size(); i++) {
+                if (def.inputs().get(i).type().equals(output.type())
+                        && source.inputs().get(def.inputs().get(i).name()) instanceof Link in) {
+                    return resolve(level, in, depth + 1);
+                }
+            }
+            return null;
+        }
         Level inner = enter(level, source, def);
         if (output.source() == null || inner == null) {
             return null;

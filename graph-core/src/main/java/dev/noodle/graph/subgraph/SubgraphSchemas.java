@@ -64,7 +64,10 @@ public final class SubgraphSchemas {
         for (int i = 0; i < def.inputs().size(); i++) {
             SubgraphInput port = def.inputs().get(i);
             InputSpec target = firstTarget(wf, registry, def, i, seen);
-            inputs.add(target == null || target instanceof SocketInput<?> s
+            if (target == null) {
+                target = widgetOfType(port.name(), port.type());
+            }
+            inputs.add(target == null || target instanceof SocketInput<?>
                     ? new SocketInput<>(port.name(), PortType.of(port.type()), target == null || target.optional(),
                             target == null ? "" : target.tooltip())
                     : renamed(target, port.name()));
@@ -97,6 +100,20 @@ public final class SubgraphSchemas {
             }
         }
         return null;
+    }
+
+    /**
+     * A plain widget for an interface input of a widget type whose inner target is of an unknown node type (so its
+     * value still has a place on the host), or null for socket types.
+     */
+    static InputSpec widgetOfType(String name, String type) {
+        return switch (type) {
+            case "INT" -> new IntInput(name, 0, Long.MIN_VALUE, Long.MAX_VALUE, 1, true, "", false);
+            case "FLOAT" -> new FloatInput(name, 0, -Double.MAX_VALUE, Double.MAX_VALUE, 0.01, 0, true, "");
+            case "STRING", "COMBO" -> new StringInput(name, "", false, true, "");
+            case "BOOLEAN" -> new BoolInput(name, false, true, "");
+            default -> null;
+        };
     }
 
     /** The same spec under another name. */

@@ -210,6 +210,15 @@ public final class Validator {
                     Map.of("input_type", s.type().name())));
             return null;
         }
+        if (spec instanceof ComboInput combo && combo.isUserDefined()) {
+            if (!(value instanceof String)) {
+                errors.add(error(ValidationCode.INVALID_INPUT_TYPE, n, spec.name(),
+                        "Expects one of the options written on the node (text), got " + InputCoercion.describe(value),
+                        Map.of("received_value", String.valueOf(value))));
+                return null;
+            }
+            return value; // the options are the node's own (ComfyUI skips this check for CustomCombo too)
+        }
         if (spec instanceof ComboInput combo) {
             List<String> options = combo.currentOptions();
             if (!(value instanceof String str) || !options.contains(str)) {

@@ -149,12 +149,48 @@ class SubgraphRunTest {
     }
 
     @Test
+    void nestedCopiesThatMultiplyPastTheLimitAreRefusedNotExpanded() throws Exception {
+        String json;
+        try (var in = getClass().getResourceAsStream(
+                "/dev/noodle/graph/json/WorkflowFuzzTestInputs/parseAndValidate/subgraph_explosion.json")) {
+            json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Workflow w = WorkflowJson.parse(json, "explode.json"); // 8 levels of 10 copies: 10^8 inner nodes
+        List<ValidationError> errors = new Validator(fake.registry).validate(w);
+        assertTrue(errors.stream().anyMatch(e -> e.code() == ValidationCode.INVALID_SUBGRAPH && "1".equals(e.nodeId())
+                && e.message().contains("more than 100000 nodes")), errors.toString());
+    }
+
+    @Test
     void mutedHostMutesItsInsideAndBypassedHostPassesItsInputsThrough() {
         Workflow muted = withPass(0.5).withNode(n("83", PASS, "latent", link("1", 0), "strength", 0.5)
                 .withMode(NodeMode.MUTED));
         RunResult r = run(muted.withNode(n("6", "Preview", "latent", link("1", 0))));
         assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
         assertEquals(List.of("1", "6"), fake.executed);
+
+        // "Sharpen" as a subgraph of LATENT → LATENT: bypassing the host hands its latent straight through
+        Subgraph sharpen = new Subgraph("sharpen", "Sharpen", null,
+                List.of(new SubgraphInput("i", "latent", "LATENT", null, Map.of()),
+                        new SubgraphInput("s", "strength", "FLOAT", null, Map.of())),
+                List.of(new SubgraphOutput("o", "latent", "LATENT", null, link("1", 0), Map.of())),
+                Workflow.empty("Sharpen").withNode(n("1", "Process", "latent", link(Subgraph.INPUT_NODE, 0),
+                        "strength", link(Subgraph.INPUT_NODE, 1))), null, Map.of());
+        Workflow w = Workflow.empty("t").withSubgraph(sharpen)
+                .withNode(n("1", "Source", "seed", 7L, "size", 100L))
+                .withNode(n("2", "sharpen", "latent", link("1", 0), "strength", 0.5).withMode(NodeMode.BYPASSED))
+                .withNode(n("3", "ToImage", "latent", link("2", 0)))
+                .withNode(n("4", "Save", "images", link("3", 0), "prefix", "p", "format", "png"));
+        r = run(w);
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
+        assertEquals(List.of("3", "4"), fake.executed); // the Source ran (and was cached) above
+        assertEquals(List.of("p_img(src7).png"), r.outputs().get("4").ui().get("images"));
+        // bypassed and muted nodes inside a subgraph behave as at the top level
+        Workflow inner = w.withNode(n("2", "sharpen", "latent", link("1", 0), "strength", 0.5))
+                .withSubgraph(sharpen.withBody(sharpen.body().withNode(sharpen.body().node("1")
+                        .withMode(NodeMode.BYPASSED))));
+        r = run(inner);
+        assertEquals(List.of("p_img(src7).png"), r.outputs().get("4").ui().get("images"));
     }
 
     @Test

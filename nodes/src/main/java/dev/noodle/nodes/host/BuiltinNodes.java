@@ -4,6 +4,7 @@ import dev.noodle.nodes.conditioning.ConditioningEditNodes;
 import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
+import dev.noodle.nodes.image.PixelNodes;
 import dev.noodle.nodes.image.ScaleNodes;
 import dev.noodle.nodes.conditioning.InstructPixToPixConditioning;
 import dev.noodle.nodes.latent.InpaintNodes;
@@ -22,6 +23,7 @@ import dev.noodle.nodes.sampling.GuiderNodes;
 import dev.noodle.nodes.sampling.SamplerNodes;
 import dev.noodle.nodes.sampling.SamplerOptionNodes;
 import dev.noodle.nodes.sampling.SigmaNodes;
+import dev.noodle.nodes.utils.CustomCombo;
 import dev.noodle.nodes.utils.PreviewAny;
 import dev.noodle.nodes.utils.PrimitiveNodes;
 import dev.noodle.nodes.utils.StringNodes;
@@ -34,8 +36,8 @@ import java.util.List;
 /**
  * Noodle's own nodes, registered through the same {@link NodePack} service a third-party pack uses (listed in this
  * module's {@code META-INF/services/dev.noodle.graph.pack.NodePack}): loading, text encoding, sampling, latents, VAE,
- * images, LoRA and other add-ons, merging, inpainting and scaling, and the
- * primitive, text and preview-as-text utilities, by ComfyUI class name.
+ * images (save, load, invert, blend, stitch), LoRA and other add-ons, merging, inpainting and scaling, and the
+ * primitive, text, custom-combo and preview-as-text utilities, by ComfyUI class name.
  *
  * <p>Stateless; the nodes it creates read their folders from the context's {@link NodeEnvironment}.
  */
@@ -119,6 +121,9 @@ public final class BuiltinNodes implements NodePack {
                 new ImageNodes.SaveImage(env),
                 new ImageNodes.PreviewImage(env),
                 new ImageNodes.LoadImage(env),
+                new PixelNodes.ImageInvert(),
+                new PixelNodes.ImageBlend(),
+                new PixelNodes.ImageStitch(),
                 // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling
                 new LoraNodes.LoraLoader(env),
                 new LoraNodes.LoraLoaderModelOnly(env),
@@ -164,6 +169,7 @@ public final class BuiltinNodes implements NodePack {
                 new StringNodes.StringReplace(),
                 new StringNodes.StringContains(),
                 new StringNodes.StringCompare(),
+                new CustomCombo(),
                 new PreviewAny());
     }
 }
