@@ -111,6 +111,24 @@ class SubgraphEditorViewModelTest {
     }
 
     @Test
+    void convertingInsideNestsAndTheBreadcrumbsLeadBackUpAnyNumberOfLevels() {
+        String[] ids = converted();
+        String host = ids[7];
+        vm.enter(host);
+        vm.select(Set.of(ids[4]));
+        String inner = edits.convertSelection().orElseThrow();
+        assertEquals(2, vm.workflow().subgraphs().size());
+        assertEquals(new Link(inner, 0), vm.level().node(Subgraph.OUTPUT_NODE).input("IMAGE"));
+        assertTrue(vm.enter(inner));
+        assertEquals(host + ":" + inner + ":", vm.where().runPrefix());
+        assertEquals(List.of(2, 1, 0), vm.where().crumbs("w").stream().map(SubgraphLevel.Crumb::up).toList());
+        assertEquals(Set.of(ids[4], Subgraph.INPUT_NODE, Subgraph.OUTPUT_NODE), vm.level().nodes().keySet());
+        assertEquals(List.of(), new Validator(vm.registry()).validate(vm.workflow()));
+        vm.leave(2);
+        assertTrue(vm.where().isRoot());
+    }
+
+    @Test
     void wiringToTheBoundaryPlusPortsAddsInterfacePorts() {
         String[] ids = converted();
         String host = ids[7];
