@@ -202,5 +202,16 @@ class SubgraphEditorViewModelTest {
         run.apply(new RunEvent.NodeFinished("r", "12:7:3", 5, Map.of()));
         assertEquals(NodeStatus.DONE, run.states().get("12").status());
         assertFalse(run.states().containsKey("7"));
+
+        run.invalid(List.of(
+                new dev.noodle.graph.validate.ValidationError(dev.noodle.graph.validate.ValidationCode.VALUE_BIGGER_THAN_MAX,
+                        "12:7:3", "KSampler", "steps", "Value 99999 is bigger than max 10000",
+                        Map.of("path", "KSampler inside \"Pass\" inside node 12")),
+                new dev.noodle.graph.validate.ValidationError(dev.noodle.graph.validate.ValidationCode.REQUIRED_INPUT_MISSING,
+                        "12:4", "VAEDecode", "vae", "Required input is missing", Map.of())));
+        assertEquals(NodeStatus.INVALID, run.states().get("12").status());
+        assertEquals(2, run.states().get("12").message().lines().count(), run.states().get("12").message());
+        assertTrue(run.states().get("12").message().startsWith("KSampler inside \"Pass\" inside node 12 — steps:"));
+        assertEquals("steps: Value 99999 is bigger than max 10000", run.states().get("12:7:3").message());
     }
 }

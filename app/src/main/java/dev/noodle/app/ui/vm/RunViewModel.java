@@ -60,16 +60,26 @@ public final class RunViewModel {
         for (ValidationError e : problems) {
             for (String key : nodesOf(e)) {
                 byNode.computeIfAbsent(key, k -> new ArrayList<>()).add(e);
+                // a subgraph's host lists the problems of every node inside it
+                for (int i = key.lastIndexOf(':'); i > 0; i = key.lastIndexOf(':', i - 1)) {
+                    byNode.computeIfAbsent(key.substring(0, i), k -> new ArrayList<>()).add(e);
+                }
             }
         }
         errors.putAll(byNode);
         for (Map.Entry<String, List<ValidationError>> e : byNode.entrySet()) {
-            String text = String.join("\n", e.getValue().stream()
-                    .map(v -> v.input() == null ? v.message() : v.input() + ": " + v.message()).toList());
-            putState(e.getKey(), new NodeRunState(NodeStatus.INVALID, -1, 0, text, images(e.getKey()), null));
+            String text = String.join("\n", e.getValue().stream().map(v -> problemLine(v, e.getKey())).toList());
+            states.put(e.getKey(), new NodeRunState(NodeStatus.INVALID, -1, 0, text, images(e.getKey()), null));
         }
         status.set(problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " to fix before running: "
                 + problems.get(0).toLine());
+    }
+
+    /** One problem as a card shows it; on a host, it says which inner node it is about. */
+    private static String problemLine(ValidationError v, String cardId) {
+        String line = v.input() == null ? v.message() : v.input() + ": " + v.message();
+        Object path = v.details().get("path");
+        return cardId.equals(v.nodeId()) || path == null ? line : path + " — " + line;
     }
 
     /** The node ids a problem belongs to: all nodes of a cycle, else its node ("" for workflow-wide ones). */
