@@ -128,6 +128,11 @@ class SubgraphFxTest {
         Node bar = robot.lookup("#subgraph-breadcrumbs").query();
         assertTrue(bar.isVisible());
 
+        // the Inputs card's Explain panel edits the same interface
+        robot.clickOn(header(Subgraph.INPUT_NODE));
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals("model", robot.lookup("#subgraph-input-0-name").queryAs(TextField.class).getText());
+
         // promote the sampler's steps from its right-click menu
         robot.rightClickOn(header(ids[3]));
         WaitForAsyncUtils.waitForFxEvents();

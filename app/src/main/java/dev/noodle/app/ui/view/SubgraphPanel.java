@@ -2,6 +2,7 @@ package dev.noodle.app.ui.view;
 
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.SubgraphEditing;
+import dev.noodle.app.ui.vm.SubgraphLevel;
 import dev.noodle.graph.edit.PortSide;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.Subgraph;
@@ -28,9 +29,15 @@ final class SubgraphPanel {
 
     private SubgraphPanel() {}
 
-    /** Adds the subgraph part to the Explain panel when {@code n} is a host; does nothing for other nodes. */
+    /**
+     * Adds the subgraph part to the Explain panel when {@code n} is a host or a boundary card; does nothing for other
+     * nodes.
+     */
     static void appendTo(VBox box, GraphEditorViewModel vm, NodeInstance n) {
-        Subgraph def = vm.workflow().subgraphs().get(n.type());
+        // a host, or inside a subgraph its Inputs/Outputs card: both edit the same interface
+        Subgraph def = SubgraphLevel.isBoundary(n.id()) && !vm.where().isRoot()
+                ? vm.workflow().subgraphs().get(vm.where().definitionId())
+                : vm.workflow().subgraphs().get(n.type());
         if (def == null) {
             return;
         }
