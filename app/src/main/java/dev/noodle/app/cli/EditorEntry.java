@@ -10,8 +10,14 @@ final class EditorEntry {
     private EditorEntry() {}
 
     static int open(Path workflow, Path models, Path out, boolean dark, URI server, boolean customNodes) {
+        return open(workflow, models, out, dark, server, customNodes, null);
+    }
+
+    static int open(Path workflow, Path models, Path out, boolean dark, URI server, boolean customNodes,
+            Path components) {
         try {
-            EditorLauncher.launch(new EditorOptions(workflow, models, out, dark, server, customNodes));
+            EditorLauncher.launch(new EditorOptions(workflow, models, out, dark, server, customNodes,
+                    components));
             return 0;
         } catch (RuntimeException | LinkageError e) {
             System.err.println("noodle: the editor could not start: " + e.getMessage()

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         version = "Noodle " + BuiltinNodes.VERSION,
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
-        subcommands = {RunCommand.class, SoakCommand.class, ConvertCommand.class,
+        subcommands = {RunCommand.class, SweepCommand.class, SoakCommand.class, ConvertCommand.class,
                 FetchTokenizerCommand.class, NodesCommand.class, dev.noodle.app.server.ServeCommand.class})
 public final class NoodleCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", description = "Workflow file to open in the editor.")
@@ -29,6 +29,10 @@ public final class NoodleCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "Output folder (default: ./output).")
     Path out = Path.of("output");
+
+    @Option(names = "--components", paramLabel = "DIR",
+            description = "Component library folder (default: components/ beside the models folder).")
+    Path components;
 
     @Option(names = "--dark", description = "Start with the dark theme.")
     boolean dark;
@@ -94,7 +98,7 @@ public final class NoodleCommand implements Callable<Integer> {
             System.err.println("noodle: --connect needs an http:// or https:// URL, e.g. http://127.0.0.1:8188");
             return 2;
         }
-        return EditorEntry.open(workflow, models, out, dark, connect, !disableCustomNodes);
+        return EditorEntry.open(workflow, models, out, dark, connect, !disableCustomNodes, components);
     }
 
     /** Turns unexpected exceptions into one readable line (stack trace only with --debug). */

@@ -12,9 +12,17 @@ import java.nio.file.Path;
  * @param server a ComfyUI-compatible server to run workflows on ({@code --connect}), or null to run locally
  * @param customNodes true to load the node packs in {@code custom_nodes/} beside the models folder (the command line
  *     does unless {@code --disable-custom-nodes})
+ * @param componentsDir the component library folder ({@code --components}), or null for {@code components/} beside
+ *     the models folder
  */
 public record EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark, java.net.URI server,
-        boolean customNodes) {
+        boolean customNodes, Path componentsDir) {
+    /** Options with the component library beside the models folder. */
+    public EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark, java.net.URI server,
+            boolean customNodes) {
+        this(workflow, modelsDir, outputDir, dark, server, customNodes, null);
+    }
+
     /** Options running workflows locally, without custom node packs. */
     public EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark) {
         this(workflow, modelsDir, outputDir, dark, null, false);
@@ -23,5 +31,13 @@ public record EditorOptions(Path workflow, Path modelsDir, Path outputDir, boole
     /** Options without custom node packs. */
     public EditorOptions(Path workflow, Path modelsDir, Path outputDir, boolean dark, java.net.URI server) {
         this(workflow, modelsDir, outputDir, dark, server, false);
+    }
+
+    /** The component library: {@link #componentsDir()}, else {@code components/} beside the models folder. */
+    public dev.noodle.graph.library.ComponentLibrary componentLibrary() {
+        if (componentsDir != null) {
+            return new dev.noodle.graph.library.ComponentLibrary(componentsDir);
+        }
+        return dev.noodle.graph.library.ComponentLibrary.besideModels(modelsDir != null ? modelsDir : Path.of("models"));
     }
 }

@@ -50,10 +50,14 @@ public final class LoraNodes {
         return env.models().resolve(kind, name);
     }
 
+    /**
+     * The file's size and time; a demo add-on is generated first (as the demo checkpoint is), so its first run and
+     * the next fingerprint the same file and the second takes the first's result from the cache.
+     */
     static Optional<String> fingerprint(NodeEnvironment env, ModelKind kind, String name) {
         try {
-            return LoaderNodes.fileFingerprint(env.models().resolve(kind, name));
-        } catch (IllegalArgumentException missing) { // reported by the node when it runs
+            return LoaderNodes.fileFingerprint(file(env, kind, name));
+        } catch (IOException | IllegalArgumentException missing) { // reported by the node when it runs
             return LoaderNodes.fileFingerprint(env.models().folder(kind).resolve(name).normalize());
         }
     }

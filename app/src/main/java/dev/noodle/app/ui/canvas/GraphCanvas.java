@@ -249,7 +249,7 @@ public final class GraphCanvas extends Region {
         // an uninstalled type (e.g. a ComfyUI custom node) opens as a read-only placeholder with its ports and values
         NodeCard card = vm.schema(n.type())
                 .map(schema -> new NodeCard(schema, n, (input, value) -> vm.setInput(id, input, value),
-                        (input, mode) -> vm.execute(SeedControl.setMode(id, input, mode)), vm.optionDetails()))
+                        (input, mode) -> vm.executeHere(SeedControl.setMode(id, input, mode)), vm.optionDetails()))
                 .orElseGet(() -> NodeCard.placeholder(
                         dev.noodle.app.ui.vm.PlaceholderNode.of(vm.level(), n, vm::schema), n));
         card.setPrefWidth(GraphEditorViewModel.DEFAULT_WIDTH);

@@ -64,6 +64,7 @@ public final class MainWindow {
     private final WorkflowFileViewModel workflowFile;
     private final Timeline autosave;
     private final Random seeds = new Random();
+    private final dev.noodle.app.ui.vm.ComponentLibraryViewModel library;
     private boolean dark;
 
     /** Builds the window's scene on {@code stage} (does not show it). */
@@ -74,11 +75,17 @@ public final class MainWindow {
         this.stage = stage;
         this.canvas = new GraphCanvas(vm, c.run());
         this.search = new SearchOverlay(c.search(), vm);
-        Pane overlay = new Pane(search);
+        this.library = new dev.noodle.app.ui.vm.ComponentLibraryViewModel(vm, c.options().componentLibrary());
+        Pane overlay = new Pane(new ComponentBadges(library, canvas, () -> stage), search);
         overlay.setPickOnBounds(false);
         StackPane center = new StackPane(canvas, overlay);
         Path outputDir = c.options().outputDir() != null ? c.options().outputDir() : Path.of("output");
-        SplitPane split = new SplitPane(SubgraphBreadcrumbs.wrap(center, vm), SidePanels.create(vm, c.run(), outputDir));
+        javafx.scene.control.TabPane side = SidePanels.create(vm, c.run(), outputDir);
+        side.getTabs().add(1, LibraryPanel.create(library, comp -> {
+            Point2D at = canvas.toContent(canvas.getWidth() / 2 - 140, canvas.getHeight() / 3);
+            library.insert(comp, at.getX(), at.getY());
+        }));
+        SplitPane split = new SplitPane(SubgraphBreadcrumbs.wrap(center, vm), side);
         split.setDividerPositions(0.78);
         root.setTop(new javafx.scene.layout.VBox(Menus.create(this, c), toolbar()));
         root.setCenter(split);
@@ -109,12 +116,25 @@ public final class MainWindow {
             e.consume();
         });
         canvas.setOnDragOver(e -> {
-            if (e.getDragboard().hasFiles()) {
+            if (e.getDragboard().hasContent(LibraryPanel.COMPONENT)) {
+                e.acceptTransferModes(javafx.scene.input.TransferMode.COPY);
+                e.consume();
+            } else if (e.getDragboard().hasFiles()) {
                 e.acceptTransferModes(javafx.scene.input.TransferMode.COPY);
                 e.consume();
             }
         });
         canvas.setOnDragDropped(e -> {
+            if (e.getDragboard().hasContent(LibraryPanel.COMPONENT)) { // a component dragged from the Library panel
+                var comp = LibraryPanel.dragged(library, e.getDragboard().getContent(LibraryPanel.COMPONENT));
+                e.setDropCompleted(comp != null);
+                e.consume();
+                if (comp != null) {
+                    Point2D at = canvas.toContent(e.getX(), e.getY());
+                    library.insert(comp, at.getX(), at.getY());
+                }
+                return;
+            }
             var files = e.getDragboard().getFiles();
             e.setDropCompleted(!files.isEmpty());
             e.consume();
@@ -133,6 +153,11 @@ public final class MainWindow {
                 e -> workflowFile.autosaveNow()));
         autosave.setCycleCount(Timeline.INDEFINITE);
         autosave.play();
+    }
+
+    /** The component library: its panel, the update badges and "Publish as component…". */
+    public dev.noodle.app.ui.vm.ComponentLibraryViewModel componentLibrary() {
+        return library;
     }
 
     /** Opens the start workflow (or the txt2img example), or offers to restore the autosave left by a crash. */

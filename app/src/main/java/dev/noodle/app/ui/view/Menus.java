@@ -85,7 +85,9 @@ final class Menus {
                 item("Bypass / Unbypass", "Shortcut+B", () -> toggleMode(vm, NodeMode.BYPASSED)));
         Menu run = new Menu("Run", null,
                 item("Run", "Shortcut+Enter", w::run),
-                item("Cancel", "Esc", w::cancel));
+                item("Cancel", "Esc", w::cancel),
+                new SeparatorMenuItem(),
+                item("Sweep…", null, () -> SweepDialog.show(w, c)));
         CheckMenuItem minimap = new CheckMenuItem("Minimap");
         minimap.setId("minimap-toggle");
         minimap.selectedProperty().bindBidirectional(w.canvas().minimap().visibleProperty());
@@ -122,6 +124,12 @@ final class Menus {
                     item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
                     item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
             menu.getItems().addAll(SubgraphMenus.cardItems(vm, card));
+            if (w.componentLibrary().definitionOf(card.nodeId()) != null) { // a subgraph host
+                MenuItem publish = item("Publish as component…", null,
+                        () -> ComponentDialogs.publish(w.stage(), w.componentLibrary(), card.nodeId()));
+                publish.setId("publish-component");
+                menu.getItems().addAll(new SeparatorMenuItem(), publish);
+            }
             return menu;
         }
         Menu add = new Menu("Add Node");

@@ -77,7 +77,7 @@ public final class CanvasEdits {
         }
         Group g = new Group(title, box.x() - GROUP_PAD, box.y() - GROUP_PAD - GROUP_TITLE,
                 box.width() + 2 * GROUP_PAD, box.height() + 2 * GROUP_PAD + GROUP_TITLE, GROUP_COLOR);
-        vm.execute(new AddGroup(g));
+        vm.executeHere(new AddGroup(g));
         return vm.level().layout().groups().size() - 1;
     }
 
@@ -85,14 +85,14 @@ public final class CanvasEdits {
     public void renameGroup(int index, String title) {
         Group g = group(index);
         if (g != null && title != null && !title.isBlank() && !title.equals(g.title())) {
-            vm.execute(new SetGroup(index, g.withTitle(title.strip())));
+            vm.executeHere(new SetGroup(index, g.withTitle(title.strip())));
         }
     }
 
     /** Deletes group number {@code index}; its nodes stay where they are. */
     public void deleteGroup(int index) {
         if (group(index) != null) {
-            vm.execute(new RemoveGroup(index));
+            vm.executeHere(new RemoveGroup(index));
         }
     }
 
@@ -133,14 +133,14 @@ public final class CanvasEdits {
         if (!reroutes.isEmpty()) {
             steps.add(new MoveReroutes(reroutes, dx, dy));
         }
-        vm.execute(new Composite("Move group " + g.title(), steps));
+        vm.executeHere(new Composite("Move group " + g.title(), steps));
     }
 
     /** Moves one reroute dot to (x, y). */
     public void moveReroute(String id, double x, double y) {
         for (Reroute r : vm.level().layout().reroutes()) {
             if (r.id().equals(id) && (r.x() != x || r.y() != y)) {
-                vm.execute(new MoveReroutes(List.of(id), x - r.x(), y - r.y()));
+                vm.executeHere(new MoveReroutes(List.of(id), x - r.x(), y - r.y()));
                 return;
             }
         }
@@ -165,7 +165,7 @@ public final class CanvasEdits {
             list.add(target.equals(r.linkTarget()) ? new Reroute(r.id(), r.x(), r.y(), id + ":0") : r);
         }
         list.add(new Reroute(id, x, y, target));
-        vm.execute(new SetReroutes(list, "Add reroute " + id));
+        vm.executeHere(new SetReroutes(list, "Add reroute " + id));
         return id;
     }
 
@@ -182,7 +182,7 @@ public final class CanvasEdits {
                 list.add((id + ":0").equals(r.linkTarget()) ? new Reroute(r.id(), r.x(), r.y(), gone.linkTarget()) : r);
             }
         }
-        vm.execute(new SetReroutes(list, "Remove reroute " + id));
+        vm.executeHere(new SetReroutes(list, "Remove reroute " + id));
     }
 
     // ComfyUI numbers reroutes like nodes: the next number not used by either
@@ -217,7 +217,7 @@ public final class CanvasEdits {
                 .filter(id -> vm.level().node(id) != null && isCollapsed(id) != collapsed)
                 .toList();
         if (!change.isEmpty()) {
-            vm.execute(new SetCollapsed(change, collapsed));
+            vm.executeHere(new SetCollapsed(change, collapsed));
         }
     }
 

@@ -124,7 +124,7 @@ public final class GraphEditorViewModel {
     public String addNode(String type, double x, double y) {
         NodeSchema schema = schema(type).orElseThrow(() -> new IllegalArgumentException("Unknown node type " + type));
         String id = level.get().nextId();
-        execute(newNode(schema, id, x, y));
+        executeHere(newNode(schema, id, x, y));
         selection.clear();
         selection.add(id);
         return id;
@@ -180,7 +180,7 @@ public final class GraphEditorViewModel {
             connect = new Connect(id, out, wire.nodeId(), wire.inputName());
         }
         AddNode add = newNode(schema, id, x, y);
-        execute(new Composite("Add " + schema.displayName() + " wired to node " + wire.nodeId(),
+        executeHere(new Composite("Add " + schema.displayName() + " wired to node " + wire.nodeId(),
                 List.of(add, connect)));
         selection.clear();
         selection.add(id);
@@ -221,7 +221,7 @@ public final class GraphEditorViewModel {
             message.set(refusal.get());
             return refusal;
         }
-        execute(new Connect(fromId, outIndex, toId, input));
+        executeHere(new Connect(fromId, outIndex, toId, input));
         message.set("");
         return Optional.empty();
     }
@@ -230,7 +230,7 @@ public final class GraphEditorViewModel {
     public void disconnect(String toId, String input) {
         NodeInstance n = level.get().node(toId);
         if (n != null && n.inputs().get(input) instanceof Link) {
-            execute(new Disconnect(toId, input));
+            executeHere(new Disconnect(toId, input));
         }
     }
 
@@ -243,7 +243,7 @@ public final class GraphEditorViewModel {
         if (n.inputs().get(input) instanceof Literal lit && Objects.equals(lit.value(), value)) {
             return;
         }
-        execute(SetInput.literal(nodeId, input, value));
+        executeHere(SetInput.literal(nodeId, input, value));
     }
 
     /** Moves nodes to new canvas positions as one undoable step. */
@@ -252,7 +252,7 @@ public final class GraphEditorViewModel {
         movable.keySet().removeIf(SubgraphLevel::isBoundary);
         EditCommand move = moveCommand(level.get(), movable);
         if (move != null) {
-            execute(move);
+            executeHere(move);
         }
     }
 
@@ -288,7 +288,7 @@ public final class GraphEditorViewModel {
         List<EditCommand> sets = new ArrayList<>();
         values.forEach((id, inputs) -> inputs.forEach((name, v) -> sets.add(SetInput.literal(id, name, v))));
         if (!sets.isEmpty()) {
-            executeAtRoot(new Composite(description, sets));
+            execute(new Composite(description, sets));
         }
     }
 
@@ -302,7 +302,7 @@ public final class GraphEditorViewModel {
             }
         }
         if (!ids.isEmpty()) {
-            execute(new SetMode(ids, mode));
+            executeHere(new SetMode(ids, mode));
         }
     }
 
@@ -316,7 +316,7 @@ public final class GraphEditorViewModel {
         if (ids.isEmpty()) {
             return;
         }
-        execute(new RemoveNodes(ids));
+        executeHere(new RemoveNodes(ids));
         selection.clear();
     }
 
@@ -343,7 +343,7 @@ public final class GraphEditorViewModel {
         if (ids.isEmpty()) {
             return false;
         }
-        execute(add);
+        executeHere(add);
         select(Set.copyOf(ids));
         return true;
     }
@@ -366,18 +366,18 @@ public final class GraphEditorViewModel {
         paste(json, x == Double.MAX_VALUE ? 40 : x + 40, y == Double.MAX_VALUE ? 40 : y + 40);
     }
 
-    /**
-     * Runs any graph-core edit command of the shown level's nodes as one undoable step (inside a subgraph it edits
-     * that definition's body).
-     */
+    /** Runs any graph-core edit command of the whole workflow (top-level ids, definitions) as one undoable step. */
     public void execute(EditCommand command) {
-        undo.execute(where.get().wrap(command));
+        undo.execute(command);
         refresh();
     }
 
-    /** Runs a graph-core edit command of the whole workflow (top-level ids, definitions) as one undoable step. */
-    public void executeAtRoot(EditCommand command) {
-        undo.execute(command);
+    /**
+     * Runs a graph-core edit command of the nodes the canvas shows as one undoable step: at the top level as {@link
+     * #execute}; inside a subgraph it edits that definition's body (node ids are the inner ones).
+     */
+    public void executeHere(EditCommand command) {
+        undo.execute(where.get().wrap(command));
         refresh();
     }
 

@@ -93,6 +93,42 @@ public final class RunController implements AutoCloseable {
         }
     }
 
+    /** A job of several runs (a sweep) on the run thread; see {@link #submitJob}. */
+    @FunctionalInterface
+    public interface Job {
+        /**
+         * Runs, reporting runs' events to {@code events} (shown as a single run's are) and stopping when {@code token}
+         * is cancelled; returns a summary under {@code runId} for the queue panel.
+         */
+        RunResult run(String runId, WorkflowRunner runner, RunListener events, CancellationToken token)
+                throws Exception;
+    }
+
+    /**
+     * Queues {@code job} on the run thread behind the runs queued before it, so it never runs beside another run
+     * (call on the UI thread); Cancel cancels it as it does a run.
+     *
+     * @return the job's run id
+     */
+    public String submitJob(String name, Job job) {
+        String runId = "run-" + counter.incrementAndGet();
+        CancellationToken token = new CancellationToken();
+        tokens.put(runId, token);
+        vm.queued(runId, name);
+        worker.execute(() -> {
+            try {
+                FxBridge bridge = new FxBridge();
+                RunResult result = job.run(runId, executor, bridge, token);
+                bridge.post(() -> vm.finished(result));
+            } catch (Throwable t) {
+                ui.execute(() -> vm.crashed(runId, t));
+            } finally {
+                tokens.remove(runId);
+            }
+        });
+        return runId;
+    }
+
     /** Cancels the running run and everything queued behind it. */
     public void cancelAll() {
         tokens.values().forEach(CancellationToken::cancel);

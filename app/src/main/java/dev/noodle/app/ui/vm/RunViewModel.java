@@ -193,6 +193,14 @@ public final class RunViewModel {
         updateQueue(runId, "cancelled", "before start");
     }
 
+    /** Adds an image made outside a node (a sweep's grid) to the gallery (on the FX thread). */
+    public void showInGallery(Object image) {
+        gallery.add(image);
+        if (gallery.size() > GALLERY_LIMIT) {
+            gallery.remove(0, gallery.size() - GALLERY_LIMIT);
+        }
+    }
+
     /** Forgets node states of nodes no longer in the graph, e.g. after loading another workflow. */
     public void clearNodes() {
         states.clear();

@@ -180,9 +180,9 @@ public final class SubgraphEditing {
     private boolean run(EditCommand command, boolean atLevel) {
         try {
             if (atLevel) {
-                vm.execute(command);
+                vm.executeHere(command);
             } else {
-                vm.executeAtRoot(command);
+                vm.execute(command);
             }
             return true;
         } catch (IllegalArgumentException e) {
