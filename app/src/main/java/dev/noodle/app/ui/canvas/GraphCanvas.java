@@ -103,7 +103,8 @@ public final class GraphCanvas extends Region {
         cardDrag = new CardDrag(this, vm);
         content.getChildren().add(wireDrag.preview());
 
-        vm.workflowProperty().addListener((o, a, b) -> sync(b));
+        vm.whereProperty().addListener((o, a, b) -> clearCards()); // another level: other nodes, maybe same ids
+        vm.levelProperty().addListener((o, a, b) -> sync(b));
         vm.selection().addListener((SetChangeListener<String>) c -> {
             NodeCard card = cards.get(c.wasAdded() ? c.getElementAdded() : c.getElementRemoved());
             if (card != null) {
@@ -111,7 +112,13 @@ public final class GraphCanvas extends Region {
             }
         });
         run.states().addListener((MapChangeListener<String, NodeRunState>) c -> {
-            NodeCard card = cards.get(c.getKey());
+            // run ids are flat ("83:2"); a level shows those under its prefix, and hosts their inner nodes' latest
+            String prefix = vm.where().runPrefix();
+            String key = c.getKey();
+            if (!key.startsWith(prefix) || key.indexOf(':', prefix.length()) >= 0) {
+                return;
+            }
+            NodeCard card = cards.get(key.substring(prefix.length()));
             if (card != null) {
                 card.runStateProperty().set(c.wasAdded() ? c.getValueAdded() : NodeRunState.IDLE);
             }
@@ -130,7 +137,15 @@ public final class GraphCanvas extends Region {
         addEventHandler(MouseEvent.MOUSE_RELEASED, this::released);
         addEventHandler(MouseEvent.MOUSE_MOVED, e -> lastMouse = new Point2D(e.getX(), e.getY()));
         addEventHandler(ScrollEvent.SCROLL, this::scrolled);
-        sync(vm.workflow());
+        sync(vm.level());
+    }
+
+    /** Drops every card, so the next sync draws a level afresh. */
+    private void clearCards() {
+        nodeLayer.getChildren().removeAll(cards.values());
+        cards.clear();
+        wireLayer.clear();
+        shown = null;
     }
 
     private final RunViewModel runStates;
@@ -195,6 +210,10 @@ public final class GraphCanvas extends Region {
         for (NodeInstance n : wf.nodes().values()) {
             NodeLayout l = wf.layout().nodes().get(n.id());
             NodeCard card = cards.get(n.id());
+            if (card != null && SubgraphCards.schemaChanged(card, n, vm)) { // a host's or boundary's ports changed
+                nodeLayer.getChildren().remove(cards.remove(n.id()));
+                card = null;
+            }
             boolean fresh = card == null;
             if (fresh) {
                 card = createCard(n);
@@ -230,12 +249,13 @@ public final class GraphCanvas extends Region {
         // an uninstalled type (e.g. a ComfyUI custom node) opens as a read-only placeholder with its ports and values
         NodeCard card = vm.schema(n.type())
                 .map(schema -> new NodeCard(schema, n, (input, value) -> vm.setInput(id, input, value),
-                        (input, mode) -> vm.execute(SeedControl.setMode(id, input, mode)), vm.optionDetails()))
+                        (input, mode) -> vm.executeHere(SeedControl.setMode(id, input, mode)), vm.optionDetails()))
                 .orElseGet(() -> NodeCard.placeholder(
-                        dev.noodle.app.ui.vm.PlaceholderNode.of(vm.workflow(), n, vm::schema), n));
+                        dev.noodle.app.ui.vm.PlaceholderNode.of(vm.level(), n, vm::schema), n));
         card.setPrefWidth(GraphEditorViewModel.DEFAULT_WIDTH);
         card.selectedProperty().set(vm.selection().contains(id));
-        card.runStateProperty().set(runStates.states().getOrDefault(id, NodeRunState.IDLE));
+        card.runStateProperty().set(runStates.states().getOrDefault(vm.where().runPrefix() + id, NodeRunState.IDLE));
+        SubgraphCards.decorate(card, vm);
         card.setOnToggleCollapse(() -> edits.toggleCollapsed(id));
         javafx.beans.InvalidationListener moved = o -> wireLayer.nodeChanged(id);
         card.layoutXProperty().addListener(moved);

@@ -54,7 +54,7 @@ final class WireDrag {
         if (port.isOutput()) {
             source = port;
         } else {
-            NodeInstance n = vm.workflow().node(port.nodeId());
+            NodeInstance n = vm.level().node(port.nodeId());
             if (!(n.inputs().get(port.inputName()) instanceof Link link)) {
                 source = port;
                 reversed = true;

@@ -41,6 +41,13 @@ final class WireLayer extends Group {
         dirtyNodes.add(id);
     }
 
+    /** Drops every wire (another graph level is shown); the next sync draws them afresh. */
+    void clear() {
+        getChildren().removeAll(wires.values());
+        wires.clear();
+        allDirty = true;
+    }
+
     /** Marks every wire for re-routing. */
     void markAllDirty() {
         allDirty = true;
@@ -121,7 +128,7 @@ final class WireLayer extends Group {
         }
         OutputSpec out = from.schema().outputs().get(w.outIndex());
         GraphEditorViewModel vm = canvas.viewModel();
-        String text = WireExplainer.explain(vm.workflow(), vm::schema, w.fromNode(), w.outIndex())
+        String text = WireExplainer.explain(vm.level(), vm::schema, w.fromNode(), w.outIndex())
                 + "\n\nfrom " + from.titleProperty().get() + " (node " + w.fromNode() + ") to '" + w.input() + "' of "
                 + to.titleProperty().get() + " (node " + w.toNode() + ")\n" + out.type().name() + " is "
                 + PortTypeInfo.describe(out.type());

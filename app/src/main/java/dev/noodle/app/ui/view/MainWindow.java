@@ -85,7 +85,7 @@ public final class MainWindow {
             Point2D at = canvas.toContent(canvas.getWidth() / 2 - 140, canvas.getHeight() / 3);
             library.insert(comp, at.getX(), at.getY());
         }));
-        SplitPane split = new SplitPane(center, side);
+        SplitPane split = new SplitPane(SubgraphBreadcrumbs.wrap(center, vm), side);
         split.setDividerPositions(0.78);
         root.setTop(new javafx.scene.layout.VBox(Menus.create(this, c), toolbar()));
         root.setCenter(split);

@@ -101,12 +101,12 @@ final class Menus {
                 item("Learn: Checkpoint, LoRA, VAE", null, w::openLearn),
                 item("Node Packs", null, () -> nodePacks(w, c)),
                 item("Keyboard Shortcuts", null, () -> shortcuts(w)));
-        return new MenuBar(file, edit, run, view, help);
+        return new MenuBar(file, edit, SubgraphMenus.menu(vm), run, view, help);
     }
 
     private static void toggleMode(GraphEditorViewModel vm, NodeMode mode) {
         boolean allInMode = !vm.selection().isEmpty()
-                && vm.selection().stream().allMatch(id -> vm.workflow().node(id).mode() == mode);
+                && vm.selection().stream().allMatch(id -> vm.level().node(id).mode() == mode);
         vm.setModeOfSelection(allInMode ? NodeMode.NORMAL : mode);
     }
 
@@ -124,6 +124,7 @@ final class Menus {
                     item("Collapse / Expand", null, () -> w.canvas().edits().toggleCollapsedSelection()),
                     item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
                     item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
+            menu.getItems().addAll(SubgraphMenus.cardItems(vm, card));
             if (w.componentLibrary().definitionOf(card.nodeId()) != null) { // a subgraph host
                 MenuItem publish = item("Publish as component…", null,
                         () -> ComponentDialogs.publish(w.stage(), w.componentLibrary(), card.nodeId()));

@@ -67,14 +67,14 @@ final class SidePanels {
         Runnable update = () -> {
             box.getChildren().clear();
             // the selection may still name a node that an edit just deleted (it is cleared after the edit)
-            if (vm.selection().size() != 1 || vm.workflow().node(vm.selection().iterator().next()) == null) {
+            if (vm.selection().size() != 1 || vm.level().node(vm.selection().iterator().next()) == null) {
                 box.getChildren().add(wrap(new Label(Concepts.overview())));
                 for (Concepts.Concept c : Concepts.ALL) {
                     box.getChildren().addAll(heading(c.title()), wrap(new Label(c.text())));
                 }
                 return;
             }
-            NodeInstance n = vm.workflow().node(vm.selection().iterator().next());
+            NodeInstance n = vm.level().node(vm.selection().iterator().next());
             NodeSchema s = vm.schema(n.type()).orElse(null);
             if (s == null) {
                 box.getChildren().add(wrap(new Label("Unknown node type " + n.type())));
@@ -84,6 +84,7 @@ final class SidePanels {
             title.getStyleClass().add("explain-title");
             box.getChildren().addAll(title, wrap(new Label(s.category() + " · node " + n.id())),
                     wrap(new Label(s.description())));
+            SubgraphPanel.appendTo(box, vm, n); // a subgraph host: what a subgraph is, and its interface editor
             if (!s.inputs().isEmpty()) {
                 box.getChildren().add(heading("Inputs"));
             }
@@ -112,7 +113,7 @@ final class SidePanels {
         };
         vm.selection().addListener((SetChangeListener<String>) c -> update.run());
         // a changed combo value (another sampler) re-explains the selected node; other edits leave the panel be
-        vm.workflowProperty().addListener((obs, before, after) -> {
+        vm.levelProperty().addListener((obs, before, after) -> {
             if (vm.selection().size() == 1) {
                 String id = vm.selection().iterator().next();
                 NodeInstance was = before == null ? null : before.node(id);

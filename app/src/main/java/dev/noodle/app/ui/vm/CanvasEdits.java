@@ -77,22 +77,22 @@ public final class CanvasEdits {
         }
         Group g = new Group(title, box.x() - GROUP_PAD, box.y() - GROUP_PAD - GROUP_TITLE,
                 box.width() + 2 * GROUP_PAD, box.height() + 2 * GROUP_PAD + GROUP_TITLE, GROUP_COLOR);
-        vm.execute(new AddGroup(g));
-        return vm.workflow().layout().groups().size() - 1;
+        vm.executeHere(new AddGroup(g));
+        return vm.level().layout().groups().size() - 1;
     }
 
     /** Renames group number {@code index}; a blank or unchanged title changes nothing. */
     public void renameGroup(int index, String title) {
         Group g = group(index);
         if (g != null && title != null && !title.isBlank() && !title.equals(g.title())) {
-            vm.execute(new SetGroup(index, g.withTitle(title.strip())));
+            vm.executeHere(new SetGroup(index, g.withTitle(title.strip())));
         }
     }
 
     /** Deletes group number {@code index}; its nodes stay where they are. */
     public void deleteGroup(int index) {
         if (group(index) != null) {
-            vm.execute(new RemoveGroup(index));
+            vm.executeHere(new RemoveGroup(index));
         }
     }
 
@@ -103,7 +103,7 @@ public final class CanvasEdits {
         if (g == null) {
             return inside;
         }
-        for (String id : vm.workflow().nodes().keySet()) {
+        for (String id : vm.level().nodes().keySet()) {
             Rect r = rectOf(cards, id);
             if (r != null && g.contains(r.centerX(), r.centerY())) {
                 inside.add(id);
@@ -125,7 +125,7 @@ public final class CanvasEdits {
             steps.add(new MoveNodes(nodes, dx, dy));
         }
         List<String> reroutes = new ArrayList<>();
-        for (Reroute r : vm.workflow().layout().reroutes()) {
+        for (Reroute r : vm.level().layout().reroutes()) {
             if (g.contains(r.x(), r.y())) {
                 reroutes.add(r.id());
             }
@@ -133,14 +133,14 @@ public final class CanvasEdits {
         if (!reroutes.isEmpty()) {
             steps.add(new MoveReroutes(reroutes, dx, dy));
         }
-        vm.execute(new Composite("Move group " + g.title(), steps));
+        vm.executeHere(new Composite("Move group " + g.title(), steps));
     }
 
     /** Moves one reroute dot to (x, y). */
     public void moveReroute(String id, double x, double y) {
-        for (Reroute r : vm.workflow().layout().reroutes()) {
+        for (Reroute r : vm.level().layout().reroutes()) {
             if (r.id().equals(id) && (r.x() != x || r.y() != y)) {
-                vm.execute(new MoveReroutes(List.of(id), x - r.x(), y - r.y()));
+                vm.executeHere(new MoveReroutes(List.of(id), x - r.x(), y - r.y()));
                 return;
             }
         }
@@ -152,7 +152,7 @@ public final class CanvasEdits {
      * the node's socket inputs). Returns the new dot's id, or null when the input has no wire.
      */
     public String addReroute(String toNode, String input, double x, double y) {
-        Workflow wf = vm.workflow();
+        Workflow wf = vm.level();
         int slot = RerouteRoutes.slotOf(wf, vm::schema, toNode, input);
         if (slot < 0) {
             return null;
@@ -165,13 +165,13 @@ public final class CanvasEdits {
             list.add(target.equals(r.linkTarget()) ? new Reroute(r.id(), r.x(), r.y(), id + ":0") : r);
         }
         list.add(new Reroute(id, x, y, target));
-        vm.execute(new SetReroutes(list, "Add reroute " + id));
+        vm.executeHere(new SetReroutes(list, "Add reroute " + id));
         return id;
     }
 
     /** Removes a reroute dot; the dot that fed it (if any) feeds what it fed. */
     public void removeReroute(String id) {
-        List<Reroute> old = vm.workflow().layout().reroutes();
+        List<Reroute> old = vm.level().layout().reroutes();
         Reroute gone = old.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
         if (gone == null) {
             return;
@@ -182,7 +182,7 @@ public final class CanvasEdits {
                 list.add((id + ":0").equals(r.linkTarget()) ? new Reroute(r.id(), r.x(), r.y(), gone.linkTarget()) : r);
             }
         }
-        vm.execute(new SetReroutes(list, "Remove reroute " + id));
+        vm.executeHere(new SetReroutes(list, "Remove reroute " + id));
     }
 
     // ComfyUI numbers reroutes like nodes: the next number not used by either
@@ -207,17 +207,17 @@ public final class CanvasEdits {
 
     /** Whether a node is drawn collapsed. */
     public boolean isCollapsed(String id) {
-        NodeLayout l = vm.workflow().layout().nodes().get(id);
+        NodeLayout l = vm.level().layout().nodes().get(id);
         return l != null && l.collapsed();
     }
 
     /** Collapses or expands these nodes, as one undo step. */
     public void setCollapsed(Collection<String> ids, boolean collapsed) {
         List<String> change = ids.stream()
-                .filter(id -> vm.workflow().node(id) != null && isCollapsed(id) != collapsed)
+                .filter(id -> vm.level().node(id) != null && isCollapsed(id) != collapsed)
                 .toList();
         if (!change.isEmpty()) {
-            vm.execute(new SetCollapsed(change, collapsed));
+            vm.executeHere(new SetCollapsed(change, collapsed));
         }
     }
 
@@ -233,7 +233,7 @@ public final class CanvasEdits {
     }
 
     private Group group(int index) {
-        List<Group> groups = vm.workflow().layout().groups();
+        List<Group> groups = vm.level().layout().groups();
         return index >= 0 && index < groups.size() ? groups.get(index) : null;
     }
 
@@ -242,7 +242,7 @@ public final class CanvasEdits {
         if (r != null) {
             return r;
         }
-        Workflow wf = vm.workflow();
+        Workflow wf = vm.level();
         NodeLayout l = wf.layout().nodes().get(id);
         return l == null ? null : new Rect(l.x(), l.y(), l.width(), l.height());
     }

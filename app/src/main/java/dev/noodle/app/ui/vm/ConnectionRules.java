@@ -28,6 +28,12 @@ public final class ConnectionRules {
      */
     public static Optional<String> refusal(
             Workflow wf, NodeRegistry registry, String fromId, int outIndex, String toId, String input) {
+        return refusal(wf, type -> registry.find(type).map(NodeDefinition::schema), fromId, outIndex, toId, input);
+    }
+
+    /** As {@link #refusal(Workflow, NodeRegistry, String, int, String, String)}, with schemas from a lookup. */
+    public static Optional<String> refusal(Workflow wf, java.util.function.Function<String, Optional<NodeSchema>> schemas,
+            String fromId, int outIndex, String toId, String input) {
         NodeInstance from = wf.node(fromId);
         NodeInstance to = wf.node(toId);
         if (from == null || to == null) {
@@ -36,8 +42,8 @@ public final class ConnectionRules {
         if (fromId.equals(toId)) {
             return Optional.of("A node cannot feed its own input.");
         }
-        NodeSchema fromSchema = registry.find(from.type()).map(NodeDefinition::schema).orElse(null);
-        NodeSchema toSchema = registry.find(to.type()).map(NodeDefinition::schema).orElse(null);
+        NodeSchema fromSchema = schemas.apply(from.type()).orElse(null);
+        NodeSchema toSchema = schemas.apply(to.type()).orElse(null);
         if (fromSchema == null || toSchema == null) {
             return Optional.of("Unknown node type: " + (fromSchema == null ? from.type() : to.type()) + ".");
         }
@@ -110,8 +116,14 @@ public final class ConnectionRules {
      * exists and is a socket.
      */
     public static Optional<PortType> typeAt(Workflow wf, NodeRegistry registry, PendingWire wire) {
+        return typeAt(wf, type -> registry.find(type).map(NodeDefinition::schema), wire);
+    }
+
+    /** As {@link #typeAt(Workflow, NodeRegistry, PendingWire)}, with schemas from a lookup. */
+    public static Optional<PortType> typeAt(Workflow wf, java.util.function.Function<String, Optional<NodeSchema>> schemas,
+            PendingWire wire) {
         NodeInstance n = wf.node(wire.nodeId());
-        NodeSchema schema = n == null ? null : registry.find(n.type()).map(NodeDefinition::schema).orElse(null);
+        NodeSchema schema = n == null ? null : schemas.apply(n.type()).orElse(null);
         if (schema == null) {
             return Optional.empty();
         }

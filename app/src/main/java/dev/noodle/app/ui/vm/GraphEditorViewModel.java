@@ -17,6 +17,7 @@ import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.NodeMode;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.BoolInput;
 import dev.noodle.graph.spec.ComboInput;
@@ -27,6 +28,7 @@ import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
+import dev.noodle.graph.subgraph.SubgraphSchemas;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +62,9 @@ public final class GraphEditorViewModel {
 
     private final NodeRegistry registry;
     private final ReadOnlyObjectWrapper<Workflow> workflow = new ReadOnlyObjectWrapper<>(this, "workflow");
+    private final ReadOnlyObjectWrapper<Workflow> level = new ReadOnlyObjectWrapper<>(this, "level");
+    private final ReadOnlyObjectWrapper<SubgraphLevel> where =
+            new ReadOnlyObjectWrapper<>(this, "where", SubgraphLevel.ROOT);
     private final ReadOnlyBooleanWrapper dirty = new ReadOnlyBooleanWrapper(this, "dirty");
     private final ReadOnlyBooleanWrapper canUndo = new ReadOnlyBooleanWrapper(this, "canUndo");
     private final ReadOnlyBooleanWrapper canRedo = new ReadOnlyBooleanWrapper(this, "canRedo");
@@ -82,6 +87,7 @@ public final class GraphEditorViewModel {
     public void load(Workflow wf) {
         undo = new UndoStack(wf, UNDO_LIMIT);
         saved = wf;
+        where.set(SubgraphLevel.ROOT);
         selection.clear();
         refresh();
     }
@@ -117,8 +123,8 @@ public final class GraphEditorViewModel {
     /** Adds a node of {@code type} at canvas position (x, y) with default inputs; returns its id. */
     public String addNode(String type, double x, double y) {
         NodeSchema schema = schema(type).orElseThrow(() -> new IllegalArgumentException("Unknown node type " + type));
-        String id = workflow.get().nextId();
-        execute(newNode(schema, id, x, y));
+        String id = level.get().nextId();
+        executeHere(newNode(schema, id, x, y));
         selection.clear();
         selection.add(id);
         return id;
@@ -141,7 +147,7 @@ public final class GraphEditorViewModel {
      * or (for a wire dragged back from an input) an output that input accepts. Nothing matches a vanished end.
      */
     public Predicate<NodeSchema> compatibleWith(PendingWire wire) {
-        Optional<PortType> type = ConnectionRules.typeAt(workflow.get(), registry, wire);
+        Optional<PortType> type = ConnectionRules.typeAt(level.get(), this::schema, wire);
         if (type.isEmpty()) {
             return s -> false;
         }
@@ -158,9 +164,9 @@ public final class GraphEditorViewModel {
      */
     public String addNodeConnected(String type, double x, double y, PendingWire wire) {
         NodeSchema schema = schema(type).orElseThrow(() -> new IllegalArgumentException("Unknown node type " + type));
-        PortType wireType = ConnectionRules.typeAt(workflow.get(), registry, wire)
+        PortType wireType = ConnectionRules.typeAt(level.get(), this::schema, wire)
                 .orElseThrow(() -> new IllegalArgumentException("The wire's node no longer exists"));
-        String id = workflow.get().nextId();
+        String id = level.get().nextId();
         EditCommand connect;
         if (wire.isOutput()) {
             String input = ConnectionRules.firstInputTaking(schema, wireType).orElseThrow(
@@ -174,7 +180,7 @@ public final class GraphEditorViewModel {
             connect = new Connect(id, out, wire.nodeId(), wire.inputName());
         }
         AddNode add = newNode(schema, id, x, y);
-        execute(new Composite("Add " + schema.displayName() + " wired to node " + wire.nodeId(),
+        executeHere(new Composite("Add " + schema.displayName() + " wired to node " + wire.nodeId(),
                 List.of(add, connect)));
         selection.clear();
         selection.add(id);
@@ -202,41 +208,51 @@ public final class GraphEditorViewModel {
      * @return empty when connected, otherwise why it was refused (also shown in {@link #messageProperty()})
      */
     public Optional<String> connect(String fromId, int outIndex, String toId, String input) {
-        Optional<String> refusal = ConnectionRules.refusal(workflow.get(), registry, fromId, outIndex, toId, input);
+        Optional<EditCommand> newPort = where.get().newPortWire(workflow.get(), this::schema, fromId, outIndex, toId,
+                input);
+        if (newPort.isPresent()) {
+            undo.execute(newPort.get());
+            refresh();
+            message.set("");
+            return Optional.empty();
+        }
+        Optional<String> refusal = ConnectionRules.refusal(level.get(), this::schema, fromId, outIndex, toId, input);
         if (refusal.isPresent()) {
             message.set(refusal.get());
             return refusal;
         }
-        execute(new Connect(fromId, outIndex, toId, input));
+        executeHere(new Connect(fromId, outIndex, toId, input));
         message.set("");
         return Optional.empty();
     }
 
     /** Removes the wire feeding {@code input} of {@code toId}, if any. */
     public void disconnect(String toId, String input) {
-        NodeInstance n = workflow.get().node(toId);
+        NodeInstance n = level.get().node(toId);
         if (n != null && n.inputs().get(input) instanceof Link) {
-            execute(new Disconnect(toId, input));
+            executeHere(new Disconnect(toId, input));
         }
     }
 
     /** Sets a widget value (Long, Double, String or Boolean); no-op when unchanged. */
     public void setInput(String nodeId, String input, Object value) {
-        NodeInstance n = workflow.get().node(nodeId);
+        NodeInstance n = level.get().node(nodeId);
         if (n == null) {
             return;
         }
         if (n.inputs().get(input) instanceof Literal lit && Objects.equals(lit.value(), value)) {
             return;
         }
-        execute(SetInput.literal(nodeId, input, value));
+        executeHere(SetInput.literal(nodeId, input, value));
     }
 
     /** Moves nodes to new canvas positions as one undoable step. */
     public void moveNodes(Map<String, double[]> positions) {
-        EditCommand move = moveCommand(workflow.get(), positions);
+        Map<String, double[]> movable = new LinkedHashMap<>(positions);
+        movable.keySet().removeIf(SubgraphLevel::isBoundary);
+        EditCommand move = moveCommand(level.get(), movable);
         if (move != null) {
-            execute(move);
+            executeHere(move);
         }
     }
 
@@ -280,13 +296,13 @@ public final class GraphEditorViewModel {
     public void setModeOfSelection(NodeMode mode) {
         List<String> ids = new ArrayList<>();
         for (String id : selection) {
-            NodeInstance n = workflow.get().node(id);
-            if (n != null && n.mode() != mode) {
+            NodeInstance n = level.get().node(id);
+            if (n != null && n.mode() != mode && !SubgraphLevel.isBoundary(id)) {
                 ids.add(id);
             }
         }
         if (!ids.isEmpty()) {
-            execute(new SetMode(ids, mode));
+            executeHere(new SetMode(ids, mode));
         }
     }
 
@@ -295,13 +311,20 @@ public final class GraphEditorViewModel {
         if (selection.isEmpty()) {
             return;
         }
-        execute(new RemoveNodes(Set.copyOf(selection)));
+        Set<String> ids = new java.util.HashSet<>(selection);
+        ids.removeIf(SubgraphLevel::isBoundary);
+        if (ids.isEmpty()) {
+            return;
+        }
+        executeHere(new RemoveNodes(ids));
         selection.clear();
     }
 
     /** The selected nodes as workflow JSON for the clipboard, or null when nothing is selected. */
     public String copySelection() {
-        return selection.isEmpty() ? null : GraphClipboard.copy(workflow.get(), Set.copyOf(selection));
+        Set<String> ids = new java.util.HashSet<>(selection);
+        ids.removeIf(SubgraphLevel::isBoundary);
+        return ids.isEmpty() ? null : GraphClipboard.copy(level.get(), ids);
     }
 
     /**
@@ -312,7 +335,7 @@ public final class GraphEditorViewModel {
         List<String> ids = new ArrayList<>();
         EditCommand add;
         try {
-            add = GraphClipboard.paste(workflow.get(), json, x, y, ids);
+            add = GraphClipboard.paste(level.get(), json, x, y, ids);
         } catch (RuntimeException e) {
             message.set("The clipboard does not hold Noodle nodes: " + e.getMessage());
             return false;
@@ -320,7 +343,7 @@ public final class GraphEditorViewModel {
         if (ids.isEmpty()) {
             return false;
         }
-        execute(add);
+        executeHere(add);
         select(Set.copyOf(ids));
         return true;
     }
@@ -334,7 +357,7 @@ public final class GraphEditorViewModel {
         double x = Double.MAX_VALUE;
         double y = Double.MAX_VALUE;
         for (String id : selection) {
-            NodeLayout l = workflow.get().layout().nodes().get(id);
+            NodeLayout l = level.get().layout().nodes().get(id);
             if (l != null) {
                 x = Math.min(x, l.x());
                 y = Math.min(y, l.y());
@@ -343,10 +366,71 @@ public final class GraphEditorViewModel {
         paste(json, x == Double.MAX_VALUE ? 40 : x + 40, y == Double.MAX_VALUE ? 40 : y + 40);
     }
 
-    /** Runs any graph-core edit command as one undoable step. */
+    /** Runs any graph-core edit command of the whole workflow (top-level ids, definitions) as one undoable step. */
     public void execute(EditCommand command) {
         undo.execute(command);
         refresh();
+    }
+
+    /**
+     * Runs a graph-core edit command of the nodes the canvas shows as one undoable step: at the top level as {@link
+     * #execute}; inside a subgraph it edits that definition's body (node ids are the inner ones).
+     */
+    public void executeHere(EditCommand command) {
+        undo.execute(where.get().wrap(command));
+        refresh();
+    }
+
+    // ---- subgraph levels ----
+
+    /** Shows the inside of subgraph host {@code hostId} (a node of the shown level); false when it is no host. */
+    public boolean enter(String hostId) {
+        List<String> path = new ArrayList<>(where.get().hostPath());
+        path.add(hostId);
+        SubgraphLevel next = SubgraphLevel.resolve(workflow.get(), path);
+        if (next.hostPath().size() != path.size()) {
+            return false;
+        }
+        goTo(next);
+        return true;
+    }
+
+    /** Goes up {@code levels} levels (1: the level containing the current subgraph's host). */
+    public void leave(int levels) {
+        if (!where.get().isRoot() && levels > 0) {
+            goTo(where.get().up(levels));
+        }
+    }
+
+    /** Goes up one level. */
+    public void leave() {
+        leave(1);
+    }
+
+    private void goTo(SubgraphLevel next) {
+        selection.clear();
+        where.set(next);
+        level.set(next.view(workflow.get()));
+    }
+
+    /** Where the editor is: the top level or inside subgraphs. */
+    public ReadOnlyObjectProperty<SubgraphLevel> whereProperty() {
+        return where.getReadOnlyProperty();
+    }
+
+    /** Where the editor is. */
+    public SubgraphLevel where() {
+        return where.get();
+    }
+
+    /** What the canvas shows: the workflow, or inside a subgraph its body and boundary cards (immutable). */
+    public ReadOnlyObjectProperty<Workflow> levelProperty() {
+        return level.getReadOnlyProperty();
+    }
+
+    /** What the canvas shows. */
+    public Workflow level() {
+        return level.get();
     }
 
     /** Undoes the last edit, if any. */
@@ -380,7 +464,7 @@ public final class GraphEditorViewModel {
 
     /** Selects every node. */
     public void selectAll() {
-        select(workflow.get().nodes().keySet());
+        select(level.get().nodes().keySet());
     }
 
     /** Extra words for combo options (file sizes, LoRA base models); {@link OptionDetails#NONE} by default. */
@@ -393,9 +477,16 @@ public final class GraphEditorViewModel {
         this.optionDetails = java.util.Objects.requireNonNull(details, "details");
     }
 
-    /** Looks up a node type's schema: a subgraph host's schema for the workflow's definition ids, else the registry's. */
+    /** Looks up a node type's schema (a subgraph host's, a boundary card's inside a subgraph, or the registry's). */
     public Optional<NodeSchema> schema(String type) {
-        return dev.noodle.graph.subgraph.SubgraphSchemas.schemaOf(workflow.get(), registry, type);
+        Workflow root = workflow.get();
+        if (root == null || root.subgraphs().isEmpty()) {
+            return registry.find(type).map(NodeDefinition::schema);
+        }
+        if (SubgraphLevel.isBoundary(type)) {
+            return where.get().boundarySchema(root, type);
+        }
+        return SubgraphSchemas.schemaOf(root, registry, type);
     }
 
     /** The node registry this editor builds from. */
@@ -417,7 +508,7 @@ public final class GraphEditorViewModel {
     public Map<String, double[]> positions(Set<String> ids) {
         Map<String, double[]> out = new LinkedHashMap<>();
         for (String id : ids) {
-            NodeLayout l = workflow.get().layout().nodes().get(id);
+            NodeLayout l = level.get().layout().nodes().get(id);
             if (l != null) {
                 out.put(id, new double[] {l.x(), l.y()});
             }
@@ -428,11 +519,16 @@ public final class GraphEditorViewModel {
     private void refresh() {
         Workflow wf = undo.current();
         changeCount++;
+        SubgraphLevel at = SubgraphLevel.resolve(wf, where.get().hostPath());
+        if (!at.equals(where.get())) {
+            where.set(at);
+        }
         workflow.set(wf);
+        level.set(at.view(wf));
         dirty.set(!Objects.equals(wf, saved));
         canUndo.set(undo.canUndo());
         canRedo.set(undo.canRedo());
-        selection.retainAll(new ArrayList<>(wf.nodes().keySet()));
+        selection.retainAll(new ArrayList<>(level.get().nodes().keySet()));
     }
 
     /** The current workflow (immutable; replaced on every edit). */

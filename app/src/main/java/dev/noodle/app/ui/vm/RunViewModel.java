@@ -60,16 +60,26 @@ public final class RunViewModel {
         for (ValidationError e : problems) {
             for (String key : nodesOf(e)) {
                 byNode.computeIfAbsent(key, k -> new ArrayList<>()).add(e);
+                // a subgraph's host lists the problems of every node inside it
+                for (int i = key.lastIndexOf(':'); i > 0; i = key.lastIndexOf(':', i - 1)) {
+                    byNode.computeIfAbsent(key.substring(0, i), k -> new ArrayList<>()).add(e);
+                }
             }
         }
         errors.putAll(byNode);
         for (Map.Entry<String, List<ValidationError>> e : byNode.entrySet()) {
-            String text = String.join("\n", e.getValue().stream()
-                    .map(v -> v.input() == null ? v.message() : v.input() + ": " + v.message()).toList());
+            String text = String.join("\n", e.getValue().stream().map(v -> problemLine(v, e.getKey())).toList());
             states.put(e.getKey(), new NodeRunState(NodeStatus.INVALID, -1, 0, text, images(e.getKey()), null));
         }
         status.set(problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + " to fix before running: "
                 + problems.get(0).toLine());
+    }
+
+    /** One problem as a card shows it; on a host, it says which inner node it is about. */
+    private static String problemLine(ValidationError v, String cardId) {
+        String line = v.input() == null ? v.message() : v.input() + ": " + v.message();
+        Object path = v.details().get("path");
+        return cardId.equals(v.nodeId()) || path == null ? line : path + " — " + line;
     }
 
     /** The node ids a problem belongs to: all nodes of a cycle, else its node ("" for workflow-wide ones). */
@@ -88,18 +98,18 @@ public final class RunViewModel {
                 errors.clear();
                 for (Map.Entry<String, NodeRunState> s : List.copyOf(states.entrySet())) {
                     if (s.getValue().status() == NodeStatus.INVALID) {
-                        states.put(s.getKey(), s.getValue().with(NodeStatus.IDLE));
+                        putState(s.getKey(), s.getValue().with(NodeStatus.IDLE));
                     }
                 }
                 for (String id : e.plan()) {
-                    states.put(id, state(id).with(NodeStatus.QUEUED));
+                    putState(id, state(id).with(NodeStatus.QUEUED));
                 }
                 updateQueue(e.runId(), "running", e.plan().size() + " nodes");
                 status.set("Running " + e.plan().size() + " nodes…");
             }
-            case RunEvent.NodeCached e -> states.put(e.nodeId(), state(e.nodeId()).with(NodeStatus.CACHED));
+            case RunEvent.NodeCached e -> putState(e.nodeId(), state(e.nodeId()).with(NodeStatus.CACHED));
             case RunEvent.NodeStarted e -> {
-                states.put(e.nodeId(), state(e.nodeId()).with(NodeStatus.RUNNING));
+                putState(e.nodeId(), state(e.nodeId()).with(NodeStatus.RUNNING));
                 status.set("Running " + e.nodeType() + " (node " + e.nodeId() + ")…");
             }
             case RunEvent.NodeProgress e -> {
@@ -109,14 +119,14 @@ public final class RunViewModel {
                 // a node reporting value of max (the sampler: step i of N) shows "step i/N" on its card
                 long steps = Math.max(0, e.max());
                 long step = steps > 0 ? Math.max(0, Math.min(e.value(), steps)) : 0;
-                states.put(e.nodeId(), new NodeRunState(NodeStatus.RUNNING, p, 0, s.message(), s.images(), preview,
+                putState(e.nodeId(), new NodeRunState(NodeStatus.RUNNING, p, 0, s.message(), s.images(), preview,
                         step, steps, s.messageLevel()));
             }
             case RunEvent.NodeMessage e -> {
                 // a note (the demo model's "its images are abstract") reads as one; warnings and errors say so
                 String text = e.level() == MessageLevel.INFO ? e.text()
                         : e.level().name().toLowerCase(Locale.ROOT) + ": " + e.text();
-                states.put(e.nodeId(), state(e.nodeId()).withMessage(text, e.level()));
+                putState(e.nodeId(), state(e.nodeId()).withMessage(text, e.level()));
             }
             case RunEvent.NodeFinished e -> {
                 List<Object> imgs = imagesFrom(e.ui());
@@ -126,12 +136,12 @@ public final class RunViewModel {
                 }
                 NodeRunState s = state(e.nodeId());
                 String text = textFrom(e.ui()); // PreviewAny's value shows on its card
-                states.put(e.nodeId(), new NodeRunState(NodeStatus.DONE, 1, e.nanos(),
+                putState(e.nodeId(), new NodeRunState(NodeStatus.DONE, 1, e.nanos(),
                         text != null ? text : s.message(), imgs.isEmpty() ? s.images() : imgs, null, 0, 0,
                         text != null ? MessageLevel.INFO : s.messageLevel()));
             }
             case RunEvent.NodeFailed e -> {
-                states.put(e.nodeId(), new NodeRunState(NodeStatus.FAILED, -1, 0, e.message(), images(e.nodeId()),
+                putState(e.nodeId(), new NodeRunState(NodeStatus.FAILED, -1, 0, e.message(), images(e.nodeId()),
                         null));
                 status.set("Node " + e.nodeId() + " (" + e.nodeType() + ") failed: " + e.message());
             }
@@ -201,7 +211,7 @@ public final class RunViewModel {
         for (Map.Entry<String, NodeRunState> s : List.copyOf(states.entrySet())) {
             NodeStatus st = s.getValue().status();
             if (st == NodeStatus.QUEUED || st == NodeStatus.RUNNING) {
-                states.put(s.getKey(), s.getValue().with(NodeStatus.IDLE));
+                putState(s.getKey(), s.getValue().with(NodeStatus.IDLE));
             }
         }
     }
@@ -261,6 +271,18 @@ public final class RunViewModel {
             }
         }
         return java.util.Optional.empty();
+    }
+
+    /**
+     * Records a node's state; a subgraph's inner node ({@code 83:2}, {@code 12:7:1}) also sets the state of each
+     * host around it ({@code 83}; {@code 12:7}, {@code 12}), so a host card shows its inside's latest progress,
+     * preview and errors.
+     */
+    private void putState(String id, NodeRunState state) {
+        states.put(id, state);
+        for (int i = id.lastIndexOf(':'); i > 0; i = id.lastIndexOf(':', i - 1)) {
+            states.put(id.substring(0, i), state);
+        }
     }
 
     /** Node states by node id. */
