@@ -141,7 +141,8 @@ public final class ComponentLibraryViewModel {
 
     /** The subgraph definition a top-level node hosts, or null. */
     public Subgraph definitionOf(String nodeId) {
-        return editor.workflow().subgraphOf(editor.workflow().node(nodeId));
+        // the node is on the level the canvas shows (inside a subgraph, an inner host); definitions are workflow-wide
+        return editor.workflow().subgraphOf(editor.level().node(nodeId));
     }
 
     /**
