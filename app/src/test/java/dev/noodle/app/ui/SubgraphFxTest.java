@@ -86,12 +86,23 @@ class SubgraphFxTest {
         return vm().workflow().subgraphOf(vm().workflow().node(host));
     }
 
+    /** Where the last menu item clicked was (submenus are entered from its row). */
+    private javafx.geometry.Point2D lastMenuPoint;
+
     /** Clicks the showing menu item with this text (not a card's label of the same words). */
     private void clickMenuItem(FxRobot robot, String text) {
-        Node item = robot.lookup(".menu-item").match((Node n) -> n.isVisible() && robot.from(n).lookup(".label")
+        Node item = robot.lookup(".menu-item").match((Node n) -> n.isVisible() && n.getScene() != null
+                && n.getScene().getWindow() != null && n.getScene().getWindow().isShowing()
+                && robot.from(n).lookup(".label")
                 .queryAll().stream().anyMatch(l -> l instanceof Labeled lb && text.equals(lb.getText()))).query();
         assertNotNull(item, "menu item " + text);
+        javafx.geometry.Bounds b = item.localToScreen(item.getBoundsInLocal());
+        if (lastMenuPoint != null) {
+            // into a submenu as a hand does: along the parent item's row first, so no other submenu opens on the way
+            robot.moveTo(new javafx.geometry.Point2D(b.getMinX() + 4, lastMenuPoint.getY()));
+        }
         robot.clickOn(item);
+        lastMenuPoint = new javafx.geometry.Point2D(b.getCenterX(), b.getCenterY());
         WaitForAsyncUtils.waitForFxEvents();
     }
 
@@ -135,6 +146,7 @@ class SubgraphFxTest {
 
         // promote the sampler's steps from its right-click menu
         robot.rightClickOn(header(ids[3]));
+        lastMenuPoint = null;
         WaitForAsyncUtils.waitForFxEvents();
         clickMenuItem(robot, "Promote Widget to Subgraph Input");
         clickMenuItem(robot, "steps");
@@ -179,6 +191,7 @@ class SubgraphFxTest {
 
         // unpack from the host's right-click menu, then undo
         robot.rightClickOn(header(host));
+        lastMenuPoint = null;
         WaitForAsyncUtils.waitForFxEvents();
         clickMenuItem(robot, "Unpack Subgraph");
         WaitForAsyncUtils.waitForFxEvents();
