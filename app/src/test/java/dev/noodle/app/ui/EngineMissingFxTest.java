@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.EngineStatus;
 import dev.noodle.nodes.host.NodeEnvironment;
@@ -14,17 +13,11 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import javafx.application.Platform;
 import javafx.scene.control.Label;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
+import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
 /**
@@ -32,35 +25,17 @@ import org.testfx.util.WaitForAsyncUtils;
  * cache), the editor still opens the example and edits it; pressing Run says the engine is not installed and what
  * to do, in the status bar, and nothing runs.
  */
-@ExtendWith(ApplicationExtension.class)
-class EngineMissingFxTest {
-    static {
-        System.setProperty("headless.geometry", "1600x1000-32");
+class EngineMissingFxTest extends RealEditorFx {
+    @Start
+    void start(Stage stage) throws Exception {
+        open(stage);
     }
 
-    @TempDir static Path home;
-    private static NoodleNodes nodes;
-    private MainWindow window;
-
-    @Start
-    void start(Stage stage) {
-        nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")),
+    @Override
+    NoodleNodes createNodes(Path home) throws Exception {
+        return NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")),
                 EngineOptions.defaults(),
                 Optional.of(EngineStatus.message("Failed to extract PyTorch native library: /proc/nodjl")));
-        window = TestWindows.open(stage, TestWindows.real(nodes, home));
-    }
-
-    @AfterEach
-    void tearDown() {
-        Platform.runLater(window::shutdown);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
-
-    @AfterAll
-    static void closeNodes() {
-        if (nodes != null) {
-            nodes.close();
-        }
     }
 
     @Test

@@ -5,16 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.graph.model.FormInput;
 import dev.noodle.graph.model.Literal;
-import dev.noodle.nodes.host.NodeEnvironment;
-import dev.noodle.nodes.host.NoodleNodes;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import javafx.application.Platform;
 import javafx.scene.control.ContextMenu;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuItem;
@@ -23,49 +18,21 @@ import javafx.scene.control.Spinner;
 import javafx.scene.control.TextField;
 import javafx.scene.image.ImageView;
 import javafx.scene.input.KeyCode;
-import javafx.stage.Stage;
 import javafx.stage.Window;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
+import javafx.stage.Stage;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
+import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
 /**
  * The txt2img example opened as a form, as a user would: add an input to the form from a node's menu, open the form,
  * change values there, run on the demo model and see the image in the form; then remove the input again.
  */
-@ExtendWith(ApplicationExtension.class)
-class FormFxTest {
-    static {
-        System.setProperty("headless.geometry", "1600x1000-32");
-    }
-
-    @TempDir static Path home;
-    private static NoodleNodes nodes;
-    private MainWindow window;
-
+class FormFxTest extends RealEditorFx {
     @Start
-    void start(Stage stage) {
-        nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")));
-        window = TestWindows.open(stage, TestWindows.real(nodes, home));
-    }
-
-    @AfterEach
-    void tearDown() {
-        Platform.runLater(window::shutdown);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
-
-    @AfterAll
-    static void closeNodes() {
-        if (nodes != null) {
-            nodes.close();
-        }
+    void start(Stage stage) throws Exception {
+        open(stage);
     }
 
     @Test

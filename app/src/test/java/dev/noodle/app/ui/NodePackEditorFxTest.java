@@ -4,61 +4,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.noodle.app.packs.PackJars;
-import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.NodeSearch;
 import dev.noodle.nodes.host.CustomNodes;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
 import java.nio.file.Path;
 import java.util.List;
-import javafx.application.Platform;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
 import javafx.scene.input.KeyCode;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
+import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
 /**
  * The editor with the example node pack in {@code custom_nodes/}: the status bar says the pack runs as code, and the
  * node search shows its nodes with the pack's name, finds them by it and adds them.
  */
-@ExtendWith(ApplicationExtension.class)
-class NodePackEditorFxTest {
-    static {
-        System.setProperty("headless.geometry", "1600x1000-32");
-    }
-
-    @TempDir static Path home;
-    private static NoodleNodes nodes;
-    private MainWindow window;
-
+class NodePackEditorFxTest extends RealEditorFx {
     @Start
     void start(Stage stage) throws Exception {
+        open(stage);
+    }
+
+    @Override
+    NoodleNodes createNodes(Path home) throws Exception {
         PackJars.example(home.resolve("custom_nodes/example-pack.jar"));
-        nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")),
+        return NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")),
                 CustomNodes.besideModels(home.resolve("models")));
-        window = TestWindows.open(stage, TestWindows.real(nodes, home));
-    }
-
-    @AfterEach
-    void tearDown() {
-        Platform.runLater(window::shutdown);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
-
-    @AfterAll
-    static void closeNodes() {
-        if (nodes != null) {
-            nodes.close();
-        }
     }
 
     @Test

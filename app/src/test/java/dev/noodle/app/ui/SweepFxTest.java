@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.NodeStatus;
 import dev.noodle.app.ui.vm.SweepViewModel;
 import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.Workflow;
-import dev.noodle.nodes.host.NodeEnvironment;
-import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.interop.PngTextChunks;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,54 +16,25 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javafx.application.Platform;
 import javafx.scene.Node;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Label;
 import javafx.scene.control.MenuButton;
 import javafx.scene.image.ImageView;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
+import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
 /**
  * Run → Sweep… on the demo model, as a user does it: select the LoRA node, pick its two strengths as X and Y, type
  * the values, Run; the grid shows in the dialog and the gallery, and the checkpoint loaded once.
  */
-@ExtendWith(ApplicationExtension.class)
-class SweepFxTest {
-    static {
-        System.setProperty("headless.geometry", "1600x1000-32");
-    }
-
-    @TempDir static Path home;
-    private static NoodleNodes nodes;
-    private MainWindow window;
-
+class SweepFxTest extends RealEditorFx {
     @Start
-    void start(Stage stage) {
-        nodes = NoodleNodes.create(NodeEnvironment.of(home.resolve("models"), home.resolve("output")));
-        window = TestWindows.open(stage, TestWindows.real(nodes, home));
-    }
-
-    @AfterEach
-    void tearDown() {
-        Platform.runLater(window::shutdown);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
-
-    @AfterAll
-    static void closeNodes() {
-        if (nodes != null) {
-            nodes.close();
-        }
+    void start(Stage stage) throws Exception {
+        open(stage);
     }
 
     @Test
