@@ -5,24 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.noodle.app.ui.canvas.GraphCanvas;
 import dev.noodle.app.ui.canvas.NodeCard;
 import dev.noodle.app.ui.canvas.WireView;
-import dev.noodle.app.ui.view.MainWindow;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.Rect;
-import dev.noodle.app.ui.vm.WorkflowStore;
 import dev.noodle.graph.model.Group;
 import dev.noodle.graph.model.NodeLayout;
 import dev.noodle.graph.model.Reroute;
 import dev.noodle.graph.model.Workflow;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import javafx.application.Platform;
 import javafx.geometry.Bounds;
 import javafx.geometry.Point2D;
 import javafx.scene.Node;
@@ -31,43 +25,16 @@ import javafx.scene.control.TextField;
 import javafx.scene.input.KeyCode;
 import javafx.scene.input.MouseButton;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
 /** Real canvas interactions (headless Monocle): rubber band, groups, reroutes, collapse, minimap. */
-@ExtendWith(ApplicationExtension.class)
-class CanvasFxTest {
-    static {
-        System.setProperty("headless.geometry", "1600x1000-32");
-    }
-
-    @TempDir static Path home;
-    private static final WorkflowStore STORE = new MemoryStore();
-    private MainWindow window;
-
+class CanvasFxTest extends FakeEditorFx {
     @Start
     void start(Stage stage) {
-        window = TestWindows.open(stage, TestWindows.fake(home, home.resolve("examples"), STORE));
-    }
-
-    @AfterEach
-    void tearDown() throws TimeoutException {
-        Platform.runLater(window::shutdown);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
-
-    private GraphEditorViewModel vm() {
-        return window.canvasViewModel();
-    }
-
-    private GraphCanvas canvas() {
-        return window.canvas();
+        open(stage);
     }
 
     private Point2D screen(double canvasX, double canvasY) {

@@ -6,65 +6,30 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.noodle.app.ui.canvas.GraphCanvas;
 import dev.noodle.app.ui.canvas.NodeCard;
-import dev.noodle.app.ui.view.MainWindow;
-import dev.noodle.app.ui.vm.GraphEditorViewModel;
-import dev.noodle.app.ui.vm.WorkflowStore;
 import dev.noodle.graph.model.Link;
 import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.Subgraph;
 import dev.noodle.graph.model.Workflow;
-import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import javafx.application.Platform;
 import javafx.geometry.Point2D;
 import javafx.scene.Node;
 import javafx.scene.control.Labeled;
 import javafx.scene.control.TextField;
 import javafx.scene.input.KeyCode;
-import javafx.scene.input.MouseButton;
 import javafx.stage.Stage;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.framework.junit5.ApplicationExtension;
 import org.testfx.framework.junit5.Start;
 import org.testfx.util.WaitForAsyncUtils;
 
 /** Subgraphs as a user works with them (headless Monocle): convert, open, breadcrumb, interface, promote, unpack. */
-@ExtendWith(ApplicationExtension.class)
-class SubgraphFxTest {
-    static {
-        System.setProperty("headless.geometry", "1600x1000-32");
-    }
-
-    @TempDir static Path home;
-    private static final WorkflowStore STORE = new MemoryStore();
-    private MainWindow window;
-
+class SubgraphFxTest extends FakeEditorFx {
     @Start
     void start(Stage stage) {
-        window = TestWindows.open(stage, TestWindows.fake(home, home.resolve("examples"), STORE));
-    }
-
-    @AfterEach
-    void tearDown() throws TimeoutException {
-        Platform.runLater(window::shutdown);
-        WaitForAsyncUtils.waitForFxEvents();
-    }
-
-    private GraphEditorViewModel vm() {
-        return window.canvasViewModel();
-    }
-
-    private GraphCanvas canvas() {
-        return window.canvas();
+        open(stage);
     }
 
     /** A point on a card's header, in screen coordinates. */
