@@ -171,6 +171,14 @@ class ComfyShapesTest {
                 "clip2:CLIP", "multiplier:FLOAT=1.0[-10.0,10.0,0.01;0.0]", "->", "CLIP:CLIP"));
         m.put("CLIPMergeAdd", List.of("CLIPMergeAdd", "advanced/model_merging", "clip1:CLIP", "clip2:CLIP", "->",
                 "CLIP:CLIP"));
+        m.put("CheckpointSave", List.of("Save Checkpoint", "advanced/model_merging", "model:MODEL", "clip:CLIP",
+                "vae:VAE", "filename_prefix:STRING=checkpoints/ComfyUI", "->"));
+        m.put("VAESave", List.of("VAESave", "advanced/model_merging", "vae:VAE",
+                "filename_prefix:STRING=vae/ComfyUI_vae", "->"));
+        m.put("CLIPSave", List.of("CLIPSave", "advanced/model_merging", "clip:CLIP",
+                "filename_prefix:STRING=clip/ComfyUI", "->"));
+        m.put("ModelSave", List.of("ModelSave", "advanced/model_merging", "model:MODEL",
+                "filename_prefix:STRING=diffusion_models/ComfyUI", "->"));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));

@@ -81,6 +81,51 @@ public final class CheckpointWriter {
         return w;
     }
 
+    /**
+     * A writer holding a UNet alone as ComfyUI's ModelSave writes it: every weight under {@value UNetConfig#PREFIX},
+     * plus the empty {@code v_pred} marker for a v-prediction model. Any family (SDXL included) can be written so.
+     */
+    public static SafetensorsWriter unetWriter(UNetWeights unet, PredictionType prediction,
+            Map<String, String> metadata) {
+        SafetensorsWriter w = new SafetensorsWriter();
+        metadata.forEach(w::metadata);
+        for (String k : unet.keys()) {
+            add(w, UNetConfig.PREFIX + k, unet.get(k));
+        }
+        if (prediction == PredictionType.V_PREDICTION) {
+            w.add("v_pred", DType.F32, new long[] {0}, () -> ByteBuffer.allocate(0));
+        }
+        return w;
+    }
+
+    /**
+     * A writer holding an autoencoder as ComfyUI's VAESave writes it: the state dict of {@code first_stage_model}
+     * with that prefix removed ({@code encoder.*}, {@code decoder.*}, {@code quant_conv.*}, …), the layout of a
+     * standalone VAE file.
+     */
+    public static SafetensorsWriter vaeWriter(AutoencoderKL vae, Map<String, String> metadata) {
+        SafetensorsWriter w = new SafetensorsWriter();
+        metadata.forEach(w::metadata);
+        for (String k : vae.parameterKeys()) {
+            add(w, k, vae.parameter(k));
+        }
+        return w;
+    }
+
+    /**
+     * A writer holding one text encoder as ComfyUI's CLIPSave writes each of a CLIP's encoders: Hugging Face
+     * {@code CLIPTextModel} names with the {@code clip_x.transformer.} prefix removed ({@code text_model.*}, and
+     * {@code text_projection.weight} where the encoder has a projection).
+     */
+    public static SafetensorsWriter clipWriter(ClipTextModel clip, Map<String, String> metadata) {
+        SafetensorsWriter w = new SafetensorsWriter();
+        metadata.forEach(w::metadata);
+        for (String k : clip.parameterKeys()) {
+            add(w, k.equals(ClipTextModel.PROJECTION_KEY) ? k : "text_model." + k, clip.parameter(k));
+        }
+        return w;
+    }
+
     /** Writes {@code parts} to {@code file} atomically; see {@link #writer}. */
     public static void save(Path file, Parts parts, Map<String, String> metadata) throws IOException {
         writer(parts, metadata).write(file);

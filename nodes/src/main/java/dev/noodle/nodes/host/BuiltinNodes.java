@@ -18,6 +18,7 @@ import dev.noodle.nodes.model.GuidancePatchNodes;
 import dev.noodle.nodes.model.MergeNodes;
 import dev.noodle.nodes.model.ModelSamplingContinuous;
 import dev.noodle.nodes.model.ModelSamplingDiscrete;
+import dev.noodle.nodes.model.SaveNodes;
 import dev.noodle.nodes.sampling.CustomSamplerNodes;
 import dev.noodle.nodes.sampling.GuiderNodes;
 import dev.noodle.nodes.sampling.SamplerNodes;
@@ -143,6 +144,9 @@ public final class BuiltinNodes implements NodePack {
                 new MergeNodes.ClipMergeAdd(),
                 new MergeNodes.CheckpointMerger(),
                 new CheckpointSaveNode(env),
+                new SaveNodes.VaeSave(env),
+                new SaveNodes.ClipSave(env),
+                new SaveNodes.ModelSave(env),
                 new InpaintNodes.VaeEncodeForInpaint(),
                 new InpaintNodes.SetLatentNoiseMask(),
                 new InpaintNodes.InpaintModelConditioning(),

@@ -91,7 +91,11 @@ public final class CheckpointSaveNode extends Node {
         return new NodeOutputs(List.of(), Map.of("checkpoints", List.of(file)));
     }
 
-    /** ComfyUI's fields (prompt, workflow, modelspec.*) plus the recipe. */
+    /**
+     * ComfyUI's fields (prompt, workflow, modelspec.*) plus the recipe; {@code clip} and {@code vae} are null when
+     * the model is saved alone (ModelSave). ComfyUI fills the {@code modelspec.architecture} family only for SDXL
+     * and later (its SD 1.x/2.x names are a to-do there); Noodle writes the SAI model-spec name for every family.
+     */
     static Map<String, String> metadata(NodeContext ctx, ModelValue model, ClipValue clip, VaeValue vae, String title) {
         Map<String, String> m = new LinkedHashMap<>();
         PredictionType p = model.sampling().prediction();
@@ -101,21 +105,27 @@ public final class CheckpointSaveNode extends Node {
         m.put("modelspec.title", title);
         m.put("modelspec.predict_key", p == PredictionType.V_PREDICTION ? "v" : "epsilon");
         List<String> recipe = new java.util.ArrayList<>(model.patches());
-        clip.patches().forEach(c -> recipe.add("clip: " + c));
+        if (clip != null) {
+            clip.patches().forEach(c -> recipe.add("clip: " + c));
+        }
         if (!recipe.isEmpty()) {
             m.put("modelspec.description", "Made with Noodle: " + String.join("; ", recipe));
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", model.patches());
-        r.put("clip", clip.patches());
-        r.put("clip_stop_at_layer", clip.encoding().stopAtLayer());
-        r.put("vae", vae.source());
+        if (clip != null) {
+            r.put("clip", clip.patches());
+            r.put("clip_stop_at_layer", clip.encoding().stopAtLayer());
+        }
+        if (vae != null) {
+            r.put("vae", vae.source());
+        }
         try {
             m.put(RECIPE_KEY, JSON.writeValueAsString(r));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-        if (DemoVocabulary.SOURCE.equals(clip.tokenizer().source())) {
+        if (clip != null && DemoVocabulary.SOURCE.equals(clip.tokenizer().source())) {
             m.put(DemoCheckpoint.TOKENIZER_KEY, DemoCheckpoint.DEMO_TOKENIZER); // the loader picks the tokenizer by it
         }
         try {
