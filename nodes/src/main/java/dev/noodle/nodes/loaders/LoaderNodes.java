@@ -15,6 +15,7 @@ import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.nodes.values.ClipValue;
+import dev.noodle.nodes.values.ModelRecipe;
 import dev.noodle.nodes.values.ModelValue;
 import dev.noodle.nodes.values.SharedRef;
 import dev.noodle.nodes.values.VaeValue;
@@ -119,10 +120,11 @@ public final class LoaderNodes {
                 throw new IllegalArgumentException(name + " has no VAE inside; this node needs one. Load a VAE file"
                         + " with the Load VAE node instead.");
             }
+            ModelRecipe origin = ModelRecipe.file(name, path);
             ModelValue m = new ModelValue(hold(model), c.unet(), c.sampling(), c.latentScale(), c.info().family(),
-                    List.of(), 0, null);
+                    List.of(), 0, null, List.of(), origin);
             ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(),
-                    List.of(), null, c.clip2());
+                    List.of(), null, c.clip2(), origin);
             VaeValue v = new VaeValue(hold(vae), c.vae(), name);
             ctx.progress(1, 1);
             return NodeOutputs.of(m, cl, v);

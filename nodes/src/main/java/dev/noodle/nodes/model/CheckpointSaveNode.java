@@ -4,6 +4,7 @@ import dev.noodle.nodes.host.ImageFiles;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.host.WorkflowTexts;
+import dev.noodle.nodes.interop.ModelHashCache;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +22,7 @@ import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
 import dev.noodle.nodes.values.ClipValue;
+import dev.noodle.nodes.values.ModelRecipe;
 import dev.noodle.nodes.values.ModelValue;
 import dev.noodle.nodes.values.VaeValue;
 import java.io.IOException;
@@ -125,6 +127,20 @@ public final class CheckpointSaveNode extends Node {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+        ModelRecipe modelRecipe = mergeRecipe(ctx, model.recipe());
+        ModelRecipe clipRecipe = clip == null ? null : mergeRecipe(ctx, clip.recipe());
+        if (modelRecipe != null || clipRecipe != null) {
+            m.put(ModelRecipe.METADATA_KEY, ModelRecipe.metadataText(modelRecipe, clipRecipe));
+            List<String> made = new java.util.ArrayList<>();
+            if (modelRecipe != null) {
+                made.add("model: " + modelRecipe.describe());
+            }
+            if (clipRecipe != null) {
+                made.add("clip: " + clipRecipe.describe());
+            }
+            m.merge("modelspec.description", "Merged with Noodle: " + String.join("; ", made),
+                    (old, add) -> add + ". " + old);
+        }
         if (clip != null && DemoVocabulary.SOURCE.equals(clip.tokenizer().source())) {
             m.put(DemoCheckpoint.TOKENIZER_KEY, DemoCheckpoint.DEMO_TOKENIZER); // the loader picks the tokenizer by it
         }
@@ -134,6 +150,24 @@ public final class CheckpointSaveNode extends Node {
             ctx.message(MessageLevel.WARNING, "the workflow could not be stored in the checkpoint: " + e.getMessage());
         }
         return m;
+    }
+
+    /**
+     * A merge recipe with every source file's SHA-256 (from the shared hash cache: each file is hashed once), or
+     * null when {@code r} is not a merge.
+     */
+    static ModelRecipe mergeRecipe(NodeContext ctx, ModelRecipe r) {
+        if (r == null || !r.isMerge()) {
+            return null;
+        }
+        ModelHashCache hashes = ctx.service(ModelHashCache.class);
+        return r.hashed(p -> {
+            try {
+                return hashes.sha256(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot hash " + p + " for the merge recipe: " + e.getMessage(), e);
+            }
+        });
     }
 
     /** The modelspec architecture name of a family. */

@@ -5,6 +5,7 @@ import dev.noodle.nodes.loaders.LoraNodes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.unet.UNetModel;
 import dev.noodle.engine.unet.UNetWeights;
@@ -18,6 +19,7 @@ import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.values.ClipValue;
+import dev.noodle.nodes.values.ModelRecipe;
 import dev.noodle.nodes.values.ModelValue;
 import dev.noodle.nodes.values.SharedRef;
 import java.util.ArrayList;
@@ -47,13 +49,44 @@ public final class MergeNodes {
     }
 
     /** Merges the UNets: keys of the first model whose shape every other model shares; others keep model 1's. */
-    static ModelValue mergeModels(NodeContext ctx, List<ModelValue> models, Formula f, String note) {
-        return mergeModelsPerKey(ctx, models, k -> f, note);
+    static ModelValue mergeModels(NodeContext ctx, List<ModelValue> models, Formula f, String note, String method,
+            Map<String, ? extends Number> ratios) {
+        return mergeModelsPerKey(ctx, models, k -> f, note, method, ratios);
     }
 
-    /** As {@link #mergeModels(NodeContext, List, Formula, String)} with a formula chosen per weight key. */
+    /**
+     * Refuses inputs of different families (SD 1.x with SDXL, …), naming each input's source files: their layers
+     * differ, so a merge would keep most of the first model and silently drop the rest.
+     */
+    static void requireOneFamily(String what, List<ModelFamily> families, List<ModelRecipe> recipes) {
+        for (int i = 1; i < families.size(); i++) {
+            if (families.get(i).base() != families.get(0).base()) {
+                throw new IllegalArgumentException("cannot merge " + source(what, 0, recipes) + " (" + families.get(0)
+                        + ") with " + source(what, i, recipes) + " (" + families.get(i) + "): models of different"
+                        + " families have different layers. Merge models of one family (an SD 1.x fine-tune with"
+                        + " SD 1.x, SDXL with SDXL).");
+            }
+        }
+    }
+
+    private static String source(String what, int i, List<ModelRecipe> recipes) {
+        ModelRecipe r = recipes.get(i);
+        return what + (i + 1) + (r == null ? "" : " from " + r.sourceNames());
+    }
+
+    /** The recipe of a merge of {@code recipes} by {@code method}. */
+    static ModelRecipe recipe(String method, Map<String, ? extends Number> ratios, List<ModelRecipe> recipes) {
+        return ModelRecipe.merge(method, ratios, recipes);
+    }
+
+    /**
+     * As {@link #mergeModels(NodeContext, List, Formula, String, String, Map)} with a formula chosen per weight
+     * key; the result's recipe is {@code method} with {@code ratios} of the inputs' recipes.
+     */
     static ModelValue mergeModelsPerKey(NodeContext ctx, List<ModelValue> models, Function<String, Formula> perKey,
-            String note) {
+            String note, String method, Map<String, ? extends Number> ratios) {
+        List<ModelRecipe> recipes = models.stream().map(ModelValue::recipe).toList();
+        requireOneFamily("model", models.stream().map(ModelValue::family).toList(), recipes);
         ModelValue first = models.get(0);
         UNetWeights base = first.unet().weights();
         List<Function<String, NDArray>> getters = new ArrayList<>();
@@ -69,7 +102,7 @@ public final class MergeNodes {
             UNetModel unet = first.unet().withWeights(patched);
             long bytes = LoraNodes.ownBytes(base, patched);
             return first.withUNet(unet, note, bytes, SharedRef.closing(bytes, patched,
-                    SharedRef.retainOwned(first.owned())));
+                    SharedRef.retainOwned(first.owned())), recipe(method, ratios, recipes));
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -77,7 +110,10 @@ public final class MergeNodes {
     }
 
     /** Merges the text encoders (position ids and logit scale stay clip 1's, as ComfyUI). */
-    static ClipValue mergeClips(NodeContext ctx, List<ClipValue> clips, Formula f, String note) {
+    static ClipValue mergeClips(NodeContext ctx, List<ClipValue> clips, Formula f, String note, String method,
+            Map<String, ? extends Number> ratios) {
+        List<ModelRecipe> recipes = clips.stream().map(ClipValue::recipe).toList();
+        requireOneFamily("clip", clips.stream().map(ClipValue::family).toList(), recipes);
         ClipValue first = clips.get(0);
         ClipTextModel base = first.clip();
         List<Function<String, NDArray>> getters = new ArrayList<>();
@@ -91,7 +127,8 @@ public final class MergeNodes {
             Map<String, NDArray> merged = merge(ctx, base.parameterKeys(), getters, keys, k -> f, owner,
                     k -> k.endsWith(".position_ids") || k.endsWith(".logit_scale"));
             ClipTextModel patched = base.withParameters(merged, owner);
-            return first.withClip(patched, note, SharedRef.closing(0, patched, SharedRef.retainOwned(first.owned())));
+            return first.withClip(patched, note, SharedRef.closing(0, patched, SharedRef.retainOwned(first.owned())),
+                    recipe(method, ratios, recipes));
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -166,7 +203,7 @@ public final class MergeNodes {
             float r = in.getFloat(RATIO);
             return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)),
                     w -> w[0].mul(r).add(w[1].mul(1f - r)),
-                    "merge model1×" + r + " + model2×" + (1 - r)));
+                    "merge model1×" + r + " + model2×" + (1 - r), "ModelMergeSimple", Map.of("ratio", r)));
         }
     }
 
@@ -189,7 +226,8 @@ public final class MergeNodes {
             NodeInputs in = ctx.inputs();
             float m = in.getFloat(MULTIPLIER);
             return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)),
-                    w -> w[0].sub(w[1]).mul(m), "(model1 − model2)×" + m));
+                    w -> w[0].sub(w[1]).mul(m), "(model1 − model2)×" + m, "ModelMergeSubtract",
+                    Map.of("multiplier", m)));
         }
     }
 
@@ -207,7 +245,7 @@ public final class MergeNodes {
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
             return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)), w -> w[0].add(w[1]),
-                    "model1 + model2"));
+                    "model1 + model2", "ModelMergeAdd", Map.of()));
         }
     }
 
@@ -232,7 +270,7 @@ public final class MergeNodes {
             float r = in.getFloat(RATIO);
             return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)),
                     w -> w[0].mul(r).add(w[1].mul(1f - r)),
-                    "merge clip1×" + r + " + clip2×" + (1 - r)));
+                    "merge clip1×" + r + " + clip2×" + (1 - r), "CLIPMergeSimple", Map.of("ratio", r)));
         }
     }
 
@@ -243,10 +281,12 @@ public final class MergeNodes {
      */
     abstract static class BlockMerge extends Node {
         private final List<FloatInput> blocks;
+        private final String type;
 
         BlockMerge(String type, String category, String description, List<FloatInput> blocks) {
             super(blockSchema(type, category, description, blocks));
             this.blocks = List.copyOf(blocks);
+            this.type = type;
         }
 
         private static dev.noodle.graph.spec.NodeSchema blockSchema(String type, String category, String description,
@@ -281,7 +321,7 @@ public final class MergeNodes {
             return NodeOutputs.of(mergeModelsPerKey(ctx, List.of(in.get(MODEL1), in.get(MODEL2)), k -> {
                 float r = ratioFor(k, ratios);
                 return w -> w[0].mul(r).add(w[1].mul(1f - r));
-            }, "block merge model1×ratio + model2×(1 − ratio), ratios " + ratios));
+            }, "block merge model1×ratio + model2×(1 − ratio), ratios " + ratios, type, ratios));
         }
 
         /** A block ratio input as ComfyUI declares them: default 1 (model1 only), 0..1, step 0.01. */
@@ -375,7 +415,8 @@ public final class MergeNodes {
             NodeInputs in = ctx.inputs();
             float m = in.getFloat(MULTIPLIER);
             return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)),
-                    w -> w[0].sub(w[1]).mul(m), "(clip1 − clip2)×" + m));
+                    w -> w[0].sub(w[1]).mul(m), "(clip1 − clip2)×" + m, "CLIPMergeSubtract",
+                    Map.of("multiplier", m)));
         }
     }
 
@@ -393,7 +434,7 @@ public final class MergeNodes {
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
             return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)), w -> w[0].add(w[1]),
-                    "clip1 + clip2"));
+                    "clip1 + clip2", "CLIPMergeAdd", Map.of()));
         }
     }
 
@@ -465,7 +506,10 @@ public final class MergeNodes {
                 f = w -> w[0].mul(1f - m).add(w[1].mul(m));
                 note = "A1111 weighted sum (1 − " + m + ")·A + " + m + "·B";
             }
-            return NodeOutputs.of(mergeModels(ctx, models, f, note), mergeClips(ctx, clips, f, note));
+            String method = "NoodleCheckpointMerger " + in.get(INTERP_METHOD).optionName();
+            Map<String, Float> ratios = Map.of("multiplier", m);
+            return NodeOutputs.of(mergeModels(ctx, models, f, note, method, ratios),
+                    mergeClips(ctx, clips, f, note, method, ratios));
         }
     }
 }

@@ -16,6 +16,7 @@ import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.host.WorkflowTexts;
 import dev.noodle.nodes.values.ClipValue;
+import dev.noodle.nodes.values.ModelRecipe;
 import dev.noodle.nodes.values.ModelValue;
 import dev.noodle.nodes.values.VaeValue;
 import java.io.IOException;
@@ -121,6 +122,10 @@ public final class SaveNodes {
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "pt");
             meta.putAll(workflowTexts(ctx));
+            ModelRecipe recipe = CheckpointSaveNode.mergeRecipe(ctx, clip.recipe());
+            if (recipe != null) {
+                meta.put(ModelRecipe.METADATA_KEY, ModelRecipe.metadataText(null, recipe));
+            }
             Map<String, ClipTextModel> parts = new LinkedHashMap<>();
             switch (clip.family().base()) {
                 case SD1 -> parts.put("clip_l", clip.clip());

@@ -17,17 +17,25 @@ import java.util.List;
  * @param clip the text encoder (SDXL: CLIP-L)
  * @param encoding the conventions of {@code clip}; SDXL's bigG uses {@link #encoding2()}
  * @param clip2 SDXL's OpenCLIP bigG, null for SD 1.x / 2.x
+ * @param recipe where the weights came from (the loaded file, or the merges that made them), or null when unknown
  */
 public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer tokenizer, ClipEncoding encoding,
-        ModelFamily family, List<String> patches, AutoCloseable owned, ClipTextModel clip2) implements ReleasableValue {
+        ModelFamily family, List<String> patches, AutoCloseable owned, ClipTextModel clip2, ModelRecipe recipe)
+        implements ReleasableValue {
     public ClipValue {
         patches = List.copyOf(patches);
+    }
+
+    /** A value of unknown origin. */
+    public ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer tokenizer, ClipEncoding encoding,
+            ModelFamily family, List<String> patches, AutoCloseable owned, ClipTextModel clip2) {
+        this(hold, clip, tokenizer, encoding, family, patches, owned, clip2, null);
     }
 
     /** A single-encoder value (SD 1.x / 2.x). */
     public ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer tokenizer, ClipEncoding encoding,
             ModelFamily family, List<String> patches, AutoCloseable owned) {
-        this(hold, clip, tokenizer, encoding, family, patches, owned, null);
+        this(hold, clip, tokenizer, encoding, family, patches, owned, null, null);
     }
 
     /** Whether this is SDXL's pair of encoders. */
@@ -48,21 +56,26 @@ public record ClipValue(ModelValue.Hold hold, ClipTextModel clip, ClipTokenizer 
     /** CLIPSetLastLayer: the same encoder(s) stopping at another layer. */
     public ClipValue withStopAtLayer(int layer) {
         return new ClipValue(hold.retain(), clip, tokenizer, encoding.withStopAtLayer(layer), family, patches,
-                SharedRef.retainOwned(owned), clip2);
+                SharedRef.retainOwned(owned), clip2, recipe);
     }
 
     /** A patched encoder (LoRA); {@code newOwned} must keep alive whatever it shares with this value. */
     public ClipValue withClip(ClipTextModel patched, String note, AutoCloseable newOwned) {
+        return withClip(patched, note, newOwned, recipe);
+    }
+
+    /** As {@link #withClip(ClipTextModel, String, AutoCloseable)}, the weights now made by {@code newRecipe}. */
+    public ClipValue withClip(ClipTextModel patched, String note, AutoCloseable newOwned, ModelRecipe newRecipe) {
         List<String> p = new ArrayList<>(patches);
         p.add(note);
-        return new ClipValue(hold.retain(), patched, tokenizer, encoding, family, p, newOwned, clip2);
+        return new ClipValue(hold.retain(), patched, tokenizer, encoding, family, p, newOwned, clip2, newRecipe);
     }
 
     /** Both SDXL encoders patched (LoRA {@code lora_te1_}/{@code lora_te2_}) sharing this one's hold. */
     public ClipValue withClips(ClipTextModel patched, ClipTextModel patched2, String note, AutoCloseable newOwned) {
         List<String> p = new ArrayList<>(patches);
         p.add(note);
-        return new ClipValue(hold.retain(), patched, tokenizer, encoding, family, p, newOwned, patched2);
+        return new ClipValue(hold.retain(), patched, tokenizer, encoding, family, p, newOwned, patched2, recipe);
     }
 
     @Override

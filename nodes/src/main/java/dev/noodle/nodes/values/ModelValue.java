@@ -22,19 +22,26 @@ import java.util.List;
  * @param owned released with this value (patched weights), or null
  * @param guidance patches to how guidance mixes the estimates (RescaleCFG, CFGNorm), in the order applied; every
  *     guider and KSampler applies them
+ * @param recipe where the weights came from (the loaded file, or the merges that made them), or null when unknown
  */
 public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, float latentScale, ModelFamily family,
-        List<String> patches, long ownedBytes, AutoCloseable owned, List<GuidancePatch> guidance)
+        List<String> patches, long ownedBytes, AutoCloseable owned, List<GuidancePatch> guidance, ModelRecipe recipe)
         implements ReleasableValue {
     public ModelValue {
         patches = List.copyOf(patches);
         guidance = List.copyOf(guidance);
     }
 
-    /** A model without guidance patches. */
+    /** A model of unknown origin. */
+    public ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, float latentScale, ModelFamily family,
+            List<String> patches, long ownedBytes, AutoCloseable owned, List<GuidancePatch> guidance) {
+        this(hold, unet, sampling, latentScale, family, patches, ownedBytes, owned, guidance, null);
+    }
+
+    /** A model without guidance patches, of unknown origin. */
     public ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, float latentScale, ModelFamily family,
             List<String> patches, long ownedBytes, AutoCloseable owned) {
-        this(hold, unet, sampling, latentScale, family, patches, ownedBytes, owned, List.of());
+        this(hold, unet, sampling, latentScale, family, patches, ownedBytes, owned, List.of(), null);
     }
 
     /** A value holding something that must be released (a model lease). */
@@ -55,7 +62,7 @@ public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, floa
     /** The same model with another schedule (ModelSamplingDiscrete). */
     public ModelValue withSampling(ModelSampling s, String note) {
         return new ModelValue(hold.retain(), unet, s, latentScale, family, append(note), 0, SharedRef.retainOwned(owned),
-                guidance);
+                guidance, recipe);
     }
 
     /** The same model with one more guidance patch, applied after those it has (RescaleCFG, CFGNorm). */
@@ -63,7 +70,7 @@ public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, floa
         List<GuidancePatch> g = new ArrayList<>(guidance);
         g.add(patch);
         return new ModelValue(hold.retain(), unet, sampling, latentScale, family, append(note), 0,
-                SharedRef.retainOwned(owned), g);
+                SharedRef.retainOwned(owned), g, recipe);
     }
 
     /**
@@ -71,8 +78,14 @@ public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, floa
      * whatever the patched UNet shares with this value (see {@link SharedRef#retainOwned}).
      */
     public ModelValue withUNet(UNetModel patched, String note, long bytes, AutoCloseable newOwned) {
+        return withUNet(patched, note, bytes, newOwned, recipe);
+    }
+
+    /** As {@link #withUNet(UNetModel, String, long, AutoCloseable)}, the weights now made by {@code newRecipe}. */
+    public ModelValue withUNet(UNetModel patched, String note, long bytes, AutoCloseable newOwned,
+            ModelRecipe newRecipe) {
         return new ModelValue(hold.retain(), patched, sampling, latentScale, family, append(note), bytes, newOwned,
-                guidance);
+                guidance, newRecipe);
     }
 
     private List<String> append(String note) {
