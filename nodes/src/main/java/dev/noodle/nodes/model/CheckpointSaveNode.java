@@ -149,6 +149,7 @@ public final class CheckpointSaveNode extends Node {
         } catch (RuntimeException e) {
             ctx.message(MessageLevel.WARNING, "the workflow could not be stored in the checkpoint: " + e.getMessage());
         }
+        m.putIfAbsent("prompt", ""); // ComfyUI writes the key even when the run has no prompt
         return m;
     }
 

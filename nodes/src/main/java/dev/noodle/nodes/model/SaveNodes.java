@@ -181,9 +181,7 @@ public final class SaveNodes {
                         + " not saved; load it again on the saved model");
             }
             Path file = save(ctx, env, in.get(FILENAME_PREFIX), title -> {
-                Map<String, String> meta = new LinkedHashMap<>();
-                meta.put("prompt", "");
-                meta.putAll(CheckpointSaveNode.metadata(ctx, model, null, null, title));
+                Map<String, String> meta = CheckpointSaveNode.metadata(ctx, model, null, null, title);
                 return CheckpointWriter.unetWriter(model.unet().weights(), model.sampling().prediction(), meta);
             });
             return new NodeOutputs(List.of(), Map.of("diffusion_models", List.of(file)));

@@ -163,6 +163,22 @@ public record ModelRecipe(String file, String sha256, Path path, String method, 
     }
 
     /**
+     * The saved recipe of a .safetensors model file, read from its header only: the model's recipe, else its
+     * text encoder's; empty for other files, files without one, and files that cannot be read.
+     */
+    public static Optional<ModelRecipe> ofFile(Path file) {
+        if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors")) {
+            return Optional.empty();
+        }
+        try (dev.noodle.engine.io.SafetensorsFile f = dev.noodle.engine.io.SafetensorsFile.open(file)) {
+            Map<String, String> meta = f.metadata();
+            return read(meta, "model").or(() -> read(meta, "clip"));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * The recipe of one part ({@code "model"} or {@code "clip"}) read back from a saved file's metadata, if it has
      * one; a malformed text reads as none.
      */

@@ -104,6 +104,9 @@ public final class Concepts {
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
             Map.entry("CheckpointSave", List.of(CHECKPOINT, MERGE)),
+            Map.entry("ModelSave", List.of(MERGE)),
+            Map.entry("CLIPSave", List.of(PROMPT, MERGE)),
+            Map.entry("VAESave", List.of(VAE)),
             Map.entry("CLIPTextEncode", List.of(PROMPT, EMBEDDING)),
             Map.entry("CLIPTextEncodeSDXL", List.of(PROMPT, EMBEDDING)),
             Map.entry("NoodleCLIPTextEncodeClipSkip", List.of(PROMPT, CLIP_SKIP, EMBEDDING)),

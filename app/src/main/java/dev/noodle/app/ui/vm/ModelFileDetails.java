@@ -3,6 +3,7 @@ package dev.noodle.app.ui.vm;
 import dev.noodle.nodes.host.ModelFileFacts;
 import dev.noodle.nodes.host.ModelFolders;
 import dev.noodle.nodes.host.ModelKind;
+import dev.noodle.nodes.values.ModelRecipe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Model-file combo details: the file's size and, for LoRAs, the base model it was made for, from the safetensors
+ * Model-file combo details: the file's size; for LoRAs, the base model it was made for; for a checkpoint saved
+ * from a merge, its recipe ({@link ModelRecipe}: the merge method, ratios and source files), from the safetensors
  * header only ({@code ss_base_model_version} metadata, else guessed from key names and widths as
  * {@link ModelFileFacts} does; tensor data is never read). Results are cached by path, size and modification time, so
  * reopening a combo costs one {@code stat} per file. A file that cannot be a usable model (empty, under 8 bytes, a
@@ -90,6 +92,11 @@ public final class ModelFileDetails implements OptionDetails {
             text += " · " + problem.get();
         } else if (kind == ModelKind.LORAS) {
             text += " · " + ModelFileFacts.loraBase(file);
+        } else if (kind == ModelKind.CHECKPOINTS) {
+            Optional<ModelRecipe> recipe = ModelRecipe.ofFile(file); // a saved merge names its sources
+            if (recipe.isPresent()) {
+                text += " · merge: " + recipe.get().describe();
+            }
         }
         cache.put(file, new Entry(size, modified, text));
         return Optional.of(text);

@@ -98,6 +98,24 @@ class ModelFileDetailsTest {
      * inputs are untouched.
      */
     @Test
+    void aSavedMergeShowsItsRecipe() throws Exception {
+        Path ckpts = Files.createDirectories(root.resolve("checkpoints"));
+        var recipe = dev.noodle.nodes.values.ModelRecipe.merge("ModelMergeBlocks",
+                new java.util.LinkedHashMap<>(Map.of("input", 0.3)), List.of(
+                        new dev.noodle.nodes.values.ModelRecipe("a.safetensors", "ab12", null, null, Map.of(), List.of()),
+                        new dev.noodle.nodes.values.ModelRecipe("b.safetensors", "cd34", null, null, Map.of(),
+                                List.of())));
+        new SafetensorsWriter().metadata(dev.noodle.nodes.values.ModelRecipe.METADATA_KEY,
+                        dev.noodle.nodes.values.ModelRecipe.metadataText(recipe, null))
+                .addF32("w", new long[] {4}, new float[4]).write(ckpts.resolve("merged.safetensors"));
+        new SafetensorsWriter().addF32("w", new long[] {4}, new float[4]).write(ckpts.resolve("plain.safetensors"));
+        Map<String, String> d = get("ckpt_name", List.of("merged.safetensors", "plain.safetensors"));
+        assertEquals(ModelFileDetails.size(Files.size(ckpts.resolve("merged.safetensors")))
+                + " · merge: ModelMergeBlocks (input 0.3) of a.safetensors, b.safetensors", d.get("merged.safetensors"));
+        assertEquals(ModelFileDetails.size(Files.size(ckpts.resolve("plain.safetensors"))), d.get("plain.safetensors"));
+    }
+
+    @Test
     void s1EmptyTinyAndDamagedModelFilesAreListedAsInvalid() throws Exception {
         Path ckpts = Files.createDirectories(root.resolve("checkpoints"));
         Files.write(ckpts.resolve("empty.safetensors"), new byte[0]);
