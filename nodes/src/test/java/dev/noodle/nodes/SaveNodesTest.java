@@ -16,6 +16,9 @@ import dev.noodle.nodes.host.DemoAddons;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
+import dev.noodle.engine.model.TinyCheckpoints;
+import dev.noodle.engine.text.ClipTextModel;
+import dev.noodle.nodes.values.ClipValue;
 import dev.noodle.nodes.values.VaeValue;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -142,6 +145,45 @@ class SaveNodesTest {
         assertTrue(Files.isRegularFile(models.resolve("vae/ComfyUI_vae_00002_.safetensors")));
         assertTrue(Files.isRegularFile(models.resolve("clip/ComfyUI_clip_l_00002_.safetensors")));
         assertTrue(Files.isRegularFile(models.resolve("diffusion_models/ComfyUI_00002_.safetensors")));
+    }
+
+    @Test
+    void sdxlClipSavesBothEncodersAndModelSaveWritesTheUNet() throws Exception {
+        Path models = tmp.resolve("models");
+        TinyCheckpoints.write(models.resolve("checkpoints/tiny-xl.safetensors"), TinyCheckpoints.Kind.SDXL);
+        RunResult r = run("\"4\": {\"type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\":"
+                + " \"tiny-xl.safetensors\"}},"
+                + " \"21\": {\"type\": \"CLIPSave\", \"inputs\": {\"clip\": [\"4\", 1], \"filename_prefix\": \"xl/enc\"}},"
+                + " \"22\": {\"type\": \"ModelSave\", \"inputs\": {\"model\": [\"4\", 0], \"filename_prefix\":"
+                + " \"xl/unet\"}}");
+        ClipValue clip = (ClipValue) r.outputs().get("4").value(1);
+        Map<String, ClipTextModel> encoders = Map.of("clip_l", clip.clip(), "clip_g", clip.clip2());
+        for (var e : encoders.entrySet()) {
+            try (SafetensorsFile f = SafetensorsFile.open(models.resolve("xl/enc_" + e.getKey() + "_00001_.safetensors"))) {
+                ClipTextModel m = e.getValue();
+                Set<String> want = m.parameterKeys().stream()
+                        .map(k -> k.equals(ClipTextModel.PROJECTION_KEY) ? k : "text_model." + k)
+                        .collect(Collectors.toCollection(TreeSet::new));
+                assertEquals(want, new TreeSet<>(f.keys()), e.getKey());
+                for (String k : m.parameterKeys()) {
+                    String name = k.equals(ClipTextModel.PROJECTION_KEY) ? k : "text_model." + k;
+                    assertArrayEquals(m.parameter(k).toFloatArray(), f.loadFloats(name), name);
+                }
+            }
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(models.resolve("xl/enc_clip_g_00001_.safetensors"))) {
+            assertTrue(f.keys().contains("text_projection.weight"), "bigG keeps its projection, as ComfyUI saves it");
+        }
+        try (SafetensorsFile ckpt = SafetensorsFile.open(models.resolve("checkpoints/tiny-xl.safetensors"));
+                SafetensorsFile unet = SafetensorsFile.open(models.resolve("xl/unet_00001_.safetensors"))) {
+            Set<String> want = ckpt.keys().stream().filter(k -> k.startsWith("model.diffusion_model."))
+                    .collect(Collectors.toCollection(TreeSet::new));
+            assertEquals(want, new TreeSet<>(unet.keys()));
+            for (String k : want) {
+                assertEquals(bytes(ckpt.readBytes(k)), bytes(unet.readBytes(k)), k);
+            }
+            assertEquals("stable-diffusion-xl-v1-base", unet.metadata().get("modelspec.architecture"));
+        }
     }
 
     @Test
