@@ -93,13 +93,21 @@ public final class Concepts {
     public static final Concept MERGE = new Concept("merge", "Merging",
             "Merging mixes the weights of two or three models into a new one, e.g. 70% of one and 30% of another."
                     + " Save the result with Checkpoint Save to use it like any checkpoint.");
+    public static final Concept MERGE_BLOCKS = new Concept("merge-blocks", "Merging by block",
+            "A UNet works in three stages, and a merge can mix each with its own ratio. The input blocks shrink the"
+                    + " picture step by step and decide its composition: where things are, poses, the layout. The"
+                    + " middle block, at the smallest size, holds the overall meaning. The output blocks grow the"
+                    + " picture back and paint detail: texture, line, colour and style. So taking the input blocks"
+                    + " from one model and the output blocks from another often keeps the first one's layout in the"
+                    + " second one's style. workflows/merge_blocks.json is set up to try it: sweep the two ratios"
+                    + " (Run → Sweep…, input × out) and compare the grid.");
     public static final Concept INPAINT = new Concept("inpaint", "Inpainting",
             "Inpainting repaints only a masked part of an image. The mask comes from the image's transparent parts"
                     + " (Load Image); inpainting checkpoints also see the mask and the masked picture directly.");
 
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
-            SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, INPAINT);
+            SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -133,10 +141,10 @@ public final class Concepts {
             Map.entry("ModelMergeAdd", List.of(MERGE)),
             Map.entry("ModelMergeSubtract", List.of(MERGE)),
             Map.entry("CLIPMergeSimple", List.of(MERGE)),
-            Map.entry("ModelMergeBlocks", List.of(MERGE)),
-            Map.entry("ModelMergeSD1", List.of(MERGE)),
-            Map.entry("ModelMergeSD2", List.of(MERGE)),
-            Map.entry("ModelMergeSDXL", List.of(MERGE)),
+            Map.entry("ModelMergeBlocks", List.of(MERGE, MERGE_BLOCKS)),
+            Map.entry("ModelMergeSD1", List.of(MERGE, MERGE_BLOCKS)),
+            Map.entry("ModelMergeSD2", List.of(MERGE, MERGE_BLOCKS)),
+            Map.entry("ModelMergeSDXL", List.of(MERGE, MERGE_BLOCKS)),
             Map.entry("CLIPMergeAdd", List.of(MERGE)),
             Map.entry("CLIPMergeSubtract", List.of(MERGE)),
             Map.entry("NoodleCheckpointMerger", List.of(MERGE)),

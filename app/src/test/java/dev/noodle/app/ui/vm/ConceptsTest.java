@@ -49,6 +49,12 @@ class ConceptsTest {
             assertTrue(Concepts.forNodeType("LoraLoader").contains(Concepts.LORA));
             assertTrue(Concepts.forNodeType("KSampler").contains(Concepts.CFG));
             assertTrue(Concepts.forNodeType("CLIPSetLastLayer").contains(Concepts.CLIP_SKIP));
+            for (String blockMerge : List.of("ModelMergeBlocks", "ModelMergeSD1", "ModelMergeSD2", "ModelMergeSDXL")) {
+                assertTrue(Concepts.forNodeType(blockMerge).contains(Concepts.MERGE_BLOCKS), blockMerge);
+            }
+            // the block-merge explanation names the example it points to, and that example exists
+            assertTrue(Concepts.MERGE_BLOCKS.text().contains("workflows/merge_blocks.json"));
+            assertTrue(java.nio.file.Files.isRegularFile(Path.of("..", "workflows", "merge_blocks.json")));
         }
     }
 
