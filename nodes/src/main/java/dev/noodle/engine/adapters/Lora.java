@@ -26,7 +26,7 @@ public final class Lora implements AutoCloseable {
         ".lora_up.weight", ".lora_down.weight", ".lora_mid.weight", ".lora_B.weight", ".lora_A.weight",
         ".hada_w1_a", ".hada_w1_b", ".hada_w2_a", ".hada_w2_b", ".hada_t1", ".hada_t2",
         ".lokr_w1", ".lokr_w2", ".lokr_w1_a", ".lokr_w1_b", ".lokr_w2_a", ".lokr_w2_b", ".lokr_t2",
-        ".alpha", ".dora_scale",
+        ".alpha", ".dora_scale", ".diff",
     };
 
     private final String name;
@@ -132,6 +132,9 @@ public final class Lora implements AutoCloseable {
             }
             return new LoraModule.Hadamard(n, k.get(".hada_w1_a"), need(k, ".hada_w1_b", n, src),
                     need(k, ".hada_w2_a", n, src), need(k, ".hada_w2_b", n, src), t1, t2, alpha);
+        }
+        if (k.containsKey(".diff")) {
+            return new LoraModule.Full(n, k.get(".diff"));
         }
         boolean lokr = k.keySet().stream().anyMatch(s -> s.startsWith(".lokr_"));
         if (lokr) {

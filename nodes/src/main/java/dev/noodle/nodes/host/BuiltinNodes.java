@@ -14,6 +14,7 @@ import dev.noodle.nodes.loaders.LoaderNodes;
 import dev.noodle.nodes.loaders.LoraNodes;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
+import dev.noodle.nodes.model.LoraSaveNode;
 import dev.noodle.nodes.model.GuidancePatchNodes;
 import dev.noodle.nodes.model.MergeNodes;
 import dev.noodle.nodes.model.ModelSamplingContinuous;
@@ -143,6 +144,7 @@ public final class BuiltinNodes implements NodePack {
                 new MergeNodes.ClipMergeAdd(),
                 new MergeNodes.CheckpointMerger(),
                 new CheckpointSaveNode(env),
+                new LoraSaveNode(env),
                 new InpaintNodes.VaeEncodeForInpaint(),
                 new InpaintNodes.SetLatentNoiseMask(),
                 new InpaintNodes.InpaintModelConditioning(),
