@@ -14,7 +14,7 @@ import java.util.Random;
  *
  * <p>The SVD is computed without LAPACK, in double precision, by subspace iteration with Rayleigh–Ritz (Golub &amp;
  * Van Loan, Matrix Computations, §8.2.4/§10): Q ← orth(A·Aᵀ·Q) with a deterministic start and twice-run modified
- * Gram–Schmidt, oversampled by {@link #OVERSAMPLE} columns, until the top Ritz values stop changing; the small
+ * Gram–Schmidt, oversampled by max({@link #OVERSAMPLE}, r) columns, until the top Ritz values stop changing; the small
  * Ritz problem is solved by cyclic Jacobi rotations. Singular vector signs are fixed so that the largest entry of
  * each left singular vector is positive (LAPACK leaves the sign free), which makes the clamp below reproducible.
  *
@@ -25,10 +25,17 @@ public final class LoraExtraction {
     /** ComfyUI's {@code CLAMP_QUANTILE}. */
     public static final double COMFY_CLAMP_QUANTILE = 0.99;
 
-    /** Extra subspace columns beyond the rank, for convergence speed. */
+    /** Extra subspace columns beyond the rank (at least this many, and at least the rank), for convergence speed. */
     static final int OVERSAMPLE = 10;
 
-    private static final int MAX_ITERATIONS = 500;
+    /**
+     * Iteration cap: a flat spectrum (pure noise) converges slowly, and there any r-dimensional subspace of nearly
+     * equal singular values is as good; the Ritz values are then within a few percent.
+     */
+    private static final int MAX_ITERATIONS = 100;
+
+    /** Convergence: the r leading Ritz values σ² change by less than this fraction of σ₀² between iterations. */
+    private static final double TOLERANCE = 1e-12;
 
     private LoraExtraction() {}
 
@@ -159,7 +166,7 @@ public final class LoraExtraction {
      * with Rayleigh–Ritz.
      */
     private static Svd leftSingular(double[] a, int m, int n, int r) {
-        int l = Math.min(m, r + OVERSAMPLE);
+        int l = Math.min(m, r + Math.max(OVERSAMPLE, r));
         double[] q = new double[m * l];
         Random rnd = new Random(0x5EEDL); // fixed start: the result is deterministic
         for (int i = 0; i < q.length; i++) {
@@ -213,7 +220,7 @@ public final class LoraExtraction {
         }
         double scale = Math.max(values[0], Double.MIN_NORMAL);
         for (int j = 0; j < r; j++) {
-            if (Math.abs(values[j] - previous[j]) > 1e-14 * scale) {
+            if (Math.abs(values[j] - previous[j]) > TOLERANCE * scale) {
                 return false;
             }
         }
