@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.noodle.engine.adapters.Lora;
 import dev.noodle.engine.adapters.LoraExtraction;
+import dev.noodle.engine.adapters.LoraMatch;
+import dev.noodle.engine.adapters.LoraPatcher;
 import dev.noodle.engine.adapters.TinyLoras;
 import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.SafetensorsFile;
 import dev.noodle.engine.model.DemoCheckpoint;
+import dev.noodle.engine.text.ClipTextModel;
+import dev.noodle.engine.unet.UNetConfig;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.exec.RunListener;
@@ -22,6 +27,8 @@ import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.values.LatentValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * LoraSave on the demo model, as ComfyUI's extraction workflow runs it: a fine-tune F = B + a known rank-2 change
- * (a rank-2 LoRA baked in with CheckpointSave), then CheckpointLoader ×2 → ModelMergeSubtract / CLIPMergeSubtract →
+ * in the UNet (a rank-2 LoRA baked in with CheckpointSave) and a rank-4 one in the text encoder (the demo LoRA), then CheckpointLoader ×2 → ModelMergeSubtract / CLIPMergeSubtract →
  * LoraSave. The file carries ComfyUI's names and the factors the (numpy-checked) extraction computes, and B plus the
  * extracted LoRA samples close to F. The output folder is the models root, so saved files are in the loaders' lists.
  */
@@ -54,7 +61,9 @@ class LoraSaveTest {
         run("\"1\": {\"type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\": \"" + BASE + "\"}},"
                 + " \"2\": {\"type\": \"LoraLoader\", \"inputs\": {\"model\": [\"1\", 0], \"clip\": [\"1\", 1],"
                 + " \"lora_name\": \"known_rank2.safetensors\", \"strength_model\": 1.0, \"strength_clip\": 1.0}},"
-                + " \"3\": {\"type\": \"CheckpointSave\", \"inputs\": {\"model\": [\"2\", 0], \"clip\": [\"2\", 1],"
+                + " \"4\": {\"type\": \"LoraLoader\", \"inputs\": {\"model\": [\"2\", 0], \"clip\": [\"2\", 1],"
+                + " \"lora_name\": \"noodle-demo-lora.safetensors\", \"strength_model\": 0.0, \"strength_clip\": 1.0}},"
+                + " \"3\": {\"type\": \"CheckpointSave\", \"inputs\": {\"model\": [\"2\", 0], \"clip\": [\"4\", 1],"
                 + " \"vae\": [\"1\", 2], \"filename_prefix\": \"checkpoints/fine\"}}");
         assertTrue(Files.isRegularFile(models.resolve("checkpoints/" + FINE)));
     }
@@ -118,7 +127,8 @@ class LoraSaveTest {
         extract("extracted", 4, "standard");
         Path file = models.resolve("loras/extracted_00001_.safetensors");
         int pairs = 0;
-        double changed = 0;
+        int changed = 0;
+        int textChanged = 0;
         try (SafetensorsFile lora = SafetensorsFile.open(file);
                 SafetensorsFile fine = SafetensorsFile.open(models.resolve("checkpoints/" + FINE));
                 SafetensorsFile base = SafetensorsFile.open(models.resolve("checkpoints/" + BASE))) {
@@ -130,12 +140,15 @@ class LoraSaveTest {
             }
             assertTrue(lora.keys().contains(
                     "text_encoders.clip_l.transformer.text_model.encoder.layers.0.self_attn.q_proj.lora_up.weight"));
+            String text = "text_encoders.clip_l.transformer.text_model.";
             for (String k : lora.keys()) {
-                if (!k.startsWith("diffusion_model.") || !k.endsWith(".lora_up.weight")) {
+                if (!k.endsWith(".lora_up.weight")) {
                     continue;
                 }
-                String module = k.substring("diffusion_model.".length(), k.length() - ".lora_up.weight".length());
-                String weight = "model.diffusion_model." + module + ".weight";
+                String module = k.substring(0, k.length() - ".lora_up.weight".length());
+                String weight = module.startsWith(text)
+                        ? "cond_stage_model.transformer.text_model." + module.substring(text.length()) + ".weight"
+                        : "model." + module + ".weight";
                 float[] f = fine.loadFloats(weight);
                 float[] b = base.loadFloats(weight);
                 float[] diff = new float[f.length];
@@ -145,20 +158,29 @@ class LoraSaveTest {
                 long[] shape = fine.info(weight).shape();
                 LoraExtraction.Pair p = LoraExtraction.extract(diff, shape, 4, LoraExtraction.COMFY_CLAMP_QUANTILE);
                 assertArrayEquals(p.upShape(), lora.info(k).shape(), k);
-                String down = "diffusion_model." + module + ".lora_down.weight";
+                String down = module + ".lora_down.weight";
                 assertArrayEquals(p.downShape(), lora.info(down).shape(), down);
                 assertClose(p.up(), lora.loadFloats(k), 1e-3, k);
                 assertClose(p.down(), lora.loadFloats(down), 1e-3, down);
                 if (p.singularValues()[0] > 1e-4) {
-                    changed++;
-                    // the rank-2 change has two singular values; the clamp and rounding keep nothing above them
-                    assertTrue(p.singularValues()[2] < 1e-5 * p.singularValues()[0], module);
+                    // the changes have rank 2 (UNet) and 4 (text): nothing above that rank but float32 noise
+                    int k2 = module.startsWith(text) ? 4 : 2;
+                    if (k2 < p.rank()) {
+                        assertTrue(p.singularValues()[k2] < 1e-5 * p.singularValues()[0], module);
+                    }
+                    if (module.startsWith(text)) {
+                        textChanged++;
+                    } else {
+                        changed++;
+                    }
                 }
                 pairs++;
             }
         }
         assertTrue(pairs > 20, "every 2-D and conv UNet weight has a pair: " + pairs);
+        assertEveryFactorPairMatches(file);
         assertTrue(changed > 10, "the LoRA's modules are among them: " + changed);
+        assertTrue(textChanged >= 4, "the text encoder's changed projections too: " + textChanged);
 
         // B + the extracted LoRA samples close to F (ComfyUI's clamp makes it approximate), far closer than B alone
         float[] fine = sampleCheckpoint(FINE);
@@ -178,6 +200,29 @@ class LoraSaveTest {
         double gap = distance(sampleCheckpoint(BASE), fine);
         assertTrue(distance(rebuilt, fine) < 2e-3 * gap + 1e-4, "float16 differences: " + distance(rebuilt, fine)
                 + " of " + gap);
+    }
+
+    /** Noodle's LoRA loader finds a weight of the right size for every pair and every UNet .diff. */
+    static void assertEveryFactorPairMatches(Path file) throws Exception {
+        Map<String, long[]> unet = new LinkedHashMap<>();
+        Map<String, long[]> text = new LinkedHashMap<>();
+        try (SafetensorsFile base = SafetensorsFile.open(models.resolve("checkpoints/" + BASE));
+                Lora lora = Lora.load(file)) {
+            for (String k : base.keys()) {
+                if (k.startsWith(UNetConfig.PREFIX)) {
+                    unet.put(k.substring(UNetConfig.PREFIX.length()), base.info(k).shape());
+                } else if (k.startsWith(ClipTextModel.SD1_PREFIX)) {
+                    text.put(k.substring(ClipTextModel.SD1_PREFIX.length()), base.info(k).shape());
+                }
+            }
+            LoraMatch m = LoraPatcher.match(lora, LoraPatcher.Targets.fromShapes(unet,
+                    LoraPatcher.naming(DemoCheckpoint.unetConfig()), text, Map.of(), null));
+            assertTrue(m.matched() > 40, m.toString());
+            for (String u : m.unmatched()) {
+                // biases (.diff_b) have no LoRA target in Noodle's loader
+                assertTrue(u.endsWith(".diff_b"), u);
+            }
+        }
     }
 
     static double distance(float[] a, float[] b) {

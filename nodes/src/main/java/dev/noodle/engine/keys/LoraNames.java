@@ -105,6 +105,11 @@ final class LoraNames {
     private static void addClip(Map<String, Target> m, Collection<String> keys, Component c, String[] kohyaPrefixes,
             String peftPrefix, String[] comfyEncoders) {
         for (String key : keys) {
+            if (key.endsWith(".weight")) { // ComfyUI names every weight of its CLIP state dict, norms included
+                for (String e : comfyEncoders) {
+                    m.put(comfyText(e, key.substring(0, key.length() - ".weight".length())), new Target(c, key));
+                }
+            }
             Matcher x = CLIP_LAYER_WEIGHT.matcher(key);
             if (!x.matches()) {
                 continue;
@@ -117,9 +122,6 @@ final class LoraNames {
                         m.put(kohyaClip(p, layer, mod[0]), t);
                     }
                     m.put(peftPrefix + "text_model.encoder.layers." + layer + "." + mod[0], t);
-                    for (String e : comfyEncoders) {
-                        m.put(comfyText(e, "encoder.layers." + layer + "." + mod[0]), t);
-                    }
                 }
             }
         }
