@@ -89,7 +89,10 @@ public sealed interface LoraModule {
         }
     }
 
-    /** A whole weight difference ({@code .diff}, ComfyUI's LoraSave full_diff and 1-D weights): ΔW = diff. */
+    /**
+     * A whole difference, ΔW = diff: {@code .diff} of a weight (ComfyUI's LoraSave full_diff and 1-D weights) or
+     * {@code .diff_b} of a bias (the module is then named {@code <module>.bias}).
+     */
     record Full(String name, String diff) implements LoraModule {
         @Override
         public long deltaElements(TensorSource src) {

@@ -80,6 +80,8 @@ final class LoraNames {
                 String module = k.substring(0, k.length() - ".weight".length());
                 m.put(kohyaUnet(module), new Target(Component.UNET, k));
                 m.put(comfyUnet(module), new Target(Component.UNET, k));
+            } else if (k.endsWith(".bias")) { // a LoraSave .diff_b module, named for the bias it patches
+                m.put(comfyUnet(k), new Target(Component.UNET, k));
             }
         }
         if (naming != null) {
@@ -108,6 +110,10 @@ final class LoraNames {
             if (key.endsWith(".weight")) { // ComfyUI names every weight of its CLIP state dict, norms included
                 for (String e : comfyEncoders) {
                     m.put(comfyText(e, key.substring(0, key.length() - ".weight".length())), new Target(c, key));
+                }
+            } else if (key.endsWith(".bias")) { // .diff_b modules are named for the bias
+                for (String e : comfyEncoders) {
+                    m.put(comfyText(e, key), new Target(c, key));
                 }
             }
             Matcher x = CLIP_LAYER_WEIGHT.matcher(key);
