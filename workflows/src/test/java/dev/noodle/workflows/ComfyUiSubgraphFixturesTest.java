@@ -185,6 +185,22 @@ class ComfyUiSubgraphFixturesTest {
     }
 
     @Test
+    void proxyWidgetsOfInnerWidgetsNoInputFeedsKeepPerHostValues() throws Exception {
+        // the host stores "exterior" for its proxy of an inner PrimitiveNode (which feeds node 1's value): it runs
+        RunResult r = run(WorkflowJson.read(fixture("promoted-primitive-node-sparse-override.json"),
+                nodes.registry()));
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message());
+        assertEquals(List.of("exterior"), r.outputs().get("3").ui().get("text"));
+        // two hosts of one definition, each with its own values for the same two proxies
+        Workflow fanout = SubgraphFlattener.flatten(WorkflowJson.read(
+                fixture("subgraph-primitive-fanout-multi-host.json"), nodes.registry())).workflow();
+        assertEquals(Literal.of("first-host"), fanout.node("2:1").input("value"));
+        assertEquals(Literal.of(11L), fanout.node("2:3").input("value"));
+        assertEquals(Literal.of("second-host"), fanout.node("12:1").input("value"));
+        assertEquals(Literal.of(22L), fanout.node("12:3").input("value"));
+    }
+
+    @Test
     void proxyWidgetValuesFollowTheProxyListNotTheInterfaceOrder() throws Exception {
         // interface: width, batch_size; proxyWidgets: batch_size, width; widgets_values [1, 512]
         Workflow wf = WorkflowJson.read(fixture("subgraph-with-legacy-reordered-links.json"), nodes.registry());

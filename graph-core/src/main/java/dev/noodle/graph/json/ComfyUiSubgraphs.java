@@ -16,6 +16,7 @@ import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
+import dev.noodle.graph.subgraph.SubgraphFlattener;
 import dev.noodle.graph.subgraph.SubgraphSchemas;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -431,6 +432,50 @@ final class ComfyUiSubgraphs {
         return -1;
     }
 
+    /**
+     * The inner inputs a proxy widget that no interface input feeds sets: the named widget of an inner node, or the
+     * inputs an inner {@code PrimitiveNode} (a UI-only node, kept in the body's layout) gives its value to.
+     */
+    static List<String[]> proxyTargets(Subgraph def, String[] proxy) {
+        List<String[]> out = new ArrayList<>();
+        if ("-1".equals(proxy[0])) {
+            return out;
+        }
+        if (def.body().nodes().containsKey(proxy[0])) {
+            if (def.body().node(proxy[0]).inputs().containsKey(proxy[1])) {
+                out.add(new String[] {proxy[0], proxy[1]});
+            }
+            return out;
+        }
+        if (!(def.body().layout().extra().get(ComfyUiFormat.LAYOUT_NODES_KEY) instanceof Map<?, ?> uiOnly)
+                || !(uiOnly.get(proxy[0]) instanceof Map<?, ?> primitive)
+                || !ComfyUiFormat.PRIMITIVE.equals(primitive.get("type"))) {
+            return out;
+        }
+        Set<String> fed = new HashSet<>();
+        if (primitive.get("outputs") instanceof List<?> outs) {
+            for (Object o : outs) {
+                if (o instanceof Map<?, ?> m && m.get("links") instanceof List<?> ids) {
+                    ids.forEach(id -> fed.add(String.valueOf(id)));
+                }
+            }
+        }
+        for (var n : def.body().nodes().values()) {
+            if (n.extra().get(ComfyUiFormat.NODE_KEY) instanceof Map<?, ?> json
+                    && json.get("inputs") instanceof List<?> ins) {
+                for (Object in : ins) {
+                    if (in instanceof Map<?, ?> m && m.get("link") != null && fed.contains(String.valueOf(m.get("link")))) {
+                        Object w = m.get("widget") instanceof Map<?, ?> wm ? wm.get("name") : m.get("name");
+                        if (w != null && n.inputs().containsKey(w.toString())) {
+                            out.add(new String[] {n.id(), w.toString()});
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Reads a host's values in proxyWidgets order, then fills its other promoted widgets from the inner ones. */
     static void readProxied(NodeSchema schema, Hosted hosted, List<String[]> proxies, List<Object> values,
             Map<String, InputValue> inputs) {
@@ -440,6 +485,14 @@ final class ComfyUiSubgraphs {
             if (port >= 0 && port < schema.inputs().size()
                     && !(schema.inputs().get(port) instanceof dev.noodle.graph.spec.SocketInput<?>)) {
                 inputs.putIfAbsent(schema.inputs().get(port).name(), new Literal(values.get(i)));
+            } else if (port < 0) { // a per-host value of an inner widget no interface input feeds
+                for (String[] t : proxyTargets(hosted.def(), proxies.get(i))) {
+                    InputValue inner = hosted.def().body().node(t[0]).input(t[1]);
+                    if (values.get(i) != null && !(inner instanceof Literal lit
+                            && ComfyUiWriter.sameValue(lit.value(), values.get(i)))) {
+                        inputs.put(SubgraphFlattener.overrideKey(t[0], t[1]), new Literal(values.get(i)));
+                    }
+                }
             }
         }
         for (int port = 0; port < schema.inputs().size(); port++) {

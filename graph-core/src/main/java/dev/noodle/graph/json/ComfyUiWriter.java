@@ -22,6 +22,7 @@ import dev.noodle.graph.spec.InputSpec;
 import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.graph.spec.OutputSpec;
 import dev.noodle.graph.spec.SocketInput;
+import dev.noodle.graph.subgraph.SubgraphFlattener;
 import dev.noodle.graph.subgraph.SubgraphSchemas;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -362,6 +363,18 @@ final class ComfyUiWriter {
             InputSpec spec = port >= 0 && port < schema.inputs().size() ? schema.inputs().get(port) : null;
             if (spec == null || spec instanceof SocketInput<?>) {
                 want[i] = i < stored ? updated.get(i) : null;
+                for (String[] t : port < 0 ? ComfyUiSubgraphs.proxyTargets(hosted, proxies.get(i))
+                        : List.<String[]>of()) {
+                    InputValue inner = hosted.body().node(t[0]).input(t[1]);
+                    Object innerValue = inner instanceof Literal lit ? lit.value() : null;
+                    Object own = n.input(SubgraphFlattener.overrideKey(t[0], t[1])) instanceof Literal lit
+                            ? lit.value() : null;
+                    want[i] = own != null ? own : (i < stored ? updated.get(i) : innerValue);
+                    if (i >= stored && own != null && !sameValue(own, innerValue)) {
+                        last = i;
+                    }
+                    break; // one value per proxy entry: its first target's
+                }
                 continue;
             }
             Object now = n.input(spec.name()) instanceof Literal lit ? lit.value() : null;

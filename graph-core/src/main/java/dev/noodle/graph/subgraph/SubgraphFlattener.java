@@ -37,6 +37,14 @@ public final class SubgraphFlattener {
     private final List<Problem> problems = new ArrayList<>();
     private final Map<String, Level> levels = new HashMap<>();
 
+    /**
+     * The host input that sets an inner node's input for this host only ({@code "3.value"}): how a ComfyUI proxy widget
+     * that no interface input feeds keeps a per-host value. Interface input names take precedence.
+     */
+    public static String overrideKey(String innerNodeId, String input) {
+        return innerNodeId + "." + input;
+    }
+
     /** A host that could not be expanded. */
     public record Problem(String hostId, String hostType, String message) {}
 
@@ -63,7 +71,7 @@ public final class SubgraphFlattener {
     /** One graph level being expanded: the top level, or one host's body. */
     private record Level(
             String prefix, Map<String, NodeInstance> nodes, Map<String, NodeLayout> layouts, List<InputValue> boundary,
-            NodeMode mode,
+            Map<String, Map<String, InputValue>> overrides, NodeMode mode,
             String where, List<String> stack) {}
 
     private SubgraphFlattener(Workflow root) {
@@ -76,7 +84,7 @@ public final class SubgraphFlattener {
             return new Result(wf, Map.of(), List.of());
         }
         SubgraphFlattener f = new SubgraphFlattener(wf);
-        Level top = new Level("", wf.nodes(), wf.layout().nodes(), List.of(), NodeMode.NORMAL, null, List.of());
+        Level top = new Level("", wf.nodes(), wf.layout().nodes(), List.of(), Map.of(), NodeMode.NORMAL, null, List.of());
         f.expand(top);
         Map<String, NodeLayout> layouts = new LinkedHashMap<>();
         for (Map.Entry<String, NodeLayout> e : wf.layout().nodes().entrySet()) {
@@ -111,6 +119,7 @@ public final class SubgraphFlattener {
                         inputs.put(in.getKey(), v);
                     }
                 }
+                inputs.putAll(level.overrides().getOrDefault(n.id(), Map.of()));
                 out.put(flatId, new NodeInstance(flatId, n.type(), inputs, strongest(n.mode(), level.mode()),
                         n.extra()));
                 if (level.where() != null) {
@@ -152,7 +161,15 @@ public final class SubgraphFlattener {
                 + (outer.where() == null ? " inside node " + key : outer.where());
         // inside a bypassed host nothing runs: its outputs pass its inputs through (see resolve)
         NodeMode hostMode = host.mode() == NodeMode.BYPASSED ? NodeMode.MUTED : host.mode();
-        Level level = new Level(key + ":", def.body().nodes(), def.body().layout().nodes(), boundary,
+        Map<String, Map<String, InputValue>> overrides = new HashMap<>();
+        for (Map.Entry<String, InputValue> in : host.inputs().entrySet()) {
+            int dot = in.getKey().indexOf('.');
+            if (dot > 0 && def.inputIndex(in.getKey()) < 0 && in.getValue() instanceof dev.noodle.graph.model.Literal) {
+                overrides.computeIfAbsent(in.getKey().substring(0, dot), k -> new LinkedHashMap<>())
+                        .put(in.getKey().substring(dot + 1), in.getValue());
+            }
+        }
+        Level level = new Level(key + ":", def.body().nodes(), def.body().layout().nodes(), boundary, overrides,
                 strongest(hostMode, outer.mode()), where, List.copyOf(stack));
         levels.put(key, level);
         return level;
