@@ -163,6 +163,11 @@ class ComfyShapesTest {
                 "model2:MODEL", "ratio" + ratio, "->", "MODEL:MODEL"));
         m.put("ModelMergeSubtract", List.of("ModelMergeSubtract", "advanced/model_merging", "model1:MODEL",
                 "model2:MODEL", "multiplier:FLOAT=1.0[-10.0,10.0,0.01;0.0]", "->", "MODEL:MODEL"));
+        // comfy_extras/nodes_lora_extract.py; an output node with no outputs
+        m.put("LoraSave", List.of("Extract and Save Lora", "_for_testing",
+                "filename_prefix:STRING=loras/ComfyUI_extracted_lora", "rank:INT=8[1,4096,1]",
+                "lora_type:COMBO[standard,full_diff]", "bias_diff:BOOLEAN=true", "?model_diff:MODEL",
+                "?text_encoder_diff:CLIP", "->"));
         m.put("ModelMergeAdd", List.of("ModelMergeAdd", "advanced/model_merging", "model1:MODEL", "model2:MODEL",
                 "->", "MODEL:MODEL"));
         m.put("CLIPMergeSimple", List.of("CLIPMergeSimple", "advanced/model_merging", "clip1:CLIP", "clip2:CLIP",

@@ -26,7 +26,7 @@ public final class Lora implements AutoCloseable {
         ".lora_up.weight", ".lora_down.weight", ".lora_mid.weight", ".lora_B.weight", ".lora_A.weight",
         ".hada_w1_a", ".hada_w1_b", ".hada_w2_a", ".hada_w2_b", ".hada_t1", ".hada_t2",
         ".lokr_w1", ".lokr_w2", ".lokr_w1_a", ".lokr_w1_b", ".lokr_w2_a", ".lokr_w2_b", ".lokr_t2",
-        ".alpha", ".dora_scale",
+        ".alpha", ".dora_scale", ".diff", ".diff_b",
     };
 
     private final String name;
@@ -79,8 +79,10 @@ public final class Lora implements AutoCloseable {
             if (suffix == null) {
                 unrecognised.add(key);
             } else {
-                groups.computeIfAbsent(key.substring(0, key.length() - suffix.length()), k -> new LinkedHashMap<>())
-                        .put(suffix, key);
+                // a bias difference is a module of its own, named for the bias (ComfyUI: X.diff_b patches X.bias)
+                String module = key.substring(0, key.length() - suffix.length())
+                        + (suffix.equals(".diff_b") ? ".bias" : "");
+                groups.computeIfAbsent(module, k -> new LinkedHashMap<>()).put(suffix, key);
             }
         }
         if (groups.isEmpty()) {
@@ -132,6 +134,12 @@ public final class Lora implements AutoCloseable {
             }
             return new LoraModule.Hadamard(n, k.get(".hada_w1_a"), need(k, ".hada_w1_b", n, src),
                     need(k, ".hada_w2_a", n, src), need(k, ".hada_w2_b", n, src), t1, t2, alpha);
+        }
+        if (k.containsKey(".diff")) {
+            return new LoraModule.Full(n, k.get(".diff"));
+        }
+        if (k.containsKey(".diff_b")) {
+            return new LoraModule.Full(n, k.get(".diff_b"));
         }
         boolean lokr = k.keySet().stream().anyMatch(s -> s.startsWith(".lokr_"));
         if (lokr) {

@@ -20,7 +20,7 @@ import java.util.Arrays;
  *   <li>LoKr: ΔW = s·kron(w1, w2), each w either stored or rebuilt from a/b factors (w2 optionally with Tucker t2);
  *       s = α/r of the last rebuilt factor, 1 when both are stored.
  * </ul>
- * α defaults to r (scale 1) when the file has no {@code .alpha}.
+ * α defaults to r (scale 1) when the file has no {@code .alpha}. A whole difference ({@code .diff}) is ΔW itself.
  */
 public sealed interface LoraModule {
     /** The module name in the file (e.g. {@code lora_unet_…_attn1_to_q}). */
@@ -86,6 +86,27 @@ public sealed interface LoraModule {
                         .reshape(cs.get(0), -1);
             }
             return u2.matMul(d2).reshape(target); // [O, I·kh·kw] -> target
+        }
+    }
+
+    /**
+     * A whole difference, ΔW = diff: {@code .diff} of a weight (ComfyUI's LoraSave full_diff and 1-D weights) or
+     * {@code .diff_b} of a bias (the module is then named {@code <module>.bias}).
+     */
+    record Full(String name, String diff) implements LoraModule {
+        @Override
+        public long deltaElements(TensorSource src) {
+            return count(src.info(diff).shape());
+        }
+
+        @Override
+        public long deltaRows(TensorSource src) {
+            return src.info(diff).shape()[0];
+        }
+
+        @Override
+        public NDArray delta(TensorSource src, NDManager m, Shape target, float strength) {
+            return load(src, diff, m).mul(strength).reshape(target);
         }
     }
 

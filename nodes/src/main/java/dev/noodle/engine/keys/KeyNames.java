@@ -27,6 +27,10 @@ public final class KeyNames {
     public static final String KOHYA_UNET = "lora_unet_";
     /** Kohya prefix of the (first) text encoder's LoRA modules. */
     public static final String KOHYA_TE = "lora_te_";
+    /** ComfyUI's LoRA prefix of UNet modules (LoraSave writes {@code diffusion_model.<LDM path>}). */
+    public static final String COMFY_UNET = "diffusion_model.";
+    /** ComfyUI's LoRA prefix of text-encoder modules (LoraSave writes {@code text_encoders.clip_l.transformer.…}). */
+    public static final String COMFY_TEXT = "text_encoders.";
     /** Kohya prefix of SDXL's CLIP-L LoRA modules. */
     public static final String KOHYA_TE1 = "lora_te1_";
     /** Kohya prefix of SDXL's OpenCLIP bigG LoRA modules. */
@@ -142,6 +146,22 @@ public final class KeyNames {
     /** Kohya LoRA module name of a UNet module path (LDM or diffusers): {@code lora_unet_} + path with _ for dots. */
     public static String kohyaUnet(String modulePath) {
         return LoraNames.kohyaUnet(modulePath);
+    }
+
+    /** ComfyUI's LoRA name of a UNet module (LDM path, no {@code .weight}), as its LoraSave writes it. */
+    public static String comfyLoraUnet(String modulePath) {
+        return LoraNames.comfyUnet(modulePath);
+    }
+
+    /**
+     * ComfyUI's LoRA name of a text-encoder tensor, as its LoraSave writes it.
+     *
+     * @param encoder ComfyUI's encoder name: {@code clip_l} (SD1, SDXL's first), {@code clip_h} (SD2) or {@code
+     *     clip_g} (SDXL's second)
+     * @param hfName the HF CLIP name relative to {@code text_model.} without {@code .weight}/{@code .bias}
+     */
+    public static String comfyLoraText(String encoder, String hfName) {
+        return LoraNames.comfyText(encoder, hfName);
     }
 
     /** Kohya name of an HF CLIP module, e.g. ({@code lora_te_}, 3, {@code mlp.fc1}) → {@code …layers_3_mlp_fc1}. */

@@ -37,6 +37,20 @@ final class LoraNames {
         return KeyNames.KOHYA_UNET + modulePath.replace('.', '_');
     }
 
+    /** ComfyUI's LoRA module name of a UNet module path (LDM): {@code diffusion_model.} + path (LoraSave writes it). */
+    static String comfyUnet(String modulePath) {
+        return KeyNames.COMFY_UNET + modulePath;
+    }
+
+    /**
+     * ComfyUI's LoRA module name of a text-encoder tensor: {@code text_encoders.} + the key in ComfyUI's CLIP state
+     * dict ({@code clip_l.transformer.text_model.…}; the projection sits beside {@code text_model}).
+     */
+    static String comfyText(String encoder, String hfModule) {
+        String inner = hfModule.startsWith("text_projection") ? hfModule : "text_model." + hfModule;
+        return KeyNames.COMFY_TEXT + encoder + ".transformer." + inner;
+    }
+
     /** Kohya name of an HF CLIP module, e.g. ({@code lora_te_}, 3, {@code mlp.fc1}) → {@code …layers_3_mlp_fc1}. */
     static String kohyaClip(String prefix, int layer, String hfModule) {
         return prefix + "text_model_encoder_layers_" + layer + "_" + hfModule.replace('.', '_');
@@ -65,6 +79,9 @@ final class LoraNames {
             if (k.endsWith(".weight")) {
                 String module = k.substring(0, k.length() - ".weight".length());
                 m.put(kohyaUnet(module), new Target(Component.UNET, k));
+                m.put(comfyUnet(module), new Target(Component.UNET, k));
+            } else if (k.endsWith(".bias")) { // a LoraSave .diff_b module, named for the bias it patches
+                m.put(comfyUnet(k), new Target(Component.UNET, k));
             }
         }
         if (naming != null) {
@@ -81,14 +98,24 @@ final class LoraNames {
         boolean xl = !text2Keys.isEmpty();
         addClip(m, textKeys, Component.TEXT, xl ? new String[] {KeyNames.KOHYA_TE1, KeyNames.KOHYA_TE}
                 : new String[] {KeyNames.KOHYA_TE},
-                "text_encoder.");
-        addClip(m, text2Keys, Component.TEXT2, new String[] {KeyNames.KOHYA_TE2}, "text_encoder_2.");
+                "text_encoder.", xl ? new String[] {"clip_l"} : new String[] {"clip_l", "clip_h"});
+        addClip(m, text2Keys, Component.TEXT2, new String[] {KeyNames.KOHYA_TE2}, "text_encoder_2.",
+                new String[] {"clip_g"});
         return m;
     }
 
     private static void addClip(Map<String, Target> m, Collection<String> keys, Component c, String[] kohyaPrefixes,
-            String peftPrefix) {
+            String peftPrefix, String[] comfyEncoders) {
         for (String key : keys) {
+            if (key.endsWith(".weight")) { // ComfyUI names every weight of its CLIP state dict, norms included
+                for (String e : comfyEncoders) {
+                    m.put(comfyText(e, key.substring(0, key.length() - ".weight".length())), new Target(c, key));
+                }
+            } else if (key.endsWith(".bias")) { // .diff_b modules are named for the bias
+                for (String e : comfyEncoders) {
+                    m.put(comfyText(e, key), new Target(c, key));
+                }
+            }
             Matcher x = CLIP_LAYER_WEIGHT.matcher(key);
             if (!x.matches()) {
                 continue;

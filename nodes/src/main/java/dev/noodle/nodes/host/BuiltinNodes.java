@@ -14,6 +14,7 @@ import dev.noodle.nodes.loaders.LoaderNodes;
 import dev.noodle.nodes.loaders.LoraNodes;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
+import dev.noodle.nodes.model.LoraSaveNode;
 import dev.noodle.nodes.model.GuidancePatchNodes;
 import dev.noodle.nodes.model.MergeNodes;
 import dev.noodle.nodes.model.ModelSamplingContinuous;
@@ -147,6 +148,7 @@ public final class BuiltinNodes implements NodePack {
                 new SaveNodes.VaeSave(env),
                 new SaveNodes.ClipSave(env),
                 new SaveNodes.ModelSave(env),
+                new LoraSaveNode(env),
                 new InpaintNodes.VaeEncodeForInpaint(),
                 new InpaintNodes.SetLatentNoiseMask(),
                 new InpaintNodes.InpaintModelConditioning(),

@@ -129,6 +129,59 @@ class LoraPatcherTest {
     }
 
     @Test
+    void comfyUiWholeDifferencesPatchWeightsAndBiases(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("unet:out.2.weight", new long[] {4, 3});
+        shapes.put("unet:out.2.bias", new long[] {4});
+        shapes.put("text:encoder.layers.0.mlp.fc1.bias", new long[] {5});
+        shapes.put("text:final_layer_norm.weight", new long[] {5});
+        dev.noodle.engine.io.SafetensorsWriter base = new dev.noodle.engine.io.SafetensorsWriter();
+        dev.noodle.engine.io.SafetensorsWriter diff = new dev.noodle.engine.io.SafetensorsWriter();
+        Map<String, float[]> diffs = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            int n = (int) java.util.Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
+            float[] b = new float[n];
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                b[i] = 0.1f * i;
+                v[i] = 0.01f * (i % 7 - 3);
+            }
+            base.addF32(e.getKey(), e.getValue(), b);
+            String k = e.getKey().substring(e.getKey().indexOf(':') + 1);
+            diffs.put(e.getKey(), v);
+            boolean isText = e.getKey().startsWith("text:");
+            boolean isBias = k.endsWith(".bias");
+            String module = k.substring(0, k.lastIndexOf('.'));
+            String name = isText ? KeyNames.comfyLoraText("clip_l", module) : KeyNames.comfyLoraUnet(module);
+            diff.addF32(name + (isBias ? ".diff_b" : ".diff"), e.getValue(), v);
+        }
+        base.write(dir.resolve("base.safetensors"));
+        diff.write(dir.resolve("diffs.safetensors"));
+        try (NDManager m = NDManager.newBaseManager();
+                SafetensorsFile bf = SafetensorsFile.open(dir.resolve("base.safetensors"));
+                Lora l = Lora.load(dir.resolve("diffs.safetensors"))) {
+            MapWeights u0 = MapWeights.load(bf, "unet:", m, DataType.FLOAT32);
+            MapWeights t0 = MapWeights.load(bf, "text:", m, DataType.FLOAT32);
+            LoraPatcher.Targets tg = LoraPatcher.Targets.of(u0, null, t0, null, ModelFamily.SD1);
+            assertEquals(List.of(), LoraPatcher.match(l, tg).unmatched());
+            List<LoraPatcher.Applied> stack = List.of(new LoraPatcher.Applied(l, 0.5f, 2f));
+            try (MapWeights u = LoraPatcher.apply(u0, KeyNames.Component.UNET, tg, stack);
+                    MapWeights t = LoraPatcher.apply(t0, KeyNames.Component.TEXT, tg, stack)) {
+                for (String full : diffs.keySet()) {
+                    boolean isText = full.startsWith("text:");
+                    String k = full.substring(full.indexOf(':') + 1);
+                    float s = isText ? 2f : 0.5f;
+                    float[] b = (isText ? t0 : u0).get(k).toFloatArray();
+                    float[] a = (isText ? t : u).get(k).toFloatArray();
+                    for (int i = 0; i < a.length; i++) {
+                        assertEquals(b[i] + s * diffs.get(full)[i], a[i], 1e-6, k + " [" + i + "]");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void strengthZeroIsTheBaseModel() {
         try (Lora a = lora("kohya")) {
             List<LoraPatcher.Applied> stack = List.of(new LoraPatcher.Applied(a, 0f, 0f));

@@ -109,6 +109,31 @@ class KeyNamesTest {
     }
 
     @Test
+    void comfyUiLoraSaveNamesResolve() {
+        Set<String> unet = unetKeys(UNetConfig.sd15());
+        List<String> text = List.of("encoder.layers.0.self_attn.q_proj.weight", "encoder.layers.11.mlp.fc2.weight");
+        Map<String, KeyNames.Target> t = KeyNames.loraModuleTargets(unet, KeyNames.UNetNaming.sd15(), text, List.of());
+        String q = "input_blocks.1.1.transformer_blocks.0.attn1.to_q";
+        assertEquals("diffusion_model." + q, KeyNames.comfyLoraUnet(q));
+        assertEquals(new KeyNames.Target(KeyNames.Component.UNET, q + ".weight"), t.get(KeyNames.comfyLoraUnet(q)));
+        assertEquals(new KeyNames.Target(KeyNames.Component.UNET, "out.2.weight"), t.get("diffusion_model.out.2"));
+        String fc2 = KeyNames.comfyLoraText("clip_l", "encoder.layers.11.mlp.fc2");
+        assertEquals("text_encoders.clip_l.transformer.text_model.encoder.layers.11.mlp.fc2", fc2);
+        assertEquals(new KeyNames.Target(KeyNames.Component.TEXT, "encoder.layers.11.mlp.fc2.weight"), t.get(fc2));
+        assertEquals(new KeyNames.Target(KeyNames.Component.TEXT, "encoder.layers.11.mlp.fc2.weight"),
+                t.get(KeyNames.comfyLoraText("clip_h", "encoder.layers.11.mlp.fc2")), "SD2's encoder");
+        assertEquals("text_encoders.clip_g.transformer.text_projection",
+                KeyNames.comfyLoraText("clip_g", "text_projection"), "the projection sits beside text_model");
+
+        Map<String, KeyNames.Target> xl = KeyNames.loraModuleTargets(Set.of(), null, text, text);
+        assertEquals(KeyNames.Component.TEXT,
+                xl.get(KeyNames.comfyLoraText("clip_l", "encoder.layers.0.self_attn.q_proj")).component());
+        assertEquals(KeyNames.Component.TEXT2,
+                xl.get(KeyNames.comfyLoraText("clip_g", "encoder.layers.0.self_attn.q_proj")).component());
+        assertFalse(xl.containsKey(KeyNames.comfyLoraText("clip_h", "encoder.layers.0.self_attn.q_proj")));
+    }
+
+    @Test
     void openClipNamesRoundTripThroughTheHuggingFaceNames() {
         List<String> openClip = List.of("token_embedding.weight", "positional_embedding", "ln_final.weight",
                 "ln_final.bias", "text_projection", "logit_scale", "transformer.resblocks.3.attn.in_proj_weight",
