@@ -9,7 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.SafetensorsFile;
+import dev.noodle.engine.keys.KeyNames;
+import dev.noodle.engine.model.CheckpointWriter;
+import dev.noodle.engine.model.ModelFamily;
+import dev.noodle.engine.model.TinyCheckpoints;
+import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
 import dev.noodle.graph.exec.RunListener;
@@ -19,10 +25,13 @@ import dev.noodle.graph.json.WorkflowJson;
 import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -120,5 +129,88 @@ class CheckpointSaveTest {
                 + " \"CheckpointSave\", \"inputs\": {\"model\": [\"4\", 0], \"clip\": [\"4\", 1], \"vae\": [\"4\", 2],"
                 + " \"filename_prefix\": \"checkpoints/ComfyUI\"}}");
         assertTrue(Files.isRegularFile(tmp.resolve("models/checkpoints/ComfyUI_00002_.safetensors")));
+    }
+
+    /**
+     * An SDXL checkpoint saved through CheckpointSave is ComfyUI's SDXL layout: the tiny generator's keys (the real
+     * SDXL single-file layout) plus the CLIP-L position ids ComfyUI adds, every tensor byte-identical to the loaded
+     * file except bigG's unused logit_scale (ComfyUI's 4.6055, as Noodle does not keep the loaded value), and it loads
+     * back as SDXL and samples the same latent.
+     */
+    @Test
+    void sdxlSavesInComfyUiLayoutAndLoadsBackUnchanged() throws Exception {
+        Path original = TinyCheckpoints.write(tmp.resolve("models/checkpoints/tiny-xl.safetensors"),
+                TinyCheckpoints.Kind.SDXL);
+        RunResult first = run(sample("tiny-xl.safetensors", "[\"4\", 0]", "[\"4\", 1]")
+                + ", \"20\": {\"type\": \"CheckpointSave\", \"inputs\": {\"model\": [\"4\", 0], \"clip\": [\"4\", 1],"
+                + " \"vae\": [\"4\", 2], \"filename_prefix\": \"checkpoints/xl\"}}");
+        Path saved = tmp.resolve("models/checkpoints/xl_00001_.safetensors");
+        assertTrue(Files.isRegularFile(saved), "saved as ComfyUI names it");
+        String positionIds = ClipTextModel.SDXL_CLIP_L_PREFIX + KeyNames.HF_POSITION_IDS;
+        String logitScale = ClipTextModel.SDXL_CLIP_G_PREFIX + KeyNames.OPEN_CLIP_LOGIT_SCALE;
+        try (SafetensorsFile o = SafetensorsFile.open(original); SafetensorsFile f = SafetensorsFile.open(saved)) {
+            Set<String> want = new TreeSet<>(o.keys());
+            want.add(positionIds);
+            assertEquals(want, new TreeSet<>(f.keys()), "ComfyUI's SDXL key layout");
+            for (String k : o.keys()) {
+                if (k.equals(logitScale)) {
+                    continue;
+                }
+                assertEquals(o.info(k).dtype(), f.info(k).dtype(), k);
+                assertArrayEquals(o.info(k).shape(), f.info(k).shape(), k);
+                assertEquals(o.readBytes(k).duplicate().rewind(), f.readBytes(k).duplicate().rewind(), k);
+            }
+            assertArrayEquals(new float[] {4.6055f}, f.loadFloats(logitScale));
+            assertArrayEquals(new long[] {}, f.info(logitScale).shape());
+            assertEquals(DType.I64, f.info(positionIds).dtype());
+            assertArrayEquals(new long[] {1, 77}, f.info(positionIds).shape());
+            ByteBuffer ids = f.readBytes(positionIds).duplicate().rewind().order(ByteOrder.LITTLE_ENDIAN);
+            for (long i = 0; i < 77; i++) {
+                assertEquals(i, ids.getLong(), "position id " + i);
+            }
+            Map<String, String> meta = f.metadata();
+            assertEquals("stable-diffusion-xl-v1-base", meta.get("modelspec.architecture"));
+            assertEquals("epsilon", meta.get("modelspec.predict_key"));
+            assertTrue(meta.containsKey(CheckpointSaveNode.RECIPE_KEY));
+            assertTrue(meta.get("prompt").contains("CheckpointSave"), "the workflow is embedded");
+            assertTrue(meta.containsKey("workflow"));
+        }
+        float[] expected = ((LatentValue) first.outputs().get("3").value(0)).samples().data();
+        RunResult again = run(sample("xl_00001_.safetensors", "[\"4\", 0]", "[\"4\", 1]"));
+        assertEquals(ModelFamily.SDXL, ((ModelValue) again.outputs().get("4").value(0)).family());
+        assertArrayEquals(expected, ((LatentValue) again.outputs().get("3").value(0)).samples().data(),
+                "identical latents from the saved checkpoint");
+    }
+
+    /** The SDXL refiner saves its bigG alone under conditioner.embedders.0.model.* and loads back as the refiner. */
+    @Test
+    void sdxlRefinerSavesItsBigGAloneAndLoadsBack() throws Exception {
+        Path original = TinyCheckpoints.write(tmp.resolve("models/checkpoints/tiny-refiner.safetensors"),
+                TinyCheckpoints.Kind.SDXL_REFINER);
+        run("\"4\": {\"type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\": \"tiny-refiner.safetensors\"}},"
+                + " \"20\": {\"type\": \"CheckpointSave\", \"inputs\": {\"model\": [\"4\", 0], \"clip\": [\"4\", 1],"
+                + " \"vae\": [\"4\", 2], \"filename_prefix\": \"checkpoints/refiner\"}}");
+        Path saved = tmp.resolve("models/checkpoints/refiner_00001_.safetensors");
+        String logitScale = ClipTextModel.SDXL_REFINER_CLIP_G_PREFIX + KeyNames.OPEN_CLIP_LOGIT_SCALE;
+        try (SafetensorsFile o = SafetensorsFile.open(original); SafetensorsFile f = SafetensorsFile.open(saved)) {
+            assertEquals(new TreeSet<>(o.keys()), new TreeSet<>(f.keys()), "the refiner's key layout");
+            for (String k : o.keys()) {
+                if (!k.equals(logitScale)) {
+                    assertEquals(o.readBytes(k).duplicate().rewind(), f.readBytes(k).duplicate().rewind(), k);
+                }
+            }
+            assertEquals("stable-diffusion-xl-v1-refiner", f.metadata().get("modelspec.architecture"));
+        }
+        RunResult back = run("\"4\": {\"type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\":"
+                + " \"refiner_00001_.safetensors\"}}");
+        assertEquals(ModelFamily.SDXL_REFINER, ((ModelValue) back.outputs().get("4").value(0)).family());
+    }
+
+    @Test
+    void sdxlWithoutBigGIsRefusedNamingTheEncoder() {
+        var ex = org.junit.jupiter.api.Assertions.assertThrows(dev.noodle.engine.io.ModelFormatException.class,
+                () -> CheckpointWriter.writer(new CheckpointWriter.Parts(ModelFamily.SDXL, null, null, null,
+                        dev.noodle.engine.sampling.PredictionType.EPS), Map.of()));
+        assertTrue(ex.getMessage().contains("bigG") && ex.getMessage().contains("SDXL"), ex.getMessage());
     }
 }

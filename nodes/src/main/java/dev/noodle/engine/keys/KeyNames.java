@@ -37,6 +37,21 @@ public final class KeyNames {
     public static final String KOHYA_TE2 = "lora_te2_";
     /** The Hugging Face name of the text projection ({@code [P, D]}, a linear weight). */
     public static final String HF_TEXT_PROJECTION = "text_projection.weight";
+    /**
+     * The open_clip contrastive temperature ({@code logit_scale}, a scalar); text encoding never uses it, and the
+     * Hugging Face names have no counterpart, so it is dropped on load.
+     */
+    public static final String OPEN_CLIP_LOGIT_SCALE = "logit_scale";
+    /**
+     * The {@code logit_scale} ComfyUI's text encoders hold when the loaded file gave none ({@code SDClipModel}'s
+     * initial value), which its checkpoint save writes for an OpenCLIP encoder.
+     */
+    public static final float COMFY_LOGIT_SCALE = 4.6055f;
+    /**
+     * The Hugging Face position-id buffer of a CLIP text model ({@code [1, positions]} int64 0, 1, …), relative to
+     * {@code text_model.}; ComfyUI's SDXL save writes it for CLIP-L, loaders ignore it.
+     */
+    public static final String HF_POSITION_IDS = "embeddings.position_ids";
 
 
     /** Which set of weights a LoRA target lives in. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.SafetensorsWriter;
+import dev.noodle.engine.keys.KeyNames;
 import dev.noodle.engine.sampling.PredictionType;
 import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.unet.UNetConfig;
@@ -21,7 +22,12 @@ import java.util.function.Supplier;
  * Writes a single-file safetensors checkpoint in the original LDM key layout ({@code model.diffusion_model.*},
  * {@code cond_stage_model.transformer.text_model.*} for SD 1.x or {@code cond_stage_model.model.*} with open_clip
  * names for SD 2.x, {@code first_stage_model.*}), the layout {@link CheckpointLoader} reads back, as ComfyUI's
- * {@code CheckpointSave} does. A v-prediction model gets ComfyUI's empty {@code v_pred} marker tensor.
+ * {@code CheckpointSave} does. SDXL is written as ComfyUI's {@code SDXL.process_clip_state_dict_for_saving} lays it
+ * out: CLIP-L under {@code conditioner.embedders.0.transformer.text_model.*} (Hugging Face names, no text projection,
+ * plus the int64 {@code embeddings.position_ids} buffer) and OpenCLIP bigG under {@code conditioner.embedders.1.model.*}
+ * (open_clip names: packed {@code in_proj_weight/bias}, {@code text_projection [D, P]}, {@code logit_scale}); the
+ * refiner has its bigG alone under {@code conditioner.embedders.0.model.*}. A v-prediction model gets ComfyUI's empty
+ * {@code v_pred} marker tensor.
  *
  * <p>Tensors keep their stored dtype (F32, or F16 where the UNet is stored in half precision) and are copied out
  * of native memory one at a time while the file is written, so saving needs no second copy of the model. The file
@@ -36,41 +42,68 @@ public final class CheckpointWriter {
     /**
      * What a checkpoint holds.
      *
-     * @param family the UNet's family (inpainting variants included); SDXL is refused
+     * @param family the UNet's family (inpainting variants included)
      * @param unet UNet weights (keys relative to {@value UNetConfig#PREFIX})
-     * @param clip the text encoder, Hugging Face key names (SD 2.x models are renamed back to open_clip's)
+     * @param clip the text encoder, Hugging Face key names (SD 2.x and the SDXL refiner's bigG are renamed back to
+     *     open_clip's); SDXL's CLIP-L
      * @param vae the autoencoder
      * @param prediction eps or v; v adds the {@code v_pred} marker
+     * @param clip2 SDXL's OpenCLIP bigG (Hugging Face key names), null for the other families
      */
     public record Parts(ModelFamily family, UNetWeights unet, ClipTextModel clip, AutoencoderKL vae,
-            PredictionType prediction) {}
+            PredictionType prediction, ClipTextModel clip2) {
+        /** A single-encoder checkpoint (SD 1.x, SD 2.x, the SDXL refiner). */
+        public Parts(ModelFamily family, UNetWeights unet, ClipTextModel clip, AutoencoderKL vae,
+                PredictionType prediction) {
+            this(family, unet, clip, vae, prediction, null);
+        }
+    }
 
     private CheckpointWriter() {}
 
     /**
      * A writer holding every tensor of {@code parts} under LDM names plus {@code metadata} as {@code __metadata__}.
      *
-     * @throws ModelFormatException for families the loader cannot read back (SDXL), naming the family
+     * @throws ModelFormatException when an SDXL checkpoint lacks its bigG encoder, or a single-encoder family is
+     *     given two
      */
     public static SafetensorsWriter writer(Parts parts, Map<String, String> metadata) {
         ModelFamily base = parts.family().base();
-        if (base != ModelFamily.SD1 && base != ModelFamily.SD2) {
-            throw new ModelFormatException("Saving " + parts.family() + " checkpoints is not supported: Noodle"
-                    + " writes SD 1.x and SD 2.x single-file checkpoints (an SDXL file needs both of its text"
-                    + " encoders under conditioner.embedders.*). Save the SDXL parts with ComfyUI, or merge SD 1.x/2.x"
-                    + " models.");
+        if (base == ModelFamily.SDXL && parts.clip2() == null) {
+            throw new ModelFormatException("Cannot save an " + parts.family() + " checkpoint without its second text"
+                    + " encoder (OpenCLIP bigG): connect the CLIP output of the SDXL checkpoint loader, which carries"
+                    + " both CLIP-L and bigG");
+        }
+        if (base != ModelFamily.SDXL && parts.clip2() != null) {
+            throw new ModelFormatException("A " + parts.family() + " checkpoint has one text encoder, but two were"
+                    + " given (an SDXL CLIP); connect the CLIP of a " + parts.family() + " model");
         }
         SafetensorsWriter w = new SafetensorsWriter();
         metadata.forEach(w::metadata);
         for (String k : parts.unet().keys()) {
             add(w, UNetConfig.PREFIX + k, parts.unet().get(k));
         }
-        if (base == ModelFamily.SD1) {
-            for (String k : parts.clip().parameterKeys()) {
-                add(w, SD1_TEXT + k, parts.clip().parameter(k));
+        switch (base) {
+            case SD1 -> {
+                for (String k : parts.clip().parameterKeys()) {
+                    add(w, SD1_TEXT + k, parts.clip().parameter(k));
+                }
             }
-        } else {
-            OpenClipWriter.add(w, SD2_TEXT, parts.clip());
+            case SD2 -> OpenClipWriter.add(w, SD2_TEXT, parts.clip());
+            case SDXL -> {
+                // ComfyUI drops CLIP-L's projection (SDXL pools through bigG only) and writes its position ids
+                String l = ClipTextModel.SDXL_CLIP_L_PREFIX;
+                for (String k : parts.clip().parameterKeys()) {
+                    if (!k.equals(ClipTextModel.PROJECTION_KEY)) {
+                        add(w, l + k, parts.clip().parameter(k));
+                    }
+                }
+                int n = parts.clip().config().maxPositions();
+                w.add(l + KeyNames.HF_POSITION_IDS, DType.I64, new long[] {1, n}, () -> positionIds(n));
+                bigG(w, ClipTextModel.SDXL_CLIP_G_PREFIX, parts.clip2());
+            }
+            case SDXL_REFINER -> bigG(w, ClipTextModel.SDXL_REFINER_CLIP_G_PREFIX, parts.clip());
+            default -> throw new ModelFormatException("Saving " + parts.family() + " checkpoints is not supported");
         }
         for (String k : parts.vae().parameterKeys()) {
             add(w, AutoencoderKL.CHECKPOINT_PREFIX + k, parts.vae().parameter(k));
@@ -79,6 +112,23 @@ public final class CheckpointWriter {
             w.add("v_pred", DType.F32, new long[] {0}, () -> ByteBuffer.allocate(0));
         }
         return w;
+    }
+
+    // an SDXL bigG under open_clip names, with the logit_scale scalar ComfyUI writes beside it (Noodle does not keep
+    // the loaded value: encoding never uses it)
+    private static void bigG(SafetensorsWriter w, String prefix, ClipTextModel g) {
+        OpenClipWriter.add(w, prefix, g);
+        addFloats(w, prefix + KeyNames.OPEN_CLIP_LOGIT_SCALE, new long[] {},
+                () -> new float[] {KeyNames.COMFY_LOGIT_SCALE});
+    }
+
+    // int64 0 … n−1, little-endian
+    private static ByteBuffer positionIds(int n) {
+        ByteBuffer b = ByteBuffer.allocate(n * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < n; i++) {
+            b.putLong(i);
+        }
+        return b.flip();
     }
 
     /**

@@ -87,7 +87,7 @@ public final class CheckpointSaveNode extends Node {
             file = t.folder().resolve(String.format("%s_%05d_.safetensors", t.name(), counter));
             Map<String, String> meta = metadata(ctx, model, clip, vae, t.name() + " " + counter);
             CheckpointWriter.save(file, new CheckpointWriter.Parts(model.family(), model.unet().weights(),
-                    clip.clip(), vae.vae(), model.sampling().prediction()), meta);
+                    clip.clip(), vae.vae(), model.sampling().prediction(), clip.clip2()), meta);
         }
         ctx.message(MessageLevel.INFO, "saved " + env.outputDir().relativize(file));
         return new NodeOutputs(List.of(), Map.of("checkpoints", List.of(file)));

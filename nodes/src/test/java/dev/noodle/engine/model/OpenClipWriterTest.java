@@ -61,14 +61,6 @@ class OpenClipWriterTest {
         }
     }
 
-    @Test
-    void sdxlIsRefusedNamingTheFamily() {
-        var ex = org.junit.jupiter.api.Assertions.assertThrows(dev.noodle.engine.io.ModelFormatException.class,
-                () -> CheckpointWriter.writer(new CheckpointWriter.Parts(ModelFamily.SDXL, null, null, null,
-                        dev.noodle.engine.sampling.PredictionType.EPS), Map.of()));
-        org.junit.jupiter.api.Assertions.assertTrue(ex.getMessage().contains("SDXL"), ex.getMessage());
-    }
-
     private static void put(Map<String, MapTensorSource.Entry> e, String k, SplittableRandom r, long... shape) {
         long n = 1;
         for (long s : shape) {
