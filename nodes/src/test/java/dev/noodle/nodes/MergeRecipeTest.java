@@ -184,6 +184,46 @@ class MergeRecipeTest {
         }
     }
 
+    /** Text encoders, an empty 64² latent, 2 euler steps, decode and save, on the model and CLIP of node "m". */
+    static String sampleAndSave(String prefix) {
+        return ", \"6\": {\"type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"a lighthouse\", \"clip\": [\"c\", 0]}},"
+                + " \"7\": {\"type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"\", \"clip\": [\"c\", 0]}},"
+                + " \"5\": {\"type\": \"EmptyLatentImage\", \"inputs\": {\"width\": 64, \"height\": 64,"
+                + " \"batch_size\": 1}},"
+                + " \"3\": {\"type\": \"KSampler\", \"inputs\": {\"seed\": 3, \"steps\": 2, \"cfg\": 7.0,"
+                + " \"sampler_name\": \"euler\", \"scheduler\": \"normal\", \"denoise\": 1.0, \"model\": [\"m\", 0],"
+                + " \"positive\": [\"6\", 0], \"negative\": [\"7\", 0], \"latent_image\": [\"5\", 0]}},"
+                + " \"8\": {\"type\": \"VAEDecode\", \"inputs\": {\"samples\": [\"3\", 0], \"vae\": [\"4\", 2]}},"
+                + " \"9\": {\"type\": \"SaveImage\", \"inputs\": {\"images\": [\"8\", 0], \"filename_prefix\": \""
+                + prefix + "\"}}";
+    }
+
+    static int[] pixels(RunResult r) throws Exception {
+        Path png = (Path) ((List<?>) r.outputs().get("9").ui().get("images")).get(0);
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
+    }
+
+    @Test
+    void aSavedMergeDrawsTheImageOfTheMergeDoneInMemory() throws Exception {
+        String merge = loader("4", DEMO) + ", " + loader("2", HALF)
+                + ", \"m\": {\"type\": \"ModelMergeBlocks\", \"inputs\": {\"model1\": [\"4\", 0], \"model2\": [\"2\", 0],"
+                + " \"input\": 0.3, \"middle\": 0.5, \"out\": 0.8}},"
+                + " \"c\": {\"type\": \"CLIPMergeSimple\", \"inputs\": {\"clip1\": [\"4\", 1], \"clip2\": [\"2\", 1],"
+                + " \"ratio\": 0.25}}";
+        RunResult inMemory = run(merge + sampleAndSave("in-memory")
+                + ", \"20\": {\"type\": \"CheckpointSave\", \"inputs\": {\"model\": [\"m\", 0], \"clip\": [\"c\", 0],"
+                + " \"vae\": [\"4\", 2], \"filename_prefix\": \"checkpoints/inmem\"}}");
+        assertEquals(RunResult.Status.SUCCESS, inMemory.status(), inMemory.message() + " " + inMemory.errors());
+        // the saved file, loaded as any checkpoint, through the same sampling
+        RunResult reopened = run(loader("4", "inmem_00001_.safetensors")
+                + ", \"m\": {\"type\": \"ModelMergeSimple\", \"inputs\": {\"model1\": [\"4\", 0], \"model2\": [\"4\", 0],"
+                + " \"ratio\": 1.0}}, \"c\": {\"type\": \"CLIPMergeSimple\", \"inputs\": {\"clip1\": [\"4\", 1],"
+                + " \"clip2\": [\"4\", 1], \"ratio\": 1.0}}" + sampleAndSave("reopened"));
+        assertEquals(RunResult.Status.SUCCESS, reopened.status(), reopened.message() + " " + reopened.errors());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(pixels(inMemory), pixels(reopened));
+    }
+
     @Test
     void halfPrecisionModel1KeepsItsPrecision() throws Exception {
         RunResult r = run(loader("4", HALF) + ", " + loader("5", DEMO)
