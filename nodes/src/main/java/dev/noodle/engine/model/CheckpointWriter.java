@@ -11,10 +11,8 @@ import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.unet.UNetConfig;
 import dev.noodle.engine.unet.UNetWeights;
 import dev.noodle.engine.vae.AutoencoderKL;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -174,11 +172,6 @@ public final class CheckpointWriter {
             add(w, k.equals(ClipTextModel.PROJECTION_KEY) ? k : "text_model." + k, clip.parameter(k));
         }
         return w;
-    }
-
-    /** Writes {@code parts} to {@code file} atomically; see {@link #writer}. */
-    public static void save(Path file, Parts parts, Map<String, String> metadata) throws IOException {
-        writer(parts, metadata).write(file);
     }
 
     /** Adds a native array in its stored dtype (F32 or F16), copied out when the file is written. */

@@ -1,6 +1,5 @@
 package dev.noodle.nodes.model;
 
-import dev.noodle.nodes.host.ImageFiles;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.host.WorkflowTexts;
@@ -27,7 +26,6 @@ import dev.noodle.nodes.values.ModelValue;
 import dev.noodle.nodes.values.VaeValue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,17 +77,9 @@ public final class CheckpointSaveNode extends Node {
             ctx.message(MessageLevel.WARNING, "the hypernetwork on this MODEL is not part of its weights and is not"
                     + " saved; load it again on the saved checkpoint");
         }
-        ImageFiles.SaveTarget t = ImageFiles.splitPrefix(env.outputDir(), in.get(FILENAME_PREFIX));
-        Files.createDirectories(t.folder());
-        Path file;
-        synchronized (CheckpointSaveNode.class) { // counters must not collide between concurrent runs
-            int counter = ImageFiles.nextCounter(t.folder(), t.name());
-            file = t.folder().resolve(String.format("%s_%05d_.safetensors", t.name(), counter));
-            Map<String, String> meta = metadata(ctx, model, clip, vae, t.name() + " " + counter);
-            CheckpointWriter.save(file, new CheckpointWriter.Parts(model.family(), model.unet().weights(),
-                    clip.clip(), vae.vae(), model.sampling().prediction(), clip.clip2()), meta);
-        }
-        ctx.message(MessageLevel.INFO, "saved " + env.outputDir().relativize(file));
+        Path file = SaveNodes.save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.writer(
+                new CheckpointWriter.Parts(model.family(), model.unet().weights(), clip.clip(), vae.vae(),
+                        model.sampling().prediction(), clip.clip2()), metadata(ctx, model, clip, vae, title)));
         return new NodeOutputs(List.of(), Map.of("checkpoints", List.of(file)));
     }
 

@@ -18,13 +18,11 @@ import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.graph.spec.StringInput;
-import dev.noodle.nodes.host.ImageFiles;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.values.ClipValue;
 import dev.noodle.nodes.values.ModelValue;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,15 +100,7 @@ public final class LoraSaveNode extends Node {
             ctx.message(MessageLevel.WARNING, "LoraSave: " + skipped.size() + " weights are neither 2-D nor conv"
                     + " and were not extracted, e.g. " + skipped.subList(0, Math.min(3, skipped.size())));
         }
-        ImageFiles.SaveTarget t = ImageFiles.splitPrefix(env.outputDir(), in.get(FILENAME_PREFIX));
-        Files.createDirectories(t.folder());
-        Path file;
-        synchronized (LoraSaveNode.class) { // counters must not collide between concurrent runs
-            int counter = ImageFiles.nextCounter(t.folder(), t.name());
-            file = t.folder().resolve(String.format("%s_%05d_.safetensors", t.name(), counter));
-            w.write(file);
-        }
-        ctx.message(MessageLevel.INFO, "saved " + env.outputDir().relativize(file));
+        Path file = SaveNodes.save(ctx, env, in.get(FILENAME_PREFIX), title -> w);
         return new NodeOutputs(List.of(), Map.of("loras", List.of(file)));
     }
 

@@ -45,7 +45,7 @@ public final class SaveNodes {
         ImageFiles.SaveTarget t = ImageFiles.splitPrefix(env.outputDir(), prefix);
         Files.createDirectories(t.folder());
         Path file;
-        synchronized (CheckpointSaveNode.class) { // counters must not collide between concurrent saves
+        synchronized (SaveNodes.class) { // counters must not collide between concurrent saves of any model file
             int counter = ImageFiles.nextCounter(t.folder(), t.name());
             file = t.folder().resolve(String.format("%s_%05d_.safetensors", t.name(), counter));
             writer.apply(t.name() + " " + counter).write(file);
