@@ -167,7 +167,7 @@ public final class ComfyUiFormat {
         List<Group> groups = new ArrayList<>();
         for (JsonNode g : JsonValues.elements(root.get("groups"))) {
             double[] b = bounding(g.get("bounding"));
-            groups.add(new Group(text(g, "title"), b[0], b[1], b[2], b[3], text(g, "color")));
+            groups.add(new Group(JsonValues.text(g, "title"), b[0], b[1], b[2], b[3], JsonValues.text(g, "color")));
         }
         Map<String, Object> layoutExtra = new LinkedHashMap<>();
         layoutExtra.put(LAYOUT_NODES_KEY, layoutOnly);
@@ -315,10 +315,5 @@ public final class ComfyUiFormat {
             out[k] = b.isArray() ? b.path(k).asDouble() : b.path(Integer.toString(k)).asDouble();
         }
         return out;
-    }
-
-    private static String text(JsonNode obj, String field) {
-        JsonNode v = obj.get(field);
-        return v == null || v.isNull() ? null : v.asText();
     }
 }

@@ -108,6 +108,12 @@ final class JsonValues {
     }
 
     /** The fields of {@code obj} not in {@code known}, as plain Java values, in order. */
+    /** A field's text, or null when the field is missing or JSON null. */
+    static String text(JsonNode obj, String field) {
+        JsonNode v = obj.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
     static Map<String, Object> extra(ObjectMapper mapper, JsonNode obj, Set<String> known) {
         Map<String, Object> extra = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> it = obj.fields();

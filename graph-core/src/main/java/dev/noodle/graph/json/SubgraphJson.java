@@ -56,7 +56,7 @@ final class SubgraphJson {
         if (!def.isObject()) {
             throw new IllegalArgumentException(where + " is not an object");
         }
-        String name = text(def, "name");
+        String name = JsonValues.text(def, "name");
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException(where + " has no \"name\"");
         }
@@ -68,7 +68,7 @@ final class SubgraphJson {
             if (!names.add(port[1])) {
                 throw new IllegalArgumentException(where + " has two inputs named '" + port[1] + "'");
             }
-            inputs.add(new SubgraphInput(port[0], port[1], port[2], text(p, "label"),
+            inputs.add(new SubgraphInput(port[0], port[1], port[2], JsonValues.text(p, "label"),
                     JsonValues.extra(mapper, p, PORT_FIELDS)));
         }
         List<SubgraphOutput> outputs = new ArrayList<>();
@@ -83,7 +83,7 @@ final class SubgraphJson {
                 }
                 link = l;
             }
-            outputs.add(new SubgraphOutput(port[0], port[1], port[2], text(p, "label"), link,
+            outputs.add(new SubgraphOutput(port[0], port[1], port[2], JsonValues.text(p, "label"), link,
                     JsonValues.extra(mapper, p, PORT_FIELDS)));
         }
         ComponentRef component = null;
@@ -103,7 +103,7 @@ final class SubgraphJson {
         }
         Workflow body = new Workflow(Workflow.CURRENT_FORMAT, name, nodes, layout,
                 bodyExtra == null || bodyExtra.isNull() ? Map.of() : JsonValues.extra(mapper, bodyExtra, Set.of()));
-        return new Subgraph(id, name, text(def, "description"), inputs, outputs, body, component,
+        return new Subgraph(id, name, JsonValues.text(def, "description"), inputs, outputs, body, component,
                 JsonValues.extra(mapper, def, DEF_FIELDS));
     }
 
@@ -111,12 +111,12 @@ final class SubgraphJson {
         if (!p.isObject()) {
             throw new IllegalArgumentException(where + " " + kind + " #" + index + " is not an object");
         }
-        String name = text(p, "name");
-        String type = text(p, "type");
+        String name = JsonValues.text(p, "name");
+        String type = JsonValues.text(p, "type");
         if (name == null || name.isBlank() || type == null || type.isBlank()) {
             throw new IllegalArgumentException(where + " " + kind + " #" + index + " needs a \"name\" and a \"type\"");
         }
-        String id = text(p, "id");
+        String id = JsonValues.text(p, "id");
         return new String[] {id == null || id.isBlank() ? kind + "-" + index : id, name, type};
     }
 
@@ -167,10 +167,5 @@ final class SubgraphJson {
             WorkflowJson.putExtra(def, d.extra());
         }
         return section;
-    }
-
-    private static String text(JsonNode obj, String field) {
-        JsonNode v = obj.get(field);
-        return v == null || v.isNull() ? null : v.asText();
     }
 }

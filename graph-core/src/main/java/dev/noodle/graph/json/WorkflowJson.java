@@ -170,11 +170,11 @@ public final class WorkflowJson {
         }
         List<FormInput> form = new ArrayList<>();
         for (JsonNode f : JsonValues.elements(root.get("form"))) {
-            String fname = f.isObject() ? text(f, "name") : null;
-            if (fname == null || fname.isBlank() || text(f, "node") == null || text(f, "input") == null) {
+            String fname = f.isObject() ? JsonValues.text(f, "name") : null;
+            if (fname == null || fname.isBlank() || JsonValues.text(f, "node") == null || JsonValues.text(f, "input") == null) {
                 throw structure(source, "each \"form\" entry needs \"name\", \"node\" and \"input\", got " + f);
             }
-            form.add(new FormInput(fname, text(f, "node"), text(f, "input"), text(f, "label")));
+            form.add(new FormInput(fname, JsonValues.text(f, "node"), JsonValues.text(f, "input"), JsonValues.text(f, "label")));
         }
         return new Workflow(format, name, nodes, layout, JsonValues.extra(MAPPER, root, TOP_FIELDS), subgraphs,
                 form);
@@ -247,25 +247,20 @@ public final class WorkflowJson {
         }
         List<Group> groups = new ArrayList<>();
         for (JsonNode g : JsonValues.elements(layout.get("groups"))) {
-            groups.add(new Group(text(g, "title"), g.path("x").asDouble(), g.path("y").asDouble(),
-                    g.path("width").asDouble(), g.path("height").asDouble(), text(g, "color")));
+            groups.add(new Group(JsonValues.text(g, "title"), g.path("x").asDouble(), g.path("y").asDouble(),
+                    g.path("width").asDouble(), g.path("height").asDouble(), JsonValues.text(g, "color")));
         }
         List<Note> notes = new ArrayList<>();
         for (JsonNode n : JsonValues.elements(layout.get("notes"))) {
-            notes.add(new Note(text(n, "id"), text(n, "text"), n.path("x").asDouble(), n.path("y").asDouble(),
+            notes.add(new Note(JsonValues.text(n, "id"), JsonValues.text(n, "text"), n.path("x").asDouble(), n.path("y").asDouble(),
                     n.path("width").asDouble(), n.path("height").asDouble()));
         }
         List<Reroute> reroutes = new ArrayList<>();
         for (JsonNode r : JsonValues.elements(layout.get("reroutes"))) {
-            reroutes.add(new Reroute(text(r, "id"), r.path("x").asDouble(), r.path("y").asDouble(),
-                    text(r, "linkTarget")));
+            reroutes.add(new Reroute(JsonValues.text(r, "id"), r.path("x").asDouble(), r.path("y").asDouble(),
+                    JsonValues.text(r, "linkTarget")));
         }
         return new Layout(nodes, groups, notes, reroutes, JsonValues.extra(MAPPER, layout, LAYOUT_FIELDS));
-    }
-
-    private static String text(JsonNode obj, String field) {
-        JsonNode v = obj.get(field);
-        return v == null || v.isNull() ? null : v.asText();
     }
 
     /** The Noodle-format JSON of a workflow (pretty-printed, stable field order). */
