@@ -56,6 +56,8 @@ final class ComfyUiWriter {
     private long nextLinkId;
     /** In a definition's body: the link each interface output lists (others into it are kept but not listed). */
     private Map<Integer, String> outputLinkIds = Map.of();
+    /** By definition id, the values its hosts' promoted widgets show when they store none (one walk per definition). */
+    private final Map<String, Map<Integer, Object>> innerDefaults = new HashMap<>();
 
     ComfyUiWriter(ObjectMapper mapper, Workflow wf, NodeRegistry registry) {
         this(mapper, wf, registry, wf, null);
@@ -302,8 +304,8 @@ final class ComfyUiWriter {
         List<ComfyUiWidgets.Slot> slots = ComfyUiWidgets.slots(schema, values);
         // a host's promoted widget that stores no value shows the inner widget's: that is its baseline
         Subgraph hosted = root.subgraphs().get(n.type());
-        Map<Integer, Object> inner = hosted == null ? Map.of()
-                : ComfyUiSubgraphs.innerDefaults(mapper, root, registry, hosted);
+        Map<Integer, Object> inner = hosted == null ? Map.of() : innerDefaults.computeIfAbsent(hosted.id(),
+                id -> ComfyUiSubgraphs.innerDefaults(mapper, root, registry, hosted));
         java.util.function.Function<InputSpec, Object> baseline = spec -> {
             Object v = inner.get(schema.inputs().indexOf(spec));
             return v != null ? v : ComfyUiWidgets.defaultValue(spec);
@@ -444,9 +446,11 @@ final class ComfyUiWriter {
                     needed = Math.max(needed, l.originSlot() + 1);
                 }
             }
-            NodeSchema schema = wf.nodes().containsKey(e.getKey()) ? schemaOf(wf.node(e.getKey()).type()) : null;
-            if (schema != null && ComfyUiJsonLists.of(json.get("outputs")).size() < needed) {
-                ensureOutputs(json, schema, needed);
+            if (ComfyUiJsonLists.of(json.get("outputs")).size() < needed && wf.nodes().containsKey(e.getKey())) {
+                NodeSchema schema = schemaOf(wf.node(e.getKey()).type());
+                if (schema != null) {
+                    ensureOutputs(json, schema, needed);
+                }
             }
             int k = 0;
             for (JsonNode in : ComfyUiJsonLists.of(json.get("inputs"))) {
