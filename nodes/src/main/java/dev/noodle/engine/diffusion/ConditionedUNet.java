@@ -9,6 +9,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.noodle.engine.sampling.ModelFunction;
 import dev.noodle.engine.unet.UNetModel;
+import dev.noodle.engine.unet.UNetPatchSource;
+import dev.noodle.engine.unet.UNetPatches;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,18 +20,22 @@ import java.util.List;
  * by strength (with an 8-cell feathered edge where an area does not touch the latent border, or by a per-cell mask
  * instead) and divided by the summed weights; at a known σ, entries whose timestep range excludes it are skipped
  * (a chunk left with none predicts zeros, as ComfyUI's empty accumulator). When every chunk has one full-size
- * entry with contexts of the same shape — the usual txt2img case — all chunks run in a single batched UNet call, their {@code y} vectors (SDXL) batched the same way.
+ * entry with contexts of the same shape and the same UNet patches — the usual txt2img case — all chunks run in a
+ * single batched UNet call, their {@code y} vectors (SDXL) batched the same way. Each call applies the patches of
+ * its entry (controls, GLIGEN) after the model's own (IP-Adapter), each source seeing the call's input, σ and which
+ * conditioning every row belongs to.
  */
 public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     private static final int FEATHER = 8;
     private final Network unet;
     private final int admInChannels;
     private final LatentExtras extras;
+    private final List<UNetPatchSource> modelPatches;
 
-    /** The network as this class calls it: UNetModel.forward(x, t, context, y). */
+    /** The network as this class calls it: UNetModel.forward(x, t, context, y, patches). */
     @FunctionalInterface
     interface Network {
-        NDArray forward(NDArray x, NDArray t, NDArray context, NDArray y);
+        NDArray forward(NDArray x, NDArray t, NDArray context, NDArray y, UNetPatches patches);
     }
 
     /** Extra channels concatenated to the latent (inpainting and edit models), or none. */
@@ -46,14 +53,20 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
     }
 
     public ConditionedUNet(UNetModel unet, LatentExtras extras) {
-        this(unet::forward, unet.config().admInChannels(), extras);
+        this((x, t, c, y, p) -> unet.forward(x, t, c, y, p), unet.config().admInChannels(), extras,
+                unet.patchSources());
     }
 
     /** Over any network with the UNet's signature (tests use a toy one). */
     ConditionedUNet(Network net, int admInChannels, LatentExtras extras) {
+        this(net, admInChannels, extras, List.of());
+    }
+
+    ConditionedUNet(Network net, int admInChannels, LatentExtras extras, List<UNetPatchSource> modelPatches) {
         this.unet = net;
         this.admInChannels = admInChannels;
         this.extras = extras;
+        this.modelPatches = List.copyOf(modelPatches);
     }
 
     @Override
@@ -63,11 +76,16 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
         for (List<CondEntry> c : chunks) {
             active.add(c.stream().filter(e -> e.activeAt(sigma)).toList());
         }
-        return predict(xIn, timesteps, active, scope);
+        return predictAt(xIn, sigma, timesteps, active, scope);
     }
 
     @Override
     public NDArray predict(NDArray xIn, float[] timesteps, List<List<CondEntry>> chunks, NDManager scope) {
+        return predictAt(xIn, Float.NaN, timesteps, chunks, scope);
+    }
+
+    private NDArray predictAt(NDArray xIn, float sigma, float[] timesteps, List<List<CondEntry>> chunks,
+            NDManager scope) {
         // xIn: [chunks·B, C, H, W]
         long rows = xIn.getShape().get(0);
         int b = (int) (rows / chunks.size());
@@ -82,12 +100,17 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             }
             NDArray context = ctx.size() == 1 ? ctx.get(0) : NDArrays.concat(ctx, 0);
             NDArray y = ys.isEmpty() ? null : ys.size() == 1 ? ys.get(0) : NDArrays.concat(ys, 0); // [chunks·B, adm]
-            return run(xIn, timesteps, 0, context, y, null, perChunk(chunks, b), scope);
+            int[] rowChunks = new int[(int) rows];
+            for (int r = 0; r < rows; r++) {
+                rowChunks[r] = r / b;
+            }
+            return run(xIn, timesteps, 0, context, y, null, perChunk(chunks, b),
+                    new Call(sigma, rowChunks, chunks.get(0).get(0).patches()), scope);
         }
         NDList outs = new NDList();
         for (int k = 0; k < chunks.size(); k++) {
             NDArray x = xIn.get(new NDIndex(k * b + ":" + (k + 1) * b)); // [B, C, H, W]
-            outs.add(mix(x, timesteps, k * b, b, chunks.get(k), scope));
+            outs.add(mix(x, sigma, timesteps, k, b, chunks.get(k), scope));
         }
         return NDArrays.concat(outs, 0);
     }
@@ -120,13 +143,19 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             if ((c.get(0).y() == null) != (chunks.get(0).get(0).y() == null)) {
                 return false;
             }
+            if (!c.get(0).patches().equals(chunks.get(0).get(0).patches())) {
+                return false;
+            }
             shape = s;
         }
         return true;
     }
 
+    // What the patch sources of one call are told, beside the call's tensors.
+    private record Call(float sigma, int[] rowChunks, List<UNetPatchSource> entryPatches) {}
+
     private NDArray run(NDArray x, float[] timesteps, int from, NDArray context, NDArray y, LatentArea area,
-            LatentExtras rowExtras, NDManager scope) {
+            LatentExtras rowExtras, Call call, NDManager scope) {
         int n = (int) x.getShape().get(0);
         float[] ts = new float[n];
         System.arraycopy(timesteps, from, ts, 0, n);
@@ -141,15 +170,29 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
                             + " conditioning) but the conditioning has none; encode the prompt with this model's CLIP"
                     : "the conditioning carries a y vector but this UNet has no label_emb");
         }
-        // forward(x, t, context, y): y is [N, adm] for SDXL (pooled ‖ size embeddings), null otherwise
-        NDArray out = unet.forward(in, t, context.toType(x.getDataType(), false),
-                y == null ? null : y.toType(x.getDataType(), false));
+        NDArray ctx = context.toType(x.getDataType(), false);
+        NDArray yy = y == null ? null : y.toType(x.getDataType(), false);
+        UNetPatches patches = UNetPatches.NONE;
+        if (!modelPatches.isEmpty() || !call.entryPatches().isEmpty()) {
+            UNetPatchSource.Call seen = new UNetPatchSource.Call(in, ts, call.sigma(), ctx, yy, call.rowChunks());
+            List<UNetPatchSource> sources = new ArrayList<>(modelPatches);
+            sources.addAll(call.entryPatches());
+            for (UNetPatchSource source : sources) {
+                patches = patches.plus(source.prepare(seen, scope));
+            }
+        }
+        // forward(x, t, context, y, patches): y is [N, adm] for SDXL (pooled ‖ size embeddings), null otherwise
+        NDArray out = unet.forward(in, t, ctx, yy, patches);
         out.attach(scope);
         return out;
     }
 
     // Weighted average of several (area) predictions for one chunk: [B, C, H, W].
-    private NDArray mix(NDArray x, float[] timesteps, int from, int b, List<CondEntry> entries, NDManager scope) {
+    private NDArray mix(NDArray x, float sigma, float[] timesteps, int chunk, int b, List<CondEntry> entries,
+            NDManager scope) {
+        int from = chunk * b;
+        int[] rowChunks = new int[b];
+        java.util.Arrays.fill(rowChunks, chunk);
         long[] s = x.getShape().getShape();
         int h = (int) s[2];
         int w = (int) s[3];
@@ -165,7 +208,8 @@ public final class ConditionedUNet implements ModelFunction<List<CondEntry>> {
             NDArray xa = e.area() == null ? x : x.get(region);
             NDArray ctx = e.context().toDevice(x.getDevice(), false).repeat(0, b);
             NDArray y = e.y() == null ? null : e.y().toDevice(x.getDevice(), false).repeat(0, b); // [B, adm]
-            NDArray pred = run(xa, timesteps, from, ctx, y, e.area() == null ? null : a, entryExtras(e), scope)
+            NDArray pred = run(xa, timesteps, from, ctx, y, e.area() == null ? null : a, entryExtras(e),
+                    new Call(sigma, rowChunks, e.patches()), scope)
                     .toType(DataType.FLOAT32, false);
             NDArray weight = (e.mask() == null ? feather(scope, a, w, h)
                     : maskWeight(e.mask().toDevice(x.getDevice(), false), a, b, h, w))

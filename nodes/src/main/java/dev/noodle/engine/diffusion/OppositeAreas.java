@@ -58,7 +58,7 @@ public final class OppositeAreas {
             return;
         }
         list.add(new CondEntry(smallest.context(), smallest.pooled(), c.strength(), a, smallest.y(), c.mask(),
-                c.sigmaStart(), c.sigmaEnd()));
+                c.sigmaStart(), c.sigmaEnd(), c.patches()));
     }
 
     private static boolean inside(LatentArea a, LatentArea outer) {

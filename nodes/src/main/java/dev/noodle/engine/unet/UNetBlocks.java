@@ -37,6 +37,7 @@ final class UNetBlocks {
     private final GroupNorm.Mode groupNorm;
     private final ConvLayout convLayout;
     private final AttentionHook hook;
+    private final UNetPatches patches;
     private final NDManager run;
 
     /**
@@ -44,6 +45,17 @@ final class UNetBlocks {
      * @param run the forward pass's manager: widened weight copies belong to it (and to the current scope)
      */
     UNetBlocks(UNetWeights weights, Attention.Mode attention, AttentionHook hook, NDManager run) {
+        this(weights, attention, hook, UNetPatches.NONE, run);
+    }
+
+    /**
+     * @param hook replaces attention key/value inputs (hypernetworks), or null
+     * @param patches the pass's transformer patches (IP-Adapter, GLIGEN); control residuals are the model's part
+     * @param run the forward pass's manager
+     */
+    UNetBlocks(UNetWeights weights, Attention.Mode attention, AttentionHook hook, UNetPatches patches,
+            NDManager run) {
+        this.patches = patches == null ? UNetPatches.NONE : patches;
         this.w = weights;
         this.attention = attention;
         this.groupNorm = weights.options().groupNorm();
@@ -136,18 +148,36 @@ final class UNetBlocks {
                     weight(p + "norm.bias"), TRANSFORMER_NORM_EPS, groupNorm); // [B, C, H, W]
             NDArray t = linear(n.reshape(b, c, hw).transpose(0, 2, 1), p + "proj_in"); // [B, HW, C]
             for (int d = 0; d < part.depth(); d++) {
-                t = basicBlock(t, context, p + "transformer_blocks." + d + ".", part.heads());
+                t = basicBlock(t, context, site(part, d), part.heads());
             }
             t = linear(t, p + "proj_out"); // [B, HW, C]
             return t.transpose(0, 2, 1).reshape(s).add(x);
         });
     }
 
-    /** BasicTransformerBlock: x += attn1(LN1(x)); x += attn2(LN2(x), ctx); x += FF(LN3(x)); x [B, N, C]. */
-    private NDArray basicBlock(NDArray x, NDArray context, String p, int heads) {
+    // The site of BasicTransformerBlock d of a SpatialTransformer at "input_blocks.i.1", "middle_block.1" or
+    // "output_blocks.i.1".
+    private TransformerSite site(UNetLayout.Transformer part, int d) {
+        String[] parts = part.path().split("\\.");
+        String kind = parts[0].equals("middle_block") ? "middle"
+                : parts[0].equals("input_blocks") ? "input" : "output";
+        int index = kind.equals("middle") ? 0 : Integer.parseInt(parts[1]);
+        return new TransformerSite(part.path() + ".transformer_blocks." + d, kind, index, d, part.heads(),
+                attention);
+    }
+
+    /**
+     * BasicTransformerBlock: x += attn1(LN1(x)); [token patches]; x += attn2(LN2(x), ctx) [+ cross-attention
+     * patches before to_out]; x += FF(LN3(x)); x [B, N, C].
+     */
+    private NDArray basicBlock(NDArray x, NDArray context, TransformerSite site, int heads) {
+        String p = site.path() + ".";
         return Scopes.scoped(() -> {
             NDArray h = x.add(selfAttention(layerNorm(x, p + "norm1"), p + "attn1.", heads));
-            h = h.add(crossAttention(layerNorm(h, p + "norm2"), context, p + "attn2.", heads));
+            for (UNetPatches.TokenPatch patch : patches.afterSelfAttention()) {
+                h = patch.apply(site, h);
+            }
+            h = h.add(crossAttention(layerNorm(h, p + "norm2"), context, p + "attn2.", heads, site));
             // GEGLU feed-forward (Shazeer 2020): Linear(C→8C), a·GELU(g), Linear(4C→C)
             NDArray ff = linear(TorchOps.geglu(linear(layerNorm(h, p + "norm3"), p + "ff.net.0.proj")), p + "ff.net.2");
             return h.add(ff);
@@ -165,12 +195,19 @@ final class UNetBlocks {
 
     // x [B, N, C], context [B, T, D] -> [B, N, C]. Keys/values come only from the context (or the hook's
     // transform of it: A1111 hypernetworks).
-    private NDArray crossAttention(NDArray x, NDArray context, String p, int heads) {
+    private NDArray crossAttention(NDArray x, NDArray context, String p, int heads, TransformerSite site) {
         NDArray q = linear(x, p + "to_q");
         AttentionHook.KeyValue kv = hook == null ? null : hook.apply(context, true);
         NDArray k = linear(kv == null ? context : kv.k(), p + "to_k");
         NDArray v = linear(kv == null ? context : kv.v(), p + "to_v");
-        return linear(Attention.multiHead(q, k, v, heads, attention), p + "to_out.0");
+        NDArray out = Attention.multiHead(q, k, v, heads, attention); // [B, N, inner]
+        for (UNetPatches.CrossAttentionPatch patch : patches.crossAttention()) {
+            NDArray extra = patch.extra(site, q, context);
+            if (extra != null) {
+                out = out.add(extra.toType(out.getDataType(), false));
+            }
+        }
+        return linear(out, p + "to_out.0");
     }
 
     /** Downsample: 3×3 conv with stride 2: [B, C, H, W] → [B, C, H/2, W/2]. */

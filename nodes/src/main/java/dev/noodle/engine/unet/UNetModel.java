@@ -29,14 +29,16 @@ public final class UNetModel implements AutoCloseable {
     private final DataType dtype;
     private final Device device;
     private final AttentionHook hook;
+    private final List<UNetPatchSource> patchSources;
 
     /** A model over already-bound weights, computing in the weights' dtype on their device. */
     public UNetModel(UNetWeights weights) {
-        this(weights, null);
+        this(weights, null, List.of());
     }
 
-    private UNetModel(UNetWeights weights, AttentionHook hook) {
+    private UNetModel(UNetWeights weights, AttentionHook hook, List<UNetPatchSource> patchSources) {
         this.hook = hook;
+        this.patchSources = List.copyOf(patchSources);
         this.config = weights.config();
         this.weights = weights;
         this.layout = UNetLayout.of(config);
@@ -56,7 +58,7 @@ public final class UNetModel implements AutoCloseable {
             throw new IllegalArgumentException("patched weights have config " + patched.config() + ", model has "
                     + config);
         }
-        return new UNetModel(patched, hook);
+        return new UNetModel(patched, hook, patchSources);
     }
 
     /**
@@ -64,7 +66,22 @@ public final class UNetModel implements AutoCloseable {
      * none when null. The copy shares the weights: close only one of the two.
      */
     public UNetModel withAttentionHook(AttentionHook hook) {
-        return new UNetModel(weights, hook);
+        return new UNetModel(weights, hook, patchSources);
+    }
+
+    /**
+     * A model over the same weights whose every sampling call also applies {@code source}'s patches (an
+     * IP-Adapter: a model patch, as ComfyUI's attn2 patches), after those it has. Shares the weights: close only one.
+     */
+    public UNetModel withPatchSource(UNetPatchSource source) {
+        List<UNetPatchSource> all = new java.util.ArrayList<>(patchSources);
+        all.add(source);
+        return new UNetModel(weights, hook, all);
+    }
+
+    /** The model-level patch sources, in the order added; the sampler's conditioning adds its own. */
+    public List<UNetPatchSource> patchSources() {
+        return patchSources;
     }
 
     /** The attention hook (a hypernetwork) applied by this model, or null: weights alone do not describe it. */
@@ -109,10 +126,29 @@ public final class UNetModel implements AutoCloseable {
      * @return ε [B, outChannels, H, W] float32, owned by x's manager
      */
     public NDArray forward(NDArray x, NDArray timesteps, NDArray context, NDArray y, Attention.Mode attention) {
+        return forward(x, timesteps, context, y, attention, UNetPatches.NONE);
+    }
+
+    /** Predicts ε with y (or null), the weights' attention and {@code patches} (controls, adapters). */
+    public NDArray forward(NDArray x, NDArray timesteps, NDArray context, NDArray y, UNetPatches patches) {
+        return forward(x, timesteps, context, y, weights.options().attention(), patches);
+    }
+
+    /**
+     * Predicts ε as {@link #forward(NDArray, NDArray, NDArray, NDArray, Attention.Mode)}, adding {@code patches}:
+     * control residuals where LDM's {@code apply_control} adds them (input block outputs, the middle block's output,
+     * skip connections as the output blocks take them) and the transformer patches inside every
+     * BasicTransformerBlock. A residual whose size differs from the feature map it should join is skipped with a
+     * warning, as ComfyUI does.
+     */
+    public NDArray forward(NDArray x, NDArray timesteps, NDArray context, NDArray y, Attention.Mode attention,
+            UNetPatches patches) {
         checkInputs(x, timesteps, context, y);
+        UNetPatches p = patches == null ? UNetPatches.NONE : patches;
+        ControlResiduals control = p.control();
         NDManager caller = x.getManager();
         try (NDManager run = caller.newSubManager(device)) {
-            UNetBlocks blocks = new UNetBlocks(weights, attention, hook, run);
+            UNetBlocks blocks = new UNetBlocks(weights, attention, hook, p, run);
             NDArray h = onRun(x, run);
             NDArray ctx = onRun(context, run);
             NDArray yy = y == null ? null : onRun(y, run);
@@ -129,13 +165,18 @@ public final class UNetModel implements AutoCloseable {
                 return UNetBlocks.silu(emb); // every ResBlock's emb_layers start with SiLU
             }); // [B, 4·modelChannels]
             Deque<NDArray> skips = new ArrayDeque<>();
+            int index = 0;
             for (List<UNetLayout.Part> block : layout.input()) {
                 h = runBlock(blocks, block, h, embSilu, ctx, false, null);
+                h = addControl(h, control.inputAt(index), "input block " + index, run);
                 skips.push(h);
+                index++;
             }
             h = runBlock(blocks, layout.middle(), h, embSilu, ctx, false, null); // its input stays a skip
+            h = addControl(h, control.middle(), "middle block", run);
             for (List<UNetLayout.Part> block : layout.output()) {
-                NDArray skip = skips.pop();
+                index--;
+                NDArray skip = addControl(skips.pop(), control.outputAt(index), "skip " + index, run);
                 NDArray joined = h.concat(skip, 1); // [B, C + Cskip, H, W]
                 h.close();
                 skip.close();
@@ -181,6 +222,30 @@ public final class UNetModel implements AutoCloseable {
             h = next;
         }
         return h;
+    }
+
+    // h + residual in the compute type; h is closed when a residual was added.
+    private NDArray addControl(NDArray h, NDArray residual, String where, NDManager run) {
+        if (residual == null) {
+            return h;
+        }
+        if (!residual.getShape().equals(h.getShape())) {
+            if (!residual.getShape().slice(1).equals(h.getShape().slice(1))
+                    || residual.getShape().get(0) != 1 && residual.getShape().get(0) != h.getShape().get(0)) {
+                System.getLogger(UNetModel.class.getName()).log(System.Logger.Level.WARNING,
+                        "control residual " + residual.getShape() + " does not fit the " + where + " features "
+                                + h.getShape() + "; it is left out");
+                return h;
+            }
+        }
+        NDArray r = residual.toDevice(device, false).toType(dtype, false);
+        NDArray sum = h.add(r);
+        sum.attach(run);
+        if (r != residual) {
+            r.close();
+        }
+        h.close();
+        return sum;
     }
 
     private NDArray onRun(NDArray a, NDManager run) {

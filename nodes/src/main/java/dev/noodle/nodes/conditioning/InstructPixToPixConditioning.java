@@ -67,7 +67,7 @@ public final class InstructPixToPixConditioning extends Node {
         for (ConditioningValue.Entry e : c.entries()) {
             Map<String, HeapTensor> extras = new HashMap<>(e.extras());
             extras.put(InpaintNodes.CONCAT_LATENT, concat);
-            out.add(new ConditioningValue.Entry(e.context(), e.pooled(), e.strength(), e.area(), extras));
+            out.add(e.withExtras(extras));
         }
         return new ConditioningValue(out);
     }

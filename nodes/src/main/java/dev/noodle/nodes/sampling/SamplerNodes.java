@@ -193,8 +193,12 @@ public final class SamplerNodes {
             NDArray pooled = e.pooled() == null ? null : e.pooled().toNd(m);
             NDArray y = AdmConditioning.y(m, adm, pooled, e.sizeParams(), (int) latent.dim(2), (int) latent.dim(3),
                     negative);
-            out.add(placed(new CondEntry(e.context().toNd(m), pooled, e.strength(), e.area(), y), e.placement(), m,
-                    model, latent));
+            List<dev.noodle.engine.unet.UNetPatchSource> patches = new ArrayList<>();
+            for (dev.noodle.nodes.values.CondPatch p : e.patches()) {
+                patches.add(p.source(model));
+            }
+            out.add(placed(new CondEntry(e.context().toNd(m), pooled, e.strength(), e.area(), y).withPatches(patches),
+                    e.placement(), m, model, latent));
         }
         return out;
     }

@@ -22,9 +22,10 @@ public record ConditioningValue(List<Entry> entries) {
      * @param area latent-cell rectangle, or null for everywhere
      * @param extras extra conditioning (e.g. inpainting "concat_latent_image", "concat_mask"), may be empty
      * @param placement the fractional area, mask and timestep range, if any ({@link Placement#NONE})
+     * @param patches what the entry adds inside the UNet (ControlNets, T2I adapters, GLIGEN), in the order applied
      */
     public record Entry(HeapTensor context, HeapTensor pooled, float strength, LatentArea area,
-            java.util.Map<String, HeapTensor> extras, Placement placement) {
+            java.util.Map<String, HeapTensor> extras, Placement placement, List<CondPatch> patches) {
         /** SDXL's size parameters, by the ComfyUI names under which they travel in the extras. */
         private static final List<String> SIZE_PARAMS = List.of(AdmConditioning.WIDTH, AdmConditioning.HEIGHT,
                 AdmConditioning.CROP_W, AdmConditioning.CROP_H, AdmConditioning.TARGET_WIDTH,
@@ -33,6 +34,13 @@ public record ConditioningValue(List<Entry> entries) {
         public Entry {
             extras = java.util.Map.copyOf(extras);
             java.util.Objects.requireNonNull(placement, "placement");
+            patches = List.copyOf(patches);
+        }
+
+        /** An entry without UNet patches. */
+        public Entry(HeapTensor context, HeapTensor pooled, float strength, LatentArea area,
+                Map<String, HeapTensor> extras, Placement placement) {
+            this(context, pooled, strength, area, extras, placement, List.of());
         }
 
         /** An entry without fractional area, mask or timestep range. */
@@ -78,18 +86,18 @@ public record ConditioningValue(List<Entry> entries) {
          */
         public Entry withArea(LatentArea rect, float weight) {
             return new Entry(context, pooled, weight, rect, extras,
-                    placement.with(null, placement.mask(), placement.maskStrength(), false));
+                    placement.with(null, placement.mask(), placement.maskStrength(), false), patches);
         }
 
         /** This entry restricted to a rectangle given as fractions of the latent (ConditioningSetAreaPercentage). */
         public Entry withAreaFractions(AreaFractions fractions, float weight) {
             return new Entry(context, pooled, weight, null, extras,
-                    placement.with(fractions, placement.mask(), placement.maskStrength(), false));
+                    placement.with(fractions, placement.mask(), placement.maskStrength(), false), patches);
         }
 
         /** This entry at another strength (ConditioningSetAreaStrength). */
         public Entry withStrength(float weight) {
-            return new Entry(context, pooled, weight, area, extras, placement);
+            return new Entry(context, pooled, weight, area, extras, placement, patches);
         }
 
         /**
@@ -101,24 +109,36 @@ public record ConditioningValue(List<Entry> entries) {
          */
         public Entry withMask(HeapTensor mask, float maskStrength, boolean bounds) {
             return new Entry(context, pooled, strength, area, extras,
-                    placement.with(placement.fractions(), mask, maskStrength, bounds));
+                    placement.with(placement.fractions(), mask, maskStrength, bounds), patches);
         }
 
         /** This entry applied only from {@code start} to {@code end} of the schedule (ConditioningSetTimestepRange). */
         public Entry withTimestepRange(double start, double end) {
             return new Entry(context, pooled, strength, area, extras,
                     new Placement(placement.fractions(), placement.mask(), placement.maskStrength(),
-                            placement.maskBounds(), start, end));
+                            placement.maskBounds(), start, end), patches);
         }
 
         /** This entry with other text-encoder states and pooled output, everything else kept. */
         public Entry withContext(HeapTensor newContext, HeapTensor newPooled) {
-            return new Entry(newContext, newPooled, strength, area, extras, placement);
+            return new Entry(newContext, newPooled, strength, area, extras, placement, patches);
         }
 
         /** This entry with other extras, everything else kept. */
         public Entry withExtras(Map<String, HeapTensor> newExtras) {
-            return new Entry(context, pooled, strength, area, newExtras, placement);
+            return new Entry(context, pooled, strength, area, newExtras, placement, patches);
+        }
+
+        /** This entry with one more UNet patch, after those it has (a chained ControlNet adds to the previous). */
+        public Entry withPatch(CondPatch patch) {
+            List<CondPatch> all = new ArrayList<>(patches);
+            all.add(patch);
+            return new Entry(context, pooled, strength, area, extras, placement, all);
+        }
+
+        /** This entry with these UNet patches instead of its own. */
+        public Entry withPatches(List<CondPatch> newPatches) {
+            return new Entry(context, pooled, strength, area, extras, placement, newPatches);
         }
     }
 

@@ -50,7 +50,7 @@ class CondMixTest {
     }
 
     // the toy network of the reference: out = x·mean(context) + 0.001·t per row
-    private static final ConditionedUNet.Network TOY = (x, t, context, y) ->
+    private static final ConditionedUNet.Network TOY = (x, t, context, y, patches) ->
             x.mul(context.sum().div((float) context.size())).add(t.mul(0.001f).reshape(-1, 1, 1, 1));
 
     private static void assertClose(float[] want, float[] got, String what) {
