@@ -16,6 +16,11 @@ public record PortType(String name) {
     public static final PortType IMAGE = new PortType("IMAGE");
     public static final PortType MASK = new PortType("MASK");
     public static final PortType UPSCALE_MODEL = new PortType("UPSCALE_MODEL");
+    public static final PortType CONTROL_NET = new PortType("CONTROL_NET");
+    public static final PortType CLIP_VISION = new PortType("CLIP_VISION");
+    public static final PortType CLIP_VISION_OUTPUT = new PortType("CLIP_VISION_OUTPUT");
+    public static final PortType STYLE_MODEL = new PortType("STYLE_MODEL");
+    public static final PortType GLIGEN = new PortType("GLIGEN");
     public static final PortType SIGMAS = new PortType("SIGMAS");
     public static final PortType SAMPLER = new PortType("SAMPLER");
     public static final PortType NOISE = new PortType("NOISE");

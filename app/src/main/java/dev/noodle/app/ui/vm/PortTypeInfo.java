@@ -17,6 +17,14 @@ public final class PortTypeInfo {
                     Map.entry("IMAGE", "a decoded picture in pixels (RGB, values 0..1)"),
                     Map.entry("MASK", "a single-channel image marking which area to change"),
                     Map.entry("UPSCALE_MODEL", "a network that enlarges images"),
+                    Map.entry("CONTROL_NET", "a ControlNet or T2I-Adapter: steers the layout from a control image"
+                            + " (edges, depth, pose)"),
+                    Map.entry("CLIP_VISION", "the image encoder that turns a picture into numbers (CLIP's image"
+                            + " tower)"),
+                    Map.entry("CLIP_VISION_OUTPUT", "an encoded picture: what an image prompt is made of"),
+                    Map.entry("STYLE_MODEL", "a style adapter that turns an encoded picture into extra prompt"
+                            + " tokens"),
+                    Map.entry("GLIGEN", "a grounding model that places described objects in boxes"),
                     Map.entry("SIGMAS",
                             "the noise levels (σ) a sampler steps through, highest first, usually ending in 0"),
                     Map.entry("SAMPLER", "the sampling algorithm a custom sampler runs, e.g. euler"),
