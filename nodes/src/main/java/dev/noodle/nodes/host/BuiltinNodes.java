@@ -1,6 +1,7 @@
 package dev.noodle.nodes.host;
 
 import dev.noodle.nodes.conditioning.ConditioningEditNodes;
+import dev.noodle.nodes.conditioning.ControlNetNodes;
 import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
@@ -81,6 +82,8 @@ public final class BuiltinNodes implements NodePack {
                 new ConditioningEditNodes.ConditioningSetMask(),
                 new ConditioningEditNodes.ConditioningZeroOut(),
                 new ConditioningEditNodes.ConditioningSetTimestepRange(),
+                new ControlNetNodes.ControlNetApply(),
+                new ControlNetNodes.ControlNetApplyAdvanced(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),

@@ -31,6 +31,7 @@ import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import ai.djl.ndarray.types.Shape;
 import dev.noodle.nodes.values.ConditioningValue;
+import dev.noodle.nodes.values.ControlApplication;
 import dev.noodle.nodes.values.GuiderValue;
 import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.LatentValue;
@@ -103,6 +104,8 @@ public final class SamplerNodes {
             GuiderValue.Mode mode, LatentValue latent, SamplingRequest request, float[] sigmas) {
         HeapTensor samples = latent.samples();
         MemoryPreflight.check(ctx.nodeType(), samples.dim(0), samples.dim(2) * 8, samples.dim(3) * 8);
+        // ControlNetApply's controls reach a negative that has none (ComfyUI control_apply_to_uncond)
+        negative = negative == null ? null : ControlApplication.sharedWithNegative(positive, negative);
         try (NDManager m = NodeSupport.scope(ctx)) {
             SamplingRequest r = request.withConditioning(entries(positive, m, model, samples, false),
                     negative == null ? List.of() : entries(negative, m, model, samples, true));
@@ -110,11 +113,13 @@ public final class SamplerNodes {
             NDArray mask = latent.noiseMask() == null ? null
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
             // the guider's own conditioning (DualCFGGuider's cond2, PerpNegGuider's empty prompt), a negative one
-            ConditioningValue own = switch (mode) {
+            ConditioningValue guiderOwn = switch (mode) {
                 case GuiderValue.Cfg c -> null;
                 case GuiderValue.DualCfg d -> d.cond2();
                 case GuiderValue.PerpNeg p -> p.empty();
             };
+            ConditioningValue own = guiderOwn == null ? null
+                    : ControlApplication.sharedWithNegative(positive, guiderOwn);
             List<CondEntry> ownEntries = own == null ? List.of() : entries(own, m, model, samples, true);
             List<Map.Entry<ConditioningValue, List<CondEntry>>> conds = new ArrayList<>();
             conds.add(Map.entry(positive, r.positive()));
