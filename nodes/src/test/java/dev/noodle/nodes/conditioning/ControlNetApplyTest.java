@@ -262,32 +262,8 @@ class ControlNetApplyTest {
         }
     }
 
-    // The prepared hint a toy application sees for an h×w latent: ComfyUI common_upscale re-stated for [B,3,H,W].
     static float[] hintByHand(HeapTensor img, int lh, int lw) {
-        int b = (int) img.dim(0);
-        int h = (int) img.dim(2);
-        int w = (int) img.dim(3);
-        int oh = 8 * lh;
-        int ow = 8 * lw;
-        double oldAspect = (double) w / h;
-        double newAspect = (double) ow / oh;
-        int x0 = oldAspect > newAspect ? (int) Math.rint((w - w * (newAspect / oldAspect)) / 2) : 0;
-        int y0 = oldAspect < newAspect ? (int) Math.rint((h - h * (oldAspect / newAspect)) / 2) : 0;
-        int ch = h - 2 * y0;
-        int cw = w - 2 * x0;
-        float[] out = new float[b * 3 * oh * ow];
-        for (int n = 0; n < b; n++) {
-            for (int k = 0; k < 3; k++) {
-                for (int y = 0; y < oh; y++) {
-                    for (int x = 0; x < ow; x++) {
-                        int sy = Math.min((int) Math.floor((y + 0.5) * ch / oh), ch - 1) + y0;
-                        int sx = Math.min((int) Math.floor((x + 0.5) * cw / ow), cw - 1) + x0;
-                        out[((n * 3 + k) * oh + y) * ow + x] = img.data()[((n * 3 + k) * h + sy) * w + sx];
-                    }
-                }
-            }
-        }
-        return out;
+        return ToyControl.hintByHand(img, lh, lw);
     }
 
     // rows of a [B, ...] array picked by index

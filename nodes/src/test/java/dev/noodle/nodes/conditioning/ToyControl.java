@@ -11,6 +11,7 @@ import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.unet.ControlResiduals;
 import dev.noodle.engine.unet.UNetConfig;
 import dev.noodle.nodes.values.ControlNetValue;
+import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.ModelValue;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,6 +169,37 @@ public final class ToyControl implements ControlModel {
                         float hv = hint[((hi * 3 + k % 3) * hh + 8 * f * y) * hw + 8 * f * xx];
                         float xv = x[((i * cin + k % cin) * h + f * y) * w + f * xx];
                         out[((i * c + k) * oh + y) * ow + xx] = a * hv + b * xv;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The hint an application prepares for an lh×lw latent, re-stated with loops from ComfyUI's
+     * {@code common_upscale(img, 8·lw, 8·lh, "nearest-exact", "center")}: img [B, 3, H, W] → [B, 3, 8lh, 8lw].
+     */
+    public static float[] hintByHand(HeapTensor img, int lh, int lw) {
+        int b = (int) img.dim(0);
+        int h = (int) img.dim(2);
+        int w = (int) img.dim(3);
+        int oh = 8 * lh;
+        int ow = 8 * lw;
+        double oldAspect = (double) w / h;
+        double newAspect = (double) ow / oh;
+        int x0 = oldAspect > newAspect ? (int) Math.rint((w - w * (newAspect / oldAspect)) / 2) : 0;
+        int y0 = oldAspect < newAspect ? (int) Math.rint((h - h * (oldAspect / newAspect)) / 2) : 0;
+        int ch = h - 2 * y0;
+        int cw = w - 2 * x0;
+        float[] out = new float[b * 3 * oh * ow];
+        for (int n = 0; n < b; n++) {
+            for (int k = 0; k < 3; k++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        int sy = Math.min((int) Math.floor((y + 0.5) * ch / oh), ch - 1) + y0;
+                        int sx = Math.min((int) Math.floor((x + 0.5) * cw / ow), cw - 1) + x0;
+                        out[((n * 3 + k) * oh + y) * ow + x] = img.data()[((n * 3 + k) * h + sy) * w + sx];
                     }
                 }
             }
