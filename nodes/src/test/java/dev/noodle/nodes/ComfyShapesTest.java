@@ -184,6 +184,15 @@ class ComfyShapesTest {
                 "filename_prefix:STRING=clip/ComfyUI", "->"));
         m.put("ModelSave", List.of("ModelSave", "advanced/model_merging", "model:MODEL",
                 "filename_prefix:STRING=diffusion_models/ComfyUI", "->"));
+        // nodes.py ControlNetApply (DEPRECATED, "Apply ControlNet (OLD)") and ControlNetApplyAdvanced
+        m.put("ControlNetApply", List.of("Apply ControlNet (OLD)", "conditioning/controlnet",
+                "conditioning:CONDITIONING", "control_net:CONTROL_NET", "image:IMAGE",
+                "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "->", COND_OUT));
+        m.put("ControlNetApplyAdvanced", List.of("Apply ControlNet", "conditioning/controlnet",
+                "positive:CONDITIONING", "negative:CONDITIONING", "control_net:CONTROL_NET", "image:IMAGE",
+                "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "start_percent:FLOAT=0.0[0.0,1.0,0.001;0.0]",
+                "end_percent:FLOAT=1.0[0.0,1.0,0.001;0.0]", "?vae:VAE", "->", "CONDITIONING:positive",
+                "CONDITIONING:negative"));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));

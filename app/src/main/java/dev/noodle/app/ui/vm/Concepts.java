@@ -104,10 +104,25 @@ public final class Concepts {
     public static final Concept INPAINT = new Concept("inpaint", "Inpainting",
             "Inpainting repaints only a masked part of an image. The mask comes from the image's transparent parts"
                     + " (Load Image); inpainting checkpoints also see the mask and the masked picture directly.");
+    public static final Concept CONTROL = new Concept("control", "ControlNet and T2I adapters",
+            "A ControlNet steers the picture with a control image: edges, a depth map, a pose skeleton. It is a copy"
+                    + " of the UNet's encoder half that reads the control image beside the noisy latent and the"
+                    + " prompt; at every step its outputs are added to the UNet's skip connections and middle block,"
+                    + " so the picture follows the control's shapes while the prompt still picks what they become."
+                    + " A T2I adapter is a small network that turns the control image into features once and adds"
+                    + " them to the UNet's encoder at every step: lighter and faster, a little looser. Strength"
+                    + " scales what is added: 1 follows the control closely, lower values let the prompt drift from"
+                    + " it, values above 1 press harder (and can burn the image). Start and end percent limit it to"
+                    + " part of the steps: the early steps set the layout and the late ones the detail, so ending at"
+                    + " 0.5–0.8 keeps the composition but frees the fine detail, and starting later lets the model"
+                    + " choose the layout first. Chain several Apply ControlNet nodes to combine controls (e.g. pose"
+                    + " and depth); what they add sums up. The control image is resized (center-cropped) to the"
+                    + " picture's size; a control made for another base model (SD 1.5 vs SDXL) does not fit.");
 
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
-            SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT);
+            SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT,
+            CONTROL);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -151,7 +166,9 @@ public final class Concepts {
             Map.entry("VAEEncodeForInpaint", List.of(INPAINT, VAE)),
             Map.entry("SetLatentNoiseMask", List.of(INPAINT)),
             Map.entry("InpaintModelConditioning", List.of(INPAINT)),
-            Map.entry("LoadImage", List.of(INPAINT)));
+            Map.entry("LoadImage", List.of(INPAINT)),
+            Map.entry("ControlNetApply", List.of(CONTROL)),
+            Map.entry("ControlNetApplyAdvanced", List.of(CONTROL)));
 
     private Concepts() {}
 
@@ -195,7 +212,8 @@ public final class Concepts {
                 + " conditioning → VAE Decode turns the latent into an IMAGE → Save Image writes it.");
         lines.add("Add-ons plug into that path: a LoRA between the checkpoint and everything using MODEL and CLIP; a"
                 + " hypernetwork on MODEL; embeddings inside the prompt text; clip skip on CLIP; a separate VAE into"
-                + " VAE Decode.");
+                + " VAE Decode; a ControlNet or T2I adapter on the CONDITIONING, between the prompts and the"
+                + " sampler.");
         lines.add("Select a node to read about it; hover a wire to see what flows on it.");
         return String.join("\n\n", lines);
     }

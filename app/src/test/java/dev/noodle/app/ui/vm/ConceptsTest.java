@@ -59,6 +59,27 @@ class ConceptsTest {
     }
 
     @Test
+    void theControlNodesExplainWhatAControlAddsAndHowItsSettingsChangeThePicture(@TempDir Path dir) {
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            for (String type : List.of("ControlNetApply", "ControlNetApplyAdvanced")) {
+                assertTrue(nodes.registry().find(type).isPresent(), type);
+                assertTrue(Concepts.forNodeType(type).contains(Concepts.CONTROL), type + " explains controls");
+            }
+        }
+        String text = Concepts.CONTROL.text();
+        // what it adds: an encoder copy reading the control image, added to the skip connections; adapters once
+        for (String part : List.of("copy of the UNet's encoder", "skip connections", "control image",
+                "T2I adapter", "once")) {
+            assertTrue(text.contains(part), "says " + part);
+        }
+        // how the settings change the picture: strength, and start/end percent as layout versus detail
+        for (String part : List.of("Strength", "Start and end percent", "layout", "detail", "Chain")) {
+            assertTrue(text.contains(part), "says " + part);
+        }
+        assertTrue(Concepts.overview().contains("ControlNet"), "the overview says where a ControlNet plugs in");
+    }
+
+    @Test
     void aSamplerNodeExplainsItsCurrentSamplerAndScheduler(@TempDir Path dir) {
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
             NodeSchema ks = nodes.registry().find("KSampler").orElseThrow().schema();
