@@ -124,7 +124,7 @@ class LoraSaveTest {
     }
 
     @Test
-    void extractedLoraHasComfyNamesAndTheExtractionsFactors() throws Exception {
+    void extractedLoraHasKohyaNamesAndTheExtractionsFactors() throws Exception {
         extract("extracted", 4, "standard");
         Path file = models.resolve("loras/extracted_00001_.safetensors");
         int pairs = 0;
@@ -133,23 +133,39 @@ class LoraSaveTest {
         try (SafetensorsFile lora = SafetensorsFile.open(file);
                 SafetensorsFile fine = SafetensorsFile.open(models.resolve("checkpoints/" + FINE));
                 SafetensorsFile base = SafetensorsFile.open(models.resolve("checkpoints/" + BASE))) {
-            for (String k : lora.keys()) {
-                assertTrue(k.startsWith("diffusion_model.") || k.startsWith("text_encoders.clip_l.transformer."), k);
-                assertTrue(k.endsWith(".lora_up.weight") || k.endsWith(".lora_down.weight") || k.endsWith(".diff")
-                        || k.endsWith(".diff_b"), k);
-                assertEquals(DType.F16, lora.info(k).dtype(), "ComfyUI writes float16: " + k);
+            // kohya's names: A1111 splits a key at its first dot and maps lora_unet_X onto its diffusion_model_X
+            // module and lora_te_text_model_X onto transformer_text_model_X; the module name is the checkpoint
+            // path with _ for dots
+            Map<String, String> weightOf = new LinkedHashMap<>();
+            for (String k : base.keys()) {
+                if (k.startsWith("model.diffusion_model.") && k.endsWith(".weight")) {
+                    String path = k.substring("model.diffusion_model.".length(), k.length() - ".weight".length());
+                    weightOf.put("lora_unet_" + path.replace('.', '_'), k);
+                } else if (k.startsWith("cond_stage_model.transformer.text_model.") && k.endsWith(".weight")) {
+                    String path = k.substring("cond_stage_model.transformer.".length(), k.length() - 7);
+                    weightOf.put("lora_te_" + path.replace('.', '_'), k);
+                }
             }
-            assertTrue(lora.keys().contains(
-                    "text_encoders.clip_l.transformer.text_model.encoder.layers.0.self_attn.q_proj.lora_up.weight"));
-            String text = "text_encoders.clip_l.transformer.text_model.";
+            for (String k : lora.keys()) {
+                assertTrue(k.matches("lora_(unet|te)_[A-Za-z0-9_]+\\.(lora_up\\.weight|lora_down\\.weight|alpha|diff"
+                        + "|diff_b)"), k);
+                String module = k.substring(0, k.indexOf('.'));
+                assertTrue(weightOf.containsKey(module), "names a checkpoint module: " + k);
+                assertEquals(DType.F16, lora.info(k).dtype(), "float16, as ComfyUI writes: " + k);
+            }
+            assertTrue(lora.keys().contains("lora_te_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight"));
+            assertEquals(4f, lora.loadFloats("lora_te_text_model_encoder_layers_0_self_attn_q_proj.alpha")[0],
+                    "α = rank: scale 1");
+            assertEquals("networks.lora", lora.metadata().get("ss_network_module"));
+            assertEquals("4", lora.metadata().get("ss_network_dim"));
+            assertEquals("sd_v1", lora.metadata().get("ss_base_model_version"));
+            String text = "lora_te_";
             for (String k : lora.keys()) {
                 if (!k.endsWith(".lora_up.weight")) {
                     continue;
                 }
                 String module = k.substring(0, k.length() - ".lora_up.weight".length());
-                String weight = module.startsWith(text)
-                        ? "cond_stage_model.transformer.text_model." + module.substring(text.length()) + ".weight"
-                        : "model." + module + ".weight";
+                String weight = weightOf.get(module);
                 float[] f = fine.loadFloats(weight);
                 float[] b = base.loadFloats(weight);
                 float[] diff = new float[f.length];
@@ -220,7 +236,7 @@ class LoraSaveTest {
                     LoraPatcher.naming(DemoCheckpoint.unetConfig()), text, Map.of(), null));
             assertTrue(m.matched() > 40, m.toString());
             assertEquals(List.of(), m.unmatched(), "factor pairs, .diff and .diff_b all find their weight or bias");
-            assertTrue(lora.modules().containsKey("diffusion_model.out.2.bias"), "a .diff_b module");
+            assertTrue(lora.modules().containsKey("lora_unet_out_2.bias"), "a .diff_b module");
         }
     }
 

@@ -179,6 +179,14 @@ public final class KeyNames {
         return LoraNames.comfyText(encoder, hfName);
     }
 
+    /**
+     * Kohya name of any HF CLIP module (relative to {@code text_model.}, or {@code text_projection}), e.g.
+     * ({@code lora_te1_}, {@code encoder.layers.0.mlp.fc1}) → {@code lora_te1_text_model_encoder_layers_0_mlp_fc1}.
+     */
+    public static String kohyaText(String prefix, String hfModule) {
+        return LoraNames.kohyaText(prefix, hfModule);
+    }
+
     /** Kohya name of an HF CLIP module, e.g. ({@code lora_te_}, 3, {@code mlp.fc1}) → {@code …layers_3_mlp_fc1}. */
     public static String kohyaClip(String prefix, int layer, String hfModule) {
         return LoraNames.kohyaClip(prefix, layer, hfModule);

@@ -51,6 +51,16 @@ final class LoraNames {
         return KeyNames.COMFY_TEXT + encoder + ".transformer." + inner;
     }
 
+    /**
+     * Kohya name of any HF CLIP module (relative to {@code text_model.}, or {@code text_projection}): the prefix, then
+     * {@code text_model_} and the path with _ for dots, e.g. ({@code lora_te_}, {@code final_layer_norm}) →
+     * {@code lora_te_text_model_final_layer_norm}.
+     */
+    static String kohyaText(String prefix, String hfModule) {
+        String inner = hfModule.startsWith("text_projection") ? hfModule : "text_model." + hfModule;
+        return prefix + inner.replace('.', '_');
+    }
+
     /** Kohya name of an HF CLIP module, e.g. ({@code lora_te_}, 3, {@code mlp.fc1}) → {@code …layers_3_mlp_fc1}. */
     static String kohyaClip(String prefix, int layer, String hfModule) {
         return prefix + "text_model_encoder_layers_" + layer + "_" + hfModule.replace('.', '_');
@@ -82,6 +92,8 @@ final class LoraNames {
                 m.put(comfyUnet(module), new Target(Component.UNET, k));
             } else if (k.endsWith(".bias")) { // a LoraSave .diff_b module, named for the bias it patches
                 m.put(comfyUnet(k), new Target(Component.UNET, k));
+                m.put(kohyaUnet(k.substring(0, k.length() - ".bias".length())) + ".bias",
+                        new Target(Component.UNET, k));
             }
         }
         if (naming != null) {
@@ -108,12 +120,20 @@ final class LoraNames {
             String peftPrefix, String[] comfyEncoders) {
         for (String key : keys) {
             if (key.endsWith(".weight")) { // ComfyUI names every weight of its CLIP state dict, norms included
+                String module = key.substring(0, key.length() - ".weight".length());
                 for (String e : comfyEncoders) {
-                    m.put(comfyText(e, key.substring(0, key.length() - ".weight".length())), new Target(c, key));
+                    m.put(comfyText(e, module), new Target(c, key));
+                }
+                for (String p : kohyaPrefixes) { // LoraSave's kohya names cover norms and embeddings too
+                    m.putIfAbsent(kohyaText(p, module), new Target(c, key));
                 }
             } else if (key.endsWith(".bias")) { // .diff_b modules are named for the bias
                 for (String e : comfyEncoders) {
                     m.put(comfyText(e, key), new Target(c, key));
+                }
+                for (String p : kohyaPrefixes) {
+                    m.putIfAbsent(kohyaText(p, key.substring(0, key.length() - ".bias".length())) + ".bias",
+                            new Target(c, key));
                 }
             }
             Matcher x = CLIP_LAYER_WEIGHT.matcher(key);

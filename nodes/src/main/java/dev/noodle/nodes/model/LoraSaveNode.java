@@ -34,11 +34,14 @@ import java.util.function.Function;
 /**
  * LoraSave ("Extract and Save Lora"), as ComfyUI's ({@code comfy_extras/nodes_lora_extract.py}): turns the
  * difference models of ModelMergeSubtract / CLIPMergeSubtract into a LoRA file by truncated SVD of every weight
- * difference ({@link LoraExtraction}, with ComfyUI's 0.99-quantile clamp), written in float16 under ComfyUI's names:
- * {@code diffusion_model.<LDM module>.lora_up.weight}/{@code .lora_down.weight} for the UNet and {@code
- * text_encoders.clip_l.transformer.text_model.<module>.…} ({@code clip_h} SD2, {@code clip_g} SDXL's bigG) for text
- * encoders, no {@code .alpha} (scale 1). With {@code bias_diff}, 1-D weights are stored whole as {@code .diff} and
- * biases as {@code .diff_b}; {@code full_diff} stores every weight difference whole as {@code .diff}.
+ * difference ({@link LoraExtraction}, with ComfyUI's 0.99-quantile clamp), written in float16 under kohya's names so
+ * that Noodle, ComfyUI and A1111 all load it: {@code lora_unet_<LDM module path, _ for dots>.lora_up.weight}/{@code
+ * .lora_down.weight}/{@code .alpha} (α = rank: scale 1) for the UNet (A1111 maps {@code lora_unet_} onto its
+ * {@code diffusion_model_} modules) and {@code lora_te_text_model_<module>} (SD1/SD2; SDXL: {@code lora_te1_} for
+ * CLIP-L, {@code lora_te2_} for bigG) for text encoders. With {@code bias_diff}, 1-D weights are stored whole as
+ * {@code .diff} and biases as {@code .diff_b} (A1111's "full" network type reads both); {@code full_diff} stores every
+ * weight difference whole as {@code .diff}. The file carries kohya's {@code ss_*} description of a LoRA (network
+ * module, dim, alpha, base model) beside Noodle's recipe.
  */
 public final class LoraSaveNode extends Node {
     static final StringInput FILENAME_PREFIX = StringInput.of("filename_prefix", "loras/ComfyUI_extracted_lora");
@@ -81,34 +84,45 @@ public final class LoraSaveNode extends Node {
         SafetensorsWriter w = new SafetensorsWriter();
         List<String> skipped = new ArrayList<>();
         if (model != null) {
-            add(ctx, w, model.unet().weights().keys(), model.unet().weights()::get, KeyNames::comfyLoraUnet, o,
+            add(ctx, w, model.unet().weights().keys(), model.unet().weights()::get, KeyNames::kohyaUnet, o,
                     skipped);
         }
         if (clip != null) {
             ModelFamily base = clip.family().base();
             String first = switch (base) {
-                case SD1 -> "clip_l";
-                case SD2 -> "clip_h";
-                default -> clip.dual() ? "clip_l" : "clip_g"; // SDXL: CLIP-L + bigG; the refiner: bigG alone
+                case SD1, SD2 -> KeyNames.KOHYA_TE;
+                default -> clip.dual() ? KeyNames.KOHYA_TE1 : KeyNames.KOHYA_TE2; // SDXL: CLIP-L + bigG; refiner: bigG
             };
             addClip(ctx, w, clip.clip(), first, o, skipped);
             if (clip.dual()) {
-                addClip(ctx, w, clip.clip2(), "clip_g", o, skipped);
+                addClip(ctx, w, clip.clip2(), KeyNames.KOHYA_TE2, o, skipped);
             }
         }
         if (!skipped.isEmpty()) {
             ctx.message(MessageLevel.WARNING, "LoraSave: " + skipped.size() + " weights are neither 2-D nor conv"
                     + " and were not extracted, e.g. " + skipped.subList(0, Math.min(3, skipped.size())));
         }
+        ModelFamily family = model != null ? model.family().base() : clip.family().base();
+        w.metadata("ss_network_module", o.fullDiff() ? "networks.full" : "networks.lora");
+        w.metadata("ss_network_dim", Integer.toString(o.rank()));
+        w.metadata("ss_network_alpha", Integer.toString(o.rank()));
+        w.metadata("ss_base_model_version", switch (family) { // kohya's names of the base models
+            case SD1 -> "sd_v1";
+            case SD2 -> "sd_v2";
+            case SDXL_REFINER -> "sdxl_refiner_v1-0";
+            default -> "sdxl_base_v1-0";
+        });
+        w.metadata("ss_v2", Boolean.toString(family == ModelFamily.SD2));
+        w.metadata("ss_training_comment", "extracted by SVD from a model difference (LoraSave)");
         Path file = SaveNodes.save(ctx, env, in.get(FILENAME_PREFIX), title -> w);
         return new NodeOutputs(List.of(), Map.of("loras", List.of(file)));
     }
 
     private record Options(int rank, boolean fullDiff, boolean biasDiff) {}
 
-    private static void addClip(NodeContext ctx, SafetensorsWriter w, ClipTextModel m, String encoder, Options o,
-            List<String> skipped) {
-        add(ctx, w, m.parameterKeys(), m::parameter, name -> KeyNames.comfyLoraText(encoder, name), o, skipped);
+    private static void addClip(NodeContext ctx, SafetensorsWriter w, ClipTextModel m, String kohyaPrefix,
+            Options o, List<String> skipped) {
+        add(ctx, w, m.parameterKeys(), m::parameter, name -> KeyNames.kohyaText(kohyaPrefix, name), o, skipped);
     }
 
     /** Writes one component's weights: keys relative to its own prefix, renamed by {@code moduleName}. */
@@ -135,6 +149,7 @@ public final class LoraSaveNode extends Node {
                             LoraExtraction.COMFY_CLAMP_QUANTILE);
                     w.addF16(module + ".lora_up.weight", p.upShape(), p.up());
                     w.addF16(module + ".lora_down.weight", p.downShape(), p.down());
+                    w.addF16(module + ".alpha", new long[] {}, new float[] {p.rank()}); // α / rank = 1
                 } else if (shape.length > 2) {
                     skipped.add(k);
                 }
