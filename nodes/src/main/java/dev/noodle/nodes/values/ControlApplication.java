@@ -2,6 +2,7 @@ package dev.noodle.nodes.values;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import dev.noodle.engine.control.ControlHints;
 import dev.noodle.engine.control.ControlModel;
 import dev.noodle.engine.model.ModelFamily;
@@ -105,30 +106,39 @@ public record ControlApplication(ControlNetValue control, HeapTensor image, floa
      */
     public record Source(ControlModel model, HeapTensor image, float strength, float sigmaStart, float sigmaEnd,
             Prepared prepared) implements UNetPatchSource {
+        /** Channels of the SD 1.x, 2.x and SDXL latents. */
+        static final int LATENT_CHANNELS = 4;
+
         @Override
         public UNetPatches prepare(Call call, NDManager scope) {
             float sigma = call.sigma();
             if (!Float.isNaN(sigma) && (sigma > sigmaStart || sigma < sigmaEnd)) {
                 return UNetPatches.NONE;
             }
-            long rows = call.x().getShape().get(0);
-            long h = call.x().getShape().get(2);
-            long w = call.x().getShape().get(3);
+            NDArray x = latentChannels(call.x());
+            long rows = x.getShape().get(0);
+            long h = x.getShape().get(2);
+            long w = x.getShape().get(3);
             int chunks = ControlHints.chunks(call.chunkOfRow());
             if (model.hintOnly()) {
                 List<HeapTensor> cached = prepared.residuals.computeIfAbsent(List.of(h, w, rows, (long) chunks),
                         k -> {
                             try (NDManager tmp = scope.newSubManager()) {
-                                return flatten(model.residuals(call.x(), tmp.create(call.timesteps()),
+                                return flatten(model.residuals(x, tmp.create(call.timesteps()),
                                         call.context(), call.y(), hint(h, w, rows, chunks, tmp), tmp));
                             }
                         });
                 return UNetPatches.ofControl(unflatten(cached, scope).times(strength));
             }
             NDArray t = scope.create(call.timesteps());
-            ControlResiduals r = model.residuals(call.x(), t, call.context(), call.y(), hint(h, w, rows, chunks, scope),
-                    scope);
+            ControlResiduals r = model.residuals(x, t, call.context(), call.y(), hint(h, w, rows, chunks, scope), scope);
             return UNetPatches.ofControl(r.times(strength));
+        }
+
+        // The noisy latent without the channels inpainting and edit models append: ComfyUI gives a control the
+        // 4-channel x_noisy (scaled by c_in), while c_concat goes to the UNet alone.
+        private static NDArray latentChannels(NDArray x) {
+            return x.getShape().get(1) > LATENT_CHANNELS ? x.get(new NDIndex(":, 0:" + LATENT_CHANNELS)) : x;
         }
 
         // The prepared hint for an h×w latent, spread over the call's rows: [1 or rows, C, 8h, 8w] in scope.

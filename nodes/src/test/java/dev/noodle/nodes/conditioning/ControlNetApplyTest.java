@@ -320,6 +320,15 @@ class ControlNetApplyTest {
                 want[j] *= 0.8f;
             }
             close(want, odd.control().outputAt(0), "odd latent, no CFG");
+
+            // an inpainting UNet's input carries mask and masked-image channels: the control sees the latent's 4
+            float[] x9 = new float[2 * 9 * 3];
+            for (int n = 0; n < 2; n++) {
+                System.arraycopy(x2, n * 12, x9, n * 27, 12);
+                java.util.Arrays.fill(x9, n * 27 + 12, n * 27 + 27, 7f);
+            }
+            UNetPatches nine = source.prepare(call(m, x9, new long[] {2, 9, 3, 1}, 5f, new int[] {0, 0}), m);
+            close(want, nine.control().outputAt(0), "the latent channels only");
         }
     }
 
