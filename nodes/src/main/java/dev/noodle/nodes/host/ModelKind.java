@@ -9,6 +9,16 @@ public enum ModelKind {
     VAE("vae", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
     EMBEDDINGS("embeddings", List.of(".safetensors", ".pt", ".pth", ".bin")),
     HYPERNETWORKS("hypernetworks", List.of(".safetensors", ".pt", ".pth")),
+    /** ControlNets and T2I-Adapters (ComfyUI also lists its t2i_adapter folder under controlnet). */
+    CONTROLNET("controlnet", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
+    /** CLIP image towers (CLIPVisionLoader). */
+    CLIP_VISION("clip_vision", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
+    /** Style adapters (StyleModelLoader). */
+    STYLE_MODELS("style_models", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
+    /** GLIGEN position nets (GLIGENLoader). */
+    GLIGEN("gligen", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
+    /** IP-Adapter files (IPAdapterModelLoader, as the ComfyUI_IPAdapter_plus pack). */
+    IPADAPTER("ipadapter", List.of(".safetensors", ".bin", ".pth")),
     TOKENIZERS("tokenizers", List.of(".gz", ".json", ".txt"));
 
     private final String folder;
