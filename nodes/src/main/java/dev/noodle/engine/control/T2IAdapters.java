@@ -43,7 +43,11 @@ public final class T2IAdapters {
 
     /** Whether the file holds a T2I-Adapter, directly or under an {@code "adapter"} entry of its pickle. */
     public static boolean isAdapter(ModelFile file) {
-        return isAdapter(file.keys()) || wrapped(file) != null;
+        if (isAdapter(file.keys())) {
+            return true;
+        }
+        TensorSource inner = wrapped(file);
+        return inner != null && isAdapter(inner.keys());
     }
 
     /**
