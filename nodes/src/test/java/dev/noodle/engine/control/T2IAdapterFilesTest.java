@@ -162,4 +162,35 @@ class T2IAdapterFilesTest {
             assertEquals(TinyAdapters.light(), T2IAdapters.load(f, m).config());
         }
     }
+
+    @Test
+    void filesWrittenByTorchLoad() throws Exception {
+        Path seeds = Path.of(T2IAdapterFilesTest.class.getResource("T2IAdapterFuzzTestInputs/loadFile").toURI());
+        float[] reference = null;
+        for (String name : new String[] {"sd1_micro.pth", "sd1_micro_wrapped.pth", "sd1_micro.safetensors"}) {
+            try (ModelFile f = ModelFiles.open(seeds.resolve(name)); NDManager m = NDManager.newBaseManager();
+                    T2IAdapter a = T2IAdapters.load(f, m)) {
+                assertTrue(T2IAdapters.isAdapter(f), name);
+                assertEquals(new AdapterConfig(AdapterConfig.Kind.FULL, false, 1, new int[] {4, 4, 4, 4}, 2, 1,
+                        false), a.config(), name);
+                float[] out = a.features(m.linspace(0f, 1f, 48 * 32).reshape(1, 1, 48, 32), m).get(3)
+                        .toFloatArray();
+                if (reference == null) {
+                    reference = out;
+                } else {
+                    assertArrayEquals(reference, out, name + ": same weights as torch's .pth");
+                }
+            }
+        }
+        try (ModelFile f = ModelFiles.open(seeds.resolve("light_micro.pth")); NDManager m = NDManager.newBaseManager();
+                T2IAdapter a = T2IAdapters.load(f, m)) {
+            assertEquals(AdapterConfig.Kind.LIGHT, a.config().kind());
+            assertEquals(2, a.config().resBlocks());
+        }
+        try (ModelFile f = ModelFiles.open(seeds.resolve("xl_micro_diffusers.safetensors"));
+                NDManager m = NDManager.newBaseManager(); T2IAdapter a = T2IAdapters.load(f, m)) {
+            assertTrue(a.config().xl());
+            assertEquals(1, a.config().inputChannels());
+        }
+    }
 }
