@@ -61,9 +61,18 @@ public final class T2IAdapter implements ControlModel {
      * @throws ModelFormatException naming the keys and {@code w.describe()}
      */
     public static T2IAdapter bind(AdapterConfig config, TensorSource w, NDManager parent) {
+        return bind(config, w, parent, parent == null ? ai.djl.Device.cpu() : parent.getDevice());
+    }
+
+    /**
+     * Binds as {@link #bind(AdapterConfig, TensorSource, NDManager)}, with the weights (float32) on {@code device}.
+     *
+     * @param parent the manager the weights' own manager is made under, or null for a new one on {@code device}
+     */
+    public static T2IAdapter bind(AdapterConfig config, TensorSource w, NDManager parent, ai.djl.Device device) {
         Map<String, long[]> expected = config.parameterShapes();
         check(expected, w);
-        NDManager owner = parent == null ? NDManager.newBaseManager(ai.djl.Device.cpu()) : parent.newSubManager();
+        NDManager owner = parent == null ? NDManager.newBaseManager(device) : parent.newSubManager(device);
         try {
             Map<String, NDArray> loaded = new HashMap<>();
             long bytes = 0;

@@ -64,11 +64,32 @@ public final class T2IAdapters {
     }
 
     /**
+     * Loads the adapter in {@code file} with its weights in a manager of their own on {@code device}, freed when the
+     * adapter is closed (see {@link #load(ModelFile, NDManager)}).
+     */
+    public static T2IAdapter load(ModelFile file, ai.djl.Device device) {
+        TensorSource inner = wrapped(file);
+        TensorSource source = inner != null ? inner : file;
+        return T2IAdapter.bind(config(source), original(source), null, device);
+    }
+
+    /**
      * Loads the adapter whose weights {@code source} holds (original or diffusers names).
      *
      * @throws ModelFormatException naming {@code source.describe()} and what is wrong
      */
     public static T2IAdapter load(TensorSource source, NDManager parent) {
+        TensorSource original = original(source);
+        return T2IAdapter.bind(AdapterConfig.fromWeights(original), original, parent);
+    }
+
+    /** The layout of the adapter {@code source} holds (original or diffusers names). */
+    public static AdapterConfig config(TensorSource source) {
+        return AdapterConfig.fromWeights(original(source));
+    }
+
+    // the source under original names, or an error naming the file when it is no adapter Noodle reads
+    private static TensorSource original(TensorSource source) {
         Set<String> keys = source.keys();
         if (T2IAdapterNames.isDiffusersLight(keys)) {
             throw new ModelFormatException(source.describe() + " is a diffusers-format light T2I-Adapter, which"
@@ -79,8 +100,7 @@ public final class T2IAdapters {
             throw new ModelFormatException(source.describe() + " is not a T2I-Adapter (no conv_in/body weights)."
                     + " Check that it is a ControlNet or T2I-Adapter file.");
         }
-        AdapterConfig config = AdapterConfig.fromWeights(original);
-        return T2IAdapter.bind(config, original, parent);
+        return original;
     }
 
     // the state dict under the pickle's "adapter" key, or null
