@@ -27,6 +27,30 @@ public final class T2IAdapters {
     /** The key ComfyUI unwraps when a file holds the adapter under it. */
     public static final String WRAPPER_KEY = "adapter";
 
+    /**
+     * T2I-Adapters as one of {@link ControlModels}' formats: recognised by ComfyUI's markers ({@code conv_in} with
+     * {@code body.0.block2}, {@code body.0.in_conv}, diffusers {@code adapter.} names), loaded with their weights on
+     * the request's device.
+     */
+    public static final ControlFormat FORMAT = new ControlFormat() {
+        @Override
+        public String name() {
+            return "T2I-Adapter";
+        }
+
+        @Override
+        public boolean recognises(Set<String> keys) {
+            return isAdapter(keys) || keys.contains("body.0.in_conv.weight")
+                    || keys.contains("conv_in.weight") && keys.contains("body.0.block2.weight")
+                    || keys.stream().anyMatch(k -> k.startsWith(T2IAdapterNames.DIFFUSERS_PREFIX));
+        }
+
+        @Override
+        public ControlModel load(ModelFile file, ControlModels.Request request) {
+            return T2IAdapters.load(file, request.target().device());
+        }
+    };
+
     private T2IAdapters() {}
 
     /** Whether these keys are a T2I-Adapter's (original or diffusers names). */

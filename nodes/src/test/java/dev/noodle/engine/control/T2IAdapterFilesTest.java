@@ -193,4 +193,26 @@ class T2IAdapterFilesTest {
             assertEquals(1, a.config().inputChannels());
         }
     }
+
+    @Test
+    void controlNetLoaderFilesReachTheAdapter() throws Exception {
+        // ComfyUI's load_controlnet hands what is no ControlNet to load_t2i_adapter; so does ControlModels
+        for (TinyAdapters.Format f : TinyAdapters.Format.values()) {
+            Path p = TinyAdapters.write(dir.resolve("t2iadapter-" + f + ".pth"), TinyAdapters.sd1(1), f, 2);
+            try (ControlModel c = ControlModels.load(p, ControlModels.Request.of(
+                    dev.noodle.engine.runtime.Devices.Target.cpu()))) {
+                T2IAdapter a = org.junit.jupiter.api.Assertions.assertInstanceOf(T2IAdapter.class, c, f.toString());
+                assertEquals(TinyAdapters.sd1(1), a.config(), f.toString());
+                assertTrue(c.hintOnly());
+            }
+        }
+        Path broken = dir.resolve("t2iadapter_sketch_broken.safetensors");
+        new dev.noodle.engine.io.SafetensorsWriter().addF32("body.0.in_conv.weight", new long[] {1, 64, 1, 1},
+                new float[64]).write(broken);
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> ControlModels.load(broken, ControlModels.Request.of(
+                        dev.noodle.engine.runtime.Devices.Target.cpu())));
+        assertTrue(e.getMessage().contains("t2iadapter_sketch_broken.safetensors")
+                && e.getMessage().contains("T2I-Adapter"), e.getMessage());
+    }
 }
