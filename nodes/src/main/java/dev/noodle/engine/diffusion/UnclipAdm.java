@@ -66,9 +66,12 @@ public final class UnclipAdm {
         return (int) Math.rint((MAX_NOISE_LEVEL - 1) * augmentation);
     }
 
-    /** √ᾱₜ and √(1−ᾱₜ) of the squared-cosine schedule, float32 as stored after float64 arithmetic. */
-    static float[][] schedule() {
-        return Schedule.TABLE;
+    /**
+     * √ᾱₜ and √(1−ᾱₜ) of the squared-cosine schedule, float32 as stored after float64 arithmetic: a fresh copy,
+     * {@code [2][1000]}.
+     */
+    public static float[][] schedule() {
+        return new float[][] {Schedule.TABLE[0].clone(), Schedule.TABLE[1].clone()};
     }
 
     /**
@@ -79,7 +82,7 @@ public final class UnclipAdm {
     public static NDArray augment(NDArray x, int level, int timestepDim, long noiseSeed, NDManager m) {
         NDArray e = x.toType(DataType.FLOAT32, false).reshape(1, -1); // [1, D]
         NDArray noise = TorchRng.randn(noiseSeed, e.getShape(), m).toDevice(e.getDevice(), false); // [1, D]
-        float[][] s = schedule();
+        float[][] s = Schedule.TABLE;
         NDArray z = e.mul(s[0][level]).add(noise.mul(s[1][level])); // q_sample
         NDArray t = m.create(new float[] {level}).toDevice(e.getDevice(), false); // [1]
         return z.concat(TimestepEmbedding.sinusoidal(t, timestepDim).toDevice(e.getDevice(), false), 1);
