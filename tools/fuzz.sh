@@ -19,6 +19,8 @@ declare -A TARGETS=(
   [infotext]="nodes:A1111InfotextFuzzTest#parseAndImport"
   [filename]="app:FileRootsFuzzTest#resolve"
   [node-pack]="nodes:NodePackJarFuzzTest#load"
+  [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
+  [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
   # later: [ui-workflow]=...
 )
 
