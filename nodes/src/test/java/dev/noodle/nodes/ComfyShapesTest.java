@@ -193,6 +193,24 @@ class ComfyShapesTest {
                 "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "start_percent:FLOAT=0.0[0.0,1.0,0.001;0.0]",
                 "end_percent:FLOAT=1.0[0.0,1.0,0.001;0.0]", "?vae:VAE", "->", "CONDITIONING:positive",
                 "CONDITIONING:negative"));
+        // ComfyUI_IPAdapter_plus IPAdapterPlus.py: IPAdapterModelLoader, IPAdapterSimple ("IPAdapter"),
+        // IPAdapterAdvanced (WEIGHT_TYPES, combine_embeds and embeds_scaling lists in the pack's order)
+        m.put("IPAdapterModelLoader", List.of("IPAdapter Model Loader", "ipadapter/loaders",
+                "ipadapter_file:COMBO[]", "->", "IPADAPTER:IPADAPTER"));
+        m.put("IPAdapter", List.of("IPAdapter", "ipadapter", "model:MODEL", "ipadapter:IPADAPTER", "image:IMAGE",
+                "weight:FLOAT=1.0[-1.0,3.0,0.05;0.0]", "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]",
+                "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
+                "weight_type:COMBO[standard,prompt is more important,style transfer]", "?attn_mask:MASK", "->",
+                "MODEL:MODEL"));
+        m.put("IPAdapterAdvanced", List.of("IPAdapter Advanced", "ipadapter", "model:MODEL", "ipadapter:IPADAPTER",
+                "image:IMAGE", "weight:FLOAT=1.0[-1.0,5.0,0.05;0.0]",
+                "weight_type:COMBO[linear,ease in,ease out,ease in-out,reverse in-out,weak input,weak output,"
+                        + "weak middle,strong middle,style transfer,composition,strong style transfer,"
+                        + "style and composition,style transfer precise,composition precise]",
+                "combine_embeds:COMBO[concat,add,subtract,average,norm average]",
+                "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]", "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
+                "embeds_scaling:COMBO[V only,K+V,K+V w/ C penalty,K+mean(V) w/ C penalty]", "?image_negative:IMAGE",
+                "?attn_mask:MASK", "?clip_vision:CLIP_VISION", "->", "MODEL:MODEL"));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));

@@ -31,6 +31,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, Lora> loras = new HashMap<>();
     private final Map<String, Hypernetwork> hypernetworks = new HashMap<>();
     private final Map<String, VaeEntry> vaes = new HashMap<>();
+    private final Map<String, IpAdapterEntry> ipAdapters = new HashMap<>();
     private final Map<Integer, Library> embeddings = new HashMap<>();
     private int fileReads;
 
@@ -108,6 +109,42 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
                 }
                 it.remove();
             }
+        }
+    }
+
+    private static final class IpAdapterEntry {
+        final dev.noodle.engine.ipadapter.IpAdapterModel model;
+        int leases;
+
+        IpAdapterEntry(dev.noodle.engine.ipadapter.IpAdapterModel model) {
+            this.model = model;
+        }
+    }
+
+    /** A loaded IP-Adapter and the reference that keeps it loaded; release the reference when done. */
+    public record IpAdapterLease(dev.noodle.engine.ipadapter.IpAdapterModel model, SharedRef ref) {}
+
+    /**
+     * The IP-Adapter in {@code file} (safetensors or the .bin pickle), on the CPU in float32; read once and shared
+     * until the last lease is released.
+     */
+    public synchronized IpAdapterLease ipAdapter(Path file) {
+        String k = key(file);
+        IpAdapterEntry e = ipAdapters.get(k);
+        if (e == null) {
+            e = new IpAdapterEntry(dev.noodle.engine.ipadapter.IpAdapterFiles.load(file));
+            fileReads++;
+            ipAdapters.put(k, e);
+        }
+        e.leases++;
+        IpAdapterEntry entry = e;
+        return new IpAdapterLease(e.model, SharedRef.of(() -> releaseIpAdapter(k, entry), e.model.sizeBytes()));
+    }
+
+    private synchronized void releaseIpAdapter(String k, IpAdapterEntry e) {
+        if (--e.leases == 0 && ipAdapters.get(k) == e) {
+            ipAdapters.remove(k);
+            e.model.close();
         }
     }
 
@@ -191,5 +228,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
             e.owner.close();
         }
         vaes.clear();
+        ipAdapters.values().forEach(e -> e.model.close());
+        ipAdapters.clear();
     }
 }

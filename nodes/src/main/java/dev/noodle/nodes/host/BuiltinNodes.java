@@ -84,6 +84,10 @@ public final class BuiltinNodes implements NodePack {
                 new ConditioningEditNodes.ConditioningSetTimestepRange(),
                 new ControlNetNodes.ControlNetApply(),
                 new ControlNetNodes.ControlNetApplyAdvanced(),
+                // ComfyUI_IPAdapter_plus: IP-Adapter loaders and apply nodes
+                new dev.noodle.nodes.loaders.IpAdapterLoaders.IPAdapterModelLoader(env),
+                new dev.noodle.nodes.model.IpAdapterNodes.IPAdapter(),
+                new dev.noodle.nodes.model.IpAdapterNodes.IPAdapterAdvanced(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),
