@@ -152,8 +152,8 @@ public final class IpAdapterPatch implements UNetPatchSource, AutoCloseable {
         this.bytes = b;
     }
 
-    // The pack numbers the layers input blocks first, then output blocks, then the middle block.
-    static List<CrossAttentionSites.Site> fileOrder(UNetConfig unet) {
+    /** The UNet's attn2 layers in the adapter files' order (ip_adapter.1, .3, …): input blocks, output blocks, middle. */
+    public static List<CrossAttentionSites.Site> fileOrder(UNetConfig unet) {
         List<CrossAttentionSites.Site> all = CrossAttentionSites.of(unet);
         List<CrossAttentionSites.Site> order = new ArrayList<>();
         for (String kind : new String[] {"input", "output", "middle"}) {
