@@ -195,6 +195,14 @@ public record IpAdapterLayout(Projection projection, int clipDim, int tokenDim, 
                     + " image_proj.latents or image_proj.proj.3.weight); Noodle reads plain, plus, plus-face and"
                     + " full-face IP-Adapters");
         }
+        int[] sizes = {layout.clipDim, layout.tokenDim, layout.projection == Projection.MLP ? 1 : layout.tokens,
+            layout.projection == Projection.RESAMPLER ? Math.min(Math.min(layout.resamplerDim, layout.resamplerDepth),
+                    Math.min(layout.resamplerInner, layout.ffInner)) : 1,
+            widths.length == 0 ? 0 : Arrays.stream(widths).min().getAsInt()};
+        if (Arrays.stream(sizes).anyMatch(v -> v <= 0)) {
+            throw new ModelFormatException(file + ": an IP-Adapter weight has a zero-sized dimension (" + layout
+                    .projection + " projection, widths " + Arrays.toString(sizes) + "); the file is damaged");
+        }
         return layout;
     }
 
