@@ -118,11 +118,25 @@ public final class Concepts {
                     + " choose the layout first. Chain several Apply ControlNet nodes to combine controls (e.g. pose"
                     + " and depth); what they add sums up. The control image is resized (center-cropped) to the"
                     + " picture's size; a control made for another base model (SD 1.5 vs SDXL) does not fit.");
+    public static final Concept IP_ADAPTER = new Concept("ip-adapter", "IP-Adapter: prompting with a picture",
+            "An IP-Adapter lets a reference picture prompt the model beside the text. CLIP vision turns the picture"
+                    + " into numbers; the adapter's small projection turns those into a few extra \"image tokens\";"
+                    + " and in every cross-attention layer of the UNet the picture's tokens get their own keys and"
+                    + " values, whose attention is added to the text's (decoupled cross-attention). The text prompt"
+                    + " is untouched, so both steer together. Weight scales what the picture adds: around 0.5–0.8"
+                    + " leaves room for the prompt, 1 follows the picture closely. Plain adapters read CLIP's single"
+                    + " image embedding (the overall look); plus and plus-face read every image patch and copy more"
+                    + " detail (plus-face is trained on faces); full-face keeps one token per patch. Weight types"
+                    + " spread the weight over the layers: style transfer uses the layers that carry colour and"
+                    + " texture, composition those that carry the layout. Start/end limit it to part of the steps,"
+                    + " as for ControlNet. The negative prompt sees an empty picture (or image_negative). An adapter"
+                    + " works only with the CLIP vision model it was trained with (most: ViT-H) and its base model"
+                    + " (SD 1.5 or SDXL).");
 
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
             SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT,
-            CONTROL);
+            CONTROL, IP_ADAPTER);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -168,7 +182,10 @@ public final class Concepts {
             Map.entry("InpaintModelConditioning", List.of(INPAINT)),
             Map.entry("LoadImage", List.of(INPAINT)),
             Map.entry("ControlNetApply", List.of(CONTROL)),
-            Map.entry("ControlNetApplyAdvanced", List.of(CONTROL)));
+            Map.entry("ControlNetApplyAdvanced", List.of(CONTROL)),
+            Map.entry("IPAdapterModelLoader", List.of(IP_ADAPTER)),
+            Map.entry("IPAdapter", List.of(IP_ADAPTER)),
+            Map.entry("IPAdapterAdvanced", List.of(IP_ADAPTER)));
 
     private Concepts() {}
 
