@@ -20,6 +20,8 @@ declare -A TARGETS=(
   [filename]="app:FileRootsFuzzTest#resolve"
   [node-pack]="nodes:NodePackJarFuzzTest#load"
   [ipadapter]="nodes:IpAdapterFuzzTest#ipadapterFile"
+  [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
+  [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
   # later: [ui-workflow]=...
 )
 

@@ -197,6 +197,10 @@ class ComfyShapesTest {
         // IPAdapterAdvanced (WEIGHT_TYPES, combine_embeds and embeds_scaling lists in the pack's order)
         m.put("IPAdapterModelLoader", List.of("IPAdapter Model Loader", "ipadapter/loaders",
                 "ipadapter_file:COMBO[]", "->", "IPADAPTER:IPADAPTER"));
+        m.put("IPAdapterUnifiedLoader", List.of("IPAdapter Unified Loader", "ipadapter", "model:MODEL",
+                "preset:COMBO[LIGHT - SD1.5 only (low strength),STANDARD (medium strength),VIT-G (medium strength),"
+                        + "PLUS (high strength),PLUS FACE (portraits),FULL FACE - SD1.5 only (portraits stronger)]",
+                "?ipadapter:IPADAPTER", "->", "MODEL:model", "IPADAPTER:ipadapter"));
         m.put("IPAdapter", List.of("IPAdapter", "ipadapter", "model:MODEL", "ipadapter:IPADAPTER", "image:IMAGE",
                 "weight:FLOAT=1.0[-1.0,3.0,0.05;0.0]", "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]",
                 "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
@@ -211,6 +215,17 @@ class ComfyShapesTest {
                 "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]", "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
                 "embeds_scaling:COMBO[V only,K+V,K+V w/ C penalty,K+mean(V) w/ C penalty]", "?image_negative:IMAGE",
                 "?attn_mask:MASK", "?clip_vision:CLIP_VISION", "->", "MODEL:MODEL"));
+        // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply (file lists empty here)
+        m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders", "clip_name:COMBO[]", "->",
+                "CLIP_VISION:CLIP_VISION"));
+        m.put("CLIPVisionEncode", List.of("CLIP Vision Encode", "conditioning", "clip_vision:CLIP_VISION",
+                "image:IMAGE", "crop:COMBO[center,none]", "->", "CLIP_VISION_OUTPUT:CLIP_VISION_OUTPUT"));
+        m.put("StyleModelLoader", List.of("Load Style Model", "loaders", "style_model_name:COMBO[]", "->",
+                "STYLE_MODEL:STYLE_MODEL"));
+        m.put("StyleModelApply", List.of("Apply Style Model", "conditioning/style_model", "conditioning:CONDITIONING",
+                "style_model:STYLE_MODEL", "clip_vision_output:CLIP_VISION_OUTPUT",
+                "strength:FLOAT=1.0[0.0,10.0,0.001;0.0]", "strength_type:COMBO[multiply,attn_bias]", "->",
+                COND_OUT));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));

@@ -32,6 +32,7 @@ import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.values.ClipVisionValue;
 import dev.noodle.nodes.values.LatentValue;
+import dev.noodle.nodes.loaders.IpAdapterLoadersAccess;
 import dev.noodle.nodes.values.ModelValue;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -100,6 +101,10 @@ class IpAdapterPipelineTest {
         }
     }
 
+    /** A tiny CLIP image tower in the Hugging Face layout, saved under the ViT-H file name the pack looks for. */
+    static final dev.noodle.engine.vision.ClipVisionConfig TOWER = new dev.noodle.engine.vision.ClipVisionConfig(32,
+            2, 4, 64, 4, 16, 24, dev.noodle.engine.text.ClipConfig.Activation.GELU, 1e-5f);
+
     static int[] demoWidths() {
         return IpAdapterPatch.fileOrder(DemoCheckpoint.unetConfig()).stream()
                 .mapToInt(CrossAttentionSites.Site::channels).toArray();
@@ -117,6 +122,16 @@ class IpAdapterPipelineTest {
                 new IpAdapterLayout(IpAdapterModel.Projection.LINEAR, 16, d, 4, 0, 0, 0, 0, demoWidths()), 7);
         IpAdapterFiles.writeSafetensors(folder.resolve("ip-adapter-plus_demo.safetensors"),
                 new IpAdapterLayout(IpAdapterModel.Projection.RESAMPLER, 24, d, 4, 32, 2, 64, 64, demoWidths()), 8);
+        Path cv = tmp.resolve("models").resolve("clip_vision");
+        Files.createDirectories(cv);
+        dev.noodle.engine.vision.ClipVisionWriter.write(cv.resolve("CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors"),
+                dev.noodle.engine.vision.ClipVisionLayout.HF, TOWER, 5);
+        IpAdapterFiles.writeSafetensors(folder.resolve("ip-adapter_sd15.safetensors"),
+                new IpAdapterLayout(IpAdapterModel.Projection.LINEAR, TOWER.projectionDim(), d, 4, 0, 0, 0, 0,
+                        demoWidths()), 9);
+        IpAdapterFiles.writeSafetensors(folder.resolve("ip-adapter-plus_sd15.safetensors"),
+                new IpAdapterLayout(IpAdapterModel.Projection.RESAMPLER, TOWER.width(), d, 4, 32, 1, 64, 64,
+                        demoWidths()), 10);
         Path input = nodes.environment().inputDir();
         Files.createDirectories(input);
         writeImage(input.resolve("ref-a.png"), 40, 40, 1);
@@ -151,7 +166,7 @@ class IpAdapterPipelineTest {
                 + "," + node("11", "VAEEncode", "pixels", link("10", 0), "vae", link("4", 2))
                 + "," + node("20", "LoadImage", "image", reference)
                 + "," + node("21", "TestToyClipVision")
-                + "," + node("22", "IPAdapterModelLoader", "ipadapter_file", adapter)
+                + (adapter == null ? "" : "," + node("22", "IPAdapterModelLoader", "ipadapter_file", adapter))
                 + (apply.isEmpty() ? "" : "," + apply)
                 + "," + node("30", "KSamplerAdvanced", "model", model, "add_noise", "disable", "noise_seed", 1,
                         "steps", 1, "cfg", 4.0, "sampler_name", "euler", "scheduler", "normal", "positive",
@@ -213,5 +228,58 @@ class IpAdapterPipelineTest {
         assertEquals(RunResult.Status.FAILED, r.status());
         assertTrue(String.valueOf(r.message()).contains("IPAdapter Unified Loader")
                 || r.errors().toString().contains("IPAdapter Unified Loader"), r.message() + " " + r.errors());
+    }
+
+    static String unified(String preset, double weight) {
+        return node("23", "IPAdapterUnifiedLoader", "model", link("4", 0), "preset", preset)
+                + "," + node("24", "IPAdapter", "model", link("23", 0), "ipadapter", link("23", 1), "image",
+                        link("20", 0), "weight", weight, "start_at", 0.0, "end_at", 1.0, "weight_type", "standard");
+    }
+
+    @Test
+    void unifiedLoaderFindsThePresetFilesByNameForTheSimpleNode() {
+        float[] plain = step(null, "ref-a.png", "", link("4", 0));
+        float[] standard = step(null, "ref-a.png", unified("STANDARD (medium strength)", 1.0), link("24", 0));
+        float[] plus = step(null, "ref-a.png", unified("PLUS (high strength)", 1.0), link("24", 0));
+        float[] zero = step(null, "ref-a.png", unified("STANDARD (medium strength)", 0.0), link("24", 0));
+        assertTrue(maxDiff(plain, standard) > 1e-4, "STANDARD: ip-adapter_sd15 with the ViT-H tower");
+        assertTrue(maxDiff(standard, plus) > 1e-5, "PLUS: ip-adapter-plus_sd15");
+        assertArrayEquals(plain, zero);
+        RunResult vitG = run(graph(null, "ref-a.png", unified("VIT-G (medium strength)", 1.0), link("24", 0)));
+        assertEquals(RunResult.Status.FAILED, vitG.status());
+        assertTrue((vitG.message() + vitG.errors()).contains("ClipVision model not found"), vitG.message());
+        RunResult face = run(graph(null, "ref-a.png", unified("PLUS FACE (portraits)", 1.0), link("24", 0)));
+        assertTrue((face.message() + face.errors()).contains("IPAdapter model not found"), face.message());
+    }
+
+    @Test
+    void presetFileNamesFollowThePack() {
+        List<String> cv = List.of("clip_vision_g.safetensors", "CLIP-ViT-bigG-14-laion2B-39B-b160k.safetensors",
+                "CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors");
+        assertEquals("CLIP-ViT-H-14-laion2B-s32B-b79K.safetensors",
+                IpAdapterLoadersAccess.clipVision(cv, "PLUS (high strength)"));
+        assertEquals("CLIP-ViT-bigG-14-laion2B-39B-b160k.safetensors",
+                IpAdapterLoadersAccess.clipVision(cv, "VIT-G (medium strength)"));
+        List<String> ipa = List.of("ip-adapter-full-face_sd15.safetensors", "ip-adapter-plus-face_sd15.safetensors",
+                "ip-adapter-plus-face_sdxl_vit-h.safetensors", "ip-adapter-plus_sd15.safetensors",
+                "ip-adapter-plus_sdxl_vit-h.safetensors", "ip-adapter_sd15.safetensors",
+                "ip-adapter_sd15_light_v11.bin", "ip-adapter_sd15_vit-G.safetensors",
+                "ip-adapter_sdxl.safetensors", "ip-adapter_sdxl_vit-h.safetensors");
+        assertEquals("ip-adapter_sd15.safetensors", IpAdapterLoadersAccess.ipAdapter(ipa, "STANDARD (medium strength)", false));
+        assertEquals("ip-adapter_sdxl_vit-h.safetensors",
+                IpAdapterLoadersAccess.ipAdapter(ipa, "STANDARD (medium strength)", true));
+        assertEquals("ip-adapter_sd15_light_v11.bin",
+                IpAdapterLoadersAccess.ipAdapter(ipa, "LIGHT - SD1.5 only (low strength)", false));
+        assertEquals("ip-adapter_sd15_vit-G.safetensors",
+                IpAdapterLoadersAccess.ipAdapter(ipa, "VIT-G (medium strength)", false));
+        assertEquals("ip-adapter_sdxl.safetensors", IpAdapterLoadersAccess.ipAdapter(ipa, "VIT-G (medium strength)", true));
+        assertEquals("ip-adapter-plus_sd15.safetensors",
+                IpAdapterLoadersAccess.ipAdapter(ipa, "PLUS (high strength)", false));
+        assertEquals("ip-adapter-plus_sdxl_vit-h.safetensors",
+                IpAdapterLoadersAccess.ipAdapter(ipa, "PLUS (high strength)", true));
+        assertEquals("ip-adapter-plus-face_sdxl_vit-h.safetensors",
+                IpAdapterLoadersAccess.ipAdapter(ipa, "PLUS FACE (portraits)", true));
+        assertEquals("ip-adapter-full-face_sd15.safetensors",
+                IpAdapterLoadersAccess.ipAdapter(ipa, "FULL FACE - SD1.5 only (portraits stronger)", false));
     }
 }

@@ -12,6 +12,8 @@ import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.engine.vae.AutoencoderKL;
+import dev.noodle.engine.vision.ClipVisionModel;
+import dev.noodle.engine.vision.StyleAdapter;
 import dev.noodle.nodes.values.SharedRef;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,8 +33,10 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, Lora> loras = new HashMap<>();
     private final Map<String, Hypernetwork> hypernetworks = new HashMap<>();
     private final Map<String, VaeEntry> vaes = new HashMap<>();
-    private final Map<String, IpAdapterEntry> ipAdapters = new HashMap<>();
+    private final LeasedCache<dev.noodle.engine.ipadapter.IpAdapterModel> ipAdapters = new LeasedCache<>();
     private final Map<Integer, Library> embeddings = new HashMap<>();
+    private final LeasedCache<ClipVisionModel> clipVisions = new LeasedCache<>();
+    private final LeasedCache<StyleAdapter> styleModels = new LeasedCache<>();
     private int fileReads;
 
     private record Library(String fingerprint, EmbeddingLibrary library) {}
@@ -112,15 +116,6 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         }
     }
 
-    private static final class IpAdapterEntry {
-        final dev.noodle.engine.ipadapter.IpAdapterModel model;
-        int leases;
-
-        IpAdapterEntry(dev.noodle.engine.ipadapter.IpAdapterModel model) {
-            this.model = model;
-        }
-    }
-
     /** A loaded IP-Adapter and the reference that keeps it loaded; release the reference when done. */
     public record IpAdapterLease(dev.noodle.engine.ipadapter.IpAdapterModel model, SharedRef ref) {}
 
@@ -128,24 +123,11 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
      * The IP-Adapter in {@code file} (safetensors or the .bin pickle), on the CPU in float32; read once and shared
      * until the last lease is released.
      */
-    public synchronized IpAdapterLease ipAdapter(Path file) {
-        String k = key(file);
-        IpAdapterEntry e = ipAdapters.get(k);
-        if (e == null) {
-            e = new IpAdapterEntry(dev.noodle.engine.ipadapter.IpAdapterFiles.load(file));
-            fileReads++;
-            ipAdapters.put(k, e);
-        }
-        e.leases++;
-        IpAdapterEntry entry = e;
-        return new IpAdapterLease(e.model, SharedRef.of(() -> releaseIpAdapter(k, entry), e.model.sizeBytes()));
-    }
-
-    private synchronized void releaseIpAdapter(String k, IpAdapterEntry e) {
-        if (--e.leases == 0 && ipAdapters.get(k) == e) {
-            ipAdapters.remove(k);
-            e.model.close();
-        }
+    public IpAdapterLease ipAdapter(Path file) {
+        LeasedCache.Lease<dev.noodle.engine.ipadapter.IpAdapterModel> l = ipAdapters.lease(file,
+                dev.noodle.engine.ipadapter.IpAdapterFiles::load,
+                dev.noodle.engine.ipadapter.IpAdapterModel::sizeBytes, this::countRead);
+        return new IpAdapterLease(l.value(), l.ref());
     }
 
     /** A loaded VAE and the reference that keeps it loaded; release the reference when done. */
@@ -173,6 +155,33 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         e.leases++;
         VaeEntry entry = e;
         return new VaeLease(e.vae, SharedRef.of(() -> releaseVae(k, entry), 0));
+    }
+
+    /** A loaded CLIP image tower or style model and the reference that keeps it loaded. */
+    public record VisionLease<T>(T model, SharedRef ref) {}
+
+    /** The CLIP image tower in a clip_vision file (shared while values hold it, fp32 on the engine's device). */
+    public VisionLease<ClipVisionModel> clipVision(Path file) {
+        LeasedCache.Lease<ClipVisionModel> l = clipVisions.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return ClipVisionModel.load(src, p.getFileName().toString(), models.target().device());
+            }
+        }, ClipVisionModel::sizeBytes, this::countRead);
+        return new VisionLease<>(l.value(), l.ref());
+    }
+
+    /** The style adapter in a style_models file (shared while values hold it, fp32 on the CPU). */
+    public VisionLease<StyleAdapter> styleModel(Path file) {
+        LeasedCache.Lease<StyleAdapter> l = styleModels.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return StyleAdapter.load(src, p.getFileName().toString());
+            }
+        }, StyleAdapter::sizeBytes, this::countRead);
+        return new VisionLease<>(l.value(), l.ref());
+    }
+
+    private synchronized void countRead() {
+        fileReads++;
     }
 
     private synchronized void releaseVae(String k, VaeEntry e) {
@@ -228,7 +237,8 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
             e.owner.close();
         }
         vaes.clear();
-        ipAdapters.values().forEach(e -> e.model.close());
         ipAdapters.clear();
+        clipVisions.clear();
+        styleModels.clear();
     }
 }
