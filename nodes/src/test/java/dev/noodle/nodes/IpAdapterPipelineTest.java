@@ -282,4 +282,18 @@ class IpAdapterPipelineTest {
         assertEquals("ip-adapter-full-face_sd15.safetensors",
                 IpAdapterLoadersAccess.ipAdapter(ipa, "FULL FACE - SD1.5 only (portraits stronger)", false));
     }
+
+    @Test
+    void adapterForAnotherBaseModelIsRefusedNamingBoth() throws Exception {
+        Path folder = tmp.resolve("models").resolve("ipadapter");
+        IpAdapterFiles.writeSafetensors(folder.resolve("ip-adapter_sdxl_tiny.safetensors"), new IpAdapterLayout(
+                IpAdapterModel.Projection.LINEAR, 16, 2048, 4, 0, 0, 0, 0,
+                IpAdapterPatch.fileOrder(dev.noodle.engine.unet.UNetConfig.tinyXl()).stream()
+                        .mapToInt(CrossAttentionSites.Site::channels).toArray()), 11);
+        RunResult r = run(graph("ip-adapter_sdxl_tiny.safetensors", "ref-a.png",
+                advanced(1.0, "linear", 0.0, "V only"), link("23", 0)));
+        assertEquals(RunResult.Status.FAILED, r.status());
+        String msg = r.message() + " " + r.errors();
+        assertTrue(msg.contains("SDXL") && msg.contains("SD1") && msg.contains("another base model"), msg);
+    }
 }

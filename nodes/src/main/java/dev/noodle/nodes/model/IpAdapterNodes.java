@@ -100,7 +100,8 @@ public final class IpAdapterNodes {
             patch = new IpAdapterPatch(adapter, model.unet().config(), condTokens, uncondTokens, s.weightType(),
                     s.weight(), s.weight(), sigmaStart, sigmaEnd, s.scaling(), mask(mask));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(node + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(node + ": " + e.getMessage() + " (the adapter is "
+                    + adapter.layout().describe() + "; the MODEL is " + model.family() + ")", e);
         }
         ctx.message(MessageLevel.INFO, node + ": IP-Adapter '" + ipa.source() + "' acts on " + patch.activeLayers()
                 + " cross-attention layers at weight " + s.weight() + " (" + s.weightType() + ", " + s.scaling()
