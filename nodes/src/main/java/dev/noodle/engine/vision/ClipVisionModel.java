@@ -172,7 +172,7 @@ public final class ClipVisionModel implements ClipVisionEncoder {
      */
     public Output encodePixels(NDArray pixels, NDManager scope) {
         try (NDManager work = scope.newSubManager(weights.getDevice())) {
-            NDArray p = pixels.toType(DataType.FLOAT32, true);
+            NDArray p = pixels.toDevice(weights.getDevice(), true).toType(DataType.FLOAT32, true);
             p.attach(work);
             return forward(p, scope, work);
         }

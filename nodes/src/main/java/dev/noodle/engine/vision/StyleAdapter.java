@@ -219,7 +219,7 @@ public final class StyleAdapter implements AutoCloseable {
         long b = s.get(0);
         long w = config.width();
         try (NDManager work = scope.newSubManager(weights.getDevice())) {
-            NDArray x = lastHiddenState.toType(DataType.FLOAT32, true);
+            NDArray x = lastHiddenState.toDevice(weights.getDevice(), true).toType(DataType.FLOAT32, true);
             x.attach(work);
             NDArray style = Scopes.attach(params.get("style_embedding").broadcast(b, config.tokens(), w), work);
             NDArray h = NDArrays.concat(new NDList(x, style), 1);

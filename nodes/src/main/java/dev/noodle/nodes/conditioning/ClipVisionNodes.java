@@ -127,8 +127,9 @@ public final class ClipVisionNodes {
                                 + " have width " + text.dim(text.rank() - 1) + "; use it with an SD 1.x checkpoint");
                     }
                     NDArray t = text.toNd(m);
-                    NDArray add = t.getShape().get(0) == 1 ? row
-                            : row.repeat(0, t.getShape().get(0)); // one copy per text batch row
+                    NDArray onDevice = row.toDevice(t.getDevice(), false); // the adapter may run elsewhere
+                    NDArray add = t.getShape().get(0) == 1 ? onDevice
+                            : onDevice.repeat(0, t.getShape().get(0)); // one copy per text batch row
                     out.add(e.withContext(HeapTensor.of(NDArrays.concat(new NDList(t, add), 1)), e.pooled()));
                 }
                 return NodeOutputs.of(new ConditioningValue(out));

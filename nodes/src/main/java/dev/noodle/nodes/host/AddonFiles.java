@@ -35,6 +35,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, Lora> loras = new HashMap<>();
     private final Map<String, Hypernetwork> hypernetworks = new HashMap<>();
     private final Map<String, VaeEntry> vaes = new HashMap<>();
+    private final LeasedCache<dev.noodle.engine.ipadapter.IpAdapterModel> ipAdapters = new LeasedCache<>();
     private final Map<Integer, Library> embeddings = new HashMap<>();
     private final Map<String, ControlEntry> controls = new HashMap<>();
     private final LeasedCache<ClipVisionModel> clipVisions = new LeasedCache<>();
@@ -125,6 +126,20 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
                 it.remove();
             }
         }
+    }
+
+    /** A loaded IP-Adapter and the reference that keeps it loaded; release the reference when done. */
+    public record IpAdapterLease(dev.noodle.engine.ipadapter.IpAdapterModel model, SharedRef ref) {}
+
+    /**
+     * The IP-Adapter in {@code file} (safetensors or the .bin pickle), on the CPU in float32; read once and shared
+     * until the last lease is released.
+     */
+    public IpAdapterLease ipAdapter(Path file) {
+        LeasedCache.Lease<dev.noodle.engine.ipadapter.IpAdapterModel> l = ipAdapters.lease(file,
+                dev.noodle.engine.ipadapter.IpAdapterFiles::load,
+                dev.noodle.engine.ipadapter.IpAdapterModel::sizeBytes, this::countRead);
+        return new IpAdapterLease(l.value(), l.ref());
     }
 
     /** A loaded VAE and the reference that keeps it loaded; release the reference when done. */
@@ -268,6 +283,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         vaes.clear();
         controls.values().forEach(c -> c.model.close());
         controls.clear();
+        ipAdapters.clear();
         clipVisions.clear();
         styleModels.clear();
     }

@@ -88,6 +88,11 @@ public final class BuiltinNodes implements NodePack {
                 new ControlNetNodes.ControlNetApply(),
                 new ControlNetNodes.ControlNetApplyAdvanced(),
                 new dev.noodle.nodes.conditioning.UnclipNodes.UnclipConditioning(),
+                // ComfyUI_IPAdapter_plus: IP-Adapter loaders and apply nodes
+                new dev.noodle.nodes.loaders.IpAdapterLoaders.IPAdapterModelLoader(env),
+                new dev.noodle.nodes.loaders.IpAdapterLoaders.IPAdapterUnifiedLoader(env),
+                new dev.noodle.nodes.model.IpAdapterNodes.IPAdapter(),
+                new dev.noodle.nodes.model.IpAdapterNodes.IPAdapterAdvanced(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),

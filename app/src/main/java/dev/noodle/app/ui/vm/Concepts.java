@@ -149,11 +149,25 @@ public final class Concepts {
                     + " pull (negative values push away from it); noise_augmentation blurs the embedding with noise"
                     + " first, so higher values keep less of the image and leave more to the prompt and the seed."
                     + " Chain several unCLIPConditioning nodes to mix images: their embeddings are added.");
+    public static final Concept IP_ADAPTER = new Concept("ip-adapter", "IP-Adapter: prompting with a picture",
+            "An IP-Adapter lets a reference picture prompt the model beside the text. CLIP vision turns the picture"
+                    + " into numbers; the adapter's small projection turns those into a few extra \"image tokens\";"
+                    + " and in every cross-attention layer of the UNet the picture's tokens get their own keys and"
+                    + " values, whose attention is added to the text's (decoupled cross-attention). The text prompt"
+                    + " is untouched, so both steer together. Weight scales what the picture adds: around 0.5–0.8"
+                    + " leaves room for the prompt, 1 follows the picture closely. Plain adapters read CLIP's single"
+                    + " image embedding (the overall look); plus and plus-face read every image patch and copy more"
+                    + " detail (plus-face is trained on faces); full-face keeps one token per patch. Weight types"
+                    + " spread the weight over the layers: style transfer uses the layers that carry colour and"
+                    + " texture, composition those that carry the layout. Start/end limit it to part of the steps,"
+                    + " as for ControlNet. The negative prompt sees an empty picture (or image_negative). An adapter"
+                    + " works only with the CLIP vision model it was trained with (most: ViT-H) and its base model"
+                    + " (SD 1.5 or SDXL).");
 
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
             SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT,
-            CONTROL, CLIP_VISION, STYLE_MODEL, UNCLIP);
+            CONTROL, CLIP_VISION, STYLE_MODEL, UNCLIP, IP_ADAPTER);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -207,7 +221,11 @@ public final class Concepts {
             Map.entry("StyleModelLoader", List.of(STYLE_MODEL, CLIP_VISION)),
             Map.entry("StyleModelApply", List.of(STYLE_MODEL, CLIP_VISION)),
             Map.entry("unCLIPCheckpointLoader", List.of(UNCLIP, CHECKPOINT, CLIP_VISION)),
-            Map.entry("unCLIPConditioning", List.of(UNCLIP, CLIP_VISION)));
+            Map.entry("unCLIPConditioning", List.of(UNCLIP, CLIP_VISION)),
+            Map.entry("IPAdapterModelLoader", List.of(IP_ADAPTER)),
+            Map.entry("IPAdapterUnifiedLoader", List.of(IP_ADAPTER, CLIP_VISION)),
+            Map.entry("IPAdapter", List.of(IP_ADAPTER, CLIP_VISION)),
+            Map.entry("IPAdapterAdvanced", List.of(IP_ADAPTER, CLIP_VISION)));
 
     private Concepts() {}
 
