@@ -215,6 +215,13 @@ class ComfyShapesTest {
                 "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]", "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
                 "embeds_scaling:COMBO[V only,K+V,K+V w/ C penalty,K+mean(V) w/ C penalty]", "?image_negative:IMAGE",
                 "?attn_mask:MASK", "?clip_vision:CLIP_VISION", "->", "MODEL:MODEL"));
+        // nodes.py ControlNetLoader and DiffControlNetLoader; the combo lists the (empty) controlnet folder and
+        // Noodle's demo ControlNet
+        String controlNetName = "control_net_name:COMBO[noodle-demo-controlnet.safetensors]";
+        m.put("ControlNetLoader", List.of("Load ControlNet Model", "loaders", controlNetName, "->",
+                "CONTROL_NET:CONTROL_NET"));
+        m.put("DiffControlNetLoader", List.of("Load ControlNet Model (diff)", "loaders", "model:MODEL",
+                controlNetName, "->", "CONTROL_NET:CONTROL_NET"));
         // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply (file lists empty here)
         m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders", "clip_name:COMBO[]", "->",
                 "CLIP_VISION:CLIP_VISION"));
@@ -222,6 +229,14 @@ class ComfyShapesTest {
                 "image:IMAGE", "crop:COMBO[center,none]", "->", "CLIP_VISION_OUTPUT:CLIP_VISION_OUTPUT"));
         m.put("StyleModelLoader", List.of("Load Style Model", "loaders", "style_model_name:COMBO[]", "->",
                 "STYLE_MODEL:STYLE_MODEL"));
+        // nodes.py unCLIPCheckpointLoader and unCLIPConditioning (no display-name mapping: the class names); the
+        // checkpoint list holds only Noodle's demo model here
+        m.put("unCLIPCheckpointLoader", List.of("unCLIPCheckpointLoader", "loaders",
+                "ckpt_name:COMBO[noodle-demo-tiny-sd15.safetensors]", "->", "MODEL:MODEL", "CLIP:CLIP", "VAE:VAE",
+                "CLIP_VISION:CLIP_VISION"));
+        m.put("unCLIPConditioning", List.of("unCLIPConditioning", "conditioning", "conditioning:CONDITIONING",
+                "clip_vision_output:CLIP_VISION_OUTPUT", "strength:FLOAT=1.0[-10.0,10.0,0.01;0.0]",
+                "noise_augmentation:FLOAT=0.0[0.0,1.0,0.01;0.0]", "->", COND_OUT));
         m.put("StyleModelApply", List.of("Apply Style Model", "conditioning/style_model", "conditioning:CONDITIONING",
                 "style_model:STYLE_MODEL", "clip_vision_output:CLIP_VISION_OUTPUT",
                 "strength:FLOAT=1.0[0.0,10.0,0.001;0.0]", "strength_type:COMBO[multiply,attn_bias]", "->",

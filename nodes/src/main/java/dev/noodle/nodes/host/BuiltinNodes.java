@@ -70,6 +70,7 @@ public final class BuiltinNodes implements NodePack {
         NodeEnvironment env = context.service(NodeEnvironment.class);
         return List.of(
                 new LoaderNodes.CheckpointLoaderSimple(env),
+                new dev.noodle.nodes.loaders.UnclipCheckpointLoader(env),
                 new ConditioningNodes.ClipTextEncode(),
                 new ConditioningNodes.ClipTextEncodeClipSkip(),
                 new ConditioningNodes.ClipSetLastLayer(),
@@ -91,6 +92,7 @@ public final class BuiltinNodes implements NodePack {
                 new dev.noodle.nodes.loaders.IpAdapterLoaders.IPAdapterUnifiedLoader(env),
                 new dev.noodle.nodes.model.IpAdapterNodes.IPAdapter(),
                 new dev.noodle.nodes.model.IpAdapterNodes.IPAdapterAdvanced(),
+                new dev.noodle.nodes.conditioning.UnclipNodes.UnclipConditioning(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),
@@ -141,6 +143,8 @@ public final class BuiltinNodes implements NodePack {
                 new LoraNodes.LoraLoaderModelOnly(env),
                 new LoraNodes.HypernetworkLoader(env),
                 new VaeLoaderNodes.VaeLoader(env),
+                new dev.noodle.nodes.loaders.ControlNetLoaderNodes.ControlNetLoader(env),
+                new dev.noodle.nodes.loaders.ControlNetLoaderNodes.DiffControlNetLoader(env),
                 new VaeLoaderNodes.VaeDecodeTiled(),
                 new VaeLoaderNodes.VaeEncodeTiled(),
                 // guidance by images: CLIP vision towers and style models

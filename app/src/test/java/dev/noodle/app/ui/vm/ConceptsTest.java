@@ -61,7 +61,8 @@ class ConceptsTest {
     @Test
     void theControlNodesExplainWhatAControlAddsAndHowItsSettingsChangeThePicture(@TempDir Path dir) {
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
-            for (String type : List.of("ControlNetApply", "ControlNetApplyAdvanced")) {
+            for (String type : List.of("ControlNetApply", "ControlNetApplyAdvanced", "ControlNetLoader",
+                    "DiffControlNetLoader")) {
                 assertTrue(nodes.registry().find(type).isPresent(), type);
                 assertTrue(Concepts.forNodeType(type).contains(Concepts.CONTROL), type + " explains controls");
             }
@@ -132,6 +133,19 @@ class ConceptsTest {
         }
         for (String part : List.of("tokens", "Strength", "SD 1.x")) {
             assertTrue(Concepts.STYLE_MODEL.text().contains(part), "says " + part);
+        }
+    }
+
+    @Test
+    void theUnclipNodesExplainUnclipAndRevision(@TempDir Path dir) {
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            for (String type : List.of("unCLIPCheckpointLoader", "unCLIPConditioning")) {
+                assertTrue(nodes.registry().find(type).isPresent(), type);
+                assertTrue(Concepts.forNodeType(type).contains(Concepts.UNCLIP), type + " explains unCLIP");
+            }
+        }
+        for (String part : List.of("SD 2.1", "revision", "Strength", "noise_augmentation", "clip_vision_g")) {
+            assertTrue(Concepts.UNCLIP.text().contains(part), "says " + part);
         }
     }
 }
