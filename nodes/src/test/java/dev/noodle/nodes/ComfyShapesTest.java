@@ -200,12 +200,15 @@ class ComfyShapesTest {
                 "CONTROL_NET:CONTROL_NET"));
         m.put("DiffControlNetLoader", List.of("Load ControlNet Model (diff)", "loaders", "model:MODEL",
                 controlNetName, "->", "CONTROL_NET:CONTROL_NET"));
-        // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply (file lists empty here)
-        m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders", "clip_name:COMBO[]", "->",
+        // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply; the file lists are the
+        // (empty) folders and Noodle's demo files
+        m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders",
+                "clip_name:COMBO[noodle-demo-clip-vision.safetensors]", "->",
                 "CLIP_VISION:CLIP_VISION"));
         m.put("CLIPVisionEncode", List.of("CLIP Vision Encode", "conditioning", "clip_vision:CLIP_VISION",
                 "image:IMAGE", "crop:COMBO[center,none]", "->", "CLIP_VISION_OUTPUT:CLIP_VISION_OUTPUT"));
-        m.put("StyleModelLoader", List.of("Load Style Model", "loaders", "style_model_name:COMBO[]", "->",
+        m.put("StyleModelLoader", List.of("Load Style Model", "loaders",
+                "style_model_name:COMBO[noodle-demo-style-model.safetensors]", "->",
                 "STYLE_MODEL:STYLE_MODEL"));
         m.put("StyleModelApply", List.of("Apply Style Model", "conditioning/style_model", "conditioning:CONDITIONING",
                 "style_model:STYLE_MODEL", "clip_vision_output:CLIP_VISION_OUTPUT",

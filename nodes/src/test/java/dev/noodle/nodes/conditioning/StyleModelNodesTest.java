@@ -190,4 +190,13 @@ class StyleModelNodesTest {
         }
         assertTrue(diff > 1e-4, "the style tokens change the picture: " + diff);
     }
+
+    @Test
+    void theDemoTowerAndStyleModelWorkWithTheDemoCheckpoint() {
+        RunResult r = ok(graph(DemoAddons.CLIP_VISION, DemoAddons.STYLE_MODEL, 1.0, "multiply", "none"));
+        ClipVisionOutputValue vision = (ClipVisionOutputValue) r.outputs().get("6").value(0);
+        assertArrayEquals(new long[] {2, 17, 64}, vision.lastHiddenState().shape());
+        ConditioningValue out = (ConditioningValue) r.outputs().get("8").value(0);
+        assertArrayEquals(new long[] {1, 77 + 2 * 8, TEXT_WIDTH}, out.entries().get(0).context().shape());
+    }
 }
