@@ -21,6 +21,7 @@ declare -A TARGETS=(
   [node-pack]="nodes:NodePackJarFuzzTest#load"
   [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
   [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
+  [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   # later: [ui-workflow]=...
 )
 
