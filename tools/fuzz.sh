@@ -21,6 +21,7 @@ declare -A TARGETS=(
   [node-pack]="nodes:NodePackJarFuzzTest#load"
   [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
   [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
+  [unclip]="nodes:UnclipTowerFuzzTest#unclipCheckpoint"
   # later: [ui-workflow]=...
 )
 
