@@ -22,6 +22,7 @@ declare -A TARGETS=(
   [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
   [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
   [unclip]="nodes:UnclipTowerFuzzTest#unclipCheckpoint"
+  [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   # later: [ui-workflow]=...
 )
 

@@ -200,6 +200,8 @@ public final class Concepts {
             Map.entry("LoadImage", List.of(INPAINT)),
             Map.entry("ControlNetApply", List.of(CONTROL)),
             Map.entry("ControlNetApplyAdvanced", List.of(CONTROL)),
+            Map.entry("ControlNetLoader", List.of(CONTROL)),
+            Map.entry("DiffControlNetLoader", List.of(CONTROL)),
             Map.entry("CLIPVisionLoader", List.of(CLIP_VISION)),
             Map.entry("CLIPVisionEncode", List.of(CLIP_VISION)),
             Map.entry("StyleModelLoader", List.of(STYLE_MODEL, CLIP_VISION)),
