@@ -20,6 +20,9 @@ declare -A TARGETS=(
   [filename]="app:FileRootsFuzzTest#resolve"
   [node-pack]="nodes:NodePackJarFuzzTest#load"
   [controlnet]="nodes:ControlNetFuzzTest#load"
+  [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
+  [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
+  [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   # later: [ui-workflow]=...
 )
 
