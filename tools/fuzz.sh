@@ -20,6 +20,7 @@ declare -A TARGETS=(
   [filename]="app:FileRootsFuzzTest#resolve"
   [node-pack]="nodes:NodePackJarFuzzTest#load"
   [ipadapter]="nodes:IpAdapterFuzzTest#ipadapterFile"
+  [controlnet]="nodes:ControlNetFuzzTest#load"
   [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
   [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
   [unclip]="nodes:UnclipTowerFuzzTest#unclipCheckpoint"
