@@ -1,0 +1,359 @@
+package dev.noodle.engine.control;
+
+import dev.noodle.engine.io.ModelFormatException;
+import dev.noodle.engine.io.RenamedTensorSource;
+import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.keys.KeyNames;
+import dev.noodle.engine.unet.UNetConfig;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The ControlNet file formats people download, recognised by their keys and read as the LDM control-only layout
+ * of {@link ControlNetLayout} through views that copy nothing:
+ *
+ * <ul>
+ *   <li>LDM control-only files (lllyasviel's v1.1 {@code control_v11p_sd15_*.pth}, the pruned
+ *       {@code control_*-fp16.safetensors}, SDXL ControlNets in this layout): read as they are;
+ *   <li>LDM full models (v1.0 {@code control_sd15_*.pth}: {@code control_model.} beside a whole SD checkpoint): the
+ *       {@code control_model.} view;
+ *   <li>diffusers {@code ControlNetModel} files ({@code diffusion_pytorch_model.safetensors}): renamed —
+ *       {@code controlnet_cond_embedding.conv_in}/{@code blocks.N}/{@code conv_out} are {@code input_hint_block}
+ *       0/2N+2/last, {@code controlnet_down_blocks.N} is {@code zero_convs.N.0}, {@code controlnet_mid_block} is
+ *       {@code middle_block_out.0}, and the UNet part follows the diffusers UNet names of {@link KeyNames};
+ *   <li>Stability's SDXL control-LoRAs ({@code lora_controlnet} marker): built on the loaded model's UNet by
+ *       {@link ControlLoraSource};
+ *   <li>"difference" ControlNets (full models with a {@code difference} marker): the loaded UNet's weights added
+ *       by {@link DifferenceSource}.
+ * </ul>
+ *
+ * T2I-Adapters are recognised so the caller can route them. Stateless and thread-safe.
+ */
+public final class ControlNetFormats {
+    /** What a control file holds, as told by its keys. */
+    public enum Format {
+        /** LDM ControlNet keys at the top level ({@code zero_convs.0.0.weight}). */
+        LDM_CONTROL("LDM ControlNet"),
+        /** A ControlNet under {@code control_model.} beside a whole checkpoint (lllyasviel's v1.0 files). */
+        LDM_FULL("full LDM ControlNet model"),
+        /** A full model whose {@code control_model.} weights are differences to the base UNet. */
+        DIFFERENCE("difference ControlNet"),
+        /** A diffusers {@code ControlNetModel}. */
+        DIFFUSERS("diffusers ControlNet"),
+        /** Stability's control-LoRA: low-rank differences to the base UNet plus the ControlNet's own parts. */
+        CONTROL_LORA("control-LoRA"),
+        /** A T2I-Adapter (TencentARC; original or diffusers names). */
+        T2I_ADAPTER("T2I-Adapter"),
+        /** None of these. */
+        UNKNOWN("unknown");
+
+        private final String label;
+
+        Format(String label) {
+            this.label = label;
+        }
+
+        /** How messages name the format. */
+        public String label() {
+            return label;
+        }
+
+        /** Whether reading it needs the loaded model's UNet weights. */
+        public boolean needsUnet() {
+            return this == CONTROL_LORA || this == DIFFERENCE;
+        }
+    }
+
+    /** The marker key of a control-LoRA (an empty tensor). */
+    public static final String LORA_MARKER = "lora_controlnet";
+    /** The marker key of a difference ControlNet. */
+    public static final String DIFFERENCE_MARKER = "difference";
+    /** The prefix of the ControlNet inside a full LDM model. */
+    public static final String FULL_PREFIX = "control_model.";
+    /** The key a diffusers ControlNet is recognised by. */
+    public static final String DIFFUSERS_KEY = "controlnet_cond_embedding.conv_in.weight";
+    /** The key an LDM ControlNet is recognised by. */
+    public static final String LDM_KEY = "zero_convs.0.0.weight";
+
+    private static final List<String> T2I_KEYS = List.of("adapter.body.0.resnets.0.block1.weight",
+            "body.0.in_conv.weight", "body.0.block1.weight");
+
+    private static final int MAX_INDEX = 10_000;
+    private static final Pattern DOWN_RES = Pattern.compile("^down_blocks\\.(\\d+)\\.resnets\\.(\\d+)\\.");
+    private static final Pattern DOWN_ATTN =
+            Pattern.compile("^down_blocks\\.(\\d+)\\.attentions\\.(\\d+)\\.transformer_blocks\\.(\\d+)\\.");
+    private static final Pattern MID_ATTN = Pattern.compile("^mid_block\\.attentions\\.0\\.transformer_blocks\\.(\\d+)\\.");
+    private static final Pattern HINT_BLOCK = Pattern.compile("^controlnet_cond_embedding\\.blocks\\.(\\d+)\\.");
+    private static final Pattern ZERO = Pattern.compile("^controlnet_down_blocks\\.(\\d+)\\.");
+
+    private ControlNetFormats() {}
+
+    /** The format of a file, from its keys alone (the order ComfyUI's {@code load_controlnet} checks them in). */
+    public static Format detect(Set<String> keys) {
+        if (keys.contains(LORA_MARKER)) {
+            return Format.CONTROL_LORA;
+        }
+        if (keys.contains(DIFFUSERS_KEY)) {
+            return Format.DIFFUSERS;
+        }
+        if (keys.contains(FULL_PREFIX + LDM_KEY)) {
+            return keys.contains(DIFFERENCE_MARKER) ? Format.DIFFERENCE : Format.LDM_FULL;
+        }
+        if (keys.contains(LDM_KEY)) {
+            return Format.LDM_CONTROL;
+        }
+        if (T2I_KEYS.stream().anyMatch(keys::contains)
+                || keys.contains("conv_in.weight") && keys.contains("body.0.block2.weight")) {
+            return Format.T2I_ADAPTER;
+        }
+        return Format.UNKNOWN;
+    }
+
+    /**
+     * The error for a file that is no control model: names the file, the keys each format is recognised by and,
+     * where the keys show it, what the file is instead and where it goes.
+     */
+    public static ModelFormatException unknown(String file, Set<String> keys) {
+        StringBuilder b = new StringBuilder(file).append(" is not a ControlNet or T2I-Adapter: it has none of the"
+                + " keys they are recognised by — '" + LDM_KEY + "' (ControlNet), '" + FULL_PREFIX + LDM_KEY
+                + "' (full ControlNet model), '" + DIFFUSERS_KEY + "' (diffusers ControlNet), '" + LORA_MARKER
+                + "' (control-LoRA), 'body.0.block1.weight' or 'adapter.body.0.resnets.0.block1.weight'"
+                + " (T2I-Adapter).");
+        String instead = whatInstead(keys);
+        if (instead != null) {
+            b.append(' ').append(instead);
+        } else {
+            List<String> first = new TreeSet<>(keys).stream().limit(5).toList();
+            b.append(keys.isEmpty() ? " It holds no tensors." : " Its keys begin " + first + ".");
+            b.append(" Re-download it or pick the right file.");
+        }
+        return new ModelFormatException(b.toString());
+    }
+
+    private static String whatInstead(Set<String> keys) {
+        boolean any = false;
+        boolean lora = false;
+        boolean ip = false;
+        boolean vision = false;
+        for (String k : keys) {
+            any |= k.startsWith(UNetConfig.PREFIX);
+            lora |= k.startsWith("lora_unet_") || k.startsWith("lora_te") || k.contains(".lora_up.")
+                    || k.contains(".lora_A.");
+            ip |= k.startsWith("image_proj.") || k.startsWith("ip_adapter.");
+            vision |= k.startsWith("vision_model.") || k.startsWith("visual.");
+        }
+        if (any) {
+            return "It is a Stable Diffusion checkpoint: put it in models/checkpoints.";
+        }
+        if (lora) {
+            return "It is a LoRA: put it in models/loras and load it with LoraLoader.";
+        }
+        if (ip) {
+            return "It is an IP-Adapter: put it in models/ipadapter.";
+        }
+        if (vision) {
+            return "It is a CLIP vision model: put it in models/clip_vision.";
+        }
+        return null;
+    }
+
+    /**
+     * A control file read as the LDM control-only layout.
+     *
+     * @param file the opened file
+     * @param unet the loaded model's UNet weights (keys relative to {@value UNetConfig#PREFIX}), needed by
+     *     control-LoRAs and difference ControlNets; may be null for the other formats
+     * @throws ModelFormatException for T2I-Adapters and unknown files, for a format that needs the model's UNet
+     *     when none is given, and for a file whose keys do not all map
+     */
+    public static TensorSource toLdm(TensorSource file, TensorSource unet) {
+        Format f = detect(file.keys());
+        if (f.needsUnet() && unet == null) {
+            throw new ModelFormatException(file.describe() + " is a " + f.label() + ": it holds changes to a base"
+                    + " model's UNet, so it needs the model it is applied to (DiffControlNetLoader gives it one).");
+        }
+        return switch (f) {
+            case LDM_CONTROL -> file;
+            case LDM_FULL -> file.withPrefix(FULL_PREFIX);
+            case DIFFERENCE -> DifferenceSource.of(file.withPrefix(FULL_PREFIX), unet);
+            case DIFFUSERS -> fromDiffusers(file);
+            case CONTROL_LORA -> ControlLoraSource.of(file, unet);
+            case T2I_ADAPTER -> throw new ModelFormatException(file.describe() + " is a T2I-Adapter, not a"
+                    + " ControlNet; it is read by the adapter loader.");
+            case UNKNOWN -> throw unknown(file.describe(), file.keys());
+        };
+    }
+
+    /**
+     * A diffusers {@code ControlNetModel} file as the LDM control-only layout: every key renamed, none copied. The
+     * block structure (levels, ResBlocks per level, transformer depth per block) comes from the keys, the widths
+     * from the shapes, and the result is checked strictly against {@link ControlNetLayout#shapes}.
+     *
+     * @throws ModelFormatException naming the file and each key that does not map, is missing or has the wrong
+     *     shape (with its diffusers name)
+     */
+    public static TensorSource fromDiffusers(TensorSource file) {
+        String where = file.describe();
+        Set<String> keys = file.keys();
+        if (!keys.contains("conv_in.weight") || !keys.contains(DIFFUSERS_KEY)) {
+            throw new ModelFormatException(where + ": not a diffusers ControlNet: '"
+                    + (keys.contains("conv_in.weight") ? DIFFUSERS_KEY : "conv_in.weight") + "' is missing.");
+        }
+        int levels = 0;
+        int resPerLevel = 0;
+        int hintBlocks = 0;
+        int zeros = 0;
+        int midDepth = 0;
+        Map<Long, Integer> depth = new HashMap<>();
+        for (String k : keys) {
+            checkIndices(k, where);
+            Matcher m;
+            if ((m = DOWN_RES.matcher(k)).find()) {
+                int lv = Integer.parseInt(m.group(1));
+                levels = Math.max(levels, lv + 1);
+                if (lv == 0) {
+                    resPerLevel = Math.max(resPerLevel, Integer.parseInt(m.group(2)) + 1);
+                }
+            } else if ((m = DOWN_ATTN.matcher(k)).find()) {
+                long block = Long.parseLong(m.group(1)) * MAX_INDEX + Long.parseLong(m.group(2));
+                depth.merge(block, Integer.parseInt(m.group(3)) + 1, Math::max);
+            } else if ((m = MID_ATTN.matcher(k)).find()) {
+                midDepth = Math.max(midDepth, Integer.parseInt(m.group(1)) + 1);
+            } else if ((m = HINT_BLOCK.matcher(k)).find()) {
+                hintBlocks = Math.max(hintBlocks, Integer.parseInt(m.group(1)) + 1);
+            } else if ((m = ZERO.matcher(k)).find()) {
+                zeros = Math.max(zeros, Integer.parseInt(m.group(1)) + 1);
+            }
+        }
+        if (levels == 0 || resPerLevel == 0 || levels * resPerLevel > 256) {
+            throw new ModelFormatException(where + ": a diffusers ControlNet needs down_blocks.0.resnets.0.* keys"
+                    + (levels * resPerLevel > 256 ? " and at most 256 down ResBlocks" : "") + "; this file has "
+                    + levels + " down levels of " + resPerLevel + " ResBlocks.");
+        }
+        int deepest = Math.max(midDepth, depth.values().stream().mapToInt(Integer::intValue).max().orElse(0));
+        if (deepest > 64) {
+            throw new ModelFormatException(where + ": a transformer of this diffusers ControlNet has " + deepest
+                    + " blocks; at most 64 are read (SDXL has 10).");
+        }
+        int[] inputDepth = new int[levels * resPerLevel];
+        for (int lv = 0; lv < levels; lv++) {
+            for (int i = 0; i < resPerLevel; i++) {
+                inputDepth[lv * resPerLevel + i] = depth.getOrDefault((long) lv * MAX_INDEX + i, 0);
+            }
+        }
+        Map<String, String> modules = new LinkedHashMap<>(
+                KeyNames.diffusersToLdmUnetEncoder(resPerLevel, inputDepth, midDepth));
+        modules.put("controlnet_cond_embedding.conv_in", "input_hint_block.0");
+        for (int i = 0; i < hintBlocks; i++) {
+            modules.put("controlnet_cond_embedding.blocks." + i, "input_hint_block." + (2 * i + 2));
+        }
+        modules.put("controlnet_cond_embedding.conv_out", "input_hint_block." + (2 * hintBlocks + 2));
+        for (int i = 0; i < zeros; i++) {
+            modules.put("controlnet_down_blocks." + i, "zero_convs." + i + ".0");
+        }
+        modules.put("controlnet_mid_block", "middle_block_out.0");
+
+        Map<String, String> toFile = new LinkedHashMap<>();
+        TreeSet<String> unmapped = new TreeSet<>();
+        for (String k : new TreeSet<>(keys)) {
+            int dot = k.lastIndexOf('.');
+            String ldm = dot > 0 ? modules.get(k.substring(0, dot)) : null;
+            if (ldm == null) {
+                unmapped.add(k);
+                continue;
+            }
+            String ldmKey = ldm + k.substring(dot);
+            toFile.put(ldmKey, k);
+        }
+        if (!unmapped.isEmpty()) {
+            throw new ModelFormatException(where + ": " + unmapped.size() + " key" + (unmapped.size() == 1 ? "" : "s")
+                    + " of this diffusers ControlNet map to no ControlNet weight: "
+                    + unmapped.stream().limit(6).toList() + (unmapped.size() > 6 ? " …" : "")
+                    + ". It is a variant Noodle does not read (e.g. a ControlNet-Union or a Flux/SD3 ControlNet)"
+                    + " or a damaged file.");
+        }
+        TensorSource view = RenamedTensorSource.of(file, toFile, where + " (diffusers ControlNet)");
+        long[] hint = view.info("input_hint_block.0.weight").shape();
+        if (hint.length != 4) {
+            throw new ModelFormatException(where + ": '" + DIFFUSERS_KEY + "' must be a 4-d convolution weight, got "
+                    + Arrays.toString(hint));
+        }
+        Map<String, long[]> expected = ControlNetLayout.shapes(configOf(view, resPerLevel, inputDepth, midDepth,
+                where), (int) hint[1]);
+        Map<String, String> ldmToModule = new HashMap<>();
+        modules.forEach((d, l) -> ldmToModule.put(l, d));
+        ControlNetLayout.check(view, expected, k -> {
+            int dot = k.lastIndexOf('.');
+            String d = dot > 0 ? ldmToModule.get(k.substring(0, dot)) : null;
+            return d == null ? k : d + k.substring(dot);
+        });
+        return view;
+    }
+
+    private static void checkIndices(String key, String where) {
+        for (String part : key.split("\\.")) {
+            if (part.length() > 4 && part.chars().allMatch(Character::isDigit)) {
+                throw new ModelFormatException(where + ": key '" + key + "' has an out-of-range block index.");
+            }
+        }
+    }
+
+    /** The UNet config a converted diffusers ControlNet copies, read from its LDM-named shapes. */
+    private static UNetConfig configOf(TensorSource s, int r, int[] inputDepth, int midDepth, String where) {
+        long[] convIn = shape(s, "input_blocks.0.0.weight", "conv_in.weight", where);
+        if (convIn.length != 4) {
+            throw new ModelFormatException(where + ": 'conv_in.weight' must be a 4-d convolution weight, got "
+                    + Arrays.toString(convIn));
+        }
+        int mc = (int) convIn[0];
+        int levels = inputDepth.length / r;
+        int[] mult = new int[levels];
+        for (int lv = 0; lv < levels; lv++) {
+            long[] w = shape(s, "input_blocks." + (1 + (r + 1) * lv) + ".0.out_layers.3.weight",
+                    "down_blocks." + lv + ".resnets.0.conv2.weight", where);
+            if (w.length == 0 || mc <= 0 || w[0] % mc != 0) {
+                throw new ModelFormatException(where + ": 'down_blocks." + lv + ".resnets.0.conv2.weight' has shape "
+                        + Arrays.toString(w) + ", not a multiple of conv_in's " + mc + " channels.");
+            }
+            mult[lv] = (int) (w[0] / mc);
+        }
+        int context = 0;
+        boolean linear = false;
+        for (String k : s.keys()) {
+            long[] sh = s.info(k).shape();
+            if (k.endsWith("attn2.to_k.weight") && sh.length == 2) {
+                context = (int) sh[1];
+            }
+            if (k.endsWith("proj_in.weight")) {
+                linear = sh.length == 2;
+            }
+        }
+        int adm = 0;
+        if (s.contains("label_emb.0.0.weight")) {
+            long[] l = s.info("label_emb.0.0.weight").shape();
+            adm = l.length == 2 ? (int) l[1] : 0;
+        }
+        boolean sd1 = !linear && adm == 0 && context != 1024;
+        try {
+            return new UNetConfig((int) convIn[1], 4, mc, mult, r, inputDepth, midDepth,
+                    new int[levels * (r + 1)], sd1 ? 8 : -1, sd1 ? -1 : 64, context, linear, adm);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(where + ": not a ControlNet Noodle can read: " + e.getMessage());
+        }
+    }
+
+    private static long[] shape(TensorSource s, String ldmKey, String fileKey, String where) {
+        if (!s.contains(ldmKey)) {
+            throw new ModelFormatException(where + ": key '" + fileKey + "' is missing; the file is truncated or not"
+                    + " a diffusers ControlNet.");
+        }
+        return s.info(ldmKey).shape();
+    }
+}
