@@ -19,6 +19,8 @@ declare -A TARGETS=(
   [infotext]="nodes:A1111InfotextFuzzTest#parseAndImport"
   [filename]="app:FileRootsFuzzTest#resolve"
   [node-pack]="nodes:NodePackJarFuzzTest#load"
+  [controlnet]="nodes:ControlNetFormatsFuzzTest#convertEditedLayout"
+  [controlnet-file]="nodes:ControlNetFormatsFuzzTest#openFile"
   # later: [ui-workflow]=...
 )
 

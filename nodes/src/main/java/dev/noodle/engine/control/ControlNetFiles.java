@@ -138,6 +138,14 @@ public final class ControlNetFiles {
     public static Path writeControlLora(Path file, UNetConfig c, int hintChannels, int rank, long seed)
             throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
+        controlLoraShapes(c, hintChannels, rank).forEach((k, s) -> w.addF32(k, s, values(k, s, seed)));
+        w.write(file);
+        return file;
+    }
+
+    /** Keys and shapes of a control-LoRA of the given rank, as {@link #writeControlLora} writes them. */
+    public static Map<String, long[]> controlLoraShapes(UNetConfig c, int hintChannels, int rank) {
+        Map<String, long[]> out = new LinkedHashMap<>();
         ControlNetLayout.shapes(c, hintChannels).forEach((k, s) -> {
             if (ControlNetLayout.isUnetPart(k) && s.length >= 2) {
                 String m = k.substring(0, k.length() - ".weight".length());
@@ -146,17 +154,14 @@ public final class ControlNetFiles {
                     in *= s[i];
                 }
                 long r = Math.min(rank, Math.min(s[0], in));
-                long[] up = s.length == 4 ? new long[] {s[0], r, 1, 1} : new long[] {s[0], r};
-                long[] down = s.length == 4 ? new long[] {r, s[1], s[2], s[3]} : new long[] {r, s[1]};
-                w.addF32(m + ".up", up, values(m + ".up", up, seed));
-                w.addF32(m + ".down", down, values(m + ".down", down, seed));
+                out.put(m + ".up", s.length == 4 ? new long[] {s[0], r, 1, 1} : new long[] {s[0], r});
+                out.put(m + ".down", s.length == 4 ? new long[] {r, s[1], s[2], s[3]} : new long[] {r, s[1]});
             } else {
-                w.addF32(k, s, values(k, s, seed));
+                out.put(k, s);
             }
         });
-        w.addF32(ControlNetFormats.LORA_MARKER, new long[] {0}, new float[0]);
-        w.write(file);
-        return file;
+        out.put(ControlNetFormats.LORA_MARKER, new long[] {0});
+        return out;
     }
 
     private static long hash(String key) {
