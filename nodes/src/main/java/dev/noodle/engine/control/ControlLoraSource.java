@@ -123,7 +123,7 @@ public final class ControlLoraSource implements TensorSource {
                     + (file.contains(hintKey) ? "not a 4-d convolution weight" : "missing") + ".");
         }
         ControlLoraSource view = new ControlLoraSource(file, unet, keys);
-        ControlNetLayout.check(view, ControlNetLayout.shapes(config, (int) file.info(hintKey).shape()[1]),
+        ControlNetLayout.check(view, ControlNet.shapes(config, (int) file.info(hintKey).shape()[1]),
                 k -> keys.get(k) == From.LOW_RANK ? k.substring(0, k.length() - ".weight".length()) + ".up/.down"
                         : k);
         return view;

@@ -79,11 +79,8 @@ public final class ControlModels {
      * elsewhere replace their {@link ControlFormat#notRead} entry here.
      */
     public static final List<ControlFormat> FORMATS = List.of(
-            ControlFormat.notRead("Stability control-LoRA (SDXL)", k -> k.contains("lora_controlnet"),
-                    "Use a full SDXL ControlNet instead."),
-            ControlFormat.notRead("diffusers-format ControlNet",
-                    k -> k.contains("controlnet_cond_embedding.conv_in.weight"),
-                    "Use the same ControlNet in lllyasviel's single-file format (control_*.safetensors or .pth)."),
+            ControlNetFormats.CONTROL_LORA_FORMAT,
+            ControlNetFormats.DIFFUSERS_FORMAT,
             LDM,
             ControlFormat.notRead("T2I-Adapter", ControlModels::isT2iAdapter,
                     "Use a ControlNet for the same kind of control image instead."),
@@ -123,7 +120,7 @@ public final class ControlModels {
             }
         }
         throw new ModelFormatException(file.path() + " is not a ControlNet or T2I-Adapter: " + whatItIs(keys)
-                + ". Put ControlNets in models/controlnet and pick one of those.");
+                + ". " + ControlNetFormats.RECOGNISED_BY + " Put ControlNets in models/controlnet and pick one of those.");
     }
 
     // ComfyUI's T2I-Adapter markers (load_t2i_adapter): an 'adapter' wrapper, diffusers names, light or full

@@ -1,5 +1,6 @@
 package dev.noodle.engine.control;
 
+import dev.noodle.engine.io.ModelFile;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.RenamedTensorSource;
 import dev.noodle.engine.io.TensorSource;
@@ -16,8 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The ControlNet file formats people download, recognised by their keys and read as the LDM control-only layout
- * of {@link ControlNetLayout} through views that copy nothing:
+ * The ControlNet file formats people download, recognised by their keys; those not in lllyasviel's LDM names are
+ * read as the LDM control-only layout of {@link ControlNet#shapes} through views that copy nothing:
  *
  * <ul>
  *   <li>LDM control-only files (lllyasviel's v1.1 {@code control_v11p_sd15_*.pth}, the pruned
@@ -31,7 +32,7 @@ import java.util.regex.Pattern;
  *   <li>Stability's SDXL control-LoRAs ({@code lora_controlnet} marker): built on the loaded model's UNet by
  *       {@link ControlLoraSource};
  *   <li>"difference" ControlNets (full models with a {@code difference} marker): the loaded UNet's weights added
- *       by {@link DifferenceSource}.
+ *       ({@link ControlModels}).
  * </ul>
  *
  * T2I-Adapters are recognised so the caller can route them. Stateless and thread-safe.
@@ -82,8 +83,60 @@ public final class ControlNetFormats {
     /** The key an LDM ControlNet is recognised by. */
     public static final String LDM_KEY = "zero_convs.0.0.weight";
 
-    private static final List<String> T2I_KEYS = List.of("adapter.body.0.resnets.0.block1.weight",
-            "body.0.in_conv.weight", "body.0.block1.weight");
+    /** The keys each control format is recognised by, for the message about a file that has none of them. */
+    public static final String RECOGNISED_BY = "Control models are recognised by '" + LDM_KEY + "' (ControlNet), '"
+            + FULL_PREFIX + LDM_KEY + "' (full ControlNet model), '" + DIFFUSERS_KEY + "' (diffusers ControlNet), '"
+            + LORA_MARKER + "' (control-LoRA), 'body.0.block2.weight' with 'conv_in.weight', 'body.0.in_conv.weight'"
+            + " or 'adapter.*' (T2I-Adapter).";
+
+    /** Diffusers {@code ControlNetModel} files, renamed by {@link #fromDiffusers} and loaded as a ControlNet. */
+    static final ControlFormat DIFFUSERS_FORMAT = new ControlFormat() {
+        @Override
+        public String name() {
+            return "diffusers ControlNet";
+        }
+
+        @Override
+        public boolean recognises(Set<String> keys) {
+            return keys.contains(DIFFUSERS_KEY);
+        }
+
+        @Override
+        public ControlModel load(ModelFile file, ControlModels.Request request) {
+            return ControlNet.load(fromDiffusers(file), "", request.target(),
+                    ControlModels.globalAveragePooling(file.path()));
+        }
+    };
+
+    /**
+     * Stability's control-LoRAs, built on the model they are applied to by {@link ControlLoraSource} and loaded as
+     * a ControlNet; without a model they are refused with what to do.
+     */
+    static final ControlFormat CONTROL_LORA_FORMAT = new ControlFormat() {
+        @Override
+        public String name() {
+            return "Stability control-LoRA";
+        }
+
+        @Override
+        public boolean recognises(Set<String> keys) {
+            return keys.contains(LORA_MARKER);
+        }
+
+        @Override
+        public ControlModel load(ModelFile file, ControlModels.Request request) {
+            if (request.model() == null) {
+                throw new ModelFormatException(file.path() + " is a Stability control-LoRA: it stores what it changes"
+                        + " in an SDXL model's UNet, so it needs that model. Load it with the Load ControlNet Model"
+                        + " (diff) node, connected to the model it is used with.");
+            }
+            String model = request.modelFamily() == null ? "the model" : "the " + request.modelFamily().displayName()
+                    + " model";
+            TensorSource unet = new ModelUNetSource(request.model(), model + "'s UNet");
+            return ControlNet.load(ControlLoraSource.of(file, unet, request.model().config()), "", request.target(),
+                    ControlModels.globalAveragePooling(file.path()));
+        }
+    };
 
     private static final int MAX_INDEX = 10_000;
     private static final Pattern DOWN_RES = Pattern.compile("^down_blocks\\.(\\d+)\\.resnets\\.(\\d+)\\.");
@@ -109,92 +162,16 @@ public final class ControlNetFormats {
         if (keys.contains(LDM_KEY)) {
             return Format.LDM_CONTROL;
         }
-        if (T2I_KEYS.stream().anyMatch(keys::contains)
-                || keys.contains("conv_in.weight") && keys.contains("body.0.block2.weight")) {
+        if (ControlModels.isT2iAdapter(keys)) {
             return Format.T2I_ADAPTER;
         }
         return Format.UNKNOWN;
     }
 
     /**
-     * The error for a file that is no control model: names the file, the keys each format is recognised by and,
-     * where the keys show it, what the file is instead and where it goes.
-     */
-    public static ModelFormatException unknown(String file, Set<String> keys) {
-        StringBuilder b = new StringBuilder(file).append(" is not a ControlNet or T2I-Adapter: it has none of the"
-                + " keys they are recognised by — '" + LDM_KEY + "' (ControlNet), '" + FULL_PREFIX + LDM_KEY
-                + "' (full ControlNet model), '" + DIFFUSERS_KEY + "' (diffusers ControlNet), '" + LORA_MARKER
-                + "' (control-LoRA), 'body.0.block1.weight' or 'adapter.body.0.resnets.0.block1.weight'"
-                + " (T2I-Adapter).");
-        String instead = whatInstead(keys);
-        if (instead != null) {
-            b.append(' ').append(instead);
-        } else {
-            List<String> first = new TreeSet<>(keys).stream().limit(5).toList();
-            b.append(keys.isEmpty() ? " It holds no tensors." : " Its keys begin " + first + ".");
-            b.append(" Re-download it or pick the right file.");
-        }
-        return new ModelFormatException(b.toString());
-    }
-
-    private static String whatInstead(Set<String> keys) {
-        boolean any = false;
-        boolean lora = false;
-        boolean ip = false;
-        boolean vision = false;
-        for (String k : keys) {
-            any |= k.startsWith(UNetConfig.PREFIX);
-            lora |= k.startsWith("lora_unet_") || k.startsWith("lora_te") || k.contains(".lora_up.")
-                    || k.contains(".lora_A.");
-            ip |= k.startsWith("image_proj.") || k.startsWith("ip_adapter.");
-            vision |= k.startsWith("vision_model.") || k.startsWith("visual.");
-        }
-        if (any) {
-            return "It is a Stable Diffusion checkpoint: put it in models/checkpoints.";
-        }
-        if (lora) {
-            return "It is a LoRA: put it in models/loras and load it with LoraLoader.";
-        }
-        if (ip) {
-            return "It is an IP-Adapter: put it in models/ipadapter.";
-        }
-        if (vision) {
-            return "It is a CLIP vision model: put it in models/clip_vision.";
-        }
-        return null;
-    }
-
-    /**
-     * A control file read as the LDM control-only layout.
-     *
-     * @param file the opened file
-     * @param unet the loaded model's UNet weights (keys relative to {@value UNetConfig#PREFIX}), needed by
-     *     control-LoRAs and difference ControlNets; may be null for the other formats
-     * @throws ModelFormatException for T2I-Adapters and unknown files, for a format that needs the model's UNet
-     *     when none is given, and for a file whose keys do not all map
-     */
-    public static TensorSource toLdm(TensorSource file, TensorSource unet) {
-        Format f = detect(file.keys());
-        if (f.needsUnet() && unet == null) {
-            throw new ModelFormatException(file.describe() + " is a " + f.label() + ": it holds changes to a base"
-                    + " model's UNet, so it needs the model it is applied to (DiffControlNetLoader gives it one).");
-        }
-        return switch (f) {
-            case LDM_CONTROL -> file;
-            case LDM_FULL -> file.withPrefix(FULL_PREFIX);
-            case DIFFERENCE -> DifferenceSource.of(file.withPrefix(FULL_PREFIX), unet);
-            case DIFFUSERS -> fromDiffusers(file);
-            case CONTROL_LORA -> ControlLoraSource.of(file, unet);
-            case T2I_ADAPTER -> throw new ModelFormatException(file.describe() + " is a T2I-Adapter, not a"
-                    + " ControlNet; it is read by the adapter loader.");
-            case UNKNOWN -> throw unknown(file.describe(), file.keys());
-        };
-    }
-
-    /**
      * A diffusers {@code ControlNetModel} file as the LDM control-only layout: every key renamed, none copied. The
      * block structure (levels, ResBlocks per level, transformer depth per block) comes from the keys, the widths
-     * from the shapes, and the result is checked strictly against {@link ControlNetLayout#shapes}.
+     * from the shapes, and the result is checked strictly against {@link ControlNet#shapes}.
      *
      * @throws ModelFormatException naming the file and each key that does not map, is missing or has the wrong
      *     shape (with its diffusers name)
@@ -203,8 +180,9 @@ public final class ControlNetFormats {
         String where = file.describe();
         Set<String> keys = file.keys();
         if (!keys.contains("conv_in.weight") || !keys.contains(DIFFUSERS_KEY)) {
-            throw new ModelFormatException(where + ": not a diffusers ControlNet: '"
-                    + (keys.contains("conv_in.weight") ? DIFFUSERS_KEY : "conv_in.weight") + "' is missing.");
+            throw new ModelFormatException(where + ": a diffusers-format ControlNet needs '"
+                    + (keys.contains("conv_in.weight") ? DIFFUSERS_KEY : "conv_in.weight") + "', which is missing;"
+                    + " the file is truncated or damaged.");
         }
         int levels = 0;
         int resPerLevel = 0;
@@ -233,7 +211,7 @@ public final class ControlNetFormats {
             }
         }
         if (levels == 0 || resPerLevel == 0 || levels * resPerLevel > 256) {
-            throw new ModelFormatException(where + ": a diffusers ControlNet needs down_blocks.0.resnets.0.* keys"
+            throw new ModelFormatException(where + ": a diffusers-format ControlNet needs down_blocks.0.resnets.0.* keys"
                     + (levels * resPerLevel > 256 ? " and at most 256 down ResBlocks" : "") + "; this file has "
                     + levels + " down levels of " + resPerLevel + " ResBlocks.");
         }
@@ -285,8 +263,7 @@ public final class ControlNetFormats {
             throw new ModelFormatException(where + ": '" + DIFFUSERS_KEY + "' must be a 4-d convolution weight, got "
                     + Arrays.toString(hint));
         }
-        Map<String, long[]> expected = ControlNetLayout.shapes(configOf(view, resPerLevel, inputDepth, midDepth,
-                where), (int) hint[1]);
+        Map<String, long[]> expected = ControlNet.shapes(UNetConfig.fromEncoderWeights(view, where), (int) hint[1]);
         Map<String, String> ldmToModule = new HashMap<>();
         modules.forEach((d, l) -> ldmToModule.put(l, d));
         ControlNetLayout.check(view, expected, k -> {
@@ -303,57 +280,5 @@ public final class ControlNetFormats {
                 throw new ModelFormatException(where + ": key '" + key + "' has an out-of-range block index.");
             }
         }
-    }
-
-    /** The UNet config a converted diffusers ControlNet copies, read from its LDM-named shapes. */
-    private static UNetConfig configOf(TensorSource s, int r, int[] inputDepth, int midDepth, String where) {
-        long[] convIn = shape(s, "input_blocks.0.0.weight", "conv_in.weight", where);
-        if (convIn.length != 4) {
-            throw new ModelFormatException(where + ": 'conv_in.weight' must be a 4-d convolution weight, got "
-                    + Arrays.toString(convIn));
-        }
-        int mc = (int) convIn[0];
-        int levels = inputDepth.length / r;
-        int[] mult = new int[levels];
-        for (int lv = 0; lv < levels; lv++) {
-            long[] w = shape(s, "input_blocks." + (1 + (r + 1) * lv) + ".0.out_layers.3.weight",
-                    "down_blocks." + lv + ".resnets.0.conv2.weight", where);
-            if (w.length == 0 || mc <= 0 || w[0] % mc != 0) {
-                throw new ModelFormatException(where + ": 'down_blocks." + lv + ".resnets.0.conv2.weight' has shape "
-                        + Arrays.toString(w) + ", not a multiple of conv_in's " + mc + " channels.");
-            }
-            mult[lv] = (int) (w[0] / mc);
-        }
-        int context = 0;
-        boolean linear = false;
-        for (String k : s.keys()) {
-            long[] sh = s.info(k).shape();
-            if (k.endsWith("attn2.to_k.weight") && sh.length == 2) {
-                context = (int) sh[1];
-            }
-            if (k.endsWith("proj_in.weight")) {
-                linear = sh.length == 2;
-            }
-        }
-        int adm = 0;
-        if (s.contains("label_emb.0.0.weight")) {
-            long[] l = s.info("label_emb.0.0.weight").shape();
-            adm = l.length == 2 ? (int) l[1] : 0;
-        }
-        boolean sd1 = !linear && adm == 0 && context != 1024;
-        try {
-            return new UNetConfig((int) convIn[1], 4, mc, mult, r, inputDepth, midDepth,
-                    new int[levels * (r + 1)], sd1 ? 8 : -1, sd1 ? -1 : 64, context, linear, adm);
-        } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(where + ": not a ControlNet Noodle can read: " + e.getMessage());
-        }
-    }
-
-    private static long[] shape(TensorSource s, String ldmKey, String fileKey, String where) {
-        if (!s.contains(ldmKey)) {
-            throw new ModelFormatException(where + ": key '" + fileKey + "' is missing; the file is truncated or not"
-                    + " a diffusers ControlNet.");
-        }
-        return s.info(ldmKey).shape();
     }
 }

@@ -26,9 +26,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Jazzer fuzz targets for ControlNet format detection and conversion (diffusers, control-LoRA, full and difference
- * models). Every input must either convert into a view whose every key reads back with its stated number of
- * elements, or fail with {@link ModelFormatException}; any other throwable or a hang is a finding. Regression inputs
+ * Jazzer fuzz targets for ControlNet format detection and conversion (diffusers ControlNets, control-LoRAs).
+ * Every input must either convert into a view whose every key reads back with its stated number of elements, or fail with {@link ModelFormatException}; any other throwable or a hang is a finding. Regression inputs
  * live under {@code ControlNetFormatsFuzzTestInputs/<method>/}; {@code tools/fuzz.sh} fuzzes.
  */
 class ControlNetFormatsFuzzTest {
@@ -37,8 +36,7 @@ class ControlNetFormatsFuzzTest {
     private static final List<Map<String, long[]>> BASES = List.of(
             ControlNetFiles.diffusersShapes(SD1, 3),
             ControlNetFiles.diffusersShapes(XL, 3),
-            ControlNetFiles.controlLoraShapes(XL, 3, 4),
-            prefixed(ControlNetLayout.shapes(SD1, 3), ControlNetFormats.FULL_PREFIX));
+            ControlNetFiles.controlLoraShapes(XL, 3, 4));
     private static final TensorSource XL_UNET = new Shapes(unet(XL), "xl-unet");
     private static final TensorSource SD1_UNET = new Shapes(unet(SD1), "sd1-unet");
     private static final String[] TOKENS = {"0", "1", "9", "12", "99999", "weight", "bias", "up", "down",
@@ -48,7 +46,7 @@ class ControlNetFormatsFuzzTest {
     private static final long MAX_ELEMENTS = 1 << 18;
 
     /**
-     * A real key layout (a diffusers ControlNet, a control-LoRA or a full model, tiny configs) changed by a few
+     * A real key layout (a diffusers ControlNet or a control-LoRA, tiny configs) changed by a few
      * fuzzed edits — keys dropped, renamed, added or reshaped — converted against a tiny SD1 or SDXL UNet.
      */
     @FuzzTest(maxDuration = "10m")
@@ -98,15 +96,17 @@ class ControlNetFormatsFuzzTest {
     }
 
     private static void convertAndRead(TensorSource file, TensorSource unet) {
-        ControlNetFormats.Format format = ControlNetFormats.detect(file.keys());
         TensorSource view;
         try {
-            view = ControlNetFormats.toLdm(file, unet);
+            view = switch (ControlNetFormats.detect(file.keys())) {
+                case DIFFUSERS -> ControlNetFormats.fromDiffusers(file);
+                case CONTROL_LORA -> ControlLoraSource.of(file, unet);
+                default -> null;
+            };
         } catch (ModelFormatException expected) {
             return;
         }
-        if (format == ControlNetFormats.Format.LDM_CONTROL || format == ControlNetFormats.Format.DIFFUSERS
-                || format == ControlNetFormats.Format.CONTROL_LORA) {
+        if (view != null) {
             for (String key : view.keys()) {
                 long n = view.info(key).elementCount();
                 if (n <= MAX_ELEMENTS) {
@@ -114,12 +114,6 @@ class ControlNetFormatsFuzzTest {
                 }
             }
         }
-    }
-
-    private static Map<String, long[]> prefixed(Map<String, long[]> shapes, String prefix) {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        shapes.forEach((k, v) -> m.put(prefix + k, v));
-        return m;
     }
 
     private static Map<String, long[]> unet(UNetConfig c) {

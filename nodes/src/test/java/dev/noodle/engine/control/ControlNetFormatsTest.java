@@ -85,21 +85,22 @@ class ControlNetFormatsTest {
 
     @Test
     void layoutMatchesTheIndependentKeySet() {
-        assertSameShapes(expectedLdm(SD1, 3), ControlNetLayout.shapes(SD1, 3));
-        assertSameShapes(expectedLdm(XL, 3), ControlNetLayout.shapes(XL, 3));
-        assertSameShapes(expectedLdm(UNetConfig.sd15(), 3), ControlNetLayout.shapes(UNetConfig.sd15(), 3));
+        assertSameShapes(expectedLdm(SD1, 3), ControlNet.shapes(SD1, 3));
+        assertSameShapes(expectedLdm(XL, 3), ControlNet.shapes(XL, 3));
+        assertSameShapes(expectedLdm(UNetConfig.sd15(), 3), ControlNet.shapes(UNetConfig.sd15(), 3));
     }
 
     @Test
     void diffusersFileReadsAsExactlyTheLdmLayoutWithTheSameValues() throws Exception {
         for (UNetConfig c : new UNetConfig[] {SD1, XL}) {
             Path d = ControlNetFiles.writeDiffusers(dir.resolve("diffusion_pytorch_model.safetensors"), c, 3, SEED);
-            Path l = ControlNetFiles.writeLdm(dir.resolve("control.safetensors"), c, 3, SEED);
+            Path l = TinyControlNets.write(dir.resolve("control.safetensors"), c, TinyControlNets.Layout.SAFETENSORS,
+                    SEED);
             try (ModelFile df = ModelFiles.open(d); ModelFile lf = ModelFiles.open(l)) {
                 assertEquals(Format.DIFFUSERS, ControlNetFormats.detect(df.keys()));
                 assertEquals(Format.LDM_CONTROL, ControlNetFormats.detect(lf.keys()));
                 assertTrue(df.keys().stream().noneMatch(k -> k.startsWith("input_blocks.")), "written in diffusers names");
-                TensorSource view = ControlNetFormats.toLdm(df, null);
+                TensorSource view = ControlNetFormats.fromDiffusers(df);
                 assertSameShapes(expectedLdm(c, 3), shapesOf(view));
                 assertEquals(df.keys().size(), view.keys().size(), "every file key maps once");
                 for (String k : lf.keys()) {
@@ -229,35 +230,6 @@ class ControlNetFormatsTest {
     }
 
     @Test
-    void fullAndDifferenceModelsReadAsTheControlNet() throws Exception {
-        Path full = ControlNetFiles.writeLdmFull(dir.resolve("control_sd15_canny.safetensors"), SD1, 3, SEED, false, 1);
-        Path diff = ControlNetFiles.writeLdmFull(dir.resolve("diff_control.safetensors"), SD1, 3, SEED, true, 1);
-        Path ldm = ControlNetFiles.writeLdm(dir.resolve("control.safetensors"), SD1, 3, SEED);
-        try (ModelFile ff = ModelFiles.open(full); ModelFile df = ModelFiles.open(diff); ModelFile lf = ModelFiles.open(ldm)) {
-            assertEquals(Format.LDM_FULL, ControlNetFormats.detect(ff.keys()));
-            assertEquals(Format.DIFFERENCE, ControlNetFormats.detect(df.keys()));
-            TensorSource fv = ControlNetFormats.toLdm(ff, null);
-            assertSameShapes(expectedLdm(SD1, 3), shapesOf(fv));
-            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ControlNetFormats.toLdm(df, null));
-            assertTrue(e.getMessage().contains("diff_control") && e.getMessage().contains("DiffControlNetLoader"),
-                    e.getMessage());
-            TensorSource dv = ControlNetFormats.toLdm(df, df.withPrefix(UNetConfig.PREFIX));
-            assertSameShapes(expectedLdm(SD1, 3), shapesOf(dv));
-            for (String k : lf.keys()) {
-                float[] want = lf.loadFloats(k);
-                float[] got = dv.loadFloats(k);
-                for (int i = 0; i < want.length; i++) {
-                    assertEquals(want[i], got[i], 1e-6, k);
-                }
-            }
-            try (NDManager m = NDManager.newBaseManager()) {
-                String k = "middle_block.0.in_layers.2.weight";
-                assertArrayEquals(dv.loadFloats(k), dv.load(k, m, DataType.FLOAT32).toFloatArray(), 1e-6f);
-            }
-        }
-    }
-
-    @Test
     void controlLoraIsTheUnetPlusUpTimesDown() throws Exception {
         Path unetFile = ControlNetFiles.writeUnet(dir.resolve("unet.safetensors"), XL, 1);
         Path lora = ControlNetFiles.writeControlLora(dir.resolve("control-lora-canny-rank4.safetensors"), XL, 3, 4, SEED);
@@ -266,7 +238,7 @@ class ControlNetFormatsTest {
             assertTrue(lf.contains("input_blocks.1.0.in_layers.2.up") && lf.contains("label_emb.0.0.down"));
             assertArrayEquals(new long[] {0}, lf.info(ControlNetFormats.LORA_MARKER).shape());
             TensorSource unet = uf.withPrefix(UNetConfig.PREFIX);
-            TensorSource cn = ControlNetFormats.toLdm(lf, unet);
+            TensorSource cn = ControlLoraSource.of(lf, unet);
             assertSameShapes(expectedLdm(XL, 3), shapesOf(cn));
             for (String k : new String[] {"input_blocks.1.0.in_layers.2.weight", "label_emb.0.0.weight",
                 "input_blocks.4.1.transformer_blocks.0.attn1.to_q.weight", "input_blocks.4.1.proj_in.weight",
@@ -314,9 +286,8 @@ class ControlNetFormatsTest {
         Path lora = ControlNetFiles.writeControlLora(dir.resolve("control-lora.safetensors"), XL, 3, 4, SEED);
         try (ModelFile xf = ModelFiles.open(xlUnet); ModelFile sf = ModelFiles.open(sdUnet); ModelFile lf = ModelFiles.open(lora)) {
             ModelFormatException e = assertThrows(ModelFormatException.class,
-                    () -> ControlNetFormats.toLdm(lf, sf.withPrefix(UNetConfig.PREFIX)));
+                    () -> ControlLoraSource.of(lf, sf.withPrefix(UNetConfig.PREFIX)));
             assertTrue(e.getMessage().contains("control-lora.safetensors"), e.getMessage());
-            assertThrows(ModelFormatException.class, () -> ControlNetFormats.toLdm(lf, null));
             TensorSource unet = xf.withPrefix(UNetConfig.PREFIX);
             e = assertThrows(ModelFormatException.class, () -> ControlLoraSource.of(
                     edited(lf, Map.of(), Set.of("input_blocks.4.1.proj_in.down")), unet));
@@ -335,32 +306,35 @@ class ControlNetFormatsTest {
     }
 
     @Test
-    void detectionAndUnknownFiles() throws Exception {
+    void detection() throws Exception {
         assertEquals(Format.T2I_ADAPTER, ControlNetFormats.detect(Set.of("conv_in.weight", "body.0.block1.weight",
                 "body.0.block2.weight")));
         assertEquals(Format.T2I_ADAPTER, ControlNetFormats.detect(Set.of("body.0.in_conv.weight")));
         assertEquals(Format.T2I_ADAPTER, ControlNetFormats.detect(Set.of("adapter.body.0.resnets.0.block1.weight")));
         assertEquals(Format.UNKNOWN, ControlNetFormats.detect(Set.of("conv_in.weight")));
+        assertEquals(Format.LDM_FULL, ControlNetFormats.detect(Set.of("control_model.zero_convs.0.0.weight")));
+        assertEquals(Format.DIFFERENCE, ControlNetFormats.detect(Set.of("control_model.zero_convs.0.0.weight",
+                "difference")));
         Path ckpt = ControlNetFiles.writeUnet(dir.resolve("model.safetensors"), SD1, 1);
         try (ModelFile f = ModelFiles.open(ckpt)) {
             assertEquals(Format.UNKNOWN, ControlNetFormats.detect(f.keys()));
-            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ControlNetFormats.toLdm(f, null));
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> ControlModels.load(f, ControlModels.Request.of(dev.noodle.engine.runtime.Devices.Target.cpu())));
             assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("zero_convs.0.0.weight")
-                    && e.getMessage().contains("models/checkpoints"), e.getMessage());
+                    && e.getMessage().contains("controlnet_cond_embedding.conv_in.weight")
+                    && e.getMessage().contains("lora_controlnet") && e.getMessage().contains("models/checkpoints"),
+                    e.getMessage());
         }
-        String m = ControlNetFormats.unknown("x.safetensors", Set.of("foo.weight")).getMessage();
-        assertTrue(m.contains("x.safetensors") && m.contains("controlnet_cond_embedding.conv_in.weight")
-                && m.contains("lora_controlnet") && m.contains("foo.weight"), m);
     }
 
     @Test
     void ldmCheckNamesMissingAndLeftoverKeys() throws Exception {
-        Path l = ControlNetFiles.writeLdm(dir.resolve("control.safetensors"), SD1, 3, SEED);
+        Path l = TinyControlNets.write(dir.resolve("control.safetensors"), SD1, TinyControlNets.Layout.SAFETENSORS, SEED);
         try (ModelFile f = ModelFiles.open(l)) {
-            ControlNetLayout.check(f, ControlNetLayout.shapes(SD1, 3), k -> k);
+            ControlNetLayout.check(f, ControlNet.shapes(SD1, 3), k -> k);
             ModelFormatException e = assertThrows(ModelFormatException.class, () -> ControlNetLayout.check(
                     edited(f, Map.of("zero_convs.99.0.weight", "zero_convs.0.0.weight"), Set.of("zero_convs.2.0.bias")),
-                    ControlNetLayout.shapes(SD1, 3), k -> k));
+                    ControlNet.shapes(SD1, 3), k -> k));
             assertTrue(e.getMessage().contains("zero_convs.99.0.weight") && e.getMessage().contains("zero_convs.2.0.bias")
                     && e.getMessage().contains("control.safetensors"), e.getMessage());
         }
