@@ -193,6 +193,13 @@ class ComfyShapesTest {
                 "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "start_percent:FLOAT=0.0[0.0,1.0,0.001;0.0]",
                 "end_percent:FLOAT=1.0[0.0,1.0,0.001;0.0]", "?vae:VAE", "->", "CONDITIONING:positive",
                 "CONDITIONING:negative"));
+        // nodes.py ControlNetLoader and DiffControlNetLoader; the combo lists the (empty) controlnet folder and
+        // Noodle's demo ControlNet
+        String controlNetName = "control_net_name:COMBO[noodle-demo-controlnet.safetensors]";
+        m.put("ControlNetLoader", List.of("Load ControlNet Model", "loaders", controlNetName, "->",
+                "CONTROL_NET:CONTROL_NET"));
+        m.put("DiffControlNetLoader", List.of("Load ControlNet Model (diff)", "loaders", "model:MODEL",
+                controlNetName, "->", "CONTROL_NET:CONTROL_NET"));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));

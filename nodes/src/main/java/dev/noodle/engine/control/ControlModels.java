@@ -102,6 +102,18 @@ public final class ControlModels {
         }
     }
 
+    /**
+     * Whether the file is a difference ControlNet, whose weights need the model's added (a {@value #DIFFERENCE}
+     * key beside {@code control_model.*} keys).
+     *
+     * @throws ModelFormatException when the file cannot be opened as a model file
+     */
+    public static boolean isDifference(Path path) {
+        try (ModelFile file = ModelFiles.open(path)) {
+            return file.contains(DIFFERENCE) && file.contains(ControlNet.PREFIX + "zero_convs.0.0.weight");
+        }
+    }
+
     /** Loads from an open file (see {@link #load(Path, Request)}). */
     public static ControlModel load(ModelFile file, Request request) {
         return formatOf(file).load(file, request);

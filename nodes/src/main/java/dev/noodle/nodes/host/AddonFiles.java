@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.adapters.EmbeddingLibrary;
 import dev.noodle.engine.adapters.Hypernetwork;
 import dev.noodle.engine.adapters.Lora;
+import dev.noodle.engine.control.ControlModel;
+import dev.noodle.engine.control.ControlModels;
 import dev.noodle.engine.io.ModelFile;
 import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.model.ModelManager;
@@ -32,6 +34,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, Hypernetwork> hypernetworks = new HashMap<>();
     private final Map<String, VaeEntry> vaes = new HashMap<>();
     private final Map<Integer, Library> embeddings = new HashMap<>();
+    private final Map<String, ControlEntry> controls = new HashMap<>();
     private int fileReads;
 
     private record Library(String fingerprint, EmbeddingLibrary library) {}
@@ -44,6 +47,15 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         VaeEntry(AutoencoderKL vae, NDManager owner) {
             this.vae = vae;
             this.owner = owner;
+        }
+    }
+
+    private static final class ControlEntry {
+        final ControlModel model;
+        int leases;
+
+        ControlEntry(ControlModel model) {
+            this.model = model;
         }
     }
 
@@ -146,6 +158,38 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         }
     }
 
+    /** A loaded control model and the reference that keeps it loaded; release the reference when done. */
+    public record ControlLease(ControlModel model, SharedRef ref) {}
+
+    /**
+     * The control model in a file (any format {@link ControlModels} reads), loaded once on the engine's device and
+     * shared by every value using it; its weights are freed when the last such value is released.
+     */
+    public synchronized ControlLease controlNet(Path file) {
+        String k = key(file);
+        ControlEntry e = controls.get(k);
+        if (e == null) {
+            e = new ControlEntry(ControlModels.load(file, ControlModels.Request.of(models.target())));
+            fileReads++;
+            controls.put(k, e);
+        }
+        e.leases++;
+        ControlEntry entry = e;
+        return new ControlLease(e.model, SharedRef.of(() -> releaseControl(k, entry), e.model.sizeBytes()));
+    }
+
+    private synchronized void releaseControl(String k, ControlEntry e) {
+        if (--e.leases == 0 && controls.get(k) == e) {
+            controls.remove(k);
+            e.model.close();
+        }
+    }
+
+    /** The engine's device, dtype and kernels (for control models loaded per model, as difference ControlNets). */
+    public dev.noodle.engine.runtime.Devices.Target target() {
+        return models.target();
+    }
+
     @Override
     public EmbeddingLookup forClip(dev.noodle.nodes.values.ClipValue clip, dev.noodle.graph.node.NodeContext ctx) {
         int width = clip.clip().config().width();
@@ -191,5 +235,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
             e.owner.close();
         }
         vaes.clear();
+        controls.values().forEach(c -> c.model.close());
+        controls.clear();
     }
 }

@@ -134,6 +134,8 @@ public final class BuiltinNodes implements NodePack {
                 new LoraNodes.LoraLoaderModelOnly(env),
                 new LoraNodes.HypernetworkLoader(env),
                 new VaeLoaderNodes.VaeLoader(env),
+                new dev.noodle.nodes.loaders.ControlNetLoaderNodes.ControlNetLoader(env),
+                new dev.noodle.nodes.loaders.ControlNetLoaderNodes.DiffControlNetLoader(env),
                 new VaeLoaderNodes.VaeDecodeTiled(),
                 new VaeLoaderNodes.VaeEncodeTiled(),
                 new MergeNodes.ModelMergeSimple(),

@@ -168,7 +168,9 @@ public final class Concepts {
             Map.entry("InpaintModelConditioning", List.of(INPAINT)),
             Map.entry("LoadImage", List.of(INPAINT)),
             Map.entry("ControlNetApply", List.of(CONTROL)),
-            Map.entry("ControlNetApplyAdvanced", List.of(CONTROL)));
+            Map.entry("ControlNetApplyAdvanced", List.of(CONTROL)),
+            Map.entry("ControlNetLoader", List.of(CONTROL)),
+            Map.entry("DiffControlNetLoader", List.of(CONTROL)));
 
     private Concepts() {}
 

@@ -61,7 +61,8 @@ class ConceptsTest {
     @Test
     void theControlNodesExplainWhatAControlAddsAndHowItsSettingsChangeThePicture(@TempDir Path dir) {
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
-            for (String type : List.of("ControlNetApply", "ControlNetApplyAdvanced")) {
+            for (String type : List.of("ControlNetApply", "ControlNetApplyAdvanced", "ControlNetLoader",
+                    "DiffControlNetLoader")) {
                 assertTrue(nodes.registry().find(type).isPresent(), type);
                 assertTrue(Concepts.forNodeType(type).contains(Concepts.CONTROL), type + " explains controls");
             }
