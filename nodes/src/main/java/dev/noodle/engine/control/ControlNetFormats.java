@@ -110,7 +110,7 @@ public final class ControlNetFormats {
 
     /**
      * Stability's control-LoRAs, built on the model they are applied to by {@link ControlLoraSource} and loaded as
-     * a ControlNet; without a model they are refused with what to do.
+     * a ControlNet; without a model, a {@link ControlLora} that does so when sampling starts.
      */
     static final ControlFormat CONTROL_LORA_FORMAT = new ControlFormat() {
         @Override
@@ -126,9 +126,7 @@ public final class ControlNetFormats {
         @Override
         public ControlModel load(ModelFile file, ControlModels.Request request) {
             if (request.model() == null) {
-                throw new ModelFormatException(file.path() + " is a Stability control-LoRA: it stores what it changes"
-                        + " in an SDXL model's UNet, so it needs that model. Load it with the Load ControlNet Model"
-                        + " (diff) node, connected to the model it is used with.");
+                return ControlLora.of(file, request.target()); // made from the sampled model's UNet
             }
             String model = request.modelFamily() == null ? "the model" : "the " + request.modelFamily().displayName()
                     + " model";
