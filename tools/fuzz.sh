@@ -21,6 +21,9 @@ declare -A TARGETS=(
   [node-pack]="nodes:NodePackJarFuzzTest#load"
   [controlnet]="nodes:ControlNetFormatsFuzzTest#convertEditedLayout"
   [controlnet-file]="nodes:ControlNetFormatsFuzzTest#openFile"
+  [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
+  [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
+  [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   # later: [ui-workflow]=...
 )
 

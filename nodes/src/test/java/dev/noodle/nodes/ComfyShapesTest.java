@@ -200,6 +200,17 @@ class ComfyShapesTest {
                 "CONTROL_NET:CONTROL_NET"));
         m.put("DiffControlNetLoader", List.of("Load ControlNet Model (diff)", "loaders", "model:MODEL",
                 controlNetName, "->", "CONTROL_NET:CONTROL_NET"));
+        // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply (file lists empty here)
+        m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders", "clip_name:COMBO[]", "->",
+                "CLIP_VISION:CLIP_VISION"));
+        m.put("CLIPVisionEncode", List.of("CLIP Vision Encode", "conditioning", "clip_vision:CLIP_VISION",
+                "image:IMAGE", "crop:COMBO[center,none]", "->", "CLIP_VISION_OUTPUT:CLIP_VISION_OUTPUT"));
+        m.put("StyleModelLoader", List.of("Load Style Model", "loaders", "style_model_name:COMBO[]", "->",
+                "STYLE_MODEL:STYLE_MODEL"));
+        m.put("StyleModelApply", List.of("Apply Style Model", "conditioning/style_model", "conditioning:CONDITIONING",
+                "style_model:STYLE_MODEL", "clip_vision_output:CLIP_VISION_OUTPUT",
+                "strength:FLOAT=1.0[0.0,10.0,0.001;0.0]", "strength_type:COMBO[multiply,attn_bias]", "->",
+                COND_OUT));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));

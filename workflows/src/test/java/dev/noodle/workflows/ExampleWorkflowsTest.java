@@ -208,7 +208,7 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("2_pass_pose_worship", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("controlnet_example", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("depth_controlnet", unsupported("ControlNetApply", "DiffControlNetLoader")),
-            java.util.Map.entry("depth_t2i_adapter", unsupported("ControlNetApply", "ControlNetLoader")),
+            java.util.Map.entry("depth_t2i_adapter", new Runs()),
             java.util.Map.entry("mixing_controlnets", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("gligen_textbox_example", unsupported("GLIGENLoader", "GLIGENTextBoxApply")),
             java.util.Map.entry("unclip_2pass", unsupported("unCLIPCheckpointLoader", "CLIPVisionEncode")),
@@ -238,7 +238,8 @@ class ExampleWorkflowsTest {
      * Tiny random-weight models in the real layouts under every name the examples load: SD 1.x checkpoints as the
      * demo model, SD 2.x (768-v), SDXL, the SDXL refiner and the inpainting models as {@link
      * dev.noodle.engine.model.TinyCheckpoints}, VAEs and a hypernetwork as the demo add-ons, LoRAs (plain and
-     * LCM-LoRA SDXL) in the kohya-diffusers layout of {@link dev.noodle.engine.adapters.TinyLoras}, and 64×64
+     * LCM-LoRA SDXL) in the kohya-diffusers layout of {@link dev.noodle.engine.adapters.TinyLoras}, a T2I-Adapter
+     * {@code .pth} of {@link dev.noodle.engine.control.TinyAdapters}, and 64×64
      * input images (the inpainting ones with a transparent hole).
      */
     static void writeExampleModels(Path models, Path input) throws Exception {
@@ -288,6 +289,9 @@ class ExampleWorkflowsTest {
         dev.noodle.engine.adapters.TinyLoras.write(models.resolve("loras").resolve("lcm_lora_sdxl.safetensors"),
                 dev.noodle.engine.model.TinyCheckpoints.sdxlUnet(),
                 dev.noodle.engine.adapters.TinyLoras.Layout.KOHYA_DIFFUSERS, 4, 4f);
+        // TencentARC's depth adapter as a torch .pth in its real layout, small (3 colours, SD 1.x levels)
+        dev.noodle.engine.control.TinyAdapters.write(models.resolve("controlnet").resolve("t2iadapter_depth_sd14v1.pth"),
+                dev.noodle.engine.control.TinyAdapters.sd1(3), dev.noodle.engine.control.TinyAdapters.Format.PTH, 14);
         Files.createDirectories(input);
         for (String name : List.of("example.png", "mountains.png", "sunset.png", "yosemite_inpaint_example.png",
                 "yosemite_outpaint_example.png", "input_scribble_example.png", "shark_depthmap.png",

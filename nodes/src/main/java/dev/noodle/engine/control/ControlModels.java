@@ -82,8 +82,7 @@ public final class ControlModels {
             ControlNetFormats.CONTROL_LORA_FORMAT,
             ControlNetFormats.DIFFUSERS_FORMAT,
             LDM,
-            ControlFormat.notRead("T2I-Adapter", ControlModels::isT2iAdapter,
-                    "Use a ControlNet for the same kind of control image instead."),
+            T2IAdapters.FORMAT,
             ControlFormat.notRead("Stable Cascade ControlNet",
                     k -> k.contains("backbone.0.0.weight") || k.contains("backbone.10.blocks.0.weight"),
                     "Noodle runs SD 1.x, SD 2.x and SDXL; Stable Cascade models are not supported."));
@@ -131,15 +130,11 @@ public final class ControlModels {
                 return f;
             }
         }
+        if (T2IAdapters.isAdapter(file)) {
+            return T2IAdapters.FORMAT; // a .pth holding {"adapter": state_dict}
+        }
         throw new ModelFormatException(file.path() + " is not a ControlNet or T2I-Adapter: " + whatItIs(keys)
                 + ". " + ControlNetFormats.RECOGNISED_BY + " Put ControlNets in models/controlnet and pick one of those.");
-    }
-
-    // ComfyUI's T2I-Adapter markers (load_t2i_adapter): an 'adapter' wrapper, diffusers names, light or full
-    static boolean isT2iAdapter(Set<String> keys) {
-        return keys.stream().anyMatch(k -> k.startsWith("adapter."))
-                || keys.contains("body.0.in_conv.weight")
-                || keys.contains("conv_in.weight") && keys.contains("body.0.block2.weight");
     }
 
     private static String whatItIs(Set<String> keys) {

@@ -86,8 +86,8 @@ public final class ControlNetFormats {
     /** The keys each control format is recognised by, for the message about a file that has none of them. */
     public static final String RECOGNISED_BY = "Control models are recognised by '" + LDM_KEY + "' (ControlNet), '"
             + FULL_PREFIX + LDM_KEY + "' (full ControlNet model), '" + DIFFUSERS_KEY + "' (diffusers ControlNet), '"
-            + LORA_MARKER + "' (control-LoRA), 'body.0.block2.weight' with 'conv_in.weight', 'body.0.in_conv.weight'"
-            + " or 'adapter.*' (T2I-Adapter).";
+            + LORA_MARKER + "' (control-LoRA), 'conv_in.weight' with 'body.0.block1.weight' (T2I-Adapter; its light"
+            + " and diffusers layouts too).";
 
     /** Diffusers {@code ControlNetModel} files, renamed by {@link #fromDiffusers} and loaded as a ControlNet. */
     static final ControlFormat DIFFUSERS_FORMAT = new ControlFormat() {
@@ -160,7 +160,7 @@ public final class ControlNetFormats {
         if (keys.contains(LDM_KEY)) {
             return Format.LDM_CONTROL;
         }
-        if (ControlModels.isT2iAdapter(keys)) {
+        if (T2IAdapters.isAdapter(keys)) {
             return Format.T2I_ADAPTER;
         }
         return Format.UNKNOWN;

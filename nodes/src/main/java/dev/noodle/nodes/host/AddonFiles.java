@@ -14,6 +14,8 @@ import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.engine.vae.AutoencoderKL;
+import dev.noodle.engine.vision.ClipVisionModel;
+import dev.noodle.engine.vision.StyleAdapter;
 import dev.noodle.nodes.values.SharedRef;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,6 +37,8 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, VaeEntry> vaes = new HashMap<>();
     private final Map<Integer, Library> embeddings = new HashMap<>();
     private final Map<String, ControlEntry> controls = new HashMap<>();
+    private final LeasedCache<ClipVisionModel> clipVisions = new LeasedCache<>();
+    private final LeasedCache<StyleAdapter> styleModels = new LeasedCache<>();
     private int fileReads;
 
     private record Library(String fingerprint, EmbeddingLibrary library) {}
@@ -150,6 +154,33 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         return new VaeLease(e.vae, SharedRef.of(() -> releaseVae(k, entry), 0));
     }
 
+    /** A loaded CLIP image tower or style model and the reference that keeps it loaded. */
+    public record VisionLease<T>(T model, SharedRef ref) {}
+
+    /** The CLIP image tower in a clip_vision file (shared while values hold it, fp32 on the engine's device). */
+    public VisionLease<ClipVisionModel> clipVision(Path file) {
+        LeasedCache.Lease<ClipVisionModel> l = clipVisions.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return ClipVisionModel.load(src, p.getFileName().toString(), models.target().device());
+            }
+        }, ClipVisionModel::sizeBytes, this::countRead);
+        return new VisionLease<>(l.value(), l.ref());
+    }
+
+    /** The style adapter in a style_models file (shared while values hold it, fp32 on the CPU). */
+    public VisionLease<StyleAdapter> styleModel(Path file) {
+        LeasedCache.Lease<StyleAdapter> l = styleModels.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return StyleAdapter.load(src, p.getFileName().toString());
+            }
+        }, StyleAdapter::sizeBytes, this::countRead);
+        return new VisionLease<>(l.value(), l.ref());
+    }
+
+    private synchronized void countRead() {
+        fileReads++;
+    }
+
     private synchronized void releaseVae(String k, VaeEntry e) {
         if (--e.leases == 0 && vaes.get(k) == e) {
             vaes.remove(k);
@@ -237,5 +268,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         vaes.clear();
         controls.values().forEach(c -> c.model.close());
         controls.clear();
+        clipVisions.clear();
+        styleModels.clear();
     }
 }

@@ -1,5 +1,6 @@
 package dev.noodle.nodes.host;
 
+import dev.noodle.nodes.conditioning.ClipVisionNodes;
 import dev.noodle.nodes.conditioning.ConditioningEditNodes;
 import dev.noodle.nodes.conditioning.ControlNetNodes;
 import dev.noodle.nodes.conditioning.ConditioningNodes;
@@ -11,6 +12,7 @@ import dev.noodle.nodes.conditioning.InstructPixToPixConditioning;
 import dev.noodle.nodes.latent.InpaintNodes;
 import dev.noodle.nodes.latent.LatentNodes;
 import dev.noodle.nodes.latent.VaeNodes;
+import dev.noodle.nodes.loaders.ClipVisionLoaderNodes;
 import dev.noodle.nodes.loaders.LoaderNodes;
 import dev.noodle.nodes.loaders.LoraNodes;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
@@ -138,6 +140,11 @@ public final class BuiltinNodes implements NodePack {
                 new dev.noodle.nodes.loaders.ControlNetLoaderNodes.DiffControlNetLoader(env),
                 new VaeLoaderNodes.VaeDecodeTiled(),
                 new VaeLoaderNodes.VaeEncodeTiled(),
+                // guidance by images: CLIP vision towers and style models
+                new ClipVisionLoaderNodes.ClipVisionLoader(env),
+                new ClipVisionNodes.ClipVisionEncode(),
+                new ClipVisionLoaderNodes.StyleModelLoader(env),
+                new ClipVisionNodes.StyleModelApply(),
                 new MergeNodes.ModelMergeSimple(),
                 new MergeNodes.ModelMergeSubtract(),
                 new MergeNodes.ModelMergeAdd(),

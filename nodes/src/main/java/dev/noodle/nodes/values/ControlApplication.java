@@ -65,7 +65,8 @@ public record ControlApplication(ControlNetValue control, HeapTensor image, floa
         }
         ModelSampling ms = model.sampling();
         // a control-LoRA becomes the ControlNet made from this model's UNet (ComfyUI's ControlLora.pre_run)
-        ControlModel run = control.model().forModel(model.unet().weights(), model.family());
+        ControlModel run = model.unet() == null ? control.model()
+                : control.model().forModel(model.unet().weights(), model.family());
         return new Source(run, image, strength, ms.percentToSigma(startPercent),
                 ms.percentToSigma(endPercent), prepared);
     }

@@ -309,8 +309,8 @@ class ControlNetFormatsTest {
     void detection() throws Exception {
         assertEquals(Format.T2I_ADAPTER, ControlNetFormats.detect(Set.of("conv_in.weight", "body.0.block1.weight",
                 "body.0.block2.weight")));
-        assertEquals(Format.T2I_ADAPTER, ControlNetFormats.detect(Set.of("body.0.in_conv.weight")));
-        assertEquals(Format.T2I_ADAPTER, ControlNetFormats.detect(Set.of("adapter.body.0.resnets.0.block1.weight")));
+        assertEquals(Format.T2I_ADAPTER, ControlNetFormats.detect(Set.of("body.0.in_conv.weight",
+                "body.0.out_conv.weight", "body.0.body.0.block1.weight")));
         assertEquals(Format.UNKNOWN, ControlNetFormats.detect(Set.of("conv_in.weight")));
         assertEquals(Format.LDM_FULL, ControlNetFormats.detect(Set.of("control_model.zero_convs.0.0.weight")));
         assertEquals(Format.DIFFERENCE, ControlNetFormats.detect(Set.of("control_model.zero_convs.0.0.weight",

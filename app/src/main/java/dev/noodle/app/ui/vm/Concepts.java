@@ -118,11 +118,31 @@ public final class Concepts {
                     + " choose the layout first. Chain several Apply ControlNet nodes to combine controls (e.g. pose"
                     + " and depth); what they add sums up. The control image is resized (center-cropped) to the"
                     + " picture's size; a control made for another base model (SD 1.5 vs SDXL) does not fit.");
+    public static final Concept CLIP_VISION = new Concept("clip-vision", "CLIP vision: image embeddings",
+            "CLIP was trained on hundreds of millions of pictures with their captions, so that a picture and a text"
+                    + " that describes it land close together. Its image half (the CLIP vision model) cuts the image"
+                    + " into 14 × 14-pixel patches and reads them with a transformer; what comes out is an image"
+                    + " embedding: a list of numbers (768 for ViT-L, 1024 for ViT-H, 1280 for ViT-bigG) that stands"
+                    + " for what the picture shows and how it looks, plus one vector per patch (the hidden states)."
+                    + " Nothing in it is pixels: two photos of the same scene in the same style get similar"
+                    + " embeddings. CLIP Vision Encode first scales the image to the model's input, 224 pixels square"
+                    + " (336 for the 336-px ViT-L): crop \"center\" keeps the middle square, \"none\" squeezes the"
+                    + " whole image. Style models, unCLIP checkpoints and IP-Adapters use the embedding to steer a"
+                    + " picture by an image instead of, or beside, a prompt; each needs the CLIP vision model it was"
+                    + " trained with.");
+    public static final Concept STYLE_MODEL = new Concept("style-model", "Style models",
+            "A style model (TencentARC's T2I style adapter, t2iadapter_style_sd14v1) reads the per-patch hidden"
+                    + " states of a CLIP ViT-L/14 image encoding and turns them into 8 extra prompt tokens per image."
+                    + " Apply Style Model appends them after your prompt's tokens, so the UNet attends to them as if"
+                    + " they were words describing the image's colours, textures and mood. Strength (multiply) scales"
+                    + " those tokens: lower values let the prompt lead, higher values push the picture toward the"
+                    + " reference image's look. It works with SD 1.x checkpoints (768-wide tokens); the prompt still"
+                    + " decides the subject.");
 
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
             SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT,
-            CONTROL);
+            CONTROL, CLIP_VISION, STYLE_MODEL);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -170,7 +190,11 @@ public final class Concepts {
             Map.entry("ControlNetApply", List.of(CONTROL)),
             Map.entry("ControlNetApplyAdvanced", List.of(CONTROL)),
             Map.entry("ControlNetLoader", List.of(CONTROL)),
-            Map.entry("DiffControlNetLoader", List.of(CONTROL)));
+            Map.entry("DiffControlNetLoader", List.of(CONTROL)),
+            Map.entry("CLIPVisionLoader", List.of(CLIP_VISION)),
+            Map.entry("CLIPVisionEncode", List.of(CLIP_VISION)),
+            Map.entry("StyleModelLoader", List.of(STYLE_MODEL, CLIP_VISION)),
+            Map.entry("StyleModelApply", List.of(STYLE_MODEL, CLIP_VISION)));
 
     private Concepts() {}
 
