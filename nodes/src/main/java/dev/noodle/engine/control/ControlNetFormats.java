@@ -41,35 +41,19 @@ public final class ControlNetFormats {
     /** What a control file holds, as told by its keys. */
     public enum Format {
         /** LDM ControlNet keys at the top level ({@code zero_convs.0.0.weight}). */
-        LDM_CONTROL("LDM ControlNet"),
+        LDM_CONTROL,
         /** A ControlNet under {@code control_model.} beside a whole checkpoint (lllyasviel's v1.0 files). */
-        LDM_FULL("full LDM ControlNet model"),
+        LDM_FULL,
         /** A full model whose {@code control_model.} weights are differences to the base UNet. */
-        DIFFERENCE("difference ControlNet"),
+        DIFFERENCE,
         /** A diffusers {@code ControlNetModel}. */
-        DIFFUSERS("diffusers ControlNet"),
+        DIFFUSERS,
         /** Stability's control-LoRA: low-rank differences to the base UNet plus the ControlNet's own parts. */
-        CONTROL_LORA("control-LoRA"),
+        CONTROL_LORA,
         /** A T2I-Adapter (TencentARC; original or diffusers names). */
-        T2I_ADAPTER("T2I-Adapter"),
+        T2I_ADAPTER,
         /** None of these. */
-        UNKNOWN("unknown");
-
-        private final String label;
-
-        Format(String label) {
-            this.label = label;
-        }
-
-        /** How messages name the format. */
-        public String label() {
-            return label;
-        }
-
-        /** Whether reading it needs the loaded model's UNet weights. */
-        public boolean needsUnet() {
-            return this == CONTROL_LORA || this == DIFFERENCE;
-        }
+        UNKNOWN
     }
 
     /** The marker key of a control-LoRA (an empty tensor). */
