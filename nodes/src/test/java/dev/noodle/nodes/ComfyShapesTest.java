@@ -207,6 +207,14 @@ class ComfyShapesTest {
                 "image:IMAGE", "crop:COMBO[center,none]", "->", "CLIP_VISION_OUTPUT:CLIP_VISION_OUTPUT"));
         m.put("StyleModelLoader", List.of("Load Style Model", "loaders", "style_model_name:COMBO[]", "->",
                 "STYLE_MODEL:STYLE_MODEL"));
+        // nodes.py unCLIPCheckpointLoader and unCLIPConditioning (no display-name mapping: the class names); the
+        // checkpoint list holds only Noodle's demo model here
+        m.put("unCLIPCheckpointLoader", List.of("unCLIPCheckpointLoader", "loaders",
+                "ckpt_name:COMBO[noodle-demo-tiny-sd15.safetensors]", "->", "MODEL:MODEL", "CLIP:CLIP", "VAE:VAE",
+                "CLIP_VISION:CLIP_VISION"));
+        m.put("unCLIPConditioning", List.of("unCLIPConditioning", "conditioning", "conditioning:CONDITIONING",
+                "clip_vision_output:CLIP_VISION_OUTPUT", "strength:FLOAT=1.0[-10.0,10.0,0.01;0.0]",
+                "noise_augmentation:FLOAT=0.0[0.0,1.0,0.01;0.0]", "->", COND_OUT));
         m.put("StyleModelApply", List.of("Apply Style Model", "conditioning/style_model", "conditioning:CONDITIONING",
                 "style_model:STYLE_MODEL", "clip_vision_output:CLIP_VISION_OUTPUT",
                 "strength:FLOAT=1.0[0.0,10.0,0.001;0.0]", "strength_type:COMBO[multiply,attn_bias]", "->",

@@ -70,6 +70,7 @@ public final class BuiltinNodes implements NodePack {
         NodeEnvironment env = context.service(NodeEnvironment.class);
         return List.of(
                 new LoaderNodes.CheckpointLoaderSimple(env),
+                new dev.noodle.nodes.loaders.UnclipCheckpointLoader(env),
                 new ConditioningNodes.ClipTextEncode(),
                 new ConditioningNodes.ClipTextEncodeClipSkip(),
                 new ConditioningNodes.ClipSetLastLayer(),
@@ -86,6 +87,7 @@ public final class BuiltinNodes implements NodePack {
                 new ConditioningEditNodes.ConditioningSetTimestepRange(),
                 new ControlNetNodes.ControlNetApply(),
                 new ControlNetNodes.ControlNetApplyAdvanced(),
+                new dev.noodle.nodes.conditioning.UnclipNodes.UnclipConditioning(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),

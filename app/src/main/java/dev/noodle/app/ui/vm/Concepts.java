@@ -138,11 +138,22 @@ public final class Concepts {
                     + " those tokens: lower values let the prompt lead, higher values push the picture toward the"
                     + " reference image's look. It works with SD 1.x checkpoints (768-wide tokens); the prompt still"
                     + " decides the subject.");
+    public static final Concept UNCLIP = new Concept("unclip", "unCLIP and SDXL revision",
+            "An unCLIP model is SD 2.1 fine-tuned to take a CLIP image embedding beside the prompt (Stable unCLIP"
+                    + " 2.1: the -h file pairs with CLIP ViT-H, the -l file with ViT-L); unCLIP Checkpoint Loader also"
+                    + " hands out the CLIP vision model stored in the file. unCLIPConditioning adds an image's"
+                    + " embedding to a conditioning: the UNet receives it through its class input, so the picture"
+                    + " takes the image's content and style while the prompt can still change it. SDXL reads"
+                    + " the same kind of embedding (from clip_vision_g) where its pooled prompt vector goes: that is"
+                    + " \"revision\", and an empty or zeroed prompt lets the image lead. Strength scales the image's"
+                    + " pull (negative values push away from it); noise_augmentation blurs the embedding with noise"
+                    + " first, so higher values keep less of the image and leave more to the prompt and the seed."
+                    + " Chain several unCLIPConditioning nodes to mix images: their embeddings are added.");
 
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
             SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT,
-            CONTROL, CLIP_VISION, STYLE_MODEL);
+            CONTROL, CLIP_VISION, STYLE_MODEL, UNCLIP);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -194,7 +205,9 @@ public final class Concepts {
             Map.entry("CLIPVisionLoader", List.of(CLIP_VISION)),
             Map.entry("CLIPVisionEncode", List.of(CLIP_VISION)),
             Map.entry("StyleModelLoader", List.of(STYLE_MODEL, CLIP_VISION)),
-            Map.entry("StyleModelApply", List.of(STYLE_MODEL, CLIP_VISION)));
+            Map.entry("StyleModelApply", List.of(STYLE_MODEL, CLIP_VISION)),
+            Map.entry("unCLIPCheckpointLoader", List.of(UNCLIP, CHECKPOINT, CLIP_VISION)),
+            Map.entry("unCLIPConditioning", List.of(UNCLIP, CLIP_VISION)));
 
     private Concepts() {}
 

@@ -135,4 +135,17 @@ class ConceptsTest {
             assertTrue(Concepts.STYLE_MODEL.text().contains(part), "says " + part);
         }
     }
+
+    @Test
+    void theUnclipNodesExplainUnclipAndRevision(@TempDir Path dir) {
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            for (String type : List.of("unCLIPCheckpointLoader", "unCLIPConditioning")) {
+                assertTrue(nodes.registry().find(type).isPresent(), type);
+                assertTrue(Concepts.forNodeType(type).contains(Concepts.UNCLIP), type + " explains unCLIP");
+            }
+        }
+        for (String part : List.of("SD 2.1", "revision", "Strength", "noise_augmentation", "clip_vision_g")) {
+            assertTrue(Concepts.UNCLIP.text().contains(part), "says " + part);
+        }
+    }
 }
