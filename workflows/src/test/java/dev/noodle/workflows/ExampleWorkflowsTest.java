@@ -289,7 +289,9 @@ class ExampleWorkflowsTest {
         dev.noodle.engine.adapters.TinyLoras.write(models.resolve("loras").resolve("lcm_lora_sdxl.safetensors"),
                 dev.noodle.engine.model.TinyCheckpoints.sdxlUnet(),
                 dev.noodle.engine.adapters.TinyLoras.Layout.KOHYA_DIFFUSERS, 4, 4f);
-        // TencentARC's depth adapter as a torch .pth in its real layout, small (3 colours, SD 1.x levels)
+        // TencentARC's depth adapter as a torch .pth in its real layout, small (3 colours, SD 1.x levels); on the
+        // two-level demo UNet its features (after input blocks 2, 5, 8, 11) find no block of their size and are left
+        // out with a warning, as ComfyUI does: the example checks loading and the path through the sampler
         dev.noodle.engine.control.TinyAdapters.write(models.resolve("controlnet").resolve("t2iadapter_depth_sd14v1.pth"),
                 dev.noodle.engine.control.TinyAdapters.sd1(3), dev.noodle.engine.control.TinyAdapters.Format.PTH, 14);
         Files.createDirectories(input);
