@@ -19,6 +19,9 @@ declare -A TARGETS=(
   [infotext]="nodes:A1111InfotextFuzzTest#parseAndImport"
   [filename]="app:FileRootsFuzzTest#resolve"
   [node-pack]="nodes:NodePackJarFuzzTest#load"
+  [ipadapter]="nodes:IpAdapterFuzzTest#ipadapterFile"
+  [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
+  [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
   [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   # later: [ui-workflow]=...
 )

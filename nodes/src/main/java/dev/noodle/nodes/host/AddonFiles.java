@@ -14,6 +14,8 @@ import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.engine.vae.AutoencoderKL;
+import dev.noodle.engine.vision.ClipVisionModel;
+import dev.noodle.engine.vision.StyleAdapter;
 import dev.noodle.nodes.values.SharedRef;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,8 +35,11 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, Lora> loras = new HashMap<>();
     private final Map<String, Hypernetwork> hypernetworks = new HashMap<>();
     private final Map<String, VaeEntry> vaes = new HashMap<>();
+    private final LeasedCache<dev.noodle.engine.ipadapter.IpAdapterModel> ipAdapters = new LeasedCache<>();
     private final Map<Integer, Library> embeddings = new HashMap<>();
     private final Map<String, ControlEntry> controls = new HashMap<>();
+    private final LeasedCache<ClipVisionModel> clipVisions = new LeasedCache<>();
+    private final LeasedCache<StyleAdapter> styleModels = new LeasedCache<>();
     private int fileReads;
 
     private record Library(String fingerprint, EmbeddingLibrary library) {}
@@ -123,6 +128,20 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         }
     }
 
+    /** A loaded IP-Adapter and the reference that keeps it loaded; release the reference when done. */
+    public record IpAdapterLease(dev.noodle.engine.ipadapter.IpAdapterModel model, SharedRef ref) {}
+
+    /**
+     * The IP-Adapter in {@code file} (safetensors or the .bin pickle), on the CPU in float32; read once and shared
+     * until the last lease is released.
+     */
+    public IpAdapterLease ipAdapter(Path file) {
+        LeasedCache.Lease<dev.noodle.engine.ipadapter.IpAdapterModel> l = ipAdapters.lease(file,
+                dev.noodle.engine.ipadapter.IpAdapterFiles::load,
+                dev.noodle.engine.ipadapter.IpAdapterModel::sizeBytes, this::countRead);
+        return new IpAdapterLease(l.value(), l.ref());
+    }
+
     /** A loaded VAE and the reference that keeps it loaded; release the reference when done. */
     public record VaeLease(AutoencoderKL vae, SharedRef ref) {}
 
@@ -148,6 +167,33 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         e.leases++;
         VaeEntry entry = e;
         return new VaeLease(e.vae, SharedRef.of(() -> releaseVae(k, entry), 0));
+    }
+
+    /** A loaded CLIP image tower or style model and the reference that keeps it loaded. */
+    public record VisionLease<T>(T model, SharedRef ref) {}
+
+    /** The CLIP image tower in a clip_vision file (shared while values hold it, fp32 on the engine's device). */
+    public VisionLease<ClipVisionModel> clipVision(Path file) {
+        LeasedCache.Lease<ClipVisionModel> l = clipVisions.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return ClipVisionModel.load(src, p.getFileName().toString(), models.target().device());
+            }
+        }, ClipVisionModel::sizeBytes, this::countRead);
+        return new VisionLease<>(l.value(), l.ref());
+    }
+
+    /** The style adapter in a style_models file (shared while values hold it, fp32 on the CPU). */
+    public VisionLease<StyleAdapter> styleModel(Path file) {
+        LeasedCache.Lease<StyleAdapter> l = styleModels.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return StyleAdapter.load(src, p.getFileName().toString());
+            }
+        }, StyleAdapter::sizeBytes, this::countRead);
+        return new VisionLease<>(l.value(), l.ref());
+    }
+
+    private synchronized void countRead() {
+        fileReads++;
     }
 
     private synchronized void releaseVae(String k, VaeEntry e) {
@@ -237,5 +283,8 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         vaes.clear();
         controls.values().forEach(c -> c.model.close());
         controls.clear();
+        ipAdapters.clear();
+        clipVisions.clear();
+        styleModels.clear();
     }
 }
