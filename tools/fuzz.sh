@@ -23,6 +23,7 @@ declare -A TARGETS=(
   [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
   [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
   [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
+  [controlnet]="nodes:ControlNetFuzzTest#load"
   # later: [ui-workflow]=...
 )
 
