@@ -22,6 +22,7 @@ declare -A TARGETS=(
   [ipadapter]="nodes:IpAdapterFuzzTest#ipadapterFile"
   [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
   [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
+  [unclip]="nodes:UnclipTowerFuzzTest#unclipCheckpoint"
   [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   [controlnet]="nodes:ControlNetFuzzTest#load"
   # later: [ui-workflow]=...
