@@ -315,8 +315,10 @@ class ExampleWorkflowsTest {
             dev.noodle.engine.control.TinyControlNets.writeDifference(
                     controlnet.resolve("diff_control_sd15_depth_fp16.safetensors"), demoUnet, base, 4);
         }
-        // TencentARC's depth adapter as a torch .pth in its real layout, small (3 colours, SD 1.x levels)
-        dev.noodle.engine.control.TinyAdapters.write(models.resolve("controlnet").resolve("t2iadapter_depth_sd14v1.pth"),
+        // TencentARC's depth adapter as a torch .pth in its real layout, small (3 colours, SD 1.x levels); on the
+        // two-level demo UNet its features (after input blocks 2, 5, 8, 11) find no block of their size and are left
+        // out with a warning, as ComfyUI does: the example checks loading and the path through the sampler
+        dev.noodle.engine.control.TinyAdapters.write(controlnet.resolve("t2iadapter_depth_sd14v1.pth"),
                 dev.noodle.engine.control.TinyAdapters.sd1(3), dev.noodle.engine.control.TinyAdapters.Format.PTH, 14);
         Files.createDirectories(input);
         for (String name : List.of("example.png", "mountains.png", "sunset.png", "yosemite_inpaint_example.png",

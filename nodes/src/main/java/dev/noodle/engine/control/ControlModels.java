@@ -18,8 +18,9 @@ import java.util.stream.Collectors;
  * tells them apart by their keys (never the extension): lllyasviel's ControlNets — v1.0 full models whose
  * {@code control_model.*} keys sit beside a whole checkpoint (only those are read), v1.1 control-only {@code .pth}
  * files, the pruned {@code control_*-fp16.safetensors} files (fp16 stored, computed in fp32) and "difference"
- * ControlNets, which add to the loaded model's UNet — and recognises the diffusers ControlNets, Stability's SDXL
- * control-LoRAs, T2I-Adapters and Stable Cascade ControlNets. Each format is one {@link ControlFormat} in
+ * ControlNets, which add to the loaded model's UNet — T2I-Adapters ({@link T2IAdapters}, as ComfyUI's
+ * {@code load_t2i_adapter}), and recognises the diffusers ControlNets, Stability's SDXL control-LoRAs and Stable
+ * Cascade ControlNets. Each format is one {@link ControlFormat} in
  * {@link #FORMATS}; a file in none of them is an error naming the file and what it seems to be. Stateless.
  */
 public final class ControlModels {
