@@ -2,6 +2,7 @@ package dev.noodle.nodes.host;
 
 import dev.noodle.nodes.conditioning.ConditioningEditNodes;
 import dev.noodle.nodes.conditioning.ControlNetNodes;
+import dev.noodle.nodes.conditioning.GligenTextBoxApply;
 import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
@@ -13,6 +14,7 @@ import dev.noodle.nodes.latent.LatentNodes;
 import dev.noodle.nodes.latent.VaeNodes;
 import dev.noodle.nodes.loaders.LoaderNodes;
 import dev.noodle.nodes.loaders.LoraNodes;
+import dev.noodle.nodes.loaders.GligenLoader;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
 import dev.noodle.nodes.model.LoraSaveNode;
@@ -84,6 +86,7 @@ public final class BuiltinNodes implements NodePack {
                 new ConditioningEditNodes.ConditioningSetTimestepRange(),
                 new ControlNetNodes.ControlNetApply(),
                 new ControlNetNodes.ControlNetApplyAdvanced(),
+                new GligenTextBoxApply(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),
@@ -134,6 +137,7 @@ public final class BuiltinNodes implements NodePack {
                 new LoraNodes.LoraLoaderModelOnly(env),
                 new LoraNodes.HypernetworkLoader(env),
                 new VaeLoaderNodes.VaeLoader(env),
+                new GligenLoader(env),
                 new VaeLoaderNodes.VaeDecodeTiled(),
                 new VaeLoaderNodes.VaeEncodeTiled(),
                 new MergeNodes.ModelMergeSimple(),
