@@ -19,6 +19,7 @@ declare -A TARGETS=(
   [infotext]="nodes:A1111InfotextFuzzTest#parseAndImport"
   [filename]="app:FileRootsFuzzTest#resolve"
   [node-pack]="nodes:NodePackJarFuzzTest#load"
+  [gligen]="nodes:GligenFuzzTest#load"
   # later: [ui-workflow]=...
 )
 

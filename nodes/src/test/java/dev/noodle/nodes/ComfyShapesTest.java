@@ -193,6 +193,12 @@ class ComfyShapesTest {
                 "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "start_percent:FLOAT=0.0[0.0,1.0,0.001;0.0]",
                 "end_percent:FLOAT=1.0[0.0,1.0,0.001;0.0]", "?vae:VAE", "->", "CONDITIONING:positive",
                 "CONDITIONING:negative"));
+        // nodes.py GLIGENLoader and GLIGENTextBoxApply (no display names mapped: the ids show)
+        m.put("GLIGENLoader", List.of("GLIGENLoader", "loaders", "gligen_name:COMBO[]", "->", "GLIGEN:GLIGEN"));
+        m.put("GLIGENTextBoxApply", List.of("GLIGENTextBoxApply", "conditioning/gligen",
+                "conditioning_to:CONDITIONING", "clip:CLIP", "gligen_textbox_model:GLIGEN", "text:STRING=",
+                "width:INT=64[8,16384,8]", "height:INT=64[8,16384,8]", "x:INT=0[0,16384,8]", "y:INT=0[0,16384,8]",
+                "->", COND_OUT));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));

@@ -200,17 +200,18 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("lcm_basic_example", new Runs()),
             // CosXL edit model (8-channel UNet, EDM v-prediction): InstructPixToPixConditioning + DualCFGGuider
             java.util.Map.entry("sdxl_edit_model", new Runs()),
+            // GLIGEN text boxes (a tiny GLIGEN file for the demo UNet under the published name)
+            java.util.Map.entry("gligen_textbox_example", new Runs()),
             // Pending (nodes another part of issue 13 is adding): none left. model_merging_cosxl waited for
             // ModelSamplingContinuousEDM and sdxl_edit_model for InstructPixToPixConditioning and DualCFGGuider;
             // an example waiting for such a node goes here as pending("NodeName", ...).
-            // Outside issue 13: ControlNet / T2I-Adapter, GLIGEN, unCLIP and SDXL revision (CLIP vision), ESRGAN
+            // Outside issue 13: ControlNet / T2I-Adapter, unCLIP and SDXL revision (CLIP vision), ESRGAN
             // upscale models, outpaint padding and latent compositing.
             java.util.Map.entry("2_pass_pose_worship", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("controlnet_example", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("depth_controlnet", unsupported("ControlNetApply", "DiffControlNetLoader")),
             java.util.Map.entry("depth_t2i_adapter", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("mixing_controlnets", unsupported("ControlNetApply", "ControlNetLoader")),
-            java.util.Map.entry("gligen_textbox_example", unsupported("GLIGENLoader", "GLIGENTextBoxApply")),
             java.util.Map.entry("unclip_2pass", unsupported("unCLIPCheckpointLoader", "CLIPVisionEncode")),
             java.util.Map.entry("unclip_example", unsupported("unCLIPCheckpointLoader", "CLIPVisionEncode")),
             java.util.Map.entry("unclip_example_multiple", unsupported("unCLIPCheckpointLoader", "CLIPVisionEncode")),
@@ -238,8 +239,9 @@ class ExampleWorkflowsTest {
      * Tiny random-weight models in the real layouts under every name the examples load: SD 1.x checkpoints as the
      * demo model, SD 2.x (768-v), SDXL, the SDXL refiner and the inpainting models as {@link
      * dev.noodle.engine.model.TinyCheckpoints}, VAEs and a hypernetwork as the demo add-ons, LoRAs (plain and
-     * LCM-LoRA SDXL) in the kohya-diffusers layout of {@link dev.noodle.engine.adapters.TinyLoras}, and 64×64
-     * input images (the inpainting ones with a transparent hole).
+     * LCM-LoRA SDXL) in the kohya-diffusers layout of {@link dev.noodle.engine.adapters.TinyLoras}, a GLIGEN
+     * text-box model for the demo UNet ({@link dev.noodle.engine.gligen.GligenWriter}), and 64×64 input images (the
+     * inpainting ones with a transparent hole).
      */
     static void writeExampleModels(Path models, Path input) throws Exception {
         DemoAddons.ensure(models);
@@ -278,6 +280,10 @@ class ExampleWorkflowsTest {
         for (String vae : List.of("vae-ft-mse-840000-ema-pruned.safetensors", "kl-f8-anime2.ckpt")) {
             Files.copy(models.resolve("vae").resolve(DemoAddons.VAE), models.resolve("vae").resolve(vae));
         }
+        dev.noodle.engine.gligen.GligenWriter.write(models.resolve("gligen")
+                .resolve("gligen_sd14_textbox_pruned.safetensors"), dev.noodle.engine.model.DemoCheckpoint.unetConfig(),
+                dev.noodle.engine.model.DemoCheckpoint.clipConfig().width(),
+                dev.noodle.engine.gligen.GligenWriter.SD1_TOKEN_DIM);
         Files.copy(models.resolve("hypernetworks").resolve(DemoAddons.HYPERNETWORK),
                 models.resolve("hypernetworks").resolve("dantionMarbleStatues_10.pt"));
         for (String sd1Lora : List.of("epiNoiseoffset_v2.safetensors", "theovercomer8sContrastFix_sd15.safetensors")) {
