@@ -284,6 +284,10 @@ class ComfyShapesTest {
                 "denoise:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", "SIGMAS:high_sigmas", "SIGMAS:low_sigmas"));
         m.put("FlipSigmas", List.of("FlipSigmas", "sampling/sigmas", "sigmas:SIGMAS", "->", SIGMAS_OUT));
         // nodes.py, comfy_extras/nodes_post_processing.py, nodes_images.py and nodes_logic.py
+        // comfy_extras/nodes_canny.py
+        m.put("Canny", List.of("Canny", "image/preprocessors", "image:IMAGE",
+                "low_threshold:FLOAT=0.4[0.01,0.99,0.01;0.0]", "high_threshold:FLOAT=0.8[0.01,0.99,0.01;0.0]", "->",
+                "IMAGE:IMAGE"));
         m.put("ImageInvert", List.of("Invert Image", "image", "image:IMAGE", "->", "IMAGE:IMAGE"));
         m.put("ImageBlend", List.of("Image Blend", "image/postprocessing", "image1:IMAGE", "image2:IMAGE",
                 "blend_factor:FLOAT=0.5[0.0,1.0,0.01;0.0]",

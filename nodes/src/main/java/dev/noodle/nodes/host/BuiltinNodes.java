@@ -6,6 +6,7 @@ import dev.noodle.nodes.conditioning.GligenTextBoxApply;
 import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
+import dev.noodle.nodes.image.CannyNode;
 import dev.noodle.nodes.image.PixelNodes;
 import dev.noodle.nodes.image.ScaleNodes;
 import dev.noodle.nodes.conditioning.InstructPixToPixConditioning;
@@ -131,6 +132,7 @@ public final class BuiltinNodes implements NodePack {
                 new ImageNodes.LoadImage(env),
                 new PixelNodes.ImageInvert(),
                 new PixelNodes.ImageBlend(),
+                new CannyNode(),
                 new PixelNodes.ImageStitch(),
                 // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling
                 new LoraNodes.LoraLoader(env),
