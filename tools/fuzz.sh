@@ -19,6 +19,10 @@ declare -A TARGETS=(
   [infotext]="nodes:A1111InfotextFuzzTest#parseAndImport"
   [filename]="app:FileRootsFuzzTest#resolve"
   [node-pack]="nodes:NodePackJarFuzzTest#load"
+  [ipadapter]="nodes:IpAdapterFuzzTest#ipadapterFile"
+  [clip-vision]="nodes:ClipVisionFuzzTest#clipVisionFile"
+  [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
+  [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   [gligen]="nodes:GligenFuzzTest#load"
   # later: [ui-workflow]=...
 )

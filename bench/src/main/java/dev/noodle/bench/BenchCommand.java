@@ -6,10 +6,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.noodle.app.cli.NoodleCommand;
 import dev.noodle.app.cli.ProcessMemory;
+import dev.noodle.bench.engine.ControlNetBench;
 import dev.noodle.bench.engine.LoraBench;
 import dev.noodle.bench.engine.SamplerFamilyBench;
 import dev.noodle.engine.adapters.Lora;
 import dev.noodle.engine.adapters.LoraPatcher;
+import dev.noodle.engine.control.ControlModel;
+import dev.noodle.engine.control.ControlModels;
 import dev.noodle.engine.model.CheckpointLoader;
 import dev.noodle.engine.model.LoadedCheckpoint;
 import dev.noodle.engine.runtime.Devices;
@@ -23,6 +26,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -77,6 +81,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--samplers-only", description = "Load the checkpoint and print only the sampler table.")
     boolean samplersOnly;
 
+    @Option(names = "--controlnets", split = ",", paramLabel = "FILES",
+            description = "Also time a CFG step with one and with two of these ControlNets (SD 1.5, e.g."
+                    + " bench-models/controlnet/rnd-controlnet-sd15.safetensors from"
+                    + " tools/make_random_controlnet_sd15.py) beside the plain step, in the same run.")
+    List<Path> controlnets = List.of();
+
+    @Option(names = "--control-size", description = "Image size of the ControlNet rows (default: 512).")
+    int controlSize = 512;
+
+    @Option(names = "--controls-only", description = "Load the checkpoint and print only the ControlNet rows.")
+    boolean controlsOnly;
+
     /** Runs {@code noodle bench} with the given arguments and exits with its status. */
     public static void main(String[] args) {
         int code = new CommandLine(new BenchCommand())
@@ -110,6 +126,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + " below)", load, load / read);
             out("resident after load: %.2f GB", ProcessMemory.rss() / 1e9);
             phasePeak("load");
+            if (!controlnets.isEmpty()) {
+                controlTable(c, target);
+                if (controlsOnly) {
+                    return 0;
+                }
+            }
             if (!samplers.isEmpty()) {
                 samplerTable(c);
                 if (samplersOnly) {
@@ -162,6 +184,36 @@ public final class BenchCommand implements Callable<Integer> {
         SamplerFamilyBench.run(c.unet(), c.sampling(), samplerSize, samplerSteps, kinds,
                 r -> System.out.println(r.markdown()));
         phasePeak("sampler table");
+    }
+
+    /** Plain CFG step, then with the first ControlNet, the first two, …: seconds each, same run, same inputs. */
+    private void controlTable(LoadedCheckpoint c, Devices.Target target) {
+        List<ControlModel> loaded = new ArrayList<>();
+        try {
+            for (Path p : controlnets) {
+                long t0 = System.nanoTime();
+                ControlModel m = ControlModels.load(p, ControlModels.Request.of(target));
+                loaded.add(m);
+                out("ControlNet %s: loaded in %.2f s (%.2f GB)", p, (System.nanoTime() - t0) / 1e9,
+                        m.sizeBytes() / 1e9);
+            }
+            phasePeak("ControlNet load");
+            out("CFG step at %d×%d (UNet at batch 2) with 0..%d ControlNets at strength %.1f, best of %d after a"
+                    + " warm-up:", controlSize, controlSize, loaded.size(), ControlNetBench.STRENGTH, steps);
+            System.out.println(ControlNetBench.HEADER);
+            List<ControlNetBench.Row> plain = new ArrayList<>();
+            try (NDManager m = NDManager.newBaseManager(target.device())) {
+                ControlNetBench.run(c.unet(), loaded, controlSize, steps, m, r -> {
+                    if (plain.isEmpty()) {
+                        plain.add(r);
+                    }
+                    System.out.println(r.markdown(plain.get(0)));
+                });
+            }
+            phasePeak("ControlNet steps");
+        } finally {
+            loaded.forEach(ControlModel::close);
+        }
     }
 
     private static void out(String fmt, Object... args) {

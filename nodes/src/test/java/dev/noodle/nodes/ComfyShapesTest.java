@@ -193,6 +193,54 @@ class ComfyShapesTest {
                 "strength:FLOAT=1.0[0.0,10.0,0.01;0.0]", "start_percent:FLOAT=0.0[0.0,1.0,0.001;0.0]",
                 "end_percent:FLOAT=1.0[0.0,1.0,0.001;0.0]", "?vae:VAE", "->", "CONDITIONING:positive",
                 "CONDITIONING:negative"));
+        // nodes.py ControlNetLoader and DiffControlNetLoader; the combo lists the (empty) controlnet folder and
+        // Noodle's demo ControlNet
+        String controlNetName = "control_net_name:COMBO[noodle-demo-controlnet.safetensors]";
+        m.put("ControlNetLoader", List.of("Load ControlNet Model", "loaders", controlNetName, "->",
+                "CONTROL_NET:CONTROL_NET"));
+        m.put("DiffControlNetLoader", List.of("Load ControlNet Model (diff)", "loaders", "model:MODEL",
+                controlNetName, "->", "CONTROL_NET:CONTROL_NET"));
+        // ComfyUI_IPAdapter_plus IPAdapterPlus.py: IPAdapterModelLoader, IPAdapterSimple ("IPAdapter"),
+        // IPAdapterAdvanced (WEIGHT_TYPES, combine_embeds and embeds_scaling lists in the pack's order)
+        m.put("IPAdapterModelLoader", List.of("IPAdapter Model Loader", "ipadapter/loaders",
+                "ipadapter_file:COMBO[]", "->", "IPADAPTER:IPADAPTER"));
+        m.put("IPAdapterUnifiedLoader", List.of("IPAdapter Unified Loader", "ipadapter", "model:MODEL",
+                "preset:COMBO[LIGHT - SD1.5 only (low strength),STANDARD (medium strength),VIT-G (medium strength),"
+                        + "PLUS (high strength),PLUS FACE (portraits),FULL FACE - SD1.5 only (portraits stronger)]",
+                "?ipadapter:IPADAPTER", "->", "MODEL:model", "IPADAPTER:ipadapter"));
+        m.put("IPAdapter", List.of("IPAdapter", "ipadapter", "model:MODEL", "ipadapter:IPADAPTER", "image:IMAGE",
+                "weight:FLOAT=1.0[-1.0,3.0,0.05;0.0]", "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]",
+                "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
+                "weight_type:COMBO[standard,prompt is more important,style transfer]", "?attn_mask:MASK", "->",
+                "MODEL:MODEL"));
+        m.put("IPAdapterAdvanced", List.of("IPAdapter Advanced", "ipadapter", "model:MODEL", "ipadapter:IPADAPTER",
+                "image:IMAGE", "weight:FLOAT=1.0[-1.0,5.0,0.05;0.0]",
+                "weight_type:COMBO[linear,ease in,ease out,ease in-out,reverse in-out,weak input,weak output,"
+                        + "weak middle,strong middle,style transfer,composition,strong style transfer,"
+                        + "style and composition,style transfer precise,composition precise]",
+                "combine_embeds:COMBO[concat,add,subtract,average,norm average]",
+                "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]", "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
+                "embeds_scaling:COMBO[V only,K+V,K+V w/ C penalty,K+mean(V) w/ C penalty]", "?image_negative:IMAGE",
+                "?attn_mask:MASK", "?clip_vision:CLIP_VISION", "->", "MODEL:MODEL"));
+        // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply (file lists empty here)
+        m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders", "clip_name:COMBO[]", "->",
+                "CLIP_VISION:CLIP_VISION"));
+        m.put("CLIPVisionEncode", List.of("CLIP Vision Encode", "conditioning", "clip_vision:CLIP_VISION",
+                "image:IMAGE", "crop:COMBO[center,none]", "->", "CLIP_VISION_OUTPUT:CLIP_VISION_OUTPUT"));
+        m.put("StyleModelLoader", List.of("Load Style Model", "loaders", "style_model_name:COMBO[]", "->",
+                "STYLE_MODEL:STYLE_MODEL"));
+        // nodes.py unCLIPCheckpointLoader and unCLIPConditioning (no display-name mapping: the class names); the
+        // checkpoint list holds only Noodle's demo model here
+        m.put("unCLIPCheckpointLoader", List.of("unCLIPCheckpointLoader", "loaders",
+                "ckpt_name:COMBO[noodle-demo-tiny-sd15.safetensors]", "->", "MODEL:MODEL", "CLIP:CLIP", "VAE:VAE",
+                "CLIP_VISION:CLIP_VISION"));
+        m.put("unCLIPConditioning", List.of("unCLIPConditioning", "conditioning", "conditioning:CONDITIONING",
+                "clip_vision_output:CLIP_VISION_OUTPUT", "strength:FLOAT=1.0[-10.0,10.0,0.01;0.0]",
+                "noise_augmentation:FLOAT=0.0[0.0,1.0,0.01;0.0]", "->", COND_OUT));
+        m.put("StyleModelApply", List.of("Apply Style Model", "conditioning/style_model", "conditioning:CONDITIONING",
+                "style_model:STYLE_MODEL", "clip_vision_output:CLIP_VISION_OUTPUT",
+                "strength:FLOAT=1.0[0.0,10.0,0.001;0.0]", "strength_type:COMBO[multiply,attn_bias]", "->",
+                COND_OUT));
         // nodes.py GLIGENLoader and GLIGENTextBoxApply (no display names mapped: the ids show)
         m.put("GLIGENLoader", List.of("GLIGENLoader", "loaders", "gligen_name:COMBO[]", "->", "GLIGEN:GLIGEN"));
         m.put("GLIGENTextBoxApply", List.of("GLIGENTextBoxApply", "conditioning/gligen",

@@ -200,6 +200,12 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("lcm_basic_example", new Runs()),
             // CosXL edit model (8-channel UNet, EDM v-prediction): InstructPixToPixConditioning + DualCFGGuider
             java.util.Map.entry("sdxl_edit_model", new Runs()),
+            // Stable unCLIP 2.1 (unCLIPCheckpointLoader's image tower) and SDXL revision (clip_vision_g)
+            java.util.Map.entry("unclip_example", new Runs()),
+            java.util.Map.entry("unclip_example_multiple", new Runs()),
+            java.util.Map.entry("unclip_2pass", new Runs()),
+            java.util.Map.entry("sdxl_revision_text_prompts", new Runs()),
+            java.util.Map.entry("sdxl_revision_zero_positive", new Runs()),
             // GLIGEN text boxes (a tiny GLIGEN file for the demo UNet under the published name)
             java.util.Map.entry("gligen_textbox_example", new Runs()),
             // Pending (nodes another part of issue 13 is adding): none left. model_merging_cosxl waited for
@@ -210,13 +216,8 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("2_pass_pose_worship", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("controlnet_example", unsupported("ControlNetApply", "ControlNetLoader")),
             java.util.Map.entry("depth_controlnet", unsupported("ControlNetApply", "DiffControlNetLoader")),
-            java.util.Map.entry("depth_t2i_adapter", unsupported("ControlNetApply", "ControlNetLoader")),
+            java.util.Map.entry("depth_t2i_adapter", new Runs()),
             java.util.Map.entry("mixing_controlnets", unsupported("ControlNetApply", "ControlNetLoader")),
-            java.util.Map.entry("unclip_2pass", unsupported("unCLIPCheckpointLoader", "CLIPVisionEncode")),
-            java.util.Map.entry("unclip_example", unsupported("unCLIPCheckpointLoader", "CLIPVisionEncode")),
-            java.util.Map.entry("unclip_example_multiple", unsupported("unCLIPCheckpointLoader", "CLIPVisionEncode")),
-            java.util.Map.entry("sdxl_revision_text_prompts", unsupported("CLIPVisionEncode", "unCLIPConditioning")),
-            java.util.Map.entry("sdxl_revision_zero_positive", unsupported("CLIPVisionEncode", "unCLIPConditioning")),
             java.util.Map.entry("esrgan_example", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
             java.util.Map.entry("hiresfix_esrgan_workflow", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
             java.util.Map.entry("inpain_model_outpainting", unsupported("ImagePadForOutpaint")),
@@ -239,9 +240,11 @@ class ExampleWorkflowsTest {
      * Tiny random-weight models in the real layouts under every name the examples load: SD 1.x checkpoints as the
      * demo model, SD 2.x (768-v), SDXL, the SDXL refiner and the inpainting models as {@link
      * dev.noodle.engine.model.TinyCheckpoints}, VAEs and a hypernetwork as the demo add-ons, LoRAs (plain and
-     * LCM-LoRA SDXL) in the kohya-diffusers layout of {@link dev.noodle.engine.adapters.TinyLoras}, a GLIGEN
-     * text-box model for the demo UNet ({@link dev.noodle.engine.gligen.GligenWriter}), and 64×64 input images (the
-     * inpainting ones with a transparent hole).
+     * LCM-LoRA SDXL) in the kohya-diffusers layout of {@link dev.noodle.engine.adapters.TinyLoras}, a T2I-Adapter
+     * {@code .pth} of {@link dev.noodle.engine.control.TinyAdapters}, unCLIP checkpoints and a CLIP vision tower as
+     * {@link dev.noodle.engine.vision.ClipVisionWriter} writes them, a GLIGEN text-box model for the demo UNet
+     * ({@link dev.noodle.engine.gligen.GligenWriter}), and 64×64 input images (the inpainting ones with a
+     * transparent hole).
      */
     static void writeExampleModels(Path models, Path input) throws Exception {
         DemoAddons.ensure(models);
@@ -262,6 +265,9 @@ class ExampleWorkflowsTest {
         kinds.put("wd-illusion-fp16.safetensors", dev.noodle.engine.model.TinyCheckpoints.Kind.SD2_V);
         kinds.put("512-inpainting-ema.safetensors", dev.noodle.engine.model.TinyCheckpoints.Kind.SD2_INPAINT);
         kinds.put("sd-v1-5-inpainting.ckpt", dev.noodle.engine.model.TinyCheckpoints.Kind.SD1_INPAINT);
+        kinds.put("sd21-unclip-h.ckpt", dev.noodle.engine.model.TinyCheckpoints.Kind.SD21_UNCLIP_H);
+        kinds.put("wd-1-5-beta2-aesthetic-unclip-h-fp32.safetensors",
+                dev.noodle.engine.model.TinyCheckpoints.Kind.SD21_UNCLIP_H);
         var written = new java.util.HashMap<dev.noodle.engine.model.TinyCheckpoints.Kind, Path>();
         for (var e : kinds.entrySet()) {
             Path first = written.get(e.getValue());
@@ -277,6 +283,15 @@ class ExampleWorkflowsTest {
         Path xl = ck.resolve("sd_xl_1.0.safetensors");
         copyWith(xl, ck.resolve("cosxl.safetensors"), 4);
         copyWith(xl, ck.resolve("cosxl_edit.safetensors"), 8);
+        // SDXL revision's image tower (Hugging Face layout, as clip_vision_g.safetensors): its embedding is as wide as
+        // the tiny SDXL's pooled text output
+        Path clipVision = models.resolve("clip_vision");
+        Files.createDirectories(clipVision);
+        dev.noodle.engine.vision.ClipVisionWriter.write(clipVision.resolve("clip_vision_g.safetensors"),
+                dev.noodle.engine.vision.ClipVisionLayout.HF,
+                new dev.noodle.engine.vision.ClipVisionConfig(64, 3, 16, 128, 4, 16,
+                        dev.noodle.engine.model.TinyCheckpoints.sdxlClipG().projectionDim(),
+                        dev.noodle.engine.text.ClipConfig.Activation.GELU, 1e-5f), 7);
         for (String vae : List.of("vae-ft-mse-840000-ema-pruned.safetensors", "kl-f8-anime2.ckpt")) {
             Files.copy(models.resolve("vae").resolve(DemoAddons.VAE), models.resolve("vae").resolve(vae));
         }
@@ -294,6 +309,9 @@ class ExampleWorkflowsTest {
         dev.noodle.engine.adapters.TinyLoras.write(models.resolve("loras").resolve("lcm_lora_sdxl.safetensors"),
                 dev.noodle.engine.model.TinyCheckpoints.sdxlUnet(),
                 dev.noodle.engine.adapters.TinyLoras.Layout.KOHYA_DIFFUSERS, 4, 4f);
+        // TencentARC's depth adapter as a torch .pth in its real layout, small (3 colours, SD 1.x levels)
+        dev.noodle.engine.control.TinyAdapters.write(models.resolve("controlnet").resolve("t2iadapter_depth_sd14v1.pth"),
+                dev.noodle.engine.control.TinyAdapters.sd1(3), dev.noodle.engine.control.TinyAdapters.Format.PTH, 14);
         Files.createDirectories(input);
         for (String name : List.of("example.png", "mountains.png", "sunset.png", "yosemite_inpaint_example.png",
                 "yosemite_outpaint_example.png", "input_scribble_example.png", "shark_depthmap.png",

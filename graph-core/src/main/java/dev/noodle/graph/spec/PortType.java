@@ -21,6 +21,7 @@ public record PortType(String name) {
     public static final PortType CLIP_VISION_OUTPUT = new PortType("CLIP_VISION_OUTPUT");
     public static final PortType STYLE_MODEL = new PortType("STYLE_MODEL");
     public static final PortType GLIGEN = new PortType("GLIGEN");
+    public static final PortType IPADAPTER = new PortType("IPADAPTER");
     public static final PortType SIGMAS = new PortType("SIGMAS");
     public static final PortType SAMPLER = new PortType("SAMPLER");
     public static final PortType NOISE = new PortType("NOISE");

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.text.SdxlConditioning;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,6 +27,41 @@ public final class AdmConditioning {
     public static final String AESTHETIC_SCORE = "aesthetic_score";
 
     private AdmConditioning() {}
+
+    /**
+     * The {@code y} vector of an entry that may carry CLIP image embeddings (unCLIPConditioning), as ComfyUI's
+     * {@code encode_adm} of each model: an SD 2.x UNet with {@code label_emb} (Stable unCLIP 2.1) takes the images'
+     * vector ({@link UnclipAdm#sd21}, zeros without images); SDXL and its refiner put the images' augmented
+     * embedding where the pooled text output goes ("revision", {@link UnclipAdm#revisionPooled}); models without
+     * {@code label_emb} ignore the images, as ComfyUI's SD 1.x/2.x models do.
+     *
+     * @param images the entry's unCLIP images, in the order applied (may be empty)
+     * @param seed the sampler's noise seed (the augmentation noise uses seed − 10)
+     * @return [1, admChannels], or null when the UNet has no {@code label_emb}
+     */
+    public static NDArray y(NDManager m, ModelFamily family, int admChannels, NDArray pooled,
+            List<UnclipAdm.Image> images, long seed, Map<String, Double> params, int latentHeight, int latentWidth,
+            boolean negative) {
+        if (admChannels == 0) {
+            return null;
+        }
+        ModelFamily base = family.base();
+        if (base == ModelFamily.SD1 || base == ModelFamily.SD2) {
+            if (admChannels % 2 != 0) {
+                throw new IllegalArgumentException("the UNet's label_emb takes " + admChannels + " values, which is"
+                        + " no unCLIP layout (image embedding ‖ noise-level embedding of the same width)");
+            }
+            return UnclipAdm.sd21(images, admChannels, seed, m);
+        }
+        NDArray p = pooled;
+        if (!images.isEmpty()) {
+            int numbers = base == ModelFamily.SDXL_REFINER ? SdxlConditioning.REFINER_NUMBERS
+                    : SdxlConditioning.BASE_NUMBERS;
+            int width = admChannels - numbers * SdxlConditioning.EMBEDDING_WIDTH;
+            p = UnclipAdm.revisionPooled(images, width, seed, m);
+        }
+        return y(m, admChannels, p, params, latentHeight, latentWidth, negative);
+    }
 
     /**
      * The {@code y} vector {@code [1, admChannels]} (owned by {@code m}), or null when the UNet has no

@@ -21,6 +21,8 @@ public final class FamilyDetector {
     static final String XL_CLIP_L = "conditioner.embedders.0.transformer.text_model.";
     static final String XL_BIGG = "conditioner.embedders.1.model.";
     static final String REFINER_BIGG = "conditioner.embedders.0.model.";
+    /** Where an unCLIP checkpoint keeps its CLIP image tower (open_clip / OpenAI CLIP names), as ComfyUI reads it. */
+    public static final String UNCLIP_VISION = "embedder.model.visual.";
     private static final String TOKEN_EMB = "token_embedding.weight";
     private static final String CLIP_TOKEN_EMB = "embeddings.token_embedding.weight";
 
@@ -70,11 +72,21 @@ public final class FamilyDetector {
             family = ModelFamily.SDXL_REFINER;
             text = List.of(REFINER_BIGG);
             width = (int) dim(src, REFINER_BIGG + TOKEN_EMB, 1);
-        } else if (hasPrefix(keys, UNET + "label_emb.")) {
+        } else if (hasPrefix(keys, UNET + "label_emb.") && !keys.contains(SD2_TEXT + TOKEN_EMB)) {
             throw notCheckpoint(name, "a UNet with class/size conditioning (label_emb "
-                    + shapeOf(src, UNET + "label_emb.0.0.weight") + ") but no SDXL text encoders "
-                    + "(SD2 unCLIP, or an SDXL UNet saved without its text encoders)");
+                    + shapeOf(src, UNET + "label_emb.0.0.weight") + ") but no SDXL or SD 2.x text encoder "
+                    + "(an SDXL UNet saved without its text encoders?)");
         } else if (keys.contains(SD2_TEXT + TOKEN_EMB)) {
+            // SD 2.x; with a label_emb it is Stable unCLIP 2.1 (ComfyUI SD21UnclipH/L: adm_in_channels 2048 for the
+            // ViT-H image embedding, 1536 for ViT-L), whose y is image embedding ‖ noise-level embedding
+            if (hasPrefix(keys, UNET + "label_emb.")) {
+                long adm = dim(src, UNET + "label_emb.0.0.weight", 1);
+                if (adm % 2 != 0 || inpaint) {
+                    throw notCheckpoint(name, "an SD 2.x UNet with a label_emb of " + adm + " inputs"
+                            + (inpaint ? " and 9 input channels" : "") + ", which is no unCLIP layout (image"
+                            + " embedding ‖ noise-level embedding of the same width)");
+                }
+            }
             family = ModelFamily.SD2;
             text = List.of(SD2_TEXT);
             width = (int) dim(src, SD2_TEXT + TOKEN_EMB, 1);
@@ -109,6 +121,14 @@ public final class FamilyDetector {
         Optional<String> vae = keys.contains(VAE + "decoder.conv_in.weight") ? Optional.of(VAE) : Optional.empty();
         return new CheckpointInfo(family.withInpainting(inpaint), prediction, inpaint, UNET, text, vae, width,
                 inChannels);
+    }
+
+    /**
+     * Whether a checkpoint is Stable unCLIP 2.1: an SD 2.x checkpoint whose UNet has a {@code label_emb} (it takes
+     * a CLIP image embedding ‖ its noise-level embedding, {@link #detect} checks the width).
+     */
+    public static boolean isUnclip(CheckpointInfo info, TensorSource src) {
+        return info.family().base() == ModelFamily.SD2 && src.contains(info.unetPrefix() + "label_emb.0.0.weight");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.noodle.engine.model;
 
+import dev.noodle.engine.io.MapTensorSource;
 import dev.noodle.engine.io.SafetensorsWriter;
 import dev.noodle.engine.text.ClipConfig;
 import dev.noodle.engine.text.ClipTextModel;
@@ -7,10 +8,14 @@ import dev.noodle.engine.text.DemoVocabulary;
 import dev.noodle.engine.unet.UNetConfig;
 import dev.noodle.engine.vae.AutoencoderKL;
 import dev.noodle.engine.vae.VaeConfig;
+import dev.noodle.engine.vision.ClipVisionConfig;
+import dev.noodle.engine.vision.ClipVisionLayout;
+import dev.noodle.engine.vision.ClipVisionWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -40,14 +45,34 @@ public final class TinyCheckpoints {
          * SD 1.x inpainting (as {@code sd-v1-5-inpainting}): the demo checkpoint's layout and widths (CLIP-L with
          * Hugging Face names under {@code cond_stage_model.transformer.text_model.}) with a 9-channel UNet input.
          */
-        SD1_INPAINT(ModelFamily.SD1_INPAINT, false);
+        SD1_INPAINT(ModelFamily.SD1_INPAINT, false),
+        /**
+         * Stable unCLIP 2.1 with the ViT-H image tower (as {@code sd21-unclip-h.ckpt}): the SD 2.x layout, a UNet
+         * {@code label_emb} for image embedding ‖ noise-level embedding, the image tower under
+         * {@code embedder.model.visual.*} with the open_clip text leftovers, and the {@code noise_augmentor.*}
+         * schedule buffers.
+         */
+        SD21_UNCLIP_H(ModelFamily.SD2, false, 32),
+        /** Stable unCLIP 2.1 with the ViT-L image tower (as {@code sd21-unclip-l.ckpt}): as H, a narrower embedding. */
+        SD21_UNCLIP_L(ModelFamily.SD2, false, 24);
 
         private final ModelFamily family;
         private final boolean vpred;
+        private final int unclipEmbedding;
 
         Kind(ModelFamily family, boolean vpred) {
+            this(family, vpred, 0);
+        }
+
+        Kind(ModelFamily family, boolean vpred, int unclipEmbedding) {
             this.family = family;
             this.vpred = vpred;
+            this.unclipEmbedding = unclipEmbedding;
+        }
+
+        /** Width of the image embedding of an unCLIP kind (the UNet takes twice as many values), 0 otherwise. */
+        public int unclipEmbedding() {
+            return unclipEmbedding;
         }
 
         /** The family the loader detects in the written file. */
@@ -109,6 +134,51 @@ public final class TinyCheckpoints {
                 sd2Clip().width(), true);
     }
 
+    /** The UNet of a tiny unCLIP kind: {@link #sd2Unet()} with a {@code label_emb} of 2·embedding inputs. */
+    public static UNetConfig sd2UnclipUnet(int embedding) {
+        UNetConfig s = sd2Unet();
+        return new UNetConfig(s.inChannels(), s.outChannels(), s.modelChannels(), s.channelMult(), s.numResBlocks(),
+                s.inputDepth(), s.middleDepth(), s.outputDepth(), s.numHeads(), s.headChannels(), s.contextDim(),
+                s.linearProjection(), 2 * embedding);
+    }
+
+    /** The image tower of a tiny unCLIP kind: 64 wide, 3 blocks, 16 heads, 4-pixel patches of a 16-pixel image. */
+    public static ClipVisionConfig unclipTower(int embedding) {
+        return new ClipVisionConfig(64, 3, 16, 128, 4, 16, embedding, ClipConfig.Activation.GELU, 1e-5f);
+    }
+
+    /**
+     * Key names and shapes of what an unCLIP checkpoint holds besides the UNet, text encoder and VAE: the image
+     * embedder (an open_clip model whose text transformer was deleted, {@code FrozenOpenCLIPImageEmbedder}):
+     * {@code embedder.model.visual.*} in open_clip names plus the text side's {@code token_embedding},
+     * {@code positional_embedding}, {@code ln_final}, {@code text_projection} and {@code logit_scale}; and the
+     * noise augmentor's registered schedule buffers {@code noise_augmentor.{betas, alphas_cumprod, …}} [timesteps]
+     * (its data mean/std are not saved).
+     */
+    public static Map<String, long[]> unclipExtraShapes(ClipVisionConfig tower, ClipConfig text) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : ClipVisionLayout.OPEN_CLIP.shapes(tower).entrySet()) {
+            m.put(UnclipTower.PREFIX + e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, long[]> e : openClipShapes(text).entrySet()) {
+            if (!e.getKey().startsWith("transformer.")) {
+                m.put(UnclipTower.PREFIX + e.getKey(), e.getValue());
+            }
+        }
+        for (String b : NOISE_AUGMENTOR_BUFFERS) {
+            m.put("noise_augmentor." + b, new long[] {NOISE_AUGMENTOR_STEPS});
+        }
+        return m;
+    }
+
+    /** Steps of the noise augmentor's schedule (1000, as the unCLIP configs set it). */
+    static final int NOISE_AUGMENTOR_STEPS = 1000;
+
+    /** The noise augmentor's persistent buffers, as LDM's {@code AbstractLowScaleModel.register_schedule} names them. */
+    static final List<String> NOISE_AUGMENTOR_BUFFERS = List.of("betas", "alphas_cumprod", "alphas_cumprod_prev",
+            "sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod", "log_one_minus_alphas_cumprod",
+            "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod");
+
     /** Writes the checkpoint (atomically); returns {@code file}. */
     public static Path write(Path file, Kind kind) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
@@ -118,7 +188,7 @@ public final class TinyCheckpoints {
         w.metadata("noodle.description", "tiny random-weight " + kind + " checkpoint for tests");
         UNetConfig unet = switch (kind.family.base()) {
             case SD1 -> DemoCheckpoint.unetConfig();
-            case SD2 -> sd2Unet();
+            case SD2 -> kind.unclipEmbedding > 0 ? sd2UnclipUnet(kind.unclipEmbedding) : sd2Unet();
             case SDXL -> sdxlUnet();
             case SDXL_REFINER -> refinerUnet();
             default -> throw new IllegalStateException("not a base family: " + kind.family.base());
@@ -135,6 +205,23 @@ public final class TinyCheckpoints {
             }
         }
         add(w, AutoencoderKL.CHECKPOINT_PREFIX, AutoencoderKL.parameterShapes(VaeConfig.tiny()));
+        if (kind.unclipEmbedding > 0) {
+            ClipVisionConfig tower = unclipTower(kind.unclipEmbedding);
+            Map<String, long[]> extra = unclipExtraShapes(tower, sd2Clip());
+            Map<String, MapTensorSource.Entry> visual = ClipVisionWriter.tensors(ClipVisionLayout.OPEN_CLIP, tower,
+                    kind.unclipEmbedding);
+            visual.forEach((k, e) -> w.addF32(UnclipTower.PREFIX + k, e.shape(), e.data()));
+            Map<String, long[]> rest = new LinkedHashMap<>();
+            extra.forEach((k, shape) -> {
+                if (!k.startsWith(UnclipTower.PREFIX + "visual.") && !k.startsWith("noise_augmentor.")) {
+                    rest.put(k, shape);
+                }
+            });
+            add(w, "", rest);
+            for (Map.Entry<String, float[]> b : noiseAugmentorBuffers().entrySet()) {
+                w.addF32("noise_augmentor." + b.getKey(), new long[] {b.getValue().length}, b.getValue());
+            }
+        }
         if (kind.vpred) {
             w.addF32("v_pred", new long[] {0}, new float[0]);
         }
@@ -175,6 +262,39 @@ public final class TinyCheckpoints {
         }
         m.put("logit_scale", new long[] {});
         return m;
+    }
+
+    /** The squared-cosine schedule buffers (Nichol &amp; Dhariwal 2021, β capped at 0.999), float64 math as LDM's. */
+    static Map<String, float[]> noiseAugmentorBuffers() {
+        int n = NOISE_AUGMENTOR_STEPS;
+        double[] betas = new double[n];
+        double[] ac = new double[n];
+        double prod = 1;
+        for (int i = 0; i < n; i++) {
+            double a1 = Math.pow(Math.cos(((double) i / n + 0.008) / 1.008 * Math.PI / 2), 2);
+            double a2 = Math.pow(Math.cos(((double) (i + 1) / n + 0.008) / 1.008 * Math.PI / 2), 2);
+            betas[i] = Math.min(1 - a2 / a1, 0.999);
+            prod *= 1 - betas[i];
+            ac[i] = prod;
+        }
+        Map<String, java.util.function.IntToDoubleFunction> f = new LinkedHashMap<>();
+        f.put("betas", i -> betas[i]);
+        f.put("alphas_cumprod", i -> ac[i]);
+        f.put("alphas_cumprod_prev", i -> i == 0 ? 1.0 : ac[i - 1]);
+        f.put("sqrt_alphas_cumprod", i -> Math.sqrt(ac[i]));
+        f.put("sqrt_one_minus_alphas_cumprod", i -> Math.sqrt(1 - ac[i]));
+        f.put("log_one_minus_alphas_cumprod", i -> Math.log(1 - ac[i]));
+        f.put("sqrt_recip_alphas_cumprod", i -> Math.sqrt(1 / ac[i]));
+        f.put("sqrt_recipm1_alphas_cumprod", i -> Math.sqrt(1 / ac[i] - 1));
+        Map<String, float[]> out = new LinkedHashMap<>();
+        f.forEach((k, g) -> {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = (float) g.applyAsDouble(i);
+            }
+            out.put(k, v);
+        });
+        return out;
     }
 
     static void add(SafetensorsWriter w, String prefix, Map<String, long[]> shapes) {

@@ -230,6 +230,65 @@ final class UNetBlocks {
         });
     }
 
+    /**
+     * SiLU of the embedding every ResBlock takes (LDM/SGM {@code UNetModel.forward}): time_embed(sinusoidal(t)),
+     * plus label_emb(y) when y is given (SDXL).
+     *
+     * @param t timesteps [B] on the weights' device
+     * @param y [B, adm] in the compute type, or null
+     * @return [B, 4·modelChannels]
+     */
+    NDArray embedding(NDArray t, NDArray y, int modelChannels, ai.djl.ndarray.types.DataType dtype) {
+        return Scopes.scoped(() -> {
+            NDArray te = TimestepEmbedding.sinusoidal(t, modelChannels).toType(dtype, false);
+            NDArray emb = linear(silu(linear(te, "time_embed.0")), "time_embed.2");
+            if (y != null) {
+                // SGM: emb = emb + label_emb(y), label_emb = Linear, SiLU, Linear
+                emb = emb.add(linear(silu(linear(y, "label_emb.0.0")), "label_emb.0.2"));
+            }
+            return silu(emb); // every ResBlock's emb_layers start with SiLU
+        });
+    }
+
+    /**
+     * Runs the parts of one block in order; closes the block input when {@code consumeInput}. An upsample resizes
+     * to {@code upTo}'s height and width ([B, C, H, W] of the next skip), or doubles when it is null.
+     */
+    NDArray run(java.util.List<UNetLayout.Part> parts, NDArray in, NDArray embSilu, NDArray ctx,
+            boolean consumeInput, Shape upTo) {
+        NDArray h = in;
+        for (UNetLayout.Part part : parts) {
+            NDArray next = switch (part) {
+                case UNetLayout.Conv c -> {
+                    NDArray hh = h;
+                    yield Scopes.scoped(() -> conv3(hh, c.path(), 1));
+                }
+                case UNetLayout.Res r -> resBlock(h, embSilu, r);
+                case UNetLayout.Transformer tr -> transformer(h, ctx, tr);
+                case UNetLayout.Down d -> down(h, d);
+                case UNetLayout.Up u -> up(h, u, upTo == null ? 2 * h.getShape().get(2) : upTo.get(2),
+                        upTo == null ? 2 * h.getShape().get(3) : upTo.get(3));
+            };
+            if (h != in || consumeInput) {
+                h.close();
+            }
+            h = next;
+        }
+        return h;
+    }
+
+    /**
+     * A square convolution whose padding keeps the size (k/2: 3×3 pad 1, 1×1 pad 0) with the given stride:
+     * [B, Cin, H, W] → [B, Cout, ⌈H/stride⌉, ⌈W/stride⌉].
+     */
+    NDArray conv(NDArray x, String key, int stride) {
+        NDArray k = weight(key + ".weight");
+        long size = k.getShape().get(2);
+        Shape pad = new Shape(size / 2, size / 2);
+        return Conv2d.conv2d(TorchOps.forConv(x, x.getManager(), convLayout), TorchOps.forConv(k, run, convLayout),
+                weight(key + ".bias"), stride == 1 ? ONE : TWO, pad, ONE, 1).singletonOrThrow();
+    }
+
     /** SiLU x·σ(x). */
     static NDArray silu(NDArray x) {
         return Activation.swish(x, 1f);

@@ -4,6 +4,7 @@ import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -222,6 +223,46 @@ public record UNetConfig(
         Map<String, long[]> full = new LinkedHashMap<>();
         UNetLayout.of(config).shapes(config).forEach((k, v) -> full.put(PREFIX + k, v));
         return full;
+    }
+
+    /**
+     * The encoder half's parameters (time embedding, {@code label_emb}, input blocks, middle block), keys relative
+     * to the UNet, in checkpoint order: what a ControlNet (Zhang et al. 2023) copies of the UNet it controls.
+     */
+    public static Map<String, long[]> encoderShapes(UNetConfig config) {
+        return UNetLayout.of(config).encoderShapes(config);
+    }
+
+    /** The output width of each input block, in {@code input_blocks} order (the skip connections' channels). */
+    public int[] inputBlockChannels() {
+        List<List<UNetLayout.Part>> in = UNetLayout.of(this).input();
+        int[] c = new int[in.size()];
+        for (int i = 0; i < c.length; i++) {
+            List<UNetLayout.Part> block = in.get(i);
+            c[i] = switch (block.get(block.size() - 1)) {
+                case UNetLayout.Conv cv -> cv.out();
+                case UNetLayout.Res r -> r.out();
+                case UNetLayout.Transformer t -> t.channels();
+                case UNetLayout.Down d -> d.channels();
+                case UNetLayout.Up u -> u.channels();
+            };
+        }
+        return c;
+    }
+
+    /** The middle block's width (the deepest level's channels). */
+    public int middleChannels() {
+        return modelChannels * channelMult[channelMult.length - 1];
+    }
+
+    /**
+     * Infers the config of an encoder half alone (a ControlNet: keys relative to its root, {@code input_blocks…},
+     * {@code middle_block…}, no output blocks) as {@link #fromWeights} does for a whole UNet.
+     *
+     * @throws ModelFormatException naming {@code where} and the missing or odd key
+     */
+    public static UNetConfig fromEncoderWeights(TensorSource source, String where) {
+        return UNetDetection.detect(source, where, true);
     }
 
     /** The UNet keys of a source: its {@value #PREFIX} view when present, else the source itself. */

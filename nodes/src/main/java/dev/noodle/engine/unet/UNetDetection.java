@@ -23,10 +23,18 @@ final class UNetDetection {
     private UNetDetection() {}
 
     static UNetConfig detect(TensorSource s, String where) {
+        return detect(s, where, false);
+    }
+
+    /**
+     * @param encoderOnly the weights hold only the encoder half (time embedding, input and middle blocks: a
+     *     ControlNet); the config then has no output-block transformers and as many output channels as input
+     */
+    static UNetConfig detect(TensorSource s, String where, boolean encoderOnly) {
         long[] convIn = shape(s, "input_blocks.0.0.weight", where);
         int mc = (int) convIn[0];
         int in = (int) convIn[1];
-        int out = (int) shape(s, "out.2.weight", where)[0];
+        int out = encoderOnly ? in : (int) shape(s, "out.2.weight", where)[0];
         TreeSet<Integer> inputIds = new TreeSet<>();
         TreeSet<Integer> outputIds = new TreeSet<>();
         java.util.Map<String, Integer> depthOf = new java.util.HashMap<>();
@@ -83,6 +91,9 @@ final class UNetDetection {
         }
         int adm = s.contains("label_emb.0.0.weight") ? (int) s.info("label_emb.0.0.weight").shape()[1] : 0;
         int levels = mult.size();
+        if (encoderOnly) {
+            outputDepth = new ArrayList<>(java.util.Collections.nCopies(levels * (resPerLevel + 1), 0));
+        }
         if (outputDepth.size() != levels * (resPerLevel + 1)) {
             throw new ModelFormatException(where + ": the UNet has " + outputDepth.size() + " output blocks, but its "
                     + levels + " levels of " + resPerLevel + " ResBlocks need " + levels * (resPerLevel + 1)

@@ -93,6 +93,20 @@ record UNetLayout(List<List<Part>> input, List<Part> middle, List<List<Part>> ou
 
     /** Every parameter's key (relative to the UNet) and shape, in checkpoint order. */
     Map<String, long[]> shapes(UNetConfig c) {
+        Map<String, long[]> s = encoderShapes(c);
+        for (List<Part> block : output) {
+            block.forEach(p -> add(s, p, c));
+        }
+        norm(s, "out.0", c.modelChannels());
+        conv(s, "out.2", c.modelChannels(), c.outChannels(), 3);
+        return s;
+    }
+
+    /**
+     * The keys and shapes of the encoder half — time embedding, {@code label_emb}, input blocks and middle block —
+     * in checkpoint order: what a ControlNet copies of its UNet.
+     */
+    Map<String, long[]> encoderShapes(UNetConfig c) {
         Map<String, long[]> s = new LinkedHashMap<>();
         int mc = c.modelChannels();
         int te = c.timeEmbedDim();
@@ -107,11 +121,6 @@ record UNetLayout(List<List<Part>> input, List<Part> middle, List<List<Part>> ou
             block.forEach(p -> add(s, p, c));
         }
         middle.forEach(p -> add(s, p, c));
-        for (List<Part> block : output) {
-            block.forEach(p -> add(s, p, c));
-        }
-        norm(s, "out.0", mc);
-        conv(s, "out.2", mc, c.outChannels(), 3);
         return s;
     }
 

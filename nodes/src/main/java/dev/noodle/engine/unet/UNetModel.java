@@ -154,25 +154,16 @@ public final class UNetModel implements AutoCloseable {
             NDArray yy = y == null ? null : onRun(y, run);
             NDArray t = timesteps.toDevice(device, true);
             t.attach(run);
-            NDArray embSilu = Scopes.scoped(() -> {
-                NDArray te = TimestepEmbedding.sinusoidal(t, config.modelChannels()).toType(dtype, false);
-                NDArray emb = blocks.linear(UNetBlocks.silu(blocks.linear(te, "time_embed.0")), "time_embed.2");
-                if (yy != null) {
-                    // SGM: emb = emb + label_emb(y), label_emb = Linear, SiLU, Linear
-                    emb = emb.add(blocks.linear(UNetBlocks.silu(blocks.linear(yy, "label_emb.0.0")),
-                            "label_emb.0.2"));
-                }
-                return UNetBlocks.silu(emb); // every ResBlock's emb_layers start with SiLU
-            }); // [B, 4·modelChannels]
+            NDArray embSilu = blocks.embedding(t, yy, config.modelChannels(), dtype); // [B, 4·modelChannels]
             Deque<NDArray> skips = new ArrayDeque<>();
             int index = 0;
             for (List<UNetLayout.Part> block : layout.input()) {
-                h = runBlock(blocks, block, h, embSilu, ctx, false, null);
+                h = blocks.run(block, h, embSilu, ctx, false, null);
                 h = addControl(h, control.inputAt(index), "input block " + index, run);
                 skips.push(h);
                 index++;
             }
-            h = runBlock(blocks, layout.middle(), h, embSilu, ctx, false, null); // its input stays a skip
+            h = blocks.run(layout.middle(), h, embSilu, ctx, false, null); // its input stays a skip
             h = addControl(h, control.middle(), "middle block", run);
             for (List<UNetLayout.Part> block : layout.output()) {
                 index--;
@@ -182,7 +173,7 @@ public final class UNetModel implements AutoCloseable {
                 skip.close();
                 // an upsample in this block resizes to the next skip's size (odd sizes: ⌈n/2⌉ on the way down)
                 Shape next = skips.isEmpty() ? null : skips.peek().getShape();
-                h = runBlock(blocks, block, joined, embSilu, ctx, true, next);
+                h = blocks.run(block, joined, embSilu, ctx, true, next);
             }
             NDArray hh = h;
             NDArray eps = Scopes.scoped(() -> {
@@ -195,33 +186,6 @@ public final class UNetModel implements AutoCloseable {
             eps.attach(caller);
             return eps;
         }
-    }
-
-    /**
-     * Runs the parts of one block in order; closes the block input when {@code consumeInput}. An upsample resizes
-     * to {@code upTo}'s height and width ([B, C, H, W] of the next skip), or doubles when it is null.
-     */
-    private NDArray runBlock(UNetBlocks blocks, List<UNetLayout.Part> parts, NDArray in, NDArray embSilu,
-            NDArray ctx, boolean consumeInput, Shape upTo) {
-        NDArray h = in;
-        for (UNetLayout.Part part : parts) {
-            NDArray next = switch (part) {
-                case UNetLayout.Conv c -> {
-                    NDArray hh = h;
-                    yield Scopes.scoped(() -> blocks.conv3(hh, c.path(), 1));
-                }
-                case UNetLayout.Res r -> blocks.resBlock(h, embSilu, r);
-                case UNetLayout.Transformer tr -> blocks.transformer(h, ctx, tr);
-                case UNetLayout.Down d -> blocks.down(h, d);
-                case UNetLayout.Up u -> blocks.up(h, u, upTo == null ? 2 * h.getShape().get(2) : upTo.get(2),
-                        upTo == null ? 2 * h.getShape().get(3) : upTo.get(3));
-            };
-            if (h != in || consumeInput) {
-                h.close();
-            }
-            h = next;
-        }
-        return h;
     }
 
     // h + residual in the compute type; h is closed when a residual was added.

@@ -76,9 +76,33 @@ public final class UNetWeights implements AutoCloseable {
      */
     public static UNetWeights load(TensorSource source, UNetConfig config, Devices.Target target,
             WeightPrecision precision) {
-        TensorSource s = UNetConfig.unetKeys(source);
-        WeightLayout layout = layout(config);
-        layout.check(s, source.describe());
+        return bind(UNetConfig.unetKeys(source), source.describe(), config, layout(config), target, precision);
+    }
+
+    /**
+     * Binds weights that hold a UNet's encoder half and parts of their own beside it (a ControlNet's hint encoder
+     * and zero convolutions), checked strictly against {@code layout}: every missing, misshaped or leftover key is
+     * an error naming it and {@code source}. The precision is {@linkplain WeightPrecision#choose chosen} from the
+     * stored types as for a UNet: an all-fp16 file stays fp16 in memory and computes in fp32 on the CPU.
+     *
+     * @param source keys as {@code layout} names them
+     * @param config the config whose encoder half the weights hold ({@link UNetEncoder} runs it)
+     * @throws ModelFormatException listing every problem
+     */
+    public static UNetWeights loadWith(TensorSource source, UNetConfig config, WeightLayout layout,
+            Devices.Target target) {
+        EnumSet<DType> types = EnumSet.noneOf(DType.class);
+        for (String k : layout.shapes().keySet()) {
+            if (source.contains(k)) {
+                types.add(source.info(k).dtype());
+            }
+        }
+        return bind(source, source.describe(), config, layout, target, WeightPrecision.choose(target, types));
+    }
+
+    private static UNetWeights bind(TensorSource s, String where, UNetConfig config, WeightLayout layout,
+            Devices.Target target, WeightPrecision precision) {
+        layout.check(s, where);
         Map<String, long[]> expected = layout.shapes();
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         try {

@@ -7,12 +7,16 @@ import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.adapters.EmbeddingLibrary;
 import dev.noodle.engine.adapters.Hypernetwork;
 import dev.noodle.engine.adapters.Lora;
+import dev.noodle.engine.control.ControlModel;
+import dev.noodle.engine.control.ControlModels;
 import dev.noodle.engine.gligen.GligenModel;
 import dev.noodle.engine.io.ModelFile;
 import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.model.ModelManager;
 import dev.noodle.engine.text.EmbeddingLookup;
 import dev.noodle.engine.vae.AutoencoderKL;
+import dev.noodle.engine.vision.ClipVisionModel;
+import dev.noodle.engine.vision.StyleAdapter;
 import dev.noodle.nodes.values.SharedRef;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +37,11 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, Lora> loras = new HashMap<>();
     private final Map<String, Hypernetwork> hypernetworks = new HashMap<>();
     private final Map<String, VaeEntry> vaes = new HashMap<>();
+    private final LeasedCache<dev.noodle.engine.ipadapter.IpAdapterModel> ipAdapters = new LeasedCache<>();
     private final Map<Integer, Library> embeddings = new HashMap<>();
+    private final Map<String, ControlEntry> controls = new HashMap<>();
+    private final LeasedCache<ClipVisionModel> clipVisions = new LeasedCache<>();
+    private final LeasedCache<StyleAdapter> styleModels = new LeasedCache<>();
     private final Map<String, GligenEntry> gligens = new HashMap<>();
     private int fileReads;
 
@@ -47,6 +55,15 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         VaeEntry(AutoencoderKL vae, NDManager owner) {
             this.vae = vae;
             this.owner = owner;
+        }
+    }
+
+    private static final class ControlEntry {
+        final ControlModel model;
+        int leases;
+
+        ControlEntry(ControlModel model) {
+            this.model = model;
         }
     }
 
@@ -123,6 +140,20 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         }
     }
 
+    /** A loaded IP-Adapter and the reference that keeps it loaded; release the reference when done. */
+    public record IpAdapterLease(dev.noodle.engine.ipadapter.IpAdapterModel model, SharedRef ref) {}
+
+    /**
+     * The IP-Adapter in {@code file} (safetensors or the .bin pickle), on the CPU in float32; read once and shared
+     * until the last lease is released.
+     */
+    public IpAdapterLease ipAdapter(Path file) {
+        LeasedCache.Lease<dev.noodle.engine.ipadapter.IpAdapterModel> l = ipAdapters.lease(file,
+                dev.noodle.engine.ipadapter.IpAdapterFiles::load,
+                dev.noodle.engine.ipadapter.IpAdapterModel::sizeBytes, this::countRead);
+        return new IpAdapterLease(l.value(), l.ref());
+    }
+
     /** A loaded VAE and the reference that keeps it loaded; release the reference when done. */
     public record VaeLease(AutoencoderKL vae, SharedRef ref) {}
 
@@ -150,11 +181,65 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         return new VaeLease(e.vae, SharedRef.of(() -> releaseVae(k, entry), 0));
     }
 
+    /** A loaded CLIP image tower or style model and the reference that keeps it loaded. */
+    public record VisionLease<T>(T model, SharedRef ref) {}
+
+    /** The CLIP image tower in a clip_vision file (shared while values hold it, fp32 on the engine's device). */
+    public VisionLease<ClipVisionModel> clipVision(Path file) {
+        LeasedCache.Lease<ClipVisionModel> l = clipVisions.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return ClipVisionModel.load(src, p.getFileName().toString(), models.target().device());
+            }
+        }, ClipVisionModel::sizeBytes, this::countRead);
+        return new VisionLease<>(l.value(), l.ref());
+    }
+
+    /** The style adapter in a style_models file (shared while values hold it, fp32 on the CPU). */
+    public VisionLease<StyleAdapter> styleModel(Path file) {
+        LeasedCache.Lease<StyleAdapter> l = styleModels.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return StyleAdapter.load(src, p.getFileName().toString());
+            }
+        }, StyleAdapter::sizeBytes, this::countRead);
+        return new VisionLease<>(l.value(), l.ref());
+    }
+
+    private synchronized void countRead() {
+        fileReads++;
+    }
+
     private synchronized void releaseVae(String k, VaeEntry e) {
         if (--e.leases == 0 && vaes.get(k) == e) {
             vaes.remove(k);
             e.vae.close();
             e.owner.close();
+        }
+    }
+
+    /** A loaded control model and the reference that keeps it loaded; release the reference when done. */
+    public record ControlLease(ControlModel model, SharedRef ref) {}
+
+    /**
+     * The control model in a file (any format {@link ControlModels} reads), loaded once on the engine's device and
+     * shared by every value using it; its weights are freed when the last such value is released.
+     */
+    public synchronized ControlLease controlNet(Path file) {
+        String k = key(file);
+        ControlEntry e = controls.get(k);
+        if (e == null) {
+            e = new ControlEntry(ControlModels.load(file, ControlModels.Request.of(models.target())));
+            fileReads++;
+            controls.put(k, e);
+        }
+        e.leases++;
+        ControlEntry entry = e;
+        return new ControlLease(e.model, SharedRef.of(() -> releaseControl(k, entry), e.model.sizeBytes()));
+    }
+
+    private synchronized void releaseControl(String k, ControlEntry e) {
+        if (--e.leases == 0 && controls.get(k) == e) {
+            controls.remove(k);
+            e.model.close();
         }
     }
 
@@ -185,6 +270,11 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
             gligens.remove(k);
             e.model.close();
         }
+    }
+
+    /** The engine's device, dtype and kernels (for control models loaded per model, as difference ControlNets). */
+    public dev.noodle.engine.runtime.Devices.Target target() {
+        return models.target();
     }
 
     @Override
@@ -232,6 +322,11 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
             e.owner.close();
         }
         vaes.clear();
+        controls.values().forEach(c -> c.model.close());
+        controls.clear();
+        ipAdapters.clear();
+        clipVisions.clear();
+        styleModels.clear();
         gligens.values().forEach(e -> e.model.close());
         gligens.clear();
     }

@@ -1,5 +1,6 @@
 package dev.noodle.nodes.host;
 
+import dev.noodle.nodes.conditioning.ClipVisionNodes;
 import dev.noodle.nodes.conditioning.ConditioningEditNodes;
 import dev.noodle.nodes.conditioning.ControlNetNodes;
 import dev.noodle.nodes.conditioning.GligenTextBoxApply;
@@ -13,6 +14,7 @@ import dev.noodle.nodes.conditioning.InstructPixToPixConditioning;
 import dev.noodle.nodes.latent.InpaintNodes;
 import dev.noodle.nodes.latent.LatentNodes;
 import dev.noodle.nodes.latent.VaeNodes;
+import dev.noodle.nodes.loaders.ClipVisionLoaderNodes;
 import dev.noodle.nodes.loaders.LoaderNodes;
 import dev.noodle.nodes.loaders.LoraNodes;
 import dev.noodle.nodes.loaders.GligenLoader;
@@ -71,6 +73,7 @@ public final class BuiltinNodes implements NodePack {
         NodeEnvironment env = context.service(NodeEnvironment.class);
         return List.of(
                 new LoaderNodes.CheckpointLoaderSimple(env),
+                new dev.noodle.nodes.loaders.UnclipCheckpointLoader(env),
                 new ConditioningNodes.ClipTextEncode(),
                 new ConditioningNodes.ClipTextEncodeClipSkip(),
                 new ConditioningNodes.ClipSetLastLayer(),
@@ -87,6 +90,12 @@ public final class BuiltinNodes implements NodePack {
                 new ConditioningEditNodes.ConditioningSetTimestepRange(),
                 new ControlNetNodes.ControlNetApply(),
                 new ControlNetNodes.ControlNetApplyAdvanced(),
+                new dev.noodle.nodes.conditioning.UnclipNodes.UnclipConditioning(),
+                // ComfyUI_IPAdapter_plus: IP-Adapter loaders and apply nodes
+                new dev.noodle.nodes.loaders.IpAdapterLoaders.IPAdapterModelLoader(env),
+                new dev.noodle.nodes.loaders.IpAdapterLoaders.IPAdapterUnifiedLoader(env),
+                new dev.noodle.nodes.model.IpAdapterNodes.IPAdapter(),
+                new dev.noodle.nodes.model.IpAdapterNodes.IPAdapterAdvanced(),
                 new GligenTextBoxApply(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
@@ -139,9 +148,16 @@ public final class BuiltinNodes implements NodePack {
                 new LoraNodes.LoraLoaderModelOnly(env),
                 new LoraNodes.HypernetworkLoader(env),
                 new VaeLoaderNodes.VaeLoader(env),
+                new dev.noodle.nodes.loaders.ControlNetLoaderNodes.ControlNetLoader(env),
+                new dev.noodle.nodes.loaders.ControlNetLoaderNodes.DiffControlNetLoader(env),
                 new GligenLoader(env),
                 new VaeLoaderNodes.VaeDecodeTiled(),
                 new VaeLoaderNodes.VaeEncodeTiled(),
+                // guidance by images: CLIP vision towers and style models
+                new ClipVisionLoaderNodes.ClipVisionLoader(env),
+                new ClipVisionNodes.ClipVisionEncode(),
+                new ClipVisionLoaderNodes.StyleModelLoader(env),
+                new ClipVisionNodes.StyleModelApply(),
                 new MergeNodes.ModelMergeSimple(),
                 new MergeNodes.ModelMergeSubtract(),
                 new MergeNodes.ModelMergeAdd(),

@@ -33,6 +33,8 @@ public final class DemoAddons {
     public static final String VAE = "noodle-demo-vae.safetensors";
     /** The demo hypernetwork in {@code hypernetworks/} (A1111 {@code .pt}, modules for width 64). */
     public static final String HYPERNETWORK = "noodle-demo-hypernetwork.pt";
+    /** The demo ControlNet in {@code controlnet/} (lllyasviel layout, for the demo checkpoint's UNet). */
+    public static final String CONTROLNET = "noodle-demo-controlnet.safetensors";
     private static final int RANK = 4;
 
     private DemoAddons() {}
@@ -44,6 +46,16 @@ public final class DemoAddons {
         ensureEmbedding(modelsRoot.resolve(ModelKind.EMBEDDINGS.folder()).resolve(EMBEDDING));
         ensureVae(modelsRoot.resolve(ModelKind.VAE.folder()).resolve(VAE));
         ensureHypernetwork(modelsRoot.resolve(ModelKind.HYPERNETWORKS.folder()).resolve(HYPERNETWORK));
+        ensureControlNet(modelsRoot.resolve(ModelKind.CONTROLNET.folder()).resolve(CONTROLNET));
+    }
+
+    /** Writes the demo ControlNet (random weights, the demo UNet's encoder layout) unless present. */
+    public static Path ensureControlNet(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            dev.noodle.engine.control.TinyControlNets.write(file, dev.noodle.engine.control.TinyControlNets.demoConfig(),
+                    dev.noodle.engine.control.TinyControlNets.Layout.SAFETENSORS, 1);
+        }
+        return file;
     }
 
     /** Writes the demo file of a kind's folder when {@code name} is one, returning whether it is a demo name. */
@@ -71,6 +83,12 @@ public final class DemoAddons {
             case HYPERNETWORKS -> {
                 if (name.equals(HYPERNETWORK)) {
                     ensureHypernetwork(p);
+                    return true;
+                }
+            }
+            case CONTROLNET -> {
+                if (name.equals(CONTROLNET)) {
+                    ensureControlNet(p);
                     return true;
                 }
             }

@@ -26,7 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Loader nodes: CheckpointLoaderSimple. */
+/** Loader nodes: CheckpointLoaderSimple (its loading shared with unCLIPCheckpointLoader). */
 public final class LoaderNodes {
     private LoaderNodes() {}
 
@@ -66,7 +66,7 @@ public final class LoaderNodes {
             this.ckptName = ckptName;
         }
 
-        private static List<String> options(NodeEnvironment env) {
+        static List<String> options(NodeEnvironment env) {
             List<String> names = new ArrayList<>(env.models().list(ModelKind.CHECKPOINTS));
             if (!names.contains(DemoCheckpoint.FILE_NAME)) {
                 names.add(DemoCheckpoint.FILE_NAME); // generated on first use
@@ -75,13 +75,7 @@ public final class LoaderNodes {
         }
 
         private Path file(String name) throws IOException {
-            if (name.equals(DemoCheckpoint.FILE_NAME)) {
-                Path demo = env.models().folder(ModelKind.CHECKPOINTS).resolve(DemoCheckpoint.FILE_NAME);
-                if (!Files.isRegularFile(demo)) {
-                    DemoCheckpoint.ensure(demo);
-                }
-            }
-            return env.models().resolve(ModelKind.CHECKPOINTS, name);
+            return LoaderNodes.file(env, name);
         }
 
         @Override
@@ -97,37 +91,60 @@ public final class LoaderNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             String name = ctx.inputs().get(ckptName);
-            Path path = file(name);
-            ModelManager models = ctx.service(ModelManager.class);
-            int before = models.loadCount();
-            ModelManager.Lease model = models.acquire(path, s -> ctx.progress(0, 1));
-            ModelManager.Lease clip = models.acquire(path, s -> { });
-            ModelManager.Lease vae = models.acquire(path, s -> { });
-            LoadedCheckpoint c = model.checkpoint();
-            if (models.loadCount() == before) {
-                ctx.message(MessageLevel.INFO, name + " was already loaded; nothing read from disk");
-            } else {
-                ctx.message(MessageLevel.INFO, "loaded " + name + " (" + c.info().family() + ")");
-            }
-            if (name.equals(DemoCheckpoint.FILE_NAME)) {
-                ctx.message(MessageLevel.INFO, "this is Noodle's demo model: its weights are random, so its images"
-                        + " are abstract");
-            }
-            if (c.vae() == null) {
-                model.release();
-                clip.release();
-                vae.release();
-                throw new IllegalArgumentException(name + " has no VAE inside; this node needs one. Load a VAE file"
-                        + " with the Load VAE node instead.");
-            }
-            ModelRecipe origin = ModelRecipe.file(name, path);
-            ModelValue m = new ModelValue(hold(model), c.unet(), c.sampling(), c.latentScale(), c.info().family(),
-                    List.of(), 0, null, List.of(), origin);
-            ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(),
-                    List.of(), null, c.clip2(), origin);
-            VaeValue v = new VaeValue(hold(vae), c.vae(), name);
+            Parts p = load(ctx, name, file(name));
             ctx.progress(1, 1);
-            return NodeOutputs.of(m, cl, v);
+            return NodeOutputs.of(p.model(), p.clip(), p.vae());
         }
+    }
+
+    /** What a checkpoint loader gives: MODEL, CLIP and VAE, each holding the shared checkpoint. */
+    record Parts(ModelValue model, ClipValue clip, VaeValue vae) {}
+
+    /** A checkpoints-folder file by name; the demo model is generated on first use. */
+    static Path file(NodeEnvironment env, String name) throws IOException {
+        if (name.equals(DemoCheckpoint.FILE_NAME)) {
+            Path demo = env.models().folder(ModelKind.CHECKPOINTS).resolve(DemoCheckpoint.FILE_NAME);
+            if (!Files.isRegularFile(demo)) {
+                DemoCheckpoint.ensure(demo);
+            }
+        }
+        return env.models().resolve(ModelKind.CHECKPOINTS, name);
+    }
+
+    /**
+     * Loads (or shares) a checkpoint's MODEL, CLIP and VAE as CheckpointLoaderSimple does.
+     *
+     * @throws IllegalArgumentException when the file has no VAE
+     */
+    static Parts load(NodeContext ctx, String name, Path path) {
+        ModelManager models = ctx.service(ModelManager.class);
+        int before = models.loadCount();
+        ModelManager.Lease model = models.acquire(path, s -> ctx.progress(0, 1));
+        ModelManager.Lease clip = models.acquire(path, s -> { });
+        ModelManager.Lease vae = models.acquire(path, s -> { });
+        LoadedCheckpoint c = model.checkpoint();
+        if (models.loadCount() == before) {
+            ctx.message(MessageLevel.INFO, name + " was already loaded; nothing read from disk");
+        } else {
+            ctx.message(MessageLevel.INFO, "loaded " + name + " (" + c.info().family() + ")");
+        }
+        if (name.equals(DemoCheckpoint.FILE_NAME)) {
+            ctx.message(MessageLevel.INFO, "this is Noodle's demo model: its weights are random, so its images"
+                    + " are abstract");
+        }
+        if (c.vae() == null) {
+            model.release();
+            clip.release();
+            vae.release();
+            throw new IllegalArgumentException(name + " has no VAE inside; this node needs one. Load a VAE file"
+                    + " with the Load VAE node instead.");
+        }
+        ModelRecipe origin = ModelRecipe.file(name, path);
+        ModelValue m = new ModelValue(hold(model), c.unet(), c.sampling(), c.latentScale(), c.info().family(),
+                List.of(), 0, null, List.of(), origin);
+        ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(),
+                List.of(), null, c.clip2(), origin);
+        VaeValue v = new VaeValue(hold(vae), c.vae(), name);
+        return new Parts(m, cl, v);
     }
 }

@@ -37,6 +37,7 @@ import dev.noodle.nodes.values.GuiderValue;
 import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.ModelValue;
+import dev.noodle.nodes.values.UnclipImages;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -110,8 +111,8 @@ public final class SamplerNodes {
         // and the positive's GLIGEN boxes reach a negative that has none (ComfyUI apply_empty_x_to_equal_area)
         negative = negative == null ? null : GligenApplication.sharedWithNegative(positive, negative);
         try (NDManager m = NodeSupport.scope(ctx)) {
-            SamplingRequest r = request.withConditioning(entries(positive, m, model, samples, false),
-                    negative == null ? List.of() : entries(negative, m, model, samples, true));
+            SamplingRequest r = request.withConditioning(entries(positive, m, model, samples, false, request.seed()),
+                    negative == null ? List.of() : entries(negative, m, model, samples, true, request.seed()));
             NDArray x = samples.toNd(m);
             NDArray mask = latent.noiseMask() == null ? null
                     : latentSizeMask(latent.noiseMask(), samples.dim(2), samples.dim(3)).toNd(m);
@@ -124,7 +125,8 @@ public final class SamplerNodes {
             ConditioningValue own = guiderOwn == null ? null
                     : GligenApplication.sharedWithNegative(positive,
                             ControlApplication.sharedWithNegative(positive, guiderOwn));
-            List<CondEntry> ownEntries = own == null ? List.of() : entries(own, m, model, samples, true);
+            List<CondEntry> ownEntries = own == null ? List.of()
+                    : entries(own, m, model, samples, true, request.seed());
             List<Map.Entry<ConditioningValue, List<CondEntry>>> conds = new ArrayList<>();
             conds.add(Map.entry(positive, r.positive()));
             if (negative != null) {
@@ -189,19 +191,28 @@ public final class SamplerNodes {
 
     /**
      * The sampler's entries; for a UNet with {@code label_emb} (SDXL) each gets its {@code y} vector from its pooled
-     * output and size parameters, sizes defaulting to the latent's × 8 (ComfyUI {@code encode_model_conds}).
+     * output and size parameters, sizes defaulting to the latent's × 8 (ComfyUI {@code encode_model_conds}), and
+     * from its unCLIP images (Stable unCLIP's image vector, SDXL revision's pooled replacement) noised with the
+     * sampler's {@code seed} as ComfyUI does ({@link AdmConditioning#y(NDManager, dev.noodle.engine.model.ModelFamily,
+     * int, NDArray, List, long, Map, int, int, boolean)}).
      * Fractional areas and masks are resolved against the latent's size and timestep ranges turned into σ bounds of
      * the model's schedule, as ComfyUI's {@code resolve_areas_and_cond_masks} and
      * {@code calculate_start_end_timesteps} do when sampling starts.
      */
     public static List<CondEntry> entries(ConditioningValue c, NDManager m, ModelValue model, HeapTensor latent,
-            boolean negative) {
+            boolean negative, long seed) {
         int adm = model.unet().config().admInChannels();
         List<CondEntry> out = new ArrayList<>();
         for (ConditioningValue.Entry e : c.entries()) {
             NDArray pooled = e.pooled() == null ? null : e.pooled().toNd(m);
-            NDArray y = AdmConditioning.y(m, adm, pooled, e.sizeParams(), (int) latent.dim(2), (int) latent.dim(3),
-                    negative);
+            NDArray y;
+            try {
+                y = AdmConditioning.y(m, model.family(), adm, pooled, UnclipImages.toEngine(e, m), seed,
+                        e.sizeParams(), (int) latent.dim(2), (int) latent.dim(3), negative);
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException((negative ? "negative" : "positive") + " conditioning: "
+                        + ex.getMessage(), ex);
+            }
             List<dev.noodle.engine.unet.UNetPatchSource> patches = new ArrayList<>();
             for (dev.noodle.nodes.values.CondPatch p : e.patches()) {
                 patches.add(p.source(model));
@@ -210,6 +221,12 @@ public final class SamplerNodes {
                     e.placement(), m, model, latent));
         }
         return out;
+    }
+
+    /** {@link #entries(ConditioningValue, NDManager, ModelValue, HeapTensor, boolean, long)} with seed 0. */
+    public static List<CondEntry> entries(ConditioningValue c, NDManager m, ModelValue model, HeapTensor latent,
+            boolean negative) {
+        return entries(c, m, model, latent, negative, 0);
     }
 
     private static CondEntry placed(CondEntry c, ConditioningValue.Placement p, NDManager m, ModelValue model,

@@ -118,6 +118,51 @@ public final class Concepts {
                     + " choose the layout first. Chain several Apply ControlNet nodes to combine controls (e.g. pose"
                     + " and depth); what they add sums up. The control image is resized (center-cropped) to the"
                     + " picture's size; a control made for another base model (SD 1.5 vs SDXL) does not fit.");
+    public static final Concept CLIP_VISION = new Concept("clip-vision", "CLIP vision: image embeddings",
+            "CLIP was trained on hundreds of millions of pictures with their captions, so that a picture and a text"
+                    + " that describes it land close together. Its image half (the CLIP vision model) cuts the image"
+                    + " into 14 × 14-pixel patches and reads them with a transformer; what comes out is an image"
+                    + " embedding: a list of numbers (768 for ViT-L, 1024 for ViT-H, 1280 for ViT-bigG) that stands"
+                    + " for what the picture shows and how it looks, plus one vector per patch (the hidden states)."
+                    + " Nothing in it is pixels: two photos of the same scene in the same style get similar"
+                    + " embeddings. CLIP Vision Encode first scales the image to the model's input, 224 pixels square"
+                    + " (336 for the 336-px ViT-L): crop \"center\" keeps the middle square, \"none\" squeezes the"
+                    + " whole image. Style models, unCLIP checkpoints and IP-Adapters use the embedding to steer a"
+                    + " picture by an image instead of, or beside, a prompt; each needs the CLIP vision model it was"
+                    + " trained with.");
+    public static final Concept STYLE_MODEL = new Concept("style-model", "Style models",
+            "A style model (TencentARC's T2I style adapter, t2iadapter_style_sd14v1) reads the per-patch hidden"
+                    + " states of a CLIP ViT-L/14 image encoding and turns them into 8 extra prompt tokens per image."
+                    + " Apply Style Model appends them after your prompt's tokens, so the UNet attends to them as if"
+                    + " they were words describing the image's colours, textures and mood. Strength (multiply) scales"
+                    + " those tokens: lower values let the prompt lead, higher values push the picture toward the"
+                    + " reference image's look. It works with SD 1.x checkpoints (768-wide tokens); the prompt still"
+                    + " decides the subject.");
+    public static final Concept UNCLIP = new Concept("unclip", "unCLIP and SDXL revision",
+            "An unCLIP model is SD 2.1 fine-tuned to take a CLIP image embedding beside the prompt (Stable unCLIP"
+                    + " 2.1: the -h file pairs with CLIP ViT-H, the -l file with ViT-L); unCLIP Checkpoint Loader also"
+                    + " hands out the CLIP vision model stored in the file. unCLIPConditioning adds an image's"
+                    + " embedding to a conditioning: the UNet receives it through its class input, so the picture"
+                    + " takes the image's content and style while the prompt can still change it. SDXL reads"
+                    + " the same kind of embedding (from clip_vision_g) where its pooled prompt vector goes: that is"
+                    + " \"revision\", and an empty or zeroed prompt lets the image lead. Strength scales the image's"
+                    + " pull (negative values push away from it); noise_augmentation blurs the embedding with noise"
+                    + " first, so higher values keep less of the image and leave more to the prompt and the seed."
+                    + " Chain several unCLIPConditioning nodes to mix images: their embeddings are added.");
+    public static final Concept IP_ADAPTER = new Concept("ip-adapter", "IP-Adapter: prompting with a picture",
+            "An IP-Adapter lets a reference picture prompt the model beside the text. CLIP vision turns the picture"
+                    + " into numbers; the adapter's small projection turns those into a few extra \"image tokens\";"
+                    + " and in every cross-attention layer of the UNet the picture's tokens get their own keys and"
+                    + " values, whose attention is added to the text's (decoupled cross-attention). The text prompt"
+                    + " is untouched, so both steer together. Weight scales what the picture adds: around 0.5–0.8"
+                    + " leaves room for the prompt, 1 follows the picture closely. Plain adapters read CLIP's single"
+                    + " image embedding (the overall look); plus and plus-face read every image patch and copy more"
+                    + " detail (plus-face is trained on faces); full-face keeps one token per patch. Weight types"
+                    + " spread the weight over the layers: style transfer uses the layers that carry colour and"
+                    + " texture, composition those that carry the layout. Start/end limit it to part of the steps,"
+                    + " as for ControlNet. The negative prompt sees an empty picture (or image_negative). An adapter"
+                    + " works only with the CLIP vision model it was trained with (most: ViT-H) and its base model"
+                    + " (SD 1.5 or SDXL).");
 
     public static final Concept GLIGEN = new Concept("gligen", "GLIGEN text boxes",
             "GLIGEN places things where you want them: each GLIGENTextBoxApply node names a phrase (\"a red umbrella\")"
@@ -132,7 +177,7 @@ public final class Concepts {
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
             SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT,
-            CONTROL, GLIGEN);
+            CONTROL, CLIP_VISION, STYLE_MODEL, UNCLIP, IP_ADAPTER, GLIGEN);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -179,6 +224,19 @@ public final class Concepts {
             Map.entry("LoadImage", List.of(INPAINT)),
             Map.entry("ControlNetApply", List.of(CONTROL)),
             Map.entry("ControlNetApplyAdvanced", List.of(CONTROL)),
+            Map.entry("ControlNetLoader", List.of(CONTROL)),
+            Map.entry("DiffControlNetLoader", List.of(CONTROL)),
+            Map.entry("CLIPVisionLoader", List.of(CLIP_VISION)),
+            Map.entry("CLIPVisionEncode", List.of(CLIP_VISION)),
+            Map.entry("StyleModelLoader", List.of(STYLE_MODEL, CLIP_VISION)),
+            Map.entry("StyleModelApply", List.of(STYLE_MODEL, CLIP_VISION)),
+            Map.entry("unCLIPCheckpointLoader", List.of(UNCLIP, CHECKPOINT, CLIP_VISION)),
+            Map.entry("unCLIPConditioning", List.of(UNCLIP, CLIP_VISION)),
+            Map.entry("IPAdapterModelLoader", List.of(IP_ADAPTER)),
+            Map.entry("IPAdapterUnifiedLoader", List.of(IP_ADAPTER, CLIP_VISION)),
+            Map.entry("IPAdapter", List.of(IP_ADAPTER, CLIP_VISION)),
+            Map.entry("IPAdapterAdvanced", List.of(IP_ADAPTER, CLIP_VISION)),
+            Map.entry("Canny", List.of(CONTROL)),
             Map.entry("GLIGENLoader", List.of(GLIGEN)),
             Map.entry("GLIGENTextBoxApply", List.of(GLIGEN)));
 

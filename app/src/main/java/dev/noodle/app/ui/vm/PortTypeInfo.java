@@ -25,6 +25,8 @@ public final class PortTypeInfo {
                     Map.entry("STYLE_MODEL", "a style adapter that turns an encoded picture into extra prompt"
                             + " tokens"),
                     Map.entry("GLIGEN", "a grounding model that places described objects in boxes"),
+                    Map.entry("IPADAPTER", "an IP-Adapter: lets a reference picture prompt the model beside the"
+                            + " text"),
                     Map.entry("SIGMAS",
                             "the noise levels (σ) a sampler steps through, highest first, usually ending in 0"),
                     Map.entry("SAMPLER", "the sampling algorithm a custom sampler runs, e.g. euler"),

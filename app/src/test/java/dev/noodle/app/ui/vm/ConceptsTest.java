@@ -76,7 +76,8 @@ class ConceptsTest {
     @Test
     void theControlNodesExplainWhatAControlAddsAndHowItsSettingsChangeThePicture(@TempDir Path dir) {
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
-            for (String type : List.of("ControlNetApply", "ControlNetApplyAdvanced")) {
+            for (String type : List.of("ControlNetApply", "ControlNetApplyAdvanced", "ControlNetLoader",
+                    "DiffControlNetLoader")) {
                 assertTrue(nodes.registry().find(type).isPresent(), type);
                 assertTrue(Concepts.forNodeType(type).contains(Concepts.CONTROL), type + " explains controls");
             }
@@ -129,6 +130,37 @@ class ConceptsTest {
             assertTrue(Concepts.SAMPLER_FAMILIES.text().contains("Ancestral")
                     && Concepts.SAMPLER_FAMILIES.text().contains("SDE")
                     && Concepts.SAMPLER_FAMILIES.text().contains("multistep"));
+        }
+    }
+
+    @Test
+    void theClipVisionNodesExplainWhatAnImageEmbeddingIs(@TempDir Path dir) {
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            for (String type : List.of("CLIPVisionLoader", "CLIPVisionEncode", "StyleModelLoader", "StyleModelApply")) {
+                assertTrue(nodes.registry().find(type).isPresent(), type);
+                assertTrue(Concepts.forNodeType(type).contains(Concepts.CLIP_VISION), type + " explains CLIP vision");
+            }
+            assertTrue(Concepts.forNodeType("StyleModelApply").contains(Concepts.STYLE_MODEL));
+        }
+        for (String part : List.of("image embedding", "patches", "224", "\"center\"", "\"none\"", "unCLIP",
+                "IP-Adapter")) {
+            assertTrue(Concepts.CLIP_VISION.text().contains(part), "says " + part);
+        }
+        for (String part : List.of("tokens", "Strength", "SD 1.x")) {
+            assertTrue(Concepts.STYLE_MODEL.text().contains(part), "says " + part);
+        }
+    }
+
+    @Test
+    void theUnclipNodesExplainUnclipAndRevision(@TempDir Path dir) {
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            for (String type : List.of("unCLIPCheckpointLoader", "unCLIPConditioning")) {
+                assertTrue(nodes.registry().find(type).isPresent(), type);
+                assertTrue(Concepts.forNodeType(type).contains(Concepts.UNCLIP), type + " explains unCLIP");
+            }
+        }
+        for (String part : List.of("SD 2.1", "revision", "Strength", "noise_augmentation", "clip_vision_g")) {
+            assertTrue(Concepts.UNCLIP.text().contains(part), "says " + part);
         }
     }
 }

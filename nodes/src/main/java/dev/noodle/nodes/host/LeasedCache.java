@@ -1,0 +1,72 @@
+package dev.noodle.nodes.host;
+
+import dev.noodle.nodes.values.SharedRef;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+
+/**
+ * Models read from files and shared by the values that use them (CLIP vision towers, style models): one load per
+ * file (by path, size and modified time, so a file changed on disk is read again), freed when the last lease is
+ * released. Thread-safe.
+ *
+ * @param <T> the loaded model
+ */
+final class LeasedCache<T extends AutoCloseable> {
+    /** A loaded model and the reference that keeps it loaded; release the reference when done. */
+    record Lease<T>(T value, SharedRef ref) {}
+
+    private static final class Entry<T> {
+        final T value;
+        int leases;
+
+        Entry(T value) {
+            this.value = value;
+        }
+    }
+
+    private final Map<String, Entry<T>> entries = new HashMap<>();
+
+    /**
+     * A lease on the model in {@code file}, loading it when no live value holds it.
+     *
+     * @param onLoad called after each load (counts file reads)
+     */
+    synchronized Lease<T> lease(Path file, Function<Path, T> load, ToLongFunction<T> size, Runnable onLoad) {
+        String k = AddonFiles.key(file);
+        Entry<T> e = entries.get(k);
+        if (e == null) {
+            e = new Entry<>(load.apply(file));
+            onLoad.run();
+            entries.put(k, e);
+        }
+        e.leases++;
+        Entry<T> entry = e;
+        return new Lease<>(e.value, SharedRef.of(() -> release(k, entry), size.applyAsLong(e.value)));
+    }
+
+    private synchronized void release(String k, Entry<T> e) {
+        if (--e.leases == 0 && entries.get(k) == e) {
+            entries.remove(k);
+            closeQuietly(e.value);
+        }
+    }
+
+    /** Frees every model, leased or not (the host is closing). */
+    synchronized void clear() {
+        for (Entry<T> e : entries.values()) {
+            closeQuietly(e.value);
+        }
+        entries.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // freeing native memory does not fail in practice
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package dev.noodle.nodes.values;
+
+import dev.noodle.engine.vision.StyleAdapter;
+import dev.noodle.graph.node.ReleasableValue;
+
+/**
+ * The STYLE_MODEL wire value: a loaded T2I style adapter and the file it came from, shared through its hold (loaded
+ * once while values use it). Immutable.
+ *
+ * @param hold keeps the adapter loaded while this value lives
+ * @param adapter the style adapter
+ * @param source the file name, for messages
+ */
+public record StyleModelValue(ModelValue.Hold hold, StyleAdapter adapter, String source) implements ReleasableValue {
+    @Override
+    public long sizeBytes() {
+        return hold.sizeBytes();
+    }
+
+    @Override
+    public void release() {
+        hold.release();
+    }
+
+    @Override
+    public String toString() {
+        return "STYLE_MODEL: " + source + " (" + adapter.config().tokens() + " tokens of " + adapter.config().context()
+                + ")";
+    }
+}
