@@ -264,7 +264,7 @@ public final class GligenModel implements AutoCloseable {
             }
             int c = Math.toIntExact(s[0]);
             int heads = heads(c, tokenDim);
-            if (heads <= 0 || c % heads != 0) {
+            if (heads <= 0 || c % heads != 0 || (tokenDim != SD1_TOKEN_DIM && c % 64 != 0)) {
                 throw new ModelFormatException(where + ": the fuser " + prefix + " is " + c + " wide, which "
                         + (tokenDim == SD1_TOKEN_DIM ? "8 heads do not divide" : "is not a multiple of 64-wide heads"));
             }
