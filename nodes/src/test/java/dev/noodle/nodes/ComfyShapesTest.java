@@ -222,12 +222,15 @@ class ComfyShapesTest {
                 "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]", "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
                 "embeds_scaling:COMBO[V only,K+V,K+V w/ C penalty,K+mean(V) w/ C penalty]", "?image_negative:IMAGE",
                 "?attn_mask:MASK", "?clip_vision:CLIP_VISION", "->", "MODEL:MODEL"));
-        // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply (file lists empty here)
-        m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders", "clip_name:COMBO[]", "->",
+        // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply; the file lists are the
+        // (empty) folders and Noodle's demo files
+        m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders",
+                "clip_name:COMBO[noodle-demo-clip-vision.safetensors]", "->",
                 "CLIP_VISION:CLIP_VISION"));
         m.put("CLIPVisionEncode", List.of("CLIP Vision Encode", "conditioning", "clip_vision:CLIP_VISION",
                 "image:IMAGE", "crop:COMBO[center,none]", "->", "CLIP_VISION_OUTPUT:CLIP_VISION_OUTPUT"));
-        m.put("StyleModelLoader", List.of("Load Style Model", "loaders", "style_model_name:COMBO[]", "->",
+        m.put("StyleModelLoader", List.of("Load Style Model", "loaders",
+                "style_model_name:COMBO[noodle-demo-style-model.safetensors]", "->",
                 "STYLE_MODEL:STYLE_MODEL"));
         // nodes.py unCLIPCheckpointLoader and unCLIPConditioning (no display-name mapping: the class names); the
         // checkpoint list holds only Noodle's demo model here

@@ -213,11 +213,11 @@ class ExampleWorkflowsTest {
             // an example waiting for such a node goes here as pending("NodeName", ...).
             // Outside issue 13: ControlNet / T2I-Adapter, unCLIP and SDXL revision (CLIP vision), ESRGAN
             // upscale models, outpaint padding and latent compositing.
-            java.util.Map.entry("2_pass_pose_worship", unsupported("ControlNetApply", "ControlNetLoader")),
-            java.util.Map.entry("controlnet_example", unsupported("ControlNetApply", "ControlNetLoader")),
-            java.util.Map.entry("depth_controlnet", unsupported("ControlNetApply", "DiffControlNetLoader")),
+            java.util.Map.entry("2_pass_pose_worship", new Runs()),
+            java.util.Map.entry("controlnet_example", new Runs()),
+            java.util.Map.entry("depth_controlnet", new Runs()),
             java.util.Map.entry("depth_t2i_adapter", new Runs()),
-            java.util.Map.entry("mixing_controlnets", unsupported("ControlNetApply", "ControlNetLoader")),
+            java.util.Map.entry("mixing_controlnets", new Runs()),
             java.util.Map.entry("esrgan_example", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
             java.util.Map.entry("hiresfix_esrgan_workflow", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
             java.util.Map.entry("inpain_model_outpainting", unsupported("ImagePadForOutpaint")),
@@ -309,6 +309,18 @@ class ExampleWorkflowsTest {
         dev.noodle.engine.adapters.TinyLoras.write(models.resolve("loras").resolve("lcm_lora_sdxl.safetensors"),
                 dev.noodle.engine.model.TinyCheckpoints.sdxlUnet(),
                 dev.noodle.engine.adapters.TinyLoras.Layout.KOHYA_DIFFUSERS, 4, 4f);
+        // lllyasviel ControlNets for the demo UNet: a pruned fp16 file each, and a difference ControlNet taken
+        // against the SD 1.5 checkpoint the depth example loads
+        Path controlnet = models.resolve("controlnet");
+        var demoUnet = dev.noodle.engine.control.TinyControlNets.demoConfig();
+        dev.noodle.engine.control.TinyControlNets.write(controlnet.resolve("control_scribble.safetensors"), demoUnet,
+                dev.noodle.engine.control.TinyControlNets.Layout.PRUNED_FP16, 2);
+        dev.noodle.engine.control.TinyControlNets.write(controlnet.resolve("control_openpose.safetensors"), demoUnet,
+                dev.noodle.engine.control.TinyControlNets.Layout.PRUNED_FP16, 3);
+        try (var base = dev.noodle.engine.io.ModelFiles.open(ck.resolve("v1-5-pruned-emaonly.ckpt"))) {
+            dev.noodle.engine.control.TinyControlNets.writeDifference(
+                    controlnet.resolve("diff_control_sd15_depth_fp16.safetensors"), demoUnet, base, 4);
+        }
         // TencentARC's depth adapter as a torch .pth in its real layout, small (3 colours, SD 1.x levels)
         dev.noodle.engine.control.TinyAdapters.write(models.resolve("controlnet").resolve("t2iadapter_depth_sd14v1.pth"),
                 dev.noodle.engine.control.TinyAdapters.sd1(3), dev.noodle.engine.control.TinyAdapters.Format.PTH, 14);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.unet.ControlResiduals;
+import dev.noodle.engine.unet.UNetWeights;
 
 /**
  * A loaded control model — a ControlNet (Zhang et al. 2023) or a T2I-Adapter (Mou et al. 2023) — as the sampler
@@ -42,6 +43,18 @@ public interface ControlModel extends AutoCloseable {
      */
     ControlResiduals residuals(NDArray x, NDArray timesteps, NDArray context, NDArray y, NDArray hint,
             NDManager scope);
+
+    /**
+     * The control model to run with a given model: itself, except for controls built on the model they are applied
+     * to (Stability's control-LoRAs, ComfyUI's {@code ControlLora.pre_run}), which return the ControlNet they make
+     * from that model's UNet. The result belongs to this control model (closed with it).
+     *
+     * @param unet the UNet weights of the model being sampled
+     * @param modelFamily that model's family, for messages
+     */
+    default ControlModel forModel(UNetWeights unet, ModelFamily modelFamily) {
+        return this;
+    }
 
     /** Native bytes held by the weights. */
     long sizeBytes();

@@ -79,11 +79,8 @@ public final class ControlModels {
      * elsewhere replace their {@link ControlFormat#notRead} entry here.
      */
     public static final List<ControlFormat> FORMATS = List.of(
-            ControlFormat.notRead("Stability control-LoRA (SDXL)", k -> k.contains("lora_controlnet"),
-                    "Use a full SDXL ControlNet instead."),
-            ControlFormat.notRead("diffusers-format ControlNet",
-                    k -> k.contains("controlnet_cond_embedding.conv_in.weight"),
-                    "Use the same ControlNet in lllyasviel's single-file format (control_*.safetensors or .pth)."),
+            ControlNetFormats.CONTROL_LORA_FORMAT,
+            ControlNetFormats.DIFFUSERS_FORMAT,
             LDM,
             T2IAdapters.FORMAT,
             ControlFormat.notRead("Stable Cascade ControlNet",
@@ -137,7 +134,7 @@ public final class ControlModels {
             return T2IAdapters.FORMAT; // a .pth holding {"adapter": state_dict}
         }
         throw new ModelFormatException(file.path() + " is not a ControlNet or T2I-Adapter: " + whatItIs(keys)
-                + ". Put ControlNets in models/controlnet and pick one of those.");
+                + ". " + ControlNetFormats.RECOGNISED_BY + " Put ControlNets in models/controlnet and pick one of those.");
     }
 
     private static String whatItIs(Set<String> keys) {

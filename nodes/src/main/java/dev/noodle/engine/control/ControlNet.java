@@ -108,7 +108,15 @@ public final class ControlNet implements ControlModel {
             throw new ModelFormatException(where + ": '" + displayPrefix + "input_hint_block.0.weight' has shape "
                     + Arrays.toString(hint) + ", expected a 3×3 convolution [16, channels, 3, 3].");
         }
-        UNetConfig config = UNetConfig.fromEncoderWeights(source, where);
+        UNetConfig config;
+        try {
+            config = UNetConfig.fromEncoderWeights(source, where);
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (RuntimeException e) { // shapes that make no UNet (a zero width, a 1-d kernel, …)
+            throw new ModelFormatException(where + ": the ControlNet's key shapes do not describe an SD 1.x/2.x/XL"
+                    + " ControlNet (" + e.getMessage() + "); the file is damaged or another kind of model.", e);
+        }
         WeightLayout layout = WeightLayout.of("ControlNet", shapes(config, (int) hint[1]))
                 .withDisplayPrefix(displayPrefix)
                 .withDetail(familyOf(config).displayName() + ", " + config.modelChannels() + " channels, context "

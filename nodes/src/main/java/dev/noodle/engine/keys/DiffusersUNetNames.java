@@ -51,23 +51,8 @@ final class DiffusersUNetNames {
         int[] depth = n.depthPerLevel();
         int levels = depth.length;
         int r = n.numResBlocks();
-        for (int lv = 0; lv < levels; lv++) {
-            for (int i = 0; i < r; i++) {
-                int block = 1 + (r + 1) * lv + i;
-                resnet(m, "down_blocks." + lv + ".resnets." + i, "input_blocks." + block + ".0");
-                attention(m, "down_blocks." + lv + ".attentions." + i, "input_blocks." + block + ".1", depth[lv]);
-            }
-            if (lv < levels - 1) {
-                m.put("down_blocks." + lv + ".downsamplers.0.conv", "input_blocks." + (r + 1) * (lv + 1) + ".0.op");
-            }
-        }
-        resnet(m, "mid_block.resnets.0", "middle_block.0");
-        if (n.middleDepth() > 0) {
-            attention(m, "mid_block.attentions.0", "middle_block.1", n.middleDepth());
-            resnet(m, "mid_block.resnets.1", "middle_block.2");
-        } else {
-            resnet(m, "mid_block.resnets.1", "middle_block.1");
-        }
+        down(m, r, levels, (lv, i) -> depth[lv]);
+        middle(m, n.middleDepth());
         for (int up = 0; up < levels; up++) {
             int lv = levels - 1 - up; // up_blocks.0 is the deepest level
             for (int i = 0; i <= r; i++) {
@@ -84,6 +69,57 @@ final class DiffusersUNetNames {
             m.put(b[1], b[0]);
         }
         return m;
+    }
+
+    /**
+     * The encoder half only, as a diffusers {@code ControlNetModel} holds it: {@code conv_in}, {@code
+     * time_embedding}, {@code add_embedding}, {@code down_blocks} and {@code mid_block}, with the transformer depth
+     * given per input block ({@code levels × numResBlocks} entries, shallow level first) so that uneven depths
+     * inside a level map too.
+     */
+    static Map<String, String> encoderDiffusersToLdm(int numResBlocks, int[] inputDepth, int middleDepth) {
+        if (numResBlocks <= 0 || inputDepth.length == 0 || inputDepth.length % numResBlocks != 0) {
+            throw new IllegalArgumentException("need levels × " + numResBlocks + " input depths, got "
+                    + inputDepth.length);
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        int[] depth = inputDepth.clone();
+        down(m, numResBlocks, depth.length / numResBlocks, (lv, i) -> depth[lv * numResBlocks + i]);
+        middle(m, middleDepth);
+        for (String[] b : BASIC) {
+            if (!b[0].startsWith("out.")) {
+                m.put(b[1], b[0]);
+            }
+        }
+        return m;
+    }
+
+    private interface BlockDepth {
+        int at(int level, int block);
+    }
+
+    private static void down(Map<String, String> m, int r, int levels, BlockDepth depth) {
+        for (int lv = 0; lv < levels; lv++) {
+            for (int i = 0; i < r; i++) {
+                int block = 1 + (r + 1) * lv + i;
+                resnet(m, "down_blocks." + lv + ".resnets." + i, "input_blocks." + block + ".0");
+                attention(m, "down_blocks." + lv + ".attentions." + i, "input_blocks." + block + ".1",
+                        depth.at(lv, i));
+            }
+            if (lv < levels - 1) {
+                m.put("down_blocks." + lv + ".downsamplers.0.conv", "input_blocks." + (r + 1) * (lv + 1) + ".0.op");
+            }
+        }
+    }
+
+    private static void middle(Map<String, String> m, int middleDepth) {
+        resnet(m, "mid_block.resnets.0", "middle_block.0");
+        if (middleDepth > 0) {
+            attention(m, "mid_block.attentions.0", "middle_block.1", middleDepth);
+            resnet(m, "mid_block.resnets.1", "middle_block.2");
+        } else {
+            resnet(m, "mid_block.resnets.1", "middle_block.1");
+        }
     }
 
     /** LDM UNet module path → diffusers module path (the inverse of {@link #diffusersToLdm}). */

@@ -11,7 +11,8 @@ import java.util.Map;
  * {@code name_conversion}), with one converter per format family behind it:
  *
  * <ul>
- *   <li>diffusers UNet module paths ↔ LDM checkpoint paths ({@link #diffusersToLdmUnet}, {@link #ldmToDiffusersUnet});
+ *   <li>diffusers UNet module paths ↔ LDM checkpoint paths ({@link #diffusersToLdmUnet}, {@link #ldmToDiffusersUnet}),
+ *       and the encoder half a diffusers ControlNet holds ({@link #diffusersToLdmUnetEncoder});
  *   <li>LoRA module names, kohya ({@code lora_unet_…}, {@code lora_te_…}, {@code lora_te1_…}/{@code lora_te2_…}) and
  *       diffusers/PEFT ({@code unet.…}, {@code text_encoder.…}, {@code text_encoder_2.…}) → the weights they patch
  *       ({@link #loraModuleTargets});
@@ -151,6 +152,20 @@ public final class KeyNames {
      */
     public static Map<String, String> diffusersToLdmUnet(UNetNaming n) {
         return DiffusersUNetNames.diffusersToLdm(n);
+    }
+
+    /**
+     * The encoder half of a UNet, diffusers module path → LDM module path, as a diffusers {@code ControlNetModel}
+     * names it ({@code conv_in}, {@code time_embedding}, {@code add_embedding}, {@code down_blocks.*}, {@code
+     * mid_block.*}), with the transformer depth of each input block given separately.
+     *
+     * @param numResBlocks ResBlocks per level
+     * @param inputDepth transformer depth after each input ResBlock ({@code levels × numResBlocks}, shallow first)
+     * @param middleDepth transformer depth of the middle block (0 = none)
+     */
+    public static Map<String, String> diffusersToLdmUnetEncoder(int numResBlocks, int[] inputDepth,
+            int middleDepth) {
+        return DiffusersUNetNames.encoderDiffusersToLdm(numResBlocks, inputDepth, middleDepth);
     }
 
     /** LDM UNet module path → diffusers module path (the inverse of {@link #diffusersToLdmUnet}). */

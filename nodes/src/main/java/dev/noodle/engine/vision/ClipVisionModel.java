@@ -156,8 +156,15 @@ public final class ClipVisionModel implements ClipVisionEncoder {
         int h = Math.toIntExact(s.get(1));
         int w = Math.toIntExact(s.get(2));
         int c = Math.toIntExact(s.get(3));
-        float[] px = ClipPreprocess.apply(images.toType(DataType.FLOAT32, false).toFloatArray(), b, h, w, c,
-                config.imageSize(), mode);
+        float[] raw;
+        if (images.getDataType() == DataType.FLOAT32) {
+            raw = images.toFloatArray();
+        } else {
+            try (NDArray f = images.toType(DataType.FLOAT32, true)) {
+                raw = f.toFloatArray();
+            }
+        }
+        float[] px = ClipPreprocess.apply(raw, b, h, w, c, config.imageSize(), mode);
         try (NDManager work = scope.newSubManager(weights.getDevice())) {
             NDArray pixels = work.create(px, new Shape(b, 3, config.imageSize(), config.imageSize()));
             return forward(pixels, scope, work);
@@ -172,7 +179,11 @@ public final class ClipVisionModel implements ClipVisionEncoder {
      */
     public Output encodePixels(NDArray pixels, NDManager scope) {
         try (NDManager work = scope.newSubManager(weights.getDevice())) {
-            NDArray p = pixels.toDevice(weights.getDevice(), true).toType(DataType.FLOAT32, true);
+            NDArray moved = pixels.toDevice(weights.getDevice(), false);
+            if (moved != pixels) {
+                moved.attach(work);
+            }
+            NDArray p = moved.toType(DataType.FLOAT32, true);
             p.attach(work);
             return forward(p, scope, work);
         }

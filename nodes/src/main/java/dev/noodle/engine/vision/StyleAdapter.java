@@ -219,7 +219,11 @@ public final class StyleAdapter implements AutoCloseable {
         long b = s.get(0);
         long w = config.width();
         try (NDManager work = scope.newSubManager(weights.getDevice())) {
-            NDArray x = lastHiddenState.toDevice(weights.getDevice(), true).toType(DataType.FLOAT32, true);
+            NDArray moved = lastHiddenState.toDevice(weights.getDevice(), false);
+            if (moved != lastHiddenState) {
+                moved.attach(work);
+            }
+            NDArray x = moved.toType(DataType.FLOAT32, true);
             x.attach(work);
             NDArray style = Scopes.attach(params.get("style_embedding").broadcast(b, config.tokens(), w), work);
             NDArray h = NDArrays.concat(new NDList(x, style), 1);

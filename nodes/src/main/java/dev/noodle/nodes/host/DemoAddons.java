@@ -35,6 +35,10 @@ public final class DemoAddons {
     public static final String HYPERNETWORK = "noodle-demo-hypernetwork.pt";
     /** The demo ControlNet in {@code controlnet/} (lllyasviel layout, for the demo checkpoint's UNet). */
     public static final String CONTROLNET = "noodle-demo-controlnet.safetensors";
+    /** The demo CLIP image tower in {@code clip_vision/} (Hugging Face layout, 64 wide, 56 px input). */
+    public static final String CLIP_VISION = "noodle-demo-clip-vision.safetensors";
+    /** The demo style adapter in {@code style_models/} (for the demo tower and the demo checkpoint's 64-wide text). */
+    public static final String STYLE_MODEL = "noodle-demo-style-model.safetensors";
     private static final int RANK = 4;
 
     private DemoAddons() {}
@@ -47,6 +51,34 @@ public final class DemoAddons {
         ensureVae(modelsRoot.resolve(ModelKind.VAE.folder()).resolve(VAE));
         ensureHypernetwork(modelsRoot.resolve(ModelKind.HYPERNETWORKS.folder()).resolve(HYPERNETWORK));
         ensureControlNet(modelsRoot.resolve(ModelKind.CONTROLNET.folder()).resolve(CONTROLNET));
+        ensureClipVision(modelsRoot.resolve(ModelKind.CLIP_VISION.folder()).resolve(CLIP_VISION));
+        ensureStyleModel(modelsRoot.resolve(ModelKind.STYLE_MODELS.folder()).resolve(STYLE_MODEL));
+    }
+
+    /** The demo tower's sizes: a small ViT with 14-px patches on a 56-px input (17 tokens), exact GELU. */
+    public static dev.noodle.engine.vision.ClipVisionConfig clipVisionConfig() {
+        return new dev.noodle.engine.vision.ClipVisionConfig(64, 2, 16, 128, 14, 56, 32,
+                dev.noodle.engine.text.ClipConfig.Activation.GELU, 1e-5f);
+    }
+
+    /** Writes the demo CLIP image tower (random weights) unless present. */
+    public static Path ensureClipVision(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            Files.createDirectories(file.getParent());
+            dev.noodle.engine.vision.ClipVisionWriter.write(file, dev.noodle.engine.vision.ClipVisionLayout.HF,
+                    clipVisionConfig(), 1);
+        }
+        return file;
+    }
+
+    /** Writes the demo style adapter (random weights: 8 tokens of the demo text width from the demo tower). */
+    public static Path ensureStyleModel(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            Files.createDirectories(file.getParent());
+            dev.noodle.engine.vision.StyleAdapterWriter.write(file, new dev.noodle.engine.vision.StyleAdapter.Config(
+                    clipVisionConfig().width(), DemoCheckpoint.clipConfig().width(), 1, 8), 1);
+        }
+        return file;
     }
 
     /** Writes the demo ControlNet (random weights, the demo UNet's encoder layout) unless present. */
@@ -89,6 +121,18 @@ public final class DemoAddons {
             case CONTROLNET -> {
                 if (name.equals(CONTROLNET)) {
                     ensureControlNet(p);
+                    return true;
+                }
+            }
+            case CLIP_VISION -> {
+                if (name.equals(CLIP_VISION)) {
+                    ensureClipVision(p);
+                    return true;
+                }
+            }
+            case STYLE_MODELS -> {
+                if (name.equals(STYLE_MODEL)) {
+                    ensureStyleModel(p);
                     return true;
                 }
             }

@@ -9,6 +9,7 @@ import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.nodes.host.AddonFiles;
+import dev.noodle.nodes.host.DemoAddons;
 import dev.noodle.nodes.host.ModelKind;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodeSupport;
@@ -30,7 +31,8 @@ public final class ClipVisionLoaderNodes {
         private final ComboInput clipName;
 
         public ClipVisionLoader(NodeEnvironment env) {
-            this(env, ComboInput.dynamic("clip_name", () -> env.models().list(ModelKind.CLIP_VISION)));
+            this(env, ComboInput.dynamic("clip_name",
+                    () -> LoraNodes.withDemo(env, ModelKind.CLIP_VISION, DemoAddons.CLIP_VISION)));
         }
 
         private ClipVisionLoader(NodeEnvironment env, ComboInput clipName) {
@@ -64,7 +66,8 @@ public final class ClipVisionLoaderNodes {
         private final ComboInput styleName;
 
         public StyleModelLoader(NodeEnvironment env) {
-            this(env, ComboInput.dynamic("style_model_name", () -> env.models().list(ModelKind.STYLE_MODELS)));
+            this(env, ComboInput.dynamic("style_model_name",
+                    () -> LoraNodes.withDemo(env, ModelKind.STYLE_MODELS, DemoAddons.STYLE_MODEL)));
         }
 
         private StyleModelLoader(NodeEnvironment env, ComboInput styleName) {

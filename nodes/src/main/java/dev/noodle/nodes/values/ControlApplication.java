@@ -50,7 +50,8 @@ public record ControlApplication(ControlNetValue control, HeapTensor image, floa
 
     /**
      * The engine source for {@code model}: start/end percent become σ bounds of its schedule (ComfyUI
-     * {@code pre_run}: {@code percent_to_sigma}).
+     * {@code pre_run}: {@code percent_to_sigma}); a control built on the model (a control-LoRA) is made from its
+     * UNet here.
      *
      * @throws IllegalArgumentException naming both families when the control was made for another base model
      */
@@ -63,7 +64,10 @@ public record ControlApplication(ControlNetValue control, HeapTensor image, floa
                     + "; load a " + kind() + " made for " + model.family().base().displayName());
         }
         ModelSampling ms = model.sampling();
-        return new Source(control.model(), image, strength, ms.percentToSigma(startPercent),
+        // a control-LoRA becomes the ControlNet made from this model's UNet (ComfyUI's ControlLora.pre_run)
+        ControlModel run = model.unet() == null ? control.model()
+                : control.model().forModel(model.unet().weights(), model.family());
+        return new Source(run, image, strength, ms.percentToSigma(startPercent),
                 ms.percentToSigma(endPercent), prepared);
     }
 

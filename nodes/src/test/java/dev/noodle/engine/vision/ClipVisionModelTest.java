@@ -120,4 +120,29 @@ class ClipVisionModelTest {
         assertEquals(577, ClipVisionConfig.vitL14At336().positions());
         assertEquals(257, ClipVisionConfig.vitBigG14().positions());
     }
+
+    @Test
+    void encodingLeavesNothingBehindInTheWeightsOrTheCallersScope() {
+        try (ClipVisionModel tower = ClipVisionModel.load(ClipVisionWriter.source(ClipVisionLayout.OPEN_CLIP, TINY, 4,
+                "t"), "t");
+                StyleAdapter adapter = StyleAdapter.load(new MapTensorSource(StyleAdapterWriter.tensors(
+                        new StyleAdapter.Config(32, 16, 2, 3), 2), "s"), "s");
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray img = m.create(image(1, 9, 21, 5), new Shape(1, 9, 21, 3));
+            NDArray weights = tower.parameter("vision_model.post_layernorm.weight");
+            int ownedWeights = weights.getManager().getManagedArrays().size();
+            for (int run = 0; run < 3; run++) {
+                int before = m.getManagedArrays().size();
+                ClipVisionEncoder.Output o = tower.encode(img, run % 2 == 0 ? "center" : "none", m);
+                NDArray tokens = adapter.tokens(o.lastHiddenState(), m);
+                assertArrayEquals(new long[] {1, 3, 16}, tokens.getShape().getShape());
+                assertEquals(before + 4, m.getManagedArrays().size(), "only the three outputs and the tokens stay");
+                o.lastHiddenState().close();
+                o.imageEmbeds().close();
+                o.penultimateHiddenStates().close();
+                tokens.close();
+            }
+            assertEquals(ownedWeights, weights.getManager().getManagedArrays().size(), "weights' manager unchanged");
+        }
+    }
 }

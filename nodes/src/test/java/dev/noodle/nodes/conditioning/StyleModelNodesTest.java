@@ -163,4 +163,40 @@ class StyleModelNodesTest {
         String msg = wide.message() + wide.errors();
         assertTrue(msg.contains("768") && msg.contains(String.valueOf(TEXT_WIDTH)), msg);
     }
+
+    /** A KSampler step whose positive has the style tokens (85 tokens) and whose negative has none (77). */
+    static String sampled(String positive, long seed) {
+        return graph("tower_hf.safetensors", "style.safetensors", 1.0, "multiply", "center")
+                + ", \"9\": {\"type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"blurry\", \"clip\": [\"1\", 1]}},"
+                + " \"10\": {\"type\": \"EmptyLatentImage\", \"inputs\": {\"width\": 64, \"height\": 64,"
+                + " \"batch_size\": 1}},"
+                + " \"11\": {\"type\": \"KSampler\", \"inputs\": {\"model\": [\"1\", 0], \"seed\": " + seed
+                + ", \"steps\": 1, \"cfg\": 5.0, \"sampler_name\": \"euler\", \"scheduler\": \"normal\","
+                + " \"positive\": [\"" + positive + "\", 0], \"negative\": [\"9\", 0], \"latent_image\": [\"10\", 0],"
+                + " \"denoise\": 1.0}}";
+    }
+
+    @Test
+    void aKSamplerStepTakesStyledAndPlainConditioningsOfDifferentLengths() {
+        float[] styled = ((dev.noodle.nodes.values.LatentValue) ok(sampled("8", 3)).outputs().get("11").value(0))
+                .samples().data();
+        float[] plain = ((dev.noodle.nodes.values.LatentValue) ok(sampled("2", 3)).outputs().get("11").value(0))
+                .samples().data();
+        assertEquals(plain.length, styled.length);
+        double diff = 0;
+        for (int i = 0; i < plain.length; i++) {
+            assertTrue(Float.isFinite(styled[i]));
+            diff = Math.max(diff, Math.abs(plain[i] - styled[i]));
+        }
+        assertTrue(diff > 1e-4, "the style tokens change the picture: " + diff);
+    }
+
+    @Test
+    void theDemoTowerAndStyleModelWorkWithTheDemoCheckpoint() {
+        RunResult r = ok(graph(DemoAddons.CLIP_VISION, DemoAddons.STYLE_MODEL, 1.0, "multiply", "none"));
+        ClipVisionOutputValue vision = (ClipVisionOutputValue) r.outputs().get("6").value(0);
+        assertArrayEquals(new long[] {2, 17, 64}, vision.lastHiddenState().shape());
+        ConditioningValue out = (ConditioningValue) r.outputs().get("8").value(0);
+        assertArrayEquals(new long[] {1, 77 + 2 * 8, TEXT_WIDTH}, out.entries().get(0).context().shape());
+    }
 }
