@@ -27,6 +27,7 @@ declare -A TARGETS=(
   [style-model]="nodes:ClipVisionFuzzTest#styleModelFile"
   [unclip]="nodes:UnclipTowerFuzzTest#unclipCheckpoint"
   [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
+  [gligen]="nodes:GligenFuzzTest#load"
   # later: [ui-workflow]=...
 )
 

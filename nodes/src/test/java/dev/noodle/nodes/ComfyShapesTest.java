@@ -244,6 +244,12 @@ class ComfyShapesTest {
                 "style_model:STYLE_MODEL", "clip_vision_output:CLIP_VISION_OUTPUT",
                 "strength:FLOAT=1.0[0.0,10.0,0.001;0.0]", "strength_type:COMBO[multiply,attn_bias]", "->",
                 COND_OUT));
+        // nodes.py GLIGENLoader and GLIGENTextBoxApply (no display names mapped: the ids show)
+        m.put("GLIGENLoader", List.of("GLIGENLoader", "loaders", "gligen_name:COMBO[]", "->", "GLIGEN:GLIGEN"));
+        m.put("GLIGENTextBoxApply", List.of("GLIGENTextBoxApply", "conditioning/gligen",
+                "conditioning_to:CONDITIONING", "clip:CLIP", "gligen_textbox_model:GLIGEN", "text:STRING=",
+                "width:INT=64[8,16384,8]", "height:INT=64[8,16384,8]", "x:INT=0[0,16384,8]", "y:INT=0[0,16384,8]",
+                "->", COND_OUT));
         m.put("InstructPixToPixConditioning", List.of("InstructPixToPixConditioning",
                 "conditioning/instructpix2pix", "positive:CONDITIONING", "negative:CONDITIONING", "vae:VAE",
                 "pixels:IMAGE", "->", "CONDITIONING:positive", "CONDITIONING:negative", "LATENT:latent"));
@@ -329,6 +335,10 @@ class ComfyShapesTest {
                 "denoise:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", "SIGMAS:high_sigmas", "SIGMAS:low_sigmas"));
         m.put("FlipSigmas", List.of("FlipSigmas", "sampling/sigmas", "sigmas:SIGMAS", "->", SIGMAS_OUT));
         // nodes.py, comfy_extras/nodes_post_processing.py, nodes_images.py and nodes_logic.py
+        // comfy_extras/nodes_canny.py
+        m.put("Canny", List.of("Canny", "image/preprocessors", "image:IMAGE",
+                "low_threshold:FLOAT=0.4[0.01,0.99,0.01;0.0]", "high_threshold:FLOAT=0.8[0.01,0.99,0.01;0.0]", "->",
+                "IMAGE:IMAGE"));
         m.put("ImageInvert", List.of("Invert Image", "image", "image:IMAGE", "->", "IMAGE:IMAGE"));
         m.put("ImageBlend", List.of("Image Blend", "image/postprocessing", "image1:IMAGE", "image2:IMAGE",
                 "blend_factor:FLOAT=0.5[0.0,1.0,0.01;0.0]",

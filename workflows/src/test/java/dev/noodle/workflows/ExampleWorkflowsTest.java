@@ -206,17 +206,18 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("unclip_2pass", new Runs()),
             java.util.Map.entry("sdxl_revision_text_prompts", new Runs()),
             java.util.Map.entry("sdxl_revision_zero_positive", new Runs()),
+            // GLIGEN text boxes (a tiny GLIGEN file for the demo UNet under the published name)
+            java.util.Map.entry("gligen_textbox_example", new Runs()),
             // Pending (nodes another part of issue 13 is adding): none left. model_merging_cosxl waited for
             // ModelSamplingContinuousEDM and sdxl_edit_model for InstructPixToPixConditioning and DualCFGGuider;
             // an example waiting for such a node goes here as pending("NodeName", ...).
-            // Outside issue 13: ControlNet / T2I-Adapter, GLIGEN, unCLIP and SDXL revision (CLIP vision), ESRGAN
+            // Outside issue 13: ControlNet / T2I-Adapter, unCLIP and SDXL revision (CLIP vision), ESRGAN
             // upscale models, outpaint padding and latent compositing.
             java.util.Map.entry("2_pass_pose_worship", new Runs()),
             java.util.Map.entry("controlnet_example", new Runs()),
             java.util.Map.entry("depth_controlnet", new Runs()),
             java.util.Map.entry("depth_t2i_adapter", new Runs()),
             java.util.Map.entry("mixing_controlnets", new Runs()),
-            java.util.Map.entry("gligen_textbox_example", unsupported("GLIGENLoader", "GLIGENTextBoxApply")),
             java.util.Map.entry("esrgan_example", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
             java.util.Map.entry("hiresfix_esrgan_workflow", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
             java.util.Map.entry("inpain_model_outpainting", unsupported("ImagePadForOutpaint")),
@@ -241,8 +242,9 @@ class ExampleWorkflowsTest {
      * dev.noodle.engine.model.TinyCheckpoints}, VAEs and a hypernetwork as the demo add-ons, LoRAs (plain and
      * LCM-LoRA SDXL) in the kohya-diffusers layout of {@link dev.noodle.engine.adapters.TinyLoras}, a T2I-Adapter
      * {@code .pth} of {@link dev.noodle.engine.control.TinyAdapters}, unCLIP checkpoints and a CLIP vision tower as
-     * {@link dev.noodle.engine.vision.ClipVisionWriter} writes them, and 64×64
-     * input images (the inpainting ones with a transparent hole).
+     * {@link dev.noodle.engine.vision.ClipVisionWriter} writes them, a GLIGEN text-box model for the demo UNet
+     * ({@link dev.noodle.engine.gligen.GligenWriter}), and 64×64 input images (the inpainting ones with a
+     * transparent hole).
      */
     static void writeExampleModels(Path models, Path input) throws Exception {
         DemoAddons.ensure(models);
@@ -293,6 +295,10 @@ class ExampleWorkflowsTest {
         for (String vae : List.of("vae-ft-mse-840000-ema-pruned.safetensors", "kl-f8-anime2.ckpt")) {
             Files.copy(models.resolve("vae").resolve(DemoAddons.VAE), models.resolve("vae").resolve(vae));
         }
+        dev.noodle.engine.gligen.GligenWriter.write(models.resolve("gligen")
+                .resolve("gligen_sd14_textbox_pruned.safetensors"), dev.noodle.engine.model.DemoCheckpoint.unetConfig(),
+                dev.noodle.engine.model.DemoCheckpoint.clipConfig().width(),
+                dev.noodle.engine.gligen.GligenWriter.SD1_TOKEN_DIM);
         Files.copy(models.resolve("hypernetworks").resolve(DemoAddons.HYPERNETWORK),
                 models.resolve("hypernetworks").resolve("dantionMarbleStatues_10.pt"));
         for (String sd1Lora : List.of("epiNoiseoffset_v2.safetensors", "theovercomer8sContrastFix_sd15.safetensors")) {

@@ -9,6 +9,7 @@ import dev.noodle.engine.adapters.Hypernetwork;
 import dev.noodle.engine.adapters.Lora;
 import dev.noodle.engine.control.ControlModel;
 import dev.noodle.engine.control.ControlModels;
+import dev.noodle.engine.gligen.GligenModel;
 import dev.noodle.engine.io.ModelFile;
 import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.model.ModelManager;
@@ -25,9 +26,10 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * The add-on files nodes use (LoRAs, hypernetworks, VAE files, embeddings), each parsed once and cached by path,
- * size and modified time: a file changed on disk is read again. LoRAs and hypernetworks stay cached until
- * {@link #close()}; a VAE file's weights are freed when the last value using them is released. Thread-safe.
+ * The add-on files nodes use (LoRAs, hypernetworks, VAE files, GLIGEN models, embeddings), each parsed once and
+ * cached by path, size and modified time: a file changed on disk is read again. LoRAs and hypernetworks stay cached
+ * until {@link #close()}; the weights of a VAE or GLIGEN file are freed when the last value using them is released.
+ * Thread-safe.
  */
 public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final ModelFolders folders;
@@ -40,6 +42,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, ControlEntry> controls = new HashMap<>();
     private final LeasedCache<ClipVisionModel> clipVisions = new LeasedCache<>();
     private final LeasedCache<StyleAdapter> styleModels = new LeasedCache<>();
+    private final Map<String, GligenEntry> gligens = new HashMap<>();
     private int fileReads;
 
     private record Library(String fingerprint, EmbeddingLibrary library) {}
@@ -60,6 +63,15 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         int leases;
 
         ControlEntry(ControlModel model) {
+            this.model = model;
+        }
+    }
+
+    private static final class GligenEntry {
+        final GligenModel model;
+        int leases;
+
+        GligenEntry(GligenModel model) {
             this.model = model;
         }
     }
@@ -231,6 +243,35 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         }
     }
 
+    /** A loaded GLIGEN model and the reference that keeps it loaded; release the reference when done. */
+    public record GligenLease(GligenModel model, SharedRef ref) {}
+
+    /**
+     * The GLIGEN text-box model in {@code file}, bound strictly on the engine's device in float32; shared by every
+     * value loaded from the same unchanged file and freed when the last is released.
+     */
+    public synchronized GligenLease gligen(Path file) {
+        String k = key(file);
+        GligenEntry e = gligens.get(k);
+        if (e == null) {
+            try (ModelFile src = ModelFiles.open(file)) {
+                e = new GligenEntry(GligenModel.load(src, models.target().device()));
+            }
+            fileReads++;
+            gligens.put(k, e);
+        }
+        e.leases++;
+        GligenEntry entry = e;
+        return new GligenLease(e.model, SharedRef.of(() -> releaseGligen(k, entry), e.model.sizeBytes()));
+    }
+
+    private synchronized void releaseGligen(String k, GligenEntry e) {
+        if (--e.leases == 0 && gligens.get(k) == e) {
+            gligens.remove(k);
+            e.model.close();
+        }
+    }
+
     /** The engine's device, dtype and kernels (for control models loaded per model, as difference ControlNets). */
     public dev.noodle.engine.runtime.Devices.Target target() {
         return models.target();
@@ -286,5 +327,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         ipAdapters.clear();
         clipVisions.clear();
         styleModels.clear();
+        gligens.values().forEach(e -> e.model.close());
+        gligens.clear();
     }
 }

@@ -3,9 +3,11 @@ package dev.noodle.nodes.host;
 import dev.noodle.nodes.conditioning.ClipVisionNodes;
 import dev.noodle.nodes.conditioning.ConditioningEditNodes;
 import dev.noodle.nodes.conditioning.ControlNetNodes;
+import dev.noodle.nodes.conditioning.GligenTextBoxApply;
 import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
+import dev.noodle.nodes.image.CannyNode;
 import dev.noodle.nodes.image.PixelNodes;
 import dev.noodle.nodes.image.ScaleNodes;
 import dev.noodle.nodes.conditioning.InstructPixToPixConditioning;
@@ -15,6 +17,7 @@ import dev.noodle.nodes.latent.VaeNodes;
 import dev.noodle.nodes.loaders.ClipVisionLoaderNodes;
 import dev.noodle.nodes.loaders.LoaderNodes;
 import dev.noodle.nodes.loaders.LoraNodes;
+import dev.noodle.nodes.loaders.GligenLoader;
 import dev.noodle.nodes.loaders.VaeLoaderNodes;
 import dev.noodle.nodes.model.CheckpointSaveNode;
 import dev.noodle.nodes.model.LoraSaveNode;
@@ -93,6 +96,7 @@ public final class BuiltinNodes implements NodePack {
                 new dev.noodle.nodes.loaders.IpAdapterLoaders.IPAdapterUnifiedLoader(env),
                 new dev.noodle.nodes.model.IpAdapterNodes.IPAdapter(),
                 new dev.noodle.nodes.model.IpAdapterNodes.IPAdapterAdvanced(),
+                new GligenTextBoxApply(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
                 new SamplerNodes.KSampler(),
@@ -137,6 +141,7 @@ public final class BuiltinNodes implements NodePack {
                 new ImageNodes.LoadImage(env),
                 new PixelNodes.ImageInvert(),
                 new PixelNodes.ImageBlend(),
+                new CannyNode(),
                 new PixelNodes.ImageStitch(),
                 // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling
                 new LoraNodes.LoraLoader(env),
@@ -145,6 +150,7 @@ public final class BuiltinNodes implements NodePack {
                 new VaeLoaderNodes.VaeLoader(env),
                 new dev.noodle.nodes.loaders.ControlNetLoaderNodes.ControlNetLoader(env),
                 new dev.noodle.nodes.loaders.ControlNetLoaderNodes.DiffControlNetLoader(env),
+                new GligenLoader(env),
                 new VaeLoaderNodes.VaeDecodeTiled(),
                 new VaeLoaderNodes.VaeEncodeTiled(),
                 // guidance by images: CLIP vision towers and style models

@@ -32,6 +32,7 @@ import dev.noodle.graph.spec.SocketInput;
 import ai.djl.ndarray.types.Shape;
 import dev.noodle.nodes.values.ConditioningValue;
 import dev.noodle.nodes.values.ControlApplication;
+import dev.noodle.nodes.values.GligenApplication;
 import dev.noodle.nodes.values.GuiderValue;
 import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.LatentValue;
@@ -107,6 +108,8 @@ public final class SamplerNodes {
         MemoryPreflight.check(ctx.nodeType(), samples.dim(0), samples.dim(2) * 8, samples.dim(3) * 8);
         // ControlNetApply's controls reach a negative that has none (ComfyUI control_apply_to_uncond)
         negative = negative == null ? null : ControlApplication.sharedWithNegative(positive, negative);
+        // and the positive's GLIGEN boxes reach a negative that has none (ComfyUI apply_empty_x_to_equal_area)
+        negative = negative == null ? null : GligenApplication.sharedWithNegative(positive, negative);
         try (NDManager m = NodeSupport.scope(ctx)) {
             SamplingRequest r = request.withConditioning(entries(positive, m, model, samples, false, request.seed()),
                     negative == null ? List.of() : entries(negative, m, model, samples, true, request.seed()));
@@ -120,7 +123,8 @@ public final class SamplerNodes {
                 case GuiderValue.PerpNeg p -> p.empty();
             };
             ConditioningValue own = guiderOwn == null ? null
-                    : ControlApplication.sharedWithNegative(positive, guiderOwn);
+                    : GligenApplication.sharedWithNegative(positive,
+                            ControlApplication.sharedWithNegative(positive, guiderOwn));
             List<CondEntry> ownEntries = own == null ? List.of()
                     : entries(own, m, model, samples, true, request.seed());
             List<Map.Entry<ConditioningValue, List<CondEntry>>> conds = new ArrayList<>();

@@ -164,10 +164,20 @@ public final class Concepts {
                     + " works only with the CLIP vision model it was trained with (most: ViT-H) and its base model"
                     + " (SD 1.5 or SDXL).");
 
+    public static final Concept GLIGEN = new Concept("gligen", "GLIGEN text boxes",
+            "GLIGEN places things where you want them: each GLIGENTextBoxApply node names a phrase (\"a red umbrella\")"
+                    + " and a box in pixels (x, y from the top-left corner, width, height). A GLIGEN model adds a"
+                    + " small gated attention layer after the self-attention of every transformer block of the UNet;"
+                    + " it lets the picture's features attend to one token per box, made from the phrase's CLIP"
+                    + " embedding and the box's position, so the named object grows in its box while the prompt"
+                    + " still sets the scene. Name objects that the prompt also mentions, chain one node per box (up"
+                    + " to 30), and keep boxes inside the picture. The boxes on the positive prompt also apply to the"
+                    + " negative. The published GLIGEN models are made for SD 1.x checkpoints.");
+
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
             SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT,
-            CONTROL, CLIP_VISION, STYLE_MODEL, UNCLIP, IP_ADAPTER);
+            CONTROL, CLIP_VISION, STYLE_MODEL, UNCLIP, IP_ADAPTER, GLIGEN);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -225,7 +235,10 @@ public final class Concepts {
             Map.entry("IPAdapterModelLoader", List.of(IP_ADAPTER)),
             Map.entry("IPAdapterUnifiedLoader", List.of(IP_ADAPTER, CLIP_VISION)),
             Map.entry("IPAdapter", List.of(IP_ADAPTER, CLIP_VISION)),
-            Map.entry("IPAdapterAdvanced", List.of(IP_ADAPTER, CLIP_VISION)));
+            Map.entry("IPAdapterAdvanced", List.of(IP_ADAPTER, CLIP_VISION)),
+            Map.entry("Canny", List.of(CONTROL)),
+            Map.entry("GLIGENLoader", List.of(GLIGEN)),
+            Map.entry("GLIGENTextBoxApply", List.of(GLIGEN)));
 
     private Concepts() {}
 
@@ -269,8 +282,8 @@ public final class Concepts {
                 + " conditioning → VAE Decode turns the latent into an IMAGE → Save Image writes it.");
         lines.add("Add-ons plug into that path: a LoRA between the checkpoint and everything using MODEL and CLIP; a"
                 + " hypernetwork on MODEL; embeddings inside the prompt text; clip skip on CLIP; a separate VAE into"
-                + " VAE Decode; a ControlNet or T2I adapter on the CONDITIONING, between the prompts and the"
-                + " sampler.");
+                + " VAE Decode; a ControlNet or T2I adapter, or GLIGEN text boxes, on the CONDITIONING, between the"
+                + " prompts and the sampler.");
         lines.add("Select a node to read about it; hover a wire to see what flows on it.");
         return String.join("\n\n", lines);
     }

@@ -59,6 +59,21 @@ class ConceptsTest {
     }
 
     @Test
+    void theGligenNodesExplainWhereTheBoxesGoAndWhatTheyAdd(@TempDir Path dir) {
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            for (String type : List.of("GLIGENLoader", "GLIGENTextBoxApply")) {
+                assertTrue(nodes.registry().find(type).isPresent(), type);
+                assertTrue(Concepts.forNodeType(type).contains(Concepts.GLIGEN), type + " explains GLIGEN");
+            }
+        }
+        String text = Concepts.GLIGEN.text();
+        for (String part : List.of("box in pixels", "self-attention", "CLIP embedding", "up to 30", "negative",
+                "SD 1.x")) {
+            assertTrue(text.contains(part), "the GLIGEN concept says " + part);
+        }
+    }
+
+    @Test
     void theControlNodesExplainWhatAControlAddsAndHowItsSettingsChangeThePicture(@TempDir Path dir) {
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
             for (String type : List.of("ControlNetApply", "ControlNetApplyAdvanced", "ControlNetLoader",
