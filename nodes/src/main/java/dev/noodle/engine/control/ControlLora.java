@@ -89,11 +89,6 @@ public final class ControlLora implements ControlModel {
     }
 
     @Override
-    public NDArray hint(NDArray image, long latentH, long latentW, NDManager scope) {
-        return ControlHints.resize(image, latentH, latentW, scope);
-    }
-
-    @Override
     public ControlResiduals residuals(NDArray x, NDArray timesteps, NDArray context, NDArray y, NDArray hint,
             NDManager scope) {
         throw new IllegalStateException(path.getFileName() + " is a control-LoRA: it runs as the ControlNet made"

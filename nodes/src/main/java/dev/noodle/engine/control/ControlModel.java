@@ -29,7 +29,9 @@ public interface ControlModel extends AutoCloseable {
      * @param image [B, 3, H, W] in 0..1
      * @return [B, channels, latentH·8, latentW·8] in {@code scope}
      */
-    NDArray hint(NDArray image, long latentH, long latentW, NDManager scope);
+    default NDArray hint(NDArray image, long latentH, long latentW, NDManager scope) {
+        return ControlHints.resize(image, latentH, latentW, scope);
+    }
 
     /**
      * The residuals for one UNet call.

@@ -167,11 +167,6 @@ public final class ControlNet implements ControlModel {
         return false;
     }
 
-    @Override
-    public NDArray hint(NDArray image, long latentH, long latentW, NDManager scope) {
-        return ControlHints.resize(image, latentH, latentW, scope);
-    }
-
     /**
      * The residuals of cldm's {@code ControlNet.forward}: emb = time_embed(t) [+ label_emb(y)]; h = input block 0
      * of x, plus input_hint_block(hint); each input block's output through its zero conv; the middle block's

@@ -66,13 +66,6 @@ final class DifferenceSource implements TensorSource {
     }
 
     @Override
-    public float[] loadFloats(String key) {
-        try (NDManager m = NDManager.newBaseManager()) {
-            return load(key, m, DataType.FLOAT32).toFloatArray();
-        }
-    }
-
-    @Override
     public String describe() {
         return diff.describe();
     }

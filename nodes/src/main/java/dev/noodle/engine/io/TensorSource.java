@@ -31,8 +31,15 @@ public interface TensorSource {
      */
     NDArray load(String key, NDManager manager, DataType compute);
 
-    /** Reads one tensor as float32 values in row-major order (small tensors, tests, metadata). */
-    float[] loadFloats(String key);
+    /**
+     * Reads one tensor as float32 values in row-major order (small tensors, tests, metadata); by default through
+     * {@link #load} into a scratch manager.
+     */
+    default float[] loadFloats(String key) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            return load(key, m, DataType.FLOAT32).toFloatArray();
+        }
+    }
 
     /** A human description for error messages, e.g. the file path. */
     String describe();

@@ -1,7 +1,6 @@
 package dev.noodle.nodes.values;
 
 import dev.noodle.engine.vision.ClipVisionEncoder;
-import dev.noodle.graph.node.ReleasableValue;
 
 /**
  * The CLIP_VISION wire value: a loaded CLIP image tower and where it came from (a clip_vision file, or the tower
@@ -12,17 +11,7 @@ import dev.noodle.graph.node.ReleasableValue;
  * @param source the file name, for messages
  */
 public record ClipVisionValue(ModelValue.Hold hold, ClipVisionEncoder encoder, String source)
-        implements ReleasableValue {
-    @Override
-    public long sizeBytes() {
-        return hold.sizeBytes();
-    }
-
-    @Override
-    public void release() {
-        hold.release();
-    }
-
+        implements HeldValue {
     @Override
     public String toString() {
         return "CLIP_VISION: " + source;

@@ -1,7 +1,6 @@
 package dev.noodle.nodes.values;
 
 import dev.noodle.engine.control.ControlModel;
-import dev.noodle.graph.node.ReleasableValue;
 
 /**
  * The CONTROL_NET wire value: a loaded ControlNet or T2I-Adapter and the file it came from. The model is shared
@@ -11,17 +10,7 @@ import dev.noodle.graph.node.ReleasableValue;
  * @param model the control model
  * @param source the file name, for messages
  */
-public record ControlNetValue(ModelValue.Hold hold, ControlModel model, String source) implements ReleasableValue {
-    @Override
-    public long sizeBytes() {
-        return hold.sizeBytes();
-    }
-
-    @Override
-    public void release() {
-        hold.release();
-    }
-
+public record ControlNetValue(ModelValue.Hold hold, ControlModel model, String source) implements HeldValue {
     @Override
     public String toString() {
         return "CONTROL_NET: " + source + " (" + model.family() + ")";

@@ -1,7 +1,6 @@
 package dev.noodle.nodes.values;
 
 import dev.noodle.engine.gligen.GligenModel;
-import dev.noodle.graph.node.ReleasableValue;
 
 /**
  * The GLIGEN wire value: a loaded GLIGEN text-box model and the file it came from. The model is shared through its
@@ -11,17 +10,7 @@ import dev.noodle.graph.node.ReleasableValue;
  * @param model the GLIGEN model
  * @param source the file name, for messages
  */
-public record GligenValue(ModelValue.Hold hold, GligenModel model, String source) implements ReleasableValue {
-    @Override
-    public long sizeBytes() {
-        return hold.sizeBytes();
-    }
-
-    @Override
-    public void release() {
-        hold.release();
-    }
-
+public record GligenValue(ModelValue.Hold hold, GligenModel model, String source) implements HeldValue {
     @Override
     public String toString() {
         return "GLIGEN: " + source + " (" + model.fusers().size() + " fusers)";

@@ -1,7 +1,6 @@
 package dev.noodle.nodes.values;
 
 import dev.noodle.engine.vision.StyleAdapter;
-import dev.noodle.graph.node.ReleasableValue;
 
 /**
  * The STYLE_MODEL wire value: a loaded T2I style adapter and the file it came from, shared through its hold (loaded
@@ -11,17 +10,7 @@ import dev.noodle.graph.node.ReleasableValue;
  * @param adapter the style adapter
  * @param source the file name, for messages
  */
-public record StyleModelValue(ModelValue.Hold hold, StyleAdapter adapter, String source) implements ReleasableValue {
-    @Override
-    public long sizeBytes() {
-        return hold.sizeBytes();
-    }
-
-    @Override
-    public void release() {
-        hold.release();
-    }
-
+public record StyleModelValue(ModelValue.Hold hold, StyleAdapter adapter, String source) implements HeldValue {
     @Override
     public String toString() {
         return "STYLE_MODEL: " + source + " (" + adapter.config().tokens() + " tokens of " + adapter.config().context()
