@@ -222,6 +222,10 @@ class ComfyShapesTest {
                 "start_at:FLOAT=0.0[0.0,1.0,0.001;0.0]", "end_at:FLOAT=1.0[0.0,1.0,0.001;0.0]",
                 "embeds_scaling:COMBO[V only,K+V,K+V w/ C penalty,K+mean(V) w/ C penalty]", "?image_negative:IMAGE",
                 "?attn_mask:MASK", "?clip_vision:CLIP_VISION", "->", "MODEL:MODEL"));
+        m.put("PrepImageForClipVision", List.of("Prep Image For ClipVision", "ipadapter/utils", "image:IMAGE",
+                "interpolation:COMBO[LANCZOS,BICUBIC,HAMMING,BILINEAR,BOX,NEAREST]",
+                "crop_position:COMBO[top,bottom,left,right,center,pad]", "sharpening:FLOAT=0.0[0.0,1.0,0.05;0.0]",
+                "->", "IMAGE:IMAGE"));
         // nodes.py CLIPVisionLoader, CLIPVisionEncode, StyleModelLoader, StyleModelApply; the file lists are the
         // (empty) folders and Noodle's demo files
         m.put("CLIPVisionLoader", List.of("Load CLIP Vision", "loaders",

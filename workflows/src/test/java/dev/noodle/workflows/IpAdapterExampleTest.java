@@ -43,7 +43,7 @@ class IpAdapterExampleTest {
     Path tmp;
 
     @Test
-    void packSimpleExampleRuns() throws Exception {
+    void packExamplesRun() throws Exception {
         Path models = tmp.resolve("models");
         NodeEnvironment env = NodeEnvironment.of(models, tmp.resolve("output"));
         DemoAddons.ensure(models);
@@ -73,20 +73,32 @@ class IpAdapterExampleTest {
         }
         javax.imageio.ImageIO.write(img, "png", env.inputDir().resolve("warrior_woman.png").toFile());
         try (NoodleNodes nodes = NoodleNodes.create(env)) {
-            Path file = Path.of(IpAdapterExampleTest.class.getResource("/ipadapter_examples/ipadapter_simple.json")
-                    .toURI());
-            Workflow wf = ExampleWorkflowsTest.shrink(ExampleWorkflowsTest.withNewerWidgetDefaults(
-                    WorkflowJson.read(file, nodes.registry()), nodes.registry()), nodes.registry());
-            assertEquals(java.util.List.of(), new Validator(nodes.registry()).validate(wf));
-            GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(1L << 30),
-                    nodes.services());
-            RunResult r = executor.run(wf, new RunOptions(Set.of(), "ipadapter_simple"), RunListener.none(),
-                    new CancellationToken());
-            assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
-            try (var saved = Files.list(tmp.resolve("output"))) {
-                assertTrue(saved.anyMatch(p -> p.getFileName().toString().startsWith("IPAdapter")),
-                        "SaveImage wrote the picture");
+            // ipadapter_simple: IPAdapterUnifiedLoader + IPAdapter; ipadapter_advanced: IPAdapterModelLoader,
+            // CLIPVisionLoader, PrepImageForClipVision (LANCZOS, top, sharpening 0.15) and IPAdapterAdvanced
+            for (String name : java.util.List.of("ipadapter_simple", "ipadapter_advanced")) {
+                Path file = Path.of(IpAdapterExampleTest.class.getResource("/ipadapter_examples/" + name + ".json")
+                        .toURI());
+                Workflow wf = ExampleWorkflowsTest.shrink(ExampleWorkflowsTest.withNewerWidgetDefaults(
+                        WorkflowJson.read(file, nodes.registry()), nodes.registry()), nodes.registry());
+                assertEquals(java.util.List.of(), new Validator(nodes.registry()).validate(wf), name);
+                GraphExecutor executor = new GraphExecutor(nodes.registry(), new ResultCache(1L << 30),
+                        nodes.services());
+                Path out = tmp.resolve("output");
+                long before = saved(out);
+                RunResult r = executor.run(wf, new RunOptions(Set.of(), name), RunListener.none(),
+                        new CancellationToken());
+                assertEquals(RunResult.Status.SUCCESS, r.status(), name + ": " + r.message() + " " + r.errors());
+                assertTrue(saved(out) > before, name + ": SaveImage wrote the picture");
             }
+        }
+    }
+
+    private static long saved(Path out) throws java.io.IOException {
+        if (!Files.isDirectory(out)) {
+            return 0;
+        }
+        try (var files = Files.list(out)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("IPAdapter")).count();
         }
     }
 }

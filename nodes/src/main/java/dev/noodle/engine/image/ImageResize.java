@@ -95,7 +95,7 @@ public final class ImageResize {
     /** Resizes one row-major [h, w, c] image to [outH, outW, c]. */
     public static float[] resize(float[] hwc, int h, int w, int c, int outH, int outW, Method method) {
         return switch (method) {
-            case LANCZOS -> lanczos(hwc, h, w, c, outH, outW);
+            case LANCZOS -> pillowResize(hwc, h, w, c, outH, outW, PillowFilter.LANCZOS);
             default -> separable(hwc, h, w, c, outH, outW, method);
         };
     }
@@ -192,20 +192,79 @@ public final class ImageResize {
 
     private static final int PRECISION_BITS = 32 - 8 - 2;
 
-    /** Pillow's LANCZOS on the uint8 image (ComfyUI converts with clip(255·x) truncation, then divides by 255). */
-    private static float[] lanczos(float[] in, int h, int w, int c, int outH, int outW) {
-        int[] bytes = new int[in.length];
-        for (int i = 0; i < in.length; i++) {
-            bytes[i] = ImageTensors.toUint8(in[i]);
+    /** Pillow's resampling filters ({@code Image.Resampling}), with their supports and kernels (Resample.c). */
+    public enum PillowFilter {
+        NEAREST(0.0), BOX(0.5), BILINEAR(1.0), HAMMING(1.0), BICUBIC(2.0), LANCZOS(3.0);
+
+        private final double support;
+
+        PillowFilter(double support) {
+            this.support = support;
         }
-        int[] cur = bytes;
-        int curW = w;
-        if (outW != w) {
-            cur = lanczosPass(cur, h, w, c, outW, true);
-            curW = outW;
+
+        double weight(double x) {
+            return switch (this) {
+                case BOX -> x > -0.5 && x <= 0.5 ? 1.0 : 0.0;
+                case BILINEAR -> Math.abs(x) < 1.0 ? 1.0 - Math.abs(x) : 0.0;
+                case HAMMING -> hamming(Math.abs(x));
+                case BICUBIC -> pillowCubic(Math.abs(x));
+                case LANCZOS -> lanczos3(x);
+                case NEAREST -> throw new IllegalStateException("nearest has no kernel");
+            };
         }
-        if (outH != h) {
-            cur = lanczosPass(cur, h, curW, c, outH, false);
+    }
+
+    private static double hamming(double x) {
+        if (x == 0.0) {
+            return 1.0;
+        }
+        if (x >= 1.0) {
+            return 0.0;
+        }
+        double px = x * Math.PI;
+        return Math.sin(px) / px * ((double) 0.54f + (double) 0.46f * Math.cos(px));
+    }
+
+    private static double pillowCubic(double x) {
+        double a = -0.5;
+        if (x < 1.0) {
+            return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+        }
+        return x < 2.0 ? (((x - 5) * x + 8) * x - 4) * a : 0.0;
+    }
+
+    /**
+     * Pillow's {@code Image.resize(size, filter)} of an 8-bit image given as values 0..1 (converted to bytes by
+     * truncating 255·x, as torchvision's {@code ToPILImage} does), back to 0..1 (÷ 255, as {@code ToTensor}).
+     *
+     * @param hwc [h, w, c] row-major
+     */
+    public static float[] pillowResize(float[] hwc, int h, int w, int c, int outH, int outW, PillowFilter filter) {
+        int[] bytes = new int[hwc.length];
+        for (int i = 0; i < hwc.length; i++) {
+            bytes[i] = ImageTensors.toUint8(hwc[i]);
+        }
+        int[] cur;
+        if (filter == PillowFilter.NEAREST) {
+            // Pillow resizes with NEAREST through an affine transform sampling the pixel under each output centre
+            cur = new int[outH * outW * c];
+            for (int y = 0; y < outH; y++) {
+                int sy = Math.min(h - 1, (int) Math.floor((y + 0.5) * h / outH));
+                for (int x = 0; x < outW; x++) {
+                    int sx = Math.min(w - 1, (int) Math.floor((x + 0.5) * w / outW));
+                    System.arraycopy(bytes, (sy * w + sx) * c, cur, (y * outW + x) * c, c);
+                }
+            }
+        } else {
+            cur = bytes;
+            int curW = w;
+            if (outW != w) {
+                cur = pillowPass(cur, h, w, c, outW, true, filter);
+                curW = outW;
+            }
+            if (outH != h) {
+                cur = pillowPass(cur, h, curW, c, outH, false, filter);
+            }
         }
         float[] out = new float[cur.length];
         for (int i = 0; i < cur.length; i++) {
@@ -215,11 +274,12 @@ public final class ImageResize {
     }
 
     /** One Pillow resampling pass (ImagingResampleHorizontal/Vertical_8bpc) with fixed-point coefficients. */
-    private static int[] lanczosPass(int[] in, int h, int w, int c, int outSize, boolean horizontal) {
+    private static int[] pillowPass(int[] in, int h, int w, int c, int outSize, boolean horizontal,
+            PillowFilter filter) {
         int inSize = horizontal ? w : h;
         double scale = (double) inSize / outSize;
         double filterScale = Math.max(1.0, scale);
-        double support = 3.0 * filterScale;
+        double support = filter.support * filterScale;
         int[] outArr = new int[horizontal ? h * outSize * c : outSize * w * c];
         for (int o = 0; o < outSize; o++) {
             double center = (o + 0.5) * scale;
@@ -228,7 +288,7 @@ public final class ImageResize {
             double[] k = new double[max];
             double sum = 0;
             for (int x = 0; x < max; x++) {
-                k[x] = lanczos3((x + min - center + 0.5) / filterScale);
+                k[x] = filter.weight((x + min - center + 0.5) / filterScale);
                 sum += k[x];
             }
             int[] fixed = new int[max];

@@ -96,6 +96,7 @@ public final class BuiltinNodes implements NodePack {
                 new dev.noodle.nodes.loaders.IpAdapterLoaders.IPAdapterUnifiedLoader(env),
                 new dev.noodle.nodes.model.IpAdapterNodes.IPAdapter(),
                 new dev.noodle.nodes.model.IpAdapterNodes.IPAdapterAdvanced(),
+                new dev.noodle.nodes.model.IpAdapterNodes.PrepImageForClipVision(),
                 new GligenTextBoxApply(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),

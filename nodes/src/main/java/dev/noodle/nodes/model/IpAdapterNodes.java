@@ -253,4 +253,48 @@ public final class IpAdapterNodes {
                     in.get(IMAGE_NEGATIVE), in.get(ATTN_MASK), s));
         }
     }
+
+    /**
+     * PrepImageForClipVision (the pack's "Prep Image For ClipVision", ipadapter/utils): a 224 × 224 square for CLIP
+     * vision, cropped at a side or the centre or padded with black, resized with one of Pillow's filters, then
+     * optionally sharpened.
+     */
+    public static final class PrepImageForClipVision extends Node {
+        static final ComboInput INTERPOLATION = ComboInput.of("interpolation",
+                List.of("LANCZOS", "BICUBIC", "HAMMING", "BILINEAR", "BOX", "NEAREST"));
+        static final ComboInput CROP_POSITION = ComboInput.of("crop_position",
+                List.of("top", "bottom", "left", "right", "center", "pad"));
+        static final FloatInput SHARPENING = FloatInput.of("sharpening", 0.0, 0.0, 1.0, 0.05);
+
+        public PrepImageForClipVision() {
+            super(NodeSupport.schema("PrepImageForClipVision", "Prep Image For ClipVision", "ipadapter/utils",
+                            "Makes the 224 × 224 square CLIP vision sees: crop_position picks which square of the"
+                                    + " image (or pad keeps all of it with black bars), interpolation the resize"
+                                    + " filter, sharpening brings back detail the downscale softened.")
+                    .input(IMAGE)
+                    .input(INTERPOLATION)
+                    .input(CROP_POSITION)
+                    .input(SHARPENING)
+                    .output(PortType.IMAGE, "IMAGE"));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            NodeInputs in = ctx.inputs();
+            ImageValue img = in.get(IMAGE);
+            HeapTensor p = img.pixels();
+            if (p.rank() != 4 || p.dim(3) != 3) {
+                throw new IllegalArgumentException("PrepImageForClipVision: the image must be an RGB batch [B, H, W,"
+                        + " 3], got " + java.util.Arrays.toString(p.shape()) + "; convert it to RGB first");
+            }
+            int b = img.batch();
+            float[] out = dev.noodle.engine.image.ClipVisionPrep.prepare(p.data(), b, img.height(), img.width(),
+                    dev.noodle.engine.image.ImageResize.PillowFilter.valueOf(in.get(INTERPOLATION)),
+                    dev.noodle.engine.image.ClipVisionPrep.Position.valueOf(
+                            in.get(CROP_POSITION).toUpperCase(java.util.Locale.ROOT)),
+                    in.getFloat(SHARPENING));
+            int side = dev.noodle.engine.image.ClipVisionPrep.SIZE;
+            return NodeOutputs.of(new ImageValue(new HeapTensor(new long[] {b, side, side, 3}, out)));
+        }
+    }
 }

@@ -236,6 +236,7 @@ public final class Concepts {
             Map.entry("IPAdapterUnifiedLoader", List.of(IP_ADAPTER, CLIP_VISION)),
             Map.entry("IPAdapter", List.of(IP_ADAPTER, CLIP_VISION)),
             Map.entry("IPAdapterAdvanced", List.of(IP_ADAPTER, CLIP_VISION)),
+            Map.entry("PrepImageForClipVision", List.of(IP_ADAPTER, CLIP_VISION)),
             Map.entry("Canny", List.of(CONTROL)),
             Map.entry("GLIGENLoader", List.of(GLIGEN)),
             Map.entry("GLIGENTextBoxApply", List.of(GLIGEN)));
