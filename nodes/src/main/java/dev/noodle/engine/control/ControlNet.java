@@ -51,12 +51,7 @@ public final class ControlNet implements ControlModel {
         this.hintChannels = hintChannels;
         this.family = familyOf(weights.config());
         this.globalAveragePooling = globalAveragePooling;
-        long n = 0;
-        for (String k : weights.keys()) {
-            NDArray a = weights.get(k);
-            n += a.getShape().size() * a.getDataType().getNumOfBytes();
-        }
-        this.bytes = n;
+        this.bytes = Scopes.nativeBytes(weights.keys().stream().map(weights::get).toList());
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.ModelFile;
 import dev.noodle.engine.io.ModelFormatException;
+import dev.noodle.engine.io.RenamedTensorSource;
 import dev.noodle.engine.io.TensorInfo;
 import dev.noodle.engine.io.TensorSource;
 import dev.noodle.engine.io.pickle.PickleCheckpoint;
@@ -155,44 +156,7 @@ public final class T2IAdapters {
                         + e.getKey() + " name the same T2I-Adapter weight " + e.getValue() + ". Re-download it.");
             }
         }
-        return new Renamed(source, Collections.unmodifiableMap(byOriginal));
-    }
-
-    /** A view of a source under other names. */
-    private record Renamed(TensorSource inner, Map<String, String> byName) implements TensorSource {
-        @Override
-        public Set<String> keys() {
-            return byName.keySet();
-        }
-
-        private String key(String name) {
-            String k = byName.get(name);
-            if (k == null) {
-                throw new ModelFormatException(inner.describe() + " has no tensor for '" + name + "'.");
-            }
-            return k;
-        }
-
-        @Override
-        public TensorInfo info(String name) {
-            TensorInfo i = inner.info(key(name));
-            return new TensorInfo(name, i.dtype(), i.shape());
-        }
-
-        @Override
-        public NDArray load(String name, NDManager manager, DataType compute) {
-            return inner.load(key(name), manager, compute);
-        }
-
-        @Override
-        public float[] loadFloats(String name) {
-            return inner.loadFloats(key(name));
-        }
-
-        @Override
-        public String describe() {
-            return inner.describe();
-        }
+        return RenamedTensorSource.of(source, byOriginal, source.describe());
     }
 
     /** The tensors of a dict nested in a pickle checkpoint. */

@@ -67,11 +67,7 @@ public final class IpAdapterModel implements AutoCloseable {
 
     /** Native bytes of the weights. */
     public long sizeBytes() {
-        long n = 0;
-        for (NDArray a : weights.values()) {
-            n += a.getShape().size() * 4L;
-        }
-        return n;
+        return Scopes.nativeBytes(weights.values());
     }
 
     NDArray w(String key) {

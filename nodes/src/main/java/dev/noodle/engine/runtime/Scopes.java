@@ -43,4 +43,13 @@ public final class Scopes {
             return out;
         }
     }
+
+    /** Native bytes the arrays hold (elements × element size), e.g. a loaded model's weights. */
+    public static long nativeBytes(Iterable<NDArray> arrays) {
+        long n = 0;
+        for (NDArray a : arrays) {
+            n += a.getShape().size() * a.getDataType().getNumOfBytes();
+        }
+        return n;
+    }
 }

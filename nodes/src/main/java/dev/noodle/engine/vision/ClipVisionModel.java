@@ -42,11 +42,7 @@ public final class ClipVisionModel implements ClipVisionEncoder {
         this.name = name;
         this.weights = weights;
         this.params = params;
-        long n = 0;
-        for (NDArray a : params.values()) {
-            n += a.size() * 4L;
-        }
-        this.bytes = n;
+        this.bytes = Scopes.nativeBytes(params.values());
     }
 
     /**

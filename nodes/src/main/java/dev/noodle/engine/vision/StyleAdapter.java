@@ -72,11 +72,7 @@ public final class StyleAdapter implements AutoCloseable {
         this.name = name;
         this.weights = weights;
         this.params = params;
-        long n = 0;
-        for (NDArray a : params.values()) {
-            n += a.size() * 4L;
-        }
-        this.bytes = n;
+        this.bytes = Scopes.nativeBytes(params.values());
     }
 
     /** Parameter names and shapes, as the file stores them. */
