@@ -39,10 +39,10 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final Map<String, VaeEntry> vaes = new HashMap<>();
     private final LeasedCache<dev.noodle.engine.ipadapter.IpAdapterModel> ipAdapters = new LeasedCache<>();
     private final Map<Integer, Library> embeddings = new HashMap<>();
-    private final Map<String, ControlEntry> controls = new HashMap<>();
+    private final LeasedCache<ControlModel> controls = new LeasedCache<>();
     private final LeasedCache<ClipVisionModel> clipVisions = new LeasedCache<>();
     private final LeasedCache<StyleAdapter> styleModels = new LeasedCache<>();
-    private final Map<String, GligenEntry> gligens = new HashMap<>();
+    private final LeasedCache<GligenModel> gligens = new LeasedCache<>();
     private int fileReads;
 
     private record Library(String fingerprint, EmbeddingLibrary library) {}
@@ -55,24 +55,6 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         VaeEntry(AutoencoderKL vae, NDManager owner) {
             this.vae = vae;
             this.owner = owner;
-        }
-    }
-
-    private static final class ControlEntry {
-        final ControlModel model;
-        int leases;
-
-        ControlEntry(ControlModel model) {
-            this.model = model;
-        }
-    }
-
-    private static final class GligenEntry {
-        final GligenModel model;
-        int leases;
-
-        GligenEntry(GligenModel model) {
-            this.model = model;
         }
     }
 
@@ -223,24 +205,11 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
      * The control model in a file (any format {@link ControlModels} reads), loaded once on the engine's device and
      * shared by every value using it; its weights are freed when the last such value is released.
      */
-    public synchronized ControlLease controlNet(Path file) {
-        String k = key(file);
-        ControlEntry e = controls.get(k);
-        if (e == null) {
-            e = new ControlEntry(ControlModels.load(file, ControlModels.Request.of(models.target())));
-            fileReads++;
-            controls.put(k, e);
-        }
-        e.leases++;
-        ControlEntry entry = e;
-        return new ControlLease(e.model, SharedRef.of(() -> releaseControl(k, entry), e.model.sizeBytes()));
-    }
-
-    private synchronized void releaseControl(String k, ControlEntry e) {
-        if (--e.leases == 0 && controls.get(k) == e) {
-            controls.remove(k);
-            e.model.close();
-        }
+    public ControlLease controlNet(Path file) {
+        LeasedCache.Lease<ControlModel> l = controls.lease(file,
+                p -> ControlModels.load(p, ControlModels.Request.of(models.target())), ControlModel::sizeBytes,
+                this::countRead);
+        return new ControlLease(l.value(), l.ref());
     }
 
     /** A loaded GLIGEN model and the reference that keeps it loaded; release the reference when done. */
@@ -250,26 +219,13 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
      * The GLIGEN text-box model in {@code file}, bound strictly on the engine's device in float32; shared by every
      * value loaded from the same unchanged file and freed when the last is released.
      */
-    public synchronized GligenLease gligen(Path file) {
-        String k = key(file);
-        GligenEntry e = gligens.get(k);
-        if (e == null) {
-            try (ModelFile src = ModelFiles.open(file)) {
-                e = new GligenEntry(GligenModel.load(src, models.target().device()));
+    public GligenLease gligen(Path file) {
+        LeasedCache.Lease<GligenModel> l = gligens.lease(file, p -> {
+            try (ModelFile src = ModelFiles.open(p)) {
+                return GligenModel.load(src, models.target().device());
             }
-            fileReads++;
-            gligens.put(k, e);
-        }
-        e.leases++;
-        GligenEntry entry = e;
-        return new GligenLease(e.model, SharedRef.of(() -> releaseGligen(k, entry), e.model.sizeBytes()));
-    }
-
-    private synchronized void releaseGligen(String k, GligenEntry e) {
-        if (--e.leases == 0 && gligens.get(k) == e) {
-            gligens.remove(k);
-            e.model.close();
-        }
+        }, GligenModel::sizeBytes, this::countRead);
+        return new GligenLease(l.value(), l.ref());
     }
 
     /** The engine's device, dtype and kernels (for control models loaded per model, as difference ControlNets). */
@@ -322,12 +278,10 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
             e.owner.close();
         }
         vaes.clear();
-        controls.values().forEach(c -> c.model.close());
         controls.clear();
         ipAdapters.clear();
         clipVisions.clear();
         styleModels.clear();
-        gligens.values().forEach(e -> e.model.close());
         gligens.clear();
     }
 }

@@ -8,9 +8,9 @@ import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
- * Models read from files and shared by the values that use them (CLIP vision towers, style models): one load per
- * file (by path, size and modified time, so a file changed on disk is read again), freed when the last lease is
- * released. Thread-safe.
+ * Models read from files and shared by the values that use them (control models, CLIP vision towers, style models,
+ * IP-Adapters, GLIGEN): one load per file (by path, size and modified time, so a file changed on disk is read again),
+ * freed when the last lease is released. Thread-safe.
  *
  * @param <T> the loaded model
  */
