@@ -5,6 +5,7 @@ import dev.noodle.nodes.loaders.TaesdFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.image.LatentPreview;
 import dev.noodle.engine.vae.TinyAutoencoder;
 import dev.noodle.graph.node.NodeContext;
@@ -139,6 +140,9 @@ public final class LatentPreviews {
                 try (NDManager tmp = denoised.getManager().newSubManager()) {
                     NDArray first = denoised.get(new NDIndex("0:1"));
                     first.attach(tmp);
+                    if (first.getDataType() != DataType.FLOAT32) { // fp16 sampling on a GPU; TAESD is fp32
+                        first = first.toType(DataType.FLOAT32, false);
+                    }
                     NDArray img = decoder.decodeScaled(first); // [1, 3, 8h, 8w] in [0, 1]
                     img.attach(tmp);
                     long[] s = img.getShape().getShape();
