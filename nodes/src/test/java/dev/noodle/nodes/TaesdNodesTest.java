@@ -8,7 +8,6 @@ import dev.noodle.nodes.loaders.TaesdFiles;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -243,6 +242,10 @@ class TaesdNodesTest {
         LatentPreviews.Pacer cancelled = new LatentPreviews.Pacer(
                 LatentPreviews.taesd(null), t::get);
         assertNull(cancelled.at(0, 1, null, true), "no preview once cancelled");
-        assertNotNull(LatentPreviews.Method.parse("TAESD"));
+        assertEquals(LatentPreviews.Method.TAESD, LatentPreviews.Method.parse("TAESD"));
+        assertEquals(LatentPreviews.Method.LATENT2RGB, LatentPreviews.Method.parse("latent2rgb"));
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LatentPreviews.Method.parse("fast"));
+        assertTrue(bad.getMessage().contains("auto, latent2rgb, taesd or none"), bad.getMessage());
     }
 }
