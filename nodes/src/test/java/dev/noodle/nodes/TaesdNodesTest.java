@@ -85,6 +85,12 @@ class TaesdNodesTest {
     void vaeLoaderListsTaesdOnlyWithBothHalves() {
         List<String> names = TaesdFiles.withTaesd(nodes.environment(), List.of("a.safetensors"));
         assertEquals(List.of("a.safetensors", "taesd"), names, "taesdxl has no encoder here");
+        // the node's own combo: the vae folder's files (here the demo VAE) then taesd
+        var combo = (dev.noodle.graph.spec.ComboInput) nodes.registry().find("VAELoader").orElseThrow().schema()
+                .inputs().get(0);
+        List<String> options = combo.options().get();
+        assertEquals("taesd", options.get(options.size() - 1), options.toString());
+        assertTrue(!options.contains("taesdxl"), options.toString());
     }
 
     @Test
