@@ -179,6 +179,29 @@ class TaesdNodesTest {
     }
 
     @Test
+    void cancellingDuringTaesdPreviewsStopsTheSampler() {
+        nodes.previews().setMethod(LatentPreviews.Method.TAESD);
+        try {
+            var wf = WorkflowJson.parse("{\"format\": 1, \"name\": \"t\", \"nodes\": {" + sampler(6) + "}}", "test",
+                    nodes.registry());
+            CancellationToken token = new CancellationToken();
+            List<RunEvent> events = new ArrayList<>();
+            RunResult r = executor.run(wf, new RunOptions(Set.copyOf(wf.nodes().keySet()), "t"), e -> {
+                events.add(e);
+                if (e instanceof RunEvent.NodeProgress p && p.nodeId().equals("3") && p.value() == 1) {
+                    token.cancel(); // after the first step (and its preview)
+                }
+            }, token);
+            assertEquals(RunResult.Status.CANCELLED, r.status(), r.message());
+            long steps = events.stream().filter(e -> e instanceof RunEvent.NodeProgress p && p.nodeId().equals("3"))
+                    .count();
+            assertTrue(steps < 6, "stopped after " + steps + " steps");
+        } finally {
+            nodes.previews().setMethod(LatentPreviews.Method.AUTO);
+        }
+    }
+
+    @Test
     void withoutTheFamilysDecoderPreviewsFallBackToTheFactors() {
         LatentPreviews p = new LatentPreviews(nodes.environment(), nodes.services().get(
                 dev.noodle.nodes.host.AddonFiles.class), LatentPreviews.Method.TAESD);
