@@ -350,6 +350,32 @@ class ComfyShapesTest {
         m.put("ImageStitch", List.of("Image Stitch", "image/transform", "image1:IMAGE",
                 "direction:COMBO[right,down,left,up]", "match_image_size:BOOLEAN=true", "spacing_width:INT=0[0,1024,2]",
                 "spacing_color:COMBO[white,black,red,green,blue]", "?image2:IMAGE", "->", "IMAGE:IMAGE"));
+        // image operations (nodes.py, comfy_extras/nodes_images.py, nodes_mask.py, nodes_post_processing.py)
+        m.put("ImageBatch", List.of("Batch Images", "image", "image1:IMAGE", "image2:IMAGE", "->", "IMAGE:IMAGE"));
+        m.put("ImageFromBatch", List.of("ImageFromBatch", "image/batch", "image:IMAGE", "batch_index:INT=0[0,4095,1]",
+                "length:INT=1[1,4096,1]", "->", "IMAGE:IMAGE"));
+        m.put("RepeatImageBatch", List.of("RepeatImageBatch", "image/batch", "image:IMAGE", "amount:INT=1[1,4096,1]",
+                "->", "IMAGE:IMAGE"));
+        m.put("EmptyImage", List.of("EmptyImage", "image", "width:INT=512[1,16384,1]", "height:INT=512[1,16384,1]",
+                "batch_size:INT=1[1,4096,1]", "color:INT=0[0,16777215,1]", "->", "IMAGE:IMAGE"));
+        m.put("GetImageSize", List.of("Get Image Size", "image", "image:IMAGE", "->", "INT:width", "INT:height",
+                "INT:batch_size"));
+        m.put("ImagePadForOutpaint", List.of("Pad Image for Outpainting", "image", "image:IMAGE",
+                "left:INT=0[0,16384,8]", "top:INT=0[0,16384,8]", "right:INT=0[0,16384,8]", "bottom:INT=0[0,16384,8]",
+                "feathering:INT=40[0,16384,1]", "->", "IMAGE:IMAGE", "MASK:MASK"));
+        m.put("ImageCompositeMasked", List.of("ImageCompositeMasked", "image", "destination:IMAGE", "source:IMAGE",
+                "x:INT=0[0,16384,1]", "y:INT=0[0,16384,1]", "resize_source:BOOLEAN=false", "?mask:MASK", "->",
+                "IMAGE:IMAGE"));
+        m.put("ImageCrop", List.of("Crop Image", "image/transform", "image:IMAGE", "width:INT=512[1,16384,1]",
+                "height:INT=512[1,16384,1]", "x:INT=0[0,16384,1]", "y:INT=0[0,16384,1]", "->", "IMAGE:IMAGE"));
+        m.put("ImageScaleToTotalPixels", List.of("Scale Image to Total Pixels", "image/upscaling", "image:IMAGE",
+                "upscale_method:COMBO[nearest-exact,bilinear,area,bicubic,lanczos]",
+                "megapixels:FLOAT=1.0[0.01,16.0,0.01;0.0]", "resolution_steps:INT=1[1,256,1]", "->", "IMAGE:IMAGE"));
+        m.put("ImageBlur", List.of("Image Blur", "image/postprocessing", "image:IMAGE", "blur_radius:INT=1[1,31,1]",
+                "sigma:FLOAT=1.0[0.1,10.0,0.1;0.0]", "->", "IMAGE:IMAGE"));
+        m.put("ImageSharpen", List.of("Image Sharpen", "image/postprocessing", "image:IMAGE",
+                "sharpen_radius:INT=1[1,31,1]", "sigma:FLOAT=1.0[0.1,10.0,0.01;0.0]",
+                "alpha:FLOAT=1.0[0.0,5.0,0.01;0.0]", "->", "IMAGE:IMAGE"));
         // the options are written on the node in the frontend, so the schema's combo lists none
         m.put("CustomCombo", List.of("Custom Combo", "utils", "choice:COMBO[]", "->", "STRING:STRING", "INT:INDEX"));
         m.put("SetFirstSigma", List.of("SetFirstSigma", "sampling/sigmas", "sigmas:SIGMAS",

@@ -220,8 +220,9 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("mixing_controlnets", new Runs()),
             java.util.Map.entry("esrgan_example", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
             java.util.Map.entry("hiresfix_esrgan_workflow", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
-            java.util.Map.entry("inpain_model_outpainting", unsupported("ImagePadForOutpaint")),
-            java.util.Map.entry("yosemite_outpaint_example", unsupported("ImagePadForOutpaint")),
+            // outpainting: ImagePadForOutpaint's grey margins and mask into VAEEncodeForInpaint (SD 2 inpainting)
+            java.util.Map.entry("inpain_model_outpainting", new Runs()),
+            java.util.Map.entry("yosemite_outpaint_example", new Runs()),
             java.util.Map.entry("noisy_latents_3_subjects", unsupported("LatentComposite")),
             java.util.Map.entry("noisy_latents_3_subjects_", unsupported("LatentComposite"))));
 

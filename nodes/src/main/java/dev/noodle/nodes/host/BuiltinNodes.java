@@ -144,6 +144,18 @@ public final class BuiltinNodes implements NodePack {
                 new PixelNodes.ImageBlend(),
                 new CannyNode(),
                 new PixelNodes.ImageStitch(),
+                // image batches, placement and filters
+                new dev.noodle.nodes.image.ImageBatchNodes.ImageBatch(),
+                new dev.noodle.nodes.image.ImageBatchNodes.ImageFromBatch(),
+                new dev.noodle.nodes.image.ImageBatchNodes.RepeatImageBatch(),
+                new dev.noodle.nodes.image.ImageBatchNodes.EmptyImage(),
+                new dev.noodle.nodes.image.ImageBatchNodes.GetImageSize(),
+                new dev.noodle.nodes.image.ImageCompositeNodes.ImagePadForOutpaint(),
+                new dev.noodle.nodes.image.ImageCompositeNodes.ImageCompositeMasked(),
+                new dev.noodle.nodes.image.ImageCompositeNodes.ImageCrop(),
+                new dev.noodle.nodes.image.ImageCompositeNodes.ImageScaleToTotalPixels(),
+                new dev.noodle.nodes.image.ImageFilterNodes.ImageBlur(),
+                new dev.noodle.nodes.image.ImageFilterNodes.ImageSharpen(),
                 // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling
                 new LoraNodes.LoraLoader(env),
                 new LoraNodes.LoraLoaderModelOnly(env),
