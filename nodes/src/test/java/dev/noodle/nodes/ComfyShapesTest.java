@@ -376,6 +376,9 @@ class ComfyShapesTest {
         m.put("ImageSharpen", List.of("Image Sharpen", "image/postprocessing", "image:IMAGE",
                 "sharpen_radius:INT=1[1,31,1]", "sigma:FLOAT=1.0[0.1,10.0,0.01;0.0]",
                 "alpha:FLOAT=1.0[0.0,5.0,0.01;0.0]", "->", "IMAGE:IMAGE"));
+        m.put("ImageQuantize", List.of("Image Quantize", "image/postprocessing", "image:IMAGE",
+                "colors:INT=256[1,256,1]", "dither:COMBO[none,floyd-steinberg,bayer-2,bayer-4,bayer-8,bayer-16]",
+                "->", "IMAGE:IMAGE"));
         // the options are written on the node in the frontend, so the schema's combo lists none
         m.put("CustomCombo", List.of("Custom Combo", "utils", "choice:COMBO[]", "->", "STRING:STRING", "INT:INDEX"));
         m.put("SetFirstSigma", List.of("SetFirstSigma", "sampling/sigmas", "sigmas:SIGMAS",

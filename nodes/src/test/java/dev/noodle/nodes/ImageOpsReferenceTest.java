@@ -158,6 +158,111 @@ class ImageOpsReferenceTest {
         assertArrayEquals(new long[] {1, 2, 3, 3}, ImageCompositeNodes.crop(img, 8, 8, 2, 2).pixels().shape());
     }
 
+    @Test
+    void nodesRunThroughTheirSchemas() throws Exception {
+        ImageValue img = PixelNodesReferenceTest.filled(3, 5, 7, 0.25f);
+        List<String> messages = new ArrayList<>();
+        List<Object> size = run(new ImageBatchNodes.GetImageSize(), Map.of("image", img), messages);
+        assertEquals(List.of(7L, 5L, 3L), size);
+        ImageValue empty = (ImageValue) run(new ImageBatchNodes.EmptyImage(), Map.of("width", 2L, "height", 3L,
+                "color", 0xFF8000L), messages).get(0);
+        assertArrayEquals(new long[] {1, 3, 2, 3}, empty.pixels().shape());
+        assertArrayEquals(new float[] {1f, (float) (128 / 255.0), 0f}, Arrays.copyOf(empty.pixels().data(), 3));
+        ImageValue crop = (ImageValue) run(new ImageCompositeNodes.ImageCrop(), Map.of("image", img, "width", 4L,
+                "height", 4L, "x", 5L, "y", 9L), messages).get(0);
+        assertArrayEquals(new long[] {3, 1, 2, 3}, crop.pixels().shape());
+        assertEquals(1, messages.size());
+        assertTrue(messages.get(0).startsWith("Crop Image: the rectangle 4×4 at (5, 9) reaches past the 7×5 image;"
+                + " the result is 2×1"), messages.get(0));
+        List<Object> padded = run(new ImageCompositeNodes.ImagePadForOutpaint(), Map.of("image", img, "top", 8L),
+                messages);
+        assertArrayEquals(new long[] {3, 13, 7, 3}, ((ImageValue) padded.get(0)).pixels().shape());
+        assertArrayEquals(new long[] {1, 13, 7}, ((MaskValue) padded.get(1)).mask().shape());
+        ImageValue scaled = (ImageValue) run(new ImageCompositeNodes.ImageScaleToTotalPixels(), Map.of("image", img,
+                "megapixels", 0.01, "resolution_steps", 8L), messages).get(0);
+        // √(10485.76 / 35) = 17.31: 7 → 121.2 → 15 · 8, 5 → 86.5 → 11 · 8
+        assertArrayEquals(new long[] {3, 88, 120, 3}, scaled.pixels().shape());
+    }
+
+    /** Runs a node on these inputs (by name; the others at their defaults), collecting its messages. */
+    private static List<Object> run(dev.noodle.graph.node.Node node, Map<String, Object> inputs,
+            List<String> messages) throws Exception {
+        dev.noodle.graph.node.NodeInputs in = new dev.noodle.graph.node.NodeInputs() {
+            @Override
+            public Object value(dev.noodle.graph.spec.InputSpec spec) {
+                if (inputs.containsKey(spec.name())) {
+                    return inputs.get(spec.name());
+                }
+                return switch (spec) {
+                    case dev.noodle.graph.spec.IntInput i -> i.defaultValue();
+                    case dev.noodle.graph.spec.FloatInput f -> f.defaultValue();
+                    case dev.noodle.graph.spec.BoolInput b -> b.defaultValue();
+                    case dev.noodle.graph.spec.ComboInput c -> c.defaultValue() != null ? c.defaultValue()
+                            : c.options().get().get(0);
+                    default -> null;
+                };
+            }
+
+            @Override
+            public boolean has(dev.noodle.graph.spec.InputSpec spec) {
+                return inputs.containsKey(spec.name());
+            }
+        };
+        dev.noodle.graph.node.NodeContext ctx = new dev.noodle.graph.node.NodeContext() {
+            @Override
+            public String nodeId() {
+                return "1";
+            }
+
+            @Override
+            public String nodeType() {
+                return node.schema().type();
+            }
+
+            @Override
+            public dev.noodle.graph.node.NodeInputs inputs() {
+                return in;
+            }
+
+            @Override
+            public void progress(long value, long max) {}
+
+            @Override
+            public void progress(long value, long max, Object preview) {}
+
+            @Override
+            public void message(dev.noodle.graph.node.MessageLevel level, String text) {
+                messages.add(text);
+            }
+
+            @Override
+            public dev.noodle.graph.node.CancellationToken cancellation() {
+                return new dev.noodle.graph.node.CancellationToken();
+            }
+
+            @Override
+            public <T> T service(Class<T> type) {
+                return null;
+            }
+
+            @Override
+            public String runId() {
+                return "test";
+            }
+
+            @Override
+            public dev.noodle.graph.model.Workflow workflow() {
+                return null;
+            }
+
+            @Override
+            public Map<String, String> extraPngInfo() {
+                return Map.of();
+            }
+        };
+        return node.execute(ctx).values();
+    }
+
     private static HeapTensor tensor(JsonNode v) {
         return new HeapTensor(longs(v.get("shape")), floats(v.get("data")));
     }

@@ -156,6 +156,7 @@ public final class BuiltinNodes implements NodePack {
                 new dev.noodle.nodes.image.ImageCompositeNodes.ImageScaleToTotalPixels(),
                 new dev.noodle.nodes.image.ImageFilterNodes.ImageBlur(),
                 new dev.noodle.nodes.image.ImageFilterNodes.ImageSharpen(),
+                new dev.noodle.nodes.image.ImageFilterNodes.ImageQuantize(),
                 // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling
                 new LoraNodes.LoraLoader(env),
                 new LoraNodes.LoraLoaderModelOnly(env),

@@ -2,10 +2,12 @@ package dev.noodle.nodes.image;
 
 import static dev.noodle.nodes.image.ImageBatchNodes.requirePixels;
 
+import dev.noodle.engine.image.PillowQuantize;
 import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
 import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
+import dev.noodle.graph.spec.EnumInput;
 import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.PortType;
@@ -15,8 +17,8 @@ import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.ImageValue;
 
 /**
- * ComfyUI's convolution filters from {@code comfy_extras/nodes_post_processing.py}: ImageBlur and ImageSharpen, with
- * their input names, order, defaults and kernels.
+ * ComfyUI's filters from {@code comfy_extras/nodes_post_processing.py}: ImageBlur, ImageSharpen and ImageQuantize,
+ * with their input names, order, defaults, kernels and Pillow's quantization.
  *
  * <p>Both build ComfyUI's "gaussian" kernel: k = 2r + 1 taps on a grid from −1 to 1 in each direction (so the taps
  * are 2/(k − 1) apart whatever the radius), g = exp(−(x² + y²) / (2σ²)) normalised to sum 1; the image is padded by
@@ -158,6 +160,151 @@ public final class ImageFilterNodes {
         int c = (k / 2) * k + k / 2;
         kernel[c] = kernel[c] - (float) sum + 1f;
         return convolveReflect("Image Sharpen", "sharpen_radius", image, kernel, radius, true);
+    }
+
+    /** ImageQuantize's dithering choices. */
+    public enum Dither {
+        NONE("none", 0),
+        FLOYD_STEINBERG("floyd-steinberg", 0),
+        BAYER_2("bayer-2", 2),
+        BAYER_4("bayer-4", 4),
+        BAYER_8("bayer-8", 8),
+        BAYER_16("bayer-16", 16);
+
+        private final String comfyName;
+        private final int order;
+
+        Dither(String comfyName, int order) {
+            this.comfyName = comfyName;
+            this.order = order;
+        }
+
+        /** The name in ComfyUI workflows. */
+        public String comfyName() {
+            return comfyName;
+        }
+    }
+
+    /**
+     * ComfyUI's normalised Bayer matrix of size 2ⁿ as float32: M₀ = [0], Mₙ = [[m − 1.5, m + 0.5], [m + 1.5,
+     * m − 0.5]] / 4ⁿ with m = 4ⁿ · Mₙ₋₁, then spread · M + 0.5 with spread = 512 / palette size.
+     */
+    static float[][] bayerMatrix(int order, int paletteSize) {
+        float[][] m = {{0f}};
+        for (int n = 1; (1 << n) <= order; n++) {
+            int q = 1 << (2 * n);
+            int k = m.length;
+            float[][] next = new float[2 * k][2 * k];
+            float[] offsets = {-1.5f, 0.5f, 1.5f, -0.5f}; // top-left, top-right, bottom-left, bottom-right
+            for (int y = 0; y < k; y++) {
+                for (int x = 0; x < k; x++) {
+                    float v = q * m[y][x];
+                    next[y][x] = (v + offsets[0]) / q;
+                    next[y][x + k] = (v + offsets[1]) / q;
+                    next[y + k][x] = (v + offsets[2]) / q;
+                    next[y + k][x + k] = (v + offsets[3]) / q;
+                }
+            }
+            m = next;
+        }
+        float spread = (float) (2 * 256.0 / paletteSize);
+        for (float[] row : m) {
+            for (int x = 0; x < row.length; x++) {
+                row[x] = spread * row[x] + 0.5f;
+            }
+        }
+        return m;
+    }
+
+    /**
+     * ComfyUI's ImageQuantize: each image to 8 bits (x · 255 truncated), Pillow's median-cut palette of at most
+     * {@code colors} colours, then every pixel to its palette colour: directly, with Floyd–Steinberg error
+     * diffusion, or after adding ComfyUI's ordered Bayer offsets (clamped to 0..255 and truncated). Values are the
+     * palette bytes / 255.
+     *
+     * @param behaviour current Pillow's mapping (the node's), or Pillow 9's (its palette padded to 256 entries with
+     *     black, which also sets the Bayer spread as ComfyUI reads the palette size from Pillow)
+     */
+    public static ImageValue quantize(ImageValue image, int colors, Dither dither,
+            PillowQuantize.Behaviour behaviour) {
+        requirePixels("Image Quantize", "image", image);
+        if (colors < 1 || colors > 256) {
+            throw new IllegalArgumentException("Image Quantize: colors must be 1 to 256, got " + colors);
+        }
+        int b = image.batch();
+        int h = image.height();
+        int w = image.width();
+        float[] in = image.pixels().data();
+        float[] out = new float[in.length];
+        for (int i = 0; i < b; i++) {
+            int[] rgb = new int[h * w];
+            for (int p = 0; p < rgb.length; p++) {
+                int o = (i * h * w + p) * 3;
+                rgb[p] = (toByte(in[o]) << 16) | (toByte(in[o + 1]) << 8) | toByte(in[o + 2]);
+            }
+            int[][] palette = PillowQuantize.medianCutPalette(rgb, colors);
+            int[] mapped;
+            if (dither.order > 0) {
+                float[][] m = bayerMatrix(dither.order, behaviour.searched(palette).length);
+                int n = m.length;
+                int[] shifted = new int[rgb.length];
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int p = rgb[y * w + x];
+                        float add = m[y % n][x % n];
+                        int r = ditherByte(((p >> 16) & 0xFF) + add);
+                        int g = ditherByte(((p >> 8) & 0xFF) + add);
+                        int bl = ditherByte((p & 0xFF) + add);
+                        shifted[y * w + x] = (r << 16) | (g << 8) | bl;
+                    }
+                }
+                mapped = PillowQuantize.map(shifted, w, h, palette, false, behaviour);
+            } else {
+                mapped = PillowQuantize.map(rgb, w, h, palette, dither == Dither.FLOYD_STEINBERG, behaviour);
+            }
+            for (int p = 0; p < mapped.length; p++) {
+                int o = (i * h * w + p) * 3;
+                out[o] = ((mapped[p] >> 16) & 0xFF) / 255f;
+                out[o + 1] = ((mapped[p] >> 8) & 0xFF) / 255f;
+                out[o + 2] = (mapped[p] & 0xFF) / 255f;
+            }
+        }
+        return new ImageValue(new HeapTensor(image.pixels().shape(), out));
+    }
+
+    /** (x · 255) in float32 truncated to a byte, as torch's {@code .to(torch.uint8)}; out-of-range values clamp. */
+    private static int toByte(float x) {
+        float v = x * 255f;
+        return v <= 0f ? 0 : v >= 255f ? 255 : (int) v;
+    }
+
+    /** A float32 byte value plus a Bayer offset clamped to 0..255 and truncated. */
+    private static int ditherByte(float v) {
+        return v <= 0f ? 0 : v >= 255f ? 255 : (int) v;
+    }
+
+    /** ImageQuantize: reduces the colours to a palette, optionally dithered. */
+    public static final class ImageQuantize extends Node {
+        static final IntInput COLORS = IntInput.of("colors", 256, 1, 256);
+        static final EnumInput<Dither> DITHER = EnumInput.of("dither", Dither.class, Dither::comfyName);
+
+        public ImageQuantize() {
+            super(NodeSupport.schema("ImageQuantize", "Image Quantize", "image/postprocessing",
+                            "Reduces every image to a palette of at most 'colors' colours (median cut, as Pillow),"
+                                    + " without dithering, with Floyd-Steinberg error diffusion, or with an ordered"
+                                    + " Bayer pattern.")
+                    .input(IMAGE)
+                    .input(COLORS)
+                    .input(DITHER)
+                    .output(PortType.IMAGE));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            NodeInputs in = ctx.inputs();
+            return NodeOutputs.of(quantize(in.get(IMAGE), in.getInt(COLORS), in.get(DITHER),
+                    PillowQuantize.Behaviour.CURRENT));
+        }
     }
 
     /** ImageBlur: gaussian blur. */
