@@ -343,13 +343,6 @@ class ComfyShapesTest {
         m.put("Canny", List.of("Canny", "image/preprocessors", "image:IMAGE",
                 "low_threshold:FLOAT=0.4[0.01,0.99,0.01;0.0]", "high_threshold:FLOAT=0.8[0.01,0.99,0.01;0.0]", "->",
                 "IMAGE:IMAGE"));
-        m.put("ImageInvert", List.of("Invert Image", "image", "image:IMAGE", "->", "IMAGE:IMAGE"));
-        m.put("ImageBlend", List.of("Image Blend", "image/postprocessing", "image1:IMAGE", "image2:IMAGE",
-                "blend_factor:FLOAT=0.5[0.0,1.0,0.01;0.0]",
-                "blend_mode:COMBO[normal,multiply,screen,overlay,soft_light,difference]", "->", "IMAGE:IMAGE"));
-        m.put("ImageStitch", List.of("Image Stitch", "image/transform", "image1:IMAGE",
-                "direction:COMBO[right,down,left,up]", "match_image_size:BOOLEAN=true", "spacing_width:INT=0[0,1024,2]",
-                "spacing_color:COMBO[white,black,red,green,blue]", "?image2:IMAGE", "->", "IMAGE:IMAGE"));
         // image operations (nodes.py, comfy_extras/nodes_images.py, nodes_mask.py, nodes_post_processing.py)
         m.put("ImageBatch", List.of("Batch Images", "image", "image1:IMAGE", "image2:IMAGE", "->", "IMAGE:IMAGE"));
         m.put("ImageFromBatch", List.of("ImageFromBatch", "image/batch", "image:IMAGE", "batch_index:INT=0[0,4095,1]",
@@ -379,6 +372,13 @@ class ComfyShapesTest {
         m.put("ImageQuantize", List.of("Image Quantize", "image/postprocessing", "image:IMAGE",
                 "colors:INT=256[1,256,1]", "dither:COMBO[none,floyd-steinberg,bayer-2,bayer-4,bayer-8,bayer-16]",
                 "->", "IMAGE:IMAGE"));
+        m.put("ImageInvert", List.of("Invert Image", "image", "image:IMAGE", "->", "IMAGE:IMAGE"));
+        m.put("ImageBlend", List.of("Image Blend", "image/postprocessing", "image1:IMAGE", "image2:IMAGE",
+                "blend_factor:FLOAT=0.5[0.0,1.0,0.01;0.0]",
+                "blend_mode:COMBO[normal,multiply,screen,overlay,soft_light,difference]", "->", "IMAGE:IMAGE"));
+        m.put("ImageStitch", List.of("Image Stitch", "image/transform", "image1:IMAGE",
+                "direction:COMBO[right,down,left,up]", "match_image_size:BOOLEAN=true", "spacing_width:INT=0[0,1024,2]",
+                "spacing_color:COMBO[white,black,red,green,blue]", "?image2:IMAGE", "->", "IMAGE:IMAGE"));
         // the options are written on the node in the frontend, so the schema's combo lists none
         m.put("CustomCombo", List.of("Custom Combo", "utils", "choice:COMBO[]", "->", "STRING:STRING", "INT:INDEX"));
         m.put("SetFirstSigma", List.of("SetFirstSigma", "sampling/sigmas", "sigmas:SIGMAS",
