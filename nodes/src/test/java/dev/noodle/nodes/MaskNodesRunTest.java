@@ -45,6 +45,9 @@ class MaskNodesRunTest {
         {255, 0, 0, 255}, {0, 128, 0, 0}, {10, 20, 30, 64},
         {200, 100, 50, 128}, {1, 2, 3, 4}, {255, 255, 255, 255}};
 
+    /** 16-bit grey samples, row by row. */
+    static final int[] GREY16 = {0, 65535, 32768, 257, 1000, 65000};
+
     @BeforeAll
     static void setUp() throws Exception {
         env = NodeEnvironment.of(dir.resolve("models"), dir.resolve("output"));
@@ -63,6 +66,20 @@ class MaskNodesRunTest {
         ImageIO.write(argb, "png", env.inputDir().resolve("rgba.png").toFile());
         ImageIO.write(rgb, "png", env.inputDir().resolve("rgb.png").toFile());
         ImageIO.write(grey, "png", env.inputDir().resolve("grey.png").toFile());
+        // a palette image with a transparent entry, and 16-bit grey
+        byte[] r = {(byte) 255, 0, 10};
+        byte[] g = {0, (byte) 128, 20};
+        byte[] b = {0, 0, 30};
+        byte[] a = {(byte) 255, 0, 64};
+        BufferedImage palette = new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_INDEXED,
+                new java.awt.image.IndexColorModel(2, 3, r, g, b, a));
+        BufferedImage grey16 = new BufferedImage(3, 2, BufferedImage.TYPE_USHORT_GRAY);
+        for (int i = 0; i < 6; i++) {
+            palette.getRaster().setSample(i % 3, i / 3, 0, i % 3);
+            grey16.getRaster().setSample(i % 3, i / 3, 0, GREY16[i]);
+        }
+        ImageIO.write(palette, "png", env.inputDir().resolve("palette.png").toFile());
+        ImageIO.write(grey16, "png", env.inputDir().resolve("grey16.png").toFile());
         Files.write(env.inputDir().resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0});
     }
 
@@ -105,6 +122,25 @@ class MaskNodesRunTest {
         // an opaque image (no alpha channel) masks nothing, at its own size (ComfyUI converts it to RGBA first)
         assertArrayEquals(new float[6], loadMask("rgb.png", "alpha"));
         assertArrayEquals(new float[6], loadMask("grey.png", "alpha"));
+    }
+
+    @Test
+    void paletteTransparencyAndSixteenBitGreyAreRead() {
+        // palette entries: opaque red, transparent green, 64/255-opaque (10, 20, 30); columns use entries 0, 1, 2
+        float[] alpha = loadMask("palette.png", "alpha");
+        float[] green = loadMask("palette.png", "green");
+        float[] expectedAlpha = {0f, 1f, 1f - 64 / 255f};
+        float[] expectedGreen = {0f, 128 / 255f, 20 / 255f};
+        for (int i = 0; i < 6; i++) {
+            assertEquals(expectedAlpha[i % 3], alpha[i], "palette alpha #" + i);
+            assertEquals(expectedGreen[i % 3], green[i], "palette green #" + i);
+        }
+        // 16-bit grey keeps its precision, as Load Image reads it; no alpha channel, so nothing is masked
+        float[] grey = loadMask("grey16.png", "blue");
+        for (int i = 0; i < 6; i++) {
+            assertEquals(GREY16[i] / 65535f, grey[i], "16-bit grey #" + i);
+        }
+        assertArrayEquals(new float[6], loadMask("grey16.png", "alpha"));
     }
 
     @Test
