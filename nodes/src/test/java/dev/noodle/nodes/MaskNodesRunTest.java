@@ -144,6 +144,39 @@ class MaskNodesRunTest {
     }
 
     @Test
+    void aComfyUiWorkflowWithItsUploadWidgetValueRuns() {
+        // ComfyUI's frontend stores LoadImageMask's widgets as [image, channel, "image"]: the last is the upload
+        // button's, UI-only
+        String ui = """
+                {"last_node_id": 3, "last_link_id": 2, "version": 0.4,
+                 "nodes": [
+                  {"id": 1, "type": "LoadImageMask", "pos": [0, 0], "size": [315, 318], "flags": {}, "order": 0,
+                   "mode": 0, "inputs": [], "outputs": [{"name": "MASK", "type": "MASK", "links": [1, 2]}],
+                   "properties": {"Node name for S&R": "LoadImageMask"},
+                   "widgets_values": ["rgba.png", "red", "image"]},
+                  {"id": 2, "type": "GrowMask", "pos": [400, 0], "size": [315, 82], "flags": {}, "order": 1,
+                   "mode": 0, "inputs": [{"name": "mask", "type": "MASK", "link": 1}],
+                   "outputs": [{"name": "MASK", "type": "MASK", "links": null}],
+                   "properties": {"Node name for S&R": "GrowMask"}, "widgets_values": [-1, true]},
+                  {"id": 3, "type": "ThresholdMask", "pos": [400, 200], "size": [315, 58], "flags": {}, "order": 2,
+                   "mode": 0, "inputs": [{"name": "mask", "type": "MASK", "link": 2}],
+                   "outputs": [{"name": "MASK", "type": "MASK", "links": null}],
+                   "properties": {"Node name for S&R": "ThresholdMask"}, "widgets_values": [0.5]}],
+                 "links": [[1, 1, 0, 2, 0, "MASK"], [2, 1, 0, 3, 0, "MASK"]], "groups": [], "config": {},
+                 "extra": {}}
+                """;
+        Workflow wf = dev.noodle.graph.json.ComfyUiFormat.read(ui, "masks.json", nodes.registry());
+        RunResult r = executor.run(wf, new RunOptions(Set.of("2", "3"), "t"), e -> { }, new CancellationToken());
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
+        // red channel 255 0 10 / 200 1 255 (/255); one erosion with the cross: each pixel is the least of itself and
+        // its left, right, upper and lower neighbours
+        float[] shrunk = ((MaskValue) r.outputs().get("2").value(0)).mask().data();
+        assertArrayEquals(new float[] {0f, 0f, 0f, 1 / 255f, 0f, 1 / 255f}, shrunk);
+        float[] hard = ((MaskValue) r.outputs().get("3").value(0)).mask().data();
+        assertArrayEquals(new float[] {1f, 0f, 0f, 1f, 0f, 1f}, hard);
+    }
+
+    @Test
     void aMissingOrCorruptFileIsRefusedNamingIt() {
         RunResult r = run("\"1\": {\"class_type\": \"LoadImageMask\", \"inputs\": {\"image\": \"gone.png\","
                 + " \"channel\": \"alpha\"}}", "1");
