@@ -154,8 +154,7 @@ public final class ImageNodes {
             this.image = image;
         }
 
-        /** The image files of the input folder, sorted, and the example image (made on first use). */
-        static List<String> files(NodeEnvironment env) {
+        private static List<String> files(NodeEnvironment env) {
             List<String> names = new ArrayList<>();
             Path dir = env.inputDir();
             if (Files.isDirectory(dir)) {
@@ -173,15 +172,7 @@ public final class ImageNodes {
         }
 
         private Path file(NodeInputs in) {
-            return file(env, in.get(image));
-        }
-
-        /**
-         * The input-folder file {@code name} (the example image is written first when it is the one asked for).
-         *
-         * @throws IllegalArgumentException when the name leaves the input folder
-         */
-        static Path file(NodeEnvironment env, String name) {
+            String name = in.get(image);
             Path p = env.inputDir().resolve(name).normalize();
             if (!p.startsWith(env.inputDir()) || Path.of(name).isAbsolute()) {
                 throw new IllegalArgumentException("image '" + name + "' is outside the input folder " + env.inputDir());
