@@ -3,6 +3,8 @@
 
 Masks are [B, H, W] float32 (1 = masked); images [B, H, W, C] float32 in [0, 1], C = 4 when they carry alpha.
 - ImageToMask: image[..., c] for red/green/blue/alpha. MaskToImage: the mask repeated into 3 channels.
+- ImageColorToMask: t = round(clamp(image, 0, 1) * 255) as int (half to even), packed (r << 16) + (g << 8) + b;
+  where(t == color, 1.0, 0).
 - SolidMask: full((1, h, w), value) float32. InvertMask: 1 - m. ThresholdMask: (m > value).float() (float32 compare).
 - CropMask: m[:, y:y+h, x:x+w] (Python slicing).
 - MaskComposite: output = destination; region top=y..min(y+sh, H), left=x..min(x+sw, W) combined with the source's
@@ -149,6 +151,17 @@ for c in CHANNELS:
         if c == "alpha" and name == "rgb":
             continue
         case("image_to_mask", {"channel": c}, images[name][..., CHANNELS.index(c)], image=name)
+palette = np.array([[0, 0, 0], [255, 255, 255], [12, 200, 7], [12, 200, 8], [128, 64, 32]], np.float32) / 255.0
+idx = rng.integers(0, len(palette), (2, 5, 6))
+colours = palette[idx].astype(np.float32)
+colours[0, 0, 0] = [12.5 / 255, 200.5 / 255, 7.5 / 255]  # halves: round half to even
+colours[0, 0, 1] = [1.2, -0.1, 0.0]  # clamped first
+colours[1, 4, 5] = [11.5 / 255, 199.5 / 255, 6.5 / 255]
+images["colours"] = colours
+for color in (0, 0xFFFFFF, 0x0CC807, 0x0CC808, 0x804020, 0xFF0000, 0x0BC706):
+    t = (torch.clamp(torch.from_numpy(colours), 0, 1.0) * 255.0).round().to(torch.int)
+    t = torch.bitwise_left_shift(t[:, :, :, 0], 16) + torch.bitwise_left_shift(t[:, :, :, 1], 8) + t[:, :, :, 2]
+    case("color_to_mask", {"color": color}, torch.where(t == color, 1.0, 0).float().numpy(), image="colours")
 for name in ("m", "small"):
     case("mask_to_image", {}, np.repeat(masks[name][..., None], 3, axis=3), mask=name)
 for value, w, h in ((0.37, 5, 3), (1.0, 2, 4), (0.0, 1, 1)):

@@ -358,6 +358,9 @@ class ComfyShapesTest {
                 "channel:COMBO[alpha,red,green,blue]", "->", "MASK:MASK"));
         m.put("ImageToMask", List.of("Convert Image to Mask", "mask", "image:IMAGE",
                 "channel:COMBO[red,green,blue,alpha]", "->", "MASK:MASK"));
+        m.put("ImageColorToMask", List.of("Image Color to Mask", "mask", "image:IMAGE",
+                "color:INT=0[0,16777215,1]", "->", "MASK:MASK"));
+        m.put("MaskPreview", List.of("Preview Mask", "mask", mask, "->"));
         m.put("MaskToImage", List.of("Convert Mask to Image", "mask", mask, "->", "IMAGE:IMAGE"));
         m.put("SolidMask", List.of("Solid Mask", "mask", "value:FLOAT=1.0[0.0,1.0,0.01;0.0]",
                 "width:INT=512[1,16384,1]", "height:INT=512[1,16384,1]", "->", "MASK:MASK"));

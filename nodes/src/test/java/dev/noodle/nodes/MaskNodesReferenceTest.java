@@ -51,6 +51,8 @@ class MaskNodesReferenceTest {
             Object got = switch (node) {
                 case "image_to_mask" -> MaskNodes.imageToMask(images.get(c.get("image").asText()),
                         Channel.valueOf(p.get("channel").asText().toUpperCase(Locale.ROOT)));
+                case "color_to_mask" -> MaskNodes.colorToMask(images.get(c.get("image").asText()),
+                        p.get("color").asLong());
                 case "mask_to_image" -> MaskNodes.maskToImage(masks.get(c.get("mask").asText()));
                 case "solid" -> MaskNodes.solid(p.get("value").asDouble(), p.get("width").asInt(),
                         p.get("height").asInt());
@@ -93,7 +95,7 @@ class MaskNodesReferenceTest {
         assertEquals(Map.ofEntries(Map.entry("image_to_mask", 7), Map.entry("mask_to_image", 2),
                 Map.entry("solid", 3), Map.entry("invert", 2), Map.entry("crop", 5), Map.entry("composite", 43),
                 Map.entry("feather", 9), Map.entry("grow", 32), Map.entry("threshold", 5), Map.entry("join", 5),
-                Map.entry("split", 3)), counts);
+                Map.entry("split", 3), Map.entry("color_to_mask", 7)), counts);
     }
 
     private static void compare(List<String> bad, String what, HeapTensor got, JsonNode shape, JsonNode expected,

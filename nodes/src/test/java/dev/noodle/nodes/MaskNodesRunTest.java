@@ -217,6 +217,22 @@ class MaskNodesRunTest {
     }
 
     @Test
+    void previewMaskShowsTheMaskAsAGreyPicture() throws Exception {
+        RunResult r = run("""
+                "1": {"class_type": "LoadImageMask", "inputs": {"image": "rgba.png", "channel": "green"}},
+                "2": {"class_type": "MaskPreview", "inputs": {"mask": ["1", 0]}}
+                """, "2");
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
+        Path png = (Path) ((List<?>) r.outputs().get("2").ui().get("images")).getFirst();
+        assertTrue(png.startsWith(env.tempDir()), png.toString());
+        BufferedImage shown = ImageIO.read(png.toFile());
+        for (int i = 0; i < 6; i++) {
+            int g = RGBA[i][1];
+            assertEquals(g << 16 | g << 8 | g, shown.getRGB(i % 3, i / 3) & 0xffffff, "grey #" + i);
+        }
+    }
+
+    @Test
     void anImageWithoutAlphaHasNoAlphaToTake() {
         RunResult r = run("""
                 "1": {"class_type": "LoadImage", "inputs": {"image": "rgba.png"}},

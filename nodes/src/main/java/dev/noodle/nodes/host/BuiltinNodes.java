@@ -148,6 +148,7 @@ public final class BuiltinNodes implements NodePack {
                 // masks: load, convert, combine, feather, grow, alpha
                 new MaskNodes.LoadImageMask(env),
                 new MaskNodes.ImageToMask(),
+                new MaskNodes.ImageColorToMask(),
                 new MaskNodes.MaskToImage(),
                 new MaskNodes.SolidMask(),
                 new MaskNodes.InvertMask(),
@@ -156,6 +157,7 @@ public final class BuiltinNodes implements NodePack {
                 new MaskNodes.FeatherMask(),
                 new MaskNodes.GrowMask(),
                 new MaskNodes.ThresholdMask(),
+                new MaskNodes.MaskPreview(env),
                 new MaskNodes.JoinImageWithAlpha(),
                 new MaskNodes.SplitImageWithAlpha(),
                 // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling

@@ -35,8 +35,8 @@ import java.util.Optional;
 
 /**
  * ComfyUI's MASK nodes, with their names, inputs, defaults and semantics: LoadImageMask ({@code nodes.py}),
- * ImageToMask, MaskToImage, SolidMask, InvertMask, CropMask, MaskComposite, FeatherMask, GrowMask and ThresholdMask
- * ({@code comfy_extras/nodes_mask.py}), JoinImageWithAlpha and SplitImageWithAlpha
+ * ImageToMask, ImageColorToMask, MaskToImage, SolidMask, InvertMask, CropMask, MaskComposite, FeatherMask, GrowMask,
+ * ThresholdMask and MaskPreview ({@code comfy_extras/nodes_mask.py}), JoinImageWithAlpha and SplitImageWithAlpha
  * ({@code comfy_extras/nodes_compositing.py}).
  *
  * <p>Masks are [B, H, W] floats, 1 = masked. The static methods are the nodes' computations, stateless and
@@ -144,6 +144,26 @@ public final class MaskNodes {
             out[i] = px[i * 3 + c];
         }
         return mask(b, h, w, out);
+    }
+
+    /**
+     * ImageColorToMask: 1 where a pixel's colour, as 8-bit values {@code round(clamp(v, 0, 1) · 255)} (half to even)
+     * packed as 0xRRGGBB, equals {@code color}, else 0.
+     */
+    public static MaskValue colorToMask(ImageValue image, long color) {
+        requireImage("Image Color to Mask", "image", image);
+        float[] px = image.pixels().data();
+        float[] out = new float[image.batch() * image.height() * image.width()];
+        for (int i = 0; i < out.length; i++) {
+            long rgb = (byte8(px[i * 3]) << 16) + (byte8(px[i * 3 + 1]) << 8) + byte8(px[i * 3 + 2]);
+            out[i] = rgb == color ? 1f : 0f;
+        }
+        return mask(image.batch(), image.height(), image.width(), out);
+    }
+
+    /** torch's {@code (clamp(v, 0, 1) * 255).round().to(int)} (NaN stays NaN through clamp and becomes 0 here). */
+    private static long byte8(float v) {
+        return (long) Math.rint(clamp01(v) * 255f);
     }
 
     /** MaskToImage: each mask as a grey RGB image, [B, H, W, 3]. */
@@ -560,6 +580,46 @@ public final class MaskNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             return NodeOutputs.of(imageToMask(ctx.inputs().get(IMAGE), ctx.inputs().get(CHANNEL)));
+        }
+    }
+
+    /** ImageColorToMask: where the image has exactly one colour. */
+    public static final class ImageColorToMask extends Node {
+        static final IntInput COLOR = IntInput.of("color", 0, 0, 0xFFFFFF);
+
+        public ImageColorToMask() {
+            super(NodeSupport.schema("ImageColorToMask", "Image Color to Mask", "mask",
+                            "Masks the pixels of exactly one colour, given as a number 0xRRGGBB (0 black, 16777215"
+                                    + " white), comparing 8-bit values.")
+                    .input(IMAGE)
+                    .input(COLOR)
+                    .output(PortType.MASK));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            return NodeOutputs.of(colorToMask(ctx.inputs().get(IMAGE), ctx.inputs().get(COLOR)));
+        }
+    }
+
+    /** MaskPreview: shows a mask as a grey image, kept in the temp folder like Preview Image. */
+    public static final class MaskPreview extends Node {
+        private final NodeEnvironment env;
+
+        public MaskPreview(NodeEnvironment env) {
+            super(NodeSupport.schema("MaskPreview", "Preview Mask", "mask",
+                            "Shows the mask as a grey picture (white = masked) without keeping it.")
+                    .input(MASK)
+                    .outputNode(true));
+            this.env = env;
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) throws java.io.IOException {
+            ImageValue grey = maskToImage(ctx.inputs().get(MASK));
+            String prefix = "NoodleTemp_" + Long.toString(System.nanoTime() & 0xffffff, 36);
+            return new NodeOutputs(List.of(), java.util.Map.of("images",
+                    ImageNodes.save(ctx, grey, env.tempDir(), prefix)));
         }
     }
 
