@@ -379,6 +379,35 @@ class ComfyShapesTest {
         m.put("ImageStitch", List.of("Image Stitch", "image/transform", "image1:IMAGE",
                 "direction:COMBO[right,down,left,up]", "match_image_size:BOOLEAN=true", "spacing_width:INT=0[0,1024,2]",
                 "spacing_color:COMBO[white,black,red,green,blue]", "?image2:IMAGE", "->", "IMAGE:IMAGE"));
+        // nodes.py LoadImageMask; comfy_extras/nodes_mask.py; nodes_compositing.py. LoadImageMask lists the input
+        // folder's images, here (an empty folder) only the example image made on first use.
+        String mask = "mask:MASK";
+        String xy0 = "[0,16384,1]";
+        m.put("LoadImageMask", List.of("Load Image (as Mask)", "mask", "image:COMBO[noodle-inpaint-example.png]",
+                "channel:COMBO[alpha,red,green,blue]", "->", "MASK:MASK"));
+        m.put("ImageToMask", List.of("Convert Image to Mask", "mask", "image:IMAGE",
+                "channel:COMBO[red,green,blue,alpha]", "->", "MASK:MASK"));
+        m.put("ImageColorToMask", List.of("Image Color to Mask", "mask", "image:IMAGE",
+                "color:INT=0[0,16777215,1]", "->", "MASK:MASK"));
+        m.put("MaskPreview", List.of("Preview Mask", "mask", mask, "->"));
+        m.put("MaskToImage", List.of("Convert Mask to Image", "mask", mask, "->", "IMAGE:IMAGE"));
+        m.put("SolidMask", List.of("Solid Mask", "mask", "value:FLOAT=1.0[0.0,1.0,0.01;0.0]",
+                "width:INT=512[1,16384,1]", "height:INT=512[1,16384,1]", "->", "MASK:MASK"));
+        m.put("InvertMask", List.of("Invert Mask", "mask", mask, "->", "MASK:MASK"));
+        m.put("CropMask", List.of("Crop Mask", "mask", mask, "x:INT=0" + xy0, "y:INT=0" + xy0,
+                "width:INT=512[1,16384,1]", "height:INT=512[1,16384,1]", "->", "MASK:MASK"));
+        m.put("MaskComposite", List.of("Mask Composite", "mask", "destination:MASK", "source:MASK", "x:INT=0" + xy0,
+                "y:INT=0" + xy0, "operation:COMBO[multiply,add,subtract,and,or,xor]", "->", "MASK:MASK"));
+        m.put("FeatherMask", List.of("Feather Mask", "mask", mask, "left:INT=0" + xy0, "top:INT=0" + xy0,
+                "right:INT=0" + xy0, "bottom:INT=0" + xy0, "->", "MASK:MASK"));
+        m.put("GrowMask", List.of("Grow Mask", "mask", mask, "expand:INT=0[-16384,16384,1]",
+                "tapered_corners:BOOLEAN=true", "->", "MASK:MASK"));
+        m.put("ThresholdMask", List.of("Threshold Mask", "mask", mask, "value:FLOAT=0.5[0.0,1.0,0.01;0.0]", "->",
+                "MASK:MASK"));
+        m.put("JoinImageWithAlpha", List.of("Join Image with Alpha", "mask/compositing", "image:IMAGE",
+                "alpha:MASK", "->", "IMAGE:IMAGE"));
+        m.put("SplitImageWithAlpha", List.of("Split Image with Alpha", "mask/compositing", "image:IMAGE", "->",
+                "IMAGE:IMAGE", "MASK:MASK"));
         // the options are written on the node in the frontend, so the schema's combo lists none
         m.put("CustomCombo", List.of("Custom Combo", "utils", "choice:COMBO[]", "->", "STRING:STRING", "INT:INDEX"));
         m.put("SetFirstSigma", List.of("SetFirstSigma", "sampling/sigmas", "sigmas:SIGMAS",

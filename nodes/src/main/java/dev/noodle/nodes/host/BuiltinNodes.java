@@ -8,6 +8,7 @@ import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
 import dev.noodle.nodes.image.CannyNode;
+import dev.noodle.nodes.image.MaskNodes;
 import dev.noodle.nodes.image.PixelNodes;
 import dev.noodle.nodes.image.ScaleNodes;
 import dev.noodle.nodes.conditioning.InstructPixToPixConditioning;
@@ -144,6 +145,21 @@ public final class BuiltinNodes implements NodePack {
                 new PixelNodes.ImageBlend(),
                 new CannyNode(),
                 new PixelNodes.ImageStitch(),
+                // masks: load, convert, combine, feather, grow, alpha
+                new MaskNodes.LoadImageMask(env),
+                new MaskNodes.ImageToMask(),
+                new MaskNodes.ImageColorToMask(),
+                new MaskNodes.MaskToImage(),
+                new MaskNodes.SolidMask(),
+                new MaskNodes.InvertMask(),
+                new MaskNodes.CropMask(),
+                new MaskNodes.MaskComposite(),
+                new MaskNodes.FeatherMask(),
+                new MaskNodes.GrowMask(),
+                new MaskNodes.ThresholdMask(),
+                new MaskNodes.MaskPreview(env),
+                new MaskNodes.JoinImageWithAlpha(),
+                new MaskNodes.SplitImageWithAlpha(),
                 // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling
                 new LoraNodes.LoraLoader(env),
                 new LoraNodes.LoraLoaderModelOnly(env),
