@@ -375,6 +375,8 @@ class ComfyShapesTest {
                 "LATENT:LATENT"));
         m.put("LatentFromBatch", List.of("Latent From Batch", "latent/batch", "samples:LATENT",
                 "batch_index:INT=0[0,63,1]", "length:INT=1[1,64,1]", "->", "LATENT:LATENT"));
+        m.put("LatentBatchSeedBehavior", List.of("LatentBatchSeedBehavior", "latent/advanced", "samples:LATENT",
+                "seed_behavior:COMBO[random,fixed]=fixed", "->", "LATENT:LATENT"));
         m.put("RepeatLatentBatch", List.of("Repeat Latent Batch", "latent/batch", "samples:LATENT",
                 "amount:INT=1[1,64,1]", "->", "LATENT:LATENT"));
         m.put("EmptyLatentImage", List.of("Empty Latent Image", "latent", "width:INT=512[16,16384,8]",

@@ -110,6 +110,7 @@ public final class BuiltinNodes implements NodePack {
                 new dev.noodle.nodes.latent.LatentOpNodes.LatentInterpolate(),
                 new dev.noodle.nodes.latent.LatentOpNodes.LatentBatch(),
                 new dev.noodle.nodes.latent.LatentOpNodes.LatentFromBatch(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentBatchSeedBehavior(),
                 new dev.noodle.nodes.latent.LatentOpNodes.LatentCrop(),
                 new dev.noodle.nodes.latent.LatentOpNodes.LatentFlip(),
                 new dev.noodle.nodes.latent.LatentOpNodes.LatentRotate(),

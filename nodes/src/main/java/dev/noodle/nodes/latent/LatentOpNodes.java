@@ -221,6 +221,39 @@ public final class LatentOpNodes {
         }
     }
 
+    /** LatentBatchSeedBehavior's choices, named as ComfyUI's. */
+    public enum SeedBehavior {
+        RANDOM,
+        FIXED;
+
+        /** The option in ComfyUI workflows. */
+        public String comfyName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** LatentBatchSeedBehavior: one noise for the whole batch, or each latent its own. */
+    public static final class LatentBatchSeedBehavior extends Node {
+        static final EnumInput<SeedBehavior> SEED_BEHAVIOR =
+                EnumInput.of("seed_behavior", SeedBehavior.class, SeedBehavior::comfyName).withDefault(
+                        SeedBehavior.FIXED);
+
+        public LatentBatchSeedBehavior() {
+            super(NodeSupport.schema("LatentBatchSeedBehavior", "LatentBatchSeedBehavior", "latent/advanced",
+                            "fixed: every latent of the batch starts from the first one's noise; random: each from"
+                                    + " its own.")
+                    .input(SAMPLES)
+                    .input(SEED_BEHAVIOR)
+                    .output(PortType.LATENT, "LATENT"));
+        }
+
+        @Override
+        public NodeOutputs execute(NodeContext ctx) {
+            return NodeOutputs.of(LatentOps.seedBehavior(latent(ctx, "LatentBatchSeedBehavior", SAMPLES),
+                    ctx.inputs().get(SEED_BEHAVIOR) == SeedBehavior.FIXED));
+        }
+    }
+
     /** LatentFromBatch: some latents of a batch, keeping their noise. */
     public static final class LatentFromBatch extends Node {
         static final IntInput BATCH_INDEX = IntInput.of("batch_index", 0, 0, 63);

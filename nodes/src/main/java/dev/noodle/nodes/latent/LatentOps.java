@@ -442,6 +442,21 @@ public final class LatentOps {
     }
 
     /**
+     * LatentBatchSeedBehavior: {@code fixed} gives every latent of the batch the noise row of the first (its batch
+     * index, or 0), so all start from the same noise; {@code random} drops the batch index, so each latent gets the
+     * row of its position in the batch.
+     */
+    public static LatentValue seedBehavior(LatentValue l, boolean fixed) {
+        if (!fixed) {
+            return new LatentValue(l.samples(), l.noiseMask(), null);
+        }
+        int first = l.batchIndex() == null || l.batchIndex().length == 0 ? 0 : l.batchIndex()[0];
+        int[] bi = new int[l.batch()];
+        Arrays.fill(bi, first);
+        return new LatentValue(l.samples(), l.noiseMask(), bi);
+    }
+
+    /**
      * LatentCrop: the region width × height at (x, y), all in pixels ÷ 8; x and y are first moved back so that at
      * least 8 cells (64 pixels) remain, and the region is cut at the latent's edges, as ComfyUI slices it.
      */

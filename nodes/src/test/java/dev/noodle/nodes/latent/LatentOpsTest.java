@@ -237,6 +237,18 @@ class LatentOpsTest {
     }
 
     @Test
+    void seedBehaviorFixesOrFreesTheNoiseRows() {
+        LatentValue l = lat(3, 1, 1, 1, 1, 2, 3);
+        assertArrayEquals(new int[] {0, 0, 0}, LatentOps.seedBehavior(l, true).batchIndex());
+        LatentValue sliced = LatentOps.fromBatch(l, 2, 1).latent();
+        LatentValue joined = LatentOps.batch(sliced, l);
+        assertArrayEquals(new int[] {2, 0, 1, 2}, joined.batchIndex());
+        assertArrayEquals(new int[] {2, 2, 2, 2}, LatentOps.seedBehavior(joined, true).batchIndex());
+        assertNull(LatentOps.seedBehavior(joined, false).batchIndex());
+        assertSame(joined.samples(), LatentOps.seedBehavior(joined, false).samples());
+    }
+
+    @Test
     void badInputsAreRefusedNamingTheNodeAndInput() {
         LatentValue four = lat(1, 4, 2, 2, new float[16]);
         LatentValue sixteen = lat(1, 16, 2, 2, new float[64]);
