@@ -7,8 +7,9 @@ Latents are [B, C, H, W] float32; positions and sizes in pixels are divided by 8
 - repeat_to_batch_size(t, n): t.repeat(ceil(n / b), ...)[:n], or t[:n] when longer.
 - LatentAdd / LatentSubtract (nodes_latent.py): s2 resized (bilinear, center) when shape[1:] differ, repeated to s1's
   batch; s1 + s2 / s1 - s2.  LatentMultiply: s * multiplier.
-- LatentInterpolate: per-pixel channel norms m = ||s||_2 over dim 1 (batch 1 here, where ComfyUI's broadcasting is
-  per sample); d = nan_to_num(s / m); t = d1 * r + d2 * (1 - r); out = nan_to_num(t / ||t||) * (m1 * r + m2 * (1 - r)).
+- LatentInterpolate: per-pixel channel norms m = ||s||_2 over dim 1, kept as [B, 1, H, W] so each latent of a batch
+  uses its own (ComfyUI's keepdim fix for batches, Comfy-Org/ComfyUI pull request 14897; the same for one latent);
+  d = nan_to_num(s / m); t = d1 * r + d2 * (1 - r); out = nan_to_num(t / ||t||) * (m1 * r + m2 * (1 - r)).
 - LatentBlend (nodes.py): when shapes differ s2 = common_upscale(s2, W1, H1, bicubic, center);
   out = s1 * f + s2 * (1 - f), batches broadcasting.
 - LatentComposite (nodes.py): x, y, feather // 8; from = from[:, :, :H - y, :W - x]; feather 0: plain paste into
@@ -170,6 +171,7 @@ def main():
     for k in latents:  # values exactly as printed (9 significant digits round-trip float32)
         latents[k] = torch.tensor([float("%.9g" % v) for v in latents[k].flatten().tolist()]).reshape(latents[k].shape)
     masks = {"m1": torch.rand(1, 5, 4, generator=g), "m2": torch.rand(2, 24, 24, generator=g)}
+    lat("f4", 2, 4, 5, 6)  # a batch: each latent normalised by its own per-pixel norms
     for k in masks:
         masks[k] = torch.tensor([float("%.9g" % v) for v in masks[k].flatten().tolist()]).reshape(masks[k].shape)
 
@@ -189,7 +191,7 @@ def main():
                       ("a", "b3", 0.4)]:
         case("blend", blend(L[n1], L[n2], f), a=n1, b=n2, value=f)
     for n1, n2, r in [("c4", "d4", 0.5), ("c4", "d4", 1.0), ("c4", "d4", 0.0), ("z4", "c4", 0.3), ("c4", "e4", 0.8),
-                      ("c4", "z4", 0.61)]:
+                      ("c4", "z4", 0.61), ("f4", "c4", 0.45), ("f4", "e4", 0.2)]:
         case("interpolate", interpolate(L[n1], L[n2], r), a=n1, b=n2, value=r)
     for to, frm, x, y, fe in [("big", "a", 0, 0, 0), ("big", "a", 16, 24, 0), ("big", "a", 40, 48, 0),
                               ("big", "small", 32, 16, 16), ("big", "a", 24, 32, 24), ("big", "a", 0, 0, 24),

@@ -164,9 +164,10 @@ public final class LatentOps {
      * m1 · ratio + m2 · (1 − ratio). samples2 is first resized and repeated to samples1's shape (bilinear, centre
      * crop). ratio = 1 gives samples1.
      *
-     * <p>ComfyUI divides by norms of shape [B, H, W] against samples [B, C, H, W], which lines up per sample only for
-     * a batch of one (a larger batch broadcasts sample norms across channels, or fails); Noodle uses each sample's
-     * own per-pixel norms, which equals ComfyUI for one latent and is the formula's intent for a batch.
+     * <p>ComfyUI's node divides by norms of shape [B, H, W] against samples [B, C, H, W], which lines up per sample
+     * only for a batch of one (a larger batch fails, or with as many latents as channels mixes them); Noodle uses
+     * each latent's own per-pixel norms, as ComfyUI's fix for batches does (norms kept as [B, 1, H, W], Comfy-Org/
+     * ComfyUI pull request 14897): the same numbers for one latent, and per latent for a batch.
      */
     public static LatentValue interpolate(LatentValue a, LatentValue b, double ratio) {
         HeapTensor s1 = a.samples();
