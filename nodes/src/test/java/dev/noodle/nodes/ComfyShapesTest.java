@@ -412,6 +412,43 @@ class ComfyShapesTest {
         m.put("CustomCombo", List.of("Custom Combo", "utils", "choice:COMBO[]", "->", "STRING:STRING", "INT:INDEX"));
         m.put("SetFirstSigma", List.of("SetFirstSigma", "sampling/sigmas", "sigmas:SIGMAS",
                 "sigma:FLOAT=136.0[0.0,20000.0,0.001;0.0]", "->", SIGMAS_OUT));
+        // latent operations: nodes.py, comfy_extras/nodes_latent.py, comfy_extras/nodes_mask.py
+        String px = "[0,16384,8]";
+        m.put("LatentComposite", List.of("Latent Composite", "latent", "samples_to:LATENT", "samples_from:LATENT",
+                "x:INT=0" + px, "y:INT=0" + px, "feather:INT=0" + px, "->", "LATENT:LATENT"));
+        m.put("LatentCompositeMasked", List.of("LatentCompositeMasked", "latent", "destination:LATENT",
+                "source:LATENT", "x:INT=0" + px, "y:INT=0" + px, "resize_source:BOOLEAN=false", "?mask:MASK", "->",
+                "LATENT:LATENT"));
+        m.put("LatentBlend", List.of("Latent Blend", "_for_testing", "samples1:LATENT", "samples2:LATENT",
+                "blend_factor:FLOAT=0.5[0.0,1.0,0.01;0.0]", "->", "LATENT:LATENT"));
+        m.put("LatentAdd", List.of("LatentAdd", "latent/advanced", "samples1:LATENT", "samples2:LATENT", "->",
+                "LATENT:LATENT"));
+        m.put("LatentSubtract", List.of("LatentSubtract", "latent/advanced", "samples1:LATENT", "samples2:LATENT",
+                "->", "LATENT:LATENT"));
+        m.put("LatentMultiply", List.of("LatentMultiply", "latent/advanced", "samples:LATENT",
+                "multiplier:FLOAT=1.0[-10.0,10.0,0.01;0.0]", "->", "LATENT:LATENT"));
+        m.put("LatentInterpolate", List.of("LatentInterpolate", "latent/advanced", "samples1:LATENT",
+                "samples2:LATENT", "ratio:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", "LATENT:LATENT"));
+        m.put("LatentBatch", List.of("LatentBatch", "latent/batch", "samples1:LATENT", "samples2:LATENT", "->",
+                "LATENT:LATENT"));
+        m.put("LatentFromBatch", List.of("Latent From Batch", "latent/batch", "samples:LATENT",
+                "batch_index:INT=0[0,63,1]", "length:INT=1[1,64,1]", "->", "LATENT:LATENT"));
+        m.put("LatentBatchSeedBehavior", List.of("LatentBatchSeedBehavior", "latent/advanced", "samples:LATENT",
+                "seed_behavior:COMBO[random,fixed]=fixed", "->", "LATENT:LATENT"));
+        m.put("RepeatLatentBatch", List.of("Repeat Latent Batch", "latent/batch", "samples:LATENT",
+                "amount:INT=1[1,64,1]", "->", "LATENT:LATENT"));
+        m.put("EmptyLatentImage", List.of("Empty Latent Image", "latent", "width:INT=512[16,16384,8]",
+                "height:INT=512[16,16384,8]", "batch_size:INT=1[1,4096,1]", "->", "LATENT:LATENT"));
+        m.put("LatentCrop", List.of("Crop Latent", "latent/transform", "samples:LATENT", "width:INT=512[64,16384,8]",
+                "height:INT=512[64,16384,8]", "x:INT=0" + px, "y:INT=0" + px, "->", "LATENT:LATENT"));
+        m.put("LatentFlip", List.of("Flip Latent", "latent/transform", "samples:LATENT",
+                "flip_method:COMBO[x-axis: vertically,y-axis: horizontally]", "->", "LATENT:LATENT"));
+        m.put("LatentRotate", List.of("Rotate Latent", "latent/transform", "samples:LATENT",
+                "rotation:COMBO[none,90 degrees,180 degrees,270 degrees]", "->", "LATENT:LATENT"));
+        m.put("SaveLatent", List.of("SaveLatent", "_for_testing", "samples:LATENT",
+                "filename_prefix:STRING=latents/ComfyUI", "->"));
+        // the options are the input folder's .latent files: none in this empty folder
+        m.put("LoadLatent", List.of("LoadLatent", "_for_testing", "latent:COMBO[]", "->", "LATENT:LATENT"));
         return m;
     }
 

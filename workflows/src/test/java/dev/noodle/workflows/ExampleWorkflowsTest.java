@@ -223,8 +223,10 @@ class ExampleWorkflowsTest {
             // outpainting: ImagePadForOutpaint's grey margins and mask into VAEEncodeForInpaint (SD 2 inpainting)
             java.util.Map.entry("inpain_model_outpainting", new Runs()),
             java.util.Map.entry("yosemite_outpaint_example", new Runs()),
-            java.util.Map.entry("noisy_latents_3_subjects", unsupported("LatentComposite")),
-            java.util.Map.entry("noisy_latents_3_subjects_", unsupported("LatentComposite"))));
+            // noisy latent composition: three subjects sampled part-way, pasted into a background with
+            // LatentComposite's feathered edges, then finished together
+            java.util.Map.entry("noisy_latents_3_subjects", new Runs()),
+            java.util.Map.entry("noisy_latents_3_subjects_", new Runs())));
 
     static NoodleNodes comfyNodes;
     static GraphExecutor comfyExecutor;
