@@ -29,6 +29,7 @@ declare -A TARGETS=(
   [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   [gligen]="nodes:GligenFuzzTest#load"
   [latent]="nodes:LatentFileFuzzTest#read"
+  [taesd]="nodes:TaesdFuzzTest#load"
   # later: [ui-workflow]=...
 )
 

@@ -78,7 +78,7 @@ public final class CheckpointSaveNode extends Node {
                     + " saved; load it again on the saved checkpoint");
         }
         Path file = SaveNodes.save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.writer(
-                new CheckpointWriter.Parts(model.family(), model.unet().weights(), clip.clip(), vae.vae(),
+                new CheckpointWriter.Parts(model.family(), model.unet().weights(), clip.clip(), vae.autoencoderKL(ctx.nodeType()),
                         model.sampling().prediction(), clip.clip2()), metadata(ctx, model, clip, vae, title)));
         return new NodeOutputs(List.of(), Map.of("checkpoints", List.of(file)));
     }

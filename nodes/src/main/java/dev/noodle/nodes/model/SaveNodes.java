@@ -86,9 +86,9 @@ public final class SaveNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             NodeInputs in = ctx.inputs();
-            VaeValue vae = in.get(VAE);
+            var kl = in.get(VAE).autoencoderKL("VAESave");
             Map<String, String> meta = workflowTexts(ctx);
-            Path file = save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.vaeWriter(vae.vae(), meta));
+            Path file = save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.vaeWriter(kl, meta));
             return new NodeOutputs(List.of(), Map.of("vae", List.of(file)));
         }
     }
