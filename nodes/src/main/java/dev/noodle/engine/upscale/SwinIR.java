@@ -55,6 +55,8 @@ public final class SwinIR implements UpscaleNet {
     /** [layer][block] relative position bias [heads, M², M²]. */
     private final NDArray[][] bias;
     private final long bytes;
+    /** Most attention-score elements per window chunk ({@link #SCORE_CHUNK}; smaller in tests). */
+    volatile long scoreChunk = SCORE_CHUNK;
 
     private SwinIR(SwinIRConfig config, String source, NDManager owner, Map<String, NDArray> weights,
             NDArray[][] bias, long bytes) {
@@ -312,7 +314,7 @@ public final class SwinIR implements UpscaleNet {
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2); // [B, nW, heads, N, hd]
         NDArray rel = bias[i][j]; // [heads, N, N]
-        long chunk = Math.max(1, Math.min(nw, SCORE_CHUNK / (b * heads * n * n)));
+        long chunk = Math.max(1, Math.min(nw, scoreChunk / (b * heads * n * n)));
         NDList parts = new NDList();
         for (long w0 = 0; w0 < nw; w0 += chunk) {
             long w1 = Math.min(nw, w0 + chunk);

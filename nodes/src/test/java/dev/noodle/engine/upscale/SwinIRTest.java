@@ -110,6 +110,18 @@ class SwinIRTest {
     }
 
     @Test
+    void attentionInWindowChunksMatchesTorch() throws Exception {
+        for (String name : new String[] {"ps_x4", "nearest_x4"}) {
+            try (SafetensorsFile f = SafetensorsFile.open(resource(name + ".safetensors"));
+                    SwinIR net = SwinIR.load(f)) {
+                long n = (long) net.config().windowTokens();
+                net.scoreChunk = 2 * 3 * n * n; // a window or two per chunk, the last chunk shorter
+                assertForward(name, net);
+            }
+        }
+    }
+
+    @Test
     void hyperParametersAsSwinIrNamesThem() throws Exception {
         try (SafetensorsFile f = SafetensorsFile.open(resource("nearest_x4.safetensors"))) {
             SwinIRConfig c = SwinIRConfig.detect(f);
