@@ -136,12 +136,18 @@ public record SwinIRConfig(int embedDim, int[] depths, int[] heads, int window, 
         return window * window;
     }
 
-    /** Whether {@code keys} look like a SwinIR state dict (the keys of its first Swin block and first conv). */
+    /**
+     * Whether {@code keys} look like a SwinIR state dict: {@code conv_first} and the first Swin block's
+     * {@code norm1}, without the keys of the architectures built on SwinIR's layout (HAT's {@code conv_block} and
+     * {@code relative_position_index_SA}, Swin2SR's {@code patch_embed.proj}). A damaged SwinIR file matches too, so
+     * that {@link #detect} names what it lacks.
+     */
     public static boolean matches(java.util.Set<String> keys) {
         String b = "layers.0.residual_group.blocks.0.";
-        return keys.contains(b + "norm1.weight") && keys.contains(b + "mlp.fc1.bias")
-                && keys.contains(b + "attn.relative_position_index")
-                && (keys.contains("conv_first.weight") || keys.contains("conv_first.1.weight"));
+        return keys.contains(b + "norm1.weight")
+                && (keys.contains("conv_first.weight") || keys.contains("conv_first.1.weight"))
+                && !keys.contains("patch_embed.proj.weight") && !keys.contains("relative_position_index_SA")
+                && !keys.contains(b + "conv_block.cab.0.weight");
     }
 
     /**

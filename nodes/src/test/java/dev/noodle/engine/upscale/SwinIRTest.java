@@ -263,6 +263,25 @@ class SwinIRTest {
     }
 
     @Test
+    void architecturesBuiltOnSwinIrsLayoutAreNotTakenForIt() throws Exception {
+        Map<String, MapTensorSource.Entry> e = entries("ps_x2");
+        assertTrue(SwinIR.matches(e.keySet()));
+        java.util.Set<String> swin2sr = new java.util.HashSet<>(e.keySet());
+        swin2sr.add("patch_embed.proj.weight");
+        assertFalse(SwinIR.matches(swin2sr), "Swin2SR");
+        java.util.Set<String> hat = new java.util.HashSet<>(e.keySet());
+        hat.add("relative_position_index_SA");
+        hat.add("layers.0.residual_group.blocks.0.conv_block.cab.0.weight");
+        assertFalse(SwinIR.matches(hat), "HAT");
+        // a SwinIR file that lost keys still matches, so that loading names what is missing
+        e.remove("layers.0.residual_group.blocks.0.attn.relative_position_index");
+        assertTrue(SwinIR.matches(e.keySet()));
+        String msg = loadError(e);
+        assertTrue(msg.contains("missing layers.0.residual_group.blocks.0.attn.relative_position_index [16, 16]"),
+                msg);
+    }
+
+    @Test
     void forwardFreesItsIntermediatesAndLeavesTheWeightsAlone() throws Exception {
         try (SafetensorsFile f = SafetensorsFile.open(resource("ps_x4.safetensors"));
                 NDManager parent = NDManager.newBaseManager();
