@@ -279,6 +279,11 @@ class SwinIRTest {
         String msg = loadError(e);
         assertTrue(msg.contains("missing layers.0.residual_group.blocks.0.attn.relative_position_index [16, 16]"),
                 msg);
+        Map<String, MapTensorSource.Entry> fragment = Map.of("layers.0.residual_group.blocks.0.norm1.weight",
+                new MapTensorSource.Entry(new long[] {4}, new float[4]));
+        assertTrue(SwinIR.matches(fragment.keySet()));
+        msg = loadError(fragment);
+        assertTrue(msg.contains("broken.pth") && msg.contains("'conv_first.weight' of a SwinIR network"), msg);
     }
 
     @Test
