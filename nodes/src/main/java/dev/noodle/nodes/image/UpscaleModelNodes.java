@@ -12,6 +12,7 @@ import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.host.AddonFiles;
+import dev.noodle.nodes.host.DemoAddons;
 import dev.noodle.nodes.host.MemoryPreflight;
 import dev.noodle.nodes.host.ModelKind;
 import dev.noodle.nodes.host.NodeEnvironment;
@@ -51,7 +52,7 @@ public final class UpscaleModelNodes {
         private final ComboInput modelName;
 
         public UpscaleModelLoader(NodeEnvironment env) {
-            this(env, ComboInput.dynamic("model_name", () -> env.models().list(ModelKind.UPSCALE_MODELS)));
+            this(env, ComboInput.dynamic("model_name", () -> withDemo(env)));
         }
 
         private UpscaleModelLoader(NodeEnvironment env, ComboInput modelName) {
@@ -65,16 +66,35 @@ public final class UpscaleModelNodes {
             this.modelName = modelName;
         }
 
+        /** The folder's files, and the demo upscaler (generated on first use). */
+        private static java.util.List<String> withDemo(NodeEnvironment env) {
+            java.util.List<String> names = new java.util.ArrayList<>(env.models().list(ModelKind.UPSCALE_MODELS));
+            if (!names.contains(DemoAddons.UPSCALER)) {
+                names.add(DemoAddons.UPSCALER);
+            }
+            return names;
+        }
+
+        private Path file(String name) throws IOException {
+            DemoAddons.ensureIfDemo(env.models(), ModelKind.UPSCALE_MODELS, name);
+            return env.models().resolve(ModelKind.UPSCALE_MODELS, name);
+        }
+
         @Override
         public Optional<String> changeFingerprint(NodeInputs in) {
-            return dev.noodle.nodes.loaders.LoaderNodes.fileFingerprint(
-                    env.models().folder(ModelKind.UPSCALE_MODELS).resolve(in.get(modelName)).normalize());
+            String name = in.get(modelName);
+            try {
+                return dev.noodle.nodes.loaders.LoaderNodes.fileFingerprint(file(name));
+            } catch (IOException | IllegalArgumentException missing) { // reported by the node when it runs
+                return dev.noodle.nodes.loaders.LoaderNodes.fileFingerprint(
+                        env.models().folder(ModelKind.UPSCALE_MODELS).resolve(name).normalize());
+            }
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             String name = ctx.inputs().get(modelName);
-            Path file = env.models().resolve(ModelKind.UPSCALE_MODELS, name);
+            Path file = file(name);
             AddonFiles.UpscaleLease lease = ctx.service(AddonFiles.class).upscaleModel(file);
             ctx.message(MessageLevel.INFO, name + ": " + describe(lease.net()));
             return NodeOutputs.of(new UpscaleModelValue(lease.ref(), lease.net(), lease.device(), name));
