@@ -30,6 +30,7 @@ declare -A TARGETS=(
   [gligen]="nodes:GligenFuzzTest#load"
   [latent]="nodes:LatentFileFuzzTest#read"
   [taesd]="nodes:TaesdFuzzTest#load"
+  [upscaler]="nodes:UpscaleModelFuzzTest#load"
   # later: [ui-workflow]=...
 )
 
