@@ -128,16 +128,21 @@ public final class ImageNodes {
      * @throws IllegalArgumentException when the name leads outside its folder
      */
     public static Path annotatedFile(NodeEnvironment env, String value) {
+        return annotatedFile(env.inputDir(), env.outputDir(), env.tempDir(), value);
+    }
+
+    /** As {@link #annotatedFile(NodeEnvironment, String)} over these input, output and temp folders. */
+    public static Path annotatedFile(Path inputDir, Path outputDir, Path tempDir, String value) {
         String name = value;
-        Path root = env.inputDir();
+        Path root = inputDir;
         if (name.endsWith(" [input]")) {
             name = name.substring(0, name.length() - 8);
         } else if (name.endsWith(" [output]")) {
             name = name.substring(0, name.length() - 9);
-            root = env.outputDir();
+            root = outputDir;
         } else if (name.endsWith(" [temp]")) {
             name = name.substring(0, name.length() - 7);
-            root = env.tempDir();
+            root = tempDir;
         }
         root = root.toAbsolutePath().normalize();
         Path p;
