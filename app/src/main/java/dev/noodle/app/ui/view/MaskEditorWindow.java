@@ -158,6 +158,9 @@ final class MaskEditorWindow {
         Button invert = new Button("Invert");
         invert.setId("mask-invert");
         invert.setOnAction(e -> vm.invert());
+        for (javafx.scene.control.ButtonBase bb : List.of(paint, erase, undo, clear, invert)) {
+            bb.setMinWidth(Region.USE_PREF_SIZE);
+        }
         HBox tools = new HBox(8, paint, erase, new Separator(javafx.geometry.Orientation.VERTICAL),
                 labelled("Size", size), labelled("Hardness", hardness), labelled("Opacity", opacity),
                 new Separator(javafx.geometry.Orientation.VERTICAL), undo, clear, invert);
@@ -190,6 +193,10 @@ final class MaskEditorWindow {
                 a.showAndWait();
             }
         });
+        cancel.setMinWidth(Region.USE_PREF_SIZE);
+        save.setMinWidth(Region.USE_PREF_SIZE);
+        hint.setMinWidth(0);
+        HBox.setHgrow(hint, Priority.SOMETIMES);
         HBox bottom = new HBox(10, hint, gap, cancel, save);
         bottom.setAlignment(Pos.CENTER_LEFT);
         bottom.setPadding(new Insets(8));
@@ -199,7 +206,7 @@ final class MaskEditorWindow {
         center.setPadding(new Insets(12));
         BorderPane root = new BorderPane(center, tools, null, bottom, null);
         root.getStyleClass().addAll("noodle", "mask-editor");
-        Scene scene = new Scene(root, Math.max(760, w * scale + 40), h * scale + 130);
+        Scene scene = new Scene(root, Math.max(820, w * scale + 40), h * scale + 130);
         scene.getStylesheets().addAll(css);
         scene.getAccelerators().put(KeyCombination.keyCombination("Shortcut+Z"), vm::undo);
         scene.setOnKeyPressed(e -> {

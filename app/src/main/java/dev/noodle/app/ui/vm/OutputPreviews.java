@@ -83,10 +83,10 @@ public final class OutputPreviews {
         }
     }
 
-    /** ComfyUI's conversion to 8 bits: {@code clip(255 · v, 0, 255)}, truncated. */
+    /** To 8 bits: {@code clip(255 · v, 0, 255)}, rounded (an image loaded from 8 bits shows its own bytes). */
     static int byteOf(float v) {
         float s = v * 255f;
-        return s >= 255f ? 255 : s > 0f ? (int) s : 0; // NaN → 0
+        return s >= 255f ? 255 : s > 0f ? Math.round(s) : 0; // NaN → 0
     }
 
     private interface Pixel {
