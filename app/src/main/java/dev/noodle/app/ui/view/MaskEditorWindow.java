@@ -168,8 +168,9 @@ final class MaskEditorWindow {
         tools.setPadding(new Insets(8));
         tools.getStyleClass().add("mask-tools");
 
-        Label hint = new Label(w + " × " + h + " — the painted area becomes the MASK (saved as transparency in a copy"
-                + " under input/" + MaskClipspace.FOLDER + ")");
+        Label hint = new Label(w + " × " + h + " — the painted area becomes Load Image's MASK");
+        hint.setTooltip(new Tooltip("Save writes a copy of the image with the mask as transparency to input/"
+                + MaskClipspace.FOLDER + " and points Load Image at it, as ComfyUI's mask editor does"));
         hint.getStyleClass().add("mask-hint");
         Region gap = new Region();
         HBox.setHgrow(gap, Priority.ALWAYS);
