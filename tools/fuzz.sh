@@ -29,6 +29,8 @@ declare -A TARGETS=(
   [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   [gligen]="nodes:GligenFuzzTest#load"
   [latent]="nodes:LatentFileFuzzTest#read"
+  [taesd]="nodes:TaesdFuzzTest#load"
+  [upscaler]="nodes:UpscaleModelFuzzTest#load"
   # later: [ui-workflow]=...
 )
 
