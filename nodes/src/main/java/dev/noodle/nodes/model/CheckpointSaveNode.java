@@ -82,7 +82,8 @@ public final class CheckpointSaveNode extends Node {
         // each tensor is read (from memory, from the input files, or computed by a merge) as it is written
         Path file = SaveNodes.save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.writer(
                 new CheckpointWriter.Streams(model.family(), MergeNodes.unetWeights(model),
-                        MergeNodes.clipWeights(clip), MergeNodes.vaeWeights(vae), model.sampling().prediction(),
+                        MergeNodes.clipWeights(clip), MergeNodes.vaeWeights(vae, ctx.nodeType()),
+                        model.sampling().prediction(),
                         MergeNodes.clip2Weights(clip)), metadata(ctx, model, clip, vae, title)));
         return new NodeOutputs(List.of(), Map.of("checkpoints", List.of(file)));
     }

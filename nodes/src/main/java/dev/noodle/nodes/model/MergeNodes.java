@@ -88,8 +88,8 @@ public final class MergeNodes {
     }
 
     /** A VAE's weights as a save reads them: from its file when not loaded, else from memory. */
-    static WeightSet vaeWeights(dev.noodle.nodes.values.VaeValue v) {
-        return v.lazyVae() != null ? v.lazyVae().weights() : CheckpointWriter.vaeWeights(v.vae());
+    static WeightSet vaeWeights(dev.noodle.nodes.values.VaeValue v, String node) {
+        return v.lazyVae() != null ? v.lazyVae().weights() : CheckpointWriter.vaeWeights(v.autoencoderKL(node));
     }
 
     /** A text encoder's weights as a merge reads them: from its file when not loaded, else from memory. */

@@ -86,10 +86,9 @@ public final class SaveNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             NodeInputs in = ctx.inputs();
-            VaeValue vae = in.get(VAE);
+            var weights = MergeNodes.vaeWeights(in.get(VAE), "VAESave");
             Map<String, String> meta = workflowTexts(ctx);
-            Path file = save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.vaeWriter(
-                    MergeNodes.vaeWeights(vae), meta));
+            Path file = save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.vaeWriter(weights, meta));
             return new NodeOutputs(List.of(), Map.of("vae", List.of(file)));
         }
     }
