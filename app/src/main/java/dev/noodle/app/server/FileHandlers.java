@@ -14,7 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code GET /view}, {@code POST /upload/image} and {@code POST /upload/mask}: files in the output, input and temp folders only (see
+ * {@code GET /view}, {@code POST /upload/image} and {@code POST /upload/mask}: files in the output, input and temp
+ * folders only (see
  * {@link FileRoots}). Raster images are served inline; anything else as an attachment with {@code nosniff}, so a
  * browser never renders uploaded HTML or SVG from this origin. Thread-safe.
  */

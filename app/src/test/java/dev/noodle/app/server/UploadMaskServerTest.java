@@ -83,8 +83,8 @@ class UploadMaskServerTest {
         fields.put("type", "input");
         fields.put("subfolder", "clipspace");
         StringBuilder rest = new StringBuilder("\r\n");
-        fields.forEach((k, v) -> rest.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"")
-                .append(k).append("\"\r\n\r\n").append(v).append("\r\n"));
+        fields.forEach((k, v) -> rest.append("--").append(boundary)
+                .append("\r\nContent-Disposition: form-data; name=\"").append(k).append("\"\r\n\r\n").append(v).append("\r\n"));
         rest.append("--").append(boundary).append("--\r\n");
         body.writeBytes(rest.toString().getBytes(StandardCharsets.UTF_8));
         return http.send(HttpRequest.newBuilder(URI.create(base + "/upload/mask"))
