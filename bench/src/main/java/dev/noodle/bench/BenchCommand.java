@@ -64,7 +64,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-vae", description = "Skip the VAE decode timing.")
     boolean noVae;
 
-    @Option(names = "--models", description = "Models root (for the CLIP vocabulary).")
+    @Option(names = "--no-preview", description = "Skip the live preview timing (latent2rgb and TAESD).")
+    boolean noPreview;
+
+        @Option(names = "--models", description = "Models root (for the CLIP vocabulary).")
     Path models = Path.of("models");
 
     @Option(names = "--samplers", split = ",", paramLabel = "NAMES",
@@ -93,6 +96,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--controls-only", description = "Load the checkpoint and print only the ControlNet rows.")
     boolean controlsOnly;
 
+    @Option(names = "--upscale", paramLabel = "SIZE", description = "Only time ImageUpscaleWithModel on a SIZE²"
+            + " image with a RealESRGAN_x4plus-shaped upscaler (random weights unless --upscaler names a file).")
+    int upscaleSize;
+
+    @Option(names = "--upscaler", paramLabel = "FILE", description = "The upscaler file for --upscale.")
+    Path upscaler;
+
     /** Runs {@code noodle bench} with the given arguments and exits with its status. */
     public static void main(String[] args) {
         int code = new CommandLine(new BenchCommand())
@@ -103,6 +113,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (upscaleSize > 0) {
+            dev.noodle.bench.engine.UpscaleBench.run(upscaler, upscaleSize);
+            return 0;
+        }
         if (!Files.isRegularFile(checkpoint)) {
             System.err.println("noodle bench: " + checkpoint + " not found. Make a full-size random SD 1.5 checkpoint"
                     + " with: python3 ../shared/tools/make_random_sd15.py --out bench-models");
@@ -145,6 +159,11 @@ public final class BenchCommand implements Callable<Integer> {
                                 + " GEMM per CPU-second)", s, s, step.wall(), 100 * flops / step.wall() / gemm, step.cpu(),
                         100 * flops / step.cpu() / peak.cpu());
                 phasePeak(s + "² steps");
+                if (!noPreview && s == sizes[sizes.length - 1]) {
+                    // the preview a sampler shows each step, beside that step measured above
+                    out("%s", dev.noodle.bench.engine.PreviewBench.measure(s, Math.max(1, steps), target)
+                            .line(s, step.wall()));
+                }
             }
             if (!noVae) {
                 double vae = vaeDecode(c, 512, target);

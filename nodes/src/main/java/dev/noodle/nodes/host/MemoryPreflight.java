@@ -30,6 +30,23 @@ public final class MemoryPreflight {
         }
     }
 
+    /**
+     * Checks an upscale by a model to {@code batch} images of {@code height}×{@code width}: the result is assembled
+     * in the Java heap (12 bytes a pixel, plus 4 for the blend weights of one image) while tiles run natively one at
+     * a time, so the heap is what bounds it.
+     */
+    public static void checkUpscale(String what, long batch, long height, long width) {
+        long pixels = times(times(batch, height), width);
+        long heap = times(pixels, 12) + times(times(height, width), 4);
+        long maxMemory = Runtime.getRuntime().maxMemory();
+        if (pixels > MAX_PIXELS || pixels * 3 > Integer.MAX_VALUE - 8
+                || (maxMemory != Long.MAX_VALUE && heap > maxMemory / 2)) {
+            throw new IllegalArgumentException(String.format("%s: upscaling to %d image(s) of %d×%d needs %.1f GB of"
+                    + " image memory; Noodle has %.1f GB. Upscale a smaller image or batch, or scale the image down"
+                    + " first.", what, batch, width, height, heap / 1e9, maxMemory / 1e9));
+        }
+    }
+
     /** a × b for non-negative sizes, saturating at {@link Long#MAX_VALUE} instead of overflowing. */
     private static long times(long a, long b) {
         long r = Math.multiplyHigh(a, b) == 0 ? a * b : -1;
@@ -42,5 +59,53 @@ public final class MemoryPreflight {
             return sun.getTotalMemorySize();
         }
         return 16L << 30;
+    }
+
+    /**
+     * Memory the system can give this process now without swapping: {@code MemAvailable} of {@code /proc/meminfo}
+     * in bytes, or −1 where that is not known (not Linux). {@code -Dnoodle.memoryPreflight.availableBytes=N} sets
+     * it instead (to try how a smaller machine would refuse).
+     */
+    public static long availableBytes() {
+        String given = System.getProperty("noodle.memoryPreflight.availableBytes"); // what-if runs and tests
+        if (given != null) {
+            return Long.parseLong(given.trim());
+        }
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    String[] f = line.substring("MemAvailable:".length()).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /**
+     * Refuses, before anything is allocated, work that needs more memory than the system has available (instead of
+     * being killed by the system part way through). Off with {@code -Dnoodle.memoryPreflight=false}.
+     *
+     * @param what what would allocate, naming the node and files (e.g. "Loading a.safetensors for KSampler")
+     * @param bytes about how much it allocates
+     * @param advice what to do instead
+     * @throws IllegalStateException when {@code bytes} exceed the available memory
+     */
+    public static void checkAvailable(String what, long bytes, String advice) {
+        if (!Boolean.parseBoolean(System.getProperty("noodle.memoryPreflight", "true"))) {
+            return;
+        }
+        checkAvailable(what, bytes, availableBytes(), advice);
+    }
+
+    /** As {@link #checkAvailable(String, long, String)} with the available bytes given (−1: unknown, no check). */
+    static void checkAvailable(String what, long bytes, long available, String advice) {
+        if (available >= 0 && bytes > available) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "%s needs about %.1f GB of memory,"
+                    + " but only %.1f GB are available (MemAvailable in /proc/meminfo); it was not started, so"
+                    + " nothing is lost. %s", what, bytes / 1e9, available / 1e9, advice));
+        }
     }
 }

@@ -7,6 +7,8 @@ public enum ModelKind {
     CHECKPOINTS("checkpoints", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
     LORAS("loras", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
     VAE("vae", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
+    /** TAESD encoders and decoders (taesd_decoder.pth, taesdxl_encoder.safetensors …): previews and VAELoader. */
+    VAE_APPROX("vae_approx", List.of(".safetensors", ".pth", ".pt", ".ckpt", ".bin")),
     EMBEDDINGS("embeddings", List.of(".safetensors", ".pt", ".pth", ".bin")),
     HYPERNETWORKS("hypernetworks", List.of(".safetensors", ".pt", ".pth")),
     /** ControlNets and T2I-Adapters (ComfyUI also lists its t2i_adapter folder under controlnet). */
@@ -19,6 +21,8 @@ public enum ModelKind {
     GLIGEN("gligen", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
     /** IP-Adapter files (IPAdapterModelLoader, as the ComfyUI_IPAdapter_plus pack). */
     IPADAPTER("ipadapter", List.of(".safetensors", ".bin", ".pth")),
+    /** Single-image upscalers: ESRGAN, Real-ESRGAN, compact … (UpscaleModelLoader). */
+    UPSCALE_MODELS("upscale_models", List.of(".pth", ".pt", ".safetensors", ".ckpt", ".bin")),
     TOKENIZERS("tokenizers", List.of(".gz", ".json", ".txt"));
 
     private final String folder;

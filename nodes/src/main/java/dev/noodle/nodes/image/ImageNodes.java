@@ -51,10 +51,7 @@ public final class ImageNodes {
             try {
                 for (int i = 0; i < images.batch(); i++) {
                     ctx.cancellation().throwIfCancelled();
-                    HeapTensor px = images.pixels();
-                    int plane = images.height() * images.width() * 3;
-                    float[] one = java.util.Arrays.copyOfRange(px.data(), i * plane, (i + 1) * plane);
-                    BufferedImage img = ImageTensors.toBufferedImage(one, images.height(), images.width(), 3);
+                    BufferedImage img = toBufferedImage(images, i);
                     Path file = t.folder().resolve(String.format("%s_%05d_.png", t.name(), counter++));
                     writer.write(img, file, ctx);
                     files.add(file);
@@ -70,6 +67,23 @@ public final class ImageNodes {
             }
         }
         return files;
+    }
+
+    /** Image {@code i} of a batch as 8-bit RGB, or RGBA when the image carries alpha (as ComfyUI saves four channels). */
+    static BufferedImage toBufferedImage(ImageValue images, int i) {
+        int pixels = images.height() * images.width();
+        float[] rgb = images.pixels().data();
+        if (!images.hasAlpha()) {
+            float[] one = java.util.Arrays.copyOfRange(rgb, i * pixels * 3, (i + 1) * pixels * 3);
+            return ImageTensors.toBufferedImage(one, images.height(), images.width(), 3);
+        }
+        float[] alpha = images.alpha().data();
+        float[] rgba = new float[pixels * 4];
+        for (int p = 0; p < pixels; p++) {
+            System.arraycopy(rgb, (i * pixels + p) * 3, rgba, p * 4, 3);
+            rgba[p * 4 + 3] = alpha[i * pixels + p];
+        }
+        return ImageTensors.toBufferedImage(rgba, images.height(), images.width(), 4);
     }
 
     /** SaveImage: PNG files in the output folder, with the workflow in their metadata. */
