@@ -172,6 +172,30 @@ public final class ImageNodes {
     }
 
     /**
+     * The {@code image} combo of LoadImage and LoadImageMask: lists {@code listed}, and accepts as well any existing
+     * image an annotated name leads to, as ComfyUI's {@code VALIDATE_INPUTS} does (e.g.
+     * {@code clipspace/clipspace-mask-1.png [input]}, the name its mask editor saves).
+     */
+    public static ComboInput imageCombo(NodeEnvironment env, java.util.function.Supplier<List<String>> listed) {
+        return ComboInput.open("image", new ComboInput.OpenOptions() {
+            @Override
+            public List<String> get() {
+                return listed.get();
+            }
+
+            @Override
+            public boolean accepts(String value) {
+                try {
+                    Path p = annotatedFile(env, value);
+                    return Files.isRegularFile(p) && IMAGE_NAME.matcher(p.getFileName().toString()).matches();
+                } catch (IllegalArgumentException e) {
+                    return false;
+                }
+            }
+        });
+    }
+
+    /**
      * LoadImage: an image from the input folder, and its mask from the alpha channel (1 − alpha).
      *
      * <p>The {@code image} input is an instance constant, not a static one: its options are this environment's input
@@ -182,23 +206,7 @@ public final class ImageNodes {
         private final ComboInput image;
 
         public LoadImage(NodeEnvironment env) {
-            this(env, ComboInput.open("image", new ComboInput.OpenOptions() {
-                @Override
-                public List<String> get() {
-                    return files(env);
-                }
-
-                @Override
-                public boolean accepts(String value) {
-                    // as ComfyUI's VALIDATE_INPUTS: any existing image, e.g. "clipspace/clipspace-mask-1.png [input]"
-                    try {
-                        Path p = annotatedFile(env, value);
-                        return Files.isRegularFile(p) && IMAGE_NAME.matcher(p.getFileName().toString()).matches();
-                    } catch (IllegalArgumentException e) {
-                        return false;
-                    }
-                }
-            }));
+            this(env, imageCombo(env, () -> files(env)));
         }
 
         private LoadImage(NodeEnvironment env, ComboInput image) {

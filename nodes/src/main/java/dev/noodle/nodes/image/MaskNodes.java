@@ -501,10 +501,11 @@ public final class MaskNodes {
      */
     static Path inputFile(NodeEnvironment env, String name) {
         Path dir = env.inputDir();
-        Path p = dir.resolve(name).normalize();
-        if (!p.startsWith(dir) || Path.of(name).isAbsolute()) {
-            throw new IllegalArgumentException("Load Image (as Mask): image '" + name + "' is outside the input folder "
-                    + dir);
+        Path p;
+        try {
+            p = ImageNodes.annotatedFile(env, name); // "clipspace/x.png [input]" as LoadImage
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Load Image (as Mask): " + e.getMessage(), e);
         }
         try {
             DemoInputs.ensureIfDemo(dir, name);
@@ -523,7 +524,7 @@ public final class MaskNodes {
         private final ComboInput image;
 
         public LoadImageMask(NodeEnvironment env) {
-            this(env, ComboInput.dynamic("image", () -> inputImages(env)));
+            this(env, ImageNodes.imageCombo(env, () -> inputImages(env)));
         }
 
         private LoadImageMask(NodeEnvironment env, ComboInput image) {
