@@ -28,6 +28,7 @@ declare -A TARGETS=(
   [unclip]="nodes:UnclipTowerFuzzTest#unclipCheckpoint"
   [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   [gligen]="nodes:GligenFuzzTest#load"
+  [upscaler]="nodes:UpscaleModelFuzzTest#load"
   # later: [ui-workflow]=...
 )
 

@@ -93,6 +93,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--controls-only", description = "Load the checkpoint and print only the ControlNet rows.")
     boolean controlsOnly;
 
+    @Option(names = "--upscale", paramLabel = "SIZE", description = "Only time ImageUpscaleWithModel on a SIZE²"
+            + " image with a RealESRGAN_x4plus-shaped upscaler (random weights unless --upscaler names a file).")
+    int upscaleSize;
+
+    @Option(names = "--upscaler", paramLabel = "FILE", description = "The upscaler file for --upscale.")
+    Path upscaler;
+
     /** Runs {@code noodle bench} with the given arguments and exits with its status. */
     public static void main(String[] args) {
         int code = new CommandLine(new BenchCommand())
@@ -103,6 +110,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (upscaleSize > 0) {
+            dev.noodle.bench.engine.UpscaleBench.run(upscaler, upscaleSize);
+            return 0;
+        }
         if (!Files.isRegularFile(checkpoint)) {
             System.err.println("noodle bench: " + checkpoint + " not found. Make a full-size random SD 1.5 checkpoint"
                     + " with: python3 ../shared/tools/make_random_sd15.py --out bench-models");

@@ -248,6 +248,12 @@ class ComfyShapesTest {
                 "style_model:STYLE_MODEL", "clip_vision_output:CLIP_VISION_OUTPUT",
                 "strength:FLOAT=1.0[0.0,10.0,0.001;0.0]", "strength_type:COMBO[multiply,attn_bias]", "->",
                 COND_OUT));
+        // comfy_extras/nodes_upscale_model.py UpscaleModelLoader and ImageUpscaleWithModel (the list: Noodle's demo file)
+        m.put("UpscaleModelLoader", List.of("Load Upscale Model", "loaders",
+                "model_name:COMBO[noodle-demo-upscaler-x4.pth]", "->",
+                "UPSCALE_MODEL:UPSCALE_MODEL"));
+        m.put("ImageUpscaleWithModel", List.of("Upscale Image (using Model)", "image/upscaling",
+                "upscale_model:UPSCALE_MODEL", "image:IMAGE", "->", "IMAGE:IMAGE"));
         // nodes.py GLIGENLoader and GLIGENTextBoxApply (no display names mapped: the ids show)
         m.put("GLIGENLoader", List.of("GLIGENLoader", "loaders", "gligen_name:COMBO[]", "->", "GLIGEN:GLIGEN"));
         m.put("GLIGENTextBoxApply", List.of("GLIGENTextBoxApply", "conditioning/gligen",

@@ -218,8 +218,9 @@ class ExampleWorkflowsTest {
             java.util.Map.entry("depth_controlnet", new Runs()),
             java.util.Map.entry("depth_t2i_adapter", new Runs()),
             java.util.Map.entry("mixing_controlnets", new Runs()),
-            java.util.Map.entry("esrgan_example", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
-            java.util.Map.entry("hiresfix_esrgan_workflow", unsupported("UpscaleModelLoader", "ImageUpscaleWithModel")),
+            // upscale models: Real-ESRGAN x2 (pixel-unshuffle input) and x4plus, tiny random-weight .pth files
+            java.util.Map.entry("esrgan_example", new Runs()),
+            java.util.Map.entry("hiresfix_esrgan_workflow", new Runs()),
             java.util.Map.entry("inpain_model_outpainting", unsupported("ImagePadForOutpaint")),
             java.util.Map.entry("yosemite_outpaint_example", unsupported("ImagePadForOutpaint")),
             java.util.Map.entry("noisy_latents_3_subjects", unsupported("LatentComposite")),
@@ -243,7 +244,8 @@ class ExampleWorkflowsTest {
      * LCM-LoRA SDXL) in the kohya-diffusers layout of {@link dev.noodle.engine.adapters.TinyLoras}, a T2I-Adapter
      * {@code .pth} of {@link dev.noodle.engine.control.TinyAdapters}, unCLIP checkpoints and a CLIP vision tower as
      * {@link dev.noodle.engine.vision.ClipVisionWriter} writes them, a GLIGEN text-box model for the demo UNet
-     * ({@link dev.noodle.engine.gligen.GligenWriter}), and 64×64 input images (the inpainting ones with a
+     * ({@link dev.noodle.engine.gligen.GligenWriter}), Real-ESRGAN upscalers ({@link
+     * dev.noodle.engine.upscale.RandomUpscalers}), and 64×64 input images (the inpainting ones with a
      * transparent hole).
      */
     static void writeExampleModels(Path models, Path input) throws Exception {
@@ -326,6 +328,15 @@ class ExampleWorkflowsTest {
         // out with a warning, as ComfyUI does: the example checks loading and the path through the sampler
         dev.noodle.engine.control.TinyAdapters.write(controlnet.resolve("t2iadapter_depth_sd14v1.pth"),
                 dev.noodle.engine.control.TinyAdapters.sd1(3), dev.noodle.engine.control.TinyAdapters.Format.PTH, 14);
+        // Real-ESRGAN upscalers as their .pth files store them (params_ema), a few small blocks: x2 reads a
+        // pixel-unshuffled input (conv_first takes 12 channels), x4plus upsamples twice
+        Path upscalers = Files.createDirectories(models.resolve("upscale_models"));
+        dev.noodle.engine.upscale.RandomUpscalers.write(upscalers.resolve("RealESRGAN_x2.pth"),
+                new dev.noodle.engine.upscale.RrdbNet.Config(dev.noodle.engine.upscale.RrdbNet.Layout.REAL_ESRGAN, 12,
+                        3, 8, 4, 2, 2, 2), dev.noodle.engine.upscale.RandomUpscalers.Container.PTH_PARAMS_EMA, 2);
+        dev.noodle.engine.upscale.RandomUpscalers.write(upscalers.resolve("RealESRGAN_x4plus.pth"),
+                new dev.noodle.engine.upscale.RrdbNet.Config(dev.noodle.engine.upscale.RrdbNet.Layout.REAL_ESRGAN, 3,
+                        3, 8, 4, 2, 2, 1), dev.noodle.engine.upscale.RandomUpscalers.Container.PTH_PARAMS_EMA, 4);
         Files.createDirectories(input);
         for (String name : List.of("example.png", "mountains.png", "sunset.png", "yosemite_inpaint_example.png",
                 "yosemite_outpaint_example.png", "input_scribble_example.png", "shark_depthmap.png",

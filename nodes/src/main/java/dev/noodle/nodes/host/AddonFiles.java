@@ -43,6 +43,7 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
     private final LeasedCache<ClipVisionModel> clipVisions = new LeasedCache<>();
     private final LeasedCache<StyleAdapter> styleModels = new LeasedCache<>();
     private final LeasedCache<GligenModel> gligens = new LeasedCache<>();
+    private final LeasedCache<dev.noodle.engine.upscale.UpscaleNet> upscalers = new LeasedCache<>();
     private int fileReads;
 
     private record Library(String fingerprint, EmbeddingLibrary library) {}
@@ -228,6 +229,22 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         return new GligenLease(l.value(), l.ref());
     }
 
+    /** A loaded upscale model and the reference that keeps it loaded; release the reference when done. */
+    public record UpscaleLease(dev.noodle.engine.upscale.UpscaleNet net, ai.djl.Device device, SharedRef ref) {}
+
+    /**
+     * The upscale model in {@code file} (any architecture {@link dev.noodle.engine.upscale.UpscaleModels} reads),
+     * float32 on the engine's device; shared by every value loaded from the same unchanged file and freed when the
+     * last is released.
+     */
+    public UpscaleLease upscaleModel(Path file) {
+        ai.djl.Device device = models.target().device();
+        LeasedCache.Lease<dev.noodle.engine.upscale.UpscaleNet> l = upscalers.lease(file,
+                p -> dev.noodle.engine.upscale.UpscaleModels.load(p, device),
+                dev.noodle.engine.upscale.UpscaleNet::sizeBytes, this::countRead);
+        return new UpscaleLease(l.value(), device, l.ref());
+    }
+
     /** The engine's device, dtype and kernels (for control models loaded per model, as difference ControlNets). */
     public dev.noodle.engine.runtime.Devices.Target target() {
         return models.target();
@@ -283,5 +300,6 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         clipVisions.clear();
         styleModels.clear();
         gligens.clear();
+        upscalers.clear();
     }
 }

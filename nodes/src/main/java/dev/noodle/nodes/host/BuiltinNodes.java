@@ -159,6 +159,9 @@ public final class BuiltinNodes implements NodePack {
                 new ClipVisionNodes.ClipVisionEncode(),
                 new ClipVisionLoaderNodes.StyleModelLoader(env),
                 new ClipVisionNodes.StyleModelApply(),
+                // upscale models (ESRGAN, Real-ESRGAN, compact)
+                new dev.noodle.nodes.image.UpscaleModelNodes.UpscaleModelLoader(env),
+                new dev.noodle.nodes.image.UpscaleModelNodes.ImageUpscaleWithModel(),
                 new MergeNodes.ModelMergeSimple(),
                 new MergeNodes.ModelMergeSubtract(),
                 new MergeNodes.ModelMergeAdd(),

@@ -39,6 +39,8 @@ public final class DemoAddons {
     public static final String CLIP_VISION = "noodle-demo-clip-vision.safetensors";
     /** The demo style adapter in {@code style_models/} (for the demo tower and the demo checkpoint's 64-wide text). */
     public static final String STYLE_MODEL = "noodle-demo-style-model.safetensors";
+    /** The demo upscaler in {@code upscale_models/} (Real-ESRGAN layout in params_ema, 2 small blocks, ×4). */
+    public static final String UPSCALER = "noodle-demo-upscaler-x4.pth";
     private static final int RANK = 4;
 
     private DemoAddons() {}
@@ -53,6 +55,18 @@ public final class DemoAddons {
         ensureControlNet(modelsRoot.resolve(ModelKind.CONTROLNET.folder()).resolve(CONTROLNET));
         ensureClipVision(modelsRoot.resolve(ModelKind.CLIP_VISION.folder()).resolve(CLIP_VISION));
         ensureStyleModel(modelsRoot.resolve(ModelKind.STYLE_MODELS.folder()).resolve(STYLE_MODEL));
+        ensureUpscaler(modelsRoot.resolve(ModelKind.UPSCALE_MODELS.folder()).resolve(UPSCALER));
+    }
+
+    /** Writes the demo upscaler (random weights; 16 features, 2 blocks, ×4) unless present. */
+    public static Path ensureUpscaler(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            dev.noodle.engine.upscale.RandomUpscalers.write(file, new dev.noodle.engine.upscale.RrdbNet.Config(
+                            dev.noodle.engine.upscale.RrdbNet.Layout.REAL_ESRGAN, 3, 3, 16, 8, 2, 2, 1),
+                    dev.noodle.engine.upscale.RandomUpscalers.Container.PTH_PARAMS_EMA, 1);
+        }
+        return file;
     }
 
     /** The demo tower's sizes: a small ViT with 14-px patches on a 56-px input (17 tokens), exact GELU. */
@@ -133,6 +147,12 @@ public final class DemoAddons {
             case STYLE_MODELS -> {
                 if (name.equals(STYLE_MODEL)) {
                     ensureStyleModel(p);
+                    return true;
+                }
+            }
+            case UPSCALE_MODELS -> {
+                if (name.equals(UPSCALER)) {
+                    ensureUpscaler(p);
                     return true;
                 }
             }

@@ -30,6 +30,23 @@ public final class MemoryPreflight {
         }
     }
 
+    /**
+     * Checks an upscale by a model to {@code batch} images of {@code height}×{@code width}: the result is assembled
+     * in the Java heap (12 bytes a pixel, plus 4 for the blend weights of one image) while tiles run natively one at
+     * a time, so the heap is what bounds it.
+     */
+    public static void checkUpscale(String what, long batch, long height, long width) {
+        long pixels = times(times(batch, height), width);
+        long heap = times(pixels, 12) + times(times(height, width), 4);
+        long maxMemory = Runtime.getRuntime().maxMemory();
+        if (pixels > MAX_PIXELS || pixels * 3 > Integer.MAX_VALUE - 8
+                || (maxMemory != Long.MAX_VALUE && heap > maxMemory / 2)) {
+            throw new IllegalArgumentException(String.format("%s: upscaling to %d image(s) of %d×%d needs %.1f GB of"
+                    + " image memory; Noodle has %.1f GB. Upscale a smaller image or batch, or scale the image down"
+                    + " first.", what, batch, width, height, heap / 1e9, maxMemory / 1e9));
+        }
+    }
+
     /** a × b for non-negative sizes, saturating at {@link Long#MAX_VALUE} instead of overflowing. */
     private static long times(long a, long b) {
         long r = Math.multiplyHigh(a, b) == 0 ? a * b : -1;

@@ -19,6 +19,8 @@ public enum ModelKind {
     GLIGEN("gligen", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
     /** IP-Adapter files (IPAdapterModelLoader, as the ComfyUI_IPAdapter_plus pack). */
     IPADAPTER("ipadapter", List.of(".safetensors", ".bin", ".pth")),
+    /** Single-image upscalers: ESRGAN, Real-ESRGAN, compact … (UpscaleModelLoader). */
+    UPSCALE_MODELS("upscale_models", List.of(".pth", ".pt", ".safetensors", ".ckpt", ".bin")),
     TOKENIZERS("tokenizers", List.of(".gz", ".json", ".txt"));
 
     private final String folder;

@@ -1,0 +1,78 @@
+package dev.noodle.engine.upscale;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.noodle.engine.io.ModelFormatException;
+import dev.noodle.engine.io.TensorInfo;
+import dev.noodle.engine.io.TensorSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Strict binding of an upscaler's weights: every expected key must be present with its exact shape and no other key
+ * may be left over; all problems are listed at once, naming the key, both shapes and the file. Weights are read as
+ * float32 into a manager the network owns. Not thread-safe while loading; the loaded map is read-only afterwards.
+ */
+final class UpscaleWeights {
+    private UpscaleWeights() {}
+
+    /**
+     * Checks {@code source} against {@code expected} (key → shape, in order) and loads every tensor into
+     * {@code owner}; throws {@link ModelFormatException} naming the file and each bad key.
+     *
+     * @param what the architecture and its detected configuration, for messages
+     */
+    static Map<String, NDArray> bind(TensorSource source, Map<String, long[]> expected, String what,
+            NDManager owner) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : expected.entrySet()) {
+            if (!source.contains(e.getKey())) {
+                problems.add("missing " + e.getKey() + " " + Arrays.toString(e.getValue()));
+                continue;
+            }
+            TensorInfo info = source.info(e.getKey());
+            if (!Arrays.equals(info.shape(), e.getValue())) {
+                problems.add(e.getKey() + " has shape " + info.shapeText() + ", expected "
+                        + Arrays.toString(e.getValue()));
+            }
+        }
+        for (String k : new TreeSet<>(source.keys())) {
+            if (!expected.containsKey(k)) {
+                problems.add("unexpected " + k + " " + source.info(k).shapeText());
+            }
+        }
+        if (!problems.isEmpty()) {
+            int shown = Math.min(problems.size(), 12);
+            throw new ModelFormatException(source.describe() + " does not match the " + what + " it looks like: "
+                    + String.join("; ", problems.subList(0, shown))
+                    + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : "")
+                    + ". The file is damaged or is another architecture; re-download it.");
+        }
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (String k : expected.keySet()) {
+            NDArray a = source.load(k, owner, DataType.FLOAT32);
+            a.attach(owner);
+            out.put(k, a);
+        }
+        return out;
+    }
+
+    /** The shape of {@code key}, or a clear error naming the file when it is absent. */
+    static long[] shape(TensorSource source, String key, String what) {
+        if (!source.contains(key)) {
+            throw new ModelFormatException(source.describe() + " looks like " + what + " but has no " + key
+                    + ". The file is damaged or incomplete; re-download it.");
+        }
+        return source.info(key).shape();
+    }
+
+    /** The shape of a 3×3 (or k×k) convolution weight: [out, in, k, k]. */
+    static long[] conv(long out, long in, long k) {
+        return new long[] {out, in, k, k};
+    }
+}
