@@ -26,6 +26,13 @@ public final class StateDicts {
     static final List<String> WRAPPERS =
             List.of("model_state_dict", "state_dict", "params_ema", "params-ema", "params", "model", "net");
 
+    /**
+     * Wrappers that, flattened into key prefixes ({@code params_ema.conv_first.weight}), are removed when every key
+     * carries them; not {@code model.}, which is part of the original ESRGAN layout's names.
+     */
+    static final List<String> FLAT_WRAPPERS =
+            List.of("model_state_dict.", "state_dict.", "params_ema.", "params-ema.", "params.");
+
     /** Key prefixes removed when every key carries them. */
     static final List<String> PREFIXES = List.of("module.", "netG.");
 
@@ -43,9 +50,9 @@ public final class StateDicts {
         }
         Set<String> keys = s.keys();
         if (!keys.isEmpty()) {
-            for (String w : WRAPPERS) {
-                if (allStartWith(keys, w + ".")) {
-                    s = s.withPrefix(w + ".");
+            for (String w : FLAT_WRAPPERS) {
+                if (allStartWith(keys, w)) {
+                    s = s.withPrefix(w);
                     keys = s.keys();
                     break;
                 }

@@ -21,6 +21,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,6 +173,10 @@ class SwinIRTest {
         try (SwinIR net = SwinIR.load(sd)) {
             assertForward("ps_x2", net);
         }
+        TensorSource esrgan = new MapTensorSource(Map.of("model.0.weight",
+                new MapTensorSource.Entry(new long[] {1}, new float[1])), "RRDB_ESRGAN_x4.pth");
+        assertEquals(Set.of("model.0.weight"), SwinIR.unwrap(esrgan).keys(),
+                "model.N is the original ESRGAN layout's own name, not a wrapper");
         TensorSource plain = new MapTensorSource(Map.of(), "empty");
         assertEquals(plain, SwinIR.unwrap(plain), "an unwrapped source is returned as is");
     }
