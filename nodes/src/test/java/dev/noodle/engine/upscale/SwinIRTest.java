@@ -292,6 +292,22 @@ class SwinIRTest {
     }
 
     @Test
+    void theFuzzSeedsAreAWorkingSwinIrAndANearMiss() throws Exception {
+        String dir = "/dev/noodle/engine/upscale/UpscaleModelFuzzTestInputs/load/";
+        Path ok = Path.of(SwinIRTest.class.getResource(dir + "swinir_x2.safetensors").toURI());
+        try (UpscaleNet net = UpscaleModels.load(ok, ai.djl.Device.cpu()); NDManager m = NDManager.newBaseManager()) {
+            assertEquals("SwinIR", net.architecture());
+            assertEquals(2, net.scale());
+            assertEquals(new Shape(1, 3, 10, 6), net.forward(m.ones(new Shape(1, 3, 5, 3)), m).getShape());
+        }
+        Path bad = Path.of(SwinIRTest.class.getResource(dir + "swinir_index_past_table.safetensors").toURI());
+        String msg = assertThrows(ModelFormatException.class, () -> UpscaleModels.load(bad, ai.djl.Device.cpu()))
+                .getMessage();
+        assertTrue(msg.contains("swinir_index_past_table.safetensors") && msg.contains("relative_position_index"),
+                msg);
+    }
+
+    @Test
     void forwardFreesItsIntermediatesAndLeavesTheWeightsAlone() throws Exception {
         try (SafetensorsFile f = SafetensorsFile.open(resource("ps_x4.safetensors"));
                 NDManager parent = NDManager.newBaseManager();
