@@ -342,7 +342,9 @@ class SwinIRTest {
             float[] padded = SwinIR.padReflect(x, 2, 2).toFloatArray();
             assertArrayEquals(new float[] {0, 1, 2, 3, 2, 1, 4, 5, 6, 7, 6, 5, 8, 9, 10, 11, 10, 9, 4, 5, 6, 7, 6, 5,
                 0, 1, 2, 3, 2, 1}, padded);
-            assertEquals(1, SwinIR.reflectIndex(5, 4), "a pad wider than the side bounces back");
+            // a pad wider than the side bounces back: rows 0 1 2 | 1 0 1 2 1
+            NDArray col = m.arange(0f, 3f).reshape(1, 1, 3, 1);
+            assertArrayEquals(new float[] {0, 1, 2, 1, 0, 1, 2, 1}, SwinIR.padReflect(col, 5, 0).toFloatArray());
             NDArray y = m.arange(0f, 9f).reshape(1, 3, 3, 1);
             // torch.roll(y, shifts=(-1, -1), dims=(1, 2))
             assertArrayEquals(new float[] {4, 5, 3, 7, 8, 6, 1, 2, 0}, SwinIR.roll(y, -1).toFloatArray());
