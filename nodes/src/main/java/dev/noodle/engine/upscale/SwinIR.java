@@ -55,6 +55,8 @@ public final class SwinIR implements UpscaleNet {
     /** [layer][block] relative position bias [heads, M², M²]. */
     private final NDArray[][] bias;
     private final long bytes;
+    /** Most attention-score elements per window chunk ({@link #SCORE_CHUNK}; smaller in tests). */
+    volatile long scoreChunk = SCORE_CHUNK;
 
     private SwinIR(SwinIRConfig config, String source, NDManager owner, Map<String, NDArray> weights,
             NDArray[][] bias, long bytes) {
@@ -86,7 +88,12 @@ public final class SwinIR implements UpscaleNet {
      * @throws ModelFormatException naming the file and each missing, misshapen or unexpected key
      */
     public static SwinIR load(TensorSource source) {
-        return load(source, null);
+        return load(source, (NDManager) null);
+    }
+
+    /** As {@link #load(TensorSource)}, the weights (float32) on {@code device}. */
+    public static SwinIR load(TensorSource source, ai.djl.Device device) {
+        return bind(source, NDManager.newBaseManager(device));
     }
 
     /**
@@ -94,12 +101,16 @@ public final class SwinIR implements UpscaleNet {
      * null).
      */
     public static SwinIR load(TensorSource source, NDManager parent) {
-        SwinIRConfig config = SwinIRConfig.detect(source);
-        Map<String, long[]> expected = config.parameterShapes();
-        check(config, expected, source);
-        NDArray[][] bias = new NDArray[config.depths().length][];
-        NDManager owner = parent == null ? NDManager.newBaseManager(ai.djl.Device.cpu()) : parent.newSubManager();
+        return bind(source, parent == null ? NDManager.newBaseManager(ai.djl.Device.cpu()) : parent.newSubManager());
+    }
+
+    // detects, checks and loads into owner, which the network then owns (closed here on failure)
+    private static SwinIR bind(TensorSource source, NDManager owner) {
         try {
+            SwinIRConfig config = SwinIRConfig.detect(source);
+            Map<String, long[]> expected = config.parameterShapes();
+            check(config, expected, source);
+            NDArray[][] bias = new NDArray[config.depths().length][];
             Map<String, NDArray> loaded = new HashMap<>();
             long bytes = 0;
             for (String k : expected.keySet()) {
@@ -228,12 +239,12 @@ public final class SwinIR implements UpscaleNet {
             x.attach(run);
             x = x.toType(DataType.FLOAT32, false);
             x = padReflect(x, hp - h, wp - w);
-            NDArray mean = run.create(SwinIRConfig.RGB_MEAN, new Shape(1, 3, 1, 1));
+            NDArray mean = run.create(SwinIRConfig.RGB_MEAN, new Shape(1, 3, 1, 1)).toDevice(x.getDevice(), false);
             float range = config.imgRange();
             NDArray input = x.sub(mean).mul(range);
             NDArray shallow = conv(input, "conv_first");
             NDArray deep = deepFeatures(shallow, hp, wp, run);
-            NDArray y = Scopes.scoped(() -> reconstruct(deep, input));
+            NDArray y = reconstruct(deep, input);
             deep.close();
             return Scopes.scoped(() -> {
                 NDArray out = y.div(range).add(mean);
@@ -246,7 +257,8 @@ public final class SwinIR implements UpscaleNet {
 
     // shallow [B, C, Hp, Wp] -> conv_after_body(norm(RSTBs(tokens))) + shallow
     private NDArray deepFeatures(NDArray shallow, long hp, long wp, NDManager run) {
-        NDArray labels = config.window() > 1 ? shiftLabels(hp, wp, config.window(), run) : null;
+        NDArray labels = config.window() > 1
+                ? shiftLabels(hp, wp, config.window(), run).toDevice(shallow.getDevice(), false) : null;
         NDArray tok = Scopes.scoped(() -> layerNorm(tokens(shallow), "patch_embed.norm"));
         int[] depths = config.depths();
         for (int i = 0; i < depths.length; i++) {
@@ -281,18 +293,26 @@ public final class SwinIR implements UpscaleNet {
         return out;
     }
 
-    // x + W-MSA(LN1(x)); then + MLP(LN2(x))
+    // x + W-MSA(LN1(x)); then + MLP(LN2(x)). Each step runs in its own scope (its temporaries and views die with
+    // it) and its input is closed once used: a 512² tile of SwinIR-M has 189 MB per token-wide array.
     private NDArray swinLayer(NDArray tok, int i, int j, long hp, long wp, NDArray labels) {
         String p = "layers." + i + ".residual_group.blocks." + j + ".";
         long b = tok.getShape().get(0);
         long c = config.embedDim();
-        NDArray a = windowAttention(layerNorm(tok, p + "norm1").reshape(b, hp, wp, c), i, j, p, labels);
-        NDArray x = tok.add(a.reshape(b, hp * wp, c));
-        NDArray hidden = Activation.gelu(linear(layerNorm(x, p + "norm2"), p + "mlp.fc1"));
-        return x.add(linear(hidden, p + "mlp.fc2"));
+        NDArray n1 = Scopes.scoped(() -> layerNorm(tok, p + "norm1").reshape(b, hp, wp, c));
+        NDArray a = windowAttention(n1, i, j, p, labels);
+        n1.close();
+        NDArray x = Scopes.scoped(() -> tok.add(a.reshape(b, hp * wp, c)));
+        a.close();
+        NDArray h = Scopes.scoped(() -> Activation.gelu(linear(layerNorm(x, p + "norm2"), p + "mlp.fc1")));
+        NDArray f = Scopes.scoped(() -> linear(h, p + "mlp.fc2"));
+        h.close();
+        x.addi(f);
+        f.close();
+        return x;
     }
 
-    // [B, Hp, Wp, C] -> [B, Hp, Wp, C]
+    // [B, Hp, Wp, C] -> [B, Hp, Wp, C], a new array (img is left to the caller)
     private NDArray windowAttention(NDArray img, int i, int j, String p, NDArray labels) {
         Shape s = img.getShape();
         long b = s.get(0);
@@ -305,32 +325,46 @@ public final class SwinIR implements UpscaleNet {
         long hd = c / heads;
         long n = (long) m * m;
         long nw = (hp / m) * (wp / m);
-        NDArray x = shift > 0 ? roll(img, -shift) : img;
-        NDArray win = x.reshape(b, hp / m, m, wp / m, m, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, nw, n, c);
-        NDArray qkv = linear(win, p + "attn.qkv").reshape(b, nw, n, 3, heads, hd).transpose(3, 0, 1, 4, 2, 5);
-        NDArray q = qkv.get(0);
-        NDArray k = qkv.get(1);
-        NDArray v = qkv.get(2); // [B, nW, heads, N, hd]
+        NDArray x = shift > 0 ? Scopes.scoped(() -> roll(img, -shift)) : img;
+        NDArray win = Scopes.scoped(
+                () -> x.reshape(b, hp / m, m, wp / m, m, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, nw, n, c));
+        if (x != img) {
+            x.close();
+        }
+        // [3, B, nW, heads, N, hd]: q, k, v
+        NDArray qkv = Scopes.scoped(() -> linear(win, p + "attn.qkv").reshape(b, nw, n, 3, heads, hd)
+                .transpose(3, 0, 1, 4, 2, 5));
+        win.close();
         NDArray rel = bias[i][j]; // [heads, N, N]
-        long chunk = Math.max(1, Math.min(nw, SCORE_CHUNK / (b * heads * n * n)));
+        long chunk = Math.max(1, Math.min(nw, scoreChunk / (b * heads * n * n)));
         NDList parts = new NDList();
         for (long w0 = 0; w0 < nw; w0 += chunk) {
-            long w1 = Math.min(nw, w0 + chunk);
-            String sel = ":, " + w0 + ":" + w1;
-            NDArray mask;
-            if (shift > 0) {
-                NDArray lab = labels.get(w0 + ":" + w1); // [cw, N]
-                mask = lab.expandDims(2).neq(lab.expandDims(1)).toType(DataType.FLOAT32, false).mul(MASKED)
-                        .expandDims(1).add(rel); // [cw, heads, N, N]
-            } else {
-                mask = rel;
-            }
-            parts.add(TorchOps.sdpa(q.get(sel), k.get(sel), v.get(sel), mask));
+            long from = w0;
+            long to = Math.min(nw, w0 + chunk);
+            parts.add(Scopes.scoped(() -> {
+                String sel = ":, " + from + ":" + to;
+                NDArray mask = rel;
+                if (shift > 0) {
+                    NDArray lab = labels.get(from + ":" + to); // [cw, N]
+                    mask = lab.expandDims(2).neq(lab.expandDims(1)).toType(DataType.FLOAT32, false).mul(MASKED)
+                            .expandDims(1).add(rel); // [cw, heads, N, N]
+                }
+                return TorchOps.sdpa(qkv.get(0).get(sel), qkv.get(1).get(sel), qkv.get(2).get(sel), mask);
+            }));
         }
-        NDArray o = parts.size() == 1 ? parts.singletonOrThrow() : NDArrays.concat(parts, 1);
-        o = linear(o.transpose(0, 1, 3, 2, 4).reshape(b, nw, n, c), p + "attn.proj");
-        NDArray back = o.reshape(b, hp / m, wp / m, m, m, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, hp, wp, c);
-        return shift > 0 ? roll(back, shift) : back;
+        qkv.close();
+        NDArray out = Scopes.scoped(() -> {
+            NDArray o = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1); // [B, nW, heads, N, hd]
+            NDArray proj = linear(o.transpose(0, 1, 3, 2, 4).reshape(b, nw, n, c), p + "attn.proj");
+            return proj.reshape(b, hp / m, wp / m, m, m, c).transpose(0, 1, 3, 2, 4, 5).reshape(b, hp, wp, c);
+        });
+        parts.close();
+        if (shift == 0) {
+            return out;
+        }
+        NDArray rolled = Scopes.scoped(() -> roll(out, shift));
+        out.close();
+        return rolled;
     }
 
     /**
@@ -360,34 +394,45 @@ public final class SwinIR implements UpscaleNet {
         return i < len - m ? 0 : i < len - s ? 1 : 2;
     }
 
+    // the reconstruction module; each step's input is closed once the step is done (except deep and input)
     private NDArray reconstruct(NDArray deep, NDArray input) {
         int scale = config.scale();
         switch (config.upsampler()) {
             case PIXELSHUFFLE -> {
-                NDArray y = Activation.leakyRelu(conv(deep, "conv_before_upsample.0"), 0.01f);
+                NDArray y = Scopes.scoped(() -> Activation.leakyRelu(conv(deep, "conv_before_upsample.0"), 0.01f));
                 if (scale == 3) {
-                    y = pixelShuffle(conv(y, "upsample.0"), 3);
+                    y = then(y, t -> pixelShuffle(conv(t, "upsample.0"), 3));
                 } else {
                     for (int k = 0; 1 << k < scale; k++) {
-                        y = pixelShuffle(conv(y, "upsample." + 2 * k), 2);
+                        String name = "upsample." + 2 * k;
+                        y = then(y, t -> pixelShuffle(conv(t, name), 2));
                     }
                 }
-                return conv(y, "conv_last");
+                return then(y, t -> conv(t, "conv_last"));
             }
             case PIXELSHUFFLE_DIRECT -> {
-                return pixelShuffle(conv(deep, "upsample.0"), scale);
+                return Scopes.scoped(() -> pixelShuffle(conv(deep, "upsample.0"), scale));
             }
             case NEAREST_CONV -> {
-                NDArray y = Activation.leakyRelu(conv(deep, "conv_before_upsample.0"), 0.01f);
+                NDArray y = Scopes.scoped(() -> Activation.leakyRelu(conv(deep, "conv_before_upsample.0"), 0.01f));
                 for (int k = 1; 1 << k <= scale; k++) {
-                    y = Activation.leakyRelu(conv(TorchOps.upsampleNearest2x(y), "conv_up" + k), 0.2f);
+                    String name = "conv_up" + k;
+                    y = then(y, t -> Activation.leakyRelu(conv(TorchOps.upsampleNearest2x(t), name), 0.2f));
                 }
-                return conv(Activation.leakyRelu(conv(y, "conv_hr"), 0.2f), "conv_last");
+                y = then(y, t -> Activation.leakyRelu(conv(t, "conv_hr"), 0.2f));
+                return then(y, t -> conv(t, "conv_last"));
             }
             default -> {
-                return input.add(conv(deep, "conv_last"));
+                return Scopes.scoped(() -> input.add(conv(deep, "conv_last")));
             }
         }
+    }
+
+    // f(x) in its own scope, then x closed
+    private static NDArray then(NDArray x, java.util.function.UnaryOperator<NDArray> f) {
+        NDArray y = Scopes.scoped(() -> f.apply(x));
+        x.close();
+        return y;
     }
 
     // one 3x3 conv, or the 3conv bottleneck (3x3 C->C/4, LeakyReLU 0.2, 1x1, LeakyReLU 0.2, 3x3 C/4->C)

@@ -136,12 +136,16 @@ public record SwinIRConfig(int embedDim, int[] depths, int[] heads, int window, 
         return window * window;
     }
 
-    /** Whether {@code keys} look like a SwinIR state dict (the keys of its first Swin block and first conv). */
+    /**
+     * Whether {@code keys} look like a SwinIR state dict: the first Swin block's {@code norm1}, without the keys of
+     * the architectures built on SwinIR's layout (HAT's {@code conv_block} and {@code relative_position_index_SA},
+     * Swin2SR's {@code patch_embed.proj}). A damaged SwinIR file matches too, so that {@link #detect} names what it
+     * lacks.
+     */
     public static boolean matches(java.util.Set<String> keys) {
         String b = "layers.0.residual_group.blocks.0.";
-        return keys.contains(b + "norm1.weight") && keys.contains(b + "mlp.fc1.bias")
-                && keys.contains(b + "attn.relative_position_index")
-                && (keys.contains("conv_first.weight") || keys.contains("conv_first.1.weight"));
+        return keys.contains(b + "norm1.weight") && !keys.contains("patch_embed.proj.weight")
+                && !keys.contains("relative_position_index_SA") && !keys.contains(b + "conv_block.cab.0.weight");
     }
 
     /**
@@ -197,7 +201,8 @@ public record SwinIRConfig(int embedDim, int[] depths, int[] heads, int window, 
             three = true;
         } else {
             throw new ModelFormatException(file + ": missing tensor 'conv_after_body.weight' (or the 3conv"
-                    + " 'conv_after_body.0.weight'); the file is damaged or is another kind of model.");
+                    + " 'conv_after_body.0.weight') of a SwinIR network; the file is damaged or is another kind of"
+                    + " model.");
         }
         Upsampler up;
         int scale;
@@ -280,8 +285,8 @@ public record SwinIRConfig(int embedDim, int[] depths, int[] heads, int window, 
 
     private static long[] shape(TensorSource w, String key, int rank) {
         if (!w.contains(key)) {
-            throw new ModelFormatException(w.describe() + ": missing tensor '" + key + "'; the file is damaged or is"
-                    + " another kind of model.");
+            throw new ModelFormatException(w.describe() + ": missing tensor '" + key + "' of a SwinIR network; the"
+                    + " file is damaged or is another kind of model.");
         }
         long[] s = w.info(key).shape();
         if (s.length != rank) {

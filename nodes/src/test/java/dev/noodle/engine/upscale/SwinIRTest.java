@@ -110,6 +110,18 @@ class SwinIRTest {
     }
 
     @Test
+    void attentionInWindowChunksMatchesTorch() throws Exception {
+        for (String name : new String[] {"ps_x4", "nearest_x4"}) {
+            try (SafetensorsFile f = SafetensorsFile.open(resource(name + ".safetensors"));
+                    SwinIR net = SwinIR.load(f)) {
+                long n = (long) net.config().windowTokens();
+                net.scoreChunk = 2 * 3 * n * n; // a window or two per chunk, the last chunk shorter
+                assertForward(name, net);
+            }
+        }
+    }
+
+    @Test
     void hyperParametersAsSwinIrNamesThem() throws Exception {
         try (SafetensorsFile f = SafetensorsFile.open(resource("nearest_x4.safetensors"))) {
             SwinIRConfig c = SwinIRConfig.detect(f);
@@ -248,6 +260,30 @@ class SwinIRTest {
         msg = loadError(e);
         assertTrue(msg.contains("pixel-unshuffles"), msg);
         assertEquals(12, first.shape()[0]);
+    }
+
+    @Test
+    void architecturesBuiltOnSwinIrsLayoutAreNotTakenForIt() throws Exception {
+        Map<String, MapTensorSource.Entry> e = entries("ps_x2");
+        assertTrue(SwinIR.matches(e.keySet()));
+        java.util.Set<String> swin2sr = new java.util.HashSet<>(e.keySet());
+        swin2sr.add("patch_embed.proj.weight");
+        assertFalse(SwinIR.matches(swin2sr), "Swin2SR");
+        java.util.Set<String> hat = new java.util.HashSet<>(e.keySet());
+        hat.add("relative_position_index_SA");
+        hat.add("layers.0.residual_group.blocks.0.conv_block.cab.0.weight");
+        assertFalse(SwinIR.matches(hat), "HAT");
+        // a SwinIR file that lost keys still matches, so that loading names what is missing
+        e.remove("layers.0.residual_group.blocks.0.attn.relative_position_index");
+        assertTrue(SwinIR.matches(e.keySet()));
+        String msg = loadError(e);
+        assertTrue(msg.contains("missing layers.0.residual_group.blocks.0.attn.relative_position_index [16, 16]"),
+                msg);
+        Map<String, MapTensorSource.Entry> fragment = Map.of("layers.0.residual_group.blocks.0.norm1.weight",
+                new MapTensorSource.Entry(new long[] {4}, new float[4]));
+        assertTrue(SwinIR.matches(fragment.keySet()));
+        msg = loadError(fragment);
+        assertTrue(msg.contains("broken.pth") && msg.contains("'conv_first.weight' of a SwinIR network"), msg);
     }
 
     @Test
