@@ -28,6 +28,8 @@ declare -A TARGETS=(
   [unclip]="nodes:UnclipTowerFuzzTest#unclipCheckpoint"
   [t2i-adapter]="nodes:T2IAdapterFuzzTest#loadFile"
   [gligen]="nodes:GligenFuzzTest#load"
+  [latent]="nodes:LatentFileFuzzTest#read"
+  [taesd]="nodes:TaesdFuzzTest#load"
   [upscaler]="nodes:UpscaleModelFuzzTest#load"
   # later: [ui-workflow]=...
 )

@@ -64,7 +64,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-vae", description = "Skip the VAE decode timing.")
     boolean noVae;
 
-    @Option(names = "--models", description = "Models root (for the CLIP vocabulary).")
+    @Option(names = "--no-preview", description = "Skip the live preview timing (latent2rgb and TAESD).")
+    boolean noPreview;
+
+        @Option(names = "--models", description = "Models root (for the CLIP vocabulary).")
     Path models = Path.of("models");
 
     @Option(names = "--samplers", split = ",", paramLabel = "NAMES",
@@ -156,6 +159,11 @@ public final class BenchCommand implements Callable<Integer> {
                                 + " GEMM per CPU-second)", s, s, step.wall(), 100 * flops / step.wall() / gemm, step.cpu(),
                         100 * flops / step.cpu() / peak.cpu());
                 phasePeak(s + "² steps");
+                if (!noPreview && s == sizes[sizes.length - 1]) {
+                    // the preview a sampler shows each step, beside that step measured above
+                    out("%s", dev.noodle.bench.engine.PreviewBench.measure(s, Math.max(1, steps), target)
+                            .line(s, step.wall()));
+                }
             }
             if (!noVae) {
                 double vae = vaeDecode(c, 512, target);

@@ -113,10 +113,10 @@ class AddonFilesTest {
                 + " \"3\": {\"type\": \"VAEDecode\", \"inputs\": {\"samples\": [\"2\", 0], \"vae\": [\"1\", 0]}}");
         VaeValue vae = (VaeValue) r.outputs().get("1").value(0);
         JsonNode exp = new ObjectMapper().readTree(DemoFilesTest.DIR.resolve("vae_tiny.expected.json").toFile());
-        assertEquals(exp.size(), vae.vae().parameterKeys().size(), "every autoencoder weight, loss.* ignored");
+        assertEquals(exp.size(), vae.autoencoderKL("test").parameterKeys().size(), "every autoencoder weight, loss.* ignored");
         for (Iterator<Map.Entry<String, JsonNode>> it = exp.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            float[] got = vae.vae().parameter(e.getKey()).toFloatArray();
+            float[] got = vae.autoencoderKL("test").parameter(e.getKey()).toFloatArray();
             double sum = 0;
             for (float v : got) {
                 sum += v;

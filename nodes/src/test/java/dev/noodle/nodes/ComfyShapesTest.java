@@ -349,6 +349,35 @@ class ComfyShapesTest {
         m.put("Canny", List.of("Canny", "image/preprocessors", "image:IMAGE",
                 "low_threshold:FLOAT=0.4[0.01,0.99,0.01;0.0]", "high_threshold:FLOAT=0.8[0.01,0.99,0.01;0.0]", "->",
                 "IMAGE:IMAGE"));
+        // image operations (nodes.py, comfy_extras/nodes_images.py, nodes_mask.py, nodes_post_processing.py)
+        m.put("ImageBatch", List.of("Batch Images", "image", "image1:IMAGE", "image2:IMAGE", "->", "IMAGE:IMAGE"));
+        m.put("ImageFromBatch", List.of("ImageFromBatch", "image/batch", "image:IMAGE", "batch_index:INT=0[0,4095,1]",
+                "length:INT=1[1,4096,1]", "->", "IMAGE:IMAGE"));
+        m.put("RepeatImageBatch", List.of("RepeatImageBatch", "image/batch", "image:IMAGE", "amount:INT=1[1,4096,1]",
+                "->", "IMAGE:IMAGE"));
+        m.put("EmptyImage", List.of("EmptyImage", "image", "width:INT=512[1,16384,1]", "height:INT=512[1,16384,1]",
+                "batch_size:INT=1[1,4096,1]", "color:INT=0[0,16777215,1]", "->", "IMAGE:IMAGE"));
+        m.put("GetImageSize", List.of("Get Image Size", "image", "image:IMAGE", "->", "INT:width", "INT:height",
+                "INT:batch_size"));
+        m.put("ImagePadForOutpaint", List.of("Pad Image for Outpainting", "image", "image:IMAGE",
+                "left:INT=0[0,16384,8]", "top:INT=0[0,16384,8]", "right:INT=0[0,16384,8]", "bottom:INT=0[0,16384,8]",
+                "feathering:INT=40[0,16384,1]", "->", "IMAGE:IMAGE", "MASK:MASK"));
+        m.put("ImageCompositeMasked", List.of("ImageCompositeMasked", "image", "destination:IMAGE", "source:IMAGE",
+                "x:INT=0[0,16384,1]", "y:INT=0[0,16384,1]", "resize_source:BOOLEAN=false", "?mask:MASK", "->",
+                "IMAGE:IMAGE"));
+        m.put("ImageCrop", List.of("Crop Image", "image/transform", "image:IMAGE", "width:INT=512[1,16384,1]",
+                "height:INT=512[1,16384,1]", "x:INT=0[0,16384,1]", "y:INT=0[0,16384,1]", "->", "IMAGE:IMAGE"));
+        m.put("ImageScaleToTotalPixels", List.of("Scale Image to Total Pixels", "image/upscaling", "image:IMAGE",
+                "upscale_method:COMBO[nearest-exact,bilinear,area,bicubic,lanczos]",
+                "megapixels:FLOAT=1.0[0.01,16.0,0.01;0.0]", "resolution_steps:INT=1[1,256,1]", "->", "IMAGE:IMAGE"));
+        m.put("ImageBlur", List.of("Image Blur", "image/postprocessing", "image:IMAGE", "blur_radius:INT=1[1,31,1]",
+                "sigma:FLOAT=1.0[0.1,10.0,0.1;0.0]", "->", "IMAGE:IMAGE"));
+        m.put("ImageSharpen", List.of("Image Sharpen", "image/postprocessing", "image:IMAGE",
+                "sharpen_radius:INT=1[1,31,1]", "sigma:FLOAT=1.0[0.1,10.0,0.01;0.0]",
+                "alpha:FLOAT=1.0[0.0,5.0,0.01;0.0]", "->", "IMAGE:IMAGE"));
+        m.put("ImageQuantize", List.of("Image Quantize", "image/postprocessing", "image:IMAGE",
+                "colors:INT=256[1,256,1]", "dither:COMBO[none,floyd-steinberg,bayer-2,bayer-4,bayer-8,bayer-16]",
+                "->", "IMAGE:IMAGE"));
         m.put("ImageInvert", List.of("Invert Image", "image", "image:IMAGE", "->", "IMAGE:IMAGE"));
         m.put("ImageBlend", List.of("Image Blend", "image/postprocessing", "image1:IMAGE", "image2:IMAGE",
                 "blend_factor:FLOAT=0.5[0.0,1.0,0.01;0.0]",
@@ -356,10 +385,76 @@ class ComfyShapesTest {
         m.put("ImageStitch", List.of("Image Stitch", "image/transform", "image1:IMAGE",
                 "direction:COMBO[right,down,left,up]", "match_image_size:BOOLEAN=true", "spacing_width:INT=0[0,1024,2]",
                 "spacing_color:COMBO[white,black,red,green,blue]", "?image2:IMAGE", "->", "IMAGE:IMAGE"));
+        // nodes.py LoadImageMask; comfy_extras/nodes_mask.py; nodes_compositing.py. LoadImageMask lists the input
+        // folder's images, here (an empty folder) only the example image made on first use.
+        String mask = "mask:MASK";
+        String xy0 = "[0,16384,1]";
+        m.put("LoadImageMask", List.of("Load Image (as Mask)", "mask", "image:COMBO[noodle-inpaint-example.png]",
+                "channel:COMBO[alpha,red,green,blue]", "->", "MASK:MASK"));
+        m.put("ImageToMask", List.of("Convert Image to Mask", "mask", "image:IMAGE",
+                "channel:COMBO[red,green,blue,alpha]", "->", "MASK:MASK"));
+        m.put("ImageColorToMask", List.of("Image Color to Mask", "mask", "image:IMAGE",
+                "color:INT=0[0,16777215,1]", "->", "MASK:MASK"));
+        m.put("MaskPreview", List.of("Preview Mask", "mask", mask, "->"));
+        m.put("MaskToImage", List.of("Convert Mask to Image", "mask", mask, "->", "IMAGE:IMAGE"));
+        m.put("SolidMask", List.of("Solid Mask", "mask", "value:FLOAT=1.0[0.0,1.0,0.01;0.0]",
+                "width:INT=512[1,16384,1]", "height:INT=512[1,16384,1]", "->", "MASK:MASK"));
+        m.put("InvertMask", List.of("Invert Mask", "mask", mask, "->", "MASK:MASK"));
+        m.put("CropMask", List.of("Crop Mask", "mask", mask, "x:INT=0" + xy0, "y:INT=0" + xy0,
+                "width:INT=512[1,16384,1]", "height:INT=512[1,16384,1]", "->", "MASK:MASK"));
+        m.put("MaskComposite", List.of("Mask Composite", "mask", "destination:MASK", "source:MASK", "x:INT=0" + xy0,
+                "y:INT=0" + xy0, "operation:COMBO[multiply,add,subtract,and,or,xor]", "->", "MASK:MASK"));
+        m.put("FeatherMask", List.of("Feather Mask", "mask", mask, "left:INT=0" + xy0, "top:INT=0" + xy0,
+                "right:INT=0" + xy0, "bottom:INT=0" + xy0, "->", "MASK:MASK"));
+        m.put("GrowMask", List.of("Grow Mask", "mask", mask, "expand:INT=0[-16384,16384,1]",
+                "tapered_corners:BOOLEAN=true", "->", "MASK:MASK"));
+        m.put("ThresholdMask", List.of("Threshold Mask", "mask", mask, "value:FLOAT=0.5[0.0,1.0,0.01;0.0]", "->",
+                "MASK:MASK"));
+        m.put("JoinImageWithAlpha", List.of("Join Image with Alpha", "mask/compositing", "image:IMAGE",
+                "alpha:MASK", "->", "IMAGE:IMAGE"));
+        m.put("SplitImageWithAlpha", List.of("Split Image with Alpha", "mask/compositing", "image:IMAGE", "->",
+                "IMAGE:IMAGE", "MASK:MASK"));
         // the options are written on the node in the frontend, so the schema's combo lists none
         m.put("CustomCombo", List.of("Custom Combo", "utils", "choice:COMBO[]", "->", "STRING:STRING", "INT:INDEX"));
         m.put("SetFirstSigma", List.of("SetFirstSigma", "sampling/sigmas", "sigmas:SIGMAS",
                 "sigma:FLOAT=136.0[0.0,20000.0,0.001;0.0]", "->", SIGMAS_OUT));
+        // latent operations: nodes.py, comfy_extras/nodes_latent.py, comfy_extras/nodes_mask.py
+        String px = "[0,16384,8]";
+        m.put("LatentComposite", List.of("Latent Composite", "latent", "samples_to:LATENT", "samples_from:LATENT",
+                "x:INT=0" + px, "y:INT=0" + px, "feather:INT=0" + px, "->", "LATENT:LATENT"));
+        m.put("LatentCompositeMasked", List.of("LatentCompositeMasked", "latent", "destination:LATENT",
+                "source:LATENT", "x:INT=0" + px, "y:INT=0" + px, "resize_source:BOOLEAN=false", "?mask:MASK", "->",
+                "LATENT:LATENT"));
+        m.put("LatentBlend", List.of("Latent Blend", "_for_testing", "samples1:LATENT", "samples2:LATENT",
+                "blend_factor:FLOAT=0.5[0.0,1.0,0.01;0.0]", "->", "LATENT:LATENT"));
+        m.put("LatentAdd", List.of("LatentAdd", "latent/advanced", "samples1:LATENT", "samples2:LATENT", "->",
+                "LATENT:LATENT"));
+        m.put("LatentSubtract", List.of("LatentSubtract", "latent/advanced", "samples1:LATENT", "samples2:LATENT",
+                "->", "LATENT:LATENT"));
+        m.put("LatentMultiply", List.of("LatentMultiply", "latent/advanced", "samples:LATENT",
+                "multiplier:FLOAT=1.0[-10.0,10.0,0.01;0.0]", "->", "LATENT:LATENT"));
+        m.put("LatentInterpolate", List.of("LatentInterpolate", "latent/advanced", "samples1:LATENT",
+                "samples2:LATENT", "ratio:FLOAT=1.0[0.0,1.0,0.01;0.0]", "->", "LATENT:LATENT"));
+        m.put("LatentBatch", List.of("LatentBatch", "latent/batch", "samples1:LATENT", "samples2:LATENT", "->",
+                "LATENT:LATENT"));
+        m.put("LatentFromBatch", List.of("Latent From Batch", "latent/batch", "samples:LATENT",
+                "batch_index:INT=0[0,63,1]", "length:INT=1[1,64,1]", "->", "LATENT:LATENT"));
+        m.put("LatentBatchSeedBehavior", List.of("LatentBatchSeedBehavior", "latent/advanced", "samples:LATENT",
+                "seed_behavior:COMBO[random,fixed]=fixed", "->", "LATENT:LATENT"));
+        m.put("RepeatLatentBatch", List.of("Repeat Latent Batch", "latent/batch", "samples:LATENT",
+                "amount:INT=1[1,64,1]", "->", "LATENT:LATENT"));
+        m.put("EmptyLatentImage", List.of("Empty Latent Image", "latent", "width:INT=512[16,16384,8]",
+                "height:INT=512[16,16384,8]", "batch_size:INT=1[1,4096,1]", "->", "LATENT:LATENT"));
+        m.put("LatentCrop", List.of("Crop Latent", "latent/transform", "samples:LATENT", "width:INT=512[64,16384,8]",
+                "height:INT=512[64,16384,8]", "x:INT=0" + px, "y:INT=0" + px, "->", "LATENT:LATENT"));
+        m.put("LatentFlip", List.of("Flip Latent", "latent/transform", "samples:LATENT",
+                "flip_method:COMBO[x-axis: vertically,y-axis: horizontally]", "->", "LATENT:LATENT"));
+        m.put("LatentRotate", List.of("Rotate Latent", "latent/transform", "samples:LATENT",
+                "rotation:COMBO[none,90 degrees,180 degrees,270 degrees]", "->", "LATENT:LATENT"));
+        m.put("SaveLatent", List.of("SaveLatent", "_for_testing", "samples:LATENT",
+                "filename_prefix:STRING=latents/ComfyUI", "->"));
+        // the options are the input folder's .latent files: none in this empty folder
+        m.put("LoadLatent", List.of("LoadLatent", "_for_testing", "latent:COMBO[]", "->", "LATENT:LATENT"));
         return m;
     }
 

@@ -342,7 +342,7 @@ class FullSizeAddonsTest {
         try (SafetensorsFile vae = SafetensorsFile.open(bench(VAE))) {
             VaeValue swapped = (VaeValue) run.outputs().get("30").value(0);
             for (String k : List.of("decoder.conv_in.weight", "decoder.up.0.block.0.conv1.weight", "post_quant_conv.bias")) {
-                assertArrayEquals(vae.loadFloats(k), swapped.vae().parameter(k).toFloatArray(), k);
+                assertArrayEquals(vae.loadFloats(k), swapped.autoencoderKL("test").parameter(k).toFloatArray(), k);
             }
         }
         double d = maxDiff(pixels("33"), pixels("34"));

@@ -132,8 +132,8 @@ class SaveNodesTest {
         // the saved VAE re-opens in VAELoader with the same weights
         RunResult back = run("\"30\": {\"type\": \"VAELoader\", \"inputs\": {\"vae_name\":"
                 + " \"ComfyUI_vae_00001_.safetensors\"}}");
-        var original = ((VaeValue) first.outputs().get("4").value(2)).vae();
-        var loaded = ((VaeValue) back.outputs().get("30").value(0)).vae();
+        var original = ((VaeValue) first.outputs().get("4").value(2)).autoencoderKL("test");
+        var loaded = ((VaeValue) back.outputs().get("30").value(0)).autoencoderKL("test");
         assertEquals(original.parameterKeys(), loaded.parameterKeys());
         for (String k : original.parameterKeys()) {
             assertArrayEquals(original.parameter(k).toFloatArray(), loaded.parameter(k).toFloatArray(), k);

@@ -221,10 +221,13 @@ class ExampleWorkflowsTest {
             // upscale models: Real-ESRGAN x2 (pixel-unshuffle input) and x4plus, tiny random-weight .pth files
             java.util.Map.entry("esrgan_example", new Runs()),
             java.util.Map.entry("hiresfix_esrgan_workflow", new Runs()),
-            java.util.Map.entry("inpain_model_outpainting", unsupported("ImagePadForOutpaint")),
-            java.util.Map.entry("yosemite_outpaint_example", unsupported("ImagePadForOutpaint")),
-            java.util.Map.entry("noisy_latents_3_subjects", unsupported("LatentComposite")),
-            java.util.Map.entry("noisy_latents_3_subjects_", unsupported("LatentComposite"))));
+            // outpainting: ImagePadForOutpaint's grey margins and mask into VAEEncodeForInpaint (SD 2 inpainting)
+            java.util.Map.entry("inpain_model_outpainting", new Runs()),
+            java.util.Map.entry("yosemite_outpaint_example", new Runs()),
+            // noisy latent composition: three subjects sampled part-way, pasted into a background with
+            // LatentComposite's feathered edges, then finished together
+            java.util.Map.entry("noisy_latents_3_subjects", new Runs()),
+            java.util.Map.entry("noisy_latents_3_subjects_", new Runs())));
 
     static NoodleNodes comfyNodes;
     static GraphExecutor comfyExecutor;

@@ -15,9 +15,15 @@ final class EditorEntry {
 
     static int open(Path workflow, Path models, Path out, boolean dark, URI server, boolean customNodes,
             Path components) {
+        return open(workflow, models, out, dark, server, customNodes, components,
+                dev.noodle.nodes.host.LatentPreviews.Method.AUTO);
+    }
+
+    static int open(Path workflow, Path models, Path out, boolean dark, URI server, boolean customNodes,
+            Path components, dev.noodle.nodes.host.LatentPreviews.Method preview) {
         try {
             EditorLauncher.launch(new EditorOptions(workflow, models, out, dark, server, customNodes,
-                    components));
+                    components), preview);
             return 0;
         } catch (RuntimeException | LinkageError e) {
             System.err.println("noodle: the editor could not start: " + e.getMessage()

@@ -34,6 +34,11 @@ public final class NoodleCommand implements Callable<Integer> {
             description = "Component library folder (default: components/ beside the models folder).")
     Path components;
 
+    @Option(names = "--preview-method", paramLabel = "METHOD", description = "How samplers preview while they run, as ComfyUI's --preview-method: auto (TAESD when"
+                    + " models/vae_approx holds the model family's decoder, else approximate colours), latent2rgb,"
+                    + " taesd or none (default: auto).")
+    String previewMethod = "auto";
+
     @Option(names = "--dark", description = "Start with the dark theme.")
     boolean dark;
 
@@ -98,7 +103,14 @@ public final class NoodleCommand implements Callable<Integer> {
             System.err.println("noodle: --connect needs an http:// or https:// URL, e.g. http://127.0.0.1:8188");
             return 2;
         }
-        return EditorEntry.open(workflow, models, out, dark, connect, !disableCustomNodes, components);
+        dev.noodle.nodes.host.LatentPreviews.Method preview;
+        try {
+            preview = dev.noodle.nodes.host.LatentPreviews.Method.parse(previewMethod);
+        } catch (IllegalArgumentException e) {
+            System.err.println("noodle: " + e.getMessage());
+            return 2;
+        }
+        return EditorEntry.open(workflow, models, out, dark, connect, !disableCustomNodes, components, preview);
     }
 
     /** Turns unexpected exceptions into one readable line (stack trace only with --debug). */

@@ -115,6 +115,8 @@ public final class RunCommand implements Callable<Integer> {
         // running that PNG again writes the same bytes.
         wf = ComfyApiFormat.inPromptOrder(wf, registry);
         NoodleNodes nodes = NoodleNodes.create(env, registry, packs);
+        // the console shows no previews: do not spend sampling time on them
+        nodes.previews().setMethod(dev.noodle.nodes.host.LatentPreviews.Method.NONE);
         boolean tty = Boolean.getBoolean("noodle.tty");
         CancellationToken token = new CancellationToken();
         Thread hook = new Thread(token::cancel, "noodle-cancel");

@@ -117,6 +117,8 @@ public final class SweepCommand implements Callable<Integer> {
         }
         wf = ComfyApiFormat.inPromptOrder(wf, registry);
         NoodleNodes nodes = NoodleNodes.create(env, registry, packs);
+        // a sweep shows no previews: do not spend sampling time on them
+        nodes.previews().setMethod(dev.noodle.nodes.host.LatentPreviews.Method.NONE);
         CancellationToken token = new CancellationToken();
         Thread hook = new Thread(token::cancel, "noodle-cancel");
         Runtime.getRuntime().addShutdownHook(hook);

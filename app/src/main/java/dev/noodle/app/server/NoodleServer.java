@@ -64,8 +64,14 @@ public final class NoodleServer implements AutoCloseable {
 
     /** Creates the node set over the options' folders and starts serving; the caller closes the server. */
     public static NoodleServer start(ServerOptions options) {
+        return start(options, dev.noodle.nodes.host.LatentPreviews.Method.AUTO);
+    }
+
+    /** As {@link #start(ServerOptions)}, samplers previewing with {@code preview} (ComfyUI's --preview-method). */
+    public static NoodleServer start(ServerOptions options, dev.noodle.nodes.host.LatentPreviews.Method preview) {
         NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(options.modelsRoot(), options.outputDir()),
                 options.customNodes());
+        nodes.previews().setMethod(preview);
         nodes.startupWarnings().forEach(w -> System.err.println("noodle: warning: " + w));
         nodes.packs().notice().ifPresent(n -> System.err.println("noodle: " + n));
         try {

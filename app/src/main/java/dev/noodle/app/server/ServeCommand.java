@@ -45,6 +45,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Start without the node packs in custom_nodes/ beside the models folder.")
     boolean disableCustomNodes;
 
+    @Option(names = "--preview-method", paramLabel = "METHOD", description = "How samplers preview while they run, as ComfyUI's --preview-method: auto (TAESD when"
+                    + " models/vae_approx holds the model family's decoder, else approximate colours), latent2rgb,"
+                    + " taesd or none (default: auto).")
+    String previewMethod = "auto";
+
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
@@ -72,9 +77,16 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ServerOptions options = options();
+        dev.noodle.nodes.host.LatentPreviews.Method preview;
+        try {
+            preview = dev.noodle.nodes.host.LatentPreviews.Method.parse(previewMethod);
+        } catch (IllegalArgumentException e) {
+            System.err.println("noodle: " + e.getMessage());
+            return 2;
+        }
         exposureWarning(options).ifPresent(System.err::println);
         CountDownLatch stopped = new CountDownLatch(1);
-        NoodleServer server = NoodleServer.start(options);
+        NoodleServer server = NoodleServer.start(options, preview);
         Thread hook = new Thread(() -> {
             server.close();
             stopped.countDown();

@@ -28,10 +28,16 @@ public final class EditorLauncher {
      * the options' models and output folders, and blocks until the window is closed; models are unloaded on exit.
      */
     public static void launch(EditorOptions options) {
+        launch(options, dev.noodle.nodes.host.LatentPreviews.Method.AUTO);
+    }
+
+    /** As {@link #launch(EditorOptions)}, samplers previewing with {@code preview}. */
+    public static void launch(EditorOptions options, dev.noodle.nodes.host.LatentPreviews.Method preview) {
         Path models = options.modelsDir() != null ? options.modelsDir() : Path.of("models");
         Path out = options.outputDir() != null ? options.outputDir() : Path.of("output");
         CustomNodes custom = options.customNodes() ? CustomNodes.besideModels(models) : CustomNodes.disabled();
         try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(models, out), custom)) {
+            nodes.previews().setMethod(preview);
             nodes.startupWarnings().forEach(w -> System.err.println("noodle: warning: " + w));
             nodes.packs().notice().ifPresent(n -> System.err.println("noodle: " + n));
             launch(module(nodes, options, EditorPaths.defaults()));

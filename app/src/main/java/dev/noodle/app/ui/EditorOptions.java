@@ -33,6 +33,23 @@ public record EditorOptions(Path workflow, Path modelsDir, Path outputDir, boole
         this(workflow, modelsDir, outputDir, dark, server, false);
     }
 
+    /** The output folder as runs use it: {@link #outputDir()}, else {@code output} in the working folder. */
+    public Path effectiveOutputDir() {
+        return (outputDir != null ? outputDir : Path.of("output")).toAbsolutePath().normalize();
+    }
+
+    /** The input folder LoadImage reads: {@code input} beside the output folder, as the nodes' environment has it. */
+    public Path inputDir() {
+        Path out = effectiveOutputDir();
+        return (out.getParent() == null ? out : out.getParent()).resolve("input");
+    }
+
+    /** The temp folder PreviewImage writes: {@code temp} beside the output folder. */
+    public Path tempDir() {
+        Path out = effectiveOutputDir();
+        return (out.getParent() == null ? out : out.getParent()).resolve("temp");
+    }
+
     /** The component library: {@link #componentsDir()}, else {@code components/} beside the models folder. */
     public dev.noodle.graph.library.ComponentLibrary componentLibrary() {
         if (componentsDir != null) {

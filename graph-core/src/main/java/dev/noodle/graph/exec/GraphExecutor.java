@@ -168,7 +168,7 @@ public final class GraphExecutor {
                     NodeOutputs out = schema.alwaysRun() ? null : cache.acquire(signature);
                     if (out != null) {
                         cached++;
-                        events.onEvent(new RunEvent.NodeCached(runId, id));
+                        events.onEvent(new RunEvent.NodeCached(runId, id, out.values()));
                     } else {
                         events.onEvent(new RunEvent.NodeStarted(runId, id, node.type()));
                         long t0 = System.nanoTime();
@@ -205,7 +205,8 @@ public final class GraphExecutor {
                             cache.put(signature, out);
                         }
                         executed++;
-                        events.onEvent(new RunEvent.NodeFinished(runId, id, System.nanoTime() - t0, out.ui()));
+                        events.onEvent(new RunEvent.NodeFinished(runId, id, System.nanoTime() - t0, out.ui(),
+                                out.values()));
                     }
                     results.put(id, out);
                     if (keep.contains(id)) {

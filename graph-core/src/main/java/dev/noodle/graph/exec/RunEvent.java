@@ -1,6 +1,8 @@
 package dev.noodle.graph.exec;
 
 import dev.noodle.graph.node.MessageLevel;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -12,8 +14,22 @@ public sealed interface RunEvent {
     /** The run began with this plan. */
     record RunStarted(String runId, List<String> plan) implements RunEvent {}
 
-    /** The node's result came from the cache. */
-    record NodeCached(String runId, String nodeId) implements RunEvent {}
+    /**
+     * The node's result came from the cache.
+     *
+     * @param values the cached output values in output order, as {@link NodeFinished#values()}
+     */
+    record NodeCached(String runId, String nodeId, List<Object> values) implements RunEvent {
+        /** An event without the values. */
+        public NodeCached(String runId, String nodeId) {
+            this(runId, nodeId, List.of());
+        }
+
+        /** Copies the list (nulls allowed, as a node's outputs). */
+        public NodeCached {
+            values = values == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(values));
+        }
+    }
 
     /** The node began executing. */
     record NodeStarted(String runId, String nodeId, String nodeType) implements RunEvent {}
@@ -24,8 +40,26 @@ public sealed interface RunEvent {
     /** The node reported a message. */
     record NodeMessage(String runId, String nodeId, MessageLevel level, String text) implements RunEvent {}
 
-    /** The node finished after {@code nanos}. */
-    record NodeFinished(String runId, String nodeId, long nanos, Map<String, Object> ui) implements RunEvent {}
+    /**
+     * The node finished after {@code nanos}.
+     *
+     * @param ui what the node shows (ComfyUI's {@code ui}: saved images, texts)
+     * @param values the node's output values in output order (what its wires carry: images, masks, latents…). They
+     *     are valid only while a listener handles the event (the run releases them later); a listener that keeps
+     *     something copies it, as the editor copies images into its previews.
+     */
+    record NodeFinished(String runId, String nodeId, long nanos, Map<String, Object> ui, List<Object> values)
+            implements RunEvent {
+        /** An event without the values. */
+        public NodeFinished(String runId, String nodeId, long nanos, Map<String, Object> ui) {
+            this(runId, nodeId, nanos, ui, List.of());
+        }
+
+        /** Copies the list (nulls allowed, as a node's outputs). */
+        public NodeFinished {
+            values = values == null ? List.of() : Collections.unmodifiableList(new ArrayList<>(values));
+        }
+    }
 
     /**
      * The node failed; the run stops.

@@ -61,6 +61,28 @@ public record ComboInput(
         }
     }
 
+    /**
+     * Options that also accept values they do not list, as ComfyUI's {@code VALIDATE_INPUTS} does for
+     * {@code LoadImage} (a mask saved as {@code clipspace/clipspace-mask-1.png [input]} is valid without being offered).
+     */
+    public interface OpenOptions extends Supplier<List<String>> {
+        /** Whether {@code value} is a valid choice, listed or not. Cheap and thread-safe. */
+        boolean accepts(String value);
+    }
+
+    /** A required combo over {@code options}, which may accept values beyond those listed. */
+    public static ComboInput open(String name, OpenOptions options) {
+        return new ComboInput(name, options, null, false, "");
+    }
+
+    /** Whether {@code value} is a valid choice: one of the current options, or one the options accept. */
+    public boolean accepts(String value) {
+        if (value == null) {
+            return false;
+        }
+        return currentOptions().contains(value) || options instanceof OpenOptions o && o.accepts(value);
+    }
+
     /** The current options, never null. */
     public List<String> currentOptions() {
         List<String> list = options.get();

@@ -221,7 +221,7 @@ public final class Validator {
         }
         if (spec instanceof ComboInput combo) {
             List<String> options = combo.currentOptions();
-            if (!(value instanceof String str) || !options.contains(str)) {
+            if (!(value instanceof String str) || !combo.accepts(str)) {
                 errors.add(error(ValidationCode.VALUE_NOT_IN_LIST, n, spec.name(),
                         "Value not in list: " + InputCoercion.describe(value) + " not in " + preview(options),
                         Map.of("received_value", String.valueOf(value), "options", options)));

@@ -67,4 +67,30 @@ public final class LatentPreview {
         }
         return img;
     }
+
+    /**
+     * An image [3, H, W] in [0, 1] (row-major floats, e.g. a TAESD-decoded latent) as an RGB preview:
+     * round(clamp(v, 0, 1) · 255), as ComfyUI's {@code preview_to_image}.
+     */
+    public static BufferedImage fromUnitImage(float[] chw, int h, int w) {
+        int plane = h * w;
+        if (chw.length != 3 * plane) {
+            throw new IllegalArgumentException("expected 3×" + h + "×" + w + " values, got " + chw.length);
+        }
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int p = y * w + x;
+                int rgb = 0;
+                for (int k = 0; k < 3; k++) {
+                    float unit = Math.min(1f, Math.max(0f, chw[k * plane + p]));
+                    rgb = rgb << 8 | Math.round(unit * 255f);
+                }
+                row[x] = rgb;
+            }
+            img.setRGB(0, y, w, 1, row, 0, w);
+        }
+        return img;
+    }
 }

@@ -22,5 +22,10 @@ public interface ModelFile extends TensorSource, AutoCloseable {
     ByteBuffer readBytes(String key);
 
     @Override
+    default java.util.Optional<ByteBuffer> storedBytes(String key) {
+        return java.util.Optional.of(readBytes(key));
+    }
+
+    @Override
     void close();
 }

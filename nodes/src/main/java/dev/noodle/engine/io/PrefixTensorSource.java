@@ -45,6 +45,11 @@ final class PrefixTensorSource implements TensorSource {
     }
 
     @Override
+    public java.util.Optional<java.nio.ByteBuffer> storedBytes(String key) {
+        return base.storedBytes(prefix + key);
+    }
+
+    @Override
     public String describe() {
         return base.describe() + " [" + prefix + "*]";
     }

@@ -41,6 +41,14 @@ public interface TensorSource {
         }
     }
 
+    /**
+     * The tensor's little-endian bytes as stored, when this source holds them as they are (a file, or a renaming
+     * view of one that keeps the tensor whole); empty when the tensor is computed (split, transposed, converted).
+     */
+    default java.util.Optional<java.nio.ByteBuffer> storedBytes(String key) {
+        return java.util.Optional.empty();
+    }
+
     /** A human description for error messages, e.g. the file path. */
     String describe();
 

@@ -28,6 +28,56 @@ public final class CheckpointLoader {
     private CheckpointLoader() {}
 
     /**
+     * What a checkpoint is, read from its header and a few small tensors without binding any weights: family and
+     * layout, the tokenizer its text encoder uses, the encoding conventions and the noise schedule.
+     */
+    public record Described(CheckpointInfo info, ClipTokenizer tokenizer, ClipEncoding encoding, ModelSampling sampling) {}
+
+    /**
+     * About how many bytes of memory {@link #load} takes for {@code src} on {@code target}: the UNet in the precision
+     * it is stored in there (an all-fp16 UNet stays fp16 on the CPU), the text encoders and the VAE in the target's
+     * type. Read from the header alone.
+     */
+    public static long estimateBytes(ModelFile src, CheckpointInfo info, Devices.Target target) {
+        java.util.EnumSet<dev.noodle.engine.io.DType> unetTypes = java.util.EnumSet.noneOf(dev.noodle.engine.io.DType.class);
+        long unetCount = 0;
+        long otherCount = 0;
+        java.util.List<String> parts = new java.util.ArrayList<>(info.textEncoderPrefixes());
+        info.vaePrefix().ifPresent(parts::add);
+        for (String k : src.keys()) {
+            var t = src.info(k);
+            if (!t.dtype().isFloat()) {
+                continue;
+            }
+            if (k.startsWith(info.unetPrefix())) {
+                unetTypes.add(t.dtype());
+                unetCount += t.elementCount();
+            } else if (parts.stream().anyMatch(k::startsWith)) {
+                otherCount += t.elementCount();
+            }
+        }
+        int unetBytes = dev.noodle.engine.runtime.WeightPrecision.choose(target, unetTypes).storage().getNumOfBytes();
+        return unetCount * unetBytes + otherCount * target.dtype().getNumOfBytes();
+    }
+
+    /** Describes an open checkpoint file as {@link #load} would bind it. */
+    public static Described describe(ModelFile src, Path modelsRoot) {
+        CheckpointInfo info = FamilyDetector.detect(src);
+        ClipTokenizer tokenizer = DemoCheckpoint.DEMO_TOKENIZER.equals(src.metadata().get(DemoCheckpoint.TOKENIZER_KEY))
+                ? DemoVocabulary.tokenizer()
+                : ClipTokenizer.find(modelsRoot);
+        ClipEncoding encoding = switch (info.family().base()) {
+            case SDXL -> ClipEncoding.sdxlClipL();
+            case SDXL_REFINER -> ClipEncoding.sdxlClipG();
+            case SD2 -> ClipEncoding.sd2();
+            default -> ClipEncoding.sd1();
+        };
+        ModelSampling ms = info.prediction() == Prediction.EDM_V ? edmV(src)
+                : ModelSampling.sd15().withPrediction(prediction(src, info));
+        return new Described(info, tokenizer, encoding, ms);
+    }
+
+    /**
      * Loads every part of {@code file}.
      *
      * @param modelsRoot where {@code tokenizers/} lives (for the CLIP vocabulary)

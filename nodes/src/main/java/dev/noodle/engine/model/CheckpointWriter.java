@@ -1,10 +1,9 @@
 package dev.noodle.engine.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.SafetensorsWriter;
+import dev.noodle.engine.io.WeightSet;
 import dev.noodle.engine.keys.KeyNames;
 import dev.noodle.engine.sampling.PredictionType;
 import dev.noodle.engine.text.ClipTextModel;
@@ -60,12 +59,61 @@ public final class CheckpointWriter {
     private CheckpointWriter() {}
 
     /**
+     * What a checkpoint holds, as weights read one tensor at a time while the file is written (from loaded models,
+     * from the files they come from, or computed per key by a merge), so a checkpoint is saved with a working set
+     * of one tensor. Each tensor is written in its {@linkplain WeightSet#dtype stored type}.
+     *
+     * @param family the UNet's family
+     * @param unet UNet weights (keys relative to {@value UNetConfig#PREFIX})
+     * @param clip the text encoder's parameters under Hugging Face names (SDXL: CLIP-L)
+     * @param vae the autoencoder's parameters (LDM names without {@code first_stage_model.})
+     * @param prediction eps or v; v adds the {@code v_pred} marker
+     * @param clip2 SDXL's OpenCLIP bigG under Hugging Face names, null for the other families
+     */
+    public record Streams(ModelFamily family, WeightSet unet, WeightSet clip, WeightSet vae, PredictionType prediction,
+            WeightSet clip2) {}
+
+    /** The weights of loaded models, read from their arrays while the file is written. */
+    public static Streams streams(Parts parts) {
+        return new Streams(parts.family(), parts.unet() == null ? null : unetWeights(parts.unet()),
+                parts.clip() == null ? null : clipWeights(parts.clip()),
+                parts.vae() == null ? null : vaeWeights(parts.vae()), parts.prediction(),
+                parts.clip2() == null ? null : clipWeights(parts.clip2()));
+    }
+
+    /** A loaded UNet's weights in their stored types. */
+    public static WeightSet unetWeights(UNetWeights unet) {
+        return WeightSet.ofArrays(unet.keys(), unet::get, "UNet");
+    }
+
+    /** A loaded text encoder's parameters (Hugging Face names). */
+    public static WeightSet clipWeights(ClipTextModel clip) {
+        return WeightSet.ofArrays(clip.parameterKeys(), clip::parameter, "text encoder");
+    }
+
+    /** A loaded autoencoder's parameters. */
+    public static WeightSet vaeWeights(AutoencoderKL vae) {
+        return WeightSet.ofArrays(vae.parameterKeys(), vae::parameter, "VAE");
+    }
+
+    /**
      * A writer holding every tensor of {@code parts} under LDM names plus {@code metadata} as {@code __metadata__}.
      *
      * @throws ModelFormatException when an SDXL checkpoint lacks its bigG encoder, or a single-encoder family is
      *     given two
      */
     public static SafetensorsWriter writer(Parts parts, Map<String, String> metadata) {
+        return writer(streams(parts), metadata);
+    }
+
+    /**
+     * A writer holding every tensor of {@code parts} under LDM names plus {@code metadata} as {@code __metadata__};
+     * the tensors are read from {@code parts} one at a time when the file is written.
+     *
+     * @throws ModelFormatException when an SDXL checkpoint lacks its bigG encoder, or a single-encoder family is
+     *     given two
+     */
+    public static SafetensorsWriter writer(Streams parts, Map<String, String> metadata) {
         ModelFamily base = parts.family().base();
         if (base == ModelFamily.SDXL && parts.clip2() == null) {
             throw new ModelFormatException("Cannot save an " + parts.family() + " checkpoint without its second text"
@@ -78,43 +126,46 @@ public final class CheckpointWriter {
         }
         SafetensorsWriter w = new SafetensorsWriter();
         metadata.forEach(w::metadata);
-        for (String k : parts.unet().keys()) {
-            add(w, UNetConfig.PREFIX + k, parts.unet().get(k));
-        }
+        addAll(w, UNetConfig.PREFIX, parts.unet());
         switch (base) {
-            case SD1 -> {
-                for (String k : parts.clip().parameterKeys()) {
-                    add(w, SD1_TEXT + k, parts.clip().parameter(k));
-                }
-            }
+            case SD1 -> addAll(w, SD1_TEXT, parts.clip());
             case SD2 -> OpenClipWriter.add(w, SD2_TEXT, parts.clip());
             case SDXL -> {
                 // ComfyUI drops CLIP-L's projection (SDXL pools through bigG only) and writes its position ids
                 String l = ClipTextModel.SDXL_CLIP_L_PREFIX;
-                for (String k : parts.clip().parameterKeys()) {
+                for (String k : parts.clip().keys()) {
                     if (!k.equals(ClipTextModel.PROJECTION_KEY)) {
-                        add(w, l + k, parts.clip().parameter(k));
+                        add(w, l + k, parts.clip(), k);
                     }
                 }
-                int n = parts.clip().config().maxPositions();
+                int n = maxPositions(parts.clip());
                 w.add(l + KeyNames.HF_POSITION_IDS, DType.I64, new long[] {1, n}, () -> positionIds(n));
                 bigG(w, ClipTextModel.SDXL_CLIP_G_PREFIX, parts.clip2());
             }
             case SDXL_REFINER -> bigG(w, ClipTextModel.SDXL_REFINER_CLIP_G_PREFIX, parts.clip());
             default -> throw new ModelFormatException("Saving " + parts.family() + " checkpoints is not supported");
         }
-        for (String k : parts.vae().parameterKeys()) {
-            add(w, AutoencoderKL.CHECKPOINT_PREFIX + k, parts.vae().parameter(k));
-        }
+        addAll(w, AutoencoderKL.CHECKPOINT_PREFIX, parts.vae());
         if (parts.prediction() == PredictionType.V_PREDICTION) {
             w.add("v_pred", DType.F32, new long[] {0}, () -> ByteBuffer.allocate(0));
         }
         return w;
     }
 
+    // the text encoder's context length: the rows of its position embedding
+    private static int maxPositions(WeightSet clip) {
+        return (int) clip.shape("embeddings.position_embedding.weight")[0];
+    }
+
+    private static void addAll(SafetensorsWriter w, String prefix, WeightSet s) {
+        for (String k : s.keys()) {
+            add(w, prefix + k, s, k);
+        }
+    }
+
     // an SDXL bigG under open_clip names, with the logit_scale scalar ComfyUI writes beside it (Noodle does not keep
     // the loaded value: encoding never uses it)
-    private static void bigG(SafetensorsWriter w, String prefix, ClipTextModel g) {
+    private static void bigG(SafetensorsWriter w, String prefix, WeightSet g) {
         OpenClipWriter.add(w, prefix, g);
         addFloats(w, prefix + KeyNames.OPEN_CLIP_LOGIT_SCALE, new long[] {},
                 () -> new float[] {KeyNames.COMFY_LOGIT_SCALE});
@@ -135,11 +186,15 @@ public final class CheckpointWriter {
      */
     public static SafetensorsWriter unetWriter(UNetWeights unet, PredictionType prediction,
             Map<String, String> metadata) {
+        return unetWriter(unetWeights(unet), prediction, metadata);
+    }
+
+    /** As {@link #unetWriter(UNetWeights, PredictionType, Map)}, the weights read one at a time from {@code unet}. */
+    public static SafetensorsWriter unetWriter(WeightSet unet, PredictionType prediction,
+            Map<String, String> metadata) {
         SafetensorsWriter w = new SafetensorsWriter();
         metadata.forEach(w::metadata);
-        for (String k : unet.keys()) {
-            add(w, UNetConfig.PREFIX + k, unet.get(k));
-        }
+        addAll(w, UNetConfig.PREFIX, unet);
         if (prediction == PredictionType.V_PREDICTION) {
             w.add("v_pred", DType.F32, new long[] {0}, () -> ByteBuffer.allocate(0));
         }
@@ -152,11 +207,14 @@ public final class CheckpointWriter {
      * standalone VAE file.
      */
     public static SafetensorsWriter vaeWriter(AutoencoderKL vae, Map<String, String> metadata) {
+        return vaeWriter(vaeWeights(vae), metadata);
+    }
+
+    /** As {@link #vaeWriter(AutoencoderKL, Map)}, the parameters read one at a time from {@code vae}. */
+    public static SafetensorsWriter vaeWriter(WeightSet vae, Map<String, String> metadata) {
         SafetensorsWriter w = new SafetensorsWriter();
         metadata.forEach(w::metadata);
-        for (String k : vae.parameterKeys()) {
-            add(w, k, vae.parameter(k));
-        }
+        addAll(w, "", vae);
         return w;
     }
 
@@ -166,29 +224,27 @@ public final class CheckpointWriter {
      * {@code text_projection.weight} where the encoder has a projection).
      */
     public static SafetensorsWriter clipWriter(ClipTextModel clip, Map<String, String> metadata) {
+        return clipWriter(clipWeights(clip), metadata);
+    }
+
+    /** As {@link #clipWriter(ClipTextModel, Map)}, the parameters read one at a time from {@code clip}. */
+    public static SafetensorsWriter clipWriter(WeightSet clip, Map<String, String> metadata) {
         SafetensorsWriter w = new SafetensorsWriter();
         metadata.forEach(w::metadata);
-        for (String k : clip.parameterKeys()) {
-            add(w, k.equals(ClipTextModel.PROJECTION_KEY) ? k : "text_model." + k, clip.parameter(k));
+        for (String k : clip.keys()) {
+            add(w, k.equals(ClipTextModel.PROJECTION_KEY) ? k : "text_model." + k, clip, k);
         }
         return w;
     }
 
-    /** Adds a native array in its stored dtype (F32 or F16), copied out when the file is written. */
-    static void add(SafetensorsWriter w, String name, NDArray a) {
-        long[] shape = a.getShape().getShape();
-        DataType t = a.getDataType();
-        DType dtype = switch (t) {
-            case FLOAT32 -> DType.F32;
-            case FLOAT16 -> DType.F16;
-            default -> throw new ModelFormatException("Cannot save '" + name + "': its weights are " + t
-                    + "; Noodle saves float32 and float16 weights");
-        };
-        w.add(name, dtype, shape, bytes(a));
-    }
-
-    private static Supplier<ByteBuffer> bytes(NDArray a) {
-        return () -> ByteBuffer.wrap(a.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+    /** Adds a weight in its stored type, read from {@code s} when the file is written. */
+    static void add(SafetensorsWriter w, String name, WeightSet s, String key) {
+        DType dtype = s.dtype(key);
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw new ModelFormatException("Cannot save '" + name + "': its weights are " + dtype
+                    + "; Noodle saves float32, float16 and bfloat16 weights");
+        }
+        w.add(name, dtype, s.shape(key), () -> s.bytes(key));
     }
 
     /** Adds float32 values computed when the file is written. */

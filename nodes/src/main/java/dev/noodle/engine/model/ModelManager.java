@@ -82,6 +82,16 @@ public final class ModelManager implements AutoCloseable {
         return loads;
     }
 
+    /** Whether {@code file} (as it is on disk now) is loaded, so that acquiring it reads nothing. */
+    public synchronized boolean isLoaded(Path file) {
+        return loaded.containsKey(key(file));
+    }
+
+    /** The models root (where {@code tokenizers/} lives). */
+    public Path modelsRoot() {
+        return modelsRoot;
+    }
+
     /** How many checkpoints are loaded now (held or idle). */
     public synchronized int loadedCount() {
         return loaded.size();

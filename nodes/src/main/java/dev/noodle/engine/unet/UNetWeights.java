@@ -239,6 +239,11 @@ public final class UNetWeights implements AutoCloseable {
         return c;
     }
 
+    /** A config's parameter keys (relative to {@value UNetConfig#PREFIX}) and shapes, in binding order. */
+    public static Map<String, long[]> parameterShapes(UNetConfig config) {
+        return layout(config).shapes();
+    }
+
     /** The strict layout check of {@code config}'s parameters, keys named with {@value UNetConfig#PREFIX}. */
     static WeightLayout layout(UNetConfig config) {
         return WeightLayout.of("UNet", UNetLayout.of(config).shapes(config))

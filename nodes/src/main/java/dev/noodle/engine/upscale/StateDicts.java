@@ -26,13 +26,6 @@ public final class StateDicts {
     static final List<String> WRAPPERS =
             List.of("model_state_dict", "state_dict", "params_ema", "params-ema", "params", "model", "net");
 
-    /**
-     * Wrappers that, flattened into key prefixes ({@code params_ema.conv_first.weight}), are removed when every key
-     * carries them; not {@code model.}, which is part of the original ESRGAN layout's names.
-     */
-    static final List<String> FLAT_WRAPPERS =
-            List.of("model_state_dict.", "state_dict.", "params_ema.", "params-ema.", "params.");
-
     /** Key prefixes removed when every key carries them. */
     static final List<String> PREFIXES = List.of("module.", "netG.");
 
@@ -50,9 +43,9 @@ public final class StateDicts {
         }
         Set<String> keys = s.keys();
         if (!keys.isEmpty()) {
-            for (String w : FLAT_WRAPPERS) {
-                if (allStartWith(keys, w)) {
-                    s = s.withPrefix(w);
+            for (String w : WRAPPERS) {
+                if (allStartWith(keys, w + ".") && !sequential(keys, w + ".")) {
+                    s = s.withPrefix(w + ".");
                     keys = s.keys();
                     break;
                 }
@@ -65,6 +58,19 @@ public final class StateDicts {
             }
         }
         return s;
+    }
+
+    /**
+     * Whether every key continues with a number after {@code prefix}: the network's own {@code nn.Sequential} (the
+     * original ESRGAN layout's {@code model.0}, {@code model.1.sub…}), not a wrapper around it.
+     */
+    private static boolean sequential(Set<String> keys, String prefix) {
+        for (String k : keys) {
+            if (k.length() == prefix.length() || !Character.isDigit(k.charAt(prefix.length()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean allStartWith(Set<String> keys, String prefix) {

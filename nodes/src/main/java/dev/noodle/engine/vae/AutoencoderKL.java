@@ -18,7 +18,7 @@ import java.util.function.UnaryOperator;
  * {@link #encode} multiplies the posterior mean (the mode, as ComfyUI) by it. The instance owns its weights; close
  * it to free them. Calls are thread-safe (weights are read only); results belong to the input's manager.
  */
-public final class AutoencoderKL implements AutoCloseable {
+public final class AutoencoderKL implements Vae {
     /** Prefix of the VAE keys inside a full single-file checkpoint. */
     public static final String CHECKPOINT_PREFIX = "first_stage_model.";
 
@@ -100,12 +100,23 @@ public final class AutoencoderKL implements AutoCloseable {
         return scaleFactor;
     }
 
+    @Override
+    public int downscale() {
+        return config.downscale();
+    }
+
+    @Override
+    public int latentChannels() {
+        return config.embedDim();
+    }
+
     /**
      * Decodes scaled latents to images: clamp((D(latent / scale) + 1) / 2, 0, 1), one sample at a time.
      *
      * @param latent [B, embed, h, w]
      * @return [B, 3, f·h, f·w] in [0, 1]
      */
+    @Override
     public NDArray decode(NDArray latent) {
         checkRank(latent, config.embedDim(), "latent");
         NDArray raw = perSample(latent, this::decodeRaw);
@@ -118,6 +129,7 @@ public final class AutoencoderKL implements AutoCloseable {
      * @param image [B, 3, H, W] in [0, 1], H and W multiples of {@link VaeConfig#downscale()}
      * @return [B, embed, H/f, W/f]
      */
+    @Override
     public NDArray encode(NDArray image) {
         checkRank(image, config.inChannels(), "image");
         checkMultiple(image);
@@ -133,10 +145,11 @@ public final class AutoencoderKL implements AutoCloseable {
      * @param overlap overlap in latent cells (ComfyUI's pixel overlap / 8, default 8), below tileSize / 2
      * @return [B, 3, f·h, f·w] in [0, 1]
      */
+    @Override
     public NDArray decodeTiled(NDArray latent, int tileSize, int overlap) {
         checkRank(latent, config.embedDim(), "latent");
         int f = config.downscale();
-        NDArray sum = threeTilings(latent, this::decodeRaw, tileSize, overlap, f, config.outChannels(), false);
+        NDArray sum = TiledScale.threeTilings(latent, this::decodeRaw, tileSize, overlap, f, config.outChannels(), false);
         return toUnit(sum);
     }
 
@@ -149,6 +162,7 @@ public final class AutoencoderKL implements AutoCloseable {
      * @param overlap overlap in pixels (default 64), a multiple of f below tileSize / 2
      * @return [B, embed, H/f, W/f] scaled latents
      */
+    @Override
     public NDArray encodeTiled(NDArray image, int tileSize, int overlap) {
         checkRank(image, config.inChannels(), "image");
         checkMultiple(image);
@@ -157,29 +171,7 @@ public final class AutoencoderKL implements AutoCloseable {
             throw new IllegalArgumentException("tile size " + tileSize + " must be a multiple of " + 2 * f
                     + " and overlap " + overlap + " a multiple of " + f);
         }
-        return threeTilings(image, this::encodeScaled, tileSize, overlap, 1.0 / f, config.embedDim(), true);
-    }
-
-    private NDArray threeTilings(NDArray input, UnaryOperator<NDArray> fn, int tile, int overlap, double scale,
-            int channels, boolean encodeOrder) {
-        if (tile / 2 <= overlap) {
-            throw new IllegalArgumentException("overlap " + overlap + " must be below half the tile size " + tile);
-        }
-        NDManager m = input.getManager();
-        int[][] tilings = encodeOrder
-                ? new int[][] {{tile, tile}, {tile / 2, tile * 2}, {tile * 2, tile / 2}}
-                : new int[][] {{tile * 2, tile / 2}, {tile / 2, tile * 2}, {tile, tile}};
-        NDArray sum = null;
-        for (int[] t : tilings) {
-            NDArray part = TiledScale.apply(input, fn, t[0], t[1], overlap, scale, channels, m);
-            if (sum == null) {
-                sum = part;
-            } else {
-                sum.addi(part);
-                part.close();
-            }
-        }
-        return sum.divi(3f);
+        return TiledScale.threeTilings(image, this::encodeScaled, tileSize, overlap, 1.0 / f, config.embedDim(), true);
     }
 
     /** Unscaled decoder output, about [-1, 1]: latent [b, embed, h, w] → [b, 3, f·h, f·w]. */
@@ -201,7 +193,8 @@ public final class AutoencoderKL implements AutoCloseable {
         return out;
     }
 
-    private static NDArray perSample(NDArray input, UnaryOperator<NDArray> fn) {
+    /** Applies {@code fn} to one sample at a time and concatenates the results (peak memory of one sample). */
+    static NDArray perSample(NDArray input, UnaryOperator<NDArray> fn) {
         long b = input.getShape().get(0);
         if (b == 1) {
             return fn.apply(input);
@@ -219,7 +212,8 @@ public final class AutoencoderKL implements AutoCloseable {
         }
     }
 
-    private static void checkRank(NDArray x, int channels, String what) {
+    /** Throws unless {@code x} is [B ≥ 1, channels, H, W], naming {@code what}. */
+    static void checkRank(NDArray x, int channels, String what) {
         long[] s = x.getShape().getShape();
         if (s.length != 4 || s[1] != channels || s[0] == 0) {
             throw new IllegalArgumentException(

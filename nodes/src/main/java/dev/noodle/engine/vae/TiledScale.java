@@ -18,6 +18,32 @@ final class TiledScale {
     private TiledScale() {}
 
     /**
+     * ComfyUI's three tilings averaged (VAEDecodeTiled: tile·2 × tile/2, tile/2 × tile·2, tile × tile as height ×
+     * width; VAEEncodeTiled: tile × tile first), each blended by {@link #apply}.
+     */
+    static NDArray threeTilings(NDArray input, UnaryOperator<NDArray> fn, int tile, int overlap, double scale,
+            int channels, boolean encodeOrder) {
+        if (tile / 2 <= overlap) {
+            throw new IllegalArgumentException("overlap " + overlap + " must be below half the tile size " + tile);
+        }
+        NDManager m = input.getManager();
+        int[][] tilings = encodeOrder
+                ? new int[][] {{tile, tile}, {tile / 2, tile * 2}, {tile * 2, tile / 2}}
+                : new int[][] {{tile * 2, tile / 2}, {tile / 2, tile * 2}, {tile, tile}};
+        NDArray sum = null;
+        for (int[] t : tilings) {
+            NDArray part = TiledScale.apply(input, fn, t[0], t[1], overlap, scale, channels, m);
+            if (sum == null) {
+                sum = part;
+            } else {
+                sum.addi(part);
+                part.close();
+            }
+        }
+        return sum.divi(3f);
+    }
+
+    /**
      * Runs {@code fn} over tiles of {@code input} [B, C, H, W] (one sample at a time).
      *
      * @param tileH tile height in input cells

@@ -38,13 +38,22 @@ final class VaeOps {
      * the memory order {@code layout} names ({@link TorchOps#forConv}); the values are the same.
      */
     static NDArray conv(NDArray x, NDArray w, NDArray b, ConvLayout layout) {
+        return conv(x, w, b, 1, layout);
+    }
+
+    /**
+     * 2-D convolution with "same" padding (k/2) and the given stride; {@code b} may be null (no bias). x [B, Cin, H,
+     * W] → [B, Cout, ⌈H/stride⌉, ⌈W/stride⌉] for odd k, as torch's {@code Conv2d(k, stride, padding=k//2)}.
+     */
+    static NDArray conv(NDArray x, NDArray w, NDArray b, int stride, ConvLayout layout) {
         long k = w.getShape().get(2);
         long p = k / 2;
         NDManager m = x.getManager();
         NDArray xc = TorchOps.forConv(x, m, layout);
         NDArray wc = TorchOps.forConv(w, m, layout);
         try {
-            return Conv2d.conv2d(xc, wc, b, new Shape(1, 1), new Shape(p, p), new Shape(1, 1), 1).singletonOrThrow();
+            return Conv2d.conv2d(xc, wc, b, new Shape(stride, stride), new Shape(p, p), new Shape(1, 1), 1)
+                    .singletonOrThrow();
         } finally {
             // the channels-last operands are handles on their own (or shared) memory: let go of them now, so that a
             // caller closing x frees it at once instead of at the end of the enclosing scope

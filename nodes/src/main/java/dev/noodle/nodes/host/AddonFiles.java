@@ -284,6 +284,60 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         return lib.library();
     }
 
+    private final LeasedCache<dev.noodle.engine.vae.TinyAutoencoder> taesds = new LeasedCache<>();
+    /** Preview decoders by file key, kept until {@link #close()}; replaced ones wait there too (a run may use one). */
+    private final Map<String, dev.noodle.engine.vae.TinyAutoencoder> previewDecoders = new HashMap<>();
+    private final java.util.List<dev.noodle.engine.vae.TinyAutoencoder> retiredPreviewDecoders =
+            new java.util.ArrayList<>();
+
+    /** A loaded TAESD and the reference that keeps it loaded; release the reference when done. */
+    public record TaesdLease(dev.noodle.engine.vae.TinyAutoencoder vae, SharedRef ref) {}
+
+    /**
+     * TAESD from its encoder and decoder files (models/vae_approx), float32 on the engine's device; read once and
+     * shared by every value using the same unchanged pair, freed when the last is released.
+     */
+    public TaesdLease taesd(dev.noodle.engine.vae.TinyAutoencoder.Variant variant, Path encoder, Path decoder) {
+        LeasedCache.Lease<dev.noodle.engine.vae.TinyAutoencoder> l = taesds.lease(key(encoder) + "&" + key(decoder),
+                () -> loadTaesd(variant, encoder, decoder), dev.noodle.engine.vae.TinyAutoencoder::sizeBytes,
+                this::countRead);
+        return new TaesdLease(l.value(), l.ref());
+    }
+
+    /**
+     * The TAESD decoder in {@code decoder} for live previews: loaded on first use and kept (about 5 MB) until this
+     * closes; a file changed on disk is read again.
+     */
+    public synchronized dev.noodle.engine.vae.TinyAutoencoder previewDecoder(
+            dev.noodle.engine.vae.TinyAutoencoder.Variant variant, Path decoder) {
+        String k = variant + "|" + key(decoder);
+        dev.noodle.engine.vae.TinyAutoencoder t = previewDecoders.get(k);
+        if (t == null) {
+            String prefix = variant + "|";
+            for (Iterator<Map.Entry<String, dev.noodle.engine.vae.TinyAutoencoder>> it =
+                    previewDecoders.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, dev.noodle.engine.vae.TinyAutoencoder> e = it.next();
+                if (e.getKey().startsWith(prefix)) {
+                    retiredPreviewDecoders.add(e.getValue());
+                    it.remove();
+                }
+            }
+            t = loadTaesd(variant, null, decoder);
+            fileReads++;
+            previewDecoders.put(k, t);
+        }
+        return t;
+    }
+
+    private dev.noodle.engine.vae.TinyAutoencoder loadTaesd(dev.noodle.engine.vae.TinyAutoencoder.Variant variant,
+            Path encoder, Path decoder) {
+        try (ModelFile enc = encoder == null ? null : ModelFiles.open(encoder);
+                ModelFile dec = decoder == null ? null : ModelFiles.open(decoder)) {
+            return dev.noodle.engine.vae.TinyAutoencoder.load(enc, dec, variant.scale(), variant.id(),
+                    models.target().device(), models.target().options());
+        }
+    }
+
     @Override
     public synchronized void close() {
         loras.values().forEach(Lora::close);
@@ -300,6 +354,11 @@ public final class AddonFiles implements AutoCloseable, EmbeddingLookupFactory {
         clipVisions.clear();
         styleModels.clear();
         gligens.clear();
+        taesds.clear();
+        previewDecoders.values().forEach(dev.noodle.engine.vae.TinyAutoencoder::close);
+        previewDecoders.clear();
+        retiredPreviewDecoders.forEach(dev.noodle.engine.vae.TinyAutoencoder::close);
+        retiredPreviewDecoders.clear();
         upscalers.clear();
     }
 }

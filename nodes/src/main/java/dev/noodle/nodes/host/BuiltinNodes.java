@@ -8,6 +8,7 @@ import dev.noodle.nodes.conditioning.ConditioningNodes;
 import dev.noodle.nodes.conditioning.SdxlConditioningNodes;
 import dev.noodle.nodes.image.ImageNodes;
 import dev.noodle.nodes.image.CannyNode;
+import dev.noodle.nodes.image.MaskNodes;
 import dev.noodle.nodes.image.PixelNodes;
 import dev.noodle.nodes.image.ScaleNodes;
 import dev.noodle.nodes.conditioning.InstructPixToPixConditioning;
@@ -100,6 +101,22 @@ public final class BuiltinNodes implements NodePack {
                 new GligenTextBoxApply(),
                 new LatentNodes.EmptyLatentImage(),
                 new LatentNodes.RepeatLatentBatch(),
+                // latent operations: compositing, arithmetic, batches, transforms, .latent files
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentComposite(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentCompositeMasked(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentBlend(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentAdd(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentSubtract(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentMultiply(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentInterpolate(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentBatch(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentFromBatch(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentBatchSeedBehavior(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentCrop(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentFlip(),
+                new dev.noodle.nodes.latent.LatentOpNodes.LatentRotate(),
+                new dev.noodle.nodes.latent.LatentFileNodes.SaveLatent(env),
+                new dev.noodle.nodes.latent.LatentFileNodes.LoadLatent(env),
                 new SamplerNodes.KSampler(),
                 new SamplerNodes.KSamplerAdvanced(),
                 new SigmaNodes.BasicScheduler(),
@@ -144,6 +161,21 @@ public final class BuiltinNodes implements NodePack {
                 new PixelNodes.ImageBlend(),
                 new CannyNode(),
                 new PixelNodes.ImageStitch(),
+                // masks: load, convert, combine, feather, grow, alpha
+                new MaskNodes.LoadImageMask(env),
+                new MaskNodes.ImageToMask(),
+                new MaskNodes.ImageColorToMask(),
+                new MaskNodes.MaskToImage(),
+                new MaskNodes.SolidMask(),
+                new MaskNodes.InvertMask(),
+                new MaskNodes.CropMask(),
+                new MaskNodes.MaskComposite(),
+                new MaskNodes.FeatherMask(),
+                new MaskNodes.GrowMask(),
+                new MaskNodes.ThresholdMask(),
+                new MaskNodes.MaskPreview(env),
+                new MaskNodes.JoinImageWithAlpha(),
+                new MaskNodes.SplitImageWithAlpha(),
                 // checkpoint add-ons: LoRA, hypernetwork, VAE files, merging, saving, inpainting, scaling
                 new LoraNodes.LoraLoader(env),
                 new LoraNodes.LoraLoaderModelOnly(env),
@@ -186,6 +218,19 @@ public final class BuiltinNodes implements NodePack {
                 new ScaleNodes.LatentUpscaleBy(),
                 new ScaleNodes.ImageScale(),
                 new ScaleNodes.ImageScaleBy(),
+                // image batches, placement and filters
+                new dev.noodle.nodes.image.ImageBatchNodes.ImageBatch(),
+                new dev.noodle.nodes.image.ImageBatchNodes.ImageFromBatch(),
+                new dev.noodle.nodes.image.ImageBatchNodes.RepeatImageBatch(),
+                new dev.noodle.nodes.image.ImageBatchNodes.EmptyImage(),
+                new dev.noodle.nodes.image.ImageBatchNodes.GetImageSize(),
+                new dev.noodle.nodes.image.ImageCompositeNodes.ImagePadForOutpaint(),
+                new dev.noodle.nodes.image.ImageCompositeNodes.ImageCompositeMasked(),
+                new dev.noodle.nodes.image.ImageCompositeNodes.ImageCrop(),
+                new dev.noodle.nodes.image.ImageCompositeNodes.ImageScaleToTotalPixels(),
+                new dev.noodle.nodes.image.ImageFilterNodes.ImageBlur(),
+                new dev.noodle.nodes.image.ImageFilterNodes.ImageSharpen(),
+                new dev.noodle.nodes.image.ImageFilterNodes.ImageQuantize(),
                 new ModelSamplingDiscrete(),
                 new ModelSamplingContinuous.ContinuousEdm(),
                 new ModelSamplingContinuous.ContinuousV(),

@@ -35,10 +35,18 @@ final class LeasedCache<T extends AutoCloseable> {
      * @param onLoad called after each load (counts file reads)
      */
     synchronized Lease<T> lease(Path file, Function<Path, T> load, ToLongFunction<T> size, Runnable onLoad) {
-        String k = AddonFiles.key(file);
+        return lease(AddonFiles.key(file), () -> load.apply(file), size, onLoad);
+    }
+
+    /**
+     * A lease on the model loaded from several files, under a key made of each file's {@link AddonFiles#key} (so a
+     * change to any of them loads it again).
+     */
+    synchronized Lease<T> lease(String k, java.util.function.Supplier<T> load, ToLongFunction<T> size,
+            Runnable onLoad) {
         Entry<T> e = entries.get(k);
         if (e == null) {
-            e = new Entry<>(load.apply(file));
+            e = new Entry<>(load.get());
             onLoad.run();
             entries.put(k, e);
         }

@@ -60,4 +60,52 @@ public final class MemoryPreflight {
         }
         return 16L << 30;
     }
+
+    /**
+     * Memory the system can give this process now without swapping: {@code MemAvailable} of {@code /proc/meminfo}
+     * in bytes, or −1 where that is not known (not Linux). {@code -Dnoodle.memoryPreflight.availableBytes=N} sets
+     * it instead (to try how a smaller machine would refuse).
+     */
+    public static long availableBytes() {
+        String given = System.getProperty("noodle.memoryPreflight.availableBytes"); // what-if runs and tests
+        if (given != null) {
+            return Long.parseLong(given.trim());
+        }
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    String[] f = line.substring("MemAvailable:".length()).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /**
+     * Refuses, before anything is allocated, work that needs more memory than the system has available (instead of
+     * being killed by the system part way through). Off with {@code -Dnoodle.memoryPreflight=false}.
+     *
+     * @param what what would allocate, naming the node and files (e.g. "Loading a.safetensors for KSampler")
+     * @param bytes about how much it allocates
+     * @param advice what to do instead
+     * @throws IllegalStateException when {@code bytes} exceed the available memory
+     */
+    public static void checkAvailable(String what, long bytes, String advice) {
+        if (!Boolean.parseBoolean(System.getProperty("noodle.memoryPreflight", "true"))) {
+            return;
+        }
+        checkAvailable(what, bytes, availableBytes(), advice);
+    }
+
+    /** As {@link #checkAvailable(String, long, String)} with the available bytes given (−1: unknown, no check). */
+    static void checkAvailable(String what, long bytes, long available, String advice) {
+        if (available >= 0 && bytes > available) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "%s needs about %.1f GB of memory,"
+                    + " but only %.1f GB are available (MemAvailable in /proc/meminfo); it was not started, so"
+                    + " nothing is lost. %s", what, bytes / 1e9, available / 1e9, advice));
+        }
+    }
 }

@@ -7,6 +7,8 @@ public enum ModelKind {
     CHECKPOINTS("checkpoints", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
     LORAS("loras", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
     VAE("vae", List.of(".safetensors", ".ckpt", ".pt", ".pth", ".bin")),
+    /** TAESD encoders and decoders (taesd_decoder.pth, taesdxl_encoder.safetensors …): previews and VAELoader. */
+    VAE_APPROX("vae_approx", List.of(".safetensors", ".pth", ".pt", ".ckpt", ".bin")),
     EMBEDDINGS("embeddings", List.of(".safetensors", ".pt", ".pth", ".bin")),
     HYPERNETWORKS("hypernetworks", List.of(".safetensors", ".pt", ".pth")),
     /** ControlNets and T2I-Adapters (ComfyUI also lists its t2i_adapter folder under controlnet). */

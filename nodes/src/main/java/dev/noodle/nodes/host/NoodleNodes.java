@@ -26,6 +26,7 @@ public final class NoodleNodes implements AutoCloseable {
     private final NodePacks packs;
     private final Map<Class<?>, Object> services = new HashMap<>();
     private final AddonFiles addons;
+    private final LatentPreviews previews;
 
     private final String engineProblem;
 
@@ -46,6 +47,13 @@ public final class NoodleNodes implements AutoCloseable {
         this.addons = new AddonFiles(env.models(), models);
         services.put(AddonFiles.class, addons);
         services.put(EmbeddingLookupFactory.class, addons);
+        this.previews = new LatentPreviews(env, addons, LatentPreviews.Method.AUTO);
+        services.put(LatentPreviews.class, previews);
+    }
+
+    /** How samplers preview (ComfyUI's {@code --preview-method}; {@code auto} unless a front end sets it). */
+    public LatentPreviews previews() {
+        return previews;
     }
 
     /**

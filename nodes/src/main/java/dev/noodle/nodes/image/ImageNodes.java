@@ -51,10 +51,7 @@ public final class ImageNodes {
             try {
                 for (int i = 0; i < images.batch(); i++) {
                     ctx.cancellation().throwIfCancelled();
-                    HeapTensor px = images.pixels();
-                    int plane = images.height() * images.width() * 3;
-                    float[] one = java.util.Arrays.copyOfRange(px.data(), i * plane, (i + 1) * plane);
-                    BufferedImage img = ImageTensors.toBufferedImage(one, images.height(), images.width(), 3);
+                    BufferedImage img = toBufferedImage(images, i);
                     Path file = t.folder().resolve(String.format("%s_%05d_.png", t.name(), counter++));
                     writer.write(img, file, ctx);
                     files.add(file);
@@ -70,6 +67,23 @@ public final class ImageNodes {
             }
         }
         return files;
+    }
+
+    /** Image {@code i} of a batch as 8-bit RGB, or RGBA when the image carries alpha (as ComfyUI saves four channels). */
+    static BufferedImage toBufferedImage(ImageValue images, int i) {
+        int pixels = images.height() * images.width();
+        float[] rgb = images.pixels().data();
+        if (!images.hasAlpha()) {
+            float[] one = java.util.Arrays.copyOfRange(rgb, i * pixels * 3, (i + 1) * pixels * 3);
+            return ImageTensors.toBufferedImage(one, images.height(), images.width(), 3);
+        }
+        float[] alpha = images.alpha().data();
+        float[] rgba = new float[pixels * 4];
+        for (int p = 0; p < pixels; p++) {
+            System.arraycopy(rgb, (i * pixels + p) * 3, rgba, p * 4, 3);
+            rgba[p * 4 + 3] = alpha[i * pixels + p];
+        }
+        return ImageTensors.toBufferedImage(rgba, images.height(), images.width(), 4);
     }
 
     /** SaveImage: PNG files in the output folder, with the workflow in their metadata. */
@@ -116,6 +130,47 @@ public final class ImageNodes {
         }
     }
 
+    private static final java.util.regex.Pattern IMAGE_NAME =
+            java.util.regex.Pattern.compile("(?i).*\\.(png|jpe?g|webp|bmp|gif)$");
+
+    /**
+     * The file a LoadImage value names, as ComfyUI's {@code folder_paths.get_annotated_filepath}: a trailing
+     * {@code " [input]"}, {@code " [output]"} or {@code " [temp]"} picks the folder (the input folder otherwise), and
+     * the rest is a path inside it, subfolders allowed ({@code clipspace/clipspace-mask-1.png [input]}, as ComfyUI's
+     * mask editor sets it).
+     *
+     * @throws IllegalArgumentException when the name leads outside its folder
+     */
+    public static Path annotatedFile(NodeEnvironment env, String value) {
+        return annotatedFile(env.inputDir(), env.outputDir(), env.tempDir(), value);
+    }
+
+    /** As {@link #annotatedFile(NodeEnvironment, String)} over these input, output and temp folders. */
+    public static Path annotatedFile(Path inputDir, Path outputDir, Path tempDir, String value) {
+        String name = value;
+        Path root = inputDir;
+        if (name.endsWith(" [input]")) {
+            name = name.substring(0, name.length() - 8);
+        } else if (name.endsWith(" [output]")) {
+            name = name.substring(0, name.length() - 9);
+            root = outputDir;
+        } else if (name.endsWith(" [temp]")) {
+            name = name.substring(0, name.length() - 7);
+            root = tempDir;
+        }
+        root = root.toAbsolutePath().normalize();
+        Path p;
+        try {
+            p = root.resolve(name).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException("image '" + value + "' is not a valid file name: " + e.getReason());
+        }
+        if (name.isEmpty() || !p.startsWith(root) || p.equals(root) || Path.of(name).isAbsolute()) {
+            throw new IllegalArgumentException("image '" + value + "' is outside the folder " + root);
+        }
+        return p;
+    }
+
     /**
      * LoadImage: an image from the input folder, and its mask from the alpha channel (1 − alpha).
      *
@@ -127,7 +182,23 @@ public final class ImageNodes {
         private final ComboInput image;
 
         public LoadImage(NodeEnvironment env) {
-            this(env, ComboInput.dynamic("image", () -> files(env)));
+            this(env, ComboInput.open("image", new ComboInput.OpenOptions() {
+                @Override
+                public List<String> get() {
+                    return files(env);
+                }
+
+                @Override
+                public boolean accepts(String value) {
+                    // as ComfyUI's VALIDATE_INPUTS: any existing image, e.g. "clipspace/clipspace-mask-1.png [input]"
+                    try {
+                        Path p = annotatedFile(env, value);
+                        return Files.isRegularFile(p) && IMAGE_NAME.matcher(p.getFileName().toString()).matches();
+                    } catch (IllegalArgumentException e) {
+                        return false;
+                    }
+                }
+            }));
         }
 
         private LoadImage(NodeEnvironment env, ComboInput image) {
@@ -146,7 +217,7 @@ public final class ImageNodes {
             if (Files.isDirectory(dir)) {
                 try (var s = Files.list(dir)) {
                     s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
-                            .filter(n -> n.matches("(?i).*\\.(png|jpe?g|webp|bmp|gif)$")).sorted().forEach(names::add);
+                            .filter(n -> IMAGE_NAME.matcher(n).matches()).sorted().forEach(names::add);
                 } catch (IOException e) {
                     // an unreadable folder lists nothing
                 }
@@ -159,10 +230,7 @@ public final class ImageNodes {
 
         private Path file(NodeInputs in) {
             String name = in.get(image);
-            Path p = env.inputDir().resolve(name).normalize();
-            if (!p.startsWith(env.inputDir()) || Path.of(name).isAbsolute()) {
-                throw new IllegalArgumentException("image '" + name + "' is outside the input folder " + env.inputDir());
-            }
+            Path p = annotatedFile(env, name);
             try {
                 DemoInputs.ensureIfDemo(env.inputDir(), name);
             } catch (IOException e) {

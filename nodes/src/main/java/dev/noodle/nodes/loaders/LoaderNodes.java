@@ -15,6 +15,7 @@ import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.nodes.values.ClipValue;
+import dev.noodle.nodes.values.LazyPart;
 import dev.noodle.nodes.values.ModelRecipe;
 import dev.noodle.nodes.values.ModelValue;
 import dev.noodle.nodes.values.SharedRef;
@@ -118,6 +119,9 @@ public final class LoaderNodes {
      */
     static Parts load(NodeContext ctx, String name, Path path) {
         ModelManager models = ctx.service(ModelManager.class);
+        if (!models.isLoaded(path)) {
+            return lazy(ctx, name, path, models);
+        }
         int before = models.loadCount();
         ModelManager.Lease model = models.acquire(path, s -> ctx.progress(0, 1));
         ModelManager.Lease clip = models.acquire(path, s -> { });
@@ -145,6 +149,42 @@ public final class LoaderNodes {
         ClipValue cl = new ClipValue(hold(clip), c.clip(), c.tokenizer(), c.encoding(), c.info().family(),
                 List.of(), null, c.clip2(), origin);
         VaeValue v = new VaeValue(hold(vae), c.vae(), name);
+        return new Parts(m, cl, v);
+    }
+
+    /**
+     * A checkpoint that is not loaded yet: described now (a damaged or unknown file fails here, naming it), its
+     * weights loaded the first time a node needs a part in memory. Saving a merge of such checkpoints reads their
+     * files tensor by tensor and loads neither.
+     */
+    private static Parts lazy(NodeContext ctx, String name, Path path, ModelManager models) {
+        LazyCheckpoint ck = LazyCheckpoint.open(models, name, path);
+        var d = ck.described();
+        if (d.info().vaePrefix().isEmpty()) {
+            ck.hold().release(); // closes the file
+            throw new IllegalArgumentException(name + " has no VAE inside; this node needs one. Load a VAE file"
+                    + " with the Load VAE node instead.");
+        }
+        ctx.message(MessageLevel.INFO, "opened " + name + " (" + d.info().family() + "); its weights are read when"
+                + " a node first needs them");
+        if (name.equals(DemoCheckpoint.FILE_NAME)) {
+            ctx.message(MessageLevel.INFO, "this is Noodle's demo model: its weights are random, so its images"
+                    + " are abstract");
+        }
+        ModelRecipe origin = ModelRecipe.file(name, path);
+        var family = d.info().family();
+        LazyPart<dev.noodle.engine.unet.UNetModel> unet = new LazyPart<>(() -> ck.loaded().unet(), ck::unetWeights,
+                null);
+        ModelValue m = new ModelValue(ck.hold(), null, d.sampling(), family.latentScale(), family, List.of(), 0, null,
+                List.of(), origin, unet);
+        LazyPart<dev.noodle.engine.text.ClipTextModel> clip = new LazyPart<>(() -> ck.loaded().clip(),
+                ck::clipWeights, null);
+        LazyPart<dev.noodle.engine.text.ClipTextModel> clip2 = family.base() != dev.noodle.engine.model.ModelFamily.SDXL
+                ? null : new LazyPart<>(() -> ck.loaded().clip2(), ck::clip2Weights, null);
+        ClipValue cl = new ClipValue(ck.hold(), null, d.tokenizer(), d.encoding(), family, List.of(), null, null,
+                origin, clip, clip2);
+        VaeValue v = new VaeValue(ck.hold(), null, name, new LazyPart<>(() -> ck.loaded().vae(), ck::vaeWeights,
+                null));
         return new Parts(m, cl, v);
     }
 }

@@ -21,6 +21,7 @@ import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.ImageValue;
 import dev.noodle.nodes.values.LatentValue;
 import dev.noodle.nodes.values.VaeValue;
+import dev.noodle.engine.vae.TinyAutoencoder;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -44,7 +45,8 @@ public final class VaeLoaderNodes {
         private final ComboInput vaeName;
 
         public VaeLoader(NodeEnvironment env) {
-            this(env, ComboInput.dynamic("vae_name", () -> LoraNodes.withDemo(env, ModelKind.VAE, DemoAddons.VAE)));
+            this(env, ComboInput.dynamic("vae_name", () -> TaesdFiles.withTaesd(env,
+                    LoraNodes.withDemo(env, ModelKind.VAE, DemoAddons.VAE))));
         }
 
         private VaeLoader(NodeEnvironment env, ComboInput vaeName) {
@@ -59,12 +61,24 @@ public final class VaeLoaderNodes {
 
         @Override
         public Optional<String> changeFingerprint(NodeInputs in) {
-            return LoraNodes.fingerprint(env, ModelKind.VAE, in.get(vaeName));
+            String name = in.get(vaeName);
+            Optional<TinyAutoencoder.Variant> taesd = TaesdFiles.variant(name);
+            if (taesd.isPresent()) {
+                return TaesdFiles.fingerprint(env, taesd.get());
+            }
+            return LoraNodes.fingerprint(env, ModelKind.VAE, name);
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             String name = ctx.inputs().get(vaeName);
+            Optional<TinyAutoencoder.Variant> taesd = TaesdFiles.variant(name);
+            if (taesd.isPresent()) { // ComfyUI's image TAEs: encoder and decoder from models/vae_approx
+                TinyAutoencoder.Variant v = taesd.get();
+                AddonFiles.TaesdLease lease = ctx.service(AddonFiles.class).taesd(v,
+                        TaesdFiles.encoder(env, v), TaesdFiles.decoder(env, v));
+                return NodeOutputs.of(new VaeValue(lease.ref(), lease.vae(), name));
+            }
             AddonFiles.VaeLease lease = ctx.service(AddonFiles.class).vae(LoraNodes.file(env, ModelKind.VAE, name));
             return NodeOutputs.of(new VaeValue(lease.ref(), lease.vae(), name));
         }
@@ -99,7 +113,7 @@ public final class VaeLoaderNodes {
             if (tile < overlap * 4) {
                 overlap = tile / 4; // as ComfyUI
             }
-            int f = vae.vae().config().downscale();
+            int f = vae.vae().downscale();
             HeapTensor s = latent.samples();
             try (NDManager m = NodeSupport.scope(ctx)) {
                 NDArray img = vae.vae().decodeTiled(s.toNd(m), tile / f, overlap / f); // [B, 3, H, W]

@@ -34,7 +34,9 @@ import java.util.Map;
 /**
  * CheckpointSave, as ComfyUI's ({@code comfy_extras/nodes_model_merging.py}): writes MODEL + CLIP + VAE as one
  * safetensors checkpoint in the original LDM layout into the output folder ({@code checkpoints/ComfyUI_00001_
- * .safetensors} by default), so a merge or a LoRA-baked model can be loaded again with Load Checkpoint. The file
+ * .safetensors} by default), so a merge or a LoRA-baked model can be loaded again with Load Checkpoint. The file is
+ * written tensor by tensor: a merge of checkpoints that are not loaded is computed from their files as it is
+ * written, in the first input's precision, without loading either. The file
  * carries the workflow ({@code prompt}, {@code workflow}), {@code modelspec.*} fields and the merge recipe (every
  * patch applied to the model and the text encoder) in its {@code __metadata__}.
  */
@@ -73,13 +75,16 @@ public final class CheckpointSaveNode extends Node {
             throw new IllegalArgumentException("the MODEL is " + model.family() + " but the CLIP is " + clip.family()
                     + "; a checkpoint needs a text encoder of its own family");
         }
-        if (model.unet().attentionHook() != null) {
+        if (model.lazyUnet() == null && model.unet().attentionHook() != null) {
             ctx.message(MessageLevel.WARNING, "the hypernetwork on this MODEL is not part of its weights and is not"
                     + " saved; load it again on the saved checkpoint");
         }
+        // each tensor is read (from memory, from the input files, or computed by a merge) as it is written
         Path file = SaveNodes.save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.writer(
-                new CheckpointWriter.Parts(model.family(), model.unet().weights(), clip.clip(), vae.vae(),
-                        model.sampling().prediction(), clip.clip2()), metadata(ctx, model, clip, vae, title)));
+                new CheckpointWriter.Streams(model.family(), MergeNodes.unetWeights(model),
+                        MergeNodes.clipWeights(clip), MergeNodes.vaeWeights(vae, ctx.nodeType()),
+                        model.sampling().prediction(),
+                        MergeNodes.clip2Weights(clip)), metadata(ctx, model, clip, vae, title)));
         return new NodeOutputs(List.of(), Map.of("checkpoints", List.of(file)));
     }
 

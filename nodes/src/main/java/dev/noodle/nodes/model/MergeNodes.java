@@ -1,10 +1,14 @@
 package dev.noodle.nodes.model;
 
+import dev.noodle.nodes.host.MemoryPreflight;
 import dev.noodle.nodes.host.NodeSupport;
-import dev.noodle.nodes.loaders.LoraNodes;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.noodle.engine.io.TensorCodec;
+import dev.noodle.engine.io.WeightSet;
+import dev.noodle.engine.model.CheckpointWriter;
 import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.text.ClipTextModel;
 import dev.noodle.engine.unet.UNetModel;
@@ -19,6 +23,7 @@ import dev.noodle.graph.spec.FloatInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.values.ClipValue;
+import dev.noodle.nodes.values.LazyPart;
 import dev.noodle.nodes.values.ModelRecipe;
 import dev.noodle.nodes.values.ModelValue;
 import dev.noodle.nodes.values.SharedRef;
@@ -33,7 +38,8 @@ import java.util.function.Function;
 /**
  * Model merging: ComfyUI's ModelMergeSimple / ModelMergeBlocks / ModelMergeSD1 / ModelMergeSD2 / ModelMergeSDXL /
  * ModelMergeSubtract / ModelMergeAdd / CLIPMergeSimple / CLIPMergeSubtract / CLIPMergeAdd and Noodle's
- * CheckpointMerger with AUTOMATIC1111's formulas. Merged weights are new arrays owned by the result; the inputs
+ * CheckpointMerger with AUTOMATIC1111's formulas. A merge is lazy: saved, it is computed key by key from the inputs
+ * (their files when they are not loaded); needed in memory, it is made as new arrays owned by the result. The inputs
  * are never modified.
  */
 public final class MergeNodes {
@@ -43,10 +49,7 @@ public final class MergeNodes {
     static final SocketInput<ModelValue> MODEL2 = SocketInput.of("model2", PortType.MODEL, ModelValue.class);
 
     /** Per-key combination of the inputs' weights (same key, same shape), computed in float32. */
-    @FunctionalInterface
-    interface Formula {
-        NDArray combine(NDArray[] w);
-    }
+    interface Formula extends MergedWeights.Formula {}
 
     /** Merges the UNets: keys of the first model whose shape every other model shares; others keep model 1's. */
     static ModelValue mergeModels(NodeContext ctx, List<ModelValue> models, Formula f, String note, String method,
@@ -79,108 +82,194 @@ public final class MergeNodes {
         return ModelRecipe.merge(method, ratios, recipes);
     }
 
+    /** A UNet's weights as a merge reads them: from its file when not loaded, else from memory. */
+    static WeightSet unetWeights(ModelValue m) {
+        return m.lazyUnet() != null ? m.lazyUnet().weights() : CheckpointWriter.unetWeights(m.unet().weights());
+    }
+
+    /** A VAE's weights as a save reads them: from its file when not loaded, else from memory. */
+    static WeightSet vaeWeights(dev.noodle.nodes.values.VaeValue v, String node) {
+        return v.lazyVae() != null ? v.lazyVae().weights() : CheckpointWriter.vaeWeights(v.autoencoderKL(node));
+    }
+
+    /** A text encoder's weights as a merge reads them: from its file when not loaded, else from memory. */
+    static WeightSet clipWeights(ClipValue c) {
+        return c.lazyClip() != null ? c.lazyClip().weights() : CheckpointWriter.clipWeights(c.clip());
+    }
+
+    /** SDXL bigG's weights as a merge reads them, or null for single-encoder families. */
+    static WeightSet clip2Weights(ClipValue c) {
+        if (c.lazyClip2() != null) {
+            return c.lazyClip2().weights();
+        }
+        return c.dual() ? CheckpointWriter.clipWeights(c.clip2()) : null;
+    }
+
     /**
      * As {@link #mergeModels(NodeContext, List, Formula, String, String, Map)} with a formula chosen per weight
-     * key; the result's recipe is {@code method} with {@code ratios} of the inputs' recipes.
+     * key; the result's recipe is {@code method} with {@code ratios} of the inputs' recipes. The merge is lazy: the
+     * result is computed key by key when it is saved (nothing held in memory) or, the first time a node needs the
+     * UNet in memory, made as one array per merged key beside the first model's.
      */
     static ModelValue mergeModelsPerKey(NodeContext ctx, List<ModelValue> models, Function<String, Formula> perKey,
             String note, String method, Map<String, ? extends Number> ratios) {
         List<ModelRecipe> recipes = models.stream().map(ModelValue::recipe).toList();
         requireOneFamily("model", models.stream().map(ModelValue::family).toList(), recipes);
         ModelValue first = models.get(0);
-        UNetWeights base = first.unet().weights();
-        List<Function<String, NDArray>> getters = new ArrayList<>();
-        List<java.util.Set<String>> keys = new ArrayList<>();
-        for (ModelValue m : models) {
-            getters.add(m.unet().weights()::get);
-            keys.add(m.unet().weights().keys());
-        }
-        NDManager owner = NDManager.newBaseManager(base.get(base.keys().iterator().next()).getDevice());
-        try {
-            Map<String, NDArray> merged = merge(ctx, base.keys(), getters, keys, perKey, owner, k -> false);
-            UNetWeights patched = base.patched(merged, owner);
-            UNetModel unet = first.unet().withWeights(patched);
-            long bytes = LoraNodes.ownBytes(base, patched);
-            return first.withUNet(unet, note, bytes, SharedRef.closing(bytes, patched,
-                    SharedRef.retainOwned(first.owned())), recipe(method, ratios, recipes));
-        } catch (RuntimeException e) {
-            owner.close();
-            throw e;
-        }
+        MergedWeights merged = new MergedWeights(models.stream().map(MergeNodes::unetWeights).toList(),
+                k -> perKey.apply(k), k -> false);
+        warnMismatched(ctx, merged);
+        String what = "the merge '" + note + "' of " + recipes.stream()
+                .map(r -> r == null ? "a model" : r.sourceNames()).toList();
+        LazyPart<UNetModel> part = new LazyPart<>(() -> {
+            UNetModel base = first.unet();
+            UNetWeights w = base.weights();
+            NDManager owner = NDManager.newBaseManager(w.get(merged.keys().get(0)).getDevice());
+            return withOwner(owner, () -> base.withWeights(w.patched(materialise(what, merged, w::get, owner),
+                    owner)));
+        }, () -> merged, u -> closeReplacements(u.weights()));
+        List<String> patches = new ArrayList<>(first.patches());
+        patches.add(note);
+        ctx.progress(1, 1);
+        return new ModelValue(holdAll(models.stream().map(ModelValue::hold).toList(),
+                models.stream().map(ModelValue::owned).toList()), null, first.sampling(), first.latentScale(),
+                first.family(), patches, 0, SharedRef.closing(0, part.closer()), first.guidance(),
+                recipe(method, ratios, recipes), part);
     }
 
-    /** Merges the text encoders (position ids and logit scale stay clip 1's, as ComfyUI). */
+    /** Merges the text encoders (both of SDXL's, each key by key, as ComfyUI's merges every CLIP weight). */
     static ClipValue mergeClips(NodeContext ctx, List<ClipValue> clips, Formula f, String note, String method,
             Map<String, ? extends Number> ratios) {
         List<ModelRecipe> recipes = clips.stream().map(ClipValue::recipe).toList();
         requireOneFamily("clip", clips.stream().map(ClipValue::family).toList(), recipes);
         ClipValue first = clips.get(0);
-        ClipTextModel base = first.clip();
-        List<Function<String, NDArray>> getters = new ArrayList<>();
-        List<java.util.Set<String>> keys = new ArrayList<>();
-        for (ClipValue c : clips) {
-            getters.add(c.clip()::parameter);
-            keys.add(c.clip().parameterKeys());
+        String what = "the text encoder merge '" + note + "' of " + recipes.stream()
+                .map(r -> r == null ? "a CLIP" : r.sourceNames()).toList();
+        java.util.function.Predicate<String> keep = k -> k.endsWith(".position_ids") || k.endsWith(".logit_scale");
+        MergedWeights m1 = new MergedWeights(clips.stream().map(MergeNodes::clipWeights).toList(), k -> f, keep);
+        warnMismatched(ctx, m1);
+        LazyPart<ClipTextModel> part1 = new LazyPart<>(() -> {
+            ClipTextModel base = first.clip();
+            NDManager owner = NDManager.newBaseManager(base.parameter(base.parameterKeys().iterator().next())
+                    .getDevice());
+            return withOwner(owner, () -> base.withParameters(materialise(what, m1, base::parameter, owner), owner));
+        }, () -> m1, ClipTextModel::close);
+        LazyPart<ClipTextModel> part2 = null;
+        if (first.dual()) {
+            List<WeightSet> in2 = new ArrayList<>();
+            for (ClipValue c : clips) {
+                WeightSet g = clip2Weights(c);
+                if (g == null) {
+                    throw new IllegalArgumentException("cannot merge the SDXL CLIP of clip1 with a CLIP that has no"
+                            + " OpenCLIP bigG encoder; connect the CLIP outputs of two SDXL checkpoint loaders");
+                }
+                in2.add(g);
+            }
+            MergedWeights m2 = new MergedWeights(in2, k -> f, keep);
+            warnMismatched(ctx, m2);
+            part2 = new LazyPart<>(() -> {
+                ClipTextModel base = first.clip2();
+                NDManager owner = NDManager.newBaseManager(base.parameter(base.parameterKeys().iterator().next())
+                        .getDevice());
+                return withOwner(owner, () -> base.withParameters(materialise(what + " (bigG)", m2, base::parameter,
+                        owner), owner));
+            }, () -> m2, ClipTextModel::close);
         }
-        NDManager owner = NDManager.newBaseManager(base.parameter(base.parameterKeys().iterator().next()).getDevice());
+        List<String> patches = new ArrayList<>(first.patches());
+        patches.add(note);
+        return new ClipValue(holdAll(clips.stream().map(ClipValue::hold).toList(),
+                clips.stream().map(ClipValue::owned).toList()), null, first.tokenizer(), first.encoding(),
+                first.family(), patches, part2 == null ? SharedRef.closing(0, part1.closer())
+                        : SharedRef.closing(0, part1.closer(), part2.closer()), null,
+                recipe(method, ratios, recipes), part1, part2);
+    }
+
+    private static <T> T withOwner(NDManager owner, java.util.function.Supplier<T> body) {
         try {
-            Map<String, NDArray> merged = merge(ctx, base.parameterKeys(), getters, keys, k -> f, owner,
-                    k -> k.endsWith(".position_ids") || k.endsWith(".logit_scale"));
-            ClipTextModel patched = base.withParameters(merged, owner);
-            return first.withClip(patched, note, SharedRef.closing(0, patched, SharedRef.retainOwned(first.owned())),
-                    recipe(method, ratios, recipes));
+            return body.get();
         } catch (RuntimeException e) {
             owner.close();
             throw e;
         }
     }
 
-    private static Map<String, NDArray> merge(NodeContext ctx, java.util.Set<String> baseKeys,
-            List<Function<String, NDArray>> getters, List<java.util.Set<String>> keys, Function<String, Formula> f,
-            NDManager owner,
-            java.util.function.Predicate<String> skip) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        List<String> mismatched = new ArrayList<>();
-        int done = 0;
-        for (String k : baseKeys) {
-            if (ctx.cancellation().isCancelled()) {
-                throw NodeSupport.cancelledException();
-            }
-            NDArray a = getters.get(0).apply(k);
-            if (skip.test(k) || !a.getDataType().isFloating()) {
-                continue;
-            }
-            NDArray[] w = new NDArray[getters.size()];
-            boolean ok = true;
-            for (int i = 0; i < w.length; i++) {
-                if (!keys.get(i).contains(k) || !getters.get(i).apply(k).getShape().equals(a.getShape())) {
-                    ok = false;
-                    break;
-                }
-                w[i] = getters.get(i).apply(k);
-            }
-            if (!ok) {
-                mismatched.add(k);
-                continue;
-            }
-            try (NDManager scope = owner.newSubManager()) {
-                NDArray[] f32 = new NDArray[w.length];
-                for (int i = 0; i < w.length; i++) {
-                    f32[i] = w[i].toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
-                    f32[i].attach(scope);
-                }
-                NDArray r = f.apply(k).combine(f32).toType(a.getDataType(), true);
-                r.attach(owner);
-                out.put(k, r);
-            }
-            ctx.progress(++done, baseKeys.size());
-        }
+    private static void warnMismatched(NodeContext ctx, MergedWeights merged) {
+        List<String> mismatched = merged.mismatched();
         if (!mismatched.isEmpty()) {
             ctx.message(MessageLevel.WARNING, mismatched.size() + " weights differ in shape or are missing and were"
                     + " not merged (kept from the first input), e.g. " + mismatched.subList(0,
                     Math.min(3, mismatched.size())) + ". The models are probably of different families.");
         }
+    }
+
+    /**
+     * One hold on every input (and on what each owns) for as long as the merge lives: a lazy merge reads them when
+     * it is saved or made.
+     */
+    private static SharedRef holdAll(List<ModelValue.Hold> holds, List<AutoCloseable> owned) {
+        List<AutoCloseable> kept = new ArrayList<>();
+        for (ModelValue.Hold h : holds) {
+            if (h != null) {
+                ModelValue.Hold r = h.retain();
+                kept.add(r::release);
+            }
+        }
+        for (AutoCloseable o : owned) {
+            AutoCloseable r = SharedRef.retainOwned(o);
+            if (r != null) {
+                kept.add(r);
+            }
+        }
+        return SharedRef.closing(0, kept.toArray(AutoCloseable[]::new));
+    }
+
+    /** The merged keys as arrays of the stored types of {@code base} (after a memory check), owned by {@code owner}. */
+    private static Map<String, NDArray> materialise(String what, MergedWeights merged, Function<String, NDArray> base,
+            NDManager owner) {
+        long bytes = 0;
+        for (String k : merged.mergedKeys()) {
+            bytes += TensorCodec.elementCount(merged.shape(k)) * base.apply(k).getDataType().getNumOfBytes();
+        }
+        MemoryPreflight.checkAvailable("Making " + what + " in memory", bytes, "Close other programs or free idle"
+                + " models, or save the merge (CheckpointSave, ModelSave, CLIPSave) without sampling it in the same"
+                + " run: saving computes it tensor by tensor, and the saved file loads like any checkpoint.");
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (String k : merged.mergedKeys()) {
+            ai.djl.ndarray.types.DataType t = base.apply(k).getDataType();
+            NDArray a = owner.create(merged.floats(k), new Shape(merged.shape(k)));
+            if (t != ai.djl.ndarray.types.DataType.FLOAT32) {
+                NDArray c = a.toType(t, false);
+                a.close();
+                a = c;
+            }
+            out.put(k, a);
+        }
         return out;
+    }
+
+    // a patched UNet's weights own only the merged arrays' manager: closing them frees those and nothing shared
+    private static void closeReplacements(UNetWeights w) {
+        w.close();
+    }
+
+    static Formula weighted(float r) {
+        return MergedWeights.weighted(r)::combine;
+    }
+
+    static Formula linear(float ra, float rb) {
+        return MergedWeights.linear(ra, rb)::combine;
+    }
+
+    static Formula difference(float m) {
+        return MergedWeights.difference(m)::combine;
+    }
+
+    static Formula sum() {
+        return MergedWeights.sum()::combine;
+    }
+
+    static Formula addDifference(float m) {
+        return MergedWeights.addDifference(m)::combine;
     }
 
     /** ModelMergeSimple: model1·ratio + model2·(1 − ratio). */
@@ -202,7 +291,7 @@ public final class MergeNodes {
             NodeInputs in = ctx.inputs();
             float r = in.getFloat(RATIO);
             return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)),
-                    w -> w[0].mul(r).add(w[1].mul(1f - r)),
+                    weighted(r),
                     "merge model1×" + r + " + model2×" + (1 - r), "ModelMergeSimple", Map.of("ratio", r)));
         }
     }
@@ -226,7 +315,7 @@ public final class MergeNodes {
             NodeInputs in = ctx.inputs();
             float m = in.getFloat(MULTIPLIER);
             return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)),
-                    w -> w[0].sub(w[1]).mul(m), "(model1 − model2)×" + m, "ModelMergeSubtract",
+                    difference(m), "(model1 − model2)×" + m, "ModelMergeSubtract",
                     Map.of("multiplier", m)));
         }
     }
@@ -244,7 +333,7 @@ public final class MergeNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)), w -> w[0].add(w[1]),
+            return NodeOutputs.of(mergeModels(ctx, List.of(in.get(MODEL1), in.get(MODEL2)), sum(),
                     "model1 + model2", "ModelMergeAdd", Map.of()));
         }
     }
@@ -269,7 +358,7 @@ public final class MergeNodes {
             NodeInputs in = ctx.inputs();
             float r = in.getFloat(RATIO);
             return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)),
-                    w -> w[0].mul(r).add(w[1].mul(1f - r)),
+                    weighted(r),
                     "merge clip1×" + r + " + clip2×" + (1 - r), "CLIPMergeSimple", Map.of("ratio", r)));
         }
     }
@@ -320,7 +409,7 @@ public final class MergeNodes {
             }
             return NodeOutputs.of(mergeModelsPerKey(ctx, List.of(in.get(MODEL1), in.get(MODEL2)), k -> {
                 float r = ratioFor(k, ratios);
-                return w -> w[0].mul(r).add(w[1].mul(1f - r));
+                return weighted(r);
             }, "block merge model1×ratio + model2×(1 − ratio), ratios " + ratios, type, ratios));
         }
 
@@ -415,7 +504,7 @@ public final class MergeNodes {
             NodeInputs in = ctx.inputs();
             float m = in.getFloat(MULTIPLIER);
             return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)),
-                    w -> w[0].sub(w[1]).mul(m), "(clip1 − clip2)×" + m, "CLIPMergeSubtract",
+                    difference(m), "(clip1 − clip2)×" + m, "CLIPMergeSubtract",
                     Map.of("multiplier", m)));
         }
     }
@@ -433,7 +522,7 @@ public final class MergeNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             NodeInputs in = ctx.inputs();
-            return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)), w -> w[0].add(w[1]),
+            return NodeOutputs.of(mergeClips(ctx, List.of(in.get(CLIP1), in.get(CLIP2)), sum(),
                     "clip1 + clip2", "CLIPMergeAdd", Map.of()));
         }
     }
@@ -500,10 +589,10 @@ public final class MergeNodes {
                 }
                 models.add(c);
                 clips.add(cc);
-                f = w -> w[0].add(w[1].sub(w[2]).mul(m));
+                f = addDifference(m);
                 note = "A1111 add difference A + " + m + "·(B − C)";
             } else {
-                f = w -> w[0].mul(1f - m).add(w[1].mul(m));
+                f = linear(1f - m, m);
                 note = "A1111 weighted sum (1 − " + m + ")·A + " + m + "·B";
             }
             String method = "NoodleCheckpointMerger " + in.get(INTERP_METHOD).optionName();

@@ -2,7 +2,7 @@ package dev.noodle.nodes.model;
 
 import dev.noodle.engine.io.SafetensorsWriter;
 import dev.noodle.engine.model.CheckpointWriter;
-import dev.noodle.engine.text.ClipTextModel;
+import dev.noodle.engine.io.WeightSet;
 import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
@@ -86,9 +86,9 @@ public final class SaveNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             NodeInputs in = ctx.inputs();
-            VaeValue vae = in.get(VAE);
+            var weights = MergeNodes.vaeWeights(in.get(VAE), "VAESave");
             Map<String, String> meta = workflowTexts(ctx);
-            Path file = save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.vaeWriter(vae.vae(), meta));
+            Path file = save(ctx, env, in.get(FILENAME_PREFIX), title -> CheckpointWriter.vaeWriter(weights, meta));
             return new NodeOutputs(List.of(), Map.of("vae", List.of(file)));
         }
     }
@@ -126,16 +126,16 @@ public final class SaveNodes {
             if (recipe != null) {
                 meta.put(ModelRecipe.METADATA_KEY, ModelRecipe.metadataText(null, recipe));
             }
-            Map<String, ClipTextModel> parts = new LinkedHashMap<>();
+            Map<String, WeightSet> parts = new LinkedHashMap<>();
             switch (clip.family().base()) {
-                case SD1 -> parts.put("clip_l", clip.clip());
-                case SD2 -> parts.put("clip_h", clip.clip());
+                case SD1 -> parts.put("clip_l", MergeNodes.clipWeights(clip));
+                case SD2 -> parts.put("clip_h", MergeNodes.clipWeights(clip));
                 case SDXL -> {
                     if (clip.dual()) {
-                        parts.put("clip_l", clip.clip());
-                        parts.put("clip_g", clip.clip2());
+                        parts.put("clip_l", MergeNodes.clipWeights(clip));
+                        parts.put("clip_g", MergeNodes.clip2Weights(clip));
                     } else {
-                        parts.put("clip_g", clip.clip()); // the refiner has bigG only
+                        parts.put("clip_g", MergeNodes.clipWeights(clip)); // the refiner has bigG only
                     }
                 }
                 default -> throw new IllegalArgumentException("CLIPSave: cannot name the text encoder of a "
@@ -143,7 +143,7 @@ public final class SaveNodes {
             }
             List<Path> files = new ArrayList<>();
             String prefix = in.get(FILENAME_PREFIX);
-            for (Map.Entry<String, ClipTextModel> e : parts.entrySet()) {
+            for (Map.Entry<String, WeightSet> e : parts.entrySet()) {
                 files.add(save(ctx, env, prefix + "_" + e.getKey(),
                         title -> CheckpointWriter.clipWriter(e.getValue(), meta)));
             }
@@ -176,13 +176,13 @@ public final class SaveNodes {
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             NodeInputs in = ctx.inputs();
             ModelValue model = in.get(MODEL);
-            if (model.unet().attentionHook() != null) {
+            if (model.lazyUnet() == null && model.unet().attentionHook() != null) {
                 ctx.message(MessageLevel.WARNING, "the hypernetwork on this MODEL is not part of its weights and is"
                         + " not saved; load it again on the saved model");
             }
             Path file = save(ctx, env, in.get(FILENAME_PREFIX), title -> {
                 Map<String, String> meta = CheckpointSaveNode.metadata(ctx, model, null, null, title);
-                return CheckpointWriter.unetWriter(model.unet().weights(), model.sampling().prediction(), meta);
+                return CheckpointWriter.unetWriter(MergeNodes.unetWeights(model), model.sampling().prediction(), meta);
             });
             return new NodeOutputs(List.of(), Map.of("diffusion_models", List.of(file)));
         }

@@ -1,5 +1,6 @@
 package dev.noodle.nodes.sampling;
 
+import dev.noodle.nodes.host.LatentPreviews;
 import dev.noodle.nodes.host.MemoryPreflight;
 import dev.noodle.nodes.host.NodeSupport;
 import dev.noodle.nodes.image.ScaleNodes;
@@ -14,12 +15,12 @@ import dev.noodle.engine.diffusion.GuidanceRule;
 import dev.noodle.engine.diffusion.LatentArea;
 import dev.noodle.engine.diffusion.NoiseMode;
 import dev.noodle.engine.diffusion.SamplingRequest;
-import dev.noodle.engine.image.LatentPreview;
 import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.SamplerKind;
 import dev.noodle.engine.sampling.SamplingCancelledException;
 import dev.noodle.engine.sampling.Scheduler;
 import dev.noodle.engine.sampling.StepCallback;
+import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.Node;
 import dev.noodle.graph.node.NodeContext;
 import dev.noodle.graph.node.NodeInputs;
@@ -45,9 +46,6 @@ import java.util.Map;
 /** KSampler and KSamplerAdvanced, shaped as ComfyUI's; both sample through {@link #sample}. */
 public final class SamplerNodes {
     private SamplerNodes() {}
-
-    /** A live preview of the denoised latent every this many steps (and at the last). */
-    static final int PREVIEW_EVERY = 3;
 
     static final SocketInput<ModelValue> MODEL = SocketInput.of("model", PortType.MODEL, ModelValue.class);
     static final IntInput STEPS = IntInput.of("steps", 20, 1, 10000);
@@ -146,15 +144,16 @@ public final class SamplerNodes {
                         d.cfgCond2Negative(), d.nested());
                 case GuiderValue.PerpNeg p -> new GuidanceRule.PerpNeg(ownEntries, p.negScale());
             };
-            float[][] factors = model.family().sdxlLatents()
-                    ? LatentPreview.SDXL_FACTORS : LatentPreview.SD15_FACTORS;
+            LatentPreviews.Pacer previews = new LatentPreviews.Pacer(LatentPreviews.of(ctx)
+                    .previewer(model.family().sdxlLatents(), w -> ctx.message(MessageLevel.WARNING, w))
+                    .orElse(null));
             HeapTensor[] lastDenoised = new HeapTensor[1];
             StepCallback cb = (step, total, sigma, xs, denoised) -> {
                 if (step == total - 1) {
                     lastDenoised[0] = HeapTensor.of(denoised);
                 }
-                ctx.progress(step + 1, total, step % PREVIEW_EVERY == PREVIEW_EVERY - 1 || step == total - 1
-                        ? LatentPreview.preview(denoised, factors) : null);
+                ctx.progress(step + 1, total,
+                        previews.at(step, total, denoised, ctx.cancellation().isCancelled()));
             };
             NDArray out = sigmas == null
                     ? DiffusionSampler.sample(dm, r, x, mask, latent.batchIndex(), cb, NodeSupport.cancelled(ctx), m)

@@ -23,13 +23,29 @@ import java.util.List;
  * @param guidance patches to how guidance mixes the estimates (RescaleCFG, CFGNorm), in the order applied; every
  *     guider and KSampler applies them
  * @param recipe where the weights came from (the loaded file, or the merges that made them), or null when unknown
+ * @param lazyUnet the UNet when it is not in memory yet ({@code unet} is then null): made on the first call of
+ *     {@link #unet()}, or saved key by key from its weights without being made; null for a UNet in memory
  */
 public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, float latentScale, ModelFamily family,
-        List<String> patches, long ownedBytes, AutoCloseable owned, List<GuidancePatch> guidance, ModelRecipe recipe)
+        List<String> patches, long ownedBytes, AutoCloseable owned, List<GuidancePatch> guidance, ModelRecipe recipe,
+        LazyPart<UNetModel> lazyUnet)
         implements ReleasableValue {
     public ModelValue {
         patches = List.copyOf(patches);
         guidance = List.copyOf(guidance);
+    }
+
+    /** A model whose UNet is in memory. */
+    public ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, float latentScale, ModelFamily family,
+            List<String> patches, long ownedBytes, AutoCloseable owned, List<GuidancePatch> guidance,
+            ModelRecipe recipe) {
+        this(hold, unet, sampling, latentScale, family, patches, ownedBytes, owned, guidance, recipe, null);
+    }
+
+    /** The diffusion network; a lazy UNet is made (loaded or merged) on the first call. */
+    @Override
+    public UNetModel unet() {
+        return unet != null || lazyUnet == null ? unet : lazyUnet.get();
     }
 
     /** A model of unknown origin. */
@@ -62,7 +78,7 @@ public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, floa
     /** The same model with another schedule (ModelSamplingDiscrete). */
     public ModelValue withSampling(ModelSampling s, String note) {
         return new ModelValue(hold.retain(), unet, s, latentScale, family, append(note), 0, SharedRef.retainOwned(owned),
-                guidance, recipe);
+                guidance, recipe, lazyUnet);
     }
 
     /** The same model with one more guidance patch, applied after those it has (RescaleCFG, CFGNorm). */
@@ -70,7 +86,7 @@ public record ModelValue(Hold hold, UNetModel unet, ModelSampling sampling, floa
         List<GuidancePatch> g = new ArrayList<>(guidance);
         g.add(patch);
         return new ModelValue(hold.retain(), unet, sampling, latentScale, family, append(note), 0,
-                SharedRef.retainOwned(owned), g, recipe);
+                SharedRef.retainOwned(owned), g, recipe, lazyUnet);
     }
 
     /**

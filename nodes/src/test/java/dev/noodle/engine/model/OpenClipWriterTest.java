@@ -47,7 +47,7 @@ class OpenClipWriterTest {
         put(e, "text_projection", r, d, 6);
         try (ClipTextModel clip = ClipTextModel.loadOpenClip(new MapTensorSource(e, "sd2-text"))) {
             SafetensorsWriter w = new SafetensorsWriter();
-            OpenClipWriter.add(w, "cond_stage_model.model.", clip);
+            OpenClipWriter.add(w, "cond_stage_model.model.", CheckpointWriter.clipWeights(clip));
             Path f = tmp.resolve("t.safetensors");
             w.write(f);
             try (SafetensorsFile back = SafetensorsFile.open(f)) {

@@ -69,6 +69,7 @@ public final class GraphCanvas extends Region {
     private Consumer<Point2D> onRequestSearch = p -> {};
     private BiConsumer<PendingWire, Point2D> onWireDropped = (w, p) -> {};
     private BiConsumer<MouseEvent, NodeCard> onContextMenu = (e, c) -> {};
+    private java.util.function.Consumer<NodeCard> cardDecorator = c -> {};
 
     /** Creates a canvas showing the view-model's workflow and the run view-model's node states. */
     /** The view-model this canvas shows. */
@@ -169,6 +170,12 @@ public final class GraphCanvas extends Region {
     }
 
     /** Called on right-click with the card under the mouse, or null over empty canvas. */
+    /** Called with each card as it is created (and now with those there are): the window adds its card tools. */
+    public void setCardDecorator(java.util.function.Consumer<NodeCard> decorator) {
+        this.cardDecorator = decorator;
+        cards.values().forEach(decorator);
+    }
+
     public void setOnNodeContextMenu(BiConsumer<MouseEvent, NodeCard> handler) {
         this.onContextMenu = handler;
     }
@@ -257,6 +264,7 @@ public final class GraphCanvas extends Region {
         card.runStateProperty().set(runStates.states().getOrDefault(vm.where().runPrefix() + id, NodeRunState.IDLE));
         SubgraphCards.decorate(card, vm);
         card.setOnToggleCollapse(() -> edits.toggleCollapsed(id));
+        cardDecorator.accept(card);
         javafx.beans.InvalidationListener moved = o -> wireLayer.nodeChanged(id);
         card.layoutXProperty().addListener(moved);
         card.layoutYProperty().addListener(moved);

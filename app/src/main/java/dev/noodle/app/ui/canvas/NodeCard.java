@@ -51,6 +51,10 @@ public final class NodeCard extends Control {
     private final StringProperty title = new SimpleStringProperty(this, "title");
     private final BooleanProperty collapsed = new SimpleBooleanProperty(this, "collapsed");
     private Runnable onToggleCollapse = () -> {};
+    private final ObjectProperty<Runnable> onOpenMaskEditor = new SimpleObjectProperty<>(this, "onOpenMaskEditor");
+    private final ObjectProperty<Runnable> onCompare = new SimpleObjectProperty<>(this, "onCompare");
+    private final javafx.beans.property.IntegerProperty shownImage =
+            new javafx.beans.property.SimpleIntegerProperty(this, "shownImage");
     private final BiConsumer<String, Object> commit;
     private final BiConsumer<String, String> seedMode;
     private final PlaceholderNode placeholder;
@@ -148,6 +152,21 @@ public final class NodeCard extends Control {
     /** The latest run state of this node. */
     public ObjectProperty<NodeRunState> runStateProperty() {
         return runState;
+    }
+
+    /** Opens the mask editor on this card's image; null (the default) shows no mask editor button. */
+    public ObjectProperty<Runnable> onOpenMaskEditorProperty() {
+        return onOpenMaskEditor;
+    }
+
+    /** Opens the before/after view of this card's image; null (the default) shows no compare button. */
+    public ObjectProperty<Runnable> onCompareProperty() {
+        return onCompare;
+    }
+
+    /** Which of the run state's images the card shows (clicking the image steps through a batch). */
+    public javafx.beans.property.IntegerProperty shownImageProperty() {
+        return shownImage;
     }
 
     /** Whether the node is selected. */

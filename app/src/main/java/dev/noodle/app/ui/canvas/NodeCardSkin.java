@@ -49,6 +49,9 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
     private final ProgressBar progress = new ProgressBar();
     private final ImageView image = new ImageView();
     private final Label message = new Label();
+    private final Label imageCount = new Label();
+    private int shownCount;
+    private Object lastShown;
     private final Map<String, Widget> widgets = new LinkedHashMap<>();
     private final Map<String, Label> widgetLabels = new LinkedHashMap<>();
     private final StackPane inStack = new StackPane();
@@ -194,12 +197,55 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
         image.getStyleClass().add("node-image");
         image.fitWidthProperty().bind(card.widthProperty().subtract(16));
         image.setId("image-" + card.nodeId());
-        VBox imageBox = new VBox(image);
+        imageCount.getStyleClass().add("image-count");
+        imageCount.setId("image-count-" + card.nodeId());
+        Button compare = new Button("Compare \u21c6");
+        compare.getStyleClass().add("image-compare");
+        compare.setId("compare-" + card.nodeId());
+        compare.setFocusTraversable(false);
+        compare.setTooltip(new Tooltip("Before / after: this image beside the one it was made from"));
+        compare.setOnAction(e -> {
+            Runnable r = card.onCompareProperty().get();
+            if (r != null) {
+                r.run();
+            }
+        });
+        compare.visibleProperty().bind(card.onCompareProperty().isNotNull());
+        compare.managedProperty().bind(compare.visibleProperty());
+        Region toolGap = new Region();
+        HBox.setHgrow(toolGap, Priority.ALWAYS);
+        HBox imageTools = new HBox(6, imageCount, toolGap, compare);
+        imageTools.setAlignment(Pos.CENTER_LEFT);
+        imageTools.getStyleClass().add("node-image-tools");
+        image.setOnMouseClicked(e -> {
+            if (e.getButton() == javafx.scene.input.MouseButton.PRIMARY && e.isStillSincePress() && shownCount > 1) {
+                card.shownImageProperty().set((card.shownImageProperty().get() + 1) % shownCount);
+            }
+        });
+        registerChangeListener(card.shownImageProperty(), o -> showRunState(card.runStateProperty().get()));
+        VBox imageBox = new VBox(2, image, imageTools);
         imageBox.setAlignment(Pos.CENTER);
         imageBox.getStyleClass().add("node-image-box");
         imageBox.managedProperty().bind(image.imageProperty().isNotNull());
         imageBox.visibleProperty().bind(image.imageProperty().isNotNull());
         content.getChildren().add(imageBox);
+
+        Button maskEditor = new Button("Open in mask editor");
+        maskEditor.getStyleClass().add("mask-editor-button");
+        maskEditor.setId("mask-editor-" + card.nodeId());
+        maskEditor.setFocusTraversable(false);
+        maskEditor.setMaxWidth(Double.MAX_VALUE);
+        maskEditor.setTooltip(new Tooltip("Paint the area to change; it is saved in the image's alpha channel, "
+                + "which becomes this node's MASK"));
+        maskEditor.setOnAction(e -> {
+            Runnable r = card.onOpenMaskEditorProperty().get();
+            if (r != null) {
+                r.run();
+            }
+        });
+        maskEditor.visibleProperty().bind(card.onOpenMaskEditorProperty().isNotNull());
+        maskEditor.managedProperty().bind(maskEditor.visibleProperty());
+        content.getChildren().add(maskEditor);
 
         message.getStyleClass().add("node-message");
         message.setWrapText(true);
@@ -285,8 +331,28 @@ final class NodeCardSkin extends SkinBase<NodeCard> {
             message.pseudoClassStateChanged(MESSAGE_LEVEL.get(level), level == s.messageLevel());
         }
         show(message, !s.message().isEmpty());
-        Object shown = s.preview() != null ? s.preview() : s.images().isEmpty() ? null : s.images().getLast();
-        image.setImage(shown == null ? null : Images.toFx(shown));
+        // a sampler's live preview while it runs; else the node's images, a batch one at a time (click to step)
+        Object shown;
+        if (s.preview() != null) {
+            shown = s.preview();
+            shownCount = 1;
+        } else if (s.images().isEmpty()) {
+            shown = null;
+            shownCount = 0;
+        } else if (s.images().stream().allMatch(i -> i instanceof java.awt.image.BufferedImage)) {
+            shownCount = s.images().size();
+            int index = Math.floorMod(getSkinnable().shownImageProperty().get(), shownCount);
+            shown = s.images().get(index);
+        } else { // saved files: the newest, as before
+            shown = s.images().getLast();
+            shownCount = 1;
+        }
+        int index = shownCount > 1 ? Math.floorMod(getSkinnable().shownImageProperty().get(), shownCount) : 0;
+        imageCount.setText(shownCount > 1 ? (index + 1) + " / " + shownCount : "");
+        if (shown != lastShown) {
+            lastShown = shown;
+            image.setImage(shown == null ? null : Images.toFx(shown));
+        }
     }
 
     /** The width the header needs to show the whole title and the status, card borders included. */

@@ -176,6 +176,9 @@ public final class WidgetFactory {
         combo.setOnShowing(e -> {
             String keep = combo.getValue();
             combo.getItems().setAll(spec.currentOptions());
+            if (keep != null && !combo.getItems().contains(keep) && spec.accepts(keep)) {
+                combo.getItems().add(keep); // a value the options accept without listing it (a clipspace mask)
+            }
             combo.setValue(keep);
             loadDetails.run();
         });
@@ -192,6 +195,9 @@ public final class WidgetFactory {
         });
         return new Widget(combo, v -> {
             showing[0] = true;
+            if (v != null && !combo.getItems().contains(v.toString()) && spec.accepts(v.toString())) {
+                combo.getItems().add(v.toString()); // accepted though not listed (a clipspace mask): shown, not blank
+            }
             combo.setValue(v == null ? null : v.toString());
             showing[0] = false;
         });

@@ -100,6 +100,7 @@ public final class MainWindow {
                 vm.workflowProperty(), vm.dirtyProperty()));
         canvas.setOnRequestSearch(p -> openSearch(p));
         canvas.setOnWireDropped(this::openSearch);
+        ImageTools.install(this, c);
         canvas.setOnNodeContextMenu((e, card) -> Menus.contextMenu(this, c, card, canvas.toContent(e.getX(), e.getY()))
                 .show(canvas, e.getScreenX(), e.getScreenY()));
         canvas.setOnKeyPressed(e -> {

@@ -11,6 +11,7 @@ import dev.noodle.graph.spec.NodeSchema;
 import dev.noodle.nodes.host.NodePacks;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javafx.collections.ListChangeListener;
@@ -124,6 +125,11 @@ final class Menus {
                     item("Collapse / Expand", null, () -> w.canvas().edits().toggleCollapsedSelection()),
                     item("Mute / Unmute", null, () -> toggleMode(vm, NodeMode.MUTED)),
                     item("Bypass / Unbypass", null, () -> toggleMode(vm, NodeMode.BYPASSED)));
+            List<MenuItem> imageItems = ImageTools.menuItems(card);
+            if (!imageItems.isEmpty()) {
+                menu.getItems().add(0, new SeparatorMenuItem());
+                menu.getItems().addAll(0, imageItems);
+            }
             menu.getItems().addAll(SubgraphMenus.cardItems(vm, card));
             if (w.componentLibrary().definitionOf(card.nodeId()) != null) { // a subgraph host
                 MenuItem publish = item("Publish as component…", null,

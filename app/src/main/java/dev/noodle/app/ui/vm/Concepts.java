@@ -103,7 +103,9 @@ public final class Concepts {
                     + " (Run → Sweep…, input × out) and compare the grid.");
     public static final Concept INPAINT = new Concept("inpaint", "Inpainting",
             "Inpainting repaints only a masked part of an image. The mask comes from the image's transparent parts"
-                    + " (Load Image); inpainting checkpoints also see the mask and the masked picture directly.");
+                    + " (Load Image); inpainting checkpoints also see the mask and the masked picture directly."
+                    + " Mask nodes shape it: Solid Mask, Feather Mask (soft edges), Grow Mask, Mask Composite;"
+                    + " workflows/mask-inpaint.json builds one from shapes.");
     public static final Concept CONTROL = new Concept("control", "ControlNet and T2I adapters",
             "A ControlNet steers the picture with a control image: edges, a depth map, a pose skeleton. It is a copy"
                     + " of the UNet's encoder half that reads the control image beside the noisy latent and the"
@@ -239,7 +241,12 @@ public final class Concepts {
             Map.entry("PrepImageForClipVision", List.of(IP_ADAPTER, CLIP_VISION)),
             Map.entry("Canny", List.of(CONTROL)),
             Map.entry("GLIGENLoader", List.of(GLIGEN)),
-            Map.entry("GLIGENTextBoxApply", List.of(GLIGEN)));
+            Map.entry("GLIGENTextBoxApply", List.of(GLIGEN)),
+            Map.entry("LoadImageMask", List.of(INPAINT)),
+            Map.entry("SolidMask", List.of(INPAINT)),
+            Map.entry("FeatherMask", List.of(INPAINT)),
+            Map.entry("GrowMask", List.of(INPAINT)),
+            Map.entry("MaskComposite", List.of(INPAINT)));
 
     private Concepts() {}
 

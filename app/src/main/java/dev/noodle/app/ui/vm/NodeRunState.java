@@ -52,6 +52,11 @@ public record NodeRunState(
         return new NodeRunState(status, progress, nanos, text, images, preview, step, steps, level);
     }
 
+    /** A copy showing {@code shown} as its images, all else kept. */
+    public NodeRunState withImages(List<Object> shown) {
+        return new NodeRunState(status, progress, nanos, message, shown, preview, step, steps, messageLevel);
+    }
+
     /** A copy with another status, keeping images so a finished card keeps showing its last output. */
     public NodeRunState with(NodeStatus s) {
         return new NodeRunState(s, -1, 0, "", images, null);

@@ -158,8 +158,25 @@ public final class RunController implements AutoCloseable {
                 if (pending.getAndSet(p) == null) {
                     ui.execute(this::flush);
                 }
+            } else if (event instanceof RunEvent.NodeFinished f && !f.values().isEmpty()) {
+                // copy the images now, while the run holds them; the UI gets the copies, never the values
+                List<OutputPreviews.Preview> previews = previews(f.values());
+                RunEvent.NodeFinished slim = new RunEvent.NodeFinished(f.runId(), f.nodeId(), f.nanos(), f.ui());
+                post(() -> vm.apply(slim, previews));
+            } else if (event instanceof RunEvent.NodeCached c && !c.values().isEmpty()) {
+                List<OutputPreviews.Preview> previews = previews(c.values());
+                RunEvent.NodeCached slim = new RunEvent.NodeCached(c.runId(), c.nodeId());
+                post(() -> vm.apply(slim, previews));
             } else {
                 post(() -> vm.apply(event));
+            }
+        }
+
+        private static List<OutputPreviews.Preview> previews(List<Object> values) {
+            try {
+                return OutputPreviews.of(values);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                return List.of(); // a preview is never worth failing the run for
             }
         }
 

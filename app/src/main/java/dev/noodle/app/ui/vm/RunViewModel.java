@@ -39,6 +39,9 @@ public final class RunViewModel {
     private final ObservableMap<String, List<ValidationError>> errors = FXCollections.observableHashMap();
     private final ObservableMap<String, List<ValidationError>> errorsView =
             FXCollections.unmodifiableObservableMap(errors);
+    private final ObservableMap<String, List<OutputPreviews.Preview>> outputs = FXCollections.observableHashMap();
+    private final ObservableMap<String, List<OutputPreviews.Preview>> outputsView =
+            FXCollections.unmodifiableObservableMap(outputs);
     private final ReadOnlyBooleanWrapper running = new ReadOnlyBooleanWrapper(this, "running");
     private final ReadOnlyStringWrapper status = new ReadOnlyStringWrapper(this, "status", "Ready");
     private int active;
@@ -154,6 +157,37 @@ public final class RunViewModel {
         }
     }
 
+    /**
+     * Applies a {@link RunEvent.NodeFinished} or {@link RunEvent.NodeCached} with the previews of the node's IMAGE and
+     * MASK outputs (on the FX thread): they are kept for the node ({@link #outputs()}), and its card shows them unless
+     * the node showed images of its own (SaveImage's files).
+     */
+    public void apply(RunEvent event, List<OutputPreviews.Preview> previews) {
+        apply(event);
+        String id;
+        boolean ownImages;
+        switch (event) {
+            case RunEvent.NodeFinished e -> {
+                id = e.nodeId();
+                ownImages = !imagesFrom(e.ui()).isEmpty();
+            }
+            case RunEvent.NodeCached e -> {
+                id = e.nodeId();
+                ownImages = false;
+            }
+            default -> {
+                return;
+            }
+        }
+        if (previews.isEmpty()) {
+            return;
+        }
+        outputs.put(id, List.copyOf(previews));
+        if (!ownImages) {
+            putState(id, state(id).withImages(previews.stream().map(p -> (Object) p.image()).toList()));
+        }
+    }
+
     /** Records the final result of a run in the queue. */
     public void finished(RunResult result) {
         String detail = switch (result.status()) {
@@ -204,6 +238,7 @@ public final class RunViewModel {
     /** Forgets node states of nodes no longer in the graph, e.g. after loading another workflow. */
     public void clearNodes() {
         states.clear();
+        outputs.clear();
         errors.clear();
     }
 
@@ -288,6 +323,14 @@ public final class RunViewModel {
     /** Node states by node id. */
     public ObservableMap<String, NodeRunState> states() {
         return statesView;
+    }
+
+    /**
+     * The previews of each node's IMAGE and MASK outputs from its latest run (copies; no run value is kept), by
+     * node id.
+     */
+    public ObservableMap<String, List<OutputPreviews.Preview>> outputs() {
+        return outputsView;
     }
 
     /** Validation errors by node id from the last run attempt. */
