@@ -31,7 +31,7 @@ public final class UpscaleModels {
             new Reader("Compact (Real-ESRGAN SRVGGNetCompact: realesr-general-x4v3, realesr-animevideov3)",
                     CompactNet::matches, CompactNet::load),
             new Reader("SwinIR (classical, lightweight, real-world and restoration models)", SwinIR::matches,
-                    (s, d) -> SwinIR.load(s)));
+                    SwinIR::load));
 
     /** Architectures recognised by their keys but not read, with the keys that give them away. */
     private record Known(String name, List<String> keys) {}
