@@ -27,6 +27,18 @@ public final class ExifOrientation {
     /** The orientation 1–8 the file declares, or 1 (as stored) when it has none or it cannot be read. */
     public static int of(Path file) {
         try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+            return of(ch);
+        } catch (IOException | RuntimeException e) {
+            return 1; // unreadable metadata: the image as stored
+        }
+    }
+
+    /**
+     * The orientation 1–8 declared in the file {@code ch} reads, or 1. Damaged metadata gives 1; only a failing read
+     * throws.
+     */
+    static int of(SeekableByteChannel ch) throws IOException {
+        {
             byte[] head = read(ch, 0, 12);
             if (head == null) {
                 return 1;
@@ -40,8 +52,6 @@ public final class ExifOrientation {
             if (ascii(head, 0, 4).equals("RIFF") && ascii(head, 8, 4).equals("WEBP")) {
                 return webp(ch);
             }
-            return 1;
-        } catch (IOException | RuntimeException e) {
             return 1;
         }
     }
