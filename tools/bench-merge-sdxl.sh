@@ -6,7 +6,7 @@
 # checkpoints made with different seeds (7 and 8): SDXL by tools/make_random_sdxl.py --fp16 --only sdxl (about
 # 6.9 GB each), or with --kind sd15 SD 1.5 by ../shared/tools/make_random_sd15.py --only fp16 (about 2.1 GB each;
 # set SD15_GENERATOR to use another path). Then, through ./noodle run under /usr/bin/time -v:
-#   baseline  Load Checkpoint → CLIP Text Encode: one checkpoint loaded into memory;
+#   baseline  Load Checkpoint → VAE Decode of a 64×64 image: one checkpoint loaded into memory (all its parts);
 #   merge     2 × Load Checkpoint → ModelMergeSimple + CLIPMergeSimple → CheckpointSave,
 # and prints each run's peak resident set against the bar: 2 × the checkpoint file size + 2 GB.
 # The merge needs about 2 × (file size) of free disk for its output and page cache, and the baseline about
@@ -35,8 +35,10 @@ case "$KIND" in
         gen() { python3 "$ROOT/tools/make_random_sdxl.py" --fp16 --only sdxl --seed "$1" --out "$2"; } ;;
   sd15) NAME=rnd-sd15-fp16.safetensors
         GEN="${SD15_GENERATOR:-$ROOT/../shared/tools/make_random_sd15.py}"
-        [ -f "$GEN" ] || { echo "bench-merge: SD 1.5 generator not found at $GEN (set SD15_GENERATOR)" >&2; exit 2; }
-        gen() { python3 "$GEN" --only fp16 --seed "$1" --out "$2"; } ;;
+        gen() {
+          [ -f "$GEN" ] || { echo "bench-merge: SD 1.5 generator not found at $GEN (set SD15_GENERATOR)" >&2; exit 2; }
+          python3 "$GEN" --only fp16 --seed "$1" --out "$2"
+        } ;;
   *) echo "bench-merge: --kind is sdxl or sd15, not $KIND" >&2; exit 2 ;;
 esac
 
@@ -62,7 +64,9 @@ fi
 
 cat > "$DIR/baseline.json" <<'EOF'
 {"1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "merge-a.safetensors"}},
- "2": {"class_type": "CLIPTextEncode", "inputs": {"text": "a bowl of noodles", "clip": ["1", 1]}}}
+ "2": {"class_type": "EmptyLatentImage", "inputs": {"width": 64, "height": 64, "batch_size": 1}},
+ "3": {"class_type": "VAEDecode", "inputs": {"samples": ["2", 0], "vae": ["1", 2]}},
+ "4": {"class_type": "PreviewImage", "inputs": {"images": ["3", 0]}}}
 EOF
 cat > "$DIR/merge.json" <<'EOF'
 {"1": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "merge-a.safetensors"}},

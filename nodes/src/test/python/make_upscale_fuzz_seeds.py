@@ -77,3 +77,13 @@ st("esrgan_plus.safetensors", dict(old, **{"model.1.sub.0.RDB1.conv1x1.weight": 
 # a .pth as Real-ESRGAN ships it: the state dict in params_ema, saved by torch
 torch.save({"params_ema": collections.OrderedDict((k, torch.full(v, 0.01)) for k, v in compact.items())},
            os.path.join(out, "compact_params_ema.pth"))
+# SwinIR: a valid tiny network (pixelshuffle x2, window 2, the index and attn_mask buffers as the published files
+# store them) from swinir_reference.py, and the same with a relative position index past the bias table
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import swinir_reference as swin  # noqa: E402
+
+swin_w = swin.make_weights(swin.cfg("pixelshuffle", 2, 4, [2], [1], 2, 1, "1conv", None, feat=4, train=4))
+swin.write_safetensors(os.path.join(out, "swinir_x2.safetensors"), swin_w)
+bad_index = dict(swin_w)
+bad_index["layers.0.residual_group.blocks.0.attn.relative_position_index"] = torch.full((4, 4), 9, dtype=torch.int64)
+swin.write_safetensors(os.path.join(out, "swinir_index_past_table.safetensors"), bad_index)

@@ -155,6 +155,12 @@ class LatentNodesRunTest {
         RunResult r = run(load);
         assertEquals(RunResult.Status.FAILED, r.status());
         assertTrue(r.message().contains("broken.latent"), r.message());
+        // a file that is not there is not one of LoadLatent's options: the workflow is refused before running
+        Map<String, NodeInstance> gone = new LinkedHashMap<>(load);
+        put(gone, "1", "LoadLatent", Map.of("latent", new Literal("gone.latent")));
+        RunResult g = run(gone);
+        assertEquals(RunResult.Status.INVALID, g.status());
+        assertTrue(g.message().contains("gone.latent"), g.message());
     }
 
     @Test

@@ -35,4 +35,35 @@ class MemoryPreflightTest {
                     c[0] + "x" + c[1] + "x" + c[2]);
         }
     }
+
+    @Test
+    void workThatNeedsMoreThanTheAvailableMemoryIsRefusedWithTheEstimateAndAdvice() {
+        String old = System.getProperty("noodle.memoryPreflight.availableBytes");
+        System.setProperty("noodle.memoryPreflight.availableBytes", String.valueOf(3_000_000_000L));
+        try {
+            assertTrue(MemoryPreflight.availableBytes() == 3_000_000_000L);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> MemoryPreflight.checkAvailable(
+                    "Loading big.safetensors", 5_100_000_000L, "Use fp16 files."));
+            String m = e.getMessage();
+            assertTrue(m.contains("Loading big.safetensors") && m.contains("5.1 GB") && m.contains("3.0 GB"), m);
+            assertTrue(m.contains("MemAvailable") && m.endsWith("Use fp16 files."), m);
+            assertDoesNotThrow(() -> MemoryPreflight.checkAvailable("Loading small", 2_000_000_000L, "-"));
+        } finally {
+            if (old == null) {
+                System.clearProperty("noodle.memoryPreflight.availableBytes");
+            } else {
+                System.setProperty("noodle.memoryPreflight.availableBytes", old);
+            }
+        }
+    }
+
+    @Test
+    void availableMemoryIsReadFromTheSystemWhereItIsKnown() {
+        long a = MemoryPreflight.availableBytes();
+        if (java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/meminfo"))) {
+            assertTrue(a > 0, "MemAvailable read: " + a);
+        } else {
+            assertTrue(a == -1, "unknown: " + a);
+        }
+    }
 }

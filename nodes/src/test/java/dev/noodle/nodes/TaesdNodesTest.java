@@ -8,7 +8,6 @@ import dev.noodle.nodes.loaders.TaesdFiles;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +85,12 @@ class TaesdNodesTest {
     void vaeLoaderListsTaesdOnlyWithBothHalves() {
         List<String> names = TaesdFiles.withTaesd(nodes.environment(), List.of("a.safetensors"));
         assertEquals(List.of("a.safetensors", "taesd"), names, "taesdxl has no encoder here");
+        // the node's own combo: the vae folder's files (here the demo VAE) then taesd
+        var combo = (dev.noodle.graph.spec.ComboInput) nodes.registry().find("VAELoader").orElseThrow().schema()
+                .inputs().get(0);
+        List<String> options = combo.options().get();
+        assertEquals("taesd", options.get(options.size() - 1), options.toString());
+        assertTrue(!options.contains("taesdxl"), options.toString());
     }
 
     @Test
@@ -174,6 +179,29 @@ class TaesdNodesTest {
     }
 
     @Test
+    void cancellingDuringTaesdPreviewsStopsTheSampler() {
+        nodes.previews().setMethod(LatentPreviews.Method.TAESD);
+        try {
+            var wf = WorkflowJson.parse("{\"format\": 1, \"name\": \"t\", \"nodes\": {" + sampler(6) + "}}", "test",
+                    nodes.registry());
+            CancellationToken token = new CancellationToken();
+            List<RunEvent> events = new ArrayList<>();
+            RunResult r = executor.run(wf, new RunOptions(Set.copyOf(wf.nodes().keySet()), "t"), e -> {
+                events.add(e);
+                if (e instanceof RunEvent.NodeProgress p && p.nodeId().equals("3") && p.value() == 1) {
+                    token.cancel(); // after the first step (and its preview)
+                }
+            }, token);
+            assertEquals(RunResult.Status.CANCELLED, r.status(), r.message());
+            long steps = events.stream().filter(e -> e instanceof RunEvent.NodeProgress p && p.nodeId().equals("3"))
+                    .count();
+            assertTrue(steps < 6, "stopped after " + steps + " steps");
+        } finally {
+            nodes.previews().setMethod(LatentPreviews.Method.AUTO);
+        }
+    }
+
+    @Test
     void withoutTheFamilysDecoderPreviewsFallBackToTheFactors() {
         LatentPreviews p = new LatentPreviews(nodes.environment(), nodes.services().get(
                 dev.noodle.nodes.host.AddonFiles.class), LatentPreviews.Method.TAESD);
@@ -243,6 +271,10 @@ class TaesdNodesTest {
         LatentPreviews.Pacer cancelled = new LatentPreviews.Pacer(
                 LatentPreviews.taesd(null), t::get);
         assertNull(cancelled.at(0, 1, null, true), "no preview once cancelled");
-        assertNotNull(LatentPreviews.Method.parse("TAESD"));
+        assertEquals(LatentPreviews.Method.TAESD, LatentPreviews.Method.parse("TAESD"));
+        assertEquals(LatentPreviews.Method.LATENT2RGB, LatentPreviews.Method.parse("latent2rgb"));
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LatentPreviews.Method.parse("fast"));
+        assertTrue(bad.getMessage().contains("auto, latent2rgb, taesd or none"), bad.getMessage());
     }
 }

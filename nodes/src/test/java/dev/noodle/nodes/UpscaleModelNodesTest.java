@@ -224,6 +224,16 @@ class UpscaleModelNodesTest {
     }
 
     @Test
+    void aResultTheHeapCannotHoldIsRefusedBeforeAllocating() {
+        // a 4096² result needs 16.7 M pixels × 12 bytes + one 4-byte weight plane: about 0.27 GB of heap
+        dev.noodle.nodes.host.MemoryPreflight.checkUpscale("ImageUpscaleWithModel", 1, 4096, 4096);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dev.noodle.nodes.host.MemoryPreflight.checkUpscale("ImageUpscaleWithModel", 64, 16384, 16384));
+        assertTrue(e.getMessage().contains("ImageUpscaleWithModel") && e.getMessage().contains("16384×16384"),
+                e.getMessage());
+    }
+
+    @Test
     void cancellationStopsBetweenTiles() {
         float[] img = new float[300 * 1500 * 3];
         Recording ctx = new Recording();

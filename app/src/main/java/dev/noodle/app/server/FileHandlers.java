@@ -14,7 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code GET /view} and {@code POST /upload/image}: files in the output, input and temp folders only (see
+ * {@code GET /view}, {@code POST /upload/image} and {@code POST /upload/mask}: files in the output, input and temp
+ * folders only (see
  * {@link FileRoots}). Raster images are served inline; anything else as an attachment with {@code nosniff}, so a
  * browser never renders uploaded HTML or SVG from this origin. Thread-safe.
  */
@@ -62,6 +63,57 @@ final class FileHandlers {
 
     /** {@code POST /upload/image} (multipart: {@code image}, {@code overwrite}, {@code type}, {@code subfolder}). */
     void upload(Context ctx) throws IOException {
+        upload(ctx, null);
+    }
+
+    /**
+     * {@code POST /upload/mask}, as ComfyUI's mask editor uses it: the fields of {@code /upload/image} plus
+     * {@code original_ref} ({@code {"filename", "subfolder", "type"}}, the filename possibly annotated
+     * {@code "x.png [input]"}, the type {@code output} when absent). What is stored is the original image with the
+     * uploaded image's alpha channel (the mask: alpha = 1 − mask) put in place of its own.
+     */
+    void uploadMask(Context ctx) throws IOException {
+        upload(ctx, bytes -> {
+            String ref = ctx.formParam("original_ref");
+            if (ref == null || ref.isBlank()) {
+                throw new FileRoots.PathRefused(400, "no original_ref: which image is the mask for?");
+            }
+            com.fasterxml.jackson.databind.JsonNode json;
+            try {
+                json = mapper.readTree(ref);
+            } catch (IOException e) {
+                throw new FileRoots.PathRefused(400, "original_ref is not JSON: " + e.getMessage());
+            }
+            String filename = json.path("filename").asText("");
+            String type = json.path("type").asText("output");
+            String subfolder = json.path("subfolder").asText("");
+            for (String t : new String[] {"input", "output", "temp"}) {
+                if (filename.endsWith(" [" + t + "]")) { // an annotated name picks its folder, as ComfyUI's does
+                    filename = filename.substring(0, filename.length() - t.length() - 3);
+                    type = t;
+                }
+            }
+            int slash = filename.lastIndexOf('/');
+            if (slash > 0) { // "clipspace/x.png": the folder part joins the subfolder
+                subfolder = subfolder.isEmpty() ? filename.substring(0, slash)
+                        : subfolder + "/" + filename.substring(0, slash);
+                filename = filename.substring(slash + 1);
+            }
+            Path original = roots.resolveExisting(type, subfolder, filename);
+            return MaskImages.withAlphaOf(original, bytes, MAX_MASK_PIXELS);
+        });
+    }
+
+    /** Largest image {@code /upload/mask} decodes (width × height), as LoadImage's limit. */
+    static final long MAX_MASK_PIXELS = 2L * 89_478_485L;
+
+    /** Turns the uploaded bytes into the bytes stored. */
+    @FunctionalInterface
+    interface Transform {
+        byte[] apply(byte[] uploaded) throws FileRoots.PathRefused, IOException;
+    }
+
+    private void upload(Context ctx, Transform transform) throws IOException {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxUpload) {
             Http.text(ctx, 413, "upload is larger than the " + (maxUpload >> 20) + " MiB limit");
@@ -108,6 +160,9 @@ final class FileHandlers {
             if (bytes.length > maxUpload) {
                 Http.text(ctx, 413, "upload is larger than the " + (maxUpload >> 20) + " MiB limit");
                 return;
+            }
+            if (transform != null) {
+                bytes = transform.apply(bytes);
             }
             boolean replace = "true".equalsIgnoreCase(overwrite) || "1".equals(overwrite);
             String finalName = replace ? name : freeName(dir, name, bytes);

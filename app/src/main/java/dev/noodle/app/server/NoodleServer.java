@@ -28,7 +28,8 @@ import java.util.function.BiConsumer;
 
 /**
  * An HTTP + WebSocket server speaking ComfyUI's API ({@code /prompt}, {@code /queue}, {@code /history},
- * {@code /view}, {@code /upload/image}, {@code /object_info}, {@code /ws}, ... — each also under {@code /api/}),
+ * {@code /view}, {@code /upload/image}, {@code /upload/mask}, {@code /object_info}, {@code /ws}, ... — each also under
+ * {@code /api/}),
  * running prompts on Noodle's node set. Built on Javalin 7 (Jetty 12).
  *
  * <p>Lifecycle: {@link #start(ServerOptions)} binds and starts the worker; {@link #close()} stops both and unloads
@@ -128,6 +129,7 @@ public final class NoodleServer implements AutoCloseable {
         both(r::post, "/free", prompts::postFree);
         both(r::get, "/view", files::view);
         both(r::post, "/upload/image", files::upload);
+        both(r::post, "/upload/mask", files::uploadMask);
         both(r::get, "/object_info", ctx -> Http.json(ctx, 200, objectInfo.all(nodes.registry())));
         both(r::get, "/object_info/{node_class}", this::objectInfoOne);
         both(r::get, "/models", this::modelFolders);

@@ -113,6 +113,20 @@ class ServerPartsTest {
         assertEquals(ServerOptions.LOOPBACK, ServerOptions.local(0, dir, dir.resolve("out")).host());
     }
 
+    /** ComfyUI's --preview-method: auto by default, taesd taken, anything else refused before serving. */
+    @Test
+    void previewMethodIsComfyUIsFlag() throws Exception {
+        ServeCommand plain = new ServeCommand();
+        new CommandLine(plain).parseArgs();
+        assertEquals("auto", plain.previewMethod);
+        ServeCommand taesd = new ServeCommand();
+        new CommandLine(taesd).parseArgs("--preview-method", "taesd");
+        assertEquals("taesd", taesd.previewMethod);
+        ServeCommand bad = new ServeCommand();
+        new CommandLine(bad).parseArgs("--preview-method", "fast", "--port", "0");
+        assertEquals(2, bad.call());
+    }
+
     /** Bad-inputs H4: {@code --listen} warns, naming the address, that anyone reaching it can use the open API. */
     @Test
     void listenPrintsAWarningAndLoopbackDoesNot() {

@@ -51,11 +51,11 @@ public final class UpscaleBench {
             double[] base = time(() -> TiledUpscale.upscale(net, small, 1, 128, 128, 512, 32, Device.cpu(),
                     (d, t) -> { }));
             double scaleUp = (double) size * size / (128 * 128);
+            System.out.printf(Locale.ROOT, "baseline: one 128² tile %.2f s wall (%.1f CPU-s), × %.0f for the area ="
+                    + " %.1f s%n", base[0], base[1], scaleUp, base[0] * scaleUp);
             int tiles = TiledUpscale.tiles(1, size, size, 512, 32);
             double[] full = time(() -> TiledUpscale.upscale(net, img, 1, size, size, 512, 32, Device.cpu(),
                     (d, t) -> { }));
-            System.out.printf(Locale.ROOT, "baseline: one 128² tile %.2f s wall (%.1f CPU-s), × %.0f for the area ="
-                    + " %.1f s%n", base[0], base[1], scaleUp, base[0] * scaleUp);
             System.out.printf(Locale.ROOT, "ImageUpscaleWithModel %d² → %d² (%d tile(s) of 512, overlap 32):"
                     + " %.1f s wall (%.1f CPU-s), %.2f× the baseline; heap result %.0f MB%n", size, size * s, tiles,
                     full[0], full[1], full[0] / (base[0] * scaleUp), (double) size * s * size * s * 12 / 1e6);

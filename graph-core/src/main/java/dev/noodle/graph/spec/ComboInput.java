@@ -63,7 +63,8 @@ public record ComboInput(
 
     /**
      * Options that also accept values they do not list, as ComfyUI's {@code VALIDATE_INPUTS} does for
-     * {@code LoadImage} (a mask saved as {@code clipspace/clipspace-mask-1.png [input]} is valid without being offered).
+     * {@code LoadImage} (a mask saved as {@code clipspace/clipspace-mask-1.png [input]} is valid without being
+     * offered).
      */
     public interface OpenOptions extends Supplier<List<String>> {
         /** Whether {@code value} is a valid choice, listed or not. Cheap and thread-safe. */

@@ -53,6 +53,22 @@ class GraphExecutorTest {
     }
 
     @Test
+    void finishedAndCachedEventsCarryTheNodesOutputValues() {
+        RunResult first = run(pipeline(7));
+        assertEquals(RunResult.Status.SUCCESS, first.status(), first.message());
+        RunEvent.NodeFinished source = events.stream().filter(e -> e instanceof RunEvent.NodeFinished f
+                && f.nodeId().equals("1")).map(e -> (RunEvent.NodeFinished) e).findFirst().orElseThrow();
+        assertEquals(1, source.values().size());
+        assertInstanceOf(FakeValue.class, source.values().getFirst());
+        Object produced = source.values().getFirst();
+        run(pipeline(7));
+        RunEvent.NodeCached cached = events.stream().filter(e -> e instanceof RunEvent.NodeCached c
+                && c.nodeId().equals("1")).map(e -> (RunEvent.NodeCached) e).findFirst().orElseThrow();
+        assertEquals(List.of(produced), cached.values(), "the cache's value, the same one");
+        assertEquals(List.of(), new RunEvent.NodeCached("r", "1").values());
+    }
+
+    @Test
     void changedSeedReExecutesOnlyDownstreamNodes() {
         Workflow w = pipeline(7).withNode(n("5", "Source", "seed", 100L, "size", 1L))
                 .withNode(n("6", "Preview", "latent", link("5", 0)));

@@ -54,6 +54,26 @@ public final class RandomUpscalers {
         return new CompactNet.Config(64, 16, 4);
     }
 
+    /**
+     * Writes the published models' full-size layouts with random weights into a folder, under their usual names
+     * (RealESRGAN_x4plus.pth, RealESRGAN_x2plus.pth, 4x-UltraSharp.pth, realesr-general-x4v3.pth,
+     * realesr-animevideov3.pth), for benchmarks and trying the nodes without downloads.
+     *
+     * @param args the folder
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: RandomUpscalers FOLDER");
+            System.exit(2);
+        }
+        Path dir = java.nio.file.Files.createDirectories(Path.of(args[0]));
+        write(dir.resolve("RealESRGAN_x4plus.pth"), realEsrganX4Full(), Container.PTH_PARAMS_EMA, 1);
+        write(dir.resolve("RealESRGAN_x2plus.pth"), realEsrganX2Full(), Container.PTH_PARAMS_EMA, 2);
+        write(dir.resolve("4x-UltraSharp.pth"), ultraSharpFull(), Container.PTH, 3);
+        write(dir.resolve("realesr-general-x4v3.pth"), generalX4v3Full(), Container.PTH_PARAMS, 4);
+        write(dir.resolve("realesr-animevideov3.pth"), animeVideoV3Full(), Container.PTH_PARAMS, 5);
+    }
+
     /** Writes an RRDBNet of {@code config} into {@code file}. */
     public static Path write(Path file, RrdbNet.Config config, Container container, long seed) throws IOException {
         return write(file, config.shapes(), container, seed);

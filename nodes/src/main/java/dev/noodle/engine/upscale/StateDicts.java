@@ -44,7 +44,7 @@ public final class StateDicts {
         Set<String> keys = s.keys();
         if (!keys.isEmpty()) {
             for (String w : WRAPPERS) {
-                if (allStartWith(keys, w + ".")) {
+                if (allStartWith(keys, w + ".") && !sequential(keys, w + ".")) {
                     s = s.withPrefix(w + ".");
                     keys = s.keys();
                     break;
@@ -58,6 +58,19 @@ public final class StateDicts {
             }
         }
         return s;
+    }
+
+    /**
+     * Whether every key continues with a number after {@code prefix}: the network's own {@code nn.Sequential} (the
+     * original ESRGAN layout's {@code model.0}, {@code model.1.sub…}), not a wrapper around it.
+     */
+    private static boolean sequential(Set<String> keys, String prefix) {
+        for (String k : keys) {
+            if (k.length() == prefix.length() || !Character.isDigit(k.charAt(prefix.length()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean allStartWith(Set<String> keys, String prefix) {

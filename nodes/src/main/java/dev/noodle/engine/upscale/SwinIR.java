@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.noodle.engine.io.ModelFormatException;
@@ -42,7 +41,6 @@ import java.util.TreeSet;
  * {@link #forward} returns.
  */
 public final class SwinIR implements UpscaleNet {
-    private static final Shape ONE = new Shape(1, 1);
     /** Mask added to attention scores between pixels of a shifted window that wrapped differently. */
     private static final float MASKED = -100f;
     /** Most attention-score elements computed at once (window chunks bound the memory of large tiles). */
@@ -399,27 +397,27 @@ public final class SwinIR implements UpscaleNet {
         int scale = config.scale();
         switch (config.upsampler()) {
             case PIXELSHUFFLE -> {
-                NDArray y = Scopes.scoped(() -> Activation.leakyRelu(conv(deep, "conv_before_upsample.0"), 0.01f));
+                NDArray y = Scopes.scoped(() -> UpscaleOps.leakyRelu(conv(deep, "conv_before_upsample.0"), 0.01f));
                 if (scale == 3) {
-                    y = then(y, t -> pixelShuffle(conv(t, "upsample.0"), 3));
+                    y = then(y, t -> UpscaleOps.pixelShuffle(conv(t, "upsample.0"), 3));
                 } else {
                     for (int k = 0; 1 << k < scale; k++) {
                         String name = "upsample." + 2 * k;
-                        y = then(y, t -> pixelShuffle(conv(t, name), 2));
+                        y = then(y, t -> UpscaleOps.pixelShuffle(conv(t, name), 2));
                     }
                 }
                 return then(y, t -> conv(t, "conv_last"));
             }
             case PIXELSHUFFLE_DIRECT -> {
-                return Scopes.scoped(() -> pixelShuffle(conv(deep, "upsample.0"), scale));
+                return Scopes.scoped(() -> UpscaleOps.pixelShuffle(conv(deep, "upsample.0"), scale));
             }
             case NEAREST_CONV -> {
-                NDArray y = Scopes.scoped(() -> Activation.leakyRelu(conv(deep, "conv_before_upsample.0"), 0.01f));
+                NDArray y = Scopes.scoped(() -> UpscaleOps.leakyRelu(conv(deep, "conv_before_upsample.0"), 0.01f));
                 for (int k = 1; 1 << k <= scale; k++) {
                     String name = "conv_up" + k;
-                    y = then(y, t -> Activation.leakyRelu(conv(TorchOps.upsampleNearest2x(t), name), 0.2f));
+                    y = then(y, t -> UpscaleOps.leakyRelu(conv(UpscaleOps.upsampleNearest(t, 2), name), 0.2f));
                 }
-                y = then(y, t -> Activation.leakyRelu(conv(t, "conv_hr"), 0.2f));
+                y = then(y, t -> UpscaleOps.leakyRelu(conv(t, "conv_hr"), 0.2f));
                 return then(y, t -> conv(t, "conv_last"));
             }
             default -> {
@@ -440,15 +438,13 @@ public final class SwinIR implements UpscaleNet {
         if (!config.threeConv()) {
             return conv(x, name);
         }
-        NDArray h = Activation.leakyRelu(conv(x, name + ".0"), 0.2f);
-        h = Activation.leakyRelu(conv(h, name + ".2"), 0.2f);
+        NDArray h = UpscaleOps.leakyRelu(conv(x, name + ".0"), 0.2f);
+        h = UpscaleOps.leakyRelu(conv(h, name + ".2"), 0.2f);
         return conv(h, name + ".4");
     }
 
     private NDArray conv(NDArray x, String name) {
-        NDArray w = weights.get(name + ".weight");
-        long pad = w.getShape().get(2) / 2;
-        return Conv2d.conv2d(x, w, weights.get(name + ".bias"), ONE, new Shape(pad, pad), ONE, 1).singletonOrThrow();
+        return UpscaleOps.conv(x, weights.get(name + ".weight"), weights.get(name + ".bias"));
     }
 
     private NDArray linear(NDArray x, String name) {
@@ -487,16 +483,6 @@ public final class SwinIR implements UpscaleNet {
         return NDArrays.concat(new NDList(x.get(head + (len - k) + ":"), x.get(head + "0:" + (len - k))), axis);
     }
 
-    /** PixelShuffle(r): [B, C·r², H, W] → [B, C, H·r, W·r], channel c·r² + i·r + j to pixel (r·y + i, r·x + j). */
-    static NDArray pixelShuffle(NDArray x, int r) {
-        Shape s = x.getShape();
-        long b = s.get(0);
-        long c = s.get(1) / ((long) r * r);
-        long h = s.get(2);
-        long w = s.get(3);
-        return x.reshape(b, c, r, r, h, w).transpose(0, 1, 4, 2, 5, 3).reshape(b, c, h * r, w * r);
-    }
-
     /**
      * Pads [B, C, H, W] with {@code ph} rows at the bottom and {@code pw} columns at the right, reflected without
      * repeating the edge (PyTorch's "reflect"; where the pad is not smaller than the side the reflection bounces).
@@ -516,19 +502,10 @@ public final class SwinIR implements UpscaleNet {
         long len = x.getShape().get(axis);
         NDList parts = new NDList(x);
         for (long i = len; i < len + pad; i++) {
-            long src = reflectIndex(i, len);
+            long src = TiledUpscale.reflect(Math.toIntExact(i), Math.toIntExact(len));
             String sel = (axis == 2 ? ":, :, " : ":, :, :, ") + src + ":" + (src + 1);
             parts.add(x.get(sel));
         }
         return NDArrays.concat(parts, axis);
-    }
-
-    static long reflectIndex(long i, long len) {
-        if (len == 1) {
-            return 0;
-        }
-        long period = 2 * (len - 1);
-        long r = Math.floorMod(i, period);
-        return r < len ? r : period - r;
     }
 }

@@ -1,22 +1,12 @@
 package dev.noodle.engine.upscale;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.ModelFile;
 import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.io.ModelFormatException;
-import dev.noodle.engine.io.TensorInfo;
 import dev.noodle.engine.io.TensorSource;
-import dev.noodle.engine.io.pickle.PickleCheckpoint;
-import dev.noodle.engine.io.pickle.PickleTensor;
-import dev.noodle.engine.io.pickle.PickleTree;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Predicate;
@@ -32,14 +22,16 @@ public final class UpscaleModels {
     record Reader(String name, Predicate<Set<String>> matches, BiFunction<TensorSource, Device, UpscaleNet> load) {}
 
     /**
-     * The architectures read, tried in order (the first whose keys match loads the file). Transformer upscalers
-     * (SwinIR …) join this list as {@code new Reader("SwinIR", SwinIR::matches, (s, d) -> SwinIR.load(s))}.
+     * The architectures read, tried in order (the first whose keys match loads the file), after the files of
+     * architectures not read are told apart by their own keys. Another architecture joins as one more reader.
      */
     static final List<Reader> READERS = List.of(
             new Reader("ESRGAN (RRDBNet: ESRGAN, BSRGAN, Real-ESRGAN, 4x-UltraSharp …)", RrdbNet::matches,
                     RrdbNet::load),
             new Reader("Compact (Real-ESRGAN SRVGGNetCompact: realesr-general-x4v3, realesr-animevideov3)",
-                    CompactNet::matches, CompactNet::load));
+                    CompactNet::matches, CompactNet::load),
+            new Reader("SwinIR (classical, lightweight, real-world and restoration models)", SwinIR::matches,
+                    SwinIR::load));
 
     /** Architectures recognised by their keys but not read, with the keys that give them away. */
     private record Known(String name, List<String> keys) {}
@@ -47,7 +39,6 @@ public final class UpscaleModels {
     private static final List<Known> NOT_READ = List.of(
             new Known("HAT", List.of("layers.0.residual_group.blocks.0.conv_block.cab.0.weight")),
             new Known("Swin2SR", List.of("patch_embed.proj.weight")),
-            new Known("SwinIR", List.of("layers.0.residual_group.blocks.0.norm1.weight")),
             new Known("DAT", List.of("layers.0.blocks.0.ffn.sg.conv.weight")),
             new Known("RGT", List.of("layers.0.blocks.0.attn.attns.0.rpe_biases")),
             new Known("ATD", List.of("layers.0.residual_group.td")),
@@ -58,8 +49,7 @@ public final class UpscaleModels {
             new Known("PLKSR", List.of("feats.1.lk.conv.weight", "feats.1.lk.convs.0.weight")),
             new Known("SAFMN", List.of("feats.0.safm.mfr.0.weight")),
             new Known("GFPGAN (a face restoration model, not an upscaler)",
-                    List.of("stylegan_decoder.style_mlp.1.weight")),
-            new Known("ESRGAN+", List.of("model.1.sub.0.RDB1.conv1x1.weight")));
+                    List.of("stylegan_decoder.style_mlp.1.weight")));
 
     private UpscaleModels() {}
 
@@ -81,12 +71,31 @@ public final class UpscaleModels {
     /** Loads an upscale model from its (unwrapped) weights. */
     public static UpscaleNet load(TensorSource source, Device device) {
         Set<String> keys = source.keys();
+        ModelFormatException other = notRead(source);
+        if (other != null) {
+            throw other;
+        }
         for (Reader r : READERS) {
             if (r.matches().test(keys)) {
                 return r.load().apply(source, device);
             }
         }
         throw unrecognised(source);
+    }
+
+    /** A refusal naming the architecture when the keys are one Noodle does not read, else null. */
+    private static ModelFormatException notRead(TensorSource source) {
+        Set<String> keys = source.keys();
+        for (Known k : NOT_READ) {
+            for (String key : k.keys()) {
+                if (keys.contains(key)) {
+                    return new ModelFormatException(source.describe() + " looks like a " + k.name() + " model (it has "
+                            + key + "), which Noodle does not read yet. Noodle reads " + String.join("; ", supported())
+                            + ".");
+                }
+            }
+        }
+        return null;
     }
 
     private static ModelFormatException unrecognised(TensorSource source) {
@@ -96,13 +105,9 @@ public final class UpscaleModels {
             return new ModelFormatException(source.describe() + " holds no weights (no tensors at the top level or"
                     + " under params_ema/params), so it is not an upscale model. " + readable);
         }
-        for (Known k : NOT_READ) {
-            for (String key : k.keys()) {
-                if (keys.contains(key)) {
-                    return new ModelFormatException(source.describe() + " looks like a " + k.name() + " model (it has "
-                            + key + "), which Noodle does not read yet. " + readable);
-                }
-            }
+        if (keys.stream().anyMatch(k -> k.startsWith("layers.0.residual_group.") || k.startsWith("layers.0.blocks."))) {
+            return new ModelFormatException(source.describe() + " looks like a transformer upscaler (SwinIR-style"
+                    + " residual groups) whose layout Noodle does not read yet. " + readable);
         }
         if (keys.stream().anyMatch(s -> s.startsWith("model.diffusion_model.") || s.startsWith("lora_"))) {
             return new ModelFormatException(source.describe() + " is a Stable Diffusion checkpoint or LoRA, not an"
@@ -114,75 +119,10 @@ public final class UpscaleModels {
     }
 
     /**
-     * The weights of an upscaler file: the top-level tensors, or the {@code params_ema} (else {@code params})
-     * dict BasicSR wraps them in — in a pickle as a nested dict, in safetensors as a key prefix.
+     * The weights of an upscaler file: the top-level tensors, or the {@code params_ema} (else {@code params}) dict
+     * BasicSR wraps them in, and the other wrappers and prefixes {@link StateDicts#unwrap} knows.
      */
     public static TensorSource weights(ModelFile file) {
-        if (file instanceof PickleCheckpoint p && p.keys().isEmpty()) {
-            for (String wrapper : List.of("params_ema", "params")) {
-                Object inner = PickleTree.get(p.root(), wrapper);
-                if (inner instanceof Map<?, ?> m) {
-                    return new PickleDict(p, wrapper, m);
-                }
-            }
-            return file;
-        }
-        for (String wrapper : List.of("params_ema.", "params.")) {
-            if (file.keys().stream().anyMatch(k -> k.startsWith(wrapper))) {
-                return file.withPrefix(wrapper);
-            }
-        }
-        return file;
-    }
-
-    /** The tensors of one dict nested in a pickle checkpoint. */
-    private static final class PickleDict implements TensorSource {
-        private final PickleCheckpoint file;
-        private final String wrapper;
-        private final Map<String, PickleTensor> tensors = new LinkedHashMap<>();
-
-        PickleDict(PickleCheckpoint file, String wrapper, Map<?, ?> dict) {
-            this.file = file;
-            this.wrapper = wrapper;
-            for (Map.Entry<?, ?> e : dict.entrySet()) {
-                if (e.getKey() instanceof String k && e.getValue() instanceof PickleTensor t) {
-                    tensors.put(k, t);
-                }
-            }
-        }
-
-        @Override
-        public Set<String> keys() {
-            return Collections.unmodifiableSet(tensors.keySet());
-        }
-
-        private PickleTensor tensor(String key) {
-            PickleTensor t = tensors.get(key);
-            if (t == null) {
-                throw new ModelFormatException(describe() + " has no tensor '" + key + "'.");
-            }
-            return t;
-        }
-
-        @Override
-        public TensorInfo info(String key) {
-            PickleTensor t = tensor(key);
-            return new TensorInfo(key, t.dtype(), t.shape());
-        }
-
-        @Override
-        public NDArray load(String key, NDManager manager, DataType compute) {
-            return file.load(tensor(key), manager, compute);
-        }
-
-        @Override
-        public float[] loadFloats(String key) {
-            return file.loadFloats(tensor(key));
-        }
-
-        @Override
-        public String describe() {
-            return file.describe() + " [" + wrapper + "]";
-        }
+        return StateDicts.unwrap(file);
     }
 }

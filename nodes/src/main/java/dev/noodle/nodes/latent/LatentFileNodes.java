@@ -129,11 +129,6 @@ public final class LatentFileNodes {
                 throw new IllegalArgumentException("LoadLatent: '" + name + "' is outside the input folder "
                         + env.inputDir());
             }
-            if (!Files.isRegularFile(p)) {
-                throw new IllegalArgumentException("LoadLatent: the latent file '" + name + "' is not in the input"
-                        + " folder " + env.inputDir() + "; put the .latent file there (SaveLatent writes them to the"
-                        + " output folder)");
-            }
             return p;
         }
 
@@ -144,7 +139,13 @@ public final class LatentFileNodes {
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
-            LatentFile.Latent l = LatentFile.read(file(ctx.inputs()));
+            Path p = file(ctx.inputs());
+            if (!Files.isRegularFile(p)) {
+                throw new IllegalArgumentException("LoadLatent: the latent file '" + p.getFileName() + "' is not in"
+                        + " the input folder " + env.inputDir() + "; put the .latent file there (SaveLatent writes"
+                        + " them to the output folder)");
+            }
+            LatentFile.Latent l = LatentFile.read(p);
             if (l.oldFormat()) {
                 ctx.message(MessageLevel.INFO, "this .latent file has ComfyUI's first format (scaled by 0.18215);"
                         + " it was rescaled as ComfyUI does");

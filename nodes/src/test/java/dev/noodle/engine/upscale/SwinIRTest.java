@@ -21,6 +21,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,6 +173,10 @@ class SwinIRTest {
         try (SwinIR net = SwinIR.load(sd)) {
             assertForward("ps_x2", net);
         }
+        TensorSource esrgan = new MapTensorSource(Map.of("model.0.weight",
+                new MapTensorSource.Entry(new long[] {1}, new float[1])), "RRDB_ESRGAN_x4.pth");
+        assertEquals(Set.of("model.0.weight"), SwinIR.unwrap(esrgan).keys(),
+                "model.N is the original ESRGAN layout's own name, not a wrapper");
         TensorSource plain = new MapTensorSource(Map.of(), "empty");
         assertEquals(plain, SwinIR.unwrap(plain), "an unwrapped source is returned as is");
     }
@@ -287,6 +292,22 @@ class SwinIRTest {
     }
 
     @Test
+    void theFuzzSeedsAreAWorkingSwinIrAndANearMiss() throws Exception {
+        String dir = "/dev/noodle/engine/upscale/UpscaleModelFuzzTestInputs/load/";
+        Path ok = Path.of(SwinIRTest.class.getResource(dir + "swinir_x2.safetensors").toURI());
+        try (UpscaleNet net = UpscaleModels.load(ok, ai.djl.Device.cpu()); NDManager m = NDManager.newBaseManager()) {
+            assertEquals("SwinIR", net.architecture());
+            assertEquals(2, net.scale());
+            assertEquals(new Shape(1, 3, 10, 6), net.forward(m.ones(new Shape(1, 3, 5, 3)), m).getShape());
+        }
+        Path bad = Path.of(SwinIRTest.class.getResource(dir + "swinir_index_past_table.safetensors").toURI());
+        String msg = assertThrows(ModelFormatException.class, () -> UpscaleModels.load(bad, ai.djl.Device.cpu()))
+                .getMessage();
+        assertTrue(msg.contains("swinir_index_past_table.safetensors") && msg.contains("relative_position_index"),
+                msg);
+    }
+
+    @Test
     void forwardFreesItsIntermediatesAndLeavesTheWeightsAlone() throws Exception {
         try (SafetensorsFile f = SafetensorsFile.open(resource("ps_x4.safetensors"));
                 NDManager parent = NDManager.newBaseManager();
@@ -321,7 +342,9 @@ class SwinIRTest {
             float[] padded = SwinIR.padReflect(x, 2, 2).toFloatArray();
             assertArrayEquals(new float[] {0, 1, 2, 3, 2, 1, 4, 5, 6, 7, 6, 5, 8, 9, 10, 11, 10, 9, 4, 5, 6, 7, 6, 5,
                 0, 1, 2, 3, 2, 1}, padded);
-            assertEquals(1, SwinIR.reflectIndex(5, 4), "a pad wider than the side bounces back");
+            // a pad wider than the side bounces back: rows 0 1 2 | 1 0 1 2 1
+            NDArray col = m.arange(0f, 3f).reshape(1, 1, 3, 1);
+            assertArrayEquals(new float[] {0, 1, 2, 1, 0, 1, 2, 1}, SwinIR.padReflect(col, 5, 0).toFloatArray());
             NDArray y = m.arange(0f, 9f).reshape(1, 3, 3, 1);
             // torch.roll(y, shifts=(-1, -1), dims=(1, 2))
             assertArrayEquals(new float[] {4, 5, 3, 7, 8, 6, 1, 2, 0}, SwinIR.roll(y, -1).toFloatArray());

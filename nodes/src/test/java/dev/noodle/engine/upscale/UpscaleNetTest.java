@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -108,6 +109,23 @@ class UpscaleNetTest {
         assertArrayEquals(new long[] {48, 64, 3, 3}, general.get("body.66.weight"));
         assertEquals(1_213_296, params(general)); // realesr-general-x4v3: 1.2 M parameters, a 4.9 MB file
         assertArrayEquals(new long[] {48, 64, 3, 3}, RandomUpscalers.animeVideoV3Full().shapes().get("body.34.weight"));
+
+        // spandrel's detection and hyper-parameter rules (architectures/ESRGAN and Compact) read the same values
+        // from these key lists: its key conditions hold, its scale is 2^((len(model) − 5) / 3), its block count
+        // len(model.1.sub) − 1, and the compact num_conv (highest body index − 2) / 2 with scale √(out / 3)
+        assertTrue(x4.keySet().containsAll(List.of("conv_first.weight", "body.0.rdb1.conv1.weight",
+                "conv_body.weight", "conv_last.weight")));
+        assertTrue(us.keySet().containsAll(List.of("model.0.weight", "model.1.sub.0.RDB1.conv1.0.weight")));
+        int seqLen = 1 + us.keySet().stream().filter(k -> k.matches("model\\.\\d+\\..*"))
+                .mapToInt(k -> Integer.parseInt(k.split("\\.")[1])).max().orElseThrow();
+        assertEquals(4, 1 << ((seqLen - 5) / 3));
+        int subLen = 1 + us.keySet().stream().filter(k -> k.startsWith("model.1.sub."))
+                .mapToInt(k -> Integer.parseInt(k.split("\\.")[3])).max().orElseThrow();
+        assertEquals(23, subLen - 1);
+        assertTrue(general.keySet().containsAll(List.of("body.0.weight", "body.1.weight")));
+        int highest = general.keySet().stream().mapToInt(k -> Integer.parseInt(k.split("\\.")[1])).max().orElseThrow();
+        assertEquals(32, (highest - 2) / 2);
+        assertEquals(4, (int) Math.sqrt(general.get("body." + highest + ".bias")[0] / 3));
     }
 
     @Test
@@ -359,19 +377,21 @@ class UpscaleNetTest {
         Path garbage = Files.write(dir.resolve("garbage.pth"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
         assertTrue(loadError(garbage).contains("garbage.pth"));
 
-        // a SwinIR-like file: named for what it is
+        // a damaged SwinIR file: named for what it is, with the tensor it lacks
         Path swin = save(new SafetensorsWriter()
                 .addF32("conv_first.weight", new long[] {4, 3, 3, 3}, new float[108])
                 .addF32("layers.0.residual_group.blocks.0.norm1.weight", new long[] {4}, new float[4])
                 , dir.resolve("001_classicalSR_SwinIR_x4.safetensors"));
         String m = loadError(swin);
-        assertTrue(m.contains("SwinIR") && m.contains("does not read yet") && m.contains("ESRGAN")
-                && m.contains("Compact") && m.contains("001_classicalSR_SwinIR_x4"), m);
+        assertTrue(m.contains("SwinIR") && m.contains("relative_position_bias_table")
+                && m.contains("001_classicalSR_SwinIR_x4"), m);
         Path hat = save(new SafetensorsWriter()
                 .addF32("layers.0.residual_group.blocks.0.conv_block.cab.0.weight", new long[] {2}, new float[2])
                 .addF32("layers.0.residual_group.blocks.0.norm1.weight", new long[] {2}, new float[2])
                 , dir.resolve("HAT.safetensors"));
-        assertTrue(loadError(hat).contains("looks like a HAT model"));
+        m = loadError(hat);
+        assertTrue(m.contains("looks like a HAT model") && m.contains("does not read yet") && m.contains("ESRGAN")
+                && m.contains("Compact") && m.contains("SwinIR"), m);
         Path other = save(new SafetensorsWriter().addF32("foo.weight", new long[] {2}, new float[2])
                 , dir.resolve("other.safetensors"));
         m = loadError(other);

@@ -97,6 +97,18 @@ class LoadImageClipspaceTest {
     }
 
     @Test
+    void loadImageMaskTakesTheSameNames() {
+        Workflow wf = ComfyApiFormat.read("""
+                {"1": {"class_type": "LoadImageMask", "inputs": {"image": "clipspace/clipspace-mask-1234.png [input]",
+                       "channel": "alpha"}}}""", "p.json");
+        RunResult r = executor.run(wf, new RunOptions(Set.of("1"), "m"), e -> { }, new CancellationToken());
+        assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
+        float[] m = ((MaskValue) r.outputs().get("1").value(0)).mask().data();
+        assertEquals(1f, m[1], 0f);
+        assertEquals(0f, m[0], 0f);
+    }
+
+    @Test
     void namesOutsideTheFolderAreRefusedByValidation() {
         RunResult r = run("../../escape.png [input]");
         assertEquals(RunResult.Status.INVALID, r.status());

@@ -129,7 +129,8 @@ final class ImageTools {
         if (before.get().width() != after.get().width() || before.get().height() != after.get().height()) {
             beforeText += ", shown at " + after.get().width() + "×" + after.get().height();
         }
-        String title = (cmp.kind() == CompareSources.Kind.UPSCALE ? "input and output of " : "inpaint source and result, ")
+        String title = (cmp.kind() == CompareSources.Kind.UPSCALE ? "input and output of "
+                : "inpaint source and result, ")
                 + describeNode(vm, wf, cmp.kind() == CompareSources.Kind.UPSCALE ? id : cmp.afterNode());
         return Optional.of(CompareWindow.open(w.stage(), w.scene().getStylesheets(), title, before.get().image(),
                 beforeText, after.get().image(), afterText));

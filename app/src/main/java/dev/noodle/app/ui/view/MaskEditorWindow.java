@@ -119,7 +119,8 @@ final class MaskEditorWindow {
         paintArea.addEventHandler(MouseEvent.MOUSE_MOVED, e -> moveBrush(brush, e));
         paintArea.addEventHandler(MouseEvent.MOUSE_EXITED, e -> brush.setVisible(false));
         vm.versionProperty().addListener((o, a, b) -> redraw());
-        redraw();
+        overlay.getPixelWriter().setPixels(0, 0, w, h, PixelFormat.getIntArgbInstance(),
+                vm.overlay(OVERLAY_RGB, OVERLAY_STRENGTH), 0, w);
 
         ToggleGroup modes = new ToggleGroup();
         ToggleButton paint = new ToggleButton("Paint");
@@ -238,10 +239,14 @@ final class MaskEditorWindow {
         brush.setVisible(true);
     }
 
+    /** Redraws the overlay where the mask changed (a stroke touches only a few rows of a large image). */
     private void redraw() {
-        int w = vm.width();
-        overlay.getPixelWriter().setPixels(0, 0, w, vm.height(), PixelFormat.getIntArgbInstance(),
-                vm.overlay(OVERLAY_RGB, OVERLAY_STRENGTH), 0, w);
+        int[] r = vm.takeDirty();
+        if (r == null) {
+            return;
+        }
+        overlay.getPixelWriter().setPixels(r[0], r[1], r[2], r[3], PixelFormat.getIntArgbInstance(),
+                vm.overlay(OVERLAY_RGB, OVERLAY_STRENGTH, r), 0, r[2]);
     }
 
     private static Slider slider(String id, double min, double max, double value) {

@@ -18,8 +18,8 @@ import java.util.function.Function;
 /**
  * Which two images a before/after view compares for a node, found from the node types in the workflow:
  * <ul>
- *   <li>an upscale or resize ({@code ImageUpscaleWithModel}, {@code ImageScale*}): the image it was given and the one it
- *       made;</li>
+ *   <li>an upscale or resize ({@code ImageUpscaleWithModel}, {@code ImageScale*}): the image it was given and the
+ *       one it made;</li>
  *   <li>the result of an inpaint (an image node downstream of {@code VAEEncodeForInpaint},
  *       {@code InpaintModelConditioning} or {@code SetLatentNoiseMask}, e.g. its VAE Decode or Save Image): the source
  *       image the inpaint encoded and the result.</li>
@@ -51,7 +51,7 @@ public final class CompareSources {
                 || type.equals("SetLatentNoiseMask");
     }
 
-    /** The comparison for node {@code id} of {@code wf}, or empty when it is neither an upscale nor an inpaint result. */
+    /** The comparison for node {@code id} of {@code wf}; empty when it is neither an upscale nor an inpaint result. */
     public static Optional<Comparison> find(Workflow wf, String id, Function<String, Optional<NodeSchema>> schemas) {
         NodeInstance node = wf.nodes().get(id);
         if (node == null) {

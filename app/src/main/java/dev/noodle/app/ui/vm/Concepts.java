@@ -176,10 +176,23 @@ public final class Concepts {
                     + " to 30), and keep boxes inside the picture. The boxes on the positive prompt also apply to the"
                     + " negative. The published GLIGEN models are made for SD 1.x checkpoints.");
 
+    public static final Concept LATENTS = new Concept("latents", "Working on latents: compositing and batches",
+            "A latent is the picture in the model's own space, 8 times smaller than the image with 4 numbers per cell;"
+                    + " latent nodes change it without decoding. Latent Composite pastes one latent into another at"
+                    + " x, y (pixels, in steps of 8), feather fading its edges. ComfyUI's noisy-latent composition"
+                    + " samples a background and each subject only part-way (KSampler Advanced with leftover noise),"
+                    + " pastes the subjects into the background and finishes all of it in one sampler, so the pieces"
+                    + " grow into one picture. LatentCompositeMasked pastes through a mask; Latent Blend, LatentAdd,"
+                    + " LatentSubtract, LatentMultiply and LatentInterpolate mix latents. Every latent of a batch has"
+                    + " its own starting noise: Latent From Batch keeps it, so a picture picked out of a batch samples"
+                    + " again to the same result; LatentBatchSeedBehavior (fixed) gives the whole batch the first"
+                    + " one's noise. SaveLatent and LoadLatent keep a latent as a .latent file (ComfyUI's format), to"
+                    + " go on from it later.");
+
     /** Every concept, in the order a pipeline uses them. */
     public static final List<Concept> ALL = List.of(CHECKPOINT, PROMPT, EMBEDDING, LORA, HYPERNETWORK, CLIP_SKIP,
             SAMPLER, CFG, SAMPLER_FAMILIES, SCHEDULER, FEW_STEPS, REFINER, VAE, MERGE, MERGE_BLOCKS, INPAINT,
-            CONTROL, CLIP_VISION, STYLE_MODEL, UNCLIP, IP_ADAPTER, GLIGEN);
+            CONTROL, CLIP_VISION, STYLE_MODEL, UNCLIP, IP_ADAPTER, GLIGEN, LATENTS);
 
     private static final Map<String, List<Concept>> BY_TYPE = Map.ofEntries(
             Map.entry("CheckpointLoaderSimple", List.of(CHECKPOINT)),
@@ -242,6 +255,12 @@ public final class Concepts {
             Map.entry("Canny", List.of(CONTROL)),
             Map.entry("GLIGENLoader", List.of(GLIGEN)),
             Map.entry("GLIGENTextBoxApply", List.of(GLIGEN)),
+            Map.entry("LatentComposite", List.of(LATENTS)),
+            Map.entry("LatentCompositeMasked", List.of(LATENTS)),
+            Map.entry("LatentFromBatch", List.of(LATENTS)),
+            Map.entry("LatentBatchSeedBehavior", List.of(LATENTS)),
+            Map.entry("SaveLatent", List.of(LATENTS)),
+            Map.entry("LoadLatent", List.of(LATENTS)),
             Map.entry("LoadImageMask", List.of(INPAINT)),
             Map.entry("SolidMask", List.of(INPAINT)),
             Map.entry("FeatherMask", List.of(INPAINT)),

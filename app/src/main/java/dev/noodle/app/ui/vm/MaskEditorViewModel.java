@@ -49,6 +49,10 @@ public final class MaskEditorViewModel {
     private double lastX;
     private double lastY;
     private final Deque<float[]> undo = new ArrayDeque<>();
+    private int dirtyX0 = Integer.MAX_VALUE;
+    private int dirtyY0 = Integer.MAX_VALUE;
+    private int dirtyX1 = -1;
+    private int dirtyY1 = -1;
     private final DoubleProperty size = new SimpleDoubleProperty(this, "size", 32);
     private final DoubleProperty hardness = new SimpleDoubleProperty(this, "hardness", 0.8);
     private final DoubleProperty opacity = new SimpleDoubleProperty(this, "opacity", 1.0);
@@ -138,6 +142,9 @@ public final class MaskEditorViewModel {
         int y0 = Math.max(0, (int) Math.floor(cy - r - 0.5));
         int y1 = Math.min(height - 1, (int) Math.ceil(cy + r - 0.5));
         boolean paint = mode.get() == Mode.PAINT;
+        if (x0 <= x1 && y0 <= y1) {
+            markDirty(x0, y0, x1, y1);
+        }
         for (int y = y0; y <= y1; y++) {
             for (int x = x0; x <= x1; x++) {
                 double d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
@@ -163,6 +170,7 @@ public final class MaskEditorViewModel {
         endStroke();
         pushUndo();
         Arrays.fill(mask, 0f);
+        markDirty(0, 0, width - 1, height - 1);
         changed();
     }
 
@@ -173,6 +181,7 @@ public final class MaskEditorViewModel {
         for (int i = 0; i < mask.length; i++) {
             mask[i] = 1f - mask[i];
         }
+        markDirty(0, 0, width - 1, height - 1);
         changed();
     }
 
@@ -183,6 +192,7 @@ public final class MaskEditorViewModel {
         if (previous != null) {
             System.arraycopy(previous, 0, mask, 0, mask.length);
             canUndo.set(!undo.isEmpty());
+            markDirty(0, 0, width - 1, height - 1);
             changed();
         }
     }
@@ -200,6 +210,29 @@ public final class MaskEditorViewModel {
         version.set(version.get() + 1);
     }
 
+    private void markDirty(int x0, int y0, int x1, int y1) {
+        dirtyX0 = Math.min(dirtyX0, x0);
+        dirtyY0 = Math.min(dirtyY0, y0);
+        dirtyX1 = Math.max(dirtyX1, x1);
+        dirtyY1 = Math.max(dirtyY1, y1);
+    }
+
+    /**
+     * A region holding every pixel changed since the last call, as {@code {x, y, width, height}}, or null when none;
+     * the view redraws only that. Resets the region.
+     */
+    public int[] takeDirty() {
+        if (dirtyX1 < 0) {
+            return null;
+        }
+        int[] r = {dirtyX0, dirtyY0, dirtyX1 - dirtyX0 + 1, dirtyY1 - dirtyY0 + 1};
+        dirtyX0 = Integer.MAX_VALUE;
+        dirtyY0 = Integer.MAX_VALUE;
+        dirtyX1 = -1;
+        dirtyY1 = -1;
+        return r;
+    }
+
     /** The mask value at pixel ({@code x}, {@code y}). */
     public float maskAt(int x, int y) {
         return mask[y * width + x];
@@ -215,10 +248,20 @@ public final class MaskEditorViewModel {
      * drawing over the image.
      */
     public int[] overlay(int rgb, double strength) {
-        int[] px = new int[mask.length];
-        for (int i = 0; i < mask.length; i++) {
-            int a = (int) Math.round(255 * strength * mask[i]);
-            px[i] = a << 24 | (rgb & 0xFFFFFF);
+        return overlay(rgb, strength, new int[] {0, 0, width, height});
+    }
+
+    /** As {@link #overlay(int, double)} for the region {@code {x, y, width, height}} only, row by row. */
+    public int[] overlay(int rgb, double strength, int[] region) {
+        int rw = region[2];
+        int rh = region[3];
+        int[] px = new int[rw * rh];
+        for (int y = 0; y < rh; y++) {
+            int row = (region[1] + y) * width + region[0];
+            for (int x = 0; x < rw; x++) {
+                int a = (int) Math.round(255 * strength * mask[row + x]);
+                px[y * rw + x] = a << 24 | (rgb & 0xFFFFFF);
+            }
         }
         return px;
     }

@@ -163,4 +163,18 @@ class ConceptsTest {
             assertTrue(Concepts.UNCLIP.text().contains(part), "says " + part);
         }
     }
+
+    @Test
+    void theLatentNodesExplainCompositingAndBatchNoise(@TempDir Path dir) {
+        try (NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(dir.resolve("models"), dir.resolve("out")))) {
+            for (String type : List.of("LatentComposite", "LatentCompositeMasked", "LatentFromBatch",
+                    "LatentBatchSeedBehavior", "SaveLatent", "LoadLatent")) {
+                assertTrue(nodes.registry().find(type).isPresent(), type);
+                assertTrue(Concepts.forNodeType(type).contains(Concepts.LATENTS), type + " explains latents");
+            }
+        }
+        for (String part : List.of("feather", "leftover noise", "starting noise", ".latent")) {
+            assertTrue(Concepts.LATENTS.text().contains(part), "the latents concept says " + part);
+        }
+    }
 }

@@ -131,7 +131,8 @@ class ImagePreviewsTest {
 
     @Test
     void anInpaintResultIsComparedWithTheImageTheInpaintEncoded() {
-        Workflow wf = graph("20 LoadImage", "21 VAEEncodeForInpaint pixels=20.0 mask=20.1", "3 KSampler latent_image=21.0",
+        Workflow wf = graph("20 LoadImage", "21 VAEEncodeForInpaint pixels=20.0 mask=20.1",
+                "3 KSampler latent_image=21.0",
                 "8 VAEDecode samples=3.0", "9 SaveImage images=8.0");
         var expected = new CompareSources.Comparison(CompareSources.Kind.INPAINT, "20", 0, "8", 0);
         assertEquals(Optional.of(expected), find(wf, "8"));
@@ -139,7 +140,8 @@ class ImagePreviewsTest {
         assertEquals(Optional.empty(), find(wf, "20"));
         assertEquals(Optional.empty(), find(wf, "3"), "a latent is not an image");
         // SetLatentNoiseMask: the image behind the encoded latent
-        Workflow noiseMask = graph("20 LoadImage", "5 VAEEncode pixels=20.0", "6 SetLatentNoiseMask samples=5.0 mask=20.1",
+        Workflow noiseMask = graph("20 LoadImage", "5 VAEEncode pixels=20.0",
+                "6 SetLatentNoiseMask samples=5.0 mask=20.1",
                 "3 KSampler latent_image=6.0", "8 VAEDecode samples=3.0");
         assertEquals(Optional.of(new CompareSources.Comparison(CompareSources.Kind.INPAINT, "20", 0, "8", 0)),
                 find(noiseMask, "8"));

@@ -53,6 +53,14 @@ class MaskEditorViewModelTest {
                 ....##....
                 ..........
                 """, picture(vm));
+        // the view redraws the dab's square only, once
+        assertArrayEquals(new int[] {2, 2, 6, 6}, vm.takeDirty());
+        assertEquals(null, vm.takeDirty());
+        int[] region = vm.overlay(0xFF0000, 1, new int[] {2, 2, 6, 6});
+        assertEquals(0x00FF0000, region[0], "(2, 2): unmasked, transparent");
+        assertEquals(0xFFFF0000, region[6 + 2], "(4, 3): masked, opaque");
+        vm.clear();
+        assertArrayEquals(new int[] {0, 0, 10, 8}, vm.takeDirty());
     }
 
     @Test
