@@ -31,6 +31,7 @@ declare -A TARGETS=(
   [latent]="nodes:LatentFileFuzzTest#read"
   [taesd]="nodes:TaesdFuzzTest#load"
   [upscaler]="nodes:UpscaleModelFuzzTest#load"
+  [exif]="nodes:ExifOrientationFuzzTest#orientation"
   # later: [ui-workflow]=...
 )
 

@@ -62,7 +62,10 @@ def batch(a, b):
 
 
 def from_batch(img, index, length):
-    start = min(img.shape[0] - 1, index)
+    # a negative index counts from the end (ComfyUI's ImageFromBatch since it allows -MAX_RESOLUTION)
+    if index < 0:
+        index += img.shape[0]
+    start = max(0, min(img.shape[0] - 1, index))
     n = min(img.shape[0] - start, length)
     return img[start:start + n]
 
@@ -176,7 +179,7 @@ def add(node, out, **params):
 add("batch", batch(images["a"], images["b_other"]), image1="a", image2="b_other")
 add("batch", batch(images["a"], images["b_same"]), image1="a", image2="b_same")
 add("batch", batch(images["src"], images["wide"]), image1="src", image2="wide")
-for idx, n in ((0, 1), (1, 5), (9, 2), (2, 2)):
+for idx, n in ((0, 1), (1, 5), (9, 2), (2, 2), (-1, 1), (-2, 5), (-9, 2)):
     add("from_batch", from_batch(images["b_same"], idx, n), image="b_same", index=idx, length=n)
 add("repeat", np.tile(images["a"], (3, 1, 1, 1)), image="a", amount=3)
 for w, h, b, color in ((3, 2, 2, 0x123456), (1, 1, 1, 0xFFFFFF), (2, 3, 1, 0x00FF80)):

@@ -351,9 +351,10 @@ class ComfyShapesTest {
                 "IMAGE:IMAGE"));
         // image operations (nodes.py, comfy_extras/nodes_images.py, nodes_mask.py, nodes_post_processing.py)
         m.put("ImageBatch", List.of("Batch Images", "image", "image1:IMAGE", "image2:IMAGE", "->", "IMAGE:IMAGE"));
-        m.put("ImageFromBatch", List.of("ImageFromBatch", "image/batch", "image:IMAGE", "batch_index:INT=0[0,4095,1]",
+        m.put("ImageFromBatch", List.of("Get Image from Batch", "image/batch", "image:IMAGE",
+                "batch_index:INT=0[-16384,16384,1]",
                 "length:INT=1[1,4096,1]", "->", "IMAGE:IMAGE"));
-        m.put("RepeatImageBatch", List.of("RepeatImageBatch", "image/batch", "image:IMAGE", "amount:INT=1[1,4096,1]",
+        m.put("RepeatImageBatch", List.of("Repeat Image Batch", "image/batch", "image:IMAGE", "amount:INT=1[1,4096,1]",
                 "->", "IMAGE:IMAGE"));
         m.put("EmptyImage", List.of("EmptyImage", "image", "width:INT=512[1,16384,1]", "height:INT=512[1,16384,1]",
                 "batch_size:INT=1[1,4096,1]", "color:INT=0[0,16777215,1]", "->", "IMAGE:IMAGE"));
@@ -362,7 +363,7 @@ class ComfyShapesTest {
         m.put("ImagePadForOutpaint", List.of("Pad Image for Outpainting", "image", "image:IMAGE",
                 "left:INT=0[0,16384,8]", "top:INT=0[0,16384,8]", "right:INT=0[0,16384,8]", "bottom:INT=0[0,16384,8]",
                 "feathering:INT=40[0,16384,1]", "->", "IMAGE:IMAGE", "MASK:MASK"));
-        m.put("ImageCompositeMasked", List.of("ImageCompositeMasked", "image", "destination:IMAGE", "source:IMAGE",
+        m.put("ImageCompositeMasked", List.of("Image Composite Masked", "image", "destination:IMAGE", "source:IMAGE",
                 "x:INT=0[0,16384,1]", "y:INT=0[0,16384,1]", "resize_source:BOOLEAN=false", "?mask:MASK", "->",
                 "IMAGE:IMAGE"));
         m.put("ImageCrop", List.of("Crop Image", "image/transform", "image:IMAGE", "width:INT=512[1,16384,1]",
@@ -422,7 +423,7 @@ class ComfyShapesTest {
         String px = "[0,16384,8]";
         m.put("LatentComposite", List.of("Latent Composite", "latent", "samples_to:LATENT", "samples_from:LATENT",
                 "x:INT=0" + px, "y:INT=0" + px, "feather:INT=0" + px, "->", "LATENT:LATENT"));
-        m.put("LatentCompositeMasked", List.of("LatentCompositeMasked", "latent", "destination:LATENT",
+        m.put("LatentCompositeMasked", List.of("Latent Composite Masked", "latent", "destination:LATENT",
                 "source:LATENT", "x:INT=0" + px, "y:INT=0" + px, "resize_source:BOOLEAN=false", "?mask:MASK", "->",
                 "LATENT:LATENT"));
         m.put("LatentBlend", List.of("Latent Blend", "_for_testing", "samples1:LATENT", "samples2:LATENT",

@@ -94,7 +94,7 @@ class ImageOpsReferenceTest {
             }
         }
         assertEquals("", String.join("\n", bad));
-        assertEquals(Map.of("batch", 3, "from_batch", 4, "repeat", 1, "empty", 3, "pad", 7, "composite", 9,
+        assertEquals(Map.of("batch", 3, "from_batch", 7, "repeat", 1, "empty", 3, "pad", 7, "composite", 9,
                 "crop", 5, "blur", 4, "sharpen", 4), counts);
     }
 

@@ -25,7 +25,7 @@ public record LoadedImage(NDArray image, NDArray mask) {
     public static final long MAX_PIXELS = 2L * 89_478_485L;
 
     /**
-     * Decodes {@code path} (PNG, JPEG, BMP, GIF: the first frame).
+     * Decodes {@code path} (PNG, JPEG, BMP, GIF: the first frame), upright as its EXIF Orientation says.
      *
      * @throws ImageFormatException naming the file when it is not a readable image or is too large
      */
@@ -79,9 +79,10 @@ public record LoadedImage(NDArray image, NDArray mask) {
     }
 
     /**
-     * Decodes the first frame of {@code path} as it is, refusing images over {@link #MAX_PIXELS} before decoding.
-     * Only the image data is read: damaged metadata chunks the decoder can skip (a bad CRC, a missing IEND) do not
-     * stop it.
+     * Decodes the first frame of {@code path}, turned upright as its EXIF Orientation says (as ComfyUI's LoadImage
+     * applies Pillow's exif_transpose; see {@link ExifOrientation}), refusing images over {@link #MAX_PIXELS} before
+     * decoding. Only the image data is read: damaged metadata chunks the decoder can skip (a bad CRC, a missing IEND,
+     * an unreadable EXIF block) do not stop it.
      *
      * @throws ImageFormatException naming the file when it is not a readable image or is too large
      */
@@ -102,7 +103,7 @@ public record LoadedImage(NDArray image, NDArray mask) {
                     throw new ImageFormatException(path + ": " + reader.getWidth(0) + "x" + reader.getHeight(0)
                             + " pixels is over the limit of " + MAX_PIXELS + " (possible decompression bomb)");
                 }
-                return reader.read(0);
+                return ExifOrientation.apply(reader.read(0), ExifOrientation.of(path));
             } finally {
                 reader.dispose();
             }

@@ -51,12 +51,13 @@ public final class ImageBatchNodes {
     }
 
     /**
-     * ComfyUI's ImageFromBatch: {@code length} images from {@code batchIndex}; the index is clamped to the last
-     * image and the length to what is left, as ComfyUI does.
+     * ComfyUI's ImageFromBatch: {@code length} images from {@code batchIndex}; a negative index counts from the end
+     * (-1 is the last image), the index is clamped into the batch and the length to what is left, as ComfyUI does.
      */
     public static ImageValue fromBatch(ImageValue image, int batchIndex, int length) {
         requirePixels("ImageFromBatch", "image", image);
-        int start = Math.min(image.batch() - 1, batchIndex);
+        int index = batchIndex < 0 ? batchIndex + image.batch() : batchIndex;
+        int start = Math.max(0, Math.min(image.batch() - 1, index));
         int n = Math.min(image.batch() - start, length);
         int plane = image.height() * image.width() * 3;
         float[] out = Arrays.copyOfRange(image.pixels().data(), start * plane, (start + n) * plane);
@@ -122,12 +123,14 @@ public final class ImageBatchNodes {
 
     /** ImageFromBatch: a slice of an image batch. */
     public static final class ImageFromBatch extends Node {
-        static final IntInput BATCH_INDEX = IntInput.of("batch_index", 0, 0, 4095);
+        static final IntInput BATCH_INDEX = IntInput.of("batch_index", 0, -ConditioningNodes.MAX_RESOLUTION,
+                ConditioningNodes.MAX_RESOLUTION);
         static final IntInput LENGTH = IntInput.of("length", 1, 1, 4096);
 
         public ImageFromBatch() {
-            super(NodeSupport.schema("ImageFromBatch", "ImageFromBatch", "image/batch",
-                            "Takes length images starting at batch_index (clamped to the batch).")
+            super(NodeSupport.schema("ImageFromBatch", "Get Image from Batch", "image/batch",
+                            "Takes length images starting at batch_index (clamped to the batch); a negative index"
+                                    + " counts from the end, -1 being the last image.")
                     .input(IMAGE)
                     .input(BATCH_INDEX)
                     .input(LENGTH)
@@ -146,7 +149,7 @@ public final class ImageBatchNodes {
         static final IntInput AMOUNT = IntInput.of("amount", 1, 1, 4096);
 
         public RepeatImageBatch() {
-            super(NodeSupport.schema("RepeatImageBatch", "RepeatImageBatch", "image/batch",
+            super(NodeSupport.schema("RepeatImageBatch", "Repeat Image Batch", "image/batch",
                             "Repeats the whole batch amount times.")
                     .input(IMAGE)
                     .input(AMOUNT)

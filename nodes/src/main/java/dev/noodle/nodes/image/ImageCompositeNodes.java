@@ -239,7 +239,7 @@ public final class ImageCompositeNodes {
                 .asOptional();
 
         public ImageCompositeMasked() {
-            super(NodeSupport.schema("ImageCompositeMasked", "ImageCompositeMasked", "image",
+            super(NodeSupport.schema("ImageCompositeMasked", "Image Composite Masked", "image",
                             "Composites a source image into a destination image using an optional mask and offset"
                                     + " coordinates.")
                     .input(DESTINATION)

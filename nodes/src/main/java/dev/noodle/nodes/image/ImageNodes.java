@@ -172,15 +172,16 @@ public final class ImageNodes {
     }
 
     /**
-     * The {@code image} combo of LoadImage and LoadImageMask: lists {@code listed}, and accepts as well any existing
-     * image an annotated name leads to, as ComfyUI's {@code VALIDATE_INPUTS} does (e.g.
-     * {@code clipspace/clipspace-mask-1.png [input]}, the name its mask editor saves).
+     * The {@code image} input of LoadImage and LoadImageMask: lists the input folder's images (and the example image,
+     * made on first use) and, as ComfyUI's VALIDATE_INPUTS, accepts any existing image file a value names through
+     * {@link #annotatedFile(NodeEnvironment, String)}, such as {@code clipspace/clipspace-mask-1.png [input]} from the
+     * mask editor, without listing it. A fresh input per node instance: its options are this environment's folder.
      */
-    public static ComboInput imageCombo(NodeEnvironment env, java.util.function.Supplier<List<String>> listed) {
+    public static ComboInput imageInput(NodeEnvironment env) {
         return ComboInput.open("image", new ComboInput.OpenOptions() {
             @Override
             public List<String> get() {
-                return listed.get();
+                return inputImages(env);
             }
 
             @Override
@@ -195,6 +196,42 @@ public final class ImageNodes {
         });
     }
 
+    /** The image files of the input folder, sorted, and the example image (made on first use). */
+    static List<String> inputImages(NodeEnvironment env) {
+        List<String> names = new ArrayList<>();
+        Path dir = env.inputDir();
+        if (Files.isDirectory(dir)) {
+            try (var s = Files.list(dir)) {
+                s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                        .filter(n -> IMAGE_NAME.matcher(n).matches()).sorted().forEach(names::add);
+            } catch (IOException e) {
+                // an unreadable folder lists nothing
+            }
+        }
+        if (!names.contains(DemoInputs.INPAINT_EXAMPLE)) {
+            names.add(DemoInputs.INPAINT_EXAMPLE); // generated on first use
+        }
+        return names;
+    }
+
+    /**
+     * The file an {@link #imageInput(NodeEnvironment)} value names (see {@link #annotatedFile(NodeEnvironment,
+     * String)}); the example image is written first when it is the one asked for.
+     *
+     * @throws IllegalArgumentException when the name leads outside its folder
+     */
+    public static Path inputImage(NodeEnvironment env, String value) {
+        Path p = annotatedFile(env, value);
+        try {
+            if (p.equals(env.inputDir().toAbsolutePath().normalize().resolve(DemoInputs.INPAINT_EXAMPLE))) {
+                DemoInputs.ensureIfDemo(env.inputDir(), DemoInputs.INPAINT_EXAMPLE); // also as "example [input]"
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("could not create the example image " + p, e);
+        }
+        return p;
+    }
+
     /**
      * LoadImage: an image from the input folder, and its mask from the alpha channel (1 − alpha).
      *
@@ -206,7 +243,7 @@ public final class ImageNodes {
         private final ComboInput image;
 
         public LoadImage(NodeEnvironment env) {
-            this(env, imageCombo(env, () -> files(env)));
+            this(env, imageInput(env));
         }
 
         private LoadImage(NodeEnvironment env, ComboInput image) {
@@ -219,32 +256,8 @@ public final class ImageNodes {
             this.image = image;
         }
 
-        private static List<String> files(NodeEnvironment env) {
-            List<String> names = new ArrayList<>();
-            Path dir = env.inputDir();
-            if (Files.isDirectory(dir)) {
-                try (var s = Files.list(dir)) {
-                    s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
-                            .filter(n -> IMAGE_NAME.matcher(n).matches()).sorted().forEach(names::add);
-                } catch (IOException e) {
-                    // an unreadable folder lists nothing
-                }
-            }
-            if (!names.contains(DemoInputs.INPAINT_EXAMPLE)) {
-                names.add(DemoInputs.INPAINT_EXAMPLE); // generated on first use
-            }
-            return names;
-        }
-
         private Path file(NodeInputs in) {
-            String name = in.get(image);
-            Path p = annotatedFile(env, name);
-            try {
-                DemoInputs.ensureIfDemo(env.inputDir(), name);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("could not create the example image " + p, e);
-            }
-            return p;
+            return inputImage(env, in.get(image));
         }
 
         @Override

@@ -15,7 +15,6 @@ import dev.noodle.graph.spec.IntInput;
 import dev.noodle.graph.spec.PortType;
 import dev.noodle.graph.spec.SocketInput;
 import dev.noodle.nodes.conditioning.ConditioningNodes;
-import dev.noodle.nodes.host.DemoInputs;
 import dev.noodle.nodes.host.MemoryPreflight;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodeSupport;
@@ -24,10 +23,8 @@ import dev.noodle.nodes.values.HeapTensor;
 import dev.noodle.nodes.values.ImageValue;
 import dev.noodle.nodes.values.MaskValue;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -476,45 +473,6 @@ public final class MaskNodes {
 
     // ---------------------------------------------------------------- nodes
 
-    /** The image files of the input folder, sorted, and the example image (made on first use), as Load Image lists. */
-    static List<String> inputImages(NodeEnvironment env) {
-        List<String> names = new ArrayList<>();
-        Path dir = env.inputDir();
-        if (Files.isDirectory(dir)) {
-            try (var s = Files.list(dir)) {
-                s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
-                        .filter(n -> n.matches("(?i).*\\.(png|jpe?g|webp|bmp|gif)$")).sorted().forEach(names::add);
-            } catch (IOException e) {
-                // an unreadable folder lists nothing
-            }
-        }
-        if (!names.contains(DemoInputs.INPAINT_EXAMPLE)) {
-            names.add(DemoInputs.INPAINT_EXAMPLE);
-        }
-        return names;
-    }
-
-    /**
-     * The input-folder file {@code name}; the example image is written first when it is the one asked for.
-     *
-     * @throws IllegalArgumentException when the name leaves the input folder
-     */
-    static Path inputFile(NodeEnvironment env, String name) {
-        Path dir = env.inputDir();
-        Path p;
-        try {
-            p = ImageNodes.annotatedFile(env, name); // "clipspace/x.png [input]" as LoadImage
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Load Image (as Mask): " + e.getMessage(), e);
-        }
-        try {
-            DemoInputs.ensureIfDemo(dir, name);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not create the example image " + p, e);
-        }
-        return p;
-    }
-
     /** LoadImageMask: one channel of an input-folder image as a MASK. */
     public static final class LoadImageMask extends Node {
         static final EnumInput<Channel> CHANNEL = EnumInput.of("channel",
@@ -524,7 +482,7 @@ public final class MaskNodes {
         private final ComboInput image;
 
         public LoadImageMask(NodeEnvironment env) {
-            this(env, ImageNodes.imageCombo(env, () -> inputImages(env)));
+            this(env, ImageNodes.imageInput(env));
         }
 
         private LoadImageMask(NodeEnvironment env, ComboInput image) {
@@ -541,16 +499,21 @@ public final class MaskNodes {
 
         @Override
         public Optional<String> changeFingerprint(NodeInputs inputs) {
-            return LoaderNodes.fileFingerprint(inputFile(env, inputs.get(image)));
+            return LoaderNodes.fileFingerprint(ImageNodes.inputImage(env, inputs.get(image)));
         }
 
         @Override
         public NodeOutputs execute(NodeContext ctx) {
             String name = ctx.inputs().get(image);
-            Path p = inputFile(env, name);
+            Path p;
+            try {
+                p = ImageNodes.inputImage(env, name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Load Image (as Mask): " + e.getMessage(), e);
+            }
             if (!Files.isRegularFile(p)) {
-                throw new IllegalArgumentException("Load Image (as Mask): image '" + name + "' is not in the input"
-                        + " folder " + env.inputDir() + "; put the file there (or upload it) and pick it again");
+                throw new IllegalArgumentException("Load Image (as Mask): image '" + name + "' is not the file " + p
+                        + "; put the file there (or upload it) and pick it again");
             }
             try (ai.djl.ndarray.NDManager m = NodeSupport.scope(ctx)) {
                 LoadedImage img = LoadedImage.load(p, m);

@@ -82,7 +82,7 @@ public final class LatentOpNodes {
                 SocketInput.of("mask", PortType.MASK, MaskValue.class).asOptional();
 
         public LatentCompositeMasked() {
-            super(NodeSupport.schema("LatentCompositeMasked", "LatentCompositeMasked", "latent",
+            super(NodeSupport.schema("LatentCompositeMasked", "Latent Composite Masked", "latent",
                             "Pastes source into destination at x, y (pixels); where a mask is given only its white"
                                     + " parts are pasted. resize_source first stretches source to destination's"
                                     + " size.")
