@@ -9,44 +9,14 @@ padding); magnitude sqrt(gx^2 + gy^2 + 1e-6); angle rounded to 45 degrees; non-m
 neighbours along the angle (zero padding); double threshold (0.5 weak, 1 strong); hysteresis iterated until nothing
 changes, a weak pixel becoming strong when one of its 8 neighbours is strong.
 """
-import json
 import math
-import struct
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype="<f4").reshape(info["shape"]).copy())
-    return out
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = np.ascontiguousarray(tensors[name].numpy().astype("<f4")).tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
+from st_io import read_safetensors, write_safetensors
 
 
 def neighbour_kernels():
@@ -92,7 +62,7 @@ def canny(image, low, high):
 
 
 def main():
-    image = read_safetensors(sys.argv[1])["image"]
+    image = read_safetensors(sys.argv[1], as_type=np.float32)["image"]
     magnitude, edges = canny(image, float(sys.argv[2]), float(sys.argv[3]))
     write_safetensors(sys.argv[4], {"magnitude": magnitude, "edges": edges})
 

@@ -43,14 +43,14 @@ nearest_x4.pth (the nearest_x4 weights under "params_ema", as torch.save writes 
 and swinir_io.safetensors (<name>.in, <name>.out float32).
 Run with Debian's torch: /usr/bin/python3 swinir_reference.py
 """
-import json
 import math
 import os
-import struct
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from st_io import write_safetensors
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "resources", "upscale", "swinir")
@@ -276,26 +276,6 @@ def forward(W, cfg, image):
 
 
 # ---------------------------------------------------------------------------------------------- files
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].contiguous()
-        if t.dtype == torch.int64:
-            data, dt = t.numpy().astype("<i8").tobytes(), "I64"
-        else:
-            data, dt = t.numpy().astype("<f4").tobytes(), "F32"
-        header[name] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-
-
 def cfg(up, scale, dim, depths, heads, window, mlp, resi, size, feat=8, img_range=1.0, train=8):
     return dict(upsampler=up, scale=scale, dim=dim, depths=depths, heads=heads, window=window, mlp=mlp, resi=resi,
                 size=size, feat=feat, img_range=img_range, train_size=train)

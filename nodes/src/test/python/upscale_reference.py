@@ -16,47 +16,14 @@ which also checks that the files Noodle writes are real PyTorch checkpoints.
 Usage: upscale_reference.py WEIGHTS INPUT.safetensors OUT.safetensors
 INPUT holds "image" [B, 3, H, W]; OUT gets "image" [B, 3, H*s, W*s] and "scale" [1].
 """
-import json
 import re
-import struct
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        dt = {"F16": np.float16, "F32": np.float32, "F64": np.float64}[info["dtype"]]
-        a, b = info["data_offsets"]
-        arr = np.frombuffer(data[a:b], dtype=np.dtype(dt).newbyteorder("<")).reshape(info["shape"])
-        out[name] = torch.from_numpy(arr.astype(np.float64))
-    return out
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        arr = np.ascontiguousarray(tensors[name].detach().numpy().astype("<f4"))
-        data = arr.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
+from st_io import read_safetensors, write_safetensors
 
 
 def read_weights(path):
