@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import static dev.noodle.nodes.ReferenceJson.floats;
+import static dev.noodle.nodes.ReferenceJson.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -265,21 +267,5 @@ class ImageOpsReferenceTest {
 
     private static HeapTensor tensor(JsonNode v) {
         return new HeapTensor(longs(v.get("shape")), floats(v.get("data")));
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) a.get(i).asDouble();
-        }
-        return f;
-    }
-
-    private static long[] longs(JsonNode a) {
-        long[] l = new long[a.size()];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = a.get(i).asLong();
-        }
-        return l;
     }
 }

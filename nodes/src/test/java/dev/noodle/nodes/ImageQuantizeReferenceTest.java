@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import static dev.noodle.nodes.ReferenceJson.floats;
+import static dev.noodle.nodes.ReferenceJson.longs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,21 +107,5 @@ class ImageQuantizeReferenceTest {
             }
         }
         return new ImageValue(new HeapTensor(new long[] {1, h, w, 3}, d));
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) a.get(i).asDouble();
-        }
-        return f;
-    }
-
-    private static long[] longs(JsonNode a) {
-        long[] l = new long[a.size()];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = a.get(i).asLong();
-        }
-        return l;
     }
 }

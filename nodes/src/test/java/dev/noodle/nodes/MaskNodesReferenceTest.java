@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import static dev.noodle.nodes.ReferenceJson.floats;
+import static dev.noodle.nodes.ReferenceJson.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -196,21 +198,5 @@ class MaskNodesReferenceTest {
         HeapTensor alpha = e.has("alpha")
                 ? new HeapTensor(new long[] {shape[0], shape[1], shape[2]}, floats(e.get("alpha"))) : null;
         return new ImageValue(new HeapTensor(shape, floats(e.get("data"))), alpha);
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) a.get(i).asDouble();
-        }
-        return f;
-    }
-
-    private static long[] longs(JsonNode a) {
-        long[] l = new long[a.size()];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = a.get(i).asLong();
-        }
-        return l;
     }
 }

@@ -1,5 +1,7 @@
 package dev.noodle.nodes;
 
+import static dev.noodle.nodes.ReferenceJson.floats;
+import static dev.noodle.nodes.ReferenceJson.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -119,21 +121,5 @@ class PixelNodesReferenceTest {
 
     private static ImageValue image(JsonNode shape, JsonNode data) {
         return new ImageValue(new HeapTensor(longs(shape), floats(data)));
-    }
-
-    private static float[] floats(JsonNode a) {
-        float[] f = new float[a.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) a.get(i).asDouble();
-        }
-        return f;
-    }
-
-    private static long[] longs(JsonNode a) {
-        long[] l = new long[a.size()];
-        for (int i = 0; i < l.length; i++) {
-            l[i] = a.get(i).asLong();
-        }
-        return l;
     }
 }
