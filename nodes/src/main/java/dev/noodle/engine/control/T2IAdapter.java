@@ -7,18 +7,17 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import dev.noodle.engine.image.ImageResize;
+import dev.noodle.engine.io.ExpectedTensors;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
 import dev.noodle.engine.model.ModelFamily;
 import dev.noodle.engine.runtime.Scopes;
 import dev.noodle.engine.unet.ControlResiduals;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * A loaded T2I-Adapter (Mou et al. 2023): a small convolutional network that turns the control image alone into
@@ -89,25 +88,10 @@ public final class T2IAdapter implements ControlModel {
     }
 
     private static void check(Map<String, long[]> expected, TensorSource w) {
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            if (!w.contains(e.getKey())) {
-                problems.add("missing " + e.getKey() + " " + Arrays.toString(e.getValue()));
-            } else if (!Arrays.equals(w.info(e.getKey()).shape(), e.getValue())) {
-                problems.add(e.getKey() + " is " + Arrays.toString(w.info(e.getKey()).shape()) + ", expected "
-                        + Arrays.toString(e.getValue()));
-            }
-        }
-        for (String k : new TreeSet<>(w.keys())) {
-            if (!expected.containsKey(k)) {
-                problems.add("unexpected " + k + " " + Arrays.toString(w.info(k).shape()));
-            }
-        }
+        List<String> problems = ExpectedTensors.problems(w, expected);
         if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 12);
             throw new ModelFormatException(w.describe() + " does not fit a T2I-Adapter of its detected layout ("
-                    + expected.size() + " weights" + "): " + String.join("; ", problems.subList(0, shown))
-                    + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : "")
+                    + expected.size() + " weights): " + ExpectedTensors.listed(problems)
                     + ". The file is damaged or is another kind of model.");
         }
     }

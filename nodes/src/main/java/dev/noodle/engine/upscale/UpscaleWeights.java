@@ -3,15 +3,12 @@ package dev.noodle.engine.upscale;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.noodle.engine.io.ExpectedTensors;
 import dev.noodle.engine.io.ModelFormatException;
-import dev.noodle.engine.io.TensorInfo;
 import dev.noodle.engine.io.TensorSource;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * Strict binding of an upscaler's weights: every expected key must be present with its exact shape and no other key
@@ -29,28 +26,10 @@ final class UpscaleWeights {
      */
     static Map<String, NDArray> bind(TensorSource source, Map<String, long[]> expected, String what,
             NDManager owner) {
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            if (!source.contains(e.getKey())) {
-                problems.add("missing " + e.getKey() + " " + Arrays.toString(e.getValue()));
-                continue;
-            }
-            TensorInfo info = source.info(e.getKey());
-            if (!Arrays.equals(info.shape(), e.getValue())) {
-                problems.add(e.getKey() + " has shape " + info.shapeText() + ", expected "
-                        + Arrays.toString(e.getValue()));
-            }
-        }
-        for (String k : new TreeSet<>(source.keys())) {
-            if (!expected.containsKey(k)) {
-                problems.add("unexpected " + k + " " + source.info(k).shapeText());
-            }
-        }
+        List<String> problems = ExpectedTensors.problems(source, expected);
         if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 12);
             throw new ModelFormatException(source.describe() + " does not match the " + what + " it looks like: "
-                    + String.join("; ", problems.subList(0, shown))
-                    + (problems.size() > shown ? "; and " + (problems.size() - shown) + " more" : "")
+                    + ExpectedTensors.listed(problems)
                     + ". The file is damaged or is another architecture; re-download it.");
         }
         Map<String, NDArray> out = new LinkedHashMap<>();

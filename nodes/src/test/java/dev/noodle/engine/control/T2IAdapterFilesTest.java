@@ -118,7 +118,7 @@ class T2IAdapterFilesTest {
                 missing);
         String shape = refused(c, e -> e.put("body.3.block1.weight",
                 new MapTensorSource.Entry(new long[] {16, 16, 1, 1}, new float[256]))).getMessage();
-        assertTrue(shape.contains("body.3.block1.weight is [16, 16, 1, 1], expected [16, 16, 3, 3]"), shape);
+        assertTrue(shape.contains("body.3.block1.weight has shape [16, 16, 1, 1], expected [16, 16, 3, 3]"), shape);
         String extra = refused(c, e -> e.put("body.1.skep.weight",
                 new MapTensorSource.Entry(new long[] {8, 8, 1, 1}, new float[64]))).getMessage();
         assertTrue(extra.contains("unexpected body.1.skep.weight"), extra);

@@ -223,7 +223,7 @@ class SwinIRTest {
                 new MapTensorSource.Entry(new long[] {12, 11}, new float[12 * 11]));
         String msg = loadError(e);
         assertTrue(msg.contains("broken.pth"), msg);
-        assertTrue(msg.contains("layers.0.residual_group.blocks.1.attn.proj.weight is [12, 11], expected [12, 12]"),
+        assertTrue(msg.contains("layers.0.residual_group.blocks.1.attn.proj.weight has shape [12, 11], expected [12, 12]"),
                 msg);
 
         e = entries("ps_x2");
@@ -236,7 +236,7 @@ class SwinIRTest {
                 new MapTensorSource.Entry(new long[] {25, 2}, new float[50]));
         msg = loadError(e);
         assertTrue(msg.contains("broken.pth") && msg.contains(
-                "layers.1.residual_group.blocks.0.attn.relative_position_bias_table is [25, 2], expected [49, 2]"), msg);
+                "layers.1.residual_group.blocks.0.attn.relative_position_bias_table has shape [25, 2], expected [49, 2]"), msg);
 
         e = entries("ps_x2");
         float[] index = e.get("layers.0.residual_group.blocks.0.attn.relative_position_index").data();
