@@ -1,7 +1,5 @@
 package dev.noodle.nodes;
 
-import static dev.noodle.nodes.CustomSamplerNodesTest.link;
-import static dev.noodle.nodes.CustomSamplerNodesTest.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,10 +13,7 @@ import dev.noodle.engine.upscale.UpscaleModels;
 import dev.noodle.engine.upscale.UpscaleNet;
 import dev.noodle.graph.exec.GraphExecutor;
 import dev.noodle.graph.exec.ResultCache;
-import dev.noodle.graph.exec.RunOptions;
 import dev.noodle.graph.exec.RunResult;
-import dev.noodle.graph.json.WorkflowJson;
-import dev.noodle.graph.node.CancellationToken;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.values.ImageValue;
@@ -26,7 +21,6 @@ import dev.noodle.nodes.values.UpscaleModelValue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,14 +59,7 @@ class SwinIRUpscaleNodesTest {
         w.write(folder.resolve("2x-SwinIR-partial.safetensors"));
         nodes = NoodleNodes.create(NodeEnvironment.of(models, tmp.resolve("out")));
         Files.createDirectories(nodes.environment().inputDir());
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(22, 12,
-                java.awt.image.BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 12; y++) {
-            for (int x = 0; x < 22; x++) {
-                img.setRGB(x, y, ((x * 37 + y * 11) % 256) << 16 | ((x * 5 + y * 23) % 256) << 8 | ((x ^ y) * 9) % 256);
-            }
-        }
-        javax.imageio.ImageIO.write(img, "png", nodes.environment().inputDir().resolve("small.png").toFile());
+        UpscaleModelNodesTest.writePattern(nodes.environment().inputDir().resolve("small.png"), 22, 12);
         executor = new GraphExecutor(nodes.registry(), new ResultCache(1L << 30), nodes.services());
     }
 
@@ -86,22 +73,13 @@ class SwinIRUpscaleNodesTest {
     }
 
     static RunResult run(String json) {
-        var wf = WorkflowJson.parse("{\"format\": 1, \"name\": \"t\", \"nodes\": {" + json + "}}", "test",
-                nodes.registry());
-        return executor.run(wf, new RunOptions(Set.copyOf(wf.nodes().keySet()), "t"), e -> { },
-                new CancellationToken());
-    }
-
-    static String upscale(String file) {
-        return node("1", "LoadImage", "image", "small.png") + ","
-                + node("2", "UpscaleModelLoader", "model_name", file) + ","
-                + node("3", "ImageUpscaleWithModel", "upscale_model", link("2", 0), "image", link("1", 0));
+        return UpscaleModelNodesTest.run(nodes, executor, json);
     }
 
     @Test
     void swinIrFilesUpscaleAsTheNetworkClampedToTheUnitRange() throws Exception {
         for (String file : List.of(REAL_X4, CLASSICAL_X2)) {
-            RunResult r = run(upscale(file));
+            RunResult r = run(UpscaleModelNodesTest.upscale(file));
             assertEquals(RunResult.Status.SUCCESS, r.status(), r.message() + " " + r.errors());
             ImageValue in = (ImageValue) r.outputs().get("1").value(0);
             ImageValue out = (ImageValue) r.outputs().get("3").value(0);
@@ -129,12 +107,12 @@ class SwinIRUpscaleNodesTest {
 
     @Test
     void damagedSwinIrFilesFailTheLoaderNamingFileAndTensor() {
-        RunResult partial = run(upscale("2x-SwinIR-partial.safetensors"));
+        RunResult partial = run(UpscaleModelNodesTest.upscale("2x-SwinIR-partial.safetensors"));
         assertEquals(RunResult.Status.FAILED, partial.status());
         String m = partial.message() + " " + partial.errors();
         assertTrue(m.contains("2x-SwinIR-partial.safetensors") && m.contains("SwinIR")
                 && m.contains("relative_position_bias_table"), m);
-        RunResult truncated = run(upscale("4x-SwinIR-truncated.safetensors"));
+        RunResult truncated = run(UpscaleModelNodesTest.upscale("4x-SwinIR-truncated.safetensors"));
         assertEquals(RunResult.Status.FAILED, truncated.status());
         m = truncated.message() + " " + truncated.errors();
         assertTrue(m.contains("4x-SwinIR-truncated.safetensors"), m);

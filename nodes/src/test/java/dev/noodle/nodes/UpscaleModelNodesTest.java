@@ -75,14 +75,7 @@ class UpscaleModelNodesTest {
         w.write(folder.resolve("4x-swinir.safetensors"));
         nodes = NoodleNodes.create(NodeEnvironment.of(models, tmp.resolve("out")));
         Files.createDirectories(nodes.environment().inputDir());
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 24,
-                java.awt.image.BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 24; y++) {
-            for (int x = 0; x < 40; x++) {
-                img.setRGB(x, y, ((x * 37 + y * 11) % 256) << 16 | ((x * 5 + y * 23) % 256) << 8 | ((x ^ y) * 9) % 256);
-            }
-        }
-        javax.imageio.ImageIO.write(img, "png", nodes.environment().inputDir().resolve("small.png").toFile());
+        writePattern(nodes.environment().inputDir().resolve("small.png"), 40, 24);
         executor = new GraphExecutor(nodes.registry(), new ResultCache(1L << 30), nodes.services());
     }
 
@@ -92,10 +85,27 @@ class UpscaleModelNodesTest {
     }
 
     static RunResult run(String json) {
+        return run(nodes, executor, json);
+    }
+
+    /** Runs the nodes of {@code json} (the inside of a workflow's "nodes" object) on {@code executor}. */
+    static RunResult run(NoodleNodes nodes, GraphExecutor executor, String json) {
         var wf = WorkflowJson.parse("{\"format\": 1, \"name\": \"t\", \"nodes\": {" + json + "}}", "test",
                 nodes.registry());
         return executor.run(wf, new RunOptions(Set.copyOf(wf.nodes().keySet()), "t"), e -> { },
                 new CancellationToken());
+    }
+
+    /** Writes a w×h RGB PNG of a fixed, uneven pattern to {@code png}. */
+    static void writePattern(Path png, int w, int h) throws java.io.IOException {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, ((x * 37 + y * 11) % 256) << 16 | ((x * 5 + y * 23) % 256) << 8 | ((x ^ y) * 9) % 256);
+            }
+        }
+        javax.imageio.ImageIO.write(img, "png", png.toFile());
     }
 
     static String upscale(String file) {
