@@ -1,18 +1,14 @@
 package dev.noodle.engine.control;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.ModelFile;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.RenamedTensorSource;
-import dev.noodle.engine.io.TensorInfo;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.io.pickle.NestedPickleDict;
 import dev.noodle.engine.io.pickle.PickleCheckpoint;
-import dev.noodle.engine.io.pickle.PickleTensor;
 import dev.noodle.engine.io.pickle.PickleTree;
 import dev.noodle.engine.keys.T2IAdapterNames;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -136,13 +132,7 @@ public final class T2IAdapters {
         if (!(PickleTree.get(p.root(), WRAPPER_KEY) instanceof Map<?, ?> m)) {
             return null;
         }
-        Map<String, PickleTensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-            if (e.getKey() instanceof String k && e.getValue() instanceof PickleTensor t) {
-                tensors.put(k, t);
-            }
-        }
-        return tensors.isEmpty() ? null : new Nested(p, Collections.unmodifiableMap(tensors));
+        return NestedPickleDict.of(p, WRAPPER_KEY, m);
     }
 
     // the diffusers keys under their original names
@@ -157,42 +147,5 @@ public final class T2IAdapters {
             }
         }
         return RenamedTensorSource.of(source, byOriginal, source.describe());
-    }
-
-    /** The tensors of a dict nested in a pickle checkpoint. */
-    private record Nested(PickleCheckpoint file, Map<String, PickleTensor> tensors) implements TensorSource {
-        @Override
-        public Set<String> keys() {
-            return tensors.keySet();
-        }
-
-        private PickleTensor tensor(String key) {
-            PickleTensor t = tensors.get(key);
-            if (t == null) {
-                throw new ModelFormatException(file.describe() + " has no tensor '" + WRAPPER_KEY + "." + key + "'.");
-            }
-            return t;
-        }
-
-        @Override
-        public TensorInfo info(String key) {
-            PickleTensor t = tensor(key);
-            return new TensorInfo(key, t.dtype(), t.shape());
-        }
-
-        @Override
-        public NDArray load(String key, NDManager manager, DataType compute) {
-            return file.load(tensor(key), manager, compute);
-        }
-
-        @Override
-        public float[] loadFloats(String key) {
-            return file.loadFloats(tensor(key));
-        }
-
-        @Override
-        public String describe() {
-            return file.describe();
-        }
     }
 }

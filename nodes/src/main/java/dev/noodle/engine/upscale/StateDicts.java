@@ -1,16 +1,9 @@
 package dev.noodle.engine.upscale;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import dev.noodle.engine.io.ModelFormatException;
-import dev.noodle.engine.io.TensorInfo;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.io.pickle.NestedPickleDict;
 import dev.noodle.engine.io.pickle.PickleCheckpoint;
-import dev.noodle.engine.io.pickle.PickleTensor;
 import dev.noodle.engine.io.pickle.PickleTree;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,78 +81,23 @@ public final class StateDicts {
             return p;
         }
         for (String w : WRAPPERS) {
-            Object inner = PickleTree.get(root, w);
-            if (inner instanceof Map<?, ?> m) {
-                Map<String, PickleTensor> tensors = tensors(m);
-                if (!tensors.isEmpty()) {
-                    return new PickleDict(p, w, tensors);
+            if (PickleTree.get(root, w) instanceof Map<?, ?> m) {
+                TensorSource nested = NestedPickleDict.of(p, w, m);
+                if (nested != null) {
+                    return nested;
                 }
             }
         }
         if (p.keys().isEmpty() && ((Map<?, ?>) root).size() == 1) {
             // a single wrapper under another name
-            Object inner = ((Map<?, ?>) root).values().iterator().next();
-            if (inner instanceof Map<?, ?> m && !tensors(m).isEmpty()) {
-                return new PickleDict(p, String.valueOf(((Map<?, ?>) root).keySet().iterator().next()), tensors(m));
+            Map.Entry<?, ?> only = ((Map<?, ?>) root).entrySet().iterator().next();
+            if (only.getValue() instanceof Map<?, ?> m) {
+                TensorSource nested = NestedPickleDict.of(p, String.valueOf(only.getKey()), m);
+                if (nested != null) {
+                    return nested;
+                }
             }
         }
         return p;
-    }
-
-    private static Map<String, PickleTensor> tensors(Map<?, ?> m) {
-        Map<String, PickleTensor> out = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> e : m.entrySet()) {
-            if (e.getKey() instanceof String k && e.getValue() instanceof PickleTensor t) {
-                out.put(k, t);
-            }
-        }
-        return out;
-    }
-
-    /** The tensors of one dict inside a pickle checkpoint; reads through the (open) checkpoint. */
-    private static final class PickleDict implements TensorSource {
-        private final PickleCheckpoint file;
-        private final String wrapper;
-        private final Map<String, PickleTensor> tensors;
-
-        PickleDict(PickleCheckpoint file, String wrapper, Map<String, PickleTensor> tensors) {
-            this.file = file;
-            this.wrapper = wrapper;
-            this.tensors = Collections.unmodifiableMap(tensors);
-        }
-
-        @Override
-        public Set<String> keys() {
-            return tensors.keySet();
-        }
-
-        private PickleTensor tensor(String key) {
-            PickleTensor t = tensors.get(key);
-            if (t == null) {
-                throw new ModelFormatException(describe() + ": missing tensor '" + key + "'");
-            }
-            return t;
-        }
-
-        @Override
-        public TensorInfo info(String key) {
-            PickleTensor t = tensor(key);
-            return new TensorInfo(key, t.dtype(), t.shape());
-        }
-
-        @Override
-        public NDArray load(String key, NDManager manager, DataType compute) {
-            return file.load(tensor(key), manager, compute);
-        }
-
-        @Override
-        public float[] loadFloats(String key) {
-            return file.loadFloats(tensor(key));
-        }
-
-        @Override
-        public String describe() {
-            return file.describe() + " [" + wrapper + "]";
-        }
     }
 }
