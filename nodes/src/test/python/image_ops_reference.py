@@ -28,6 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from comfy_crop import crop_center
+
 OUT = os.path.join(os.path.dirname(__file__), "../resources/dev/noodle/nodes")
 
 
@@ -41,17 +43,6 @@ def bchw(img):
 
 def bhwc(t):
     return t.permute(0, 2, 3, 1).contiguous().numpy()
-
-
-def crop_center(t, width, height):
-    old_w, old_h = t.shape[-1], t.shape[-2]
-    old_a, new_a = old_w / old_h, width / height
-    x = y = 0
-    if old_a > new_a:
-        x = round((old_w - old_w * (new_a / old_a)) / 2)
-    elif old_a < new_a:
-        y = round((old_h - old_h * (old_a / new_a)) / 2)
-    return t[..., y:old_h - y, x:old_w - x]
 
 
 def batch(a, b):

@@ -24,21 +24,12 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from comfy_crop import crop_center
+
 OUT = os.path.join(os.path.dirname(__file__), "../resources/dev/noodle/nodes")
 
 COLORS = {"white": (1.0, 1.0, 1.0), "black": (0.0, 0.0, 0.0), "red": (1.0, 0.0, 0.0), "green": (0.0, 1.0, 0.0),
           "blue": (0.0, 0.0, 1.0)}
-
-
-def crop_center(t, width, height):  # t: [B, C, H, W]
-    old_w, old_h = t.shape[-1], t.shape[-2]
-    old_a, new_a = old_w / old_h, width / height
-    x = y = 0
-    if old_a > new_a:
-        x = round((old_w - old_w * (new_a / old_a)) / 2)
-    elif old_a < new_a:
-        y = round((old_h - old_h * (old_a / new_a)) / 2)
-    return t[..., y:old_h - y, x:old_w - x]
 
 
 def bicubic_center(img, width, height):  # img: [B, H, W, C]

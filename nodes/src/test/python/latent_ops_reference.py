@@ -31,23 +31,14 @@ import os
 import torch
 import torch.nn.functional as F
 
+from comfy_crop import crop_center
+
 OUT = os.path.join(os.path.dirname(__file__), "../resources/dev/noodle/nodes")
-
-
-def center_crop(t, width, height):
-    old_w, old_h = t.shape[3], t.shape[2]
-    old_a, new_a = old_w / old_h, width / height
-    x = y = 0
-    if old_a > new_a:
-        x = round((old_w - old_w * (new_a / old_a)) / 2)
-    elif old_a < new_a:
-        y = round((old_h - old_h * (old_a / new_a)) / 2)
-    return t[:, :, y:old_h - y, x:old_w - x]
 
 
 def common_upscale(t, width, height, mode, crop):
     if crop == "center":
-        t = center_crop(t, width, height)
+        t = crop_center(t, width, height)
     return F.interpolate(t, size=(height, width), mode=mode)
 
 
