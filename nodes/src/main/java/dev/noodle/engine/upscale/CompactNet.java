@@ -124,14 +124,8 @@ public final class CompactNet implements UpscaleNet {
     /** Detects the configuration, binds every weight strictly and loads them as float32 on {@code device}. */
     public static CompactNet load(TensorSource source, Device device) {
         Config config = detect(source);
-        NDManager owner = NDManager.newBaseManager(device);
-        try {
-            return new CompactNet(config, owner,
-                    UpscaleWeights.bind(source, config.shapes(), config.toString(), owner));
-        } catch (RuntimeException e) {
-            owner.close();
-            throw e;
-        }
+        return UpscaleWeights.owned(device, owner -> new CompactNet(config, owner,
+                UpscaleWeights.bind(source, config.shapes(), config.toString(), owner)));
     }
 
     /** The detected configuration. */

@@ -273,13 +273,8 @@ public final class RrdbNet implements UpscaleNet {
     /** Detects the configuration, binds every weight strictly and loads them as float32 on {@code device}. */
     public static RrdbNet load(TensorSource source, Device device) {
         Config config = detect(source);
-        NDManager owner = NDManager.newBaseManager(device);
-        try {
-            return new RrdbNet(config, owner, UpscaleWeights.bind(source, config.shapes(), config.toString(), owner));
-        } catch (RuntimeException e) {
-            owner.close();
-            throw e;
-        }
+        return UpscaleWeights.owned(device, owner -> new RrdbNet(config, owner,
+                UpscaleWeights.bind(source, config.shapes(), config.toString(), owner)));
     }
 
     /** The detected configuration. */

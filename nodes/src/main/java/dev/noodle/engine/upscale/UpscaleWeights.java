@@ -1,5 +1,6 @@
 package dev.noodle.engine.upscale;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -9,6 +10,7 @@ import dev.noodle.engine.io.TensorSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Strict binding of an upscaler's weights: every expected key must be present with its exact shape and no other key
@@ -39,6 +41,20 @@ final class UpscaleWeights {
             out.put(k, a);
         }
         return out;
+    }
+
+    /**
+     * Builds a network that owns a new manager on {@code device}: the manager is closed here when building fails
+     * (a bad file), and by the network's own close otherwise.
+     */
+    static <T> T owned(Device device, Function<NDManager, T> build) {
+        NDManager owner = NDManager.newBaseManager(device);
+        try {
+            return build.apply(owner);
+        } catch (RuntimeException e) {
+            owner.close();
+            throw e;
+        }
     }
 
     /** The shape of {@code key}, or a clear error naming the file when it is absent. */
