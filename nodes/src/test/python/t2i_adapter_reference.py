@@ -32,6 +32,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from st_io import read_safetensors
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RES = os.path.join(HERE, "..", "resources")
 gen = torch.Generator().manual_seed(20261207)
@@ -156,21 +158,6 @@ def write_safetensors(path, tensors, half=False):
             f.write(b)
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == "__metadata__":
-            continue
-        b, e = v["data_offsets"]
-        dt = {"F16": "<f2", "F32": "<f4"}[v["dtype"]]
-        out[k] = torch.from_numpy(np.frombuffer(data[b:e], dtype=dt).astype(np.float32).reshape(v["shape"]).copy())
-    return out
-
-
 def rounded(W):
     return {k: v.half().float() for k, v in W.items()}  # the files store float16
 
@@ -208,9 +195,9 @@ if __name__ == "__main__":
     sys.path.insert(0, HERE)
     import unet_sdxl_reference as U  # noqa: E402  (its module level builds the structure lists)
 
-    U.W = {k[len(U.P):]: v for k, v in read_safetensors(os.path.join(RES, "unet", "tiny_sdxl_unet.safetensors"))
-           .items() if k.startswith(U.P)}
-    uio = read_safetensors(os.path.join(RES, "unet", "tiny_sdxl_unet_io.safetensors"))
+    unet = read_safetensors(os.path.join(RES, "unet", "tiny_sdxl_unet.safetensors"), as_type=np.float32)
+    U.W = {k[len(U.P):]: v for k, v in unet.items() if k.startswith(U.P)}
+    uio = read_safetensors(os.path.join(RES, "unet", "tiny_sdxl_unet_io.safetensors"), as_type=np.float32)
     x, t, ctx, y = uio["x"], uio["timesteps"], uio["context"], uio["y"]
     feats = [io["xl.f%d" % i] for i in range(4)]
     strength = 0.75
