@@ -54,7 +54,7 @@ public final class NoodleServer implements AutoCloseable {
         this.nodes = nodes;
         NodeEnvironment env = nodes.environment();
         FileRoots roots = new FileRoots(env.outputDir(), env.inputDir(), env.tempDir());
-        this.queue = new PromptQueue(new HistoryStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
+        this.queue = new PromptQueue(new H2QueueStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
         this.worker = new PromptWorker(queue, new NoodleRunner(nodes), nodes, hub, roots, mapper);
         this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, worker);
         this.files = new FileHandlers(roots, mapper, options.maxUploadBytes());
@@ -75,12 +75,17 @@ public final class NoodleServer implements AutoCloseable {
         nodes.previews().setMethod(preview);
         nodes.startupWarnings().forEach(w -> System.err.println("noodle: warning: " + w));
         nodes.packs().notice().ifPresent(n -> System.err.println("noodle: " + n));
+        NoodleServer server = null;
         try {
-            NoodleServer server = new NoodleServer(options, nodes);
+            server = new NoodleServer(options, nodes);
             server.worker.start();
             server.app.start(options.host(), options.port());
             return server;
         } catch (RuntimeException e) {
+            if (server != null) {
+                server.worker.close();
+                server.queue.close();
+            }
             nodes.close();
             throw e;
         }
@@ -102,9 +107,9 @@ public final class NoodleServer implements AutoCloseable {
         return "http://" + h + ":" + port();
     }
 
-    /** The history file. */
+    /** The database keeping the queue and the history. */
     public java.nio.file.Path historyFile() {
-        return options.stateDir().resolve(HistoryStore.FILE_NAME);
+        return queue.storeLocation();
     }
 
     private void configure(JavalinConfig config) {
@@ -126,6 +131,10 @@ public final class NoodleServer implements AutoCloseable {
         both(r::get, "/history/{prompt_id}", prompts::getHistoryItem);
         both(r::post, "/history", prompts::postHistory);
         both(r::post, "/interrupt", prompts::postInterrupt);
+        both(r::get, "/noodle/queue", prompts::queueState);
+        both(r::post, "/noodle/queue/pause", prompts::pause);
+        both(r::post, "/noodle/queue/resume", prompts::resume);
+        both(r::post, "/noodle/queue/{prompt_id}/move", prompts::move);
         both(r::post, "/free", prompts::postFree);
         both(r::get, "/view", files::view);
         both(r::post, "/upload/image", files::upload);
@@ -273,7 +282,11 @@ public final class NoodleServer implements AutoCloseable {
             try {
                 worker.close();
             } finally {
-                nodes.close();
+                try {
+                    queue.close();
+                } finally {
+                    nodes.close();
+                }
             }
         }
     }

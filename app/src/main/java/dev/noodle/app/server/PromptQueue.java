@@ -3,6 +3,9 @@ package dev.noodle.app.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.noodle.graph.json.WorkflowFormatException;
+import dev.noodle.graph.json.WorkflowJson;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -12,32 +15,83 @@ import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The pending prompts (a priority queue on {@code number}), the one running, and the finished history (persisted by
- * a {@link HistoryStore}). Thread-safe: HTTP threads add, list and delete; the worker thread takes and finishes.
- * Mirrors ComfyUI's {@code execution.PromptQueue}.
+ * The pending prompts (a priority queue on {@code number}), the one running, and the finished history, all saved
+ * through a {@link QueueStore} before a change is acknowledged, so they survive a restart or a crash (a prompt that
+ * was running is queued again). Thread-safe: HTTP threads add, list, move and delete; the worker thread takes and
+ * finishes. Mirrors ComfyUI's {@code execution.PromptQueue}, plus pause/resume and moving queued prompts.
  */
 final class PromptQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(PromptQueue.class);
+    /** History entries kept; the oldest are dropped first. */
+    static final int MAX_HISTORY = 2000;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final PriorityQueue<QueueItem> pending = new PriorityQueue<>();
     private final Map<String, QueueItem> running = new LinkedHashMap<>();
     private final LinkedHashMap<String, ObjectNode> history;
-    private final HistoryStore store;
+    private final QueueStore store;
     private final ObjectMapper mapper;
     private final Runnable onChange;
     private long seq;
     private long number;
+    private boolean paused;
 
     /**
      * @param onChange called (outside the lock) after the queue changes, e.g. to broadcast {@code status}
      */
-    PromptQueue(HistoryStore store, ObjectMapper mapper, Runnable onChange) {
+    PromptQueue(QueueStore store, ObjectMapper mapper, Runnable onChange) {
         this.store = store;
         this.mapper = mapper;
         this.onChange = onChange;
-        this.history = store.load();
+        QueueStore.Saved saved = store.load();
+        this.history = saved.history();
+        this.number = saved.nextNumber();
+        this.seq = saved.nextSeq();
+        this.paused = saved.paused();
+        for (QueueStore.SavedPrompt p : saved.pending()) {
+            QueueItem item = restore(p);
+            if (item != null) {
+                pending.add(item);
+            }
+        }
+    }
+
+    /** A saved queue tuple as a runnable item, or null (logged and dropped) when its prompt no longer parses. */
+    private QueueItem restore(QueueStore.SavedPrompt p) {
+        JsonNode t = p.tuple();
+        String id = t.path(1).asText();
+        try {
+            ObjectNode prompt = (ObjectNode) t.get(2);
+            List<String> outputs = new ArrayList<>();
+            t.path(4).forEach(o -> outputs.add(o.asText()));
+            return new QueueItem(t.path(0).asDouble(), p.seq(), id, prompt, (ObjectNode) t.get(3), outputs,
+                    WorkflowJson.parse(mapper.writeValueAsString(prompt), "prompt"));
+        } catch (WorkflowFormatException | ClassCastException | NullPointerException
+                | com.fasterxml.jackson.core.JsonProcessingException e) {
+            LOG.warn("dropping saved prompt {}: it cannot be read back ({})", id, e.getMessage());
+            store.removePending(List.of(id));
+            return null;
+        }
+    }
+
+    /** The file the queue and history are kept in. */
+    java.nio.file.Path storeLocation() {
+        return store.location();
+    }
+
+    /** Closes the store (the queue is unusable afterwards). */
+    void close() {
+        lock.lock();
+        try {
+            store.close();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The number for a new submission without an explicit one: counting up, negated for {@code front}. */
@@ -64,6 +118,7 @@ final class PromptQueue {
     void put(QueueItem item) {
         lock.lock();
         try {
+            store.add(item);
             pending.add(item);
             notEmpty.signal();
         } finally {
@@ -78,13 +133,15 @@ final class PromptQueue {
         lock.lock();
         try {
             long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            while (pending.isEmpty()) {
+            while (pending.isEmpty() || paused) {
                 if (nanos <= 0) {
                     return null;
                 }
                 nanos = notEmpty.awaitNanos(nanos);
             }
-            item = pending.poll();
+            item = pending.peek();
+            store.started(item.promptId());
+            pending.poll();
             running.put(item.promptId(), item);
         } finally {
             lock.unlock();
@@ -97,16 +154,20 @@ final class PromptQueue {
     void done(QueueItem item, ObjectNode outputs, ObjectNode status, ObjectNode meta) {
         lock.lock();
         try {
-            running.remove(item.promptId());
             ObjectNode entry = mapper.createObjectNode();
             entry.set("prompt", item.toJson(mapper));
             entry.set("outputs", outputs);
             entry.set("status", status);
             entry.set("meta", meta);
+            store.finished(item.promptId(), entry, MAX_HISTORY);
+            running.remove(item.promptId());
             history.remove(item.promptId());
             history.put(item.promptId(), entry);
-            HistoryStore.trim(history);
-            store.save(history);
+            var it = history.keySet().iterator();
+            while (history.size() > MAX_HISTORY && it.hasNext()) {
+                it.next();
+                it.remove();
+            }
         } finally {
             lock.unlock();
         }
@@ -144,6 +205,7 @@ final class PromptQueue {
     void clearPending() {
         lock.lock();
         try {
+            store.removePending(pending.stream().map(QueueItem::promptId).toList());
             pending.clear();
         } finally {
             lock.unlock();
@@ -157,6 +219,7 @@ final class PromptQueue {
         lock.lock();
         try {
             int before = pending.size();
+            store.removePending(pending.stream().map(QueueItem::promptId).filter(ids::contains).toList());
             pending.removeIf(i -> ids.contains(i.promptId()));
             n = before - pending.size();
         } finally {
@@ -214,8 +277,8 @@ final class PromptQueue {
     void clearHistory() {
         lock.lock();
         try {
+            store.clearHistory();
             history.clear();
-            store.save(history);
         } finally {
             lock.unlock();
         }
@@ -224,11 +287,104 @@ final class PromptQueue {
     void deleteHistory(Collection<String> ids) {
         lock.lock();
         try {
-            if (history.keySet().removeAll(ids)) {
-                store.save(history);
+            store.removeHistory(ids);
+            history.keySet().removeAll(ids);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops (true) or lets (false) the worker take queued prompts; the running one finishes either way. */
+    void setPaused(boolean pause) {
+        lock.lock();
+        try {
+            if (paused == pause) {
+                return;
+            }
+            store.setPaused(pause);
+            paused = pause;
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        onChange.run();
+    }
+
+    boolean paused() {
+        lock.lock();
+        try {
+            return paused;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives a queued prompt a new priority {@code number} (lower runs first); false when it is not queued. */
+    boolean setNumber(String promptId, double newNumber) {
+        lock.lock();
+        try {
+            QueueItem item = find(promptId);
+            if (item == null) {
+                return false;
+            }
+            replace(item, newNumber, item.seq());
+        } finally {
+            lock.unlock();
+        }
+        onChange.run();
+        return true;
+    }
+
+    /**
+     * Swaps a queued prompt with its neighbour: {@code steps < 0} towards the front, {@code > 0} towards the back.
+     * False when it is not queued; true (unchanged) when it is already at that end.
+     */
+    boolean move(String promptId, int steps) {
+        boolean changed = false;
+        lock.lock();
+        try {
+            QueueItem item = find(promptId);
+            if (item == null) {
+                return false;
+            }
+            List<QueueItem> sorted = new ArrayList<>(pending);
+            sorted.sort(null);
+            int from = sorted.indexOf(item);
+            int to = Math.max(0, Math.min(sorted.size() - 1, from + steps));
+            int dir = Integer.signum(to - from);
+            for (int i = from; i != to; i += dir) {
+                QueueItem a = sorted.get(i);
+                QueueItem b = sorted.get(i + dir);
+                QueueItem a2 = replace(a, b.number(), b.seq());
+                QueueItem b2 = replace(b, a.number(), a.seq());
+                sorted.set(i + dir, a2);
+                sorted.set(i, b2);
+                changed = true;
             }
         } finally {
             lock.unlock();
         }
+        if (changed) {
+            onChange.run();
+        }
+        return true;
+    }
+
+    private QueueItem find(String promptId) {
+        for (QueueItem i : pending) {
+            if (i.promptId().equals(promptId)) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    private QueueItem replace(QueueItem item, double newNumber, long newSeq) {
+        store.reorder(item.promptId(), newNumber, newSeq);
+        QueueItem moved = new QueueItem(newNumber, newSeq, item.promptId(), item.prompt(), item.extraData(),
+                item.outputs(), item.workflow());
+        pending.remove(item);
+        pending.add(moved);
+        return moved;
     }
 }
