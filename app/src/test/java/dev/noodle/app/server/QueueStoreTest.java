@@ -169,4 +169,40 @@ class QueueStoreTest {
         assertFalse(third.paused());
         assertEquals(List.of("d"), pendingIds(third), "the running prompt is queued again, the cleared ones not");
     }
+
+    /** Run in a child process: queues prompts, starts one, then waits to be killed. */
+    public static void main(String[] args) throws Exception {
+        QueueStoreTest t = new QueueStoreTest();
+        PromptQueue q = new PromptQueue(new H2QueueStore(Path.of(args[0]), t.mapper), t.mapper, () -> { });
+        t.put(q, "a", 1);
+        t.put(q, "b", 2);
+        t.finish(q, q.take(0), "a.png");
+        q.take(0);
+        t.put(q, "c", 3);
+        System.out.println("ready");
+        System.out.flush();
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void aProcessKilledWithSigkillLosesNothingAcknowledged() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                QueueStoreTest.class.getName(), dir.toString()).redirectErrorStream(true).start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("ready")) {
+                // skip logging
+            }
+            assertEquals("ready", line, "the child process did not get ready");
+            p.destroyForcibly(); // SIGKILL: no shutdown hooks, nothing closed
+            p.waitFor();
+        }
+        PromptQueue after = open(dir);
+        assertEquals(List.of("a"), iterable(after.history((Integer) null)));
+        assertEquals(List.of("b", "c"), pendingIds(after));
+        QueueItem b = after.take(0);
+        finish(after, b, "b.png");
+        assertEquals(List.of("a", "b"), iterable(after.history((Integer) null)));
+    }
 }
