@@ -18,7 +18,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.nio.file.StandardCopyOption;
 import org.h2.api.ErrorCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded {@link QueueStore}: one H2 database ({@value #FILE_NAME}) in the server's state folder.
@@ -33,6 +36,9 @@ final class H2QueueStore implements QueueStore {
     /** File name inside the state folder. */
     static final String FILE_NAME = "noodle-queue.mv.db";
     private static final String SUFFIX = ".mv.db";
+    /** The JSON history file of earlier versions, imported once. */
+    static final String OLD_HISTORY = "noodle-history.json";
+    private static final Logger LOG = LoggerFactory.getLogger(H2QueueStore.class);
 
     private final Path file;
     private final ObjectMapper mapper;
@@ -69,6 +75,44 @@ final class H2QueueStore implements QueueStore {
             throw openError(e);
         }
         this.db = c;
+        importJsonHistory(stateDir.resolve(OLD_HISTORY));
+    }
+
+    /**
+     * Takes over the history file older versions kept ({@value #OLD_HISTORY}) when the database has no history yet,
+     * then renames it {@code .imported}; an unreadable file is left alone (and logged).
+     */
+    private void importJsonHistory(Path old) {
+        if (!Files.isRegularFile(old)) {
+            return;
+        }
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT COUNT(*) FROM prompt_history")) {
+            r.next();
+            if (r.getLong(1) > 0) {
+                return;
+            }
+            JsonNode root = mapper.readTree(old.toFile());
+            if (root == null || !root.isObject()) {
+                throw new IOException("not a JSON object");
+            }
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT INTO prompt_history(prompt_id, entry) VALUES (?, ?)")) {
+                for (var it = root.fields(); it.hasNext(); ) {
+                    var e = it.next();
+                    if (e.getValue().isObject()) {
+                        p.setString(1, e.getKey());
+                        p.setString(2, json(e.getValue()));
+                        p.executeUpdate();
+                    }
+                }
+            }
+            db.commit();
+            Files.move(old, old.resolveSibling(OLD_HISTORY + ".imported"), StandardCopyOption.REPLACE_EXISTING);
+            LOG.info("imported the history in {} into {}", old, file);
+        } catch (SQLException | IOException | RuntimeException e) {
+            rollback();
+            LOG.warn("could not import the history in {} ({}); it is left as it was", old, e.getMessage());
+        }
     }
 
     private QueueStoreException openError(SQLException e) {

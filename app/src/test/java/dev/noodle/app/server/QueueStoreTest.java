@@ -121,6 +121,19 @@ class QueueStoreTest {
     }
 
     @Test
+    void theHistoryFileOfEarlierVersionsIsImportedOnce() throws Exception {
+        Files.writeString(dir.resolve(H2QueueStore.OLD_HISTORY), """
+                {"old1": {"prompt": [0, "old1", {}, {}, ["9"]], "outputs": {}, "status": {"status_str": "success"}},
+                 "old2": {"prompt": [1, "old2", {}, {}, ["9"]], "outputs": {}, "status": {"status_str": "error"}}}
+                """);
+        PromptQueue q = open(dir);
+        assertEquals(List.of("old1", "old2"), iterable(q.history((Integer) null)));
+        assertEquals("error", q.history("old2").path("old2").path("status").path("status_str").asText());
+        assertFalse(Files.exists(dir.resolve(H2QueueStore.OLD_HISTORY)));
+        assertTrue(Files.exists(dir.resolve(H2QueueStore.OLD_HISTORY + ".imported")));
+    }
+
+    @Test
     void aDamagedDatabaseNamesTheFileAndWhatToDo() throws Exception {
         Path file = dir.resolve(H2QueueStore.FILE_NAME);
         Files.write(file, new byte[8192]);
