@@ -54,7 +54,7 @@ public final class NoodleServer implements AutoCloseable {
         this.nodes = nodes;
         NodeEnvironment env = nodes.environment();
         FileRoots roots = new FileRoots(env.outputDir(), env.inputDir(), env.tempDir());
-        this.queue = new PromptQueue(new H2QueueStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
+        this.queue = new EmbeddedPromptQueue(new H2QueueStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
         this.worker = new PromptWorker(queue, new NoodleRunner(nodes), nodes, hub, roots, mapper);
         this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, worker);
         this.files = new FileHandlers(roots, mapper, options.maxUploadBytes());

@@ -31,7 +31,7 @@ class QueueStoreTest {
     }
 
     private PromptQueue open(Path stateDir) {
-        PromptQueue q = new PromptQueue(new H2QueueStore(stateDir, mapper), mapper, () -> { });
+        PromptQueue q = new EmbeddedPromptQueue(new H2QueueStore(stateDir, mapper), mapper, () -> { });
         open.add(q);
         return q;
     }
@@ -186,7 +186,7 @@ class QueueStoreTest {
     /** Run in a child process: queues prompts, starts one, then waits to be killed. */
     public static void main(String[] args) throws Exception {
         QueueStoreTest t = new QueueStoreTest();
-        PromptQueue q = new PromptQueue(new H2QueueStore(Path.of(args[0]), t.mapper), t.mapper, () -> { });
+        PromptQueue q = new EmbeddedPromptQueue(new H2QueueStore(Path.of(args[0]), t.mapper), t.mapper, () -> { });
         t.put(q, "a", 1);
         t.put(q, "b", 2);
         t.finish(q, q.take(0), "a.png");

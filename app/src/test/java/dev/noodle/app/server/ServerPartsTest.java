@@ -31,7 +31,7 @@ class ServerPartsTest {
     @Test
     void queueRunsLowestNumberFirstAndFrontJumpsAhead() throws Exception {
         AtomicInteger changes = new AtomicInteger();
-        PromptQueue q = new PromptQueue(new H2QueueStore(dir, mapper), mapper, changes::incrementAndGet);
+        PromptQueue q = new EmbeddedPromptQueue(new H2QueueStore(dir, mapper), mapper, changes::incrementAndGet);
         q.put(item(q, q.nextNumber(false), "a"));
         q.put(item(q, q.nextNumber(false), "b"));
         q.put(item(q, q.nextNumber(true), "front")); // -2
