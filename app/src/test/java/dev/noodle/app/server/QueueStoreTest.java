@@ -134,6 +134,29 @@ class QueueStoreTest {
     }
 
     @Test
+    void serveStopsWithOneLineWhenItsStateFolderIsInUse() throws Exception {
+        Path state = Files.createDirectories(dir.resolve("state"));
+        open(state);
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = new picocli.CommandLine(new ServeCommand()).execute("--port", "0", "--models",
+                    dir.resolve("models").toString(), "--out", dir.resolve("output").toString(), "--state",
+                    state.toString());
+        } finally {
+            System.setErr(old);
+        }
+        String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, code, text);
+        String line = text.lines().filter(l -> l.contains(H2QueueStore.FILE_NAME)).findFirst().orElse("");
+        assertTrue(line.startsWith("noodle: the queue database " + state.resolve(H2QueueStore.FILE_NAME)), text);
+        assertTrue(line.contains("--state DIR"), text);
+        assertFalse(text.contains("\tat "), "no stack trace: " + text);
+    }
+
+    @Test
     void aDamagedDatabaseNamesTheFileAndWhatToDo() throws Exception {
         Path file = dir.resolve(H2QueueStore.FILE_NAME);
         Files.write(file, new byte[8192]);
