@@ -3,6 +3,8 @@ package dev.noodle.app.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.nodes.host.ComputeDevice;
 import dev.noodle.nodes.host.ModelKind;
@@ -38,6 +40,7 @@ import java.util.function.BiConsumer;
 public final class NoodleServer implements AutoCloseable {
     private final ServerOptions options;
     private final NoodleNodes nodes;
+    private static final Logger LOG = LoggerFactory.getLogger(NoodleServer.class);
     private final ObjectMapper mapper = new ObjectMapper();
     private final ClientHub hub = new ClientHub(mapper);
     private final PromptQueue queue;
@@ -123,6 +126,13 @@ public final class NoodleServer implements AutoCloseable {
         JavalinDefaultRoutingApi r = config.routes;
         r.before(this::checkRequest);
         r.wsBeforeUpgrade(this::checkRequest);
+        r.exception(QueueStoreException.class, (e, ctx) -> {
+            // the change was not saved, so it is not acknowledged: the client may retry
+            LOG.error("{}", e.getMessage());
+            ObjectNode err = mapper.createObjectNode();
+            err.putObject("error").put("type", "queue_store_error").put("message", e.getMessage());
+            Http.json(ctx, 503, err);
+        });
         both(r::get, "/prompt", prompts::getPrompt);
         both(r::post, "/prompt", prompts::postPrompt);
         both(r::get, "/queue", prompts::getQueue);

@@ -168,6 +168,16 @@ class QueueStoreTest {
     }
 
     @Test
+    void aPromptThatCannotBeSavedIsRefusedNamingTheFile() throws Exception {
+        PromptQueue q = open(dir);
+        q.close();
+        open.remove(q);
+        QueueStoreException e = assertThrows(QueueStoreException.class, () -> put(q, "a", 1));
+        assertTrue(e.getMessage().contains(dir.resolve(H2QueueStore.FILE_NAME).toString()), e.getMessage());
+        assertEquals(0, q.remaining(), "not saved, so not queued");
+    }
+
+    @Test
     void pauseMoveAndPriorityAreKeptAcrossARestart() throws Exception {
         PromptQueue q = open(dir);
         for (String id : List.of("a", "b", "c", "d")) {
