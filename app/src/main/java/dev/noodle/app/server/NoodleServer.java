@@ -3,6 +3,8 @@ package dev.noodle.app.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.noodle.graph.node.NodeDefinition;
 import dev.noodle.nodes.host.ComputeDevice;
 import dev.noodle.nodes.host.ModelKind;
@@ -38,6 +40,7 @@ import java.util.function.BiConsumer;
 public final class NoodleServer implements AutoCloseable {
     private final ServerOptions options;
     private final NoodleNodes nodes;
+    private static final Logger LOG = LoggerFactory.getLogger(NoodleServer.class);
     private final ObjectMapper mapper = new ObjectMapper();
     private final ClientHub hub = new ClientHub(mapper);
     private final PromptQueue queue;
@@ -54,7 +57,7 @@ public final class NoodleServer implements AutoCloseable {
         this.nodes = nodes;
         NodeEnvironment env = nodes.environment();
         FileRoots roots = new FileRoots(env.outputDir(), env.inputDir(), env.tempDir());
-        this.queue = new PromptQueue(new HistoryStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
+        this.queue = new EmbeddedPromptQueue(new H2QueueStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
         this.worker = new PromptWorker(queue, new NoodleRunner(nodes), nodes, hub, roots, mapper);
         this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, worker);
         this.files = new FileHandlers(roots, mapper, options.maxUploadBytes());
@@ -75,12 +78,17 @@ public final class NoodleServer implements AutoCloseable {
         nodes.previews().setMethod(preview);
         nodes.startupWarnings().forEach(w -> System.err.println("noodle: warning: " + w));
         nodes.packs().notice().ifPresent(n -> System.err.println("noodle: " + n));
+        NoodleServer server = null;
         try {
-            NoodleServer server = new NoodleServer(options, nodes);
+            server = new NoodleServer(options, nodes);
             server.worker.start();
             server.app.start(options.host(), options.port());
             return server;
         } catch (RuntimeException e) {
+            if (server != null) {
+                server.worker.close();
+                server.queue.close();
+            }
             nodes.close();
             throw e;
         }
@@ -102,9 +110,9 @@ public final class NoodleServer implements AutoCloseable {
         return "http://" + h + ":" + port();
     }
 
-    /** The history file. */
+    /** The database keeping the queue and the history. */
     public java.nio.file.Path historyFile() {
-        return options.stateDir().resolve(HistoryStore.FILE_NAME);
+        return queue.storeLocation();
     }
 
     private void configure(JavalinConfig config) {
@@ -118,6 +126,13 @@ public final class NoodleServer implements AutoCloseable {
         JavalinDefaultRoutingApi r = config.routes;
         r.before(this::checkRequest);
         r.wsBeforeUpgrade(this::checkRequest);
+        r.exception(QueueStoreException.class, (e, ctx) -> {
+            // the change was not saved, so it is not acknowledged: the client may retry
+            LOG.error("{}", e.getMessage());
+            ObjectNode err = mapper.createObjectNode();
+            err.putObject("error").put("type", "queue_store_error").put("message", e.getMessage());
+            Http.json(ctx, 503, err);
+        });
         both(r::get, "/prompt", prompts::getPrompt);
         both(r::post, "/prompt", prompts::postPrompt);
         both(r::get, "/queue", prompts::getQueue);
@@ -126,6 +141,10 @@ public final class NoodleServer implements AutoCloseable {
         both(r::get, "/history/{prompt_id}", prompts::getHistoryItem);
         both(r::post, "/history", prompts::postHistory);
         both(r::post, "/interrupt", prompts::postInterrupt);
+        both(r::get, "/noodle/queue", prompts::queueState);
+        both(r::post, "/noodle/queue/pause", prompts::pause);
+        both(r::post, "/noodle/queue/resume", prompts::resume);
+        both(r::post, "/noodle/queue/{prompt_id}/move", prompts::move);
         both(r::post, "/free", prompts::postFree);
         both(r::get, "/view", files::view);
         both(r::post, "/upload/image", files::upload);
@@ -273,7 +292,11 @@ public final class NoodleServer implements AutoCloseable {
             try {
                 worker.close();
             } finally {
-                nodes.close();
+                try {
+                    queue.close();
+                } finally {
+                    nodes.close();
+                }
             }
         }
     }

@@ -139,6 +139,58 @@ final class PromptHandlers {
         ctx.status(200);
     }
 
+    /** {@code GET /noodle/queue}: {@code {paused, queue_remaining}}. */
+    void queueState(Context ctx) {
+        ObjectNode out = mapper.createObjectNode();
+        out.put("paused", queue.paused());
+        out.put("queue_remaining", queue.remaining());
+        Http.json(ctx, 200, out);
+    }
+
+    /** {@code POST /noodle/queue/pause}: the running prompt finishes, queued ones wait until resumed. */
+    void pause(Context ctx) {
+        queue.setPaused(true);
+        queueState(ctx);
+    }
+
+    /** {@code POST /noodle/queue/resume}. */
+    void resume(Context ctx) {
+        queue.setPaused(false);
+        queueState(ctx);
+    }
+
+    /**
+     * {@code POST /noodle/queue/{prompt_id}/move} with {@code {"direction": "up"|"down"|"top"|"bottom"}} or
+     * {@code {"number": N}} (a new priority: lower runs first); answers {@code GET /queue}'s body, 404 when the
+     * prompt is not queued, 400 for a bad body.
+     */
+    void move(Context ctx) throws IOException {
+        JsonNode body = Http.jsonBody(ctx, mapper);
+        String id = ctx.pathParam("prompt_id");
+        boolean found;
+        if (body.path("number").isNumber()) {
+            found = queue.setNumber(id, body.get("number").asDouble());
+        } else {
+            int steps = switch (body.path("direction").asText("")) {
+                case "up" -> -1;
+                case "down" -> 1;
+                case "top" -> Integer.MIN_VALUE / 2;
+                case "bottom" -> Integer.MAX_VALUE / 2;
+                default -> 0;
+            };
+            if (steps == 0) {
+                Http.text(ctx, 400, "give \"direction\": \"up\", \"down\", \"top\" or \"bottom\", or a \"number\"");
+                return;
+            }
+            found = queue.move(id, steps);
+        }
+        if (!found) {
+            Http.text(ctx, 404, "prompt " + id + " is not queued");
+            return;
+        }
+        Http.json(ctx, 200, queue.queueJson());
+    }
+
     /** {@code GET /history?max_items=N}. */
     void getHistory(Context ctx) {
         String max = ctx.queryParam("max_items");

@@ -1,234 +1,74 @@
 package dev.noodle.app.server;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The pending prompts (a priority queue on {@code number}), the one running, and the finished history (persisted by
- * a {@link HistoryStore}). Thread-safe: HTTP threads add, list and delete; the worker thread takes and finishes.
- * Mirrors ComfyUI's {@code execution.PromptQueue}.
+ * The prompt queue the HTTP handlers and the worker share: pending prompts in {@code number} order, the running ones,
+ * and the finished history. Every change is durable before the call returns. {@link EmbeddedPromptQueue} keeps it
+ * in this process (the default); a broker-backed queue shared by several workers implements the same calls.
+ * Thread-safe. Mirrors ComfyUI's {@code execution.PromptQueue}, plus pause/resume and moving queued prompts.
  */
-final class PromptQueue {
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
-    private final PriorityQueue<QueueItem> pending = new PriorityQueue<>();
-    private final Map<String, QueueItem> running = new LinkedHashMap<>();
-    private final LinkedHashMap<String, ObjectNode> history;
-    private final HistoryStore store;
-    private final ObjectMapper mapper;
-    private final Runnable onChange;
-    private long seq;
-    private long number;
-
-    /**
-     * @param onChange called (outside the lock) after the queue changes, e.g. to broadcast {@code status}
-     */
-    PromptQueue(HistoryStore store, ObjectMapper mapper, Runnable onChange) {
-        this.store = store;
-        this.mapper = mapper;
-        this.onChange = onChange;
-        this.history = store.load();
-    }
+interface PromptQueue extends AutoCloseable {
 
     /** The number for a new submission without an explicit one: counting up, negated for {@code front}. */
-    double nextNumber(boolean front) {
-        lock.lock();
-        try {
-            long n = number++;
-            return front ? -n : n;
-        } finally {
-            lock.unlock();
-        }
-    }
+    double nextNumber(boolean front);
 
     /** Sequence number that breaks ties between equal {@code number}s (arrival order). */
-    long nextSeq() {
-        lock.lock();
-        try {
-            return seq++;
-        } finally {
-            lock.unlock();
-        }
-    }
+    long nextSeq();
 
-    void put(QueueItem item) {
-        lock.lock();
-        try {
-            pending.add(item);
-            notEmpty.signal();
-        } finally {
-            lock.unlock();
-        }
-        onChange.run();
-    }
+    /** Queues a prompt; it is saved when this returns. */
+    void put(QueueItem item);
 
-    /** Takes the next prompt and marks it running; null after {@code timeoutMillis} with nothing queued. */
-    QueueItem take(long timeoutMillis) throws InterruptedException {
-        QueueItem item;
-        lock.lock();
-        try {
-            long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            while (pending.isEmpty()) {
-                if (nanos <= 0) {
-                    return null;
-                }
-                nanos = notEmpty.awaitNanos(nanos);
-            }
-            item = pending.poll();
-            running.put(item.promptId(), item);
-        } finally {
-            lock.unlock();
-        }
-        onChange.run();
-        return item;
-    }
+    /** Takes the next prompt and marks it running; null after {@code timeoutMillis} with nothing to take. */
+    QueueItem take(long timeoutMillis) throws InterruptedException;
 
-    /** Records a finished prompt in the history (saved to disk) and clears it from running. */
-    void done(QueueItem item, ObjectNode outputs, ObjectNode status, ObjectNode meta) {
-        lock.lock();
-        try {
-            running.remove(item.promptId());
-            ObjectNode entry = mapper.createObjectNode();
-            entry.set("prompt", item.toJson(mapper));
-            entry.set("outputs", outputs);
-            entry.set("status", status);
-            entry.set("meta", meta);
-            history.remove(item.promptId());
-            history.put(item.promptId(), entry);
-            HistoryStore.trim(history);
-            store.save(history);
-        } finally {
-            lock.unlock();
-        }
-        onChange.run();
-    }
+    /** Records a finished prompt in the history and clears it from running, in one step. */
+    void done(QueueItem item, ObjectNode outputs, ObjectNode status, ObjectNode meta);
 
     /** Prompts waiting plus running (ComfyUI's {@code queue_remaining}). */
-    int remaining() {
-        lock.lock();
-        try {
-            return pending.size() + running.size();
-        } finally {
-            lock.unlock();
-        }
-    }
+    int remaining();
 
     /** ComfyUI's {@code GET /queue} body. */
-    ObjectNode queueJson() {
-        lock.lock();
-        try {
-            ObjectNode out = mapper.createObjectNode();
-            ArrayNode run = out.putArray("queue_running");
-            running.values().forEach(i -> run.add(i.toJson(mapper)));
-            ArrayNode pend = out.putArray("queue_pending");
-            List<QueueItem> sorted = new ArrayList<>(pending);
-            sorted.sort(null);
-            sorted.forEach(i -> pend.add(i.toJson(mapper)));
-            return out;
-        } finally {
-            lock.unlock();
-        }
-    }
+    ObjectNode queueJson();
 
     /** Drops every pending prompt (the running one is not touched; use interrupt). */
-    void clearPending() {
-        lock.lock();
-        try {
-            pending.clear();
-        } finally {
-            lock.unlock();
-        }
-        onChange.run();
-    }
+    void clearPending();
 
     /** Drops the pending prompts with these ids; returns how many were dropped. */
-    int deletePending(Collection<String> ids) {
-        int n;
-        lock.lock();
-        try {
-            int before = pending.size();
-            pending.removeIf(i -> ids.contains(i.promptId()));
-            n = before - pending.size();
-        } finally {
-            lock.unlock();
-        }
-        if (n > 0) {
-            onChange.run();
-        }
-        return n;
-    }
+    int deletePending(Collection<String> ids);
 
     /** True when the prompt with this id is running now. */
-    boolean isRunning(String promptId) {
-        lock.lock();
-        try {
-            return running.containsKey(promptId);
-        } finally {
-            lock.unlock();
-        }
-    }
+    boolean isRunning(String promptId);
 
     /** The history (oldest first), the last {@code maxItems} when given. */
-    ObjectNode history(Integer maxItems) {
-        lock.lock();
-        try {
-            ObjectNode out = mapper.createObjectNode();
-            int skip = maxItems == null ? 0 : Math.max(0, history.size() - maxItems);
-            int i = 0;
-            for (Map.Entry<String, ObjectNode> e : history.entrySet()) {
-                if (i++ >= skip) {
-                    out.set(e.getKey(), e.getValue().deepCopy());
-                }
-            }
-            return out;
-        } finally {
-            lock.unlock();
-        }
-    }
+    ObjectNode history(Integer maxItems);
 
     /** {@code {id: entry}} for one prompt, or {@code {}} when unknown. */
-    ObjectNode history(String promptId) {
-        lock.lock();
-        try {
-            ObjectNode out = mapper.createObjectNode();
-            ObjectNode e = history.get(promptId);
-            if (e != null) {
-                out.set(promptId, e.deepCopy());
-            }
-            return out;
-        } finally {
-            lock.unlock();
-        }
-    }
+    ObjectNode history(String promptId);
 
-    void clearHistory() {
-        lock.lock();
-        try {
-            history.clear();
-            store.save(history);
-        } finally {
-            lock.unlock();
-        }
-    }
+    void clearHistory();
 
-    void deleteHistory(Collection<String> ids) {
-        lock.lock();
-        try {
-            if (history.keySet().removeAll(ids)) {
-                store.save(history);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
+    void deleteHistory(Collection<String> ids);
+
+    /** Stops (true) or lets (false) the worker take queued prompts; the running one finishes either way. */
+    void setPaused(boolean pause);
+
+    boolean paused();
+
+    /** Gives a queued prompt a new priority {@code number} (lower runs first); false when it is not queued. */
+    boolean setNumber(String promptId, double newNumber);
+
+    /**
+     * Moves a queued prompt {@code steps} places: negative towards the front, positive towards the back (stopping at
+     * the end). False when it is not queued.
+     */
+    boolean move(String promptId, int steps);
+
+    /** Where the queue is kept, for messages. */
+    Path storeLocation();
+
+    @Override
+    void close();
 }

@@ -25,7 +25,7 @@ public final class ServeCommand implements Callable<Integer> {
     Path out = Path.of("output");
 
     @Option(names = "--state", paramLabel = "DIR",
-            description = "Where the prompt history is kept (default: the output folder's parent).")
+            description = "Where the queue and history database is kept (default: the output folder's parent).")
     Path state;
 
     @Option(names = "--workflows", paramLabel = "DIR",
@@ -86,14 +86,20 @@ public final class ServeCommand implements Callable<Integer> {
         }
         exposureWarning(options).ifPresent(System.err::println);
         CountDownLatch stopped = new CountDownLatch(1);
-        NoodleServer server = NoodleServer.start(options, preview);
+        NoodleServer server;
+        try {
+            server = NoodleServer.start(options, preview);
+        } catch (QueueStoreException e) {
+            System.err.println("noodle: " + e.getMessage());
+            return 1;
+        }
         Thread hook = new Thread(() -> {
             server.close();
             stopped.countDown();
         }, "noodle-serve-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         System.err.println("noodle: serving ComfyUI's API at " + server.url() + " (models " + options.modelsRoot()
-                + ", output " + options.outputDir() + ", history " + server.historyFile() + "). Ctrl+C stops.");
+                + ", output " + options.outputDir() + ", queue and history " + server.historyFile() + "). Ctrl+C stops.");
         stopped.await();
         return 0;
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The server's parts without a server: queue order, history persistence, origin checks, bind address. */
+/** The server's parts without a server: queue order, origin checks, bind address. */
 class ServerPartsTest {
     private final ObjectMapper mapper = new ObjectMapper();
 
@@ -31,7 +31,7 @@ class ServerPartsTest {
     @Test
     void queueRunsLowestNumberFirstAndFrontJumpsAhead() throws Exception {
         AtomicInteger changes = new AtomicInteger();
-        PromptQueue q = new PromptQueue(new HistoryStore(dir, mapper), mapper, changes::incrementAndGet);
+        PromptQueue q = new EmbeddedPromptQueue(new H2QueueStore(dir, mapper), mapper, changes::incrementAndGet);
         q.put(item(q, q.nextNumber(false), "a"));
         q.put(item(q, q.nextNumber(false), "b"));
         q.put(item(q, q.nextNumber(true), "front")); // -2
@@ -45,36 +45,7 @@ class ServerPartsTest {
         assertEquals(1, q.deletePending(List.of("tie-with-b")));
         assertNull(q.take(0));
         assertTrue(changes.get() >= 7);
-    }
-
-    @Test
-    void historySurvivesARestartAndIsWrittenAtomically() throws Exception {
-        PromptQueue q = new PromptQueue(new HistoryStore(dir, mapper), mapper, () -> { });
-        q.put(item(q, 0, "p1"));
-        QueueItem running = q.take(0);
-        ObjectNode outputs = mapper.createObjectNode();
-        outputs.putObject("9").putArray("images").addObject().put("filename", "x.png");
-        ObjectNode status = mapper.createObjectNode().put("status_str", "success").put("completed", true);
-        q.done(running, outputs, status, mapper.createObjectNode());
-        assertTrue(Files.isRegularFile(dir.resolve(HistoryStore.FILE_NAME)));
-        try (var files = Files.list(dir)) {
-            assertEquals(1, files.count(), "no temp files left behind");
-        }
-
-        PromptQueue restarted = new PromptQueue(new HistoryStore(dir, mapper), mapper, () -> { });
-        ObjectNode h = restarted.history("p1");
-        assertEquals("x.png", h.path("p1").path("outputs").path("9").path("images").get(0).path("filename").asText());
-        assertEquals("p1", h.path("p1").path("prompt").get(1).asText());
-        restarted.deleteHistory(List.of("p1"));
-        assertTrue(new PromptQueue(new HistoryStore(dir, mapper), mapper, () -> { }).history((Integer) null).isEmpty());
-    }
-
-    @Test
-    void aCorruptHistoryFileIsMovedAsideNotFatal() throws Exception {
-        Files.writeString(dir.resolve(HistoryStore.FILE_NAME), "{not json");
-        PromptQueue q = new PromptQueue(new HistoryStore(dir, mapper), mapper, () -> { });
-        assertTrue(q.history((Integer) null).isEmpty());
-        assertTrue(Files.exists(dir.resolve(HistoryStore.FILE_NAME + ".corrupt")));
+        q.close();
     }
 
     @Test
