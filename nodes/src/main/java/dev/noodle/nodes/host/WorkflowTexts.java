@@ -3,6 +3,7 @@ package dev.noodle.nodes.host;
 import dev.noodle.graph.json.ComfyApiFormat;
 import dev.noodle.graph.json.ComfyUiFormat;
 import dev.noodle.graph.model.Workflow;
+import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.NodeContext;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.nodes.interop.PngTextChunks;
@@ -37,5 +38,22 @@ public final class WorkflowTexts {
             text.putAll(ctx.extraPngInfo());
         }
         return text;
+    }
+
+    /**
+     * The metadata ComfyUI writes into a saved model or latent file: {@code prompt} (empty when the run has none)
+     * and {@code workflow}. A workflow that cannot be written is left out with a warning on the node naming
+     * {@code file} (e.g. "the file"), so the save itself still happens.
+     */
+    public static Map<String, String> forSavedFile(NodeContext ctx, String file) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("prompt", "");
+        try {
+            m.putAll(ctx.service(WorkflowTexts.class).of(ctx));
+        } catch (RuntimeException e) {
+            ctx.message(MessageLevel.WARNING,
+                    "the workflow could not be stored in " + file + ": " + e.getMessage());
+        }
+        return m;
     }
 }

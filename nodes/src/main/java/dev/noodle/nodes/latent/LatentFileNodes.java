@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,14 +39,7 @@ public final class LatentFileNodes {
     public static Path save(NodeContext ctx, Path outputDir, String prefix, LatentValue latent) throws IOException {
         ImageFiles.SaveTarget t = ImageFiles.splitPrefix(outputDir, prefix);
         Files.createDirectories(t.folder());
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("prompt", "");
-        try {
-            meta.putAll(ctx.service(WorkflowTexts.class).of(ctx));
-        } catch (RuntimeException e) {
-            ctx.message(MessageLevel.WARNING, "the workflow could not be stored in the latent file: "
-                    + e.getMessage());
-        }
+        Map<String, String> meta = WorkflowTexts.forSavedFile(ctx, "the latent file");
         Path file;
         synchronized (LatentFileNodes.class) { // counters must not collide between concurrent saves
             int counter = ImageFiles.nextCounter(t.folder(), t.name());

@@ -56,14 +56,7 @@ public final class SaveNodes {
 
     /** ComfyUI's {@code prompt} (empty when the run has none) and {@code workflow} texts. */
     static Map<String, String> workflowTexts(NodeContext ctx) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("prompt", "");
-        try {
-            m.putAll(ctx.service(WorkflowTexts.class).of(ctx));
-        } catch (RuntimeException e) {
-            ctx.message(MessageLevel.WARNING, "the workflow could not be stored in the file: " + e.getMessage());
-        }
-        return m;
+        return WorkflowTexts.forSavedFile(ctx, "the file");
     }
 
     /** VAESave: the VAE's weights as a standalone VAE file ({@code vae/ComfyUI_vae_00001_.safetensors}). */
