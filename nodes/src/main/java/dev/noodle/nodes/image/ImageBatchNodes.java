@@ -68,13 +68,7 @@ public final class ImageBatchNodes {
     public static ImageValue repeat(ImageValue image, int amount) {
         requirePixels("RepeatImageBatch", "image", image);
         MemoryPreflight.check("RepeatImageBatch", (long) image.batch() * amount, image.height(), image.width());
-        float[] in = image.pixels().data();
-        float[] out = new float[in.length * amount];
-        for (int i = 0; i < amount; i++) {
-            System.arraycopy(in, 0, out, i * in.length, in.length);
-        }
-        return new ImageValue(new HeapTensor(new long[] {(long) image.batch() * amount, image.height(),
-                image.width(), 3}, out));
+        return new ImageValue(image.pixels().repeatBatch(amount));
     }
 
     /**

@@ -67,14 +67,12 @@ public final class LatentNodes {
             HeapTensor s = l.samples();
             long[] shape = s.shape();
             MemoryPreflight.check("RepeatLatentBatch", shape[0] * amount, shape[2] * 8, shape[3] * 8);
-            float[] out = repeat(s.data(), amount);
-            shape[0] *= amount;
+            HeapTensor samples = s.repeatBatch(amount);
             HeapTensor mask = null;
             if (l.noiseMask() != null) {
-                long[] ms = l.noiseMask().shape();
-                if (ms[0] > 1 && ms[0] < shape[0]) {
-                    ms[0] *= amount;
-                    mask = new HeapTensor(ms, repeat(l.noiseMask().data(), amount));
+                long ms0 = l.noiseMask().dim(0);
+                if (ms0 > 1 && ms0 < samples.dim(0)) {
+                    mask = l.noiseMask().repeatBatch(amount);
                 } else {
                     mask = l.noiseMask();
                 }
@@ -90,15 +88,7 @@ public final class LatentNodes {
                     }
                 }
             }
-            return NodeOutputs.of(new LatentValue(new HeapTensor(shape, out), mask, index));
-        }
-
-        private static float[] repeat(float[] d, int amount) {
-            float[] out = new float[Math.multiplyExact(d.length, amount)];
-            for (int i = 0; i < amount; i++) {
-                System.arraycopy(d, 0, out, i * d.length, d.length);
-            }
-            return out;
+            return NodeOutputs.of(new LatentValue(samples, mask, index));
         }
     }
 }

@@ -40,6 +40,17 @@ public final class HeapTensor {
     }
 
     /** Dimensions (a copy). */
+    /** The whole tensor {@code times} times over along dimension 0 (torch's {@code repeat(times, 1, …)}). */
+    public HeapTensor repeatBatch(int times) {
+        float[] out = new float[Math.multiplyExact(data.length, times)];
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(data, 0, out, i * data.length, data.length);
+        }
+        long[] s = shape.clone();
+        s[0] = Math.multiplyExact(s[0], times);
+        return new HeapTensor(s, out);
+    }
+
     public long[] shape() {
         return shape.clone();
     }
