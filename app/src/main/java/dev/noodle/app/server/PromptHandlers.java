@@ -28,10 +28,10 @@ final class PromptHandlers {
     private final NodeRegistry registry;
     private final Validator validator;
     private final PromptQueue queue;
-    private final PromptWorker worker;
+    private final RunControl worker;
     private final PromptErrors errors;
 
-    PromptHandlers(ObjectMapper mapper, NodeRegistry registry, PromptQueue queue, PromptWorker worker) {
+    PromptHandlers(ObjectMapper mapper, NodeRegistry registry, PromptQueue queue, RunControl worker) {
         this.mapper = mapper;
         this.registry = registry;
         this.validator = new Validator(registry);
@@ -142,8 +142,11 @@ final class PromptHandlers {
     /** {@code GET /noodle/queue}: {@code {paused, queue_remaining}}. */
     void queueState(Context ctx) {
         ObjectNode out = mapper.createObjectNode();
+        out.put("backend", queue instanceof BrokerPromptQueue b ? b.brokerUrl() : "embedded");
         out.put("paused", queue.paused());
         out.put("queue_remaining", queue.remaining());
+        out.setAll(queue.queueJson());
+        out.set("workers", worker.workers(mapper));
         Http.json(ctx, 200, out);
     }
 

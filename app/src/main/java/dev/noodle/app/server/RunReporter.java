@@ -29,7 +29,7 @@ import javax.imageio.ImageIO;
 final class RunReporter implements RunListener {
     private final QueueItem item;
     private final String sid;
-    private final ClientHub hub;
+    private final EventSink hub;
     private final FileRoots roots;
     private final ObjectMapper mapper;
     private final ObjectNode outputs;
@@ -42,7 +42,7 @@ final class RunReporter implements RunListener {
     private String cancelledType;
     private volatile String runningNode;
 
-    RunReporter(QueueItem item, ClientHub hub, FileRoots roots, ObjectMapper mapper) {
+    RunReporter(QueueItem item, EventSink hub, FileRoots roots, ObjectMapper mapper) {
         this.item = item;
         this.sid = item.clientId();
         this.hub = hub;
