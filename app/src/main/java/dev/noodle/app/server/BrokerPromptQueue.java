@@ -56,6 +56,7 @@ final class BrokerPromptQueue implements PromptQueue {
     private final ModelInventory inventory;
     private final int maxDeliveries;
     private final long patienceMs;
+    private final long leaseMs;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Map<String, BrokerJob> jobs = new LinkedHashMap<>();
@@ -81,6 +82,13 @@ final class BrokerPromptQueue implements PromptQueue {
      */
     BrokerPromptQueue(Broker broker, ObjectMapper mapper, Runnable onChange, String workerId,
             ModelInventory inventory, int maxDeliveries, long patienceMs) {
+        this(broker, mapper, onChange, workerId, inventory, maxDeliveries, patienceMs, LEASE_MS);
+    }
+
+    /** As above, with the lease (how long a running prompt's worker may be silent) given. */
+    BrokerPromptQueue(Broker broker, ObjectMapper mapper, Runnable onChange, String workerId,
+            ModelInventory inventory, int maxDeliveries, long patienceMs, long leaseMs) {
+        this.leaseMs = leaseMs;
         this.broker = broker;
         this.mapper = mapper;
         this.onChange = onChange;
@@ -245,7 +253,7 @@ final class BrokerPromptQueue implements PromptQueue {
             long now = System.nanoTime();
             for (WorkerAdvert w : workers.values()) {
                 Long t = heard.get(w.id());
-                if (t != null && now - t < TimeUnit.MILLISECONDS.toNanos(LEASE_MS) && !"stopped".equals(w.state())) {
+                if (t != null && now - t < TimeUnit.MILLISECONDS.toNanos(leaseMs) && !"stopped".equals(w.state())) {
                     out.add(w);
                 }
             }
@@ -591,7 +599,7 @@ final class BrokerPromptQueue implements PromptQueue {
             return;
         }
         long now = System.nanoTime();
-        long lease = TimeUnit.MILLISECONDS.toNanos(LEASE_MS);
+        long lease = TimeUnit.MILLISECONDS.toNanos(leaseMs);
         if (now - linkedSince < lease) {
             return; // just (re)connected: workers have not had a lease's time to be heard
         }
@@ -616,7 +624,7 @@ final class BrokerPromptQueue implements PromptQueue {
             WorkerAdvert w = workers.get(j.worker());
             String who = "worker " + j.worker() + (w == null ? "" : " on " + w.host());
             String why = who + (w != null && "stopped".equals(w.state()) ? " stopped" : " stopped answering (no"
-                    + " heartbeat for " + LEASE_MS / 1000 + " s)") + " while running it (delivery " + j.attempts()
+                    + " heartbeat for " + leaseMs / 1000.0 + " s)") + " while running it (delivery " + j.attempts()
                     + ")";
             try {
                 if (j.attempts() >= maxDeliveries) {
