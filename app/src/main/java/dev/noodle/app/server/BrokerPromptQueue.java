@@ -291,6 +291,18 @@ final class BrokerPromptQueue implements PromptQueue {
         }
     }
 
+    /** Whether a live worker holds a model file of this name. */
+    boolean heldByAWorker(String name) {
+        for (WorkerAdvert w : liveWorkers()) {
+            for (WorkerAdvert.Held h : w.files()) {
+                if (h.name().equals(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** {@code GET /noodle/queue}'s {@code workers}: every live worker and what it is doing. */
     ArrayNode workersJson() {
         ArrayNode a = mapper.createArrayNode();

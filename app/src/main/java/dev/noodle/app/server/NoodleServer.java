@@ -90,6 +90,9 @@ public final class NoodleServer implements AutoCloseable {
             }
         }
         this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, control);
+        if (queue instanceof BrokerPromptQueue q) {
+            prompts.acceptModelsHeldBy(q::heldByAWorker);
+        }
         this.forms = new FormHandlers(mapper, nodes.registry(), options.workflowsDir(), prompts);
         this.guard = new RequestGuard(options.loopbackOnly());
         this.app = Javalin.create(this::configure);

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * interrupt; 20 prompts plus a long one whose worker is killed with SIGKILL mid-run, every prompt ending in the
  * history once with its image (fetched from the coordinator's {@code /view}); model affinity (a checkpoint only one
  * worker holds runs there; a differently named copy is found by hash; prompts go to the worker that has the
- * checkpoint loaded); and a coordinator restart and a broker restart losing nothing.
+ * checkpoint loaded; a checkpoint the coordinator itself lacks is accepted because a worker holds it); and a
+ * coordinator restart and a broker restart losing nothing.
  */
 class BrokerClusterTest {
     private static final String A = DemoCheckpoint.FILE_NAME;
@@ -218,7 +219,7 @@ class BrokerClusterTest {
             f.write(b ^ 1);
         }
         checkpoint("models-c", A, demo);
-        checkpoint("models-c", B, other);
+        // the coordinator lacks B: it accepts prompts for it because a worker holds it, and names it by w3's hash
         checkpoint("models-w1", A, demo);
         checkpoint("models-w2", "renamed-copy.safetensors", demo); // the same file under another name
         checkpoint("models-w3", B, other);
