@@ -139,11 +139,18 @@ final class PromptHandlers {
         ctx.status(200);
     }
 
-    /** {@code GET /noodle/queue}: {@code {paused, queue_remaining}}. */
+    /**
+     * {@code GET /noodle/queue}: {@code {backend, paused, queue_remaining, queue_running, queue_pending, workers}}:
+     * the queue as {@code GET /queue} gives it (pending in run order) and what each worker is doing (here the one
+     * worker of this server, see {@link PromptWorker#describe}).
+     */
     void queueState(Context ctx) {
         ObjectNode out = mapper.createObjectNode();
+        out.put("backend", "embedded");
         out.put("paused", queue.paused());
         out.put("queue_remaining", queue.remaining());
+        out.setAll(queue.queueJson());
+        out.putArray("workers").add(worker.describe());
         Http.json(ctx, 200, out);
     }
 
