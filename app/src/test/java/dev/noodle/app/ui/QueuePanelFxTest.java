@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.noodle.app.server.NoodleServer;
 import dev.noodle.app.ui.view.MainWindow;
+import dev.noodle.app.ui.vm.QueueSnapshot;
 import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NoodleNodes;
 import java.net.URI;
@@ -33,7 +34,7 @@ import org.testfx.util.WaitForAsyncUtils;
 /**
  * The editor opened with {@code --connect} on a real server (demo model): its Queue tab pauses the server, shows the
  * prompts queued there, moves one to the front and cancels another with its buttons, resumes, and the server runs
- * them in that order; when the server stops, the tab says so in one line.
+ * them in that order; a long prompt's row follows its steps and Interrupt stops it; when the server stops, the tab says so in one line.
  */
 @ExtendWith(ApplicationExtension.class)
 class QueuePanelFxTest {
@@ -85,11 +86,23 @@ class QueuePanelFxTest {
         }
     }
 
-    /** The row of the waiting list showing prompt {@code id}. */
-    private static ListCell<?> row(FxRobot robot, String id) {
-        return robot.lookup("#queue-pending .list-cell").queryAllAs(ListCell.class).stream()
-                .filter(c -> c.getText() != null && c.getText().startsWith(id.substring(0, 8)))
-                .findFirst().orElseThrow(() -> new AssertionError("no row for " + id));
+    /** The row of the waiting list showing prompt {@code id} (once the list has drawn it). */
+    private static ListCell<?> row(FxRobot robot, String id) throws Exception {
+        ListCell<?>[] found = {null};
+        waitFor("a row for " + id, () -> {
+            WaitForAsyncUtils.waitForFxEvents();
+            found[0] = robot.lookup("#queue-pending .list-cell").queryAllAs(ListCell.class).stream()
+                    .filter(c -> c.getText() != null && c.getText().startsWith(id.substring(0, 8)))
+                    .findFirst().orElse(null);
+            return found[0] != null;
+        });
+        return found[0];
+    }
+
+    private static boolean cellShows(FxRobot robot, String list, String text) {
+        WaitForAsyncUtils.waitForFxEvents();
+        return robot.lookup(list + " .list-cell").queryAllAs(ListCell.class).stream()
+                .anyMatch(cell -> cell.getText() != null && cell.getText().contains(text));
     }
 
     @Test
@@ -104,7 +117,7 @@ class QueuePanelFxTest {
         waitFor("the worker row", () -> workers.getItems().size() == 1);
 
         Button pause = robot.lookup("#queue-pause").queryAs(Button.class);
-        assertEquals("⏸ Pause", pause.getText());
+        assertEquals("Pause", pause.getText());
         robot.clickOn(pause);
         waitFor("the server to be paused", () -> state().path("paused").asBoolean());
         waitFor("the button to offer Resume", () -> pause.getText().equals("▶ Resume"));
@@ -119,7 +132,7 @@ class QueuePanelFxTest {
         robot.clickOn(row(robot, c));
         robot.clickOn("#queue-top");
         waitFor("c to move to the front", () -> ids(state().path("queue_pending")).equals(List.of(c, a, b)));
-        waitFor("the list to show it", () -> row(robot, c).getIndex() == 0);
+        waitFor("the list to show it", () -> ((QueueSnapshot.Prompt) pending.getItems().get(0)).id().equals(c));
 
         robot.clickOn(row(robot, b));
         robot.clickOn("#queue-cancel");
@@ -132,10 +145,18 @@ class QueuePanelFxTest {
         List<String> order = new ArrayList<>();
         QueueViewModelTest.get(http, base + "/history").fieldNames().forEachRemaining(order::add);
         assertEquals(List.of(c, a), order);
-        waitFor("the worker row to count them", () -> workers.getItems().size() == 1
-                && robot.lookup("#queue-workers .list-cell").queryAllAs(ListCell.class).stream()
-                        .anyMatch(cell -> cell.getText() != null && cell.getText().contains("idle · 2 done")));
+        waitFor("the worker row to count them", () -> cellShows(robot, "#queue-workers", "idle\n2 done\nloaded: "));
         waitFor("the list to empty", () -> pending.getItems().isEmpty());
+
+        // a long prompt: its row follows the sampler's steps, and Interrupt stops it
+        String slow = QueueViewModelTest.submit(http, base, 9, 2000);
+        waitFor("the running row to show the step", () -> cellShows(robot, "#queue-running",
+                slow.substring(0, 8) + " — on serve-") && cellShows(robot, "#queue-running", ", node 3, step "));
+        robot.clickOn("#queue-interrupt");
+        waitFor("the interruption", () -> state().path("workers").get(0).path("done").asInt() == 3);
+        JsonNode messages = QueueViewModelTest.get(http, base + "/history/" + slow).path(slow).path("status")
+                .path("messages");
+        assertEquals("execution_interrupted", messages.get(messages.size() - 1).get(0).asText());
 
         server.close();
         Label problem = robot.lookup("#queue-problem").queryAs(Label.class);

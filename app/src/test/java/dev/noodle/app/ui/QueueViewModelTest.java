@@ -123,7 +123,7 @@ class QueueViewModelTest {
             assertEquals(List.of(a, b, c, d), ids(vm.pending()));
             assertEquals("Server at " + base + " (embedded queue) — paused, 0 running, 4 waiting",
                     vm.headlineProperty().get());
-            assertEquals(a.substring(0, 8) + " · noodle-demo-tiny-sd15.safetensors · \u201ca glass bottle\u201d · 7 nodes",
+            assertEquals(a.substring(0, 8) + "\nnoodle-demo-tiny-sd15.safetensors · \u201ca glass bottle\u201d · 7 nodes",
                     QueueViewModel.line(vm.pending().get(0)));
             assertEquals(1, vm.workers().size());
             assertEquals("idle", vm.workers().get(0).state());
@@ -152,15 +152,18 @@ class QueueViewModelTest {
             assertEquals(List.of(a, d, c), order, "they ran in the order the panel set; the cancelled one never ran");
             QueueSnapshot.Worker w = vm.workers().get(0);
             assertEquals(List.of(DemoCheckpoint.FILE_NAME), w.loaded());
-            assertTrue(QueueViewModel.line(w).contains("idle · 3 done · loaded: " + DemoCheckpoint.FILE_NAME),
+            assertTrue(QueueViewModel.line(w).endsWith(" — idle\n3 done\nloaded: " + DemoCheckpoint.FILE_NAME),
                     QueueViewModel.line(w));
 
             // a long prompt: the panel names its worker, node and step, and interrupts it
             String slow = submit(http, base, 5, 2000);
             await(vm, () -> !vm.running().isEmpty() && vm.workers().get(0).value() >= 1, "the sampler to step");
             String line = vm.runningLine(vm.running().get(0));
-            assertTrue(line.startsWith(slow.substring(0, 8) + " · noodle-demo") && line.contains(" — on serve-")
-                    && line.contains(", node 3, step ") && line.endsWith("/2000"), line);
+            assertTrue(line.startsWith(slow.substring(0, 8) + " — on serve-") && line.contains(", node 3, step ")
+                    && line.contains("/2000\nnoodle-demo-tiny-sd15.safetensors · "), line);
+            String worker = QueueViewModel.line(vm.workers().get(0));
+            assertTrue(worker.contains(" — running " + slow.substring(0, 8) + "\nnode 3, step ")
+                    && worker.contains("/2000 · 3 done\nloaded: " + DemoCheckpoint.FILE_NAME), worker);
             vm.interrupt(slow).get(10, TimeUnit.SECONDS);
             await(vm, () -> vm.running().isEmpty() && vm.workers().get(0).done() == 4, "the interruption");
             JsonNode messages = get(http, base + "/history/" + slow).path(slow).path("status").path("messages");
@@ -243,8 +246,7 @@ class QueueViewModelTest {
             QueueSnapshot.Worker me = vm.workers().get(0);
             assertEquals("running", me.state());
             assertEquals(first, me.promptId());
-            assertEquals("first — on editor, node 3, step 4/20", vm.runningLine(vm.running().get(0))
-                    .substring(first.length() + 3));
+            assertEquals(first + " — on editor, node 3, step 4/20\nfirst", vm.runningLine(vm.running().get(0)));
             assertFalse(vm.canPauseProperty().get() || vm.canMoveProperty().get());
 
             vm.cancel(third).get(10, TimeUnit.SECONDS);

@@ -40,7 +40,7 @@ final class QueuePanel {
 
         Button pause = new Button();
         pause.setId("queue-pause");
-        pause.textProperty().bind(Bindings.when(q.pausedProperty()).then("▶ Resume").otherwise("⏸ Pause"));
+        pause.textProperty().bind(Bindings.when(q.pausedProperty()).then("▶ Resume").otherwise("Pause"));
         pause.disableProperty().bind(q.canPauseProperty().not());
         pause.setOnAction(e -> q.togglePause());
         Button clear = new Button("Clear queue");
@@ -54,7 +54,7 @@ final class QueuePanel {
         note.visibleProperty().bind(q.reachableProperty().and(q.canPauseProperty().not()));
         note.managedProperty().bind(note.visibleProperty());
 
-        ListView<QueueSnapshot.Prompt> running = list(q.running(), q::runningLine, "queue-running", 70);
+        ListView<QueueSnapshot.Prompt> running = list(q.running(), q::runningLine, "queue-running", 64);
         Button interrupt = new Button("■ Interrupt");
         interrupt.setId("queue-interrupt");
         interrupt.setTooltip(new Tooltip("Stop the selected running prompt (the only one when one runs)"));
@@ -104,7 +104,9 @@ final class QueuePanel {
         });
         moves.getChildren().add(cancel);
 
-        ListView<QueueSnapshot.Worker> workers = list(q.workers(), QueueViewModel::line, "queue-workers", 90);
+        ListView<QueueSnapshot.Worker> workers = list(q.workers(), QueueViewModel::line, "queue-workers", 110);
+        // a running row names its worker's node and step: redraw it when only the workers changed
+        q.workers().addListener((ListChangeListener<QueueSnapshot.Worker>) c -> running.refresh());
 
         ListView<QueueEntry> mine = new ListView<>(run.queue());
         mine.setId("queue-list");
@@ -149,9 +151,7 @@ final class QueuePanel {
             @Override
             protected void updateItem(T item, boolean empty) {
                 super.updateItem(item, empty);
-                setText(empty || item == null ? null : text.apply(item));
-                setWrapText(true);
-                setPrefWidth(0); // wrap within the list's width
+                setText(empty || item == null ? null : text.apply(item)); // lines too long end in "…"
             }
         });
         return list;

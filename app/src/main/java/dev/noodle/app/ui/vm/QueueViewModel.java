@@ -254,22 +254,26 @@ public final class QueueViewModel implements AutoCloseable {
         return reachable.getReadOnlyProperty();
     }
 
-    /** A queued prompt as its row shows it: short id and summary. */
+    /** A queued prompt as its row shows it: short id, then what it makes on a second line. */
     public static String line(QueueSnapshot.Prompt p) {
-        return shortId(p.id()) + (p.summary().isBlank() ? "" : " · " + p.summary());
+        return shortId(p.id()) + (p.summary().isBlank() ? "" : "\n" + p.summary());
     }
 
-    /** A running prompt's row: its line, then the worker running it and where that worker is. */
+    /** A running prompt's row: short id, the worker running it and where that worker is; then what it makes. */
     public String runningLine(QueueSnapshot.Prompt p) {
         for (QueueSnapshot.Worker w : workers) {
             if (p.id().equals(w.promptId())) {
-                return line(p) + " — on " + w.id() + doing(w);
+                return shortId(p.id()) + " — on " + w.id() + doing(w)
+                        + (p.summary().isBlank() ? "" : "\n" + p.summary());
             }
         }
         return line(p);
     }
 
-    /** A worker's row: who, where, what it does, how many it has done, what it holds. */
+    /**
+     * A worker's row, three lines: who, where, its state and prompt; the node and step it is at and how many it has
+     * done; the models it holds.
+     */
     public static String line(QueueSnapshot.Worker w) {
         StringBuilder b = new StringBuilder(w.id());
         if (!w.host().isBlank() && !w.host().equals(w.id())) {
@@ -277,13 +281,18 @@ public final class QueueViewModel implements AutoCloseable {
         }
         b.append(" — ").append(w.state());
         if (w.promptId() != null) {
-            b.append(' ').append(shortId(w.promptId())).append(doing(w));
+            b.append(' ').append(shortId(w.promptId()));
         }
-        b.append(" · ").append(w.done()).append(" done");
+        b.append('\n');
+        String doing = doing(w);
+        if (!doing.isEmpty()) {
+            b.append(doing.substring(2)).append(" · ");
+        }
+        b.append(w.done()).append(" done");
         if (w.seenMsAgo() >= 5000) {
             b.append(" · last heard ").append(w.seenMsAgo() / 1000).append(" s ago");
         }
-        b.append(" · loaded: ").append(w.loaded().isEmpty() ? "none" : String.join(", ", w.loaded()));
+        b.append("\nloaded: ").append(w.loaded().isEmpty() ? "none" : String.join(", ", w.loaded()));
         return b.toString();
     }
 
