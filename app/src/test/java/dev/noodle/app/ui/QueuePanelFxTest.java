@@ -109,7 +109,7 @@ class QueuePanelFxTest {
     @SuppressWarnings("unchecked")
     void pauseMoveCancelAndResumeFromTheQueueTabSteerTheServer(FxRobot robot) throws Exception {
         String base = server.url();
-        robot.clickOn("#queue-tab");
+        robot.clickOn("Run").clickOn("Queue and Workers"); // the side panel's Queue tab, shown from the menu
         Label headline = robot.lookup("#queue-headline").queryAs(Label.class);
         waitFor("the first read", () -> headline.getText().contains("idle"));
         assertEquals("Server at " + base + " (embedded queue) — idle, 0 running, 0 waiting", headline.getText());
