@@ -57,8 +57,10 @@ final class QueuePanel {
         ListView<QueueSnapshot.Prompt> running = list(q.running(), q::runningLine, "queue-running", 64);
         Button interrupt = new Button("■ Interrupt");
         interrupt.setId("queue-interrupt");
-        interrupt.setTooltip(new Tooltip("Stop the selected running prompt (the only one when one runs)"));
-        interrupt.disableProperty().bind(Bindings.isEmpty(q.running()));
+        interrupt.setTooltip(new Tooltip("Stop the picked running prompt (the only one when one runs)"));
+        // with several prompts running (several workers), the user picks which one to stop
+        interrupt.disableProperty().bind(Bindings.isEmpty(q.running()).or(Bindings.size(q.running()).greaterThan(1)
+                .and(running.getSelectionModel().selectedItemProperty().isNull())));
         interrupt.setOnAction(e -> {
             QueueSnapshot.Prompt p = running.getSelectionModel().getSelectedItem();
             if (p == null && q.running().size() == 1) {
@@ -104,7 +106,7 @@ final class QueuePanel {
         });
         moves.getChildren().add(cancel);
 
-        ListView<QueueSnapshot.Worker> workers = list(q.workers(), QueueViewModel::line, "queue-workers", 110);
+        ListView<QueueSnapshot.Worker> workers = list(q.workers(), QueueViewModel::line, "queue-workers", 150);
         // a running row names its worker's node and step: redraw it when only the workers changed
         q.workers().addListener((ListChangeListener<QueueSnapshot.Worker>) c -> running.refresh());
 
