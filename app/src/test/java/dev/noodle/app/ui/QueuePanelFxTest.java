@@ -161,6 +161,7 @@ class QueuePanelFxTest {
         server.close();
         Label problem = robot.lookup("#queue-problem").queryAs(Label.class);
         waitFor("the panel to notice", () -> problem.isVisible());
+        WaitForAsyncUtils.waitForFxEvents();
         assertEquals("server at " + base + " not reachable — is `./noodle serve` running there?", problem.getText());
         assertTrue(workers.getItems().isEmpty());
     }

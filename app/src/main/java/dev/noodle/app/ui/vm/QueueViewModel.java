@@ -176,8 +176,6 @@ public final class QueueViewModel implements AutoCloseable {
     }
 
     private void apply(QueueSnapshot s, String gone) {
-        reachable.set(s != null);
-        problem.set(gone != null ? gone : actionProblem == null ? "" : actionProblem);
         if (s == null) {
             running.clear(); // what was shown may no longer be true
             pending.clear();
@@ -185,8 +183,12 @@ public final class QueueViewModel implements AutoCloseable {
             canPause.set(false);
             canMove.set(false);
             headline.set(capitalized(backend.where()));
+            reachable.set(false);
+            problem.set(gone);
             return;
         }
+        reachable.set(true);
+        problem.set(actionProblem == null ? "" : actionProblem);
         setIfChanged(running, s.running());
         setIfChanged(pending, s.pending());
         setIfChanged(workers, s.workers());
