@@ -108,9 +108,9 @@ public final class ModelManager implements AutoCloseable {
         if (e == null) {
             dropStale(file);
             makeRoom();
-            status.accept("loading " + file.getFileName());
             loadingNow = file;
             try {
+                status.accept("loading " + file.getFileName());
                 e = new Entry(CheckpointLoader.load(file, modelsRoot, target, status), file);
             } finally {
                 loadingNow = null;
