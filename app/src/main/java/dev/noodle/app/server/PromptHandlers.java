@@ -166,7 +166,11 @@ final class PromptHandlers {
         ctx.status(200);
     }
 
-    /** {@code GET /noodle/queue}: {@code {paused, queue_remaining}}. */
+    /**
+     * {@code GET /noodle/queue}: {@code {backend, paused, queue_remaining, queue_running, queue_pending, workers}}:
+     * the queue as {@code GET /queue} gives it (pending in run order) and what each worker is doing (here the one
+     * worker of this server, see {@link PromptWorker#describe}; on a coordinator, every live worker).
+     */
     void queueState(Context ctx) {
         ObjectNode out = mapper.createObjectNode();
         out.put("backend", queue instanceof BrokerPromptQueue b ? b.brokerUrl() : "embedded");
