@@ -289,6 +289,8 @@ if __name__ == "__main__":
         cmds[sys.argv[1]](*sys.argv[2:])
     except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
         fail("%s: %s" % (sys.argv[1], e))
+    except KeyboardInterrupt:
+        sys.exit(130)
 PYTHON
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
