@@ -160,7 +160,9 @@ public final class ModelIdentifier {
         String variant = found.variant();
         Optional<Declared> declared = declared(metadata);
         if (declared.isPresent() && declared.get().base == null) {
-            return new Unidentified(src.describe() + " is a " + found.type().displayName() + " for "
+            String kind = found.type().displayName();
+            return new Unidentified(src.describe() + " is " + ("aeiouAEIOU".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ")
+                    + kind + " for "
                     + declared.get().label + " (" + declared.get().source + "), which Noodle does not run");
         }
         if (declared.isPresent()) {

@@ -353,7 +353,7 @@ public final class ModelLibrary implements AutoCloseable {
                     }
                     Identification id = (Identification) r;
                     if (id.type().folder() != kind) {
-                        problems.add(shown(f) + " is a " + id.describe() + " but lies in " + kind.folder()
+                        problems.add(shown(f) + " is " + id.describeWithArticle() + " but lies in " + kind.folder()
                                 + "/; move it to " + id.type().folder().folder() + "/");
                     }
                     String sha = cachedOrHash(f, size, mtime);
