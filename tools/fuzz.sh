@@ -32,6 +32,9 @@ declare -A TARGETS=(
   [taesd]="nodes:TaesdFuzzTest#load"
   [upscaler]="nodes:UpscaleModelFuzzTest#load"
   [exif]="nodes:ExifOrientationFuzzTest#orientation"
+  [identify]="nodes:ModelIdentifierFuzzTest#identifySafetensors"
+  [identify-file]="nodes:ModelIdentifierFuzzTest#identifyFile"
+  [sidecar]="nodes:ModelIdentifierFuzzTest#sidecar"
   # later: [ui-workflow]=...
 )
 
