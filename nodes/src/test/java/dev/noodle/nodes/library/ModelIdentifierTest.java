@@ -151,6 +151,21 @@ class ModelIdentifierTest {
     }
 
     @Test
+    void olderDiffusersNamesAndLorasForModelsNoodleDoesNotRun() throws IOException {
+        // diffusers' attention-processor LoRA names (ComfyUI lora.py: "{}_lora.up.weight")
+        String p = "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn2.processor.to_k_lora.";
+        assertKind(ModelType.LORA, BaseModel.SD1, LibraryFixtures.tensors(dir.resolve("diffusers-lora.safetensors"),
+                Map.of(p + "down.weight", new long[] {4, 768}, p + "up.weight", new long[] {320, 4}), Map.of()));
+        String flux = "lora_unet_double_blocks_0_img_attn_proj";
+        assertTrue(unidentified(LibraryFixtures.tensors(dir.resolve("flux-style.safetensors"), Map.of(
+                flux + ".lora_down.weight", new long[] {4, 3072}, flux + ".lora_up.weight", new long[] {3072, 4}),
+                Map.of())).contains("Flux"));
+        assertTrue(unidentified(LibraryFixtures.tensors(dir.resolve("cascade.safetensors"), Map.of(
+                "lora_prior_unet_down_blocks_0_0_attention_attn_out_proj.lora_down.weight", new long[] {4, 16}),
+                Map.of())).contains("Stable Cascade"));
+    }
+
+    @Test
     void embeddingsAndHypernetworks() throws IOException {
         assertKind(ModelType.EMBEDDING, BaseModel.SD1, LibraryFixtures.embedding(dir.resolve("e1.safetensors"), 768,
                 false));
