@@ -32,6 +32,9 @@ declare -A TARGETS=(
   [taesd]="nodes:TaesdFuzzTest#load"
   [upscaler]="nodes:UpscaleModelFuzzTest#load"
   [exif]="nodes:ExifOrientationFuzzTest#orientation"
+  [civitai-answer]="nodes:DownloadAnswersFuzzTest#civitaiAnswer"
+  [model-link]="nodes:DownloadAnswersFuzzTest#link"
+  [download-headers]="nodes:DownloadAnswersFuzzTest#headerNames"
   # later: [ui-workflow]=...
 )
 

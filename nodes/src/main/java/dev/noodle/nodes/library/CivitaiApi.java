@@ -74,7 +74,11 @@ public final class CivitaiApi {
     }
 
     private URI base(String path) {
-        String b = api.settings().civitaiBase().toString();
+        return base(api.settings().civitaiBase(), path);
+    }
+
+    private static URI base(URI site, String path) {
+        String b = site.toString();
         return URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + path);
     }
 
@@ -83,6 +87,15 @@ public final class CivitaiApi {
     }
 
     private RemoteFile describe(JsonNode version, JsonNode model, long modelId, Map<String, String> choice,
+            String shown) throws IOException {
+        return describe(api.settings().civitaiBase(), version, model, modelId, choice, shown);
+    }
+
+    /**
+     * The file a version answer (and optionally the model answer) describes; any answer that lacks what is needed
+     * is an IOException naming {@code shown}.
+     */
+    static RemoteFile describe(URI site, JsonNode version, JsonNode model, long modelId, Map<String, String> choice,
             String shown) throws IOException {
         long versionId = version.path("id").asLong(0);
         JsonNode file = chooseFile(version.path("files"), choice, shown);
@@ -96,7 +109,7 @@ public final class CivitaiApi {
         }
         URI download;
         try {
-            download = url != null ? URI.create(url) : base("/api/download/models/" + versionId);
+            download = url != null ? URI.create(url) : base(site, "/api/download/models/" + versionId);
         } catch (IllegalArgumentException e) {
             throw new IOException("Civitai's answer for " + shown + " has a bad download address");
         }
@@ -117,7 +130,7 @@ public final class CivitaiApi {
         }
         String notes = first(SiteApi.text(model, "description"), SiteApi.text(version, "description"));
         long mid = modelId > 0 ? modelId : version.path("modelId").asLong(0);
-        String page = mid > 0 ? base("/models/" + mid + "?modelVersionId=" + versionId).toString() : shown;
+        String page = mid > 0 ? base(site, "/models/" + mid + "?modelVersionId=" + versionId).toString() : shown;
         return new RemoteFile(download, RemoteSite.CIVITAI, page, sha, size, name, modelName,
                 SiteApi.text(version, "name"), type, SiteApi.text(version, "baseModel"), words, notes);
     }

@@ -406,11 +406,21 @@ public final class HttpDownloader {
                         }
                     }
                     ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                    while (bb.hasRemaining()) {
-                        ch.write(bb);
+                    try {
+                        while (bb.hasRemaining()) {
+                            ch.write(bb);
+                        }
+                    } catch (IOException e) {
+                        throw new IOException("Could not write " + part + " (" + describe(e) + "): free space on"
+                                + " that disk, then run the same command again to resume at " + done + " bytes", e);
                     }
                     digest.update(buf, 0, n);
                     done += n;
+                    if (request.size() > 0 && done > request.size() + Math.max(1L << 20, request.size() / 100)) {
+                        restart();
+                        throw new IOException("Refused " + shown + ": it sends more than the " + request.size()
+                                + " bytes " + request.page() + " publishes; nothing was kept");
+                    }
                     long now = System.nanoTime();
                     if (now - lastReport > 100_000_000L) {
                         progress.update(done, total);
@@ -513,7 +523,11 @@ public final class HttpDownloader {
         if (!m.find()) {
             throw new Retryable("the server's partial answer has no usable Content-Range ('" + v + "')", null);
         }
-        return Long.parseLong(m.group(1));
+        try {
+            return Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new Retryable("the server's partial answer has an unusable Content-Range ('" + v + "')", null);
+        }
     }
 
     /** The whole file's size: from Content-Range on a partial answer, else what is present plus Content-Length. */
@@ -521,10 +535,10 @@ public final class HttpDownloader {
         if (r.statusCode() == 206) {
             Matcher m = CONTENT_RANGE.matcher(r.headers().firstValue("Content-Range").orElse(""));
             if (m.find() && !m.group(3).equals("*")) {
-                return Long.parseLong(m.group(3));
+                return parseOr(m.group(3), -1);
             }
         }
-        long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+        long length = parseOr(r.headers().firstValue("Content-Length").orElse("").strip(), -1);
         return length < 0 ? -1 : present + length;
     }
 
@@ -532,10 +546,24 @@ public final class HttpDownloader {
         Matcher m = DISPOSITION_NAME.matcher(header);
         String found = null;
         while (m.find()) {
-            found = java.net.URLDecoder.decode(m.group(1).replace("+", "%2B"),
-                    java.nio.charset.StandardCharsets.UTF_8);
+            try {
+                found = java.net.URLDecoder.decode(m.group(1).replace("+", "%2B"),
+                        java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException badEscape) {
+                found = m.group(1);
+            }
         }
         return found;
+    }
+
+    /** A non-negative decimal, or {@code fallback} when it is not one (or too large). */
+    static long parseOr(String s, long fallback) {
+        try {
+            long v = Long.parseLong(s);
+            return v < 0 ? fallback : v;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     private static String describe(Throwable e) {

@@ -48,7 +48,7 @@ public final class HuggingFaceFiles {
         if (sha == null) {
             sha = SiteApi.sha256(head.headers().firstValue("ETag").orElse(null));
         }
-        long size = head.headers().firstValueAsLong("X-Linked-Size").orElse(-1);
+        long size = HttpDownloader.parseOr(head.headers().firstValue("X-Linked-Size").orElse(""), -1);
         if (sha == null) {
             JsonNode entry = treeEntry(f, page, token);
             if (entry != null) {

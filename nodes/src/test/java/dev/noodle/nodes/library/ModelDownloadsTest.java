@@ -298,6 +298,30 @@ class ModelDownloadsTest {
         assertEmpty(dir);
     }
 
+    @Test
+    void aFullDiskSaysWhichFileAndHowToGoOn() throws IOException {
+        Path full = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "needs /dev/full");
+        sites.civitaiModel(13, 130, "LORA", "SD 1.5", List.of(), "", twoFiles("noRoom", 70_000));
+        Path part = dir.resolve("noRoom.safetensors.part");
+        Files.createSymbolicLink(part, full);
+        IOException e = assertThrows(IOException.class, () -> new ModelDownloads(settings)
+                .download(sites.siteBase() + "/api/download/models/130", dir, DownloadProgress.NONE));
+        assertTrue(e.getMessage().startsWith("Could not write " + part) && e.getMessage().contains("free space"),
+                e.getMessage());
+        assertFalse(Files.exists(dir.resolve("noRoom.safetensors")));
+    }
+
+    @Test
+    void aServerSendingMoreThanThePublishedSizeIsCutOff() throws IOException {
+        var v = sites.civitaiModel(14, 140, "LORA", "SD 1.5", List.of(), "", twoFiles("endless", 3_000_000));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) v.withArray("files").get(0)).put("sizeKB", 1000.0);
+        IOException e = assertThrows(IOException.class, () -> new ModelDownloads(settings)
+                .download(sites.siteBase() + "/api/download/models/140", dir, DownloadProgress.NONE));
+        assertTrue(e.getMessage().contains("more than the 1024000 bytes"), e.getMessage());
+        assertEmpty(dir);
+    }
+
     private static DownloadProgress progressNotes(List<String> notes) {
         return new DownloadProgress() {
             @Override
