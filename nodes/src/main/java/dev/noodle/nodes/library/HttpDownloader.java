@@ -158,6 +158,9 @@ public final class HttpDownloader {
         boolean restartedFromZero;
         boolean resumedEver;
         boolean discard;
+        /** A strong ETag or Last-Modified of the answer the .part's bytes came from, within this download. */
+        String validator;
+        URI validatorFrom;
 
         Transfer(Request request, Path part, FileChannel ch, DownloadProgress progress) {
             this.request = request;
@@ -245,6 +248,9 @@ public final class HttpDownloader {
                     }
                 }
                 total = totalSize(response, done);
+                validatorFrom = response.uri();
+                validator = response.headers().firstValue("ETag").filter(e -> !e.startsWith("W/"))
+                        .or(() -> response.headers().firstValue("Last-Modified")).orElse(null);
                 dispositionName = response.headers().firstValue("Content-Disposition")
                         .map(HttpDownloader::dispositionName).orElse(null);
                 copy(body);
@@ -288,6 +294,10 @@ public final class HttpDownloader {
                 }
                 if (from > 0) {
                     b.header("Range", "bytes=" + from + "-");
+                    // the bytes came from this same answer earlier in this download: a changed file restarts
+                    if (validator != null && sameHost(at, validatorFrom)) {
+                        b.header("If-Range", validator);
+                    }
                     resumedEver = true;
                 }
                 HttpResponse<InputStream> r = exchange(b.build(), at);

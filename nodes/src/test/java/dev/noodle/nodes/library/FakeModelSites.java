@@ -40,6 +40,7 @@ final class FakeModelSites implements AutoCloseable {
         }
     }
 
+    private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
     final HttpServer site;
     final HttpServer storage;
     final List<Seen> requests = new CopyOnWriteArrayList<>();
@@ -59,6 +60,11 @@ final class FakeModelSites implements AutoCloseable {
     final AtomicInteger dropNext = new AtomicInteger();
     volatile int dropAfter = 1000;
     volatile boolean ignoreRanges;
+    /** Storage behaviour: the next N answers send {@link #dropAfter} bytes, then nothing for this many ms. */
+    final AtomicInteger stallNext = new AtomicInteger();
+    volatile long stallMillis = 3000;
+    /** Runs when an answer is dropped (to change the file between attempts). */
+    volatile Runnable onDrop = () -> {};
     /** Storage answers with this content type (models are application/octet-stream). */
     volatile String storageType = "application/octet-stream";
 
@@ -67,6 +73,8 @@ final class FakeModelSites implements AutoCloseable {
         storage = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         site.createContext("/", ex -> handle("site", ex, this::site));
         storage.createContext("/", ex -> handle("storage", ex, this::storage));
+        site.setExecutor(pool);
+        storage.setExecutor(pool);
         site.start();
         storage.start();
     }
@@ -242,7 +250,9 @@ final class FakeModelSites implements AutoCloseable {
         }
         long from = 0;
         String range = ex.getRequestHeaders().getFirst("Range");
-        if (range != null && !ignoreRanges) {
+        String etag = "\"" + sha256(b).substring(0, 16) + "\"";
+        String ifRange = ex.getRequestHeaders().getFirst("If-Range");
+        if (range != null && !ignoreRanges && (ifRange == null || ifRange.equals(etag))) {
             Matcher m = Pattern.compile("bytes=(\\d+)-").matcher(range);
             if (m.find()) {
                 from = Long.parseLong(m.group(1));
@@ -255,6 +265,7 @@ final class FakeModelSites implements AutoCloseable {
         }
         ex.getResponseHeaders().add("Content-Type", storageType);
         ex.getResponseHeaders().add("Accept-Ranges", "bytes");
+        ex.getResponseHeaders().add("ETag", etag);
         int status = 200;
         if (from > 0) {
             status = 206;
@@ -267,9 +278,20 @@ final class FakeModelSites implements AutoCloseable {
         }
         ex.sendResponseHeaders(status, length);
         OutputStream out = ex.getResponseBody();
+        if (stallNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0 && length > dropAfter) {
+            out.write(b, (int) from, dropAfter);
+            out.flush();
+            try {
+                Thread.sleep(stallMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("stalled on purpose");
+        }
         if (dropNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0 && length > dropAfter) {
             out.write(b, (int) from, dropAfter);
             out.flush();
+            onDrop.run();
             // the exchange closes with bytes missing: the server drops the connection, as a broken network does
             throw new IOException("dropped on purpose");
         }
@@ -303,5 +325,6 @@ final class FakeModelSites implements AutoCloseable {
     public void close() {
         site.stop(0);
         storage.stop(0);
+        pool.shutdownNow();
     }
 }

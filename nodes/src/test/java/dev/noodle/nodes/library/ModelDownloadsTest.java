@@ -188,6 +188,38 @@ class ModelDownloadsTest {
     }
 
     @Test
+    void aStalledTransferIsCutAfterTheTimeoutAndResumed() throws IOException {
+        sites.civitaiModel(15, 150, "LORA", "SD 1.5", List.of(), "", twoFiles("slow", 300_000));
+        sites.stallNext.set(1);
+        sites.dropAfter = 50_000;
+        DownloadSettings quick = new DownloadSettings(sites.siteBase(), sites.siteBase(), null, null, direct(), 3, 10,
+                Duration.ofSeconds(1));
+        List<String> notes = new ArrayList<>();
+        long t0 = System.nanoTime();
+        DownloadedModel m = new ModelDownloads(quick).download(sites.siteBase() + "/api/download/models/150", dir,
+                progressNotes(notes));
+        assertArrayEquals(sites.files.get("slow.safetensors"), Files.readAllBytes(m.file()));
+        assertTrue(notes.stream().anyMatch(n -> n.contains("no data for 1 s")), notes.toString());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 2.9, "did not wait for the stalled server");
+    }
+
+    @Test
+    void aFileReplacedOnTheServerBetweenAttemptsIsNotStitched() throws IOException {
+        byte[] before = bytes(200_000, 21);
+        byte[] after = bytes(200_000, 22);
+        sites.files.put("moving.safetensors", before);
+        sites.dropNext.set(1);
+        sites.dropAfter = 80_000;
+        sites.onDrop = () -> sites.files.put("moving.safetensors", after);
+        DownloadedModel m = new ModelDownloads(settings).download(sites.storageBase() + "/files/moving.safetensors",
+                dir, DownloadProgress.NONE);
+        assertArrayEquals(after, Files.readAllBytes(m.file()), "the new file whole, not half of each");
+        assertFalse(m.verified(), "no SHA-256 is published for a plain address");
+        var gets = sites.seen("storage", "/files/moving");
+        assertTrue(gets.get(1).header("If-Range") != null, "the resume names the file it continues");
+    }
+
+    @Test
     void aServerIgnoringRangeRestartsTheFileCleanly() throws IOException {
         sites.civitaiModel(9, 90, "VAE", "SD 1.5", List.of(), "", twoFiles("vaeX", 50_000));
         Files.write(dir.resolve("vaeX.safetensors.part"), bytes(20_000, 99));
