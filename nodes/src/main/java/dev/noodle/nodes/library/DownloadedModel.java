@@ -26,4 +26,10 @@ public record DownloadedModel(Path file, String url, String pageUrl, String sha2
     public DownloadedModel {
         triggerWords = List.copyOf(triggerWords);
     }
+
+    /** What the library records of this download's source; the base comes from the page's label when Noodle knows it. */
+    public SourceInfo toSource() {
+        return new SourceInfo(url, pageUrl, verified ? sha256 : null, triggerWords, notes,
+                BaseModel.fromLabel(baseModel).orElse(null));
+    }
 }

@@ -90,6 +90,15 @@ public final class HttpDownloader {
         Files.createDirectories(folder);
         String name = request.fileName() != null ? SafeNames.fileName(request.fileName(), request.uri())
                 : SafeNames.fileName(lastSegment(request.uri()), request.uri());
+        Path done = folder.resolve(name);
+        if (request.fileName() != null && request.sha256() != null && Files.isRegularFile(done)) {
+            // an earlier download finished but was not filed: keep it when it is still the published file
+            String have = hashOf(done);
+            if (have.equalsIgnoreCase(request.sha256())) {
+                progress.note("already downloaded: " + done);
+                return new Result(done, have, Files.size(done), true);
+            }
+        }
         Path part = folder.resolve(name + ".part");
         Transfer t;
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -116,6 +125,18 @@ public final class HttpDownloader {
         Path target = folder.resolve(finalName);
         moveAtomically(part, target);
         return new Result(target, t.sha256, t.done, request.sha256() != null);
+    }
+
+    private static String hashOf(Path file) throws IOException {
+        MessageDigest d = sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                d.update(buf, 0, n);
+            }
+        }
+        return HEX.formatHex(d.digest());
     }
 
     private static FileLock lockOrExplain(FileChannel ch, Path part) throws IOException {
