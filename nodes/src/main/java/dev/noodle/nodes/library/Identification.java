@@ -44,6 +44,12 @@ public record Identification(ModelType type, BaseModel base, String variant, Str
         return b.toString();
     }
 
+    /** {@link #describe()} with "a" or "an" before it. */
+    public String describeWithArticle() {
+        String d = describe();
+        return ("aeiouAEIOU".indexOf(d.charAt(0)) >= 0 ? "an " : "a ") + d;
+    }
+
     /** A copy with another base model and the evidence for it. */
     public Identification withBase(BaseModel newBase, String newEvidence) {
         return new Identification(type, newBase, variant, newEvidence, title, triggerWords, warnings, metadata);

@@ -27,7 +27,15 @@ public final class LinkInstaller {
      */
     public static InstallResult install(ModelDownloads downloads, ModelLibrary library, String link,
             DownloadProgress progress) throws IOException {
-        DownloadedModel d = downloads.download(link, downloadsFolder(library.root()), progress);
+        return file(library, downloads.download(link, downloadsFolder(library.root()), progress));
+    }
+
+    /**
+     * Files a finished download (moved out of the staging folder, with its source).
+     *
+     * @throws LibraryException when it cannot be filed; the download is then kept and the message says where
+     */
+    public static InstallResult file(ModelLibrary library, DownloadedModel d) {
         try {
             return library.install(d.file(), d.toSource(), true);
         } catch (LibraryException e) {

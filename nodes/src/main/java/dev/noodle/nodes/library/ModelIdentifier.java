@@ -2,7 +2,6 @@ package dev.noodle.nodes.library;
 
 import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.io.ModelFormatException;
-import dev.noodle.engine.io.SafetensorsException;
 import dev.noodle.engine.io.SafetensorsHeader;
 import dev.noodle.engine.io.TensorInfo;
 import dev.noodle.engine.io.pickle.PickleCheckpoint;
@@ -38,7 +37,18 @@ public final class ModelIdentifier {
 
     /** Identifies {@code file}; never throws for bad input. */
     public static IdentifyResult identify(Path file) {
-        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        try {
+            return identifyOrThrow(file);
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            return new Unidentified(file + " cannot be identified: " + firstLine(e));
+        }
+    }
+
+    /**
+     * As {@link #identify}, but a failure other than the expected refusals of a bad file (an unreadable file, a
+     * {@link ModelFormatException}) propagates: what the fuzz targets look for.
+     */
+    static IdentifyResult identifyOrThrow(Path file) {
         try {
             if (!Files.isRegularFile(file)) {
                 return new Unidentified(file + " does not exist or is not a file");
@@ -48,6 +58,7 @@ public final class ModelIdentifier {
                 return new Unidentified(file + " is " + size + " bytes, too small to be a model (empty or"
                         + " truncated download?)");
             }
+            String name = file.getFileName().toString();
             return switch (ModelFiles.detect(file)) {
                 case SAFETENSORS -> fromSafetensors(readHeader(file, size), file.toString(), name);
                 case PYTORCH_ZIP -> fromPickle(file, name);
@@ -58,12 +69,10 @@ public final class ModelIdentifier {
                 case UNKNOWN -> new Unidentified(file + " is neither safetensors nor a PyTorch checkpoint (a web"
                         + " page or an archive saved under a model's name?); download it again");
             };
-        } catch (SafetensorsException e) {
-            return new Unidentified(e.getMessage());
+        } catch (ModelFormatException e) {
+            return new Unidentified(firstLine(e));
         } catch (IOException e) {
             return new Unidentified(file + " cannot be read: " + e.getMessage());
-        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
-            return new Unidentified(file + " cannot be identified: " + firstLine(e));
         }
     }
 
@@ -74,9 +83,18 @@ public final class ModelIdentifier {
      */
     public static IdentifyResult identifySafetensors(byte[] file, String name) {
         try {
-            return fromSafetensors(SafetensorsHeader.parseFile(file, name), name, name);
+            return identifySafetensorsOrThrow(file, name);
         } catch (RuntimeException | StackOverflowError e) {
             return new Unidentified(name + " cannot be identified: " + firstLine(e));
+        }
+    }
+
+    /** As {@link #identifySafetensors}, letting unexpected failures propagate (fuzzing). */
+    static IdentifyResult identifySafetensorsOrThrow(byte[] file, String name) {
+        try {
+            return fromSafetensors(SafetensorsHeader.parseFile(file, name), name, name);
+        } catch (ModelFormatException e) {
+            return new Unidentified(firstLine(e));
         }
     }
 
@@ -160,7 +178,9 @@ public final class ModelIdentifier {
         String variant = found.variant();
         Optional<Declared> declared = declared(metadata);
         if (declared.isPresent() && declared.get().base == null) {
-            return new Unidentified(src.describe() + " is a " + found.type().displayName() + " for "
+            String kind = found.type().displayName();
+            return new Unidentified(src.describe() + " is " + ("aeiouAEIOU".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ")
+                    + kind + " for "
                     + declared.get().label + " (" + declared.get().source + "), which Noodle does not run");
         }
         if (declared.isPresent()) {

@@ -100,7 +100,7 @@ public final class ModelLibrary implements AutoCloseable {
                 return lib;
             } catch (SQLException e) {
                 closeQuietly(c);
-                boolean busy = e.getErrorCode() == ErrorCode.DATABASE_ALREADY_OPEN_1;
+                boolean busy = busy(e);
                 if (busy && System.currentTimeMillis() < deadline) {
                     try {
                         Thread.sleep(100);
@@ -353,7 +353,7 @@ public final class ModelLibrary implements AutoCloseable {
                     }
                     Identification id = (Identification) r;
                     if (id.type().folder() != kind) {
-                        problems.add(shown(f) + " is a " + id.describe() + " but lies in " + kind.folder()
+                        problems.add(shown(f) + " is " + id.describeWithArticle() + " but lies in " + kind.folder()
                                 + "/; move it to " + id.type().folder().folder() + "/");
                     }
                     String sha = cachedOrHash(f, size, mtime);
@@ -628,10 +628,19 @@ public final class ModelLibrary implements AutoCloseable {
                 + " and run 'noodle models scan' to rebuild it");
     }
 
+    /** Whether opening failed because another process holds the database (H2 90020, or 8000 "was faster"). */
+    private static boolean busy(SQLException e) {
+        int code = e.getErrorCode();
+        String m = String.valueOf(e.getMessage());
+        return code == ErrorCode.DATABASE_ALREADY_OPEN_1 || code == ErrorCode.DATABASE_IS_IN_EXCLUSIVE_MODE
+                || (code == ErrorCode.ERROR_OPENING_DATABASE_1 && (m.contains("Another process") || m.contains(
+                        "already in use") || m.contains("locked")));
+    }
+
     private static LibraryException openError(Path file, SQLException e) {
         int code = e.getErrorCode();
         String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-        if (code == ErrorCode.DATABASE_ALREADY_OPEN_1 || code == ErrorCode.DATABASE_IS_IN_EXCLUSIVE_MODE) {
+        if (busy(e)) {
             return new LibraryException("the model library " + file + " is in use by another Noodle program; close it"
                     + " or wait for it to finish, then try again", e);
         }
