@@ -50,6 +50,14 @@ public final class ModelDownloads {
         };
     }
 
+    private static String pastedCivitaiKey(ModelLink parsed, String link) {
+        if (!(parsed instanceof ModelLink.CivitaiDownload || parsed instanceof ModelLink.CivitaiModelPage)) {
+            return null;
+        }
+        String key = ModelLinks.query(java.net.URI.create(link.strip())).get("token");
+        return key == null || key.isBlank() ? null : key;
+    }
+
     /**
      * Downloads the file a link names into {@code folder} (a staging folder such as {@code models/.downloads}):
      * partial data lives in {@code NAME.part} there until the file is complete and verified.
@@ -62,6 +70,12 @@ public final class ModelDownloads {
             parsed = ModelLinks.parse(link, settings);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
+        }
+        String pastedKey = pastedCivitaiKey(parsed, link);
+        if (pastedKey != null && settings.civitaiToken() == null) {
+            // a Civitai link with ?token=KEY, as the site's guide shows: the key travels as a header from here on
+            return new ModelDownloads(settings.withTokens(pastedKey, settings.huggingFaceToken()))
+                    .download(link, folder, progress);
         }
         RemoteFile remote = describe(parsed);
         String token = switch (remote.site()) {

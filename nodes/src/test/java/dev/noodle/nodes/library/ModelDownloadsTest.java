@@ -277,6 +277,13 @@ class ModelDownloadsTest {
         assertArrayEquals(sites.files.get("membersOnly.safetensors"), Files.readAllBytes(m.file()));
         var storage = sites.seen("storage", "/files/membersOnly");
         assertNull(storage.get(0).header("Authorization"), "the key stays with Civitai, not the storage host");
+
+        // a key pasted in the link (?token=), as Civitai's guide shows, works too and is not recorded
+        Files.delete(m.file());
+        DownloadedModel pasted = new ModelDownloads(settings).download(link + "?token=" + FakeModelSites.GOOD_KEY,
+                dir, DownloadProgress.NONE);
+        assertArrayEquals(sites.files.get("membersOnly.safetensors"), Files.readAllBytes(pasted.file()));
+        assertEquals(link, pasted.url());
     }
 
     @Test
