@@ -220,6 +220,9 @@ public final class HttpDownloader {
         void startFromPart() throws IOException {
             digest = sha256();
             long have = ch.size();
+            if (have > 0) {
+                progress.note("checking the " + have + " bytes downloaded before");
+            }
             ch.position(0);
             ByteBuffer buf = ByteBuffer.allocate(1 << 20);
             long read = 0;
@@ -329,7 +332,13 @@ public final class HttpDownloader {
                     if (location.isEmpty()) {
                         throw new IOException(shown + " redirects without saying where (HTTP " + status + ")");
                     }
-                    URI next = at.resolve(location.get().strip());
+                    URI next;
+                    try {
+                        next = at.resolve(location.get().strip());
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException(shown + " redirects to an address that is not one ('"
+                                + location.get() + "')");
+                    }
                     if (isLoginPage(next)) {
                         throw new IOException("Not downloaded: " + request.site().loginAdvice(request.page(),
                                 tokenSent));

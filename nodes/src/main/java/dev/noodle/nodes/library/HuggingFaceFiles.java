@@ -40,7 +40,7 @@ public final class HuggingFaceFiles {
         }
         if (status >= 300 && status < 400) {
             String location = head.headers().firstValue("Location").orElse("");
-            if (!location.isEmpty() && HttpDownloader.isLoginPage(resolve.resolve(location))) {
+            if (!location.isEmpty() && HttpDownloader.isLoginPage(head.uri().resolve(location))) {
                 throw new IOException("Not downloaded: " + RemoteSite.HUGGING_FACE.loginAdvice(page, token != null));
             }
         }

@@ -39,9 +39,19 @@ final class SiteApi {
 
     /** The answer to GET {@code uri} as JSON; a refusal or a non-JSON answer is a one-line IOException. */
     JsonNode getJson(URI uri, String token, RemoteSite site, String page) throws IOException {
-        HttpResponse<InputStream> r = send(request(uri, token).GET().header("Accept", "application/json").build(),
-                uri);
-        String shown = ModelLinks.redact(uri);
+        URI at = uri;
+        HttpResponse<InputStream> r = send(request(at, token).GET().header("Accept", "application/json").build(), at);
+        // a renamed repository or model answers with a redirect on the same site: follow it, the token stays home
+        for (int hop = 0; isRedirect(r.statusCode()) && hop < settings.maxRedirects(); hop++) {
+            r.body().close();
+            URI next = redirectTarget(at, r);
+            if (next == null || !sameHost(next, uri)) {
+                break;
+            }
+            at = next;
+            r = send(request(at, token).GET().header("Accept", "application/json").build(), at);
+        }
+        String shown = ModelLinks.redact(at);
         try (InputStream body = r.body()) {
             int status = r.statusCode();
             if (status == 401 || status == 403) {
@@ -72,17 +82,47 @@ final class SiteApi {
         }
     }
 
-    /** HEAD {@code uri} without following redirects. */
+    /**
+     * HEAD {@code uri}, following redirects within the same site (a renamed repository) but not to another host
+     * (the storage a file redirects to), so the site's own headers are what is returned.
+     */
     HttpResponse<Void> head(URI uri, String token) throws IOException {
-        HttpRequest req = request(uri, token).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
-        try {
-            return client.send(req, HttpResponse.BodyHandlers.discarding());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while asking " + uri.getHost());
-        } catch (IOException e) {
-            throw explain(e, uri);
+        URI at = uri;
+        for (int hop = 0; ; hop++) {
+            HttpRequest req = request(at, token).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+            HttpResponse<Void> r;
+            try {
+                r = client.send(req, HttpResponse.BodyHandlers.discarding());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while asking " + at.getHost());
+            } catch (IOException e) {
+                throw explain(e, at);
+            }
+            URI next = isRedirect(r.statusCode()) ? redirectTarget(at, r) : null;
+            if (next == null || !sameHost(next, uri) || hop >= settings.maxRedirects()
+                    || HttpDownloader.isLoginPage(next)) {
+                return r;
+            }
+            at = next;
         }
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private static URI redirectTarget(URI at, HttpResponse<?> r) {
+        try {
+            return r.headers().firstValue("Location").map(l -> at.resolve(l.strip())).orElse(null);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static boolean sameHost(URI a, URI b) {
+        return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
+                && ModelLinks.port(a) == ModelLinks.port(b);
     }
 
     private HttpRequest.Builder request(URI uri, String token) {

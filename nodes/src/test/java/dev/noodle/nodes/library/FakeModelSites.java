@@ -54,6 +54,8 @@ final class FakeModelSites implements AutoCloseable {
     /** Hugging Face files by repo-relative path "owner/name/rev/path"; gated repositories. */
     final Map<String, String> hfFiles = new ConcurrentHashMap<>();
     final java.util.Set<String> hfGated = ConcurrentHashMap.newKeySet();
+    /** Renamed Hugging Face repositories: old name to new name (the site answers 307 with a relative address). */
+    final Map<String, String> hfRenamed = new ConcurrentHashMap<>();
     /** Files whose SHA-256 is published in the HEAD headers (else only in the tree API). */
     final java.util.Set<String> hfHeadHash = ConcurrentHashMap.newKeySet();
     /** Storage behaviour: drop the next N answers after this many bytes. */
@@ -171,6 +173,16 @@ final class FakeModelSites implements AutoCloseable {
 
     private void site(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
+        for (var e : hfRenamed.entrySet()) {
+            for (String prefix : List.of("/" + e.getKey() + "/", "/api/models/" + e.getKey() + "/")) {
+                if (path.startsWith(prefix)) {
+                    String moved = prefix.replace(e.getKey(), e.getValue()) + path.substring(prefix.length());
+                    ex.getResponseHeaders().add("Location", moved);
+                    ex.sendResponseHeaders(307, -1);
+                    return;
+                }
+            }
+        }
         Matcher m;
         if ((m = VERSION.matcher(path)).matches()) {
             json(ex, versions.get(Long.parseLong(m.group(1))));

@@ -145,6 +145,17 @@ class ModelDownloadsTest {
     }
 
     @Test
+    void aRenamedHuggingFaceRepositoryIsFollowed() throws IOException {
+        byte[] b = bytes(40_000, 8);
+        sites.hfFile("newowner/model", "main", "m.safetensors", b, false);
+        sites.hfRenamed.put("oldowner/model", "newowner/model");
+        DownloadedModel m = new ModelDownloads(settings).download(sites.siteBase()
+                + "/oldowner/model/resolve/main/m.safetensors", dir, DownloadProgress.NONE);
+        assertArrayEquals(b, Files.readAllBytes(m.file()));
+        assertTrue(m.verified(), "the tree API of the new name gave the SHA-256");
+    }
+
+    @Test
     void anInterruptedDownloadResumesFromThePartFileWithARangeRequest() throws IOException {
         Map<String, byte[]> files = twoFiles("bigModel", 500_000);
         sites.civitaiModel(7, 70, "Checkpoint", "SD 1.5", List.of(), "", files);
