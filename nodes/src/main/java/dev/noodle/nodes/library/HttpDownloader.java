@@ -23,10 +23,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Downloads one file over HTTP so that it can be trusted: bytes go to {@code NAME.part} beside the final name and
@@ -38,9 +35,6 @@ import java.util.regex.Pattern;
  * several downloads at once (of different files; the same {@code .part} is locked by its download).
  */
 public final class HttpDownloader {
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
-    private static final Pattern DISPOSITION_NAME =
-            Pattern.compile("filename\\*?=(?:UTF-8'')?\"?([^\";]+)\"?", Pattern.CASE_INSENSITIVE);
     private static final HexFormat HEX = HexFormat.of();
 
     private final DownloadSettings settings;
@@ -76,7 +70,7 @@ public final class HttpDownloader {
         }
     }
 
-    /** A complete, verified file under its final name. */
+    /** A complete file under its final name; {@code verified} when a SHA-256 was published and matched. */
     public record Result(Path file, String sha256, long size, boolean verified) {}
 
     /**
@@ -262,7 +256,11 @@ public final class HttpDownloader {
                     progress.note("the server cannot resume; downloading from the start");
                     restart();
                 } else if (status == 206) {
-                    if (contentRangeStart(response) != from) {
+                    long start = HttpAnswers.contentRangeStart(response);
+                    if (start < 0) {
+                        throw new Retryable("the server's partial answer has no usable Content-Range", null);
+                    }
+                    if (start != from) {
                         progress.note("the server resumed at another place; downloading from the start");
                         restart();
                         return false;
@@ -271,12 +269,12 @@ public final class HttpDownloader {
                         progress.note("resuming at " + from + " bytes");
                     }
                 }
-                total = totalSize(response, done);
+                total = HttpAnswers.totalSize(response, done);
                 validatorFrom = response.uri();
                 validator = response.headers().firstValue("ETag").filter(e -> !e.startsWith("W/"))
                         .or(() -> response.headers().firstValue("Last-Modified")).orElse(null);
                 dispositionName = response.headers().firstValue("Content-Disposition")
-                        .map(HttpDownloader::dispositionName).orElse(null);
+                        .map(HttpAnswers::dispositionName).orElse(null);
                 copy(body);
             }
             if (total >= 0 && done < total) {
@@ -339,7 +337,7 @@ public final class HttpDownloader {
                         throw new IOException(shown + " redirects to an address that is not one ('"
                                 + location.get() + "')");
                     }
-                    if (isLoginPage(next)) {
+                    if (HttpAnswers.isLoginPage(next)) {
                         throw new IOException("Not downloaded: " + request.site().loginAdvice(request.page(),
                                 tokenSent));
                     }
@@ -423,23 +421,23 @@ public final class HttpDownloader {
             boolean sniffed = done > 0;
             progress.update(done, total);
             long lastReport = System.nanoTime();
-            Watchdog dog = new Watchdog(body, settings.timeout().toNanos());
+            StallWatchdog dog = new StallWatchdog(body, settings.timeout().toNanos());
             try {
                 while (true) {
                     int n;
                     try {
                         n = body.read(buf);
                     } catch (IOException e) {
-                        throw new Retryable(dog.stalled ? "no data for " + settings.timeout().toSeconds() + " s"
+                        throw new Retryable(dog.stalled() ? "no data for " + settings.timeout().toSeconds() + " s"
                                 : describe(e), e);
                     }
                     if (n < 0) {
                         break;
                     }
-                    dog.lastByte = System.nanoTime();
+                    dog.alive();
                     if (!sniffed) {
                         sniffed = true;
-                        if (looksLikeWebPage(buf, n)) {
+                        if (HttpAnswers.looksLikeWebPage(buf, n)) {
                             restart();
                             throw new IOException("Not downloaded: " + shown + " sent a web page, not a model file"
                                     + webPageAdvice());
@@ -470,50 +468,13 @@ public final class HttpDownloader {
             } finally {
                 dog.stop();
             }
-            if (dog.stalled) {
+            if (dog.stalled()) {
                 throw new Retryable("no data for " + settings.timeout().toSeconds() + " s", null);
             }
             progress.update(done, total);
         }
     }
 
-    /** Closes a body that sends nothing for the timeout, so a stalled transfer fails and resumes instead of hanging. */
-    private static final class Watchdog implements Runnable {
-        private static final java.util.concurrent.ScheduledExecutorService TIMER =
-                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "download-watchdog");
-                    t.setDaemon(true);
-                    return t;
-                });
-        private final InputStream body;
-        private final long limitNanos;
-        private final java.util.concurrent.ScheduledFuture<?> task;
-        volatile long lastByte = System.nanoTime();
-        volatile boolean stalled;
-
-        Watchdog(InputStream body, long limitNanos) {
-            this.body = body;
-            this.limitNanos = limitNanos;
-            long period = Math.max(50, Math.min(1000, limitNanos / 4_000_000L));
-            this.task = TIMER.scheduleAtFixedRate(this, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        public void run() {
-            if (!stalled && System.nanoTime() - lastByte > limitNanos) {
-                stalled = true;
-                try {
-                    body.close();
-                } catch (IOException ignored) {
-                    // the reading thread reports the stall
-                }
-            }
-        }
-
-        void stop() {
-            task.cancel(false);
-        }
-    }
 
     /** A failure worth another attempt (resuming from the .part). */
     private static final class Retryable extends IOException {
@@ -531,22 +492,7 @@ public final class HttpDownloader {
         }
     }
 
-    static boolean isLoginPage(URI uri) {
-        String path = uri.getPath() == null ? "" : uri.getPath().toLowerCase(Locale.ROOT);
-        return path.equals("/login") || path.startsWith("/login/") || path.endsWith("/login")
-                || path.startsWith("/signin") || path.startsWith("/sign-in");
-    }
 
-    /** HTML or an HTML doctype at the start of what should be a model file. */
-    static boolean looksLikeWebPage(byte[] buf, int n) {
-        int i = 0;
-        while (i < n && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) {
-            i++;
-        }
-        String head = new String(buf, i, Math.min(n - i, 15), java.nio.charset.StandardCharsets.ISO_8859_1)
-                .toLowerCase(Locale.ROOT);
-        return head.startsWith("<!doctype html") || head.startsWith("<html") || head.startsWith("<head");
-    }
 
     private static boolean sameHost(URI a, URI b) {
         return a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
@@ -557,54 +503,9 @@ public final class HttpDownloader {
         return uri.getPort() >= 0 ? ":" + uri.getPort() : "";
     }
 
-    private static long contentRangeStart(HttpResponse<?> r) throws IOException {
-        String v = r.headers().firstValue("Content-Range").orElse("");
-        Matcher m = CONTENT_RANGE.matcher(v);
-        if (!m.find()) {
-            throw new Retryable("the server's partial answer has no usable Content-Range ('" + v + "')", null);
-        }
-        try {
-            return Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            throw new Retryable("the server's partial answer has an unusable Content-Range ('" + v + "')", null);
-        }
-    }
 
-    /** The whole file's size: from Content-Range on a partial answer, else what is present plus Content-Length. */
-    private static long totalSize(HttpResponse<?> r, long present) {
-        if (r.statusCode() == 206) {
-            Matcher m = CONTENT_RANGE.matcher(r.headers().firstValue("Content-Range").orElse(""));
-            if (m.find() && !m.group(3).equals("*")) {
-                return parseOr(m.group(3), -1);
-            }
-        }
-        long length = parseOr(r.headers().firstValue("Content-Length").orElse("").strip(), -1);
-        return length < 0 ? -1 : present + length;
-    }
 
-    static String dispositionName(String header) {
-        Matcher m = DISPOSITION_NAME.matcher(header);
-        String found = null;
-        while (m.find()) {
-            try {
-                found = java.net.URLDecoder.decode(m.group(1).replace("+", "%2B"),
-                        java.nio.charset.StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException badEscape) {
-                found = m.group(1);
-            }
-        }
-        return found;
-    }
 
-    /** A non-negative decimal, or {@code fallback} when it is not one (or too large). */
-    static long parseOr(String s, long fallback) {
-        try {
-            long v = Long.parseLong(s);
-            return v < 0 ? fallback : v;
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
-    }
 
     private static String describe(Throwable e) {
         String m = e.getMessage();
@@ -619,17 +520,8 @@ public final class HttpDownloader {
         }
     }
 
-    /** Header values by name, for the HEAD probes of the site clients. */
-    static Map<String, java.util.List<String>> headers(HttpResponse<?> r) {
-        return r.headers().map();
-    }
-
     /** The client, for small API requests of the site clients (same proxy and timeouts). */
     HttpClient client() {
         return client;
-    }
-
-    DownloadSettings settings() {
-        return settings;
     }
 }

@@ -40,7 +40,7 @@ public final class HuggingFaceFiles {
         }
         if (status >= 300 && status < 400) {
             String location = head.headers().firstValue("Location").orElse("");
-            if (!location.isEmpty() && HttpDownloader.isLoginPage(head.uri().resolve(location))) {
+            if (!location.isEmpty() && HttpAnswers.isLoginPage(head.uri().resolve(location))) {
                 throw new IOException("Not downloaded: " + RemoteSite.HUGGING_FACE.loginAdvice(page, token != null));
             }
         }
@@ -48,7 +48,7 @@ public final class HuggingFaceFiles {
         if (sha == null) {
             sha = SiteApi.sha256(head.headers().firstValue("ETag").orElse(null));
         }
-        long size = HttpDownloader.parseOr(head.headers().firstValue("X-Linked-Size").orElse(""), -1);
+        long size = HttpAnswers.parseOr(head.headers().firstValue("X-Linked-Size").orElse(""), -1);
         if (sha == null) {
             JsonNode entry = treeEntry(f, page, token);
             if (entry != null) {

@@ -101,7 +101,7 @@ final class SiteApi {
             }
             URI next = isRedirect(r.statusCode()) ? redirectTarget(at, r) : null;
             if (next == null || !sameHost(next, uri) || hop >= settings.maxRedirects()
-                    || HttpDownloader.isLoginPage(next)) {
+                    || HttpAnswers.isLoginPage(next)) {
                 return r;
             }
             at = next;

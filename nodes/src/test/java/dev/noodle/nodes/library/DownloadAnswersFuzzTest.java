@@ -78,10 +78,10 @@ class DownloadAnswersFuzzTest {
     @FuzzTest(maxDuration = "10m")
     void headerNames(byte[] input) {
         String header = new String(input, StandardCharsets.UTF_8);
-        String name = HttpDownloader.dispositionName(header);
+        String name = HttpAnswers.dispositionName(header);
         String safe = SafeNames.fileName(name == null ? header : name, SITE);
         assertFalse(safe.isEmpty() || safe.contains("/") || safe.contains("\\") || safe.startsWith(".")
                 || safe.endsWith(".part") || safe.chars().anyMatch(c -> c < 0x20), safe);
-        assertTrue(HttpDownloader.parseOr(header, -1) >= -1);
+        assertTrue(HttpAnswers.parseOr(header, -1) >= -1);
     }
 }

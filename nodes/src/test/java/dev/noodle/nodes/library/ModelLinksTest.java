@@ -92,9 +92,9 @@ class ModelLinksTest {
         assertEquals("a_b_.pt", SafeNames.fileName("a:b?.pt", from));
         assertEquals("x.part_", SafeNames.fileName("x.part", from));
         assertTrue(SafeNames.fileName("..", from).startsWith("download-"));
-        assertEquals("model.safetensors", HttpDownloader.dispositionName(
+        assertEquals("model.safetensors", HttpAnswers.dispositionName(
                 "attachment; filename=\"model.safetensors\""));
-        assertEquals("m ü.pt", HttpDownloader.dispositionName(
+        assertEquals("m ü.pt", HttpAnswers.dispositionName(
                 "attachment; filename=\"m.pt\"; filename*=UTF-8''m%20%C3%BC.pt"));
     }
 }
