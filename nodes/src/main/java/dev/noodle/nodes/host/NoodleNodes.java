@@ -39,11 +39,11 @@ public final class NoodleNodes implements AutoCloseable {
         this.packs = packs;
         services.put(NodeEnvironment.class, env);
         services.put(ModelManager.class, models);
-        WorkflowTexts texts = new WorkflowTexts(registry);
-        services.put(WorkflowTexts.class, texts);
         ModelHashCache hashes = new ModelHashCache(
                 dev.noodle.nodes.library.ModelLibrary.hashStore(env.models().root()));
         services.put(ModelHashCache.class, hashes);
+        WorkflowTexts texts = new WorkflowTexts(registry, env.models(), hashes);
+        services.put(WorkflowTexts.class, texts);
         services.put(PngWriter.class, new MetadataPngWriter(texts, env.models(), hashes));
         this.addons = new AddonFiles(env.models(), models);
         services.put(AddonFiles.class, addons);

@@ -7,6 +7,7 @@ import dev.noodle.graph.node.MessageLevel;
 import dev.noodle.graph.node.NodeContext;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.nodes.interop.PngTextChunks;
+import dev.noodle.nodes.library.WorkflowModels;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,9 +17,17 @@ import java.util.Map;
  */
 public final class WorkflowTexts {
     private final NodeRegistry registry;
+    private final ModelFolders folders;
+    private final dev.noodle.nodes.interop.ModelHashCache hashes;
 
-    WorkflowTexts(NodeRegistry registry) {
+    /**
+     * Texts whose UI workflow records the model files the run used (name, folder, SHA-256 and the source URL the model
+     * library knows, see {@link WorkflowModels}); with null {@code folders} nothing is recorded.
+     */
+    WorkflowTexts(NodeRegistry registry, ModelFolders folders, dev.noodle.nodes.interop.ModelHashCache hashes) {
         this.registry = registry;
+        this.folders = folders;
+        this.hashes = hashes;
     }
 
     /**
@@ -34,7 +43,12 @@ public final class WorkflowTexts {
         Workflow wf = ctx.workflow();
         if (wf != null) {
             text.put("prompt", PngTextChunks.asciiJson(ComfyApiFormat.write(wf, registry)));
-            text.put("workflow", PngTextChunks.asciiJson(ComfyUiFormat.write(wf, registry)));
+            String ui = ComfyUiFormat.write(wf, registry);
+            if (folders != null) {
+                ui = WorkflowModels.record(ui, WorkflowModels.collect(wf, folders, hashes,
+                        WorkflowModels.libraryUrls(folders.root(), hashes)));
+            }
+            text.put("workflow", PngTextChunks.asciiJson(ui));
             text.putAll(ctx.extraPngInfo());
         }
         return text;
