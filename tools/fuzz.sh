@@ -39,6 +39,7 @@ declare -A TARGETS=(
   [civitai-answer]="nodes:DownloadAnswersFuzzTest#civitaiAnswer"
   [model-link]="nodes:DownloadAnswersFuzzTest#link"
   [download-headers]="nodes:DownloadAnswersFuzzTest#headerNames"
+  [workflow-models]="nodes:WorkflowModelsFuzzTest#recordedModels"
   # later: [ui-workflow]=...
 )
 
