@@ -58,6 +58,19 @@ public final class EditorComponents implements AutoCloseable {
         }
     }
 
+    private dev.noodle.app.ui.vm.MissingModelsViewModel missingModels;
+
+    /** Finds an opened workflow's recorded models by hash and lists missing ones, when the host binds it. */
+    @Inject(optional = true)
+    void setMissingModels(dev.noodle.app.ui.vm.MissingModelsViewModel vm) {
+        this.missingModels = vm;
+    }
+
+    /** The recorded-models check for opened workflows, when the host has models folders. */
+    public java.util.Optional<dev.noodle.app.ui.vm.MissingModelsViewModel> missingModels() {
+        return java.util.Optional.ofNullable(missingModels);
+    }
+
     /** The queue panel's view-model. */
     public dev.noodle.app.ui.vm.QueueViewModel queue() {
         return queue;

@@ -79,6 +79,15 @@ public final class EditorLauncher {
             }
 
             @Provides
+            @com.google.inject.Singleton
+            dev.noodle.app.ui.vm.MissingModelsViewModel missingModels() {
+                // recorded models found by hash on open; missing ones fetched from their source
+                return new dev.noodle.app.ui.vm.MissingModelsViewModel(nodes.environment().models(),
+                        nodes.services().get(dev.noodle.nodes.interop.ModelHashCache.class),
+                        dev.noodle.app.ui.vm.MissingModelsViewModel.linkInstaller(nodes.environment().models()));
+            }
+
+            @Provides
             WorkflowStore store() {
                 // ComfyUI JSON and PNGs from Noodle, ComfyUI and A1111, matched against the installed checkpoints
                 return EditorModule.store(() -> new WorkflowSources(nodes.registry(),

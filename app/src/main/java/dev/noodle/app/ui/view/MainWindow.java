@@ -303,9 +303,11 @@ public final class MainWindow {
             return;
         }
         try {
-            Workflow wf = read.name() == null || read.name().isBlank()
+            Workflow named = read.name() == null || read.name().isBlank()
                     ? read.withName(WorkflowFileViewModel.baseName(file))
                     : read;
+            // recorded models found by hash under local names; missing ones listed with a fetch action
+            Workflow wf = c.missingModels().map(m -> m.check(named)).orElse(named);
             c.files().opened(file);
             vm.load(wf);
             c.run().clearNodes();
@@ -313,6 +315,7 @@ public final class MainWindow {
             canvas.layout();
             canvas.fitToView();
             vm.say("Opened " + file);
+            c.missingModels().ifPresent(m -> MissingModelsDialog.showIfNeeded(stage, m, vm::workflow, vm::load));
         } catch (RuntimeException e) {
             error("Could not open " + file, message(e));
         }
