@@ -88,10 +88,26 @@ public final class EditorLauncher {
             }
 
             @Provides
-            WorkflowStore store() {
+            WorkflowStore store(dev.noodle.app.ui.vm.MissingModelsViewModel models) {
                 // ComfyUI JSON and PNGs from Noodle, ComfyUI and A1111, matched against the installed checkpoints
-                return EditorModule.store(() -> new WorkflowSources(nodes.registry(),
+                WorkflowStore files = EditorModule.store(() -> new WorkflowSources(nodes.registry(),
                         nodes.environment().models().list(ModelKind.CHECKPOINTS)));
+                return new WorkflowStore() { // saves record the model files used, with hashes and sources
+                    @Override
+                    public dev.noodle.graph.model.Workflow read(java.nio.file.Path file) throws java.io.IOException {
+                        return files.read(file);
+                    }
+
+                    @Override
+                    public boolean isNative(java.nio.file.Path file) {
+                        return files.isNative(file);
+                    }
+
+                    @Override
+                    public void save(dev.noodle.graph.model.Workflow wf, java.nio.file.Path file) throws java.io.IOException {
+                        files.save(models.recordModels(wf), file);
+                    }
+                };
             }
         });
     }

@@ -251,6 +251,33 @@ public final class WorkflowModels {
         }
     }
 
+    /**
+     * {@code wf} with {@code refs} recorded for Noodle's own JSON: a top-level {@code models} list (kept in the
+     * workflow's extras, written back by the JSON writer) in the same shape, {@code url} left out when unknown.
+     */
+    public static Workflow withRecorded(Workflow wf, List<ModelRef> refs) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (ModelRef r : refs) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("name", r.name());
+            if (!r.url().isEmpty()) {
+                o.put("url", r.url());
+            }
+            if (!r.sha256().isEmpty()) {
+                o.put("hash", r.sha256());
+                o.put("hash_type", SHA256);
+            }
+            o.put("directory", r.directory());
+            list.add(o);
+        }
+        Map<String, Object> extra = new LinkedHashMap<>(wf.extra());
+        extra.remove(MODELS);
+        if (!list.isEmpty()) {
+            extra.put(MODELS, list);
+        }
+        return new Workflow(wf.format(), wf.name(), wf.nodes(), wf.layout(), extra, wf.subgraphs(), wf.form());
+    }
+
     // ---- reading ----
 
     /**
@@ -260,6 +287,7 @@ public final class WorkflowModels {
      */
     public static List<ModelRef> recorded(Workflow wf) {
         Map<String, ModelRef> out = new LinkedHashMap<>();
+        addAll(out, wf.extra().get(MODELS)); // Noodle's own JSON
         Object top = wf.extra().get(ComfyUiFormat.WORKFLOW_KEY);
         if (top instanceof Map<?, ?> m) {
             addAll(out, m.get(MODELS));

@@ -76,6 +76,22 @@ class WorkflowModelsTest {
     }
 
     @Test
+    void noodlesOwnJsonKeepsTheListAtTheTopAndReadsItBack() throws Exception {
+        List<ModelRef> refs = List.of(
+                new ModelRef("base.safetensors", "checkpoints", SHA_A, "https://civitai.com/api/download/models/1"),
+                new ModelRef("detail.safetensors", "loras", SHA_B, ""));
+        Workflow wf = WorkflowModels.withRecorded(Workflow.empty("w"), refs);
+        String json = dev.noodle.graph.json.WorkflowJson.write(wf);
+        JsonNode models = JSON.readTree(json).get("models");
+        List<String> fields = new ArrayList<>();
+        models.get(0).fieldNames().forEachRemaining(fields::add);
+        assertEquals(List.of("name", "url", "hash", "hash_type", "directory"), fields, json);
+        assertFalse(models.get(1).has("url"), json);
+        assertEquals(refs, WorkflowModels.recorded(dev.noodle.graph.json.WorkflowJson.parse(json, "w.json")));
+        assertEquals(List.of(), WorkflowModels.recorded(WorkflowModels.withRecorded(wf, List.of())));
+    }
+
+    @Test
     void garbageInTheListIsSkipped() {
         String ui = UI.replace("\"version\": 0.4", "\"version\": 0.4, \"models\": [1, null, {\"name\": 3},"
                 + " {\"name\": \"x.safetensors\", \"directory\": \"loras\", \"hash\": \"not-a-hash\"}]");

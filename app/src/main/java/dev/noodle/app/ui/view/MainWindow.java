@@ -368,6 +368,9 @@ public final class MainWindow {
         try {
             String text = api ? ComfyApiFormat.write(vm.workflow(), vm.registry())
                     : ComfyUiFormat.write(vm.workflow(), vm.registry());
+            if (!api && c.missingModels().isPresent()) { // the models used, as ComfyUI's templates list them
+                text = c.missingModels().get().recordModels(vm.workflow(), text);
+            }
             java.nio.file.Files.writeString(file, text);
             vm.say("Exported " + file);
         } catch (IOException | RuntimeException e) {

@@ -65,6 +65,21 @@ public final class MissingModelsViewModel {
         };
     }
 
+    /** The model files {@code wf} uses now, with their hashes and the sources the library (or the workflow) knows. */
+    private List<WorkflowModels.ModelRef> used(Workflow wf) {
+        return WorkflowModels.collect(wf, folders, hashes, WorkflowModels.libraryUrls(folders.root(), hashes));
+    }
+
+    /** {@code wf} with the model files it uses recorded, for a save in Noodle's JSON. */
+    public Workflow recordModels(Workflow wf) {
+        return WorkflowModels.withRecorded(wf, used(wf));
+    }
+
+    /** A ComfyUI UI workflow export of {@code wf} with the model files it uses in ComfyUI's {@code models} list. */
+    public String recordModels(Workflow wf, String uiJson) {
+        return WorkflowModels.record(uiJson, used(wf));
+    }
+
     /** Resolves a workflow just opened; returns the workflow to show (models found by hash renamed to local files). */
     public Workflow check(Workflow wf) {
         last = WorkflowModels.resolve(wf, folders, hashes);
