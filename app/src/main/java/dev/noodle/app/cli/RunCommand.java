@@ -12,9 +12,6 @@ import dev.noodle.nodes.host.NodeEnvironment;
 import dev.noodle.nodes.host.NodePacks;
 import dev.noodle.nodes.host.NoodleNodes;
 import dev.noodle.nodes.host.NoodleRunner;
-import dev.noodle.nodes.interop.ModelHashCache;
-import dev.noodle.nodes.library.ModelLibrary;
-import dev.noodle.nodes.library.WorkflowModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,21 +91,7 @@ public final class RunCommand implements Callable<Integer> {
         Workflow wf;
         try {
             wf = WorkflowLoader.load(file, registry, env);
-            WorkflowModels.Resolution found = WorkflowModels.resolve(wf, env.models(),
-                    new ModelHashCache(ModelLibrary.hashStore(env.models().root())));
-            found.notices().forEach(n -> System.err.println("noodle: " + n));
-            found.warnings().forEach(w -> System.err.println("noodle: warning: " + w));
-            if (!found.missing().isEmpty()) {
-                for (WorkflowModels.Missing m : found.missing()) {
-                    System.err.println("missing: " + m.describe());
-                    System.err.println("  " + m.hint());
-                }
-                System.err.println("noodle: " + found.missing().size() + " model(s) used by " + file
-                        + " are in no models folder (looked by SHA-256 and by name); nothing was run.");
-                packs.close();
-                return 2;
-            }
-            wf = found.workflow();
+            wf = WorkflowLoader.findModels(file, wf, env);
             wf = InputOverrides.apply(wf, registry, overrides);
             if (noiseMode != null) {
                 // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode

@@ -94,7 +94,8 @@ public final class SweepCommand implements Callable<Integer> {
         Workflow wf;
         Sweep sweep;
         try {
-            wf = InputOverrides.apply(WorkflowLoader.load(file, registry, env), registry, overrides);
+            wf = InputOverrides.apply(WorkflowLoader.findModels(file, WorkflowLoader.load(file, registry, env), env),
+                    registry, overrides);
             List<String> axes = new ArrayList<>(List.of(x));
             if (y != null) {
                 axes.add(y);

@@ -4,7 +4,10 @@ import dev.noodle.graph.model.Workflow;
 import dev.noodle.graph.node.NodeRegistry;
 import dev.noodle.nodes.host.ModelKind;
 import dev.noodle.nodes.host.NodeEnvironment;
+import dev.noodle.nodes.interop.ModelHashCache;
 import dev.noodle.nodes.interop.WorkflowSources;
+import dev.noodle.nodes.library.ModelLibrary;
+import dev.noodle.nodes.library.WorkflowModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,6 +31,30 @@ final class WorkflowLoader {
             throw new NoSuchFileException(file + ": no such workflow file; check the path");
         }
         return new WorkflowSources(registry, env.models().list(ModelKind.CHECKPOINTS)).open(file);
+    }
+
+    /**
+     * Finds the models {@code wf} recorded in the folders (by SHA-256, then by name; see {@link WorkflowModels}),
+     * printing on stderr each model found under another name and each file with another hash; returns the workflow
+     * using the local names.
+     *
+     * @throws IOException listing, one line each, every model found nowhere with its SHA-256, source and how to get it
+     */
+    static Workflow findModels(Path file, Workflow wf, NodeEnvironment env) throws IOException {
+        WorkflowModels.Resolution found = WorkflowModels.resolve(wf, env.models(),
+                new ModelHashCache(ModelLibrary.hashStore(env.models().root())));
+        found.notices().forEach(n -> System.err.println("noodle: " + n));
+        found.warnings().forEach(w -> System.err.println("noodle: warning: " + w));
+        if (!found.missing().isEmpty()) {
+            StringBuilder sb = new StringBuilder().append(found.missing().size()).append(" model(s) used by ")
+                    .append(file).append(" are in no models folder (looked by SHA-256 and by name); nothing was run:");
+            for (WorkflowModels.Missing m : found.missing()) {
+                sb.append(System.lineSeparator()).append("missing: ").append(m.describe())
+                        .append(System.lineSeparator()).append("  ").append(m.hint());
+            }
+            throw new IOException(sb.toString());
+        }
+        return found.workflow();
     }
 
     /** What to say when a folder was given where a workflow file belongs: that it is one, and its workflow files. */
