@@ -84,7 +84,7 @@ final class ModelsPanel {
                 name.getStyleClass().add("explain-title");
                 Label what = new Label(e.describe() + " · " + size(e.size()));
                 VBox box = new VBox(1, name, what);
-                box.setId("models-item-" + e.fileName());
+                box.setId("models-item-" + e.fileName().replaceAll("[^A-Za-z0-9_-]", "_"));
                 setGraphic(box);
                 setText(null);
             }

@@ -268,6 +268,9 @@ public final class ModelLibraryViewModel {
                 return Optional.empty();
             }
             BaseModel b = identified.get(file);
+            if (b == null && dev.noodle.nodes.host.DemoAddons.isDemo(kind, name) && !Files.exists(file)) {
+                return Optional.of(BaseModel.SD1); // the demo files, listed before their first use generates them
+            }
             if (b == null) {
                 identifyLater(file);
                 return Optional.empty();
