@@ -105,6 +105,21 @@ class ModelLibraryViewModelTest {
     }
 
     @Test
+    void aDroppedFileThatIsNoModelIsRefusedInOneLineAndNothingIsFiled() throws Exception {
+        Path junk = home.resolve("Downloads/login-page.safetensors");
+        Files.createDirectories(junk.getParent());
+        Files.writeString(junk, "<!DOCTYPE html><html><body>Please log in</body></html>");
+        ModelLibraryViewModel vm = models(new GraphEditorViewModel(new NodeRegistry()));
+        var said = vm.install(junk);
+        drain();
+        String line = said.get();
+        assertTrue(line.startsWith("Could not file login-page.safetensors: ") && line.endsWith("not filed")
+                && !line.contains("\n") && !line.contains("Exception"), line);
+        assertTrue(vm.entries().isEmpty());
+        assertFalse(Files.exists(home.resolve("models/loras/login-page.safetensors")));
+    }
+
+    @Test
     void anSdxlLoraOnAnSd1CheckpointIsWarnedAndOnAnSdxlCheckpointNot() throws Exception {
         Path models = home.resolve("models");
         DemoCheckpoint.ensure(models.resolve("checkpoints").resolve(DemoCheckpoint.FILE_NAME));

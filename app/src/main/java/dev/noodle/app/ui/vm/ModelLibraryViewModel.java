@@ -167,6 +167,8 @@ public final class ModelLibraryViewModel {
                 line = r.summary();
             } catch (LibraryException e) {
                 line = "Could not file " + name + ": " + e.getMessage();
+            } catch (RuntimeException e) { // an unexpected failure still names the file, in one line
+                line = "Could not file " + name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
             }
             return line;
         }).whenComplete((v, e) -> said.complete(status.get()));
