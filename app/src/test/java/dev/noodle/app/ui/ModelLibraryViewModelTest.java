@@ -120,6 +120,44 @@ class ModelLibraryViewModelTest {
     }
 
     @Test
+    void aDroppedLinkIsDownloadedWithProgressAndFiled() throws Exception {
+        byte[] lora = Files.readAllBytes(ModelFixtures.sdxlLora(home.resolve("served/xl-link.safetensors")));
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/files/xl-link.safetensors", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+            ex.sendResponseHeaders(200, lora.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(lora);
+            }
+        });
+        server.start();
+        try {
+            ModelLibraryViewModel vm = models(new GraphEditorViewModel(new NodeRegistry()));
+            vm.setDownloads(() -> new dev.noodle.nodes.library.ModelDownloads(
+                    dev.noodle.nodes.library.DownloadSettings.fromEnvironment(Map.of(), new java.util.Properties())));
+            List<String> seen = new java.util.ArrayList<>();
+            vm.statusProperty().addListener((o, a, b) -> seen.add(b));
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/files/xl-link.safetensors";
+            var said = vm.installLink(url);
+            drain();
+            assertTrue(said.get().startsWith("filed xl-link.safetensors as LoRA for SDXL in"
+                    + " models/loras/xl-link.safetensors"), said.get());
+            assertTrue(seen.stream().anyMatch(l -> l.startsWith("Downloading " + url + ": 100% of ")), seen.toString());
+            assertEquals(List.of("loras/xl-link.safetensors"), vm.entries().stream().map(ModelEntry::path).toList());
+            assertEquals(url, vm.entries().get(0).sourceUrl());
+            assertFalse(vm.busyProperty().get());
+
+            var refused = vm.installLink("http://127.0.0.1:" + server.getAddress().getPort() + "/files/none");
+            drain();
+            assertTrue(refused.get().startsWith("Could not add http://127.0.0.1:"), refused.get());
+            assertEquals(1, vm.entries().size());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void anSdxlLoraOnAnSd1CheckpointIsWarnedAndOnAnSdxlCheckpointNot() throws Exception {
         Path models = home.resolve("models");
         DemoCheckpoint.ensure(models.resolve("checkpoints").resolve(DemoCheckpoint.FILE_NAME));

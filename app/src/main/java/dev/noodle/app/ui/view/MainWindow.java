@@ -134,7 +134,7 @@ public final class MainWindow {
             if (e.getDragboard().hasContent(LibraryPanel.COMPONENT)) {
                 e.acceptTransferModes(javafx.scene.input.TransferMode.COPY);
                 e.consume();
-            } else if (e.getDragboard().hasFiles()) {
+            } else if (e.getDragboard().hasFiles() || droppedLink(e.getDragboard()) != null) {
                 e.acceptTransferModes(javafx.scene.input.TransferMode.COPY);
                 e.consume();
             }
@@ -148,6 +148,14 @@ public final class MainWindow {
                     Point2D at = canvas.toContent(e.getX(), e.getY());
                     library.insert(comp, at.getX(), at.getY());
                 }
+                return;
+            }
+            String link = e.getDragboard().hasFiles() ? null : droppedLink(e.getDragboard());
+            if (link != null) { // a Civitai or Hugging Face link dragged from a browser: download and file it
+                e.setDropCompleted(true);
+                e.consume();
+                showModels();
+                models.installLink(link).thenAccept(vm::say);
                 return;
             }
             var files = e.getDragboard().getFiles();
@@ -189,6 +197,17 @@ public final class MainWindow {
         if (workflow != null) {
             open(workflow);
         }
+    }
+
+    /** The http(s) link a drag carries (a URL or plain text of one line), or null. */
+    private static String droppedLink(javafx.scene.input.Dragboard board) {
+        String text = board.hasUrl() ? board.getUrl() : board.hasString() ? board.getString() : null;
+        if (text == null) {
+            return null;
+        }
+        String t = text.strip();
+        return (t.startsWith("https://") || t.startsWith("http://")) && !t.contains("\n") && !t.contains(" ")
+                ? t : null;
     }
 
     private static boolean isModelFile(Path f) {

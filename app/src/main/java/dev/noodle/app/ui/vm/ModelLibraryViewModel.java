@@ -63,6 +63,9 @@ public final class ModelLibraryViewModel {
     private final Map<Path, BaseModel> identified = new ConcurrentHashMap<>();
     private final Map<Path, Boolean> identifying = new ConcurrentHashMap<>();
     private int running;
+    private java.util.function.Supplier<dev.noodle.nodes.library.ModelDownloads> downloads =
+            () -> new dev.noodle.nodes.library.ModelDownloads(
+                    dev.noodle.nodes.library.DownloadSettings.fromEnvironment());
 
     /**
      * @param editor the graph editor whose workflow the warnings and "used in" follow
@@ -173,6 +176,69 @@ public final class ModelLibraryViewModel {
             return line;
         }).whenComplete((v, e) -> said.complete(status.get()));
         return said;
+    }
+
+    /** Where links are downloaded from (the sites, tokens and proxy of the environment by default). */
+    public void setDownloads(java.util.function.Supplier<dev.noodle.nodes.library.ModelDownloads> downloads) {
+        this.downloads = java.util.Objects.requireNonNull(downloads, "downloads");
+    }
+
+    /**
+     * Downloads the model a link names (Civitai model or download page, Hugging Face file, any http(s) address) with
+     * its progress in the panel's status line, then files it as {@link #install} does; the library is opened only
+     * once the download is complete. The future completes with what was done, or why not, in one line.
+     */
+    public CompletableFuture<String> installLink(String link) {
+        CompletableFuture<String> said = new CompletableFuture<>();
+        String url = link == null ? "" : link.strip();
+        running++;
+        busy.set(true);
+        status.set("Downloading " + url + "…");
+        CompletableFuture.runAsync(() -> {
+            String line;
+            try {
+                int[] shown = {-1};
+                dev.noodle.nodes.library.DownloadedModel d = downloads.get().download(url,
+                        dev.noodle.nodes.library.LinkInstaller.downloadsFolder(root),
+                        new dev.noodle.nodes.library.DownloadProgress() {
+                            @Override
+                            public void update(long done, long total) {
+                                int pct = total > 0 ? (int) (done * 100 / total) : -1;
+                                if (pct != shown[0] || total <= 0) {
+                                    shown[0] = pct;
+                                    String text = "Downloading " + url + ": " + (total > 0 ? pct + "% of "
+                                            + megabytes(total) : megabytes(done) + " so far");
+                                    ui.execute(() -> status.set(text));
+                                }
+                            }
+
+                            @Override
+                            public void note(String note) {
+                                ui.execute(() -> status.set(note));
+                            }
+                        });
+                try (ModelLibrary lib = ModelLibrary.open(root)) {
+                    line = dev.noodle.nodes.library.LinkInstaller.file(lib, d).summary();
+                }
+            } catch (java.io.IOException | LibraryException e) {
+                line = "Could not add " + url + ": " + e.getMessage();
+            } catch (RuntimeException e) {
+                line = "Could not add " + url + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+            String result = line;
+            ui.execute(() -> {
+                running--; // the re-read below keeps the panel busy until the list shows the new file
+                refresh().whenComplete((v, e) -> {
+                    status.set(result);
+                    said.complete(result);
+                });
+            });
+        }, background);
+        return said;
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     private CompletableFuture<Void> run(String doing, Function<ModelLibrary, String> action) {
