@@ -195,12 +195,16 @@ class ModelLibraryViewModelTest {
                 .withNode(NodeInstance.of("3", "VAELoader", Map.of("vae_name", Literal.of("xl-vae.safetensors"))))
                 .withNode(NodeInstance.of("4", "VAEDecode", Map.of("samples", Link.of("2", 0), "vae", Link.of("3", 0))))
                 .withNode(NodeInstance.of("5", "VAELoader", Map.of("vae_name", Literal.of("sd2-vae.safetensors"))))
-                .withNode(NodeInstance.of("6", "VAEDecode", Map.of("samples", Link.of("2", 0), "vae", Link.of("5", 0))));
+                .withNode(NodeInstance.of("6", "VAEDecode", Map.of("samples", Link.of("2", 0), "vae", Link.of("5", 0))))
+                .withNode(NodeInstance.of("7", "CLIPTextEncode", Map.of("clip", Link.of("1", 1),
+                        "text", Literal.of("a cat, (embedding:sd-style:1.2), embedding:xl-hands."))));
         Map<String, BaseModel> bases = Map.of("sd15.ckpt", BaseModel.SD1, "xl-vae.safetensors", BaseModel.SDXL,
-                "sd2-vae.safetensors", BaseModel.SD2);
+                "sd2-vae.safetensors", BaseModel.SD2, "sd-style", BaseModel.SD1, "xl-hands", BaseModel.SDXL);
         Map<String, ModelMismatch.Finding> found = ModelMismatch.check(wf,
                 (kind, name) -> java.util.Optional.ofNullable(bases.get(name)));
-        assertEquals(List.of("3"), List.copyOf(found.keySet()), "SD 1.x and 2.x share their VAE: " + found);
+        assertEquals(List.of("3", "7"), List.copyOf(found.keySet()), "SD 1.x and 2.x share their VAE: " + found);
+        assertTrue(found.get("7").text().startsWith("embedding for SDXL on an SD 1.x checkpoint"), found.get("7").text());
+        assertEquals("xl-hands", found.get("7").file());
         assertTrue(found.get("3").text().startsWith("VAE for SDXL on an SD 1.x checkpoint"), found.get("3").text());
 
         var pony = ModelMismatch.compare("9", ModelKind.LORAS, "p.safetensors", BaseModel.PONY, "xl.safetensors",

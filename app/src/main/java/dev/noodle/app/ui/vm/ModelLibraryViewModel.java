@@ -304,7 +304,7 @@ public final class ModelLibraryViewModel {
         }
         for (NodeInstance n : wf.nodes().values()) {
             for (Map.Entry<ModelKind, String> f : ModelMismatch.files(n).values()) {
-                if (pathOf(f.getKey(), f.getValue()).equals(e.path())) {
+                if (candidates(f.getKey(), f.getValue()).contains(e.path())) {
                     out.add("node " + n.id() + " (" + editor.schema(n.type()).map(s -> s.displayName())
                             .orElse(n.type()) + ")");
                 }
@@ -317,6 +317,15 @@ public final class ModelLibraryViewModel {
         return kind.folder() + "/" + name.replace('\\', '/');
     }
 
+    /** The paths a name may mean: itself, and for embeddings written without an ending, with each ending. */
+    private static List<String> candidates(ModelKind kind, String name) {
+        List<String> out = new ArrayList<>(List.of(pathOf(kind, name)));
+        if (kind == ModelKind.EMBEDDINGS) {
+            kind.extensions().forEach(ext -> out.add(pathOf(kind, name + ext)));
+        }
+        return out;
+    }
+
     /** Recomputes the warnings of the shown level; files not known yet are identified in the background first. */
     public void recheck() {
         Workflow level = editor.level();
@@ -327,11 +336,22 @@ public final class ModelLibraryViewModel {
         Map<String, ModelEntry> byPath = new HashMap<>();
         entries.forEach(e -> byPath.put(e.path(), e));
         Map<String, ModelMismatch.Finding> found = ModelMismatch.check(level, (kind, name) -> {
-            ModelEntry e = byPath.get(pathOf(kind, name));
-            if (e != null) {
-                return Optional.of(e.base());
+            for (String candidate : candidates(kind, name)) {
+                ModelEntry e = byPath.get(candidate);
+                if (e != null) {
+                    return Optional.of(e.base());
+                }
             }
-            Path file = root.resolve(kind.folder()).resolve(name.replace('\\', '/')).normalize();
+            Path file = null;
+            for (String candidate : candidates(kind, name)) {
+                Path p = root.resolve(candidate).normalize();
+                if (file == null || Files.isRegularFile(p)) {
+                    file = p;
+                    if (Files.isRegularFile(p)) {
+                        break;
+                    }
+                }
+            }
             if (!file.startsWith(root)) {
                 return Optional.empty();
             }

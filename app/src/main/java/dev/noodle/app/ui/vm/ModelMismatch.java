@@ -54,14 +54,30 @@ public final class ModelMismatch {
 
     private ModelMismatch() {}
 
-    /** The model files a node names: input → (kind, file name). */
+    /** {@code embedding:name} in a prompt, as the text encoders read it. */
+    private static final java.util.regex.Pattern EMBEDDING =
+            java.util.regex.Pattern.compile("embedding:([A-Za-z0-9_][A-Za-z0-9_.\\-/]*)");
+
+    /**
+     * The model files a node names: input → (kind, file name); an embedding named in a prompt text as
+     * {@code embedding:name} is listed under "input#embedding:name" with the name as written (maybe without its
+     * file ending).
+     */
     public static Map<String, Map.Entry<ModelKind, String>> files(NodeInstance n) {
         Map<String, Map.Entry<ModelKind, String>> out = new LinkedHashMap<>();
         for (Map.Entry<String, InputValue> in : n.inputs().entrySet()) {
+            if (!(in.getValue() instanceof Literal lit) || !(lit.value() instanceof String s) || s.isBlank()) {
+                continue;
+            }
             ModelKind kind = FILE_INPUTS.get(in.getKey());
-            if (kind != null && in.getValue() instanceof Literal lit && lit.value() instanceof String s
-                    && !s.isBlank()) {
+            if (kind != null) {
                 out.put(in.getKey(), Map.entry(kind, s));
+            } else if (s.contains("embedding:")) {
+                java.util.regex.Matcher m = EMBEDDING.matcher(s);
+                while (m.find()) {
+                    String name = m.group(1).replaceAll("[.]+$", "");
+                    out.putIfAbsent(in.getKey() + "#embedding:" + name, Map.entry(ModelKind.EMBEDDINGS, name));
+                }
             }
         }
         return out;
