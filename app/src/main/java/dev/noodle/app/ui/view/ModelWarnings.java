@@ -40,10 +40,9 @@ final class ModelWarnings extends Pane {
         getChildren().clear();
         badges.clear();
         for (ModelMismatch.Finding f : warnings.values()) {
-            String shortText = f.text().contains(" (") ? f.text().substring(0, f.text().indexOf(" (")) : f.text();
-            if (shortText.contains(" — ")) {
-                shortText = shortText.substring(0, shortText.indexOf(" — "));
-            }
+            // the headline, "LoRA for SDXL on an SD 1.x checkpoint"; the rest (file, what to pick) is the tooltip
+            int end = f.text().indexOf(" checkpoint");
+            String shortText = end < 0 ? f.text() : f.text().substring(0, end + " checkpoint".length());
             Label b = new Label((f.serious() ? "⚠ " : "ⓘ ") + shortText);
             b.setId("model-warning-" + f.nodeId());
             b.getStyleClass().addAll("model-warning", f.serious() ? "serious" : "note");

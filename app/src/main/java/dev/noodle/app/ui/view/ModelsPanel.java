@@ -82,7 +82,8 @@ final class ModelsPanel {
                 }
                 Label name = new Label(e.fileName());
                 name.getStyleClass().add("explain-title");
-                Label what = new Label(e.describe() + " · " + size(e.size()));
+                Label what = new Label(e.describe() + " · " + size(e.size()) + " · "
+                        + e.autoV2().toUpperCase(Locale.ROOT));
                 VBox box = new VBox(1, name, what);
                 box.setId("models-item-" + e.fileName().replaceAll("[^A-Za-z0-9_-]", "_"));
                 setGraphic(box);
@@ -121,8 +122,7 @@ final class ModelsPanel {
         lines.add(title);
         lines.add(new Label(e.describe() + " · " + size(e.size())));
         lines.add(new Label("models/" + e.path()));
-        lines.add(new Label("SHA-256 " + e.sha256().substring(0, Math.min(12, e.sha256().length())) + "…"
-                + " · AutoV2 " + e.autoV2().toUpperCase(Locale.ROOT)));
+        lines.add(new Label("AutoV2 (A1111 model hash) " + e.autoV2().toUpperCase(Locale.ROOT)));
         if (!e.triggerWords().isEmpty()) {
             lines.add(new Label("Trigger words: " + String.join(", ", e.triggerWords())));
         }
