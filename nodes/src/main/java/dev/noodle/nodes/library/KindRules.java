@@ -35,10 +35,15 @@ final class KindRules {
     /** A kind with the base the tensors show ({@link BaseModel#UNKNOWN} when they do not) and why. */
     record Found(ModelType type, BaseModel base, String variant, String evidence) {}
 
+    // the factor names ComfyUI's comfy/lora.py load_lora reads: kohya ".lora_up/down/mid.weight", diffusers
+    // "_lora.up/down.weight" and ".lora_linear_layer.up/down.weight", PEFT ".lora_A/B.weight", LyCORIS LoHa, LoKr,
+    // full difference, OFT and DoRA
     private static final Pattern LORA_SUFFIX = Pattern.compile(
-            ".+\\.(lora_(up|down|mid)\\.weight|lora_[AB]\\.weight|lora\\.(up|down)\\.weight"
-                    + "|lora_linear_layer\\.(up|down)\\.weight|hada_w[12]_[ab]|hada_t[12]|lokr_w[12](_[ab])?|lokr_t2"
-                    + "|oft_blocks|oft_diag|diff|diff_b|dora_scale)$");
+            ".+(\\.lora_(up|down|mid)\\.weight|\\.lora_[AB]\\.weight|[._]lora\\.(up|down)\\.weight"
+                    + "|\\.lora_linear_layer\\.(up|down)\\.weight|\\.hada_w[12]_[ab]|\\.hada_t[12]"
+                    + "|\\.lokr_w[12](_[ab])?|\\.lokr_t2|\\.oft_blocks|\\.oft_diag|\\.diff|\\.diff_b|\\.dora_scale)$");
+    /** kohya's module prefixes (UNet, text encoder, SDXL's two text encoders), as ComfyUI's key maps name them. */
+    private static final Pattern KOHYA_PREFIX = Pattern.compile("lora_(unet|te|te1|te2|prior_unet|prior_te)_.+");
     private static final Pattern MANY_TRANSFORMER_BLOCKS = Pattern.compile(".*transformer_blocks[._][1-9].*");
     private static final Pattern SD_TEXT_DEEP_LAYER = Pattern.compile("lora_te_text_model_encoder_layers_(1[2-9]|2\\d)_.*");
     private static final Pattern HYPERNETWORK_KEY = Pattern.compile("\\d+\\.\\d+\\.linear\\.\\d+\\.(weight|bias)");
@@ -70,18 +75,34 @@ final class KindRules {
 
     private static Found lora(TensorTable src) {
         Set<String> keys = src.keys();
-        if (keys.stream().noneMatch(k -> LORA_SUFFIX.matcher(k).matches())) {
+        if (keys.stream().noneMatch(k -> LORA_SUFFIX.matcher(k).matches() || KOHYA_PREFIX.matcher(k).matches())) {
             return null;
+        }
+        if (keys.stream().anyMatch(k -> k.startsWith("lora_prior_"))) {
+            throw new ModelFormatException(src.describe() + " is a LoRA for Stable Cascade (lora_prior_*), which"
+                    + " Noodle does not run");
+        }
+        if (keys.stream().anyMatch(k -> k.contains("double_blocks") || k.contains("single_blocks")
+                || k.contains("single_transformer_blocks"))) {
+            throw new ModelFormatException(src.describe() + " is a LoRA for Flux (double/single blocks), which"
+                    + " Noodle does not run");
+        }
+        if (keys.stream().anyMatch(k -> k.contains("joint_blocks") || k.contains("context_block"))) {
+            throw new ModelFormatException(src.describe() + " is a LoRA for Stable Diffusion 3 (joint blocks),"
+                    + " which Noodle does not run");
         }
         boolean loha = keys.stream().anyMatch(k -> k.contains(".hada_w"));
         boolean lokr = keys.stream().anyMatch(k -> k.contains(".lokr_w"));
         boolean oft = keys.stream().anyMatch(k -> k.endsWith(".oft_blocks") || k.endsWith(".oft_diag"));
+        boolean glora = keys.stream().anyMatch(k -> k.endsWith(".a1.weight")) && keys.stream().anyMatch(
+                k -> k.endsWith(".b1.weight"));
         boolean lowRank = keys.stream().anyMatch(k -> k.endsWith("down.weight") || k.endsWith(".lora_A.weight"));
         boolean dora = keys.stream().anyMatch(k -> k.endsWith(".dora_scale"));
         boolean conv = keys.stream().filter(k -> k.endsWith(".lora_down.weight"))
                 .map(src::shape).anyMatch(s -> s.length == 4 && (s[2] > 1 || s[3] > 1));
-        ModelType type = loha || lokr || oft || !lowRank ? ModelType.LYCORIS : ModelType.LORA;
-        String variant = loha ? "LoHa" : lokr ? "LoKr" : oft ? "OFT" : !lowRank ? "full" : dora ? "DoRA"
+        ModelType type = loha || lokr || oft || glora || !lowRank ? ModelType.LYCORIS : ModelType.LORA;
+        String variant = loha ? "LoHa" : lokr ? "LoKr" : oft ? "OFT" : glora ? "GLoRA" : !lowRank ? "full"
+                : dora ? "DoRA"
                 : conv ? "LoCon" : "";
         Base b = loraBase(src);
         return new Found(type, b.base, variant, b.why);
@@ -107,7 +128,7 @@ final class KindRules {
             if (s == null || s.length < 2 || !down) {
                 continue;
             }
-            String n = k.replace('.', '_');
+            String n = k.replace('.', '_').replace("_processor_", "_");
             if (n.contains("attn2_to_k") || n.contains("attn2_to_v")) {
                 context = (int) s[1];
             } else if (n.contains("self_attn_q_proj") || n.contains("self_attn_k_proj")) {

@@ -164,16 +164,39 @@ public final class ModelLibrary implements AutoCloseable {
      *     source publishes, a different file of the same name is already there, or it cannot be copied
      */
     public synchronized InstallResult install(Path file, SourceInfo source, boolean move) {
+        return install(file, null, source, move);
+    }
+
+    /**
+     * As {@link #install(Path, SourceInfo, boolean)}, filing the file under another name (a download kept as
+     * {@code x.safetensors.part} is filed as {@code x.safetensors}).
+     *
+     * @param name the file name to file it under (no folders), or null for the file's own name
+     */
+    public synchronized InstallResult install(Path file, String name, SourceInfo source, boolean move) {
         SourceInfo src = source == null ? SourceInfo.none() : source;
         Path in = file.toAbsolutePath().normalize();
         if (!Files.isRegularFile(in)) {
             throw new LibraryException(file + " does not exist or is not a file; not filed");
+        }
+        String fileName = name == null ? in.getFileName().toString() : name;
+        if (fileName.isBlank() || fileName.contains("/") || fileName.contains("\\") || fileName.startsWith(".")
+                || fileName.chars().anyMatch(c -> c < 0x20)) {
+            throw new LibraryException("'" + fileName + "' is not a usable file name for " + file + " (no folders,"
+                    + " no leading dot); not filed");
         }
         IdentifyResult r = ModelIdentifier.identify(in);
         if (r instanceof Unidentified u) {
             throw new LibraryException(u.reason() + "; not filed");
         }
         Identification id = (Identification) r;
+        String lower = fileName.toLowerCase(Locale.ROOT);
+        List<String> endings = id.type().folder().extensions();
+        if (endings.stream().noneMatch(lower::endsWith)) {
+            throw new LibraryException(file + " is " + id.describeWithArticle() + " but its name " + fileName
+                    + " does not end in " + String.join(", ", endings) + ", so the loaders would not list it; rename"
+                    + " it and add it again. Not filed");
+        }
         String sha = hash(in);
         if (!src.expectedSha256().isEmpty() && !src.expectedSha256().equals(sha)) {
             throw new LibraryException(file + " has SHA-256 " + sha + " but its source publishes "
@@ -181,7 +204,7 @@ public final class ModelLibrary implements AutoCloseable {
         }
         Sidecars.Info side = Sidecars.read(in);
         Path folder = root.resolve(id.type().folder().folder());
-        Path dest = folder.resolve(in.getFileName().toString());
+        Path dest = folder.resolve(fileName);
         boolean already = false;
         try {
             Files.createDirectories(folder);

@@ -93,6 +93,19 @@ class ModelLibraryTest {
             assertTrue(Files.isRegularFile(lora));
             assertFalse(Files.exists(models().resolve("loras/x.safetensors")));
             assertEquals(List.of(), lib.list(null, null));
+            // a download kept under a temporary name is filed under the name it is given
+            Path part = Files.copy(lora, dir.resolve("x.safetensors.part"));
+            assertEquals(models().resolve("loras/downloaded.safetensors"),
+                    lib.install(part, "downloaded.safetensors", SourceInfo.fromUrl("https://example.org/d"), true)
+                            .destination());
+            assertFalse(Files.exists(part));
+            LibraryException badName = assertThrows(LibraryException.class, () -> lib.install(lora, "../evil"
+                    + ".safetensors", null, false));
+            assertTrue(badName.getMessage().contains("not a usable file name"), badName.getMessage());
+            Path zip = Files.copy(lora, dir.resolve("style.zip"));
+            LibraryException ending = assertThrows(LibraryException.class, () -> lib.install(zip, null, false));
+            assertTrue(ending.getMessage().contains("is a LoRA for SDXL but its name style.zip does not end in"
+                    + " .safetensors"), ending.getMessage());
         }
     }
 
