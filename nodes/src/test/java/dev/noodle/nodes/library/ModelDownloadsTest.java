@@ -202,6 +202,7 @@ class ModelDownloadsTest {
     void aStalledTransferIsCutAfterTheTimeoutAndResumed() throws IOException {
         sites.civitaiModel(15, 150, "LORA", "SD 1.5", List.of(), "", twoFiles("slow", 300_000));
         sites.stallNext.set(1);
+        sites.stallMillis = 10_000;
         sites.dropAfter = 50_000;
         DownloadSettings quick = new DownloadSettings(sites.siteBase(), sites.siteBase(), null, null, direct(), 3, 10,
                 Duration.ofSeconds(1));
@@ -211,7 +212,7 @@ class ModelDownloadsTest {
                 progressNotes(notes));
         assertArrayEquals(sites.files.get("slow.safetensors"), Files.readAllBytes(m.file()));
         assertTrue(notes.stream().anyMatch(n -> n.contains("no data for 1 s")), notes.toString());
-        assertTrue((System.nanoTime() - t0) / 1e9 < 2.9, "did not wait for the stalled server");
+        assertTrue((System.nanoTime() - t0) / 1e9 < 8, "did not wait for the stalled server");
     }
 
     @Test
