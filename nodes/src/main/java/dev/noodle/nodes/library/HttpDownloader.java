@@ -200,11 +200,12 @@ public final class HttpDownloader {
                     }
                 } catch (Retryable e) {
                     if (attempt >= settings.attempts()) {
+                        String next = done > 0 ? part.getFileName() + " is kept: run the same command again to"
+                                + " resume" : "try again later (run the same command again)";
                         throw new IOException("Download of " + shown + " stopped at " + done + (total > 0 ? " of "
-                                + total : "") + " bytes (" + e.getMessage() + "); " + part.getFileName()
-                                + " is kept: run the same command again to resume", e.getCause());
+                                + total : "") + " bytes (" + e.getMessage() + "); " + next, e.getCause());
                     }
-                    progress.note("connection lost at " + done + " bytes (" + e.getMessage() + "); resuming");
+                    progress.note("interrupted at " + done + " bytes (" + e.getMessage() + "); trying again");
                     pause(attempt);
                 }
             }

@@ -232,6 +232,24 @@ class ModelDownloadsTest {
     }
 
     @Test
+    void aBusyServerIsAskedAgainAndAPersistentlyBusyOneIsOneLine() throws IOException {
+        sites.civitaiModel(16, 160, "LORA", "SD 1.5", List.of(), "", twoFiles("popular", 20_000));
+        sites.busyNext.set(2);
+        List<String> notes = new ArrayList<>();
+        DownloadedModel m = new ModelDownloads(settings).download(sites.siteBase() + "/api/download/models/160", dir,
+                progressNotes(notes));
+        assertArrayEquals(sites.files.get("popular.safetensors"), Files.readAllBytes(m.file()));
+        assertEquals(2, notes.stream().filter(n -> n.contains("HTTP 503")).count(), notes.toString());
+
+        sites.busyNext.set(10);
+        IOException e = assertThrows(IOException.class, () -> new ModelDownloads(settings)
+                .download(sites.siteBase() + "/api/download/models/160", dir.resolve("b"), DownloadProgress.NONE));
+        assertTrue(e.getMessage().contains("HTTP 503") && e.getMessage().contains("run the same command again"),
+                e.getMessage());
+        assertEmpty(dir.resolve("b"));
+    }
+
+    @Test
     void aServerIgnoringRangeRestartsTheFileCleanly() throws IOException {
         sites.civitaiModel(9, 90, "VAE", "SD 1.5", List.of(), "", twoFiles("vaeX", 50_000));
         Files.write(dir.resolve("vaeX.safetensors.part"), bytes(20_000, 99));
