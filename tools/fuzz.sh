@@ -32,6 +32,7 @@ declare -A TARGETS=(
   [taesd]="nodes:TaesdFuzzTest#load"
   [upscaler]="nodes:UpscaleModelFuzzTest#load"
   [exif]="nodes:ExifOrientationFuzzTest#orientation"
+  [broker-entry]="app:BrokerEntriesFuzzTest#bucketEntry"
   # later: [ui-workflow]=...
 )
 

@@ -81,8 +81,8 @@ final class EmbeddedPromptQueue implements PromptQueue {
 
     /** The file the queue and history are kept in. */
     @Override
-    public java.nio.file.Path storeLocation() {
-        return store.location();
+    public String storeLocation() {
+        return store.location().toString();
     }
 
     /** Closes the store (the queue is unusable afterwards). */

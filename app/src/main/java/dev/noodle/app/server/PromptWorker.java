@@ -22,13 +22,13 @@ import org.slf4j.LoggerFactory;
  * carries over from prompt to prompt), reports them through a {@link RunReporter}, records them in the history, and
  * honours {@code /interrupt} and {@code /free}. Thread-safe control methods; the run itself is single-threaded.
  */
-final class PromptWorker implements AutoCloseable {
+final class PromptWorker implements AutoCloseable, RunControl {
     private static final Logger LOG = LoggerFactory.getLogger(PromptWorker.class);
 
     private final PromptQueue queue;
     private final NoodleRunner runner;
     private final NoodleNodes nodes;
-    private final ClientHub hub;
+    private final EventSink hub;
     private final FileRoots roots;
     private final ObjectMapper mapper;
     private final Thread thread;
@@ -45,10 +45,7 @@ final class PromptWorker implements AutoCloseable {
     /** The prompt running now, its submitting client and its reporter (which knows the node running now). */
     private record Running(String promptId, String clientId, RunReporter reporter) {}
 
-    /** The node running now in a prompt of this client. */
-    record RunningNode(String promptId, String nodeId) {}
-
-    PromptWorker(PromptQueue queue, NoodleRunner runner, NoodleNodes nodes, ClientHub hub, FileRoots roots,
+    PromptWorker(PromptQueue queue, NoodleRunner runner, NoodleNodes nodes, EventSink hub, FileRoots roots,
             ObjectMapper mapper) {
         this.queue = queue;
         this.runner = runner;
@@ -68,7 +65,8 @@ final class PromptWorker implements AutoCloseable {
      * Cancels the running prompt (only if its id is {@code promptId}, when given); returns whether one was
      * cancelled.
      */
-    boolean interrupt(String promptId) {
+    @Override
+    public boolean interrupt(String promptId) {
         CancellationToken token = current;
         String running = currentPromptId;
         if (token == null || (promptId != null && !promptId.equals(running))) {
@@ -82,7 +80,8 @@ final class PromptWorker implements AutoCloseable {
      * The node executing now when the running prompt was submitted by client {@code sid} (what ComfyUI re-sends to a
      * client that reconnects mid-run); empty otherwise.
      */
-    Optional<RunningNode> runningNodeFor(String sid) {
+    @Override
+    public Optional<RunningNode> runningNodeFor(String sid) {
         Running r = running;
         if (r == null || sid == null || !sid.equals(r.clientId())) {
             return Optional.empty();
@@ -97,9 +96,11 @@ final class PromptWorker implements AutoCloseable {
      * ({@code {value, max}}), the {@code loaded} checkpoint names, how many prompts it has {@code done}, and
      * {@code seen_ms_ago} (0: it runs in this process).
      */
-    ObjectNode describe() {
+    @Override
+    public com.fasterxml.jackson.databind.node.ArrayNode workers(ObjectMapper m) {
         Running r = running;
-        ObjectNode w = mapper.createObjectNode();
+        com.fasterxml.jackson.databind.node.ArrayNode a = m.createArrayNode();
+        ObjectNode w = a.addObject();
         w.put("id", id);
         w.put("host", host);
         boolean loading = r != null && nodes.loadingCheckpoint().isPresent();
@@ -116,10 +117,11 @@ final class PromptWorker implements AutoCloseable {
         nodes.loadedCheckpoints().forEach(loaded::add);
         w.put("done", done.get());
         w.put("seen_ms_ago", 0);
-        return w;
+        return a;
     }
 
-    private static String hostName() {
+    /** This machine's name, for the workers list: {@code HOSTNAME}, else what the resolver says. */
+    static String hostName() {
         String env = System.getenv("HOSTNAME");
         if (env != null && !env.isBlank()) {
             return env;
@@ -132,7 +134,8 @@ final class PromptWorker implements AutoCloseable {
     }
 
     /** Asks the worker to drop cached results and unload models between prompts (ComfyUI's {@code /free}). */
-    void requestFree(boolean unload, boolean free) {
+    @Override
+    public void requestFree(boolean unload, boolean free) {
         if (unload) {
             unloadModels.set(true);
         }

@@ -29,7 +29,7 @@ import javax.imageio.ImageIO;
 final class RunReporter implements RunListener {
     private final QueueItem item;
     private final String sid;
-    private final ClientHub hub;
+    private final EventSink hub;
     private final FileRoots roots;
     private final ObjectMapper mapper;
     private final ObjectNode outputs;
@@ -43,7 +43,7 @@ final class RunReporter implements RunListener {
     private volatile String runningNode;
     private volatile long[] progress;
 
-    RunReporter(QueueItem item, ClientHub hub, FileRoots roots, ObjectMapper mapper) {
+    RunReporter(QueueItem item, EventSink hub, FileRoots roots, ObjectMapper mapper) {
         this.item = item;
         this.sid = item.clientId();
         this.hub = hub;
