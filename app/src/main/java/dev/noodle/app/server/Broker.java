@@ -183,9 +183,14 @@ final class Broker implements AutoCloseable {
                         + url + "'", null);
             }
             if (uri.getHost() == null || uri.getHost().isBlank()) {
-                throw new QueueStoreException("--broker '" + url + "' names no host; give nats://host:4222", null);
+                throw new QueueStoreException("--broker '" + url + "' is not host:port (a host name and a port"
+                        + " number); give nats://host:4222", null);
             }
             int port = uri.getPort() < 0 ? 4222 : uri.getPort();
+            if (port < 1 || port > 65535) {
+                throw new QueueStoreException("--broker '" + url + "': port " + port + " is not between 1 and"
+                        + " 65535; the broker's default port is 4222", null);
+            }
             return scheme + "://" + (uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo() + "@")
                     + uri.getHost() + ":" + port;
         } catch (URISyntaxException e) {

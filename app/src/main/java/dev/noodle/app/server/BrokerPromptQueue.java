@@ -495,7 +495,8 @@ final class BrokerPromptQueue implements PromptQueue {
      * On a worker that is shutting down: prompts it stops from now on go back to the queue for another worker
      * (their delivery not counted) instead of ending as interrupted.
      */
-    void handBack() {
+    @Override
+    public void handBack() {
         handingBack = true;
         lock.lock();
         try {

@@ -343,6 +343,7 @@ public final class NoodleServer implements AutoCloseable {
     private void closeRunning() {
         try {
             if (worker != null) {
+                queue.handBack();
                 worker.close();
             }
         } finally {

@@ -168,8 +168,8 @@ final class PromptHandlers {
 
     /**
      * {@code GET /noodle/queue}: {@code {backend, paused, queue_remaining, queue_running, queue_pending, workers}}:
-     * the queue as {@code GET /queue} gives it (pending in run order) and what each worker is doing (this server's own
-     * worker, see {@link PromptWorker#workers}, or the broker's workers on a coordinator).
+     * the queue as {@code GET /queue} gives it (pending in run order) and what each worker is doing (here the one
+     * worker of this server, see {@link PromptWorker#describe}; on a coordinator, every live worker).
      */
     void queueState(Context ctx) {
         ObjectNode out = mapper.createObjectNode();

@@ -90,17 +90,22 @@ final class PromptWorker implements AutoCloseable, RunControl {
         return node == null ? Optional.empty() : Optional.of(new RunningNode(r.promptId(), node));
     }
 
+    @Override
+    public com.fasterxml.jackson.databind.node.ArrayNode workers(ObjectMapper m) {
+        com.fasterxml.jackson.databind.node.ArrayNode a = m.createArrayNode();
+        a.add(describe());
+        return a;
+    }
+
     /**
      * This worker as {@code GET /noodle/queue} lists it: {@code id, host, state} (idle, running, or loading while a
      * checkpoint is read), the running {@code prompt_id} and {@code node}, the sampler's {@code progress}
      * ({@code {value, max}}), the {@code loaded} checkpoint names, how many prompts it has {@code done}, and
      * {@code seen_ms_ago} (0: it runs in this process).
      */
-    @Override
-    public com.fasterxml.jackson.databind.node.ArrayNode workers(ObjectMapper m) {
+    ObjectNode describe() {
         Running r = running;
-        com.fasterxml.jackson.databind.node.ArrayNode a = m.createArrayNode();
-        ObjectNode w = a.addObject();
+        ObjectNode w = mapper.createObjectNode();
         w.put("id", id);
         w.put("host", host);
         boolean loading = r != null && nodes.loadingCheckpoint().isPresent();
@@ -117,10 +122,10 @@ final class PromptWorker implements AutoCloseable, RunControl {
         nodes.loadedCheckpoints().forEach(loaded::add);
         w.put("done", done.get());
         w.put("seen_ms_ago", 0);
-        return a;
+        return w;
     }
 
-    /** This machine's name, for the workers list: {@code HOSTNAME}, else what the resolver says. */
+    /** This machine's name, for the workers list. */
     static String hostName() {
         String env = System.getenv("HOSTNAME");
         if (env != null && !env.isBlank()) {
