@@ -33,6 +33,9 @@ declare -A TARGETS=(
   [upscaler]="nodes:UpscaleModelFuzzTest#load"
   [exif]="nodes:ExifOrientationFuzzTest#orientation"
   [broker-entry]="app:BrokerEntriesFuzzTest#bucketEntry"
+  [identify]="nodes:ModelIdentifierFuzzTest#identifySafetensors"
+  [identify-file]="nodes:ModelIdentifierFuzzTest#identifyFile"
+  [sidecar]="nodes:ModelIdentifierFuzzTest#sidecar"
   # later: [ui-workflow]=...
 )
 

@@ -73,8 +73,7 @@ public final class NoodleServer implements AutoCloseable {
             this.broker = Broker.connect(brokerOptions.url(), "noodle coordinator");
             try {
                 this.inventory = new ModelInventory(env.models(),
-                        new dev.noodle.nodes.interop.ModelHashCache(
-                                dev.noodle.nodes.interop.ModelHashCache.storeBeside(env.models().root())), null);
+                        nodes.services().get(dev.noodle.nodes.interop.ModelHashCache.class), null);
                 BrokerPromptQueue q = new BrokerPromptQueue(broker, mapper, this::broadcastStatus, null, inventory,
                         brokerOptions.maxDeliveries(), brokerOptions.affinityWaitMs());
                 this.queue = q;

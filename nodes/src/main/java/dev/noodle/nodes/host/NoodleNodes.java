@@ -41,7 +41,8 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(ModelManager.class, models);
         WorkflowTexts texts = new WorkflowTexts(registry);
         services.put(WorkflowTexts.class, texts);
-        ModelHashCache hashes = new ModelHashCache(ModelHashCache.storeBeside(env.models().root()));
+        ModelHashCache hashes = new ModelHashCache(
+                dev.noodle.nodes.library.ModelLibrary.hashStore(env.models().root()));
         services.put(ModelHashCache.class, hashes);
         services.put(PngWriter.class, new MetadataPngWriter(texts, env.models(), hashes));
         this.addons = new AddonFiles(env.models(), models);
