@@ -36,6 +36,9 @@ declare -A TARGETS=(
   [identify]="nodes:ModelIdentifierFuzzTest#identifySafetensors"
   [identify-file]="nodes:ModelIdentifierFuzzTest#identifyFile"
   [sidecar]="nodes:ModelIdentifierFuzzTest#sidecar"
+  [civitai-answer]="nodes:DownloadAnswersFuzzTest#civitaiAnswer"
+  [model-link]="nodes:DownloadAnswersFuzzTest#link"
+  [download-headers]="nodes:DownloadAnswersFuzzTest#headerNames"
   # later: [ui-workflow]=...
 )
 
