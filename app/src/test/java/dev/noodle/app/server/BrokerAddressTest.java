@@ -27,6 +27,13 @@ class BrokerAddressTest {
         assertRefused("nats://broker:0", "port 0 is not between 1 and 65535");
     }
 
+    @Test
+    void showsTheAddressWithoutItsPasswordOrToken() {
+        assertEquals("nats://user:***@broker:4222", Broker.shown(Broker.checkUrl("nats://user:secret@broker:4222")));
+        assertEquals("tls://***@broker:4222", Broker.shown(Broker.checkUrl("tls://s3cr3t-token@broker")));
+        assertEquals("nats://broker:4222", Broker.shown(Broker.checkUrl("broker")));
+    }
+
     private static void assertRefused(String url, String expected) {
         QueueStoreException e = assertThrows(QueueStoreException.class, () -> Broker.checkUrl(url));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
