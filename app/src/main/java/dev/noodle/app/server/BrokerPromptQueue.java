@@ -136,7 +136,10 @@ final class BrokerPromptQueue implements PromptQueue {
             }
         };
         try {
-            watches.add(kv.watchAll(w));
+            NatsKeyValueWatchSubscription sub = kv.watchAll(w);
+            synchronized (watches) {
+                watches.add(sub);
+            }
             if (!loaded.await(30, TimeUnit.SECONDS)) {
                 throw new QueueStoreException("the NATS broker at " + broker.url() + " did not send the "
                         + kv.getBucketName() + " bucket within 30 s", null);
@@ -149,37 +152,62 @@ final class BrokerPromptQueue implements PromptQueue {
         }
     }
 
-    /** After a reconnection: reads every bucket again (changes made meanwhile by others are picked up). */
+    /**
+     * After a reconnection: reads every bucket again (changes made meanwhile by others are picked up), retrying while
+     * the broker's JetStream is still starting up after a restart.
+     */
     private void resync() {
         if (closed) {
             return;
         }
-        new Thread(() -> {
-            lock.lock();
-            try {
-                linkedSince = System.nanoTime();
-                for (NatsKeyValueWatchSubscription w : watches) {
-                    try {
-                        w.unsubscribe();
-                    } catch (RuntimeException e) {
-                        LOG.debug("closing a watch: {}", e.getMessage());
-                    }
+        Thread t = new Thread(() -> {
+            linkedSince = System.nanoTime();
+            long backoff = 250;
+            while (!closed) {
+                unwatch();
+                lock.lock();
+                try {
+                    jobs.clear();
+                    history.clear();
+                    workers.clear();
+                    heard.clear();
+                } finally {
+                    lock.unlock();
                 }
-                watches.clear();
-                jobs.clear();
-                history.clear();
-                workers.clear();
-                heard.clear();
-            } finally {
-                lock.unlock();
+                try {
+                    watchAll();
+                    break;
+                } catch (QueueStoreException e) {
+                    LOG.info("reading the queue again after reconnecting: {}", e.getMessage());
+                    try {
+                        Thread.sleep(backoff);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                    backoff = Math.min(backoff * 2, 5_000);
+                }
             }
-            try {
-                watchAll();
-            } catch (QueueStoreException e) {
-                LOG.warn("{}", e.getMessage());
-            }
+            linkedSince = System.nanoTime();
             onChange.run();
-        }, "noodle-broker-resync").start();
+        }, "noodle-broker-resync");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Stops every watch (outside the lock: their callbacks take it). */
+    private void unwatch() {
+        List<NatsKeyValueWatchSubscription> old;
+        synchronized (watches) {
+            old = new ArrayList<>(watches);
+            watches.clear();
+        }
+        for (NatsKeyValueWatchSubscription w : old) {
+            try {
+                w.unsubscribe();
+            } catch (RuntimeException e) {
+                LOG.debug("closing a watch: {}", e.getMessage());
+            }
+        }
     }
 
     private void onQueue(KeyValueEntry e) {
@@ -261,6 +289,18 @@ final class BrokerPromptQueue implements PromptQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether a live worker holds a model file of this name. */
+    boolean heldByAWorker(String name) {
+        for (WorkerAdvert w : liveWorkers()) {
+            for (WorkerAdvert.Held h : w.files()) {
+                if (h.name().equals(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** {@code GET /noodle/queue}'s {@code workers}: every live worker and what it is doing. */
@@ -455,7 +495,8 @@ final class BrokerPromptQueue implements PromptQueue {
      * On a worker that is shutting down: prompts it stops from now on go back to the queue for another worker
      * (their delivery not counted) instead of ending as interrupted.
      */
-    void handBack() {
+    @Override
+    public void handBack() {
         handingBack = true;
         lock.lock();
         try {
@@ -965,16 +1006,9 @@ final class BrokerPromptQueue implements PromptQueue {
     public void close() {
         closed = true;
         reaper.shutdownNow();
+        unwatch();
         lock.lock();
         try {
-            for (NatsKeyValueWatchSubscription w : watches) {
-                try {
-                    w.unsubscribe();
-                } catch (RuntimeException e) {
-                    LOG.debug("closing a watch: {}", e.getMessage());
-                }
-            }
-            watches.clear();
             changed.signalAll();
         } finally {
             lock.unlock();

@@ -73,8 +73,7 @@ public final class NoodleServer implements AutoCloseable {
             this.broker = Broker.connect(brokerOptions.url(), "noodle coordinator");
             try {
                 this.inventory = new ModelInventory(env.models(),
-                        new dev.noodle.nodes.interop.ModelHashCache(
-                                dev.noodle.nodes.interop.ModelHashCache.storeBeside(env.models().root())), null);
+                        nodes.services().get(dev.noodle.nodes.interop.ModelHashCache.class), null);
                 BrokerPromptQueue q = new BrokerPromptQueue(broker, mapper, this::broadcastStatus, null, inventory,
                         brokerOptions.maxDeliveries(), brokerOptions.affinityWaitMs());
                 this.queue = q;
@@ -90,6 +89,9 @@ public final class NoodleServer implements AutoCloseable {
             }
         }
         this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, control);
+        if (queue instanceof BrokerPromptQueue q) {
+            prompts.acceptModelsHeldBy(q::heldByAWorker);
+        }
         this.forms = new FormHandlers(mapper, nodes.registry(), options.workflowsDir(), prompts);
         this.guard = new RequestGuard(options.loopbackOnly());
         this.app = Javalin.create(this::configure);
@@ -340,6 +342,7 @@ public final class NoodleServer implements AutoCloseable {
     private void closeRunning() {
         try {
             if (worker != null) {
+                queue.handBack();
                 worker.close();
             }
         } finally {

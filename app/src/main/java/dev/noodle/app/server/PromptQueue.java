@@ -68,6 +68,12 @@ interface PromptQueue extends AutoCloseable {
     /** Where the queue is kept (a database file or a broker's address), for messages. */
     String storeLocation();
 
+    /**
+     * This process is stopping: prompts it stops from now on go back to the queue (for this server's next start, or
+     * another worker) instead of ending as interrupted.
+     */
+    void handBack();
+
     @Override
     void close();
 }

@@ -38,6 +38,9 @@ final class PromptWorker implements AutoCloseable, RunControl {
     private volatile CancellationToken current;
     private volatile String currentPromptId;
     private volatile Running running;
+    private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+    private final String id = "serve-" + ProcessHandle.current().pid();
+    private final String host = hostName();
 
     /** The prompt running now, its submitting client and its reporter (which knows the node running now). */
     private record Running(String promptId, String clientId, RunReporter reporter) {}
@@ -90,21 +93,47 @@ final class PromptWorker implements AutoCloseable, RunControl {
     @Override
     public com.fasterxml.jackson.databind.node.ArrayNode workers(ObjectMapper m) {
         com.fasterxml.jackson.databind.node.ArrayNode a = m.createArrayNode();
+        a.add(describe());
+        return a;
+    }
+
+    /**
+     * This worker as {@code GET /noodle/queue} lists it: {@code id, host, state} (idle, running, or loading while a
+     * checkpoint is read), the running {@code prompt_id} and {@code node}, the sampler's {@code progress}
+     * ({@code {value, max}}), the {@code loaded} checkpoint names, how many prompts it has {@code done}, and
+     * {@code seen_ms_ago} (0: it runs in this process).
+     */
+    ObjectNode describe() {
         Running r = running;
-        ObjectNode w = a.addObject();
-        w.put("id", "local");
-        w.put("host", hostName());
-        w.put("state", r == null ? "idle" : "running");
+        ObjectNode w = mapper.createObjectNode();
+        w.put("id", id);
+        w.put("host", host);
+        boolean loading = r != null && nodes.loadingCheckpoint().isPresent();
+        w.put("state", r == null ? "idle" : loading ? "loading" : "running");
         w.put("prompt_id", r == null ? null : r.promptId());
         w.put("node", r == null ? null : r.reporter().runningNode());
-        return a;
+        long[] p = r == null ? null : r.reporter().progress();
+        if (p == null) {
+            w.putNull("progress");
+        } else {
+            w.putObject("progress").put("value", p[0]).put("max", p[1]);
+        }
+        var loaded = w.putArray("loaded");
+        nodes.loadedCheckpoints().forEach(loaded::add);
+        w.put("done", done.get());
+        w.put("seen_ms_ago", 0);
+        return w;
     }
 
     /** This machine's name, for the workers list. */
     static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | RuntimeException e) {
             return "localhost";
         }
     }
@@ -162,6 +191,7 @@ final class PromptWorker implements AutoCloseable, RunControl {
         }
         ObjectNode status = reporter.finish(result, types);
         queue.done(item, reporter.outputs(), status, reporter.meta());
+        done.incrementAndGet();
         if (item.clientId() != null) {
             ObjectNode d = mapper.createObjectNode();
             d.putNull("node");

@@ -109,6 +109,7 @@ record WorkerAdvert(String id, String host, long pid, String state, String promp
         o.put("done", done);
         o.put("device", device);
         o.put("files", files.size());
+        o.put("hashed", files.stream().filter(h -> h.sha256() != null).count());
         o.put("seen_ms_ago", seenMsAgo);
         return o;
     }

@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.noodle.engine.model.DemoCheckpoint;
 import dev.noodle.graph.json.WorkflowJson;
-import dev.noodle.nodes.interop.ModelHashCache;
 import dev.noodle.nodes.interop.ModelHashes;
 import dev.noodle.nodes.interop.PngTextChunks;
 import java.awt.image.BufferedImage;
@@ -146,7 +145,10 @@ class NoodleServerTest {
             assertEquals("comfy-frontend", MAPPER.readTree(chunks.get("workflow")).path("from").asText(),
                     "extra_pnginfo.workflow is embedded as ComfyUI does");
             assertEquals("CheckpointLoaderSimple", MAPPER.readTree(chunks.get("prompt")).path("4").path("class_type").asText());
-            assertTrue(Files.readString(ModelHashCache.storeBeside(dir.resolve("models"))).contains(sha));
+            try (var library = dev.noodle.nodes.library.ModelLibrary.open(dir.resolve("models"))) {
+                assertEquals(sha, library.cachedHash("sha256", ckpt.toRealPath().toString(), Files.size(ckpt),
+                        Files.getLastModifiedTime(ckpt).toMillis()).orElse(""), "the hash is remembered in the library");
+            }
             firstPromptId = promptId;
         }
     }

@@ -41,7 +41,8 @@ public final class NoodleNodes implements AutoCloseable {
         services.put(ModelManager.class, models);
         WorkflowTexts texts = new WorkflowTexts(registry);
         services.put(WorkflowTexts.class, texts);
-        ModelHashCache hashes = new ModelHashCache(ModelHashCache.storeBeside(env.models().root()));
+        ModelHashCache hashes = new ModelHashCache(
+                dev.noodle.nodes.library.ModelLibrary.hashStore(env.models().root()));
         services.put(ModelHashCache.class, hashes);
         services.put(PngWriter.class, new MetadataPngWriter(texts, env.models(), hashes));
         this.addons = new AddonFiles(env.models(), models);
@@ -162,6 +163,16 @@ public final class NoodleNodes implements AutoCloseable {
      */
     public int freeUnusedModels() {
         return models.freeUnused();
+    }
+
+    /** The file names of the checkpoints loaded now (what a server's queue panel shows); never waits for a load. */
+    public List<String> loadedCheckpoints() {
+        return models.loadedFiles().stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    /** The file name of the checkpoint being loaded now, if one is. */
+    public Optional<String> loadingCheckpoint() {
+        return Optional.ofNullable(models.loadingNow()).map(p -> p.getFileName().toString());
     }
 
     /** The device models are loaded on. */

@@ -101,26 +101,31 @@ class ModelHashCacheTest {
     }
 
     @Test
-    void persistedCacheIsReusedAndWrittenAtomically() throws IOException {
-        Path models = Files.createDirectories(dir.resolve("home/models/checkpoints"));
-        Path ckpt = Files.writeString(models.resolve("a.safetensors"), "noodle checkpoint v1\n");
-        Path store = ModelHashCache.storeBeside(dir.resolve("home/models"));
-        assertEquals(dir.resolve("home").resolve(ModelHashCache.FILE_NAME).toAbsolutePath(), store);
-        ModelHashCache first = new ModelHashCache(store);
+    void hashesPersistInTheLibraryDatabaseAndTheOldJsonCacheIsImportedOnce() throws IOException {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path models = Files.createDirectories(home.resolve("models/checkpoints")).getParent();
+        Path ckpt = Files.writeString(models.resolve("checkpoints/a.safetensors"), "noodle checkpoint v1\n");
+        Path other = Files.writeString(models.resolve("checkpoints/b.safetensors"), "noodle checkpoint v2\n");
+        // the JSON file of earlier versions: b's hash is taken from it, not recomputed
+        String real = other.toRealPath().toString().replace("\\", "\\\\");
+        Files.writeString(home.resolve(dev.noodle.nodes.library.ModelLibrary.LEGACY_HASHES), "{\"version\":1,"
+                + "\"entries\":[{\"kind\":\"sha256\",\"path\":\"" + real + "\",\"size\":" + Files.size(other)
+                + ",\"mtime\":" + Files.getLastModifiedTime(other).toMillis() + ",\"sha256\":\"" + V2 + "\"}]}");
+        ModelHashCache first = new ModelHashCache(dev.noodle.nodes.library.ModelLibrary.hashStore(models));
         assertEquals(V1, first.sha256(ckpt));
-        assertTrue(Files.readString(store).contains(V1));
-        try (var files = Files.list(store.getParent())) {
-            assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "no temp file left");
-        }
-        ModelHashCache second = new ModelHashCache(store);
+        assertEquals(V2, first.sha256(other));
+        assertEquals(1, first.computations(), "b came from the imported JSON cache");
+        assertTrue(Files.isRegularFile(home.resolve(dev.noodle.nodes.library.ModelLibrary.FILE_NAME)));
+        assertTrue(Files.notExists(home.resolve(dev.noodle.nodes.library.ModelLibrary.LEGACY_HASHES)),
+                "the JSON cache is imported once, then renamed");
+        ModelHashCache second = new ModelHashCache(dev.noodle.nodes.library.ModelLibrary.hashStore(models));
         assertEquals(V1, second.sha256(ckpt));
-        assertEquals(0, second.computations(), "loaded, not recomputed");
-        // a damaged store is ignored, then rewritten
-        Files.writeString(store, "{not json");
-        ModelHashCache third = new ModelHashCache(store);
+        assertEquals(0, second.computations(), "loaded from the database, not recomputed");
+        // a damaged database costs only recomputation
+        Files.writeString(home.resolve(dev.noodle.nodes.library.ModelLibrary.FILE_NAME), "not a database");
+        ModelHashCache third = new ModelHashCache(dev.noodle.nodes.library.ModelLibrary.hashStore(models));
         assertEquals(V1, third.sha256(ckpt));
         assertEquals(1, third.computations());
-        assertTrue(Files.readString(store).contains(V1));
     }
 
     @Test
