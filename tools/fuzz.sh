@@ -32,6 +32,7 @@ declare -A TARGETS=(
   [taesd]="nodes:TaesdFuzzTest#load"
   [upscaler]="nodes:UpscaleModelFuzzTest#load"
   [exif]="nodes:ExifOrientationFuzzTest#orientation"
+  [broker-entry]="app:BrokerEntriesFuzzTest#bucketEntry"
   [identify]="nodes:ModelIdentifierFuzzTest#identifySafetensors"
   [identify-file]="nodes:ModelIdentifierFuzzTest#identifyFile"
   [sidecar]="nodes:ModelIdentifierFuzzTest#sidecar"
