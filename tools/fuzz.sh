@@ -32,9 +32,13 @@ declare -A TARGETS=(
   [taesd]="nodes:TaesdFuzzTest#load"
   [upscaler]="nodes:UpscaleModelFuzzTest#load"
   [exif]="nodes:ExifOrientationFuzzTest#orientation"
+  [broker-entry]="app:BrokerEntriesFuzzTest#bucketEntry"
   [identify]="nodes:ModelIdentifierFuzzTest#identifySafetensors"
   [identify-file]="nodes:ModelIdentifierFuzzTest#identifyFile"
   [sidecar]="nodes:ModelIdentifierFuzzTest#sidecar"
+  [civitai-answer]="nodes:DownloadAnswersFuzzTest#civitaiAnswer"
+  [model-link]="nodes:DownloadAnswersFuzzTest#link"
+  [download-headers]="nodes:DownloadAnswersFuzzTest#headerNames"
   # later: [ui-workflow]=...
 )
 

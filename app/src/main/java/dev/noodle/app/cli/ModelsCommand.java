@@ -47,7 +47,9 @@ public final class ModelsCommand implements Callable<Integer> {
             description = "Identify model files (checkpoint, LoRA, embedding, VAE, ControlNet, upscaler …) and their"
                     + " base model, copy each into its folder under the models root and record it.")
     public static final class Add extends Root implements Callable<Integer> {
-        @Parameters(arity = "1..*", paramLabel = "FILE", description = "Model files to add.")
+        @Parameters(arity = "1..*", paramLabel = "FILE|URL", description = "Model files, or links to download:"
+                + " Civitai model pages and download links, Hugging Face /resolve/ and /blob/ links, http(s) addresses"
+                + " (CIVITAI_TOKEN, HF_TOKEN and https_proxy are read from the environment).")
         List<String> items;
 
         @Option(names = "--move", description = "Move the files instead of copying them.")
@@ -55,11 +57,12 @@ public final class ModelsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            ModelLinkAdd links = ModelLinkAdd.fetch(items, models, System.err);
             try (ModelLibrary lib = ModelLibrary.open(models)) {
-                int failed = 0;
-                for (String item : items) {
+                int failed = links.failed();
+                for (String item : links.remaining(items)) {
                     try {
-                        InstallResult r = lib.install(Path.of(item), null, move);
+                        InstallResult r = links.install(lib, item, move);
                         System.out.println(r.summary());
                         r.identification().warnings().forEach(w -> System.err.println("noodle: warning: "
                                 + r.destination().getFileName() + ": " + w));

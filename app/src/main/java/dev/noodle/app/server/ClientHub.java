@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * The connected {@code /ws} clients by client id, and sending ComfyUI messages ({@code {"type": ..., "data":
  * ...}}) to one of them or to all. Thread-safe; sends to one socket are serialised.
  */
-final class ClientHub {
+final class ClientHub implements EventSink {
     private static final Logger LOG = LoggerFactory.getLogger(ClientHub.class);
     /** ComfyUI's binary event type for a preview image (followed by a 4-byte image format and the bytes). */
     static final int PREVIEW_IMAGE = 1;
@@ -45,7 +45,8 @@ final class ClientHub {
     }
 
     /** Sends a JSON event to {@code sid}, or to every client when {@code sid} is null. */
-    void send(String type, ObjectNode data, String sid) {
+    @Override
+    public void send(String type, ObjectNode data, String sid) {
         String text = text(type, data);
         for (WsContext ws : targets(sid)) {
             synchronized (ws) {
@@ -89,7 +90,8 @@ final class ClientHub {
     }
 
     /** Sends a binary frame: a 4-byte big-endian event type, then the payload. */
-    void sendBinary(int eventType, byte[] payload, String sid) {
+    @Override
+    public void sendBinary(int eventType, byte[] payload, String sid) {
         for (WsContext ws : targets(sid)) {
             ByteBuffer buf = ByteBuffer.allocate(4 + payload.length);
             buf.putInt(eventType).put(payload).flip();

@@ -40,6 +40,7 @@ final class EmbeddedPromptQueue implements PromptQueue {
     private long seq;
     private long number;
     private boolean paused;
+    private volatile boolean handingBack;
 
     /**
      * @param onChange called (outside the lock) after the queue changes, e.g. to broadcast {@code status}
@@ -81,8 +82,8 @@ final class EmbeddedPromptQueue implements PromptQueue {
 
     /** The file the queue and history are kept in. */
     @Override
-    public java.nio.file.Path storeLocation() {
-        return store.location();
+    public String storeLocation() {
+        return store.location().toString();
     }
 
     /** Closes the store (the queue is unusable afterwards). */
@@ -156,9 +157,35 @@ final class EmbeddedPromptQueue implements PromptQueue {
         return item;
     }
 
+    /**
+     * The server is stopping: a prompt it stops from now on stays saved as queued (it runs again, first, at the next
+     * start) instead of ending as interrupted; nothing more is taken.
+     */
+    @Override
+    public void handBack() {
+        lock.lock();
+        try {
+            handingBack = true;
+            paused = true; // in memory only: the saved flag is the user's
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Records a finished prompt in the history (saved to disk) and clears it from running. */
     @Override
     public void done(QueueItem item, ObjectNode outputs, ObjectNode status, ObjectNode meta) {
+        if (handingBack && !"success".equals(status.path("status_str").asText())) {
+            lock.lock();
+            try {
+                running.remove(item.promptId()); // still marked running in the store: queued again on load
+            } finally {
+                lock.unlock();
+            }
+            LOG.info("prompt {} stays queued: the server stopped while it ran", item.promptId());
+            return;
+        }
         lock.lock();
         try {
             ObjectNode entry = mapper.createObjectNode();

@@ -30,6 +30,22 @@ final class FileHandlers {
     private final ObjectMapper mapper;
     private final long maxUpload;
 
+    /** Files kept elsewhere too: on a coordinator, the broker's object store (see {@link BrokerOutputs}). */
+    interface RemoteFiles {
+        /** Copies a file this machine lacks into its folder; false when it is not there either. */
+        boolean fetch(String type, String subfolder, String filename);
+
+        /** Shares a file just uploaded here with the workers. */
+        void uploaded(String type, String subfolder, String filename, Path file) throws IOException;
+    }
+
+    private volatile RemoteFiles remote;
+
+    /** Serves files the workers produced and shares uploads with them. */
+    void useRemote(RemoteFiles files) {
+        this.remote = files;
+    }
+
     FileHandlers(FileRoots roots, ObjectMapper mapper, long maxUpload) {
         this.roots = roots;
         this.mapper = mapper;
@@ -43,8 +59,19 @@ final class FileHandlers {
             file = roots.resolveExisting(ctx.queryParam("type"), ctx.queryParam("subfolder"),
                     ctx.queryParam("filename"));
         } catch (FileRoots.PathRefused e) {
-            Http.text(ctx, e.status(), e.getMessage());
-            return;
+            RemoteFiles r = remote;
+            if (e.status() != 404 || r == null || !r.fetch(ctx.queryParam("type"), ctx.queryParam("subfolder"),
+                    ctx.queryParam("filename"))) {
+                Http.text(ctx, e.status(), e.getMessage());
+                return;
+            }
+            try {
+                file = roots.resolveExisting(ctx.queryParam("type"), ctx.queryParam("subfolder"),
+                        ctx.queryParam("filename"));
+            } catch (FileRoots.PathRefused again) {
+                Http.text(ctx, again.status(), again.getMessage());
+                return;
+            }
         }
         String name = file.getFileName().toString();
         String image = IMAGE_TYPES.get(extension(name));
@@ -172,6 +199,10 @@ final class FileHandlers {
             }
             if (!(Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), bytes))) {
                 AtomicFiles.writeBytes(target, bytes);
+            }
+            RemoteFiles r = remote;
+            if (r != null) {
+                r.uploaded(typeName, subfolder == null ? "" : subfolder, finalName, target);
             }
             ObjectNode out = mapper.createObjectNode();
             out.put("name", finalName);

@@ -44,7 +44,11 @@ public final class NoodleServer implements AutoCloseable {
     private final ObjectMapper mapper = new ObjectMapper();
     private final ClientHub hub = new ClientHub(mapper);
     private final PromptQueue queue;
+    /** This server's own worker; null on a coordinator of a broker-backed queue (its workers run the prompts). */
     private final PromptWorker worker;
+    private final RunControl control;
+    private final Broker broker;
+    private final ModelInventory inventory;
     private final PromptHandlers prompts;
     private final FileHandlers files;
     private final FormHandlers forms;
@@ -52,15 +56,42 @@ public final class NoodleServer implements AutoCloseable {
     private final RequestGuard guard;
     private final Javalin app;
 
-    private NoodleServer(ServerOptions options, NoodleNodes nodes) {
+    private NoodleServer(ServerOptions options, NoodleNodes nodes, BrokerOptions brokerOptions) {
         this.options = options;
         this.nodes = nodes;
         NodeEnvironment env = nodes.environment();
         FileRoots roots = new FileRoots(env.outputDir(), env.inputDir(), env.tempDir());
-        this.queue = new EmbeddedPromptQueue(new H2QueueStore(options.stateDir(), mapper), mapper, this::broadcastStatus);
-        this.worker = new PromptWorker(queue, new NoodleRunner(nodes), nodes, hub, roots, mapper);
-        this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, worker);
         this.files = new FileHandlers(roots, mapper, options.maxUploadBytes());
+        if (brokerOptions == null) {
+            this.broker = null;
+            this.inventory = null;
+            this.queue = new EmbeddedPromptQueue(new H2QueueStore(options.stateDir(), mapper), mapper,
+                    this::broadcastStatus);
+            this.worker = new PromptWorker(queue, new NoodleRunner(nodes), nodes, hub, roots, mapper);
+            this.control = worker;
+        } else {
+            this.broker = Broker.connect(brokerOptions.url(), "noodle coordinator");
+            try {
+                this.inventory = new ModelInventory(env.models(),
+                        nodes.services().get(dev.noodle.nodes.interop.ModelHashCache.class), null);
+                BrokerPromptQueue q = new BrokerPromptQueue(broker, mapper, this::broadcastStatus, null, inventory,
+                        brokerOptions.maxDeliveries(), brokerOptions.affinityWaitMs());
+                this.queue = q;
+                this.worker = null;
+                this.control = new BrokerCoordinator(broker, q, mapper);
+                BrokerEvents.relay(broker.connection(), mapper, hub);
+                if (!brokerOptions.sharedOutputs()) {
+                    files.useRemote(new BrokerOutputs(broker, roots));
+                }
+            } catch (RuntimeException e) {
+                broker.close();
+                throw e;
+            }
+        }
+        this.prompts = new PromptHandlers(mapper, nodes.registry(), queue, control);
+        if (queue instanceof BrokerPromptQueue q) {
+            prompts.acceptModelsHeldBy(q::heldByAWorker);
+        }
         this.forms = new FormHandlers(mapper, nodes.registry(), options.workflowsDir(), prompts);
         this.guard = new RequestGuard(options.loopbackOnly());
         this.app = Javalin.create(this::configure);
@@ -73,6 +104,16 @@ public final class NoodleServer implements AutoCloseable {
 
     /** As {@link #start(ServerOptions)}, samplers previewing with {@code preview} (ComfyUI's --preview-method). */
     public static NoodleServer start(ServerOptions options, dev.noodle.nodes.host.LatentPreviews.Method preview) {
+        return start(options, preview, null);
+    }
+
+    /**
+     * As {@link #start(ServerOptions, dev.noodle.nodes.host.LatentPreviews.Method)}; with {@code broker} non-null
+     * this server is a coordinator: the queue and history live on the NATS broker and {@code noodle worker}
+     * processes run the prompts.
+     */
+    public static NoodleServer start(ServerOptions options, dev.noodle.nodes.host.LatentPreviews.Method preview,
+            BrokerOptions broker) {
         NoodleNodes nodes = NoodleNodes.create(NodeEnvironment.of(options.modelsRoot(), options.outputDir()),
                 options.customNodes());
         nodes.previews().setMethod(preview);
@@ -80,14 +121,15 @@ public final class NoodleServer implements AutoCloseable {
         nodes.packs().notice().ifPresent(n -> System.err.println("noodle: " + n));
         NoodleServer server = null;
         try {
-            server = new NoodleServer(options, nodes);
-            server.worker.start();
+            server = new NoodleServer(options, nodes, broker);
+            if (server.worker != null) {
+                server.worker.start();
+            }
             server.app.start(options.host(), options.port());
             return server;
         } catch (RuntimeException e) {
             if (server != null) {
-                server.worker.close();
-                server.queue.close();
+                server.closeRunning();
             }
             nodes.close();
             throw e;
@@ -110,8 +152,8 @@ public final class NoodleServer implements AutoCloseable {
         return "http://" + h + ":" + port();
     }
 
-    /** The database keeping the queue and the history. */
-    public java.nio.file.Path historyFile() {
+    /** Where the queue and the history are kept: the database file, or the broker. */
+    public String historyFile() {
         return queue.storeLocation();
     }
 
@@ -185,7 +227,7 @@ public final class NoodleServer implements AutoCloseable {
         d.set("status", prompts.queueInfo());
         d.put("sid", sid);
         out.add(Map.entry("status", d));
-        worker.runningNodeFor(sid).ifPresent(running -> {
+        control.runningNodeFor(sid).ifPresent(running -> {
             ObjectNode e = mapper.createObjectNode();
             e.put("node", running.nodeId());
             e.put("display_node", running.nodeId());
@@ -290,12 +332,28 @@ public final class NoodleServer implements AutoCloseable {
             app.stop();
         } finally {
             try {
-                worker.close();
+                closeRunning();
             } finally {
-                try {
-                    queue.close();
-                } finally {
-                    nodes.close();
+                nodes.close();
+            }
+        }
+    }
+
+    private void closeRunning() {
+        try {
+            if (worker != null) {
+                queue.handBack();
+                worker.close();
+            }
+        } finally {
+            try {
+                queue.close();
+            } finally {
+                if (inventory != null) {
+                    inventory.close();
+                }
+                if (broker != null) {
+                    broker.close();
                 }
             }
         }

@@ -28,10 +28,10 @@ final class PromptHandlers {
     private final NodeRegistry registry;
     private final Validator validator;
     private final PromptQueue queue;
-    private final PromptWorker worker;
+    private final RunControl worker;
     private final PromptErrors errors;
 
-    PromptHandlers(ObjectMapper mapper, NodeRegistry registry, PromptQueue queue, PromptWorker worker) {
+    PromptHandlers(ObjectMapper mapper, NodeRegistry registry, PromptQueue queue, RunControl worker) {
         this.mapper = mapper;
         this.registry = registry;
         this.validator = new Validator(registry);
@@ -65,12 +65,12 @@ final class PromptHandlers {
      * {@code client_id}, {@code number}, {@code front} and {@code prompt_id} as a posted prompt does.
      */
     void submit(Context ctx, JsonNode body, ObjectNode prompt, Workflow wf) {
-        List<ValidationError> all = validator.validate(wf);
+        List<ValidationError> all = heldElsewhere(validator.validate(wf));
         List<String> good = new ArrayList<>();
         for (NodeInstance n : wf.nodes().values()) {
             boolean output = n.mode() == NodeMode.NORMAL
                     && registry.find(n.type()).map(d -> d.schema().outputNode()).orElse(false);
-            if (output && (all.isEmpty() || validator.validate(wf, Set.of(n.id())).isEmpty())) {
+            if (output && (all.isEmpty() || heldElsewhere(validator.validate(wf, Set.of(n.id()))).isEmpty())) {
                 good.add(n.id());
             }
         }
@@ -101,6 +101,33 @@ final class PromptHandlers {
         }
         out.set("node_errors", failed == null ? mapper.createObjectNode() : failed.get("node_errors"));
         Http.json(ctx, 200, out);
+    }
+
+    private volatile java.util.function.Predicate<String> remoteModels;
+
+    /**
+     * On a coordinator: model file names its own folders lack but a worker holds are valid choices (the worker
+     * runs the prompt on its copy).
+     */
+    void acceptModelsHeldBy(java.util.function.Predicate<String> workersHold) {
+        this.remoteModels = workersHold;
+    }
+
+    private List<ValidationError> heldElsewhere(List<ValidationError> errors) {
+        java.util.function.Predicate<String> remote = remoteModels;
+        if (remote == null || errors.isEmpty()) {
+            return errors;
+        }
+        List<ValidationError> kept = new ArrayList<>();
+        for (ValidationError e : errors) {
+            Object value = e.details() == null ? null : e.details().get("received_value");
+            boolean held = e.code() == ValidationCode.VALUE_NOT_IN_LIST && value instanceof String name
+                    && ModelInventory.looksLikeModel(name) && remote.test(name);
+            if (!held) {
+                kept.add(e);
+            }
+        }
+        return kept;
     }
 
     private static boolean isUuid(String s) {
@@ -139,11 +166,18 @@ final class PromptHandlers {
         ctx.status(200);
     }
 
-    /** {@code GET /noodle/queue}: {@code {paused, queue_remaining}}. */
+    /**
+     * {@code GET /noodle/queue}: {@code {backend, paused, queue_remaining, queue_running, queue_pending, workers}}:
+     * the queue as {@code GET /queue} gives it (pending in run order) and what each worker is doing (here the one
+     * worker of this server, see {@link PromptWorker#describe}; on a coordinator, every live worker).
+     */
     void queueState(Context ctx) {
         ObjectNode out = mapper.createObjectNode();
+        out.put("backend", queue instanceof BrokerPromptQueue b ? b.brokerUrl() : "embedded");
         out.put("paused", queue.paused());
         out.put("queue_remaining", queue.remaining());
+        out.setAll(queue.queueJson());
+        out.set("workers", worker.workers(mapper));
         Http.json(ctx, 200, out);
     }
 

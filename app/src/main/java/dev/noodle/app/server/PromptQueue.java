@@ -1,7 +1,6 @@
 package dev.noodle.app.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.util.Collection;
 
 /**
@@ -66,8 +65,14 @@ interface PromptQueue extends AutoCloseable {
      */
     boolean move(String promptId, int steps);
 
-    /** Where the queue is kept, for messages. */
-    Path storeLocation();
+    /** Where the queue is kept (a database file or a broker's address), for messages. */
+    String storeLocation();
+
+    /**
+     * This process is stopping: prompts it stops from now on go back to the queue (for this server's next start, or
+     * another worker) instead of ending as interrupted.
+     */
+    void handBack();
 
     @Override
     void close();

@@ -22,13 +22,13 @@ import org.slf4j.LoggerFactory;
  * carries over from prompt to prompt), reports them through a {@link RunReporter}, records them in the history, and
  * honours {@code /interrupt} and {@code /free}. Thread-safe control methods; the run itself is single-threaded.
  */
-final class PromptWorker implements AutoCloseable {
+final class PromptWorker implements AutoCloseable, RunControl {
     private static final Logger LOG = LoggerFactory.getLogger(PromptWorker.class);
 
     private final PromptQueue queue;
     private final NoodleRunner runner;
     private final NoodleNodes nodes;
-    private final ClientHub hub;
+    private final EventSink hub;
     private final FileRoots roots;
     private final ObjectMapper mapper;
     private final Thread thread;
@@ -38,14 +38,14 @@ final class PromptWorker implements AutoCloseable {
     private volatile CancellationToken current;
     private volatile String currentPromptId;
     private volatile Running running;
+    private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+    private final String id = "serve-" + ProcessHandle.current().pid();
+    private final String host = hostName();
 
     /** The prompt running now, its submitting client and its reporter (which knows the node running now). */
     private record Running(String promptId, String clientId, RunReporter reporter) {}
 
-    /** The node running now in a prompt of this client. */
-    record RunningNode(String promptId, String nodeId) {}
-
-    PromptWorker(PromptQueue queue, NoodleRunner runner, NoodleNodes nodes, ClientHub hub, FileRoots roots,
+    PromptWorker(PromptQueue queue, NoodleRunner runner, NoodleNodes nodes, EventSink hub, FileRoots roots,
             ObjectMapper mapper) {
         this.queue = queue;
         this.runner = runner;
@@ -65,7 +65,8 @@ final class PromptWorker implements AutoCloseable {
      * Cancels the running prompt (only if its id is {@code promptId}, when given); returns whether one was
      * cancelled.
      */
-    boolean interrupt(String promptId) {
+    @Override
+    public boolean interrupt(String promptId) {
         CancellationToken token = current;
         String running = currentPromptId;
         if (token == null || (promptId != null && !promptId.equals(running))) {
@@ -79,7 +80,8 @@ final class PromptWorker implements AutoCloseable {
      * The node executing now when the running prompt was submitted by client {@code sid} (what ComfyUI re-sends to a
      * client that reconnects mid-run); empty otherwise.
      */
-    Optional<RunningNode> runningNodeFor(String sid) {
+    @Override
+    public Optional<RunningNode> runningNodeFor(String sid) {
         Running r = running;
         if (r == null || sid == null || !sid.equals(r.clientId())) {
             return Optional.empty();
@@ -88,8 +90,57 @@ final class PromptWorker implements AutoCloseable {
         return node == null ? Optional.empty() : Optional.of(new RunningNode(r.promptId(), node));
     }
 
+    @Override
+    public com.fasterxml.jackson.databind.node.ArrayNode workers(ObjectMapper m) {
+        com.fasterxml.jackson.databind.node.ArrayNode a = m.createArrayNode();
+        a.add(describe());
+        return a;
+    }
+
+    /**
+     * This worker as {@code GET /noodle/queue} lists it: {@code id, host, state} (idle, running, or loading while a
+     * checkpoint is read), the running {@code prompt_id} and {@code node}, the sampler's {@code progress}
+     * ({@code {value, max}}), the {@code loaded} checkpoint names, how many prompts it has {@code done}, and
+     * {@code seen_ms_ago} (0: it runs in this process).
+     */
+    ObjectNode describe() {
+        Running r = running;
+        ObjectNode w = mapper.createObjectNode();
+        w.put("id", id);
+        w.put("host", host);
+        boolean loading = r != null && nodes.loadingCheckpoint().isPresent();
+        w.put("state", r == null ? "idle" : loading ? "loading" : "running");
+        w.put("prompt_id", r == null ? null : r.promptId());
+        w.put("node", r == null ? null : r.reporter().runningNode());
+        long[] p = r == null ? null : r.reporter().progress();
+        if (p == null) {
+            w.putNull("progress");
+        } else {
+            w.putObject("progress").put("value", p[0]).put("max", p[1]);
+        }
+        var loaded = w.putArray("loaded");
+        nodes.loadedCheckpoints().forEach(loaded::add);
+        w.put("done", done.get());
+        w.put("seen_ms_ago", 0);
+        return w;
+    }
+
+    /** This machine's name, for the workers list. */
+    static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException | RuntimeException e) {
+            return "localhost";
+        }
+    }
+
     /** Asks the worker to drop cached results and unload models between prompts (ComfyUI's {@code /free}). */
-    void requestFree(boolean unload, boolean free) {
+    @Override
+    public void requestFree(boolean unload, boolean free) {
         if (unload) {
             unloadModels.set(true);
         }
@@ -140,6 +191,7 @@ final class PromptWorker implements AutoCloseable {
         }
         ObjectNode status = reporter.finish(result, types);
         queue.done(item, reporter.outputs(), status, reporter.meta());
+        done.incrementAndGet();
         if (item.clientId() != null) {
             ObjectNode d = mapper.createObjectNode();
             d.putNull("node");

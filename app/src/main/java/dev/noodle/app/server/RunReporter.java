@@ -29,7 +29,7 @@ import javax.imageio.ImageIO;
 final class RunReporter implements RunListener {
     private final QueueItem item;
     private final String sid;
-    private final ClientHub hub;
+    private final EventSink hub;
     private final FileRoots roots;
     private final ObjectMapper mapper;
     private final ObjectNode outputs;
@@ -41,8 +41,9 @@ final class RunReporter implements RunListener {
     private String cancelledAt;
     private String cancelledType;
     private volatile String runningNode;
+    private volatile long[] progress;
 
-    RunReporter(QueueItem item, ClientHub hub, FileRoots roots, ObjectMapper mapper) {
+    RunReporter(QueueItem item, EventSink hub, FileRoots roots, ObjectMapper mapper) {
         this.item = item;
         this.sid = item.clientId();
         this.hub = hub;
@@ -65,6 +66,7 @@ final class RunReporter implements RunListener {
             case RunEvent.NodeStarted s -> {
                 flushCached();
                 runningNode = s.nodeId(); // before the message, so a reconnecting client never misses a node
+                progress = null;
                 ObjectNode d = mapper.createObjectNode();
                 d.put("node", s.nodeId());
                 d.put("display_node", s.nodeId());
@@ -72,6 +74,7 @@ final class RunReporter implements RunListener {
                 send("executing", d);
             }
             case RunEvent.NodeProgress p -> {
+                progress = new long[] {p.value(), p.max()};
                 ObjectNode d = mapper.createObjectNode();
                 d.put("value", p.value());
                 d.put("max", p.max());
@@ -152,6 +155,12 @@ final class RunReporter implements RunListener {
     /** The node executing now (the last one started), or null before the first; read from other threads. */
     String runningNode() {
         return runningNode;
+    }
+
+    /** The running node's last progress as {@code {value, max}} (a sampler's step of N), or null; any thread. */
+    long[] progress() {
+        long[] p = progress;
+        return p == null ? null : p.clone();
     }
 
     /** The history's {@code outputs}: ui per output node. */

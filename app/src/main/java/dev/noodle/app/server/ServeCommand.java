@@ -53,6 +53,33 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
+    @Option(names = "--broker", paramLabel = "URL", description = "Coordinate workers through a NATS JetStream"
+            + " broker (nats://host:4222): the queue and history live there, `noodle worker --broker URL` processes"
+            + " run the prompts. Without it this server keeps its queue in --state and runs prompts itself.")
+    String broker;
+
+    @Option(names = "--outputs", paramLabel = "MODE", description = "With --broker: how produced images reach this"
+            + " server: broker (through the broker's object store, default) or shared (every machine's --out is"
+            + " the same shared folder).")
+    String outputs = "broker";
+
+    @Option(names = "--max-deliveries", paramLabel = "N", description = "With --broker: how many workers a prompt is"
+            + " given to before it ends as an error (default: 3).")
+    int maxDeliveries = BrokerOptions.DEFAULT_MAX_DELIVERIES;
+
+    @Option(names = "--affinity-wait", paramLabel = "SECONDS", description = "With --broker: how long a prompt waits"
+            + " for a worker that has its checkpoint loaded or its files before any worker takes it (default: 30).")
+    double affinityWait = BrokerOptions.DEFAULT_AFFINITY_WAIT_MS / 1000.0;
+
+    /** The broker options these arguments ask for, or null without --broker. */
+    static BrokerOptions brokerOptions(String broker, String outputs, int maxDeliveries, double affinityWait) {
+        if (broker == null) {
+            return null;
+        }
+        return new BrokerOptions(broker, BrokerOptions.sharedOutputs(outputs), maxDeliveries,
+                Math.round(affinityWait * 1000));
+    }
+
     /** The server options these arguments ask for: loopback unless {@code --listen}. */
     ServerOptions options() {
         String host = listen == null ? ServerOptions.LOOPBACK : listen;
@@ -84,11 +111,18 @@ public final class ServeCommand implements Callable<Integer> {
             System.err.println("noodle: " + e.getMessage());
             return 2;
         }
+        BrokerOptions brokerOptions;
+        try {
+            brokerOptions = brokerOptions(broker, outputs, maxDeliveries, affinityWait);
+        } catch (IllegalArgumentException | QueueStoreException e) {
+            System.err.println("noodle: " + e.getMessage());
+            return 2;
+        }
         exposureWarning(options).ifPresent(System.err::println);
         CountDownLatch stopped = new CountDownLatch(1);
         NoodleServer server;
         try {
-            server = NoodleServer.start(options, preview);
+            server = NoodleServer.start(options, preview, brokerOptions);
         } catch (QueueStoreException e) {
             System.err.println("noodle: " + e.getMessage());
             return 1;

@@ -25,6 +25,8 @@ public final class EditorComponents implements AutoCloseable {
     private final WorkflowFiles files;
     private final NodeSearch search;
     private final EditorOptions options;
+    private final dev.noodle.app.ui.vm.QueueViewModel queue;
+    private final dev.noodle.app.ui.vm.LocalQueue localQueue;
 
     /** Wires the components from the injector's bindings. */
     @Inject
@@ -42,6 +44,23 @@ public final class EditorComponents implements AutoCloseable {
         this.files = new WorkflowFiles(store, paths.autosaveFile(), paths.recentFile(), paths.examplesDir());
         this.search = new NodeSearch(registry);
         this.options = options;
+        // the queue panel: the connected server's queue, else the editor's own runs
+        this.localQueue = options.server() == null ? new dev.noodle.app.ui.vm.LocalQueue(runs) : null;
+        this.queue = new dev.noodle.app.ui.vm.QueueViewModel(
+                localQueue != null ? localQueue : new ServerQueue(options.server()), uiThread);
+    }
+
+    /** The names of the checkpoints loaded now, for the queue panel's local worker, when the host binds them. */
+    @Inject(optional = true)
+    void setLoadedModels(dev.noodle.app.ui.vm.LocalQueue.LoadedModels loaded) {
+        if (localQueue != null) {
+            localQueue.setLoadedModels(loaded);
+        }
+    }
+
+    /** The queue panel's view-model. */
+    public dev.noodle.app.ui.vm.QueueViewModel queue() {
+        return queue;
     }
 
     /** Combo option details (model file sizes, LoRA base models) when the host binds them. */
@@ -82,6 +101,7 @@ public final class EditorComponents implements AutoCloseable {
 
     @Override
     public void close() {
+        queue.close();
         runs.close();
     }
 }

@@ -74,6 +74,11 @@ public final class EditorLauncher {
             }
 
             @Provides
+            dev.noodle.app.ui.vm.LocalQueue.LoadedModels loadedModels() {
+                return nodes::loadedCheckpoints; // the queue panel's "loaded" for the editor's own worker
+            }
+
+            @Provides
             WorkflowStore store() {
                 // ComfyUI JSON and PNGs from Noodle, ComfyUI and A1111, matched against the installed checkpoints
                 return EditorModule.store(() -> new WorkflowSources(nodes.registry(),

@@ -22,13 +22,17 @@ public final class ModelManager implements AutoCloseable {
     private final long budgetBytes;
     private final Map<String, Entry> loaded = new LinkedHashMap<>(16, 0.75f, true);
     private int loads;
+    private volatile Path loadingNow;
+    private volatile List<Path> loadedNow = List.of();
 
     private static final class Entry {
         final LoadedCheckpoint checkpoint;
+        final Path file;
         int leases;
 
-        Entry(LoadedCheckpoint checkpoint) {
+        Entry(LoadedCheckpoint checkpoint, Path file) {
             this.checkpoint = checkpoint;
+            this.file = file;
         }
     }
 
@@ -104,10 +108,16 @@ public final class ModelManager implements AutoCloseable {
         if (e == null) {
             dropStale(file);
             makeRoom();
-            status.accept("loading " + file.getFileName());
-            e = new Entry(CheckpointLoader.load(file, modelsRoot, target, status));
+            loadingNow = file;
+            try {
+                status.accept("loading " + file.getFileName());
+                e = new Entry(CheckpointLoader.load(file, modelsRoot, target, status), file);
+            } finally {
+                loadingNow = null;
+            }
             loads++;
             loaded.put(key, e);
+            published();
         }
         e.leases++;
         return new Lease(key, e.checkpoint);
@@ -137,6 +147,7 @@ public final class ModelManager implements AutoCloseable {
                 it.remove();
             }
         }
+        published();
     }
 
     private void makeRoom() {
@@ -152,6 +163,7 @@ public final class ModelManager implements AutoCloseable {
                 it.remove();
             }
         }
+        published();
     }
 
     /** Unloads every checkpoint nobody holds; returns how many were unloaded. */
@@ -164,6 +176,7 @@ public final class ModelManager implements AutoCloseable {
             }
         });
         gone.forEach(loaded::remove);
+        published();
         return gone.size();
     }
 
@@ -171,5 +184,23 @@ public final class ModelManager implements AutoCloseable {
     public synchronized void close() {
         loaded.values().forEach(e -> e.checkpoint.close());
         loaded.clear();
+        published();
+    }
+
+    /** The checkpoint file being read now, or null; answers at once, even while a load is under way. */
+    public Path loadingNow() {
+        return loadingNow;
+    }
+
+    /**
+     * The checkpoint files loaded now (held or idle); answers at once, even while a load is under way.
+     */
+    public List<Path> loadedFiles() {
+        return loadedNow;
+    }
+
+    // what loadedFiles() answers, renewed (under the lock) whenever a checkpoint is loaded or unloaded
+    private void published() {
+        loadedNow = loaded.values().stream().map(e -> e.file).toList();
     }
 }

@@ -165,6 +165,16 @@ public final class NoodleNodes implements AutoCloseable {
         return models.freeUnused();
     }
 
+    /** The file names of the checkpoints loaded now (what a server's queue panel shows); never waits for a load. */
+    public List<String> loadedCheckpoints() {
+        return models.loadedFiles().stream().map(p -> p.getFileName().toString()).toList();
+    }
+
+    /** The file name of the checkpoint being loaded now, if one is. */
+    public Optional<String> loadingCheckpoint() {
+        return Optional.ofNullable(models.loadingNow()).map(p -> p.getFileName().toString());
+    }
+
     /** The device models are loaded on. */
     public ComputeDevice device() {
         ai.djl.Device d = models.target().device();

@@ -66,4 +66,36 @@ class ModelManagerTest {
             assertEquals(2, m.freeUnused(), "the old version of c went when the new one loaded: d and c remain");
         }
     }
+
+    @Test
+    void itSaysWhichFilesAreLoadedAndWhichLoadsNowWithoutWaitingForTheLoad() throws Exception {
+        Path e = tiny("e.safetensors");
+        Path f = Files.copy(e, dir.resolve("f.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (ModelManager m = new ModelManager(dir, Devices.Target.cpu(), Long.MAX_VALUE)) {
+            assertEquals(java.util.List.of(), m.loadedFiles());
+            assertEquals(null, m.loadingNow());
+            java.util.List<Object> seenMeanwhile = new java.util.concurrent.CopyOnWriteArrayList<>();
+            m.acquire(e, s -> { }).release();
+            m.acquire(f, s -> {
+                if (seenMeanwhile.isEmpty()) { // another thread asks while this one loads under the lock
+                    Thread t = new Thread(() -> {
+                        seenMeanwhile.add(m.loadingNow());
+                        seenMeanwhile.add(m.loadedFiles());
+                    });
+                    t.start();
+                    try {
+                        t.join(10_000);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }).release();
+            assertEquals(java.util.List.of(f, java.util.List.of(e)), seenMeanwhile,
+                    "answered at once, during the load: f loading, e loaded");
+            assertEquals(null, m.loadingNow());
+            assertEquals(java.util.Set.of(e, f), java.util.Set.copyOf(m.loadedFiles()));
+            m.freeUnused();
+            assertEquals(java.util.List.of(), m.loadedFiles());
+        }
+    }
 }

@@ -66,6 +66,7 @@ public final class MainWindow {
     private final Random seeds = new Random();
     private final dev.noodle.app.ui.vm.ComponentLibraryViewModel library;
     private boolean dark;
+    private javafx.scene.control.TabPane sidePanels;
 
     /** Builds the window's scene on {@code stage} (does not show it). */
     public MainWindow(EditorComponents components, Stage stage) {
@@ -80,7 +81,8 @@ public final class MainWindow {
         overlay.setPickOnBounds(false);
         StackPane center = new StackPane(canvas, overlay);
         Path outputDir = c.options().outputDir() != null ? c.options().outputDir() : Path.of("output");
-        javafx.scene.control.TabPane side = SidePanels.create(vm, c.run(), outputDir);
+        javafx.scene.control.TabPane side = SidePanels.create(vm, c.run(), c.queue(), outputDir);
+        sidePanels = side;
         side.getTabs().add(1, LibraryPanel.create(library, comp -> {
             Point2D at = canvas.toContent(canvas.getWidth() / 2 - 140, canvas.getHeight() / 3);
             library.insert(comp, at.getX(), at.getY());
@@ -154,6 +156,12 @@ public final class MainWindow {
                 e -> workflowFile.autosaveNow()));
         autosave.setCycleCount(Timeline.INDEFINITE);
         autosave.play();
+    }
+
+    /** Shows the Queue tab: the queue (the server's, or the editor's own runs) and its workers. */
+    public void showQueue() {
+        sidePanels.getTabs().stream().filter(t -> "queue-tab".equals(t.getId())).findFirst()
+                .ifPresent(t -> sidePanels.getSelectionModel().select(t));
     }
 
     /** The component library: its panel, the update badges and "Publish as component…". */

@@ -88,7 +88,9 @@ final class Menus {
                 item("Run", "Shortcut+Enter", w::run),
                 item("Cancel", "Esc", w::cancel),
                 new SeparatorMenuItem(),
-                item("Sweep…", null, () -> SweepDialog.show(w, c)));
+                item("Sweep…", null, () -> SweepDialog.show(w, c)),
+                new SeparatorMenuItem(),
+                item("Queue and Workers", null, w::showQueue));
         CheckMenuItem minimap = new CheckMenuItem("Minimap");
         minimap.setId("minimap-toggle");
         minimap.selectedProperty().bindBidirectional(w.canvas().minimap().visibleProperty());

@@ -3,7 +3,7 @@ package dev.noodle.app.ui.view;
 import dev.noodle.app.ui.vm.Concepts;
 import dev.noodle.app.ui.vm.GraphEditorViewModel;
 import dev.noodle.app.ui.vm.PortTypeInfo;
-import dev.noodle.app.ui.vm.QueueEntry;
+import dev.noodle.app.ui.vm.QueueViewModel;
 import dev.noodle.app.ui.vm.RunViewModel;
 import dev.noodle.graph.model.NodeInstance;
 import dev.noodle.graph.spec.InputSpec;
@@ -13,8 +13,6 @@ import dev.noodle.graph.spec.SocketInput;
 import java.nio.file.Path;
 import javafx.collections.SetChangeListener;
 import javafx.scene.control.Label;
-import javafx.scene.control.ListCell;
-import javafx.scene.control.ListView;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.Tab;
 import javafx.scene.control.TabPane;
@@ -51,8 +49,9 @@ final class SidePanels {
     private SidePanels() {}
 
     /** The side tabs; the gallery's "Open folder" shows {@code outputDir}. */
-    static TabPane create(GraphEditorViewModel vm, RunViewModel run, Path outputDir) {
-        TabPane tabs = new TabPane(explainTab(vm), queueTab(run), GalleryPanel.create(run, outputDir, vm::say),
+    static TabPane create(GraphEditorViewModel vm, RunViewModel run, QueueViewModel queue, Path outputDir) {
+        TabPane tabs = new TabPane(explainTab(vm), QueuePanel.create(queue, run),
+                GalleryPanel.create(run, outputDir, vm::say),
                 shortcutsTab());
         tabs.setTabClosingPolicy(TabPane.TabClosingPolicy.UNAVAILABLE);
         tabs.setId("side-panels");
@@ -127,25 +126,6 @@ final class SidePanels {
         ScrollPane scroll = new ScrollPane(box);
         scroll.setFitToWidth(true);
         return new Tab("Explain", scroll);
-    }
-
-    private static Tab queueTab(RunViewModel run) {
-        ListView<QueueEntry> list = new ListView<>(run.queue());
-        list.setId("queue-list");
-        list.setCellFactory(v -> new ListCell<>() {
-            @Override
-            protected void updateItem(QueueEntry q, boolean empty) {
-                super.updateItem(q, empty);
-                getStyleClass().removeIf(c -> c.startsWith("queue-"));
-                if (empty || q == null) {
-                    setText(null);
-                    return;
-                }
-                setText(q.runId() + " · " + q.name() + " — " + q.state() + (q.detail().isEmpty() ? "" : " (" + q.detail() + ")"));
-                getStyleClass().add("queue-" + q.state());
-            }
-        });
-        return new Tab("Queue", list);
     }
 
     private static Tab shortcutsTab() {

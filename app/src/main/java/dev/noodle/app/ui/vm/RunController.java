@@ -37,6 +37,24 @@ public final class RunController implements AutoCloseable {
     });
     private final Map<String, CancellationToken> tokens = new ConcurrentHashMap<>();
     private final AtomicInteger counter = new AtomicInteger();
+    private final Map<String, String> waiting = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    private final AtomicInteger done = new AtomicInteger();
+    private volatile QueueEntry current;
+    private volatile String currentNode;
+    private volatile long[] currentProgress;
+
+    /**
+     * What the run thread is doing, for the queue panel; readable from any thread.
+     *
+     * @param waiting runs queued behind the running one, in run order (state "queued")
+     * @param running the run in progress (state "running"), or null
+     * @param node the node it runs now, or null
+     * @param value the node's progress (a sampler's step), or -1
+     * @param max the steps of that progress, or -1
+     * @param done how many runs this editor has finished (whatever their result)
+     */
+    public record Activity(List<QueueEntry> waiting, QueueEntry running, String node, long value, long max,
+            int done) {}
 
     /**
      * Creates a controller.
@@ -68,12 +86,14 @@ public final class RunController implements AutoCloseable {
         String runId = "run-" + counter.incrementAndGet();
         CancellationToken token = new CancellationToken();
         tokens.put(runId, token);
+        waiting.put(runId, wf.name());
         vm.queued(runId, wf.name());
         worker.execute(() -> runNow(wf, runId, token));
         return runId;
     }
 
     private void runNow(Workflow wf, String runId, CancellationToken token) {
+        String name = waiting.remove(runId);
         try {
             if (token.isCancelled()) {
                 ui.execute(() -> {
@@ -83,14 +103,74 @@ public final class RunController implements AutoCloseable {
                 });
                 return;
             }
+            started(runId, name);
             FxBridge bridge = new FxBridge();
             RunResult result = executor.run(wf, new RunOptions(Set.of(), runId), bridge, token);
             bridge.post(() -> vm.finished(result));
         } catch (Throwable t) {
             ui.execute(() -> vm.crashed(runId, t));
         } finally {
-            tokens.remove(runId);
+            ended(runId);
         }
+    }
+
+    private void started(String runId, String name) {
+        currentNode = null;
+        currentProgress = null;
+        current = new QueueEntry(runId, name == null ? "" : name, "running", "");
+    }
+
+    private void ended(String runId) {
+        tokens.remove(runId);
+        QueueEntry was = current;
+        if (was != null && was.runId().equals(runId)) {
+            current = null;
+            currentNode = null;
+            currentProgress = null;
+            done.incrementAndGet();
+        }
+    }
+
+    /** What runs and waits now (any thread). */
+    public Activity activity() {
+        List<QueueEntry> queued;
+        synchronized (waiting) {
+            queued = waiting.entrySet().stream().map(e -> new QueueEntry(e.getKey(), e.getValue(), "queued", ""))
+                    .toList();
+        }
+        QueueEntry run = current;
+        long[] p = currentProgress;
+        return new Activity(queued, run, run == null ? null : currentNode, p == null ? -1 : p[0],
+                p == null ? -1 : p[1], done.get());
+    }
+
+    /**
+     * Cancels one run: a queued one leaves the queue (it is reported cancelled before start), a running one stops
+     * at its next check. Returns false when no run has that id (it finished meanwhile).
+     */
+    public boolean cancel(String runId) {
+        CancellationToken token = tokens.get(runId);
+        if (token == null) {
+            return false;
+        }
+        token.cancel();
+        waiting.remove(runId);
+        return true;
+    }
+
+    /** Cancels every queued run; the running one goes on. Returns how many were cancelled. */
+    public int cancelWaiting() {
+        List<String> ids;
+        synchronized (waiting) {
+            ids = List.copyOf(waiting.keySet());
+        }
+        int n = 0;
+        for (String id : ids) {
+            if (cancel(id)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** A job of several runs (a sweep) on the run thread; see {@link #submitJob}. */
@@ -114,16 +194,19 @@ public final class RunController implements AutoCloseable {
         String runId = "run-" + counter.incrementAndGet();
         CancellationToken token = new CancellationToken();
         tokens.put(runId, token);
+        waiting.put(runId, name);
         vm.queued(runId, name);
         worker.execute(() -> {
+            waiting.remove(runId);
             try {
+                started(runId, name);
                 FxBridge bridge = new FxBridge();
                 RunResult result = job.run(runId, executor, bridge, token);
                 bridge.post(() -> vm.finished(result));
             } catch (Throwable t) {
                 ui.execute(() -> vm.crashed(runId, t));
             } finally {
-                tokens.remove(runId);
+                ended(runId);
             }
         });
         return runId;
@@ -154,6 +237,13 @@ public final class RunController implements AutoCloseable {
 
         @Override
         public void onEvent(RunEvent event) {
+            if (event instanceof RunEvent.NodeStarted st) {
+                currentNode = st.nodeId();
+                currentProgress = null;
+            } else if (event instanceof RunEvent.NodeProgress p) {
+                currentNode = p.nodeId();
+                currentProgress = new long[] {p.value(), p.max()};
+            }
             if (event instanceof RunEvent.NodeProgress p) {
                 if (pending.getAndSet(p) == null) {
                     ui.execute(this::flush);
