@@ -235,6 +235,15 @@ public final class ModelLibrary implements AutoCloseable {
                     + e.getMessage() + "; check free space and permissions. Not filed");
         }
         ModelEntry entry = record(dest, id, sha, side, src);
+        Optional<BaseModel> named = Optional.ofNullable(src.base()).or(side::base);
+        if (named.isPresent() && id.hasBase() && id.base() != BaseModel.UNKNOWN && named.get() != entry.base()) {
+            List<String> warnings = new ArrayList<>(id.warnings());
+            warnings.add("its " + (src.base() != null ? "source" : "sidecar file") + " says "
+                    + named.get().displayName() + " but its tensors are " + id.base().displayName() + "'s ("
+                    + id.evidence() + "); filed as " + entry.base().displayName());
+            id = new Identification(id.type(), id.base(), id.variant(), id.evidence(), id.title(), id.triggerWords(),
+                    warnings, id.metadata());
+        }
         return new InstallResult(entry, id, dest, shown(dest), already);
     }
 
