@@ -98,7 +98,7 @@ public final class MainWindow {
             Point2D at = canvas.toContent(canvas.getWidth() / 2 - 140, canvas.getHeight() / 3);
             library.insert(comp, at.getX(), at.getY());
         }));
-        side.getTabs().add(2, ModelsPanel.create(models)); // the model library: files, filters, hashes, uses
+        side.getTabs().add(ModelsPanel.create(models)); // the model library: files, filters, hashes, uses
         SplitPane split = new SplitPane(SubgraphBreadcrumbs.wrap(center, vm), side);
         split.setDividerPositions(0.78);
         root.setTop(new javafx.scene.layout.VBox(Menus.create(this, c), toolbar()));
@@ -535,7 +535,7 @@ public final class MainWindow {
     public void shutdown() {
         autosave.stop();
         workflowFile.closeCleanly();
-        modelWork.shutdownNow();
+        modelWork.shutdown(); // a filing under way finishes (an interrupt could leave the database half-written)
         c.close();
     }
 
