@@ -105,9 +105,10 @@ final class Broker implements AutoCloseable {
      *         or the server runs without JetStream
      */
     static Broker connect(String url, String clientName) {
-        String address = checkUrl(url);
+        String server = checkUrl(url);
+        String address = shown(server); // messages and API answers never carry the broker's password
         Options options = new Options.Builder()
-                .server(address)
+                .server(server)
                 .connectionName(clientName)
                 .connectionTimeout(Duration.ofSeconds(5))
                 .maxReconnects(-1)
@@ -118,7 +119,13 @@ final class Broker implements AutoCloseable {
         try {
             nc = Nats.connect(options);
         } catch (IOException e) {
-            throw new QueueStoreException("cannot reach the NATS broker at " + address + " (" + e.getMessage()
+            String why = String.valueOf(e.getMessage()).replace(server, address);
+            if (why.contains("Authorization Violation") || why.contains("Authentication")) {
+                throw new QueueStoreException("the NATS broker at " + address + " refused the credentials ("
+                        + why + "): give the user and password its configuration names in the address,"
+                        + " nats://user:password@host:4222", e);
+            }
+            throw new QueueStoreException("cannot reach the NATS broker at " + address + " (" + why
                     + "): start it with `nats-server -js` or correct --broker", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -196,6 +203,22 @@ final class Broker implements AutoCloseable {
         } catch (URISyntaxException e) {
             throw new QueueStoreException("--broker '" + url + "' is not an address; give nats://host:4222", e);
         }
+    }
+
+    /**
+     * The address as messages, logs and API answers show it: a password or token in it replaced by {@code ***}
+     * ({@code nats://user:***@host:4222}).
+     */
+    static String shown(String address) {
+        int scheme = address.indexOf("://");
+        int at = address.lastIndexOf('@');
+        if (scheme < 0 || at < scheme) {
+            return address;
+        }
+        String info = address.substring(scheme + 3, at);
+        int colon = info.indexOf(':');
+        return address.substring(0, scheme + 3) + (colon < 0 ? "" : info.substring(0, colon + 1)) + "***"
+                + address.substring(at);
     }
 
     /** Runs {@code r} after each reconnection to the broker (not after the first connection). */

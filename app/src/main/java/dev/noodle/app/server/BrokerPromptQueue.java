@@ -109,13 +109,13 @@ final class BrokerPromptQueue implements PromptQueue {
     // ---- mirroring the buckets
 
     private void watchAll() {
-        watch(broker.queue(), this::onQueue);
-        watch(broker.history(), this::onHistory);
-        watch(broker.workers(), this::onWorker);
-        watch(broker.control(), this::onControl);
+        watch(broker.queue(), this::onQueue, true);
+        watch(broker.history(), this::onHistory, true);
+        watch(broker.workers(), this::onWorker, false); // renewed every second: not a queue change
+        watch(broker.control(), this::onControl, true);
     }
 
-    private void watch(KeyValue kv, Consumer<KeyValueEntry> handler) {
+    private void watch(KeyValue kv, Consumer<KeyValueEntry> handler, boolean queueChange) {
         CountDownLatch loaded = new CountDownLatch(1);
         KeyValueWatcher w = new KeyValueWatcher() {
             @Override
@@ -125,7 +125,7 @@ final class BrokerPromptQueue implements PromptQueue {
                 } catch (RuntimeException ex) {
                     LOG.warn("ignoring an unreadable entry {} in {}: {}", e.getKey(), e.getBucket(), ex.getMessage());
                 }
-                if (loaded.getCount() == 0) {
+                if (queueChange && loaded.getCount() == 0) {
                     onChange.run();
                 }
             }

@@ -218,7 +218,7 @@ class QueueViewModelTest {
     }
 
     @Test
-    void theEditorsOwnRunsAreAQueueWithOneWorkerThatCancelsButCannotPause() throws Exception {
+    void theEditorsOwnRunsAreAQueueWithOneWorkerThatCancelsAndClearsButCannotPause() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch started = new CountDownLatch(1);
         RunViewModel run = new RunViewModel();
@@ -256,8 +256,18 @@ class QueueViewModelTest {
             vm.pause().get(10, TimeUnit.SECONDS);
             assertTrue(vm.problemProperty().get().startsWith("the editor's own runs cannot be paused"));
 
+            vm.clear().get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(), ids(vm.pending()), "clear takes the waiting run out");
+            assertEquals(List.of(first), ids(vm.running()), "and leaves the running one");
+            String fourth = runs.submit(Workflow.empty("fourth"));
+            vm.refresh().get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(fourth), ids(vm.pending()));
+            runs.cancelAll(); // Escape: the queued run leaves the list at once
+            vm.refresh().get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(), ids(vm.pending()));
+
             release.countDown();
-            await(vm, () -> vm.workers().get(0).done() == 2 && vm.running().isEmpty(), "both runs to finish");
+            await(vm, () -> vm.workers().get(0).done() == 1 && vm.running().isEmpty(), "the running one to end");
             assertEquals("idle", vm.workers().get(0).state());
             assertNull(vm.workers().get(0).promptId());
             assertEquals("This editor — idle, 0 running, 0 waiting", vm.headlineProperty().get());

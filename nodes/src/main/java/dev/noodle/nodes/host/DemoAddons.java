@@ -104,6 +104,25 @@ public final class DemoAddons {
         return file;
     }
 
+    /** The demo checkpoint in {@code checkpoints/} (a tiny SD 1.5 layout, generated on first use). */
+    public static final String CHECKPOINT = DemoCheckpoint.FILE_NAME;
+
+    /**
+     * Whether {@code name} is the demo checkpoint or one of its demo add-ons in {@code kind}'s folder: files made for
+     * the demo's SD 1.x layout, listed before they are generated.
+     */
+    public static boolean isDemo(ModelKind kind, String name) {
+        return switch (kind) {
+            case CHECKPOINTS -> name.equals(CHECKPOINT);
+            case LORAS -> name.equals(LORA);
+            case VAE -> name.equals(VAE);
+            case EMBEDDINGS -> name.equals(EMBEDDING);
+            case HYPERNETWORKS -> name.equals(HYPERNETWORK);
+            case CONTROLNET -> name.equals(CONTROLNET);
+            default -> false;
+        };
+    }
+
     /** Writes the demo file of a kind's folder when {@code name} is one, returning whether it is a demo name. */
     public static boolean ensureIfDemo(ModelFolders folders, ModelKind kind, String name) throws IOException {
         Path p = folders.folder(kind).resolve(name);

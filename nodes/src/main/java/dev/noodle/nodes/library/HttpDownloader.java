@@ -200,11 +200,12 @@ public final class HttpDownloader {
                     }
                 } catch (Retryable e) {
                     if (attempt >= settings.attempts()) {
+                        String next = done > 0 ? part.getFileName() + " is kept: run the same command again to"
+                                + " resume" : "try again later (run the same command again)";
                         throw new IOException("Download of " + shown + " stopped at " + done + (total > 0 ? " of "
-                                + total : "") + " bytes (" + e.getMessage() + "); " + part.getFileName()
-                                + " is kept: run the same command again to resume", e.getCause());
+                                + total : "") + " bytes (" + e.getMessage() + "); " + next, e.getCause());
                     }
-                    progress.note("connection lost at " + done + " bytes (" + e.getMessage() + "); resuming");
+                    progress.note("interrupted at " + done + " bytes (" + e.getMessage() + "); trying again");
                     pause(attempt);
                 }
             }
@@ -381,7 +382,8 @@ public final class HttpDownloader {
             var proxies = settings.proxy() == null ? java.util.List.<java.net.Proxy>of() : settings.proxy().select(at);
             for (var p : proxies) {
                 if (p.type() != java.net.Proxy.Type.DIRECT) {
-                    return " through the proxy " + p.address();
+                    return " through the proxy " + (p.address() instanceof java.net.InetSocketAddress a
+                            ? a.getHostString() + ":" + a.getPort() : String.valueOf(p.address()));
                 }
             }
             return "";
@@ -400,6 +402,11 @@ public final class HttpDownloader {
             if (status == 404 || status == 410) {
                 throw new IOException("Not found (HTTP " + status + "): " + shown + " does not exist (any more);"
                         + " check the link on " + request.page());
+            }
+            if (status == 407) {
+                throw new IOException("The proxy" + proxyNote(r.uri()).replace(" through the proxy", "")
+                        + " asks for a login (HTTP 407); Noodle does not send proxy passwords: use a proxy that"
+                        + " needs none, or download " + request.page() + " in a browser and add the file");
             }
             if (status == 429 || status >= 500) {
                 throw new Retryable("HTTP " + status + " from " + URI.create(shown).getHost(), null);

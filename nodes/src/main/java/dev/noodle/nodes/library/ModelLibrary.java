@@ -1,7 +1,6 @@
 package dev.noodle.nodes.library;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.noodle.nodes.interop.HashStore;
 import dev.noodle.nodes.interop.ModelHashes;
@@ -10,19 +9,12 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.h2.api.ErrorCode;
 
 /**
  * Noodle's record of the model files under one models root: one embedded H2 database,
@@ -41,17 +33,13 @@ public final class ModelLibrary implements AutoCloseable {
     public static final String FILE_NAME = "noodle-library.mv.db";
     /** The JSON hash cache of earlier versions, imported once. */
     public static final String LEGACY_HASHES = "noodle-model-hashes.json";
-    private static final String SUFFIX = ".mv.db";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long BUSY_WAIT_MILLIS = 3000;
 
     private final Path root;
-    private final Path dbFile;
-    private final Connection db;
+    private final LibraryDatabase db;
 
-    private ModelLibrary(Path root, Path dbFile, Connection db) {
+    private ModelLibrary(Path root, LibraryDatabase db) {
         this.root = root;
-        this.dbFile = dbFile;
         this.db = db;
     }
 
@@ -74,45 +62,7 @@ public final class ModelLibrary implements AutoCloseable {
         } catch (IOException e) {
             throw new LibraryException("cannot create the folder for the model library " + file + ": " + e.getMessage());
         }
-        String base = file.toString().substring(0, file.toString().length() - SUFFIX.length());
-        String url = "jdbc:h2:file:" + base + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;FILE_LOCK=FILE;IFEXISTS=FALSE";
-        long deadline = System.currentTimeMillis() + BUSY_WAIT_MILLIS;
-        while (true) {
-            Connection c = null;
-            try {
-                c = DriverManager.getConnection(url, "noodle", "");
-                try (Statement s = c.createStatement()) {
-                    s.execute("CREATE TABLE IF NOT EXISTS model_file (path VARCHAR(4096) PRIMARY KEY,"
-                            + " kind VARCHAR(32) NOT NULL, base VARCHAR(32) NOT NULL, variant VARCHAR(128) NOT NULL,"
-                            + " size BIGINT NOT NULL, mtime BIGINT NOT NULL, sha256 CHAR(64) NOT NULL,"
-                            + " autov2 CHAR(10) NOT NULL, addnet VARCHAR(64) NOT NULL, metadata CLOB NOT NULL,"
-                            + " trigger_words CLOB NOT NULL, source_url VARCHAR(4096) NOT NULL,"
-                            + " page_url VARCHAR(4096) NOT NULL, title VARCHAR(1024) NOT NULL, notes CLOB NOT NULL,"
-                            + " preview VARCHAR(4096) NOT NULL)");
-                    s.execute("CREATE INDEX IF NOT EXISTS model_file_sha ON model_file(sha256)");
-                    s.execute("CREATE TABLE IF NOT EXISTS file_hash (kind VARCHAR(16) NOT NULL,"
-                            + " real_path VARCHAR(4096) NOT NULL, size BIGINT NOT NULL, mtime BIGINT NOT NULL,"
-                            + " hex CHAR(64) NOT NULL, PRIMARY KEY (kind, real_path))");
-                }
-                c.setAutoCommit(false);
-                ModelLibrary lib = new ModelLibrary(root, file, c);
-                lib.importLegacyHashes(file.resolveSibling(LEGACY_HASHES));
-                return lib;
-            } catch (SQLException e) {
-                closeQuietly(c);
-                boolean busy = busy(e);
-                if (busy && System.currentTimeMillis() < deadline) {
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        throw openError(file, e);
-                    }
-                    continue;
-                }
-                throw openError(file, e);
-            }
-        }
+        return new ModelLibrary(root, LibraryDatabase.open(file));
     }
 
     /**
@@ -150,7 +100,7 @@ public final class ModelLibrary implements AutoCloseable {
 
     /** The database file. */
     public Path databaseFile() {
-        return dbFile;
+        return db.file();
     }
 
     // ---- install ----
@@ -164,16 +114,39 @@ public final class ModelLibrary implements AutoCloseable {
      *     source publishes, a different file of the same name is already there, or it cannot be copied
      */
     public synchronized InstallResult install(Path file, SourceInfo source, boolean move) {
+        return install(file, null, source, move);
+    }
+
+    /**
+     * As {@link #install(Path, SourceInfo, boolean)}, filing the file under another name (a download kept as
+     * {@code x.safetensors.part} is filed as {@code x.safetensors}).
+     *
+     * @param name the file name to file it under (no folders), or null for the file's own name
+     */
+    public synchronized InstallResult install(Path file, String name, SourceInfo source, boolean move) {
         SourceInfo src = source == null ? SourceInfo.none() : source;
         Path in = file.toAbsolutePath().normalize();
         if (!Files.isRegularFile(in)) {
             throw new LibraryException(file + " does not exist or is not a file; not filed");
+        }
+        String fileName = name == null ? in.getFileName().toString() : name;
+        if (fileName.isBlank() || fileName.contains("/") || fileName.contains("\\") || fileName.startsWith(".")
+                || fileName.chars().anyMatch(c -> c < 0x20)) {
+            throw new LibraryException("'" + fileName + "' is not a usable file name for " + file + " (no folders,"
+                    + " no leading dot); not filed");
         }
         IdentifyResult r = ModelIdentifier.identify(in);
         if (r instanceof Unidentified u) {
             throw new LibraryException(u.reason() + "; not filed");
         }
         Identification id = (Identification) r;
+        String lower = fileName.toLowerCase(Locale.ROOT);
+        List<String> endings = id.type().folder().extensions();
+        if (endings.stream().noneMatch(lower::endsWith)) {
+            throw new LibraryException(file + " is " + id.describeWithArticle() + " but its name " + fileName
+                    + " does not end in " + String.join(", ", endings) + ", so the loaders would not list it; rename"
+                    + " it and add it again. Not filed");
+        }
         String sha = hash(in);
         if (!src.expectedSha256().isEmpty() && !src.expectedSha256().equals(sha)) {
             throw new LibraryException(file + " has SHA-256 " + sha + " but its source publishes "
@@ -181,7 +154,7 @@ public final class ModelLibrary implements AutoCloseable {
         }
         Sidecars.Info side = Sidecars.read(in);
         Path folder = root.resolve(id.type().folder().folder());
-        Path dest = folder.resolve(in.getFileName().toString());
+        Path dest = folder.resolve(fileName);
         boolean already = false;
         try {
             Files.createDirectories(folder);
@@ -212,6 +185,15 @@ public final class ModelLibrary implements AutoCloseable {
                     + e.getMessage() + "; check free space and permissions. Not filed");
         }
         ModelEntry entry = record(dest, id, sha, side, src);
+        Optional<BaseModel> named = Optional.ofNullable(src.base()).or(side::base);
+        if (named.isPresent() && id.hasBase() && id.base() != BaseModel.UNKNOWN && named.get() != entry.base()) {
+            List<String> warnings = new ArrayList<>(id.warnings());
+            warnings.add("its " + (src.base() != null ? "source" : "sidecar file") + " says "
+                    + named.get().displayName() + " but its tensors are " + id.base().displayName() + "'s ("
+                    + id.evidence() + "); filed as " + entry.base().displayName());
+            id = new Identification(id.type(), id.base(), id.variant(), id.evidence(), id.title(), id.triggerWords(),
+                    warnings, id.metadata());
+        }
         return new InstallResult(entry, id, dest, shown(dest), already);
     }
 
@@ -275,7 +257,7 @@ public final class ModelLibrary implements AutoCloseable {
                     sha.substring(0, 10), addnet, metadataJson(id.metadata()), triggers,
                     first(src.url(), side.sourceUrl()), first(src.pageUrl(), side.pageUrl()), id.title(), notes,
                     preview);
-            upsert(e);
+            db.upsert(e);
             String real = dest.toRealPath().toString();
             rememberHash("sha256", real, size, mtime, sha);
             if (!addnet.isEmpty()) {
@@ -376,7 +358,7 @@ public final class ModelLibrary implements AutoCloseable {
         int removed = 0;
         for (String rel : known.keySet()) {
             if (!seen.contains(rel) && !Files.isRegularFile(root.resolve(rel))) {
-                delete(rel);
+                db.delete(rel);
                 removed++;
             }
         }
@@ -400,178 +382,37 @@ public final class ModelLibrary implements AutoCloseable {
      * The recorded files, sorted by path, optionally only those shown under a base model and/or kind
      * ({@link BaseModel#shownUnder}, {@link ModelType#shownUnder}).
      */
-    public synchronized List<ModelEntry> list(BaseModel base, ModelType type) {
+    public List<ModelEntry> list(BaseModel base, ModelType type) {
         List<ModelEntry> out = new ArrayList<>();
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM model_file ORDER BY path")) {
-            while (r.next()) {
-                ModelEntry e = entry(r);
-                if (e != null && (base == null || e.base().shownUnder(base)) && (type == null
-                        || e.type().shownUnder(type))) {
-                    out.add(e);
-                }
+        for (ModelEntry e : db.all()) {
+            if ((base == null || e.base().shownUnder(base)) && (type == null || e.type().shownUnder(type))) {
+                out.add(e);
             }
-            db.commit();
-        } catch (SQLException e) {
-            throw dbError("read", e);
         }
         return out;
     }
 
     /** The row of a file by its path under the root ('/' separators). */
-    public synchronized Optional<ModelEntry> find(String path) {
-        try (PreparedStatement p = db.prepareStatement("SELECT * FROM model_file WHERE path = ?")) {
-            p.setString(1, path);
-            try (ResultSet r = p.executeQuery()) {
-                Optional<ModelEntry> e = r.next() ? Optional.ofNullable(entry(r)) : Optional.empty();
-                db.commit();
-                return e;
-            }
-        } catch (SQLException e) {
-            throw dbError("read", e);
-        }
+    public Optional<ModelEntry> find(String path) {
+        return db.find(path);
     }
 
     /** The recorded files with this SHA-256 (lower-case hex), by path. */
-    public synchronized List<ModelEntry> findBySha256(String sha256) {
-        List<ModelEntry> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement("SELECT * FROM model_file WHERE sha256 = ? ORDER BY path")) {
-            p.setString(1, sha256.toLowerCase(Locale.ROOT));
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    ModelEntry e = entry(r);
-                    if (e != null) {
-                        out.add(e);
-                    }
-                }
-            }
-            db.commit();
-        } catch (SQLException e) {
-            throw dbError("read", e);
-        }
-        return out;
+    public List<ModelEntry> findBySha256(String sha256) {
+        return db.findBySha256(sha256);
     }
 
     /** A hash recorded for this version of a file. */
-    public synchronized Optional<String> cachedHash(String kind, String realPath, long size, long mtimeMillis) {
-        try (PreparedStatement p = db.prepareStatement(
-                "SELECT hex FROM file_hash WHERE kind = ? AND real_path = ? AND size = ? AND mtime = ?")) {
-            p.setString(1, kind);
-            p.setString(2, realPath);
-            p.setLong(3, size);
-            p.setLong(4, mtimeMillis);
-            try (ResultSet r = p.executeQuery()) {
-                Optional<String> hex = r.next() ? Optional.of(r.getString(1)) : Optional.empty();
-                db.commit();
-                return hex;
-            }
-        } catch (SQLException e) {
-            throw dbError("read", e);
-        }
+    public Optional<String> cachedHash(String kind, String realPath, long size, long mtimeMillis) {
+        return db.cachedHash(kind, realPath, size, mtimeMillis);
     }
 
     /** Records a hash of this version of a file (replacing one of an older version). */
-    public synchronized void rememberHash(String kind, String realPath, long size, long mtimeMillis, String hex) {
-        try (PreparedStatement p = db.prepareStatement(
-                "MERGE INTO file_hash(kind, real_path, size, mtime, hex) KEY(kind, real_path) VALUES (?, ?, ?, ?, ?)")) {
-            p.setString(1, kind);
-            p.setString(2, realPath);
-            p.setLong(3, size);
-            p.setLong(4, mtimeMillis);
-            p.setString(5, hex);
-            p.executeUpdate();
-            db.commit();
-        } catch (SQLException e) {
-            rollback();
-            throw dbError("write", e);
-        }
-    }
-
-    private void upsert(ModelEntry e) {
-        try (PreparedStatement p = db.prepareStatement("MERGE INTO model_file(path, kind, base, variant, size, mtime,"
-                + " sha256, autov2, addnet, metadata, trigger_words, source_url, page_url, title, notes, preview)"
-                + " KEY(path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            p.setString(1, e.path());
-            p.setString(2, e.type().id());
-            p.setString(3, e.base().id());
-            p.setString(4, e.variant());
-            p.setLong(5, e.size());
-            p.setLong(6, e.mtimeMillis());
-            p.setString(7, e.sha256());
-            p.setString(8, e.autoV2());
-            p.setString(9, e.addnetHash());
-            p.setString(10, e.metadataJson());
-            p.setString(11, JSON.writeValueAsString(e.triggerWords()));
-            p.setString(12, e.sourceUrl());
-            p.setString(13, e.pageUrl());
-            p.setString(14, e.title());
-            p.setString(15, e.notes());
-            p.setString(16, e.previewPath());
-            p.executeUpdate();
-            db.commit();
-        } catch (SQLException | JsonProcessingException x) {
-            rollback();
-            throw x instanceof SQLException s ? dbError("write", s) : new LibraryException("cannot record " + e.path()
-                    + ": " + x.getMessage());
-        }
-    }
-
-    private void delete(String path) {
-        try (PreparedStatement p = db.prepareStatement("DELETE FROM model_file WHERE path = ?")) {
-            p.setString(1, path);
-            p.executeUpdate();
-            db.commit();
-        } catch (SQLException e) {
-            rollback();
-            throw dbError("write", e);
-        }
-    }
-
-    private static ModelEntry entry(ResultSet r) throws SQLException {
-        Optional<ModelType> type = ModelType.parse(r.getString("kind"));
-        Optional<BaseModel> base = BaseModel.parse(r.getString("base"));
-        if (type.isEmpty() || base.isEmpty()) {
-            return null; // a row of a newer version's kind: skipped
-        }
-        List<String> triggers = new ArrayList<>();
-        try {
-            for (JsonNode t : JSON.readTree(r.getString("trigger_words"))) {
-                triggers.add(t.asText());
-            }
-        } catch (IOException e) {
-            // unreadable list: shown as none
-        }
-        return new ModelEntry(r.getString("path"), type.get(), base.get(), r.getString("variant"), r.getLong("size"),
-                r.getLong("mtime"), r.getString("sha256").strip(), r.getString("autov2").strip(),
-                r.getString("addnet"), r.getString("metadata"), triggers, r.getString("source_url"),
-                r.getString("page_url"), r.getString("title"), r.getString("notes"), r.getString("preview"));
+    public void rememberHash(String kind, String realPath, long size, long mtimeMillis, String hex) {
+        db.rememberHash(kind, realPath, size, mtimeMillis, hex);
     }
 
     // ---- legacy import, helpers ----
-
-    private void importLegacyHashes(Path old) {
-        if (!Files.isRegularFile(old)) {
-            return;
-        }
-        try {
-            JsonNode rootNode = JSON.readTree(old.toFile());
-            for (JsonNode e : rootNode.path("entries")) {
-                String hex = e.path("sha256").asText("");
-                String kind = e.path("kind").asText("sha256");
-                if (hex.matches("[0-9a-f]{64}") && e.path("path").isTextual() && (kind.equals("sha256")
-                        || kind.equals("addnet"))) {
-                    rememberHash(kind, e.path("path").asText(), e.path("size").asLong(-1), e.path("mtime").asLong(-1),
-                            hex);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // a damaged old cache only costs recomputation
-        }
-        try {
-            Files.move(old, old.resolveSibling(LEGACY_HASHES + ".imported"), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            // left in place: imported again next time, which is harmless
-        }
-    }
 
     private static String hash(Path f) {
         try {
@@ -614,59 +455,8 @@ public final class ModelLibrary implements AutoCloseable {
         return a != null && !a.isEmpty() ? a : b == null ? "" : b;
     }
 
-    private void rollback() {
-        try {
-            db.rollback();
-        } catch (SQLException ignored) {
-            // the connection is gone; the next call reports it
-        }
-    }
-
-    private LibraryException dbError(String what, SQLException e) {
-        return new LibraryException("cannot " + what + " the model library " + dbFile + ": "
-                + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + "; if it is damaged, move it aside"
-                + " and run 'noodle models scan' to rebuild it");
-    }
-
-    /** Whether opening failed because another process holds the database (H2 90020, or 8000 "was faster"). */
-    private static boolean busy(SQLException e) {
-        int code = e.getErrorCode();
-        String m = String.valueOf(e.getMessage());
-        return code == ErrorCode.DATABASE_ALREADY_OPEN_1 || code == ErrorCode.DATABASE_IS_IN_EXCLUSIVE_MODE
-                || (code == ErrorCode.ERROR_OPENING_DATABASE_1 && (m.contains("Another process") || m.contains(
-                        "already in use") || m.contains("locked")));
-    }
-
-    private static LibraryException openError(Path file, SQLException e) {
-        int code = e.getErrorCode();
-        String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-        if (busy(e)) {
-            return new LibraryException("the model library " + file + " is in use by another Noodle program; close it"
-                    + " or wait for it to finish, then try again", e);
-        }
-        if (code == ErrorCode.FILE_CORRUPTED_1 || code == ErrorCode.FILE_VERSION_ERROR_1
-                || code == ErrorCode.GENERAL_ERROR_1 || code == ErrorCode.WRONG_USER_OR_PASSWORD
-                || ((code == ErrorCode.IO_EXCEPTION_1 || code == ErrorCode.IO_EXCEPTION_2) && Files.isReadable(file)
-                        && Files.isWritable(file))) {
-            return new LibraryException("the model library " + file + " is damaged or not a Noodle library (" + first
-                    + "); move it aside and run 'noodle models scan' to rebuild it", e);
-        }
-        return new LibraryException("cannot open the model library " + file + ": " + first + "; check that its"
-                + " folder is writable", e);
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // nothing to do
-            }
-        }
-    }
-
     @Override
     public synchronized void close() {
-        closeQuietly(db);
+        db.close();
     }
 }

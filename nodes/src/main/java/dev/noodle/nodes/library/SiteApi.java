@@ -57,6 +57,10 @@ final class SiteApi {
             if (status == 401 || status == 403) {
                 throw new IOException("Refused (HTTP " + status + "): " + site.loginAdvice(page, token != null));
             }
+            if (status == 407) {
+                throw new IOException("The proxy asks for a login (HTTP 407) to reach " + shown + "; Noodle does not"
+                        + " send proxy passwords: use a proxy that needs none");
+            }
             if (status == 404) {
                 throw new IOException(site.title() + " has nothing at " + shown + " (HTTP 404): check the link " + page);
             }

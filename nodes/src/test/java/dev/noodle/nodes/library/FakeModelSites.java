@@ -65,6 +65,8 @@ final class FakeModelSites implements AutoCloseable {
     /** Storage behaviour: the next N answers send {@link #dropAfter} bytes, then nothing for this many ms. */
     final AtomicInteger stallNext = new AtomicInteger();
     volatile long stallMillis = 3000;
+    /** Storage behaviour: answer the next N requests with 503 Service Unavailable. */
+    final AtomicInteger busyNext = new AtomicInteger();
     /** Runs when an answer is dropped (to change the file between attempts). */
     volatile Runnable onDrop = () -> {};
     /** Storage answers with this content type (models are application/octet-stream). */
@@ -254,6 +256,10 @@ final class FakeModelSites implements AutoCloseable {
     }
 
     private void storage(HttpExchange ex) throws IOException {
+        if (busyNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            send(ex, 503, "text/plain", "busy".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         String path = ex.getRequestURI().getPath();
         byte[] b = path.startsWith("/files/") ? files.get(path.substring(7)) : null;
         if (b == null) {

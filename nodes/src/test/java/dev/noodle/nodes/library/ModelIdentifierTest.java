@@ -165,6 +165,33 @@ class ModelIdentifierTest {
                 Map.of())).contains("Stable Cascade"));
     }
 
+    /** Files saved by real torch (nodes' pickle fixtures, made by make_pickle_fixtures.py). */
+    static final Path TORCH_FIXTURES = Path.of("src/test/resources/dev/noodle/engine/io/pickle");
+
+    @Test
+    void filesSavedByTorchAndALightningCheckpoint() throws IOException {
+        // modules for both the 768 (SD 1.x) and 1024 (SD 2.x) context: it fits either, so no base is claimed
+        assertKind(ModelType.HYPERNETWORK, BaseModel.UNKNOWN, TORCH_FIXTURES.resolve("hypernetwork.pt"));
+        assertEquals(ModelType.EMBEDDING, known(TORCH_FIXTURES.resolve("embedding.pt")).type());
+        assertEquals(ModelType.EMBEDDING, known(TORCH_FIXTURES.resolve("embedding_pd.pt")).type(),
+                "string_to_param as an nn.ParameterDict");
+        assertTrue(unidentified(Files.copy(TORCH_FIXTURES.resolve("legacy.pt"), dir.resolve("legacy.pt")))
+                .contains("legacy"));
+        // an SD 1.x .ckpt as the original repositories saved them: {"state_dict": {...}, "global_step": N}
+        Path st = DemoCheckpoint.ensure(dir.resolve("demo.safetensors"));
+        java.util.Map<String, Object> sd = new java.util.LinkedHashMap<>();
+        try (var f = dev.noodle.engine.io.SafetensorsFile.open(st)) {
+            for (String k : f.keys()) {
+                sd.put(k, new dev.noodle.engine.io.pickle.TorchPickleWriter.Tensor(f.info(k).shape(),
+                        f.loadFloats(k)));
+            }
+        }
+        Path ckpt = dir.resolve("v1-5-like.ckpt");
+        dev.noodle.engine.io.pickle.TorchPickleWriter.write(ckpt, java.util.Map.of("state_dict", sd,
+                "global_step", 840000));
+        assertKind(ModelType.CHECKPOINT, BaseModel.SD1, ckpt);
+    }
+
     @Test
     void embeddingsAndHypernetworks() throws IOException {
         assertKind(ModelType.EMBEDDING, BaseModel.SD1, LibraryFixtures.embedding(dir.resolve("e1.safetensors"), 768,

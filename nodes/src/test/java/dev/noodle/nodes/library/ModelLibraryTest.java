@@ -55,7 +55,13 @@ class ModelLibraryTest {
             assertEquals(models().resolve("checkpoints/tiny-sd2.safetensors"), c.destination());
             assertEquals(List.of("checkpoints/tiny-sd2.safetensors", "embeddings/bad-hands.safetensors",
                     "loras/detail-xl.safetensors"), lib.list(null, null).stream().map(ModelEntry::path).toList());
-            assertEquals(List.of("loras/detail-xl.safetensors"),
+            Path mislabelled = LibraryFixtures.sdxlKohyaLora(dir.resolve("said-sd15.safetensors"), false, Map.of());
+            InstallResult m = lib.install(mislabelled, new SourceInfo(null, null, null, null, null, BaseModel.SD1),
+                    false);
+            assertEquals(BaseModel.SDXL, m.entry().base(), "the tensors win over the page");
+            assertEquals(List.of("its source says SD 1.x but its tensors are SDXL's (second text encoder"
+                    + " (lora_te2_)); filed as SDXL"), m.identification().warnings());
+            assertEquals(List.of("loras/detail-xl.safetensors", "loras/said-sd15.safetensors"),
                     lib.list(BaseModel.SDXL, null).stream().map(ModelEntry::path).toList());
             assertEquals(List.of("embeddings/bad-hands.safetensors"),
                     lib.list(null, ModelType.EMBEDDING).stream().map(ModelEntry::path).toList());
@@ -72,7 +78,7 @@ class ModelLibraryTest {
         }
         // the records survive closing; the hash cache reads the hashes install recorded instead of hashing again
         try (ModelLibrary lib = ModelLibrary.open(models())) {
-            assertEquals(3, lib.list(null, null).size());
+            assertEquals(4, lib.list(null, null).size());
         }
         ModelHashCache cache = new ModelHashCache(ModelLibrary.hashStore(models()));
         assertEquals(loraSha, cache.sha256(models().resolve("loras/detail-xl.safetensors")));
@@ -93,6 +99,19 @@ class ModelLibraryTest {
             assertTrue(Files.isRegularFile(lora));
             assertFalse(Files.exists(models().resolve("loras/x.safetensors")));
             assertEquals(List.of(), lib.list(null, null));
+            // a download kept under a temporary name is filed under the name it is given
+            Path part = Files.copy(lora, dir.resolve("x.safetensors.part"));
+            assertEquals(models().resolve("loras/downloaded.safetensors"),
+                    lib.install(part, "downloaded.safetensors", SourceInfo.fromUrl("https://example.org/d"), true)
+                            .destination());
+            assertFalse(Files.exists(part));
+            LibraryException badName = assertThrows(LibraryException.class, () -> lib.install(lora, "../evil"
+                    + ".safetensors", null, false));
+            assertTrue(badName.getMessage().contains("not a usable file name"), badName.getMessage());
+            Path zip = Files.copy(lora, dir.resolve("style.zip"));
+            LibraryException ending = assertThrows(LibraryException.class, () -> lib.install(zip, null, false));
+            assertTrue(ending.getMessage().contains("is a LoRA for SDXL but its name style.zip does not end in"
+                    + " .safetensors"), ending.getMessage());
         }
     }
 

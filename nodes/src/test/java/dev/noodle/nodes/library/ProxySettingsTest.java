@@ -113,6 +113,32 @@ class ProxySettingsTest {
                     new ModelDownloads(dead).download(sites.storageBase() + "/files/proxied.safetensors",
                             dir.resolve("c"), DownloadProgress.NONE));
             assertTrue(e.getMessage().contains("proxy"), e.getMessage());
+
+            // a proxy that wants a password says so
+            HttpServer login = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            login.createContext("/", ex -> {
+                try (ex) {
+                    ex.getResponseHeaders().add("Proxy-Authenticate", "Basic realm=\"corp\"");
+                    ex.sendResponseHeaders(407, -1);
+                }
+            });
+            login.start();
+            try {
+                DownloadSettings guarded = DownloadSettings.fromEnvironment(Map.of("http_proxy", "http://127.0.0.1:"
+                        + login.getAddress().getPort()), new Properties()).withBases(sites.siteBase(),
+                        sites.siteBase());
+                IOException auth = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () ->
+                        new ModelDownloads(guarded).download(sites.storageBase() + "/files/proxied.safetensors",
+                                dir.resolve("d"), DownloadProgress.NONE));
+                assertTrue(auth.getMessage().startsWith("The proxy 127.0.0.1:" + login.getAddress().getPort()
+                        + " asks for a login (HTTP 407)"), auth.getMessage());
+                IOException api = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () ->
+                        new ModelDownloads(guarded).download(sites.siteBase() + "/api/download/models/310",
+                                dir.resolve("d"), DownloadProgress.NONE));
+                assertTrue(api.getMessage().contains("HTTP 407"), api.getMessage());
+            } finally {
+                login.stop(0);
+            }
         } finally {
             proxy.stop(0);
         }

@@ -67,6 +67,13 @@ public final class MainWindow {
     private final dev.noodle.app.ui.vm.ComponentLibraryViewModel library;
     private boolean dark;
     private javafx.scene.control.TabPane sidePanels;
+    private final java.util.concurrent.ExecutorService modelWork = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "model-library");
+                t.setDaemon(true);
+                return t;
+            });
+    private final dev.noodle.app.ui.vm.ModelLibraryViewModel models;
 
     /** Builds the window's scene on {@code stage} (does not show it). */
     public MainWindow(EditorComponents components, Stage stage) {
@@ -77,7 +84,11 @@ public final class MainWindow {
         this.canvas = new GraphCanvas(vm, c.run());
         this.search = new SearchOverlay(c.search(), vm);
         this.library = new dev.noodle.app.ui.vm.ComponentLibraryViewModel(vm, c.options().componentLibrary());
-        Pane overlay = new Pane(new ComponentBadges(library, canvas, () -> stage), search);
+        this.models = new dev.noodle.app.ui.vm.ModelLibraryViewModel(vm,
+                c.options().modelsDir() != null ? c.options().modelsDir() : Path.of("models"), modelWork,
+                Platform::runLater);
+        Pane overlay = new Pane(new ComponentBadges(library, canvas, () -> stage),
+                new ModelWarnings(models.warnings(), canvas), search);
         overlay.setPickOnBounds(false);
         StackPane center = new StackPane(canvas, overlay);
         Path outputDir = c.options().outputDir() != null ? c.options().outputDir() : Path.of("output");
@@ -87,6 +98,7 @@ public final class MainWindow {
             Point2D at = canvas.toContent(canvas.getWidth() / 2 - 140, canvas.getHeight() / 3);
             library.insert(comp, at.getX(), at.getY());
         }));
+        side.getTabs().add(ModelsPanel.create(models)); // the model library: files, filters, hashes, uses
         SplitPane split = new SplitPane(SubgraphBreadcrumbs.wrap(center, vm), side);
         split.setDividerPositions(0.78);
         root.setTop(new javafx.scene.layout.VBox(Menus.create(this, c), toolbar()));
@@ -122,7 +134,7 @@ public final class MainWindow {
             if (e.getDragboard().hasContent(LibraryPanel.COMPONENT)) {
                 e.acceptTransferModes(javafx.scene.input.TransferMode.COPY);
                 e.consume();
-            } else if (e.getDragboard().hasFiles()) {
+            } else if (e.getDragboard().hasFiles() || droppedLink(e.getDragboard()) != null) {
                 e.acceptTransferModes(javafx.scene.input.TransferMode.COPY);
                 e.consume();
             }
@@ -138,11 +150,20 @@ public final class MainWindow {
                 }
                 return;
             }
+            String link = e.getDragboard().hasFiles() ? null : droppedLink(e.getDragboard());
+            if (link != null) { // a Civitai or Hugging Face link dragged from a browser: download and file it
+                e.setDropCompleted(true);
+                e.consume();
+                showModels();
+                models.installLink(link).thenAccept(vm::say);
+                return;
+            }
             var files = e.getDragboard().getFiles();
             e.setDropCompleted(!files.isEmpty());
             e.consume();
             if (!files.isEmpty()) {
-                Platform.runLater(() -> open(files.get(0).toPath()));
+                var paths = files.stream().map(java.io.File::toPath).toList();
+                Platform.runLater(() -> dropFiles(paths));
             }
         });
         stage.setOnCloseRequest(e -> {
@@ -158,6 +179,54 @@ public final class MainWindow {
         autosave.play();
     }
 
+    /**
+     * Files dropped on the canvas: model files (.safetensors, .ckpt, .pt, .pth, .bin) are filed in the model library
+     * (copied into their kind's folder; the status bar and the Models panel say what was done or why not); the first
+     * other file is opened as a workflow (JSON, or an image carrying one).
+     */
+    public void dropFiles(java.util.List<Path> files) {
+        Path workflow = null;
+        for (Path f : files) {
+            if (isModelFile(f)) {
+                showModels();
+                models.install(f).thenAccept(vm::say);
+            } else if (workflow == null) {
+                workflow = f;
+            }
+        }
+        if (workflow != null) {
+            open(workflow);
+        }
+    }
+
+    /** The http(s) link a drag carries (a URL or plain text of one line), or null. */
+    private static String droppedLink(javafx.scene.input.Dragboard board) {
+        String text = board.hasUrl() ? board.getUrl() : board.hasString() ? board.getString() : null;
+        if (text == null) {
+            return null;
+        }
+        String t = text.strip();
+        return (t.startsWith("https://") || t.startsWith("http://")) && !t.contains("\n") && !t.contains(" ")
+                ? t : null;
+    }
+
+    private static boolean isModelFile(Path f) {
+        String n = f.getFileName() == null ? "" : f.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".safetensors") || n.endsWith(".ckpt") || n.endsWith(".pt") || n.endsWith(".pth")
+                || n.endsWith(".bin");
+    }
+
+    /** The Models panel's view model: the model library, dropped files, base-model warnings. */
+    public dev.noodle.app.ui.vm.ModelLibraryViewModel models() {
+        return models;
+    }
+
+    /** Shows the Models tab. */
+    public void showModels() {
+        sidePanels.getTabs().stream().filter(t -> "models-tab".equals(t.getId())).findFirst()
+                .ifPresent(t -> sidePanels.getSelectionModel().select(t));
+    }
+
     /** Shows the Queue tab: the queue (the server's, or the editor's own runs) and its workers. */
     public void showQueue() {
         sidePanels.getTabs().stream().filter(t -> "queue-tab".equals(t.getId())).findFirst()
@@ -171,6 +240,7 @@ public final class MainWindow {
 
     /** Opens the start workflow (or the txt2img example), or offers to restore the autosave left by a crash. */
     public void start() {
+        models.refresh(); // the Models panel's list, read in the background
         Optional<Workflow> recovered = workflowFile.recoverable();
         if (recovered.isPresent()) {
             Alert a = new Alert(Alert.AlertType.CONFIRMATION,
@@ -471,6 +541,7 @@ public final class MainWindow {
     public void shutdown() {
         autosave.stop();
         workflowFile.closeCleanly();
+        modelWork.shutdown(); // a filing under way finishes (an interrupt could leave the database half-written)
         c.close();
     }
 

@@ -98,6 +98,7 @@ final class Menus {
                 item("Fit to View", null, () -> w.canvas().fitToView()),
                 minimap,
                 FormMenus.openAsForm(w, c),
+                item("Models", null, w::showModels),
                 item("Toggle Dark Theme", "Shortcut+T", () -> w.setDark(!w.isDark())),
                 item("Keyboard Shortcuts", "F1", () -> shortcuts(w)));
         Menu help = new Menu("Help", null,

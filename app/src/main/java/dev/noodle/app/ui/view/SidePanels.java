@@ -43,6 +43,7 @@ final class SidePanels {
         {"Ctrl+Enter", "Run the workflow"},
         {"Escape", "Cancel the running workflow"},
         {"Ctrl+N / Ctrl+O / Ctrl+S / Ctrl+Shift+S", "New / open / save / save as"},
+        {"Drop a model file (or a Civitai / Hugging Face link) on the canvas", "File it in the model library"},
         {"F1", "This help"},
     };
 

@@ -215,6 +215,7 @@ public final class RunController implements AutoCloseable {
     /** Cancels the running run and everything queued behind it. */
     public void cancelAll() {
         tokens.values().forEach(CancellationToken::cancel);
+        waiting.clear(); // they leave the queue panel now; the run thread reports each as cancelled before start
     }
 
     /** True while any run is queued or running. */
