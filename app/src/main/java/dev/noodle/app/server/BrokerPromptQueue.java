@@ -528,7 +528,7 @@ final class BrokerPromptQueue implements PromptQueue {
         BrokerOutputs p = publisher;
         if (p != null) {
             try {
-                p.publish(outputs);
+                p.publish(outputs, workerId);
             } catch (IOException e) {
                 LOG.error("the files of prompt {} did not reach the broker: {}", item.promptId(), e.getMessage());
             }
@@ -561,12 +561,7 @@ final class BrokerPromptQueue implements PromptQueue {
 
     /** Writes a result (create-if-absent) and removes the prompt from the queue, retrying while the broker is away. */
     private void record(String promptId, ObjectNode entry) {
-        byte[] bytes;
-        try {
-            bytes = mapper.writeValueAsBytes(entry);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] bytes = fitted(promptId, entry);
         long backoff = 200;
         while (true) {
             try {
@@ -581,7 +576,7 @@ final class BrokerPromptQueue implements PromptQueue {
                 broker.queue().delete(promptId);
                 onChange.run();
                 return;
-            } catch (IOException | JetStreamApiException e) {
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
                 if (closed && backoff > 60_000) {
                     LOG.error("the result of prompt {} could not be stored on {}: {}", promptId, broker.url(),
                             e.getMessage());
@@ -597,6 +592,42 @@ final class BrokerPromptQueue implements PromptQueue {
                 }
                 backoff = Math.min(backoff * 2, 5_000) + (closed ? 60_000 : 0);
             }
+        }
+    }
+
+    /**
+     * The entry as bytes the broker takes: the prompt was accepted under the broker's message limit, but its
+     * history entry adds outputs and messages. When too big, the client's {@code extra_data} (mostly the editor's
+     * drawn workflow, kept in the saved images anyway) is reduced to the client id, then the prompt itself is left
+     * out, each noted in the entry's {@code noodle} field.
+     */
+    private byte[] fitted(String promptId, ObjectNode entry) {
+        long max = broker.connection().getMaxPayload();
+        try {
+            byte[] bytes = mapper.writeValueAsBytes(entry);
+            if (bytes.length <= max || !entry.path("prompt").isArray()) {
+                return bytes;
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode tuple = (com.fasterxml.jackson.databind.node.ArrayNode)
+                    entry.get("prompt");
+            ObjectNode extra = mapper.createObjectNode();
+            if (tuple.path(3).hasNonNull("client_id")) {
+                extra.set("client_id", tuple.path(3).get("client_id"));
+            }
+            tuple.set(3, extra);
+            ObjectNode note = entry.has("noodle") ? (ObjectNode) entry.get("noodle") : entry.putObject("noodle");
+            note.put("trimmed", "extra_data (over the broker's " + max / 1024 + " KiB message limit)");
+            bytes = mapper.writeValueAsBytes(entry);
+            if (bytes.length <= max) {
+                return bytes;
+            }
+            tuple.set(2, mapper.createObjectNode());
+            note.put("trimmed", "extra_data and prompt (over the broker's " + max / 1024 + " KiB message limit)");
+            LOG.warn("the history entry of prompt {} is over the broker's message limit; kept without its prompt",
+                    promptId);
+            return mapper.writeValueAsBytes(entry);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
