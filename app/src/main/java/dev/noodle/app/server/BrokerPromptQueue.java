@@ -68,6 +68,13 @@ final class BrokerPromptQueue implements PromptQueue {
     private final Map<String, Affinity.Choice> taken = new ConcurrentHashMap<>();
     private final List<NatsKeyValueWatchSubscription> watches = new ArrayList<>();
     private final ScheduledExecutorService reaper;
+    private final java.util.concurrent.ExecutorService resyncer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "noodle-broker-resync");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.atomic.AtomicBoolean resyncQueued =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long linkedSince = System.nanoTime();
     private volatile BrokerOutputs publisher;
     private volatile boolean handingBack;
@@ -140,9 +147,9 @@ final class BrokerPromptQueue implements PromptQueue {
             synchronized (watches) {
                 watches.add(sub);
             }
-            if (!loaded.await(30, TimeUnit.SECONDS)) {
+            if (!loaded.await(15, TimeUnit.SECONDS)) {
                 throw new QueueStoreException("the NATS broker at " + broker.url() + " did not send the "
-                        + kv.getBucketName() + " bucket within 30 s", null);
+                        + kv.getBucketName() + " bucket within 15 s", null);
             }
         } catch (IOException | JetStreamApiException e) {
             throw broker.failure("let this process read the " + kv.getBucketName() + " bucket", e);
@@ -157,41 +164,42 @@ final class BrokerPromptQueue implements PromptQueue {
      * the broker's JetStream is still starting up after a restart.
      */
     private void resync() {
-        if (closed) {
-            return;
+        if (!closed && resyncQueued.compareAndSet(false, true)) {
+            resyncer.execute(this::readAgain);
         }
-        Thread t = new Thread(() -> {
-            linkedSince = System.nanoTime();
-            long backoff = 250;
-            while (!closed) {
-                unwatch();
-                lock.lock();
-                try {
-                    jobs.clear();
-                    history.clear();
-                    workers.clear();
-                    heard.clear();
-                } finally {
-                    lock.unlock();
-                }
-                try {
-                    watchAll();
-                    break;
-                } catch (QueueStoreException e) {
-                    LOG.info("reading the queue again after reconnecting: {}", e.getMessage());
-                    try {
-                        Thread.sleep(backoff);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                    backoff = Math.min(backoff * 2, 5_000);
-                }
+    }
+
+    /** One pass at a time (on {@link #resyncer}): two passes would stop each other's watches. */
+    private void readAgain() {
+        resyncQueued.set(false); // a reconnection from now on asks for another pass after this one
+        linkedSince = System.nanoTime();
+        long backoff = 250;
+        while (!closed) {
+            unwatch();
+            lock.lock();
+            try {
+                jobs.clear();
+                history.clear();
+                workers.clear();
+                heard.clear();
+            } finally {
+                lock.unlock();
             }
-            linkedSince = System.nanoTime();
-            onChange.run();
-        }, "noodle-broker-resync");
-        t.setDaemon(true);
-        t.start();
+            try {
+                watchAll();
+                break;
+            } catch (QueueStoreException e) {
+                LOG.info("reading the queue again after reconnecting: {}", e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+        linkedSince = System.nanoTime();
+        onChange.run();
     }
 
     /** Stops every watch (outside the lock: their callbacks take it). */
@@ -1037,6 +1045,7 @@ final class BrokerPromptQueue implements PromptQueue {
     public void close() {
         closed = true;
         reaper.shutdownNow();
+        resyncer.shutdownNow();
         unwatch();
         lock.lock();
         try {
