@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@value #CONTROL}: the paused flag and the counter that numbers prompts;
  * <li>{@value #OUTPUTS}: an object store holding the images workers produced, for {@code /view} on any coordinator.
  * </ul>
- * Everything but the advertisements is kept on the broker's disk (file storage), so a broker restart loses nothing.
+ * Everything is kept on the broker's disk (file storage), so a broker restart loses nothing queued or finished; a
+ * worker's advertisement also expires when it is not renewed.
  * Progress events travel on plain subjects ({@value #EVENTS}, {@value #PREVIEWS}); commands to workers (interrupt,
  * free memory) on {@value #COMMANDS}. The connection reconnects forever; listeners registered with
  * {@link #onReconnect} run after each reconnection.

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves the files a prompt produced from the worker that ran it to the coordinators through the broker's object
  * store: the worker puts each file its history entry lists ({@code images}, {@code gifs}, {@code audio}… of every
- * output node, {@code output} and {@code temp} folders) under {@code type/subfolder/filename}; a coordinator asked for
+ * output node, {@code output} and {@code temp} folders) under {@code type/WORKER/subfolder/filename} (the entry then
+ * names that sub-folder, so files of different workers never clash); a coordinator asked for
  * a file it does not have ({@code /view}) gets it from there and keeps a copy in its own folder. Used when the
  * machines share no folder; with {@code --outputs shared} every machine writes into the one shared output folder and
  * nothing travels. Thread-safe.
@@ -85,8 +86,13 @@ final class BrokerOutputs implements FileHandlers.RemoteFiles {
     private static final java.util.regex.Pattern FILE_VALUE = java.util.regex.Pattern.compile(
             "([^\\[\\]]+?\\.(?i:png|jpe?g|webp|bmp|gif|tiff?|latent|json|txt|mp4|webm))(?: \\[(input|output|temp)\\])?");
 
-    /** Puts every file a history entry's {@code outputs} lists; returns how many. */
-    int publish(ObjectNode outputs) throws IOException {
+    /**
+     * Puts every file a history entry's {@code outputs} lists into the object store under a sub-folder named after
+     * this worker ({@code output/WORKER/SUBFOLDER/NAME}), and rewrites the entry to name it so: each worker numbers
+     * its files in its own folder, so two workers both write {@code ComfyUI_00001_.png}, and without the worker's
+     * folder one image would replace the other on the broker. Returns how many files were put.
+     */
+    int publish(ObjectNode outputs, String workerId) throws IOException {
         int n = 0;
         for (Iterator<Map.Entry<String, JsonNode>> it = outputs.fields(); it.hasNext(); ) {
             JsonNode ui = it.next().getValue();
@@ -96,7 +102,7 @@ final class BrokerOutputs implements FileHandlers.RemoteFiles {
                     continue;
                 }
                 for (JsonNode f : list) {
-                    if (!f.path("filename").isTextual()) {
+                    if (!f.path("filename").isTextual() || !(f instanceof ObjectNode entry)) {
                         continue;
                     }
                     String type = f.path("type").asText("output");
@@ -109,8 +115,10 @@ final class BrokerOutputs implements FileHandlers.RemoteFiles {
                         LOG.debug("not publishing {}: {}", name, e.getMessage());
                         continue;
                     }
+                    String shared = sub.isEmpty() ? workerId : workerId + "/" + sub;
                     try (InputStream in = Files.newInputStream(file)) {
-                        broker.outputs().put(objectName(type, sub, name), in);
+                        broker.outputs().put(objectName(type, shared, name), in);
+                        entry.put("subfolder", shared);
                         n++;
                     } catch (JetStreamApiException | NoSuchAlgorithmException e) {
                         throw new IOException("the broker did not take " + name + ": " + e.getMessage(), e);

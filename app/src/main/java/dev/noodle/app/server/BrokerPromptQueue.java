@@ -68,6 +68,13 @@ final class BrokerPromptQueue implements PromptQueue {
     private final Map<String, Affinity.Choice> taken = new ConcurrentHashMap<>();
     private final List<NatsKeyValueWatchSubscription> watches = new ArrayList<>();
     private final ScheduledExecutorService reaper;
+    private final java.util.concurrent.ExecutorService resyncer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "noodle-broker-resync");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.atomic.AtomicBoolean resyncQueued =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long linkedSince = System.nanoTime();
     private volatile BrokerOutputs publisher;
     private volatile boolean handingBack;
@@ -140,9 +147,9 @@ final class BrokerPromptQueue implements PromptQueue {
             synchronized (watches) {
                 watches.add(sub);
             }
-            if (!loaded.await(30, TimeUnit.SECONDS)) {
+            if (!loaded.await(15, TimeUnit.SECONDS)) {
                 throw new QueueStoreException("the NATS broker at " + broker.url() + " did not send the "
-                        + kv.getBucketName() + " bucket within 30 s", null);
+                        + kv.getBucketName() + " bucket within 15 s", null);
             }
         } catch (IOException | JetStreamApiException e) {
             throw broker.failure("let this process read the " + kv.getBucketName() + " bucket", e);
@@ -157,41 +164,42 @@ final class BrokerPromptQueue implements PromptQueue {
      * the broker's JetStream is still starting up after a restart.
      */
     private void resync() {
-        if (closed) {
-            return;
+        if (!closed && resyncQueued.compareAndSet(false, true)) {
+            resyncer.execute(this::readAgain);
         }
-        Thread t = new Thread(() -> {
-            linkedSince = System.nanoTime();
-            long backoff = 250;
-            while (!closed) {
-                unwatch();
-                lock.lock();
-                try {
-                    jobs.clear();
-                    history.clear();
-                    workers.clear();
-                    heard.clear();
-                } finally {
-                    lock.unlock();
-                }
-                try {
-                    watchAll();
-                    break;
-                } catch (QueueStoreException e) {
-                    LOG.info("reading the queue again after reconnecting: {}", e.getMessage());
-                    try {
-                        Thread.sleep(backoff);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                    backoff = Math.min(backoff * 2, 5_000);
-                }
+    }
+
+    /** One pass at a time (on {@link #resyncer}): two passes would stop each other's watches. */
+    private void readAgain() {
+        resyncQueued.set(false); // a reconnection from now on asks for another pass after this one
+        linkedSince = System.nanoTime();
+        long backoff = 250;
+        while (!closed) {
+            unwatch();
+            lock.lock();
+            try {
+                jobs.clear();
+                history.clear();
+                workers.clear();
+                heard.clear();
+            } finally {
+                lock.unlock();
             }
-            linkedSince = System.nanoTime();
-            onChange.run();
-        }, "noodle-broker-resync");
-        t.setDaemon(true);
-        t.start();
+            try {
+                watchAll();
+                break;
+            } catch (QueueStoreException e) {
+                LOG.info("reading the queue again after reconnecting: {}", e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            }
+        }
+        linkedSince = System.nanoTime();
+        onChange.run();
     }
 
     /** Stops every watch (outside the lock: their callbacks take it). */
@@ -528,7 +536,7 @@ final class BrokerPromptQueue implements PromptQueue {
         BrokerOutputs p = publisher;
         if (p != null) {
             try {
-                p.publish(outputs);
+                p.publish(outputs, workerId);
             } catch (IOException e) {
                 LOG.error("the files of prompt {} did not reach the broker: {}", item.promptId(), e.getMessage());
             }
@@ -561,12 +569,7 @@ final class BrokerPromptQueue implements PromptQueue {
 
     /** Writes a result (create-if-absent) and removes the prompt from the queue, retrying while the broker is away. */
     private void record(String promptId, ObjectNode entry) {
-        byte[] bytes;
-        try {
-            bytes = mapper.writeValueAsBytes(entry);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] bytes = fitted(promptId, entry);
         long backoff = 200;
         while (true) {
             try {
@@ -581,7 +584,7 @@ final class BrokerPromptQueue implements PromptQueue {
                 broker.queue().delete(promptId);
                 onChange.run();
                 return;
-            } catch (IOException | JetStreamApiException e) {
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
                 if (closed && backoff > 60_000) {
                     LOG.error("the result of prompt {} could not be stored on {}: {}", promptId, broker.url(),
                             e.getMessage());
@@ -597,6 +600,42 @@ final class BrokerPromptQueue implements PromptQueue {
                 }
                 backoff = Math.min(backoff * 2, 5_000) + (closed ? 60_000 : 0);
             }
+        }
+    }
+
+    /**
+     * The entry as bytes the broker takes: the prompt was accepted under the broker's message limit, but its
+     * history entry adds outputs and messages. When too big, the client's {@code extra_data} (mostly the editor's
+     * drawn workflow, kept in the saved images anyway) is reduced to the client id, then the prompt itself is left
+     * out, each noted in the entry's {@code noodle} field.
+     */
+    private byte[] fitted(String promptId, ObjectNode entry) {
+        long max = broker.connection().getMaxPayload();
+        try {
+            byte[] bytes = mapper.writeValueAsBytes(entry);
+            if (bytes.length <= max || !entry.path("prompt").isArray()) {
+                return bytes;
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode tuple = (com.fasterxml.jackson.databind.node.ArrayNode)
+                    entry.get("prompt");
+            ObjectNode extra = mapper.createObjectNode();
+            if (tuple.path(3).hasNonNull("client_id")) {
+                extra.set("client_id", tuple.path(3).get("client_id"));
+            }
+            tuple.set(3, extra);
+            ObjectNode note = entry.has("noodle") ? (ObjectNode) entry.get("noodle") : entry.putObject("noodle");
+            note.put("trimmed", "extra_data (over the broker's " + max / 1024 + " KiB message limit)");
+            bytes = mapper.writeValueAsBytes(entry);
+            if (bytes.length <= max) {
+                return bytes;
+            }
+            tuple.set(2, mapper.createObjectNode());
+            note.put("trimmed", "extra_data and prompt (over the broker's " + max / 1024 + " KiB message limit)");
+            LOG.warn("the history entry of prompt {} is over the broker's message limit; kept without its prompt",
+                    promptId);
+            return mapper.writeValueAsBytes(entry);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -1006,6 +1045,7 @@ final class BrokerPromptQueue implements PromptQueue {
     public void close() {
         closed = true;
         reaper.shutdownNow();
+        resyncer.shutdownNow();
         unwatch();
         lock.lock();
         try {

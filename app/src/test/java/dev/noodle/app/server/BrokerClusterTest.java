@@ -180,7 +180,8 @@ class BrokerClusterTest {
         assertEquals(1, images.size(), entry.toString());
         JsonNode f = images.get(0);
         var r = get(http, base() + "/view?filename=" + java.net.URLEncoder.encode(f.path("filename").asText(),
-                java.nio.charset.StandardCharsets.UTF_8) + "&type=output&subfolder=");
+                java.nio.charset.StandardCharsets.UTF_8) + "&type=output&subfolder=" + java.net.URLEncoder.encode(
+                f.path("subfolder").asText(), java.nio.charset.StandardCharsets.UTF_8));
         assertEquals(200, r.statusCode(), "GET /view of " + f);
         return ImageIO.read(new ByteArrayInputStream(r.body()));
     }
@@ -288,11 +289,25 @@ class BrokerClusterTest {
         assertEquals(256, image(k).getWidth());
         int loadedHits = 0;
         int onRenamedCopy = 0;
+        Set<String> files = new java.util.HashSet<>();
         for (String id : twenty) {
             JsonNode e = h.get(id);
             assertEquals("success", e.path("status").path("status_str").asText(), e.toString());
             BufferedImage img = image(e);
             assertEquals(64, img.getWidth());
+            // the coordinator serves exactly the file the worker wrote for this prompt (workers number their files
+            // in their own folders, so the names must not clash on the way)
+            JsonNode f = e.path("outputs").path("9").path("images").get(0);
+            assertTrue(files.add(f.path("subfolder").asText() + "/" + f.path("filename").asText()), f.toString());
+            String ranOn = e.path("noodle").path("worker").asText();
+            String sub = f.path("subfolder").asText();
+            assertTrue(sub.equals(ranOn) || sub.startsWith(ranOn + "/"), f.toString());
+            Path written = dir.resolve(ranOn + "/output").resolve(sub.substring(ranOn.length()).replaceFirst("^/", ""))
+                    .resolve(f.path("filename").asText());
+            var served = get(http, base() + "/view?filename=" + f.path("filename").asText() + "&type=output&subfolder="
+                    + java.net.URLEncoder.encode(sub, java.nio.charset.StandardCharsets.UTF_8));
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(written), served.body()),
+                    "the image of " + id + " is the one " + ranOn + " wrote");
             String worker = e.path("noodle").path("worker").asText();
             if (model.get(id).equals(B)) {
                 assertEquals("w3", worker, "only w3 holds " + B);

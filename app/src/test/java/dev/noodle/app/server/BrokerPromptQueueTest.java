@@ -197,6 +197,28 @@ class BrokerPromptQueueTest {
     }
 
     @Test
+    void aResultOverTheBrokersMessageLimitIsKeptWithoutTheClientsExtraData() throws Exception {
+        BrokerPromptQueue c = queue(null, 10_000, 3);
+        BrokerPromptQueue w = queue("w1", 10_000, 3);
+        ObjectNode prompt = ServerFixture.txt2img(1, 1, "big");
+        ObjectNode extra = mapper.createObjectNode().put("client_id", "c-big");
+        extra.putObject("extra_pnginfo").put("workflow", "x".repeat(600_000));
+        c.put(new QueueItem(c.nextNumber(false), c.nextSeq(), "big", prompt, extra, List.of("9"),
+                WorkflowJson.parse(mapper.writeValueAsString(prompt), "prompt")));
+        QueueItem item = w.take(10_000);
+        ObjectNode outputs = mapper.createObjectNode();
+        outputs.putObject("9").put("text", "y".repeat(500_000));
+        ObjectNode status = mapper.createObjectNode().put("status_str", "success").put("completed", true);
+        w.done(item, outputs, status, mapper.createObjectNode());
+        eventually(List.of("big"), () -> historyIds(c));
+        JsonNode e = c.history("big").get("big");
+        assertEquals("c-big", e.path("prompt").get(3).path("client_id").asText());
+        assertTrue(e.path("noodle").path("trimmed").asText().startsWith("extra_data"), e.path("noodle").toString());
+        assertEquals(500_000, e.path("outputs").path("9").path("text").asText().length());
+        assertEquals(0, c.remaining());
+    }
+
+    @Test
     void aSilentWorkersPromptGoesBackThenEndsAsAnErrorAfterTheDeliveryLimit() throws Exception {
         BrokerPromptQueue c = queue(null, 1_500, 2);
         BrokerPromptQueue w = queue("ghost", 1_500, 2); // takes prompts but never advertises: it looks dead
