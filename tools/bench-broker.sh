@@ -242,7 +242,11 @@ def cmd_batch(base, m, size, steps, seed, tmp):
             served = get(base + "/view?" + q, timeout=30)
             if not served.startswith(b"\x89PNG"):
                 fail("GET /view of %s did not return a PNG" % name)
-            with open(os.path.join(folder, sub, name), "rb") as f:
+            # through the broker a worker's files travel under a sub-folder named after it (WORKER/sub)
+            local = sub
+            if worker and (sub == worker or sub.startswith(worker + "/")):
+                local = sub[len(worker):].lstrip("/")
+            with open(os.path.join(folder, local, name), "rb") as f:
                 if f.read() != served:
                     wrong += 1
     print("%.3f %s %d %d" % (t1 - t0, ",".join(str(c) for c in sorted(workers.values(), reverse=True)) or "-",
