@@ -445,21 +445,10 @@ final class BrokerPromptQueue implements PromptQueue {
     private QueueItem claim(Affinity.Choice choice) {
         BrokerJob job = choice.job();
         BrokerJob mine = job.claimedBy(workerId, System.currentTimeMillis());
-        try {
-            long rev = broker.queue().update(job.id(), mine.toBytes(mapper), job.revision());
-            lock.lock();
-            try {
-                jobs.put(job.id(), mine.atRevision(rev));
-            } finally {
-                lock.unlock();
-            }
-        } catch (JetStreamApiException e) {
-            if (Broker.lostRace(e)) {
-                return null;
-            }
-            throw broker.failure("hand out prompt " + job.id(), e);
-        } catch (IOException e) {
-            throw broker.failure("hand out prompt " + job.id(), e);
+        if (!compareAndSet("hand out prompt " + job.id(),
+                () -> broker.queue().update(job.id(), mine.toBytes(mapper), job.revision()),
+                rev -> jobs.put(job.id(), mine.atRevision(rev)))) {
+            return null;
         }
         taken.put(job.id(), choice);
         onChange.run();
@@ -828,11 +817,29 @@ final class BrokerPromptQueue implements PromptQueue {
 
     /** Deletes a queued prompt unless a worker took it meanwhile; whether it was deleted. */
     private boolean deleteQueued(BrokerJob j) {
-        try {
+        return compareAndSet("delete prompt " + j.id(), () -> {
             broker.queue().delete(j.id(), j.revision());
+            return 0;
+        }, rev -> jobs.remove(j.id()));
+    }
+
+    /** One compare-and-set write on the queue bucket: returns the new revision. */
+    private interface Write {
+        long apply() throws IOException, JetStreamApiException;
+    }
+
+    /**
+     * Runs a compare-and-set write and, when it succeeds, updates the local mirror under the lock; false when another
+     * process changed the key first.
+     *
+     * @throws QueueStoreException naming {@code what} when the broker fails
+     */
+    private boolean compareAndSet(String what, Write write, java.util.function.LongConsumer mirror) {
+        try {
+            long rev = write.apply();
             lock.lock();
             try {
-                jobs.remove(j.id());
+                mirror.accept(rev);
             } finally {
                 lock.unlock();
             }
@@ -841,9 +848,9 @@ final class BrokerPromptQueue implements PromptQueue {
             if (Broker.lostRace(e)) {
                 return false;
             }
-            throw broker.failure("delete prompt " + j.id(), e);
+            throw broker.failure(what, e);
         } catch (IOException e) {
-            throw broker.failure("delete prompt " + j.id(), e);
+            throw broker.failure(what, e);
         }
     }
 
@@ -871,30 +878,18 @@ final class BrokerPromptQueue implements PromptQueue {
     public ObjectNode history(Integer maxItems) {
         lock.lock();
         try {
-            ObjectNode out = mapper.createObjectNode();
-            int skip = maxItems == null ? 0 : Math.max(0, history.size() - maxItems);
-            int i = 0;
-            for (Map.Entry<String, ObjectNode> e : history.entrySet()) {
-                if (i++ >= skip) {
-                    out.set(e.getKey(), e.getValue().deepCopy());
-                }
-            }
-            return out;
+            return HistoryViews.last(mapper, history, maxItems);
         } finally {
             lock.unlock();
         }
     }
 
+    /** {@code {id: entry}} for one prompt, or {@code {}} when unknown. */
     @Override
     public ObjectNode history(String promptId) {
         lock.lock();
         try {
-            ObjectNode out = mapper.createObjectNode();
-            ObjectNode e = history.get(promptId);
-            if (e != null) {
-                out.set(promptId, e.deepCopy());
-            }
-            return out;
+            return HistoryViews.one(mapper, history, promptId);
         } finally {
             lock.unlock();
         }
@@ -973,23 +968,9 @@ final class BrokerPromptQueue implements PromptQueue {
 
     /** Compare-and-set of a queued prompt; false when it changed meanwhile. */
     private boolean rewrite(BrokerJob old, BrokerJob now) {
-        try {
-            long rev = broker.queue().update(old.id(), now.toBytes(mapper), old.revision());
-            lock.lock();
-            try {
-                jobs.put(old.id(), now.atRevision(rev));
-            } finally {
-                lock.unlock();
-            }
-            return true;
-        } catch (JetStreamApiException e) {
-            if (Broker.lostRace(e)) {
-                return false;
-            }
-            throw broker.failure("move prompt " + old.id(), e);
-        } catch (IOException e) {
-            throw broker.failure("move prompt " + old.id(), e);
-        }
+        return compareAndSet("move prompt " + old.id(),
+                () -> broker.queue().update(old.id(), now.toBytes(mapper), old.revision()),
+                rev -> jobs.put(old.id(), now.atRevision(rev)));
     }
 
     @Override

@@ -285,15 +285,7 @@ final class EmbeddedPromptQueue implements PromptQueue {
     public ObjectNode history(Integer maxItems) {
         lock.lock();
         try {
-            ObjectNode out = mapper.createObjectNode();
-            int skip = maxItems == null ? 0 : Math.max(0, history.size() - maxItems);
-            int i = 0;
-            for (Map.Entry<String, ObjectNode> e : history.entrySet()) {
-                if (i++ >= skip) {
-                    out.set(e.getKey(), e.getValue().deepCopy());
-                }
-            }
-            return out;
+            return HistoryViews.last(mapper, history, maxItems);
         } finally {
             lock.unlock();
         }
@@ -304,12 +296,7 @@ final class EmbeddedPromptQueue implements PromptQueue {
     public ObjectNode history(String promptId) {
         lock.lock();
         try {
-            ObjectNode out = mapper.createObjectNode();
-            ObjectNode e = history.get(promptId);
-            if (e != null) {
-                out.set(promptId, e.deepCopy());
-            }
-            return out;
+            return HistoryViews.one(mapper, history, promptId);
         } finally {
             lock.unlock();
         }

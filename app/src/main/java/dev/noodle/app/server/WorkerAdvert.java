@@ -43,11 +43,7 @@ record WorkerAdvert(String id, String host, long pid, String state, String promp
         o.put("prompt_id", promptId);
         o.put("client_id", clientId);
         o.put("node", node);
-        if (progressMax > 0) {
-            o.putObject("progress").put("value", progressValue).put("max", progressMax);
-        } else {
-            o.putNull("progress");
-        }
+        putProgress(o);
         o.put("done", done);
         write(o.putArray("files"), files);
         write(o.putArray("loaded"), loaded);
@@ -57,6 +53,14 @@ record WorkerAdvert(String id, String host, long pid, String state, String promp
             return mapper.writeValueAsBytes(o);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write the advertisement of " + id, e);
+        }
+    }
+
+    private void putProgress(ObjectNode o) {
+        if (progressMax > 0) {
+            o.putObject("progress").put("value", progressValue).put("max", progressMax);
+        } else {
+            o.putNull("progress");
         }
     }
 
@@ -99,11 +103,7 @@ record WorkerAdvert(String id, String host, long pid, String state, String promp
         o.put("state", state);
         o.put("prompt_id", promptId);
         o.put("node", node);
-        if (progressMax > 0) {
-            o.putObject("progress").put("value", progressValue).put("max", progressMax);
-        } else {
-            o.putNull("progress");
-        }
+        putProgress(o);
         ArrayNode l = o.putArray("loaded");
         loaded.forEach(h -> l.add(h.name()));
         o.put("done", done);

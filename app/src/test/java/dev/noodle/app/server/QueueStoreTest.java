@@ -43,12 +43,8 @@ class QueueStoreTest {
                 WorkflowJson.parse(mapper.writeValueAsString(prompt), "prompt")));
     }
 
-    private void finish(PromptQueue q, QueueItem item, String file) {
-        ObjectNode outputs = mapper.createObjectNode();
-        outputs.putObject("9").putArray("images").addObject().put("filename", file);
-        ObjectNode status = mapper.createObjectNode().put("status_str", "success").put("completed", true);
-        status.putArray("messages").addArray().add("execution_success");
-        q.done(item, outputs, status, mapper.createObjectNode());
+    private static void finish(PromptQueue q, QueueItem item, String file) {
+        ServerFixture.finish(q, item, file);
     }
 
     private static List<String> pendingIds(PromptQueue q) {

@@ -56,6 +56,15 @@ final class ServerFixture {
         return MAPPER.readTree(r.body());
     }
 
+    /** Records a queue item as finished successfully with one saved image, as a worker would. */
+    static void finish(PromptQueue q, QueueItem item, String file) {
+        ObjectNode outputs = MAPPER.createObjectNode();
+        outputs.putObject("9").putArray("images").addObject().put("filename", file);
+        ObjectNode status = MAPPER.createObjectNode().put("status_str", "success").put("completed", true);
+        status.putArray("messages").addArray().add("execution_success");
+        q.done(item, outputs, status, MAPPER.createObjectNode());
+    }
+
     static ObjectNode submission(ObjectNode prompt, String clientId) {
         ObjectNode body = MAPPER.createObjectNode();
         body.set("prompt", prompt);
