@@ -82,7 +82,7 @@ final class ModelsPanel {
                 }
                 Label name = new Label(e.fileName());
                 name.getStyleClass().add("explain-title");
-                Label what = new Label(e.describe() + " · " + size(e.size()) + " · "
+                Label what = new Label(e.describe() + " · " + dev.noodle.app.ui.vm.ModelFileDetails.size(e.size()) + " · "
                         + e.autoV2().toUpperCase(Locale.ROOT));
                 VBox box = new VBox(1, name, what);
                 box.setId("models-item-" + e.fileName().replaceAll("[^A-Za-z0-9_-]", "_"));
@@ -120,7 +120,7 @@ final class ModelsPanel {
         Label title = new Label(e.title().isEmpty() ? e.fileName() : e.title());
         title.getStyleClass().add("explain-title");
         lines.add(title);
-        lines.add(new Label(e.describe() + " · " + size(e.size())));
+        lines.add(new Label(e.describe() + " · " + dev.noodle.app.ui.vm.ModelFileDetails.size(e.size())));
         lines.add(new Label("models/" + e.path()));
         lines.add(new Label("AutoV2 (A1111 model hash) " + e.autoV2().toUpperCase(Locale.ROOT)));
         if (!e.triggerWords().isEmpty()) {
@@ -183,21 +183,6 @@ final class ModelsPanel {
                 return null;
             }
         };
-    }
-
-    /** "1.5 GB", "151.1 MB", "300 B" (decimal units). */
-    static String size(long bytes) {
-        if (bytes < 1000) {
-            return bytes + " B";
-        }
-        String[] units = {"KB", "MB", "GB", "TB"};
-        double v = bytes;
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     private static Label wrap(Label l) {

@@ -108,7 +108,7 @@ public final class ModelFileDetails implements OptionDetails {
     }
 
     /** "1.5 GB", "151.1 MB", "12.0 KB", "300 B" (decimal units, as file managers show). */
-    static String size(long bytes) {
+    public static String size(long bytes) {
         if (bytes < 1000) {
             return bytes + " B";
         }
