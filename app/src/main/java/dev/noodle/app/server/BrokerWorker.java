@@ -51,7 +51,7 @@ public final class BrokerWorker implements AutoCloseable {
         NodeEnvironment env = nodes.environment();
         FileRoots roots = new FileRoots(env.outputDir(), env.inputDir(), env.tempDir());
         this.inventory = new ModelInventory(env.models(),
-                nodes.services().get(ModelHashCache.class), nodes.models());
+                nodes.services().get(ModelHashCache.class), nodes::loadedCheckpoints);
         this.queue = new BrokerPromptQueue(broker, mapper, () -> { }, id, inventory, options.maxDeliveries(),
                 options.affinityWaitMs());
         if (!options.sharedOutputs()) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.noodle.app.server.BrokerJob.ModelRef;
 import dev.noodle.app.server.WorkerAdvert.Held;
-import dev.noodle.engine.model.ModelManager;
 import dev.noodle.nodes.host.ModelFolders;
 import dev.noodle.nodes.host.ModelKind;
 import dev.noodle.nodes.interop.ModelHashCache;
@@ -40,18 +39,19 @@ final class ModelInventory implements AutoCloseable {
 
     private final ModelFolders folders;
     private final ModelHashCache hashes;
-    private final ModelManager manager;
+    private final java.util.function.Supplier<List<String>> loadedNames;
     /** kind/name → hash (null until hashed), in listing order. */
     private final Map<String, Held> files = new ConcurrentHashMap<>();
     private final ScheduledExecutorService hasher;
 
     /**
-     * @param manager the checkpoints loaded in this process (null on a coordinator, which loads none)
+     * @param loadedNames the file names of the checkpoints loaded in this process (null on a coordinator, which
+     *     loads none)
      */
-    ModelInventory(ModelFolders folders, ModelHashCache hashes, ModelManager manager) {
+    ModelInventory(ModelFolders folders, ModelHashCache hashes, java.util.function.Supplier<List<String>> loadedNames) {
         this.folders = folders;
         this.hashes = hashes;
-        this.manager = manager;
+        this.loadedNames = loadedNames;
         this.hasher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "noodle-model-hashing");
             t.setDaemon(true);
@@ -128,19 +128,15 @@ final class ModelInventory implements AutoCloseable {
 
     /** The checkpoint files loaded in memory now. */
     List<Held> loaded() {
-        if (manager == null) {
+        if (loadedNames == null) {
             return List.of();
         }
+        java.util.Set<String> names = new java.util.HashSet<>(loadedNames.get());
         List<Held> out = new ArrayList<>();
         for (Held h : files.values()) {
-            if (h.kind().equals(ModelKind.CHECKPOINTS.folder())) {
-                try {
-                    if (manager.isLoaded(folders.resolve(ModelKind.CHECKPOINTS, h.name()))) {
-                        out.add(h);
-                    }
-                } catch (IllegalArgumentException e) {
-                    // removed meanwhile
-                }
+            String file = h.name().substring(h.name().replace('\\', '/').lastIndexOf('/') + 1);
+            if (h.kind().equals(ModelKind.CHECKPOINTS.folder()) && names.contains(file)) {
+                out.add(h);
             }
         }
         return out;
