@@ -27,7 +27,7 @@ final class BrokerCoordinator implements RunControl {
 
     @Override
     public boolean interrupt(String promptId) {
-        boolean running = promptId == null ? !queue.runningOn().isEmpty() : queue.isRunning(promptId);
+        boolean running = promptId == null ? !queue.running().isEmpty() : queue.isRunning(promptId);
         ObjectNode c = mapper.createObjectNode();
         c.put("op", "interrupt");
         c.put("prompt_id", promptId);

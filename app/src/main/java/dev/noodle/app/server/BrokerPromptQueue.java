@@ -410,7 +410,7 @@ final class BrokerPromptQueue implements PromptQueue {
                     }
                     queued.sort(null);
                     List<WorkerAdvert> others = new ArrayList<>();
-                    for (WorkerAdvert w : liveWorkersLocked()) {
+                    for (WorkerAdvert w : liveWorkers()) {
                         if (!w.id().equals(workerId)) {
                             others.add(w);
                         }
@@ -435,10 +435,6 @@ final class BrokerPromptQueue implements PromptQueue {
             }
         }
         return null;
-    }
-
-    private List<WorkerAdvert> liveWorkersLocked() {
-        return liveWorkers();
     }
 
     /** Compare-and-set from queued to running on this worker; null when another process changed it first. */
@@ -640,7 +636,7 @@ final class BrokerPromptQueue implements PromptQueue {
         d.put("prompt_id", promptId);
         d.put("node_id", "");
         d.put("node_type", "");
-        d.put("executed", mapper.createArrayNode());
+        d.set("executed", mapper.createArrayNode());
         d.put("exception_message", message);
         d.put("exception_type", "WorkerLost");
         d.putArray("traceback");
@@ -775,14 +771,14 @@ final class BrokerPromptQueue implements PromptQueue {
         }
     }
 
-    /** Where each running prompt runs: prompt id → worker id. */
-    Map<String, String> runningOn() {
+    /** The prompts running now, on any worker. */
+    List<BrokerJob> running() {
         lock.lock();
         try {
-            Map<String, String> out = new LinkedHashMap<>();
+            List<BrokerJob> out = new ArrayList<>();
             for (BrokerJob j : jobs.values()) {
                 if (j.isRunning()) {
-                    out.put(j.id(), j.worker());
+                    out.add(j);
                 }
             }
             return out;

@@ -126,25 +126,17 @@ public final class BrokerWorker implements AutoCloseable {
 
     private void advertise() {
         try {
-            var running = queue.runningOn();
-            String prompt = null;
-            for (var e : running.entrySet()) {
-                if (id.equals(e.getValue())) {
-                    prompt = e.getKey();
+            BrokerJob mine = null;
+            for (BrokerJob j : queue.running()) {
+                if (id.equals(j.worker())) {
+                    mine = j;
                 }
             }
+            String prompt = mine == null ? null : mine.id();
+            String client = mine == null ? null : mine.clientId();
             String now = "stopped".equals(state) ? state : prompt != null ? "running" : "idle";
             if (prompt == null) {
                 events.idle();
-            }
-            String client = null;
-            if (prompt != null) {
-                JsonNode q = queue.queueJson().path("queue_running");
-                for (JsonNode t : q) {
-                    if (prompt.equals(t.path(1).asText())) {
-                        client = t.path(3).hasNonNull("client_id") ? t.path(3).get("client_id").asText() : null;
-                    }
-                }
             }
             WorkerAdvert a = new WorkerAdvert(id, host, ProcessHandle.current().pid(), now, prompt, client,
                     prompt == null ? null : events.node(), events.progressValue(), events.progressMax(),
