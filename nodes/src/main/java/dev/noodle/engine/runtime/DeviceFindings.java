@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param installProblem what {@link CudaLibtorch#verify} found wrong with an installed folder, or null
  * @param userLibtorch the {@code PYTORCH_LIBRARY_PATH} or {@code PYTORCH_FLAVOR} the user set in the environment
  *     (DJL then follows the user, not Noodle), or null
- * @param force use the folder even without a driver (the installed-folder test on a machine without a GPU)
+ * @param force use the folder even without a driver or with the CPU asked for ({@code -Dnoodle.gpu.force=true}: the
+ *     installed-folder test, which compares the CUDA libtorch's CPU results with the stock CPU libtorch's)
  * @param loadProblem why the engine failed to load, or null (also null before it was tried)
  * @param gpuCount how many GPUs the loaded engine sees, -1 before it loaded
  */
@@ -35,7 +36,7 @@ public record DeviceFindings(boolean cpuAsked, String driver, Path cudaDir, bool
 
     /** Whether Noodle points DJL at the installed CUDA libtorch (else DJL uses its own CPU libtorch). */
     public boolean useCudaLibtorch() {
-        return !cpuAsked && userLibtorch == null && installed && installProblem == null && (force || driverUsable());
+        return userLibtorch == null && installed && installProblem == null && (force || !cpuAsked && driverUsable());
     }
 
     /**

@@ -139,7 +139,7 @@ public final class CudaLibtorchInstaller {
                 continue;
             }
             out.println("fetching " + a.coordinates() + " ...");
-            List<String> cmd = List.of(mvnw.toString(), "-B", "-C", "-N", "-q",
+            List<String> cmd = List.of(mvnw.toString(), "-B", "-C", "-U", "-N", "-q",
                     "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy", "-Dartifact=" + a.coordinates(),
                     "-DoutputDirectory=" + download.toAbsolutePath(), "-Dmdep.overWriteReleases=false");
             Process p = new ProcessBuilder(cmd).directory(home.toFile()).inheritIO().start();
