@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The CUDA libtorch of {@code ./noodle gpu install} works with DJL's {@code cu128} JNI library: loaded in its own JVM
  * (forced, on the CPU), it renders the demo model's golden txt2img with the same pixels, within the golden test's
  * tolerance, as DJL's stock CPU libtorch in another JVM. Runs when {@code NOODLE_GPU_RUNTIME} or {@code
- * -Dnoodle.gpu.runtime} names an installed folder; skipped otherwise (the folder is about 2 GB).
+ * -Dnoodle.gpu.runtime} names an installed folder; skipped otherwise (the folder is about 2 GB). With an NVIDIA
+ * driver, the golden image is also rendered on the GPU.
  */
 class CudaLibtorchLoadTest {
     @TempDir
@@ -36,7 +37,7 @@ class CudaLibtorchLoadTest {
         Path dir = Path.of(where).toAbsolutePath();
         assertEquals(List.of(), CudaLibtorch.verify(CudaLibtorch.lib(dir)));
 
-        Map<String, String> cuda = probe(tmp.resolve("cuda"), "-Dnoodle.gpu.runtime=" + dir,
+        Map<String, String> cuda = probe(tmp.resolve("cuda"), "-Dnoodle.device=cpu", "-Dnoodle.gpu.runtime=" + dir,
                 "-Dnoodle.gpu.force=true");
         assertEquals(CudaLibtorch.lib(dir).toString(), cuda.get("LIBTORCH"), "DJL loaded the installed folder");
         assertEquals("true", cuda.get("CUDA_FOLDER_USED"));
@@ -45,7 +46,8 @@ class CudaLibtorchLoadTest {
         }
         assertEquals("SUCCESS", cuda.get("STATUS"));
 
-        Map<String, String> stock = probe(tmp.resolve("stock"), "-Dnoodle.gpu.runtime=" + tmp.resolve("none"));
+        Map<String, String> stock = probe(tmp.resolve("stock"), "-Dnoodle.device=cpu",
+                "-Dnoodle.gpu.runtime=" + tmp.resolve("none"));
         assertTrue(!stock.get("LIBTORCH").startsWith(dir.toString()), "the baseline uses DJL's own libtorch");
         assertEquals("SUCCESS", stock.get("STATUS"));
 
@@ -53,12 +55,38 @@ class CudaLibtorchLoadTest {
         BufferedImage b = ImageIO.read(tmp.resolve("stock/test_00001_.png").toFile());
         BufferedImage golden = ImageIO.read(Path.of("src/test/resources/dev/noodle/nodes/demo-txt2img-64-seed42.png")
                 .toFile());
-        assertSameWithinGoldenTolerance(a, b, "CUDA build vs stock CPU libtorch");
-        assertSameWithinGoldenTolerance(a, golden, "CUDA build vs the golden image");
+        assertSameWithinGoldenTolerance(a, golden, "CUDA build vs the golden image", 2, 0.5);
+        assertSameWithinGoldenTolerance(a, b, "CUDA build vs stock CPU libtorch", 2, 0.5);
     }
 
-    /** DemoPipelineTest's tolerance: every channel within 2 of 255, the mean difference under 0.5. */
-    private static void assertSameWithinGoldenTolerance(BufferedImage a, BufferedImage b, String what) {
+    /**
+     * On a machine with a driver: the same image computed on the GPU, in fp32 within the CPU's tolerance, and in fp16
+     * (the default there) within {@link DemoPipelineTest#FP16_MAX_DIFF} / {@link DemoPipelineTest#FP16_MEAN_DIFF}.
+     */
+    @Test
+    void onTheGpuTheGoldenImageHolds() throws Exception {
+        String where = System.getProperty("noodle.gpu.runtime", System.getenv("NOODLE_GPU_RUNTIME"));
+        assumeTrue(where != null && CudaLibtorch.manifest(Path.of(where)).isPresent(),
+                "no installed CUDA libtorch: set NOODLE_GPU_RUNTIME to a ./noodle gpu install --dir folder");
+        assumeTrue(CudaLibtorch.installedDriver().isPresent(), "no NVIDIA driver on this machine");
+        Path dir = Path.of(where).toAbsolutePath();
+        BufferedImage golden = ImageIO.read(Path.of("src/test/resources/dev/noodle/nodes/demo-txt2img-64-seed42.png")
+                .toFile());
+        Map<String, String> fp32 = probe(tmp.resolve("fp32"), "-Dnoodle.device=gpu", "-Dnoodle.dtype=fp32",
+                "-Dnoodle.gpu.runtime=" + dir);
+        assertEquals("SUCCESS", fp32.get("STATUS"), fp32.get("MESSAGE"));
+        assertTrue(Integer.parseInt(fp32.get("GPUS")) > 0, "the CUDA libtorch sees the GPU");
+        assertSameWithinGoldenTolerance(ImageIO.read(tmp.resolve("fp32/test_00001_.png").toFile()), golden,
+                "GPU fp32 vs the golden image", 2, 0.5);
+        Map<String, String> fp16 = probe(tmp.resolve("fp16"), "-Dnoodle.device=gpu", "-Dnoodle.gpu.runtime=" + dir);
+        assertEquals("SUCCESS", fp16.get("STATUS"), fp16.get("MESSAGE"));
+        assertSameWithinGoldenTolerance(ImageIO.read(tmp.resolve("fp16/test_00001_.png").toFile()), golden,
+                "GPU fp16 vs the golden image", DemoPipelineTest.FP16_MAX_DIFF, DemoPipelineTest.FP16_MEAN_DIFF);
+    }
+
+    /** Every channel within {@code maxDiff} of 255, the mean difference under {@code meanDiff}. */
+    private static void assertSameWithinGoldenTolerance(BufferedImage a, BufferedImage b, String what, int maxDiff,
+            double meanDiff) {
         assertEquals(b.getWidth(), a.getWidth());
         assertEquals(b.getHeight(), a.getHeight());
         int worst = 0;
@@ -74,12 +102,12 @@ class CudaLibtorchLoadTest {
         }
         double mean = sum / (a.getWidth() * a.getHeight() * 3.0);
         System.out.println(what + ": max channel difference " + worst + ", mean " + mean);
-        assertTrue(worst <= 2 && mean < 0.5, what + ": max channel difference " + worst + ", mean " + mean);
+        assertTrue(worst <= maxDiff && mean < meanDiff, what + ": max channel difference " + worst + ", mean " + mean);
     }
 
     private static Map<String, String> probe(Path out, String... props) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx4g", "--enable-native-access=ALL-UNNAMED", "-Dnoodle.device=cpu",
+                "-Xmx4g", "--enable-native-access=ALL-UNNAMED",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
         cmd.addAll(List.of(props));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CudaLibtorchProbe.class.getName(),
