@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoPipelineTest {
     /**
-     * The golden image's tolerance in fp16 on a GPU ({@code -Dnoodle.device=gpu}, float type auto or fp16): the CPU's
+     * The golden image's tolerance when the engine computes in fp16 on a GPU (the default there): the CPU's
      * (2 levels, mean 0.5) is rounding-level for fp32, and fp16 keeps 11 significant bits of every activation. Not
      * yet measured on a GPU; {@code tools/gpu-check.sh} prints the differences found.
      */
@@ -219,8 +219,8 @@ class DemoPipelineTest {
                 }
             }
         }
-        boolean fp16 = "gpu".equals(System.getProperty("noodle.device"))
-                && !"fp32".equals(System.getProperty("noodle.dtype"));
+        boolean fp16 = nodes.models().target().device().isGpu()
+                && nodes.models().target().dtype() == ai.djl.ndarray.types.DataType.FLOAT16;
         int maxDiff = fp16 ? FP16_MAX_DIFF : 2;
         double meanDiff = fp16 ? FP16_MEAN_DIFF : 0.5;
         System.out.println("demo image vs golden: max channel difference " + worst + ", mean "
