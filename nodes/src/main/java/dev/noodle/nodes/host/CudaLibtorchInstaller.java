@@ -232,6 +232,17 @@ public final class CudaLibtorchInstaller {
             }
         }
         keepNeeded(staging);
+        // DJL counts GPUs through JNA's "cudart", which looks for libcudart.so in the folder before the system's: the
+        // name makes it take this CUDA 12.9 runtime rather than another CUDA version installed system-wide
+        Path cudart = staging.resolve("libcudart.so.12");
+        if (Files.isRegularFile(cudart)) {
+            try {
+                Files.createSymbolicLink(staging.resolve("libcudart.so"), cudart.getFileName());
+            } catch (IOException | UnsupportedOperationException e) {
+                // no links here (a copy would load a second CUDA runtime): GPUs are then counted by the system's
+                // libcudart.so if there is one, else by this one (JNA finds libcudart.so.12 too)
+            }
+        }
         List<String> problems = CudaLibtorch.verify(staging);
         if (!problems.isEmpty()) {
             return problems;
