@@ -83,7 +83,9 @@ public final class EngineDoctor {
         } else {
             lines.add("engine:    DJL " + Engine.getDjlVersion() + ", libtorch " + libtorchVersion() + " ("
                     + (f.useCudaLibtorch() ? "flavor " + CudaLibtorch.FLAVOR + ", CUDA " + CudaLibtorch.CUDA_VERSION
-                            : "flavor cpu") + ") from " + libtorchPath() + "; sees " + f.gpuCount() + " GPU(s)");
+                            : f.userLibtorch() != null ? "chosen by PYTORCH_LIBRARY_PATH/PYTORCH_FLAVOR"
+                                    : "flavor cpu") + ") from " + libtorchPath() + "; sees " + f.gpuCount()
+                    + " GPU(s)");
         }
         boolean usable = problem.isEmpty();
         if (usable) {
