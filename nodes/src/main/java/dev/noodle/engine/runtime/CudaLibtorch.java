@@ -49,10 +49,10 @@ public final class CudaLibtorch {
     /** The driver that ships with CUDA 12.9 (recommended; the minimum is {@link #MIN_DRIVER}). */
     public static final String CUDA_DRIVER = "575.51.03";
 
-    /** What the libraries may need from the system (C/C++ runtime and the NVIDIA driver), not from the folder. */
+    /** What the libraries may need from the system (C/C++ runtime, zlib and the NVIDIA driver), not from the folder. */
     public static final Set<String> SYSTEM_SONAMES = Set.of("libc.so.6", "libm.so.6", "libdl.so.2",
             "libpthread.so.0", "librt.so.1", "libutil.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1",
-            "libstdc++.so.6", "libgcc_s.so.1", "libcuda.so.1", "libnvidia-ml.so.1");
+            "libstdc++.so.6", "libgcc_s.so.1", "libz.so.1", "libcuda.so.1", "libnvidia-ml.so.1");
 
     /** The libraries DJL's JNI library and the engine need in the folder. */
     public static final List<String> REQUIRED = List.of("libtorch.so", "libtorch_cpu.so", "libtorch_cuda.so",
@@ -60,6 +60,8 @@ public final class CudaLibtorch {
 
     private static final Pattern LIBRARY = Pattern.compile(".*\\.so(\\.\\d+)*");
     // C++ symbols of libtorch's namespaces and the CUDA runtime's C API, which the JNI library must find in the folder
+    private static final Pattern CUDA_MATH = Pattern.compile("lib(cublas|cublasLt|cudnn|cusparse|cusolver)\\.so.*");
+    private static final Pattern CUDA_MATH_SYMBOL = Pattern.compile("(cublas|cudnn|cusparse|cusolver)[A-Za-z0-9_]*");
     private static final Pattern TORCH_SYMBOL = Pattern.compile("_Z.*(3c10|2at|5torch).*|cuda[A-Z].*");
 
     private CudaLibtorch() {}
@@ -146,6 +148,27 @@ public final class CudaLibtorch {
                 .filter(n -> !provided.contains(n) && !SYSTEM_SONAMES.contains(n))
                 .forEach(n -> unresolved.add(n + " (needed by " + name + ")")));
         unresolved.forEach(u -> problems.add("missing library " + u));
+        // the CUDA math libraries may come from an older CUDA 12 release than libtorch was built with: every
+        // function libtorch calls in them must be there
+        Set<String> cudaDefined = new HashSet<>();
+        byName.forEach((name, l) -> {
+            if (CUDA_MATH.matcher(name).matches()) {
+                cudaDefined.addAll(l.defined());
+            }
+        });
+        for (String torchCuda : List.of("libtorch_cuda.so", "libtorch_cuda_linalg.so")) {
+            ElfLibrary l = byName.get(torchCuda);
+            if (l == null) {
+                continue;
+            }
+            List<String> absent = l.undefined().stream()
+                    .filter(s -> CUDA_MATH_SYMBOL.matcher(s).matches() && !cudaDefined.contains(s)).sorted().toList();
+            if (!absent.isEmpty()) {
+                problems.add(absent.size() + " CUDA library functions " + torchCuda + " calls are not in the"
+                        + " cuBLAS/cuDNN/cuSPARSE/cuSOLVER libraries here (too old a CUDA release), e.g. "
+                        + absent.get(0));
+            }
+        }
         ElfLibrary jni = byName.get("libdjl_torch.so");
         if (jni != null) {
             Set<String> defined = new HashSet<>();

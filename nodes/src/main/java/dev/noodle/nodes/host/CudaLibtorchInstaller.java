@@ -63,17 +63,17 @@ public final class CudaLibtorchInstaller {
 
     /**
      * What the install fetches for linux-x86_64: bytedeco's libtorch built with CUDA, the CUDA runtime libraries it
-     * needs (bytedeco splits cuBLAS, cuDNN, cuSPARSE and cuSOLVER into their own artifacts), OpenBLAS (libtorch_cpu
-     * needs it) and DJL's JNI jar (its {@code cu128} library).
+     * needs, OpenBLAS (libtorch_cpu needs it) and DJL's JNI jar (its {@code cu128} library). bytedeco's 1.5.12 CUDA
+     * redistributable leaves cuBLAS, cuDNN, cuSPARSE and cuSOLVER to artifacts Maven Central does not serve, so those
+     * come from the 1.5.11 redistributable (CUDA 12.6, cuDNN 9.5): same sonames, and every cuBLAS/cuDNN/cuSPARSE/
+     * cuSOLVER function libtorch calls is in them ({@link CudaLibtorch#verify} checks that on every install). Later
+     * jars replace files of earlier ones, so the 12.9 runtime wins where both carry a library.
      */
     public static final List<Artifact> ARTIFACTS = List.of(
             new Artifact("org.bytedeco:pytorch:2.7.1-1.5.12:jar:linux-x86_64-gpu",
                     "org/bytedeco/pytorch/linux-x86_64-gpu/", 615_519_857L),
+            new Artifact("org.bytedeco:cuda:12.6-9.5-1.5.11:jar:linux-x86_64-redist", CUDA_FOLDER, 2_026_748_503L),
             new Artifact("org.bytedeco:cuda-redist:" + CUDA + ":jar:linux-x86_64", CUDA_FOLDER, 362_212_464L),
-            new Artifact("org.bytedeco:cuda-redist-cublas:" + CUDA + ":jar:linux-x86_64", CUDA_FOLDER, -1),
-            new Artifact("org.bytedeco:cuda-redist-cudnn:" + CUDA + ":jar:linux-x86_64", CUDA_FOLDER, -1),
-            new Artifact("org.bytedeco:cuda-redist-cusparse:" + CUDA + ":jar:linux-x86_64", CUDA_FOLDER, -1),
-            new Artifact("org.bytedeco:cuda-redist-cusolver:" + CUDA + ":jar:linux-x86_64", CUDA_FOLDER, -1),
             new Artifact("org.bytedeco:openblas:0.3.30-1.5.12:jar:linux-x86_64",
                     "org/bytedeco/openblas/linux-x86_64/", 19_709_636L),
             new Artifact("ai.djl.pytorch:pytorch-jni:2.7.1-0.35.1:jar",
@@ -173,7 +173,7 @@ public final class CudaLibtorchInstaller {
             out.println(String.format(Locale.ROOT, "  %-62s %s", a.coordinates(),
                     bytes < 0 ? "size unknown" : mb(bytes)));
         }
-        out.println(String.format(Locale.ROOT, "  about %s to download, about 2 GB unpacked", mb(total)));
+        out.println(String.format(Locale.ROOT, "  about %s to download, about 2.5 GB unpacked", mb(total)));
     }
 
     private static long centralSize(HttpClient http, Artifact a) {
