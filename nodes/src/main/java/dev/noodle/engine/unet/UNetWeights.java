@@ -6,6 +6,8 @@ import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
 import dev.noodle.engine.io.WeightLayout;
+import dev.noodle.engine.memory.ModelPlacement;
+import dev.noodle.engine.memory.WeightStore;
 import dev.noodle.engine.runtime.ConvLayout;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineOptions;
@@ -33,16 +35,16 @@ import java.util.Set;
  */
 public final class UNetWeights implements AutoCloseable {
     private final UNetConfig config;
-    private final Map<String, NDArray> arrays;
-    private final NDManager owner;
+    private final List<WeightStore> stores; // front first: a patched copy's replacements, then the weights it shares
+    private final Map<String, NDArray> arrays; // live view over the stores
     private final WeightPrecision precision;
     private final EngineOptions options;
 
-    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision,
+    private UNetWeights(UNetConfig config, List<WeightStore> stores, WeightPrecision precision,
             EngineOptions options) {
         this.config = config;
-        this.arrays = Collections.unmodifiableMap(arrays);
-        this.owner = owner;
+        this.stores = List.copyOf(stores);
+        this.arrays = WeightStore.layered(this.stores);
         this.precision = precision;
         this.options = options;
     }
@@ -114,7 +116,8 @@ public final class UNetWeights implements AutoCloseable {
                         ? convLayout(a, owner, target.options().convLayout())
                         : a);
             }
-            return new UNetWeights(config, arrays, owner, precision, target.options());
+            return new UNetWeights(config, List.of(new WeightStore("UNet (" + where + ")", arrays, owner)), precision,
+                    target.options());
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -169,7 +172,7 @@ public final class UNetWeights implements AutoCloseable {
         Map<String, long[]> actual = new LinkedHashMap<>();
         arrays.forEach((k, v) -> actual.put(k, v.getShape().getShape()));
         layout(config).check(actual, "in-memory UNet weights");
-        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner, precision, options);
+        return new UNetWeights(config, List.of(new WeightStore("UNet", arrays, owner)), precision, options);
     }
 
     /**
@@ -191,9 +194,24 @@ public final class UNetWeights implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new ModelFormatException("Cannot patch the UNet: " + String.join("; ", problems));
         }
-        Map<String, NDArray> merged = new LinkedHashMap<>(arrays);
-        merged.putAll(replacements);
-        return new UNetWeights(config, merged, replacementOwner, precision, options);
+        List<WeightStore> layers = new ArrayList<>();
+        layers.add(new WeightStore("UNet patch (" + replacements.size() + " weights)", replacements, replacementOwner,
+                home()));
+        layers.addAll(stores);
+        return new UNetWeights(config, layers, precision, options);
+    }
+
+    /**
+     * The stores these weights read, front first: for a patched copy its replacements and then the stores it
+     * shares. A step moves them all to the GPU before the model runs ({@link ModelPlacement}).
+     */
+    public List<WeightStore> stores() {
+        return stores;
+    }
+
+    /** The device the model computes on (where the weights were loaded; they may be in CPU memory for now). */
+    public ai.djl.Device home() {
+        return stores.get(0).home();
     }
 
     /** The kernel choices (attention, group norm, convolution layout) of the target these weights were loaded for. */
@@ -213,7 +231,7 @@ public final class UNetWeights implements AutoCloseable {
 
     /** All keys (relative to {@value UNetConfig#PREFIX}). */
     public Set<String> keys() {
-        return arrays.keySet();
+        return Collections.unmodifiableSet(arrays.keySet());
     }
 
     /** The stored array (in the storage type) for a relative key such as {@code out.2.weight}. */
@@ -251,10 +269,9 @@ public final class UNetWeights implements AutoCloseable {
                 .withAdvice("Check that the file is a Stable Diffusion 1.x/2.x/XL checkpoint and is not truncated.");
     }
 
+    /** Closes the arrays this object owns: all of them, or a patched copy's replacements only. */
     @Override
     public void close() {
-        if (owner != null) {
-            owner.close();
-        }
+        stores.get(0).close();
     }
 }
