@@ -195,15 +195,59 @@ public final class ModelPlacement {
     }
 
     /**
-     * Moves every model no step is using to CPU memory and empties the CUDA cache (after a run failed for lack of
-     * memory, or to make room for another program); returns how many moved.
+     * Starts counting models that were just loaded onto the GPU (their home): they take part in the budget and
+     * may move to CPU memory for later steps before any step of theirs has run.
      */
-    public int offloadIdle() {
+    public void track(List<? extends Resident> loaded) {
         lock.lock();
         try {
-            int n = offloadAllBut(List.of());
-            emptyCache.run();
-            return n;
+            prune();
+            for (Resident r : loaded) {
+                if (r.home().isGpu() && !r.isClosed()) {
+                    lru.remove(r);
+                    lru.put(r, Boolean.TRUE);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Loads a model onto the GPU; when that runs out of GPU memory, the models no step is using move to CPU memory,
+     * the CUDA cache is emptied and the load runs once more.
+     *
+     * @param what what is loaded, for messages ("sd15.safetensors")
+     * @throws GpuOutOfMemory when the second try runs out of memory too
+     */
+    public <T> T loading(String what, Supplier<T> load) {
+        lock.lock();
+        try {
+            try {
+                return load.get();
+            } catch (RuntimeException e) {
+                if (!GpuOutOfMemory.isCudaOutOfMemory(e)) {
+                    throw e;
+                }
+                int out = offloadAllBut(List.of());
+                emptyCache.run();
+                LOG.log(System.Logger.Level.INFO, "loading " + what + " ran out of GPU memory; moved " + out
+                        + " model(s) to CPU memory, emptied the CUDA cache, and retrying once");
+            }
+            try {
+                return load.get();
+            } catch (RuntimeException e) {
+                if (!GpuOutOfMemory.isCudaOutOfMemory(e)) {
+                    throw e;
+                }
+                emptyCache.run();
+                VramBudget b = budget();
+                throw new GpuOutOfMemory("the GPU ran out of memory loading " + what + " even after the other models"
+                        + " were moved to CPU memory and the CUDA cache was emptied (GPU of "
+                        + VramBudget.gb(b.totalBytes()) + ", " + VramBudget.gb(bytesOnGpuNow())
+                        + " of models in use there); close other programs using the GPU, or run with -D"
+                        + VramSettings.VRAM_PROPERTY + "=cpu", e);
+            }
         } finally {
             lock.unlock();
         }

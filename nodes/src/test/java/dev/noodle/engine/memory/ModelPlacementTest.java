@@ -244,6 +244,45 @@ class ModelPlacementTest {
         assertEquals(3 * GIB, p.bytesOnGpu());
     }
 
+    @Test
+    void modelsLoadedOntoTheGpuCountAndMoveOutBeforeTheyFirstRun() {
+        ModelPlacement p = placement(VramSettings.Mode.NORMAL);
+        FakeModel unet = new FakeModel("UNet", 2.5, GPU, GPU, log); // loaded straight onto the GPU
+        FakeModel vae = new FakeModel("VAE", 0.5, GPU, GPU, log);
+        p.track(List.of(unet, vae));
+        assertEquals(3 * GIB, p.bytesOnGpu());
+        FakeModel clip = model("CLIP", 1.5); // 3 + 1.5 > 4: the first loaded goes
+        step(p, clip);
+        assertEquals(List.of("UNet→cpu", "CLIP→gpu"), log);
+    }
+
+    @Test
+    void aLoadThatRunsOutOfGpuMemoryMakesRoomAndRetriesOnce() {
+        ModelPlacement p = placement(VramSettings.Mode.NORMAL);
+        FakeModel idle = model("old UNet", 3);
+        step(p, idle);
+        AtomicInteger tries = new AtomicInteger();
+        String loaded = p.loading("sd15.safetensors", () -> {
+            if (tries.incrementAndGet() == 1) {
+                throw cudaOom();
+            }
+            return "loaded";
+        });
+        assertEquals("loaded", loaded);
+        assertEquals(CPU, idle.device);
+        assertEquals(1, emptied.get());
+        GpuOutOfMemory e = assertThrows(GpuOutOfMemory.class, () -> p.loading("sdxl.safetensors", () -> {
+            throw cudaOom();
+        }));
+        assertTrue(e.getMessage().startsWith("the GPU ran out of memory loading sdxl.safetensors even after"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("-Dnoodle.vram=cpu"), e.getMessage());
+        IllegalArgumentException bad = new IllegalArgumentException("not a checkpoint");
+        assertSame(bad, assertThrows(IllegalArgumentException.class, () -> p.loading("x", () -> {
+            throw bad;
+        })));
+    }
+
     private static EngineException cudaOom() {
         return new EngineException("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total capacity;"
                 + " 5.10 GiB already allocated; 1.02 GiB free)");
