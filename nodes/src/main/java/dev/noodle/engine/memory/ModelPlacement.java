@@ -19,7 +19,9 @@ import java.util.function.Supplier;
  * does: before a step (a denoising pass, a VAE decode, a text encode) runs, its models move onto the GPU; when they
  * and the step's working memory would not fit, the least recently used other models move back to CPU memory (they
  * stay loaded, and move back when needed again). A model the step needs is never moved out, nor one another step
- * is using. A step whose models alone exceed the budget fails at once with the sizes and the flag to use.
+ * is using. When a step's models alone exceed the budget, those that can run layer by layer (a UNet: each weight
+ * copied in as its layer runs, as ComfyUI's low-VRAM loading) stay in CPU memory, largest first, until the rest fits;
+ * a step that still does not fit fails at once with the sizes and the flag to use.
  *
  * <p>When a step runs out of GPU memory anyway (the estimates are estimates; other programs share the GPU), every
  * model it does not need moves to CPU memory, the CUDA cache is emptied and the step runs once more; a second
@@ -42,6 +44,7 @@ public final class ModelPlacement {
     // every resident seen on the GPU side, least recently used first (identity: the map's keys never override equals)
     private final Map<Resident, Boolean> lru = new LinkedHashMap<>();
     private final Map<Resident, Integer> pins = new IdentityHashMap<>();
+    private final Set<String> streamedReported = new java.util.HashSet<>();
     private VramBudget budget;
     private long moves;
 
@@ -148,7 +151,8 @@ public final class ModelPlacement {
      *
      * @param step what runs, for messages ("UNet pass of 2×4×64×64")
      * @param inferenceBytes the step's estimated working memory ({@link InferenceMemory})
-     * @throws IllegalStateException when the needed models alone exceed what the budget leaves for models
+     * @throws IllegalStateException when the needed models that cannot run layer by layer alone exceed what the
+     *     budget leaves for models
      * @throws GpuOutOfMemory when the step runs out of GPU memory twice
      */
     public <T> T run(String step, List<? extends Resident> needed, long inferenceBytes, Supplier<T> work) {
@@ -253,14 +257,46 @@ public final class ModelPlacement {
         }
     }
 
-    private void prepare(String step, List<Resident> needed, long inferenceBytes) {
+    // moves the step's models in (other models out as the mode says); returns those that run from CPU memory
+    private void prepare(String step, List<Resident> all, long inferenceBytes) {
         prune();
-        for (Resident r : needed) {
+        for (Resident r : all) {
             lru.remove(r);
             lru.put(r, Boolean.TRUE); // most recently used
         }
         VramBudget b = budget();
         long allowance = b.forModels(inferenceBytes);
+        long allBytes = 0;
+        for (Resident r : all) {
+            allBytes += r.bytes();
+        }
+        List<Resident> needed = new ArrayList<>(all);
+        if (allBytes > allowance && mode != VramSettings.Mode.HIGH) {
+            // too big for the GPU: the largest models that can run layer by layer stay in CPU memory
+            List<Resident> streamable = new ArrayList<>();
+            for (Resident r : all) {
+                if (r.streams()) {
+                    streamable.add(r);
+                }
+            }
+            streamable.sort((x, y) -> Long.compare(y.bytes(), x.bytes()));
+            long resident = allBytes;
+            for (Resident r : streamable) {
+                if (resident <= allowance) {
+                    break;
+                }
+                needed.remove(r);
+                resident -= r.bytes();
+                if (r.device().isGpu()) {
+                    move(r, offload);
+                }
+                if (streamedReported.add(r.name())) {
+                    LOG.log(System.Logger.Level.INFO, r.name() + " (" + VramBudget.gb(r.bytes()) + ") does not fit"
+                            + " the " + VramBudget.gb(allowance) + " the GPU has for models in " + step
+                            + ": it runs from CPU memory, each layer's weights copied in as it runs (slower)");
+                }
+            }
+        }
         long needBytes = 0;
         long missing = 0;
         for (Resident r : needed) {
@@ -273,9 +309,9 @@ public final class ModelPlacement {
             throw new IllegalStateException(tooBigMessage(step, needed, needBytes, allowance, inferenceBytes, b));
         }
         Set<Resident> keep = Collections.newSetFromMap(new IdentityHashMap<>());
-        keep.addAll(needed);
+        keep.addAll(all);
         switch (mode) {
-            case LOW -> offloadAllBut(needed);
+            case LOW -> offloadAllBut(all);
             case NORMAL -> {
                 long used = bytesOnGpuNow();
                 long over = used + missing - allowance;

@@ -24,4 +24,12 @@ public interface Resident {
 
     /** Whether it was closed (and occupies nothing). */
     boolean isClosed();
+
+    /**
+     * Whether its model can compute on its home GPU while it stays in CPU memory, each weight copied in as a layer
+     * uses it and freed after (slower, for models bigger than the GPU's budget).
+     */
+    default boolean streams() {
+        return false;
+    }
 }

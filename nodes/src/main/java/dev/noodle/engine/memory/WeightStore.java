@@ -36,6 +36,7 @@ public final class WeightStore implements Resident, AutoCloseable {
     private Device device;
     private long bytes;
     private boolean closed;
+    private volatile boolean streams;
 
     /**
      * A store whose home is the device the arrays are on.
@@ -112,6 +113,19 @@ public final class WeightStore implements Resident, AutoCloseable {
     @Override
     public synchronized boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * Declares that the model reading this store copies each weight to its home device as it uses it (so the
+     * store may stay in CPU memory while the model computes on the GPU).
+     */
+    public void allowStreaming() {
+        streams = true;
+    }
+
+    @Override
+    public boolean streams() {
+        return streams;
     }
 
     /** The array named {@code key} on the current device, or null when there is none. */

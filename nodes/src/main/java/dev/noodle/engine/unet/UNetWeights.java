@@ -44,6 +44,7 @@ public final class UNetWeights implements AutoCloseable {
             EngineOptions options) {
         this.config = config;
         this.stores = List.copyOf(stores);
+        this.stores.forEach(WeightStore::allowStreaming); // every UNet weight is read through compute()
         this.arrays = WeightStore.layered(this.stores);
         this.precision = precision;
         this.options = options;
@@ -244,14 +245,24 @@ public final class UNetWeights implements AutoCloseable {
     }
 
     /**
-     * The array for a key in the compute type: the stored array when it already is, else a widened copy owned by
-     * {@code holder} (and by the current {@link ai.djl.ndarray.NDScope}, which frees it when the layer's scope
-     * ends). The stored arrays' manager never gains arrays, so a forgotten scope cannot leak into the weights.
+     * The array for a key in the compute type on the device the model computes on: the stored array when it already
+     * is, else a copy owned by {@code holder} (and by the current {@link ai.djl.ndarray.NDScope}, which frees it when
+     * the layer's scope ends): widened from fp16, or copied in from CPU memory when the weights are too big for the
+     * GPU and run layer by layer ({@link ModelPlacement}). The stored arrays' manager never gains arrays, so a
+     * forgotten scope cannot leak into the weights.
      */
     public NDArray compute(String key, NDManager holder) {
         NDArray a = get(key);
-        NDArray c = precision.forCompute(a);
-        if (c != a) {
+        NDArray here = a;
+        ai.djl.Device home = home();
+        if (!a.getDevice().equals(home)) {
+            here = a.toDevice(home, false); // streamed in for this layer
+            if (here != a) {
+                here.attach(holder);
+            }
+        }
+        NDArray c = precision.forCompute(here);
+        if (c != here) {
             c.attach(holder);
         }
         return c;

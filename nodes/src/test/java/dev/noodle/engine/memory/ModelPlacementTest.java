@@ -31,6 +31,7 @@ class ModelPlacementTest {
         final List<String> log;
         Device device;
         boolean closed;
+        boolean streams;
 
         FakeModel(String name, double gib, Device home, Device startsOn, List<String> log) {
             this.name = name;
@@ -69,6 +70,11 @@ class ModelPlacementTest {
         @Override
         public boolean isClosed() {
             return closed;
+        }
+
+        @Override
+        public boolean streams() {
+            return streams;
         }
     }
 
@@ -175,6 +181,32 @@ class ModelPlacementTest {
         assertTrue(m.contains("UNet pass on (2, 4, 128, 128)"), m);
         assertEquals(0, ran.get(), "the step did not run");
         assertEquals(List.of("VAE→gpu"), log, "nothing moved for a step that cannot fit");
+    }
+
+    @Test
+    void aUNetTooBigForTheBudgetRunsFromCpuMemoryLayerByLayer() {
+        ModelPlacement p = placement(VramSettings.Mode.NORMAL);
+        FakeModel vae = model("VAE", 1);
+        step(p, vae);
+        FakeModel unet = new FakeModel("UNet of sdxl.safetensors", 5, GPU, GPU, log); // loaded onto the GPU
+        unet.streams = true;
+        FakeModel lora = model("LoRA patch", 0.5);
+        lora.streams = true;
+        String out = p.run("UNet pass", List.of(lora, unet), 0, () -> {
+            assertEquals(CPU, unet.device, "the UNet computes from CPU memory");
+            assertEquals(GPU, lora.device, "the small patch fits beside the rest, so it moves in");
+            return "ran";
+        });
+        assertEquals("ran", out);
+        assertEquals(GPU, vae.device, "nothing else had to make room");
+        assertEquals(List.of("VAE→gpu", "UNet of sdxl.safetensors→cpu", "LoRA patch→gpu"), log);
+        p.run("UNet pass", List.of(lora, unet), 0, () -> null);
+        assertEquals(3, p.moveCount(), "the next pass moves nothing");
+
+        ModelPlacement high = placement(VramSettings.Mode.HIGH);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> high.run("UNet pass", List.of(unet), 0, () -> null));
+        assertTrue(e.getMessage().contains("UNet of sdxl.safetensors (5.37 GB)"), e.getMessage());
     }
 
     @Test
