@@ -46,6 +46,7 @@ public final class ModelPlacement {
     private final Map<Resident, Integer> pins = new IdentityHashMap<>();
     private final Set<String> streamedReported = new java.util.HashSet<>();
     private VramBudget budget;
+    private boolean unreadable;
     private long moves;
 
     /**
@@ -104,13 +105,23 @@ public final class ModelPlacement {
         return mode;
     }
 
-    /** The budget (reads the device's memory on first use). */
+    /**
+     * The budget (reads the device's memory on first use), or null when the device's memory cannot be read: then
+     * models stay where they are loaded (a warning says so once) and only the out-of-memory recovery moves them.
+     */
     public VramBudget budget() {
         lock.lock();
         try {
-            if (budget == null) {
-                long total = totalBytes.getAsLong();
-                budget = new VramBudget(total, reserveOverride >= 0 ? reserveOverride : VramBudget.DEFAULT_RESERVE);
+            if (budget == null && !unreadable) {
+                try {
+                    long total = totalBytes.getAsLong();
+                    budget = new VramBudget(total,
+                            reserveOverride >= 0 ? reserveOverride : VramBudget.DEFAULT_RESERVE);
+                } catch (RuntimeException e) {
+                    unreadable = true;
+                    LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; models stay on the GPU where they are"
+                            + " loaded, and move to CPU memory only when a step runs out of GPU memory");
+                }
             }
             return budget;
         } finally {
@@ -167,31 +178,31 @@ public final class ModelPlacement {
         }
         lock.lock();
         try {
-            prepare(step, gpuSide, inferenceBytes);
-            pin(gpuSide, 1);
-            try {
+            for (int attempt = 1; ; attempt++) {
                 try {
-                    return work.get();
+                    if (attempt > 1) {
+                        int out = offloadAllBut(gpuSide);
+                        emptyCache.run();
+                        LOG.log(System.Logger.Level.INFO, step + " ran out of GPU memory; moved " + out
+                                + " other model(s) to CPU memory, emptied the CUDA cache, and retrying once");
+                    }
+                    prepare(step, gpuSide, inferenceBytes); // moving a model in may run out of memory too
+                    pin(gpuSide, 1);
+                    try {
+                        return work.get();
+                    } finally {
+                        pin(gpuSide, -1);
+                    }
                 } catch (RuntimeException e) {
-                    if (!GpuOutOfMemory.isCudaOutOfMemory(e)) {
+                    // a step inside this one that failed after its own retry is not retried again
+                    if (e instanceof GpuOutOfMemory || !GpuOutOfMemory.isCudaOutOfMemory(e)) {
                         throw e;
                     }
-                    int out = offloadAllBut(gpuSide);
-                    emptyCache.run();
-                    LOG.log(System.Logger.Level.INFO, step + " ran out of GPU memory; moved " + out
-                            + " other model(s) to CPU memory, emptied the CUDA cache, and retrying once");
-                }
-                try {
-                    return work.get();
-                } catch (RuntimeException e) {
-                    if (!GpuOutOfMemory.isCudaOutOfMemory(e)) {
-                        throw e;
+                    if (attempt > 1) {
+                        emptyCache.run(); // what the failed try cached is not needed by whatever runs next
+                        throw new GpuOutOfMemory(outOfMemoryMessage(step, gpuSide, inferenceBytes), e);
                     }
-                    emptyCache.run(); // what the failed try cached is not needed by whatever runs next
-                    throw new GpuOutOfMemory(outOfMemoryMessage(step, gpuSide, inferenceBytes), e);
                 }
-            } finally {
-                pin(gpuSide, -1);
             }
         } finally {
             lock.unlock();
@@ -248,7 +259,8 @@ public final class ModelPlacement {
                 VramBudget b = budget();
                 throw new GpuOutOfMemory("the GPU ran out of memory loading " + what + " even after the other models"
                         + " were moved to CPU memory and the CUDA cache was emptied (GPU of "
-                        + VramBudget.gb(b.totalBytes()) + ", " + VramBudget.gb(bytesOnGpuNow())
+                        + (b == null ? "unknown size" : VramBudget.gb(b.totalBytes())) + ", "
+                        + VramBudget.gb(bytesOnGpuNow())
                         + " of models in use there); close other programs using the GPU, or run with -D"
                         + VramSettings.VRAM_PROPERTY + "=cpu", e);
             }
@@ -265,6 +277,14 @@ public final class ModelPlacement {
             lru.put(r, Boolean.TRUE); // most recently used
         }
         VramBudget b = budget();
+        if (b == null) { // the device's memory is unknown: no planning, only bring the step's models home
+            for (Resident r : all) {
+                if (!r.device().equals(r.home())) {
+                    move(r, r.home());
+                }
+            }
+            return;
+        }
         long allowance = b.forModels(inferenceBytes);
         long allBytes = 0;
         for (Resident r : all) {
@@ -397,7 +417,8 @@ public final class ModelPlacement {
         return "the GPU ran out of memory in " + step + " even after the other models were moved to CPU memory and"
                 + " the CUDA cache was emptied; it needs " + names(needed) + " and about "
                 + VramBudget.gb(Math.max(0, inferenceBytes)) + " of working memory, on a GPU of "
-                + VramBudget.gb(b.totalBytes()) + " (" + VramBudget.gb(b.reserveBytes()) + " reserved); try a smaller"
+                + (b == null ? "unknown size" : VramBudget.gb(b.totalBytes()) + " (" + VramBudget.gb(b.reserveBytes())
+                        + " reserved)") + "; try a smaller"
                 + " image or batch, -D" + VramSettings.VRAM_PROPERTY + "=low, a larger -D"
                 + VramSettings.RESERVE_PROPERTY + " when other programs use the GPU, or -D"
                 + VramSettings.VRAM_PROPERTY + "=cpu";

@@ -50,7 +50,7 @@ public record VramBudget(long totalBytes, long reserveBytes) {
             return max;
         } catch (RuntimeException | LinkageError e) {
             throw new IllegalStateException("cannot read the memory of " + device + " from the CUDA runtime ("
-                    + e.getMessage() + "); set " + VramSettings.VRAM_PROPERTY + "=high to skip VRAM management", e);
+                    + e.getMessage() + ")", e);
         }
     }
 

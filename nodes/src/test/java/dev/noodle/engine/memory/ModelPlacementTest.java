@@ -24,7 +24,7 @@ class ModelPlacementTest {
     private static final Device CPU = Device.cpu();
 
     /** A model on the simulated GPU: moves are recorded, nothing is allocated. */
-    static final class FakeModel implements Resident {
+    static class FakeModel implements Resident {
         final String name;
         final long bytes;
         final Device home;
@@ -363,6 +363,65 @@ class ModelPlacementTest {
         FakeModel other = model("other", 3.5);
         step(p, other);
         assertEquals(CPU, unet.device, "the failed step's model could move out for the next one");
+    }
+
+    @Test
+    void runningOutWhileMovingAModelInIsRecoveredToo() {
+        ModelPlacement p = placement(VramSettings.Mode.NORMAL);
+        FakeModel idle = model("VAE", 1);
+        step(p, idle);
+        AtomicInteger moves = new AtomicInteger();
+        FakeModel unet = new FakeModel("UNet", 2, GPU, CPU, log) {
+            @Override
+            public void moveTo(Device to) {
+                if (to.isGpu() && moves.incrementAndGet() == 1) {
+                    throw cudaOom(); // the copy onto the GPU fails; the weights stay in CPU memory
+                }
+                super.moveTo(to);
+            }
+        };
+        assertEquals("ran", step(p, unet));
+        assertEquals(List.of("VAE→gpu", "VAE→cpu", "UNet→gpu"), log);
+        assertEquals(1, emptied.get());
+    }
+
+    @Test
+    void aStepInsideAnotherThatFailsAfterItsRetryIsNotRetriedAgain() {
+        ModelPlacement p = placement(VramSettings.Mode.NORMAL);
+        FakeModel unet = model("UNet", 1);
+        FakeModel control = model("ControlNet", 0.5);
+        AtomicInteger inner = new AtomicInteger();
+        GpuOutOfMemory e = assertThrows(GpuOutOfMemory.class, () -> p.run("sampler step", List.of(unet), 0,
+                () -> p.run("ControlNet pass", List.of(control), 0, () -> {
+                    inner.incrementAndGet();
+                    throw cudaOom();
+                })));
+        assertEquals(2, inner.get());
+        assertTrue(e.getMessage().contains("ControlNet pass"), e.getMessage());
+    }
+
+    @Test
+    void whenTheGpusMemoryCannotBeReadModelsStayPutAndRecoveryStillWorks() {
+        ModelPlacement p = new ModelPlacement(VramSettings.defaults(), () -> {
+            throw new IllegalStateException("cannot read the memory of gpu(0) from the CUDA runtime");
+        }, CPU, emptied::incrementAndGet);
+        FakeModel a = model("A", 50);
+        FakeModel b = model("B", 50);
+        step(p, a);
+        step(p, b);
+        assertEquals(List.of("A→gpu", "B→gpu"), log, "no budget, so no planned moves");
+        AtomicInteger tries = new AtomicInteger();
+        p.run("step", List.of(b), 0, () -> {
+            if (tries.incrementAndGet() == 1) {
+                throw cudaOom();
+            }
+            return null;
+        });
+        assertEquals(CPU, a.device, "the recovery still makes room");
+        GpuOutOfMemory e = assertThrows(GpuOutOfMemory.class, () -> p.run("step", List.of(b), 0, () -> {
+            throw cudaOom();
+        }));
+        assertTrue(e.getMessage().contains("on a GPU of unknown size"), e.getMessage());
     }
 
     @Test
