@@ -166,8 +166,13 @@ public final class WeightStore implements Resident, AutoCloseable {
             for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
                 NDArray a = e.getValue();
                 // PyTorch's to() hands back the same tensor when nothing changes, so a same-device move clones
-                NDArray copy = a.getDevice().equals(target) ? a.duplicate() : a.toDevice(target, true);
-                copy.attach(next);
+                NDArray copy;
+                if (a.getDevice().equals(target)) {
+                    copy = a.duplicate();
+                    copy.attach(next);
+                } else {
+                    copy = copyTo(a, target, next);
+                }
                 if (e.getValue().getName() != null) {
                     copy.setName(e.getValue().getName());
                 }
@@ -185,6 +190,26 @@ public final class WeightStore implements Resident, AutoCloseable {
         ownsArrays = true;
         arrays = moved;
         device = target;
+    }
+
+    /**
+     * A copy of {@code a} on another device, owned by {@code owner}. (DJL makes such a copy in a new child of
+     * {@code a}'s manager; that empty child is closed here, so repeated copies leave nothing behind in the weights'
+     * manager.)
+     */
+    public static NDArray copyTo(NDArray a, Device device, NDManager owner) {
+        NDArray copy = a.toDevice(device, false);
+        if (copy == a) {
+            copy = a.duplicate();
+            copy.attach(owner);
+            return copy;
+        }
+        NDManager made = copy.getManager();
+        copy.attach(owner);
+        if (made != a.getManager()) {
+            made.close();
+        }
+        return copy;
     }
 
     /** A read-only live map over this store: lookups see the arrays on their current device. */

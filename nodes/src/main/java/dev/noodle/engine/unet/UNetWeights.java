@@ -256,10 +256,7 @@ public final class UNetWeights implements AutoCloseable {
         NDArray here = a;
         ai.djl.Device home = home();
         if (!a.getDevice().equals(home)) {
-            here = a.toDevice(home, false); // streamed in for this layer
-            if (here != a) {
-                here.attach(holder);
-            }
+            here = WeightStore.copyTo(a, home, holder); // streamed in for this layer
         }
         NDArray c = precision.forCompute(here);
         if (c != here) {
