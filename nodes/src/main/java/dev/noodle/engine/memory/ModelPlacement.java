@@ -63,7 +63,11 @@ public final class ModelPlacement {
         this.emptyCache = emptyCache;
     }
 
-    /** Sets the VRAM settings the {@linkplain #shared shared} placements use (the host calls it once, at start). */
+    /**
+     * Sets the VRAM settings for {@linkplain #shared shared} placements made from now on ({@link
+     * dev.noodle.engine.runtime.Devices#choose} calls it with the host's options, before any model runs; a
+     * placement already made keeps its settings, as the models it tracks are on its device).
+     */
     public static void configure(VramSettings settings) {
         configured = java.util.Objects.requireNonNull(settings, "settings");
     }
