@@ -130,10 +130,7 @@ public final class WeightStore implements Resident, AutoCloseable {
 
     /** The array named {@code key} on the current device, or null when there is none. */
     public synchronized NDArray get(String key) {
-        if (closed) {
-            throw new IllegalStateException(name + " was closed");
-        }
-        return arrays.get(key);
+        return arrays.get(key); // after close: the freed array, whose shape can still be read, as before stores
     }
 
     /** Whether a weight is named {@code key}. */
@@ -235,7 +232,6 @@ public final class WeightStore implements Resident, AutoCloseable {
         if (ownsArrays && owner != null) {
             owner.close();
         }
-        arrays = Map.of();
     }
 
     @Override
