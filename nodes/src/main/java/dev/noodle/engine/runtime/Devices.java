@@ -48,8 +48,9 @@ public final class Devices {
             case CPU -> false;
             case GPU -> {
                 if (gpuCount() == 0) {
-                    throw new IllegalStateException(EngineOptions.DEVICE_PROPERTY + "=gpu but DJL sees no GPU;"
-                            + " install the CUDA PyTorch natives or use " + EngineOptions.DEVICE_PROPERTY + "=cpu");
+                    throw new IllegalStateException(EngineOptions.DEVICE_PROPERTY + "=gpu but DJL sees no GPU ("
+                            + EngineStatus.findings().cpuReason().orElse("no reason found") + "); ./noodle doctor"
+                            + " says more, or use " + EngineOptions.DEVICE_PROPERTY + "=cpu");
                 }
                 yield true;
             }
@@ -66,6 +67,10 @@ public final class Devices {
     }
 
     private static int gpuCount() {
+        // the first engine start decides which libtorch DJL loads (the CUDA one of ./noodle gpu install, or its own)
+        if (EngineStatus.problem().isPresent()) {
+            return 0;
+        }
         return Engine.getEngine("PyTorch").getGpuCount();
     }
 }
