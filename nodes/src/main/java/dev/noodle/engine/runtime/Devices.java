@@ -3,6 +3,8 @@ package dev.noodle.engine.runtime;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import dev.noodle.engine.memory.ModelPlacement;
+import dev.noodle.engine.memory.VramSettings;
 import java.util.Objects;
 
 /**
@@ -52,8 +54,9 @@ public final class Devices {
                 }
                 yield true;
             }
-            case AUTO -> gpuCount() > 0;
+            case AUTO -> options.vram().mode() != VramSettings.Mode.CPU && gpuCount() > 0;
         };
+        ModelPlacement.configure(options.vram());
         Device device = gpu ? Device.gpu() : Device.cpu();
         DataType dtype = switch (options.dtype()) {
             case FP32 -> DataType.FLOAT32;
