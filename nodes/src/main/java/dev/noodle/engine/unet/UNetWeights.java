@@ -38,9 +38,16 @@ public final class UNetWeights implements AutoCloseable {
     private final NDManager owner;
     private final WeightPrecision precision;
     private final EngineOptions options;
+    private final DataType fileType;
 
     private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision,
             EngineOptions options) {
+        this(config, arrays, owner, precision, options, precision.storage());
+    }
+
+    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision,
+            EngineOptions options, DataType fileType) {
+        this.fileType = fileType;
         this.config = config;
         this.arrays = Collections.unmodifiableMap(arrays);
         this.owner = owner;
@@ -131,7 +138,9 @@ public final class UNetWeights implements AutoCloseable {
             for (int i = 0; i < keys.size(); i++) {
                 arrays.put(keys.get(i), loaded[i]);
             }
-            return new UNetWeights(config, arrays, owner, precision, target.options());
+            boolean allHalf = keys.stream().allMatch(k -> s.info(k).dtype() == DType.F16);
+            return new UNetWeights(config, arrays, owner, precision, target.options(),
+                    widensOnce && allHalf ? DataType.FLOAT16 : precision.storage());
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -244,7 +253,7 @@ public final class UNetWeights implements AutoCloseable {
         }
         Map<String, NDArray> merged = new LinkedHashMap<>(arrays);
         merged.putAll(replacements);
-        return new UNetWeights(config, merged, replacementOwner, precision, options);
+        return new UNetWeights(config, merged, replacementOwner, precision, options, fileType);
     }
 
     /** The kernel choices (attention, group norm, convolution layout) of the target these weights were loaded for. */
@@ -255,6 +264,14 @@ public final class UNetWeights implements AutoCloseable {
     /** How the weights are stored and computed. */
     public WeightPrecision precision() {
         return precision;
+    }
+
+    /**
+     * The type the weights had in their file, which a save writes them back in: FLOAT16 for an fp16 file widened
+     * once at load (its values are exactly the file's), else the storage type.
+     */
+    public DataType fileType() {
+        return fileType;
     }
 
     /** The config these weights were checked against. */
