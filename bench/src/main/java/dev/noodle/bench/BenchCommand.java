@@ -171,10 +171,10 @@ public final class BenchCommand implements Callable<Integer> {
                 Timing step = cfgStep(c.unet(), s, target);
                 double flops = UNetFlops.forward(c.unet().config(), 2, s / 8, s / 8, 77);
                 out("CFG step at %d×%d (UNet, batch 2%s): %.2f s wall (%.0f%% of GEMM peak, %.2f TFLOP counted),"
-                                + " %.2f CPU-s (%.0f%% of GEMM per CPU-second)", s, s,
+                                + " %.2f CPU-s (%.0f%% of GEMM per CPU-second), %.2f GB first-touched", s, s,
                         sdxl ? ", SDXL conditioning, " + weightsLine(c.unet().weights().precision()) : "",
                         step.wall(), 100 * flops / step.wall() / gemm, flops / 1e12, step.cpu(),
-                        100 * flops / step.cpu() / peak.cpu());
+                        100 * flops / step.cpu() / peak.cpu(), step.faults() * 4096 / 1e9);
                 phasePeak(s + "² steps");
                 if (!noPreview && s == sizes[sizes.length - 1]) {
                     // the preview a sampler shows each step, beside that step measured above
@@ -281,8 +281,23 @@ public final class BenchCommand implements Callable<Integer> {
                 .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
-    /** Best wall time and the CPU time of that same run. */
-    record Timing(double wall, double cpu) {}
+    /** Best wall time and the CPU time of that same run, with the minor page faults it took (first touches). */
+    record Timing(double wall, double cpu, long faults) {
+        Timing(double wall, double cpu) {
+            this(wall, cpu, 0);
+        }
+    }
+
+    /** Minor page faults of this process so far (field 10 of /proc/self/stat), 0 where unknown. */
+    static long minorFaults() {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]);
+        } catch (IOException | RuntimeException notLinux) {
+            return 0;
+        }
+    }
 
     static double gemmFlops(Devices.Target target) {
         return gemm(target).wall();
@@ -359,10 +374,13 @@ public final class BenchCommand implements Callable<Integer> {
                     : null;
             double best = Double.MAX_VALUE;
             double cpu = 0;
-            for (int i = 0; i <= steps; i++) { // first one is the warm-up
+            long faults = 0;
+            int first = noWarmup ? 1 : 0;
+            for (int i = first; i <= Math.max(1, steps); i++) { // step 0 is the warm-up
                 try (NDManager step = m.newSubManager()) {
                     long t0 = System.nanoTime();
                     double c0 = cpuSeconds();
+                    long f0 = minorFaults();
                     NDArray eps = unet.forward(x, t, ctx, y);
                     eps.getFloat(0, 0, 0, 0);
                     eps.attach(step);
@@ -370,10 +388,11 @@ public final class BenchCommand implements Callable<Integer> {
                     if (i > 0 && wall < best) {
                         best = wall;
                         cpu = cpuSeconds() - c0;
+                        faults = minorFaults() - f0;
                     }
                 }
             }
-            return new Timing(best, cpu);
+            return new Timing(best, cpu, faults);
         }
     }
 
@@ -385,6 +404,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--no-baseline", description = "SDXL: skip the fp16-storage baseline rows.")
     boolean noBaseline;
+
+    @Option(names = "--no-warmup", description = "Time the first CFG step of each size instead of"
+            + " warming up with one (an SDXL 1024² step takes minutes on 2 cores; the baseline rows are timed the same"
+            + " way, so they stay comparable).")
+    boolean noWarmup;
 
     private long sdxlWeightBytes;
 
@@ -432,8 +456,9 @@ public final class BenchCommand implements Callable<Integer> {
                     Timing step = cfgStep(unet, s, target);
                     double flops = UNetFlops.forward(unet.config(), 2, s / 8, s / 8, 77);
                     out("baseline CFG step at %d×%d (UNet, batch 2), fp16 storage widened per layer: %.2f s wall (%.0f%%"
-                                    + " of GEMM peak), %.2f CPU-s (%.0f%% of GEMM per CPU-second)", s, s, step.wall(),
-                            100 * flops / step.wall() / peak.wall(), step.cpu(), 100 * flops / step.cpu() / peak.cpu());
+                                    + " of GEMM peak), %.2f CPU-s (%.0f%% of GEMM per CPU-second), %.2f GB first-touched",
+                            s, s, step.wall(), 100 * flops / step.wall() / peak.wall(), step.cpu(),
+                            100 * flops / step.cpu() / peak.cpu(), step.faults() * 4096 / 1e9);
                     phasePeak(s + "² baseline steps");
                 }
             }
