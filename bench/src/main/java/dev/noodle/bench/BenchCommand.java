@@ -41,12 +41,13 @@ import picocli.CommandLine;
  * {@code noodle bench}: engine figures on a full-size checkpoint, each beside its baseline measured in the same
  * run — fp32 GEMM throughput (the machine's peak), reading the file once (load baseline), checkpoint load,
  * seconds per CFG step (UNet at batch 2) at 256² and 512² with the fraction of GEMM peak reached, VAE decode, and
- * peak resident memory; with {@code --samplers}, a table of UNet evaluations per step and seconds per image for each
+ * peak resident memory (an SDXL checkpoint: steps at 768² and 1024², then the same steps with the UNet kept fp16 and
+ * widened per layer as the baseline); with {@code --samplers}, a table of UNet evaluations per step and seconds per image for each
  * sampler beside bare denoiser calls ({@link SamplerFamilyBench}). The {@code noodle} launcher runs it with this
  * module on the class path.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark the engine on a full-size SD 1.5-shaped checkpoint.")
+        description = "Benchmark the engine on a full-size SD 1.5- or SDXL-shaped checkpoint.")
 public final class BenchCommand implements Callable<Integer> {
     /** FLOPs of one SD VAE decode at 512² (≈2.5 TFLOP). */
     static final double VAE_FLOPS_512 = 2.5e12;
@@ -182,9 +183,14 @@ public final class BenchCommand implements Callable<Integer> {
                             .line(s, step.wall()));
                 }
             }
-            if (sdxl && !noBaseline) {
-                baselineSizes = c.unet().weights().precision().widens() ? new int[0]
-                        : baselineSizes != null ? baselineSizes : new int[] {sizes[sizes.length - 1]};
+            if (!sdxl || noBaseline) {
+                baselineSizes = null;
+            } else if (c.unet().weights().precision().widens()) {
+                out("(no fp16-storage baseline rows: the rows above already keep the UNet fp16, as the memory"
+                        + " available at load did not hold its fp32 copy; -Dnoodle.weights=fp32 forces it)");
+                baselineSizes = null;
+            } else if (baselineSizes == null) {
+                baselineSizes = new int[] {sizes[sizes.length - 1]};
             }
             if (!noVae) {
                 double vae = vaeDecode(c, 512, target);
@@ -197,15 +203,7 @@ public final class BenchCommand implements Callable<Integer> {
                 // the LoRA row is SD 1.5's: a rank-128 patch of every SDXL module holds a second copy of them
                 sdxlWeightBytes = fp32WeightBytes(checkpoint);
             } else {
-            Lora lora = LoraBench.syntheticLora(c.unet().config(), 128, false);
-            long p0 = System.nanoTime();
-            double pc0 = cpuSeconds();
-            try (UNetWeights patched = LoraPatcher.applyToUNet(c.unet().weights(),
-                    List.of(new LoraPatcher.Applied(lora, 1f, 1f)))) {
-                out("LoRA rank 128 patch (%d modules) on the full UNet: %.2f s wall, %.2f CPU-s", lora.modules().size(),
-                        (System.nanoTime() - p0) / 1e9, cpuSeconds() - pc0);
-            }
-            phasePeak("LoRA patch (the bench's synthetic LoRA is held on the Java heap)");
+                loraPatchRow(c);
             }
         }
         if (sdxlWeightBytes > 0) {
@@ -228,6 +226,19 @@ public final class BenchCommand implements Callable<Integer> {
         out("read file once into new memory of its size (what any loader does): %.2f s (%.2f GB/s); checkpoint load"
                 + " = %.2f× that (target ≤ 1.5×)", readNew, size / 1e9 / readNew, load / readNew);
         return 0;
+    }
+
+    /** SD 1.x: a rank-128 LoRA patch of every UNet module, after the generation's peak is taken. */
+    private void loraPatchRow(LoadedCheckpoint c) {
+        Lora lora = LoraBench.syntheticLora(c.unet().config(), 128, false);
+        long p0 = System.nanoTime();
+        double pc0 = cpuSeconds();
+        try (UNetWeights patched = LoraPatcher.applyToUNet(c.unet().weights(),
+                List.of(new LoraPatcher.Applied(lora, 1f, 1f)))) {
+            out("LoRA rank 128 patch (%d modules) on the full UNet: %.2f s wall, %.2f CPU-s", lora.modules().size(),
+                    (System.nanoTime() - p0) / 1e9, cpuSeconds() - pc0);
+        }
+        phasePeak("LoRA patch (the bench's synthetic LoRA is held on the Java heap)");
     }
 
     /** The sampler table: counts are exact, seconds are this machine's (each row beside the baseline row). */

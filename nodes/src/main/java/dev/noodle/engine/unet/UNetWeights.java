@@ -151,13 +151,13 @@ public final class UNetWeights implements AutoCloseable {
     // rethrown once all threads stopped (the caller closes the manager, freeing whatever was loaded)
     private static void parallel(int n, java.util.function.IntConsumer body) {
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure =
                 new java.util.concurrent.atomic.AtomicReference<>();
         Runnable worker = () -> {
             for (int i; failure.get() == null && (i = next.getAndIncrement()) < n; ) {
                 try {
                     body.accept(i);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     failure.compareAndSet(null, e);
                 }
             }
@@ -176,8 +176,11 @@ public final class UNetWeights implements AutoCloseable {
                 failure.compareAndSet(null, new IllegalStateException("interrupted while loading the UNet", e));
             }
         }
-        if (failure.get() != null) {
-            throw failure.get();
+        switch (failure.get()) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException(failure.get());
         }
     }
 
