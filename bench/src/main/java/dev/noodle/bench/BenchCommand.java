@@ -212,7 +212,14 @@ public final class BenchCommand implements Callable<Integer> {
                     sizes[sizes.length - 1], generationPeak / 1e9, (generationPeak - sdxlWeightBytes) / 1e9,
                     sdxlWeightBytes / 1e9);
             if (baselineSizes != null && baselineSizes.length > 0) {
-                fp16Baseline(target, peak);
+                try {
+                    fp16Baseline(target, peak);
+                } catch (OutOfMemoryError e) {
+                    // the fp16 arrays live in Java direct buffers, which count against -Xmx
+                    System.err.println("noodle bench: the fp16 baseline ran out of memory (" + e.getMessage()
+                            + "); give Java more with NOODLE_JAVA_OPTS=-Xmx20g, or skip it with --no-baseline.");
+                    return 1;
+                }
             }
             return 0;
         }
