@@ -19,6 +19,9 @@ import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineOptions;
 import dev.noodle.engine.runtime.TorchOps;
 import dev.noodle.engine.sampling.SamplerKind;
+import dev.noodle.engine.runtime.WeightPrecision;
+import dev.noodle.engine.unet.UNetFlops;
+import dev.noodle.engine.unet.UNetModel;
 import dev.noodle.engine.unet.UNetWeights;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,15 +41,14 @@ import picocli.CommandLine;
  * {@code noodle bench}: engine figures on a full-size checkpoint, each beside its baseline measured in the same
  * run — fp32 GEMM throughput (the machine's peak), reading the file once (load baseline), checkpoint load,
  * seconds per CFG step (UNet at batch 2) at 256² and 512² with the fraction of GEMM peak reached, VAE decode, and
- * peak resident memory; with {@code --samplers}, a table of UNet evaluations per step and seconds per image for each
+ * peak resident memory (an SDXL checkpoint: steps at 768² and 1024², then the same steps with the UNet kept fp16 and
+ * widened per layer as the baseline); with {@code --samplers}, a table of UNet evaluations per step and seconds per image for each
  * sampler beside bare denoiser calls ({@link SamplerFamilyBench}). The {@code noodle} launcher runs it with this
  * module on the class path.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark the engine on a full-size SD 1.5-shaped checkpoint.")
+        description = "Benchmark the engine on a full-size SD 1.5- or SDXL-shaped checkpoint.")
 public final class BenchCommand implements Callable<Integer> {
-    /** FLOPs of one SD 1.5 UNet pass for one image at 512² (≈0.80 TFLOP); scales with latent area. */
-    static final double UNET_FLOPS_512 = 0.80e12;
     /** FLOPs of one SD VAE decode at 512² (≈2.5 TFLOP). */
     static final double VAE_FLOPS_512 = 2.5e12;
 
@@ -55,8 +57,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + " python3 ../shared/tools/make_random_sd15.py --out bench-models).")
     Path checkpoint = Path.of("bench-models", "rnd-sd15.safetensors");
 
-    @Option(names = "--sizes", split = ",", description = "Image sizes for the step timing (default: 256,512).")
-    int[] sizes = {256, 512};
+    @Option(names = "--sizes", split = ",", description = "Image sizes for the step timing (default: 256,512; for an"
+            + " SDXL checkpoint 768,1024).")
+    int[] sizes;
 
     @Option(names = "--steps", description = "CFG steps timed per size after one warm-up (default: 1).")
     int steps = 1;
@@ -133,11 +136,24 @@ public final class BenchCommand implements Callable<Integer> {
         out("read file once into one reused buffer: %.2f s (%.2f GB, %.2f GB/s)", read, size / 1e9,
                 size / 1e9 / read);
         long t0 = System.nanoTime();
+        double loadCpu0 = cpuSeconds();
         double load;
-        try (LoadedCheckpoint c = CheckpointLoader.load(checkpoint, models, target, s -> { })) {
+        long[] unetBound = new long[2];
+        try (LoadedCheckpoint c = CheckpointLoader.load(checkpoint, models, target, s -> {
+            if (s.equals("binding UNet") || s.equals("binding text encoder")) {
+                unetBound[s.equals("binding UNet") ? 0 : 1] = System.nanoTime();
+            }
+        })) {
             load = (System.nanoTime() - t0) / 1e9;
             out("checkpoint load: %.2f s = %.2f× reading the file into one reused buffer (baseline into new memory"
-                    + " below)", load, load / read);
+                    + " below), %.2f CPU-s", load, load / read, cpuSeconds() - loadCpu0);
+            boolean sdxl = c.unet().config().hasLabelEmbedding();
+            if (sizes == null) {
+                sizes = sdxl ? new int[] {768, 1024} : new int[] {256, 512};
+            }
+            out("  UNet (%s, %,d parameters) %s: bound in %.2f s of it", c.info().family(),
+                    paramCount(c.unet().weights()), weightsLine(c.unet().weights().precision()),
+                    (unetBound[1] - unetBound[0]) / 1e9);
             out("resident after load: %.2f GB", ProcessMemory.rss() / 1e9);
             phasePeak("load");
             if (!controlnets.isEmpty()) {
@@ -153,17 +169,28 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
             for (int s : sizes) {
-                Timing step = cfgStep(c, s, target);
-                double flops = 2 * UNET_FLOPS_512 * (s / 512.0) * (s / 512.0);
-                out("CFG step at %d×%d (UNet, batch 2): %.2f s wall (%.0f%% of GEMM peak), %.2f CPU-s (%.0f%% of"
-                                + " GEMM per CPU-second)", s, s, step.wall(), 100 * flops / step.wall() / gemm, step.cpu(),
-                        100 * flops / step.cpu() / peak.cpu());
+                Timing step = cfgStep(c.unet(), s, target);
+                double flops = UNetFlops.forward(c.unet().config(), 2, s / 8, s / 8, 77);
+                out("CFG step at %d×%d (UNet, batch 2%s): %.2f s wall (%.0f%% of GEMM peak, %.2f TFLOP counted),"
+                                + " %.2f CPU-s (%.0f%% of GEMM per CPU-second), %.2f GB first-touched", s, s,
+                        sdxl ? ", SDXL conditioning, " + weightsLine(c.unet().weights().precision()) : "",
+                        step.wall(), 100 * flops / step.wall() / gemm, flops / 1e12, step.cpu(),
+                        100 * flops / step.cpu() / peak.cpu(), step.faults() * 4096 / 1e9);
                 phasePeak(s + "² steps");
                 if (!noPreview && s == sizes[sizes.length - 1]) {
                     // the preview a sampler shows each step, beside that step measured above
                     out("%s", dev.noodle.bench.engine.PreviewBench.measure(s, Math.max(1, steps), target)
                             .line(s, step.wall()));
                 }
+            }
+            if (!sdxl || noBaseline) {
+                baselineSizes = null;
+            } else if (c.unet().weights().precision().widens()) {
+                out("(no fp16-storage baseline rows: the rows above already keep the UNet fp16, as the memory"
+                        + " available at load did not hold its fp32 copy; -Dnoodle.weights=fp32 forces it)");
+                baselineSizes = null;
+            } else if (baselineSizes == null) {
+                baselineSizes = new int[] {sizes[sizes.length - 1]};
             }
             if (!noVae) {
                 double vae = vaeDecode(c, 512, target);
@@ -172,15 +199,29 @@ public final class BenchCommand implements Callable<Integer> {
             }
             // the memory target is the 512² generation (load, steps, decode); a LoRA patch comes on top
             generationPeak = maxPeak;
-            Lora lora = LoraBench.syntheticLora(c.unet().config(), 128, false);
-            long p0 = System.nanoTime();
-            double pc0 = cpuSeconds();
-            try (UNetWeights patched = LoraPatcher.applyToUNet(c.unet().weights(),
-                    List.of(new LoraPatcher.Applied(lora, 1f, 1f)))) {
-                out("LoRA rank 128 patch (%d modules) on the full UNet: %.2f s wall, %.2f CPU-s", lora.modules().size(),
-                        (System.nanoTime() - p0) / 1e9, cpuSeconds() - pc0);
+            if (sdxl) {
+                // the LoRA row is SD 1.5's: a rank-128 patch of every SDXL module holds a second copy of them
+                sdxlWeightBytes = fp32WeightBytes(checkpoint);
+            } else {
+                loraPatchRow(c);
             }
-            phasePeak("LoRA patch (the bench's synthetic LoRA is held on the Java heap)");
+        }
+        if (sdxlWeightBytes > 0) {
+            out("peak resident memory of the %d² generation (load, steps, VAE decode): %.2f GB = fp32 weights + %.2f GB"
+                    + " (UNet, text encoders and VAE as fp32: %.2f GB; target ≤ fp32 weights + 3 GB)",
+                    sizes[sizes.length - 1], generationPeak / 1e9, (generationPeak - sdxlWeightBytes) / 1e9,
+                    sdxlWeightBytes / 1e9);
+            if (baselineSizes != null && baselineSizes.length > 0) {
+                try {
+                    fp16Baseline(target, peak);
+                } catch (OutOfMemoryError e) {
+                    // the fp16 arrays live in Java direct buffers, which count against -Xmx
+                    System.err.println("noodle bench: the fp16 baseline ran out of memory (" + e.getMessage()
+                            + "); give Java more with NOODLE_JAVA_OPTS=-Xmx20g, or skip it with --no-baseline.");
+                    return 1;
+                }
+            }
+            return 0;
         }
         // the read baseline runs after the model is gone, so its buffers cannot add to the peak reported here
         out("peak resident memory of the 512² generation (load, steps, VAE decode): %.2f GB = file + %.2f GB"
@@ -192,6 +233,19 @@ public final class BenchCommand implements Callable<Integer> {
         out("read file once into new memory of its size (what any loader does): %.2f s (%.2f GB/s); checkpoint load"
                 + " = %.2f× that (target ≤ 1.5×)", readNew, size / 1e9 / readNew, load / readNew);
         return 0;
+    }
+
+    /** SD 1.x: a rank-128 LoRA patch of every UNet module, after the generation's peak is taken. */
+    private void loraPatchRow(LoadedCheckpoint c) {
+        Lora lora = LoraBench.syntheticLora(c.unet().config(), 128, false);
+        long p0 = System.nanoTime();
+        double pc0 = cpuSeconds();
+        try (UNetWeights patched = LoraPatcher.applyToUNet(c.unet().weights(),
+                List.of(new LoraPatcher.Applied(lora, 1f, 1f)))) {
+            out("LoRA rank 128 patch (%d modules) on the full UNet: %.2f s wall, %.2f CPU-s", lora.modules().size(),
+                    (System.nanoTime() - p0) / 1e9, cpuSeconds() - pc0);
+        }
+        phasePeak("LoRA patch (the bench's synthetic LoRA is held on the Java heap)");
     }
 
     /** The sampler table: counts are exact, seconds are this machine's (each row beside the baseline row). */
@@ -245,8 +299,23 @@ public final class BenchCommand implements Callable<Integer> {
                 .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
-    /** Best wall time and the CPU time of that same run. */
-    record Timing(double wall, double cpu) {}
+    /** Best wall time and the CPU time of that same run, with the minor page faults it took (first touches). */
+    record Timing(double wall, double cpu, long faults) {
+        Timing(double wall, double cpu) {
+            this(wall, cpu, 0);
+        }
+    }
+
+    /** Minor page faults of this process so far (field 10 of /proc/self/stat), 0 where unknown. */
+    static long minorFaults() {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]);
+        } catch (IOException | RuntimeException notLinux) {
+            return 0;
+        }
+    }
 
     static double gemmFlops(Devices.Target target) {
         return gemm(target).wall();
@@ -310,30 +379,107 @@ public final class BenchCommand implements Callable<Integer> {
         return seconds;
     }
 
-    private Timing cfgStep(LoadedCheckpoint c, int size, Devices.Target target) {
+    private Timing cfgStep(UNetModel unet, int size, Devices.Target target) {
         int h = size / 8;
         try (NDManager m = NDManager.newBaseManager(target.device())) {
             NDArray x = TorchOps.randn(m, 1, new Shape(2, 4, h, h)).toType(target.dtype(), false);
             NDArray t = m.create(new float[] {500f, 500f});
-            NDArray ctx = TorchOps.randn(m, 2, new Shape(2, 77, c.unet().config().contextDim()))
+            NDArray ctx = TorchOps.randn(m, 2, new Shape(2, 77, unet.config().contextDim()))
                     .toType(target.dtype(), false);
+            // SDXL: the pooled bigG embedding and six size numbers (SdxlConditioning's shapes), as a sampler passes
+            NDArray y = unet.config().hasLabelEmbedding()
+                    ? TorchOps.randn(m, 3, new Shape(2, unet.config().admInChannels())).toType(target.dtype(), false)
+                    : null;
             double best = Double.MAX_VALUE;
             double cpu = 0;
-            for (int i = 0; i <= steps; i++) { // first one is the warm-up
+            long faults = 0;
+            int first = noWarmup ? 1 : 0;
+            for (int i = first; i <= Math.max(1, steps); i++) { // step 0 is the warm-up
                 try (NDManager step = m.newSubManager()) {
                     long t0 = System.nanoTime();
                     double c0 = cpuSeconds();
-                    NDArray eps = c.unet().forward(x, t, ctx);
+                    long f0 = minorFaults();
+                    NDArray eps = unet.forward(x, t, ctx, y);
                     eps.getFloat(0, 0, 0, 0);
                     eps.attach(step);
                     double wall = (System.nanoTime() - t0) / 1e9;
                     if (i > 0 && wall < best) {
                         best = wall;
                         cpu = cpuSeconds() - c0;
+                        faults = minorFaults() - f0;
                     }
                 }
             }
-            return new Timing(best, cpu);
+            return new Timing(best, cpu, faults);
+        }
+    }
+
+    // ---- SDXL: the weights' precision, and the fp16-storage baseline in the same run ----
+
+    @Option(names = "--baseline-sizes", split = ",", description = "SDXL: sizes of the baseline rows with the UNet"
+            + " kept fp16 and widened per layer, timed after the main rows (default: the largest of --sizes).")
+    int[] baselineSizes;
+
+    @Option(names = "--no-baseline", description = "SDXL: skip the fp16-storage baseline rows.")
+    boolean noBaseline;
+
+    @Option(names = "--no-warmup", description = "Time the first CFG step of each size instead of"
+            + " warming up with one (an SDXL 1024² step takes minutes on 2 cores; the baseline rows are timed the same"
+            + " way, so they stay comparable).")
+    boolean noWarmup;
+
+    private long sdxlWeightBytes;
+
+    // what the checkpoint's weights (UNet, text encoders, VAE) take as fp32, from its header
+    private static long fp32WeightBytes(Path file) {
+        try (dev.noodle.engine.io.ModelFile src = dev.noodle.engine.io.ModelFiles.open(file)) {
+            long n = 0;
+            for (String k : src.keys()) {
+                if (src.info(k).dtype().isFloat()) {
+                    n += src.info(k).elementCount();
+                }
+            }
+            return 4 * n;
+        }
+    }
+
+    private static long paramCount(UNetWeights w) {
+        long n = 0;
+        for (String k : w.keys()) {
+            n += w.get(k).getShape().size();
+        }
+        return n;
+    }
+
+    private static String weightsLine(WeightPrecision p) {
+        return p.widens() ? "stored " + p.storage() + ", widened to " + p.compute() + " layer by layer on every step"
+                : "stored and computed as " + p.compute();
+    }
+
+    /**
+     * The old way, timed in the same run after the checkpoint is closed: the UNet alone loaded with its fp16
+     * weights kept fp16 and widened layer by layer on every step.
+     */
+    private void fp16Baseline(Devices.Target target, Timing peak) throws IOException {
+        Runtime.getRuntime().gc();
+        phasePeak("closing the checkpoint");
+        try (dev.noodle.engine.io.ModelFile src = dev.noodle.engine.io.ModelFiles.open(checkpoint)) {
+            var info = dev.noodle.engine.model.FamilyDetector.detect(src);
+            long t0 = System.nanoTime();
+            try (UNetModel unet = UNetModel.load(src.withPrefix(info.unetPrefix()), target,
+                    WeightPrecision.halfStorage())) {
+                out("baseline: UNet alone %s: bound in %.2f s", weightsLine(unet.weights().precision()),
+                        (System.nanoTime() - t0) / 1e9);
+                for (int s : baselineSizes) {
+                    Timing step = cfgStep(unet, s, target);
+                    double flops = UNetFlops.forward(unet.config(), 2, s / 8, s / 8, 77);
+                    out("baseline CFG step at %d×%d (UNet, batch 2), fp16 storage widened per layer: %.2f s wall (%.0f%%"
+                                    + " of GEMM peak), %.2f CPU-s (%.0f%% of GEMM per CPU-second), %.2f GB first-touched",
+                            s, s, step.wall(), 100 * flops / step.wall() / peak.wall(), step.cpu(),
+                            100 * flops / step.cpu() / peak.cpu(), step.faults() * 4096 / 1e9);
+                    phasePeak(s + "² baseline steps");
+                }
+            }
         }
     }
 

@@ -213,6 +213,27 @@ public final class SafetensorsFile implements ModelFile {
             readInto(e, out);
             return manager.create(out, new Shape(e.info().shape()), DataType.FLOAT32);
         }
+        if (e.info().dtype() == DType.F16 && compute == DataType.FLOAT32 && len > 0 && 2 * len < Integer.MAX_VALUE - 64
+                && ai.djl.Device.Type.CPU.equals(manager.getDevice().getDeviceType())) {
+            // widening an fp16 weight once at load: straight into the array's own native memory, no second copy
+            NDArray arr = manager.create(new Shape(e.info().shape()), DataType.FLOAT32);
+            ByteBuffer view = arr instanceof PtNDArray pt ? pt.toByteBuffer(true) : null;
+            if (view != null && view.isDirect() && view.capacity() == 2 * len) {
+                try {
+                    ByteBuffer raw = read(e);
+                    guarded(key, () -> {
+                        TensorCodec.toFloat32(raw, DType.F16, view.order(ByteOrder.nativeOrder()).asFloatBuffer(),
+                                what(key));
+                        return null;
+                    });
+                } catch (RuntimeException x) {
+                    arr.close();
+                    throw x;
+                }
+                return arr;
+            }
+            arr.close();
+        }
         return guarded(key, () -> TensorCodec.toNDArray(read(e), e.info().dtype(), e.info().shape(), manager,
                 compute, what(key)));
     }

@@ -6,6 +6,7 @@ import dev.noodle.engine.io.ModelFiles;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
 import dev.noodle.engine.runtime.Devices;
+import dev.noodle.engine.runtime.WeightPrecision;
 import dev.noodle.engine.sampling.ModelSampling;
 import dev.noodle.engine.sampling.PredictionType;
 import dev.noodle.engine.text.ClipConfig;
@@ -35,10 +36,34 @@ public final class CheckpointLoader {
 
     /**
      * About how many bytes of memory {@link #load} takes for {@code src} on {@code target}: the UNet in the precision
-     * it is stored in there (an all-fp16 UNet stays fp16 on the CPU), the text encoders and the VAE in the target's
-     * type. Read from the header alone.
+     * {@link #unetPrecision} chooses with the memory available now (an all-fp16 UNet on the CPU stays fp16 unless
+     * its fp32 copy fits), the text encoders and the VAE in the target's type. Read from the header alone.
      */
     public static long estimateBytes(ModelFile src, CheckpointInfo info, Devices.Target target) {
+        Counts c = counts(src, info);
+        int unetBytes = unetPrecision(c, target, WeightPrecision.availableMemory()).storage().getNumOfBytes();
+        return c.unet() * unetBytes + c.other() * target.dtype().getNumOfBytes();
+    }
+
+    /**
+     * How {@link #load} keeps {@code src}'s UNet on {@code target} when {@code availableBytes} are free
+     * ({@link WeightPrecision#chooseForLoad}): an all-fp16 UNet computed in fp32 is widened once at load when its
+     * fp32 copy, the other parts and a working margin fit (or the options force it), else kept fp16.
+     */
+    public static WeightPrecision unetPrecision(ModelFile src, CheckpointInfo info, Devices.Target target,
+            long availableBytes) {
+        return unetPrecision(counts(src, info), target, availableBytes);
+    }
+
+    private static WeightPrecision unetPrecision(Counts c, Devices.Target target, long availableBytes) {
+        return WeightPrecision.chooseForLoad(target, c.unetTypes(), c.unet(),
+                c.other() * target.dtype().getNumOfBytes(), availableBytes);
+    }
+
+    // float elements of the UNet (and their stored types) and of the text encoders and VAE, from the header
+    private record Counts(java.util.EnumSet<dev.noodle.engine.io.DType> unetTypes, long unet, long other) {}
+
+    private static Counts counts(ModelFile src, CheckpointInfo info) {
         java.util.EnumSet<dev.noodle.engine.io.DType> unetTypes = java.util.EnumSet.noneOf(dev.noodle.engine.io.DType.class);
         long unetCount = 0;
         long otherCount = 0;
@@ -56,8 +81,7 @@ public final class CheckpointLoader {
                 otherCount += t.elementCount();
             }
         }
-        int unetBytes = dev.noodle.engine.runtime.WeightPrecision.choose(target, unetTypes).storage().getNumOfBytes();
-        return unetCount * unetBytes + otherCount * target.dtype().getNumOfBytes();
+        return new Counts(unetTypes, unetCount, otherCount);
     }
 
     /** Describes an open checkpoint file as {@link #load} would bind it. */
@@ -92,7 +116,8 @@ public final class CheckpointLoader {
                     ? DemoVocabulary.tokenizer()
                     : ClipTokenizer.find(modelsRoot);
             status.accept("binding UNet");
-            UNetModel unet = UNetModel.load(src.withPrefix(info.unetPrefix()), target);
+            UNetModel unet = UNetModel.load(src.withPrefix(info.unetPrefix()), target,
+                    unetPrecision(src, info, target, WeightPrecision.availableMemory()));
             ClipTextModel clip = null;
             ClipTextModel clip2 = null;
             NDManager owner = NDManager.newBaseManager(target.device());

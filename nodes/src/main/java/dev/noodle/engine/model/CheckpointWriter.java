@@ -81,9 +81,42 @@ public final class CheckpointWriter {
                 parts.clip2() == null ? null : clipWeights(parts.clip2()));
     }
 
-    /** A loaded UNet's weights in their stored types. */
+    /**
+     * A loaded UNet's weights in their stored types; an fp16 file widened once at load is written back as F16 (its
+     * values are exactly fp16, so nothing is rounded).
+     */
     public static WeightSet unetWeights(UNetWeights unet) {
-        return WeightSet.ofArrays(unet.keys(), unet::get, "UNet");
+        WeightSet stored = WeightSet.ofArrays(unet.keys(), unet::get, "UNet");
+        if (unet.fileType() != ai.djl.ndarray.types.DataType.FLOAT16
+                || unet.precision().storage() == ai.djl.ndarray.types.DataType.FLOAT16) {
+            return stored;
+        }
+        return new WeightSet() {
+            @Override
+            public java.util.List<String> keys() {
+                return stored.keys();
+            }
+
+            @Override
+            public long[] shape(String key) {
+                return stored.shape(key);
+            }
+
+            @Override
+            public DType dtype(String key) {
+                return DType.F16;
+            }
+
+            @Override
+            public float[] floats(String key) {
+                return stored.floats(key);
+            }
+
+            @Override
+            public String describe() {
+                return stored.describe();
+            }
+        };
     }
 
     /** A loaded text encoder's parameters (Hugging Face names). */

@@ -20,10 +20,42 @@ import java.util.Properties;
  * @param groupNorm which group-norm implementation runs
  * @param convLayout the memory order of convolution operands
  * @param vram how models share GPU memory ({@code -Dnoodle.vram}, {@code -Dnoodle.reserve-vram})
+ * @param weights how fp16-stored weights are kept when computing in fp32 ({@link WeightPrecision#chooseForLoad})
  */
 public record EngineOptions(
         DeviceChoice device, DtypeChoice dtype, Attention.Mode attention, GroupNorm.Mode groupNorm,
-        ConvLayout convLayout, VramSettings vram) {
+        ConvLayout convLayout, VramSettings vram, WeightsChoice weights) {
+
+    /** How an fp16 checkpoint's weights are kept when the math runs in fp32 (the CPU). */
+    public enum WeightsChoice {
+        /** fp32 (widened once at load) when memory allows, else fp16 widened layer by layer on every step. */
+        AUTO,
+        /** Always widen once at load to fp32 (fastest steps, twice the memory of the fp16 weights). */
+        FP32,
+        /** Always keep fp16 and widen each layer's weights just before use (half the memory, slower steps). */
+        FP16
+    }
+
+    /** See {@link #DEVICE_PROPERTY}: {@code auto}, {@code fp32} or {@code fp16}. */
+    public static final String WEIGHTS_PROPERTY = "noodle.weights";
+
+    /** Options with the default VRAM settings and automatic weight storage. */
+    public EngineOptions(DeviceChoice device, DtypeChoice dtype, Attention.Mode attention, GroupNorm.Mode groupNorm,
+            ConvLayout convLayout) {
+        this(device, dtype, attention, groupNorm, convLayout, VramSettings.defaults(), WeightsChoice.AUTO);
+    }
+
+    /** Options with automatic weight storage. */
+    public EngineOptions(DeviceChoice device, DtypeChoice dtype, Attention.Mode attention, GroupNorm.Mode groupNorm,
+            ConvLayout convLayout, VramSettings vram) {
+        this(device, dtype, attention, groupNorm, convLayout, vram, WeightsChoice.AUTO);
+    }
+
+    /** Options with the default VRAM settings. */
+    public EngineOptions(DeviceChoice device, DtypeChoice dtype, Attention.Mode attention, GroupNorm.Mode groupNorm,
+            ConvLayout convLayout, WeightsChoice weights) {
+        this(device, dtype, attention, groupNorm, convLayout, VramSettings.defaults(), weights);
+    }
 
     /** Which device the engine asks for. */
     public enum DeviceChoice {
@@ -64,12 +96,7 @@ public record EngineOptions(
         Objects.requireNonNull(groupNorm, "groupNorm");
         Objects.requireNonNull(convLayout, "convLayout");
         Objects.requireNonNull(vram, "vram");
-    }
-
-    /** Options with the default VRAM settings. */
-    public EngineOptions(DeviceChoice device, DtypeChoice dtype, Attention.Mode attention, GroupNorm.Mode groupNorm,
-            ConvLayout convLayout) {
-        this(device, dtype, attention, groupNorm, convLayout, VramSettings.defaults());
+        Objects.requireNonNull(weights, "weights");
     }
 
     /** Automatic device and type, the fast kernels and channels-last convolutions. */
@@ -117,7 +144,15 @@ public record EngineOptions(
                 : GroupNorm.Mode.FAST;
         ConvLayout layout = Boolean.parseBoolean(p.getProperty(NCHW_PROPERTY)) ? ConvLayout.NCHW
                 : ConvLayout.CHANNELS_LAST;
-        return new EngineOptions(device, dtype, attention, groupNorm, layout, VramSettings.fromProperties(p));
+        String wt = value(p, WEIGHTS_PROPERTY, "auto");
+        WeightsChoice weights = switch (wt) {
+            case "fp32", "float32" -> WeightsChoice.FP32;
+            case "fp16", "float16" -> WeightsChoice.FP16;
+            case "auto", "" -> WeightsChoice.AUTO;
+            default -> throw new IllegalArgumentException(
+                    WEIGHTS_PROPERTY + " must be auto, fp32 or fp16, got '" + wt + "'");
+        };
+        return new EngineOptions(device, dtype, attention, groupNorm, layout, VramSettings.fromProperties(p), weights);
     }
 
     private static String value(Properties p, String name, String fallback) {
@@ -126,31 +161,36 @@ public record EngineOptions(
 
     /** A copy asking for {@code device}. */
     public EngineOptions withDevice(DeviceChoice device) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram, weights);
     }
 
     /** A copy computing in {@code dtype}. */
     public EngineOptions withDtype(DtypeChoice dtype) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram, weights);
     }
 
     /** A copy with another attention implementation. */
     public EngineOptions withAttention(Attention.Mode attention) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram, weights);
     }
 
     /** A copy with another group-norm implementation. */
     public EngineOptions withGroupNorm(GroupNorm.Mode groupNorm) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram, weights);
     }
 
     /** A copy with another convolution memory order. */
     public EngineOptions withConvLayout(ConvLayout convLayout) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram, weights);
     }
 
     /** A copy with other VRAM settings. */
     public EngineOptions withVram(VramSettings vram) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram, weights);
+    }
+
+    /** A copy with another weight storage choice. */
+    public EngineOptions withWeights(WeightsChoice weights) {
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram, weights);
     }
 }

@@ -54,6 +54,16 @@ public final class UNetModel implements AutoCloseable {
         return new UNetModel(UNetWeights.load(source, config, target));
     }
 
+    /**
+     * As {@link #load(TensorSource, Devices.Target)}, with the weights stored as {@code precision} says (an fp16
+     * file loaded as {@code uniform(FLOAT32)} is widened once here instead of on every step).
+     */
+    public static UNetModel load(TensorSource source, Devices.Target target,
+            dev.noodle.engine.runtime.WeightPrecision precision) {
+        UNetConfig config = UNetConfig.fromWeights(source);
+        return new UNetModel(UNetWeights.load(source, config, target, precision));
+    }
+
     /** A model over other weights of the same config (e.g. {@code weights().patched(...)}). */
     public UNetModel withWeights(UNetWeights patched) {
         if (!patched.config().equals(config)) {

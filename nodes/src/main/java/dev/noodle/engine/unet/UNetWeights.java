@@ -2,6 +2,7 @@ package dev.noodle.engine.unet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
@@ -27,8 +28,8 @@ import java.util.Set;
  * does not replace and owns only its replacements (how LoRA ΔW patches avoid copying the base weights).
  *
  * <p>Weights may be stored in a narrower type than the math runs in ({@link WeightPrecision}): on the CPU an fp16
- * checkpoint stays fp16 in memory and each weight is widened to fp32 by {@link #compute} just before its layer
- * uses it, so SDXL's UNet needs 5.1 GB of weights instead of 10.3 GB.
+ * checkpoint whose fp32 copy does not fit stays fp16 in memory and each weight is widened to fp32 by {@link #compute}
+ * just before its layer uses it, so SDXL's UNet needs 5.1 GB of weights instead of 10.3 GB.
  *
  * <p>Immutable and safe to read from several threads; never modify the arrays in place. Close to free the owned
  * arrays (closing a patched copy leaves the base weights alone).
@@ -39,9 +40,16 @@ public final class UNetWeights implements AutoCloseable {
     private final Map<String, NDArray> arrays; // live view over the stores
     private final WeightPrecision precision;
     private final EngineOptions options;
+    private final DataType fileType;
 
     private UNetWeights(UNetConfig config, List<WeightStore> stores, WeightPrecision precision,
             EngineOptions options) {
+        this(config, stores, precision, options, precision.storage());
+    }
+
+    private UNetWeights(UNetConfig config, List<WeightStore> stores, WeightPrecision precision,
+            EngineOptions options, DataType fileType) {
+        this.fileType = fileType;
         this.config = config;
         this.stores = List.copyOf(stores);
         this.stores.forEach(WeightStore::allowStreaming); // every UNet weight is read through compute()
@@ -109,19 +117,73 @@ public final class UNetWeights implements AutoCloseable {
         Map<String, long[]> expected = layout.shapes();
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
         try {
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            for (String k : expected.keySet()) {
-                NDArray a = s.load(k, owner, precision.storage());
+            List<String> keys = new ArrayList<>(expected.keySet());
+            NDArray[] loaded = new NDArray[keys.size()];
+            java.util.function.IntConsumer bindOne = i -> {
+                NDArray a = s.load(keys.get(i), owner, precision.storage());
                 // fp16 storage widened per layer keeps the plain layout: the widening reads it as stored
-                arrays.put(k, precision.storage() == precision.compute()
+                loaded[i] = precision.storage() == precision.compute()
                         ? convLayout(a, owner, target.options().convLayout())
-                        : a);
+                        : a;
+            };
+            boolean widensOnce = precision.storage() == DataType.FLOAT32
+                    && keys.stream().anyMatch(k -> s.info(k).dtype() == DType.F16);
+            if (widensOnce && Runtime.getRuntime().availableProcessors() > 1
+                    && ai.djl.Device.Type.CPU.equals(target.device().getDeviceType())) {
+                // widening an fp16 file once at load is CPU work: one tensor per core at a time
+                parallel(keys.size(), bindOne);
+            } else {
+                for (int i = 0; i < keys.size(); i++) {
+                    bindOne.accept(i);
+                }
             }
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                arrays.put(keys.get(i), loaded[i]);
+            }
+            boolean allHalf = keys.stream().allMatch(k -> s.info(k).dtype() == DType.F16);
             return new UNetWeights(config, List.of(new WeightStore("UNet (" + where + ")", arrays, owner)), precision,
-                    target.options());
+                    target.options(), widensOnce && allHalf ? DataType.FLOAT16 : precision.storage());
         } catch (RuntimeException e) {
             owner.close();
             throw e;
+        }
+    }
+
+    // runs body(0..n-1) on as many threads as there are cores, each taking the next index; the first failure is
+    // rethrown once all threads stopped (the caller closes the manager, freeing whatever was loaded)
+    private static void parallel(int n, java.util.function.IntConsumer body) {
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable worker = () -> {
+            for (int i; failure.get() == null && (i = next.getAndIncrement()) < n; ) {
+                try {
+                    body.accept(i);
+                } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e);
+                }
+            }
+        };
+        int threads = Math.min(n, Runtime.getRuntime().availableProcessors());
+        List<Thread> started = new ArrayList<>();
+        for (int t = 1; t < threads; t++) {
+            started.add(Thread.ofPlatform().name("noodle-widen-" + t).start(worker));
+        }
+        worker.run();
+        for (Thread t : started) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure.compareAndSet(null, new IllegalStateException("interrupted while loading the UNet", e));
+            }
+        }
+        switch (failure.get()) {
+            case null -> { }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException(failure.get());
         }
     }
 
@@ -199,7 +261,7 @@ public final class UNetWeights implements AutoCloseable {
         layers.add(new WeightStore("UNet patch (" + replacements.size() + " weights)", replacements, replacementOwner,
                 home()));
         layers.addAll(stores);
-        return new UNetWeights(config, layers, precision, options);
+        return new UNetWeights(config, layers, precision, options, fileType);
     }
 
     /**
@@ -223,6 +285,14 @@ public final class UNetWeights implements AutoCloseable {
     /** How the weights are stored and computed. */
     public WeightPrecision precision() {
         return precision;
+    }
+
+    /**
+     * The type the weights had in their file, which a save writes them back in: FLOAT16 for an fp16 file widened
+     * once at load (its values are exactly the file's), else the storage type.
+     */
+    public DataType fileType() {
+        return fileType;
     }
 
     /** The config these weights were checked against. */
