@@ -80,6 +80,7 @@ final class RunTimings implements RunListener {
                     lastImage = now;
                 }
             }
+            case RunEvent.NodeFailed f -> mark(node(f.nodeId()) + " (failed)", now);
             case RunEvent.RunFinished f -> mark("run end", now);
             default -> { }
         }
