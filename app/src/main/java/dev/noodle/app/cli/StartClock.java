@@ -7,8 +7,8 @@ import java.util.Optional;
 /**
  * When this process began, for {@code run --timings}: the moment {@code main()} was entered (read once, when
  * {@link #mainEntered()} is first called), the JVM process's start as the operating system records it, and the
- * {@code noodle} launcher script's own start, which the script passes as {@code NOODLE_LAUNCHED} (bash's
- * {@code EPOCHREALTIME}, seconds since the epoch with microseconds). Instants are placed on the
+ * {@code noodle} launcher script's own start, which the script passes as {@code NOODLE_LAUNCHED}: its pid and bash's
+ * {@code EPOCHREALTIME} (seconds since the epoch with microseconds), {@code PID:SECONDS}. Instants are placed on the
  * {@link System#nanoTime()} scale through the one wall-clock reading taken at {@code main()}.
  */
 public final class StartClock {
