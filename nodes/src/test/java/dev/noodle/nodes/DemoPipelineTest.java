@@ -39,6 +39,14 @@ import org.junit.jupiter.api.io.TempDir;
  * seed changes).
  */
 class DemoPipelineTest {
+    /**
+     * The golden image's tolerance when the engine computes in fp16 on a GPU (the default there): the CPU's
+     * (2 levels, mean 0.5) is rounding-level for fp32, and fp16 keeps 11 significant bits of every activation. Not
+     * yet measured on a GPU; {@code tools/gpu-check.sh} prints the differences found.
+     */
+    static final int FP16_MAX_DIFF = 12;
+    /** See {@link #FP16_MAX_DIFF}. */
+    static final double FP16_MEAN_DIFF = 1.5;
     @TempDir
     static Path dir;
 
@@ -211,7 +219,13 @@ class DemoPipelineTest {
                 }
             }
         }
-        assertTrue(worst <= 2, "demo image changed: max channel difference " + worst);
-        assertTrue(sum / (64.0 * 64 * 3) < 0.5, "demo image changed: mean difference " + sum / (64.0 * 64 * 3));
+        boolean fp16 = nodes.models().target().device().isGpu()
+                && nodes.models().target().dtype() == ai.djl.ndarray.types.DataType.FLOAT16;
+        int maxDiff = fp16 ? FP16_MAX_DIFF : 2;
+        double meanDiff = fp16 ? FP16_MEAN_DIFF : 0.5;
+        System.out.println("demo image vs golden: max channel difference " + worst + ", mean "
+                + sum / (64.0 * 64 * 3));
+        assertTrue(worst <= maxDiff, "demo image changed: max channel difference " + worst);
+        assertTrue(sum / (64.0 * 64 * 3) < meanDiff, "demo image changed: mean difference " + sum / (64.0 * 64 * 3));
     }
 }

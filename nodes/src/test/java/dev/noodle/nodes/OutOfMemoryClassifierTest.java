@@ -16,6 +16,10 @@ class OutOfMemoryClassifierTest {
         assertTrue(OutOfMemory.isEngineOutOfMemory(new RuntimeException("UNet step 3 failed",
                 new EngineException("CUDA out of memory. Tried to allocate 20.00 GiB (GPU 0; 79.15 GiB total"))));
         assertTrue(OutOfMemory.isEngineOutOfMemory(new EngineException("std::bad_alloc")));
+        // a GPU step that failed again after its retry keeps libtorch's exception as its cause, so the host frees
+        // its caches and models as for the CPU
+        assertTrue(OutOfMemory.isEngineOutOfMemory(new dev.noodle.engine.memory.GpuOutOfMemory("the GPU ran out",
+                new EngineException("CUDA out of memory. Tried to allocate 2.00 GiB"))));
     }
 
     @Test

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
         description = "A node-graph studio for Stable Diffusion. With no command, opens the editor.",
         subcommands = {RunCommand.class, SweepCommand.class, SoakCommand.class, ConvertCommand.class,
                 FetchTokenizerCommand.class, NodesCommand.class, dev.noodle.app.server.ServeCommand.class,
-                dev.noodle.app.server.WorkerCommand.class, ModelsCommand.class})
+                dev.noodle.app.server.WorkerCommand.class, ModelsCommand.class, DoctorCommand.class,
+                GpuCommand.class})
 public final class NoodleCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", description = "Workflow file to open in the editor.")
     Path workflow;

@@ -226,9 +226,15 @@ public final class LoraPatcher {
                 sum = sum == null ? d : sum.add(d);
             }
             NDArray w32 = w;
+            if (!w.getDevice().equals(owner.getDevice())) {
+                // a model patched before may have its patch and its base weights on different devices (one moved
+                // to CPU memory to make room on the GPU): every patch is made where the first weight is
+                w32 = dev.noodle.engine.memory.WeightStore.copyTo(w, owner.getDevice(), scope);
+            }
             if (dtype != DataType.FLOAT32) {
-                w32 = w.toType(DataType.FLOAT32, true);
-                w32.attach(scope);
+                NDArray widened = w32.toType(DataType.FLOAT32, true);
+                widened.attach(scope);
+                w32 = widened;
             }
             NDArray out = sum.add(w32); // in scope: the base array is only read
             if (dtype != DataType.FLOAT32) {

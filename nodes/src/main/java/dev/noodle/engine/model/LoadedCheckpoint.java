@@ -29,6 +29,19 @@ import java.nio.file.Path;
 public record LoadedCheckpoint(Path file, CheckpointInfo info, UNetModel unet, ClipTextModel clip,
         ClipTokenizer tokenizer, ClipEncoding encoding, AutoencoderKL vae, ModelSampling sampling, float latentScale, long weightBytes,
         NDManager owner, ClipTextModel clip2) implements AutoCloseable {
+    /** The weight stores of every part (UNet, text encoders, VAE), which move between GPU and CPU memory. */
+    public java.util.List<dev.noodle.engine.memory.WeightStore> stores() {
+        java.util.List<dev.noodle.engine.memory.WeightStore> all = new java.util.ArrayList<>(unet.weights().stores());
+        all.addAll(clip.stores());
+        if (clip2 != null) {
+            all.addAll(clip2.stores());
+        }
+        if (vae != null) {
+            all.add(vae.store());
+        }
+        return all;
+    }
+
     @Override
     public void close() {
         unet.close();

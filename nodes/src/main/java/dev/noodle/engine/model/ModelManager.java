@@ -1,5 +1,6 @@
 package dev.noodle.engine.model;
 
+import dev.noodle.engine.memory.ModelPlacement;
 import dev.noodle.engine.runtime.Devices;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -111,7 +112,7 @@ public final class ModelManager implements AutoCloseable {
             loadingNow = file;
             try {
                 status.accept("loading " + file.getFileName());
-                e = new Entry(CheckpointLoader.load(file, modelsRoot, target, status), file);
+                e = new Entry(loadOnTarget(file, status), file);
             } finally {
                 loadingNow = null;
             }
@@ -121,6 +122,19 @@ public final class ModelManager implements AutoCloseable {
         }
         e.leases++;
         return new Lease(key, e.checkpoint);
+    }
+
+    // on a GPU: room is made (idle models move to CPU memory) when the load runs out of memory, and the parts
+    // count towards the VRAM budget from now on
+    private LoadedCheckpoint loadOnTarget(Path file, Consumer<String> status) {
+        if (!target.device().isGpu()) {
+            return CheckpointLoader.load(file, modelsRoot, target, status);
+        }
+        ModelPlacement placement = ModelPlacement.shared(target.device());
+        LoadedCheckpoint ck = placement.loading(file.getFileName().toString(),
+                () -> CheckpointLoader.load(file, modelsRoot, target, status));
+        placement.track(ck.stores());
+        return ck;
     }
 
     private static String key(Path file) {

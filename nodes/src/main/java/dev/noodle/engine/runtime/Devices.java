@@ -3,6 +3,8 @@ package dev.noodle.engine.runtime;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import dev.noodle.engine.memory.ModelPlacement;
+import dev.noodle.engine.memory.VramSettings;
 import java.util.Objects;
 
 /**
@@ -46,13 +48,15 @@ public final class Devices {
             case CPU -> false;
             case GPU -> {
                 if (gpuCount() == 0) {
-                    throw new IllegalStateException(EngineOptions.DEVICE_PROPERTY + "=gpu but DJL sees no GPU;"
-                            + " install the CUDA PyTorch natives or use " + EngineOptions.DEVICE_PROPERTY + "=cpu");
+                    throw new IllegalStateException(EngineOptions.DEVICE_PROPERTY + "=gpu but DJL sees no GPU ("
+                            + EngineStatus.findings().cpuReason().orElse("no reason found") + "); ./noodle doctor"
+                            + " says more, or use " + EngineOptions.DEVICE_PROPERTY + "=cpu");
                 }
                 yield true;
             }
-            case AUTO -> gpuCount() > 0;
+            case AUTO -> options.vram().mode() != VramSettings.Mode.CPU && gpuCount() > 0;
         };
+        ModelPlacement.configure(options.vram());
         Device device = gpu ? Device.gpu() : Device.cpu();
         DataType dtype = switch (options.dtype()) {
             case FP32 -> DataType.FLOAT32;
@@ -63,6 +67,10 @@ public final class Devices {
     }
 
     private static int gpuCount() {
+        // the first engine start decides which libtorch DJL loads (the CUDA one of ./noodle gpu install, or its own)
+        if (EngineStatus.problem().isPresent()) {
+            return 0;
+        }
         return Engine.getEngine("PyTorch").getGpuCount();
     }
 }

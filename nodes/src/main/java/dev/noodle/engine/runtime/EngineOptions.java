@@ -1,5 +1,6 @@
 package dev.noodle.engine.runtime;
 
+import dev.noodle.engine.memory.VramSettings;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
@@ -18,10 +19,11 @@ import java.util.Properties;
  * @param attention which attention implementation runs
  * @param groupNorm which group-norm implementation runs
  * @param convLayout the memory order of convolution operands
+ * @param vram how models share GPU memory ({@code -Dnoodle.vram}, {@code -Dnoodle.reserve-vram})
  */
 public record EngineOptions(
         DeviceChoice device, DtypeChoice dtype, Attention.Mode attention, GroupNorm.Mode groupNorm,
-        ConvLayout convLayout) {
+        ConvLayout convLayout, VramSettings vram) {
 
     /** Which device the engine asks for. */
     public enum DeviceChoice {
@@ -61,6 +63,13 @@ public record EngineOptions(
         Objects.requireNonNull(attention, "attention");
         Objects.requireNonNull(groupNorm, "groupNorm");
         Objects.requireNonNull(convLayout, "convLayout");
+        Objects.requireNonNull(vram, "vram");
+    }
+
+    /** Options with the default VRAM settings. */
+    public EngineOptions(DeviceChoice device, DtypeChoice dtype, Attention.Mode attention, GroupNorm.Mode groupNorm,
+            ConvLayout convLayout) {
+        this(device, dtype, attention, groupNorm, convLayout, VramSettings.defaults());
     }
 
     /** Automatic device and type, the fast kernels and channels-last convolutions. */
@@ -74,7 +83,8 @@ public record EngineOptions(
      * ({@code auto}, {@code cpu}, {@code gpu}/{@code cuda}), {@code noodle.dtype} ({@code auto}, {@code fp32}/{@code
      * float32}, {@code fp16}/{@code float16}), {@code noodle.attention} ({@code fast}/{@code sdpa}, {@code
      * fallback}/{@code djl}), {@code noodle.groupnorm} ({@code fallback} selects the pure-DJL path, anything else the
-     * fast one) and {@code noodle.nchw} ({@code true} for the plain layout).
+     * fast one), {@code noodle.nchw} ({@code true} for the plain layout) and the VRAM settings
+     * ({@link VramSettings#fromProperties}).
      *
      * @throws IllegalArgumentException naming the property and its accepted values when one is not understood
      */
@@ -107,7 +117,7 @@ public record EngineOptions(
                 : GroupNorm.Mode.FAST;
         ConvLayout layout = Boolean.parseBoolean(p.getProperty(NCHW_PROPERTY)) ? ConvLayout.NCHW
                 : ConvLayout.CHANNELS_LAST;
-        return new EngineOptions(device, dtype, attention, groupNorm, layout);
+        return new EngineOptions(device, dtype, attention, groupNorm, layout, VramSettings.fromProperties(p));
     }
 
     private static String value(Properties p, String name, String fallback) {
@@ -116,26 +126,31 @@ public record EngineOptions(
 
     /** A copy asking for {@code device}. */
     public EngineOptions withDevice(DeviceChoice device) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
     }
 
     /** A copy computing in {@code dtype}. */
     public EngineOptions withDtype(DtypeChoice dtype) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
     }
 
     /** A copy with another attention implementation. */
     public EngineOptions withAttention(Attention.Mode attention) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
     }
 
     /** A copy with another group-norm implementation. */
     public EngineOptions withGroupNorm(GroupNorm.Mode groupNorm) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
     }
 
     /** A copy with another convolution memory order. */
     public EngineOptions withConvLayout(ConvLayout convLayout) {
-        return new EngineOptions(device, dtype, attention, groupNorm, convLayout);
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
+    }
+
+    /** A copy with other VRAM settings. */
+    public EngineOptions withVram(VramSettings vram) {
+        return new EngineOptions(device, dtype, attention, groupNorm, convLayout, vram);
     }
 }

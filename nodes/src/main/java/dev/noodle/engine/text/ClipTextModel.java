@@ -14,6 +14,8 @@ import ai.djl.nn.norm.LayerNorm;
 import dev.noodle.engine.io.TensorSource;
 import dev.noodle.engine.io.WeightLayout;
 import dev.noodle.engine.keys.KeyNames;
+import dev.noodle.engine.memory.ModelPlacement;
+import dev.noodle.engine.memory.WeightStore;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -46,14 +48,14 @@ public final class ClipTextModel implements AutoCloseable {
     public static final String PROJECTION_KEY = KeyNames.HF_TEXT_PROJECTION;
 
     private final ClipConfig config;
-    private final NDManager weights;
-    private final Map<String, NDArray> params;
+    private final List<WeightStore> stores; // front first: a patched copy's replacements, then the shared weights
+    private final Map<String, NDArray> params; // live view over the stores
     private final DataType dtype;
 
-    private ClipTextModel(ClipConfig config, NDManager weights, Map<String, NDArray> params, DataType dtype) {
+    private ClipTextModel(ClipConfig config, List<WeightStore> stores, DataType dtype) {
         this.config = config;
-        this.weights = weights;
-        this.params = params;
+        this.stores = List.copyOf(stores);
+        this.params = WeightStore.layered(this.stores);
         this.dtype = dtype;
     }
 
@@ -123,7 +125,8 @@ public final class ClipTextModel implements AutoCloseable {
                 a.setName(key);
                 params.put(key, a);
             }
-            return new ClipTextModel(config, manager, params, dtype);
+            return new ClipTextModel(config, List.of(new WeightStore("text encoder (" + source.describe() + ")",
+                    params, manager)), dtype);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -149,16 +152,31 @@ public final class ClipTextModel implements AutoCloseable {
      * array with this model. The copy owns only {@code owner}: closing it leaves this model's weights alone.
      */
     public ClipTextModel withParameters(Map<String, NDArray> replacements, NDManager owner) {
-        Map<String, NDArray> merged = new LinkedHashMap<>(params);
         for (Map.Entry<String, NDArray> e : replacements.entrySet()) {
             NDArray old = params.get(e.getKey());
             if (old == null || !old.getShape().equals(e.getValue().getShape())) {
                 throw new IllegalArgumentException("cannot replace CLIP parameter '" + e.getKey() + "' "
                         + (old == null ? "(no such key)" : old.getShape()) + " with " + e.getValue().getShape());
             }
-            merged.put(e.getKey(), e.getValue());
         }
-        return new ClipTextModel(config, owner, merged, dtype);
+        List<WeightStore> layers = new ArrayList<>();
+        layers.add(new WeightStore("text encoder patch (" + replacements.size() + " weights)", replacements, owner,
+                home()));
+        layers.addAll(stores);
+        return new ClipTextModel(config, layers, dtype);
+    }
+
+    /**
+     * The stores this model reads, front first: for a patched copy its replacements and then the weights it shares.
+     * An encode moves them to the GPU first ({@link ModelPlacement}).
+     */
+    public List<WeightStore> stores() {
+        return stores;
+    }
+
+    /** The device the model computes on (where it was loaded; its weights may be in CPU memory for now). */
+    public Device home() {
+        return stores.get(0).home();
     }
 
     /** The model's hyper-parameters. */
@@ -188,6 +206,13 @@ public final class ClipTextModel implements AutoCloseable {
      */
     public ClipOutput encodeChunks(NDManager out, List<PromptTokens.Chunk> chunks, int stopAtLayer,
             boolean applyFinalNorm) {
+        // on a GPU the weights move in first, with one retry after running out of memory; on the CPU it runs as is
+        return ModelPlacement.onHome("text encode of " + chunks.size() + " chunk(s)", stores, 0,
+                () -> encodeChunksHere(out, chunks, stopAtLayer, applyFinalNorm));
+    }
+
+    private ClipOutput encodeChunksHere(NDManager out, List<PromptTokens.Chunk> chunks, int stopAtLayer,
+            boolean applyFinalNorm) {
         if (stopAtLayer >= 0 || stopAtLayer < -config.layers()) {
             throw new IllegalArgumentException("stopAtLayer must be between -1 (last layer) and -" + config.layers()
                     + ", was " + stopAtLayer);
@@ -197,7 +222,7 @@ public final class ClipTextModel implements AutoCloseable {
         }
         int b = chunks.size();
         int t = chunks.get(0).ids().length;
-        try (NDManager scope = out.newSubManager(weights.getDevice())) {
+        try (NDManager scope = out.newSubManager(home())) {
             NDArray x = embed(scope, chunks, t); // [B, T, D]
             NDArray mask = causalMask(scope, t); // [T, T]
             int keep = config.layers() + stopAtLayer; // index of the block whose output is returned
@@ -240,7 +265,7 @@ public final class ClipTextModel implements AutoCloseable {
             batch.add(prompt.empty());
         }
         int k = prompt.chunks().size();
-        try (NDManager scope = out.newSubManager(weights.getDevice())) {
+        try (NDManager scope = out.newSubManager(home())) {
             ClipOutput all = encodeChunks(scope, batch, stopAtLayer, applyFinalNorm);
             NDArray z = all.hidden().get("0:" + k); // [k, T, D]
             if (weighted) {
@@ -282,7 +307,7 @@ public final class ClipTextModel implements AutoCloseable {
      */
     public ClipOutput encodeA1111(NDManager out, PromptTokens prompt, int stopAtLayer, boolean applyFinalNorm) {
         int k = prompt.chunks().size();
-        try (NDManager scope = out.newSubManager(weights.getDevice())) {
+        try (NDManager scope = out.newSubManager(home())) {
             ClipOutput all = encodeChunks(scope, prompt.chunks(), stopAtLayer, applyFinalNorm);
             NDArray z = all.hidden(); // [k, T, D]
             int t = (int) z.getShape().get(1);
@@ -417,6 +442,6 @@ public final class ClipTextModel implements AutoCloseable {
     /** Releases the weights. */
     @Override
     public void close() {
-        weights.close();
+        stores.get(0).close();
     }
 }

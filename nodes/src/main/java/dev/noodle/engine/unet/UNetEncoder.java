@@ -58,7 +58,7 @@ public final class UNetEncoder {
         UNetConfig config = weights.config();
         UNetLayout layout = UNetLayout.of(config);
         DataType dtype = weights.precision().compute();
-        ai.djl.Device device = weights.get("time_embed.0.weight").getDevice();
+        ai.djl.Device device = weights.home();
         try (NDManager run = x.getManager().newSubManager(device)) {
             UNetBlocks blocks = new UNetBlocks(weights, weights.options().attention(), null, run);
             Ops ops = new Ops() {

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.memory.InferenceMemory;
+import dev.noodle.engine.memory.ModelPlacement;
 import dev.noodle.engine.runtime.Attention;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.Scopes;
@@ -43,7 +45,7 @@ public final class UNetModel implements AutoCloseable {
         this.weights = weights;
         this.layout = UNetLayout.of(config);
         this.dtype = weights.precision().compute();
-        this.device = weights.get("out.2.weight").getDevice();
+        this.device = weights.home();
     }
 
     /** Reads the config from the weights' keys and shapes, checks and loads them onto the target. */
@@ -144,6 +146,16 @@ public final class UNetModel implements AutoCloseable {
     public NDArray forward(NDArray x, NDArray timesteps, NDArray context, NDArray y, Attention.Mode attention,
             UNetPatches patches) {
         checkInputs(x, timesteps, context, y);
+        Shape xs = x.getShape();
+        long work = InferenceMemory.denoise(xs.get(0), xs.get(2), xs.get(3), dtype.getNumOfBytes());
+        // on a GPU the weights move in first (and other models out when they would not fit), with one retry
+        // after running out of memory; on the CPU this runs the pass directly
+        return ModelPlacement.onHome("UNet pass on " + xs, weights.stores(), work,
+                () -> forwardHere(x, timesteps, context, y, attention, patches));
+    }
+
+    private NDArray forwardHere(NDArray x, NDArray timesteps, NDArray context, NDArray y, Attention.Mode attention,
+            UNetPatches patches) {
         UNetPatches p = patches == null ? UNetPatches.NONE : patches;
         ControlResiduals control = p.control();
         NDManager caller = x.getManager();

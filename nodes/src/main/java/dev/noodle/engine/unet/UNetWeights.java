@@ -6,6 +6,8 @@ import dev.noodle.engine.io.DType;
 import dev.noodle.engine.io.ModelFormatException;
 import dev.noodle.engine.io.TensorSource;
 import dev.noodle.engine.io.WeightLayout;
+import dev.noodle.engine.memory.ModelPlacement;
+import dev.noodle.engine.memory.WeightStore;
 import dev.noodle.engine.runtime.ConvLayout;
 import dev.noodle.engine.runtime.Devices;
 import dev.noodle.engine.runtime.EngineOptions;
@@ -33,16 +35,17 @@ import java.util.Set;
  */
 public final class UNetWeights implements AutoCloseable {
     private final UNetConfig config;
-    private final Map<String, NDArray> arrays;
-    private final NDManager owner;
+    private final List<WeightStore> stores; // front first: a patched copy's replacements, then the weights it shares
+    private final Map<String, NDArray> arrays; // live view over the stores
     private final WeightPrecision precision;
     private final EngineOptions options;
 
-    private UNetWeights(UNetConfig config, Map<String, NDArray> arrays, NDManager owner, WeightPrecision precision,
+    private UNetWeights(UNetConfig config, List<WeightStore> stores, WeightPrecision precision,
             EngineOptions options) {
         this.config = config;
-        this.arrays = Collections.unmodifiableMap(arrays);
-        this.owner = owner;
+        this.stores = List.copyOf(stores);
+        this.stores.forEach(WeightStore::allowStreaming); // every UNet weight is read through compute()
+        this.arrays = WeightStore.layered(this.stores);
         this.precision = precision;
         this.options = options;
     }
@@ -114,7 +117,8 @@ public final class UNetWeights implements AutoCloseable {
                         ? convLayout(a, owner, target.options().convLayout())
                         : a);
             }
-            return new UNetWeights(config, arrays, owner, precision, target.options());
+            return new UNetWeights(config, List.of(new WeightStore("UNet (" + where + ")", arrays, owner)), precision,
+                    target.options());
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -169,7 +173,7 @@ public final class UNetWeights implements AutoCloseable {
         Map<String, long[]> actual = new LinkedHashMap<>();
         arrays.forEach((k, v) -> actual.put(k, v.getShape().getShape()));
         layout(config).check(actual, "in-memory UNet weights");
-        return new UNetWeights(config, new LinkedHashMap<>(arrays), owner, precision, options);
+        return new UNetWeights(config, List.of(new WeightStore("UNet", arrays, owner)), precision, options);
     }
 
     /**
@@ -191,9 +195,24 @@ public final class UNetWeights implements AutoCloseable {
         if (!problems.isEmpty()) {
             throw new ModelFormatException("Cannot patch the UNet: " + String.join("; ", problems));
         }
-        Map<String, NDArray> merged = new LinkedHashMap<>(arrays);
-        merged.putAll(replacements);
-        return new UNetWeights(config, merged, replacementOwner, precision, options);
+        List<WeightStore> layers = new ArrayList<>();
+        layers.add(new WeightStore("UNet patch (" + replacements.size() + " weights)", replacements, replacementOwner,
+                home()));
+        layers.addAll(stores);
+        return new UNetWeights(config, layers, precision, options);
+    }
+
+    /**
+     * The stores these weights read, front first: for a patched copy its replacements and then the stores it
+     * shares. A step moves them all to the GPU before the model runs ({@link ModelPlacement}).
+     */
+    public List<WeightStore> stores() {
+        return stores;
+    }
+
+    /** The device the model computes on (where the weights were loaded; they may be in CPU memory for now). */
+    public ai.djl.Device home() {
+        return stores.get(0).home();
     }
 
     /** The kernel choices (attention, group norm, convolution layout) of the target these weights were loaded for. */
@@ -213,7 +232,7 @@ public final class UNetWeights implements AutoCloseable {
 
     /** All keys (relative to {@value UNetConfig#PREFIX}). */
     public Set<String> keys() {
-        return arrays.keySet();
+        return Collections.unmodifiableSet(arrays.keySet());
     }
 
     /** The stored array (in the storage type) for a relative key such as {@code out.2.weight}. */
@@ -226,14 +245,21 @@ public final class UNetWeights implements AutoCloseable {
     }
 
     /**
-     * The array for a key in the compute type: the stored array when it already is, else a widened copy owned by
-     * {@code holder} (and by the current {@link ai.djl.ndarray.NDScope}, which frees it when the layer's scope
-     * ends). The stored arrays' manager never gains arrays, so a forgotten scope cannot leak into the weights.
+     * The array for a key in the compute type on the device the model computes on: the stored array when it already
+     * is, else a copy owned by {@code holder} (and by the current {@link ai.djl.ndarray.NDScope}, which frees it when
+     * the layer's scope ends): widened from fp16, or copied in from CPU memory when the weights are too big for the
+     * GPU and run layer by layer ({@link ModelPlacement}). The stored arrays' manager never gains arrays, so a
+     * forgotten scope cannot leak into the weights.
      */
     public NDArray compute(String key, NDManager holder) {
         NDArray a = get(key);
-        NDArray c = precision.forCompute(a);
-        if (c != a) {
+        NDArray here = a;
+        ai.djl.Device home = home();
+        if (!a.getDevice().equals(home)) {
+            here = WeightStore.copyTo(a, home, holder); // streamed in for this layer
+        }
+        NDArray c = precision.forCompute(here);
+        if (c != here) {
             c.attach(holder);
         }
         return c;
@@ -251,10 +277,9 @@ public final class UNetWeights implements AutoCloseable {
                 .withAdvice("Check that the file is a Stable Diffusion 1.x/2.x/XL checkpoint and is not truncated.");
     }
 
+    /** Closes the arrays this object owns: all of them, or a patched copy's replacements only. */
     @Override
     public void close() {
-        if (owner != null) {
-            owner.close();
-        }
+        stores.get(0).close();
     }
 }

@@ -5,8 +5,13 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import dev.noodle.engine.io.TensorSource;
+import dev.noodle.engine.memory.InferenceMemory;
+import dev.noodle.engine.memory.ModelPlacement;
+import dev.noodle.engine.memory.WeightStore;
 import dev.noodle.engine.runtime.EngineOptions;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -24,14 +29,14 @@ public final class AutoencoderKL implements Vae {
 
     private final VaeConfig config;
     private final float scaleFactor;
-    private final NDManager manager;
+    private final WeightStore store;
     private final VaeNetwork network;
     private final boolean owner;
 
-    private AutoencoderKL(VaeConfig config, float scaleFactor, NDManager manager, VaeNetwork network, boolean owner) {
+    private AutoencoderKL(VaeConfig config, float scaleFactor, WeightStore store, VaeNetwork network, boolean owner) {
         this.config = config;
         this.scaleFactor = scaleFactor;
-        this.manager = manager;
+        this.store = store;
         this.network = network;
         this.owner = owner;
     }
@@ -55,8 +60,8 @@ public final class AutoencoderKL implements Vae {
             EngineOptions options) {
         NDManager m = parent.newSubManager();
         try {
-            Map<String, NDArray> weights = VaeWeights.bind(vae, config, m);
-            return new AutoencoderKL(config, scaleFactor, m, new VaeNetwork(config, weights, options), true);
+            WeightStore store = new WeightStore("VAE (" + vae.describe() + ")", VaeWeights.bind(vae, config, m), m);
+            return new AutoencoderKL(config, scaleFactor, store, new VaeNetwork(config, store.view(), options), true);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -76,7 +81,12 @@ public final class AutoencoderKL implements Vae {
 
     /** A view of this VAE with another latent scale factor, sharing the weights (closing it frees nothing). */
     public AutoencoderKL withScaleFactor(float scale) {
-        return new AutoencoderKL(config, scale, manager, network, false);
+        return new AutoencoderKL(config, scale, store, network, false);
+    }
+
+    /** The weights, which move to the GPU before a decode or encode there ({@link ModelPlacement}). */
+    public WeightStore store() {
+        return store;
     }
 
     /** Parameter names in the LDM layout without prefix ({@code decoder.conv_in.weight}), in module order. */
@@ -119,8 +129,9 @@ public final class AutoencoderKL implements Vae {
     @Override
     public NDArray decode(NDArray latent) {
         checkRank(latent, config.embedDim(), "latent");
-        NDArray raw = perSample(latent, this::decodeRaw);
-        return toUnit(raw);
+        Shape s = latent.getShape();
+        return onHome("VAE decode of " + s, InferenceMemory.vaeDecode(s.get(2), s.get(3), elementBytes()),
+                () -> toUnit(perSample(latent, this::decodeRaw)));
     }
 
     /**
@@ -133,7 +144,9 @@ public final class AutoencoderKL implements Vae {
     public NDArray encode(NDArray image) {
         checkRank(image, config.inChannels(), "image");
         checkMultiple(image);
-        return perSample(image, this::encodeScaled);
+        Shape s = image.getShape();
+        return onHome("VAE encode of " + s, InferenceMemory.vaeEncode(s.get(2), s.get(3), elementBytes()),
+                () -> perSample(image, this::encodeScaled));
     }
 
     /**
@@ -149,8 +162,11 @@ public final class AutoencoderKL implements Vae {
     public NDArray decodeTiled(NDArray latent, int tileSize, int overlap) {
         checkRank(latent, config.embedDim(), "latent");
         int f = config.downscale();
-        NDArray sum = TiledScale.threeTilings(latent, this::decodeRaw, tileSize, overlap, f, config.outChannels(), false);
-        return toUnit(sum);
+        Shape s = latent.getShape();
+        long work = InferenceMemory.vaeDecode(Math.min(s.get(2), tileSize), Math.min(s.get(3), tileSize),
+                elementBytes());
+        return onHome("tiled VAE decode of " + s, work, () -> toUnit(TiledScale.threeTilings(latent,
+                this::decodeRaw, tileSize, overlap, f, config.outChannels(), false)));
     }
 
     /**
@@ -171,7 +187,20 @@ public final class AutoencoderKL implements Vae {
             throw new IllegalArgumentException("tile size " + tileSize + " must be a multiple of " + 2 * f
                     + " and overlap " + overlap + " a multiple of " + f);
         }
-        return TiledScale.threeTilings(image, this::encodeScaled, tileSize, overlap, 1.0 / f, config.embedDim(), true);
+        Shape s = image.getShape();
+        long work = InferenceMemory.vaeEncode(Math.min(s.get(2), tileSize), Math.min(s.get(3), tileSize),
+                elementBytes());
+        return onHome("tiled VAE encode of " + s, work, () -> TiledScale.threeTilings(image, this::encodeScaled,
+                tileSize, overlap, 1.0 / f, config.embedDim(), true));
+    }
+
+    // on a GPU the weights move in first, with one retry after running out of memory; on the CPU it runs as is
+    private NDArray onHome(String step, long work, java.util.function.Supplier<NDArray> body) {
+        return ModelPlacement.onHome(step, List.of(store), work, body);
+    }
+
+    private int elementBytes() {
+        return network.weight("decoder.conv_in.weight").getDataType().getNumOfBytes();
     }
 
     /** Unscaled decoder output, about [-1, 1]: latent [b, embed, h, w] → [b, 3, f·h, f·w]. */
@@ -234,7 +263,7 @@ public final class AutoencoderKL implements Vae {
     @Override
     public void close() {
         if (owner) {
-            manager.close();
+            store.close();
         }
     }
 }
