@@ -87,9 +87,6 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         RunTimings clock = timings ? new RunTimings(System.getenv("NOODLE_LAUNCHED")) : null;
-        if (!showForm) {
-            NoodleNodes.startEngine(); // loads while the workflow is read and checked
-        }
         RunSetup setup = RunSetup.open(file, models, out, extraModelPaths, disableCustomNodes);
         mark(clock, "command line, folders, node set");
         if (setup == null) {

@@ -111,17 +111,6 @@ public final class NoodleNodes implements AutoCloseable {
                 engineProblem.orElse(null), registry, packs);
     }
 
-    /**
-     * Starts loading the engine (libtorch, about a second) on a background thread, so a front end can read and check
-     * its workflow meanwhile; {@link #create} then waits for it. Whether it loads, and the message when it does not,
-     * are the same as without this call (bad-inputs R6). Safe to call more than once.
-     */
-    public static void startEngine() {
-        Thread t = new Thread(EngineStatus::problem, "noodle-engine-start");
-        t.setDaemon(true); // a run refused before it needs the engine does not wait for it to exit
-        t.start();
-    }
-
     /** Why the engine cannot run workflows here, if it cannot (the app stays usable for editing). */
     public Optional<String> engineProblem() {
         return Optional.ofNullable(engineProblem);
