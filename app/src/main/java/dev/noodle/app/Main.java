@@ -15,6 +15,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        dev.noodle.app.cli.StartClock.mainEntered();
         quietLibraries(java.util.Arrays.asList(args).contains("--debug"));
         int code = NoodleCommand.commandLine().execute(args);
         System.exit(code);

@@ -73,6 +73,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--debug", description = "Print stack traces for errors.")
     boolean debug;
 
+    @Option(names = "--timings", description = "At the end, print where the wall time went: launcher and JVM start,"
+            + " engine start, each node (a sampler split at its first step), with the times to the first step and"
+            + " to the saved image.")
+    boolean timings;
+
     @Override
     public Integer call() {
         if (noiseMode != null) {
@@ -81,7 +86,9 @@ public final class RunCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        RunTimings clock = timings ? new RunTimings(System.getenv("NOODLE_LAUNCHED")) : null;
         RunSetup setup = RunSetup.open(file, models, out, extraModelPaths, disableCustomNodes);
+        mark(clock, "command line, folders, node set");
         if (setup == null) {
             return 2;
         }
@@ -112,10 +119,12 @@ public final class RunCommand implements Callable<Integer> {
             packs.close();
             return invalid(problems, env);
         }
+        mark(clock, "read and validate the workflow");
         // Inputs in ComfyUI's prompt order, so the texts saved in the PNG do not depend on the file's order and
         // running that PNG again writes the same bytes.
         wf = ComfyApiFormat.inPromptOrder(wf, registry);
         NoodleNodes nodes = NoodleNodes.create(env, registry, packs);
+        mark(clock, "engine start (libtorch)");
         // the console shows no previews: do not spend sampling time on them
         nodes.previews().setMethod(dev.noodle.nodes.host.LatentPreviews.Method.NONE);
         boolean tty = Boolean.getBoolean("noodle.tty");
@@ -127,9 +136,16 @@ public final class RunCommand implements Callable<Integer> {
             SavedFiles saved = new SavedFiles(env.outputDir(), Path.of("").toAbsolutePath());
             for (int i = 0; i < Math.max(1, repeat); i++) {
                 ConsoleProgress progress = new ConsoleProgress(System.err, tty, debug);
-                RunResult last = runner.run(wf, "run-" + (i + 1), progress, token);
+                RunTimings timed = i == 0 ? clock : null; // the first run is the cold one
+                RunResult last = runner.run(wf, "run-" + (i + 1), timed == null ? progress : e -> {
+                    timed.onEvent(e);
+                    progress.onEvent(e);
+                }, token);
                 progress.finish(last);
                 saved.print(last, System.out); // what finished is on disk, whether or not the run did
+                if (timed != null) {
+                    timed.print(System.err);
+                }
                 int code = exitCode(last, env);
                 if (code != 0) {
                     return code;
@@ -142,6 +158,12 @@ public final class RunCommand implements Callable<Integer> {
             } catch (IllegalStateException ignored) {
                 // already shutting down
             }
+        }
+    }
+
+    private static void mark(RunTimings clock, String phase) {
+        if (clock != null) {
+            clock.mark(phase);
         }
     }
 

@@ -44,6 +44,24 @@ public final class ModelHashCache {
         return get("sha256", file);
     }
 
+    /**
+     * Starts finding {@link #sha256} of {@code file} on a background thread (the stored hash, else computed), so that
+     * a PNG saved later, which records it as the "Model hash", does not wait for it. A failure is not reported here:
+     * the later call tries again and reports it.
+     */
+    public void prefetchSha256(Path file) {
+        Thread t = new Thread(() -> {
+            try {
+                sha256(file);
+            } catch (IOException | RuntimeException e) {
+                // the caller that needs the hash tries again and says what is wrong
+            }
+        }, "noodle-model-hash");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+    }
+
     /** The addnet SHA-256 ({@link ModelHashes#addnetSha256}), computed at most once per file version. */
     public String addnetSha256(Path file) throws IOException {
         return get("addnet", file);

@@ -14,6 +14,7 @@ import dev.noodle.graph.node.NodeInputs;
 import dev.noodle.graph.node.NodeOutputs;
 import dev.noodle.graph.spec.ComboInput;
 import dev.noodle.graph.spec.PortType;
+import dev.noodle.nodes.interop.ModelHashCache;
 import dev.noodle.nodes.values.ClipValue;
 import dev.noodle.nodes.values.LazyPart;
 import dev.noodle.nodes.values.ModelRecipe;
@@ -92,7 +93,14 @@ public final class LoaderNodes {
         @Override
         public NodeOutputs execute(NodeContext ctx) throws IOException {
             String name = ctx.inputs().get(ckptName);
-            Parts p = load(ctx, name, file(name));
+            Path path = file(name);
+            Parts p = load(ctx, name, path);
+            // the saved PNG records the file's hash: found (or computed) meanwhile, not after the image is made
+            try {
+                ctx.service(ModelHashCache.class).prefetchSha256(path);
+            } catch (IllegalStateException noHashes) {
+                // a host without the hash cache writes no hashes either
+            }
             ctx.progress(1, 1);
             return NodeOutputs.of(p.model(), p.clip(), p.vae());
         }
