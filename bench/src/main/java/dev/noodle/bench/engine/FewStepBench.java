@@ -111,6 +111,11 @@ public final class FewStepBench {
                         "SD 1.5, %d steps euler/normal, cfg 8 (baseline)", baselineSteps));
                 out.accept(baseline.markdown(baseline));
                 FewStepPresets.Preset lcm = FewStepPresets.require("lcm");
+                // the same sampler settings without the LoRA: what the patched weights themselves cost per image
+                Workflow plain = FewStepPlan.apply(base, lcm);
+                Workflow plain1 = plain.withNode(plain.node("3").withInput("cfg", Literal.of(1.0)));
+                Row noLora = time(runner, seed(plain1, 2), "SD 1.5 without a LoRA, lcm settings at cfg 1");
+                out.accept(noLora.markdown(baseline));
                 Workflow withLora = FewStepPlan.apply(withLora(base, "lcm-lora-sdv1-5.safetensors"), lcm);
                 Row first = time(runner, seed(withLora, 2), "first LCM image");
                 Row lcmRow = time(runner, seed(withLora, 3), "SD 1.5 + LCM-LoRA, preset lcm: " + lcm.settings());

@@ -230,7 +230,10 @@ public final class LoraPatcher {
                 w32 = w.toType(DataType.FLOAT32, true);
                 w32.attach(scope);
             }
-            NDArray out = sum.add(w32); // in scope: the base array is only read
+            // the base first: a binary op's result takes its first operand's memory order, so a convolution kernel
+            // kept channels-last (UNetWeights) stays so instead of being reordered on every call; in scope: the base
+            // array is only read
+            NDArray out = w32.add(sum);
             if (dtype != DataType.FLOAT32) {
                 out = out.toType(dtype, true);
             }
