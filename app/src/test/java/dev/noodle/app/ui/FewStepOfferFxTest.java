@@ -120,5 +120,17 @@ class FewStepOfferFxTest extends RealEditorFx {
         assertEquals(Link.of(loraId, 0), undone.input("model"));
         assertTrue(vm.workflow().node(msd.id()) == null);
         waitFor("the offer to come back", () -> robot.lookup("#few-step-offer-3").tryQuery().isPresent());
+
+        // the sampler's context menu offers every preset: Lightning 4 steps sets its values and inserts nothing
+        int nodes = vm.workflow().nodes().size();
+        assertTrue(fx(() -> window.fewSteps().applyPreset("3",
+                dev.noodle.nodes.sampling.FewStepPresets.require("lightning-4"))));
+        NodeInstance lightning = vm.workflow().node("3");
+        assertEquals(4L, lit(lightning, "steps"));
+        assertEquals(1.0, lit(lightning, "cfg"));
+        assertEquals("euler", lit(lightning, "sampler_name"));
+        assertEquals(nodes, vm.workflow().nodes().size());
+        assertTrue(!fx(() -> window.fewSteps().applyPreset(loraId,
+                dev.noodle.nodes.sampling.FewStepPresets.require("lcm"))), "a LoRA Loader is no sampler");
     }
 }

@@ -98,14 +98,22 @@ public final class FewStepOffers {
     /** Puts the offer on sampler {@code samplerId} into the shown level as one undoable edit; false when none. */
     public boolean apply(String samplerId) {
         Offer o = offers.get(samplerId);
+        return o != null && applyPreset(samplerId, o.detection().preset());
+    }
+
+    /**
+     * Puts preset {@code p} on sampler {@code samplerId} of the shown level as one undoable edit (the sampler's
+     * context menu offers every preset); false when that node is no KSampler.
+     */
+    public boolean applyPreset(String samplerId, FewStepPresets.Preset p) {
         Workflow level = editor.level();
-        if (o == null || level == null || level.node(samplerId) == null) {
+        if (level == null || level.node(samplerId) == null
+                || !FewStepPlan.SAMPLERS.contains(level.node(samplerId).type())) {
             return false;
         }
-        Workflow after = FewStepPlan.apply(level, o.detection().preset(), List.of(samplerId));
-        editor.executeHere(new ReplaceGraph("Few-step preset " + o.detection().preset().label() + " on node "
-                + samplerId, level, after));
-        editor.say("Set " + o.detection().preset().settings() + " on node " + samplerId + " (Ctrl+Z undoes it)");
+        Workflow after = FewStepPlan.apply(level, p, List.of(samplerId));
+        editor.executeHere(new ReplaceGraph("Few-step preset " + p.label() + " on node " + samplerId, level, after));
+        editor.say("Set " + p.settings() + " on node " + samplerId + " (Ctrl+Z undoes it)");
         return true;
     }
 
