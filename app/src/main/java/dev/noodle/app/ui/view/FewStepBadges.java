@@ -15,7 +15,7 @@ import javafx.scene.layout.HBox;
 import javafx.scene.layout.Pane;
 
 /**
- * The few-step preset offers over sampler cards: one line, "⚡ Few-step preset: LCM 4 steps — lcm/sgm_uniform, 4 steps,
+ * The few-step preset offers over sampler cards: an Apply button and the offer, "⚡ Few-step preset: LCM 4 steps — lcm/sgm_uniform, 4 steps,
  * cfg 1.5 — why", and an Apply button that sets the sampler's fields as one undoable edit. A transparent layer over
  * the canvas that follows the cards on every layout pulse, as {@link ModelWarnings} does. FX thread only.
  */
@@ -42,12 +42,14 @@ final class FewStepBadges extends Pane {
         for (FewStepOffers.Offer o : offers.offers().values()) {
             Label text = new Label("⚡ " + o.text());
             text.setId("few-step-offer-text-" + o.samplerId());
-            text.setMaxWidth(560);
+            text.setWrapText(true); // the settings, the reason and the file: a few short lines beside the button
+            text.setPrefWidth(460);
+            text.setMaxWidth(460);
             text.setTooltip(new Tooltip(o.text() + "\nSource: " + o.detection().preset().source()));
             Button apply = new Button("Apply");
             apply.setId("few-step-apply-" + o.samplerId());
             apply.setOnAction(e -> offers.apply(o.samplerId()));
-            HBox b = new HBox(6, text, apply);
+            HBox b = new HBox(6, apply, text); // Apply first, where a card near the canvas edge still shows it
             b.setId("few-step-offer-" + o.samplerId());
             b.getStyleClass().add("few-step-offer");
             b.setManaged(false);
