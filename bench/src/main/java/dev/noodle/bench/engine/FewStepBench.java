@@ -50,10 +50,10 @@ public final class FewStepBench {
      * @param vae seconds in the VAE decode
      */
     public record Row(String what, double seconds, double sampler, double vae) {
-        /** The row as a Markdown table line, with its speed-up over {@code baseline}. */
+        /** The row as a Markdown table line, with its speed-up over {@code baseline} ("—" when null: another model). */
         public String markdown(Row baseline) {
             return String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %s |", what, seconds, sampler, vae,
-                    baseline == null || baseline == this ? "1×" : String.format(Locale.ROOT, "%.1f×",
+                    baseline == null ? "—" : baseline == this ? "1×" : String.format(Locale.ROOT, "%.1f×",
                             baseline.seconds / seconds));
         }
     }
