@@ -106,6 +106,21 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--upscaler", paramLabel = "FILE", description = "The upscaler file for --upscale.")
     Path upscaler;
 
+    @Option(names = "--presets", description = "Only the few-step rows: seconds per image (sampler, VAE decode, PNG)"
+            + " of the LCM preset on --checkpoint with an LCM-LoRA of the published layout and of the Turbo preset on"
+            + " --sdxl-checkpoint, beside a baseline image in the same run.")
+    boolean presets;
+
+    @Option(names = "--sdxl-checkpoint", paramLabel = "FILE", description = "SDXL checkpoint of the --presets Turbo row"
+            + " (default: bench-models/sdxl-a/rnd-sdxl.safetensors; 'none' skips the row).")
+    String sdxlCheckpoint = "bench-models/sdxl-a/rnd-sdxl.safetensors";
+
+    @Option(names = "--preset-size", description = "Image size of the --presets rows (default: 512).")
+    int presetSize = 512;
+
+    @Option(names = "--baseline-steps", description = "Steps of the --presets baseline image (default: 20).")
+    int baselineSteps = 20;
+
     /** Runs {@code noodle bench} with the given arguments and exits with its status. */
     public static void main(String[] args) {
         int code = new CommandLine(new BenchCommand())
@@ -124,6 +139,9 @@ public final class BenchCommand implements Callable<Integer> {
             System.err.println("noodle bench: " + checkpoint + " not found. Make a full-size random SD 1.5 checkpoint"
                     + " with: python3 ../shared/tools/make_random_sd15.py --out bench-models");
             return 2;
+        }
+        if (presets) {
+            return presetRows();
         }
         Devices.Target target = Devices.choose(EngineOptions.fromProperties(System.getProperties()));
         out("device: %s %s, %d cores", target.device(), target.dtype(), Runtime.getRuntime().availableProcessors());
@@ -246,6 +264,30 @@ public final class BenchCommand implements Callable<Integer> {
                     (System.nanoTime() - p0) / 1e9, cpuSeconds() - pc0);
         }
         phasePeak("LoRA patch (the bench's synthetic LoRA is held on the Java heap)");
+    }
+
+    /** The few-step rows (LCM, Turbo) beside their baseline image, all in one run. */
+    private int presetRows() throws IOException {
+        Path sdxl = "none".equals(sdxlCheckpoint) ? null : Path.of(sdxlCheckpoint);
+        if (sdxl != null && !Files.isRegularFile(sdxl)) {
+            System.err.println("noodle bench: " + sdxl + " not found; name an SDXL checkpoint with --sdxl-checkpoint,"
+                    + " or --sdxl-checkpoint none to skip the Turbo row");
+            return 2;
+        }
+        Path vocab = models.resolve("tokenizers").resolve(dev.noodle.engine.text.ClipTokenizer.OPENAI_VOCAB_FILE);
+        if (!Files.isRegularFile(vocab)) {
+            System.err.println("noodle bench: the CLIP vocabulary " + vocab + " is missing; run ./noodle"
+                    + " fetch-tokenizer or pass --models DIR holding tokenizers/"
+                    + dev.noodle.engine.text.ClipTokenizer.OPENAI_VOCAB_FILE);
+            return 2;
+        }
+        out("machine: %d cores, load average %.2f at the start", Runtime.getRuntime().availableProcessors(),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        dev.noodle.bench.engine.FewStepBench.run(checkpoint, sdxl, vocab, presetSize, baselineSteps,
+                System.out::println);
+        out("load average at the end: %.2f",
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        return 0;
     }
 
     /** The sampler table: counts are exact, seconds are this machine's (each row beside the baseline row). */

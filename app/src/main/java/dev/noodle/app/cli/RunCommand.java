@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
                         + " (.json); a PNG made by Noodle or ComfyUI (its embedded workflow) or by AUTOMATIC1111 (its"
                         + " infotext, turned into an equivalent graph)."})
 public final class RunCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
             description = "The workflow: Noodle or ComfyUI (API prompt or UI) JSON, or a PNG from Noodle, ComfyUI or"
                     + " AUTOMATIC1111.")
     Path file;
@@ -78,8 +78,27 @@ public final class RunCommand implements Callable<Integer> {
             + " to the saved image.")
     boolean timings;
 
+    @Option(names = "--preset", paramLabel = "NAME",
+            description = "Set a few-step preset (sampler, scheduler, steps, cfg; model sampling and size where the"
+                    + " family wants them) on every KSampler before any --set: lcm, turbo, lightning-4, hyper-8, tcd"
+                    + " … ('--preset list' lists them with their sources).")
+    String preset;
+
     @Override
     public Integer call() {
+        if ("list".equalsIgnoreCase(preset)) {
+            System.out.println(dev.noodle.nodes.sampling.FewStepPresets.table());
+            return 0;
+        }
+        if (preset != null && dev.noodle.nodes.sampling.FewStepPresets.find(preset).isEmpty()) {
+            System.err.println("noodle: unknown preset '" + preset + "'; known: "
+                    + dev.noodle.nodes.sampling.FewStepPresets.ids() + " (or --preset list)");
+            return 2;
+        }
+        if (file == null) {
+            System.err.println("noodle: run needs a workflow FILE (or --preset list)");
+            return 2;
+        }
         if (noiseMode != null) {
             if (!noiseMode.equals("comfy") && !noiseMode.equals("a1111")) {
                 System.err.println("noodle: --noise-mode must be comfy or a1111, not '" + noiseMode + "'");
@@ -99,6 +118,11 @@ public final class RunCommand implements Callable<Integer> {
         try {
             wf = WorkflowLoader.load(file, registry, env);
             wf = WorkflowLoader.findModels(file, wf, env);
+            if (preset != null) {
+                var p = dev.noodle.nodes.sampling.FewStepPresets.require(preset);
+                wf = dev.noodle.nodes.sampling.FewStepPlan.apply(wf, p);
+                System.err.println("preset " + p.id() + ": " + p.settings());
+            }
             wf = InputOverrides.apply(wf, registry, overrides);
             if (noiseMode != null) {
                 // recorded on the samplers (not a JVM-wide setting), so the saved PNG re-runs in the same mode

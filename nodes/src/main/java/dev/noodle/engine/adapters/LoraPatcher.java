@@ -236,7 +236,10 @@ public final class LoraPatcher {
                 widened.attach(scope);
                 w32 = widened;
             }
-            NDArray out = sum.add(w32); // in scope: the base array is only read
+            // the base first: a binary op's result takes its first operand's memory order, so a convolution kernel
+            // kept channels-last (UNetWeights) stays so instead of being reordered on every call; in scope: the base
+            // array is only read
+            NDArray out = w32.add(sum);
             if (dtype != DataType.FLOAT32) {
                 out = out.toType(dtype, true);
             }

@@ -45,8 +45,18 @@ public final class TinyLoras {
      * @param alpha the kohya alpha (ignored for {@link Layout#PEFT}, whose scale is 1)
      */
     public static Path write(Path file, UNetConfig config, Layout layout, int rank, float alpha) throws IOException {
+        return write(file, config, layout, rank, alpha,
+                Map.of("noodle.description", "tiny random-weight " + layout + " LoRA for tests"));
+    }
+
+    /**
+     * As {@link #write(Path, UNetConfig, Layout, int, float)} with this safetensors {@code __metadata__} (kohya's
+     * {@code ss_*} fields, {@code modelspec.*} …) instead of the default description.
+     */
+    public static Path write(Path file, UNetConfig config, Layout layout, int rank, float alpha,
+            Map<String, String> metadata) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
-        w.metadata("noodle.description", "tiny random-weight " + layout + " LoRA for tests");
+        new TreeMap<>(metadata).forEach(w::metadata);
         for (Map.Entry<String, long[]> e : modules(config).entrySet()) {
             String diffusers = e.getKey();
             long[] shape = e.getValue(); // [out, in] or [out, in, k, k]

@@ -117,4 +117,42 @@ class CfgDenoiserTest {
             assertClose(p.denoised().toFloatArray(), p.uncond().toFloatArray(), 0, 0, "plain");
         }
     }
+
+    /** A nonlinear fake network (so one pass cannot stand in for two by accident) that counts its calls. */
+    private static final class Counting implements ModelFunction<Float> {
+        final List<Integer> batchSizes = new ArrayList<>();
+
+        @Override
+        public NDArray predict(NDArray xIn, float[] ts, List<Float> chunks, NDManager scope) {
+            batchSizes.add((int) xIn.getShape().get(0));
+            long b = xIn.getShape().get(0) / chunks.size();
+            float[] k = new float[(int) xIn.getShape().get(0)];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = chunks.get((int) (i / b));
+            }
+            return xIn.mul(scope.create(k, new Shape(k.length, 1, 1, 1))).tanh().add(xIn.mul(0.1f));
+        }
+    }
+
+    @Test
+    void aFewStepRunAtCfgOneMakesOneBatchOneCallPerStepAndTheSameImageAsBothPasses() {
+        // the few-step presets run at cfg 1 with the workflow's negative still wired: its pass is skipped (ComfyUI's
+        // cfg1 optimisation) and the image is what uncond + 1·(cond − uncond) from both passes gives
+        ModelSampling ms = ModelSampling.sd15();
+        float[] sigmas = Scheduler.SGM_UNIFORM.sigmas(ms, 4);
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {0.7f, -1.3f, 2.1f, 0.4f, -0.2f, 1.1f, -0.9f, 0.3f},
+                    new Shape(1, 2, 2, 2)).mul(sigmas[0]);
+            Counting fast = new Counting();
+            NDArray skipped = Samplers.sample(SamplerKind.EULER, new CfgDenoiser<>(ms, fast, 0.6f, -0.4f, 1f), x,
+                    sigmas, null, null, () -> false);
+            assertEquals(List.of(1, 1, 1, 1), fast.batchSizes, "one UNet call per step at batch 1");
+            Counting both = new Counting();
+            CfgDenoiser<Float> full = new CfgDenoiser<>(ms, both, 0.6f, -0.4f, 1f);
+            Denoiser twoPasses = (xi, s, scope) -> full.denoiseGuided(xi, s, scope).denoised();
+            NDArray reference = Samplers.sample(SamplerKind.EULER, twoPasses, x, sigmas, null, null, () -> false);
+            assertEquals(List.of(2, 2, 2, 2), both.batchSizes, "the reference runs the negative too");
+            assertClose(reference.toFloatArray(), skipped.toFloatArray(), 1e-5, 1e-6, "cfg 1 image");
+        }
+    }
 }

@@ -74,6 +74,7 @@ public final class MainWindow {
                 return t;
             });
     private final dev.noodle.app.ui.vm.ModelLibraryViewModel models;
+    private final dev.noodle.app.ui.vm.FewStepOffers fewSteps;
 
     /** Builds the window's scene on {@code stage} (does not show it). */
     public MainWindow(EditorComponents components, Stage stage) {
@@ -87,8 +88,11 @@ public final class MainWindow {
         this.models = new dev.noodle.app.ui.vm.ModelLibraryViewModel(vm,
                 c.options().modelsDir() != null ? c.options().modelsDir() : Path.of("models"), modelWork,
                 Platform::runLater);
+        this.fewSteps = new dev.noodle.app.ui.vm.FewStepOffers(vm,
+                c.options().modelsDir() != null ? c.options().modelsDir() : Path.of("models"), modelWork,
+                Platform::runLater);
         Pane overlay = new Pane(new ComponentBadges(library, canvas, () -> stage),
-                new ModelWarnings(models.warnings(), canvas), search);
+                new ModelWarnings(models.warnings(), canvas), new FewStepBadges(fewSteps, canvas), search);
         overlay.setPickOnBounds(false);
         StackPane center = new StackPane(canvas, overlay);
         Path outputDir = c.options().outputDir() != null ? c.options().outputDir() : Path.of("output");
@@ -219,6 +223,11 @@ public final class MainWindow {
     /** The Models panel's view model: the model library, dropped files, base-model warnings. */
     public dev.noodle.app.ui.vm.ModelLibraryViewModel models() {
         return models;
+    }
+
+    /** The few-step preset offers on the samplers of the shown level. */
+    public dev.noodle.app.ui.vm.FewStepOffers fewSteps() {
+        return fewSteps;
     }
 
     /** Shows the Models tab. */

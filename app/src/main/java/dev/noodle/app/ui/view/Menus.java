@@ -134,6 +134,7 @@ final class Menus {
                 menu.getItems().addAll(0, imageItems);
             }
             menu.getItems().addAll(SubgraphMenus.cardItems(vm, card));
+            fewStepItems(w, card.nodeId()).ifPresent(m -> menu.getItems().addAll(new SeparatorMenuItem(), m));
             if (w.componentLibrary().definitionOf(card.nodeId()) != null) { // a subgraph host
                 MenuItem publish = item("Publish as component…", null,
                         () -> ComponentDialogs.publish(w.stage(), w.componentLibrary(), card.nodeId()));
@@ -165,6 +166,31 @@ final class Menus {
         }
         return new ContextMenu(add, item("Paste", null, w::paste),
                 item("Fit to View", null, () -> w.canvas().fitToView()));
+    }
+
+    /**
+     * On a KSampler: "Few-step preset" with the preset detected from its LoRA or checkpoint first (when there is one)
+     * and then every preset, each applied as one undoable edit.
+     */
+    private static java.util.Optional<Menu> fewStepItems(MainWindow w, String nodeId) {
+        var node = w.canvasViewModel().level().node(nodeId);
+        if (node == null || !dev.noodle.nodes.sampling.FewStepPlan.SAMPLERS.contains(node.type())) {
+            return java.util.Optional.empty();
+        }
+        Menu m = new Menu("Few-step preset");
+        m.setId("few-step-menu");
+        var offer = w.fewSteps().offers().get(nodeId);
+        if (offer != null) {
+            MenuItem detected = item("Detected: " + offer.detection().describe(), null, () -> w.fewSteps().apply(nodeId));
+            detected.setId("few-step-detected");
+            m.getItems().addAll(detected, new SeparatorMenuItem());
+        }
+        for (var p : dev.noodle.nodes.sampling.FewStepPresets.all()) {
+            MenuItem mi = item(p.label() + " — " + p.settings(), null, () -> w.fewSteps().applyPreset(nodeId, p));
+            mi.setId("few-step-" + p.id());
+            m.getItems().add(mi);
+        }
+        return java.util.Optional.of(m);
     }
 
     /** The loaded node packs: each with its version, jar and node types, and what loading a custom pack means. */
