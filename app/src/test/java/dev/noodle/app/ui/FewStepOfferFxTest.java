@@ -10,7 +10,6 @@ import dev.noodle.graph.model.Literal;
 import dev.noodle.graph.model.NodeInstance;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import javafx.scene.control.Label;
 import javafx.stage.Stage;
@@ -31,20 +30,6 @@ class FewStepOfferFxTest extends RealEditorFx {
         open(stage);
     }
 
-    private static <T> T fx(Callable<T> c) throws Exception {
-        return WaitForAsyncUtils.asyncFx(c).get(60, TimeUnit.SECONDS);
-    }
-
-    private static void waitFor(String what, Callable<Boolean> until) {
-        try {
-            WaitForAsyncUtils.waitFor(60, TimeUnit.SECONDS, () -> {
-                WaitForAsyncUtils.waitForFxEvents();
-                return until.call();
-            });
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("waited in vain for " + what);
-        }
-    }
 
     private static Object lit(NodeInstance n, String input) {
         return ((Literal) n.input(input)).value();

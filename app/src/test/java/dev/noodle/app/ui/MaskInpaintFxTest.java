@@ -10,7 +10,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javafx.geometry.Bounds;
@@ -41,14 +40,6 @@ class MaskInpaintFxTest extends RealEditorFx {
     @Start
     void start(Stage stage) throws Exception {
         open(stage);
-    }
-
-    private static <T> T fx(Callable<T> c) throws Exception {
-        try {
-            return WaitForAsyncUtils.asyncFx(c).get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError("the FX thread did not answer in 60 s", e);
-        }
     }
 
     /** A source with a colour in every pixel (gradients), so "unchanged" is checked everywhere. */

@@ -54,4 +54,25 @@ abstract class RealEditorFx {
             nodes = null;
         }
     }
+
+    /** Runs {@code c} on the FX thread and returns its result (60 s at most). */
+    static <T> T fx(java.util.concurrent.Callable<T> c) throws Exception {
+        try {
+            return WaitForAsyncUtils.asyncFx(c).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the FX thread did not answer in 60 s", e);
+        }
+    }
+
+    /** Waits (60 s at most, FX events drained between checks) until {@code until} holds; fails naming {@code what}. */
+    static void waitFor(String what, java.util.concurrent.Callable<Boolean> until) {
+        try {
+            WaitForAsyncUtils.waitFor(60, java.util.concurrent.TimeUnit.SECONDS, () -> {
+                WaitForAsyncUtils.waitForFxEvents();
+                return until.call();
+            });
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("waited in vain for " + what);
+        }
+    }
 }

@@ -1,13 +1,10 @@
 package dev.noodle.app.ui.view;
 
 import dev.noodle.app.ui.canvas.GraphCanvas;
-import dev.noodle.app.ui.canvas.NodeCard;
 import dev.noodle.app.ui.vm.FewStepOffers;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javafx.collections.MapChangeListener;
-import javafx.geometry.Bounds;
-import javafx.geometry.Point2D;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.Tooltip;
@@ -61,25 +58,6 @@ final class FewStepBadges extends Pane {
 
     /** Puts each offer just above its sampler card's top-left corner (hidden while the card is not shown). */
     private void place() {
-        for (Map.Entry<String, HBox> e : badges.entrySet()) {
-            NodeCard card = canvas.card(e.getKey());
-            HBox b = e.getValue();
-            if (card == null || card.getScene() == null) {
-                b.setVisible(false);
-                continue;
-            }
-            Bounds r = card.localToScene(card.getLayoutBounds());
-            Point2D p = sceneToLocal(r.getMinX(), r.getMinY());
-            if (p == null) {
-                b.setVisible(false);
-                continue;
-            }
-            b.setVisible(true);
-            b.autosize();
-            double y = p.getY() - b.getHeight() - 2;
-            if (Math.abs(b.getLayoutX() - p.getX()) > 0.5 || Math.abs(b.getLayoutY() - y) > 0.5) {
-                b.relocate(p.getX(), y);
-            }
-        }
+        CardBadges.placeAbove(this, canvas, badges);
     }
 }

@@ -1,14 +1,11 @@
 package dev.noodle.app.ui.view;
 
 import dev.noodle.app.ui.canvas.GraphCanvas;
-import dev.noodle.app.ui.canvas.NodeCard;
 import dev.noodle.app.ui.vm.ModelMismatch;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javafx.collections.MapChangeListener;
 import javafx.collections.ObservableMap;
-import javafx.geometry.Bounds;
-import javafx.geometry.Point2D;
 import javafx.scene.control.Label;
 import javafx.scene.control.Tooltip;
 import javafx.scene.layout.Pane;
@@ -56,25 +53,6 @@ final class ModelWarnings extends Pane {
 
     /** Puts each badge just above its card's top-left corner (hidden while the card is not shown). */
     private void place() {
-        for (Map.Entry<String, Label> e : badges.entrySet()) {
-            NodeCard card = canvas.card(e.getKey());
-            Label b = e.getValue();
-            if (card == null || card.getScene() == null) {
-                b.setVisible(false);
-                continue;
-            }
-            Bounds r = card.localToScene(card.getLayoutBounds());
-            Point2D p = sceneToLocal(r.getMinX(), r.getMinY());
-            if (p == null) {
-                b.setVisible(false);
-                continue;
-            }
-            b.setVisible(true);
-            b.autosize();
-            double y = p.getY() - b.getHeight() - 2;
-            if (Math.abs(b.getLayoutX() - p.getX()) > 0.5 || Math.abs(b.getLayoutY() - y) > 0.5) {
-                b.relocate(p.getX(), y);
-            }
-        }
+        CardBadges.placeAbove(this, canvas, badges);
     }
 }
