@@ -92,17 +92,23 @@ final class LibraryDatabase implements AutoCloseable {
 
     /** Every row, sorted by path (rows of kinds this version does not know are skipped). */
     synchronized List<ModelEntry> all() {
-        List<ModelEntry> out = new ArrayList<>();
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT * FROM model_file ORDER BY path")) {
-            while (r.next()) {
-                ModelEntry e = entry(r);
-                if (e != null) {
-                    out.add(e);
-                }
-            }
+            List<ModelEntry> out = entries(r);
             db.commit();
+            return out;
         } catch (SQLException e) {
             throw dbError("read", e);
+        }
+    }
+
+    /** The rows of {@code r} this version knows, in order. */
+    private List<ModelEntry> entries(ResultSet r) throws SQLException {
+        List<ModelEntry> out = new ArrayList<>();
+        while (r.next()) {
+            ModelEntry e = entry(r);
+            if (e != null) {
+                out.add(e);
+            }
         }
         return out;
     }
@@ -123,22 +129,17 @@ final class LibraryDatabase implements AutoCloseable {
 
     /** The recorded files with this SHA-256 (lower-case hex), by path. */
     synchronized List<ModelEntry> findBySha256(String sha256) {
-        List<ModelEntry> out = new ArrayList<>();
         try (PreparedStatement p = db.prepareStatement("SELECT * FROM model_file WHERE sha256 = ? ORDER BY path")) {
             p.setString(1, sha256.toLowerCase(Locale.ROOT));
+            List<ModelEntry> out;
             try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    ModelEntry e = entry(r);
-                    if (e != null) {
-                        out.add(e);
-                    }
-                }
+                out = entries(r);
             }
             db.commit();
+            return out;
         } catch (SQLException e) {
             throw dbError("read", e);
         }
-        return out;
     }
 
     /** A hash recorded for this version of a file. */
