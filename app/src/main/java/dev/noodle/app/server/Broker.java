@@ -1,7 +1,11 @@
 package dev.noodle.app.server;
 
 import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Consumer;
+import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamOptions;
 import io.nats.client.KeyValue;
 import io.nats.client.KeyValueManagement;
 import io.nats.client.Nats;
@@ -17,6 +21,10 @@ import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +62,10 @@ final class Broker implements AutoCloseable {
     static final Duration ADVERT_TTL = Duration.ofSeconds(30);
     /** JetStream's error code for a compare-and-set write whose expected revision is not the key's. */
     static final int WRONG_LAST_SEQUENCE = 10071;
+    /** How often the link to the broker is checked, in milliseconds. */
+    static final long CHECK_MS = 3000;
+    /** Checks in a row the broker may leave unanswered before the connection is made again. */
+    static final int MISSES = 2;
 
     private final String url;
     private final Connection nc;
@@ -108,13 +120,15 @@ final class Broker implements AutoCloseable {
     static Broker connect(String url, String clientName) {
         String server = checkUrl(url);
         String address = shown(server); // messages and API answers never carry the broker's password
+        Link link = new Link(address);
         Options options = new Options.Builder()
                 .server(server)
                 .connectionName(clientName)
                 .connectionTimeout(Duration.ofSeconds(5))
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofMillis(500))
-                .errorListener(new io.nats.client.ErrorListener() { })
+                .errorListener(new LinkErrors(server, address))
+                .connectionListener(link)
                 .build();
         Connection nc;
         try {
@@ -141,7 +155,8 @@ final class Broker implements AutoCloseable {
         }
         try {
             Broker b = new Broker(address, nc);
-            return b.listen();
+            link.attach(b);
+            return b;
         } catch (IOException | JetStreamApiException e) {
             closeQuietly(nc);
             throw new QueueStoreException("the NATS broker at " + address + " refused to set up Noodle's buckets ("
@@ -153,28 +168,99 @@ final class Broker implements AutoCloseable {
         }
     }
 
-    private Broker listen() {
-        Thread watcher = new Thread(() -> {
-            Connection.Status last = nc.getStatus();
-            while (nc.getStatus() != Connection.Status.CLOSED) {
-                Connection.Status now = nc.getStatus();
-                if (now == Connection.Status.CONNECTED && last != Connection.Status.CONNECTED) {
-                    LOG.info("reconnected to the NATS broker at {}", url);
-                    reconnectListeners.forEach(Runnable::run);
-                } else if (now != Connection.Status.CONNECTED && last == Connection.Status.CONNECTED) {
-                    LOG.warn("lost the NATS broker at {}; reconnecting", url);
+    /**
+     * Follows the connection's state as the client library reports it (disconnected, reconnected), runs the
+     * {@link #onReconnect} listeners after each reconnection, and checks every {@value #CHECK_MS} ms that the broker's
+     * JetStream still answers this connection: when it has not answered {@value #MISSES} checks in a row while the
+     * connection counts as up, the connection is dropped and made again (the listeners then read everything anew).
+     */
+    private static final class Link implements ConnectionListener {
+        private final String address;
+        private final ScheduledExecutorService thread =
+                Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "noodle-broker-link");
+                    t.setDaemon(true);
+                    return t;
+                });
+        private volatile Broker broker;
+        private final AtomicBoolean up = new AtomicBoolean(true);
+        private int misses;
+
+        Link(String address) {
+            this.address = address;
+        }
+
+        void attach(Broker b) {
+            broker = b;
+            thread.scheduleWithFixedDelay(this::check, CHECK_MS, CHECK_MS, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void connectionEvent(Connection conn, Events type) {
+            switch (type) {
+                case DISCONNECTED -> {
+                    if (up.getAndSet(false)) { // once per outage, not once per failed attempt
+                        LOG.warn("lost the NATS broker at {}; reconnecting", address);
+                    }
                 }
-                last = now;
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
+                case RECONNECTED -> thread.execute(() -> {
+                    up.set(true);
+                    LOG.info("reconnected to the NATS broker at {}", address);
+                    misses = 0;
+                    Broker b = broker;
+                    if (b != null) {
+                        b.reconnectListeners.forEach(Runnable::run);
+                    }
+                });
+                case CLOSED -> thread.shutdownNow();
+                default -> LOG.debug("NATS connection event {}", type);
+            }
+        }
+
+        private void check() {
+            Broker b = broker;
+            if (b == null || b.nc.getStatus() != Connection.Status.CONNECTED) {
+                misses = 0;
+                return;
+            }
+            try {
+                b.nc.jetStreamManagement(JetStreamOptions.builder()
+                        .requestTimeout(Duration.ofMillis(CHECK_MS)).build()).getAccountStatistics();
+                misses = 0;
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                misses++;
+                LOG.debug("the NATS broker at {} did not answer a check ({}): {}", address, misses, e.getMessage());
+                if (misses >= MISSES) {
+                    misses = 0;
+                    LOG.warn("the NATS broker at {} stopped answering this connection; connecting again", address);
+                    try {
+                        b.nc.forceReconnect();
+                    } catch (IOException | RuntimeException ex) {
+                        LOG.warn("could not reconnect to the NATS broker at {}: {}", address, ex.getMessage());
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
-        }, "noodle-broker-link");
-        watcher.setDaemon(true);
-        watcher.start();
-        return this;
+        }
+    }
+
+    /** The client library's reports of errors on the connection, in the log instead of on standard error. */
+    private record LinkErrors(String server, String address) implements ErrorListener {
+        @Override
+        public void errorOccurred(Connection conn, String error) {
+            LOG.warn("the NATS broker at {} reported: {}", address, error);
+        }
+
+        @Override
+        public void exceptionOccurred(Connection conn, Exception exp) {
+            LOG.debug("NATS connection to {}: {}", address, String.valueOf(exp.getMessage()).replace(server, address));
+        }
+
+        @Override
+        public void slowConsumerDetected(Connection conn, Consumer consumer) {
+            LOG.warn("this process falls behind the NATS broker at {} (slow consumer)", address);
+        }
     }
 
     /** The address as {@code nats://host:port}; refuses anything else with a message saying what is expected. */

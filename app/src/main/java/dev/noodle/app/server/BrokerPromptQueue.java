@@ -76,6 +76,8 @@ final class BrokerPromptQueue implements PromptQueue {
     private final java.util.concurrent.atomic.AtomicBoolean resyncQueued =
             new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long linkedSince = System.nanoTime();
+    /** While the buckets are read again after a reconnection: the mirror is partial, so a worker takes nothing. */
+    private volatile boolean syncing;
     private volatile BrokerOutputs publisher;
     private volatile boolean handingBack;
     private final java.util.concurrent.atomic.AtomicLong finished = new java.util.concurrent.atomic.AtomicLong();
@@ -115,11 +117,15 @@ final class BrokerPromptQueue implements PromptQueue {
 
     // ---- mirroring the buckets
 
+    /**
+     * Mirrors the four buckets, the queue last: a worker deciding what to take must already know the paused flag and
+     * which other workers hold which models when the queued prompts appear.
+     */
     private void watchAll() {
-        watch(broker.queue(), this::onQueue, true);
-        watch(broker.history(), this::onHistory, true);
-        watch(broker.workers(), this::onWorker, false); // renewed every second: not a queue change
         watch(broker.control(), this::onControl, true);
+        watch(broker.workers(), this::onWorker, false); // renewed every second: not a queue change
+        watch(broker.history(), this::onHistory, true);
+        watch(broker.queue(), this::onQueue, true);
     }
 
     private void watch(KeyValue kv, Consumer<KeyValueEntry> handler, boolean queueChange) {
@@ -172,6 +178,7 @@ final class BrokerPromptQueue implements PromptQueue {
     /** One pass at a time (on {@link #resyncer}): two passes would stop each other's watches. */
     private void readAgain() {
         resyncQueued.set(false); // a reconnection from now on asks for another pass after this one
+        syncing = true;
         linkedSince = System.nanoTime();
         long backoff = 250;
         while (!closed) {
@@ -199,6 +206,13 @@ final class BrokerPromptQueue implements PromptQueue {
             }
         }
         linkedSince = System.nanoTime();
+        syncing = false;
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
         onChange.run();
     }
 
@@ -401,7 +415,7 @@ final class BrokerPromptQueue implements PromptQueue {
             Affinity.Choice choice = null;
             lock.lock();
             try {
-                if (!paused) {
+                if (!paused && !syncing) {
                     List<BrokerJob> queued = new ArrayList<>();
                     for (BrokerJob j : jobs.values()) {
                         if (j.isQueued()) {

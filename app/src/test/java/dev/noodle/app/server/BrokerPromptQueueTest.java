@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The queue kept on a real NATS JetStream broker, driven in-process by several coordinator and worker queues sharing
  * it: ordering and control, exactly-one claims, re-queueing from silent workers up to the delivery limit, one result
- * when a prompt finishes twice, a broker restart, model names mapped by hash, and the errors for a broker that is
- * missing, wrong or without JetStream.
+ * when a prompt finishes twice, a broker restart, a connection the broker stops answering, model names mapped by
+ * hash, and the errors for a broker that is missing, wrong or without JetStream.
  */
 class BrokerPromptQueueTest {
     private final ObjectMapper mapper = new ObjectMapper();
@@ -267,6 +267,27 @@ class BrokerPromptQueueTest {
         fresh.setPaused(false);
         QueueItem b = w.take(10_000);
         assertEquals("b", b.promptId());
+    }
+
+    @Test
+    void aConnectionTheBrokerStopsAnsweringIsMadeAgainAndReadsTheQueueAnew() throws Exception {
+        SilentLink link = new SilentLink(nats.port());
+        open.add(link);
+        Broker b = Broker.connect(link.url(), "test behind a link");
+        open.add(b);
+        BrokerPromptQueue c = new BrokerPromptQueue(b, mapper, () -> { }, null, inventory("models-c"), 3, 60_000,
+                10_000);
+        open.add(c);
+        BrokerPromptQueue other = queue(null, 10_000, 3);
+        put(c, "a", 1);
+        eventually(List.of("a"), () -> pendingIds(other));
+        link.silenceOpenLinks(); // the socket stays open: nothing tells the client the broker is gone
+        put(other, "b", 2);
+        // within a few checks the silent connection is dropped, made again, and the queue read anew
+        eventually(List.of("a", "b"), () -> pendingIds(c));
+        assertEquals(2, link.connections(), "one new connection");
+        put(c, "c", 3);
+        eventually(List.of("a", "b", "c"), () -> pendingIds(other));
     }
 
     @Test

@@ -55,6 +55,10 @@ final class NatsServer implements AutoCloseable {
         return s;
     }
 
+    int port() {
+        return port;
+    }
+
     String url() {
         return "nats://127.0.0.1:" + port;
     }
