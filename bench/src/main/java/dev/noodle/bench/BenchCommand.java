@@ -536,6 +536,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private long maxPeak;
+    private final ResidentSampler sampler = ResidentSampler.start();
     private long generationPeak;
 
     /**
@@ -549,6 +550,10 @@ public final class BenchCommand implements Callable<Integer> {
         out("  peak resident during %s: %.2f GB (now %.2f GB; Java heap %.2f GB used of %.2f GB committed)", phase,
                 hwm / 1e9, ProcessMemory.rss() / 1e9, (rt.totalMemory() - rt.freeMemory()) / 1e9,
                 rt.totalMemory() / 1e9);
+        ResidentSampler.Sample top = sampler.takeHighest();
+        if (top != null) {
+            out("    at its highest sample: %s", top);
+        }
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
         } catch (IOException | RuntimeException notLinux) {

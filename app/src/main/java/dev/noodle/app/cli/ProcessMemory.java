@@ -18,6 +18,29 @@ public final class ProcessMemory {
         return procStatus("VmHWM:");
     }
 
+    /**
+     * Resident memory now split as Linux counts it: anonymous (what the program allocated), file-backed (mapped files,
+     * the program's own code among them) and shared memory, in bytes; -1 each off Linux.
+     */
+    public record Resident(long total, long anon, long file, long shmem) {
+        public static Resident now() {
+            long[] v = {-1, -1, -1, -1};
+            String[] fields = {"VmRSS:", "RssAnon:", "RssFile:", "RssShmem:"};
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    for (int i = 0; i < fields.length; i++) {
+                        if (line.startsWith(fields[i])) {
+                            v[i] = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                        }
+                    }
+                }
+            } catch (IOException | NumberFormatException ignored) {
+                // not Linux
+            }
+            return new Resident(v[0], v[1], v[2], v[3]);
+        }
+    }
+
     private static long procStatus(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -60,6 +60,27 @@ class ServeProcessTest {
     }
 
     @Test
+    void theLauncherSetsTheAllocatorUpForLargeTensorsAndTheDoctorSaysSo() throws Exception {
+        Path launcher = Path.of("..", "noodle").toAbsolutePath().normalize();
+        assumeTrue(Files.isExecutable(launcher) && Files.isDirectory(Path.of("/proc/net")), "needs ./noodle and Linux");
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "doctor").redirectErrorStream(true);
+        pb.environment().remove("GLIBC_TUNABLES");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        // README, "SDXL at the CPU's peak": tensors of 4 MB or more mapped one by one, on transparent huge pages
+        assertTrue(out.contains("allocator: tensors of 4,096 KiB or more mapped one by one and given back when freed,"
+                + " on transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold="
+                + "4194304)"), out);
+        pb.environment().put("GLIBC_TUNABLES", "");
+        Process q = pb.start();
+        String mine = new String(q.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, q.waitFor(), mine);
+        assertTrue(mine.contains("allocator: glibc defaults (GLIBC_TUNABLES set empty)"), "a user's own setting is"
+                + " kept: " + mine);
+    }
+
+    @Test
     void aComfyClientDrivesNoodleServeAndItListensOnLoopbackOnly() throws Exception {
         Path launcher = Path.of("..", "noodle").toAbsolutePath().normalize();
         assumeTrue(Files.isExecutable(launcher) && Files.isDirectory(Path.of("/proc/net")), "needs ./noodle and Linux");

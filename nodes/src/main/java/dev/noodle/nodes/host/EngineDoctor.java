@@ -110,6 +110,7 @@ public final class EngineDoctor {
                 + "; group norm " + (options.groupNorm() == GroupNorm.Mode.FAST ? "fused" : "DJL fallback")
                 + "; convolutions " + (options.convLayout() == ConvLayout.CHANNELS_LAST ? "channels-last" : "NCHW"));
         lines.add("memory:    " + memoryLine(gpus));
+        lines.add("allocator: " + allocatorLine(System.getenv("GLIBC_TUNABLES")));
         lines.add("djl cache: " + cacheLine());
         return new Report(List.copyOf(lines), usable);
     }
@@ -146,6 +147,26 @@ public final class EngineDoctor {
             s.append(String.format(Locale.ROOT, "; VRAM %,d MiB (%,d MiB free)", g.memoryMiB(), g.freeMiB()));
         }
         return s.toString();
+    }
+
+    /**
+     * How the C allocator that holds tensor memory is set: the launcher maps tensors of 4 MB or more one by one on
+     * transparent huge pages and gives them back when freed (GLIBC_TUNABLES), which keeps SDXL's peak near its weights.
+     */
+    static String allocatorLine(String tunables) {
+        if (tunables == null) {
+            return "glibc defaults (started without ./noodle: large tensors may stay in the allocator's heaps after"
+                    + " each step, raising the peak; ./noodle sets GLIBC_TUNABLES)";
+        }
+        if (tunables.isBlank()) {
+            return "glibc defaults (GLIBC_TUNABLES set empty)";
+        }
+        boolean huge = tunables.contains("glibc.malloc.hugetlb=1");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("glibc\\.malloc\\.mmap_threshold=(\\d+)")
+                .matcher(tunables);
+        String threshold = m.find() ? String.format(Locale.ROOT, "tensors of %,d KiB or more mapped one by one and"
+                + " given back when freed", Long.parseLong(m.group(1)) >> 10) : "glibc's own mapping threshold";
+        return threshold + (huge ? ", on transparent huge pages" : "") + " (GLIBC_TUNABLES=" + tunables + ")";
     }
 
     private static Optional<Long> meminfo(String key) {

@@ -36,6 +36,17 @@ class EngineDoctorTest {
     }
 
     @Test
+    void theAllocatorLineSaysWhatTheLauncherSetOrThatItWasNotUsed() {
+        assertEquals("tensors of 4,096 KiB or more mapped one by one and given back when freed, on transparent huge"
+                + " pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304)",
+                EngineDoctor.allocatorLine("glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304"));
+        assertEquals("glibc's own mapping threshold (GLIBC_TUNABLES=glibc.malloc.arena_max=2)",
+                EngineDoctor.allocatorLine("glibc.malloc.arena_max=2"));
+        assertEquals("glibc defaults (GLIBC_TUNABLES set empty)", EngineDoctor.allocatorLine(""));
+        assertTrue(EngineDoctor.allocatorLine(null).contains("started without ./noodle"));
+    }
+
+    @Test
     void nvidiaSmiRowsAreParsedAndWarningsSkipped() {
         List<EngineDoctor.Gpu> gpus = EngineDoctor.parseNvidiaSmi("""
                 NVIDIA H100 80GB HBM3, 81559, 80995, 9.0
