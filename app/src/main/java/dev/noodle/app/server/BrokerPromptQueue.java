@@ -207,13 +207,18 @@ final class BrokerPromptQueue implements PromptQueue {
         }
         linkedSince = System.nanoTime();
         syncing = false;
+        wakeTakers();
+        onChange.run();
+    }
+
+    /** Wakes the threads waiting in {@link #take} to look at the queue again. */
+    private void wakeTakers() {
         lock.lock();
         try {
             changed.signalAll();
         } finally {
             lock.unlock();
         }
-        onChange.run();
     }
 
     /** Stops every watch (outside the lock: their callbacks take it). */
@@ -505,12 +510,7 @@ final class BrokerPromptQueue implements PromptQueue {
     @Override
     public void handBack() {
         handingBack = true;
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        wakeTakers();
     }
 
     @Override

@@ -32,16 +32,7 @@ public final class LoraBench {
         Devices.Target target = Devices.choose(EngineOptions.fromProperties(System.getProperties()));
         long t0 = System.nanoTime();
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
-        Map<String, NDArray> arrays = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : UNetConfig.parameterShapes(config).entrySet()) {
-            String key = e.getKey().substring(UNetConfig.PREFIX.length());
-            long[] s = e.getValue();
-            float a = (float) (s.length > 1 ? Math.sqrt(3.0 / ((double) new Shape(s).size() / s[0])) : 0.1);
-            NDArray w = owner.randomUniform(-a, a, new Shape(s), target.dtype());
-            w.attach(owner);
-            arrays.put(key, w);
-        }
-        UNetWeights base = UNetWeights.of(config, arrays, owner);
+        UNetWeights base = UNetWeights.of(config, randomWeights(config, target, owner, false), owner);
         Lora l = syntheticLora(config, rank, locon);
         System.out.printf("setup %.1f s: %s on %s, LoRA rank %d with %d modules%n",
                 (System.nanoTime() - t0) / 1e9, config.getClass().getSimpleName(), target, rank, l.modules().size());
@@ -60,6 +51,27 @@ public final class LoraBench {
             }
         }
         base.close();
+    }
+
+    /**
+     * Uniform random weights of every parameter of a UNet of this config (scaled by fan-in), owned by {@code owner};
+     * with {@code asLoaded} the convolution kernels are kept in the layout a loaded checkpoint keeps them in.
+     */
+    static Map<String, NDArray> randomWeights(UNetConfig config, Devices.Target target, NDManager owner,
+            boolean asLoaded) {
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : UNetConfig.parameterShapes(config).entrySet()) {
+            String key = e.getKey().substring(UNetConfig.PREFIX.length());
+            long[] s = e.getValue();
+            float a = (float) (s.length > 1 ? Math.sqrt(3.0 / ((double) new Shape(s).size() / s[0])) : 0.1);
+            NDArray w = owner.randomUniform(-a, a, new Shape(s), target.dtype());
+            if (asLoaded && s.length == 4 && s[1] > 1 && s[2] * s[3] > 1) {
+                w = dev.noodle.engine.runtime.TorchOps.forConv(w, owner, target.options().convLayout());
+            }
+            w.attach(owner);
+            arrays.put(key, w);
+        }
+        return arrays;
     }
 
     /**

@@ -12,7 +12,6 @@ import dev.noodle.engine.runtime.WeightPrecision;
 import dev.noodle.engine.unet.UNetConfig;
 import dev.noodle.engine.unet.UNetModel;
 import dev.noodle.engine.unet.UNetWeights;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,18 +32,7 @@ public final class LoraPassBench {
         EngineOptions options = EngineOptions.fromProperties(System.getProperties());
         Devices.Target target = Devices.choose(options);
         NDManager owner = NDManager.newBaseManager(target.device(), "PyTorch");
-        Map<String, NDArray> arrays = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : UNetConfig.parameterShapes(config).entrySet()) {
-            String key = e.getKey().substring(UNetConfig.PREFIX.length());
-            long[] s = e.getValue();
-            float a = (float) (s.length > 1 ? Math.sqrt(3.0 / ((double) new Shape(s).size() / s[0])) : 0.1);
-            NDArray w = owner.randomUniform(-a, a, new Shape(s), target.dtype());
-            if (s.length == 4 && s[1] > 1 && s[2] * s[3] > 1) {
-                w = TorchOps.forConv(w, owner, target.options().convLayout()); // as a loaded checkpoint keeps it
-            }
-            w.attach(owner);
-            arrays.put(key, w);
-        }
+        Map<String, NDArray> arrays = LoraBench.randomWeights(config, target, owner, true);
         UNetWeights base = UNetWeights.of(config, arrays, owner, WeightPrecision.uniform(target.dtype()),
                 target.options());
         Lora lora = LoraBench.syntheticLora(config, rank, true);
