@@ -68,10 +68,10 @@ class ServeProcessTest {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
-        // README, "SDXL at the CPU's peak": tensors of 4 MB or more mapped one by one, on transparent huge pages
-        assertTrue(out.contains("allocator: tensors of 4,096 KiB or more mapped one by one and given back when freed,"
+        // README, "SDXL at the CPU's peak": tensors of 16 MB or more mapped one by one, on transparent huge pages
+        assertTrue(out.contains("allocator: tensors of 16,384 KiB or more mapped one by one and given back when freed,"
                 + " on transparent huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold="
-                + "4194304)"), out);
+                + "16777216)"), out);
         pb.environment().put("GLIBC_TUNABLES", "");
         Process q = pb.start();
         String mine = new String(q.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);

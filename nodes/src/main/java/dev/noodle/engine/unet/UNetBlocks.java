@@ -147,8 +147,13 @@ final class UNetBlocks {
             NDArray n = GroupNorm.apply(x, UNetConfig.NORM_GROUPS, weight(p + "norm.weight"),
                     weight(p + "norm.bias"), TRANSFORMER_NORM_EPS, groupNorm); // [B, C, H, W]
             NDArray t = linear(n.reshape(b, c, hw).transpose(0, 2, 1), p + "proj_in"); // [B, HW, C]
+            n.close(); // read once, by proj_in
             for (int d = 0; d < part.depth(); d++) {
-                t = basicBlock(t, context, site(part, d), part.heads());
+                // each block's input is freed as soon as the next block's output exists: SDXL's depth-10 blocks no
+                // longer keep ten token arrays alive, nor leave them between the blocks' temporaries
+                NDArray next = basicBlock(t, context, site(part, d), part.heads());
+                t.close();
+                t = next;
             }
             t = linear(t, p + "proj_out"); // [B, HW, C]
             return t.transpose(0, 2, 1).reshape(s).add(x);

@@ -150,7 +150,7 @@ public final class EngineDoctor {
     }
 
     /**
-     * How the C allocator that holds tensor memory is set: the launcher maps tensors of 4 MB or more one by one on
+     * How the C allocator that holds tensor memory is set: the launcher maps tensors of 16 MB or more one by one on
      * transparent huge pages and gives them back when freed (GLIBC_TUNABLES), which keeps SDXL's peak near its weights.
      */
     static String allocatorLine(String tunables) {

@@ -37,9 +37,9 @@ class EngineDoctorTest {
 
     @Test
     void theAllocatorLineSaysWhatTheLauncherSetOrThatItWasNotUsed() {
-        assertEquals("tensors of 4,096 KiB or more mapped one by one and given back when freed, on transparent huge"
-                + " pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304)",
-                EngineDoctor.allocatorLine("glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=4194304"));
+        assertEquals("tensors of 16,384 KiB or more mapped one by one and given back when freed, on transparent huge"
+                + " pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=16777216)",
+                EngineDoctor.allocatorLine("glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=16777216"));
         assertEquals("glibc's own mapping threshold (GLIBC_TUNABLES=glibc.malloc.arena_max=2)",
                 EngineDoctor.allocatorLine("glibc.malloc.arena_max=2"));
         assertEquals("glibc defaults (GLIBC_TUNABLES set empty)", EngineDoctor.allocatorLine(""));
