@@ -10,12 +10,12 @@ public final class ProcessMemory {
 
     /** Resident set size now (VmRSS), in bytes, or -1 off Linux. */
     public static long rss() {
-        return procStatus("VmRSS:");
+        return procStatus("VmRSS:")[0];
     }
 
     /** Peak resident set size (VmHWM), in bytes, or -1 off Linux. */
     public static long peakRss() {
-        return procStatus("VmHWM:");
+        return procStatus("VmHWM:")[0];
     }
 
     /**
@@ -24,33 +24,26 @@ public final class ProcessMemory {
      */
     public record Resident(long total, long anon, long file, long shmem) {
         public static Resident now() {
-            long[] v = {-1, -1, -1, -1};
-            String[] fields = {"VmRSS:", "RssAnon:", "RssFile:", "RssShmem:"};
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                    for (int i = 0; i < fields.length; i++) {
-                        if (line.startsWith(fields[i])) {
-                            v[i] = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                        }
-                    }
-                }
-            } catch (IOException | NumberFormatException ignored) {
-                // not Linux
-            }
+            long[] v = procStatus("VmRSS:", "RssAnon:", "RssFile:", "RssShmem:");
             return new Resident(v[0], v[1], v[2], v[3]);
         }
     }
 
-    private static long procStatus(String field) {
+    /** The named fields of {@code /proc/self/status} in bytes, in the order asked; -1 for each one not found. */
+    private static long[] procStatus(String... fields) {
+        long[] v = new long[fields.length];
+        java.util.Arrays.fill(v, -1);
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field)) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                for (int i = 0; i < fields.length; i++) {
+                    if (line.startsWith(fields[i])) {
+                        v[i] = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                    }
                 }
             }
         } catch (IOException | NumberFormatException ignored) {
             // not Linux
         }
-        return -1;
+        return v;
     }
 }

@@ -1,15 +1,12 @@
 package dev.noodle.app.ui.view;
 
 import dev.noodle.app.ui.canvas.GraphCanvas;
-import dev.noodle.app.ui.canvas.NodeCard;
 import dev.noodle.app.ui.vm.ComponentLibraryViewModel;
 import dev.noodle.graph.library.ComponentUpdates;
 import dev.noodle.graph.library.HostRef;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javafx.collections.ListChangeListener;
-import javafx.geometry.Bounds;
-import javafx.geometry.Point2D;
 import javafx.scene.control.Button;
 import javafx.scene.layout.Pane;
 import javafx.stage.Window;
@@ -70,26 +67,6 @@ final class ComponentBadges extends Pane {
 
     /** Puts each badge just above its card's top-right corner (hidden while the card is not shown). */
     private void place() {
-        for (Map.Entry<String, Button> e : badges.entrySet()) {
-            NodeCard card = canvas.card(e.getKey());
-            Button b = e.getValue();
-            if (card == null || card.getScene() == null) {
-                b.setVisible(false);
-                continue;
-            }
-            Bounds r = card.localToScene(card.getLayoutBounds());
-            Point2D p = sceneToLocal(r.getMaxX(), r.getMinY());
-            if (p == null) {
-                b.setVisible(false);
-                continue;
-            }
-            b.setVisible(true);
-            b.autosize();
-            double x = p.getX() - b.getWidth();
-            double y = p.getY() - b.getHeight() - 2;
-            if (Math.abs(b.getLayoutX() - x) > 0.5 || Math.abs(b.getLayoutY() - y) > 0.5) {
-                b.relocate(x, y);
-            }
-        }
+        CardBadges.placeAbove(this, canvas, badges, CardBadges.Corner.RIGHT);
     }
 }
